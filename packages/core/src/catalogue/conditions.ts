@@ -1,0 +1,142 @@
+import { z } from "zod";
+import { defineBlock, type PortDef } from "./types";
+import { intParam, numParam } from "./params";
+
+// Signals are 1 (true), 0 (false) or NaN (not known yet: an input is still warming up).
+// Only a signal equal to 1 ever makes an action fire.
+
+const a: PortDef = { name: "a", label: "A", type: "series" };
+const b: PortDef = { name: "b", label: "B", type: "series", fallbackParam: "value" };
+const signal: PortDef = { name: "signal", label: "Signal", type: "signal" };
+const bParams = (def: number) =>
+  z.strictObject({
+    value: numParam({ label: "B (if unconnected)", help: "Compare against this number when nothing is connected to B" }, def, -1e12, 1e12),
+  });
+
+function cross(kind: string, label: string, help: string, above: boolean) {
+  return defineBlock({
+    kind,
+    label,
+    category: "condition",
+    help,
+    inputs: [a, b],
+    outputs: [signal],
+    params: bParams(0),
+    role: "compute",
+    build: (_p, { v, inputs: [ia, ib], outputs: [o] }) => {
+      const x = ia!;
+      const y = ib!;
+      const out = o!;
+      let prevA = NaN;
+      let prevB = NaN;
+      return () => {
+        const ca = v[x]!;
+        const cb = v[y]!;
+        // Any NaN makes every comparison false, and the NaN check below keeps the warm-up silent.
+        if (ca !== ca || cb !== cb || prevA !== prevA || prevB !== prevB) v[out] = NaN;
+        else v[out] = above ? (prevA <= prevB && ca > cb ? 1 : 0) : prevA >= prevB && ca < cb ? 1 : 0;
+        prevA = ca;
+        prevB = cb;
+      };
+    },
+  });
+}
+
+export const crossAbove = cross("crossAbove", "Crosses above", "True on the bar where A moves from at or below B to above B.", true);
+export const crossBelow = cross("crossBelow", "Crosses below", "True on the bar where A moves from at or above B to below B.", false);
+
+function compare(kind: string, label: string, help: string, greater: boolean) {
+  return defineBlock({
+    kind,
+    label,
+    category: "condition",
+    help,
+    inputs: [a, b],
+    outputs: [signal],
+    params: bParams(0),
+    role: "compute",
+    build: (_p, { v, inputs: [ia, ib], outputs: [o] }) => {
+      const x = ia!;
+      const y = ib!;
+      const out = o!;
+      return () => {
+        const ca = v[x]!;
+        const cb = v[y]!;
+        if (ca !== ca || cb !== cb) v[out] = NaN;
+        else v[out] = (greater ? ca > cb : ca < cb) ? 1 : 0;
+      };
+    },
+  });
+}
+
+export const greaterThan = compare("greaterThan", "Greater than", "True while A is above B (a series or a number).", true);
+export const lessThan = compare("lessThan", "Less than", "True while A is below B (a series or a number).", false);
+
+export const between = defineBlock({
+  kind: "between",
+  label: "Between",
+  category: "condition",
+  help: "True while Low ≤ A ≤ High.",
+  inputs: [
+    { name: "a", label: "A", type: "series" },
+    { name: "low", label: "Low", type: "series", fallbackParam: "low" },
+    { name: "high", label: "High", type: "series", fallbackParam: "high" },
+  ],
+  outputs: [signal],
+  params: z.strictObject({
+    low: numParam({ label: "Low (if unconnected)", help: "Lower bound when nothing is connected to Low" }, 30, -1e12, 1e12),
+    high: numParam({ label: "High (if unconnected)", help: "Upper bound when nothing is connected to High" }, 70, -1e12, 1e12),
+  }),
+  role: "compute",
+  build: (_p, { v, inputs: [ia, il, ih], outputs: [o] }) => {
+    const x = ia!;
+    const lo = il!;
+    const hi = ih!;
+    const out = o!;
+    return () => {
+      const ca = v[x]!;
+      const l = v[lo]!;
+      const h = v[hi]!;
+      if (ca !== ca || l !== l || h !== h) v[out] = NaN;
+      else v[out] = ca >= l && ca <= h ? 1 : 0;
+    };
+  },
+});
+
+function trend(kind: string, label: string, help: string, up: boolean) {
+  return defineBlock({
+    kind,
+    label,
+    category: "condition",
+    help,
+    inputs: [{ name: "source", label: "Source", type: "series" }],
+    outputs: [signal],
+    params: z.strictObject({ bars: intParam({ label: "Bars", help: "How many consecutive bars" }, 3, 1, 1000) }),
+    role: "compute",
+    build: (p, { v, inputs: [ia], outputs: [o] }) => {
+      const x = ia!;
+      const out = o!;
+      const need = p.bars;
+      let prev = NaN;
+      let seen = 0; // consecutive known values, capped
+      let run = 0; // consecutive strict moves in the wanted direction
+      return () => {
+        const c = v[x]!;
+        if (c !== c) {
+          prev = NaN;
+          seen = 0;
+          run = 0;
+          v[out] = NaN;
+          return;
+        }
+        if (seen > 0) run = (up ? c > prev : c < prev) ? run + 1 : 0;
+        if (seen <= need) seen++;
+        prev = c;
+        v[out] = seen <= need ? NaN : run >= need ? 1 : 0;
+      };
+    },
+  });
+}
+
+export const rising = trend("rising", "Rising", "True when the input rose on each of the last N bars.", true);
+export const falling = trend("falling", "Falling", "True when the input fell on each of the last N bars.", false);

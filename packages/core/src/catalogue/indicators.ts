@@ -1,0 +1,222 @@
+import { z } from "zod";
+import { defineBlock, type PortDef } from "./types";
+import { enumParam, intParam, numParam, period } from "./params";
+import { SLOT_CLOSE, SLOT_HIGH, SLOT_LOW, SLOT_TIME, SLOT_VOLUME } from "./slots";
+import { Adx, Atr, Bbands, Ema, Highest, Lowest, Macd, Obv, Roc, Rsi, Sma, Stoch, Vwap, Wma } from "../indicators";
+
+const source: PortDef = { name: "source", label: "Source", type: "series" };
+const value: PortDef = { name: "value", label: "Value", type: "series" };
+
+/** A one-input, one-output indicator whose class takes a single period. */
+function periodIndicator(
+  kind: string,
+  label: string,
+  help: string,
+  def: number,
+  make: (period: number) => { update(x: number): number },
+  chart: "overlay" | "pane",
+) {
+  return defineBlock({
+    kind,
+    label,
+    category: "indicator",
+    help,
+    inputs: [source],
+    outputs: [value],
+    params: z.strictObject({ period: period(def) }),
+    role: "compute",
+    chart,
+    build: (p, { v, inputs: [a], outputs: [o] }) => {
+      const ind = make(p.period);
+      const i = a!;
+      const out = o!;
+      return () => {
+        v[out] = ind.update(v[i]!);
+      };
+    },
+  });
+}
+
+export const sma = periodIndicator("sma", "SMA", "Simple moving average: the mean of the last N values.", 20, (n) => new Sma(n), "overlay");
+export const ema = periodIndicator(
+  "ema",
+  "EMA",
+  "Exponential moving average: recent values weigh more (seeded with the SMA, as TA-Lib).",
+  20,
+  (n) => new Ema(n),
+  "overlay",
+);
+export const wma = periodIndicator("wma", "WMA", "Weighted moving average: linear weights, newest value weighs N.", 20, (n) => new Wma(n), "overlay");
+export const rsi = periodIndicator("rsi", "RSI", "Relative strength index (Wilder), 0–100: above 70 overbought, below 30 oversold.", 14, (n) => new Rsi(n), "pane");
+export const roc = periodIndicator("roc", "ROC", "Rate of change in % over N bars.", 10, (n) => new Roc(n), "pane");
+export const highest = periodIndicator("highest", "Highest", "The highest value over the last N bars (including this one).", 20, (n) => new Highest(n), "overlay");
+export const lowest = periodIndicator("lowest", "Lowest", "The lowest value over the last N bars (including this one).", 20, (n) => new Lowest(n), "overlay");
+
+export const macd = defineBlock({
+  kind: "macd",
+  label: "MACD",
+  category: "indicator",
+  help: "Moving average convergence/divergence: fast EMA minus slow EMA, its signal EMA and the histogram.",
+  inputs: [source],
+  outputs: [
+    { name: "macd", label: "MACD", type: "series" },
+    { name: "signal", label: "Signal", type: "series" },
+    { name: "hist", label: "Histogram", type: "series" },
+  ],
+  params: z.strictObject({ fast: period(12, "Fast period"), slow: period(26, "Slow period"), signal: period(9, "Signal period") }),
+  role: "compute",
+  chart: "pane",
+  build: (p, { v, inputs: [a], outputs: [o1, o2, o3] }) => {
+    const ind = new Macd(p.fast, p.slow, p.signal);
+    const i = a!;
+    const m = o1!;
+    const s = o2!;
+    const h = o3!;
+    return () => {
+      ind.update(v[i]!);
+      v[m] = ind.macd;
+      v[s] = ind.signal;
+      v[h] = ind.hist;
+    };
+  },
+});
+
+export const bbands = defineBlock({
+  kind: "bbands",
+  label: "Bollinger Bands",
+  category: "indicator",
+  help: "SMA ± K population standard deviations over N bars.",
+  inputs: [source],
+  outputs: [
+    { name: "upper", label: "Upper", type: "series" },
+    { name: "middle", label: "Middle", type: "series" },
+    { name: "lower", label: "Lower", type: "series" },
+  ],
+  params: z.strictObject({
+    period: period(20),
+    mult: numParam({ label: "Deviations", help: "Width of the bands in standard deviations" }, 2, 0.1, 10),
+  }),
+  role: "compute",
+  chart: "overlay",
+  build: (p, { v, inputs: [a], outputs: [o1, o2, o3] }) => {
+    const ind = new Bbands(p.period, p.mult);
+    const i = a!;
+    const u = o1!;
+    const m = o2!;
+    const l = o3!;
+    return () => {
+      ind.update(v[i]!);
+      v[u] = ind.upper;
+      v[m] = ind.middle;
+      v[l] = ind.lower;
+    };
+  },
+});
+
+export const atr = defineBlock({
+  kind: "atr",
+  label: "ATR",
+  category: "indicator",
+  help: "Average true range (Wilder): how much the price moves per bar, in price units.",
+  inputs: [],
+  outputs: [value],
+  params: z.strictObject({ period: period(14) }),
+  role: "compute",
+  chart: "pane",
+  build: (p, { v, outputs: [o] }) => {
+    const ind = new Atr(p.period);
+    const out = o!;
+    return () => {
+      v[out] = ind.update(v[SLOT_HIGH]!, v[SLOT_LOW]!, v[SLOT_CLOSE]!);
+    };
+  },
+});
+
+export const stoch = defineBlock({
+  kind: "stoch",
+  label: "Stochastic",
+  category: "indicator",
+  help: "Where the close sits in the recent high–low range, 0–100: slow %K and its average %D.",
+  inputs: [],
+  outputs: [
+    { name: "k", label: "%K", type: "series" },
+    { name: "d", label: "%D", type: "series" },
+  ],
+  params: z.strictObject({
+    kPeriod: period(14, "%K period"),
+    kSmooth: period(3, "%K smoothing"),
+    dPeriod: period(3, "%D period"),
+  }),
+  role: "compute",
+  chart: "pane",
+  build: (p, { v, outputs: [o1, o2] }) => {
+    const ind = new Stoch(p.kPeriod, p.kSmooth, p.dPeriod);
+    const k = o1!;
+    const d = o2!;
+    return () => {
+      ind.update(v[SLOT_HIGH]!, v[SLOT_LOW]!, v[SLOT_CLOSE]!);
+      v[k] = ind.k;
+      v[d] = ind.d;
+    };
+  },
+});
+
+export const adx = defineBlock({
+  kind: "adx",
+  label: "ADX",
+  category: "indicator",
+  help: "Average directional index (Wilder), 0–100: trend strength regardless of direction.",
+  inputs: [],
+  outputs: [value],
+  params: z.strictObject({ period: period(14) }),
+  role: "compute",
+  chart: "pane",
+  build: (p, { v, outputs: [o] }) => {
+    const ind = new Adx(p.period);
+    const out = o!;
+    return () => {
+      v[out] = ind.update(v[SLOT_HIGH]!, v[SLOT_LOW]!, v[SLOT_CLOSE]!);
+    };
+  },
+});
+
+export const obv = defineBlock({
+  kind: "obv",
+  label: "OBV",
+  category: "indicator",
+  help: "On-balance volume: volume added on up closes, subtracted on down closes.",
+  inputs: [],
+  outputs: [value],
+  params: z.strictObject({}),
+  role: "compute",
+  chart: "pane",
+  build: (_p, { v, outputs: [o] }) => {
+    const ind = new Obv();
+    const out = o!;
+    return () => {
+      v[out] = ind.update(v[SLOT_CLOSE]!, v[SLOT_VOLUME]!);
+    };
+  },
+});
+
+export const vwap = defineBlock({
+  kind: "vwap",
+  label: "VWAP",
+  category: "indicator",
+  help: "Volume-weighted average price: per UTC day (session) or over the last N bars (rolling).",
+  inputs: [],
+  outputs: [value],
+  params: z.strictObject({
+    mode: enumParam({ label: "Mode", help: "Session resets at 00:00 UTC; rolling uses the last N bars" }, ["session", "rolling"], "session"),
+    period: intParam({ label: "Period", help: "Bars in the rolling window (rolling mode only)" }, 20, 1, 5000),
+  }),
+  role: "compute",
+  chart: "overlay",
+  build: (p, { v, outputs: [o] }) => {
+    const ind = new Vwap(p.mode, p.period);
+    const out = o!;
+    return () => {
+      v[out] = ind.update(v[SLOT_TIME]!, v[SLOT_HIGH]!, v[SLOT_LOW]!, v[SLOT_CLOSE]!, v[SLOT_VOLUME]!);
+    };
+  },
+});

@@ -1,0 +1,294 @@
+import { getBlock, type BlockDef, type PortType } from "../catalogue";
+import { flowGraphSchema, type FlowEdge, type FlowGraph } from "../flow/schema";
+import { canonicalJson } from "../util/canonicalJson";
+import { sha256Hex } from "../util/sha256";
+import type { CompileIssue } from "./errors";
+import { SPEC_FORMAT, type SpecNode, type SpecRef, type StrategySpec } from "./spec";
+
+export type CompileResult =
+  | {
+      ok: true;
+      spec: StrategySpec;
+      /** Stable content hash of the spec: same semantics → same hash, whatever the layout or ids. */
+      hash: string;
+      /** The flow node id behind each spec node, for showing results and errors on the canvas. */
+      nodeIds: string[];
+      warnings: CompileIssue[];
+    }
+  | { ok: false; errors: CompileIssue[]; warnings: CompileIssue[] };
+
+export const PORT_TYPE_WORDS: Record<PortType, string> = {
+  series: "a number series",
+  signal: "a true/false signal",
+  order: "an order",
+};
+
+interface Checked {
+  id: string;
+  block: BlockDef;
+  params: Record<string, unknown>;
+  /** Edge feeding each input port, by port name. */
+  feeds: Map<string, FlowEdge>;
+}
+
+export function describeNode(block: BlockDef | undefined, id: string): string {
+  return block ? `${block.label} (${id})` : id;
+}
+
+/** Turns a flow into a StrategySpec, or into a list of problems each pointing at a node, port or param. */
+export function compile(input: unknown): CompileResult {
+  const parsed = flowGraphSchema.safeParse(input);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map<CompileIssue>((issue) => ({
+      code: "invalidFlow",
+      message: `${issue.path.join(".") || "flow"}: ${issue.message}`,
+    }));
+    return { ok: false, errors, warnings: [] };
+  }
+  return compileFlow(parsed.data);
+}
+
+export function compileFlow(flow: FlowGraph): CompileResult {
+  const errors: CompileIssue[] = [];
+  const warnings: CompileIssue[] = [];
+  const nodes = new Map<string, Checked>();
+
+  for (const node of flow.nodes) {
+    if (nodes.has(node.id)) {
+      errors.push({ code: "invalidFlow", nodeId: node.id, message: `Two blocks share the id "${node.id}"; ids must be unique.` });
+      continue;
+    }
+    const block = getBlock(node.kind);
+    if (!block) {
+      errors.push({
+        code: "unknownBlock",
+        nodeId: node.id,
+        message: `Unknown block type "${node.kind}". Delete it, or update Keyflow if the flow was made with a newer version.`,
+      });
+      continue;
+    }
+    const params = block.params.safeParse(node.params);
+    if (!params.success) {
+      for (const issue of params.error.issues) {
+        const param = issue.path[0] === undefined ? undefined : String(issue.path[0]);
+        const meta = param ? (block.params.shape[param]?.meta() as { label?: string } | undefined) : undefined;
+        const what = meta?.label ?? param ?? "settings";
+        const message =
+          issue.code === "unrecognized_keys"
+            ? `${block.label} has no setting named ${issue.keys.map((k) => `"${k}"`).join(", ")}; remove it.`
+            : `${block.label}: ${what} — ${issue.message}.`;
+        errors.push({ code: "badParam", nodeId: node.id, ...(param ? { param } : {}), message });
+      }
+      nodes.set(node.id, { id: node.id, block, params: {}, feeds: new Map() });
+      continue;
+    }
+    let data = params.data as Record<string, unknown>;
+    // An entry sized "as the flow's default" is resolved now, so the spec alone says how much it buys.
+    if (block.role === "entry" && data.sizeMode === "default") {
+      data = { ...data, sizeMode: flow.settings.sizing.mode, size: flow.settings.sizing.value };
+    }
+    nodes.set(node.id, { id: node.id, block, params: data, feeds: new Map() });
+  }
+
+  // Edges: ends exist, ports exist, types match, one edge per input.
+  const consumers = new Map<string, FlowEdge[]>(); // "node:port" of an output → edges reading it
+  for (const edge of flow.edges) {
+    const src = nodes.get(edge.source);
+    const dst = nodes.get(edge.target);
+    if (!src || !dst) {
+      if (!flow.nodes.some((n) => n.id === edge.source) || !flow.nodes.some((n) => n.id === edge.target))
+        errors.push({ code: "invalidFlow", edgeId: edge.id, message: `A connection points at a block that does not exist; delete it.` });
+      continue;
+    }
+    const out = src.block.outputs.find((p) => p.name === edge.sourceHandle);
+    const inp = dst.block.inputs.find((p) => p.name === edge.targetHandle);
+    if (!out) {
+      errors.push({ code: "unknownPort", nodeId: src.id, edgeId: edge.id, port: edge.sourceHandle, message: `${src.block.label} has no output "${edge.sourceHandle}"; reconnect it.` });
+      continue;
+    }
+    if (!inp) {
+      errors.push({ code: "unknownPort", nodeId: dst.id, edgeId: edge.id, port: edge.targetHandle, message: `${dst.block.label} has no input "${edge.targetHandle}"; reconnect it.` });
+      continue;
+    }
+    if (edge.source === edge.target) {
+      errors.push({ code: "cycle", nodeId: dst.id, edgeId: edge.id, port: inp.name, message: `${dst.block.label} is connected to itself; a block cannot use its own output.` });
+      continue;
+    }
+    if (out.type !== inp.type) {
+      errors.push({
+        code: "typeMismatch",
+        nodeId: dst.id,
+        edgeId: edge.id,
+        port: inp.name,
+        message: `${src.block.label} gives ${PORT_TYPE_WORDS[out.type]}, but "${inp.label}" of ${dst.block.label} needs ${PORT_TYPE_WORDS[inp.type]}.${
+          inp.type === "signal" && out.type === "series" ? " Put a condition (e.g. Crosses above) in between." : ""
+        }`,
+      });
+      continue;
+    }
+    if (dst.feeds.has(inp.name)) {
+      errors.push({ code: "duplicateInput", nodeId: dst.id, edgeId: edge.id, port: inp.name, message: `"${inp.label}" of ${dst.block.label} has two connections; keep one.` });
+      continue;
+    }
+    dst.feeds.set(inp.name, edge);
+    const key = `${edge.source}:${edge.sourceHandle}`;
+    consumers.set(key, [...(consumers.get(key) ?? []), edge]);
+  }
+
+  for (const n of nodes.values()) {
+    for (const port of n.block.inputs) {
+      if (!n.feeds.has(port.name) && !port.fallbackParam) {
+        errors.push({
+          code: "missingInput",
+          nodeId: n.id,
+          port: port.name,
+          message: `Connect something to "${port.label}" of ${n.block.label} (it needs ${PORT_TYPE_WORDS[port.type]}).`,
+        });
+      }
+    }
+  }
+
+  const order = topoOrder(nodes);
+  for (const id of order.cyclic) {
+    errors.push({ code: "cycle", nodeId: id, message: `This block is part of a loop; a block cannot depend on its own output. Remove one of the connections in the loop.` });
+  }
+
+  const all = [...nodes.values()];
+  const entries = all.filter((n) => n.block.role === "entry");
+  const exits = all.filter((n) => n.block.role === "exit");
+  const risks = all.filter((n) => n.block.role === "risk");
+  if (entries.length === 0) {
+    errors.push({ code: "noAction", message: "The flow never buys: add a Buy block and connect a signal to its “When” input." });
+  }
+
+  // One signal cannot both open and close: it would buy and sell on the same bar.
+  for (const [key, edges] of consumers) {
+    const roles = new Set(edges.map((e) => nodes.get(e.target)?.block.role));
+    if (roles.has("entry") && roles.has("exit")) {
+      for (const e of edges.filter((x) => ["entry", "exit"].includes(nodes.get(x.target)?.block.role ?? ""))) {
+        errors.push({
+          code: "conflict",
+          nodeId: e.target,
+          port: e.targetHandle,
+          message: `The same signal (${key.split(":")[0]}) both buys and sells; use different conditions for entry and exit.`,
+        });
+      }
+    }
+  }
+  for (const entry of entries) {
+    const attached = (consumers.get(`${entry.id}:order`) ?? []).map((e) => nodes.get(e.target)!);
+    const seen = new Map<string, string>();
+    for (const r of attached) {
+      const other = seen.get(r.block.kind);
+      if (other) {
+        errors.push({
+          code: "conflict",
+          nodeId: r.id,
+          message: `${entry.block.label} (${entry.id}) already has a ${r.block.label} (${other}); keep one.`,
+        });
+      } else seen.set(r.block.kind, r.id);
+    }
+  }
+
+  if (errors.length > 0) return { ok: false, errors, warnings };
+
+  // Only blocks that feed an action matter; the rest is reported, not compiled.
+  const live = new Set<string>();
+  const visit = (id: string) => {
+    if (live.has(id)) return;
+    live.add(id);
+    for (const e of nodes.get(id)!.feeds.values()) visit(e.source);
+  };
+  for (const n of [...entries, ...exits, ...risks]) visit(n.id);
+  for (const n of all) {
+    if (!live.has(n.id)) {
+      warnings.push({ code: "unusedBlock", nodeId: n.id, message: `${n.block.label} does not lead to any Buy, Sell or risk block, so it has no effect.` });
+    }
+  }
+  if (exits.length === 0 && risks.length === 0) {
+    warnings.push({ code: "noExit", message: "Nothing ever sells: add a Sell block or a stop-loss / take-profit, or positions stay open." });
+  }
+
+  const { spec, nodeIds } = buildSpec(flow, nodes, order.sorted.filter((id) => live.has(id)));
+  const hash = specHash(spec);
+  return { ok: true, spec, hash, nodeIds, warnings };
+}
+
+export function specHash(spec: StrategySpec): string {
+  return sha256Hex(canonicalJson(spec));
+}
+
+function topoOrder(nodes: Map<string, Checked>): { sorted: string[]; cyclic: string[] } {
+  const indeg = new Map<string, number>();
+  const out = new Map<string, string[]>();
+  for (const n of nodes.values()) {
+    indeg.set(n.id, n.feeds.size);
+    for (const e of n.feeds.values()) out.set(e.source, [...(out.get(e.source) ?? []), n.id]);
+  }
+  const ready = [...nodes.keys()].filter((id) => indeg.get(id) === 0);
+  const sorted: string[] = [];
+  while (ready.length > 0) {
+    const id = ready.pop()!;
+    sorted.push(id);
+    for (const next of out.get(id) ?? []) {
+      const d = indeg.get(next)! - 1;
+      indeg.set(next, d);
+      if (d === 0) ready.push(next);
+    }
+  }
+  const cyclic = [...nodes.keys()].filter((id) => indeg.get(id)! > 0);
+  return { sorted, cyclic };
+}
+
+/**
+ * Orders the live nodes canonically: each node gets a Merkle signature of its kind, params and
+ * inputs' signatures, and among the nodes ready at each step the smallest signature goes first.
+ * The result depends on what the flow computes, never on ids, positions or array order.
+ */
+function buildSpec(flow: FlowGraph, nodes: Map<string, Checked>, topo: string[]): { spec: StrategySpec; nodeIds: string[] } {
+  const sig = new Map<string, string>();
+  for (const id of topo) {
+    const n = nodes.get(id)!;
+    const inputs = n.block.inputs.map((p) => {
+      const e = n.feeds.get(p.name);
+      return e ? `${sig.get(e.source)}:${e.sourceHandle}` : `=${canonicalJson(n.params[p.fallbackParam!])}`;
+    });
+    sig.set(id, sha256Hex(canonicalJson([n.block.kind, n.params, inputs])));
+  }
+
+  const remaining = new Map<string, number>();
+  const consumers = new Map<string, string[]>();
+  for (const id of topo) {
+    const n = nodes.get(id)!;
+    remaining.set(id, n.feeds.size);
+    for (const e of n.feeds.values()) consumers.set(e.source, [...(consumers.get(e.source) ?? []), id]);
+  }
+  const ready = topo.filter((id) => remaining.get(id) === 0);
+  const ordered: string[] = [];
+  while (ready.length > 0) {
+    ready.sort((a, b) => (sig.get(a)! < sig.get(b)! ? -1 : sig.get(a)! > sig.get(b)! ? 1 : a < b ? -1 : 1));
+    const id = ready.shift()!;
+    ordered.push(id);
+    for (const c of consumers.get(id) ?? []) {
+      const left = remaining.get(c)! - 1;
+      remaining.set(c, left);
+      if (left === 0) ready.push(c);
+    }
+  }
+
+  const index = new Map(ordered.map((id, i) => [id, i]));
+  const specNodes: SpecNode[] = ordered.map((id) => {
+    const n = nodes.get(id)!;
+    const inputs = n.block.inputs.map<SpecRef>((p) => {
+      const e = n.feeds.get(p.name);
+      if (!e) return { const: Number(n.params[p.fallbackParam!]) };
+      const src = nodes.get(e.source)!;
+      return { node: index.get(e.source)!, port: src.block.outputs.findIndex((o) => o.name === e.sourceHandle) };
+    });
+    return { kind: n.block.kind, params: n.params, inputs };
+  });
+  return {
+    spec: { format: SPEC_FORMAT, version: 1, nodes: specNodes },
+    nodeIds: ordered,
+  };
+}

@@ -1,0 +1,10 @@
+export * from "./flow/schema";
+export * from "./catalogue";
+export * from "./compile/spec";
+export * from "./compile/errors";
+export { compile, compileFlow, specHash, describeNode, PORT_TYPE_WORDS, type CompileResult } from "./compile/compile";
+export { checkConnection, type Connection, type ConnectionCheck } from "./compile/connection";
+export * from "./data/candles";
+export * from "./engine/result";
+export { canonicalJson } from "./util/canonicalJson";
+export { sha256Hex } from "./util/sha256";
