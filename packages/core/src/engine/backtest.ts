@@ -1,0 +1,102 @@
+import { getBlock } from "../catalogue";
+import type { StrategySpec } from "../compile/spec";
+import { specHash } from "../compile/compile";
+import type { Candles } from "../data/candles";
+import type { Settings } from "../flow/schema";
+import { computeMetrics, inferBarMs } from "./metrics";
+import type { BacktestResult, OpenPosition, RecordedSeries } from "./result";
+import { Session } from "./session";
+
+export interface BacktestOptions {
+  /** Called every `progressEvery` bars and at the end. */
+  onProgress?: (done: number, total: number) => void;
+  progressEvery?: number;
+  /** Record the series of indicator and math blocks for the chart. */
+  record?: boolean;
+  /** Bar length for annualising; inferred from the candles when absent. */
+  barMs?: number;
+  /** Precomputed spec hash (saves hashing again). */
+  hash?: string;
+}
+
+/** Runs a spec over closed candles with the simulated broker. Deterministic: same inputs, same output. */
+export function backtest(
+  spec: StrategySpec,
+  candles: Candles,
+  settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">,
+  opts: BacktestOptions = {},
+): BacktestResult {
+  const session = new Session(spec, settings);
+  const { broker, strategy } = session;
+  const n = candles.length;
+  const { time, open, high, low, close, volume } = candles;
+  const equity = new Float64Array(n);
+  const recorders = opts.record ? recordersFor(spec, n) : [];
+  const recSlots = recorders.map((r) => strategy.program.outputSlots[r.node]![r.port]!);
+  const recValues = recorders.map((r) => r.values);
+  const nRec = recorders.length;
+  const every = Math.max(1, opts.progressEvery ?? 65_536);
+  let inMarket = 0;
+
+  for (let start = 0; start < n; start += every) {
+    const end = Math.min(n, start + every);
+    for (let i = start; i < end; i++) {
+      const c = close[i]!;
+      session.step(time[i]!, open[i]!, high[i]!, low[i]!, c, volume[i]!);
+      const q = broker.qty;
+      equity[i] = broker.cash + q * c;
+      if (q > 0) inMarket++;
+      for (let k = 0; k < nRec; k++) recValues[k]![i] = strategy.value(recSlots[k]!);
+    }
+    opts.onProgress?.(end, n);
+  }
+  if (n === 0) opts.onProgress?.(0, 0);
+
+  const last = n - 1;
+  let openPosition: OpenPosition | null = null;
+  if (broker.qty > 0 && n > 0) {
+    const mark = close[last]!;
+    const cost = broker.qty * broker.entryPrice + broker.entryFee;
+    const value = broker.qty * mark;
+    openPosition = {
+      side: "long",
+      entryTime: broker.entryTime,
+      entryPrice: broker.entryPrice,
+      qty: broker.qty,
+      markTime: time[last]!,
+      markPrice: mark,
+      unrealizedPnl: value - cost,
+      fees: broker.entryFee,
+      returnPct: ((value - cost) / cost) * 100,
+    };
+  }
+  const metrics = computeMetrics({
+    initialCash: settings.initialCash,
+    equity,
+    firstClose: n > 0 ? close[0]! : 0,
+    lastClose: n > 0 ? close[last]! : 0,
+    trades: broker.trades,
+    barsInMarket: inMarket,
+    fees: broker.totalFees,
+    barMs: opts.barMs ?? inferBarMs(time),
+  });
+  return {
+    metrics,
+    trades: broker.trades,
+    openPosition,
+    bars: n,
+    specHash: opts.hash ?? specHash(spec),
+    equity,
+    series: recorders,
+  };
+}
+
+function recordersFor(spec: StrategySpec, n: number): RecordedSeries[] {
+  const out: RecordedSeries[] = [];
+  spec.nodes.forEach((node, i) => {
+    const block = getBlock(node.kind);
+    if (!block || (block.category !== "indicator" && block.category !== "math")) return;
+    block.outputs.forEach((_, port) => out.push({ node: i, port, values: new Float64Array(n) }));
+  });
+  return out;
+}

@@ -1,0 +1,168 @@
+import type { Settings } from "../flow/schema";
+import type { EntryRule } from "./program";
+import type { ExitReason, Trade } from "./result";
+import { EXIT, FLAT, LONG, NO_ACTION, PENDING_ENTRY, type PositionState } from "./strategy";
+
+const NONE = 0;
+const MARKET_BUY = 1;
+const MARKET_SELL = 2;
+const LIMIT_BUY = 3;
+
+/**
+ * The simulated exchange and portfolio, shared by backtests and paper bots. Orders decided at the
+ * close of bar i are filled by `onBar` of bar i+1: market orders at its open (± slippage), limit
+ * orders when it trades through the price, stops intrabar against its high/low (a gap fills at the
+ * open; when stop and target are both inside one bar, the stop is assumed hit first).
+ */
+export class SimBroker {
+  cash: number;
+  qty = 0;
+  entryPrice = 0;
+  entryTime = 0;
+  entryFee = 0;
+  /** Highest price since entry, for the trailing stop (updated after each bar's stop check). */
+  peak = 0;
+  totalFees = 0;
+  readonly trades: Trade[] = [];
+
+  private readonly fee: number;
+  private readonly slip: number;
+  private stopLoss = NaN;
+  private takeProfit = NaN;
+  private trailing = NaN;
+  private pending = NONE;
+  private pendingRule: EntryRule | null = null;
+  private limitPrice = 0;
+  private limitBarsLeft = 0;
+
+  constructor(settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">) {
+    this.cash = settings.initialCash;
+    this.fee = settings.feeRate;
+    this.slip = settings.slippage;
+  }
+
+  state(): PositionState {
+    return this.qty > 0 ? LONG : this.pending === NONE ? FLAT : PENDING_ENTRY;
+  }
+
+  equity(close: number): number {
+    return this.cash + this.qty * close;
+  }
+
+  /** Accepts the strategy's decision at a bar's close; it is filled from the next bar on. */
+  submit(action: number, entries: readonly EntryRule[], close: number): void {
+    if (action === NO_ACTION) return;
+    if (action === EXIT) {
+      if (this.qty > 0) this.pending = MARKET_SELL;
+      else if (this.pending === LIMIT_BUY) this.pending = NONE; // sell signal cancels a waiting entry
+      return;
+    }
+    if (this.qty > 0 || this.pending !== NONE) return;
+    const rule = entries[action]!;
+    this.pendingRule = rule;
+    if (rule.type === "market") {
+      this.pending = MARKET_BUY;
+    } else {
+      this.pending = LIMIT_BUY;
+      this.limitPrice = close * (1 - rule.offsetPct / 100);
+      this.limitBarsLeft = rule.validBars;
+    }
+  }
+
+  /** Processes one new bar before the strategy sees its close. */
+  onBar(time: number, open: number, high: number, low: number): void {
+    const p = this.pending;
+    if (p !== NONE) {
+      if (p === MARKET_BUY) {
+        this.pending = NONE;
+        this.open(time, open * (1 + this.slip), this.pendingRule!);
+      } else if (p === MARKET_SELL) {
+        this.pending = NONE;
+        this.close(time, open * (1 - this.slip), "signal");
+        return;
+      } else if (p === LIMIT_BUY) {
+        const limit = this.limitPrice;
+        if (low <= limit) {
+          this.pending = NONE;
+          // A bar opening below the limit fills at the (better) open; otherwise at the limit.
+          const fill = open < limit ? open : limit;
+          if (this.open(time, fill, this.pendingRule!) && this.stopLoss === this.stopLoss) {
+            // The bar traded below the fill; if it also reached the stop we cannot know the order
+            // of the two, so assume the worse: the stop was hit after the fill.
+            if (low <= this.stopLoss) this.close(time, this.stopLoss * (1 - this.slip), "stopLoss");
+          }
+          return;
+        }
+        if (--this.limitBarsLeft <= 0) this.pending = NONE;
+        return;
+      }
+    }
+    if (this.qty > 0) this.checkStops(time, open, high, low);
+  }
+
+  private checkStops(time: number, open: number, high: number, low: number): void {
+    const sl = this.stopLoss;
+    const tr = this.trailing === this.trailing ? this.peak * (1 - this.trailing) : NaN;
+    // The higher of the two stops is the one the price meets first on the way down.
+    const trailFirst = tr === tr && !(sl >= tr);
+    const stop = trailFirst ? tr : sl;
+    const stopReason: ExitReason = trailFirst ? "trailingStop" : "stopLoss";
+    const tp = this.takeProfit;
+    if (stop === stop && open <= stop) this.close(time, open * (1 - this.slip), stopReason);
+    else if (tp === tp && open >= tp) this.close(time, open * (1 - this.slip), "takeProfit");
+    else if (stop === stop && low <= stop) this.close(time, stop * (1 - this.slip), stopReason);
+    else if (tp === tp && high >= tp) this.close(time, tp, "takeProfit");
+    else if (high > this.peak) this.peak = high;
+  }
+
+  /** Buys with the rule's sizing, never spending more than the cash including the fee. */
+  private open(time: number, price: number, rule: EntryRule): boolean {
+    const unit = price * (1 + this.fee);
+    const s = rule.sizing;
+    let qty: number;
+    if (s.mode === "percentEquity") qty = (this.cash * Math.min(s.value, 100)) / 100 / unit;
+    else if (s.mode === "quote") qty = Math.min(s.value, this.cash) / unit;
+    else qty = Math.min(s.value, this.cash / unit);
+    if (!(qty > 0) || !(price > 0)) return false;
+    const value = qty * price;
+    const fee = value * this.fee;
+    this.cash = Math.max(0, this.cash - value - fee);
+    this.qty = qty;
+    this.entryPrice = price;
+    this.entryTime = time;
+    this.entryFee = fee;
+    this.totalFees += fee;
+    this.peak = price;
+    this.stopLoss = price * (1 - rule.stopLossPct / 100);
+    this.takeProfit = price * (1 + rule.takeProfitPct / 100);
+    this.trailing = rule.trailingPct / 100;
+    return true;
+  }
+
+  private close(time: number, price: number, reason: ExitReason): void {
+    const qty = this.qty;
+    const value = qty * price;
+    const fee = value * this.fee;
+    this.cash += value - fee;
+    this.totalFees += fee;
+    const cost = qty * this.entryPrice + this.entryFee;
+    const pnl = value - fee - cost;
+    this.trades.push({
+      side: "long",
+      entryTime: this.entryTime,
+      entryPrice: this.entryPrice,
+      exitTime: time,
+      exitPrice: price,
+      qty,
+      pnl,
+      fees: this.entryFee + fee,
+      returnPct: (pnl / cost) * 100,
+      exitReason: reason,
+    });
+    this.qty = 0;
+    this.entryFee = 0;
+    this.stopLoss = NaN;
+    this.takeProfit = NaN;
+    this.trailing = NaN;
+  }
+}
