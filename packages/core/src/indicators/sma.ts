@@ -1,0 +1,51 @@
+import { checkPeriod } from "./period";
+
+/**
+ * Simple moving average over the last `period` values (TA-Lib SMA, lookback period-1).
+ *
+ * Sliding sum, re-summed from the ring buffer once every `period` updates so rounding error
+ * cannot accumulate over a long stream (amortised O(1)).
+ */
+export class Sma {
+  readonly warmup: number;
+  /** Latest output, NaN before warm-up. */
+  value = NaN;
+  private readonly period: number;
+  private readonly ring: Float64Array;
+  private count = 0;
+  /** Slot of the oldest value once the ring is full. */
+  private head = 0;
+  private sum = 0;
+  private slides = 0;
+
+  constructor(period: number) {
+    checkPeriod("Sma", "period", period, 1);
+    this.period = period;
+    this.ring = new Float64Array(period);
+    this.warmup = period;
+  }
+
+  update(x: number): number {
+    if (Number.isNaN(x)) return this.value;
+    const p = this.period;
+    if (this.count < p) {
+      this.ring[this.count] = x;
+      this.count++;
+      this.sum += x;
+      if (this.count < p) return NaN;
+    } else {
+      const old = this.ring[this.head]!;
+      this.ring[this.head] = x;
+      this.head = this.head + 1 === p ? 0 : this.head + 1;
+      this.sum += x - old;
+      if (++this.slides === p) {
+        this.slides = 0;
+        let s = 0;
+        for (let i = 0; i < p; i++) s += this.ring[i]!;
+        this.sum = s;
+      }
+    }
+    this.value = this.sum / p;
+    return this.value;
+  }
+}
