@@ -120,7 +120,7 @@ export class SimBroker {
     const unit = price * (1 + this.fee);
     const s = rule.sizing;
     let qty: number;
-    if (s.mode === "percentEquity") qty = (this.cash * Math.min(s.value, 100)) / 100 / unit;
+    if (s.mode === "percentEquity") qty = (this.cash * (Math.min(s.value, 100) / 100)) / unit;
     else if (s.mode === "quote") qty = Math.min(s.value, this.cash) / unit;
     else qty = Math.min(s.value, this.cash / unit);
     if (!(qty > 0) || !(price > 0)) return false;
