@@ -15,3 +15,5 @@ export { Strategy, NO_ACTION, EXIT, FLAT, PENDING_ENTRY, LONG, type PositionStat
 export { buildProgram, type Program, type EntryRule } from "./engine/program";
 export { computeMetrics, inferBarMs } from "./engine/metrics";
 export { TEMPLATES, DEFAULT_TEMPLATE_ID, getTemplate, type Template } from "./templates";
+export { parseCandlesCsv, CSV_COLUMNS, type CsvError, type CsvParseResult } from "./data/csv";
+export { generateDemoCandles, mulberry32, type DemoCandlesOptions } from "./data/demo";
