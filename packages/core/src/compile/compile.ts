@@ -236,7 +236,21 @@ function topoOrder(nodes: Map<string, Checked>): { sorted: string[]; cyclic: str
       if (d === 0) ready.push(next);
     }
   }
-  const cyclic = [...nodes.keys()].filter((id) => indeg.get(id)! > 0);
+  // Nodes left over either sit on a loop or merely downstream of one; report only the former.
+  const left = new Set([...nodes.keys()].filter((id) => indeg.get(id)! > 0));
+  const onLoop = (start: string): boolean => {
+    const stack = [...(out.get(start) ?? [])];
+    const seen = new Set<string>();
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (id === start) return true;
+      if (seen.has(id) || !left.has(id)) continue;
+      seen.add(id);
+      stack.push(...(out.get(id) ?? []));
+    }
+    return false;
+  };
+  const cyclic = [...left].filter(onLoop);
   return { sorted, cyclic };
 }
 
