@@ -1,4 +1,5 @@
 export * from "./flow/schema";
+export { parseFlowDocument, type FlowDocumentResult } from "./flow/migrate";
 export * from "./catalogue";
 export * from "./compile/spec";
 export * from "./compile/errors";

@@ -1,0 +1,175 @@
+import { readFileSync, existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import {
+  backtest,
+  compile,
+  generateDemoCandles,
+  getTemplate,
+  parseCandlesCsv,
+  parseFlowDocument,
+  TEMPLATES,
+  TIMEFRAME_MS,
+  type BacktestReport,
+  type Candles,
+  type FlowGraph,
+} from "@keyflow/core";
+
+const USAGE = `Usage: keyflow backtest <flow.json | template-id> [--data candles.csv] [--cash 10000] [--fee 0.001] [--slippage 0] [--json]
+
+  <flow.json>     a flow or template file saved by Keyflow
+  <template-id>   a built-in template: ${TEMPLATES.map((t) => t.id).join(", ")}
+  --data          CSV with header time,open,high,low,close,volume (time: unix ms, unix s or ISO date);
+                  without it, the generated demo market (one year) at the flow's timeframe is used
+  --json          print one JSON object (metrics, trades, openPosition, bars, specHash) on stdout`;
+
+/** A problem the person can fix; printed as a message, never as a stack trace. */
+class UserError extends Error {}
+
+/** `keyflow backtest`: returns the process exit code. */
+export async function runBacktestCommand(argv: string[]): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        data: { type: "string" },
+        cash: { type: "string" },
+        fee: { type: "string" },
+        slippage: { type: "string" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const [source] = positionals;
+    if (!source || positionals.length > 1) throw new UserError(`Give exactly one flow file or template id.\n\n${USAGE}`);
+
+    const flow = loadFlow(source);
+    const settings = {
+      ...flow.settings,
+      ...(values.cash !== undefined && { initialCash: positiveNumber("--cash", values.cash) }),
+      ...(values.fee !== undefined && { feeRate: fraction("--fee", values.fee) }),
+      ...(values.slippage !== undefined && { slippage: fraction("--slippage", values.slippage) }),
+    };
+    const compiled = compile({ ...flow, settings });
+    if (!compiled.ok) {
+      const lines = compiled.errors.map((e) => `  ✗ ${e.nodeId ? `[${e.nodeId}${e.port ? `.${e.port}` : e.param ? `.${e.param}` : ""}] ` : ""}${e.message}`);
+      throw new UserError(`The flow "${flow.name}" has ${compiled.errors.length} problem(s):\n${lines.join("\n")}`);
+    }
+    if (!values.json) for (const w of compiled.warnings) process.stderr.write(`  ! ${w.message}\n`);
+
+    const candles = values.data ? loadCsv(values.data) : demoCandles(flow);
+    const showProgress = !values.json || process.stderr.isTTY;
+    const started = performance.now();
+    const result = backtest(compiled.spec, candles, settings, {
+      hash: compiled.hash,
+      barMs: TIMEFRAME_MS[flow.market.timeframe],
+      progressEvery: 250_000,
+      onProgress: showProgress && candles.length > 1_000_000 ? (done, total) => progress(done, total) : undefined,
+    });
+    const ms = performance.now() - started;
+    if (showProgress && candles.length > 1_000_000) process.stderr.write("\n");
+
+    const report: BacktestReport = {
+      metrics: result.metrics,
+      trades: result.trades,
+      openPosition: result.openPosition,
+      bars: result.bars,
+      specHash: result.specHash,
+    };
+    if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+    else process.stdout.write(summary(flow, report, candles, ms));
+    return 0;
+  } catch (err) {
+    if (err instanceof UserError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      process.stderr.write(`keyflow backtest: ${(err as Error).message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+function loadFlow(source: string): FlowGraph {
+  if (!existsSync(source)) {
+    const template = getTemplate(source);
+    if (template) return template.flow;
+    throw new UserError(`"${source}" is neither a file nor a built-in template (${TEMPLATES.map((t) => t.id).join(", ")}).`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(source, "utf8"));
+  } catch (err) {
+    throw new UserError(`${source} is not valid JSON: ${(err as Error).message}`);
+  }
+  const doc = parseFlowDocument(json);
+  if (!doc.ok) throw new UserError(`${source} is not a valid Keyflow flow:\n${doc.errors.map((e) => `  ✗ ${e}`).join("\n")}`);
+  return doc.flow;
+}
+
+function loadCsv(path: string): Candles {
+  if (!existsSync(path)) throw new UserError(`No such file: ${path}`);
+  const parsed = parseCandlesCsv(readFileSync(path, "utf8"));
+  if (!parsed.ok) {
+    throw new UserError(`${path} has bad rows:\n${parsed.errors.map((e) => `  line ${e.line}: ${e.message}`).join("\n")}`);
+  }
+  if (parsed.candles.length === 0) throw new UserError(`${path} has no candles.`);
+  return parsed.candles;
+}
+
+function demoCandles(flow: FlowGraph): Candles {
+  const barMs = TIMEFRAME_MS[flow.market.timeframe];
+  const bars = Math.round((365 * 86_400_000) / barMs);
+  return generateDemoCandles({ seed: 1, timeframe: flow.market.timeframe, start: Date.UTC(2025, 0, 1), bars });
+}
+
+function positiveNumber(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`${flag} must be a positive number, got "${text}".`);
+  return n;
+}
+
+function fraction(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0 || n > 0.1) throw new UserError(`${flag} is a fraction between 0 and 0.1 (0.001 = 0.1 %), got "${text}".`);
+  return n;
+}
+
+function progress(done: number, total: number): void {
+  const pct = Math.floor((done / total) * 100);
+  const width = 30;
+  const filled = Math.round((pct / 100) * width);
+  process.stderr.write(`\r  [${"#".repeat(filled)}${".".repeat(width - filled)}] ${pct}% of ${total.toLocaleString("en-US")} bars`);
+}
+
+const pct = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(2)} %`;
+const num = (x: number, d = 2) => x.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
+const day = (t: number) => new Date(t).toISOString().slice(0, 16).replace("T", " ");
+
+function summary(flow: FlowGraph, r: BacktestReport, candles: Candles, ms: number): string {
+  const m = r.metrics;
+  const rows: [string, string][] = [
+    ["Final equity", num(m.finalEquity)],
+    ["Total return", pct(m.totalReturnPct)],
+    ["Buy & hold", pct(m.buyHoldReturnPct)],
+    ["Max drawdown", `${m.maxDrawdownPct.toFixed(2)} %`],
+    ["Sharpe / Sortino", `${m.sharpe.toFixed(2)} / ${m.sortino.toFixed(2)}`],
+    ["Trades", `${m.trades} (win rate ${m.winRatePct.toFixed(1)} %, avg ${pct(m.avgTradePct)})`],
+    ["Profit factor", m.profitFactor === null ? "– (no losing trade)" : m.profitFactor.toFixed(2)],
+    ["Exposure", `${m.exposurePct.toFixed(1)} %`],
+    ["Fees", num(m.fees)],
+  ];
+  const open = r.openPosition
+    ? `\n  Open position: ${r.openPosition.qty.toPrecision(6)} @ ${num(r.openPosition.entryPrice)} since ${day(r.openPosition.entryTime)}, marked ${num(r.openPosition.markPrice)} (${pct(r.openPosition.returnPct)})\n`
+    : "";
+  const first = candles.time[0]!;
+  const last = candles.time[candles.length - 1]!;
+  return [
+    `\n  ${flow.name} — ${r.bars.toLocaleString("en-US")} bars, ${day(first)} → ${day(last)} UTC (${ms.toFixed(0)} ms)`,
+    `  spec ${r.specHash.slice(0, 12)}\n`,
+    ...rows.map(([k, v]) => `  ${k.padEnd(18)} ${v}`),
+    open,
+  ].join("\n");
+}
