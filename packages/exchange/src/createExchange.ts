@@ -1,0 +1,91 @@
+// The only place ccxt instances are made, so every instance gets the same safety settings.
+import ccxt, { type Exchange } from "ccxt";
+import { attachLimiter, type RateLimiter } from "./limiter";
+
+export interface Credentials {
+  apiKey: string;
+  secret: string;
+  /** Some exchanges call it passphrase (OKX, KuCoin, Bitget); ccxt calls it password. */
+  password?: string;
+  uid?: string;
+}
+
+export interface CreateExchangeOptions {
+  /** A ccxt exchange id, e.g. "binance". */
+  exchangeId: string;
+  credentials?: Credentials;
+  /** Entries merged into `urls.api` — how tests point an instance at the fake exchange. */
+  urlsOverride?: Record<string, string>;
+  /** The shared limiter of (exchange, key); every HTTP request of this instance waits on it. */
+  limiter?: RateLimiter;
+  /** Per-request timeout in ms (ccxt default 10 000). */
+  timeoutMs?: number;
+  /** Extra ccxt options, merged last. */
+  options?: Record<string, unknown>;
+}
+
+type ExchangeClass = new (config?: Record<string, unknown>) => Exchange;
+
+function exchangeClass(exchangeId: string): ExchangeClass {
+  if (!ccxt.exchanges.includes(exchangeId)) {
+    throw new Error(`Unknown exchange "${exchangeId}": use one of ccxt's exchange ids, such as binance, kraken or okx.`);
+  }
+  return (ccxt as unknown as Record<string, ExchangeClass>)[exchangeId]!;
+}
+
+/** Per-exchange defaults: Keyflow trades spot, so market loading skips futures and margin lists. */
+const EXCHANGE_DEFAULTS: Record<string, Record<string, unknown>> = {
+  binance: {
+    defaultType: "spot",
+    fetchMarkets: { types: ["spot"] },
+    fetchMargins: false,
+    // Measure the server clock offset when markets load, so signed timestamps start in sync.
+    adjustForTimeDifference: true,
+  },
+};
+
+export function createExchange(opts: CreateExchangeOptions): Exchange {
+  const Cls = exchangeClass(opts.exchangeId);
+  const config: Record<string, unknown> = {
+    enableRateLimit: true,
+    options: { ...(EXCHANGE_DEFAULTS[opts.exchangeId] ?? {}), ...(opts.options ?? {}) },
+  };
+  if (opts.timeoutMs !== undefined) config["timeout"] = opts.timeoutMs;
+  if (opts.credentials) {
+    config["apiKey"] = opts.credentials.apiKey;
+    config["secret"] = opts.credentials.secret;
+    if (opts.credentials.password !== undefined) config["password"] = opts.credentials.password;
+    if (opts.credentials.uid !== undefined) config["uid"] = opts.credentials.uid;
+  }
+  const exchange = new Cls(config);
+  if (opts.urlsOverride) {
+    const urls = exchange.urls as { api: Record<string, string> | string };
+    urls.api = { ...(typeof urls.api === "object" ? urls.api : {}), ...opts.urlsOverride };
+  }
+  if (opts.limiter) attachLimiter(exchange, opts.limiter);
+  return exchange;
+}
+
+export interface RequiredCredentials {
+  apiKey: boolean;
+  secret: boolean;
+  /** The passphrase field. */
+  password: boolean;
+  uid: boolean;
+}
+
+const requiredCache = new Map<string, RequiredCredentials>();
+
+/** Which credential fields the add-key form must ask for (from ccxt's `requiredCredentials`). */
+export function requiredCredentials(exchangeId: string): RequiredCredentials {
+  let r = requiredCache.get(exchangeId);
+  if (!r) {
+    const rc = new (exchangeClass(exchangeId))().requiredCredentials as Record<string, boolean | undefined>;
+    r = { apiKey: rc["apiKey"] === true, secret: rc["secret"] === true, password: rc["password"] === true, uid: rc["uid"] === true };
+    requiredCache.set(exchangeId, r);
+  }
+  return { ...r };
+}
+
+/** Every exchange id ccxt supports. */
+export const exchangeIds = (): string[] => [...ccxt.exchanges];

@@ -1,0 +1,31 @@
+// @keyflow/exchange: ccxt access for the server — instances, key probe, rate limiting, retries, orders.
+export { createExchange, requiredCredentials, exchangeIds, type CreateExchangeOptions, type Credentials, type RequiredCredentials } from "./createExchange";
+export { probePermissions, judgeProbe, KeyCheckError, type Permission, type ProbeResult, type ProbeVerdict } from "./probe";
+export { RateLimiter, LimiterRegistry, sharedLimiters, attachLimiter, DEFAULT_LIMIT, type LimiterConfig } from "./limiter";
+export { Retrier, createRetrier, DEFAULT_RETRY_POLICY, type RetryPolicy, type RetrierOptions, type RetryEvent, type CallOptions } from "./retry";
+export {
+  classifyError,
+  isTransient,
+  provesNotExecuted,
+  describeKeyError,
+  exchangeErrorCode,
+  retryAfterMs,
+  UnknownOutcomeError,
+  type ErrorKind,
+  type KeyErrorDescription,
+} from "./errors";
+export {
+  OrderGateway,
+  createOrderGateway,
+  type OrderRequest,
+  type OrderSnapshot,
+  type OrderStatus,
+  type TradeSnapshot,
+  type BalanceSnapshot,
+  type PlaceOrderResult,
+  type CancelResult,
+  type RejectReason,
+} from "./orderGateway";
+export { clientOrderId, BINANCE_CLIENT_ORDER_ID_RE, CLIENT_ORDER_ID_PREFIX } from "./clientOrderId";
+export { redact } from "./redact";
+export { systemClock, virtualClock, seededRandom, type Clock, type VirtualClock } from "./clock";

@@ -1,0 +1,262 @@
+// How a live bot talks to its exchange: orders rounded and checked before sending, every call through
+// the retrier, and a send whose outcome is unknown reported as such — never resent.
+import { OrderNotFound, type Balances, type Exchange, type Market, type Order, type Trade } from "ccxt";
+import { classifyError, UnknownOutcomeError, type ErrorKind } from "./errors";
+import { redact } from "./redact";
+import { Retrier } from "./retry";
+
+export interface OrderRequest {
+  /** Unified symbol, e.g. "BTC/USDT". */
+  symbol: string;
+  side: "buy" | "sell";
+  type: "market" | "limit";
+  /** Base-currency amount; rounded DOWN to the market's step before sending. */
+  amount: number;
+  /** Limit price (required for limit orders); rounded to the market's tick. */
+  price?: number;
+  /** Market orders only: a recent price (e.g. the last close) for the local min-cost check; never sent. */
+  referencePrice?: number;
+  /** From clientOrderId(botId, barTime, intent). */
+  clientOrderId: string;
+}
+
+export type OrderStatus = "open" | "closed" | "canceled" | "expired" | "rejected";
+
+export interface OrderSnapshot {
+  id: string;
+  clientOrderId: string | undefined;
+  symbol: string;
+  side: "buy" | "sell";
+  type: string;
+  /** "open" includes partially filled orders (filled > 0). */
+  status: OrderStatus;
+  amount: number;
+  filled: number;
+  remaining: number;
+  price: number | undefined;
+  /** Average fill price. */
+  average: number | undefined;
+  /** Quote spent or received so far. */
+  cost: number;
+  timestamp: number | undefined;
+}
+
+export interface TradeSnapshot {
+  id: string;
+  orderId: string | undefined;
+  symbol: string;
+  side: "buy" | "sell";
+  price: number;
+  amount: number;
+  cost: number;
+  fee: { cost: number; currency: string } | undefined;
+  takerOrMaker: "taker" | "maker" | undefined;
+  timestamp: number;
+}
+
+export interface BalanceSnapshot {
+  free: Record<string, number>;
+  used: Record<string, number>;
+  total: Record<string, number>;
+}
+
+/** Why an order was not placed: a local check, or the exchange's (or transport's) definite refusal. */
+export type RejectReason = ErrorKind | "unknown-market" | "below-min-amount" | "above-max-amount" | "below-min-cost" | "missing-price";
+
+export type PlaceOrderResult =
+  /** Accepted by the exchange. `sent` is exactly what went on the wire after rounding. */
+  | { status: "placed"; order: OrderSnapshot; sent: { amount: string; price: string | undefined } }
+  /** Definitely NOT on the exchange: safe to decide again. */
+  | { status: "rejected"; reason: RejectReason; message: string }
+  /** May or may not be on the exchange: look it up with findOrderByClientId, never resend blindly. */
+  | { status: "unknown"; symbol: string; clientOrderId: string; message: string };
+
+export type CancelResult = { status: "canceled"; order: OrderSnapshot } | { status: "not-open"; message: string };
+
+export class OrderGateway {
+  constructor(
+    readonly exchange: Exchange,
+    private readonly retrier: Retrier = new Retrier(),
+  ) {}
+
+  private read<T>(label: string, fn: () => Promise<T>): Promise<T> {
+    return this.retrier.call(this.exchange, label, fn, { idempotent: true });
+  }
+
+  private safe(text: string): string {
+    const ex = this.exchange;
+    return redact(text, [ex.secret, ex.password, ex.apiKey, ex.uid]);
+  }
+
+  async loadMarkets(): Promise<Record<string, Market>> {
+    return (await this.read("loadMarkets", () => this.exchange.loadMarkets())) as Record<string, Market>;
+  }
+
+  async placeOrder(req: OrderRequest): Promise<PlaceOrderResult> {
+    const ex = this.exchange;
+    const markets = await this.loadMarkets();
+    const market = markets[req.symbol];
+    if (!market) return { status: "rejected", reason: "unknown-market", message: `${ex.id} has no market ${req.symbol}.` };
+
+    let amount: string;
+    try {
+      amount = String(ex.amountToPrecision(req.symbol, req.amount));
+    } catch {
+      const step = market.precision.amount;
+      return { status: "rejected", reason: "below-min-amount", message: `${req.amount} ${market.base} rounds to zero at ${req.symbol}'s step of ${step}.` };
+    }
+    let price: string | undefined;
+    if (req.type === "limit") {
+      if (req.price === undefined) return { status: "rejected", reason: "missing-price", message: "A limit order needs a price." };
+      price = String(ex.priceToPrecision(req.symbol, req.price));
+    }
+    const limits = market.limits;
+    const minAmount = limits.amount?.min;
+    const maxAmount = limits.amount?.max;
+    if (minAmount !== undefined && Number(amount) < minAmount) {
+      return { status: "rejected", reason: "below-min-amount", message: `${amount} ${market.base} is below ${req.symbol}'s minimum order amount of ${minAmount}.` };
+    }
+    if (maxAmount !== undefined && Number(amount) > maxAmount) {
+      return { status: "rejected", reason: "above-max-amount", message: `${amount} ${market.base} is above ${req.symbol}'s maximum order amount of ${maxAmount}.` };
+    }
+    const minCost = limits.cost?.min;
+    const costPrice = price !== undefined ? Number(price) : req.referencePrice;
+    if (minCost !== undefined && costPrice !== undefined && Number(amount) * costPrice < minCost) {
+      const value = Number(amount) * costPrice;
+      return {
+        status: "rejected",
+        reason: "below-min-cost",
+        message: `An order worth ${value.toFixed(2)} ${market.quote} is below ${req.symbol}'s minimum order value of ${minCost} ${market.quote}.`,
+      };
+    }
+
+    try {
+      const order = await this.retrier.call(
+        ex,
+        `createOrder ${req.clientOrderId}`,
+        // For market orders the price is NOT passed: ccxt's binance would turn amount * price into a
+        // quoteOrderQty (spend this much quote) order instead of a base-amount order.
+        () => ex.createOrder(req.symbol, req.type, req.side, Number(amount), price === undefined ? undefined : Number(price), { clientOrderId: req.clientOrderId }),
+        { idempotent: false },
+      );
+      return { status: "placed", order: snapshot(order, req.clientOrderId), sent: { amount, price } };
+    } catch (e) {
+      if (e instanceof UnknownOutcomeError) {
+        return { status: "unknown", symbol: req.symbol, clientOrderId: req.clientOrderId, message: this.safe(e.message) };
+      }
+      const kind = classifyError(e);
+      if (kind === "unknown") throw e;
+      // Transient kinds reach here only when they prove the order was not executed (429, -1021).
+      return { status: "rejected", reason: kind, message: this.safe(e instanceof Error ? e.message : String(e)) };
+    }
+  }
+
+  /**
+   * The most recent order with this client order id, or null if the exchange has none.
+   * Binance accepts a client id again once the earlier order FILLED ("Orders with the same
+   * newClientOrderID can be accepted only when the previous one is filled") — so a duplicate is
+   * not rejected after a fill, and this lookup is what prevents a second order.
+   */
+  async findOrderByClientId(symbol: string, clientOrderId: string): Promise<OrderSnapshot | null> {
+    const ex = this.exchange;
+    if (ex.id.startsWith("binance")) {
+      try {
+        const order = await this.read(`fetchOrder ${clientOrderId}`, () => ex.fetchOrder("", symbol, { clientOrderId }));
+        return snapshot(order, clientOrderId);
+      } catch (e) {
+        if (e instanceof OrderNotFound) return null;
+        throw e;
+      }
+    }
+    const open = await this.fetchOpenOrders(symbol);
+    const hit = open.find((o) => o.clientOrderId === clientOrderId);
+    if (hit) return hit;
+    const closedFetcher = ex.has["fetchClosedOrders"] ? "fetchClosedOrders" : ex.has["fetchOrders"] ? "fetchOrders" : undefined;
+    if (!closedFetcher) return null;
+    const closed = await this.read(`${closedFetcher} ${symbol}`, () => ex[closedFetcher](symbol));
+    const matches = closed.filter((o) => o.clientOrderId === clientOrderId);
+    const last = matches[matches.length - 1];
+    return last ? snapshot(last) : null;
+  }
+
+  async fetchOrder(symbol: string, id: string): Promise<OrderSnapshot> {
+    return snapshot(await this.read(`fetchOrder ${id}`, () => this.exchange.fetchOrder(id, symbol)));
+  }
+
+  /** Cancels by exchange id or client order id. Repeating a cancel is safe: it reports "not-open". */
+  async cancelOrder(symbol: string, ref: { id?: string; clientOrderId?: string }): Promise<CancelResult> {
+    if (ref.id === undefined && ref.clientOrderId === undefined) throw new Error("cancelOrder needs an id or a clientOrderId");
+    const params = ref.clientOrderId !== undefined ? { clientOrderId: ref.clientOrderId } : {};
+    try {
+      const order = await this.read(`cancelOrder ${ref.clientOrderId ?? ref.id}`, () => this.exchange.cancelOrder(ref.id ?? "", symbol, params));
+      // Binance answers a cancel with a NEW clientOrderId (the cancel request's own) and puts the
+      // order's id in origClientOrderId; ccxt's parseOrder reports the former.
+      const info = (order.info ?? {}) as Record<string, unknown>;
+      const original = typeof info["origClientOrderId"] === "string" ? info["origClientOrderId"] : ref.clientOrderId;
+      return { status: "canceled", order: snapshot(order, original) };
+    } catch (e) {
+      const kind = classifyError(e);
+      if (kind === "order-not-found") return { status: "not-open", message: this.safe(e instanceof Error ? e.message : String(e)) };
+      throw e;
+    }
+  }
+
+  async fetchOpenOrders(symbol?: string): Promise<OrderSnapshot[]> {
+    const orders = await this.read(`fetchOpenOrders ${symbol ?? "*"}`, () => this.exchange.fetchOpenOrders(symbol));
+    return orders.map((o) => snapshot(o));
+  }
+
+  /** Our fills. Binance trades carry the exchange order id, not the client order id. */
+  async fetchMyTrades(symbol: string, since?: number, limit?: number): Promise<TradeSnapshot[]> {
+    const trades = await this.read(`fetchMyTrades ${symbol}`, () => this.exchange.fetchMyTrades(symbol, since, limit));
+    return trades.map(tradeSnapshot);
+  }
+
+  async fetchBalance(): Promise<BalanceSnapshot> {
+    const b: Balances = await this.read("fetchBalance", () => this.exchange.fetchBalance());
+    const pick = (k: "free" | "used" | "total") => {
+      const src = (b as unknown as Record<string, Record<string, number | undefined> | undefined>)[k] ?? {};
+      return Object.fromEntries(Object.entries(src).map(([asset, v]) => [asset, v ?? 0]));
+    };
+    return { free: pick("free"), used: pick("used"), total: pick("total") };
+  }
+}
+
+export const createOrderGateway = (exchange: Exchange, retrier?: Retrier): OrderGateway => new OrderGateway(exchange, retrier);
+
+const num = (x: number | undefined | null, fallback = 0): number => (typeof x === "number" && Number.isFinite(x) ? x : fallback);
+
+function snapshot(o: Order, clientOrderId?: string): OrderSnapshot {
+  const amount = num(o.amount);
+  const filled = num(o.filled);
+  return {
+    id: String(o.id),
+    clientOrderId: clientOrderId ?? o.clientOrderId ?? undefined,
+    symbol: o.symbol ?? "",
+    side: o.side === "sell" ? "sell" : "buy",
+    type: o.type ?? "unknown",
+    status: (o.status ?? "open") as OrderStatus,
+    amount,
+    filled,
+    remaining: num(o.remaining, Math.max(0, amount - filled)),
+    price: o.price ?? undefined,
+    average: o.average ?? undefined,
+    cost: num(o.cost),
+    timestamp: o.timestamp ?? undefined,
+  };
+}
+
+function tradeSnapshot(t: Trade): TradeSnapshot {
+  return {
+    id: String(t.id),
+    orderId: t.order ?? undefined,
+    symbol: t.symbol ?? "",
+    side: t.side === "sell" ? "sell" : "buy",
+    price: num(t.price),
+    amount: num(t.amount),
+    cost: num(t.cost),
+    fee: t.fee && t.fee.cost !== undefined ? { cost: num(t.fee.cost), currency: t.fee.currency ?? "" } : undefined,
+    takerOrMaker: t.takerOrMaker === "maker" || t.takerOrMaker === "taker" ? t.takerOrMaker : undefined,
+    timestamp: num(t.timestamp),
+  };
+}

@@ -1,0 +1,307 @@
+// The fake exchange's order book of one account: balances, orders, trades, and matching against a
+// scripted candle stream. No HTTP here; the server translates requests into these calls.
+import type { Candle, FakeOrder, FakeSymbol, FakeTrade, OrderStatus } from "./types";
+
+/** A rejection the server turns into a Binance error body. */
+export class BinanceReject extends Error {
+  constructor(
+    readonly code: number,
+    msg: string,
+    readonly status = 400,
+  ) {
+    super(msg);
+  }
+}
+
+const E8 = 1e8;
+/** Quantities and prices are kept on an 8-decimal grid, like Binance's own strings. */
+export const round8 = (x: number): number => Math.round(x * E8) / E8;
+const onGrid = (value: number, origin: number, step: number): boolean => {
+  const units = (value - origin) / step;
+  return Math.abs(units - Math.round(units)) < 1e-7;
+};
+const floorToStep = (x: number, step: number): number => round8(Math.floor(x / step + 1e-9) * step);
+
+export const CLIENT_ID_RE = /^[.A-Z:/a-z0-9_-]{1,36}$/;
+
+export interface NewOrderInput {
+  symbol: string;
+  side: string;
+  type: string;
+  quantity: string | undefined;
+  price: string | undefined;
+  timeInForce: string | undefined;
+  newClientOrderId: string | undefined;
+}
+
+export interface EngineOptions {
+  symbols: FakeSymbol[];
+  candles: Record<string, Candle[]>;
+  balances: Record<string, number>;
+  /** Commission rate charged on every fill, in the asset received (Binance's default). */
+  feeRate: number;
+  /** How many candles of each stream are already closed at start. */
+  closedAtStart: number;
+  now: () => number;
+}
+
+export class MatchingEngine {
+  readonly symbols = new Map<string, FakeSymbol>();
+  readonly candles: Record<string, Candle[]>;
+  readonly balances = new Map<string, { free: number; locked: number }>();
+  readonly orders: FakeOrder[] = [];
+  readonly trades: FakeTrade[] = [];
+  /** Number of candles closed so far (same for every symbol's stream). */
+  closed: number;
+  private nextOrderId = 1000;
+  private nextTradeId = 5000;
+  private cancelSeq = 0;
+
+  constructor(private readonly opts: EngineOptions) {
+    for (const s of opts.symbols) this.symbols.set(s.symbol, s);
+    this.candles = opts.candles;
+    for (const [asset, free] of Object.entries(opts.balances)) this.balances.set(asset, { free, locked: 0 });
+    this.closed = opts.closedAtStart;
+  }
+
+  balance(asset: string): { free: number; locked: number } {
+    let b = this.balances.get(asset);
+    if (!b) {
+      b = { free: 0, locked: 0 };
+      this.balances.set(asset, b);
+    }
+    return b;
+  }
+
+  closedCandles(symbol: string): Candle[] {
+    return (this.candles[symbol] ?? []).slice(0, this.closed);
+  }
+
+  /** Close of the last closed candle: the price used for market-order notional and balance checks. */
+  lastPrice(symbol: string): number {
+    const c = this.candles[symbol]?.[this.closed - 1];
+    if (!c) throw new BinanceReject(-1121, "Invalid symbol.");
+    return c[4];
+  }
+
+  market(symbol: string): FakeSymbol {
+    const s = this.symbols.get(symbol);
+    if (!s) throw new BinanceReject(-1121, "Invalid symbol.");
+    return s;
+  }
+
+  /** Accepts or rejects a new order; matching happens only when the stream advances. */
+  placeOrder(input: NewOrderInput, fillScripts: Map<string, number[]>): FakeOrder {
+    const m = this.market(input.symbol);
+    if (input.side !== "BUY" && input.side !== "SELL") throw new BinanceReject(-1117, "Invalid side.");
+    if (input.type !== "MARKET" && input.type !== "LIMIT") throw new BinanceReject(-1116, "Invalid orderType.");
+    const qty = Number(input.quantity);
+    if (input.quantity === undefined || !Number.isFinite(qty) || qty <= 0) {
+      throw new BinanceReject(-1102, "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed.");
+    }
+    let price = 0;
+    if (input.type === "LIMIT") {
+      price = Number(input.price);
+      if (input.price === undefined || !Number.isFinite(price) || price <= 0) {
+        throw new BinanceReject(-1102, "Mandatory parameter 'price' was not sent, was empty/null, or malformed.");
+      }
+      if (input.timeInForce !== "GTC") {
+        throw new BinanceReject(-1102, "Mandatory parameter 'timeInForce' was not sent, was empty/null, or malformed.");
+      }
+      if (price < m.minPrice || price > m.maxPrice || !onGrid(price, 0, m.tickSize)) {
+        throw new BinanceReject(-1013, "Filter failure: PRICE_FILTER");
+      }
+    }
+    if (qty < m.minQty || qty > m.maxQty || !onGrid(qty, m.minQty, m.stepSize)) {
+      throw new BinanceReject(-1013, "Filter failure: LOT_SIZE");
+    }
+    const refPrice = input.type === "LIMIT" ? price : this.lastPrice(m.symbol);
+    if (qty * refPrice < m.minNotional) throw new BinanceReject(-1013, "Filter failure: NOTIONAL");
+
+    const clientOrderId = input.newClientOrderId ?? `fake${this.nextOrderId}`;
+    if (!CLIENT_ID_RE.test(clientOrderId)) {
+      throw new BinanceReject(
+        -1100,
+        "Illegal characters found in parameter 'newClientOrderId'; legal range is '^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.",
+      );
+    }
+    // Binance: "Orders with the same newClientOrderID can be accepted only when the previous one is filled,
+    // otherwise the order will be rejected." A filled order's id CAN be reused: no idempotency after a fill.
+    if (this.orders.some((o) => o.clientOrderId === clientOrderId && o.status !== "FILLED")) {
+      throw new BinanceReject(-2010, "Duplicate order sent.");
+    }
+
+    const lockedAsset = input.side === "BUY" ? m.quoteAsset : m.baseAsset;
+    const locked = round8(input.side === "BUY" ? qty * refPrice : qty);
+    const bal = this.balance(lockedAsset);
+    if (bal.free + 1e-12 < locked) {
+      throw new BinanceReject(-2010, "Account has insufficient balance for requested action.");
+    }
+    bal.free = round8(bal.free - locked);
+    bal.locked = round8(bal.locked + locked);
+
+    const now = this.opts.now();
+    const order: FakeOrder = {
+      symbol: m.symbol,
+      orderId: this.nextOrderId++,
+      clientOrderId,
+      side: input.side,
+      type: input.type,
+      timeInForce: input.type === "LIMIT" ? "GTC" : undefined,
+      price,
+      origQty: qty,
+      executedQty: 0,
+      cummulativeQuoteQty: 0,
+      status: "NEW",
+      time: now,
+      updateTime: now,
+      lockedAsset,
+      locked,
+      fillScript: [...(fillScripts.get(clientOrderId) ?? [])],
+      trades: [],
+    };
+    this.orders.push(order);
+    return order;
+  }
+
+  /** The most recent order with this id (client ids may repeat once the earlier one is filled). */
+  findOrder(symbol: string, orderId: string | undefined, origClientOrderId: string | undefined): FakeOrder {
+    this.market(symbol);
+    if (orderId === undefined && origClientOrderId === undefined) {
+      throw new BinanceReject(-1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!");
+    }
+    for (let i = this.orders.length - 1; i >= 0; i--) {
+      const o = this.orders[i]!;
+      if (o.symbol !== symbol) continue;
+      if (orderId !== undefined && String(o.orderId) !== orderId) continue;
+      if (origClientOrderId !== undefined && o.clientOrderId !== origClientOrderId) continue;
+      return o;
+    }
+    throw new BinanceReject(-2013, "Order does not exist.");
+  }
+
+  cancelOrder(symbol: string, orderId: string | undefined, origClientOrderId: string | undefined): { order: FakeOrder; cancelClientOrderId: string } {
+    let order: FakeOrder;
+    try {
+      order = this.findOrder(symbol, orderId, origClientOrderId);
+    } catch (e) {
+      if (e instanceof BinanceReject && e.code === -2013) throw new BinanceReject(-2011, "Unknown order sent.");
+      throw e;
+    }
+    if (!isOpen(order.status)) throw new BinanceReject(-2011, "Unknown order sent.");
+    this.release(order);
+    order.status = "CANCELED";
+    order.updateTime = this.opts.now();
+    return { order, cancelClientOrderId: `cancel${++this.cancelSeq}` };
+  }
+
+  openOrders(symbol: string | undefined): FakeOrder[] {
+    if (symbol !== undefined) this.market(symbol);
+    return this.orders.filter((o) => isOpen(o.status) && (symbol === undefined || o.symbol === symbol));
+  }
+
+  /** Closes the next candle of every stream and fills what it trades through. */
+  advance(): Record<string, Candle> {
+    const closedNow: Record<string, Candle> = {};
+    for (const sym of this.symbols.keys()) {
+      const c = this.candles[sym]?.[this.closed];
+      if (c) closedNow[sym] = c;
+    }
+    if (Object.keys(closedNow).length === 0) throw new Error("fake exchange: the candle stream is exhausted");
+    this.closed += 1;
+    for (const order of this.orders) {
+      if (!isOpen(order.status)) continue;
+      const c = closedNow[order.symbol];
+      if (c) this.match(order, c);
+    }
+    return closedNow;
+  }
+
+  private match(order: FakeOrder, c: Candle): void {
+    const [, open, high, low] = c;
+    let fillPrice: number | undefined;
+    let isMaker = false;
+    if (order.type === "MARKET") fillPrice = open;
+    else if (order.side === "BUY") {
+      if (open <= order.price) fillPrice = open;
+      else if (low <= order.price) {
+        fillPrice = order.price;
+        isMaker = true;
+      }
+    } else if (open >= order.price) fillPrice = open;
+    else if (high >= order.price) {
+      fillPrice = order.price;
+      isMaker = true;
+    }
+    if (fillPrice === undefined) return;
+
+    const m = this.market(order.symbol);
+    const remaining = round8(order.origQty - order.executedQty);
+    let qty = remaining;
+    const fraction = order.fillScript.shift();
+    if (fraction !== undefined) qty = Math.min(remaining, floorToStep(order.origQty * fraction, m.stepSize));
+    if (qty <= 0) return;
+
+    const quoteQty = round8(qty * fillPrice);
+    const base = this.balance(m.baseAsset);
+    const quote = this.balance(m.quoteAsset);
+    let commission: number;
+    let commissionAsset: string;
+    if (order.side === "BUY") {
+      // Spend from the reservation first; a market order that gapped up takes the rest from free balance.
+      const fromLock = Math.min(order.locked, quoteQty);
+      const fromFree = round8(quoteQty - fromLock);
+      if (fromFree > quote.free + 1e-12) {
+        // Not enough to pay at this open: Binance would have expired the market order.
+        this.release(order);
+        order.status = "EXPIRED";
+        order.updateTime = this.opts.now();
+        return;
+      }
+      order.locked = round8(order.locked - fromLock);
+      quote.locked = round8(quote.locked - fromLock);
+      quote.free = round8(quote.free - fromFree);
+      commission = round8(qty * this.opts.feeRate);
+      commissionAsset = m.baseAsset;
+      base.free = round8(base.free + qty - commission);
+    } else {
+      order.locked = round8(order.locked - qty);
+      base.locked = round8(base.locked - qty);
+      commission = round8(quoteQty * this.opts.feeRate);
+      commissionAsset = m.quoteAsset;
+      quote.free = round8(quote.free + quoteQty - commission);
+    }
+    const trade: FakeTrade = {
+      symbol: order.symbol,
+      id: this.nextTradeId++,
+      orderId: order.orderId,
+      price: fillPrice,
+      qty,
+      quoteQty,
+      commission,
+      commissionAsset,
+      time: this.opts.now(),
+      isBuyer: order.side === "BUY",
+      isMaker,
+    };
+    this.trades.push(trade);
+    order.trades.push(trade);
+    order.executedQty = round8(order.executedQty + qty);
+    order.cummulativeQuoteQty = round8(order.cummulativeQuoteQty + quoteQty);
+    order.updateTime = this.opts.now();
+    if (order.executedQty >= order.origQty - 1e-12) {
+      order.status = "FILLED";
+      this.release(order);
+    } else order.status = "PARTIALLY_FILLED";
+  }
+
+  private release(order: FakeOrder): void {
+    if (order.locked <= 0) return;
+    const bal = this.balance(order.lockedAsset);
+    bal.locked = round8(bal.locked - order.locked);
+    bal.free = round8(bal.free + order.locked);
+    order.locked = 0;
+  }
+}
+
+export const isOpen = (s: OrderStatus): boolean => s === "NEW" || s === "PARTIALLY_FILLED";

@@ -1,0 +1,4 @@
+export { startFakeExchange, makeCandles, DEFAULT_SYMBOLS, type FakeExchange, type FakeExchangeOptions } from "./server";
+export { binanceUrls, pointCcxtAt } from "./ccxt";
+export { MatchingEngine, BinanceReject } from "./engine";
+export type { Candle, Fault, FaultMatch, FakeKey, FakeOrder, FakeSymbol, FakeTrade, KeyPermissions, RequestRecord } from "./types";

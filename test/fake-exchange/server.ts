@@ -1,0 +1,574 @@
+// A loopback HTTP server speaking the part of Binance's spot REST API that ccxt's `binance` class uses
+// for candles, balances, orders and the key permission probe. It verifies signatures like Binance does,
+// matches orders against a scripted candle stream the test advances explicitly, and fails on demand.
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { performance } from "node:perf_hooks";
+import { BinanceReject, MatchingEngine, round8 } from "./engine";
+import type { Candle, Fault, FaultMatch, FakeKey, FakeOrder, FakeSymbol, FakeTrade, KeyPermissions, RequestRecord } from "./types";
+
+export interface FakeExchangeOptions {
+  symbols?: FakeSymbol[];
+  /** Scripted candle stream per Binance symbol id; all streams share one timeframe and advance together. */
+  candles?: Record<string, Candle[]>;
+  /** The only kline interval served (default "1m"). */
+  interval?: string;
+  /** Candles already closed at start (default 50). */
+  closedAtStart?: number;
+  balances?: Record<string, number>;
+  feeRate?: number;
+  /** Extra keys besides the built-in ones (trade, readOnly, withdraw, noIpWhitelist, noRead). */
+  keys?: Record<string, Partial<KeyPermissions>>;
+  /** Server clock minus local clock, ms (for -1021 / time-sync tests). */
+  clockSkewMs?: number;
+  /** If set, the fake itself answers 429 + Retry-After when more requests arrive in the window. */
+  enforceRateLimit?: { windowMs: number; max: number; retryAfterSec: number };
+}
+
+export interface FakeExchange {
+  /** Base URL, e.g. http://127.0.0.1:43121 */
+  url: string;
+  /** Generated keys (random secrets, never real). */
+  keys: Record<"trade" | "readOnly" | "withdraw" | "noIpWhitelist" | "noRead" | string, FakeKey>;
+  engine: MatchingEngine;
+  /** Closes the next candle of every stream, filling orders against it. */
+  advance(n?: number): Candle[];
+  /** Fractions of the order's quantity filled on successive matching candles, by client order id. */
+  scriptFills(clientOrderId: string, fractions: number[]): void;
+  setBalance(asset: string, free: number): void;
+  setClockSkew(ms: number): void;
+  faults: {
+    inject(fault: Fault, match?: FaultMatch): void;
+    pending(): number;
+    clear(): void;
+  };
+  stats: {
+    requests: RequestRecord[];
+    count(filter?: { method?: string; path?: string }): number;
+    /** The largest number of requests that arrived within any window of this length. */
+    maxInWindow(windowMs: number, filter?: { method?: string; path?: string; apiKey?: string }): number;
+    reset(): void;
+  };
+  close(): Promise<void>;
+}
+
+export const DEFAULT_SYMBOLS: FakeSymbol[] = [
+  {
+    symbol: "BTCUSDT",
+    baseAsset: "BTC",
+    quoteAsset: "USDT",
+    tickSize: 0.01,
+    minPrice: 0.01,
+    maxPrice: 1_000_000,
+    stepSize: 0.00001,
+    minQty: 0.00001,
+    maxQty: 9000,
+    minNotional: 5,
+  },
+  {
+    symbol: "ETHUSDT",
+    baseAsset: "ETH",
+    quoteAsset: "USDT",
+    tickSize: 0.01,
+    minPrice: 0.01,
+    maxPrice: 1_000_000,
+    stepSize: 0.0001,
+    minQty: 0.0001,
+    maxQty: 9000,
+    minNotional: 5,
+  },
+];
+
+const INTERVAL_MS: Record<string, number> = { "1m": 60_000, "5m": 300_000, "15m": 900_000, "1h": 3_600_000, "4h": 14_400_000, "1d": 86_400_000 };
+
+/** A deterministic wandering candle stream (no I/O, no randomness across runs). */
+export function makeCandles(opts: { start?: number; intervalMs?: number; count?: number; startPrice?: number; seed?: number } = {}): Candle[] {
+  const { start = Date.UTC(2024, 0, 1), intervalMs = 60_000, count = 300, startPrice = 30_000, seed = 1 } = opts;
+  const out: Candle[] = [];
+  let price = startPrice;
+  let s = seed >>> 0;
+  const rnd = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = 0; i < count; i++) {
+    const open = price;
+    const close = Math.max(1, open * (1 + (rnd() - 0.5) * 0.01));
+    const high = Math.max(open, close) * (1 + rnd() * 0.003);
+    const low = Math.min(open, close) * (1 - rnd() * 0.003);
+    const r2 = (x: number) => Math.round(x * 100) / 100;
+    out.push([start + i * intervalMs, r2(open), r2(high), r2(low), r2(close), Math.round(rnd() * 100 * 1e4) / 1e4]);
+    price = r2(close);
+  }
+  return out;
+}
+
+const ALL_PERMS: KeyPermissions = { enableReading: true, enableSpotAndMarginTrading: true, enableWithdrawals: false, ipRestrict: true };
+const BUILTIN_KEYS: Record<string, Partial<KeyPermissions>> = {
+  trade: {},
+  readOnly: { enableSpotAndMarginTrading: false },
+  withdraw: { enableWithdrawals: true },
+  noIpWhitelist: { ipRestrict: false },
+  noRead: { enableReading: false, enableSpotAndMarginTrading: false },
+};
+
+const PUBLIC_PATHS = new Set(["/api/v3/ping", "/api/v3/time", "/api/v3/exchangeInfo", "/api/v3/klines", "/sapi/v1/system/status"]);
+const READ_PATHS = new Set([
+  "/api/v3/account",
+  "/api/v3/openOrders",
+  "/api/v3/myTrades",
+  "/api/v3/allOrders",
+  "/sapi/v1/capital/config/getall",
+  "/sapi/v1/margin/allPairs",
+  "/sapi/v1/margin/isolated/allPairs",
+]);
+
+const fmt = (x: number) => round8(x).toFixed(8);
+
+interface Injected {
+  fault: Fault;
+  match: FaultMatch;
+  left: number;
+}
+
+class Reply {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}
+
+export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise<FakeExchange> {
+  const symbols = opts.symbols ?? DEFAULT_SYMBOLS;
+  const interval = opts.interval ?? "1m";
+  const intervalMs = INTERVAL_MS[interval];
+  if (intervalMs === undefined) throw new Error(`fake exchange: unsupported interval ${interval}`);
+  const closedAtStart = opts.closedAtStart ?? 50;
+  // The default stream ends its closed history at the current wall-clock bar, so klines look recent.
+  const defaultStart = Math.floor(Date.now() / intervalMs) * intervalMs - closedAtStart * intervalMs;
+  const candles: Record<string, Candle[]> =
+    opts.candles ??
+    Object.fromEntries(symbols.map((s, i) => [s.symbol, makeCandles({ start: defaultStart, intervalMs, seed: i + 1, startPrice: i === 0 ? 30_000 : 2_000 })]));
+  let clockSkewMs = opts.clockSkewMs ?? 0;
+  const serverNow = () => Date.now() + clockSkewMs;
+  const engine = new MatchingEngine({
+    symbols,
+    candles,
+    balances: opts.balances ?? { USDT: 10_000, BTC: 0.5, ETH: 5 },
+    feeRate: opts.feeRate ?? 0.001,
+    closedAtStart,
+    now: serverNow,
+  });
+  const fillScripts = new Map<string, number[]>();
+
+  const keys: Record<string, FakeKey> = {};
+  for (const [name, perms] of Object.entries({ ...BUILTIN_KEYS, ...(opts.keys ?? {}) })) {
+    keys[name] = {
+      apiKey: `fake${name}${randomBytes(12).toString("hex")}`,
+      secret: randomBytes(24).toString("hex"),
+      ...ALL_PERMS,
+      ...perms,
+    };
+  }
+  const byApiKey = () => new Map(Object.values(keys).map((k) => [k.apiKey, k]));
+
+  const injected: Injected[] = [];
+  const requests: RequestRecord[] = [];
+  const hanging = new Set<ServerResponse>();
+
+  const takeFault = (method: string, path: string): Fault | undefined => {
+    const i = injected.findIndex((f) => (f.match.method === undefined || f.match.method === method) && (f.match.path === undefined || f.match.path === path));
+    if (i < 0) return undefined;
+    const f = injected[i]!;
+    f.left -= 1;
+    if (f.left <= 0) injected.splice(i, 1);
+    return f.fault;
+  };
+
+  const usedWeight = () => {
+    const since = performance.now() - 60_000;
+    return requests.filter((r) => r.at >= since).length;
+  };
+
+  const orderJson = (o: FakeOrder, respType: "ACK" | "RESULT" | "FULL" | "QUERY") => {
+    if (respType === "ACK") return { symbol: o.symbol, orderId: o.orderId, orderListId: -1, clientOrderId: o.clientOrderId, transactTime: o.time };
+    const common = {
+      symbol: o.symbol,
+      orderId: o.orderId,
+      orderListId: -1,
+      clientOrderId: o.clientOrderId,
+      price: fmt(o.price),
+      origQty: fmt(o.origQty),
+      executedQty: fmt(o.executedQty),
+      cummulativeQuoteQty: fmt(o.cummulativeQuoteQty),
+      status: o.status,
+      timeInForce: o.timeInForce ?? "GTC",
+      type: o.type,
+      side: o.side,
+    };
+    if (respType === "QUERY") {
+      return {
+        ...common,
+        stopPrice: "0.00000000",
+        icebergQty: "0.00000000",
+        time: o.time,
+        updateTime: o.updateTime,
+        isWorking: true,
+        workingTime: o.time,
+        origQuoteOrderQty: "0.00000000",
+        selfTradePreventionMode: "EXPIRE_MAKER",
+      };
+    }
+    const result = { ...common, transactTime: o.time, workingTime: o.time, origQuoteOrderQty: "0.00000000", selfTradePreventionMode: "EXPIRE_MAKER" };
+    if (respType === "RESULT") return result;
+    return {
+      ...result,
+      fills: o.trades.map((t) => ({ price: fmt(t.price), qty: fmt(t.qty), commission: fmt(t.commission), commissionAsset: t.commissionAsset, tradeId: t.id })),
+    };
+  };
+
+  const tradeJson = (t: FakeTrade) => ({
+    symbol: t.symbol,
+    id: t.id,
+    orderId: t.orderId,
+    orderListId: -1,
+    price: fmt(t.price),
+    qty: fmt(t.qty),
+    quoteQty: fmt(t.quoteQty),
+    commission: fmt(t.commission),
+    commissionAsset: t.commissionAsset,
+    time: t.time,
+    isBuyer: t.isBuyer,
+    isMaker: t.isMaker,
+    isBestMatch: true,
+  });
+
+  const exchangeInfo = () => ({
+    timezone: "UTC",
+    serverTime: serverNow(),
+    rateLimits: [
+      { rateLimitType: "REQUEST_WEIGHT", interval: "MINUTE", intervalNum: 1, limit: 6000 },
+      { rateLimitType: "ORDERS", interval: "SECOND", intervalNum: 10, limit: 100 },
+    ],
+    exchangeFilters: [],
+    symbols: symbols.map((s) => ({
+      symbol: s.symbol,
+      status: "TRADING",
+      baseAsset: s.baseAsset,
+      baseAssetPrecision: 8,
+      quoteAsset: s.quoteAsset,
+      quotePrecision: 8,
+      quoteAssetPrecision: 8,
+      baseCommissionPrecision: 8,
+      quoteCommissionPrecision: 8,
+      orderTypes: ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"],
+      icebergAllowed: true,
+      ocoAllowed: true,
+      otoAllowed: true,
+      quoteOrderQtyMarketAllowed: true,
+      allowTrailingStop: true,
+      cancelReplaceAllowed: true,
+      isSpotTradingAllowed: true,
+      isMarginTradingAllowed: false,
+      filters: [
+        { filterType: "PRICE_FILTER", minPrice: fmt(s.minPrice), maxPrice: fmt(s.maxPrice), tickSize: fmt(s.tickSize) },
+        { filterType: "LOT_SIZE", minQty: fmt(s.minQty), maxQty: fmt(s.maxQty), stepSize: fmt(s.stepSize) },
+        { filterType: "NOTIONAL", minNotional: fmt(s.minNotional), applyMinToMarket: true, maxNotional: "9000000.00000000", applyMaxToMarket: false, avgPriceMins: 5 },
+      ],
+      permissions: [],
+      permissionSets: [["SPOT"]],
+      defaultSelfTradePreventionMode: "EXPIRE_MAKER",
+      allowedSelfTradePreventionModes: ["NONE", "EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"],
+    })),
+  });
+
+  const klines = (q: URLSearchParams) => {
+    const symbol = q.get("symbol") ?? "";
+    engine.market(symbol);
+    if (q.get("interval") !== interval) throw new BinanceReject(-1120, "Invalid interval.");
+    const limit = Math.min(Number(q.get("limit") ?? 500), 1000);
+    const startTime = q.get("startTime") === null ? undefined : Number(q.get("startTime"));
+    const endTime = q.get("endTime") === null ? undefined : Number(q.get("endTime"));
+    let rows = engine.closedCandles(symbol).filter((c) => (startTime === undefined || c[0] >= startTime) && (endTime === undefined || c[0] <= endTime));
+    // Binance returns the oldest `limit` rows from startTime, or the newest `limit` rows without it.
+    rows = startTime === undefined ? rows.slice(-limit) : rows.slice(0, limit);
+    return rows.map((c) => [c[0], fmt(c[1]), fmt(c[2]), fmt(c[3]), fmt(c[4]), fmt(c[5]), c[0] + intervalMs - 1, fmt(c[5] * c[4]), 100, fmt(c[5] / 2), fmt((c[5] * c[4]) / 2), "0"]);
+  };
+
+  /** Verifies key, signature, timestamp and permission exactly where Binance does; returns the key. */
+  const authenticate = (req: IncomingMessage, path: string, method: string, rawQuery: string, rawBody: string, params: URLSearchParams): FakeKey => {
+    const apiKeyHeader = req.headers["x-mbx-apikey"];
+    const apiKey = Array.isArray(apiKeyHeader) ? apiKeyHeader[0] : apiKeyHeader;
+    if (!apiKey) throw new BinanceReject(-2014, "API-key format invalid.", 401);
+    const key = byApiKey().get(apiKey);
+    if (!key) throw new BinanceReject(-2015, "Invalid API-key, IP, or permissions for action.", 401);
+    const timestamp = Number(params.get("timestamp"));
+    if (!params.get("timestamp") || !Number.isFinite(timestamp)) {
+      throw new BinanceReject(-1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.");
+    }
+    const signature = params.get("signature");
+    if (!signature) throw new BinanceReject(-1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.");
+    // totalParams = query string concatenated with the body, each without the signature parameter.
+    const strip = (raw: string) => raw.split("&").filter((p) => p !== "" && !p.startsWith("signature=")).join("&");
+    const payload = strip(rawQuery) + strip(rawBody);
+    const expected = createHmac("sha256", key.secret).update(payload).digest();
+    const given = Buffer.from(signature, "hex");
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new BinanceReject(-1022, "Signature for this request is not valid.");
+    }
+    const recvWindow = params.get("recvWindow") === null ? 5000 : Number(params.get("recvWindow"));
+    if (!(recvWindow > 0) || recvWindow > 60_000) throw new BinanceReject(-1131, "recvWindow must be less than 60000");
+    const now = serverNow();
+    if (timestamp >= now + 1000) throw new BinanceReject(-1021, "Timestamp for this request was 1000ms ahead of the server's time.");
+    if (now - timestamp > recvWindow) throw new BinanceReject(-1021, "Timestamp for this request is outside of the recvWindow.");
+    const needsTrade = path === "/api/v3/order" && (method === "POST" || method === "DELETE");
+    const needsRead = READ_PATHS.has(path) || (path === "/api/v3/order" && method === "GET");
+    if ((needsTrade && !key.enableSpotAndMarginTrading) || (needsRead && !key.enableReading)) {
+      throw new BinanceReject(-2015, "Invalid API-key, IP, or permissions for action.", 401);
+    }
+    return key;
+  };
+
+  const route = (method: string, path: string, params: URLSearchParams, key: FakeKey | undefined): unknown => {
+    const p = (name: string) => params.get(name) ?? undefined;
+    switch (`${method} ${path}`) {
+      case "GET /api/v3/ping":
+        return {};
+      case "GET /api/v3/time":
+        return { serverTime: serverNow() };
+      case "GET /sapi/v1/system/status":
+        return { status: 0, msg: "normal" };
+      case "GET /api/v3/exchangeInfo":
+        return exchangeInfo();
+      case "GET /api/v3/klines":
+        return klines(params);
+      case "GET /api/v3/account":
+        return {
+          makerCommission: 10,
+          takerCommission: 10,
+          buyerCommission: 0,
+          sellerCommission: 0,
+          commissionRates: { maker: "0.00100000", taker: "0.00100000", buyer: "0.00000000", seller: "0.00000000" },
+          canTrade: key?.enableSpotAndMarginTrading ?? false,
+          canWithdraw: key?.enableWithdrawals ?? false,
+          canDeposit: true,
+          brokered: false,
+          requireSelfTradePrevention: false,
+          preventSor: false,
+          updateTime: serverNow(),
+          accountType: "SPOT",
+          balances: [...engine.balances.entries()].map(([asset, b]) => ({ asset, free: fmt(b.free), locked: fmt(b.locked) })),
+          permissions: ["SPOT"],
+          uid: 354937868,
+        };
+      case "GET /sapi/v1/capital/config/getall":
+        return [...engine.balances.entries()].map(([coin, b]) => ({
+          coin,
+          name: coin,
+          depositAllEnable: true,
+          withdrawAllEnable: true,
+          free: fmt(b.free),
+          locked: fmt(b.locked),
+          freeze: "0",
+          withdrawing: "0",
+          ipoing: "0",
+          ipoable: "0",
+          storage: "0",
+          isLegalMoney: false,
+          trading: true,
+          networkList: [],
+        }));
+      case "GET /sapi/v1/margin/allPairs":
+      case "GET /sapi/v1/margin/isolated/allPairs":
+        return [];
+      case "GET /sapi/v1/account/apiRestrictions":
+        return {
+          ipRestrict: key!.ipRestrict,
+          createTime: 1_700_000_000_000,
+          enableReading: key!.enableReading,
+          enableWithdrawals: key!.enableWithdrawals,
+          enableInternalTransfer: false,
+          enableMargin: false,
+          enableFutures: false,
+          permitsUniversalTransfer: false,
+          enableVanillaOptions: false,
+          enableFixApiTrade: false,
+          enableFixReadOnly: false,
+          enableSpotAndMarginTrading: key!.enableSpotAndMarginTrading,
+          enablePortfolioMarginTrading: false,
+        };
+      case "POST /api/v3/order": {
+        const order = engine.placeOrder(
+          { symbol: p("symbol") ?? "", side: p("side") ?? "", type: p("type") ?? "", quantity: p("quantity"), price: p("price"), timeInForce: p("timeInForce"), newClientOrderId: p("newClientOrderId") },
+          fillScripts,
+        );
+        const respType = (p("newOrderRespType") ?? (order.type === "MARKET" ? "FULL" : "ACK")) as "ACK" | "RESULT" | "FULL";
+        return orderJson(order, respType);
+      }
+      case "GET /api/v3/order":
+        return orderJson(engine.findOrder(p("symbol") ?? "", p("orderId"), p("origClientOrderId")), "QUERY");
+      case "DELETE /api/v3/order": {
+        const { order, cancelClientOrderId } = engine.cancelOrder(p("symbol") ?? "", p("orderId"), p("origClientOrderId"));
+        const r = orderJson(order, "RESULT") as Record<string, unknown>;
+        // Binance answers a cancel with the ORIGINAL id in origClientOrderId and a new id for the cancel itself.
+        return { ...r, origClientOrderId: order.clientOrderId, clientOrderId: p("newClientOrderId") ?? cancelClientOrderId, transactTime: serverNow() };
+      }
+      case "GET /api/v3/openOrders":
+        return engine.openOrders(p("symbol")).map((o) => orderJson(o, "QUERY"));
+      case "GET /api/v3/allOrders": {
+        const symbol = p("symbol") ?? "";
+        engine.market(symbol);
+        return engine.orders.filter((o) => o.symbol === symbol).map((o) => orderJson(o, "QUERY"));
+      }
+      case "GET /api/v3/myTrades": {
+        const symbol = p("symbol") ?? "";
+        engine.market(symbol);
+        const start = p("startTime") === undefined ? -Infinity : Number(p("startTime"));
+        const end = p("endTime") === undefined ? Infinity : Number(p("endTime"));
+        const fromId = p("fromId") === undefined ? -Infinity : Number(p("fromId"));
+        const orderId = p("orderId");
+        const limit = Math.min(Number(p("limit") ?? 500), 1000);
+        return engine.trades
+          .filter((t) => t.symbol === symbol && t.time >= start && t.time <= end && t.id >= fromId && (orderId === undefined || String(t.orderId) === orderId))
+          .slice(0, limit)
+          .map(tradeJson);
+      }
+      default:
+        throw new Reply(404, { code: -1000, msg: `fake exchange: no route for ${method} ${path}` });
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = req.method ?? "GET";
+    const rawUrl = req.url ?? "/";
+    const qIndex = rawUrl.indexOf("?");
+    const path = qIndex < 0 ? rawUrl : rawUrl.slice(0, qIndex);
+    const rawQuery = qIndex < 0 ? "" : rawUrl.slice(qIndex + 1);
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const rawBody = Buffer.concat(chunks).toString("utf8");
+    const headerKey = req.headers["x-mbx-apikey"];
+    const record: RequestRecord = { at: performance.now(), method, path, apiKey: Array.isArray(headerKey) ? headerKey[0] : headerKey, outcome: 200 };
+    requests.push(record);
+
+    const send = (reply: Reply) => {
+      record.outcome = reply.status;
+      res.writeHead(reply.status, { "Content-Type": "application/json;charset=UTF-8", "x-mbx-used-weight-1m": String(usedWeight()), ...reply.headers });
+      res.end(JSON.stringify(reply.body));
+    };
+
+    if (opts.enforceRateLimit) {
+      const { windowMs, max, retryAfterSec } = opts.enforceRateLimit;
+      const since = record.at - windowMs;
+      const inWindow = requests.filter((r) => r.at > since && r.outcome !== 429).length;
+      if (inWindow > max) {
+        send(new Reply(429, { code: -1003, msg: "Too many requests; current limit is exceeded." }, { "Retry-After": String(retryAfterSec) }));
+        return;
+      }
+    }
+
+    const fault = takeFault(method, path);
+    if (fault?.kind === "timeout") {
+      record.outcome = "timeout";
+      hanging.add(res);
+      return;
+    }
+    if (fault?.kind === "status") {
+      send(new Reply(fault.status, fault.body ?? `<html><body>${fault.status} fake upstream error</body></html>`));
+      return;
+    }
+    if (fault?.kind === "rateLimit") {
+      send(new Reply(fault.status, { code: -1003, msg: "Way too much request weight used; IP banned until later." }, { "Retry-After": String(fault.retryAfterSec) }));
+      return;
+    }
+
+    try {
+      const params = new URLSearchParams(rawQuery);
+      for (const [k, v] of new URLSearchParams(rawBody)) params.append(k, v);
+      const key = PUBLIC_PATHS.has(path) ? undefined : authenticate(req, path, method, rawQuery, rawBody, params);
+      if (fault?.kind === "timestamp") throw new BinanceReject(-1021, "Timestamp for this request is outside of the recvWindow.");
+      if (fault?.kind === "reject") throw new BinanceReject(fault.code, fault.msg, fault.status ?? 400);
+      const body = route(method, path, params, key);
+      if (fault?.kind === "dropAfterAccept") {
+        record.outcome = "dropped";
+        res.socket?.destroy();
+        return;
+      }
+      send(new Reply(200, body));
+    } catch (e) {
+      if (e instanceof Reply) send(e);
+      else if (e instanceof BinanceReject) send(new Reply(e.status, { code: e.code, msg: e.message }));
+      else send(new Reply(500, { code: -1000, msg: `fake exchange bug: ${String(e)}` }));
+    }
+  };
+
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      res.writeHead(500);
+      res.end(String(e));
+    });
+  });
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+
+  const matches = (r: RequestRecord, f?: { method?: string; path?: string; apiKey?: string }) =>
+    (f?.method === undefined || r.method === f.method) && (f?.path === undefined || r.path === f.path) && (f?.apiKey === undefined || r.apiKey === f.apiKey);
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    keys,
+    engine,
+    advance(n = 1) {
+      const out: Candle[] = [];
+      for (let i = 0; i < n; i++) out.push(...Object.values(engine.advance()));
+      return out;
+    },
+    scriptFills(clientOrderId, fractions) {
+      fillScripts.set(clientOrderId, fractions);
+    },
+    setBalance(asset, free) {
+      engine.balance(asset).free = free;
+    },
+    setClockSkew(ms) {
+      clockSkewMs = ms;
+    },
+    faults: {
+      inject(fault, match = {}) {
+        injected.push({ fault, match, left: match.times ?? 1 });
+      },
+      pending: () => injected.reduce((n, f) => n + f.left, 0),
+      clear: () => void injected.splice(0),
+    },
+    stats: {
+      requests,
+      count: (f) => requests.filter((r) => matches(r, f)).length,
+      maxInWindow(windowMs, f) {
+        const times = requests.filter((r) => matches(r, f)).map((r) => r.at).sort((a, b) => a - b);
+        let best = 0;
+        let lo = 0;
+        for (let hi = 0; hi < times.length; hi++) {
+          while (times[hi]! - times[lo]! >= windowMs) lo++;
+          best = Math.max(best, hi - lo + 1);
+        }
+        return best;
+      },
+      reset: () => void requests.splice(0),
+    },
+    async close() {
+      for (const res of hanging) res.destroy();
+      hanging.clear();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
