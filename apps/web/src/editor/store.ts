@@ -4,7 +4,7 @@ import {
   checkConnection,
   compileFlow,
   getBlock,
-  flowGraphSchema,
+  parseFlowDocument,
   FLOW_FORMAT,
   FLOW_VERSION,
   DEFAULT_SETTINGS,
@@ -420,12 +420,13 @@ export function parseFlowText(text: string): { ok: true; flow: FlowGraph } | { o
   }
   // A template file may wrap the flow ({ id, flow }) or be the flow itself.
   const candidate = raw && typeof raw === "object" && "flow" in raw && !("nodes" in raw) ? (raw as { flow: unknown }).flow : raw;
-  const parsed = flowGraphSchema.safeParse(candidate);
-  if (!parsed.success) {
-    const first = parsed.error.issues.slice(0, 4).map((i) => `${i.path.join(".") || "file"}: ${i.message}`);
-    return { ok: false, error: `This is not a Keyflow flow. ${first.join("; ")}` };
+  // The same reader the server uses: validates and migrates older versions forward.
+  const doc = parseFlowDocument(candidate);
+  if (!doc.ok) {
+    const more = doc.errors.length > 4 ? ` (and ${doc.errors.length - 4} more)` : "";
+    return { ok: false, error: `${doc.errors.slice(0, 4).join("\n")}${more}` };
   }
-  return { ok: true, flow: parsed.data };
+  return { ok: true, flow: doc.flow };
 }
 
 /** The app's single editor store. */

@@ -1,0 +1,153 @@
+import { useEffect, useState } from "react";
+import { app, useApp } from "./appStore";
+import { cancelBacktest, runBacktest } from "./backtest";
+import { exportFlow, save } from "./session";
+import { editorStore, useEditor } from "../editor/store";
+import { blockedReason } from "../editor/validation";
+import { compact } from "../results/format";
+import { marketLabel } from "../strategies/SettingsModal";
+
+function Logo() {
+  return (
+    <div className="brand">
+      <span className="brand-mark">
+        <svg width="14" height="14" viewBox="0 0 16 16" fill="none">
+          <path d="M2 11.5l4-4.5 3 3 5-6.5" stroke="white" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />
+        </svg>
+      </span>
+      Keyflow
+    </div>
+  );
+}
+
+function NameInput() {
+  const name = useEditor((s) => s.flow.name);
+  const [text, setText] = useState(name);
+  useEffect(() => setText(name), [name]);
+  const commit = () => {
+    const t = text.trim().slice(0, 120);
+    if (t && t !== name) editorStore.getState().setName(t);
+    else setText(name);
+  };
+  return (
+    <input
+      className="name-input"
+      value={text}
+      size={Math.max(12, Math.min(32, text.length + 1))}
+      onChange={(e) => setText(e.target.value)}
+      onBlur={commit}
+      onKeyDown={(e) => {
+        if (e.key === "Enter") (e.target as HTMLInputElement).blur();
+        if (e.key === "Escape") {
+          setText(name);
+          (e.target as HTMLInputElement).blur();
+        }
+      }}
+      aria-label="Strategy name"
+      data-testid="strategy-name"
+    />
+  );
+}
+
+function SaveState() {
+  const state = useApp((s) => s.saveState);
+  const error = useApp((s) => s.saveError);
+  const text = { saved: "Saved", saving: "Saving…", dirty: "Unsaved changes", unsaved: "Not saved", error: "Save failed" }[state];
+  return (
+    <span className={`save-state ${state === "dirty" || state === "unsaved" ? "dirty" : state === "error" ? "error" : ""}`} title={error ?? undefined} data-testid="save-state" data-state={state}>
+      <span className="dot" />
+      {text}
+      {(state === "error" || state === "unsaved") && (
+        <button type="button" className="btn small ghost" onClick={() => void save()}>
+          Save now
+        </button>
+      )}
+    </span>
+  );
+}
+
+function RunControls() {
+  const validation = useEditor((s) => s.validation);
+  const run = useApp((s) => s.run);
+  const reason = blockedReason(validation);
+  const busy = run.status === "starting" || run.status === "running" || run.status === "loading";
+  if (busy) {
+    return (
+      <div className="run-box">
+        <div className="progress" data-testid="backtest-progress">
+          <div className="progress-track">
+            <div className="progress-fill" style={{ width: `${Math.max(2, Math.min(100, run.percent))}%` }} data-testid="progress-fill" />
+          </div>
+          <span style={{ minWidth: 34 }}>{Math.floor(run.percent)}%</span>
+          {run.barsPerSec ? <span className="dim">{compact(run.barsPerSec)} bars/s</span> : <span className="dim">{run.status === "loading" ? "drawing…" : "starting…"}</span>}
+        </div>
+        <button type="button" className="btn small" onClick={() => void cancelBacktest()} disabled={run.status !== "running"} data-testid="backtest-cancel">
+          Cancel
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div className="run-box">
+      {reason && (
+        <span className="run-reason" title={reason} data-testid="backtest-disabled-reason">
+          {reason}
+        </span>
+      )}
+      <button type="button" className="btn run" disabled={!!reason} title={reason ?? "Run the backtest on the server"} onClick={() => void runBacktest()} data-testid="backtest-button">
+        <svg width="12" height="12" viewBox="0 0 12 12">
+          <path d="M3 1.5v9l7-4.5z" fill="currentColor" />
+        </svg>
+        Backtest
+      </button>
+    </div>
+  );
+}
+
+export function TopBar() {
+  const view = useApp((s) => s.view);
+  const shownRunId = useApp((s) => s.shownRunId);
+  const market = useEditor((s) => s.flow.market);
+  const range = useApp((s) => s.range);
+  const errors = useEditor((s) => (s.validation.ok ? 0 : s.validation.errors.length));
+  return (
+    <header className="topbar">
+      <Logo />
+      <div className="tabs">
+        <button type="button" className={`tab ${view === "editor" ? "active" : ""}`} onClick={() => app.set({ view: "editor" })} data-testid="tab-editor">
+          Editor
+          {errors > 0 && <span className="count" style={{ color: "var(--error)" }}>{errors}</span>}
+        </button>
+        <button type="button" className={`tab ${view === "results" ? "active" : ""}`} onClick={() => app.set({ view: "results" })} data-testid="tab-results">
+          Results
+          {shownRunId && <span className="count">1</span>}
+        </button>
+      </div>
+      <span className="sep" />
+      <NameInput />
+      <SaveState />
+      <span className="spacer" />
+      <button type="button" className="btn ghost" onClick={() => app.set({ modal: "strategies" })} data-testid="open-strategies">
+        Strategies
+      </button>
+      <button type="button" className="btn ghost" onClick={() => app.set({ modal: "templates" })} data-testid="open-templates">
+        Templates
+      </button>
+      <button type="button" className="btn ghost" onClick={() => app.set({ modal: "import" })} data-testid="open-import">
+        Import
+      </button>
+      <button type="button" className="btn ghost" onClick={() => app.toast(`Exported ${exportFlow()}`)} data-testid="export-button">
+        Export
+      </button>
+      <span className="sep" />
+      <button type="button" className="market-chip" onClick={() => app.set({ modal: "settings" })} title="Market, range and broker settings" data-testid="market-chip">
+        <b>{marketLabel(market)}</b>
+        <span>{range.preset === "all" ? "all data" : range.preset === "custom" ? "custom range" : `last ${range.preset}`}</span>
+        <svg width="12" height="12" viewBox="0 0 16 16" fill="none" style={{ color: "var(--muted)" }}>
+          <path d="M8 10.5a2.5 2.5 0 100-5 2.5 2.5 0 000 5z M13 8l1.5-1-1-2-1.7.4-1-.8L10.5 3h-2l-.3 1.6-1 .6L5.5 4.8l-1 2L6 8l-1.5 1 1 2 1.7-.4 1 .8.3 1.6h2l.3-1.6 1-.6 1.7.4 1-2z" stroke="currentColor" strokeWidth="1.1" />
+        </svg>
+      </button>
+      <RunControls />
+    </header>
+  );
+}

@@ -1,0 +1,101 @@
+import { editorStore } from "../editor/store";
+import { errorMessage } from "../lib/errors";
+import { app, appStore } from "./appStore";
+import { queryClient } from "./queryClient";
+import { getApi, save } from "./session";
+
+let unsubscribe: (() => void) | null = null;
+
+function stopListening() {
+  unsubscribe?.();
+  unsubscribe = null;
+}
+
+/** The one button: save, start the run on the server, follow its progress, then show the result. */
+export async function runBacktest(): Promise<void> {
+  const clickedAt = performance.now();
+  const state = appStore.getState();
+  if (["starting", "running", "loading"].includes(state.run.status)) return;
+  const { validation } = editorStore.getState();
+  if (!validation.ok) return;
+  app.set({ run: { status: "starting", runId: null, percent: 0, barsPerSec: null, clickedAt, error: null }, lastDrawMs: null });
+
+  // The run belongs to the saved strategy, so save pending edits first (fast: one request).
+  if (editorStore.getState().dirty || !editorStore.getState().strategyId) await save();
+  const { flow, strategyId } = editorStore.getState();
+  const { from, to } = appStore.getState().range;
+  let start;
+  try {
+    start = await getApi().runBacktest({ strategyId, flow, from, to });
+  } catch (e) {
+    fail(errorMessage(e));
+    return;
+  }
+  if (!start.ok) {
+    fail(start.message);
+    return;
+  }
+  const runId = start.runId;
+  app.set({ run: { ...appStore.getState().run, status: "running", runId } });
+  stopListening();
+  unsubscribe = getApi().onProgress(
+    runId,
+    (p) => {
+      const run = appStore.getState().run;
+      if (run.runId !== runId || run.status !== "running") return;
+      if (p.status === "done") {
+        stopListening();
+        void loadResult(runId);
+      } else if (p.status === "error") {
+        stopListening();
+        fail(p.message ?? "The backtest failed.");
+      } else if (p.status === "cancelled") {
+        stopListening();
+        app.set({ run: { ...run, status: "cancelled", percent: p.percent } });
+        app.toast("Backtest cancelled.");
+      } else {
+        app.set({ run: { ...run, percent: p.percent, barsPerSec: p.barsPerSec } });
+      }
+    },
+    (message) => {
+      if (appStore.getState().run.runId === runId && appStore.getState().run.status === "running") fail(message);
+    },
+  );
+}
+
+async function loadResult(runId: string) {
+  const run = appStore.getState().run;
+  app.set({ run: { ...run, status: "loading", percent: 100 } });
+  try {
+    const view = await queryClient.fetchQuery({ queryKey: ["run", runId], queryFn: () => getApi().getRun(runId), staleTime: Infinity });
+    void view;
+    app.set({ run: { ...appStore.getState().run, status: "done" }, shownRunId: runId, view: "results", comparing: false });
+    const sid = editorStore.getState().strategyId;
+    if (sid) void queryClient.invalidateQueries({ queryKey: ["runs", sid] });
+  } catch (e) {
+    fail(errorMessage(e));
+  }
+}
+
+function fail(message: string) {
+  app.set({ run: { ...appStore.getState().run, status: "error", error: message } });
+  app.toast(message, true);
+}
+
+export async function cancelBacktest(): Promise<void> {
+  const { run } = appStore.getState();
+  if (!run.runId || run.status !== "running") return;
+  try {
+    await getApi().cancelBacktest(run.runId);
+  } catch (e) {
+    app.toast(errorMessage(e), true);
+  }
+  // The subscription reports "cancelled"; if it is gone already, settle here.
+  setTimeout(() => {
+    const r = appStore.getState().run;
+    if (r.runId === run.runId && r.status === "running") {
+      stopListening();
+      app.set({ run: { ...r, status: "cancelled" } });
+    }
+  }, 1500);
+}

@@ -1,0 +1,205 @@
+import { getTemplate, DEFAULT_TEMPLATE_ID, type FlowGraph } from "@keyflow/core";
+import { editorStore, emptyFlow } from "../editor/store";
+import type { Api } from "../lib/apiTypes";
+import { errorMessage } from "../lib/errors";
+import { app, appStore } from "./appStore";
+import { queryClient } from "./queryClient";
+
+/**
+ * What the buttons do: the glue between the editor store, the app store and the server.
+ * Components call these; they hold no logic of their own.
+ */
+
+let api: Api | null = null;
+export function setApi(a: Api) {
+  api = a;
+}
+export function getApi(): Api {
+  if (!api) throw new Error("API not initialised");
+  return api;
+}
+
+let saving: Promise<void> | null = null;
+
+/** Saves the flow to the server (creating the strategy the first time). */
+export async function save(): Promise<boolean> {
+  if (saving) await saving.catch(() => undefined);
+  const { flow, strategyId } = editorStore.getState();
+  app.set({ saveState: "saving" });
+  const job = (async () => {
+    if (strategyId) await getApi().saveStrategy(strategyId, flow);
+    else {
+      const { id } = await getApi().createStrategy(flow);
+      editorStore.getState().markSaved(id, flow);
+      return;
+    }
+    editorStore.getState().markSaved(strategyId, flow);
+  })();
+  saving = job;
+  try {
+    await job;
+    app.set({ saveState: editorStore.getState().dirty ? "dirty" : "saved", saveError: null });
+    void queryClient.invalidateQueries({ queryKey: ["strategies"] });
+    return true;
+  } catch (e) {
+    app.set({ saveState: "error", saveError: errorMessage(e) });
+    return false;
+  } finally {
+    if (saving === job) saving = null;
+  }
+}
+
+/**
+ * Before the canvas is replaced: a saved strategy is saved now; a flow that cannot be saved is only
+ * dropped after an explicit "Discard".
+ */
+export async function confirmLeave(): Promise<boolean> {
+  const { dirty, strategyId } = editorStore.getState();
+  if (!dirty) return true;
+  if (strategyId && (await save())) return true;
+  return app.confirm({
+    title: "Discard unsaved changes?",
+    message: strategyId
+      ? `Your last changes to “${editorStore.getState().flow.name}” could not be saved (${appStore.getState().saveError ?? "server unreachable"}). Discard them?`
+      : `“${editorStore.getState().flow.name}” has never been saved. Discard it?`,
+    confirm: "Discard changes",
+    danger: true,
+  });
+}
+
+function resetResults() {
+  app.set({ shownRunId: null, compare: [], comparing: false, view: "editor" });
+  app.resetRun();
+}
+
+export async function openStrategy(id: string): Promise<void> {
+  if (id === editorStore.getState().strategyId) return;
+  if (!(await confirmLeave())) return;
+  try {
+    const s = await getApi().getStrategy(id);
+    editorStore.getState().load(s.flow, s.id);
+    app.set({ saveState: "saved", modal: null });
+    resetResults();
+  } catch (e) {
+    app.toast(errorMessage(e), true);
+  }
+}
+
+/** Puts a flow on the canvas as a new strategy and saves it. */
+export async function startFrom(flow: FlowGraph, opts: { skipConfirm?: boolean } = {}): Promise<boolean> {
+  if (!opts.skipConfirm && !(await confirmLeave())) return false;
+  editorStore.getState().load(structuredClone(flow), null, { dirty: true });
+  app.set({ modal: null, saveState: "unsaved" });
+  resetResults();
+  await save();
+  return true;
+}
+
+export function newStrategy() {
+  return startFrom(emptyFlow("Untitled strategy", editorStore.getState().flow.market));
+}
+
+export async function renameStrategy(id: string, name: string) {
+  try {
+    if (id === editorStore.getState().strategyId) {
+      editorStore.getState().setName(name);
+      await save();
+    } else await getApi().renameStrategy(id, name);
+    void queryClient.invalidateQueries({ queryKey: ["strategies"] });
+  } catch (e) {
+    app.toast(errorMessage(e), true);
+  }
+}
+
+export async function duplicateStrategy(id: string) {
+  try {
+    if (id === editorStore.getState().strategyId) await save();
+    const { id: copy } = await getApi().duplicateStrategy(id);
+    await queryClient.invalidateQueries({ queryKey: ["strategies"] });
+    app.toast("Duplicated.");
+    return copy;
+  } catch (e) {
+    app.toast(errorMessage(e), true);
+    return null;
+  }
+}
+
+export async function deleteStrategy(id: string, name: string) {
+  const ok = await app.confirm({ title: `Delete “${name}”?`, message: "The strategy and its past backtests are deleted. This cannot be undone.", confirm: "Delete", danger: true });
+  if (!ok) return;
+  try {
+    await getApi().deleteStrategy(id);
+    await queryClient.invalidateQueries({ queryKey: ["strategies"] });
+    if (id === editorStore.getState().strategyId) {
+      // The canvas keeps the flow as an unsaved copy rather than vanishing under the person's eyes.
+      editorStore.getState().load(editorStore.getState().flow, null, { dirty: true });
+      app.set({ saveState: "unsaved" });
+      resetResults();
+    }
+  } catch (e) {
+    app.toast(errorMessage(e), true);
+  }
+}
+
+/** Downloads the flow as a template file. */
+export function exportFlow(flow: FlowGraph = editorStore.getState().flow): string {
+  const text = `${JSON.stringify(flow, null, 2)}\n`;
+  const slug = flow.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "strategy";
+  const filename = `${slug}.keyflow.json`;
+  const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return filename;
+}
+
+/** First visit: the most recent strategy, or — on a fresh install — the sma-cross template on the demo market. */
+export async function boot(): Promise<void> {
+  let list: Awaited<ReturnType<Api["listStrategies"]>> = [];
+  try {
+    list = await queryClient.fetchQuery({ queryKey: ["strategies"], queryFn: () => getApi().listStrategies() });
+  } catch (e) {
+    app.toast(`The server did not answer: ${errorMessage(e)}`, true);
+  }
+  const requested = new URL(window.location.href).searchParams.get("strategy");
+  const pick = list.find((s) => s.id === requested) ?? [...list].sort((a, b) => b.updatedAt - a.updatedAt)[0];
+  if (pick) {
+    try {
+      const s = await getApi().getStrategy(pick.id);
+      editorStore.getState().load(s.flow, s.id);
+      app.set({ saveState: "saved" });
+      return;
+    } catch (e) {
+      app.toast(errorMessage(e), true);
+    }
+  }
+  const tpl = getTemplate(DEFAULT_TEMPLATE_ID);
+  await startFrom(tpl ? tpl.flow : emptyFlow(), { skipConfirm: true });
+}
+
+let autosaveTimer: ReturnType<typeof setTimeout> | null = null;
+/** Saves a strategy that already exists on the server a moment after the last change. */
+export function startAutosave(delayMs = 800): () => void {
+  const unsub = editorStore.subscribe((s, prev) => {
+    if (s.flow === prev.flow && s.dirty === prev.dirty) return;
+    if (!s.dirty) {
+      if (appStore.getState().saveState === "dirty") app.set({ saveState: "saved" });
+      return;
+    }
+    app.set({ saveState: s.strategyId ? "dirty" : "unsaved" });
+    if (!s.strategyId) return;
+    if (autosaveTimer) clearTimeout(autosaveTimer);
+    autosaveTimer = setTimeout(() => {
+      autosaveTimer = null;
+      void save();
+    }, delayMs);
+  });
+  return () => {
+    unsub();
+    if (autosaveTimer) clearTimeout(autosaveTimer);
+  };
+}

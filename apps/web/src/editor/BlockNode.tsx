@@ -1,0 +1,120 @@
+import { memo } from "react";
+import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
+import { getBlock, type CompileIssue } from "@keyflow/core";
+import { formatParam, paramFieldsOf } from "./paramFields";
+import { CATEGORY_COLOR } from "./theme";
+
+export interface BlockNodeData extends Record<string, unknown> {
+  kind: string;
+  params: Record<string, unknown>;
+  errors: CompileIssue[];
+  warnings: CompileIssue[];
+  /** Input ports that have an edge. */
+  connectedInputs: string[];
+}
+
+export type BlockRFNode = Node<BlockNodeData, "block">;
+
+/** How many params the node body shows; the rest are in the params panel. */
+const KEY_PARAMS = 3;
+
+function BlockNodeView({ id, data, selected }: NodeProps<BlockRFNode>) {
+  const block = getBlock(data.kind);
+  if (!block) {
+    return (
+      <div className={`bn has-error${selected ? " selected" : ""}`} data-testid={`node-${id}`}>
+        <div className="bn-head">
+          <span className="bn-title">Unknown block</span>
+          <span className="bn-badge error">!</span>
+        </div>
+        <div className="bn-error-line">“{data.kind}” is not a Keyflow block.</div>
+      </div>
+    );
+  }
+  const fields = paramFieldsOf(block.kind);
+  const connected = new Set(data.connectedInputs);
+  const badParams = new Set(data.errors.map((e) => e.param).filter(Boolean));
+  const missing = new Set(data.errors.filter((e) => e.code === "missingInput").map((e) => e.port));
+  // Params that stand in for a connected input are irrelevant and hidden.
+  const shadowed = new Set(block.inputs.filter((p) => p.fallbackParam && connected.has(p.name)).map((p) => p.fallbackParam));
+  const shown = fields.filter((f) => !shadowed.has(f.key)).slice(0, KEY_PARAMS);
+  const firstError = data.errors[0];
+  const cls = ["bn", selected && "selected", data.errors.length > 0 && "has-error", data.warnings.length > 0 && "has-warning"]
+    .filter(Boolean)
+    .join(" ");
+
+  return (
+    <div className={cls} data-testid={`node-${id}`} data-kind={block.kind} data-errors={data.errors.length}>
+      <div className="bn-head">
+        <span className="bn-cat" style={{ background: CATEGORY_COLOR[block.category] }} />
+        <span className="bn-title">{block.label}</span>
+        {data.errors.length > 0 ? (
+          <span className="bn-badge error" title={data.errors.map((e) => e.message).join("\n")} data-testid="node-error-badge">
+            {data.errors.length}
+          </span>
+        ) : data.warnings.length > 0 ? (
+          <span className="bn-badge warning" title={data.warnings.map((e) => e.message).join("\n")}>
+            !
+          </span>
+        ) : (
+          <span className="bn-kind">{block.category}</span>
+        )}
+      </div>
+      {shown.length > 0 && (
+        <div className="bn-params">
+          {shown.map((f) => (
+            <div key={f.key} className={`bn-param${badParams.has(f.key) ? " bad" : ""}`}>
+              <span>{f.label.replace(/ \(if unconnected\)$/, "")}</span>
+              <b>{formatParam(f, data.params[f.key])}</b>
+            </div>
+          ))}
+        </div>
+      )}
+      <div className="bn-ports">
+        <div className="bn-col in">
+          {block.inputs.map((p) => (
+            <div key={p.name} className={`bn-port${missing.has(p.name) ? " missing" : ""}`}>
+              <Handle
+                type="target"
+                position={Position.Left}
+                id={p.name}
+                className={`port ${p.type}`}
+                data-testid={`handle-${id}-in-${p.name}`}
+                data-port-type={p.type}
+                title={`${p.label}: ${p.type}`}
+              />
+              {p.label}
+              {p.fallbackParam && !connected.has(p.name) && <span className="fallback">= {String(data.params[p.fallbackParam] ?? "")}</span>}
+            </div>
+          ))}
+        </div>
+        <div className="bn-col out">
+          {block.outputs.map((p) => (
+            <div key={p.name} className="bn-port">
+              {p.label}
+              <Handle
+                type="source"
+                position={Position.Right}
+                id={p.name}
+                className={`port ${p.type}`}
+                data-testid={`handle-${id}-out-${p.name}`}
+                data-port-type={p.type}
+                title={`${p.label}: ${p.type}`}
+              />
+            </div>
+          ))}
+        </div>
+      </div>
+      {firstError && (
+        <div className="bn-error-line" data-testid="node-error">
+          {firstError.message}
+        </div>
+      )}
+    </div>
+  );
+}
+
+export const BlockNode = memo(BlockNodeView);
+
+/** Module scope, never inside a component: a new object per render would remount every node. */
+export const nodeTypes = { block: BlockNode };

@@ -1,0 +1,206 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
+import {
+  Background,
+  BackgroundVariant,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  useReactFlow,
+  type Connection as RFConnection,
+  type Edge,
+  type EdgeChange,
+  type FinalConnectionState,
+  type IsValidConnection,
+  type NodeChange,
+} from "@xyflow/react";
+import { getBlock } from "@keyflow/core";
+import { editorStore, isValidConnection as checkFn, useEditor } from "./store";
+import { nodeTypes, type BlockRFNode } from "./BlockNode";
+import { badEdges, issuesByNode, nodeIssues } from "./validation";
+import { CATEGORY_HEX } from "./theme";
+
+export const DRAG_MIME = "application/x-keyflow-block";
+const GRID: [number, number] = [16, 16];
+
+function toConnection(c: RFConnection | Edge) {
+  return { source: c.source, sourceHandle: c.sourceHandle ?? null, target: c.target, targetHandle: c.targetHandle ?? null };
+}
+
+/** React Flow's question while a connection is dragged; answered by the same rules as the compiler. */
+export const rfIsValidConnection: IsValidConnection = (c) => checkFn(editorStore.getState().flow, toConnection(c)).ok;
+
+export function Canvas() {
+  const flow = useEditor((s) => s.flow);
+  const validation = useEditor((s) => s.validation);
+  const selectedNodes = useEditor((s) => s.selectedNodes);
+  const selectedEdges = useEditor((s) => s.selectedEdges);
+  const refusal = useEditor((s) => s.refusal);
+  const focus = useEditor((s) => s.focus);
+  const rf = useReactFlow();
+  const [measured, setMeasured] = useState<Record<string, { width: number; height: number }>>({});
+  const wrapper = useRef<HTMLDivElement>(null);
+
+  const nodes = useMemo<BlockRFNode[]>(() => {
+    const issues = issuesByNode(validation);
+    const sel = new Set(selectedNodes);
+    const connected = new Map<string, string[]>();
+    for (const e of flow.edges) connected.set(e.target, [...(connected.get(e.target) ?? []), e.targetHandle]);
+    return flow.nodes.map((n) => {
+      const ni = nodeIssues(issues, n.id);
+      const m = measured[n.id];
+      return {
+        id: n.id,
+        type: "block" as const,
+        position: n.position,
+        selected: sel.has(n.id),
+        data: { kind: n.kind, params: n.params, errors: ni.errors, warnings: ni.warnings, connectedInputs: connected.get(n.id) ?? [] },
+        ...(m ? { measured: m, width: m.width, height: m.height } : {}),
+      };
+    });
+  }, [flow.nodes, flow.edges, validation, selectedNodes, measured]);
+
+  const edges = useMemo<Edge[]>(() => {
+    const bad = badEdges(validation);
+    const sel = new Set(selectedEdges);
+    const kindOf = new Map(flow.nodes.map((n) => [n.id, n.kind]));
+    return flow.edges.map((e) => {
+      const out = getBlock(kindOf.get(e.source) ?? "")?.outputs.find((p) => p.name === e.sourceHandle);
+      return {
+        id: e.id,
+        source: e.source,
+        sourceHandle: e.sourceHandle,
+        target: e.target,
+        targetHandle: e.targetHandle,
+        selected: sel.has(e.id),
+        className: [out?.type ?? "series", bad.has(e.id) ? "invalid" : ""].join(" "),
+      };
+    });
+  }, [flow.edges, flow.nodes, validation, selectedEdges]);
+
+  const onNodesChange = useCallback((changes: NodeChange<BlockRFNode>[]) => {
+    const s = editorStore.getState();
+    const moves: { id: string; position: { x: number; y: number }; dragging?: boolean }[] = [];
+    const dims: Record<string, { width: number; height: number }> = {};
+    for (const c of changes) {
+      if (c.type === "position" && c.position) moves.push({ id: c.id, position: c.position, dragging: !!c.dragging });
+      else if (c.type === "position" && c.dragging === false) moves.push({ id: c.id, position: s.flow.nodes.find((n) => n.id === c.id)!.position, dragging: false });
+      else if (c.type === "dimensions" && c.dimensions) dims[c.id] = c.dimensions;
+      else if (c.type === "select") s.setSelection("node", c.id, c.selected);
+    }
+    if (moves.length > 0) s.moveNodes(moves);
+    if (Object.keys(dims).length > 0) setMeasured((m) => ({ ...m, ...dims }));
+  }, []);
+
+  const onEdgesChange = useCallback((changes: EdgeChange[]) => {
+    const s = editorStore.getState();
+    for (const c of changes) if (c.type === "select") s.setSelection("edge", c.id, c.selected);
+  }, []);
+
+  const onConnect = useCallback((c: RFConnection) => {
+    editorStore.getState().connect(toConnection(c));
+  }, []);
+
+  // A refused drop says why, in the words the compiler would use.
+  const onConnectEnd = useCallback((_e: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+    if (state.isValid !== false || !state.fromHandle || !state.toHandle) return;
+    const from = state.fromHandle;
+    const to = state.toHandle;
+    const c =
+      from.type === "source"
+        ? { source: from.nodeId, sourceHandle: from.id ?? null, target: to.nodeId, targetHandle: to.id ?? null }
+        : { source: to.nodeId, sourceHandle: to.id ?? null, target: from.nodeId, targetHandle: from.id ?? null };
+    const check = checkFn(editorStore.getState().flow, c);
+    if (!check.ok) editorStore.getState().refuse(check.reason);
+  }, []);
+
+  useEffect(() => {
+    if (!refusal) return;
+    const t = setTimeout(() => editorStore.getState().clearRefusal(), 6000);
+    return () => clearTimeout(t);
+  }, [refusal]);
+
+  // Clicking a problem scrolls the canvas to its node.
+  useEffect(() => {
+    if (!focus) return;
+    const node = rf.getInternalNode(focus.nodeId);
+    if (!node) return;
+    const w = node.measured.width ?? 190;
+    const h = node.measured.height ?? 100;
+    const p = node.internals.positionAbsolute;
+    void rf.setCenter(p.x + w / 2, p.y + h / 2, { zoom: Math.max(rf.getZoom(), 1), duration: 350 });
+  }, [focus, rf]);
+
+  const onDragOver = useCallback((e: DragEvent) => {
+    if (!e.dataTransfer.types.includes(DRAG_MIME)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = "copy";
+  }, []);
+
+  const onDrop = useCallback(
+    (e: DragEvent) => {
+      const kind = e.dataTransfer.getData(DRAG_MIME);
+      if (!kind) return;
+      e.preventDefault();
+      const p = rf.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      // Drop the node's header under the pointer, snapped like a drag would be.
+      editorStore.getState().addNode(kind, { x: Math.round((p.x - 90) / GRID[0]) * GRID[0], y: Math.round((p.y - 14) / GRID[1]) * GRID[1] });
+    },
+    [rf],
+  );
+
+  const onPaneClick = useCallback(() => editorStore.getState().select([], []), []);
+
+  return (
+    <div className="canvas-wrap" ref={wrapper} data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
+      <ReactFlow<BlockRFNode, Edge>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={rfIsValidConnection}
+        onPaneClick={onPaneClick}
+        deleteKeyCode={null}
+        multiSelectionKeyCode={["Meta", "Control"]}
+        selectionKeyCode="Shift"
+        snapToGrid
+        snapGrid={GRID}
+        fitView
+        fitViewOptions={{ padding: 0.2, maxZoom: 1.1 }}
+        minZoom={0.2}
+        maxZoom={2}
+        defaultEdgeOptions={{ type: "default" }}
+        proOptions={{ hideAttribution: true }}
+        colorMode="dark"
+      >
+        <Background variant={BackgroundVariant.Dots} gap={16} size={1.2} color="#1f2733" />
+        <Controls position="bottom-left" showInteractive={false} />
+        <MiniMap
+          position="bottom-right"
+          pannable
+          zoomable
+          nodeColor={(n) => CATEGORY_HEX[getBlock((n.data as { kind: string }).kind)?.category ?? "source"]}
+          nodeStrokeWidth={0}
+          nodeBorderRadius={4}
+          style={{ width: 168, height: 110 }}
+        />
+      </ReactFlow>
+      {flow.nodes.length === 0 && (
+        <div className="canvas-empty" data-testid="canvas-empty">
+          <div>
+            <h3>An empty canvas</h3>
+            <p>Drag blocks from the palette on the left (or click one), then connect an output on the right of a block to an input on the left of another. Or start from a template.</p>
+          </div>
+        </div>
+      )}
+      {refusal && (
+        <div className="canvas-toast" role="alert" data-testid="connection-refused">
+          <span>⛔</span>
+          <span>{refusal}</span>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,85 @@
+import { useMemo, useState, type DragEvent } from "react";
+import { useReactFlow } from "@xyflow/react";
+import { BLOCKS, BLOCK_CATEGORIES, PORT_TYPES, type BlockDef } from "@keyflow/core";
+import { editorStore } from "./store";
+import { DRAG_MIME } from "./Canvas";
+import { CATEGORY_COLOR, CATEGORY_LABEL, PORT_LABEL } from "./theme";
+
+function PortGlyphs({ block }: { block: BlockDef }) {
+  const types = [...new Set([...block.inputs, ...block.outputs].map((p) => p.type))];
+  return (
+    <span className="pi-ports">
+      {types.map((t) => (
+        <i key={t} className={`glyph ${t}`} />
+      ))}
+    </span>
+  );
+}
+
+export function Palette() {
+  const rf = useReactFlow();
+  const [q, setQ] = useState("");
+  const groups = useMemo(() => {
+    const needle = q.trim().toLowerCase();
+    const match = (b: BlockDef) => !needle || `${b.label} ${b.kind} ${b.help} ${b.category}`.toLowerCase().includes(needle);
+    return BLOCK_CATEGORIES.map((c) => ({ category: c, blocks: BLOCKS.filter((b) => b.category === c && match(b)) })).filter((g) => g.blocks.length > 0);
+  }, [q]);
+
+  const onDragStart = (e: DragEvent, kind: string) => {
+    e.dataTransfer.setData(DRAG_MIME, kind);
+    e.dataTransfer.effectAllowed = "copy";
+  };
+
+  // Click to add: in the middle of what is visible, nudged so repeated clicks do not stack.
+  const add = (kind: string) => {
+    const el = document.querySelector(".canvas-wrap");
+    const r = el?.getBoundingClientRect();
+    const centre = r ? rf.screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 }) : { x: 0, y: 0 };
+    const n = editorStore.getState().flow.nodes.length % 6;
+    editorStore.getState().addNode(kind, { x: Math.round((centre.x - 94 + n * 24) / 16) * 16, y: Math.round((centre.y - 40 + n * 24) / 16) * 16 });
+  };
+
+  return (
+    <aside className="side left" data-testid="palette">
+      <div className="side-head">Blocks</div>
+      <div className="palette-search">
+        <input className="input" placeholder="Search blocks…" value={q} onChange={(e) => setQ(e.target.value)} data-testid="palette-search" />
+      </div>
+      <div className="scroll" style={{ flex: 1 }}>
+        {groups.map((g) => (
+          <div key={g.category} className="palette-cat">
+            <div className="palette-cat-title">
+              <i style={{ background: CATEGORY_COLOR[g.category] }} />
+              {CATEGORY_LABEL[g.category]}
+            </div>
+            {g.blocks.map((b) => (
+              <button
+                key={b.kind}
+                type="button"
+                className="palette-item"
+                draggable
+                onDragStart={(e) => onDragStart(e, b.kind)}
+                onClick={() => add(b.kind)}
+                title={`${b.help}\n\nDrag onto the canvas, or click to add.`}
+                data-testid={`palette-${b.kind}`}
+              >
+                <span className="pi-label">{b.label}</span>
+                <PortGlyphs block={b} />
+                <span className="pi-add">+</span>
+              </button>
+            ))}
+          </div>
+        ))}
+        {groups.length === 0 && <div className="empty-note">No block matches “{q}”.</div>}
+      </div>
+      <div className="legend" data-testid="port-legend">
+        {PORT_TYPES.map((t) => (
+          <div key={t} className="legend-row">
+            <i className={`glyph ${t}`} />
+            {PORT_LABEL[t]}
+          </div>
+        ))}
+      </div>
+    </aside>
+  );
+}

@@ -1,0 +1,240 @@
+import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from "react";
+import {
+  AreaSeries,
+  CandlestickSeries,
+  ColorType,
+  CrosshairMode,
+  HistogramSeries,
+  LineSeries,
+  LineStyle,
+  createChart,
+  createSeriesMarkers,
+  type IChartApi,
+  type SeriesMarker,
+  type Time,
+  type UTCTimestamp,
+} from "lightweight-charts";
+import type { Trade } from "@keyflow/core";
+import type { IndicatorLine, LineColumns, RunView } from "./model";
+
+export interface PriceChartHandle {
+  /** Scrolls and zooms the chart so the trade is in view. */
+  showTrade(t: Trade): void;
+}
+
+const OVERLAY_COLORS = ["#f3b53f", "#4ea4ff", "#c27bf0", "#3ec7c0", "#f08a4b", "#e6e6e6"];
+const PANE_COLORS = ["#c27bf0", "#f3b53f", "#4ea4ff", "#3ec7c0"];
+
+const sec = (ms: number) => Math.floor(ms / 1000) as UTCTimestamp;
+
+function lineData(c: LineColumns) {
+  const out: { time: UTCTimestamp; value: number }[] = [];
+  for (let i = 0; i < c.time.length; i++) {
+    const v = c.value[i];
+    if (v !== null && v !== undefined && Number.isFinite(v)) out.push({ time: sec(c.time[i]!), value: v });
+  }
+  return out;
+}
+
+/** Largest candle time ≤ t (markers must sit on a bar of the — possibly downsampled — series). */
+function snap(times: number[], t: number): number {
+  let lo = 0;
+  let hi = times.length - 1;
+  if (hi < 0) return t;
+  if (t <= times[0]!) return times[0]!;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (times[mid]! <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return times[lo]!;
+}
+
+export interface LegendItem {
+  label: string;
+  color: string;
+}
+
+/** Candles with trade markers and overlays; oscillators, equity and drawdown in panes below (one time axis). */
+export const PriceChart = forwardRef<PriceChartHandle, { run: RunView; onDrawn?: () => void }>(function PriceChart({ run, onDrawn }, ref) {
+  const host = useRef<HTMLDivElement>(null);
+  const chartRef = useRef<IChartApi | null>(null);
+  const [legend, setLegend] = useState<LegendItem[]>([]);
+  const [paneLabels, setPaneLabels] = useState<{ label: string; top: number }[]>([]);
+
+  useImperativeHandle(ref, () => ({
+    showTrade(t) {
+      const chart = chartRef.current;
+      if (!chart) return;
+      const span = Math.max(t.exitTime - t.entryTime, 1);
+      const padMs = Math.max(span * 1.5, 40 * 3600_000 / 24);
+      chart.timeScale().setVisibleRange({ from: sec(t.entryTime - padMs) as Time, to: sec(t.exitTime + padMs) as Time });
+    },
+  }));
+
+  useEffect(() => {
+    const el = host.current;
+    if (!el) return;
+    const chart = createChart(el, {
+      autoSize: true,
+      layout: {
+        background: { type: ColorType.Solid, color: "#0c1016" },
+        textColor: "#8792a4",
+        fontFamily: "Inter Variable, Inter, system-ui, sans-serif",
+        fontSize: 11,
+        attributionLogo: false,
+        panes: { separatorColor: "#212835", separatorHoverColor: "rgba(61,139,253,0.25)", enableResize: true },
+      },
+      grid: { vertLines: { color: "#141a22" }, horzLines: { color: "#141a22" } },
+      crosshair: { mode: CrosshairMode.Normal },
+      rightPriceScale: { borderColor: "#212835" },
+      timeScale: { borderColor: "#212835", timeVisible: true, secondsVisible: false, rightOffset: 4 },
+    });
+    chartRef.current = chart;
+
+    const candles = chart.addSeries(CandlestickSeries, {
+      upColor: "#26a69a",
+      downColor: "#ef5350",
+      borderVisible: false,
+      wickUpColor: "#26a69a",
+      wickDownColor: "#ef5350",
+      priceLineColor: "#3a4558",
+    });
+    const c = run.candles;
+    const data = new Array(c.time.length);
+    for (let i = 0; i < c.time.length; i++) data[i] = { time: sec(c.time[i]!), open: c.open[i]!, high: c.high[i]!, low: c.low[i]!, close: c.close[i]! };
+    candles.setData(data);
+
+    const markers: SeriesMarker<Time>[] = [];
+    for (const t of run.trades) {
+      markers.push({ time: sec(snap(c.time, t.entryTime)), position: "belowBar", shape: "arrowUp", color: "#3ed1a0", text: "B", id: `in-${t.entryTime}` });
+      markers.push({
+        time: sec(snap(c.time, t.exitTime)),
+        position: "aboveBar",
+        shape: "arrowDown",
+        color: t.pnl >= 0 ? "#4ea4ff" : "#ef5350",
+        text: t.exitReason === "signal" ? "S" : t.exitReason === "stopLoss" ? "SL" : t.exitReason === "takeProfit" ? "TP" : "TS",
+        id: `out-${t.exitTime}`,
+      });
+    }
+    if (run.openPosition) {
+      markers.push({ time: sec(snap(c.time, run.openPosition.entryTime)), position: "belowBar", shape: "arrowUp", color: "#3ed1a0", text: "B (open)" });
+    }
+    markers.sort((a, b) => (a.time as number) - (b.time as number));
+    createSeriesMarkers(candles, markers);
+
+    const items: LegendItem[] = [];
+    let oi = 0;
+    for (const line of run.indicators.filter((l) => l.chart === "overlay")) {
+      const color = OVERLAY_COLORS[oi++ % OVERLAY_COLORS.length]!;
+      const s = chart.addSeries(LineSeries, { color, lineWidth: 2, priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false });
+      s.setData(lineData(line));
+      items.push({ label: line.label, color });
+    }
+
+    // One pane per oscillator node (MACD's three outputs share one).
+    const paneGroups = new Map<string, IndicatorLine[]>();
+    for (const line of run.indicators.filter((l) => l.chart === "pane")) paneGroups.set(line.nodeId, [...(paneGroups.get(line.nodeId) ?? []), line]);
+    let pane = 1;
+    const labels: string[] = ["price"];
+    for (const lines of paneGroups.values()) {
+      lines.forEach((line, k) => {
+        const color = PANE_COLORS[k % PANE_COLORS.length]!;
+        if (line.port === "hist") {
+          const s = chart.addSeries(HistogramSeries, { priceLineVisible: false, lastValueVisible: false }, pane);
+          s.setData(lineData(line).map((d) => ({ ...d, color: d.value >= 0 ? "rgba(38,166,154,0.55)" : "rgba(239,83,80,0.55)" })));
+        } else {
+          const s = chart.addSeries(LineSeries, { color, lineWidth: 1, priceLineVisible: false, lastValueVisible: true, crosshairMarkerVisible: false }, pane);
+          s.setData(lineData(line));
+        }
+      });
+      labels.push(lines.map((l) => l.label).join(" · "));
+      pane++;
+    }
+
+    const eq = chart.addSeries(
+      AreaSeries,
+      { lineColor: "#4ea4ff", topColor: "rgba(78,164,255,0.28)", bottomColor: "rgba(78,164,255,0.02)", lineWidth: 2, priceLineVisible: false },
+      pane,
+    );
+    eq.setData(lineData(run.equity));
+    labels.push("Equity");
+    const eqPane = pane++;
+    const dd = chart.addSeries(
+      AreaSeries,
+      {
+        lineColor: "#ef5350",
+        topColor: "rgba(239,83,80,0.02)",
+        bottomColor: "rgba(239,83,80,0.3)",
+        lineWidth: 1,
+        priceLineVisible: false,
+        invertFilledArea: true,
+        priceFormat: { type: "custom", formatter: (v: number) => `${v.toFixed(1)}%` },
+      } as never,
+      pane,
+    );
+    dd.setData(lineData(run.drawdown));
+    dd.createPriceLine({ price: 0, color: "#2c3545", lineWidth: 1, lineStyle: LineStyle.Solid, axisLabelVisible: false, title: "" });
+    labels.push("Drawdown");
+
+    // Pane heights: price gets the room, the rest a fixed band each.
+    const layout = () => {
+      const h = el.clientHeight;
+      const panes = chart.panes();
+      const oscH = 84;
+      const eqH = 96;
+      const ddH = 72;
+      const rest = Math.max(160, h - (panes.length - 3) * oscH - eqH - ddH);
+      panes.forEach((p, i) => p.setHeight(i === 0 ? rest : i === eqPane ? eqH : i === panes.length - 1 ? ddH : oscH));
+      let top = 0;
+      setPaneLabels(
+        panes.map((p, i) => {
+          const at = top;
+          top += p.getHeight() + 1;
+          return { label: labels[i] ?? "", top: at };
+        }),
+      );
+    };
+    layout();
+    setLegend(items);
+    chart.timeScale().fitContent();
+    // Two frames: the canvas is painted on the next frame after setData.
+    requestAnimationFrame(() => requestAnimationFrame(() => onDrawn?.()));
+
+    return () => {
+      chartRef.current = null;
+      chart.remove();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [run]);
+
+  return (
+    <div className="chart-area" data-testid="price-chart">
+      <div className="chart-host" ref={host} />
+      <div className="chart-legend">
+        <span>
+          {run.market.symbol} · {run.market.timeframe}
+        </span>
+        {legend.map((l) => (
+          <span key={l.label}>
+            <i style={{ background: l.color }} />
+            {l.label}
+          </span>
+        ))}
+        <span>
+          <i style={{ background: "#3ed1a0" }} />
+          entries
+        </span>
+        <span>
+          <i style={{ background: "#4ea4ff" }} />
+          exits
+        </span>
+      </div>
+      {paneLabels.slice(1).map((p) => (
+        <div key={p.label + p.top} className="pane-label" style={{ top: p.top + 6 }}>
+          {p.label}
+        </div>
+      ))}
+    </div>
+  );
+});

@@ -1,0 +1,148 @@
+import { useCallback, useRef, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import type { Trade } from "@keyflow/core";
+import { app, appStore, useApp } from "../app/appStore";
+import { runBacktest } from "../app/backtest";
+import { getApi } from "../app/session";
+import { useEditor } from "../editor/store";
+import { blockedReason } from "../editor/validation";
+import { errorMessage } from "../lib/errors";
+import { KpiCards } from "./Kpis";
+import { PriceChart, type PriceChartHandle } from "./PriceChart";
+import { TradesTable } from "./TradesTable";
+import { RunsList } from "./RunsList";
+import { CompareView } from "./CompareView";
+import { compact, date, dateTime } from "./format";
+import type { RunView } from "./model";
+
+export function useRun(id: string | null) {
+  return useQuery({ queryKey: ["run", id], queryFn: () => getApi().getRun(id!), enabled: !!id, staleTime: Infinity });
+}
+
+function Empty() {
+  const validation = useEditor((s) => s.validation);
+  const reason = blockedReason(validation);
+  return (
+    <div className="results-empty" data-testid="results-empty">
+      <div>
+        <svg width="44" height="44" viewBox="0 0 48 48" fill="none">
+          <rect x="4" y="8" width="40" height="32" rx="5" stroke="#2c3545" strokeWidth="2" />
+          <path d="M10 32l8-9 6 5 12-13" stroke="#3d8bfd" strokeWidth="2.5" strokeLinecap="round" strokeLinejoin="round" />
+        </svg>
+        <h3>No backtest yet</h3>
+        <p>{reason ? `${reason} Then press Backtest to see how the strategy would have traded.` : "Press Backtest to run this strategy over the market's history: trades, equity and key numbers appear here."}</p>
+        <button type="button" className="btn run" disabled={!!reason} onClick={() => void runBacktest()}>
+          Run backtest
+        </button>
+        {reason && (
+          <div style={{ marginTop: 10 }}>
+            <button type="button" className="btn ghost small" onClick={() => app.set({ view: "editor" })}>
+              Back to the editor
+            </button>
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function RunDetail({ run }: { run: RunView }) {
+  const chart = useRef<PriceChartHandle>(null);
+  const [active, setActive] = useState<number | null>(null);
+  const drawMs = useApp((s) => s.lastDrawMs);
+  const onPick = (t: Trade) => {
+    setActive(t.entryTime);
+    chart.current?.showTrade(t);
+  };
+  const onDrawn = useCallback(() => {
+    const { run: r } = appStore.getState();
+    if (r.runId === run.id && r.clickedAt !== null && appStore.getState().lastDrawMs === null) {
+      const ms = Math.round(performance.now() - r.clickedAt);
+      app.set({ lastDrawMs: ms });
+      // The browser test reads this mark.
+      performance.mark("keyflow:results-drawn", { detail: { runId: run.id, ms } });
+    }
+  }, [run.id]);
+  const open = run.openPosition;
+  return (
+    <div className="results" data-testid="results" data-run-id={run.id}>
+      <div className="results-main">
+        <div className="results-head">
+          <h2>{run.strategyName}</h2>
+          <span>
+            {run.market.exchange === "demo" ? "Demo" : run.market.exchange} {run.market.symbol} · {run.market.timeframe}
+          </span>
+          <span>
+            {date(run.from)} → {date(run.to)}
+          </span>
+          <span>{compact(run.bars)} bars</span>
+          {open && (
+            <span title={`Entered ${dateTime(open.entryTime)} at ${open.entryPrice}`}>
+              open position {open.returnPct >= 0 ? "+" : ""}
+              {open.returnPct.toFixed(2)}%
+            </span>
+          )}
+          <span className="spacer" />
+          {drawMs !== null && appStore.getState().run.runId === run.id && (
+            <span className="dim" data-testid="draw-time" data-ms={drawMs}>
+              click → drawn {drawMs} ms
+            </span>
+          )}
+          <span className="hash" title="Spec hash of the strategy this run used">
+            {run.specHash.slice(0, 12)}
+          </span>
+        </div>
+        <KpiCards metrics={run.metrics} />
+        <PriceChart ref={chart} run={run} onDrawn={onDrawn} />
+      </div>
+      <aside className="results-side">
+        <div className="side-head">
+          Trades <span className="dim">{run.trades.length}</span>
+        </div>
+        <div className="scroll">
+          <TradesTable trades={run.trades} active={active} onPick={onPick} />
+        </div>
+        <div className="side-head" style={{ borderTop: "1px solid var(--border)" }}>
+          Past runs
+        </div>
+        <div className="scroll">
+          <RunsList />
+        </div>
+      </aside>
+    </div>
+  );
+}
+
+export function ResultsView() {
+  const shownRunId = useApp((s) => s.shownRunId);
+  const comparing = useApp((s) => s.comparing);
+  const q = useRun(shownRunId);
+  if (comparing) return <CompareView />;
+  if (!shownRunId) {
+    return (
+      <div className="results" style={{ gridTemplateColumns: "1fr 380px" }}>
+        <Empty />
+        <aside className="results-side" style={{ gridTemplateRows: "auto 1fr" }}>
+          <div className="side-head">Past runs</div>
+          <div className="scroll">
+            <RunsList />
+          </div>
+        </aside>
+      </div>
+    );
+  }
+  if (q.isPending) return <div className="results-empty">Loading the result…</div>;
+  if (q.isError)
+    return (
+      <div className="results-empty">
+        <div>
+          <h3>Could not load this run</h3>
+          <p>{errorMessage(q.error)}</p>
+          <button type="button" className="btn" onClick={() => app.set({ shownRunId: null })}>
+            Back
+          </button>
+        </div>
+      </div>
+    );
+  return <RunDetail run={q.data} />;
+}

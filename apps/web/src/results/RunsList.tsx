@@ -1,0 +1,71 @@
+import { useQuery } from "@tanstack/react-query";
+import { app, useApp } from "../app/appStore";
+import { getApi } from "../app/session";
+import { useEditor } from "../editor/store";
+import { errorMessage } from "../lib/errors";
+import { ago, date, pct, signClass } from "./format";
+
+export function useRuns(strategyId: string | null) {
+  return useQuery({ queryKey: ["runs", strategyId], queryFn: () => getApi().listRuns(strategyId!), enabled: !!strategyId });
+}
+
+export function RunsList() {
+  const strategyId = useEditor((s) => s.strategyId);
+  const shown = useApp((s) => s.shownRunId);
+  const compare = useApp((s) => s.compare);
+  const q = useRuns(strategyId);
+  if (!strategyId) return <div className="empty-note">Save the strategy to keep its backtests.</div>;
+  if (q.isPending) return <div className="empty-note">Loading…</div>;
+  if (q.isError) return <div className="empty-note">{errorMessage(q.error)}</div>;
+  const runs = [...q.data].sort((a, b) => b.createdAt - a.createdAt);
+  if (runs.length === 0) return <div className="empty-note">Every backtest of this strategy is listed here; tick two to compare them side by side.</div>;
+  const toggle = (id: string) => {
+    const next = compare.includes(id) ? compare.filter((x) => x !== id) : [...compare, id].slice(-2);
+    app.set({ compare: next });
+  };
+  return (
+    <div className="runs" data-testid="runs-list">
+      {runs.map((r) => (
+        <div
+          key={r.id}
+          className={`run-row${r.id === shown ? " current" : ""}`}
+          onClick={() => r.status === "done" && app.set({ shownRunId: r.id, comparing: false, view: "results" })}
+          data-testid="run-row"
+          data-run-id={r.id}
+        >
+          <input
+            type="checkbox"
+            checked={compare.includes(r.id)}
+            disabled={r.status !== "done"}
+            onClick={(e) => e.stopPropagation()}
+            onChange={() => toggle(r.id)}
+            title="Pick two runs to compare"
+            data-testid="run-compare-check"
+          />
+          <div>
+            <div className="r-title">
+              {r.market.symbol} {r.market.timeframe}
+              {r.from !== null && r.to !== null && (
+                <span className="dim">
+                  {" "}
+                  · {date(r.from)} → {date(r.to)}
+                </span>
+              )}
+            </div>
+            <div className="r-sub">
+              {ago(r.createdAt)}
+              {r.trades !== null && ` · ${r.trades} trades`}
+              {r.status !== "done" && ` · ${r.error ?? r.status}`}
+            </div>
+          </div>
+          <div className={`r-ret ${signClass(r.totalReturnPct)}`}>{pct(r.totalReturnPct)}</div>
+        </div>
+      ))}
+      <div style={{ padding: 10 }}>
+        <button type="button" className="btn small" disabled={compare.length !== 2} onClick={() => app.set({ comparing: true, view: "results" })} data-testid="compare-button">
+          Compare {compare.length}/2 side by side
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,63 @@
+/** Formatting happens only here, at the edge: everything inside is unix ms and plain numbers. */
+
+export function pct(v: number | null | undefined, digits = 2, signed = true): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
+  const s = v.toFixed(digits);
+  return `${signed && v > 0 ? "+" : ""}${s}%`;
+}
+
+export function num(v: number | null | undefined, digits = 2): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
+  return v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export function money(v: number | null | undefined, digits = 2): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
+  return v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export function price(v: number): string {
+  const a = Math.abs(v);
+  const digits = a >= 1000 ? 2 : a >= 1 ? 3 : 6;
+  return v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** 2024-03-05 14:00 (UTC). */
+export function dateTime(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+}
+
+export function date(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
+
+export function duration(ms: number): string {
+  const m = ms / 60_000;
+  if (m < 60) return `${Math.round(m)}m`;
+  const h = m / 60;
+  if (h < 48) return `${+h.toFixed(1)}h`;
+  return `${+(h / 24).toFixed(1)}d`;
+}
+
+export function ago(ms: number, now = Date.now()): string {
+  const s = Math.max(0, (now - ms) / 1000);
+  if (s < 60) return "just now";
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return date(ms);
+}
+
+export function signClass(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v) || v === 0) return "";
+  return v > 0 ? "pos" : "neg";
+}
+
+export function compact(n: number): string {
+  if (n >= 1e6) return `${+(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${+(n / 1e3).toFixed(1)}k`;
+  return String(Math.round(n));
+}

@@ -1,0 +1,216 @@
+import { useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { settingsSchema, timeframeSchema, type Market, type Settings, type Timeframe } from "@keyflow/core";
+import { Modal } from "../app/Modal";
+import { app, rangeFor, useApp, type RangePreset } from "../app/appStore";
+import { getApi } from "../app/session";
+import { DEMO_MARKET, editorStore, useEditor } from "../editor/store";
+import { enumWord } from "../editor/paramFields";
+import { compact, date } from "../results/format";
+import { errorMessage } from "../lib/errors";
+import type { MarketInfo } from "../lib/apiTypes";
+
+const PRESETS: { id: RangePreset; label: string }[] = [
+  { id: "all", label: "All data" },
+  { id: "1y", label: "Last year" },
+  { id: "6m", label: "Last 6 months" },
+  { id: "3m", label: "Last 3 months" },
+  { id: "1m", label: "Last month" },
+  { id: "custom", label: "Custom dates" },
+];
+
+export const marketKey = (m: { exchange: string; symbol: string; timeframe: string }) => `${m.exchange}|${m.symbol}|${m.timeframe}`;
+
+export function useMarkets() {
+  return useQuery({ queryKey: ["markets"], queryFn: () => getApi().listMarkets(), staleTime: 30_000 });
+}
+
+export function marketLabel(m: { exchange: string; symbol: string; timeframe: string }) {
+  return `${m.exchange === "demo" ? "Demo" : m.exchange} · ${m.symbol} · ${m.timeframe}`;
+}
+
+const toDay = (ms: number | null) => (ms === null ? "" : new Date(ms).toISOString().slice(0, 10));
+const fromDay = (s: string) => (s ? Date.parse(`${s}T00:00:00Z`) : null);
+
+/** Percent field over a fraction setting (fee 0.1 % is stored as 0.001). */
+function PctField({ label, help, value, max, onChange, testId }: { label: string; help: string; value: number; max: number; onChange: (v: number) => void; testId: string }) {
+  const [text, setText] = useState(String(+(value * 100).toPrecision(6)));
+  const n = Number(text);
+  const bad = text.trim() === "" || !Number.isFinite(n) || n < 0 || n > max * 100;
+  return (
+    <div className="field">
+      <label>
+        <span>{label}</span>
+        <span className="range">0 – {max * 100} %</span>
+      </label>
+      <input
+        className={`input${bad ? " invalid" : ""}`}
+        type="number"
+        step="any"
+        min={0}
+        max={max * 100}
+        value={text}
+        onChange={(e) => {
+          setText(e.target.value);
+          const v = Number(e.target.value);
+          if (e.target.value.trim() !== "" && Number.isFinite(v) && v >= 0 && v <= max * 100) onChange(v / 100);
+        }}
+        data-testid={testId}
+      />
+      <div className={bad ? "field-error" : "help"}>{bad ? `Enter a number from 0 to ${max * 100}.` : help}</div>
+    </div>
+  );
+}
+
+export function SettingsModal() {
+  const flow = useEditor((s) => s.flow);
+  const range = useApp((s) => s.range);
+  const markets = useMarkets();
+  const [cashText, setCashText] = useState(String(flow.settings.initialCash));
+  const set = (patch: Partial<Settings>) => editorStore.getState().setSettings(patch);
+  const list: MarketInfo[] = markets.data ?? [];
+  const current = list.find((m) => marketKey(m) === marketKey(flow.market));
+  const options = current || list.length === 0 ? list : [{ ...flow.market, from: null, to: null, bars: null, source: "flow" }, ...list];
+  const cash = Number(cashText);
+  const cashBad = !settingsSchema.shape.initialCash.safeParse(cash).success || cashText.trim() === "";
+
+  const setPreset = (preset: RangePreset) => app.set({ range: { preset, ...(preset === "custom" ? { from: range.from, to: range.to } : rangeFor(preset, current?.to ?? null)) } });
+
+  return (
+    <Modal title="Market & settings" subtitle="What the backtest runs on, and how the simulated broker fills." onClose={() => app.set({ modal: null })} testId="settings-modal">
+      <div className="settings-grid">
+        <div className="section-title full">Market</div>
+        <div className="field full">
+          <label>
+            <span>Candles</span>
+            <span className="range">{current?.bars ? `${compact(current.bars)} bars` : ""}</span>
+          </label>
+          <select
+            className="select"
+            value={marketKey(flow.market)}
+            onChange={(e) => {
+              const m = options.find((o) => marketKey(o) === e.target.value);
+              if (m) editorStore.getState().setMarket({ exchange: m.exchange, symbol: m.symbol, timeframe: m.timeframe as Timeframe } satisfies Market);
+            }}
+            data-testid="market-select"
+          >
+            {options.length === 0 && <option value={marketKey(flow.market)}>{marketLabel(flow.market)}</option>}
+            {options.map((m) => (
+              <option key={marketKey(m)} value={marketKey(m)}>
+                {marketLabel(m)}
+                {m.from !== null && m.to !== null ? ` (${date(m.from)} → ${date(m.to)})` : ""}
+              </option>
+            ))}
+          </select>
+          {markets.isError ? (
+            <div className="field-error">{errorMessage(markets.error)}</div>
+          ) : (
+            <div className="help">The demo market is generated and always there. Markets you import (CSV) or download from an exchange appear here too.</div>
+          )}
+        </div>
+        <div className="field">
+          <label>Range</label>
+          <select className="select" value={range.preset} onChange={(e) => setPreset(e.target.value as RangePreset)} data-testid="range-select">
+            {PRESETS.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        {flow.market.exchange === "demo" && !current && (
+          <div className="field">
+            <label>Timeframe</label>
+            <select
+              className="select"
+              value={flow.market.timeframe}
+              onChange={(e) => editorStore.getState().setMarket({ ...DEMO_MARKET, timeframe: e.target.value as Timeframe })}
+            >
+              {timeframeSchema.options.map((t) => (
+                <option key={t}>{t}</option>
+              ))}
+            </select>
+          </div>
+        )}
+        {range.preset === "custom" && (
+          <div className="field-row full">
+            <div className="field">
+              <label>From (UTC)</label>
+              <input className="input" type="date" value={toDay(range.from)} onChange={(e) => app.set({ range: { ...range, from: fromDay(e.target.value) } })} data-testid="range-from" />
+            </div>
+            <div className="field">
+              <label>To (UTC)</label>
+              <input className="input" type="date" value={toDay(range.to)} onChange={(e) => app.set({ range: { ...range, to: fromDay(e.target.value) } })} data-testid="range-to" />
+            </div>
+          </div>
+        )}
+
+        <div className="section-title full" style={{ marginTop: 8 }}>
+          Broker
+        </div>
+        <div className="field">
+          <label>
+            <span>Starting cash</span>
+            <span className="range">quote currency</span>
+          </label>
+          <input
+            className={`input${cashBad ? " invalid" : ""}`}
+            type="number"
+            min={1}
+            value={cashText}
+            onChange={(e) => {
+              setCashText(e.target.value);
+              const r = settingsSchema.shape.initialCash.safeParse(Number(e.target.value));
+              if (r.success && e.target.value.trim() !== "") set({ initialCash: r.data });
+            }}
+            data-testid="settings-cash"
+          />
+          <div className={cashBad ? "field-error" : "help"}>{cashBad ? "Enter an amount above 0." : "What the account holds at the first bar."}</div>
+        </div>
+        <div className="field">
+          <label>Default order size</label>
+          <div className="field-row">
+            <select
+              className="select"
+              value={flow.settings.sizing.mode}
+              onChange={(e) => set({ sizing: { ...flow.settings.sizing, mode: e.target.value as Settings["sizing"]["mode"] } })}
+            >
+              {(["percentEquity", "quote", "base"] as const).map((m) => (
+                <option key={m} value={m}>
+                  {enumWord(m)}
+                </option>
+              ))}
+            </select>
+            <input
+              className="input"
+              type="number"
+              min={0}
+              defaultValue={flow.settings.sizing.value}
+              onChange={(e) => {
+                const v = Number(e.target.value);
+                if (v > 0) set({ sizing: { ...flow.settings.sizing, value: v } });
+              }}
+            />
+          </div>
+          <div className="help">Used by Buy blocks sized as “Flow default”.</div>
+        </div>
+        <PctField label="Fee" help="Per fill, of traded value (0.1 % is a typical spot taker fee)." value={flow.settings.feeRate} max={0.1} onChange={(v) => set({ feeRate: v })} testId="settings-fee" />
+        <PctField label="Slippage" help="Paid on market and stop fills." value={flow.settings.slippage} max={0.1} onChange={(v) => set({ slippage: v })} testId="settings-slippage" />
+
+        <div className="section-title full" style={{ marginTop: 8 }}>
+          Description
+        </div>
+        <div className="field full">
+          <textarea
+            className="textarea"
+            style={{ minHeight: 70, fontFamily: "var(--font)", fontSize: 12.5 }}
+            value={flow.description}
+            maxLength={4000}
+            onChange={(e) => editorStore.getState().setDescription(e.target.value)}
+            placeholder="The idea behind this strategy, for you and for whoever imports it."
+          />
+        </div>
+      </div>
+    </Modal>
+  );
+}

@@ -1,0 +1,127 @@
+import { useRef, useState } from "react";
+import { TEMPLATES, getBlock, type FlowGraph } from "@keyflow/core";
+import { Modal } from "../app/Modal";
+import { app, useApp } from "../app/appStore";
+import { startFrom } from "../app/session";
+import { parseFlowText } from "../editor/store";
+import { FlowPreview } from "./FlowPreview";
+
+function blocksSummary(flow: FlowGraph): string {
+  const labels = [...new Set(flow.nodes.map((n) => getBlock(n.kind)).filter((b) => b && b.category === "indicator").map((b) => b!.label))];
+  return labels.length > 0 ? labels.join(", ") : `${flow.nodes.length} blocks`;
+}
+
+export function TemplateGallery() {
+  return (
+    <div className="gallery" data-testid="template-gallery">
+      {TEMPLATES.map((t) => (
+        <button key={t.id} type="button" className="tpl" onClick={() => void startFrom(t.flow)} data-testid={`template-${t.id}`}>
+          <FlowPreview flow={t.flow} />
+          <div className="tpl-body">
+            <h3>{t.flow.name}</h3>
+            <p>{t.flow.description}</p>
+            <div className="tpl-meta">
+              <span>{blocksSummary(t.flow)}</span>
+              <span>{t.flow.nodes.length} blocks</span>
+              <span>
+                {t.flow.market.symbol} {t.flow.market.timeframe}
+              </span>
+            </div>
+          </div>
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** Import from a file or pasted text. Nothing touches the canvas unless the whole file is valid. */
+export function ImportPanel() {
+  const [text, setText] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [fileName, setFileName] = useState<string | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  const apply = async (raw: string, source: string) => {
+    const r = parseFlowText(raw);
+    if (!r.ok) {
+      setError(`${source}: ${r.error}`);
+      return;
+    }
+    setError(null);
+    if (await startFrom(r.flow)) app.toast(`Imported “${r.flow.name}”.`);
+  };
+
+  return (
+    <div style={{ display: "grid", gap: 12 }} data-testid="import-panel">
+      <div style={{ display: "flex", gap: 10, alignItems: "center" }}>
+        <button type="button" className="btn" onClick={() => fileInput.current?.click()} data-testid="import-file-button">
+          Choose a .json file…
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          accept=".json,application/json"
+          hidden
+          data-testid="import-file"
+          onChange={async (e) => {
+            const f = e.target.files?.[0];
+            e.target.value = "";
+            if (!f) return;
+            setFileName(f.name);
+            if (f.size > 2_000_000) {
+              setError(`${f.name}: the file is larger than 2 MB; a template is a few KB.`);
+              return;
+            }
+            await apply(await f.text(), f.name);
+          }}
+        />
+        <span className="dim">{fileName ?? "or paste the template's JSON below"}</span>
+      </div>
+      <textarea
+        className="textarea"
+        placeholder='{ "format": "keyflow.flow", "version": 1, "name": "…", … }'
+        value={text}
+        onChange={(e) => {
+          setText(e.target.value);
+          setError(null);
+        }}
+        spellCheck={false}
+        data-testid="import-text"
+      />
+      {error && (
+        <div className="error-box" role="alert" data-testid="import-error">
+          {error}
+        </div>
+      )}
+      <div style={{ display: "flex", justifyContent: "flex-end" }}>
+        <button type="button" className="btn primary" disabled={!text.trim()} onClick={() => void apply(text, "Pasted text")} data-testid="import-apply">
+          Import pasted JSON
+        </button>
+      </div>
+    </div>
+  );
+}
+
+export function TemplatesModal() {
+  const modal = useApp((s) => s.modal);
+  const [tab, setTab] = useState<"gallery" | "import">(modal === "import" ? "import" : "gallery");
+  return (
+    <Modal
+      title={tab === "gallery" ? "Start from a template" : "Import a template"}
+      subtitle={tab === "gallery" ? "Each opens as a new strategy on the demo market; your current one stays saved." : "A Keyflow flow file (.json), as exported with “Export”."}
+      onClose={() => app.set({ modal: null })}
+      size="wide"
+      testId="templates-modal"
+    >
+      <div className="tabs" style={{ display: "inline-flex", marginBottom: 14 }}>
+        <button type="button" className={`tab ${tab === "gallery" ? "active" : ""}`} onClick={() => setTab("gallery")}>
+          Built-in templates
+        </button>
+        <button type="button" className={`tab ${tab === "import" ? "active" : ""}`} onClick={() => setTab("import")} data-testid="tab-import">
+          Import file or JSON
+        </button>
+      </div>
+      {tab === "gallery" ? <TemplateGallery /> : <ImportPanel />}
+    </Modal>
+  );
+}
