@@ -5,6 +5,7 @@ import {
   Controls,
   MiniMap,
   ReactFlow,
+  useNodesInitialized,
   useReactFlow,
   type Connection as RFConnection,
   type Edge,
@@ -118,6 +119,16 @@ export function Canvas() {
     const t = setTimeout(() => editorStore.getState().clearRefusal(), 6000);
     return () => clearTimeout(t);
   }, [refusal]);
+
+  // A newly loaded flow is fitted into view once its nodes have been measured.
+  const loadSeq = useEditor((s) => s.loadSeq);
+  const initialized = useNodesInitialized();
+  const fitted = useRef(-1);
+  useEffect(() => {
+    if (fitted.current === loadSeq || !initialized) return;
+    fitted.current = loadSeq;
+    void rf.fitView({ padding: 0.15, maxZoom: 1.15 });
+  }, [loadSeq, initialized, rf]);
 
   // Clicking a problem scrolls the canvas to its node.
   useEffect(() => {

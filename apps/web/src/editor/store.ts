@@ -55,6 +55,8 @@ export interface EditorState {
   lastEdit: string | null;
   /** True while a drag gesture is in progress (its snapshot was already taken). */
   dragging: boolean;
+  /** Bumped whenever a different document is loaded; the canvas fits its view to it. */
+  loadSeq: number;
 }
 
 export interface EditorActions {
@@ -184,6 +186,7 @@ export function createEditorStore(initial: FlowGraph = emptyFlow()): StoreApi<Ed
       focus: null,
       lastEdit: null,
       dragging: false,
+      loadSeq: 0,
 
       load(flow, strategyId = null, opts = {}) {
         const json = flowJson(flow);
@@ -201,6 +204,7 @@ export function createEditorStore(initial: FlowGraph = emptyFlow()): StoreApi<Ed
           focus: null,
           lastEdit: null,
           dragging: false,
+          loadSeq: get().loadSeq + 1,
         });
       },
 
