@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { defineBlock, type PortDef } from "./types";
 import { intParam, numParam } from "./params";
+import { anyNaN } from "./emit";
+import { Streak } from "../indicators";
 
 // Signals are 1 (true), 0 (false) or NaN (not known yet: an input is still warming up).
 // Only a signal equal to 1 ever makes an action fire.
@@ -23,21 +25,11 @@ function cross(kind: string, label: string, help: string, above: boolean) {
     outputs: [signal],
     params: bParams(0),
     role: "compute",
-    build: (_p, { v, inputs: [ia, ib], outputs: [o] }) => {
-      const x = ia!;
-      const y = ib!;
-      const out = o!;
-      let prevA = NaN;
-      let prevB = NaN;
-      return () => {
-        const ca = v[x]!;
-        const cb = v[y]!;
-        // Any NaN makes every comparison false, and the NaN check below keeps the warm-up silent.
-        if (ca !== ca || cb !== cb || prevA !== prevA || prevB !== prevB) v[out] = NaN;
-        else v[out] = above ? (prevA <= prevB && ca > cb ? 1 : 0) : prevA >= prevB && ca < cb ? 1 : 0;
-        prevA = ca;
-        prevB = cb;
-      };
+    emit: (_p, { inputs: [x, y], outputs: [out], state }) => {
+      const pa = state(NaN);
+      const pb = state(NaN);
+      const crossed = above ? `${pa} <= ${pb} && ${x} > ${y}` : `${pa} >= ${pb} && ${x} < ${y}`;
+      return `const ${out} = ${anyNaN(x!, y!, pa, pb)} ? NaN : ${crossed} ? 1 : 0; ${pa} = ${x}; ${pb} = ${y};`;
     },
   });
 }
@@ -55,17 +47,8 @@ function compare(kind: string, label: string, help: string, greater: boolean) {
     outputs: [signal],
     params: bParams(0),
     role: "compute",
-    build: (_p, { v, inputs: [ia, ib], outputs: [o] }) => {
-      const x = ia!;
-      const y = ib!;
-      const out = o!;
-      return () => {
-        const ca = v[x]!;
-        const cb = v[y]!;
-        if (ca !== ca || cb !== cb) v[out] = NaN;
-        else v[out] = (greater ? ca > cb : ca < cb) ? 1 : 0;
-      };
-    },
+    emit: (_p, { inputs: [x, y], outputs: [out] }) =>
+      `const ${out} = ${anyNaN(x!, y!)} ? NaN : ${x} ${greater ? ">" : "<"} ${y} ? 1 : 0;`,
   });
 }
 
@@ -88,19 +71,8 @@ export const between = defineBlock({
     high: numParam({ label: "High (if unconnected)", help: "Upper bound when nothing is connected to High" }, 70, -1e12, 1e12),
   }),
   role: "compute",
-  build: (_p, { v, inputs: [ia, il, ih], outputs: [o] }) => {
-    const x = ia!;
-    const lo = il!;
-    const hi = ih!;
-    const out = o!;
-    return () => {
-      const ca = v[x]!;
-      const l = v[lo]!;
-      const h = v[hi]!;
-      if (ca !== ca || l !== l || h !== h) v[out] = NaN;
-      else v[out] = ca >= l && ca <= h ? 1 : 0;
-    };
-  },
+  emit: (_p, { inputs: [x, lo, hi], outputs: [out] }) =>
+    `const ${out} = ${anyNaN(x!, lo!, hi!)} ? NaN : ${x} >= ${lo} && ${x} <= ${hi} ? 1 : 0;`,
 });
 
 function trend(kind: string, label: string, help: string, up: boolean) {
@@ -113,28 +85,7 @@ function trend(kind: string, label: string, help: string, up: boolean) {
     outputs: [signal],
     params: z.strictObject({ bars: intParam({ label: "Bars", help: "How many consecutive bars" }, 3, 1, 1000) }),
     role: "compute",
-    build: (p, { v, inputs: [ia], outputs: [o] }) => {
-      const x = ia!;
-      const out = o!;
-      const need = p.bars;
-      let prev = NaN;
-      let seen = 0; // consecutive known values, capped
-      let run = 0; // consecutive strict moves in the wanted direction
-      return () => {
-        const c = v[x]!;
-        if (c !== c) {
-          prev = NaN;
-          seen = 0;
-          run = 0;
-          v[out] = NaN;
-          return;
-        }
-        if (seen > 0) run = (up ? c > prev : c < prev) ? run + 1 : 0;
-        if (seen <= need) seen++;
-        prev = c;
-        v[out] = seen <= need ? NaN : run >= need ? 1 : 0;
-      };
-    },
+    emit: (p, { inputs: [x], outputs: [out], keep }) => `const ${out} = ${keep(new Streak(p.bars, up))}.update(${x});`,
   });
 }
 

@@ -8,7 +8,7 @@ import { buy, limitBuy, sell } from "./actions";
 import { stopLoss, takeProfit, trailingStop } from "./risk";
 
 export * from "./types";
-export { BAR_SLOTS } from "./slots";
+
 
 /** Every block Keyflow knows, in palette order. The single source of truth for palette, forms, compiler and docs. */
 export const BLOCKS: readonly BlockDef[] = [

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { defineBlock, type PortDef } from "./types";
 import { enumParam, intParam, numParam, period } from "./params";
-import { SLOT_CLOSE, SLOT_HIGH, SLOT_LOW, SLOT_TIME, SLOT_VOLUME } from "./slots";
+import { BAR_VARS } from "./types";
 import { Adx, Atr, Bbands, Ema, Highest, Lowest, Macd, Obv, Roc, Rsi, Sma, Stoch, Vwap, Wma } from "../indicators";
 
 const source: PortDef = { name: "source", label: "Source", type: "series" };
 const value: PortDef = { name: "value", label: "Value", type: "series" };
+const HLC = `${BAR_VARS.high}, ${BAR_VARS.low}, ${BAR_VARS.close}`;
 
 /** A one-input, one-output indicator whose class takes a single period. */
 function periodIndicator(
@@ -26,14 +27,7 @@ function periodIndicator(
     params: z.strictObject({ period: period(def) }),
     role: "compute",
     chart,
-    build: (p, { v, inputs: [a], outputs: [o] }) => {
-      const ind = make(p.period);
-      const i = a!;
-      const out = o!;
-      return () => {
-        v[out] = ind.update(v[i]!);
-      };
-    },
+    emit: (p, { inputs: [x], outputs: [out], keep }) => `const ${out} = ${keep(make(p.period))}.update(${x});`,
   });
 }
 
@@ -66,18 +60,9 @@ export const macd = defineBlock({
   params: z.strictObject({ fast: period(12, "Fast period"), slow: period(26, "Slow period"), signal: period(9, "Signal period") }),
   role: "compute",
   chart: "pane",
-  build: (p, { v, inputs: [a], outputs: [o1, o2, o3] }) => {
-    const ind = new Macd(p.fast, p.slow, p.signal);
-    const i = a!;
-    const m = o1!;
-    const s = o2!;
-    const h = o3!;
-    return () => {
-      ind.update(v[i]!);
-      v[m] = ind.macd;
-      v[s] = ind.signal;
-      v[h] = ind.hist;
-    };
+  emit: (p, { inputs: [x], outputs: [m, s, h], keep }) => {
+    const k = keep(new Macd(p.fast, p.slow, p.signal));
+    return `${k}.update(${x}); const ${m} = ${k}.macd, ${s} = ${k}.signal, ${h} = ${k}.hist;`;
   },
 });
 
@@ -98,18 +83,9 @@ export const bbands = defineBlock({
   }),
   role: "compute",
   chart: "overlay",
-  build: (p, { v, inputs: [a], outputs: [o1, o2, o3] }) => {
-    const ind = new Bbands(p.period, p.mult);
-    const i = a!;
-    const u = o1!;
-    const m = o2!;
-    const l = o3!;
-    return () => {
-      ind.update(v[i]!);
-      v[u] = ind.upper;
-      v[m] = ind.middle;
-      v[l] = ind.lower;
-    };
+  emit: (p, { inputs: [x], outputs: [u, m, l], keep }) => {
+    const k = keep(new Bbands(p.period, p.mult));
+    return `${k}.update(${x}); const ${u} = ${k}.upper, ${m} = ${k}.middle, ${l} = ${k}.lower;`;
   },
 });
 
@@ -123,13 +99,7 @@ export const atr = defineBlock({
   params: z.strictObject({ period: period(14) }),
   role: "compute",
   chart: "pane",
-  build: (p, { v, outputs: [o] }) => {
-    const ind = new Atr(p.period);
-    const out = o!;
-    return () => {
-      v[out] = ind.update(v[SLOT_HIGH]!, v[SLOT_LOW]!, v[SLOT_CLOSE]!);
-    };
-  },
+  emit: (p, { outputs: [out], keep }) => `const ${out} = ${keep(new Atr(p.period))}.update(${HLC});`,
 });
 
 export const stoch = defineBlock({
@@ -149,15 +119,9 @@ export const stoch = defineBlock({
   }),
   role: "compute",
   chart: "pane",
-  build: (p, { v, outputs: [o1, o2] }) => {
-    const ind = new Stoch(p.kPeriod, p.kSmooth, p.dPeriod);
-    const k = o1!;
-    const d = o2!;
-    return () => {
-      ind.update(v[SLOT_HIGH]!, v[SLOT_LOW]!, v[SLOT_CLOSE]!);
-      v[k] = ind.k;
-      v[d] = ind.d;
-    };
+  emit: (p, { outputs: [k, d], keep }) => {
+    const s = keep(new Stoch(p.kPeriod, p.kSmooth, p.dPeriod));
+    return `${s}.update(${HLC}); const ${k} = ${s}.k, ${d} = ${s}.d;`;
   },
 });
 
@@ -171,13 +135,7 @@ export const adx = defineBlock({
   params: z.strictObject({ period: period(14) }),
   role: "compute",
   chart: "pane",
-  build: (p, { v, outputs: [o] }) => {
-    const ind = new Adx(p.period);
-    const out = o!;
-    return () => {
-      v[out] = ind.update(v[SLOT_HIGH]!, v[SLOT_LOW]!, v[SLOT_CLOSE]!);
-    };
-  },
+  emit: (p, { outputs: [out], keep }) => `const ${out} = ${keep(new Adx(p.period))}.update(${HLC});`,
 });
 
 export const obv = defineBlock({
@@ -190,13 +148,7 @@ export const obv = defineBlock({
   params: z.strictObject({}),
   role: "compute",
   chart: "pane",
-  build: (_p, { v, outputs: [o] }) => {
-    const ind = new Obv();
-    const out = o!;
-    return () => {
-      v[out] = ind.update(v[SLOT_CLOSE]!, v[SLOT_VOLUME]!);
-    };
-  },
+  emit: (_p, { outputs: [out], keep }) => `const ${out} = ${keep(new Obv())}.update(${BAR_VARS.close}, ${BAR_VARS.volume});`,
 });
 
 export const vwap = defineBlock({
@@ -212,11 +164,8 @@ export const vwap = defineBlock({
   }),
   role: "compute",
   chart: "overlay",
-  build: (p, { v, outputs: [o] }) => {
-    const ind = new Vwap(p.mode, p.period);
-    const out = o!;
-    return () => {
-      v[out] = ind.update(v[SLOT_TIME]!, v[SLOT_HIGH]!, v[SLOT_LOW]!, v[SLOT_CLOSE]!, v[SLOT_VOLUME]!);
-    };
+  emit: (p, { outputs: [out], keep }) => {
+    const { time, high, low, close, volume } = BAR_VARS;
+    return `const ${out} = ${keep(new Vwap(p.mode, p.period))}.update(${time}, ${high}, ${low}, ${close}, ${volume});`;
   },
 });

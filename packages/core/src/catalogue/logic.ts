@@ -16,16 +16,7 @@ export const and = defineBlock({
   outputs: [out],
   params: z.strictObject({}),
   role: "compute",
-  build: (_p, { v, inputs: [ia, ib], outputs: [o] }) => {
-    const x = ia!;
-    const y = ib!;
-    const r = o!;
-    return () => {
-      const p = v[x]!;
-      const q = v[y]!;
-      v[r] = p === 0 || q === 0 ? 0 : p === 1 && q === 1 ? 1 : NaN;
-    };
-  },
+  emit: (_p, { inputs: [p, q], outputs: [out] }) => `const ${out} = ${p} === 0 || ${q} === 0 ? 0 : ${p} === 1 && ${q} === 1 ? 1 : NaN;`,
 });
 
 export const or = defineBlock({
@@ -37,16 +28,7 @@ export const or = defineBlock({
   outputs: [out],
   params: z.strictObject({}),
   role: "compute",
-  build: (_p, { v, inputs: [ia, ib], outputs: [o] }) => {
-    const x = ia!;
-    const y = ib!;
-    const r = o!;
-    return () => {
-      const p = v[x]!;
-      const q = v[y]!;
-      v[r] = p === 1 || q === 1 ? 1 : p === 0 && q === 0 ? 0 : NaN;
-    };
-  },
+  emit: (_p, { inputs: [p, q], outputs: [out] }) => `const ${out} = ${p} === 1 || ${q} === 1 ? 1 : ${p} === 0 && ${q} === 0 ? 0 : NaN;`,
 });
 
 export const not = defineBlock({
@@ -58,12 +40,5 @@ export const not = defineBlock({
   outputs: [out],
   params: z.strictObject({}),
   role: "compute",
-  build: (_p, { v, inputs: [ia], outputs: [o] }) => {
-    const x = ia!;
-    const r = o!;
-    return () => {
-      const p = v[x]!;
-      v[r] = p === 1 ? 0 : p === 0 ? 1 : NaN;
-    };
-  },
+  emit: (_p, { inputs: [p], outputs: [out] }) => `const ${out} = ${p} === 1 ? 0 : ${p} === 0 ? 1 : NaN;`,
 });

@@ -1,16 +1,20 @@
 import { z } from "zod";
-import { defineBlock } from "./types";
+import { BAR_VARS, defineBlock } from "./types";
 import { enumParam, numParam } from "./params";
-import { SLOT_CLOSE, SLOT_HIGH, SLOT_LOW, SLOT_OPEN, SLOT_VOLUME } from "./slots";
+import { num } from "./emit";
 
-const FIELDS = ["close", "open", "high", "low", "volume", "hl2", "hlc3", "ohlc4"] as const;
-const DIRECT: Partial<Record<(typeof FIELDS)[number], number>> = {
-  open: SLOT_OPEN,
-  high: SLOT_HIGH,
-  low: SLOT_LOW,
-  close: SLOT_CLOSE,
-  volume: SLOT_VOLUME,
-};
+const { open: o, high: h, low: l, close: c, volume: v } = BAR_VARS;
+const FIELDS = {
+  close: c,
+  open: o,
+  high: h,
+  low: l,
+  volume: v,
+  hl2: `(${h} + ${l}) / 2`,
+  hlc3: `(${h} + ${l} + ${c}) / 3`,
+  ohlc4: `(${o} + ${h} + ${l} + ${c}) / 4`,
+} as const;
+const FIELD_NAMES = Object.keys(FIELDS) as [keyof typeof FIELDS, ...(keyof typeof FIELDS)[]];
 
 export const price = defineBlock({
   kind: "price",
@@ -20,32 +24,10 @@ export const price = defineBlock({
   inputs: [],
   outputs: [{ name: "value", label: "Value", type: "series" }],
   params: z.strictObject({
-    field: enumParam({ label: "Field", help: "Which value of the candle to use" }, FIELDS, "close"),
+    field: enumParam({ label: "Field", help: "Which value of the candle to use" }, FIELD_NAMES, "close"),
   }),
   role: "compute",
-  alias: (p) => {
-    const slot = DIRECT[p.field];
-    return slot === undefined ? undefined : [slot];
-  },
-  build: (p, { v, outputs: [out] }) => {
-    const o = out!;
-    switch (p.field) {
-      case "hl2":
-        return () => {
-          v[o] = (v[SLOT_HIGH]! + v[SLOT_LOW]!) / 2;
-        };
-      case "hlc3":
-        return () => {
-          v[o] = (v[SLOT_HIGH]! + v[SLOT_LOW]! + v[SLOT_CLOSE]!) / 3;
-        };
-      case "ohlc4":
-        return () => {
-          v[o] = (v[SLOT_OPEN]! + v[SLOT_HIGH]! + v[SLOT_LOW]! + v[SLOT_CLOSE]!) / 4;
-        };
-      default:
-        throw new Error(`price field ${p.field} is aliased, not built`);
-    }
-  },
+  emit: (p, { outputs: [out] }) => `const ${out} = ${FIELDS[p.field]};`,
 });
 
 export const constant = defineBlock({
@@ -59,11 +41,5 @@ export const constant = defineBlock({
     value: numParam({ label: "Value", help: "The number this block outputs on every bar" }, 0, -1e12, 1e12),
   }),
   role: "compute",
-  build: (p, { v, outputs: [out] }) => {
-    const o = out!;
-    const value = p.value;
-    return () => {
-      v[o] = value;
-    };
-  },
+  emit: (p, { outputs: [out] }) => `const ${out} = ${num(p.value)};`,
 });

@@ -26,15 +26,24 @@ export interface PortDef {
   fallbackParam?: string;
 }
 
-/** The slots a compute block reads and writes in the program's value array. */
-export interface OpIo {
-  v: Float64Array;
-  inputs: readonly number[];
-  outputs: readonly number[];
+/**
+ * What a compute block's `emit` works with. The compiler turns the whole spec into one JavaScript
+ * function (see engine/program.ts) so that a bar is a straight run of statements with monomorphic
+ * calls, as fast as a hand-written loop. Only numbers and names made here ever enter that code.
+ */
+export interface EmitIo {
+  /** A JS expression per input port: a variable of an upstream output, or a number literal. */
+  inputs: readonly string[];
+  /** A fresh variable name per output port; the emitted code must declare each with `const`. */
+  outputs: readonly string[];
+  /** Keeps a stateful object (an indicator) across bars; returns the name to call it by. */
+  keep(obj: object): string;
+  /** A variable that keeps its value from one bar to the next, starting at `init`. */
+  state(init: number): string;
 }
 
-/** One step of the compiled program: runs once per closed bar, reads input slots, writes output slots. */
-export type Op = () => void;
+/** The bar's fields inside emitted code. */
+export const BAR_VARS = { time: "bt", open: "bo", high: "bh", low: "bl", close: "bc", volume: "bv" } as const;
 
 /** Role of a block in the trading logic, for action and risk blocks. */
 export type BlockRole = "compute" | "entry" | "exit" | "risk";
@@ -49,18 +58,13 @@ export interface BlockDef<P extends z.ZodObject = z.ZodObject> {
   outputs: readonly PortDef[];
   params: P;
   role: BlockRole;
-  /** Compute blocks: build the per-bar step once, with preallocated state. */
-  build?: (params: z.infer<P>, io: OpIo) => Op;
-  /**
-   * Optional: output slots a compute block aliases instead of computing (price sources).
-   * Returns the slot index of each output, or undefined to allocate new slots.
-   */
-  alias?: (params: z.infer<P>) => readonly number[] | undefined;
+  /** Compute blocks: the statements that compute the outputs for one closed bar. */
+  emit?: (params: z.infer<P>, io: EmitIo) => string;
   /** Where an indicator's outputs belong on the chart: over the price, or in its own pane. */
   chart?: "overlay" | "pane";
 }
 
-/** Identity helper that keeps the params schema's type for `build`. */
+/** Identity helper that keeps the params schema's type for `emit`. */
 export function defineBlock<P extends z.ZodObject>(def: BlockDef<P>): BlockDef<P> {
   return def;
 }

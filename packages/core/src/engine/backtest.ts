@@ -26,11 +26,12 @@ export function backtest(
   settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">,
   opts: BacktestOptions = {},
 ): BacktestResult {
-  const session = new Session(spec, settings);
+  const session = new Session(spec, settings, { record: opts.record ?? false });
   const { broker, strategy } = session;
   const n = candles.length;
   const { time, open, high, low, close, volume } = candles;
   const equity = new Float64Array(n);
+  const bar = session.bar;
   const recorders = opts.record ? recordersFor(spec, n) : [];
   const recSlots = recorders.map((r) => strategy.program.outputSlots[r.node]![r.port]!);
   const recValues = recorders.map((r) => r.values);
@@ -42,7 +43,13 @@ export function backtest(
     const end = Math.min(n, start + every);
     for (let i = start; i < end; i++) {
       const c = close[i]!;
-      session.step(time[i]!, open[i]!, high[i]!, low[i]!, c, volume[i]!);
+      bar[0] = time[i]!;
+      bar[1] = open[i]!;
+      bar[2] = high[i]!;
+      bar[3] = low[i]!;
+      bar[4] = c;
+      bar[5] = volume[i]!;
+      session.next();
       const q = broker.qty;
       equity[i] = broker.cash + q * c;
       if (q > 0) inMarket++;

@@ -1,10 +1,12 @@
-import { BAR_SLOTS, getBlock, type Op } from "../catalogue";
+import { BAR_VARS, getBlock, type BlockDef } from "../catalogue";
+import { num } from "../catalogue/emit";
 import type { StrategySpec } from "../compile/spec";
 import type { Sizing } from "../flow/schema";
 
 /** How an entry block opens a position, with the risk blocks attached to it. NaN = not set. */
 export interface EntryRule {
   type: "market" | "limit";
+  /** Slot in `Program.v` of the signal that triggers it. */
   signalSlot: number;
   sizing: Sizing;
   /** Limit entries: price = close × (1 − offsetPct / 100), cancelled after `validBars` bars. */
@@ -15,63 +17,86 @@ export interface EntryRule {
   trailingPct: number;
 }
 
+/** Runs the program on the bar held in `Program.bar`. */
+export type UpdateFn = () => void;
+
 /**
- * A spec turned into a flat program over preallocated state: one Float64Array of slots (the bar,
- * then every node output), and one small closure per compute node, run in topological order.
+ * A spec turned once into a flat program: one generated function that runs every block's
+ * statements in topological order with its state (indicator objects, previous values) closed
+ * over, and writes the values others need — entry and exit signals, recorded series — into `v`.
  */
 export interface Program {
+  update: UpdateFn;
+  /** The bar to evaluate: time, open, high, low, close, volume. */
+  bar: Float64Array;
   v: Float64Array;
-  ops: Op[];
-  /** Slot of each output of each spec node. */
+  /** Slot in `v` of each output of each spec node, or -1 when the program does not publish it. */
   outputSlots: number[][];
   entries: EntryRule[];
   exitSlots: number[];
+  /** The generated source, for debugging and tests. */
+  source: string;
 }
 
-export function buildProgram(spec: StrategySpec): Program {
-  const outputSlots: number[][] = [];
-  const constants: number[] = [];
-  let next = BAR_SLOTS;
+export interface BuildOptions {
+  /** Publish every indicator and math output in `v` (for charts). */
+  record?: boolean;
+}
 
-  // First pass: assign slots (aliases for plain price fields, fresh slots otherwise, then constants).
-  const blocks = spec.nodes.map((n) => {
+// Numbers cross function boundaries and closure variables boxed; typed arrays keep them raw.
+// So the bar comes in through `bar`, state between bars lives in `st`, and results go out in `v`.
+const BAR_FIELDS = [BAR_VARS.time, BAR_VARS.open, BAR_VARS.high, BAR_VARS.low, BAR_VARS.close, BAR_VARS.volume];
+
+export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Program {
+  const blocks: BlockDef[] = spec.nodes.map((n) => {
     const block = getBlock(n.kind);
     if (!block) throw new Error(`unknown block kind ${n.kind} in spec`);
     return block;
   });
-  spec.nodes.forEach((n, i) => {
-    const block = blocks[i]!;
-    const alias = block.alias?.(n.params as never);
-    outputSlots.push(alias ? [...alias] : block.outputs.map(() => next++));
-  });
-  const inputSlots = spec.nodes.map((n) =>
-    n.inputs.map((ref) => {
-      if ("const" in ref) {
-        constants.push(ref.const);
-        return next++;
-      }
-      return outputSlots[ref.node]![ref.port]!;
-    }),
-  );
+  const kept: object[] = [];
+  const stateInits: number[] = [];
+  const io = {
+    keep(obj: object) {
+      kept.push(obj);
+      return `k${kept.length - 1}`;
+    },
+    state(init: number) {
+      stateInits.push(init);
+      return `st[${stateInits.length - 1}]`;
+    },
+  };
+  const outName = (node: number, port: number) => `n${node}_${port}`;
 
-  const v = new Float64Array(next).fill(NaN);
-  let c = next - constants.length;
-  for (const value of constants) v[c++] = value;
+  // Outputs others read from outside the function get a slot in `v`.
+  let slots = 0;
+  const outputSlots = spec.nodes.map((_, i) => blocks[i]!.outputs.map(() => -1));
+  const publish = (node: number, port: number) => {
+    const row = outputSlots[node]!;
+    if (row[port]! < 0) row[port] = slots++;
+    return row[port]!;
+  };
 
-  const ops: Op[] = [];
+  const body: string[] = [];
   const entries: EntryRule[] = [];
   const exitSlots: number[] = [];
   spec.nodes.forEach((n, i) => {
     const block = blocks[i]!;
-    const inputs = inputSlots[i]!;
+    const inputs = n.inputs.map((ref) => ("const" in ref ? num(ref.const) : outName(ref.node, ref.port)));
     if (block.role === "compute") {
-      if (block.alias?.(n.params as never)) return;
-      ops.push(block.build!(n.params as never, { v, inputs, outputs: outputSlots[i]! }));
-    } else if (block.role === "entry") {
+      const outputs = block.outputs.map((_, port) => outName(i, port));
+      body.push(block.emit!(n.params as never, { inputs, outputs, ...io }));
+      if (opts.record && (block.category === "indicator" || block.category === "math")) {
+        block.outputs.forEach((_, port) => publish(i, port));
+      }
+      return;
+    }
+    const ref = n.inputs[0];
+    if (!ref || "const" in ref) throw new Error(`${n.kind} without an input in spec`);
+    if (block.role === "entry") {
       const p = n.params as { sizeMode: Sizing["mode"]; size: number; offsetPct?: number; validBars?: number };
       entries.push({
         type: n.kind === "limitBuy" ? "limit" : "market",
-        signalSlot: inputs[0]!,
+        signalSlot: publish(ref.node, ref.port),
         sizing: { mode: p.sizeMode, value: p.size },
         offsetPct: p.offsetPct ?? NaN,
         validBars: p.validBars ?? NaN,
@@ -80,25 +105,44 @@ export function buildProgram(spec: StrategySpec): Program {
         trailingPct: NaN,
       });
     } else if (block.role === "exit") {
-      exitSlots.push(inputs[0]!);
+      exitSlots.push(publish(ref.node, ref.port));
     }
   });
+
   // Risk blocks refer back to their entry, which comes earlier in topological order.
-  const entryIndex = new Map<number, number>();
+  const entryOf = new Map<number, EntryRule>();
   let e = 0;
   blocks.forEach((block, i) => {
-    if (block.role === "entry") entryIndex.set(i, e++);
+    if (block.role === "entry") entryOf.set(i, entries[e++]!);
   });
   spec.nodes.forEach((n, i) => {
     if (blocks[i]!.role !== "risk") return;
     const ref = n.inputs[0];
-    if (!ref || "const" in ref) return;
-    const rule = entries[entryIndex.get(ref.node)!]!;
+    const rule = ref && "node" in ref ? entryOf.get(ref.node) : undefined;
+    if (!rule) throw new Error(`${n.kind} not attached to an entry in spec`);
     const pct = (n.params as { pct: number }).pct;
     if (n.kind === "stopLoss") rule.stopLossPct = pct;
     else if (n.kind === "takeProfit") rule.takeProfitPct = pct;
     else if (n.kind === "trailingStop") rule.trailingPct = pct;
   });
 
-  return { v, ops, outputSlots, entries, exitSlots };
+  outputSlots.forEach((row, i) =>
+    row.forEach((slot, port) => {
+      if (slot >= 0) body.push(`v[${slot}] = ${outName(i, port)};`);
+    }),
+  );
+
+  const source = [
+    '"use strict";',
+    "return function update() {",
+    `  const ${BAR_FIELDS.map((name, k) => `${name} = bar[${k}]`).join(", ")};`,
+    ...body.map((line) => `  ${line}`),
+    "};",
+  ].join("\n");
+  const bar = new Float64Array(BAR_FIELDS.length);
+  const v = new Float64Array(Math.max(1, slots)).fill(NaN);
+  const st = Float64Array.from(stateInits);
+  const factory = new Function("bar", "v", "st", ...kept.map((_, k) => `k${k}`), source) as (...args: unknown[]) => UpdateFn;
+  const update = factory(bar, v, st, ...kept);
+  return { update, bar, v, outputSlots, entries, exitSlots, source };
 }

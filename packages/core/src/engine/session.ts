@@ -1,6 +1,7 @@
 import type { StrategySpec } from "../compile/spec";
 import type { Settings } from "../flow/schema";
 import { SimBroker } from "./simBroker";
+import type { BuildOptions } from "./program";
 import { NO_ACTION, Strategy } from "./strategy";
 
 /**
@@ -11,17 +12,34 @@ export class Session {
   readonly strategy: Strategy;
   readonly broker: SimBroker;
 
-  constructor(spec: StrategySpec, settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">) {
-    this.strategy = new Strategy(spec);
+  constructor(spec: StrategySpec, settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">, opts: BuildOptions = {}) {
+    this.strategy = new Strategy(spec, opts);
     this.broker = new SimBroker(settings);
+    this.bar = this.strategy.bar;
   }
 
+  /** The bar `next` processes; write a closed candle here, then call `next`. */
+  readonly bar: Float64Array;
+
+  /** Processes one closed bar. */
   step(time: number, open: number, high: number, low: number, close: number, volume: number): void {
+    const b = this.bar;
+    b[0] = time;
+    b[1] = open;
+    b[2] = high;
+    b[3] = low;
+    b[4] = close;
+    b[5] = volume;
+    this.next();
+  }
+
+  /** Processes the bar in `bar`: fills what was pending, updates the blocks, decides. */
+  next(): void {
     const broker = this.broker;
     const strategy = this.strategy;
-    broker.onBar(time, open, high, low);
-    strategy.update(time, open, high, low, close, volume);
+    broker.onBar(this.bar);
+    strategy.run();
     const action = strategy.decide(broker.state());
-    if (action !== NO_ACTION) broker.submit(action, strategy.entries, close);
+    if (action !== NO_ACTION) broker.submit(action, strategy.entries, this.bar[4]!);
   }
 }

@@ -30,6 +30,8 @@ export class SimBroker {
   private stopLoss = NaN;
   private takeProfit = NaN;
   private trailing = NaN;
+  /** Whether the open position has any stop or target to watch. */
+  private hasStops = false;
   private pending = NONE;
   private pendingRule: EntryRule | null = null;
   private limitPrice = 0;
@@ -69,9 +71,16 @@ export class SimBroker {
     }
   }
 
-  /** Processes one new bar before the strategy sees its close. */
-  onBar(time: number, open: number, high: number, low: number): void {
+  /**
+   * Processes one new bar ([time, open, high, low, close, volume]) before the strategy sees its
+   * close. The bar comes as an array so that no number is boxed on the way in.
+   */
+  onBar(bar: Float64Array): void {
     const p = this.pending;
+    if (p === NONE && this.qty === 0) return;
+    const time = bar[0]!;
+    const open = bar[1]!;
+    const low = bar[3]!;
     if (p !== NONE) {
       if (p === MARKET_BUY) {
         this.pending = NONE;
@@ -97,10 +106,14 @@ export class SimBroker {
         return;
       }
     }
-    if (this.qty > 0) this.checkStops(time, open, high, low);
+    if (this.qty > 0 && this.hasStops) this.checkStops(bar);
   }
 
-  private checkStops(time: number, open: number, high: number, low: number): void {
+  private checkStops(bar: Float64Array): void {
+    const time = bar[0]!;
+    const open = bar[1]!;
+    const high = bar[2]!;
+    const low = bar[3]!;
     const sl = this.stopLoss;
     const tr = this.trailing === this.trailing ? this.peak * (1 - this.trailing) : NaN;
     // The higher of the two stops is the one the price meets first on the way down.
@@ -136,6 +149,7 @@ export class SimBroker {
     this.stopLoss = price * (1 - rule.stopLossPct / 100);
     this.takeProfit = price * (1 + rule.takeProfitPct / 100);
     this.trailing = rule.trailingPct / 100;
+    this.hasStops = rule.stopLossPct === rule.stopLossPct || rule.takeProfitPct === rule.takeProfitPct || rule.trailingPct === rule.trailingPct;
     return true;
   }
 
@@ -164,5 +178,6 @@ export class SimBroker {
     this.stopLoss = NaN;
     this.takeProfit = NaN;
     this.trailing = NaN;
+    this.hasStops = false;
   }
 }

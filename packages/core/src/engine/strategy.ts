@@ -1,5 +1,5 @@
 import type { StrategySpec } from "../compile/spec";
-import { buildProgram, type EntryRule, type Program } from "./program";
+import { buildProgram, type BuildOptions, type EntryRule, type Program, type UpdateFn } from "./program";
 
 /** What the strategy wants after a bar closed. Entries are returned as their rule index (≥ 0). */
 export const NO_ACTION = -1;
@@ -19,31 +19,34 @@ export type PositionState = typeof FLAT | typeof PENDING_ENTRY | typeof LONG;
 export class Strategy {
   readonly program: Program;
   readonly entries: readonly EntryRule[];
+  /** The bar the program evaluates: time, open, high, low, close, volume. */
+  readonly bar: Float64Array;
+  /** Runs the program on `bar` as it stands. */
+  readonly run: UpdateFn;
   private readonly v: Float64Array;
-  private readonly ops: Program["ops"];
   private readonly exitSlots: Int32Array;
   private readonly entrySlots: Int32Array;
 
-  constructor(spec: StrategySpec) {
-    this.program = buildProgram(spec);
+  constructor(spec: StrategySpec, opts: BuildOptions = {}) {
+    this.program = buildProgram(spec, opts);
     this.entries = this.program.entries;
     this.v = this.program.v;
-    this.ops = this.program.ops;
+    this.run = this.program.update;
+    this.bar = this.program.bar;
     this.exitSlots = Int32Array.from(this.program.exitSlots);
     this.entrySlots = Int32Array.from(this.program.entries.map((e) => e.signalSlot));
   }
 
-  /** Updates every indicator with the closed bar. */
+  /** Updates every block with one closed bar. */
   update(time: number, open: number, high: number, low: number, close: number, volume: number): void {
-    const v = this.v;
-    v[0] = time;
-    v[1] = open;
-    v[2] = high;
-    v[3] = low;
-    v[4] = close;
-    v[5] = volume;
-    const ops = this.ops;
-    for (let k = 0; k < ops.length; k++) ops[k]!();
+    const b = this.bar;
+    b[0] = time;
+    b[1] = open;
+    b[2] = high;
+    b[3] = low;
+    b[4] = close;
+    b[5] = volume;
+    this.run();
   }
 
   /**

@@ -13,3 +13,5 @@ export { Sma } from "./sma";
 export { Stoch } from "./stoch";
 export { Vwap, type VwapMode } from "./vwap";
 export { Wma } from "./wma";
+export { Delay } from "./delay";
+export { Streak } from "./streak";

@@ -71,7 +71,7 @@ function withNanBars(reads: readonly Field[]): { bars: Bar[]; isNan: boolean[] }
 describe("every indicator", () => {
   it("is exported from index.ts", () => {
     expect(Object.keys(indicators).sort()).toEqual(
-      ["Adx", "Atr", "Bbands", "Ema", "Highest", "Lowest", "Macd", "Obv", "Roc", "Rsi", "Sma", "Stoch", "Vwap", "Wma"],
+      ["Adx", "Atr", "Bbands", "Delay", "Ema", "Highest", "Lowest", "Macd", "Obv", "Roc", "Rsi", "Sma", "Stoch", "Streak", "Vwap", "Wma"],
     );
   });
 
