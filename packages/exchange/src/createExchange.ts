@@ -39,6 +39,9 @@ const EXCHANGE_DEFAULTS: Record<string, Record<string, unknown>> = {
     defaultType: "spot",
     fetchMarkets: { types: ["spot"] },
     fetchMargins: false,
+    // Spot trading needs markets only. fetchCurrencies is a SIGNED call (capital/config/getall) that
+    // loadMarkets makes before fetchMarkets — i.e. before adjustForTimeDifference has synced the clock.
+    fetchCurrencies: false,
     // Measure the server clock offset when markets load, so signed timestamps start in sync.
     adjustForTimeDifference: true,
   },

@@ -11,13 +11,21 @@ export interface LimiterConfig {
   windowMs: number;
   /** Pause when a 429/418 carries no Retry-After (default 60 s, Binance's ban unit). */
   defaultPauseMs?: number;
+  /**
+   * The exchange counts ARRIVALS; we can only space DEPARTURES. A request that travels slower than
+   * the next one (a new connection, a GC pause) bunches them up at the exchange. Grants are therefore
+   * spaced over windowMs + latencyAllowanceMs (default 100 ms), so arrivals fit the real window as
+   * long as latency varies by less than that.
+   */
+  latencyAllowanceMs?: number;
 }
 
 export const DEFAULT_LIMIT: LimiterConfig = { maxRequests: 10, windowMs: 1000 };
+const DEFAULT_LATENCY_ALLOWANCE_MS = 100;
 
 /**
  * A sliding-window log: a request is granted only when fewer than maxRequests were granted in the
- * last windowMs, so no window of that length ever holds more (a token bucket would allow a burst of
+ * last windowMs (+ latency allowance), so no window of that length ever holds more (a token bucket would allow a burst of
  * 2x at a refill boundary). Waiters are served first come, first served.
  */
 export class RateLimiter {
@@ -56,7 +64,8 @@ export class RateLimiter {
   }
 
   private async waitTurn(): Promise<void> {
-    const { maxRequests, windowMs } = this.config;
+    const { maxRequests } = this.config;
+    const windowMs = this.config.windowMs + (this.config.latencyAllowanceMs ?? DEFAULT_LATENCY_ALLOWANCE_MS);
     for (;;) {
       const now = this.clock.now();
       while (this.grants.length > 0 && this.grants[0]! <= now - windowMs) this.grants.shift();

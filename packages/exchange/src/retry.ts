@@ -76,6 +76,7 @@ export class Retrier {
       try {
         return await fn();
       } catch (e) {
+        forgetFailedMarketLoad(exchange);
         const kind = classifyError(e);
         if (!isTransient(kind)) throw e;
         if (!opts.idempotent && !provesNotExecuted(kind, e)) {
@@ -101,6 +102,16 @@ export class Retrier {
 }
 
 export const createRetrier = (opts: RetrierOptions = {}): Retrier => new Retrier(opts);
+
+/**
+ * ccxt's loadMarkets memoizes its promise — including a REJECTED one: after one failed load, every
+ * call that needs markets re-throws the same error without a request. Forget it so the next try
+ * really loads.
+ */
+function forgetFailedMarketLoad(exchange: Exchange): void {
+  const ex = exchange as unknown as { markets?: unknown; marketsLoading?: unknown };
+  if (ex.markets === undefined && ex.marketsLoading !== undefined) ex.marketsLoading = undefined;
+}
 
 function firstLine(e: unknown): string {
   const text = e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e);

@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { BINANCE_CLIENT_ORDER_ID_RE, clientOrderId } from "./clientOrderId";
+
+describe("clientOrderId", () => {
+  const bar = Date.UTC(2024, 2, 1, 12);
+
+  it("is the same for the same bot, bar and intent", () => {
+    expect(clientOrderId("bot-1", bar, "entry")).toBe(clientOrderId("bot-1", bar, "entry"));
+  });
+
+  it("differs when any input differs, including inputs that concatenate alike", () => {
+    const ids = new Set([
+      clientOrderId("bot-1", bar, "entry"),
+      clientOrderId("bot-2", bar, "entry"),
+      clientOrderId("bot-1", bar + 60_000, "entry"),
+      clientOrderId("bot-1", bar, "exit"),
+      clientOrderId("bot-1e", bar, "ntry"),
+    ]);
+    expect(ids.size).toBe(5);
+  });
+
+  it("fits Binance's rule (≤ 36 chars of [.A-Z:/a-z0-9_-]) for any bot id and far-future bars", () => {
+    for (const [botId, t, intent] of [
+      ["a", 0, "x"],
+      ["ünïcödé bot / with spaces", bar, "amend #3 (cancel+replace)"],
+      ["x".repeat(500), 253402300799999, "entry"],
+    ] as const) {
+      const id = clientOrderId(botId, t, intent);
+      expect(id).toMatch(BINANCE_CLIENT_ORDER_ID_RE);
+      expect(id.length).toBeLessThanOrEqual(36);
+      expect(id.startsWith("kf-")).toBe(true);
+    }
+  });
+
+  it("refuses inputs that would make ids ambiguous", () => {
+    expect(() => clientOrderId("", bar, "entry")).toThrow(/botId/);
+    expect(() => clientOrderId("b", 1.5, "entry")).toThrow(/barTime/);
+    expect(() => clientOrderId("b", bar, "")).toThrow(/intent/);
+  });
+});
