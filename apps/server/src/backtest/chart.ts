@@ -1,0 +1,39 @@
+import { getBlock, type Candles, type RecordedSeries, type StrategySpec } from "@keyflow/core";
+import type { BacktestChart } from "@keyflow/db";
+import { bucketCandles, downsampleMinMax, drawdownPct } from "./downsample";
+
+export const CHART_POINTS = 2000;
+
+export interface ChartInput {
+  candles: Candles;
+  timeframeMs: number;
+  equity: Float64Array;
+  series: RecordedSeries[];
+  spec: StrategySpec;
+  /** Flow node id of each spec node (compile's `nodeIds`). */
+  nodeIds: string[];
+  maxPoints?: number;
+}
+
+/** Everything the results chart draws, each series cut down to about `maxPoints` points. */
+export function buildChart(input: ChartInput): BacktestChart {
+  const max = input.maxPoints ?? CHART_POINTS;
+  const time = input.candles.time;
+  return {
+    candles: bucketCandles(input.candles, max, input.timeframeMs),
+    equity: downsampleMinMax(time, input.equity, max),
+    drawdown: downsampleMinMax(time, drawdownPct(input.equity), max),
+    indicators: input.series.map((s) => {
+      const node = input.spec.nodes[s.node];
+      const kind = node?.kind ?? "unknown";
+      const block = getBlock(kind);
+      return {
+        nodeId: input.nodeIds[s.node] ?? `#${s.node}`,
+        kind,
+        port: block?.outputs[s.port]?.name ?? String(s.port),
+        pane: block?.chart ?? "pane",
+        ...downsampleMinMax(time, s.values, max),
+      };
+    }),
+  };
+}

@@ -1,0 +1,97 @@
+import { randomUUID } from "node:crypto";
+import { compile, TIMEFRAME_MS, type CompileIssue, type FlowGraph, type Market, type Settings } from "@keyflow/core";
+import { notFound, UserError } from "../errors";
+import type { Services } from "../trpc";
+
+export interface StartRunInput {
+  flow?: FlowGraph;
+  strategyId?: string;
+  version?: number;
+  /** Overrides the flow's market. */
+  market?: Market;
+  /** Unix ms, inclusive; default: the first stored candle. */
+  from?: number;
+  /** Unix ms, exclusive; default: after the last stored candle. */
+  to?: number;
+  /** Overrides parts of the flow's settings. */
+  settings?: Partial<Settings>;
+}
+
+export interface StartedRun {
+  runId: string;
+  specHash: string;
+  bars: number;
+  market: Market;
+  from: number;
+  to: number;
+  warnings: CompileIssue[];
+}
+
+const day = (t: number) => new Date(t).toISOString().slice(0, 16).replace("T", " ");
+
+/** Compiles the flow, loads the candles and queues the backtest; user mistakes become UserErrors. */
+export function startRun(services: Services, input: StartRunInput): StartedRun {
+  const { db } = services;
+  let flow = input.flow;
+  let strategyVersion: number | null = null;
+  if (input.strategyId !== undefined) {
+    const s = db.strategies.get(input.strategyId, input.version);
+    if (!s) throw notFound(input.version ? `Version ${input.version} of this strategy` : "This strategy");
+    flow ??= s.flow;
+    if (!input.flow) strategyVersion = input.version ?? s.latestVersion;
+  }
+  if (!flow) throw new UserError("BAD_REQUEST", "Nothing to backtest: send a flow or the id of a saved strategy.", { kind: "input", issues: [{ path: "flow", message: "required" }] });
+
+  const effective: FlowGraph = { ...flow, market: input.market ?? flow.market, settings: { ...flow.settings, ...input.settings } };
+  const compiled = compile(effective);
+  if (!compiled.ok) {
+    const n = compiled.errors.length;
+    throw new UserError("BAD_REQUEST", `The flow has ${n} problem${n > 1 ? "s" : ""} to fix before it can run: ${compiled.errors[0]!.message}${n > 1 ? " (and more, marked on the blocks)" : ""}`, {
+      kind: "compile",
+      issues: compiled.errors,
+    });
+  }
+
+  const market = effective.market;
+  const series = db.candles.find(market);
+  const name = `${market.exchange} ${market.symbol} ${market.timeframe}`;
+  if (!series || series.count === 0 || series.firstTime === null || series.lastTime === null) {
+    throw new UserError(
+      "BAD_REQUEST",
+      `No candles stored for ${name}. Import a CSV or download them from the exchange first, or pick the demo market (demo DEMO/USDT).`,
+      { kind: "noCandles" },
+    );
+  }
+  const tf = TIMEFRAME_MS[market.timeframe];
+  const from = input.from ?? series.firstTime;
+  const to = input.to ?? series.lastTime + tf;
+  if (!(to > from)) throw new UserError("BAD_REQUEST", `The date range is empty: the end (${day(to)}) must be after the start (${day(from)}).`, { kind: "input", issues: [{ path: "to", message: "must be after from" }] });
+  const candles = db.candles.read(series.id, { from, to });
+  if (candles.length === 0) {
+    throw new UserError("BAD_REQUEST", `No ${name} candles between ${day(from)} and ${day(to)} UTC; stored data covers ${day(series.firstTime)} to ${day(series.lastTime + tf)}.`, { kind: "noCandles" });
+  }
+
+  const runId = randomUUID();
+  db.backtests.create({
+    id: runId,
+    strategyId: input.strategyId ?? null,
+    strategyVersion,
+    flow: effective,
+    specHash: compiled.hash,
+    market,
+    fromTime: from,
+    toTime: to,
+    settings: effective.settings,
+    bars: candles.length,
+  });
+  services.backtests.start({
+    runId,
+    spec: compiled.spec,
+    hash: compiled.hash,
+    nodeIds: compiled.nodeIds,
+    settings: effective.settings,
+    timeframeMs: tf,
+    candles,
+  });
+  return { runId, specHash: compiled.hash, bars: candles.length, market, from, to, warnings: compiled.warnings };
+}

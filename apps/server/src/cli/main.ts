@@ -1,0 +1,60 @@
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SERVER_VERSION } from "../version";
+
+const USAGE = `Keyflow ${SERVER_VERSION}: visual crypto trading strategies.
+
+Usage: keyflow <command>
+
+  serve                      start the app on http://127.0.0.1:5177 (KEYFLOW_PORT, KEYFLOW_HOST,
+                             KEYFLOW_TOKEN, KEYFLOW_DATA_DIR change where and how)
+  data list                  stored candle series
+  data import <csv> --market BTC/USDT --timeframe 1h [--exchange name]
+  data download <exchange> <symbol> <timeframe> --since 2024-01-01
+  backtest <flow.json | template-id> [--data candles.csv] [--json]
+  keys …, bots …             (coming)
+
+Run \`keyflow <command> --help\` for a command's options.`;
+
+/** The `keyflow` command line; returns the exit code. Subcommands load only what they need. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "serve":
+      return (await import("./serve")).runServe();
+    case "data":
+      return (await import("./data")).runDataCommand(rest);
+    case "backtest":
+      return (await import("./backtest")).runBacktestCommand(rest);
+    case "keys":
+    case "bots":
+      process.stderr.write(`\`keyflow ${command}\` is not available in this version yet.\n`);
+      return 1;
+    case "--version":
+    case "-v":
+      process.stdout.write(`${SERVER_VERSION}\n`);
+      return 0;
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 1 : 0;
+    default:
+      process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
+      return 1;
+  }
+}
+
+// Run directly from source (`tsx apps/server/src/cli/main.ts …`, the root `pnpm keyflow` script).
+// The bundle (dist/main.js) calls main() from src/main.ts instead, so this must not fire there.
+const self = fileURLToPath(import.meta.url);
+if (self.endsWith(".ts") && process.argv[1] !== undefined && resolve(process.argv[1]) === self) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (e: unknown) => {
+      process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

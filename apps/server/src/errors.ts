@@ -1,0 +1,27 @@
+import type { CompileIssue, CsvError } from "@keyflow/core";
+import { TRPCError, type TRPC_ERROR_CODE_KEY } from "@trpc/server";
+
+/**
+ * Machine-readable details of a mistake the person can fix, sent to the client as
+ * `error.data.userError` next to a message that says what to do.
+ */
+export type UserErrorDetails =
+  | { kind: "compile"; issues: CompileIssue[] }
+  | { kind: "csv"; errors: CsvError[] }
+  | { kind: "template"; errors: string[] }
+  | { kind: "input"; issues: { path: string; message: string }[] }
+  | { kind: "notFound" }
+  | { kind: "noCandles" }
+  | { kind: "conflict" };
+
+export class UserError extends TRPCError {
+  readonly details: UserErrorDetails;
+  constructor(code: TRPC_ERROR_CODE_KEY, message: string, details: UserErrorDetails) {
+    super({ code, message });
+    this.details = details;
+  }
+}
+
+export function notFound(what: string): UserError {
+  return new UserError("NOT_FOUND", `${what} does not exist (any more). Reload the list and pick another.`, { kind: "notFound" });
+}

@@ -1,0 +1,55 @@
+import { flowGraphSchema, marketSchema, settingsSchema } from "@keyflow/core";
+import { z } from "zod";
+import { startRun } from "../backtest/startRun";
+import { notFound } from "../errors";
+import { createTRPCRouter, publicProcedure } from "../trpc";
+
+const runId = z.string().min(1).max(64);
+const unixMs = z.number().int().min(0).max(8.64e15);
+
+export const backtestsRouter = createTRPCRouter({
+  /**
+   * Compiles and queues a backtest; returns at once with the run id. A flow that does not compile
+   * fails with `error.data.userError = { kind: "compile", issues: [{ nodeId, port?, param?, message }] }`.
+   */
+  run: publicProcedure
+    .input(
+      z
+        .object({
+          flow: flowGraphSchema.optional(),
+          strategyId: z.string().optional(),
+          version: z.number().int().positive().optional(),
+          market: marketSchema.optional(),
+          from: unixMs.optional(),
+          to: unixMs.optional(),
+          settings: settingsSchema.partial().optional(),
+        })
+        .refine((i) => i.flow !== undefined || i.strategyId !== undefined, { message: "Send a flow or a strategyId.", path: ["flow"] }),
+    )
+    .mutation(({ ctx, input }) => startRun(ctx.services, input)),
+
+  /** Live progress (SSE): status, percent, bars done, bars/s; ends with done, failed or cancelled. */
+  progress: publicProcedure.input(z.object({ runId })).subscription(async function* ({ ctx, input, signal }) {
+    if (!ctx.services.backtests.current(input.runId)) throw notFound("This backtest");
+    yield* ctx.services.backtests.progress(input.runId, signal);
+  }),
+
+  cancel: publicProcedure.input(z.object({ runId })).mutation(({ ctx, input }) => ({ cancelled: ctx.services.backtests.cancel(input.runId) })),
+
+  /** A run with its results: metrics, trades, open position and the downsampled chart series. */
+  get: publicProcedure.input(z.object({ runId })).query(({ ctx, input }) => {
+    const run = ctx.services.db.backtests.get(input.runId);
+    if (!run) throw notFound("This backtest");
+    return run;
+  }),
+
+  /** Past runs of a strategy, newest first, without trades and chart. */
+  listForStrategy: publicProcedure
+    .input(z.object({ strategyId: z.string(), limit: z.number().int().min(1).max(500).default(50) }))
+    .query(({ ctx, input }) => ctx.services.db.backtests.listForStrategy(input.strategyId, input.limit)),
+
+  /** The most recent runs of any flow, newest first, without trades and chart. */
+  recent: publicProcedure
+    .input(z.object({ limit: z.number().int().min(1).max(500).default(50) }).default({ limit: 50 }))
+    .query(({ ctx, input }) => ctx.services.db.backtests.listRecent(input.limit)),
+});

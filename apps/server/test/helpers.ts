@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { getTemplate, type FlowGraph } from "@keyflow/core";
+import { createCaller } from "../src/router/root";
+import { createServices, type ServicesOptions } from "../src/services";
+import { createContext } from "../src/trpc";
+
+export function tempDir(prefix = "keyflow-server-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Services on a fresh temporary data directory, a server-side caller, and cleanup. */
+export function testServices(options: ServicesOptions = {}) {
+  const dir = tempDir();
+  const services = createServices({ host: "127.0.0.1", port: 0, token: undefined, dataDir: dir }, { demo: false, ...options });
+  const caller = createCaller(createContext(services));
+  return {
+    dir,
+    services,
+    caller,
+    async close() {
+      await services.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function template(id: string): FlowGraph {
+  const t = getTemplate(id);
+  if (!t) throw new Error(`no template ${id}`);
+  return structuredClone(t.flow);
+}
+
+/** The tRPC error's formatted `data.userError` from a rejected call. */
+export async function userErrorOf(p: Promise<unknown>): Promise<{ message: string; kind: string; [k: string]: unknown }> {
+  try {
+    await p;
+  } catch (e) {
+    const err = e as { code?: string; message: string; details?: object };
+    // createCaller throws the TRPCError itself; the formatted shape is what HTTP clients see.
+    return { message: err.message, kind: (err.details as { kind?: string } | undefined)?.kind ?? "none", ...(err.details ?? {}) };
+  }
+  throw new Error("expected the call to fail");
+}
+
+export function csvOf(rows: (string | number)[][]): string {
+  return ["time,open,high,low,close,volume", ...rows.map((r) => r.join(","))].join("\n");
+}

@@ -1,0 +1,109 @@
+import type { FlowGraph, Metrics, OpenPosition, Settings, Timeframe, Trade } from "@keyflow/core";
+import { desc, eq, inArray } from "drizzle-orm";
+import type { BacktestChart } from "../chart";
+import { backtestRuns, type BacktestRunRow, type BacktestStatus } from "../schema";
+import type { RepoContext } from "./context";
+
+export type BacktestRun = BacktestRunRow;
+/** A run without its heavy parts (trades, chart, flow), for lists. */
+export type BacktestRunSummary = Omit<BacktestRun, "trades" | "chart" | "flow">;
+
+export interface NewBacktestRun {
+  id: string;
+  strategyId: string | null;
+  strategyVersion: number | null;
+  flow: FlowGraph;
+  specHash: string;
+  market: { exchange: string; symbol: string; timeframe: Timeframe };
+  fromTime: number;
+  toTime: number;
+  settings: Settings;
+  bars: number;
+}
+
+export interface BacktestOutcome {
+  metrics: Metrics;
+  trades: Trade[];
+  openPosition: OpenPosition | null;
+  chart: BacktestChart;
+  bars: number;
+  durationMs: number;
+}
+
+const summaryColumns = {
+  id: backtestRuns.id,
+  strategyId: backtestRuns.strategyId,
+  strategyVersion: backtestRuns.strategyVersion,
+  specHash: backtestRuns.specHash,
+  exchange: backtestRuns.exchange,
+  symbol: backtestRuns.symbol,
+  timeframe: backtestRuns.timeframe,
+  fromTime: backtestRuns.fromTime,
+  toTime: backtestRuns.toTime,
+  settings: backtestRuns.settings,
+  status: backtestRuns.status,
+  error: backtestRuns.error,
+  bars: backtestRuns.bars,
+  metrics: backtestRuns.metrics,
+  openPosition: backtestRuns.openPosition,
+  durationMs: backtestRuns.durationMs,
+  createdAt: backtestRuns.createdAt,
+  finishedAt: backtestRuns.finishedAt,
+};
+
+export function backtestRepo(ctx: RepoContext) {
+  const { db, now } = ctx;
+
+  function create(run: NewBacktestRun): BacktestRun {
+    const { market, ...rest } = run;
+    return db
+      .insert(backtestRuns)
+      .values({ ...rest, ...market, status: "queued", createdAt: now() })
+      .returning()
+      .get();
+  }
+
+  function setStatus(id: string, status: BacktestStatus): void {
+    db.update(backtestRuns).set({ status }).where(eq(backtestRuns.id, id)).run();
+  }
+
+  function finish(id: string, outcome: BacktestOutcome): void {
+    db.update(backtestRuns)
+      .set({ ...outcome, status: "done", error: null, finishedAt: now() })
+      .where(eq(backtestRuns.id, id))
+      .run();
+  }
+
+  function fail(id: string, status: "failed" | "cancelled", error: string): void {
+    db.update(backtestRuns).set({ status, error, finishedAt: now() }).where(eq(backtestRuns.id, id)).run();
+  }
+
+  function get(id: string): BacktestRun | undefined {
+    return db.select().from(backtestRuns).where(eq(backtestRuns.id, id)).get();
+  }
+
+  function listForStrategy(strategyId: string, limit = 50): BacktestRunSummary[] {
+    return db.select(summaryColumns).from(backtestRuns).where(eq(backtestRuns.strategyId, strategyId)).orderBy(desc(backtestRuns.createdAt)).limit(limit).all();
+  }
+
+  function listRecent(limit = 50): BacktestRunSummary[] {
+    return db.select(summaryColumns).from(backtestRuns).orderBy(desc(backtestRuns.createdAt)).limit(limit).all();
+  }
+
+  /** Crash-only recovery: runs left queued or running by a previous process did not finish. */
+  function failInterrupted(): number {
+    return db
+      .update(backtestRuns)
+      .set({ status: "failed", error: "Interrupted because the server stopped; run it again.", finishedAt: now() })
+      .where(inArray(backtestRuns.status, ["queued", "running"]))
+      .run().changes;
+  }
+
+  function remove(id: string): boolean {
+    return db.delete(backtestRuns).where(eq(backtestRuns.id, id)).run().changes > 0;
+  }
+
+  return { create, setStatus, finish, fail, get, listForStrategy, listRecent, failInterrupted, remove };
+}
+
+export type BacktestRepo = ReturnType<typeof backtestRepo>;

@@ -1,0 +1,39 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { FlowGraph, Metrics, OpenPosition, Settings, Timeframe, Trade } from "@keyflow/core";
+import type { BacktestChart } from "../chart";
+import { strategies } from "./strategies";
+
+export const BACKTEST_STATUSES = ["queued", "running", "done", "failed", "cancelled"] as const;
+export type BacktestStatus = (typeof BACKTEST_STATUSES)[number];
+
+/** One backtest: what was run (flow, spec hash, market, range, settings) and, once done, its results. */
+export const backtestRuns = sqliteTable(
+  "backtest_runs",
+  {
+    id: text("id").primaryKey(),
+    strategyId: text("strategy_id").references(() => strategies.id, { onDelete: "set null" }),
+    strategyVersion: integer("strategy_version"),
+    flow: text("flow", { mode: "json" }).$type<FlowGraph>().notNull(),
+    specHash: text("spec_hash").notNull(),
+    exchange: text("exchange").notNull(),
+    symbol: text("symbol").notNull(),
+    timeframe: text("timeframe").$type<Timeframe>().notNull(),
+    /** Requested range, unix ms, inclusive start and exclusive end. */
+    fromTime: integer("from_time").notNull(),
+    toTime: integer("to_time").notNull(),
+    settings: text("settings", { mode: "json" }).$type<Settings>().notNull(),
+    status: text("status", { enum: BACKTEST_STATUSES }).notNull(),
+    error: text("error"),
+    bars: integer("bars").notNull(),
+    metrics: text("metrics", { mode: "json" }).$type<Metrics>(),
+    trades: text("trades", { mode: "json" }).$type<Trade[]>(),
+    openPosition: text("open_position", { mode: "json" }).$type<OpenPosition | null>(),
+    chart: text("chart", { mode: "json" }).$type<BacktestChart>(),
+    durationMs: integer("duration_ms"),
+    createdAt: integer("created_at").notNull(),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [index("backtest_runs_strategy").on(t.strategyId, t.createdAt), index("backtest_runs_created").on(t.createdAt)],
+);
+
+export type BacktestRunRow = typeof backtestRuns.$inferSelect;

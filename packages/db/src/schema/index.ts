@@ -1,0 +1,4 @@
+// One file per entity; a new entity (keys, bots) is a new file exported here plus a generated migration.
+export * from "./candles";
+export * from "./strategies";
+export * from "./backtests";
