@@ -12,6 +12,10 @@ export interface HandTrade {
 export interface HandResult {
   trades: HandTrade[];
   finalEquity: number;
+  /** Equity at each close, when asked for (what a backtest needs for drawdown and Sharpe). */
+  equity: Float64Array | null;
+  barsInMarket: number;
+  fees: number;
 }
 
 /**
@@ -19,8 +23,20 @@ export interface HandResult {
  * no program. It is the yardstick the engine is measured against (and must agree with).
  * With `rsiPeriod` > 0 it only enters while Wilder's RSI of the close is below `rsiMax`.
  */
-export function handSmaCross(c: Candles, fast: number, slow: number, cash0: number, fee: number, rsiPeriod = 0, rsiMax = 70): HandResult {
+export function handSmaCross(
+  c: Candles,
+  fast: number,
+  slow: number,
+  cash0: number,
+  fee: number,
+  rsiPeriod = 0,
+  rsiMax = 70,
+  withEquity = false,
+): HandResult {
   const n = c.length;
+  const equity = withEquity ? new Float64Array(n) : null;
+  let barsInMarket = 0;
+  let fees = 0;
   const { time, open, close } = c;
   const rf = new Float64Array(fast);
   const rs = new Float64Array(slow);
@@ -49,6 +65,7 @@ export function handSmaCross(c: Candles, fast: number, slow: number, cash0: numb
       const q = cash / (o * (1 + fee));
       const value = q * o;
       entryFee = value * fee;
+      fees += entryFee;
       cash = Math.max(0, cash - value - entryFee);
       qty = q;
       entryPrice = o;
@@ -56,6 +73,7 @@ export function handSmaCross(c: Candles, fast: number, slow: number, cash0: numb
     } else if (pending === 2) {
       const value = qty * o;
       cash += value - value * fee;
+      fees += value * fee;
       trades.push({ entryTime, entryPrice, exitTime: time[i]!, exitPrice: o, qty });
       qty = 0;
     }
@@ -100,7 +118,11 @@ export function handSmaCross(c: Candles, fast: number, slow: number, cash0: numb
     }
     prevF = f;
     prevS = s;
+    if (equity) {
+      equity[i] = cash + qty * x;
+      if (qty > 0) barsInMarket++;
+    }
   }
   const last = close[n - 1] ?? 0;
-  return { trades, finalEquity: cash + qty * last };
+  return { trades, finalEquity: cash + qty * last, equity, barsInMarket, fees };
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineBlock, type PortDef } from "./types";
 import { intParam, numParam } from "./params";
-import { anyNaN } from "./emit";
+import { signal as signalOf } from "./emit";
 import { Streak } from "../indicators";
 
 // Signals are 1 (true), 0 (false) or NaN (not known yet: an input is still warming up).
@@ -29,7 +29,7 @@ function cross(kind: string, label: string, help: string, above: boolean) {
       const pa = state(NaN);
       const pb = state(NaN);
       const crossed = above ? `${pa} <= ${pb} && ${x} > ${y}` : `${pa} >= ${pb} && ${x} < ${y}`;
-      return `const ${out} = ${anyNaN(x!, y!, pa, pb)} ? NaN : ${crossed} ? 1 : 0; ${pa} = ${x}; ${pb} = ${y};`;
+      return `const ${out} = ${signalOf(crossed, x!, y!, pa, pb)}; ${pa} = ${x}; ${pb} = ${y};`;
     },
   });
 }
@@ -48,7 +48,7 @@ function compare(kind: string, label: string, help: string, greater: boolean) {
     params: bParams(0),
     role: "compute",
     emit: (_p, { inputs: [x, y], outputs: [out] }) =>
-      `const ${out} = ${anyNaN(x!, y!)} ? NaN : ${x} ${greater ? ">" : "<"} ${y} ? 1 : 0;`,
+      `const ${out} = ${signalOf(`${x} ${greater ? ">" : "<"} ${y}`, x!, y!)};`,
   });
 }
 
@@ -72,7 +72,7 @@ export const between = defineBlock({
   }),
   role: "compute",
   emit: (_p, { inputs: [x, lo, hi], outputs: [out] }) =>
-    `const ${out} = ${anyNaN(x!, lo!, hi!)} ? NaN : ${x} >= ${lo} && ${x} <= ${hi} ? 1 : 0;`,
+    `const ${out} = ${signalOf(`${x} >= ${lo} && ${x} <= ${hi}`, x!, lo!, hi!)};`,
 });
 
 function trend(kind: string, label: string, help: string, up: boolean) {

@@ -7,7 +7,12 @@ export function num(x: unknown): string {
   return x < 0 || Object.is(x, -0) ? `(${String(x)})` : String(x);
 }
 
-/** `x !== x` is the fastest NaN test; true when any of the expressions is NaN. */
-export function anyNaN(...xs: string[]): string {
-  return xs.map((x) => `${x} !== ${x}`).join(" || ");
+/**
+ * A signal from a condition: 1 when `cond` holds, else 0 — or NaN when any operand is NaN (still
+ * warming up). Any comparison with NaN is false, so `cond` needs no guard; the else branch gets
+ * its NaN for free because NaN × 0 is NaN (and finite × 0 is 0), which costs far less per bar
+ * than testing each operand.
+ */
+export function signal(cond: string, ...operands: string[]): string {
+  return `${cond} ? 1 : (${operands.join(" + ")}) * 0`;
 }

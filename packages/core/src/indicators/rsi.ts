@@ -27,7 +27,7 @@ export class Rsi {
   }
 
   update(x: number): number {
-    if (Number.isNaN(x)) return this.value;
+    if (x !== x) return this.value;
     const p = this.period;
     this.count++;
     if (this.count === 1) {

@@ -26,7 +26,7 @@ export class Sma {
   }
 
   update(x: number): number {
-    if (Number.isNaN(x)) return this.value;
+    if (x !== x) return this.value;
     const p = this.period;
     if (this.count < p) {
       this.ring[this.count] = x;
