@@ -20,6 +20,11 @@ export interface CreateExchangeOptions {
   limiter?: RateLimiter;
   /** Per-request timeout in ms (ccxt default 10 000). */
   timeoutMs?: number;
+  /**
+   * ccxt's own request spacing in ms per cost unit (`exchange.rateLimit`, 50 for binance). It runs
+   * after the shared limiter and models per-endpoint weights; tests lower it to stay fast.
+   */
+  ccxtRateLimitMs?: number;
   /** Extra ccxt options, merged last. */
   options?: Record<string, unknown>;
 }
@@ -54,6 +59,7 @@ export function createExchange(opts: CreateExchangeOptions): Exchange {
     options: { ...(EXCHANGE_DEFAULTS[opts.exchangeId] ?? {}), ...(opts.options ?? {}) },
   };
   if (opts.timeoutMs !== undefined) config["timeout"] = opts.timeoutMs;
+  if (opts.ccxtRateLimitMs !== undefined) config["rateLimit"] = opts.ccxtRateLimitMs;
   if (opts.credentials) {
     config["apiKey"] = opts.credentials.apiKey;
     config["secret"] = opts.credentials.secret;

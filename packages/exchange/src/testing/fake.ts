@@ -23,6 +23,7 @@ export async function harness(opts: FakeExchangeOptions = {}): Promise<Harness> 
         credentials: { apiKey: key.apiKey, secret: key.secret },
         urlsOverride: binanceUrls(fake.url),
         options: { fetchMarkets: { types: ["spot"] }, fetchMargins: false },
+        ccxtRateLimitMs: 1,
         ...(limiter ? { limiter } : {}),
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       });
