@@ -11,6 +11,9 @@ function client(key: FakeKey | { apiKey: string; secret: string } = fake.keys.tr
   return ex;
 }
 
+/** ccxt types `balance.total` oddly; read it as the asset → amount map it is. */
+const amounts = (side: unknown): Record<string, number> => side as Record<string, number>;
+
 beforeEach(async () => {
   fake = await startFakeExchange();
 });
@@ -33,7 +36,7 @@ describe("fake exchange speaks Binance spot to ccxt", () => {
   it("reports balances and serves closed candles only, one more after each advance", async () => {
     const ex = client();
     const bal = await ex.fetchBalance();
-    expect(bal.total["USDT"]).toBe(10_000);
+    expect(amounts(bal.total)["USDT"]).toBe(10_000);
     const before = await ex.fetchOHLCV("BTC/USDT", "1m", undefined, 1000);
     expect(before).toHaveLength(50);
     const [next] = fake.advance();
@@ -46,8 +49,8 @@ describe("fake exchange speaks Binance spot to ccxt", () => {
     const ex = client();
     const placed = await ex.createOrder("BTC/USDT", "limit", "buy", 0.01, 20_000, { clientOrderId: "kf-test-1" });
     expect(placed).toMatchObject({ clientOrderId: "kf-test-1", status: "open", amount: 0.01, price: 20_000 });
-    expect((await ex.fetchBalance()).used["USDT"]).toBe(200);
-    expect((await ex.fetchOrder(placed.id, "BTC/USDT")).clientOrderId).toBe("kf-test-1");
+    expect(amounts((await ex.fetchBalance()).used)["USDT"]).toBe(200);
+    expect((await ex.fetchOrder(placed.id!, "BTC/USDT")).clientOrderId).toBe("kf-test-1");
     expect((await ex.fetchOrder("", "BTC/USDT", { clientOrderId: "kf-test-1" })).id).toBe(placed.id);
     expect((await ex.fetchOpenOrders("BTC/USDT")).map((o) => o.id)).toEqual([placed.id]);
     const canceled = await ex.cancelOrder("", "BTC/USDT", { clientOrderId: "kf-test-1" });
@@ -55,7 +58,7 @@ describe("fake exchange speaks Binance spot to ccxt", () => {
     // Binance's cancel answer carries the order's id in origClientOrderId, not clientOrderId.
     expect((canceled.info as Record<string, unknown>)["origClientOrderId"]).toBe("kf-test-1");
     expect(await ex.fetchOpenOrders("BTC/USDT")).toEqual([]);
-    expect((await ex.fetchBalance()).free["USDT"]).toBe(10_000);
+    expect(amounts((await ex.fetchBalance()).free)["USDT"]).toBe(10_000);
   });
 
   it("rejects a duplicate client order id while the first order is open, accepts it again once filled (Binance rule)", async () => {
@@ -75,15 +78,15 @@ describe("fake exchange speaks Binance spot to ccxt", () => {
     expect(order.status).toBe("open");
     expect(order.filled).toBe(0);
     const [candle] = fake.advance();
-    const filled = await ex.fetchOrder(order.id, "BTC/USDT");
+    const filled = await ex.fetchOrder(order.id!, "BTC/USDT");
     expect(filled).toMatchObject({ status: "closed", filled: 0.01, average: candle![1] });
     const trades = await ex.fetchMyTrades("BTC/USDT");
     expect(trades).toHaveLength(1);
     expect(trades[0]).toMatchObject({ order: order.id, price: candle![1], amount: 0.01, side: "buy" });
     expect(trades[0]!.fee).toMatchObject({ currency: "BTC", cost: 0.00001 });
     const bal = await ex.fetchBalance();
-    expect(bal.total["BTC"]).toBeCloseTo(0.5 + 0.01 - 0.00001, 8);
-    expect(bal.total["USDT"]).toBeCloseTo(10_000 - 0.01 * candle![1], 6);
+    expect(amounts(bal.total)["BTC"]).toBeCloseTo(0.5 + 0.01 - 0.00001, 8);
+    expect(amounts(bal.total)["USDT"]).toBeCloseTo(10_000 - 0.01 * candle![1], 6);
   });
 
   it("fills a limit order only when a candle trades through its price", async () => {
@@ -94,8 +97,8 @@ describe("fake exchange speaks Binance spot to ccxt", () => {
     const far = await ex.createOrder("BTC/USDT", "limit", "buy", 0.001, below, { clientOrderId: "far" });
     const near = await ex.createOrder("BTC/USDT", "limit", "buy", 0.001, Math.min(through, next[1] - 0.01), { clientOrderId: "near" });
     fake.advance();
-    expect((await ex.fetchOrder(far.id, "BTC/USDT")).status).toBe("open");
-    expect((await ex.fetchOrder(near.id, "BTC/USDT")).status).toBe("closed");
+    expect((await ex.fetchOrder(far.id!, "BTC/USDT")).status).toBe("open");
+    expect((await ex.fetchOrder(near.id!, "BTC/USDT")).status).toBe("closed");
   });
 
   it("fills partially following a per-order fill script", async () => {
@@ -103,11 +106,11 @@ describe("fake exchange speaks Binance spot to ccxt", () => {
     fake.scriptFills("part-1", [0.25, 0.5]);
     const o = await ex.createOrder("BTC/USDT", "market", "buy", 0.02, undefined, { clientOrderId: "part-1" });
     fake.advance();
-    expect(await ex.fetchOrder(o.id, "BTC/USDT")).toMatchObject({ status: "open", filled: 0.005, remaining: 0.015 });
+    expect(await ex.fetchOrder(o.id!, "BTC/USDT")).toMatchObject({ status: "open", filled: 0.005, remaining: 0.015 });
     fake.advance();
-    expect(await ex.fetchOrder(o.id, "BTC/USDT")).toMatchObject({ status: "open", filled: 0.015 });
+    expect(await ex.fetchOrder(o.id!, "BTC/USDT")).toMatchObject({ status: "open", filled: 0.015 });
     fake.advance();
-    expect(await ex.fetchOrder(o.id, "BTC/USDT")).toMatchObject({ status: "closed", filled: 0.02 });
+    expect(await ex.fetchOrder(o.id!, "BTC/USDT")).toMatchObject({ status: "closed", filled: 0.02 });
     expect(await ex.fetchMyTrades("BTC/USDT")).toHaveLength(3);
   });
 
@@ -138,7 +141,7 @@ describe("fake exchange checks credentials like Binance", () => {
     // ccxt memoizes the FAILED loadMarkets promise: without reload=true every call re-throws it.
     await expect(ex.fetchBalance()).rejects.toBeInstanceOf(InvalidNonce);
     await ex.loadMarkets(true);
-    expect((await ex.fetchBalance()).total["USDT"]).toBe(10_000);
+    expect(amounts((await ex.fetchBalance()).total)["USDT"]).toBe(10_000);
   });
 
   it("enforces permissions per key and reports them through apiRestrictions", async () => {
@@ -160,7 +163,7 @@ describe("fake exchange injects faults on demand", () => {
     for (const status of [500, 502, 503]) fake.faults.inject({ kind: "status", status }, { path: "/api/v3/account" });
     for (let i = 0; i < 3; i++) await expect(ex.fetchBalance()).rejects.toBeInstanceOf(ExchangeNotAvailable);
     expect(fake.faults.pending()).toBe(0);
-    expect((await ex.fetchBalance()).total["USDT"]).toBe(10_000);
+    expect(amounts((await ex.fetchBalance()).total)["USDT"]).toBe(10_000);
   });
 
   it("never answers a timed-out request (ccxt RequestTimeout)", async () => {
