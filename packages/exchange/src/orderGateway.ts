@@ -94,7 +94,15 @@ export class OrderGateway {
 
   async placeOrder(req: OrderRequest): Promise<PlaceOrderResult> {
     const ex = this.exchange;
-    const markets = await this.loadMarkets();
+    let markets: Record<string, Market>;
+    try {
+      markets = await this.loadMarkets();
+    } catch (e) {
+      const kind = classifyError(e);
+      if (kind === "unknown") throw e;
+      // Nothing was sent yet: whatever went wrong, the order is definitely not on the exchange.
+      return { status: "rejected", reason: kind, message: this.safe(`Could not load ${ex.id} markets: ${e instanceof Error ? e.message : String(e)}`) };
+    }
     const market = markets[req.symbol];
     if (!market) return { status: "rejected", reason: "unknown-market", message: `${ex.id} has no market ${req.symbol}.` };
 
