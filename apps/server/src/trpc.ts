@@ -45,7 +45,7 @@ const t = initTRPC.context<Context>().create({
     } else {
       const issues = error.code === "BAD_REQUEST" ? validationIssues(error.cause) : undefined;
       if (issues) {
-        const list = issues.map((i) => ({ path: i.path.map(String).join(".") || "input", message: i.message }));
+        const list = issues.map((i) => ({ path: i.path.map(String).join(".") || "input", message: i.message.replace(/^Invalid input: /, "") }));
         message = `Invalid input: ${list.map((i) => `${i.path}: ${i.message}`).join("; ")}`;
         userError = { message, kind: "input", issues: list };
       } else if (error.code === "INTERNAL_SERVER_ERROR") {

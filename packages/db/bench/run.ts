@@ -139,7 +139,7 @@ const base = results[0]!;
 console.log(`candle store, ${BARS.toLocaleString("en")} 1m candles, best of ${REPEAT}; ratios against "${base.name}" in this process`);
 for (const r of results) {
   console.log(
-    `  ${r.name.padEnd(38)} read ${r.readMs.toFixed(1).padStart(7)} ms (${(base.readMs / r.readMs).toFixed(1)}x faster)` +
-      `   insert ${r.insertMs.toFixed(0).padStart(5)} ms (${(base.insertMs / r.insertMs).toFixed(1)}x faster)   file ~${r.mb.toFixed(0)} MB`,
+    `  ${r.name.padEnd(38)} read ${r.readMs.toFixed(1).padStart(7)} ms (speed ×${(base.readMs / r.readMs).toFixed(1)} of baseline)` +
+      `   insert ${r.insertMs.toFixed(0).padStart(5)} ms (×${(base.insertMs / r.insertMs).toFixed(1)})   db+wal ~${r.mb.toFixed(0)} MB`,
   );
 }

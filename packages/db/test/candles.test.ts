@@ -83,3 +83,21 @@ describe("candle store", () => {
     expect(t.db.candles.read(series.id).length).toBe(0);
   });
 });
+
+describe("candle store speed", () => {
+  it("reads a year of 1m candles well under 200 ms", async () => {
+    const { generateDemoCandles } = await import("@keyflow/core");
+    const t = tempDb();
+    cleanup = t.cleanup;
+    const c = generateDemoCandles({ seed: 1, timeframe: "1m", start: T0, bars: 525_600 });
+    const { series } = t.db.candles.importCandles(market, "demo", c);
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const start = performance.now();
+      const back = t.db.candles.read(series.id);
+      best = Math.min(best, performance.now() - start);
+      expect(back.length).toBe(525_600);
+    }
+    expect(best).toBeLessThan(200);
+  }, 60_000);
+});

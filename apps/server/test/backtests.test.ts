@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BacktestProgress } from "../src/jobs/backtestJobs";
+import { template, testServices, userErrorOf } from "./helpers";
+
+let t: ReturnType<typeof testServices>;
+beforeAll(() => {
+  t = testServices({ demo: true, backtests: { concurrency: 2 } });
+}, 120_000);
+afterAll(async () => {
+  await t.close();
+});
+
+async function follow(runId: string): Promise<BacktestProgress[]> {
+  const events: BacktestProgress[] = [];
+  const stream = await t.caller.backtests.progress({ runId });
+  for await (const e of stream) events.push(e);
+  return events;
+}
+
+describe("backtests router", () => {
+  it("installs the demo market on first start", async () => {
+    const list = await t.caller.markets.list();
+    expect(list.map((s) => [s.exchange, s.symbol, s.timeframe, s.source])).toEqual([
+      ["demo", "DEMO/USDT", "1h", "demo"],
+      ["demo", "DEMO/USDT", "1m", "demo"],
+    ]);
+    const [h, m] = list;
+    expect(m!.count).toBe(527_040);
+    expect(h!.count).toBeGreaterThan(2 * 8760);
+  });
+
+  it("runs a template in a worker, streams progress to done, stores a downsampled result", async () => {
+    const flow = template("sma-cross");
+    const started = await t.caller.backtests.run({ flow });
+    expect(started.bars).toBeGreaterThan(17_000);
+    const events = await follow(started.runId);
+    const last = events.at(-1)!;
+    expect(last).toMatchObject({ runId: started.runId, status: "done", percent: 100, done: started.bars, total: started.bars });
+    expect(last.barsPerSec).toBeGreaterThan(0);
+
+    const run = await t.caller.backtests.get({ runId: started.runId });
+    expect(run).toMatchObject({ status: "done", specHash: started.specHash, bars: started.bars, exchange: "demo", symbol: "DEMO/USDT", timeframe: "1h" });
+    expect(run.metrics!.trades).toBe(run.trades!.length);
+    expect(run.metrics!.trades).toBeGreaterThan(10);
+    const chart = run.chart!;
+    expect(chart.candles.time.length).toBeLessThanOrEqual(2000);
+    expect(chart.candles.bucketMs % 3_600_000).toBe(0);
+    expect(chart.equity.time.length).toBeLessThanOrEqual(2000);
+    expect(chart.drawdown.value.every((v) => v <= 0)).toBe(true);
+    expect(Math.min(...chart.drawdown.value)).toBeCloseTo(-run.metrics!.maxDrawdownPct, 6);
+    // Indicator series carry the flow's node ids so the chart can label them.
+    const flowIds = new Set(flow.nodes.map((n) => n.id));
+    expect(chart.indicators.length).toBeGreaterThanOrEqual(2);
+    for (const s of chart.indicators) {
+      expect(flowIds.has(s.nodeId)).toBe(true);
+      expect(s.time.length).toBe(s.value.length);
+      expect(s.time.length).toBeLessThanOrEqual(2000);
+    }
+  }, 120_000);
+
+  it("is reproducible: the same spec over the same candles gives identical metrics and trades", async () => {
+    const flow = template("rsi-reversion");
+    const range = { from: Date.UTC(2024, 5, 1), to: Date.UTC(2024, 8, 1) };
+    const a = await t.caller.backtests.run({ flow, market: { ...flow.market, timeframe: "1m" }, ...range });
+    const b = await t.caller.backtests.run({ flow, market: { ...flow.market, timeframe: "1m" }, ...range });
+    await Promise.all([follow(a.runId), follow(b.runId)]);
+    const [ra, rb] = await Promise.all([t.caller.backtests.get({ runId: a.runId }), t.caller.backtests.get({ runId: b.runId })]);
+    expect(a.specHash).toBe(b.specHash);
+    expect(ra.bars).toBe(92 * 1440);
+    expect(rb.metrics).toEqual(ra.metrics);
+    expect(rb.trades).toEqual(ra.trades);
+    expect(rb.chart).toEqual(ra.chart);
+  }, 120_000);
+
+  it("returns compile errors per node as a typed payload, before queueing anything", async () => {
+    const flow = template("sma-cross");
+    flow.edges = flow.edges.slice(1);
+    flow.nodes.push({ id: "mystery", kind: "no-such-block", params: {}, position: { x: 0, y: 0 } });
+    const e = await userErrorOf(t.caller.backtests.run({ flow }));
+    expect(e.kind).toBe("compile");
+    const issues = e.issues as { nodeId?: string; code: string; message: string }[];
+    expect(issues.some((i) => i.nodeId === "mystery" && i.code === "unknownBlock")).toBe(true);
+    expect(issues.some((i) => i.code === "missingInput")).toBe(true);
+    expect(e.message).toMatch(/problems? to fix/);
+  });
+
+  it("says when there are no candles for the market or the range", async () => {
+    const flow = template("sma-cross");
+    const none = await userErrorOf(t.caller.backtests.run({ flow, market: { exchange: "binance", symbol: "BTC/USDT", timeframe: "1h" } }));
+    expect(none.kind).toBe("noCandles");
+    expect(none.message).toMatch(/No candles stored for binance BTC\/USDT 1h\. Import a CSV or download/);
+    const empty = await userErrorOf(t.caller.backtests.run({ flow, from: Date.UTC(2030, 0, 1), to: Date.UTC(2030, 1, 1) }));
+    expect(empty.message).toMatch(/No demo DEMO\/USDT 1h candles between 2030-01-01/);
+  });
+
+  it("cancels a run, and keeps answering API calls while several run", async () => {
+    const flow = template("macd-trend");
+    const m1 = { ...flow.market, timeframe: "1m" as const };
+    const runs = await Promise.all([1, 2, 3].map(() => t.caller.backtests.run({ flow, market: m1 })));
+    const health = await t.caller.health.check();
+    expect(health.ok).toBe(true);
+    expect(await t.caller.backtests.cancel({ runId: runs[2]!.runId })).toEqual({ cancelled: true });
+    const ends = await Promise.all(runs.map((r) => follow(r.runId).then((e) => e.at(-1)!)));
+    expect(ends.map((e) => e.status)).toEqual(["done", "done", "cancelled"]);
+    expect(await t.caller.backtests.get({ runId: runs[2]!.runId })).toMatchObject({ status: "cancelled", metrics: null });
+    expect(await t.caller.backtests.cancel({ runId: runs[0]!.runId })).toEqual({ cancelled: false });
+    // A finished run's progress still answers (from the database) with its final state.
+    expect((await follow(runs[0]!.runId)).at(-1)).toMatchObject({ status: "done", percent: 100 });
+  }, 120_000);
+
+  it("runs a saved strategy and lists its runs", async () => {
+    const s = await t.caller.strategies.create({ flow: template("bollinger-breakout") });
+    const r = await t.caller.backtests.run({ strategyId: s.id });
+    await follow(r.runId);
+    const list = await t.caller.backtests.listForStrategy({ strategyId: s.id });
+    expect(list).toMatchObject([{ id: r.runId, strategyId: s.id, strategyVersion: 1, status: "done" }]);
+    expect(list[0]).not.toHaveProperty("trades");
+  }, 120_000);
+});
