@@ -61,3 +61,23 @@ export function lowerBound(c: Candles, t: number): number {
   }
   return lo;
 }
+
+/** Writes one bar into a [time, open, high, low, close, volume] array (the engine's bar input). */
+export function setBar(bar: Float64Array, time: number, open: number, high: number, low: number, close: number, volume: number): void {
+  bar[0] = time;
+  bar[1] = open;
+  bar[2] = high;
+  bar[3] = low;
+  bar[4] = close;
+  bar[5] = volume;
+}
+
+/** Copies candle `i` into a bar array without boxing any number. */
+export function loadBar(bar: Float64Array, c: Candles, i: number): void {
+  bar[0] = c.time[i]!;
+  bar[1] = c.open[i]!;
+  bar[2] = c.high[i]!;
+  bar[3] = c.low[i]!;
+  bar[4] = c.close[i]!;
+  bar[5] = c.volume[i]!;
+}

@@ -1,5 +1,6 @@
 import type { StrategySpec } from "../compile/spec";
 import type { Settings } from "../flow/schema";
+import { setBar } from "../data/candles";
 import { SimBroker } from "./simBroker";
 import type { BuildOptions } from "./program";
 import { NO_ACTION, Strategy } from "./strategy";
@@ -23,13 +24,7 @@ export class Session {
 
   /** Processes one closed bar. */
   step(time: number, open: number, high: number, low: number, close: number, volume: number): void {
-    const b = this.bar;
-    b[0] = time;
-    b[1] = open;
-    b[2] = high;
-    b[3] = low;
-    b[4] = close;
-    b[5] = volume;
+    setBar(this.bar, time, open, high, low, close, volume);
     this.next();
   }
 

@@ -1,4 +1,5 @@
 import type { StrategySpec } from "../compile/spec";
+import { setBar } from "../data/candles";
 import { buildProgram, type BuildOptions, type EntryRule, type Program, type UpdateFn } from "./program";
 
 /** What the strategy wants after a bar closed. Entries are returned as their rule index (≥ 0). */
@@ -39,13 +40,7 @@ export class Strategy {
 
   /** Updates every block with one closed bar. */
   update(time: number, open: number, high: number, low: number, close: number, volume: number): void {
-    const b = this.bar;
-    b[0] = time;
-    b[1] = open;
-    b[2] = high;
-    b[3] = low;
-    b[4] = close;
-    b[5] = volume;
+    setBar(this.bar, time, open, high, low, close, volume);
     this.run();
   }
 
