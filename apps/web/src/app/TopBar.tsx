@@ -106,7 +106,6 @@ function RunControls() {
 
 export function TopBar() {
   const view = useApp((s) => s.view);
-  const shownRunId = useApp((s) => s.shownRunId);
   const market = useEditor((s) => s.flow.market);
   const range = useApp((s) => s.range);
   const errors = useEditor((s) => (s.validation.ok ? 0 : s.validation.errors.length));
@@ -120,7 +119,6 @@ export function TopBar() {
         </button>
         <button type="button" className={`tab ${view === "results" ? "active" : ""}`} onClick={() => app.set({ view: "results" })} data-testid="tab-results">
           Results
-          {shownRunId && <span className="count">1</span>}
         </button>
       </div>
       <span className="sep" />

@@ -14,6 +14,7 @@ function stopListening() {
 /** The one button: save, start the run on the server, follow its progress, then show the result. */
 export async function runBacktest(): Promise<void> {
   const clickedAt = performance.now();
+  performance.mark("keyflow:click");
   const state = appStore.getState();
   if (["starting", "running", "loading"].includes(state.run.status)) return;
   const { validation } = editorStore.getState();
@@ -36,6 +37,7 @@ export async function runBacktest(): Promise<void> {
     return;
   }
   const runId = start.runId;
+  performance.mark("keyflow:run-started", { detail: { runId } });
   app.set({ run: { ...appStore.getState().run, status: "running", runId } });
   stopListening();
   unsubscribe = getApi().onProgress(
@@ -44,6 +46,7 @@ export async function runBacktest(): Promise<void> {
       const run = appStore.getState().run;
       if (run.runId !== runId || run.status !== "running") return;
       if (p.status === "done") {
+        performance.mark("keyflow:run-done", { detail: { runId } });
         stopListening();
         void loadResult(runId);
       } else if (p.status === "error") {
@@ -69,6 +72,7 @@ async function loadResult(runId: string) {
   try {
     const view = await queryClient.fetchQuery({ queryKey: ["run", runId], queryFn: () => getApi().getRun(runId), staleTime: Infinity });
     void view;
+    performance.mark("keyflow:result-loaded", { detail: { runId } });
     app.set({ run: { ...appStore.getState().run, status: "done" }, shownRunId: runId, view: "results", comparing: false });
     const sid = editorStore.getState().strategyId;
     if (sid) void queryClient.invalidateQueries({ queryKey: ["runs", sid] });

@@ -10,14 +10,13 @@ export interface Kpi {
 }
 
 /** The KPI cards' content; pure, so the browser test can compare it with the server's numbers. */
-export function kpis(m: Metrics, initialCash?: number): Kpi[] {
-  const vsHold = m.totalReturnPct - m.buyHoldReturnPct;
+export function kpis(m: Metrics): Kpi[] {
   return [
     {
       id: "return",
       label: "Return",
       value: pct(m.totalReturnPct),
-      sub: `Buy & hold ${pct(m.buyHoldReturnPct)} · ${vsHold >= 0 ? "beats" : "trails"} by ${Math.abs(vsHold).toFixed(2)} pts`,
+      sub: `Buy & hold ${pct(m.buyHoldReturnPct)}`,
       cls: signClass(m.totalReturnPct),
     },
     { id: "maxDrawdown", label: "Max drawdown", value: pct(-Math.abs(m.maxDrawdownPct), 2, false), sub: `Exposure ${pct(m.exposurePct, 1, false)}`, cls: m.maxDrawdownPct !== 0 ? "neg" : "" },
@@ -28,17 +27,17 @@ export function kpis(m: Metrics, initialCash?: number): Kpi[] {
       id: "profitFactor",
       label: "Profit factor",
       value: m.profitFactor === null ? (m.trades > 0 ? "∞" : "—") : num(m.profitFactor),
-      sub: m.profitFactor === null ? (m.trades > 0 ? "no losing trade" : "no closed trades") : "gross profit ÷ gross loss",
+      sub: m.profitFactor === null ? (m.trades > 0 ? "no losing trade" : "no closed trades") : "profit ÷ loss",
       cls: m.profitFactor === null ? "" : m.profitFactor >= 1 ? "pos" : "neg",
     },
-    { id: "fees", label: "Fees", value: money(m.fees), sub: initialCash ? `Final equity ${money(m.finalEquity)}` : `Final ${money(m.finalEquity)}` },
+    { id: "fees", label: "Fees", value: money(m.fees), sub: `Final equity ${money(m.finalEquity)}` },
   ];
 }
 
-export function KpiCards({ metrics, initialCash }: { metrics: Metrics; initialCash?: number }) {
+export function KpiCards({ metrics }: { metrics: Metrics }) {
   return (
     <div className="kpis" data-testid="kpis">
-      {kpis(metrics, initialCash).map((k) => (
+      {kpis(metrics).map((k) => (
         <div className="kpi" key={k.id} data-testid={`kpi-${k.id}`}>
           <div className="k">{k.label}</div>
           <div className={`v ${k.cls ?? ""}`} data-testid={`kpi-${k.id}-value`}>

@@ -87,8 +87,8 @@ export const PriceChart = forwardRef<PriceChartHandle, { run: RunView; onDrawn?:
       },
       grid: { vertLines: { color: "#141a22" }, horzLines: { color: "#141a22" } },
       crosshair: { mode: CrosshairMode.Normal },
-      rightPriceScale: { borderColor: "#212835" },
-      timeScale: { borderColor: "#212835", timeVisible: true, secondsVisible: false, rightOffset: 4 },
+      rightPriceScale: { borderColor: "#212835", scaleMargins: { top: 0.1, bottom: 0.08 } },
+      timeScale: { borderColor: "#212835", timeVisible: true, secondsVisible: false, rightOffset: 4, minBarSpacing: 0.05 },
     });
     chartRef.current = chart;
 
@@ -184,24 +184,41 @@ export const PriceChart = forwardRef<PriceChartHandle, { run: RunView; onDrawn?:
       const oscH = 84;
       const eqH = 96;
       const ddH = 72;
-      const rest = Math.max(160, h - (panes.length - 3) * oscH - eqH - ddH);
-      panes.forEach((p, i) => p.setHeight(i === 0 ? rest : i === eqPane ? eqH : i === panes.length - 1 ? ddH : oscH));
-      let top = 0;
-      setPaneLabels(
-        panes.map((p, i) => {
-          const at = top;
-          top += p.getHeight() + 1;
-          return { label: labels[i] ?? "", top: at };
-        }),
-      );
+      const rest = Math.max(160, h - 30 - (panes.length - 3) * oscH - eqH - ddH);
+      // Stretch factors are relative, so pixel wishes work whatever the total height is.
+      panes.forEach((p, i) => p.setStretchFactor(i === 0 ? rest : i === eqPane ? eqH : i === panes.length - 1 ? ddH : oscH));
+      requestAnimationFrame(() => {
+        let top = 0;
+        setPaneLabels(
+          chart.panes().map((p, i) => {
+            const at = top;
+            top += p.getHeight() + 1;
+            return { label: labels[i] ?? "", top: at };
+          }),
+        );
+      });
     };
-    layout();
     setLegend(items);
-    chart.timeScale().fitContent();
+    let fitted = false;
+    const ro = new ResizeObserver(() => {
+      if (el.clientHeight === 0) return;
+      layout();
+      if (!fitted) {
+        fitted = true;
+        chart.timeScale().fitContent();
+      }
+    });
+    ro.observe(el);
+    if (el.clientHeight > 0) {
+      layout();
+      fitted = true;
+      chart.timeScale().fitContent();
+    }
     // Two frames: the canvas is painted on the next frame after setData.
     requestAnimationFrame(() => requestAnimationFrame(() => onDrawn?.()));
 
     return () => {
+      ro.disconnect();
       chartRef.current = null;
       chart.remove();
     };

@@ -120,7 +120,7 @@ export function ResultsView() {
   if (comparing) return <CompareView />;
   if (!shownRunId) {
     return (
-      <div className="results" style={{ gridTemplateColumns: "1fr 380px" }}>
+      <div className="results">
         <Empty />
         <aside className="results-side" style={{ gridTemplateRows: "auto 1fr" }}>
           <div className="side-head">Past runs</div>

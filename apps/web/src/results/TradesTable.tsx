@@ -1,6 +1,6 @@
 import { useMemo, useState } from "react";
 import type { Trade } from "@keyflow/core";
-import { dateTime, duration, money, pct, price, signClass } from "./format";
+import { dateTime, duration, money, pct, price, shortDateTime, signClass } from "./format";
 
 type Col = "entryTime" | "exitTime" | "entryPrice" | "exitPrice" | "returnPct" | "pnl" | "hold";
 
@@ -50,7 +50,7 @@ export function TradesTable({ trades, active, onPick }: { trades: readonly Trade
       <tbody>
         {rows.slice(0, limit).map((t) => (
           <tr key={t.entryTime} className={active === t.entryTime ? "active" : ""} onClick={() => onPick(t)} data-testid="trade-row">
-            <td title={`Exit ${dateTime(t.exitTime)} (${REASON[t.exitReason]})`}>{dateTime(t.entryTime)}</td>
+            <td title={`Entry ${dateTime(t.entryTime)} · exit ${dateTime(t.exitTime)} (${REASON[t.exitReason]})`}>{shortDateTime(t.entryTime)}</td>
             <td>{price(t.entryPrice)}</td>
             <td>
               {price(t.exitPrice)} {t.exitReason !== "signal" && <span className="reason">{REASON[t.exitReason]}</span>}
