@@ -172,7 +172,7 @@ export class BacktestJobs {
       } else if (m.type === "result") {
         settled = true;
         this.db.backtests.finish(job.runId, { ...m.report, chart: m.chart, durationMs: Math.round(m.elapsedMs) });
-        this.finish(a, { status: "done", done: m.report.bars, total: m.report.bars, barsPerSec: rate(m.report.bars, m.elapsedMs), error: null });
+        this.finish(a, { status: "done", done: m.report.bars, total: m.report.bars, barsPerSec: rate(m.report.bars, m.backtestMs), error: null });
         void worker.terminate();
       } else {
         settled = true;

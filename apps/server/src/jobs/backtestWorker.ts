@@ -27,11 +27,13 @@ port.once("message", (req: RunRequest) => {
         post({ type: "progress", done, total, elapsedMs: now - started });
       },
     });
+    const backtestMs = performance.now() - started;
     const chart = buildChart({ candles, timeframeMs: req.timeframeMs, equity: result.equity, series: result.series, spec: req.spec, nodeIds: req.nodeIds });
     post({
       type: "result",
       report: { metrics: result.metrics, trades: result.trades, openPosition: result.openPosition, bars: result.bars },
       chart,
+      backtestMs,
       elapsedMs: performance.now() - started,
     });
   } catch (e) {

@@ -36,5 +36,6 @@ export interface RunRequest {
 
 export type WorkerMessage =
   | { type: "progress"; done: number; total: number; elapsedMs: number }
-  | { type: "result"; report: Omit<BacktestReport, "specHash">; chart: BacktestChart; elapsedMs: number }
+  /** `backtestMs`: the engine alone (what bars/s is measured on); `elapsedMs`: with the chart. */
+  | { type: "result"; report: Omit<BacktestReport, "specHash">; chart: BacktestChart; backtestMs: number; elapsedMs: number }
   | { type: "error"; message: string };
