@@ -5,7 +5,9 @@ import { resampleCandles } from "./resample";
 /** The market that ships with Keyflow so it works offline without a key. Generated, never downloaded. */
 export const DEMO_EXCHANGE = "demo";
 export const DEMO_SYMBOL = "DEMO/USDT";
-const SEED = 20240101;
+// Chosen among the first seeds for a history with a bull run, a crash and long ranges, so the templates
+// show both their strengths and their weaknesses on first run.
+const SEED = 17;
 /** Fixed, so every install has the same demo candles. */
 export const DEMO_END = Date.UTC(2025, 0, 1);
 const MINUTE_START = Date.UTC(2024, 0, 1);
