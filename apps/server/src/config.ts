@@ -1,5 +1,7 @@
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { botSettingsFromEnv, type BotSettings } from "./bots/settings";
+import { exchangeSettingsFromEnv, type ExchangeSettings } from "./keys/exchangeSettings";
 
 export interface ServerConfig {
   host: string;
@@ -7,6 +9,10 @@ export interface ServerConfig {
   /** Required when `host` is not a loopback address; checked on every request when set. */
   token: string | undefined;
   dataDir: string;
+  /** KEYFLOW_EXCHANGE_URLS / _TIMEOUT_MS, KEYFLOW_RATE_LIMIT, KEYFLOW_CCXT_RATE_LIMIT_MS (defaults when absent). */
+  exchange?: ExchangeSettings;
+  /** KEYFLOW_BOT_POLL_MS (defaults when absent). */
+  bots?: BotSettings;
 }
 
 export const DEFAULT_PORT = 5177;
@@ -26,7 +32,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`KEYFLOW_PORT must be a port number (0–65535), not "${portText}".`);
   const token = env.KEYFLOW_TOKEN?.trim() || undefined;
   const dataDir = resolve(env.KEYFLOW_DATA_DIR?.trim() || join(homedir(), ".keyflow"));
-  return checkConfig({ host, port, token, dataDir });
+  return checkConfig({ host, port, token, dataDir, exchange: exchangeSettingsFromEnv(env), bots: botSettingsFromEnv(env) });
 }
 
 export function checkConfig(config: ServerConfig): ServerConfig {

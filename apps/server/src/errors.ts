@@ -12,7 +12,9 @@ export type UserErrorDetails =
   | { kind: "input"; issues: { path: string; message: string }[] }
   | { kind: "notFound" }
   | { kind: "noCandles" }
-  | { kind: "conflict" };
+  | { kind: "conflict" }
+  /** An exchange key was refused or could not be checked; `reason` is an ErrorKind or "withdraw" / "no-read" / "wrong-exchange". */
+  | { kind: "key"; reason: string };
 
 export class UserError extends TRPCError {
   readonly details: UserErrorDetails;

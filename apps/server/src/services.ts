@@ -1,10 +1,16 @@
 import { openDatabase } from "@keyflow/db";
+import type { CrashHook } from "./bots/crashHook";
+import { BotManager } from "./bots/manager";
+import { botSettings } from "./bots/settings";
 import type { ServerConfig } from "./config";
 import { installDemoMarket } from "./data/demoMarket";
 import type { ExchangeFactory } from "./data/exchangeFactory";
 import { BacktestJobs, type BacktestJobsOptions } from "./jobs/backtestJobs";
 import { DownloadJobs } from "./jobs/downloadJobs";
+import { DEFAULT_EXCHANGE_SETTINGS } from "./keys/exchangeSettings";
+import { KeyService } from "./keys/keyService";
 import type { Services } from "./trpc";
+import { createVault } from "./vault";
 
 export interface ServicesOptions {
   exchangeFactory?: ExchangeFactory;
@@ -12,6 +18,8 @@ export interface ServicesOptions {
   /** Install the demo market if missing (default true). */
   demo?: boolean;
   log?: (line: string) => void;
+  /** autoRun false: bots are not resumed or adopted (tests driving runners themselves). */
+  bots?: { autoRun?: boolean; crash?: CrashHook };
 }
 
 /** Opens the database (migrating it), recovers from a previous crash, installs the demo market. */
@@ -31,13 +39,28 @@ export function createServices(config: ServerConfig, options: ServicesOptions = 
   }
   const backtests = new BacktestJobs(db, options.backtests);
   const downloads = new DownloadJobs(db, options.exchangeFactory);
+  const exchange = config.exchange ?? DEFAULT_EXCHANGE_SETTINGS;
+  for (const [id, url] of Object.entries(exchange.urls)) log(`KEYFLOW_EXCHANGE_URLS: ${id} requests go to ${url}, not to the real exchange.`);
+  let keys: KeyService;
+  let bots: BotManager;
+  try {
+    keys = new KeyService(db, createVault({ dataDir: config.dataDir }), exchange);
+    bots = new BotManager(db, keys, { exchange, settings: config.bots ?? botSettings(), log, ...options.bots });
+  } catch (e) {
+    db.close();
+    throw e;
+  }
   return {
     db,
     backtests,
     downloads,
+    keys,
+    bots,
     config,
     startedAt: Date.now(),
     async close() {
+      // Bots stop first (their runners end; a bot left running resumes on the next start).
+      await bots.shutdown();
       await Promise.all([backtests.shutdown(), downloads.shutdown()]);
       db.close();
     },

@@ -1,15 +1,19 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { KeyflowDb } from "@keyflow/db";
+import type { BotManager } from "./bots/manager";
 import type { ServerConfig } from "./config";
 import { UserError, type UserErrorDetails } from "./errors";
 import type { BacktestJobs } from "./jobs/backtestJobs";
 import type { DownloadJobs } from "./jobs/downloadJobs";
+import type { KeyService } from "./keys/keyService";
 
 /** Everything a procedure may use; built once per process and shared by every request. */
 export interface Services {
   db: KeyflowDb;
   backtests: BacktestJobs;
   downloads: DownloadJobs;
+  keys: KeyService;
+  bots: BotManager;
   config: ServerConfig;
   startedAt: number;
 }

@@ -5,8 +5,10 @@ import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { findMigrationsFolder } from "./migrations";
 import { backtestRepo } from "./repo/backtests";
+import { botRepo } from "./repo/bots";
 import { candleRepo } from "./repo/candles";
 import type { RepoContext } from "./repo/context";
+import { keyRepo } from "./repo/keys";
 import { strategyRepo } from "./repo/strategies";
 import * as schema from "./schema";
 
@@ -44,6 +46,8 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}) {
       candles: candleRepo(ctx),
       strategies: strategyRepo(ctx),
       backtests: backtestRepo(ctx),
+      keys: keyRepo(ctx),
+      bots: botRepo(ctx),
       /** Runs `fn` in one transaction (nested calls become savepoints). */
       transaction<T>(fn: () => T): T {
         return sqlite.transaction(fn)();

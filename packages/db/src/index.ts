@@ -3,6 +3,25 @@ export { findMigrationsFolder } from "./migrations";
 export type { CandleRepo, CandleSeries, InsertResult, ReadRange } from "./repo/candles";
 export type { StrategyRepo, StrategySummary, StrategyWithFlow, VersionInfo } from "./repo/strategies";
 export type { BacktestRepo, BacktestRun, BacktestRunSummary, BacktestOutcome, NewBacktestRun } from "./repo/backtests";
+export type { KeyRepo, ExchangeKey, SealedCredentials, ProbeRecord, NewExchangeKey } from "./repo/keys";
+export type { BotRepo, Bot, BotOrder, BotFill, BotEvent, NewBot, BotPatch, NewBotOrder, BotOrderPatch, NewBotFill } from "./repo/bots";
+export { ACTIVE_ORDER_STATUSES } from "./repo/bots";
 export { CHUNK_CANDLES, allocPackedCandles } from "./candleCodec";
 export { backtestChartSchema, chartLineSchema, type BacktestChart, type ChartLine } from "./chart";
 export { CANDLE_SOURCES, BACKTEST_STATUSES, type CandleSource, type BacktestStatus } from "./schema";
+export {
+  BOT_MODES,
+  BOT_STATUSES,
+  BOT_ORDER_STATUSES,
+  BOT_EVENT_LEVELS,
+  KEY_PROBE_STATUSES,
+  type BotMode,
+  type BotStatus,
+  type BotOrderStatus,
+  type BotEventLevel,
+  type BotRiskLimits,
+  type BotBook,
+  type BotLease,
+  type KeyPermissions,
+  type KeyProbeStatus,
+} from "./schema";

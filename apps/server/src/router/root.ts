@@ -1,17 +1,21 @@
 import { createCallerFactory, createTRPCRouter } from "../trpc";
 import { backtestsRouter } from "./backtests";
+import { botsRouter } from "./bots";
 import { healthRouter } from "./health";
+import { keysRouter } from "./keys";
 import { marketsRouter } from "./markets";
 import { strategiesRouter } from "./strategies";
 import { templatesRouter } from "./templates";
 
-// One router per entity; `keys` and `bots` join here when they exist.
+// One router per entity.
 export const appRouter = createTRPCRouter({
   health: healthRouter,
   markets: marketsRouter,
   strategies: strategiesRouter,
   templates: templatesRouter,
   backtests: backtestsRouter,
+  keys: keysRouter,
+  bots: botsRouter,
 });
 
 export type AppRouter = typeof appRouter;

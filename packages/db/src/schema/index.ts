@@ -2,3 +2,5 @@
 export * from "./candles";
 export * from "./strategies";
 export * from "./backtests";
+export * from "./keys";
+export * from "./bots";

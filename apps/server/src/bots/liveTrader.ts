@@ -1,0 +1,561 @@
+// Live trading: the strategy decides on each closed candle; orders go to the exchange through the
+// order gateway with a client order id derived from (bot, bar, intent), journalled before and after
+// sending; position and cash come from the fills. On start the journal is reconciled with the exchange
+// before anything else happens.
+import { EXIT, FLAT, LONG, NO_ACTION, PENDING_ENTRY, type Bar, type EntryRule, type PositionState } from "@keyflow/core";
+import type { BotBook, BotOrder, BotOrderStatus, BotRepo, BotRiskLimits, NewBotFill } from "@keyflow/db";
+import { classifyError, clientOrderId, type OrderGateway, type OrderSnapshot, type Retrier, type TradeSnapshot } from "@keyflow/exchange";
+import type { MarketInterface as CcxtMarket } from "ccxt";
+import type { CrashHook } from "./crashHook";
+import { Ledger, ledgerFromFills, type Assets } from "./ledger";
+
+export type LogFn = (level: "info" | "warn" | "error", message: string) => void;
+
+export interface LiveContext {
+  botId: string;
+  repo: BotRepo;
+  gateway: OrderGateway;
+  retrier: Retrier;
+  symbol: string;
+  market: CcxtMarket;
+  assets: Assets;
+  tf: number;
+  initialCash: number;
+  /** The flow's fee rate, used to size entries exactly as the backtest does. */
+  feeRate: number;
+  entries: readonly EntryRule[];
+  risk: () => BotRiskLimits;
+  log: LogFn;
+  crash: CrashHook;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  /** Reads the bot's status from the database: a stop from anywhere prevents the next send. */
+  isStopped: () => boolean;
+  /** Sets the bot halted (no new entries) until `until` (null: until started again). */
+  halt: (reason: string, until: number | null) => void;
+  isHalted: () => boolean;
+  unknownGraceMs: number;
+}
+
+const ACTIVE = new Set<BotOrderStatus>(["pending", "sent", "open", "partially_filled", "unknown"]);
+const EPS = 1e-9;
+const MAX_EXIT_ATTEMPTS = 5;
+const DAY_MS = 86_400_000;
+
+const fmt = (x: number, digits = 8) => String(Number(x.toFixed(digits)));
+const iso = (t: number) => new Date(t).toISOString().slice(0, 16).replace("T", " ");
+
+function statusOf(s: OrderSnapshot): BotOrderStatus {
+  switch (s.status) {
+    case "closed":
+      return "filled";
+    case "open":
+      return s.filled > 0 ? "partially_filled" : "open";
+    case "canceled":
+    case "expired":
+      return "cancelled";
+    case "rejected":
+      return "rejected";
+    default:
+      return "open";
+  }
+}
+
+const entryIndexOf = (intent: string): number | null => {
+  const m = /^entry(\d*)(?:-r\d+)?$/.exec(intent);
+  return m ? (m[1] ? Number(m[1]) : 0) : null;
+};
+
+export class LiveTrader {
+  readonly ledger: Ledger;
+  book: BotBook;
+  /** Journalled-but-pending orders the exchange has confirmed it never received. */
+  private readonly confirmedAbsent = new Set<string>();
+  private readonly knownTrades = new Set<string>();
+  /** The bar being processed (fills seen now belong to it or earlier), or null between bars. */
+  private processing: number | null = null;
+  private latestClosed: number | null = null;
+  private readonly dust: number;
+
+  constructor(
+    private readonly ctx: LiveContext,
+    book: BotBook,
+  ) {
+    const fills = ctx.repo.fills(ctx.botId);
+    for (const f of fills) this.knownTrades.add(f.tradeId);
+    this.dust = Math.max(ctx.market.limits?.amount?.min ?? 0, ctx.market.precision?.amount && ctx.market.precision.amount < 1 ? ctx.market.precision.amount : 0, 1e-12);
+    this.ledger = ledgerFromFills(fills, ctx.initialCash, ctx.assets, this.dust);
+    this.book = { ...this.ledger.book(book), dust: this.dust };
+  }
+
+  get dustQty(): number {
+    return this.dust;
+  }
+
+  setLatestClosed(t: number | null): void {
+    this.latestClosed = t;
+  }
+
+  // ---------------------------------------------------------------- reconciliation
+
+  /**
+   * Crash-only recovery, run before the bot does anything: every order the journal does not know
+   * the end of is looked up by its client order id; fills missing from the journal are fetched; the
+   * position from fills is compared with the exchange's balance.
+   */
+  async reconcile(): Promise<void> {
+    const { repo, botId, gateway, assets, log } = this.ctx;
+    const active = repo.activeOrders(botId);
+    const fillsBefore = this.knownTrades.size;
+    for (const o of active) await this.refresh(o, { waitForGrace: true });
+    // Orders whose fills were not all recorded when the process died (status updated, fills not).
+    const recorded = new Map<string, number>();
+    for (const f of repo.fills(botId)) recorded.set(f.clientOrderId, (recorded.get(f.clientOrderId) ?? 0) + f.amount);
+    for (const o of repo.allOrders(botId)) {
+      if (o.exchangeOrderId && o.filledQty > (recorded.get(o.clientOrderId) ?? 0) + EPS) await this.recordFills(o, o.exchangeOrderId);
+    }
+    const recovered = this.knownTrades.size - fillsBefore;
+    const balance = await gateway.fetchBalance();
+    const held = balance.total[assets.base] ?? 0;
+    const stillOpen = repo.activeOrders(botId).length;
+    log(
+      "info",
+      `Reconciled with the exchange: ${active.length} unfinished order${active.length === 1 ? "" : "s"} checked, ${stillOpen} still open, ${recovered} fill${recovered === 1 ? "" : "s"} recovered; position ${fmt(this.ledger.qty)} ${assets.base}, exchange balance ${fmt(held)} ${assets.base}.`,
+    );
+    if (held + this.dust < this.ledger.qty) {
+      this.ctx.halt(
+        `The exchange holds ${fmt(held)} ${assets.base} but this bot's fills add up to ${fmt(this.ledger.qty)} ${assets.base}: someone traded or moved funds outside Keyflow. Check the account, then start the bot again.`,
+        null,
+      );
+    }
+  }
+
+  // ---------------------------------------------------------------- following orders
+
+  /** Follows every unfinished order once (between bars, and before each decision). */
+  async sync(): Promise<void> {
+    for (const o of this.ctx.repo.activeOrders(this.ctx.botId)) await this.refresh(o);
+  }
+
+  hasActiveOrders(): boolean {
+    return this.ctx.repo.activeOrders(this.ctx.botId).length > 0;
+  }
+
+  private async refresh(o: BotOrder, opts: { waitForGrace?: boolean } = {}): Promise<void> {
+    const { gateway, symbol, repo, log, crash, now } = this.ctx;
+    if (o.status === "pending" && this.confirmedAbsent.has(o.clientOrderId)) return;
+    let snap = await gateway.findOrderByClientId(symbol, o.clientOrderId);
+    crash("while-polling");
+    if (!snap && (o.status === "pending" || o.status === "unknown")) {
+      const age = now() - (o.sentAt ?? o.createdAt);
+      if (age < this.ctx.unknownGraceMs) {
+        if (!opts.waitForGrace) return;
+        // A request cut off by a crash may still be on its way: give it the grace period, then look again.
+        await this.ctx.sleep(this.ctx.unknownGraceMs - age);
+        snap = await gateway.findOrderByClientId(symbol, o.clientOrderId);
+      }
+    }
+    if (!snap) {
+      if (o.status === "pending") {
+        this.confirmedAbsent.add(o.clientOrderId);
+      } else if (o.status === "unknown") {
+        repo.updateOrder(o.clientOrderId, { status: "rejected", message: `${o.message ?? "Send outcome unknown"}; the exchange has no order with this client order id, so it was never placed.`, closedAt: now() });
+        log("warn", `The ${o.intent} order of the ${iso(o.barTime)} candle never reached the exchange (looked up by its client order id).`);
+        if (o.side === "sell") this.wantExit(o.intent);
+      } else {
+        repo.updateOrder(o.clientOrderId, { status: "cancelled", message: "The exchange no longer knows this order.", closedAt: now() });
+        log("warn", `The exchange no longer knows the ${o.intent} order of the ${iso(o.barTime)} candle; marked cancelled.`);
+      }
+      return;
+    }
+    if (o.status === "pending" || o.status === "unknown") log("info", `Found the ${o.intent} order of the ${iso(o.barTime)} candle on the exchange (${snap.status}); it was not sent again.`);
+    await this.adopt(o, snap);
+  }
+
+  /** Records an order's new fills (first) and then its state from the exchange's snapshot. */
+  private async adopt(o: BotOrder, snap: OrderSnapshot): Promise<void> {
+    const { repo, now } = this.ctx;
+    if (snap.filled > this.filledRecorded(o.clientOrderId) + EPS) await this.recordFills(o, snap.id);
+    const status = statusOf(snap);
+    const fills = repo.fillsForOrder(o.clientOrderId);
+    const terminal = !ACTIVE.has(status);
+    repo.updateOrder(o.clientOrderId, {
+      status,
+      exchangeOrderId: snap.id,
+      amount: snap.amount || o.amount,
+      filledQty: snap.filled,
+      avgPrice: snap.average ?? (snap.filled > 0 && snap.cost > 0 ? snap.cost / snap.filled : null),
+      fee: fills.reduce((s, f) => s + f.fee, 0),
+      feeCurrency: fills[0]?.feeCurrency ?? null,
+      ...(o.sentAt === null ? { sentAt: now() } : {}),
+      ...(terminal && o.closedAt === null ? { closedAt: now() } : {}),
+    });
+    if (terminal && status !== o.status) {
+      const what = status === "filled" ? `filled ${fmt(snap.filled)} at ${fmt(snap.average ?? 0)}` : `${status}${snap.filled > 0 ? ` after filling ${fmt(snap.filled)}` : ""}`;
+      this.ctx.log("info", `${o.side === "buy" ? "Buy" : "Sell"} order (${o.intent}, candle ${iso(o.barTime)}) ${what}.`);
+    }
+  }
+
+  private filledRecorded(cid: string): number {
+    return this.ctx.repo.fillsForOrder(cid).reduce((s, f) => s + f.amount, 0);
+  }
+
+  private async fetchOrderTrades(exchangeOrderId: string, since: number): Promise<TradeSnapshot[]> {
+    const { gateway, retrier, symbol } = this.ctx;
+    const ex = gateway.exchange;
+    if (ex.has["fetchOrderTrades"]) {
+      const trades = await retrier.call(ex, `fetchOrderTrades ${exchangeOrderId}`, () => ex.fetchOrderTrades(exchangeOrderId, symbol), { idempotent: true });
+      return trades.map((t) => ({
+        id: String(t.id),
+        orderId: t.order ?? undefined,
+        symbol: t.symbol ?? symbol,
+        side: t.side === "sell" ? "sell" : "buy",
+        price: t.price ?? 0,
+        amount: t.amount ?? 0,
+        cost: t.cost ?? (t.price ?? 0) * (t.amount ?? 0),
+        fee: t.fee && t.fee.cost !== undefined ? { cost: t.fee.cost, currency: t.fee.currency ?? "" } : undefined,
+        takerOrMaker: t.takerOrMaker === "maker" || t.takerOrMaker === "taker" ? t.takerOrMaker : undefined,
+        timestamp: t.timestamp ?? 0,
+      }));
+    }
+    return (await gateway.fetchMyTrades(symbol, since)).filter((t) => t.orderId === exchangeOrderId);
+  }
+
+  /** The bar a fill belongs to: from its timestamp when plausible, else from the order's own bar. */
+  private fillBar(o: BotOrder, ts: number): number {
+    const tf = this.ctx.tf;
+    const lower = o.barTime + tf;
+    const current = this.processing ?? (this.latestClosed !== null ? this.latestClosed + tf : lower);
+    const upper = Math.max(lower, current + (this.processing === null ? 0 : tf));
+    const tsBar = Math.floor(ts / tf) * tf;
+    if (tsBar >= lower && tsBar <= upper) return tsBar;
+    if (o.type === "market") return lower;
+    return Math.min(Math.max(current, lower), upper);
+  }
+
+  private async recordFills(o: BotOrder, exchangeOrderId: string): Promise<void> {
+    const { repo, botId, crash, assets } = this.ctx;
+    const trades = await this.fetchOrderTrades(exchangeOrderId, (o.sentAt ?? o.createdAt) - 10 * 60_000);
+    trades.sort((a, b) => a.timestamp - b.timestamp || Number(a.id) - Number(b.id));
+    for (const t of trades) {
+      if (this.knownTrades.has(t.id)) continue;
+      const fill: NewBotFill = {
+        botId,
+        clientOrderId: o.clientOrderId,
+        tradeId: t.id,
+        side: t.side,
+        price: t.price,
+        amount: t.amount,
+        cost: t.cost || t.price * t.amount,
+        fee: t.fee?.cost ?? 0,
+        feeCurrency: t.fee?.currency || assets.quote,
+        time: t.timestamp,
+        barTime: this.fillBar(o, t.timestamp),
+        realizedPnl: null,
+      };
+      const wasOpen = this.ledger.open;
+      fill.realizedPnl = this.ledger.apply(fill);
+      if (!repo.recordFill(fill)) {
+        // Recorded by an earlier process whose in-memory set we did not have: rebuild from the journal.
+        this.rebuildLedger();
+        continue;
+      }
+      this.knownTrades.add(t.id);
+      crash("after-fill");
+      if (t.side === "buy" && !wasOpen) {
+        this.book = { ...this.book, entryRule: entryIndexOf(o.intent) ?? 0, peak: t.price, exitWanted: null, exitAttempts: 0 };
+      }
+      this.book = this.ledger.book(this.book);
+    }
+  }
+
+  private rebuildLedger(): void {
+    const fills = this.ctx.repo.fills(this.ctx.botId);
+    for (const f of fills) this.knownTrades.add(f.tradeId);
+    const fresh = ledgerFromFills(fills, this.ctx.initialCash, this.ctx.assets, this.dust);
+    Object.assign(this.ledger, fresh);
+    this.book = this.ledger.book(this.book);
+  }
+
+  // ---------------------------------------------------------------- one closed candle
+
+  state(): PositionState {
+    if (this.ledger.open && this.ledger.qty >= this.minSellable()) return LONG;
+    const buying = this.ctx.repo.activeOrders(this.ctx.botId).some((o) => o.side === "buy");
+    return buying ? PENDING_ENTRY : FLAT;
+  }
+
+  /** Below this a position cannot be sold (exchange minimum amount): it is dust, and the bot is flat. */
+  private minSellable(): number {
+    return Math.max(this.dust, this.ctx.market.limits?.amount?.min ?? 0);
+  }
+
+  /**
+   * Acts on one closed candle, after the strategy has seen it. `latest` is false for candles being
+   * caught up after a pause: their decisions are logged, not traded (the moment has passed).
+   */
+  async onBar(bar: Bar, latest: boolean, decide: (state: PositionState) => number): Promise<void> {
+    this.processing = bar.time;
+    try {
+      if (!latest) {
+        const action = decide(this.state());
+        if (action !== NO_ACTION) this.ctx.log("info", `Skipped the signal of the ${iso(bar.time)} candle: it closed while the bot was not running (catching up).`);
+        this.finalizePending(bar.time + this.ctx.tf);
+        this.mark(bar);
+        return;
+      }
+      await this.sync();
+      this.finalizePending(bar.time);
+      await this.cancelStale(bar);
+      const stop = this.checkStops(bar);
+      this.mark(bar);
+      this.checkDailyLoss(bar);
+      const state = this.state();
+      const action = decide(state);
+      if (state === LONG) {
+        if (stop) await this.exit(bar, stop, `${stop === "stopLoss" ? "stop loss" : stop === "takeProfit" ? "take profit" : "trailing stop"} reached on the ${iso(bar.time)} candle`);
+        else if (action === EXIT) await this.exit(bar, "exit", "sell signal");
+        else if (this.book.exitWanted) await this.exit(bar, this.book.exitWanted, "retrying an exit that did not go through");
+      } else if (state === PENDING_ENTRY && action === EXIT) {
+        await this.cancelBuys("the sell signal cancels the waiting entry");
+      } else if (state === FLAT && action >= 0) {
+        await this.enter(bar, action);
+      }
+    } finally {
+      this.processing = null;
+    }
+  }
+
+  private mark(bar: Bar): void {
+    this.book = { ...this.ledger.book(this.book), markPrice: bar.close, markTime: bar.time };
+  }
+
+  /** Journalled orders never sent (the process died in between) whose bar has passed are closed as not sent. */
+  private finalizePending(barTime: number): void {
+    const { repo, botId, now } = this.ctx;
+    for (const o of repo.activeOrders(botId)) {
+      if (o.status !== "pending" || !this.confirmedAbsent.has(o.clientOrderId) || o.barTime >= barTime) continue;
+      repo.updateOrder(o.clientOrderId, { status: "rejected", message: "Not sent: the bot stopped between journalling and sending it, and its candle has passed.", closedAt: now() });
+      this.confirmedAbsent.delete(o.clientOrderId);
+      if (o.side === "sell") this.wantExit(o.intent);
+    }
+  }
+
+  /** Market orders still open a candle after their decision, and limit entries past their validity, are cancelled. */
+  private async cancelStale(bar: Bar): Promise<void> {
+    const { repo, botId, entries, tf } = this.ctx;
+    for (const o of repo.activeOrders(botId)) {
+      if (o.status !== "open" && o.status !== "partially_filled" && o.status !== "sent") continue;
+      let stale = false;
+      if (o.type === "market") stale = bar.time >= o.barTime + tf;
+      else {
+        const k = entryIndexOf(o.intent);
+        const validBars = k !== null ? entries[k]?.validBars : undefined;
+        stale = validBars !== undefined && Number.isFinite(validBars) && bar.time >= o.barTime + validBars * tf;
+      }
+      if (!stale) continue;
+      const res = await this.cancel(o, o.type === "market" ? "not filled a candle after it was sent" : "its limit expired");
+      if (res && o.side === "sell") this.wantExit(o.intent);
+    }
+  }
+
+  private async cancel(o: BotOrder, why: string): Promise<boolean> {
+    const { gateway, symbol, log, repo } = this.ctx;
+    const r = await gateway.cancelOrder(symbol, { clientOrderId: o.clientOrderId });
+    if (r.status === "canceled") {
+      await this.adopt(repo.getOrder(o.clientOrderId)!, r.order);
+      log("info", `Cancelled the ${o.intent} order of the ${iso(o.barTime)} candle: ${why}.`);
+      return true;
+    }
+    await this.refresh(repo.getOrder(o.clientOrderId)!);
+    return false;
+  }
+
+  private async cancelBuys(why: string): Promise<void> {
+    for (const o of this.ctx.repo.activeOrders(this.ctx.botId)) {
+      if (o.side === "buy" && o.status !== "pending") await this.cancel(o, why);
+    }
+  }
+
+  /** Cancels every open order of the bot (stop, kill switch); returns how many were cancelled. */
+  async cancelAll(why: string): Promise<number> {
+    let n = 0;
+    for (const o of this.ctx.repo.activeOrders(this.ctx.botId)) {
+      if (o.status === "pending" && this.confirmedAbsent.has(o.clientOrderId)) {
+        this.ctx.repo.updateOrder(o.clientOrderId, { status: "rejected", message: `Not sent: ${why}.`, closedAt: this.ctx.now() });
+        continue;
+      }
+      if (await this.cancel(o, why)) n++;
+    }
+    return n;
+  }
+
+  private wantExit(intent: string): void {
+    if (!this.ledger.open) return;
+    const base = intent.replace(/-r\d+$/, "");
+    this.book = { ...this.book, exitWanted: base === "exit" || ["stopLoss", "takeProfit", "trailingStop"].includes(base) ? base : "exit" };
+  }
+
+  // ---------------------------------------------------------------- stops (live: on closed candles)
+
+  /**
+   * Stops and targets in live trading are checked against each CLOSED candle's low and high and
+   * executed with a market order at the next open — not intrabar like the simulated broker.
+   */
+  private checkStops(bar: Bar): "stopLoss" | "takeProfit" | "trailingStop" | null {
+    if (!this.ledger.open || this.book.entryRule === null) return null;
+    const rule = this.ctx.entries[this.book.entryRule];
+    if (!rule) return null;
+    const entry = this.book.avgEntryPrice;
+    const sl = entry * (1 - rule.stopLossPct / 100);
+    const peak = Math.max(this.book.peak || entry, entry);
+    const tr = Number.isFinite(rule.trailingPct) ? peak * (1 - rule.trailingPct / 100) : NaN;
+    const tp = entry * (1 + rule.takeProfitPct / 100);
+    const trailFirst = Number.isFinite(tr) && !(sl >= tr);
+    const stop = trailFirst ? tr : sl;
+    let hit: "stopLoss" | "takeProfit" | "trailingStop" | null = null;
+    if (Number.isFinite(stop) && bar.low <= stop) hit = trailFirst ? "trailingStop" : "stopLoss";
+    else if (Number.isFinite(tp) && bar.high >= tp) hit = "takeProfit";
+    if (!hit && bar.high > peak) this.book = { ...this.book, peak: bar.high };
+    return hit;
+  }
+
+  // ---------------------------------------------------------------- risk
+
+  private checkDailyLoss(bar: Bar): void {
+    const max = this.ctx.risk().maxDailyLoss;
+    if (max === null || this.ctx.isHalted()) return;
+    const now = this.ctx.now();
+    const dayStart = Math.floor(now / DAY_MS) * DAY_MS;
+    const realizedToday = this.ctx.repo
+      .fills(this.ctx.botId)
+      .filter((f) => f.time >= dayStart && f.realizedPnl !== null)
+      .reduce((s, f) => s + f.realizedPnl!, 0);
+    const unrealized = this.ledger.open ? this.ledger.qty * bar.close - this.ledger.costBasis : 0;
+    const loss = -(realizedToday + unrealized);
+    if (loss >= max) {
+      this.ctx.halt(
+        `Daily loss limit reached: ${fmt(loss, 2)} ${this.ctx.assets.quote} lost today (limit ${max}). No new entries until 00:00 UTC; exits still run.`,
+        dayStart + DAY_MS,
+      );
+    }
+  }
+
+  /** Why an entry must not be sent, or null. Exits are never refused: they reduce risk. */
+  private refuseEntry(qty: number, price: number): string | null {
+    const { maxOrderValue, maxPosition, maxOrdersPerHour } = this.ctx.risk();
+    const q = this.ctx.assets.quote;
+    if (this.ctx.isHalted()) return "the bot is halted (see its status)";
+    const value = qty * price;
+    if (maxOrderValue !== null && value > maxOrderValue) return `the order is worth ${fmt(value, 2)} ${q}, above the limit of ${maxOrderValue} ${q} per order`;
+    const position = (this.ledger.qty + qty) * price;
+    if (maxPosition !== null && position > maxPosition) return `the position would be worth ${fmt(position, 2)} ${q}, above the limit of ${maxPosition} ${q}`;
+    if (maxOrdersPerHour !== null) {
+      const n = this.ctx.repo.countOrdersSince(this.ctx.botId, this.ctx.now() - 3_600_000);
+      if (n >= maxOrdersPerHour) return `${n} orders were placed in the last hour, the limit is ${maxOrdersPerHour}`;
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- orders
+
+  private async enter(bar: Bar, k: number): Promise<void> {
+    const { entries, feeRate, gateway, symbol, log, assets } = this.ctx;
+    const rule = entries[k]!;
+    const ex = gateway.exchange;
+    let price = bar.close;
+    if (rule.type === "limit") price = Number(ex.priceToPrecision(symbol, bar.close * (1 - rule.offsetPct / 100)));
+    // Sized like the simulated broker sizes at the fill: never more than the bot's cash including the fee.
+    const unit = price * (1 + feeRate);
+    const cash = this.ledger.cash;
+    const s = rule.sizing;
+    let qty: number;
+    if (s.mode === "percentEquity") qty = (cash * (Math.min(s.value, 100) / 100)) / unit;
+    else if (s.mode === "quote") qty = Math.min(s.value, cash) / unit;
+    else qty = Math.min(s.value, cash / unit);
+    if (!(qty > 0)) {
+      log("warn", `Entry signal on the ${iso(bar.time)} candle, but the bot has no cash left to buy with.`);
+      return;
+    }
+    let amount: number;
+    try {
+      amount = Number(ex.amountToPrecision(symbol, qty));
+    } catch {
+      log("warn", `Entry signal on the ${iso(bar.time)} candle: ${fmt(qty)} ${assets.base} is below the market's smallest amount; not placed.`);
+      return;
+    }
+    const refused = this.refuseEntry(amount, price);
+    if (refused) {
+      log("warn", `Risk limit: the entry of the ${iso(bar.time)} candle was not placed: ${refused}.`);
+      return;
+    }
+    await this.place(bar, k === 0 ? "entry" : `entry${k}`, "buy", rule.type, amount, rule.type === "limit" ? price : undefined);
+  }
+
+  private async exit(bar: Bar, reason: string, why: string): Promise<void> {
+    const { repo, botId, gateway, symbol, log, assets } = this.ctx;
+    // A sell already working (e.g. sent on this candle before a restart) is not doubled.
+    if (repo.activeOrders(botId).some((o) => o.side === "sell" && o.barTime === bar.time)) return;
+    await this.cancelBuys("the position is being closed");
+    let amount: number;
+    try {
+      amount = Number(gateway.exchange.amountToPrecision(symbol, this.ledger.qty));
+    } catch {
+      log("warn", `Cannot sell ${fmt(this.ledger.qty)} ${assets.base}: below the market's smallest amount.`);
+      return;
+    }
+    const attempts = this.book.exitWanted ? this.book.exitAttempts : 0;
+    if (attempts >= MAX_EXIT_ATTEMPTS) {
+      log("error", `Gave up closing the position after ${attempts} failed exits: close ${fmt(this.ledger.qty)} ${assets.base} on the exchange by hand.`);
+      this.book = { ...this.book, exitWanted: null, exitAttempts: 0 };
+      return;
+    }
+    const intent = attempts > 0 ? `${reason}-r${attempts}` : reason;
+    log("info", `Selling ${fmt(amount)} ${assets.base}: ${why}.`);
+    this.book = { ...this.book, exitWanted: null, exitAttempts: attempts + 1 };
+    await this.place(bar, intent, "sell", "market", amount, undefined);
+  }
+
+  private async place(bar: Bar, intent: string, side: "buy" | "sell", type: "market" | "limit", amount: number, price: number | undefined): Promise<void> {
+    const { repo, botId, gateway, symbol, crash, log, now } = this.ctx;
+    const cid = clientOrderId(botId, bar.time, intent);
+    let row = repo.getOrder(cid);
+    if (row) {
+      // Never act twice on one bar: this decision was journalled already (before a restart).
+      if (row.status !== "pending") return;
+      if (!this.confirmedAbsent.has(cid)) {
+        await this.refresh(row, { waitForGrace: true });
+        row = repo.getOrder(cid)!;
+        if (row.status !== "pending" || !this.confirmedAbsent.has(cid)) return;
+      }
+      log("info", `Sending the ${intent} order of the ${iso(bar.time)} candle that was journalled but never sent before the restart.`);
+    } else {
+      crash("before-journal");
+      row = repo.journal({ botId, clientOrderId: cid, barTime: bar.time, intent, side, type, amount, price: price ?? null, status: "pending" }).order;
+    }
+    crash("after-journal");
+    if (this.ctx.isStopped()) {
+      repo.updateOrder(cid, { status: "rejected", message: "Not sent: the bot was stopped.", closedAt: now() });
+      this.confirmedAbsent.delete(cid);
+      return;
+    }
+    const res = await gateway.placeOrder({ symbol, side, type, amount, ...(price !== undefined ? { price } : {}), referencePrice: bar.close, clientOrderId: cid });
+    crash("after-send");
+    this.confirmedAbsent.delete(cid);
+    if (res.status === "placed") {
+      repo.updateOrder(cid, { status: "sent", exchangeOrderId: res.order.id, amount: Number(res.sent.amount), price: res.sent.price === undefined ? null : Number(res.sent.price), sentAt: now() });
+      log("info", `Placed ${side} ${type} ${res.sent.amount} ${this.ctx.assets.base}${res.sent.price ? ` at ${res.sent.price}` : ""} (${intent}, candle ${iso(bar.time)}).`);
+      await this.adopt(repo.getOrder(cid)!, res.order);
+    } else if (res.status === "rejected") {
+      repo.updateOrder(cid, { status: "rejected", message: res.message, closedAt: now() });
+      log("warn", `The ${intent} order of the ${iso(bar.time)} candle was rejected (${res.reason}): ${res.message}`);
+      if (side === "sell") this.wantExit(intent);
+    } else {
+      repo.updateOrder(cid, { status: "unknown", message: res.message, sentAt: now() });
+      log("warn", `The exchange did not confirm the ${intent} order of the ${iso(bar.time)} candle (${res.message}); looking it up by its client order id instead of sending it again.`);
+      await this.refresh(repo.getOrder(cid)!);
+    }
+  }
+}
+
+export { classifyError };

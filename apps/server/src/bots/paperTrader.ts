@@ -1,0 +1,151 @@
+// Paper trading: the backtest's own Session (strategy + simulated broker) stepped one closed candle at
+// a time, so a paper bot's trades are the backtest's trades on the same candles.
+import { PENDING_ENTRY, Session, type Bar, type Settings, type StrategySpec, type Trade } from "@keyflow/core";
+import type { BotBook, BotRepo } from "@keyflow/db";
+import { clientOrderId } from "@keyflow/exchange";
+import type { Assets } from "./ledger";
+
+export interface PaperContext {
+  botId: string;
+  repo: BotRepo;
+  assets: Assets;
+  tf: number;
+  settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">;
+  log: (level: "info" | "warn" | "error", message: string) => void;
+}
+
+interface SimFill {
+  intent: string;
+  side: "buy" | "sell";
+  type: "market" | "limit";
+  time: number;
+  price: number;
+  qty: number;
+  fee: number;
+  realizedPnl: number | null;
+}
+
+const fmt = (x: number, digits = 8) => String(Number(x.toFixed(digits)));
+const iso = (t: number) => new Date(t).toISOString().slice(0, 16).replace("T", " ");
+
+export class PaperTrader {
+  readonly session: Session;
+
+  constructor(
+    spec: StrategySpec,
+    private readonly ctx: PaperContext,
+  ) {
+    this.session = new Session(spec, ctx.settings);
+  }
+
+  /** Warm-up: indicators only, no orders (a bot starts flat). */
+  warm(bar: Bar): void {
+    this.session.strategy.update(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
+  }
+
+  /**
+   * One closed candle through the simulated broker and the strategy, exactly as the backtest does.
+   * Fills are journalled (idempotently: replaying after a restart writes nothing new); `quiet`
+   * replays do not log.
+   */
+  step(bar: Bar, quiet = false): void {
+    const b = this.session.broker;
+    const qty0 = b.qty;
+    const trades0 = b.trades.length;
+    const state0 = b.state();
+    this.session.step(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
+    const fee = this.ctx.settings.feeRate;
+    const entryType = this.session.strategy.entries.length === 1 ? this.session.strategy.entries[0]!.type : "market";
+    const fills: SimFill[] = [];
+    const closed = b.trades.slice(trades0);
+    for (const t of closed) {
+      if (!(qty0 > 0)) {
+        // Opened and closed within this bar (a limit fill that ran into its stop).
+        const value = t.qty * t.entryPrice;
+        fills.push({ intent: "entry", side: "buy", type: entryType, time: t.entryTime, price: t.entryPrice, qty: t.qty, fee: value * fee, realizedPnl: null });
+      }
+      fills.push(exitFill(t, fee));
+    }
+    if (b.qty > 0 && (qty0 === 0 || closed.length > 0)) {
+      fills.push({ intent: "entry", side: "buy", type: entryType, time: b.entryTime, price: b.entryPrice, qty: b.qty, fee: b.entryFee, realizedPnl: null });
+    }
+    for (const f of fills) this.journal(f, quiet);
+    if (!quiet) {
+      const state = b.state();
+      if (state === PENDING_ENTRY && state0 !== PENDING_ENTRY) this.ctx.log("info", `Paper: limit entry waiting after the ${iso(bar.time)} candle.`);
+      else if (state0 === PENDING_ENTRY && state !== PENDING_ENTRY && fills.length === 0) this.ctx.log("info", `Paper: the waiting limit entry was cancelled at ${iso(bar.time)}.`);
+    }
+  }
+
+  private journal(f: SimFill, quiet: boolean): void {
+    const { repo, botId, assets } = this.ctx;
+    const cid = clientOrderId(botId, f.time, `paper-${f.intent}`);
+    const { created } = repo.journal({
+      botId,
+      clientOrderId: cid,
+      barTime: f.time,
+      intent: f.intent,
+      side: f.side,
+      type: f.type,
+      amount: f.qty,
+      price: f.type === "limit" ? f.price : null,
+      status: "filled",
+      filledQty: f.qty,
+      avgPrice: f.price,
+      fee: f.fee,
+      feeCurrency: assets.quote,
+      closedAt: Date.now(),
+    });
+    repo.recordFill({
+      botId,
+      clientOrderId: cid,
+      tradeId: `paper-${cid}`,
+      side: f.side,
+      price: f.price,
+      amount: f.qty,
+      cost: f.qty * f.price,
+      fee: f.fee,
+      feeCurrency: assets.quote,
+      time: f.time,
+      barTime: f.time,
+      realizedPnl: f.realizedPnl,
+    });
+    if (created && !quiet) {
+      const what = f.side === "buy" ? "bought" : "sold";
+      const pnl = f.realizedPnl === null ? "" : `, profit ${fmt(f.realizedPnl, 2)} ${assets.quote}`;
+      this.ctx.log("info", `Paper: ${what} ${fmt(f.qty)} ${assets.base} at ${fmt(f.price)} (${f.intent}, candle ${iso(f.time)})${pnl}.`);
+    }
+  }
+
+  book(prev: BotBook, mark: Bar | null): BotBook {
+    const b = this.session.broker;
+    const realized = b.trades.reduce((s, t) => s + t.pnl, 0);
+    return {
+      ...prev,
+      qty: b.qty,
+      cash: b.cash,
+      avgEntryPrice: b.qty > 0 ? b.entryPrice : 0,
+      entryTime: b.qty > 0 ? b.entryTime : null,
+      markPrice: mark?.close ?? prev.markPrice,
+      markTime: mark?.time ?? prev.markTime,
+      realizedPnl: realized,
+      fees: b.totalFees,
+      peak: b.qty > 0 ? b.peak : 0,
+      costBasis: b.qty > 0 ? b.qty * b.entryPrice + b.entryFee : 0,
+    };
+  }
+}
+
+function exitFill(t: Trade, feeRate: number): SimFill {
+  const value = t.qty * t.exitPrice;
+  return {
+    intent: t.exitReason === "signal" ? "exit" : t.exitReason,
+    side: "sell",
+    type: "market",
+    time: t.exitTime,
+    price: t.exitPrice,
+    qty: t.qty,
+    fee: value * feeRate,
+    realizedPnl: t.pnl,
+  };
+}

@@ -1,0 +1,370 @@
+// One bot's loop: warm up, then act once per closed candle. The same Strategy decides in paper and
+// live; paper fills through the backtest's simulated broker, live through the exchange.
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { compile, Strategy, TIMEFRAME_MS, type Bar, type Market } from "@keyflow/core";
+import type { Bot, BotBook, BotLease, KeyflowDb } from "@keyflow/db";
+import { classifyError, OrderGateway, redact, Retrier, type LimiterRegistry } from "@keyflow/exchange";
+import type { Exchange, MarketInterface as CcxtMarket } from "ccxt";
+import { connectExchange, secretsOf, setCredentials } from "../keys/connect";
+import type { ExchangeSettings } from "../keys/exchangeSettings";
+import type { KeyService } from "../keys/keyService";
+import { CandleFeed, storedBefore } from "./candleFeed";
+import { noCrash, type CrashHook } from "./crashHook";
+import { emptyBook } from "./ledger";
+import { LiveTrader } from "./liveTrader";
+import { PaperTrader } from "./paperTrader";
+import type { BotSettings } from "./settings";
+
+export interface RunnerDeps {
+  db: KeyflowDb;
+  keys: KeyService;
+  exchange: ExchangeSettings;
+  settings: BotSettings;
+  crash?: CrashHook;
+  limiters?: LimiterRegistry;
+  /** Wakes SSE subscribers after the bot's rows changed. */
+  notify?: (botId: string) => void;
+  /** The server's own log (stderr); bot events go to the database as well. */
+  log?: (line: string) => void;
+  now?: () => number;
+}
+
+/** Another process runs this bot (its lease is live). */
+export class LeaseHeldError extends Error {
+  constructor(readonly holder: BotLease) {
+    super(`This bot is already running in process ${holder.pid} on ${holder.host}.`);
+  }
+}
+
+const KEY_ERRORS = new Set(["bad-key", "bad-signature", "permission"]);
+const iso = (t: number) => new Date(t).toISOString().slice(0, 16).replace("T", " ");
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export class BotRunner {
+  private readonly abort = new AbortController();
+  private readonly token = randomUUID();
+  private done: Promise<void> | undefined;
+  private ex: Exchange | undefined;
+  private readonly now: () => number;
+  /** Set when the loop ended because the bot was stopped (not because the process is shutting down). */
+  stoppedByRequest = false;
+  /** Open orders cancelled when the bot was stopped. */
+  cancelledOnStop = 0;
+
+  constructor(
+    readonly botId: string,
+    private readonly deps: RunnerDeps,
+  ) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Takes the bot's lease (throws LeaseHeldError when another live process has it) and starts the loop. */
+  start(): this {
+    const lease: BotLease = { pid: process.pid, host: hostname(), token: this.token, until: this.now() + this.deps.settings.leaseMs };
+    const r = this.deps.db.bots.acquireLease(this.botId, lease, (held) => held.host === hostname() && !pidAlive(held.pid));
+    if (!r.ok) throw new LeaseHeldError(r.holder);
+    this.done = this.run().finally(() => this.deps.db.bots.releaseLease(this.botId, this.token));
+    return this;
+  }
+
+  get finished(): Promise<void> {
+    return this.done ?? Promise.resolve();
+  }
+
+  /** Ends the loop after the step in progress. Open orders are cancelled only if the bot's status is stopped. */
+  async halt(): Promise<void> {
+    this.abort.abort();
+    await this.finished;
+  }
+
+  private log(level: "info" | "warn" | "error", message: string): void {
+    const safe = this.ex ? redact(message, secretsOf(this.ex)) : message;
+    this.deps.db.bots.log(this.botId, level, safe);
+    this.deps.log?.(`[bot ${this.botId.slice(0, 8)}] ${level}: ${safe}`);
+    this.deps.notify?.(this.botId);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    const signal = this.abort.signal;
+    if (signal.aborted || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        signal.removeEventListener("abort", done);
+        resolve();
+      }
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  private bot(): Bot {
+    const b = this.deps.db.bots.get(this.botId);
+    if (!b) throw new Error(`Bot ${this.botId} was deleted.`);
+    return b;
+  }
+
+  private async run(): Promise<void> {
+    const { db, keys, settings } = this.deps;
+    let bot = this.bot();
+    const market: Market = { exchange: bot.exchange, symbol: bot.symbol, timeframe: bot.timeframe };
+    const tf = TIMEFRAME_MS[market.timeframe];
+    const compiled = compile(bot.flow);
+    if (!compiled.ok) {
+      this.setHalted(`The deployed flow no longer compiles: ${compiled.errors[0]!.message}`, null);
+      return;
+    }
+    let keyVersion: number | undefined;
+    try {
+      if (bot.mode === "live") {
+        if (!bot.keyId) throw new Error("This live bot has no key (it was deleted): deploy it again with a key.");
+        keyVersion = keys.version(bot.keyId);
+        this.ex = connectExchange(this.deps.exchange, market.exchange, { credentials: keys.credentials(bot.keyId), keyId: bot.keyId, ...(this.deps.limiters ? { limiters: this.deps.limiters } : {}) });
+        keys.touch(bot.keyId);
+      } else {
+        this.ex = connectExchange(this.deps.exchange, market.exchange, this.deps.limiters ? { limiters: this.deps.limiters } : {});
+      }
+    } catch (e) {
+      this.setHalted(e instanceof Error ? e.message : String(e), null);
+      return;
+    }
+    const ex = this.ex;
+    const retrier = new Retrier({
+      onRetry: (e) => this.log("warn", `Exchange ${e.kind} on ${e.label.split(" ")[0]}; retrying in ${(e.delayMs / 1000).toFixed(1)} s (attempt ${e.attempt + 1}).`),
+    });
+    const gateway = new OrderGateway(ex, retrier);
+    const feed = new CandleFeed(ex, retrier, market, this.now);
+    const signal = this.abort.signal;
+    let failures = 0;
+
+    try {
+      // Markets: needed for precision and limits. Transient failures are waited out.
+      let ccxtMarket: CcxtMarket | undefined;
+      while (!signal.aborted && !ccxtMarket) {
+        try {
+          const markets = await gateway.loadMarkets();
+          ccxtMarket = markets[market.symbol];
+          if (!ccxtMarket) {
+            this.setHalted(`${market.exchange} has no market ${market.symbol}. Deploy the bot on a symbol the exchange lists.`, null);
+            return;
+          }
+        } catch (e) {
+          if (this.fatal(e)) return;
+          await this.sleep(this.backoff(++failures));
+        }
+      }
+      if (!ccxtMarket) return;
+      const assets = { base: ccxtMarket.base, quote: ccxtMarket.quote };
+      const settingsOfFlow = bot.flow.settings;
+      const strategyBook: { book: BotBook } = { book: bot.book ?? emptyBook(settingsOfFlow.initialCash) };
+
+      let live: LiveTrader | undefined;
+      const logFn = (level: "info" | "warn" | "error", message: string) => this.log(level, message);
+      const paper = bot.mode === "paper" ? new PaperTrader(compiled.spec, { botId: bot.id, repo: db.bots, assets, tf, settings: settingsOfFlow, log: logFn }) : undefined;
+      // The one evaluator: the paper session's own strategy, or a Strategy of the same spec for live.
+      const strategy = paper ? paper.session.strategy : new Strategy(compiled.spec);
+      if (!paper) {
+        live = new LiveTrader(
+          {
+            botId: bot.id,
+            repo: db.bots,
+            gateway,
+            retrier,
+            symbol: market.symbol,
+            market: ccxtMarket,
+            assets,
+            tf,
+            initialCash: settingsOfFlow.initialCash,
+            feeRate: settingsOfFlow.feeRate,
+            entries: strategy.entries,
+            risk: () => this.bot().risk,
+            log: logFn,
+            crash: this.deps.crash ?? noCrash,
+            now: this.now,
+            sleep: (ms) => this.sleep(ms),
+            isStopped: () => this.deps.db.bots.get(this.botId)?.status === "stopped",
+            halt: (reason, until) => this.setHalted(reason, until),
+            isHalted: () => this.deps.db.bots.get(this.botId)?.status === "halted",
+            unknownGraceMs: settings.unknownGraceMs,
+          },
+          strategyBook.book,
+        );
+      }
+
+      // 1. Reconcile (live) before anything else.
+      while (live && !signal.aborted) {
+        try {
+          await live.reconcile();
+          break;
+        } catch (e) {
+          if (this.fatal(e)) return;
+          this.log("warn", `Could not reconcile with the exchange yet: ${this.describe(e)}`);
+          await this.sleep(this.backoff(++failures));
+        }
+      }
+      if (signal.aborted) return;
+      bot = this.bot();
+      if (bot.status === "halted" && bot.haltedUntil === null) return;
+
+      // 2. Warm up (first start) or replay since the start (restart), to rebuild indicator state.
+      let warmed = false;
+      while (!warmed && !signal.aborted) {
+        try {
+          bot = this.bot();
+          const warmupMs = bot.warmupBars * tf;
+          if (bot.lastBarTime === null || bot.startBarTime === null) {
+            let hist = await feed.latest(bot.warmupBars);
+            const before = hist[0]?.time ?? Math.floor(this.now() / tf) * tf;
+            hist = [...storedBefore(db, market, before, bot.warmupBars - hist.length), ...hist];
+            for (const b of hist) (paper ? paper.warm(b) : strategy.update(b.time, b.open, b.high, b.low, b.close, b.volume));
+            const last = hist.at(-1)?.time ?? Math.floor(this.now() / tf) * tf - tf;
+            db.bots.update(bot.id, { startBarTime: last + tf, lastBarTime: last, book: strategyBook.book });
+            this.log("info", `Warmed up on ${hist.length} candle${hist.length === 1 ? "" : "s"} of ${market.symbol} ${market.timeframe}; acting from the candle that opens at ${iso(last + tf)} UTC.`);
+          } else {
+            const from = bot.startBarTime - warmupMs;
+            let hist = await feed.range(from, bot.lastBarTime + tf);
+            const first = hist[0]?.time ?? bot.startBarTime;
+            if (first > from) hist = [...storedBefore(db, market, first, Math.round((first - from) / tf)), ...hist];
+            let replayed = 0;
+            for (const b of hist) {
+              if (b.time < bot.startBarTime) (paper ? paper.warm(b) : strategy.update(b.time, b.open, b.high, b.low, b.close, b.volume));
+              else if (paper) {
+                paper.step(b, true);
+                replayed++;
+              } else strategy.update(b.time, b.open, b.high, b.low, b.close, b.volume);
+            }
+            if (paper) strategyBook.book = paper.book(strategyBook.book, hist.at(-1) ?? null);
+            this.log("info", `Resumed: indicators rebuilt from ${hist.length} candles${paper ? `, ${replayed} paper candles replayed` : ""}; next candle ${iso(bot.lastBarTime + tf)} UTC.`);
+          }
+          warmed = true;
+        } catch (e) {
+          if (this.fatal(e)) return;
+          this.log("warn", `Could not load candle history yet: ${this.describe(e)}`);
+          await this.sleep(this.backoff(++failures));
+        }
+      }
+
+      // 3. The loop: once per poll, follow orders and act on each newly closed candle in order.
+      let lastTouch = this.now();
+      while (!signal.aborted) {
+        if (!db.bots.renewLease(this.botId, this.token, this.now() + settings.leaseMs)) {
+          this.log("warn", "Another process took over this bot; this runner stops.");
+          return;
+        }
+        bot = this.bot();
+        if (bot.status === "stopped") {
+          this.stoppedByRequest = true;
+          break;
+        }
+        if (bot.status === "halted") {
+          if (bot.haltedUntil === null) return;
+          if (this.now() >= bot.haltedUntil) {
+            db.bots.update(bot.id, { status: "running", haltReason: null, haltedUntil: null });
+            this.log("info", "The halt ended: entries are allowed again.");
+          }
+        }
+        if (live && bot.keyId) {
+          const v = keys.version(bot.keyId);
+          if (v !== undefined && v !== keyVersion) {
+            setCredentials(ex, keys.credentials(bot.keyId));
+            keyVersion = v;
+            this.log("info", "Now signing with the rotated key.");
+          }
+          if (this.now() - lastTouch > 60_000) {
+            keys.touch(bot.keyId);
+            lastTouch = this.now();
+          }
+        }
+        try {
+          if (live && live.hasActiveOrders()) await live.sync();
+          const next = (bot.lastBarTime ?? 0) + tf;
+          const bars: Bar[] = await feed.since(next);
+          live?.setLatestClosed(bars.at(-1)?.time ?? bot.lastBarTime);
+          for (let i = 0; i < bars.length && !signal.aborted; i++) {
+            const b = bars[i]!;
+            if (this.bot().status === "stopped") break;
+            if (paper) {
+              paper.step(b);
+              strategyBook.book = paper.book(strategyBook.book, b);
+            } else {
+              strategy.update(b.time, b.open, b.high, b.low, b.close, b.volume);
+              await live!.onBar(b, i === bars.length - 1, (state) => strategy.decide(state));
+              strategyBook.book = live!.book;
+            }
+            db.bots.commitBar(bot.id, b.time, strategyBook.book);
+            this.deps.notify?.(bot.id);
+          }
+          if (live) {
+            db.bots.update(bot.id, { book: live.book });
+          }
+          failures = 0;
+        } catch (e) {
+          if (this.fatal(e)) return;
+          failures++;
+          this.log(failures > 3 ? "error" : "warn", `${this.describe(e)} (will retry)`);
+          await this.sleep(this.backoff(failures));
+          continue;
+        }
+        await this.sleep(settings.pollMs);
+      }
+
+      if (!this.stoppedByRequest && this.deps.db.bots.get(this.botId)?.status === "stopped") this.stoppedByRequest = true;
+      if (this.stoppedByRequest && live) {
+        // Stopped (by the user or the kill switch): nothing of this bot stays working on the exchange.
+        for (let attempt = 0; attempt < 3; attempt++) {
+          try {
+            this.cancelledOnStop += await live.cancelAll("the bot was stopped");
+            await live.sync();
+            db.bots.update(bot.id, { book: live.book });
+            break;
+          } catch (e) {
+            this.log("error", `Could not cancel the bot's open orders: ${this.describe(e)}`);
+            await new Promise((r) => setTimeout(r, this.backoff(attempt + 1)));
+          }
+        }
+        this.log("info", `Stopped${this.cancelledOnStop ? `; cancelled ${this.cancelledOnStop} open order${this.cancelledOnStop === 1 ? "" : "s"}` : ""}.`);
+      } else if (this.stoppedByRequest) {
+        this.log("info", "Stopped.");
+      }
+    } finally {
+      await ex.close().catch(() => undefined);
+    }
+  }
+
+  private backoff(failures: number): number {
+    return Math.min(60_000, this.deps.settings.pollMs * 2 ** Math.min(failures, 10));
+  }
+
+  private describe(e: unknown): string {
+    const text = e instanceof Error ? e.message : String(e);
+    const first = text.split("\n")[0]!.slice(0, 400);
+    return this.ex ? redact(first, secretsOf(this.ex)) : first;
+  }
+
+  /** Key problems halt the bot (it cannot work until the key is fixed); returns true when halted. */
+  private fatal(e: unknown): boolean {
+    const kind = classifyError(e);
+    if (KEY_ERRORS.has(kind)) {
+      this.setHalted(`The exchange refused the key (${kind}): ${this.describe(e)} Fix or rotate the key, then start the bot again.`, null);
+      return true;
+    }
+    if (kind === "unknown" && !(e instanceof Error && /fetch|network|socket/i.test(e.message))) {
+      this.log("error", `Unexpected error: ${this.describe(e)}`);
+    }
+    return false;
+  }
+
+  private setHalted(reason: string, until: number | null): void {
+    this.deps.db.bots.update(this.botId, { status: "halted", haltReason: reason, haltedUntil: until });
+    this.log(until === null ? "error" : "warn", `Halted: ${reason}`);
+  }
+}

@@ -1,0 +1,113 @@
+// What the API says about bots: never a secret (bots hold none; keys are referenced by id and label).
+import type { FlowGraph, Market, Trade } from "@keyflow/core";
+import type { Bot, BotEvent, BotFill, BotMode, BotOrder, BotRiskLimits, BotStatus, KeyflowDb } from "@keyflow/db";
+import { roundTrips } from "./ledger";
+
+export interface BotView {
+  id: string;
+  name: string;
+  strategyId: string | null;
+  strategyVersion: number | null;
+  specHash: string;
+  market: Market;
+  mode: BotMode;
+  keyId: string | null;
+  keyLabel: string | null;
+  risk: BotRiskLimits;
+  status: BotStatus;
+  haltReason: string | null;
+  /** A daily-loss halt ends at this time; null otherwise. */
+  haltedUntil: number | null;
+  /** A process is running this bot right now (holds its lease). */
+  active: boolean;
+  warmupBars: number;
+  startBarTime: number | null;
+  lastBarTime: number | null;
+  position: { qty: number; avgEntryPrice: number; entryTime: number | null; markPrice: number | null; markTime: number | null; value: number };
+  pnl: { realized: number; unrealized: number; total: number; fees: number; returnPct: number };
+  initialCash: number;
+  cash: number;
+  equity: number;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  stoppedAt: number | null;
+}
+
+export interface BotDetail extends BotView {
+  flow: FlowGraph;
+  /** Newest first. */
+  orders: BotOrder[];
+  /** Newest first. */
+  fills: BotFill[];
+  /** Closed round trips, oldest first, shaped like a backtest's trades. */
+  trades: Trade[];
+  /** Newest last. */
+  events: BotEvent[];
+}
+
+/** What `bots.events` streams (SSE). */
+export type BotStreamEvent =
+  | { type: "bot"; bot: BotView }
+  | { type: "order"; botId: string; order: BotOrder }
+  | { type: "fill"; botId: string; fill: BotFill }
+  | { type: "log"; botId: string; event: BotEvent };
+
+export function toBotView(db: KeyflowDb, b: Bot, now = Date.now()): BotView {
+  const book = b.book;
+  const mark = book.markPrice ?? book.avgEntryPrice;
+  const value = book.qty * mark;
+  const equity = book.cash + value;
+  const initialCash = b.flow.settings.initialCash;
+  const unrealized = book.qty > 0 ? value - book.costBasis : 0;
+  const keyLabel = b.keyId ? (db.keys.get(b.keyId)?.label ?? null) : null;
+  return {
+    id: b.id,
+    name: b.name,
+    strategyId: b.strategyId,
+    strategyVersion: b.strategyVersion,
+    specHash: b.specHash,
+    market: { exchange: b.exchange, symbol: b.symbol, timeframe: b.timeframe },
+    mode: b.mode,
+    keyId: b.keyId,
+    keyLabel,
+    risk: b.risk,
+    status: b.status,
+    haltReason: b.haltReason,
+    haltedUntil: b.haltedUntil,
+    active: b.lease !== null && b.lease.until > now,
+    warmupBars: b.warmupBars,
+    startBarTime: b.startBarTime,
+    lastBarTime: b.lastBarTime,
+    position: { qty: book.qty, avgEntryPrice: book.avgEntryPrice, entryTime: book.entryTime, markPrice: book.markPrice, markTime: book.markTime, value },
+    pnl: { realized: book.realizedPnl, unrealized, total: equity - initialCash, fees: book.fees, returnPct: ((equity - initialCash) / initialCash) * 100 },
+    initialCash,
+    cash: book.cash,
+    equity,
+    createdAt: b.createdAt,
+    updatedAt: b.updatedAt,
+    startedAt: b.startedAt,
+    stoppedAt: b.stoppedAt,
+  };
+}
+
+export function toBotDetail(db: KeyflowDb, b: Bot): BotDetail {
+  const { base, quote } = assetsOfSymbol(b.symbol);
+  const all = db.bots.allOrders(b.id);
+  const intents = new Map(all.map((o) => [o.clientOrderId, o.intent]));
+  const fills = db.bots.fills(b.id);
+  return {
+    ...toBotView(db, b),
+    flow: b.flow,
+    orders: all.slice(-200).reverse(),
+    fills: fills.slice(-200).reverse(),
+    trades: roundTrips(fills, { base, quote }, (cid) => intents.get(cid), b.mode === "paper" ? 0 : (b.book.dust ?? 0)),
+    events: db.bots.recentEvents(b.id, 200),
+  };
+}
+
+/** "BTC/USDT" → BTC, USDT (the unified symbol's own parts; ":USDT" settle suffixes dropped). */
+export function assetsOfSymbol(symbol: string): { base: string; quote: string } {
+  const [base = symbol, rest = ""] = symbol.split("/");
+  return { base, quote: rest.split(":")[0] ?? rest };
+}

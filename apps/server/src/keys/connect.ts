@@ -1,0 +1,38 @@
+// The one place the server makes exchange instances for keys and bots: shared limiter per
+// (exchange, key), the configured timeout, and the endpoint override for tests and development.
+import { createExchange, sharedLimiters, type Credentials, type LimiterRegistry } from "@keyflow/exchange";
+import type { Exchange } from "ccxt";
+import { redirectExchange } from "../data/exchangeFactory";
+import type { ExchangeSettings } from "./exchangeSettings";
+
+export interface ConnectOptions {
+  credentials?: Credentials;
+  /** The key record id: every instance of one key shares one limiter. Public instances share "public". */
+  keyId?: string;
+  limiters?: LimiterRegistry;
+}
+
+export function connectExchange(settings: ExchangeSettings, exchangeId: string, opts: ConnectOptions = {}): Exchange {
+  const limiters = opts.limiters ?? sharedLimiters;
+  const ex = createExchange({
+    exchangeId,
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    limiter: limiters.get(exchangeId, opts.keyId ?? "public", settings.limit),
+    ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
+    ...(settings.ccxtRateLimitMs !== undefined ? { ccxtRateLimitMs: settings.ccxtRateLimitMs } : {}),
+  });
+  const base = settings.urls[exchangeId];
+  if (base) redirectExchange(ex, base);
+  return ex;
+}
+
+/** Replaces an instance's credentials in place: its next signed request uses them. */
+export function setCredentials(ex: Exchange, c: Credentials): void {
+  ex.apiKey = c.apiKey;
+  ex.secret = c.secret;
+  ex.password = c.password ?? "";
+  ex.uid = c.uid ?? "";
+}
+
+/** Everything secret an instance holds, for redaction. */
+export const secretsOf = (ex: Exchange): string[] => [ex.apiKey, ex.secret, ex.password, ex.uid].filter((s): s is string => typeof s === "string" && s.length > 0);

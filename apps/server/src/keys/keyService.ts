@@ -1,0 +1,235 @@
+// Exchange API keys: checked with the exchange, sealed by the vault, never handed out in plaintext
+// except to the code that signs requests in this process.
+import { randomUUID } from "node:crypto";
+import type { BotMode, BotStatus, ExchangeKey, KeyflowDb, KeyPermissions, KeyProbeStatus, ProbeRecord } from "@keyflow/db";
+import { judgeProbe, KeyCheckError, probePermissions, redact, requiredCredentials, Retrier, sharedLimiters, type Credentials, type ProbeResult, type RequiredCredentials } from "@keyflow/exchange";
+import { notFound, UserError } from "../errors";
+import { maskKey, type Vault } from "../vault";
+import { connectExchange } from "./connect";
+import type { ExchangeSettings } from "./exchangeSettings";
+
+/** What any API response may say about a key: never a secret, never the full API key. */
+export interface KeyView {
+  id: string;
+  exchange: string;
+  label: string;
+  /** e.g. "AbC1…9xYz". */
+  maskedKey: string;
+  /** null when the last probe could not run. */
+  permissions: KeyPermissions | null;
+  warnings: string[];
+  probe: { status: KeyProbeStatus; message: string | null; at: number };
+  /** Live bots may use this key (probe passed and it may trade). */
+  liveAllowed: boolean;
+  createdAt: number;
+  updatedAt: number;
+  rotatedAt: number | null;
+  lastUsedAt: number | null;
+  usedBy: { id: string; name: string; mode: BotMode; status: BotStatus }[];
+}
+
+export interface CredentialsInput {
+  apiKey: string;
+  secret: string;
+  /** The passphrase some exchanges require (OKX, KuCoin…). */
+  password?: string | undefined;
+  uid?: string | undefined;
+}
+
+const FIELD_NAMES: Record<keyof RequiredCredentials, string> = { apiKey: "API key", secret: "secret", password: "passphrase", uid: "user id" };
+const aad = (id: string, field: keyof RequiredCredentials) => `${id}/${field}`;
+
+export class KeyService {
+  constructor(
+    private readonly db: KeyflowDb,
+    private readonly vault: Vault,
+    private readonly settings: ExchangeSettings,
+  ) {}
+
+  /** Which fields the add-key form must ask for on this exchange. */
+  requirements(exchange: string): RequiredCredentials {
+    try {
+      const r = requiredCredentials(exchange);
+      // Keyflow signs with key + secret everywhere, whatever the exchange lists.
+      return { ...r, apiKey: true, secret: true };
+    } catch {
+      throw new UserError("BAD_REQUEST", `Unknown exchange "${exchange}". Use a ccxt exchange id in lower case, e.g. binance, kraken, okx.`, {
+        kind: "input",
+        issues: [{ path: "exchange", message: "unknown exchange" }],
+      });
+    }
+  }
+
+  /** Checks the credentials with the exchange and stores them sealed; refuses keys that can withdraw. */
+  async add(input: { exchange: string; label?: string | undefined } & CredentialsInput): Promise<KeyView> {
+    const creds = this.checkFields(input.exchange, input);
+    const id = randomUUID();
+    const probe = await this.probeOrThrow(input.exchange, id, creds);
+    const label = input.label?.trim() || `${input.exchange} key ${maskKey(creds.apiKey)}`;
+    this.db.keys.create({ id, exchange: input.exchange, label, maskedKey: maskKey(creds.apiKey), ...this.seal(id, creds), ...probe });
+    return this.view(id);
+  }
+
+  list(): KeyView[] {
+    return this.db.keys.list().map((k) => this.toView(k));
+  }
+
+  view(id: string): KeyView {
+    const k = this.db.keys.get(id);
+    if (!k) throw notFound("This key");
+    return this.toView(k);
+  }
+
+  /** Asks the exchange again what the key may do and records the answer (a failed check is recorded, not thrown). */
+  async probe(id: string): Promise<KeyView> {
+    const k = this.row(id);
+    const creds = this.credentials(id);
+    let record: ProbeRecord;
+    try {
+      record = await this.runProbe(k.exchange, id, creds);
+    } catch (e) {
+      if (!(e instanceof KeyCheckError)) throw e;
+      record = { permissions: k.permissions, warnings: k.warnings, probeStatus: "failed", probeMessage: e.message, liveAllowed: false };
+    }
+    this.db.keys.recordProbe(id, record);
+    return this.view(id);
+  }
+
+  /**
+   * Replaces the key's credentials in place after checking the new ones. Bots using the key keep
+   * running: they compare credentialsVersion before each loop and sign with the new secret from then
+   * on. The old sealed values are overwritten on disk.
+   */
+  async rotate(id: string, input: CredentialsInput): Promise<KeyView> {
+    const k = this.row(id);
+    const creds = this.checkFields(k.exchange, input);
+    const probe = await this.probeOrThrow(k.exchange, id, creds);
+    this.db.keys.rotate(id, { ...this.seal(id, creds), maskedKey: maskKey(creds.apiKey) }, probe);
+    return this.view(id);
+  }
+
+  /** Deletes a key; refused while a live bot that is not stopped uses it. */
+  remove(id: string): void {
+    const k = this.row(id);
+    const live = this.db.bots.liveUsingKey(id);
+    if (live.length > 0) {
+      const names = live.map((b) => `"${b.name}" (${b.id})`).join(", ");
+      throw new UserError("CONFLICT", `This key is used by the live bot${live.length > 1 ? "s" : ""} ${names}: stop ${live.length > 1 ? "them" : "it"} first (bots.stop, or \`keyflow bots stop <id>\`), then delete the key.`, {
+        kind: "conflict",
+      });
+    }
+    this.db.keys.remove(id);
+    sharedLimiters.delete(k.exchange, id);
+  }
+
+  /** The plaintext credentials — for the runner that signs requests with them, nothing else. */
+  credentials(id: string): Credentials {
+    const k = this.row(id);
+    const c: Credentials = { apiKey: this.vault.open(k.apiKeySealed, aad(id, "apiKey")), secret: this.vault.open(k.secretSealed, aad(id, "secret")) };
+    if (k.passwordSealed) c.password = this.vault.open(k.passwordSealed, aad(id, "password"));
+    if (k.uidSealed) c.uid = this.vault.open(k.uidSealed, aad(id, "uid"));
+    return c;
+  }
+
+  /** Current credentials version (bumped by rotate). */
+  version(id: string): number | undefined {
+    return this.db.keys.get(id)?.credentialsVersion;
+  }
+
+  touch(id: string): void {
+    this.db.keys.touch(id);
+  }
+
+  private row(id: string): ExchangeKey {
+    const k = this.db.keys.get(id);
+    if (!k) throw notFound("This key");
+    return k;
+  }
+
+  private checkFields(exchange: string, input: CredentialsInput): Credentials {
+    const need = this.requirements(exchange);
+    const given: Record<keyof RequiredCredentials, string | undefined> = {
+      apiKey: input.apiKey?.trim(),
+      secret: input.secret?.trim(),
+      password: input.password?.trim() || undefined,
+      uid: input.uid?.trim() || undefined,
+    };
+    const missing = (Object.keys(need) as (keyof RequiredCredentials)[]).filter((f) => need[f] && !given[f]);
+    if (missing.length > 0) {
+      throw new UserError("BAD_REQUEST", `${exchange} keys need ${missing.map((f) => `a ${FIELD_NAMES[f]}`).join(" and ")}: fill in ${missing.length > 1 ? "these fields" : "this field"} as the exchange showed them when the key was created.`, {
+        kind: "input",
+        issues: missing.map((f) => ({ path: f, message: "required" })),
+      });
+    }
+    const c: Credentials = { apiKey: given.apiKey!, secret: given.secret! };
+    if (given.password) c.password = given.password;
+    if (given.uid) c.uid = given.uid;
+    return c;
+  }
+
+  private async runProbe(exchange: string, keyId: string, creds: Credentials): Promise<ProbeRecord> {
+    const ex = connectExchange(this.settings, exchange, { credentials: creds, keyId });
+    let result: ProbeResult;
+    try {
+      result = await probePermissions(ex, { retrier: new Retrier({ maxAttempts: 3, baseDelayMs: 300 }) });
+    } catch (e) {
+      if (e instanceof KeyCheckError) throw e;
+      // Not a ccxt error: a bug or an odd answer. Say so without any credential in the text.
+      throw new KeyCheckError("unknown", redact(`The key check failed unexpectedly: ${e instanceof Error ? e.message : String(e)}`, Object.values(creds)));
+    } finally {
+      await ex.close().catch(() => undefined);
+    }
+    const verdict = judgeProbe(result);
+    const { warnings: _w, ...permissions } = result;
+    return {
+      permissions,
+      warnings: verdict.warnings,
+      probeStatus: verdict.accepted ? "ok" : "refused",
+      probeMessage: verdict.accepted ? null : verdict.errors.join(" "),
+      liveAllowed: verdict.accepted && verdict.liveAllowed,
+    };
+  }
+
+  /** A probe for add/rotate: anything but an accepted key is a UserError and nothing is stored. */
+  private async probeOrThrow(exchange: string, keyId: string, creds: Credentials): Promise<ProbeRecord> {
+    let record: ProbeRecord;
+    try {
+      record = await this.runProbe(exchange, keyId, creds);
+    } catch (e) {
+      if (e instanceof KeyCheckError) throw new UserError("BAD_REQUEST", e.message, { kind: "key", reason: e.kind });
+      throw e;
+    }
+    if (record.probeStatus !== "ok") {
+      const reason = record.permissions?.canWithdraw === true ? "withdraw" : record.permissions?.canRead === false ? "no-read" : "refused";
+      throw new UserError("BAD_REQUEST", record.probeMessage ?? "Keyflow refuses this key.", { kind: "key", reason });
+    }
+    return record;
+  }
+
+  private seal(id: string, c: Credentials) {
+    return {
+      apiKeySealed: this.vault.seal(c.apiKey, aad(id, "apiKey")),
+      secretSealed: this.vault.seal(c.secret, aad(id, "secret")),
+      passwordSealed: c.password ? this.vault.seal(c.password, aad(id, "password")) : null,
+      uidSealed: c.uid ? this.vault.seal(c.uid, aad(id, "uid")) : null,
+    };
+  }
+
+  private toView(k: ExchangeKey): KeyView {
+    return {
+      id: k.id,
+      exchange: k.exchange,
+      label: k.label,
+      maskedKey: k.maskedKey,
+      permissions: k.permissions,
+      warnings: k.warnings,
+      probe: { status: k.probeStatus, message: k.probeMessage, at: k.probedAt },
+      liveAllowed: k.liveAllowed,
+      createdAt: k.createdAt,
+      updatedAt: k.updatedAt,
+      rotatedAt: k.rotatedAt,
+      lastUsedAt: k.lastUsedAt,
+      usedBy: this.db.bots.usingKey(k.id).map((b) => ({ id: b.id, name: b.name, mode: b.mode, status: b.status })),
+    };
+  }
+}

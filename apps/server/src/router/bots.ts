@@ -1,0 +1,61 @@
+import { flowGraphSchema, marketSchema, settingsSchema } from "@keyflow/core";
+import { BOT_MODES } from "@keyflow/db";
+import { z } from "zod";
+import { createTRPCRouter, publicProcedure } from "../trpc";
+
+const id = z.string().min(1).max(64);
+const limit = z.number().positive().max(1e15).nullable().optional();
+
+export const botsRouter = createTRPCRouter({
+  /**
+   * Deploys a flow (or a saved strategy) as a bot. Paper unless `mode: "live"`, which also needs a
+   * `keyId` whose probe passed with trading allowed and `confirmLive: true`. Risk limits (quote
+   * currency; null = none) apply to live orders. Starts at once unless `start: false`.
+   */
+  deploy: publicProcedure
+    .input(
+      z
+        .object({
+          name: z.string().trim().max(120).optional(),
+          strategyId: z.string().optional(),
+          version: z.number().int().positive().optional(),
+          flow: flowGraphSchema.optional(),
+          market: marketSchema.optional(),
+          mode: z.enum(BOT_MODES).default("paper"),
+          keyId: id.optional(),
+          confirmLive: z.boolean().optional(),
+          risk: z.object({ maxOrderValue: limit, maxPosition: limit, maxDailyLoss: limit, maxOrdersPerHour: z.number().int().positive().nullable().optional() }).optional(),
+          settings: settingsSchema.pick({ initialCash: true, feeRate: true, slippage: true }).partial().optional(),
+          warmupBars: z.number().int().min(0).max(5000).optional(),
+          start: z.boolean().default(true),
+        })
+        .refine((i) => i.flow !== undefined || i.strategyId !== undefined, { message: "Send a flow or a strategyId.", path: ["flow"] }),
+    )
+    .mutation(({ ctx, input }) => {
+      const { risk, ...rest } = input;
+      const cleanRisk = risk ? Object.fromEntries(Object.entries(risk).filter(([, v]) => v !== undefined)) : undefined;
+      return ctx.services.bots.deploy({ ...rest, ...(cleanRisk ? { risk: cleanRisk } : {}) });
+    }),
+
+  /** Every bot with status, position and PnL, newest first. */
+  list: publicProcedure.query(({ ctx }) => ctx.services.bots.list()),
+
+  /** One bot with its flow, recent orders and fills, round-trip trades and log. */
+  get: publicProcedure.input(z.object({ id })).query(({ ctx, input }) => ctx.services.bots.get(input.id)),
+
+  start: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.bots.start(input.id)),
+
+  /** Stops the bot and cancels its open orders (the position stays as it is). */
+  stop: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.bots.stop(input.id)),
+
+  /** The kill switch: stops every bot and cancels all their open orders on the exchanges. */
+  stopAll: publicProcedure.mutation(({ ctx }) => ctx.services.bots.stopAll()),
+
+  /**
+   * Live updates (SSE) of one bot (`id`) or all: first `{type:"bot"}` per bot and the recent
+   * `{type:"log"}` lines, then every change — `bot` (status, position, PnL), `order`, `fill`, `log`.
+   */
+  events: publicProcedure.input(z.object({ id: id.optional() }).default({})).subscription(async function* ({ ctx, input, signal }) {
+    yield* ctx.services.bots.events(input.id, signal);
+  }),
+});

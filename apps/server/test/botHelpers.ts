@@ -1,0 +1,123 @@
+// Shared wiring for key and bot tests: a fake Binance, services pointed at it, and capture of
+// everything the server says (log lines, responses) for the secrets check.
+import { readFileSync, existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { getTemplate, type FlowGraph } from "@keyflow/core";
+import { startFakeExchange, type FakeExchange, type FakeExchangeOptions } from "../../../test/fake-exchange/index";
+import { botSettings, type BotSettings } from "../src/bots/settings";
+import type { ExchangeSettings } from "../src/keys/exchangeSettings";
+import { createCaller } from "../src/router/root";
+import { createServices, type ServicesOptions } from "../src/services";
+import { createContext } from "../src/trpc";
+import { tempDir } from "./helpers";
+
+export { startFakeExchange, type FakeExchange };
+
+export const TEST_MASTER_KEY = "a".repeat(64);
+
+export function exchangeSettingsFor(fake: FakeExchange, overrides: Partial<ExchangeSettings> = {}): ExchangeSettings {
+  return { urls: { binance: fake.url }, timeoutMs: 1500, limit: { maxRequests: 50, windowMs: 1000 }, ccxtRateLimitMs: 1, ...overrides };
+}
+
+export interface Harness {
+  dir: string;
+  fake: FakeExchange;
+  services: ReturnType<typeof createServices>;
+  caller: ReturnType<typeof createCaller>;
+  /** Every log line the server wrote. */
+  logs: string[];
+  /** JSON of every procedure result this harness's caller returned. */
+  responses: string[];
+  close(): Promise<void>;
+}
+
+/** Wraps a caller so that every result is serialized into `sink` (the caller is a proxy of proxies). */
+function recording<T extends object>(target: T, sink: string[]): T {
+  return new Proxy(target, {
+    get(obj, prop) {
+      const v = (obj as Record<PropertyKey, unknown>)[prop];
+      if (prop === "then" || v === null || (typeof v !== "object" && typeof v !== "function")) return v;
+      return recording(v as object, sink);
+    },
+    apply(fn, thisArg, args) {
+      return Promise.resolve(Reflect.apply(fn as (...a: unknown[]) => unknown, thisArg, args)).then((r) => {
+        sink.push(JSON.stringify(r) ?? "");
+        return r;
+      });
+    },
+  });
+}
+
+export async function harness(opts: { fake?: FakeExchangeOptions; exchange?: Partial<ExchangeSettings>; bots?: Partial<BotSettings>; services?: ServicesOptions } = {}): Promise<Harness> {
+  const fake = await startFakeExchange(opts.fake);
+  const dir = tempDir("keyflow-bots-");
+  const logs: string[] = [];
+  const responses: string[] = [];
+  const prevKey = process.env.KEYFLOW_MASTER_KEY;
+  process.env.KEYFLOW_MASTER_KEY = TEST_MASTER_KEY;
+  const services = createServices(
+    { host: "127.0.0.1", port: 0, token: undefined, dataDir: dir, exchange: exchangeSettingsFor(fake, opts.exchange), bots: { ...botSettings(25), ...opts.bots } },
+    { demo: false, log: (l) => logs.push(l), ...opts.services },
+  );
+  if (prevKey === undefined) delete process.env.KEYFLOW_MASTER_KEY;
+  else process.env.KEYFLOW_MASTER_KEY = prevKey;
+  const caller = recording(createCaller(createContext(services)), responses);
+  return {
+    dir,
+    fake,
+    services,
+    caller,
+    logs,
+    responses,
+    async close() {
+      await services.close();
+      await fake.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The raw bytes of the database (and its WAL) as latin1 text, for "only ciphertext on disk" checks. */
+export function databaseBytes(dir: string): string {
+  return ["keyflow.db", "keyflow.db-wal"]
+    .map((f) => join(dir, f))
+    .filter((p) => existsSync(p))
+    .map((p) => readFileSync(p).toString("latin1"))
+    .join("\n");
+}
+
+/** Every place a secret must never appear, with a name for the failure message. */
+export function leakSites(h: Harness, extra: Record<string, string> = {}): Record<string, string> {
+  const db = h.services.db;
+  const events = db.bots
+    .list()
+    .flatMap((b) => db.bots.recentEvents(b.id, 10_000))
+    .map((e) => e.message)
+    .join("\n");
+  return { database: databaseBytes(h.dir), logs: h.logs.join("\n"), responses: h.responses.join("\n"), events, ...extra };
+}
+
+export function expectNoSecrets(sites: Record<string, string>, secrets: string[]): void {
+  for (const secret of secrets) {
+    for (const [where, text] of Object.entries(sites)) {
+      if (text.includes(secret)) throw new Error(`a secret (${secret.slice(0, 3)}…) appears in ${where}`);
+    }
+  }
+}
+
+/** Polls until `fn` returns a truthy value (or throws after timeoutMs). */
+export async function until<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, what = "condition"): Promise<NonNullable<T>> {
+  const start = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export function template(id: string): FlowGraph {
+  const t = getTemplate(id);
+  if (!t) throw new Error(`no template ${id}`);
+  return structuredClone(t.flow);
+}

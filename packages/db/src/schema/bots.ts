@@ -1,0 +1,184 @@
+import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { FlowGraph, StrategySpec, Timeframe } from "@keyflow/core";
+import { exchangeKeys } from "./keys";
+import { strategies } from "./strategies";
+
+export const BOT_MODES = ["paper", "live"] as const;
+export type BotMode = (typeof BOT_MODES)[number];
+
+/** running: acting on candles; halted: a risk limit stopped new entries (see haltReason); stopped: not running. */
+export const BOT_STATUSES = ["running", "stopped", "halted"] as const;
+export type BotStatus = (typeof BOT_STATUSES)[number];
+
+/**
+ * Per-bot limits, checked before every live order; null = no limit. Values in the market's quote
+ * currency: maxPosition is the position's value (amount × price) after the order.
+ */
+export interface BotRiskLimits {
+  maxOrderValue: number | null;
+  maxPosition: number | null;
+  maxDailyLoss: number | null;
+  maxOrdersPerHour: number | null;
+}
+
+/** The bot's book as last computed by its runner (from fills in live, from the simulated broker in paper). */
+export interface BotBook {
+  /** Base amount held by this bot. */
+  qty: number;
+  /** Quote currency of the bot's budget left (initial cash + sells − buys − quote fees). */
+  cash: number;
+  /** Average entry price of the open position (0 when flat). */
+  avgEntryPrice: number;
+  /** Bar time of the first entry fill of the open position. */
+  entryTime: number | null;
+  /** Last close seen, and its bar. */
+  markPrice: number | null;
+  markTime: number | null;
+  realizedPnl: number;
+  /** Fees paid, valued in quote. */
+  fees: number;
+  /** Highest high since entry (trailing stops in live). */
+  peak: number;
+  /** Quote spent on the open position, fees included (unrealized PnL = qty × mark − costBasis). */
+  costBasis: number;
+  /** Live: index of the entry rule that opened the position (its stops apply). */
+  entryRule: number | null;
+  /** Live: an exit that failed and is retried on the next bars (its intent), with the attempts so far. */
+  exitWanted: string | null;
+  exitAttempts: number;
+  /** Holdings below this (the market's smallest sellable amount) count as flat. */
+  dust: number;
+}
+
+/** Who runs the bot now: a process holding the lease renews it every loop. */
+export interface BotLease {
+  pid: number;
+  host: string;
+  token: string;
+  until: number;
+}
+
+export const bots = sqliteTable(
+  "bots",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    strategyId: text("strategy_id").references(() => strategies.id, { onDelete: "set null" }),
+    strategyVersion: integer("strategy_version"),
+    /** The flow as deployed (market and settings as the bot uses them). */
+    flow: text("flow", { mode: "json" }).$type<FlowGraph>().notNull(),
+    spec: text("spec", { mode: "json" }).$type<StrategySpec>().notNull(),
+    specHash: text("spec_hash").notNull(),
+    exchange: text("exchange").notNull(),
+    symbol: text("symbol").notNull(),
+    timeframe: text("timeframe").$type<Timeframe>().notNull(),
+    mode: text("mode", { enum: BOT_MODES }).notNull().default("paper"),
+    keyId: text("key_id").references(() => exchangeKeys.id, { onDelete: "set null" }),
+    risk: text("risk", { mode: "json" }).$type<BotRiskLimits>().notNull(),
+    status: text("status", { enum: BOT_STATUSES }).notNull(),
+    haltReason: text("halt_reason"),
+    /** A daily-loss halt ends here (next UTC midnight); null = until started again. */
+    haltedUntil: integer("halted_until"),
+    warmupBars: integer("warmup_bars").notNull(),
+    /** First bar the bot may act on (bars before it only warm the indicators up). */
+    startBarTime: integer("start_bar_time"),
+    /** Last bar fully processed; the next one is lastBarTime + timeframe. */
+    lastBarTime: integer("last_bar_time"),
+    book: text("book", { mode: "json" }).$type<BotBook>().notNull(),
+    lease: text("lease", { mode: "json" }).$type<BotLease | null>(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    startedAt: integer("started_at"),
+    stoppedAt: integer("stopped_at"),
+  },
+  (t) => [index("bots_key").on(t.keyId)],
+);
+
+/**
+ * pending: journalled, about to be sent. sent: the exchange accepted it (state not yet read).
+ * unknown: the send's outcome is unknown — look it up by client order id, never resend.
+ */
+export const BOT_ORDER_STATUSES = ["pending", "sent", "open", "partially_filled", "filled", "cancelled", "rejected", "unknown"] as const;
+export type BotOrderStatus = (typeof BOT_ORDER_STATUSES)[number];
+
+/** The order journal: a row is written BEFORE the order is sent and updated after. */
+export const botOrders = sqliteTable(
+  "bot_orders",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    botId: text("bot_id")
+      .notNull()
+      .references(() => bots.id, { onDelete: "cascade" }),
+    /** clientOrderId(botId, barTime, intent): the same decision always has the same id. */
+    clientOrderId: text("client_order_id").notNull(),
+    barTime: integer("bar_time").notNull(),
+    intent: text("intent").notNull(),
+    side: text("side", { enum: ["buy", "sell"] }).notNull(),
+    type: text("type", { enum: ["market", "limit"] }).notNull(),
+    amount: real("amount").notNull(),
+    price: real("price"),
+    status: text("status", { enum: BOT_ORDER_STATUSES }).notNull(),
+    exchangeOrderId: text("exchange_order_id"),
+    filledQty: real("filled_qty").notNull().default(0),
+    avgPrice: real("avg_price"),
+    fee: real("fee").notNull().default(0),
+    feeCurrency: text("fee_currency"),
+    /** Why it was rejected or cancelled, or what is uncertain; never a credential. */
+    message: text("message"),
+    createdAt: integer("created_at").notNull(),
+    sentAt: integer("sent_at"),
+    updatedAt: integer("updated_at").notNull(),
+    closedAt: integer("closed_at"),
+  },
+  (t) => [uniqueIndex("bot_orders_client_order_id").on(t.clientOrderId), index("bot_orders_bot_status").on(t.botId, t.status), index("bot_orders_bot_created").on(t.botId, t.createdAt)],
+);
+
+/** Executions of the bot's orders, one row per exchange trade (paper: one per simulated fill). */
+export const botFills = sqliteTable(
+  "bot_fills",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    botId: text("bot_id")
+      .notNull()
+      .references(() => bots.id, { onDelete: "cascade" }),
+    clientOrderId: text("client_order_id").notNull(),
+    tradeId: text("trade_id").notNull(),
+    side: text("side", { enum: ["buy", "sell"] }).notNull(),
+    price: real("price").notNull(),
+    amount: real("amount").notNull(),
+    cost: real("cost").notNull(),
+    fee: real("fee").notNull(),
+    feeCurrency: text("fee_currency").notNull(),
+    /** Exchange time of the execution. */
+    time: integer("time").notNull(),
+    /** The bar whose prices filled it (market orders: the bar after the decision). */
+    barTime: integer("bar_time").notNull(),
+    /** On fills that close (part of) a position: profit after fees. */
+    realizedPnl: real("realized_pnl"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("bot_fills_trade").on(t.botId, t.tradeId), index("bot_fills_bot_time").on(t.botId, t.id)],
+);
+
+export const BOT_EVENT_LEVELS = ["info", "warn", "error"] as const;
+export type BotEventLevel = (typeof BOT_EVENT_LEVELS)[number];
+
+/** Append-only log of what a bot did and why. Messages never contain secrets. */
+export const botEvents = sqliteTable(
+  "bot_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    botId: text("bot_id")
+      .notNull()
+      .references(() => bots.id, { onDelete: "cascade" }),
+    time: integer("time").notNull(),
+    level: text("level", { enum: BOT_EVENT_LEVELS }).notNull(),
+    message: text("message").notNull(),
+  },
+  (t) => [index("bot_events_bot").on(t.botId, t.id)],
+);
+
+export type BotRow = typeof bots.$inferSelect;
+export type BotOrderRow = typeof botOrders.$inferSelect;
+export type BotFillRow = typeof botFills.$inferSelect;
+export type BotEventRow = typeof botEvents.$inferSelect;
