@@ -18,6 +18,11 @@ Run \`keyflow <command> --help\` for a command's options.`;
 
 /** The `keyflow` command line; returns the exit code. Subcommands load only what they need. */
 export async function main(argv: string[]): Promise<number> {
+  // A closed pipe (`keyflow backtest … --json | head`) is the reader's choice, not a crash.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
   const [command, ...rest] = argv;
   switch (command) {
     case "serve":
