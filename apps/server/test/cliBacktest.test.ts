@@ -1,0 +1,74 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { backtest, backtestReportSchema, compile, getTemplate, parseCandlesCsv } from "@keyflow/core";
+import { runBacktestCommand } from "../src/cli/backtest";
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(process.stdout, "write").mockImplementation((s) => (out.push(String(s)), true));
+  vi.spyOn(process.stderr, "write").mockImplementation((s) => (err.push(String(s)), true));
+  return { out, err };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "keyflow-cli-"));
+const csv = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+// A small market that rises, falls and rises again, so the SMA cross trades.
+const rows = ["time,open,high,low,close,volume"];
+for (let i = 0; i < 300; i++) {
+  const p = 100 + 20 * Math.sin(i / 15) + i * 0.05;
+  rows.push(`${1_700_000_000_000 + i * 3_600_000},${p},${p + 1},${p - 1},${p + 0.5},10`);
+}
+const goodCsv = csv("good.csv", rows.join("\n"));
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("keyflow backtest", () => {
+  it("prints one JSON report that equals the engine's result for the same flow and candles", async () => {
+    const io = capture();
+    const code = await runBacktestCommand(["sma-cross", "--data", goodCsv, "--cash", "5000", "--fee", "0.002", "--json"]);
+    expect(code).toBe(0);
+    const report = backtestReportSchema.parse(JSON.parse(io.out.join("")));
+    const flow = getTemplate("sma-cross")!.flow;
+    const settings = { ...flow.settings, initialCash: 5000, feeRate: 0.002 };
+    const r = compile({ ...flow, settings });
+    if (!r.ok) throw new Error("compile");
+    const parsed = parseCandlesCsv(rows.join("\n"));
+    if (!parsed.ok) throw new Error("csv");
+    const direct = backtest(r.spec, parsed.candles, settings);
+    expect(report.trades.length).toBeGreaterThan(0);
+    expect(report.trades).toEqual(direct.trades);
+    expect(report.metrics.finalEquity).toBe(direct.metrics.finalEquity);
+    expect(report.specHash).toBe(r.hash);
+    expect(report.bars).toBe(300);
+  });
+
+  it("names the bad line of a CSV and exits 2 without a stack trace", async () => {
+    const io = capture();
+    const bad = csv("bad.csv", "time,open,high,low,close,volume\n1,2,3,1,2,5\n2,x,3,1,2,5\n");
+    expect(await runBacktestCommand(["sma-cross", "--data", bad])).toBe(2);
+    const msg = io.err.join("");
+    expect(msg).toContain("line 3");
+    expect(msg).not.toMatch(/\n\s+at /);
+  });
+
+  it("explains an unknown template, a broken flow file and a bad option", async () => {
+    const io = capture();
+    expect(await runBacktestCommand(["no-such-template"])).toBe(2);
+    expect(io.err.join("")).toContain("sma-cross");
+    const flow = structuredClone(getTemplate("sma-cross")!.flow);
+    flow.edges = flow.edges.filter((e) => e.target !== "buy");
+    const file = join(dir, "broken.json");
+    writeFileSync(file, JSON.stringify(flow));
+    expect(await runBacktestCommand([file, "--data", goodCsv])).toBe(2);
+    expect(io.err.join("")).toContain("[buy.when]");
+    expect(await runBacktestCommand(["sma-cross", "--fee", "5"])).toBe(2);
+    expect(io.err.join("")).toContain("--fee");
+  });
+});
