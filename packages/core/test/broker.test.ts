@@ -123,6 +123,12 @@ describe("simulated broker: limit entries", () => {
     expect(result.openPosition).toMatchObject({ entryPrice: expect.closeTo(107.8, 9), entryTime: candles.time[4] });
   });
 
+  it("does not fill on a bar that only touches the limit price", () => {
+    const touch = 110 * (1 - 0.02);
+    const { result } = run(limit(1), [...SIGNAL, [111, 112, touch, 111]]);
+    expect(result.openPosition).toBeNull();
+  });
+
   it("fills at the open when the bar opens below the limit", () => {
     const { result } = run(limit(2), [...SIGNAL, [105, 106, 104, 105]]);
     expect(result.openPosition).toMatchObject({ entryPrice: 105 });

@@ -91,7 +91,8 @@ export class SimBroker {
         return;
       } else if (p === LIMIT_BUY) {
         const limit = this.limitPrice;
-        if (low <= limit) {
+        // Only a bar that trades *through* the price fills it: a touch may not reach our place in the queue.
+        if (low < limit) {
           this.pending = NONE;
           // A bar opening below the limit fills at the (better) open; otherwise at the limit.
           const fill = open < limit ? open : limit;
