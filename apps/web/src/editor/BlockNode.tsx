@@ -35,8 +35,8 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockRFNode>) {
   const connected = new Set(data.connectedInputs);
   const badParams = new Set(data.errors.map((e) => e.param).filter(Boolean));
   const missing = new Set(data.errors.filter((e) => e.code === "missingInput").map((e) => e.port));
-  // Params that stand in for a connected input are irrelevant and hidden.
-  const shadowed = new Set(block.inputs.filter((p) => p.fallbackParam && connected.has(p.name)).map((p) => p.fallbackParam));
+  // Params that stand in for an unconnected input are shown on the input's row instead.
+  const shadowed = new Set(block.inputs.filter((p) => p.fallbackParam).map((p) => p.fallbackParam));
   const shown = fields.filter((f) => !shadowed.has(f.key)).slice(0, KEY_PARAMS);
   const firstError = data.errors[0];
   const cls = ["bn", selected && "selected", data.errors.length > 0 && "has-error", data.warnings.length > 0 && "has-warning"]
@@ -106,7 +106,7 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockRFNode>) {
         </div>
       </div>
       {firstError && (
-        <div className="bn-error-line" data-testid="node-error">
+        <div className="bn-error-line" data-testid="node-error" title={firstError.message}>
           {firstError.message}
         </div>
       )}

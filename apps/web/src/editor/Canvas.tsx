@@ -124,11 +124,13 @@ export function Canvas() {
   const loadSeq = useEditor((s) => s.loadSeq);
   const initialized = useNodesInitialized();
   const fitted = useRef(-1);
+  const empty = flow.nodes.length === 0;
   useEffect(() => {
-    if (fitted.current === loadSeq || !initialized) return;
+    if (fitted.current === loadSeq || (!initialized && !empty)) return;
     fitted.current = loadSeq;
-    void rf.fitView({ padding: 0.15, maxZoom: 1.15 });
-  }, [loadSeq, initialized, rf]);
+    if (editorStore.getState().flow.nodes.length === 0) void rf.setViewport({ x: 0, y: 0, zoom: 1 });
+    else void rf.fitView({ padding: 0.15, maxZoom: 1.15 });
+  }, [loadSeq, initialized, empty, rf]);
 
   // Clicking a problem scrolls the canvas to its node.
   useEffect(() => {

@@ -137,7 +137,7 @@ export function ProblemsList() {
       {validation.ok && (
         <div className="ok-line" data-testid="compiles-ok">
           ✓ Ready to backtest
-          <span className="hash" title="Spec hash: the same logic always has the same hash" data-testid="spec-hash">
+          <span className="hash" title={`Spec hash ${validation.hash}: the same logic always has the same hash`} data-testid="spec-hash" data-hash={validation.hash}>
             {validation.hash.slice(0, 12)}
           </span>
         </div>

@@ -50,6 +50,58 @@ function snap(times: number[], t: number): number {
   return times[lo]!;
 }
 
+const MAX_DETAILED = 160;
+/** Beyond this many trades in view, markers are a solid band; the legend asks to zoom in instead. */
+const MAX_SHOWN = 1200;
+
+/** Index of the first trade whose exit (or `key`) is at or after t. */
+function firstAtOrAfter(trades: readonly Trade[], t: number, key: "exitTime" | "entryTime" = "exitTime"): number {
+  let lo = 0;
+  let hi = trades.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (trades[mid]![key] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const EXIT_TEXT: Record<Trade["exitReason"], string> = { signal: "S", stopLoss: "SL", takeProfit: "TP", trailingStop: "TS" };
+
+export function tradeMarkers(
+  trades: readonly Trade[],
+  open: RunView["openPosition"],
+  times: number[],
+  detailed: boolean,
+  fromMs = -Infinity,
+  toMs = Infinity,
+): SeriesMarker<Time>[] {
+  const out: SeriesMarker<Time>[] = [];
+  const seen = new Set<string>();
+  const add = (t: number, kind: "in" | "win" | "loss", m: Omit<SeriesMarker<Time>, "time">) => {
+    if (t < fromMs || t > toMs) return;
+    const at = snap(times, t);
+    if (!detailed) {
+      const key = `${kind}${at}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+    }
+    out.push({ ...m, time: sec(at) } as SeriesMarker<Time>);
+  };
+  for (const t of trades) {
+    add(t.entryTime, "in", { position: "belowBar", shape: "arrowUp", color: "#3ed1a0", ...(detailed ? { text: "B" } : { size: 0.6 }) });
+    const win = t.pnl >= 0;
+    add(t.exitTime, win ? "win" : "loss", {
+      position: "aboveBar",
+      shape: "arrowDown",
+      color: win ? "#4ea4ff" : "#ef5350",
+      ...(detailed ? { text: EXIT_TEXT[t.exitReason] } : { size: 0.6 }),
+    });
+  }
+  if (open) add(open.entryTime, "in", { position: "belowBar", shape: "arrowUp", color: "#3ed1a0", text: "B (open)" });
+  return out.sort((a, b) => (a.time as number) - (b.time as number));
+}
+
 export interface LegendItem {
   label: string;
   color: string;
@@ -60,6 +112,7 @@ export const PriceChart = forwardRef<PriceChartHandle, { run: RunView; onDrawn?:
   const host = useRef<HTMLDivElement>(null);
   const chartRef = useRef<IChartApi | null>(null);
   const [legend, setLegend] = useState<LegendItem[]>([]);
+  const [hiddenTrades, setHiddenTrades] = useState(0);
   const [paneLabels, setPaneLabels] = useState<{ label: string; top: number }[]>([]);
 
   useImperativeHandle(ref, () => ({
@@ -105,23 +158,31 @@ export const PriceChart = forwardRef<PriceChartHandle, { run: RunView; onDrawn?:
     for (let i = 0; i < c.time.length; i++) data[i] = { time: sec(c.time[i]!), open: c.open[i]!, high: c.high[i]!, low: c.low[i]!, close: c.close[i]! };
     candles.setData(data);
 
-    const markers: SeriesMarker<Time>[] = [];
-    for (const t of run.trades) {
-      markers.push({ time: sec(snap(c.time, t.entryTime)), position: "belowBar", shape: "arrowUp", color: "#3ed1a0", text: "B", id: `in-${t.entryTime}` });
-      markers.push({
-        time: sec(snap(c.time, t.exitTime)),
-        position: "aboveBar",
-        shape: "arrowDown",
-        color: t.pnl >= 0 ? "#4ea4ff" : "#ef5350",
-        text: t.exitReason === "signal" ? "S" : t.exitReason === "stopLoss" ? "SL" : t.exitReason === "takeProfit" ? "TP" : "TS",
-        id: `out-${t.exitTime}`,
-      });
-    }
-    if (run.openPosition) {
-      markers.push({ time: sec(snap(c.time, run.openPosition.entryTime)), position: "belowBar", shape: "arrowUp", color: "#3ed1a0", text: "B (open)" });
-    }
-    markers.sort((a, b) => (a.time as number) - (b.time as number));
-    createSeriesMarkers(candles, markers);
+    // Markers follow the visible range: every trade in full when few are in view, one mark per
+    // candle and kind when many are (a year of 1m trades would otherwise bury the chart).
+    const markersApi = createSeriesMarkers(candles, []);
+    const trades = run.trades;
+    const open = run.openPosition;
+    let pendingMarkers = false;
+    const updateMarkers = () => {
+      pendingMarkers = false;
+      const r = chart.timeScale().getVisibleRange();
+      const fromMs = r ? (r.from as number) * 1000 : -Infinity;
+      const toMs = r ? (r.to as number) * 1000 : Infinity;
+      // Positions never overlap, so entry and exit times both ascend.
+      const lo = firstAtOrAfter(trades, fromMs);
+      const hi = firstAtOrAfter(trades, toMs + 1, "entryTime");
+      const visible = trades.slice(lo, hi);
+      const tooMany = visible.length > MAX_SHOWN;
+      setHiddenTrades(tooMany ? visible.length : 0);
+      markersApi.setMarkers(tooMany ? [] : tradeMarkers(visible, open, c.time, visible.length <= MAX_DETAILED, fromMs, toMs));
+    };
+    updateMarkers();
+    chart.timeScale().subscribeVisibleTimeRangeChange(() => {
+      if (pendingMarkers) return;
+      pendingMarkers = true;
+      requestAnimationFrame(updateMarkers);
+    });
 
     const items: LegendItem[] = [];
     let oi = 0;
@@ -238,14 +299,24 @@ export const PriceChart = forwardRef<PriceChartHandle, { run: RunView; onDrawn?:
             {l.label}
           </span>
         ))}
+        {hiddenTrades > 0 ? (
+          <span className="dim">{hiddenTrades.toLocaleString("en-US")} trades in view — zoom in (scroll) or pick one in the table to see its markers</span>
+        ) : (
+          <>
         <span>
           <i style={{ background: "#3ed1a0" }} />
           entries
         </span>
         <span>
           <i style={{ background: "#4ea4ff" }} />
-          exits
+          winning exits
         </span>
+        <span>
+          <i style={{ background: "#ef5350" }} />
+          losing exits
+        </span>
+          </>
+        )}
       </div>
       {paneLabels.slice(1).map((p) => (
         <div key={p.label + p.top} className="pane-label" style={{ top: p.top + 6 }}>

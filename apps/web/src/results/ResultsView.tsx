@@ -1,4 +1,4 @@
-import { useCallback, useRef, useState } from "react";
+import { useCallback, useDeferredValue, useRef, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import type { Trade } from "@keyflow/core";
 import { app, appStore, useApp } from "../app/appStore";
@@ -46,10 +46,14 @@ function Empty() {
   );
 }
 
+const EMPTY: RunView["trades"] = [];
+
 function RunDetail({ run }: { run: RunView }) {
   const chart = useRef<PriceChartHandle>(null);
   const [active, setActive] = useState<number | null>(null);
   const drawMs = useApp((s) => s.lastDrawMs);
+  // The chart paints first; the table (thousands of trades on 1m data) follows a moment later.
+  const trades = useDeferredValue(run.trades, EMPTY);
   const onPick = (t: Trade) => {
     setActive(t.entryTime);
     chart.current?.showTrade(t);
@@ -69,7 +73,7 @@ function RunDetail({ run }: { run: RunView }) {
       <div className="results-main">
         <div className="results-head">
           <h2>{run.strategyName}</h2>
-          <span>
+          <span data-testid="results-head-market">
             {run.market.exchange === "demo" ? "Demo" : run.market.exchange} {run.market.symbol} · {run.market.timeframe}
           </span>
           <span>
@@ -88,7 +92,7 @@ function RunDetail({ run }: { run: RunView }) {
               click → drawn {drawMs} ms
             </span>
           )}
-          <span className="hash" title="Spec hash of the strategy this run used">
+          <span className="hash" title="Spec hash of the strategy this run used" data-testid="run-spec-hash" data-hash={run.specHash}>
             {run.specHash.slice(0, 12)}
           </span>
         </div>
@@ -100,7 +104,7 @@ function RunDetail({ run }: { run: RunView }) {
           Trades <span className="dim">{run.trades.length}</span>
         </div>
         <div className="scroll">
-          <TradesTable trades={run.trades} active={active} onPick={onPick} />
+          {trades === run.trades ? <TradesTable trades={trades} active={active} onPick={onPick} /> : <div className="empty-note">Loading {run.trades.length.toLocaleString("en-US")} trades…</div>}
         </div>
         <div className="side-head" style={{ borderTop: "1px solid var(--border)" }}>
           Past runs

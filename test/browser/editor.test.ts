@@ -1,0 +1,307 @@
+// The editor and the results, driven in a real browser (Debian's Chromium through playwright-core)
+// against the real server on a random port with a temporary data directory.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { compile, parseFlowDocument, type Metrics } from "@keyflow/core";
+import { createServices, startHttpServer, type AppRouter, type RunningServer } from "@keyflow/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const webDir = join(root, "apps/web");
+const artifacts = join(root, "test/artifacts");
+const CHROMIUM = process.env.KEYFLOW_CHROMIUM ?? "/usr/bin/chromium";
+
+let dataDir = "";
+let services: ReturnType<typeof createServices> | undefined;
+let http: RunningServer | undefined;
+let browser: Browser | undefined;
+let page: Page;
+let client: ReturnType<typeof createTRPCClient<AppRouter>>;
+const pageErrors: string[] = [];
+
+async function shot(name: string) {
+  await page.screenshot({ path: join(artifacts, `${name}.png`) });
+}
+
+const tid = (id: string) => `[data-testid="${id}"]`;
+
+/** Drags a block from the palette and drops it at (x, y) inside the canvas. */
+async function dragBlock(kind: string, x: number, y: number) {
+  await page.dragAndDrop(tid(`palette-${kind}`), tid("canvas"), { targetPosition: { x, y } });
+}
+
+/** Drags a connection from an output handle to an input handle, as a person would with the mouse. */
+async function connect(from: string, to: string) {
+  const a = (await page.locator(tid(from)).boundingBox())!;
+  const b = (await page.locator(tid(to)).boundingBox())!;
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 20, { steps: 6 });
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 6 });
+  await page.mouse.up();
+}
+
+async function edgeCount(): Promise<number> {
+  return page.locator(".react-flow__edge").count();
+}
+
+async function selectNode(id: string) {
+  // Click the node's title bar (not a handle) to select it.
+  await page.locator(`${tid(`node-${id}`)} .bn-title`).click();
+  await page.waitForSelector(tid("params-panel"));
+}
+
+async function setParam(key: string, value: string) {
+  await page.fill(tid(`param-${key}`), value);
+}
+
+async function specHashShown(): Promise<string> {
+  return (await page.locator(tid("spec-hash")).getAttribute("data-hash"))!;
+}
+
+async function waitForResults(): Promise<{ runId: string; ms: number }> {
+  await page.waitForSelector(tid("draw-time"), { timeout: 120_000 });
+  const runId = (await page.locator(tid("results")).getAttribute("data-run-id"))!;
+  const ms = Number(await page.locator(tid("draw-time")).getAttribute("data-ms"));
+  return { runId, ms };
+}
+
+// The numbers as the KPI cards must print them, formatted here independently of the app's code.
+const fmt = {
+  pct: (v: number, d = 2, signed = true) => `${signed && v > 0 ? "+" : ""}${v.toFixed(d)}%`,
+  num: (v: number) => v.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 }),
+};
+function expectedKpis(m: Metrics): Record<string, string> {
+  return {
+    return: fmt.pct(m.totalReturnPct),
+    maxDrawdown: fmt.pct(-Math.abs(m.maxDrawdownPct), 2, false),
+    sharpe: fmt.num(m.sharpe),
+    trades: String(m.trades),
+    winRate: fmt.pct(m.winRatePct, 1, false),
+    profitFactor: m.profitFactor === null ? (m.trades > 0 ? "∞" : "—") : fmt.num(m.profitFactor),
+    fees: fmt.num(m.fees),
+  };
+}
+
+async function kpisShown(): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const id of ["return", "maxDrawdown", "sharpe", "trades", "winRate", "profitFactor", "fees"]) {
+    out[id] = (await page.locator(tid(`kpi-${id}-value`)).textContent())!.trim();
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  // Test the app as it is now: build the web app the server serves.
+  const vite = join(webDir, "node_modules/vite/bin/vite.js");
+  const build = spawnSync(process.execPath, [vite, "build", "--logLevel", "error"], { cwd: webDir, encoding: "utf8" });
+  if (build.status !== 0) throw new Error(`web build failed:\n${build.stderr}${build.stdout}`);
+
+  dataDir = mkdtempSync(join(tmpdir(), "keyflow-e2e-"));
+  services = createServices({ host: "127.0.0.1", port: 0, token: undefined, dataDir });
+  http = await startHttpServer(services);
+  client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${http.url}/trpc` })] });
+
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set KEYFLOW_CHROMIUM).`);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  page = await context.newPage();
+  page.on("pageerror", (e) => pageErrors.push(e.message));
+  page.setDefaultTimeout(15_000);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await http?.close();
+  await services?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("editor and results in a real browser", () => {
+  it("first run lands on the editor with sma-cross on the demo market; one click shows a result", async () => {
+    await page.goto(http!.url);
+    await page.waitForSelector(tid("node-fast"));
+    expect(await page.locator(".react-flow__node").count()).toBe(7);
+    expect(await page.textContent(tid("market-chip"))).toContain("Demo · DEMO/USDT · 1h");
+    await page.waitForSelector(`${tid("save-state")}[data-state="saved"]`);
+    await page.waitForSelector(tid("compiles-ok"));
+    await shot("01-first-run-editor");
+
+    await page.click(tid("backtest-button"));
+    const { runId } = await waitForResults();
+    const run = await client.backtests.get.query({ runId });
+    expect(await kpisShown()).toEqual(expectedKpis(run.metrics!));
+    await page.waitForSelector(tid("trade-row"));
+    await shot("02-first-run-results");
+  });
+
+  it("builds a flow by hand: drag, connect, refuse a type mismatch, params, compile error and fix", async () => {
+    await page.click(tid("tab-editor"));
+    await page.click(tid("open-strategies"));
+    await page.click(tid("strategy-new"));
+    await page.waitForSelector(tid("canvas-empty"));
+    expect(await page.locator(".react-flow__node").count()).toBe(0);
+
+    await dragBlock("price", 110, 300);
+    await dragBlock("rsi", 330, 300);
+    await dragBlock("lessThan", 550, 140);
+    await dragBlock("greaterThan", 550, 420);
+    await dragBlock("buy", 770, 140);
+    await dragBlock("sell", 770, 420);
+    for (const id of ["price-1", "rsi-1", "lessThan-1", "greaterThan-1", "buy-1", "sell-1"]) await page.waitForSelector(tid(`node-${id}`));
+    // Nothing is connected yet: the backtest button says why it cannot run.
+    expect(await page.locator(tid("backtest-button")).isDisabled()).toBe(true);
+    expect(await page.textContent(tid("backtest-disabled-reason"))).toMatch(/^Fix \d+ problems first/);
+
+    // A number series into a true/false input is refused while dragging, with the reason.
+    await connect("handle-rsi-1-out-value", "handle-buy-1-in-when");
+    await page.waitForSelector(tid("connection-refused"));
+    expect(await page.textContent(tid("connection-refused"))).toContain("needs a true/false signal");
+    expect(await edgeCount()).toBe(0);
+    await shot("03-type-mismatch-refused");
+
+    await connect("handle-price-1-out-value", "handle-rsi-1-in-source");
+    await connect("handle-rsi-1-out-value", "handle-lessThan-1-in-a");
+    await connect("handle-rsi-1-out-value", "handle-greaterThan-1-in-a");
+    await connect("handle-lessThan-1-out-signal", "handle-buy-1-in-when");
+    await connect("handle-greaterThan-1-out-signal", "handle-sell-1-in-when");
+    await shot("05a-connected");
+    expect(await edgeCount()).toBe(5);
+
+    await selectNode("lessThan-1");
+    await setParam("value", "30");
+    await selectNode("greaterThan-1");
+    await setParam("value", "70");
+    await selectNode("rsi-1");
+    await setParam("period", "10");
+    expect(await page.textContent(tid("node-rsi-1"))).toContain("10");
+    await page.waitForSelector(tid("compiles-ok"));
+
+    // A bad value is a compile error on the node, in the list, and on the button.
+    await setParam("period", "0");
+    await page.waitForSelector(`${tid("node-rsi-1")}[data-errors="1"]`);
+    expect(await page.textContent(tid("param-error-period"))).toMatch(/Period/);
+    const problem = page.locator(`${tid("problem-error")}[data-node="rsi-1"]`);
+    expect(await problem.count()).toBe(1);
+    expect(await page.locator(tid("backtest-button")).isDisabled()).toBe(true);
+    expect(await page.textContent(tid("backtest-disabled-reason"))).toMatch(/RSI/);
+    await page.click(".react-flow__pane", { position: { x: 30, y: 30 } });
+    await problem.click(); // focuses (selects) the node it is about
+    await page.waitForSelector(`.react-flow__node.selected ${tid("node-rsi-1")}`);
+    await shot("04-compile-error");
+    await setParam("period", "14");
+    await page.waitForSelector(tid("compiles-ok"));
+    expect(await page.locator(tid("backtest-button")).isEnabled()).toBe(true);
+    await page.fill(tid("strategy-name"), "RSI 30/70 reversion");
+    await page.press(tid("strategy-name"), "Enter");
+    await page.click(".react-flow__pane", { position: { x: 30, y: 30 } });
+    await page.waitForSelector(`${tid("save-state")}[data-state="saved"]`);
+    await shot("05-editor-built-flow");
+  });
+
+  it("runs the backtest with progress and shows KPIs equal to the server's result", async () => {
+    await page.click(tid("backtest-button"));
+    const { runId } = await waitForResults();
+    const run = await client.backtests.get.query({ runId });
+    expect(run.status).toBe("done");
+    expect(await kpisShown()).toEqual(expectedKpis(run.metrics!));
+    expect(await page.locator(tid("run-spec-hash")).getAttribute("data-hash")).toBe(run.specHash);
+    // Trades: sortable, and a click scrolls the chart to the trade.
+    await page.waitForSelector(tid("trade-row"));
+    expect(await page.locator(tid("trade-row")).count()).toBe(Math.min(run.trades!.length, 300));
+    await page.click(tid("trades-sort-returnPct"));
+    const best = Math.max(...run.trades!.map((t) => t.returnPct));
+    expect(await page.locator(tid("trade-row")).first().textContent()).toContain(`${best > 0 ? "+" : ""}${best.toFixed(2)}%`);
+    await page.locator(tid("trade-row")).first().click();
+    await page.waitForTimeout(300);
+    await shot("06-results-trade-focused");
+  });
+
+  it("exports the template and re-imports it with the same spec hash; a bad import changes nothing", async () => {
+    await page.click(tid("tab-editor"));
+    const hash = await specHashShown();
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click(tid("export-button"))]);
+    const file = join(artifacts, download.suggestedFilename());
+    await download.saveAs(file);
+    expect(download.suggestedFilename()).toBe("rsi-30-70-reversion.keyflow.json");
+    const doc = parseFlowDocument(JSON.parse(readFileSync(file, "utf8")));
+    expect(doc.ok).toBe(true);
+    const compiled = doc.ok ? compile(doc.flow) : null;
+    expect(compiled?.ok && compiled.hash).toBe(hash);
+
+    // Pasted garbage: a clear error, and the canvas is untouched.
+    await page.click(tid("open-import"));
+    await page.fill(tid("import-text"), '{"format":"keyflow.flow","version":1,"name":"x","market":{"exchange":"demo"},"nodes":[],"edges":[]}');
+    await page.click(tid("import-apply"));
+    await page.waitForSelector(tid("import-error"));
+    expect(await page.textContent(tid("import-error"))).toMatch(/market\.(symbol|timeframe)/);
+    await shot("07-import-error");
+    await page.keyboard.press("Escape");
+    expect(await page.inputValue(tid("strategy-name"))).toBe("RSI 30/70 reversion");
+    expect(await page.locator(".react-flow__node").count()).toBe(6);
+
+    await page.click(tid("open-import"));
+    await page.setInputFiles(tid("import-file"), file);
+    await page.waitForSelector(tid("templates-modal"), { state: "detached" });
+    await page.waitForSelector(tid("compiles-ok"));
+    expect(await specHashShown()).toBe(hash);
+    const list = await client.strategies.list.query();
+    expect(list.filter((s) => s.name === "RSI 30/70 reversion")).toHaveLength(2);
+  });
+
+  it("measures click → drawn results for a year of 1-minute demo candles", async () => {
+    await page.click(tid("market-chip"));
+    await page.selectOption(tid("market-select"), "demo|DEMO/USDT|1m");
+    await shot("08-settings");
+    await page.keyboard.press("Escape");
+    await page.waitForSelector(`${tid("save-state")}[data-state="saved"]`);
+    await page.click(tid("backtest-button"));
+    const { runId, ms } = await waitForResults();
+    const run = await client.backtests.get.query({ runId });
+    expect(run.bars).toBe(527_040);
+    expect(await kpisShown()).toEqual(expectedKpis(run.metrics!));
+    const marks = await page.evaluate(() =>
+      Object.fromEntries(performance.getEntriesByType("mark").filter((m) => m.name.startsWith("keyflow:")).map((m) => [m.name.slice(8), Math.round(m.startTime)])),
+    );
+    const phase = (a: string, b: string) => (marks[b] ?? NaN) - (marks[a] ?? NaN);
+    console.log(
+      `[keyflow] click → drawn results, 1 year of 1m demo candles (${run.bars.toLocaleString("en-US")} bars, ${run.trades!.length} trades): ${ms} ms` +
+        ` (start ${phase("click", "run-started")} ms, server run ${phase("run-started", "run-done")} ms, fetch ${phase("run-done", "result-loaded")} ms, draw ${phase("result-loaded", "results-drawn")} ms)`,
+    );
+    await page.waitForSelector(tid("trade-row"));
+    await shot("09-results-1m-year");
+  });
+
+  it("lists past runs and compares two side by side; shows the template gallery", async () => {
+    // A second run of the same strategy on the hourly market, to compare with the 1m one.
+    await page.click(tid("market-chip"));
+    await page.selectOption(tid("market-select"), "demo|DEMO/USDT|1h");
+    await page.keyboard.press("Escape");
+    await page.click(tid("backtest-button"));
+    await page.waitForFunction(() => document.querySelector('[data-testid="results"]')?.getAttribute("data-run-id") !== null && document.querySelector('[data-testid="results-head-market"]')?.textContent?.includes("1h"));
+    const checks = page.locator(tid("run-compare-check"));
+    await page.waitForSelector(tid("run-row"));
+    expect(await checks.count()).toBe(2);
+    await checks.nth(0).check();
+    await checks.nth(1).check();
+    await page.click(tid("compare-button"));
+    await page.waitForSelector(tid("compare-view"));
+    await page.waitForTimeout(300);
+    await shot("10-compare-runs");
+
+    await page.click(tid("open-templates"));
+    await page.waitForSelector(tid("template-sma-cross"));
+    await shot("11-template-gallery");
+    await page.keyboard.press("Escape");
+    expect(pageErrors).toEqual([]);
+  });
+});
