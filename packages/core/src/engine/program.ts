@@ -84,7 +84,9 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     const inputs = n.inputs.map((ref) => ("const" in ref ? num(ref.const) : outName(ref.node, ref.port)));
     if (block.role === "compute") {
       const outputs = block.outputs.map((_, port) => outName(i, port));
-      body.push(block.emit!(n.params as never, { inputs, outputs, ...io }));
+      // A spec may come from storage: re-check its params so nothing unvalidated shapes the code.
+      const params = block.params.parse(n.params);
+      body.push(block.emit!(params as never, { inputs, outputs, ...io }));
       if (opts.record && (block.category === "indicator" || block.category === "math")) {
         block.outputs.forEach((_, port) => publish(i, port));
       }
