@@ -2,7 +2,7 @@
 // everything the server says (log lines, responses) for the secrets check.
 import { readFileSync, existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { getTemplate, type FlowGraph } from "@keyflow/core";
+import { allocCandles, getTemplate, type Candles, type FlowGraph } from "@keyflow/core";
 import { startFakeExchange, type FakeExchange, type FakeExchangeOptions } from "../../../test/fake-exchange/index";
 import { botSettings, type BotSettings } from "../src/bots/settings";
 import type { ExchangeSettings } from "../src/keys/exchangeSettings";
@@ -120,4 +120,48 @@ export function template(id: string): FlowGraph {
   const t = getTemplate(id);
   if (!t) throw new Error(`no template ${id}`);
   return structuredClone(t.flow);
+}
+
+/** SMA cross with chosen periods, on the fake's BTC/USDT 1m market. */
+export function smaFlow(fast: number, slow: number, opts: { limit?: { offsetPct: number; validBars: number }; stopLossPct?: number; feeRate?: number; initialCash?: number } = {}): FlowGraph {
+  const flow = template("sma-cross");
+  flow.market = { exchange: "binance", symbol: "BTC/USDT", timeframe: "1m" };
+  flow.settings = { ...flow.settings, feeRate: opts.feeRate ?? 0.001, initialCash: opts.initialCash ?? 10_000 };
+  for (const n of flow.nodes) {
+    if (n.id === "fast") n.params = { period: fast };
+    if (n.id === "slow") n.params = { period: slow };
+    if (n.id === "buy" && opts.limit) {
+      n.kind = "limitBuy";
+      n.params = { ...n.params, offsetPct: opts.limit.offsetPct, validBars: opts.limit.validBars };
+    }
+  }
+  if (opts.stopLossPct !== undefined) {
+    flow.nodes.push({ id: "sl", kind: "stopLoss", params: { pct: opts.stopLossPct }, position: { x: 0, y: 0 } });
+    flow.edges.push({ id: "e-sl", source: "buy", sourceHandle: "order", target: "sl", targetHandle: "order" });
+  }
+  return flow;
+}
+
+/** The fake's closed BTCUSDT candles as engine columns. */
+export function closedCandles(fake: FakeExchange, symbol = "BTCUSDT"): Candles {
+  const rows = fake.engine.closedCandles(symbol);
+  const c = allocCandles(rows.length);
+  rows.forEach((r, i) => {
+    c.time[i] = r[0];
+    c.open[i] = r[1];
+    c.high[i] = r[2];
+    c.low[i] = r[3];
+    c.close[i] = r[4];
+    c.volume[i] = r[5];
+  });
+  return c;
+}
+
+export function lastClosedTime(fake: FakeExchange, symbol = "BTCUSDT"): number {
+  return fake.engine.closedCandles(symbol).at(-1)![0];
+}
+
+/** Waits until the bot has processed the newest closed candle. */
+export function caughtUp(h: Harness, botId: string, timeoutMs = 10_000): Promise<unknown> {
+  return until(() => h.services.db.bots.get(botId)?.lastBarTime === lastClosedTime(h.fake), timeoutMs, "the bot to process the latest candle");
 }

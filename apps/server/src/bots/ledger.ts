@@ -88,13 +88,15 @@ export class Ledger {
       }
       this.qty += f.amount - (f.feeCurrency === base ? f.fee : 0);
       this.cash -= f.cost + (f.feeCurrency === quote ? f.fee : 0);
-      this.costBasis += f.cost + feeQ;
+      // A fee taken in base is paid by holding less (and so selling less later); only quote fees add to the cost.
+      this.costBasis += f.cost + (f.feeCurrency === quote ? f.fee : 0);
       this.entryNotional += f.cost;
       this.entryQty += f.amount;
       return null;
     }
     const held = this.qty;
-    const proceeds = f.cost - (f.feeCurrency === quote ? f.fee : 0) - (f.feeCurrency === base ? f.fee * f.price : 0);
+    // A fee taken in base leaves the holdings with the sold amount (its cost basis leaves with it, below).
+    const proceeds = f.cost - (f.feeCurrency === quote ? f.fee : 0);
     const share = held > 0 ? Math.min(1, (f.amount + (f.feeCurrency === base ? f.fee : 0)) / held) : 1;
     const basisOut = this.costBasis * share;
     const pnl = f.realizedPnl ?? proceeds - basisOut;
@@ -150,6 +152,8 @@ export function roundTrips(fills: readonly FillLike[], assets: Assets, intentOf:
   let sells: FillLike[] = [];
   let pnl = 0;
   let entryFees = 0;
+  /** Cash spent on entry besides the price: quote fees only (a base fee is paid by holding less). */
+  let entryQuoteFees = 0;
   let exitFees = 0;
   for (const f of fills) {
     const wasOpen = l.open;
@@ -158,6 +162,7 @@ export function roundTrips(fills: readonly FillLike[], assets: Assets, intentOf:
       sells = [];
       pnl = 0;
       entryFees = 0;
+      entryQuoteFees = 0;
       exitFees = 0;
     }
     if (f.side === "sell" && !wasOpen) {
@@ -168,6 +173,7 @@ export function roundTrips(fills: readonly FillLike[], assets: Assets, intentOf:
     if (f.side === "buy") {
       buys.push(f);
       entryFees += feeInQuote(f, assets);
+      if (f.feeCurrency === assets.quote) entryQuoteFees += f.fee;
       continue;
     }
     sells.push(f);
@@ -187,7 +193,7 @@ export function roundTrips(fills: readonly FillLike[], assets: Assets, intentOf:
       qty,
       pnl,
       fees: entryFees + exitFees,
-      returnPct: (pnl / (entryCost + entryFees)) * 100,
+      returnPct: (pnl / (entryCost + entryQuoteFees)) * 100,
       exitReason: exitReasonOf(intentOf(last.clientOrderId)),
     });
   }

@@ -189,7 +189,8 @@ export class BotManager {
 
   // ---------------------------------------------------------------- start / stop
 
-  start(id: string): BotView {
+  /** Sets the bot running (clearing a halt) and runs it here unless `launch: false` (the caller runs it). */
+  start(id: string, opts: { launch?: boolean } = {}): BotView {
     const b = this.row(id);
     if (b.mode === "live") {
       if (!b.keyId) throw new UserError("BAD_REQUEST", "This live bot's key was deleted: deploy the strategy again with a key.", { kind: "input", issues: [{ path: "keyId", message: "missing" }] });
@@ -197,7 +198,7 @@ export class BotManager {
     }
     this.db.bots.update(id, { status: "running", haltReason: null, haltedUntil: null, startedAt: Date.now() });
     this.db.bots.log(id, "info", "Started.");
-    this.launch(id);
+    if (opts.launch !== false) this.launch(id);
     this.notifier.notify();
     return this.view(id);
   }

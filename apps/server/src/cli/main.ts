@@ -12,7 +12,8 @@ Usage: keyflow <command>
   data import <csv> --market BTC/USDT --timeframe 1h [--exchange name]
   data download <exchange> <symbol> <timeframe> --since 2024-01-01
   backtest <flow.json | template-id> [--data candles.csv] [--json]
-  keys …, bots …             (coming)
+  keys add|list|probe|rotate|rm   exchange API keys (credentials via hidden prompt or stdin, never argv)
+  bots deploy|list|start|stop|run  paper and live bots; \`bots stop --all\` is the kill switch
 
 Run \`keyflow <command> --help\` for a command's options.`;
 
@@ -32,9 +33,9 @@ export async function main(argv: string[]): Promise<number> {
     case "backtest":
       return (await import("./backtest")).runBacktestCommand(rest);
     case "keys":
+      return (await import("./keys")).runKeysCommand(rest);
     case "bots":
-      process.stderr.write(`\`keyflow ${command}\` is not available in this version yet.\n`);
-      return 1;
+      return (await import("./bots")).runBotsCommand(rest);
     case "--version":
     case "-v":
       process.stdout.write(`${SERVER_VERSION}\n`);

@@ -1,0 +1,246 @@
+import { existsSync, readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { getTemplate, parseFlowDocument, TEMPLATES, timeframeSchema, type FlowGraph, type Market } from "@keyflow/core";
+import { crashHookFromEnv } from "../bots/crashHook";
+import { BotRunner, LeaseHeldError } from "../bots/runner";
+import type { BotView } from "../bots/views";
+import { UserError } from "../errors";
+import { openBotServices } from "./botServices";
+import { confirmTyped, refuseSecretFlags, SecretOnCommandLine } from "./secretInput";
+
+export const BOTS_USAGE = `Usage:
+  keyflow bots deploy <flow.json | template-id | strategy-id> --market binance:BTC/USDT:1h
+                      [--name N] [--cash 1000] [--warmup 500] [--stopped]
+                      [--live --key <key-id> --yes-i-understand]
+                      [--max-order-value 100] [--max-position 500] [--max-daily-loss 50] [--max-orders-per-hour 10]
+  keyflow bots list [--json]
+  keyflow bots start <bot-id>
+  keyflow bots stop <bot-id>        stops it and cancels its open orders
+  keyflow bots stop --all           the kill switch: every bot, every open order
+  keyflow bots run <bot-id>         runs one bot in this process until it is stopped (Ctrl-C pauses it)
+
+  Bots are paper (simulated fills) unless --live. Live needs a key whose check passed and an explicit
+  confirmation: --yes-i-understand, or typing LIVE at the prompt. Limits are in the quote currency.
+  A deployed bot runs inside \`keyflow serve\` (or \`keyflow bots run\`).`;
+
+class CliError extends Error {}
+
+const day = (t: number | null) => (t === null ? "—" : new Date(t).toISOString().slice(0, 16).replace("T", " "));
+const num = (x: number, d = 2) => x.toLocaleString("en", { maximumFractionDigits: d });
+
+function describe(b: BotView): string {
+  const status = b.status === "halted" ? `halted: ${b.haltReason}` : b.status;
+  return [
+    `${b.id}  ${b.mode.toUpperCase()}  ${b.name}`,
+    `  ${b.market.exchange} ${b.market.symbol} ${b.market.timeframe}; ${status}${b.active ? " (running now)" : ""}; last candle ${day(b.lastBarTime)} UTC`,
+    `  position ${num(b.position.qty, 8)} at ${num(b.position.avgEntryPrice, 8)}; equity ${num(b.equity)} (PnL ${num(b.pnl.total)}, realized ${num(b.pnl.realized)}, fees ${num(b.pnl.fees)})`,
+  ].join("\n");
+}
+
+export async function runBotsCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  try {
+    refuseSecretFlags(argv);
+    switch (sub) {
+      case "deploy":
+        return await deploy(rest);
+      case "list":
+      case "ls":
+        return await list(rest);
+      case "start":
+        return await start(rest);
+      case "stop":
+        return await stop(rest);
+      case "run":
+        return await run(rest);
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        process.stdout.write(`${BOTS_USAGE}\n`);
+        return sub === undefined ? 1 : 0;
+      default:
+        throw new CliError(`Unknown bots command "${sub}".\n\n${BOTS_USAGE}`);
+    }
+  } catch (e) {
+    if (e instanceof CliError || e instanceof UserError || e instanceof SecretOnCommandLine) {
+      process.stderr.write(`${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof Error && /Unknown option|Unexpected argument|argument missing/.test(e.message)) {
+      process.stderr.write(`${e.message}\n\n${BOTS_USAGE}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+function positive(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new CliError(`${flag} must be a positive number, not "${text}".`);
+  return n;
+}
+
+function parseMarket(text: string): Market {
+  const [exchange, symbol, timeframe] = text.split(":");
+  const tf = timeframeSchema.safeParse(timeframe);
+  if (!exchange || !symbol || !tf.success) throw new CliError(`--market must look like binance:BTC/USDT:1h (timeframes: ${timeframeSchema.options.join(", ")}), not "${text}".`);
+  return { exchange, symbol, timeframe: tf.data };
+}
+
+function loadFlow(source: string): FlowGraph | undefined {
+  if (!existsSync(source)) return getTemplate(source)?.flow;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(source, "utf8"));
+  } catch (err) {
+    throw new CliError(`${source} is not valid JSON: ${(err as Error).message}`);
+  }
+  const doc = parseFlowDocument(json);
+  if (!doc.ok) throw new CliError(`${source} is not a valid Keyflow flow:\n${doc.errors.map((e) => `  ✗ ${e}`).join("\n")}`);
+  return doc.flow;
+}
+
+async function deploy(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      market: { type: "string" },
+      name: { type: "string" },
+      cash: { type: "string" },
+      warmup: { type: "string" },
+      stopped: { type: "boolean", default: false },
+      live: { type: "boolean", default: false },
+      paper: { type: "boolean", default: false },
+      key: { type: "string" },
+      "yes-i-understand": { type: "boolean", default: false },
+      "max-order-value": { type: "string" },
+      "max-position": { type: "string" },
+      "max-daily-loss": { type: "string" },
+      "max-orders-per-hour": { type: "string" },
+    },
+  });
+  const [source] = positionals;
+  if (!source || positionals.length > 1) throw new CliError(`Give one flow file, template id or saved strategy id.\n\n${BOTS_USAGE}`);
+  if (values.live && values.paper) throw new CliError("Choose --live or --paper, not both.");
+  const s = openBotServices();
+  try {
+    const flow = loadFlow(source);
+    const strategy = flow ? undefined : s.db.strategies.get(source);
+    if (!flow && !strategy) throw new CliError(`"${source}" is neither a file, a built-in template (${TEMPLATES.map((t) => t.id).join(", ")}) nor a saved strategy id.`);
+    const market = values.market ? parseMarket(values.market) : undefined;
+    if (values.live && !values["yes-i-understand"]) {
+      const ok = await confirmTyped("This bot will place REAL orders with REAL money. Type LIVE to confirm: ", "LIVE");
+      if (!ok) throw new CliError("Not deployed: live trading needs --yes-i-understand or typing LIVE at the prompt.");
+    }
+    const cash = positive("--cash", values.cash);
+    const warmup = values.warmup === undefined ? undefined : Number(values.warmup);
+    if (warmup !== undefined && !(Number.isInteger(warmup) && warmup >= 0 && warmup <= 5000)) throw new CliError("--warmup must be a whole number of candles from 0 to 5000.");
+    const ordersPerHour = positive("--max-orders-per-hour", values["max-orders-per-hour"]);
+    const bot = s.bots.deploy({
+      ...(flow ? { flow } : { strategyId: source }),
+      market,
+      name: values.name,
+      mode: values.live ? "live" : "paper",
+      keyId: values.key,
+      confirmLive: values.live,
+      settings: cash ? { initialCash: cash } : undefined,
+      warmupBars: warmup,
+      start: !values.stopped,
+      risk: {
+        ...(values["max-order-value"] !== undefined && { maxOrderValue: positive("--max-order-value", values["max-order-value"]) }),
+        ...(values["max-position"] !== undefined && { maxPosition: positive("--max-position", values["max-position"]) }),
+        ...(values["max-daily-loss"] !== undefined && { maxDailyLoss: positive("--max-daily-loss", values["max-daily-loss"]) }),
+        ...(ordersPerHour !== undefined && { maxOrdersPerHour: Math.floor(ordersPerHour) }),
+      },
+    });
+    process.stdout.write(`Deployed:\n${describe(bot)}\n`);
+    if (bot.status === "running") process.stdout.write(`It runs inside \`keyflow serve\` (picked up within seconds), or in the foreground with \`keyflow bots run ${bot.id}\`.\n`);
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+async function list(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { json: { type: "boolean" } } });
+  const s = openBotServices();
+  try {
+    const bots = s.bots.list();
+    if (values.json) process.stdout.write(`${JSON.stringify(bots, null, 2)}\n`);
+    else process.stdout.write(bots.length ? `${bots.map(describe).join("\n\n")}\n` : "No bots yet: deploy one with `keyflow bots deploy`.\n");
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+function oneId(argv: string[]): string {
+  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
+  if (positionals.length !== 1) throw new CliError("Give the bot id (see `keyflow bots list`).");
+  return positionals[0]!;
+}
+
+async function start(argv: string[]): Promise<number> {
+  const id = oneId(argv);
+  const s = openBotServices();
+  try {
+    const bot = s.bots.start(id, { launch: false });
+    process.stdout.write(`${describe(bot)}\nIt runs inside \`keyflow serve\`, or with \`keyflow bots run ${id}\`.\n`);
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+async function stop(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { all: { type: "boolean", default: false } } });
+  const s = openBotServices();
+  try {
+    if (values.all) {
+      if (positionals.length > 0) throw new CliError("`--all` stops every bot; do not name one as well.");
+      const r = await s.bots.stopAll();
+      process.stdout.write(`Kill switch: stopped ${r.stopped} bot${r.stopped === 1 ? "" : "s"}, cancelled ${r.cancelledOrders} open order${r.cancelledOrders === 1 ? "" : "s"}.\n`);
+      for (const e of r.errors) process.stderr.write(`  could not cancel: ${e}\n`);
+      return r.errors.length ? 1 : 0;
+    }
+    if (positionals.length !== 1) throw new CliError("Give the bot id, or --all for every bot.");
+    const bot = await s.bots.stop(positionals[0]!);
+    process.stdout.write(`Stopped${bot.cancelledOrders ? ` and cancelled ${bot.cancelledOrders} open order${bot.cancelledOrders === 1 ? "" : "s"}` : ""}:\n${describe(bot)}\n`);
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+/** Runs one bot in this process (also how the crash test runs a bot it can SIGKILL). */
+async function run(argv: string[]): Promise<number> {
+  const id = oneId(argv);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const s = openBotServices(log);
+  let runner: BotRunner | undefined;
+  const pause = () => void runner?.halt();
+  try {
+    const bot = s.db.bots.get(id);
+    if (!bot) throw new CliError(`No bot ${id} (see \`keyflow bots list\`).`);
+    if (bot.status !== "running") s.bots.start(id, { launch: false });
+    runner = new BotRunner(id, { db: s.db, keys: s.keys, exchange: s.exchange, settings: s.settings, crash: crashHookFromEnv(), log });
+    try {
+      runner.start();
+    } catch (e) {
+      if (e instanceof LeaseHeldError) throw new CliError(e.message);
+      throw e;
+    }
+    process.once("SIGINT", pause);
+    process.once("SIGTERM", pause);
+    log(`Running bot ${id} (${bot.mode}); Ctrl-C pauses it (it stays deployed), \`keyflow bots stop ${id}\` stops it.`);
+    await runner.finished;
+    return 0;
+  } finally {
+    process.off("SIGINT", pause);
+    process.off("SIGTERM", pause);
+    await s.close();
+  }
+}

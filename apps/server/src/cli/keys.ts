@@ -1,0 +1,146 @@
+import { parseArgs } from "node:util";
+import { UserError } from "../errors";
+import type { KeyView } from "../keys/keyService";
+import { openBotServices } from "./botServices";
+import { readCredentials, refuseSecretFlags, SecretOnCommandLine } from "./secretInput";
+
+export const KEYS_USAGE = `Usage:
+  keyflow keys add <exchange> [--label "main account"]
+  keyflow keys list [--json]
+  keyflow keys probe <key-id>
+  keyflow keys rotate <key-id>
+  keyflow keys rm <key-id>
+
+  add and rotate read the API key, the secret (and the passphrase where the exchange needs one)
+  from a hidden prompt, or from stdin one per line:
+    printf '%s\\n' "$API_KEY" "$API_SECRET" | keyflow keys add binance --label main
+  Credentials are never accepted as arguments. Keys that can withdraw are refused.`;
+
+class CliError extends Error {}
+
+const day = (t: number | null) => (t === null ? "never" : new Date(t).toISOString().slice(0, 16).replace("T", " "));
+const perm = (p: boolean | "unknown" | undefined) => (p === true ? "yes" : p === false ? "no" : "?");
+
+function describe(k: KeyView): string {
+  const p = k.permissions;
+  const lines = [
+    `${k.id}  ${k.exchange}  "${k.label}"  ${k.maskedKey}`,
+    `  probe: ${k.probe.status}${k.probe.message ? ` — ${k.probe.message}` : ""} (checked ${day(k.probe.at)} UTC); live trading ${k.liveAllowed ? "allowed" : "not allowed"}`,
+    p ? `  read ${perm(p.canRead)}, trade ${perm(p.canTrade)}, withdraw ${perm(p.canWithdraw)}, IP whitelist ${perm(p.ipRestricted)}` : "  permissions unknown",
+    ...k.warnings.map((w) => `  warning: ${w}`),
+    `  added ${day(k.createdAt)}, last used ${day(k.lastUsedAt)}${k.rotatedAt ? `, rotated ${day(k.rotatedAt)}` : ""}${k.usedBy.length ? `; used by ${k.usedBy.map((b) => `${b.name} (${b.mode}, ${b.status})`).join(", ")}` : ""}`,
+  ];
+  return lines.join("\n");
+}
+
+export async function runKeysCommand(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  try {
+    refuseSecretFlags(argv);
+    switch (sub) {
+      case "add":
+        return await add(rest);
+      case "list":
+      case "ls":
+        return await list(rest);
+      case "probe":
+        return await probe(rest);
+      case "rotate":
+        return await rotate(rest);
+      case "rm":
+      case "remove":
+        return await remove(rest);
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        process.stdout.write(`${KEYS_USAGE}\n`);
+        return sub === undefined ? 1 : 0;
+      default:
+        throw new CliError(`Unknown keys command "${sub}".\n\n${KEYS_USAGE}`);
+    }
+  } catch (e) {
+    if (e instanceof CliError || e instanceof UserError || e instanceof SecretOnCommandLine) {
+      process.stderr.write(`${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof Error && /Unknown option|Unexpected argument/.test(e.message)) {
+      process.stderr.write(`${e.message}\n\n${KEYS_USAGE}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+function oneId(argv: string[], what: string): string {
+  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
+  if (positionals.length !== 1) throw new CliError(`Give the ${what} (see \`keyflow keys list\`).`);
+  return positionals[0]!;
+}
+
+async function add(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { label: { type: "string" } } });
+  const exchange = positionals[0];
+  if (!exchange || positionals.length > 1) throw new CliError(`Give the exchange id, e.g. \`keyflow keys add binance\`.\n\n${KEYS_USAGE}`);
+  const s = openBotServices();
+  try {
+    const need = s.keys.requirements(exchange);
+    const creds = await readCredentials(need);
+    const key = await s.keys.add({ exchange, label: values.label, ...creds });
+    process.stdout.write(`Added:\n${describe(key)}\n`);
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+async function list(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { json: { type: "boolean" } } });
+  const s = openBotServices();
+  try {
+    const keys = s.keys.list();
+    if (values.json) process.stdout.write(`${JSON.stringify(keys, null, 2)}\n`);
+    else process.stdout.write(keys.length ? `${keys.map(describe).join("\n\n")}\n` : "No keys yet: add one with `keyflow keys add <exchange>`.\n");
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+async function probe(argv: string[]): Promise<number> {
+  const id = oneId(argv, "key id");
+  const s = openBotServices();
+  try {
+    const key = await s.keys.probe(id);
+    process.stdout.write(`${describe(key)}\n`);
+    return key.probe.status === "ok" ? 0 : 1;
+  } finally {
+    await s.close();
+  }
+}
+
+async function rotate(argv: string[]): Promise<number> {
+  const id = oneId(argv, "key id");
+  const s = openBotServices();
+  try {
+    const row = s.keys.view(id);
+    const creds = await readCredentials(s.keys.requirements(row.exchange));
+    const key = await s.keys.rotate(id, creds);
+    process.stdout.write(`Rotated (running bots switch to it on their next request):\n${describe(key)}\n`);
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+async function remove(argv: string[]): Promise<number> {
+  const id = oneId(argv, "key id");
+  const s = openBotServices();
+  try {
+    s.keys.remove(id);
+    process.stdout.write(`Deleted key ${id}.\n`);
+    return 0;
+  } finally {
+    await s.close();
+  }
+}

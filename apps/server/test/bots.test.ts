@@ -1,0 +1,126 @@
+import { backtest, compile } from "@keyflow/core";
+import { afterEach, describe, expect, it } from "vitest";
+import { makeCandles } from "../../../test/fake-exchange/index";
+import { caughtUp, closedCandles, harness, smaFlow, until, type Harness } from "./botHelpers";
+import { userErrorOf } from "./helpers";
+
+const START = Date.UTC(2024, 0, 1);
+const candles = (count: number, seed = 7) => ({ BTCUSDT: makeCandles({ start: START, count, seed }), ETHUSDT: makeCandles({ start: START, count, seed: seed + 1, startPrice: 2000 }) });
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+function backtestOf(flow: ReturnType<typeof smaFlow>, hh: Harness) {
+  const c = compile(flow);
+  if (!c.ok) throw new Error("flow does not compile");
+  return backtest(c.spec, closedCandles(hh.fake), flow.settings);
+}
+
+describe("paper bots", () => {
+  it("replaying a candle history through a paper bot gives exactly the backtest's trades", async () => {
+    h = await harness({ fake: { candles: candles(400), closedAtStart: 5 } });
+    const flow = smaFlow(5, 13);
+    const bot = await h.caller.bots.deploy({ flow });
+    expect(bot).toMatchObject({ mode: "paper", status: "running" });
+    await caughtUp(h, bot.id);
+    // Candles close in bursts of random size, as after pauses; paper catches up bar by bar.
+    let seed = 3;
+    while (h.fake.engine.closed < 400) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      h.fake.advance(Math.min(400 - h.fake.engine.closed, 1 + (seed % 25)));
+      await caughtUp(h, bot.id);
+    }
+    const expected = backtestOf(flow, h);
+    expect(expected.trades.length).toBeGreaterThan(5);
+    const got = await h.caller.bots.get({ id: bot.id });
+    expect(got.trades).toEqual(expected.trades);
+    expect(got.equity).toBeCloseTo(expected.equity[expected.equity.length - 1]!, 6);
+    expect(got.fills.length).toBe(expected.trades.length * 2 + (expected.openPosition ? 1 : 0));
+  });
+
+  it("resumes after a restart with the same state (replay, no duplicate journal rows)", async () => {
+    h = await harness({ fake: { candles: candles(300), closedAtStart: 5 } });
+    const flow = smaFlow(5, 13);
+    const bot = await h.caller.bots.deploy({ flow });
+    await caughtUp(h, bot.id);
+    h.fake.advance(150);
+    await caughtUp(h, bot.id);
+    await h.services.bots.shutdown();
+    const orders = h.services.db.bots.allOrders(bot.id).length;
+    // A new process: a fresh manager on the same database resumes the bot.
+    const { BotManager } = await import("../src/bots/manager");
+    const manager = new BotManager(h.services.db, h.services.keys, { exchange: h.services.config.exchange!, settings: h.services.config.bots! });
+    try {
+      h.fake.advance(145);
+      await caughtUp(h, bot.id);
+      expect(h.services.db.bots.allOrders(bot.id).length).toBeGreaterThanOrEqual(orders);
+      const expected = backtestOf(flow, h);
+      expect(manager.get(bot.id).trades).toEqual(expected.trades);
+    } finally {
+      await manager.shutdown();
+    }
+  });
+});
+
+describe("deploy", () => {
+  it("is paper by default, refuses live without a key, without confirmation, or with a read-only key, and refuses the demo market", async () => {
+    h = await harness();
+    const flow = smaFlow(5, 13);
+    const paper = await h.caller.bots.deploy({ flow, start: false });
+    expect(paper.mode).toBe("paper");
+    expect(paper.status).toBe("stopped");
+    expect(await userErrorOf(h.caller.bots.deploy({ flow, mode: "live", confirmLive: true }))).toMatchObject({ kind: "input", issues: [{ path: "keyId" }] });
+    const trade = await h.caller.keys.add({ exchange: "binance", apiKey: h.fake.keys.trade!.apiKey, secret: h.fake.keys.trade!.secret });
+    const noConfirm = await userErrorOf(h.caller.bots.deploy({ flow, mode: "live", keyId: trade.id }));
+    expect(noConfirm.message).toMatch(/real money/);
+    const ro = await h.caller.keys.add({ exchange: "binance", apiKey: h.fake.keys.readOnly!.apiKey, secret: h.fake.keys.readOnly!.secret });
+    expect(await userErrorOf(h.caller.bots.deploy({ flow, mode: "live", keyId: ro.id, confirmLive: true }))).toMatchObject({ kind: "key", reason: "permission" });
+    const demo = { ...flow, market: { exchange: "demo", symbol: "DEMO/USDT", timeframe: "1h" as const } };
+    expect((await userErrorOf(h.caller.bots.deploy({ flow: demo }))).message).toMatch(/demo market/);
+    expect(h.services.db.bots.list()).toHaveLength(1);
+  });
+});
+
+describe("live bots against the fake exchange", () => {
+  async function liveHarness(count: number, extra: Parameters<typeof harness>[0] = {}) {
+    const hh = await harness({ fake: { candles: candles(count), closedAtStart: 5, balances: { USDT: 1_000_000, BTC: 0, ETH: 0 }, feeRate: 0.001 }, ...extra });
+    const key = await hh.caller.keys.add({ exchange: "binance", apiKey: hh.fake.keys.trade!.apiKey, secret: hh.fake.keys.trade!.secret });
+    return { hh, key };
+  }
+
+  /** One candle at a time: a live bot acts only on the newest candle. */
+  async function stepAll(hh: Harness, botId: string, upTo: number) {
+    await caughtUp(hh, botId);
+    while (hh.fake.engine.closed < upTo) {
+      hh.fake.advance();
+      await caughtUp(hh, botId);
+    }
+  }
+
+  it("trades what the backtest trades: same entry and exit candles and prices, quantity within the exchange's step", async () => {
+    const { hh, key } = await liveHarness(160);
+    h = hh;
+    const flow = smaFlow(5, 13);
+    const bot = await h.caller.bots.deploy({ flow, mode: "live", keyId: key.id, confirmLive: true });
+    await stepAll(h, bot.id, 160);
+    await until(() => h!.services.db.bots.activeOrders(bot.id).length === 0, 5000, "orders to settle");
+    const expected = backtestOf(flow, h);
+    const got = (await h.caller.bots.get({ id: bot.id })).trades;
+    expect(expected.trades.length).toBeGreaterThan(3);
+    expect(got.map((t) => [t.entryTime, t.entryPrice, t.exitTime, t.exitPrice, t.exitReason])).toEqual(expected.trades.map((t) => [t.entryTime, t.entryPrice, t.exitTime, t.exitPrice, t.exitReason]));
+    const step = 0.00001;
+    got.forEach((t, i) => {
+      const bt = expected.trades[i]!;
+      expect(Math.abs(t.qty - bt.qty)).toBeLessThanOrEqual(2 * step);
+      // Profit differs only by the rounding of the quantity (the fake takes the buy fee in BTC, the backtest in USDT).
+      expect(Math.abs(t.pnl - bt.pnl)).toBeLessThan(bt.qty * bt.exitPrice * 1e-3);
+    });
+    // The position from fills equals what the exchange holds.
+    const view = await h.caller.bots.get({ id: bot.id });
+    const btc = h.fake.engine.balance("BTC");
+    expect(view.position.qty).toBeCloseTo(btc.free + btc.locked, 8);
+  });
+});
