@@ -204,7 +204,21 @@ describe("editor and results in a real browser", () => {
     await page.fill(tid("strategy-name"), "RSI 30/70 reversion");
     await page.press(tid("strategy-name"), "Enter");
     await page.click(".react-flow__pane", { position: { x: 30, y: 30 } });
+
+    // Keyboard: Delete removes the selected block (and its edges), Ctrl+Z restores both.
+    await selectNode("greaterThan-1");
+    await page.keyboard.press("Delete");
+    expect(await page.locator(tid("node-greaterThan-1")).count()).toBe(0);
+    expect(await edgeCount()).toBe(3);
+    await page.keyboard.press("Control+z");
+    await page.waitForSelector(tid("node-greaterThan-1"));
+    expect(await edgeCount()).toBe(5);
+    await page.waitForSelector(tid("compiles-ok"));
+
+    await page.click(".react-flow__pane", { position: { x: 30, y: 30 } });
+    await page.click(".react-flow__controls-fitview");
     await page.waitForSelector(`${tid("save-state")}[data-state="saved"]`);
+    await page.waitForTimeout(300);
     await shot("05-editor-built-flow");
   });
 

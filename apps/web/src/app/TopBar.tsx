@@ -134,7 +134,7 @@ export function TopBar() {
       <button type="button" className="btn ghost" onClick={() => app.set({ modal: "import" })} data-testid="open-import">
         Import
       </button>
-      <button type="button" className="btn ghost" onClick={() => app.toast(`Exported ${exportFlow()}`)} data-testid="export-button">
+      <button type="button" className="btn ghost" onClick={() => void exportFlow()} data-testid="export-button">
         Export
       </button>
       <span className="sep" />

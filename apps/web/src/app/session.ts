@@ -141,12 +141,17 @@ export async function deleteStrategy(id: string, name: string) {
   }
 }
 
-/** Downloads the flow as a template file. */
-export function exportFlow(flow: FlowGraph = editorStore.getState().flow): string {
-  const text = `${JSON.stringify(flow, null, 2)}\n`;
-  const slug = flow.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "strategy";
-  const filename = `${slug}.keyflow.json`;
-  const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+/** Downloads the flow as a template file (made by the server, which strips anything private). */
+export async function exportFlow(flow: FlowGraph = editorStore.getState().flow): Promise<void> {
+  let file;
+  try {
+    file = await getApi().exportTemplate(flow);
+  } catch (e) {
+    app.toast(errorMessage(e), true);
+    return;
+  }
+  const filename = file.fileName;
+  const url = URL.createObjectURL(new Blob([file.json], { type: "application/json" }));
   const a = document.createElement("a");
   a.href = url;
   a.download = filename;
@@ -154,7 +159,7 @@ export function exportFlow(flow: FlowGraph = editorStore.getState().flow): strin
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  return filename;
+  app.toast(`Exported ${filename}`);
 }
 
 /** First visit: the most recent strategy, or — on a fresh install — the sma-cross template on the demo market. */

@@ -107,7 +107,7 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockRFNode>) {
       </div>
       {firstError && (
         <div className="bn-error-line" data-testid="node-error" title={firstError.message}>
-          {firstError.message}
+          <span>{firstError.message}</span>
         </div>
       )}
     </div>

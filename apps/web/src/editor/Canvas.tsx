@@ -210,7 +210,10 @@ export function Canvas() {
       )}
       {refusal && (
         <div className="canvas-toast" role="alert" data-testid="connection-refused">
-          <span>⛔</span>
+          <svg width="16" height="16" viewBox="0 0 16 16" aria-hidden>
+            <circle cx="8" cy="8" r="7" fill="none" stroke="currentColor" strokeWidth="1.6" />
+            <path d="M3.5 12.5l9-9" stroke="currentColor" strokeWidth="1.6" />
+          </svg>
           <span>{refusal}</span>
         </div>
       )}

@@ -41,6 +41,9 @@ export interface Api {
 
   listMarkets(): Promise<MarketInfo[]>;
 
+  /** The flow as a shareable template file: the server strips anything private (keys, local ids). */
+  exportTemplate(flow: FlowGraph): Promise<{ fileName: string; json: string }>;
+
   runBacktest(input: { strategyId: string | null; flow: FlowGraph; from: number | null; to: number | null }): Promise<RunStart>;
   /** Calls back with progress until the run ends; returns an unsubscribe function. */
   onProgress(runId: string, cb: (p: Progress) => void, onError: (message: string) => void): () => void;

@@ -31,6 +31,26 @@ export function indicatorLabel(flow: FlowGraph, nodeId: string, port: string): s
   return block.outputs.length > 1 && out ? `${base} · ${out.label}` : base;
 }
 
+const THRESHOLD_BLOCKS = new Set(["lessThan", "greaterThan", "crossAbove", "crossBelow", "between"]);
+
+/** The constants a flow compares a node's output against, when they are params of unconnected inputs. */
+export function thresholdsOf(flow: FlowGraph, nodeId: string, port: string): number[] {
+  const levels = new Set<number>();
+  for (const e of flow.edges) {
+    if (e.source !== nodeId || e.sourceHandle !== port || e.targetHandle !== "a") continue;
+    const target = flow.nodes.find((n) => n.id === e.target);
+    if (!target || !THRESHOLD_BLOCKS.has(target.kind)) continue;
+    const block = getBlock(target.kind)!;
+    const fed = new Set(flow.edges.filter((x) => x.target === target.id).map((x) => x.targetHandle));
+    for (const input of block.inputs) {
+      if (!input.fallbackParam || fed.has(input.name)) continue;
+      const v = target.params[input.fallbackParam];
+      if (typeof v === "number" && Number.isFinite(v)) levels.add(v);
+    }
+  }
+  return [...levels].sort((a, b) => a - b);
+}
+
 export function runView(row: RunRow, strategyName?: string): RunView {
   const chart = row.chart;
   if (!chart || !row.metrics || !row.trades) throw new Error(row.error ?? `This backtest is ${row.status}; it has no result.`);
@@ -40,6 +60,7 @@ export function runView(row: RunRow, strategyName?: string): RunView {
     port: l.port,
     label: indicatorLabel(flow, l.nodeId, l.port),
     chart: l.pane,
+    levels: thresholdsOf(flow, l.nodeId, l.port),
     time: l.time,
     // NaN (warm-up) arrives as null over JSON.
     value: l.value as (number | null)[],
@@ -107,6 +128,10 @@ export function createTrpcApi(client: TRPCClient<AppRouter> = createClient()): A
     async listMarkets(): Promise<MarketInfo[]> {
       const rows = await client.markets.list.query();
       return rows.map((r) => ({ exchange: r.exchange, symbol: r.symbol, timeframe: r.timeframe, from: r.firstTime, to: r.lastTime, bars: r.count, source: r.source }));
+    },
+
+    exportTemplate(flow) {
+      return client.templates.export.query({ flow });
     },
 
     async runBacktest({ strategyId, flow, from, to }): Promise<RunStart> {

@@ -33,7 +33,7 @@ function EquityOverlay({ runs }: { runs: RunView[] }) {
       layout: { background: { type: ColorType.Solid, color: "#0c1016" }, textColor: "#8792a4", attributionLogo: false, fontFamily: "Inter Variable, sans-serif", fontSize: 11 },
       grid: { vertLines: { color: "#141a22" }, horzLines: { color: "#141a22" } },
       rightPriceScale: { borderColor: "#212835" },
-      timeScale: { borderColor: "#212835", timeVisible: true },
+      timeScale: { borderColor: "#212835", timeVisible: true, minBarSpacing: 0.05 },
     });
     runs.forEach((r, i) => {
       const s = chart.addSeries(LineSeries, { color: COLORS[i], lineWidth: 2, priceLineVisible: false, title: `Run ${i + 1}` });

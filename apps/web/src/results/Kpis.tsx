@@ -30,7 +30,7 @@ export function kpis(m: Metrics): Kpi[] {
       sub: m.profitFactor === null ? (m.trades > 0 ? "no losing trade" : "no closed trades") : "profit ÷ loss",
       cls: m.profitFactor === null ? "" : m.profitFactor >= 1 ? "pos" : "neg",
     },
-    { id: "fees", label: "Fees", value: money(m.fees), sub: `Final equity ${money(m.finalEquity)}` },
+    { id: "fees", label: "Fees", value: money(m.fees), sub: `Equity ${money(m.finalEquity, 0)}` },
   ];
 }
 

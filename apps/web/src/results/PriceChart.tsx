@@ -207,6 +207,9 @@ export const PriceChart = forwardRef<PriceChartHandle, { run: RunView; onDrawn?:
         } else {
           const s = chart.addSeries(LineSeries, { color, lineWidth: 1, priceLineVisible: false, lastValueVisible: true, crosshairMarkerVisible: false }, pane);
           s.setData(lineData(line));
+          for (const level of line.levels ?? []) {
+            s.createPriceLine({ price: level, color: "#5d6878", lineWidth: 1, lineStyle: LineStyle.Dashed, axisLabelVisible: true, title: "" });
+          }
         }
       });
       labels.push(lines.map((l) => l.label).join(" · "));

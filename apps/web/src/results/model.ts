@@ -21,6 +21,8 @@ export interface IndicatorLine extends LineColumns {
   label: string;
   /** Over the candles, or in a pane of its own (oscillators). */
   chart: "overlay" | "pane";
+  /** Constant thresholds the flow compares this output with (RSI 30 / 70), drawn as levels. */
+  levels?: number[];
 }
 
 /** What the results view draws; built from the server's result by `api.ts`. */

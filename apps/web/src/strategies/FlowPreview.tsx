@@ -2,6 +2,10 @@ import { getBlock, type FlowGraph } from "@keyflow/core";
 import { CATEGORY_HEX } from "../editor/theme";
 
 const NODE_W = 190;
+
+function ellipsis(s: string, n: number): string {
+  return s.length <= n ? s : `${s.slice(0, Math.max(1, n - 1))}…`;
+}
 const NODE_H = 90;
 const TYPE_HEX = { series: "#4ea4ff", signal: "#f3b53f", order: "#c27bf0" } as const;
 
@@ -53,7 +57,7 @@ export function FlowPreview({ flow, width = 300, height = 112 }: { flow: FlowGra
             <rect x={p.x} y={p.y} width={2.5} height={nh} rx={1} fill={color} />
             {nw > 34 && (
               <text x={p.x + 6} y={p.y + nh / 2 + 3} fill="#c9d1dd" fontSize={Math.min(9, nh * 0.45)} fontFamily="Inter Variable, sans-serif">
-                {(block?.label ?? n.kind).slice(0, Math.floor(nw / 5.5))}
+                {ellipsis(block?.label ?? n.kind, Math.floor((nw - 8) / 4.6))}
               </text>
             )}
           </g>

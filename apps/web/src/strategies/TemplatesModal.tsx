@@ -44,7 +44,7 @@ export function ImportPanel() {
   const apply = async (raw: string, source: string) => {
     const r = parseFlowText(raw);
     if (!r.ok) {
-      setError(`${source}: ${r.error}`);
+      setError(`${source}: nothing was imported.\n${r.error}`);
       return;
     }
     setError(null);
