@@ -278,6 +278,19 @@ describe("editor and results in a real browser", () => {
     await shot("08-settings");
     await page.keyboard.press("Escape");
     await page.waitForSelector(`${tid("save-state")}[data-state="saved"]`);
+
+    // Cancel works: the progress bar goes away, the run is recorded as cancelled, no result shows.
+    await page.click(tid("backtest-button"));
+    await page.waitForSelector(`${tid("backtest-cancel")}:not([disabled])`);
+    await page.waitForSelector(tid("progress-fill"));
+    await shot("08b-backtest-progress");
+    await page.click(tid("backtest-cancel"));
+    await page.waitForSelector(tid("backtest-button"));
+    expect(await page.textContent(tid("toast"))).toContain("cancelled");
+    const strategyId = (await client.strategies.list.query()).find((s) => s.name === "RSI 30/70 reversion" && s.market.timeframe === "1m")!.id;
+    const runs = await client.backtests.listForStrategy.query({ strategyId });
+    expect(runs.map((r) => r.status)).toEqual(["cancelled"]);
+
     await page.click(tid("backtest-button"));
     const { runId, ms } = await waitForResults();
     const run = await client.backtests.get.query({ runId });
@@ -304,7 +317,8 @@ describe("editor and results in a real browser", () => {
     await page.waitForFunction(() => document.querySelector('[data-testid="results"]')?.getAttribute("data-run-id") !== null && document.querySelector('[data-testid="results-head-market"]')?.textContent?.includes("1h"));
     const checks = page.locator(tid("run-compare-check"));
     await page.waitForSelector(tid("run-row"));
-    expect(await checks.count()).toBe(2);
+    expect(await checks.count()).toBe(3); // 1h, 1m and the cancelled one (which cannot be picked)
+    expect(await checks.nth(2).isDisabled()).toBe(true);
     await checks.nth(0).check();
     await checks.nth(1).check();
     await page.click(tid("compare-button"));

@@ -52,7 +52,7 @@ function snap(times: number[], t: number): number {
 
 const MAX_DETAILED = 160;
 /** Beyond this many trades in view, markers are a solid band; the legend asks to zoom in instead. */
-const MAX_SHOWN = 1200;
+const MAX_SHOWN = 400;
 
 /** Index of the first trade whose exit (or `key`) is at or after t. */
 function firstAtOrAfter(trades: readonly Trade[], t: number, key: "exitTime" | "entryTime" = "exitTime"): number {
