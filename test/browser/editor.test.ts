@@ -236,8 +236,12 @@ describe("editor and results in a real browser", () => {
     const best = Math.max(...run.trades!.map((t) => t.returnPct));
     expect(await page.locator(tid("trade-row")).first().textContent()).toContain(`${best > 0 ? "+" : ""}${best.toFixed(2)}%`);
     await page.locator(tid("trade-row")).first().click();
+    // The chart merged candles to draw the whole run; around one trade it shows the market's own.
+    await page.waitForFunction(() => document.querySelector('[data-testid="chart-detail"]')?.textContent?.startsWith("Trade of"));
     await page.waitForTimeout(300);
     await shot("06-results-trade-focused");
+    await page.click(tid("chart-detail-back"));
+    await page.waitForSelector(tid("chart-detail"), { state: "detached" });
   });
 
   it("exports the template and re-imports it with the same spec hash; a bad import changes nothing", async () => {

@@ -1,5 +1,5 @@
 import type { CompileIssue, FlowGraph, Market } from "@keyflow/core";
-import type { RunSummary, RunView } from "../results/model";
+import type { CandleColumns, RunSummary, RunView } from "../results/model";
 
 export interface StrategySummary {
   id: string;
@@ -40,6 +40,8 @@ export interface Api {
   deleteStrategy(id: string): Promise<void>;
 
   listMarkets(): Promise<MarketInfo[]>;
+  /** Stored candles of a market in [from, to), merged into at most `maxPoints` candles. */
+  getCandles(market: { exchange: string; symbol: string; timeframe: string }, from: number, to: number, maxPoints?: number): Promise<CandleColumns>;
 
   /** The flow as a shareable template file: the server strips anything private (keys, local ids). */
   exportTemplate(flow: FlowGraph): Promise<{ fileName: string; json: string }>;

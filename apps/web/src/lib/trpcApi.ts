@@ -130,6 +130,13 @@ export function createTrpcApi(client: TRPCClient<AppRouter> = createClient()): A
       return rows.map((r) => ({ exchange: r.exchange, symbol: r.symbol, timeframe: r.timeframe, from: r.firstTime, to: r.lastTime, bars: r.count, source: r.source }));
     },
 
+    async getCandles(market, from, to, maxPoints = 2000) {
+      const series = (await client.markets.list.query()).find((s) => s.exchange === market.exchange && s.symbol === market.symbol && s.timeframe === market.timeframe);
+      if (!series) throw new Error(`No stored candles for ${market.symbol} ${market.timeframe} any more.`);
+      const r = await client.markets.candles.query({ seriesId: series.id, from: Math.max(0, Math.floor(from)), to: Math.floor(to), maxPoints });
+      return { bucketMs: r.bucketMs, time: r.time, open: r.open, high: r.high, low: r.low, close: r.close };
+    },
+
     exportTemplate(flow) {
       return client.templates.export.query({ flow });
     },

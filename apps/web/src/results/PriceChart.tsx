@@ -9,13 +9,17 @@ import {
   LineStyle,
   createChart,
   createSeriesMarkers,
+  type CandlestickData,
   type IChartApi,
+  type ISeriesApi,
   type SeriesMarker,
   type Time,
   type UTCTimestamp,
 } from "lightweight-charts";
-import type { Trade } from "@keyflow/core";
-import type { IndicatorLine, LineColumns, RunView } from "./model";
+import { TIMEFRAME_MS, type Timeframe, type Trade } from "@keyflow/core";
+import type { CandleColumns, IndicatorLine, LineColumns, RunView } from "./model";
+import { dateTime } from "./format";
+import { errorMessage } from "../lib/errors";
 
 export interface PriceChartHandle {
   /** Scrolls and zooms the chart so the trade is in view. */
@@ -102,26 +106,84 @@ export function tradeMarkers(
   return out.sort((a, b) => (a.time as number) - (b.time as number));
 }
 
+function bars(c: CandleColumns): CandlestickData<Time>[] {
+  const data = new Array<CandlestickData<Time>>(c.time.length);
+  for (let i = 0; i < c.time.length; i++) data[i] = { time: sec(c.time[i]!), open: c.open[i]!, high: c.high[i]!, low: c.low[i]!, close: c.close[i]! };
+  return data;
+}
+
+/** What `showTrade` needs from the chart built by the effect. */
+interface ChartParts {
+  candles: ISeriesApi<"Candlestick">;
+  overlays: ISeriesApi<"Line">[];
+  full: CandlestickData<Time>[];
+  /** Times of the candles currently shown (markers snap to them). */
+  times: number[];
+  updateMarkers: () => void;
+}
+
 export interface LegendItem {
   label: string;
   color: string;
 }
 
 /** Candles with trade markers and overlays; oscillators, equity and drawdown in panes below (one time axis). */
-export const PriceChart = forwardRef<PriceChartHandle, { run: RunView; onDrawn?: () => void }>(function PriceChart({ run, onDrawn }, ref) {
+export const PriceChart = forwardRef<
+  PriceChartHandle,
+  { run: RunView; onDrawn?: () => void; loadDetail?: (from: number, to: number) => Promise<CandleColumns> }
+>(function PriceChart({ run, onDrawn, loadDetail }, ref) {
   const host = useRef<HTMLDivElement>(null);
   const chartRef = useRef<IChartApi | null>(null);
+  const parts = useRef<ChartParts | null>(null);
+  const detailSeq = useRef(0);
+  const [detail, setDetail] = useState<{ text: string; error?: boolean } | null>(null);
   const [legend, setLegend] = useState<LegendItem[]>([]);
   const [hiddenTrades, setHiddenTrades] = useState(0);
   const [paneLabels, setPaneLabels] = useState<{ label: string; top: number }[]>([]);
 
+  const tf = TIMEFRAME_MS[run.market.timeframe as Timeframe] ?? 60_000;
+
+  const backToFull = () => {
+    const p = parts.current;
+    const chart = chartRef.current;
+    detailSeq.current++;
+    setDetail(null);
+    if (!p || !chart) return;
+    p.candles.setData(p.full);
+    p.times = run.candles.time;
+    for (const s of p.overlays) s.applyOptions({ visible: true });
+    chart.timeScale().fitContent();
+    p.updateMarkers();
+  };
+
   useImperativeHandle(ref, () => ({
     showTrade(t) {
       const chart = chartRef.current;
-      if (!chart) return;
-      const span = Math.max(t.exitTime - t.entryTime, 1);
-      const padMs = Math.max(span * 1.5, 40 * 3600_000 / 24);
-      chart.timeScale().setVisibleRange({ from: sec(t.entryTime - padMs) as Time, to: sec(t.exitTime + padMs) as Time });
+      const p = parts.current;
+      if (!chart || !p) return;
+      const span = Math.max(t.exitTime - t.entryTime, tf);
+      const pad = Math.max(span * 1.2, 30 * tf);
+      const from = t.entryTime - pad;
+      const to = t.exitTime + pad;
+      const show = () => chart.timeScale().setVisibleRange({ from: sec(from) as Time, to: sec(to) as Time });
+      show();
+      // Merged candles hide what happened inside the trade: fetch the market's own candles around it.
+      if (!loadDetail || (run.candles.bucketMs ?? tf) <= tf) return;
+      const seq = ++detailSeq.current;
+      setDetail({ text: `Loading ${run.market.timeframe} candles around the trade…` });
+      loadDetail(from, to + tf).then(
+        (c) => {
+          if (seq !== detailSeq.current || parts.current !== p) return;
+          p.candles.setData(bars(c));
+          p.times = c.time;
+          // Overlays were recorded on merged candles; over real ones they would mislead.
+          for (const s of p.overlays) s.applyOptions({ visible: false });
+          show();
+          p.updateMarkers();
+          setDetail({ text: `Trade of ${dateTime(t.entryTime)} on ${run.market.timeframe} candles (overlays hidden)` });
+        },
+        (e: unknown) => seq === detailSeq.current && setDetail({ text: errorMessage(e), error: true }),
+      );
     },
   }));
 
@@ -154,13 +216,15 @@ export const PriceChart = forwardRef<PriceChartHandle, { run: RunView; onDrawn?:
       priceLineColor: "#3a4558",
     });
     const c = run.candles;
-    const data = new Array(c.time.length);
-    for (let i = 0; i < c.time.length; i++) data[i] = { time: sec(c.time[i]!), open: c.open[i]!, high: c.high[i]!, low: c.low[i]!, close: c.close[i]! };
+    const data = bars(c);
     candles.setData(data);
 
     // Markers follow the visible range: every trade in full when few are in view, one mark per
     // candle and kind when many are (a year of 1m trades would otherwise bury the chart).
     const markersApi = createSeriesMarkers(candles, []);
+    const p: ChartParts = { candles, overlays: [], full: data, times: c.time, updateMarkers: () => {} };
+    parts.current = p;
+    setDetail(null);
     const trades = run.trades;
     const open = run.openPosition;
     let pendingMarkers = false;
@@ -175,8 +239,9 @@ export const PriceChart = forwardRef<PriceChartHandle, { run: RunView; onDrawn?:
       const visible = trades.slice(lo, hi);
       const tooMany = visible.length > MAX_SHOWN;
       setHiddenTrades(tooMany ? visible.length : 0);
-      markersApi.setMarkers(tooMany ? [] : tradeMarkers(visible, open, c.time, visible.length <= MAX_DETAILED, fromMs, toMs));
+      markersApi.setMarkers(tooMany ? [] : tradeMarkers(visible, open, p.times, visible.length <= MAX_DETAILED, fromMs, toMs));
     };
+    p.updateMarkers = updateMarkers;
     updateMarkers();
     chart.timeScale().subscribeVisibleTimeRangeChange(() => {
       if (pendingMarkers) return;
@@ -190,6 +255,7 @@ export const PriceChart = forwardRef<PriceChartHandle, { run: RunView; onDrawn?:
       const color = OVERLAY_COLORS[oi++ % OVERLAY_COLORS.length]!;
       const s = chart.addSeries(LineSeries, { color, lineWidth: 2, priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false });
       s.setData(lineData(line));
+      p.overlays.push(s);
       items.push({ label: line.label, color });
     }
 
@@ -283,6 +349,7 @@ export const PriceChart = forwardRef<PriceChartHandle, { run: RunView; onDrawn?:
 
     return () => {
       ro.disconnect();
+      parts.current = null;
       chartRef.current = null;
       chart.remove();
     };
@@ -321,6 +388,14 @@ export const PriceChart = forwardRef<PriceChartHandle, { run: RunView; onDrawn?:
           </>
         )}
       </div>
+      {detail && (
+        <div className={`chart-detail${detail.error ? " error" : ""}`} data-testid="chart-detail">
+          <span>{detail.text}</span>
+          <button type="button" className="btn small" onClick={backToFull} data-testid="chart-detail-back">
+            Whole run
+          </button>
+        </div>
+      )}
       {paneLabels.slice(1).map((p) => (
         <div key={p.label + p.top} className="pane-label" style={{ top: p.top + 6 }}>
           {p.label}

@@ -58,6 +58,7 @@ function RunDetail({ run }: { run: RunView }) {
     setActive(t.entryTime);
     chart.current?.showTrade(t);
   };
+  const loadDetail = useCallback((from: number, to: number) => getApi().getCandles(run.market, from, to), [run.market]);
   const onDrawn = useCallback(() => {
     const { run: r } = appStore.getState();
     if (r.runId === run.id && r.clickedAt !== null && appStore.getState().lastDrawMs === null) {
@@ -97,7 +98,7 @@ function RunDetail({ run }: { run: RunView }) {
           </span>
         </div>
         <KpiCards metrics={run.metrics} />
-        <PriceChart ref={chart} run={run} onDrawn={onDrawn} />
+        <PriceChart ref={chart} run={run} onDrawn={onDrawn} loadDetail={loadDetail} />
       </div>
       <aside className="results-side">
         <div className="side-head">

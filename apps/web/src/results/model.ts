@@ -2,6 +2,8 @@ import type { Metrics, OpenPosition, Trade } from "@keyflow/core";
 
 /** Columns of the chart's candles (already downsampled by the server); times in unix ms. */
 export interface CandleColumns {
+  /** Span of one candle in ms: the market's timeframe, or more when the server merged candles. */
+  bucketMs?: number;
   time: number[];
   open: number[];
   high: number[];
