@@ -237,7 +237,7 @@ describe("editor and results in a real browser", () => {
     expect(await page.locator(tid("trade-row")).first().textContent()).toContain(`${best > 0 ? "+" : ""}${best.toFixed(2)}%`);
     await page.locator(tid("trade-row")).first().click();
     // The chart merged candles to draw the whole run; around one trade it shows the market's own.
-    await page.waitForFunction(() => document.querySelector('[data-testid="chart-detail"]')?.textContent?.startsWith("Trade of"));
+    await page.locator(tid("chart-detail")).filter({ hasText: /^Trade of/ }).waitFor();
     await page.waitForTimeout(300);
     await shot("06-results-trade-focused");
     await page.click(tid("chart-detail-back"));
@@ -318,7 +318,7 @@ describe("editor and results in a real browser", () => {
     await page.selectOption(tid("market-select"), "demo|DEMO/USDT|1h");
     await page.keyboard.press("Escape");
     await page.click(tid("backtest-button"));
-    await page.waitForFunction(() => document.querySelector('[data-testid="results"]')?.getAttribute("data-run-id") !== null && document.querySelector('[data-testid="results-head-market"]')?.textContent?.includes("1h"));
+    await page.locator(tid("results-head-market")).filter({ hasText: "· 1h" }).waitFor();
     const checks = page.locator(tid("run-compare-check"));
     await page.waitForSelector(tid("run-row"));
     expect(await checks.count()).toBe(3); // 1h, 1m and the cancelled one (which cannot be picked)

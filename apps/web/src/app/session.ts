@@ -163,7 +163,11 @@ export async function exportFlow(flow: FlowGraph = editorStore.getState().flow):
 }
 
 /** First visit: the most recent strategy, or — on a fresh install — the sma-cross template on the demo market. */
+let booted = false;
 export async function boot(): Promise<void> {
+  // Once per page: React's StrictMode runs effects twice in development.
+  if (booted) return;
+  booted = true;
   let list: Awaited<ReturnType<Api["listStrategies"]>> = [];
   try {
     list = await queryClient.fetchQuery({ queryKey: ["strategies"], queryFn: () => getApi().listStrategies() });

@@ -200,6 +200,22 @@ export function Canvas() {
           style={{ width: 168, height: 110 }}
         />
       </ReactFlow>
+      {flow.nodes.length > 0 && (
+        <div className="canvas-hints">
+          <span>
+            <span className="kbd">Del</span> delete
+          </span>
+          <span>
+            <span className="kbd">Ctrl</span> <span className="kbd">Z</span> undo
+          </span>
+          <span>
+            <span className="kbd">Ctrl</span> <span className="kbd">C</span>/<span className="kbd">V</span> copy, paste
+          </span>
+          <span>
+            <span className="kbd">Shift</span> drag to select
+          </span>
+        </div>
+      )}
       {flow.nodes.length === 0 && (
         <div className="canvas-empty" data-testid="canvas-empty">
           <div>
