@@ -19,6 +19,7 @@ import { editorStore, isValidConnection as checkFn, useEditor } from "./store";
 import { nodeTypes, type BlockRFNode } from "./BlockNode";
 import { badEdges, issuesByNode, nodeIssues } from "./validation";
 import { CATEGORY_HEX } from "./theme";
+import { app } from "../app/appStore";
 
 export const DRAG_MIME = "application/x-keyflow-block";
 const GRID: [number, number] = [16, 16];
@@ -220,7 +221,10 @@ export function Canvas() {
         <div className="canvas-empty" data-testid="canvas-empty">
           <div>
             <h3>An empty canvas</h3>
-            <p>Drag blocks from the palette on the left (or click one), then connect an output on the right of a block to an input on the left of another. Or start from a template.</p>
+            <p>Drag blocks from the palette on the left (or click one), then connect an output on the right of a block to an input on the left of another.</p>
+            <button type="button" className="btn" onClick={() => app.set({ modal: "templates" })} data-testid="empty-templates">
+              Or start from a template
+            </button>
           </div>
         </div>
       )}
