@@ -495,7 +495,8 @@ export class LiveTrader {
   private async exit(bar: Bar, reason: string, why: string): Promise<void> {
     const { repo, botId, gateway, symbol, log, assets } = this.ctx;
     // A sell already working (e.g. sent on this candle before a restart) is not doubled.
-    if (repo.activeOrders(botId).some((o) => o.side === "sell" && o.barTime === bar.time)) return;
+    // (A journalled-but-unsent one is not working: place() below sends it, once its absence is confirmed.)
+    if (repo.activeOrders(botId).some((o) => o.side === "sell" && o.barTime === bar.time && o.status !== "pending")) return;
     await this.cancelBuys("the position is being closed");
     let amount: number;
     try {
