@@ -231,7 +231,8 @@ export class BotManager {
     await Promise.all(
       all.map(async (b) => {
         try {
-          cancelledOrders += await this.wind(b.id);
+          const n = await this.wind(b.id);
+          cancelledOrders += n;
         } catch (e) {
           errors.push(`${b.name}: ${e instanceof Error ? e.message : String(e)}`);
         }

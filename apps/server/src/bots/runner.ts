@@ -124,12 +124,21 @@ export class BotRunner {
       return;
     }
     let keyVersion: number | undefined;
+    let unsubscribe = () => {};
     try {
       if (bot.mode === "live") {
         if (!bot.keyId) throw new Error("This live bot has no key (it was deleted): deploy it again with a key.");
         keyVersion = keys.version(bot.keyId);
         this.ex = connectExchange(this.deps.exchange, market.exchange, { credentials: keys.credentials(bot.keyId), keyId: bot.keyId, ...(this.deps.limiters ? { limiters: this.deps.limiters } : {}) });
         keys.touch(bot.keyId);
+        const keyId = bot.keyId;
+        const off = keys.onRotate((rotated) => {
+          if (rotated !== keyId || !this.ex) return;
+          setCredentials(this.ex, keys.credentials(keyId));
+          keyVersion = keys.version(keyId);
+          this.log("info", "Now signing with the rotated key.");
+        });
+        unsubscribe = () => void off();
       } else {
         this.ex = connectExchange(this.deps.exchange, market.exchange, this.deps.limiters ? { limiters: this.deps.limiters } : {});
       }
@@ -336,6 +345,7 @@ export class BotRunner {
         this.log("info", "Stopped.");
       }
     } finally {
+      unsubscribe();
       await ex.close().catch(() => undefined);
     }
   }

@@ -40,6 +40,8 @@ const FIELD_NAMES: Record<keyof RequiredCredentials, string> = { apiKey: "API ke
 const aad = (id: string, field: keyof RequiredCredentials) => `${id}/${field}`;
 
 export class KeyService {
+  private readonly rotationListeners = new Set<(keyId: string) => void>();
+
   constructor(
     private readonly db: KeyflowDb,
     private readonly vault: Vault,
@@ -105,6 +107,7 @@ export class KeyService {
     const creds = this.checkFields(k.exchange, input);
     const probe = await this.probeOrThrow(k.exchange, id, creds);
     this.db.keys.rotate(id, { ...this.seal(id, creds), maskedKey: maskKey(creds.apiKey) }, probe);
+    for (const listener of this.rotationListeners) listener(id);
     return this.view(id);
   }
 
@@ -129,6 +132,15 @@ export class KeyService {
     if (k.passwordSealed) c.password = this.vault.open(k.passwordSealed, aad(id, "password"));
     if (k.uidSealed) c.uid = this.vault.open(k.uidSealed, aad(id, "uid"));
     return c;
+  }
+
+  /**
+   * Called right after a key is rotated in this process, so runners here switch before their next
+   * request (runners in other processes notice the bumped credentialsVersion on their next loop).
+   */
+  onRotate(listener: (keyId: string) => void): () => void {
+    this.rotationListeners.add(listener);
+    return () => this.rotationListeners.delete(listener);
   }
 
   /** Current credentials version (bumped by rotate). */
