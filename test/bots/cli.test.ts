@@ -1,0 +1,93 @@
+// `keyflow keys` and `keyflow bots` as a person runs them: credentials only through stdin (or a hidden
+// prompt), live only with an explicit confirmation, and the kill switch from the command line.
+import { spawn } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeCandles } from "../fake-exchange/index";
+import { buildCli, processHarness, type ProcessHarness } from "./harness";
+
+let h: ProcessHarness;
+let main: string;
+
+beforeAll(async () => {
+  main = await buildCli();
+  h = await processHarness({ candles: { BTCUSDT: makeCandles({ count: 500, seed: 3 }), ETHUSDT: makeCandles({ count: 500, seed: 4, startPrice: 2000 }) }, closedAtStart: 100 });
+}, 60_000);
+
+afterAll(async () => {
+  await h?.close();
+});
+
+const outputs: string[] = [];
+
+function keyflow(args: string[], stdin = ""): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [main, ...args], { env: h.env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdin.end(stdin);
+    child.once("exit", (code) => {
+      outputs.push(stdout, stderr);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe("keyflow keys", () => {
+  it("refuses credentials given as arguments, with a message saying how to give them", async () => {
+    for (const flag of ["--secret=abc", "--secret", "--api-key", "--passphrase=x"]) {
+      const r = await keyflow(["keys", "add", "binance", flag, "value"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/not accepted: credentials on the command line end up in shell history/);
+    }
+    expect(h.services.db.keys.list()).toHaveLength(0);
+  });
+
+  it("adds a key from stdin, lists it masked, refuses a withdraw key, and the kill switch works from the CLI", async () => {
+    const trade = h.fake.keys.trade!;
+    const added = await keyflow(["keys", "add", "binance", "--label", "main"], `${trade.apiKey}\n${trade.secret}\n`);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toMatch(/probe: ok/);
+    expect(added.stdout).toContain(`${trade.apiKey.slice(0, 4)}…${trade.apiKey.slice(-4)}`);
+    const keyId = h.services.db.keys.list()[0]!.id;
+
+    const w = h.fake.keys.withdraw!;
+    const refused = await keyflow(["keys", "add", "binance"], `${w.apiKey}\n${w.secret}\n`);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/create a key without withdrawal permission/);
+
+    const list = await keyflow(["keys", "list"]);
+    expect(list.stdout).toMatch(/"main"/);
+
+    // Live needs the explicit confirmation; without a terminal there is no prompt to type it at.
+    const market = ["--market", "binance:BTC/USDT:1m"];
+    const unconfirmed = await keyflow(["bots", "deploy", "sma-cross", ...market, "--live", "--key", keyId]);
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.stderr).toMatch(/Not deployed: live trading needs --yes-i-understand/);
+    const live = await keyflow(["bots", "deploy", "sma-cross", ...market, "--live", "--key", keyId, "--yes-i-understand", "--max-order-value", "500", "--name", "cli live"]);
+    expect(live.code, live.stderr).toBe(0);
+    expect(live.stdout).toMatch(/LIVE {2}cli live/);
+    const paper = await keyflow(["bots", "deploy", "sma-cross", ...market, "--name", "cli paper"]);
+    expect(paper.stdout).toMatch(/PAPER {2}cli paper/);
+    const bots = h.services.db.bots.list();
+    expect(bots.find((b) => b.name === "cli live")?.risk.maxOrderValue).toBe(500);
+
+    const rm = await keyflow(["keys", "rm", keyId]);
+    expect(rm.code).toBe(1);
+    expect(rm.stderr).toMatch(/live bot "cli live" .* stop it first/);
+
+    const all = await keyflow(["bots", "stop", "--all"]);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/Kill switch: stopped 2 bots/);
+    expect(h.services.db.bots.list().every((b) => b.status === "stopped")).toBe(true);
+    expect((await keyflow(["keys", "rm", keyId])).code).toBe(0);
+
+    for (const text of outputs) {
+      for (const k of Object.values(h.fake.keys)) {
+        expect(text.includes(k.secret)).toBe(false);
+        expect(text.includes(k.apiKey)).toBe(false);
+      }
+    }
+  }, 60_000);
+});
