@@ -3,6 +3,7 @@ import type { Worker } from "node:worker_threads";
 import type { KeyflowDb } from "@keyflow/db";
 import { ProgressHub } from "./progressHub";
 import { spawnBacktestWorker } from "./spawnWorker";
+import { WorkerPool } from "./workerPool";
 import { packCandles, type RunRequest, type WorkerMessage } from "./workerProtocol";
 import type { Candles, Settings, StrategySpec } from "@keyflow/core";
 
@@ -43,6 +44,8 @@ export interface BacktestJobsOptions {
   /** Backtests running at once; more wait in a queue. Defaults to the cores minus one (at least 2). */
   concurrency?: number;
   spawn?: () => Worker;
+  /** Start an idle worker right away (default true). */
+  warm?: boolean;
 }
 
 /**
@@ -55,7 +58,7 @@ export class BacktestJobs {
   private readonly active = new Map<string, Active>();
   private running = 0;
   private readonly concurrency: number;
-  private readonly spawn: () => Worker;
+  private readonly pool: WorkerPool;
   private closed = false;
 
   constructor(
@@ -63,7 +66,8 @@ export class BacktestJobs {
     options: BacktestJobsOptions = {},
   ) {
     this.concurrency = options.concurrency ?? Math.max(2, availableParallelism() - 1);
-    this.spawn = options.spawn ?? spawnBacktestWorker;
+    this.pool = new WorkerPool(options.spawn ?? spawnBacktestWorker, 1);
+    if (options.warm ?? true) this.pool.warm();
   }
 
   get runningCount(): number {
@@ -123,6 +127,7 @@ export class BacktestJobs {
   /** Lets running backtests finish for up to `graceMs`, then cancels the rest. */
   async shutdown(graceMs = 5000): Promise<void> {
     this.closed = true;
+    this.pool.close();
     for (const a of [...this.queue]) this.cancel(a.job.runId, "Cancelled because the server stopped; run it again.");
     const pending = [...this.active.values()].map((a) => new Promise<void>((resolve) => (a.settle = resolve)));
     if (pending.length === 0) return;
@@ -146,7 +151,7 @@ export class BacktestJobs {
     this.publish(job.runId, { status: "running", done: 0, total: job.candles.length, barsPerSec: 0, error: null });
     let worker: Worker;
     try {
-      worker = this.spawn();
+      worker = this.pool.acquire();
     } catch (e) {
       this.fail(a, e instanceof Error ? e.message : String(e));
       return;
@@ -162,34 +167,46 @@ export class BacktestJobs {
       timeframeMs: job.timeframeMs,
       candles,
     };
-    // Transfer the candle buffer unless it is shared with something else we still need.
-    worker.postMessage(request, [candles.buffer]);
     let settled = false;
-    worker.on("message", (m: WorkerMessage) => {
+    const detach = () => {
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
+    };
+    const onMessage = (m: WorkerMessage) => {
       if (a.cancelled || settled) return;
       if (m.type === "progress") {
         this.publish(job.runId, { status: "running", done: m.done, total: m.total, barsPerSec: rate(m.done, m.elapsedMs), error: null });
       } else if (m.type === "result") {
         settled = true;
+        detach();
+        this.pool.release(worker);
         this.db.backtests.finish(job.runId, { ...m.report, chart: m.chart, durationMs: Math.round(m.elapsedMs) });
         this.finish(a, { status: "done", done: m.report.bars, total: m.report.bars, barsPerSec: rate(m.report.bars, m.backtestMs), error: null });
-        void worker.terminate();
       } else {
         settled = true;
-        this.fail(a, `The backtest failed: ${m.message}`);
+        detach();
         void worker.terminate();
+        this.fail(a, `The backtest failed: ${m.message}`);
       }
-    });
-    worker.on("error", (e) => {
+    };
+    const onError = (e: Error) => {
       if (a.cancelled || settled) return;
       settled = true;
+      detach();
       this.fail(a, `The backtest worker crashed: ${e.message}`);
-    });
-    worker.on("exit", (code) => {
+    };
+    const onExit = (code: number) => {
       if (a.cancelled || settled) return;
       settled = true;
+      detach();
       this.fail(a, `The backtest worker stopped unexpectedly (exit code ${code}).`);
-    });
+    };
+    worker.on("message", onMessage);
+    worker.on("error", onError);
+    worker.on("exit", onExit);
+    // Transfer the candle buffer: the worker owns it from here.
+    worker.postMessage(request, [candles.buffer]);
   }
 
   private fail(a: Active, message: string): void {

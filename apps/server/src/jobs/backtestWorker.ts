@@ -1,7 +1,7 @@
 // Worker thread entry: runs one backtest off the server's event loop and posts progress and the
 // result (already cut down for the chart) back. Bundled to dist/worker.js.
 import { parentPort } from "node:worker_threads";
-import { backtest } from "@keyflow/core";
+import { backtest, compile, generateDemoCandles, getTemplate } from "@keyflow/core";
 import { buildChart } from "../backtest/chart";
 import { unpackCandles, type RunRequest, type WorkerMessage } from "./workerProtocol";
 
@@ -10,7 +10,19 @@ if (!port) throw new Error("backtestWorker must run in a worker thread");
 
 const post = (m: WorkerMessage) => port.postMessage(m);
 
-port.once("message", (req: RunRequest) => {
+// Warm the engine's shared code (broker, indicators, metrics) while the worker waits in the pool,
+// so the first real run is not also a JIT warm-up.
+{
+  const flow = getTemplate("sma-cross-rsi-filter")!.flow;
+  const compiled = compile(flow);
+  if (compiled.ok) {
+    const candles = generateDemoCandles({ seed: 1, timeframe: "1m", start: 0, bars: 50_000 });
+    backtest(compiled.spec, candles, flow.settings, { record: true });
+  }
+}
+
+// One run at a time; the pool hands the worker its next run once this one is answered.
+port.on("message", (req: RunRequest) => {
   try {
     const candles = unpackCandles(req.candles);
     const started = performance.now();
