@@ -13,6 +13,9 @@ import { ResultsView } from "../results/ResultsView";
 import { StrategiesModal } from "../strategies/StrategiesModal";
 import { TemplatesModal } from "../strategies/TemplatesModal";
 import { SettingsModal } from "../strategies/SettingsModal";
+import { BotsPage } from "../bots/BotsPage";
+import { BotsLayer } from "../bots/BotsLayer";
+import { KeysPage } from "../keys/KeysPage";
 
 function EditorView() {
   return (
@@ -50,12 +53,15 @@ export function App() {
             <EditorView />
           </div>
           {view === "results" && <ResultsView />}
+          {view === "bots" && <BotsPage />}
+          {view === "keys" && <KeysPage />}
         </main>
       </div>
       {modal === "strategies" && <StrategiesModal />}
       {(modal === "templates" || modal === "import") && <TemplatesModal key={modal} />}
       {modal === "settings" && <SettingsModal />}
       <ConfirmDialog />
+      <BotsLayer />
       <Toast />
     </ReactFlowProvider>
   );

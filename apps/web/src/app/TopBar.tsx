@@ -6,6 +6,8 @@ import { editorStore, useEditor } from "../editor/store";
 import { blockedReason } from "../editor/validation";
 import { compact } from "../results/format";
 import { marketLabel } from "../strategies/SettingsModal";
+import { KillSwitch } from "../bots/KillSwitch";
+import { openDeploy } from "../bots/BotsLayer";
 
 function Logo() {
   return (
@@ -120,11 +122,18 @@ export function TopBar() {
         <button type="button" className={`tab ${view === "results" ? "active" : ""}`} onClick={() => app.set({ view: "results" })} data-testid="tab-results">
           Results
         </button>
+        <button type="button" className={`tab ${view === "bots" ? "active" : ""}`} onClick={() => app.set({ view: "bots" })} data-testid="tab-bots">
+          Bots
+        </button>
+        <button type="button" className={`tab ${view === "keys" ? "active" : ""}`} onClick={() => app.set({ view: "keys" })} data-testid="tab-keys">
+          Keys
+        </button>
       </div>
       <span className="sep" />
       <NameInput />
       <SaveState />
       <span className="spacer" />
+      <KillSwitch where="topbar" />
       <button type="button" className="btn ghost" onClick={() => app.set({ modal: "strategies" })} data-testid="open-strategies">
         Strategies
       </button>
@@ -136,6 +145,9 @@ export function TopBar() {
       </button>
       <button type="button" className="btn ghost" onClick={() => void exportFlow()} data-testid="export-button">
         Export
+      </button>
+      <button type="button" className="btn ghost" onClick={openDeploy} title="Run this strategy as a paper or live bot" data-testid="deploy-button">
+        Deploy
       </button>
       <span className="sep" />
       <button type="button" className="market-chip" onClick={() => app.set({ modal: "settings" })} title="Market, range and broker settings" data-testid="market-chip">

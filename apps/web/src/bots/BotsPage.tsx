@@ -1,0 +1,318 @@
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { app } from "../app/appStore";
+import { errorMessage } from "../lib/errors";
+import { ago, dateTime, money, pct, price, signClass } from "../results/format";
+import { botQueryKey, botsApi, botsQueryKey, type BotDetail, type BotEvent, type BotOrder, type BotView } from "./api";
+import { botsUi, isActive, useBot, useBots, useBotsUi } from "./live";
+import { KillSwitch, killSummary } from "./KillSwitch";
+import { ModeBadge, StatusBadge } from "./badges";
+
+const baseOf = (symbol: string) => symbol.split("/")[0] ?? symbol;
+const quoteOf = (symbol: string) => symbol.split("/")[1]?.split(":")[0] ?? "";
+const qtyText = (q: number) => String(Number(q.toFixed(8)));
+const timeOfDay = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+
+function positionText(b: BotView): string {
+  if (!(b.position.qty > 0)) return "flat";
+  return `${qtyText(b.position.qty)} ${baseOf(b.market.symbol)} @ ${price(b.position.avgEntryPrice)}`;
+}
+
+function lastCandleText(b: BotView): string {
+  if (b.lastBarTime === null) return b.status === "stopped" ? "—" : "warming up…";
+  return dateTime(b.lastBarTime);
+}
+
+/** Start or stop one bot; stopping cancels its open orders (the position stays). */
+function StartStop({ bot, small }: { bot: BotView; small?: boolean }) {
+  const qc = useQueryClient();
+  const [busy, setBusy] = useState(false);
+  const act = async () => {
+    setBusy(true);
+    try {
+      if (isActive(bot)) {
+        const r = await botsApi().stop(bot.id);
+        app.toast(`Stopped “${bot.name}”${r.cancelledOrders ? `; cancelled ${r.cancelledOrders} open order${r.cancelledOrders === 1 ? "" : "s"}` : ""}.`);
+      } else {
+        await botsApi().start(bot.id);
+        app.toast(`Started “${bot.name}”.`);
+      }
+    } catch (e) {
+      app.toast(errorMessage(e), true);
+    } finally {
+      setBusy(false);
+      void qc.invalidateQueries({ queryKey: botsQueryKey });
+      void qc.invalidateQueries({ queryKey: botQueryKey(bot.id) });
+    }
+  };
+  return (
+    <button
+      type="button"
+      className={`btn ${small ? "small" : ""} ${isActive(bot) ? "" : "start"}`}
+      onClick={(e) => {
+        e.stopPropagation();
+        void act();
+      }}
+      disabled={busy}
+      data-testid={isActive(bot) ? "bot-stop" : "bot-start"}
+    >
+      {busy ? "…" : isActive(bot) ? "Stop" : "Start"}
+    </button>
+  );
+}
+
+function BotRow({ bot, selected }: { bot: BotView; selected: boolean }) {
+  return (
+    <tr className={selected ? "active" : ""} onClick={() => botsUi.setState({ selectedId: bot.id })} data-testid="bot-row" data-bot-id={bot.id} data-status={bot.status}>
+      <td>
+        <div className="bot-name">{bot.name}</div>
+        <div className="bot-sub">
+          {bot.market.exchange} · {bot.market.symbol} · {bot.market.timeframe}
+          {bot.keyLabel ? ` · key ${bot.keyLabel}` : ""}
+        </div>
+      </td>
+      <td>
+        <ModeBadge mode={bot.mode} />
+      </td>
+      <td>
+        <StatusBadge bot={bot} />
+      </td>
+      <td data-testid="bot-position">{positionText(bot)}</td>
+      <td className={signClass(bot.pnl.total)} data-testid="bot-pnl">
+        {money(bot.pnl.total)} <span className="dim">{pct(bot.pnl.returnPct)}</span>
+      </td>
+      <td data-testid="bot-last-candle">{lastCandleText(bot)}</td>
+      <td>
+        <StartStop bot={bot} small />
+      </td>
+    </tr>
+  );
+}
+
+function EmptyBots({ onDeploy }: { onDeploy: () => void }) {
+  return (
+    <div className="page-empty" data-testid="bots-empty">
+      <svg width="40" height="40" viewBox="0 0 48 48" fill="none">
+        <rect x="8" y="14" width="32" height="24" rx="6" stroke="#2c3545" strokeWidth="2.5" />
+        <circle cx="18" cy="26" r="3" fill="#3d8bfd" />
+        <circle cx="30" cy="26" r="3" fill="#3d8bfd" />
+        <path d="M24 14V8" stroke="#2c3545" strokeWidth="2.5" strokeLinecap="round" />
+      </svg>
+      <h3>No bots yet</h3>
+      <p>Deploy a strategy from the editor: it runs on live candles with the same evaluator as the backtest. Start in paper mode — it needs no key and risks no money.</p>
+      <div style={{ display: "flex", gap: 8, justifyContent: "center" }}>
+        <button type="button" className="btn" onClick={() => app.set({ view: "editor" })}>
+          Open the editor
+        </button>
+        <button type="button" className="btn primary" onClick={onDeploy} data-testid="bots-empty-deploy">
+          Deploy the current strategy…
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function OrdersTable({ orders, symbol }: { orders: BotOrder[]; symbol: string }) {
+  if (orders.length === 0) return <div className="empty-note">No orders yet. The bot sends one when the flow's entry or exit fires on a closed candle.</div>;
+  return (
+    <table className="trades orders" data-testid="orders-table">
+      <thead>
+        <tr>
+          <th>Candle</th>
+          <th>Intent</th>
+          <th>Side</th>
+          <th>Amount</th>
+          <th>Price</th>
+          <th>Status</th>
+        </tr>
+      </thead>
+      <tbody>
+        {orders.map((o) => (
+          <tr key={o.id} title={o.message ?? o.clientOrderId} data-testid="order-row" data-status={o.status} data-side={o.side} data-bar={o.barTime}>
+            <td>{dateTime(o.barTime)}</td>
+            <td>
+              {o.intent}
+              {o.type === "limit" && <span className="reason"> limit</span>}
+            </td>
+            <td className={o.side === "buy" ? "pos" : "neg"}>{o.side}</td>
+            <td>
+              {qtyText(o.filledQty > 0 ? o.filledQty : o.amount)} {baseOf(symbol)}
+            </td>
+            <td>{o.avgPrice !== null ? price(o.avgPrice) : o.price !== null ? price(o.price) : "market"}</td>
+            <td>
+              <span className={`ostatus ${o.status}`}>{o.status.replace("_", " ")}</span>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function EventLog({ events }: { events: BotEvent[] }) {
+  const box = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (el && stick.current) el.scrollTop = el.scrollHeight;
+  }, [events.length]);
+  return (
+    <div
+      className="event-log scroll"
+      ref={box}
+      onScroll={(e) => {
+        const el = e.currentTarget;
+        stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+      }}
+      data-testid="event-log"
+    >
+      {events.length === 0 && <div className="empty-note">Nothing logged yet.</div>}
+      {events.map((e) => (
+        <div key={e.id} className={`log-line ${e.level}`} data-testid="log-line" data-level={e.level}>
+          <time title={dateTime(e.time)}>{timeOfDay(e.time)}</time>
+          <span>{e.message}</span>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function Stat({ k, v, s, cls, testId }: { k: string; v: string; s?: string; cls?: string; testId?: string }) {
+  return (
+    <div className="kpi">
+      <div className="k">{k}</div>
+      <div className={`v ${cls ?? ""}`} data-testid={testId}>
+        {v}
+      </div>
+      {s && <div className="s">{s}</div>}
+    </div>
+  );
+}
+
+function Detail({ bot, detail }: { bot: BotView; detail: BotDetail | undefined }) {
+  const quote = quoteOf(bot.market.symbol);
+  const stream = useBotsUi((s) => s.stream);
+  return (
+    <section className="bot-detail" data-testid="bot-detail" data-bot-id={bot.id}>
+      <div className="results-head">
+        <h2>{bot.name}</h2>
+        <ModeBadge mode={bot.mode} />
+        <StatusBadge bot={bot} />
+        <span>
+          {bot.market.exchange} · {bot.market.symbol} · {bot.market.timeframe}
+        </span>
+        {bot.keyLabel && <span>key {bot.keyLabel}</span>}
+        <span className="spacer" />
+        <span className="hash" title="Hash of the compiled strategy this bot runs">
+          spec {bot.specHash.slice(0, 12)}
+        </span>
+        <StartStop bot={bot} />
+      </div>
+      {bot.status === "halted" && bot.haltReason && (
+        <div className="error-banner" data-testid="bot-halt">
+          <b>Halted.</b> {bot.haltReason}
+          {bot.haltedUntil ? ` Resumes ${dateTime(bot.haltedUntil)} UTC.` : ""}
+        </div>
+      )}
+      <div className="kpis bot-kpis">
+        <Stat k="Equity" v={money(bot.equity)} s={`${quote} · started with ${money(bot.initialCash)}`} />
+        <Stat k="P&L" v={money(bot.pnl.total)} s={`${pct(bot.pnl.returnPct)} · fees ${money(bot.pnl.fees)}`} cls={signClass(bot.pnl.total)} testId="detail-pnl" />
+        <Stat k="Position" v={positionText(bot)} s={bot.position.qty > 0 ? `worth ${money(bot.position.value)} ${quote} · unrealized ${money(bot.pnl.unrealized)}` : `cash ${money(bot.cash)} ${quote}`} testId="detail-position" />
+        <Stat k="Last candle" v={lastCandleText(bot)} s={bot.lastBarTime !== null ? `next ${bot.market.timeframe} candle after it closes` : "loading the recent history"} testId="detail-last-candle" />
+        <Stat k="Orders" v={String(detail?.orders.length ?? "—")} s={`${detail?.trades.length ?? 0} round trips`} />
+      </div>
+      <div className="bot-panes">
+        <div className="bot-pane">
+          <div className="side-head">Orders (journal)</div>
+          <div className="scroll">{detail ? <OrdersTable orders={detail.orders} symbol={bot.market.symbol} /> : <div className="empty-note">Loading…</div>}</div>
+        </div>
+        <div className="bot-pane">
+          <div className="side-head">
+            Event log
+            <span className={`stream ${stream}`} data-testid="stream-state" data-state={stream} title={stream === "live" ? "Updates arrive as they happen" : stream === "error" ? "Live updates interrupted; reconnecting" : "Connecting"}>
+              <i />
+              {stream === "live" ? "live" : stream === "error" ? "reconnecting" : "connecting"}
+            </span>
+          </div>
+          {detail ? <EventLog events={detail.events} /> : <div className="empty-note">Loading…</div>}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+export function BotsPage() {
+  const bots = useBots();
+  const selectedId = useBotsUi((s) => s.selectedId);
+  const kill = useBotsUi((s) => s.kill);
+  const list = bots.data ?? [];
+  const selected = list.find((b) => b.id === selectedId) ?? list[0] ?? null;
+  const detail = useBot(selected?.id ?? null);
+  const running = list.filter(isActive).length;
+  const openDeploy = () => botsUi.setState({ deployOpen: true });
+
+  useEffect(() => {
+    if (selected && selected.id !== selectedId) botsUi.setState({ selectedId: selected.id });
+  }, [selected, selectedId]);
+
+  return (
+    <div className="page" data-testid="bots-page">
+      <div className="page-main bots-main">
+        <div className="page-head">
+          <div>
+            <h2>Bots</h2>
+            <p>
+              {list.length === 0 ? "Strategies trading on live candles." : `${running} of ${list.length} running · updated ${bots.dataUpdatedAt ? ago(bots.dataUpdatedAt) : "—"}`}
+            </p>
+          </div>
+          <span className="spacer" />
+          <button type="button" className="btn primary" onClick={openDeploy} data-testid="deploy-open">
+            Deploy…
+          </button>
+          <KillSwitch where="page" />
+        </div>
+        {kill && (
+          <div className="kill-result" data-testid="kill-result">
+            <b>{killSummary(kill.result)}</b> <span className="dim">{dateTime(kill.at)} UTC</span>
+            {kill.result.errors.map((e) => (
+              <div key={e} className="neg">
+                {e}
+              </div>
+            ))}
+            <button type="button" className="btn ghost small" onClick={() => botsUi.setState({ kill: null })}>
+              Dismiss
+            </button>
+          </div>
+        )}
+        {bots.isError && <div className="error-banner">{errorMessage(bots.error)}</div>}
+        {bots.isPending && <div className="empty-note">Loading…</div>}
+        {bots.isSuccess && list.length === 0 && <EmptyBots onDeploy={openDeploy} />}
+        {list.length > 0 && (
+          <>
+            <div className="bot-list scroll">
+              <table className="trades bots-table" data-testid="bots-table">
+                <thead>
+                  <tr>
+                    <th>Bot</th>
+                    <th>Mode</th>
+                    <th>Status</th>
+                    <th>Position</th>
+                    <th>P&L</th>
+                    <th>Last candle</th>
+                    <th />
+                  </tr>
+                </thead>
+                <tbody>
+                  {list.map((b) => (
+                    <BotRow key={b.id} bot={b} selected={b.id === selected?.id} />
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            {selected && <Detail bot={selected} detail={detail.data} />}
+          </>
+        )}
+      </div>
+    </div>
+  );
+}

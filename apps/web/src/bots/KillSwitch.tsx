@@ -1,0 +1,107 @@
+import { useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { Modal } from "../app/Modal";
+import { app } from "../app/appStore";
+import { errorMessage } from "../lib/errors";
+import { botsApi, botsQueryKey } from "./api";
+import { botsUi, isActive, useBots } from "./live";
+import { ModeBadge } from "./badges";
+
+export function killSummary(r: { stopped: number; cancelledOrders: number; errors: string[] }): string {
+  const bots = `${r.stopped} bot${r.stopped === 1 ? "" : "s"} stopped`;
+  const orders = `${r.cancelledOrders} open order${r.cancelledOrders === 1 ? "" : "s"} cancelled`;
+  return `Kill switch: ${bots}, ${orders}${r.errors.length ? `; ${r.errors.length} problem${r.errors.length === 1 ? "" : "s"}` : ""}.`;
+}
+
+function Icon() {
+  return (
+    <svg width="13" height="13" viewBox="0 0 16 16" fill="none" aria-hidden>
+      <path d="M8 1.5v6" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
+      <path d="M4.4 3.9a5.5 5.5 0 107.2 0" stroke="currentColor" strokeWidth="2" strokeLinecap="round" />
+    </svg>
+  );
+}
+
+/**
+ * The global kill switch: stops every bot and cancels their open orders, after one confirmation.
+ * `where="topbar"` renders only while some bot is active.
+ */
+export function KillSwitch({ where }: { where: "page" | "topbar" }) {
+  const qc = useQueryClient();
+  const bots = useBots();
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const active = (bots.data ?? []).filter(isActive);
+  const live = active.filter((b) => b.mode === "live");
+  if (where === "topbar" && active.length === 0) return null;
+
+  const fire = async () => {
+    setBusy(true);
+    try {
+      const result = await botsApi().stopAll();
+      botsUi.setState({ kill: { at: Date.now(), result } });
+      app.toast(killSummary(result), result.errors.length > 0);
+      setAsking(false);
+    } catch (e) {
+      app.toast(`The kill switch failed: ${errorMessage(e)} Try again, or run \`keyflow bots stop --all\` on the server.`, true);
+    } finally {
+      setBusy(false);
+      void qc.invalidateQueries({ queryKey: botsQueryKey });
+      void qc.invalidateQueries({ queryKey: ["bot"] });
+    }
+  };
+
+  return (
+    <>
+      <button
+        type="button"
+        className={`btn kill${where === "topbar" ? " small-kill" : ""}`}
+        onClick={() => setAsking(true)}
+        title="Stop every bot and cancel all their open orders"
+        data-testid={where === "topbar" ? "kill-switch-topbar" : "kill-switch"}
+      >
+        <Icon />
+        KILL SWITCH
+        {where === "topbar" && (
+          <span className="kill-count">
+            {active.length} running{live.length > 0 ? ` · ${live.length} live` : ""}
+          </span>
+        )}
+      </button>
+      {asking && (
+        <Modal
+          title="Stop every bot now?"
+          size="narrow"
+          onClose={() => !busy && setAsking(false)}
+          testId="kill-dialog"
+          footer={
+            <>
+              <button type="button" className="btn" onClick={() => setAsking(false)} disabled={busy}>
+                Cancel
+              </button>
+              <button type="button" className="btn kill" onClick={() => void fire()} disabled={busy} data-testid="kill-confirm" autoFocus>
+                {busy ? "Stopping…" : "Stop all bots"}
+              </button>
+            </>
+          }
+        >
+          <p style={{ marginTop: 0 }}>
+            {active.length === 0
+              ? "No bot is running. The kill switch still cancels any open order a stopped bot left on an exchange."
+              : `Stops ${active.length} bot${active.length === 1 ? "" : "s"}${live.length ? ` (${live.length} live)` : ""} and cancels all their open orders on the exchanges.`}{" "}
+            Positions stay as they are: close them on the exchange if you need to.
+          </p>
+          {active.length > 0 && (
+            <ul className="kill-list">
+              {active.map((b) => (
+                <li key={b.id}>
+                  <ModeBadge mode={b.mode} /> {b.name}
+                </li>
+              ))}
+            </ul>
+          )}
+        </Modal>
+      )}
+    </>
+  );
+}

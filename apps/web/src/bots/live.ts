@@ -1,0 +1,101 @@
+import { useEffect } from "react";
+import { createStore } from "zustand/vanilla";
+import { useStore } from "zustand";
+import { useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { botQueryKey, botsApi, botsQueryKey, type BotDetail, type BotStreamEvent, type BotView, type StopAllResult } from "./api";
+
+export interface BotsUiState {
+  /** The SSE stream of bot updates: "live" once it delivers. */
+  stream: "connecting" | "live" | "error";
+  streamError: string | null;
+  selectedId: string | null;
+  deployOpen: boolean;
+  /** What the last press of the kill switch did. */
+  kill: { at: number; result: StopAllResult } | null;
+}
+
+export const botsUi = createStore<BotsUiState>()(() => ({ stream: "connecting", streamError: null, selectedId: null, deployOpen: false, kill: null }));
+
+export function useBotsUi<T>(selector: (s: BotsUiState) => T): T {
+  return useStore(botsUi, selector);
+}
+
+export function useBots() {
+  return useQuery({ queryKey: botsQueryKey, queryFn: () => botsApi().list(), staleTime: 2_000 });
+}
+
+export function useBot(id: string | null) {
+  return useQuery({ queryKey: botQueryKey(id ?? ""), queryFn: () => botsApi().get(id!), enabled: !!id, staleTime: 2_000 });
+}
+
+/** Not stopped: running, or halted by a risk limit (it still holds its lease and may resume). */
+export const isActive = (b: Pick<BotView, "status">) => b.status !== "stopped";
+
+const LOG_KEEP = 500;
+
+/** Folds one stream message into the cached bot list and bot details. */
+export function applyBotEvent(qc: QueryClient, e: BotStreamEvent): void {
+  switch (e.type) {
+    case "bot": {
+      const bot = e.bot;
+      qc.setQueryData<BotView[]>(botsQueryKey, (list) => {
+        if (!list) return list;
+        const i = list.findIndex((b) => b.id === bot.id);
+        if (i < 0) return [bot, ...list];
+        const next = list.slice();
+        next[i] = bot;
+        return next;
+      });
+      qc.setQueryData<BotDetail>(botQueryKey(bot.id), (d) => (d ? { ...d, ...bot } : d));
+      if (!qc.getQueryData<BotView[]>(botsQueryKey)?.some((b) => b.id === bot.id)) void qc.invalidateQueries({ queryKey: botsQueryKey });
+      return;
+    }
+    case "order": {
+      const { order } = e;
+      qc.setQueryData<BotDetail>(botQueryKey(e.botId), (d) => {
+        if (!d) return d;
+        const rest = d.orders.filter((o) => o.id !== order.id);
+        return { ...d, orders: [order, ...rest].sort((a, b) => b.id - a.id) };
+      });
+      return;
+    }
+    case "fill":
+      // Fills change the round trips the detail shows: fetch them again.
+      void qc.invalidateQueries({ queryKey: botQueryKey(e.botId) });
+      return;
+    case "log": {
+      const { event } = e;
+      qc.setQueryData<BotDetail>(botQueryKey(e.botId), (d) => {
+        if (!d || d.events.some((x) => x.id === event.id)) return d;
+        const events = [...d.events, event].sort((a, b) => a.id - b.id);
+        return { ...d, events: events.length > LOG_KEEP ? events.slice(-LOG_KEEP) : events };
+      });
+      return;
+    }
+  }
+}
+
+/**
+ * Keeps every bot's state live in the query cache through the `bots.events` SSE stream. Mounted once
+ * by the app, so the kill switch in the top bar knows at any time whether a bot runs.
+ */
+export function BotsSync() {
+  const qc = useQueryClient();
+  useBots();
+  useEffect(() => {
+    const stop = botsApi().subscribe({
+      onStarted: () => botsUi.setState({ stream: "live", streamError: null }),
+      onEvent: (e) => {
+        if (botsUi.getState().stream !== "live") botsUi.setState({ stream: "live", streamError: null });
+        applyBotEvent(qc, e);
+      },
+      onError: (message) => botsUi.setState({ stream: "error", streamError: message }),
+      onState: (s) => {
+        if (s === "connecting") botsUi.setState({ stream: "connecting" });
+        if (s === "pending") botsUi.setState({ stream: "live", streamError: null });
+      },
+    });
+    return stop;
+  }, [qc]);
+  return null;
+}

@@ -1,0 +1,129 @@
+import { useRef, useState, type FormEvent } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { errorMessage } from "../lib/errors";
+import { keysApi, keysQueryKey, type KeyView } from "./api";
+import { clearCredentials, CredentialInputs, EXCHANGES, missingText, neededFields, takeCredentials } from "./credentials";
+import { describeRefusal, type Refusal } from "./refusal";
+
+export function useRequirements(exchange: string) {
+  return useQuery({
+    queryKey: ["keyRequirements", exchange],
+    queryFn: () => keysApi().requirements(exchange),
+    enabled: exchange.length > 0,
+    staleTime: Infinity,
+    retry: false,
+  });
+}
+
+export function RefusalBox({ refusal, testId }: { refusal: Refusal; testId: string }) {
+  return (
+    <div className="error-box refusal" role="alert" data-testid={testId} data-reason={refusal.reason ?? ""}>
+      <b>{refusal.title}</b>
+      <div>{refusal.message}</div>
+    </div>
+  );
+}
+
+/**
+ * Add an exchange key: the server checks it with the exchange (permission probe) before storing it.
+ * The credentials are read from the inputs and the inputs emptied in the same moment the form is
+ * submitted, whether the key is then accepted or refused.
+ */
+export function AddKeyForm({ onAdded }: { onAdded?: (key: KeyView) => void }) {
+  const qc = useQueryClient();
+  const form = useRef<HTMLFormElement>(null);
+  const [choice, setChoice] = useState<string>("binance");
+  const [otherId, setOtherId] = useState("");
+  const [label, setLabel] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
+  const [missing, setMissing] = useState<string | null>(null);
+  const exchange = choice === "other" ? otherId.trim().toLowerCase() : choice;
+  const req = useRequirements(exchange);
+  const fields = neededFields(req.data);
+
+  const submit = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    if (busy || !req.data) return;
+    const taken = takeCredentials(e.currentTarget, fields);
+    if (!taken.ok) {
+      setMissing(missingText(taken.missing));
+      return;
+    }
+    setMissing(null);
+    setRefusal(null);
+    setBusy(true);
+    try {
+      const key = await keysApi().add({ exchange, ...(label.trim() ? { label: label.trim() } : {}), ...taken.credentials });
+      setLabel("");
+      qc.setQueryData<KeyView[]>(keysQueryKey, (list) => (list ? [...list.filter((k) => k.id !== key.id), key] : list));
+      void qc.invalidateQueries({ queryKey: keysQueryKey });
+      onAdded?.(key);
+    } catch (err) {
+      setRefusal(describeRefusal(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form ref={form} className="form key-form" onSubmit={(e) => void submit(e)} autoComplete="off" data-testid="add-key-form">
+      <div className="field">
+        <label htmlFor="add-key-exchange">Exchange</label>
+        <select
+          id="add-key-exchange"
+          className="select"
+          value={choice}
+          onChange={(e) => {
+            // Fields may differ per exchange: nothing typed for one exchange is kept for another.
+            clearCredentials(form.current);
+            setChoice(e.target.value);
+            setRefusal(null);
+            setMissing(null);
+          }}
+          disabled={busy}
+          data-testid="add-key-exchange"
+        >
+          {EXCHANGES.map((x) => (
+            <option key={x} value={x}>
+              {x}
+            </option>
+          ))}
+          <option value="other">Other (ccxt id)…</option>
+        </select>
+        {choice === "other" && (
+          <input
+            className="input"
+            style={{ marginTop: 6 }}
+            placeholder="ccxt exchange id, e.g. bitstamp"
+            value={otherId}
+            onChange={(e) => setOtherId(e.target.value)}
+            disabled={busy}
+            data-testid="add-key-exchange-other"
+          />
+        )}
+        {req.isError && <div className="field-error">{errorMessage(req.error)}</div>}
+      </div>
+      <div className="field">
+        <label htmlFor="add-key-label">
+          <span>Label</span>
+          <span className="range">optional</span>
+        </label>
+        <input id="add-key-label" className="input" value={label} maxLength={80} placeholder="e.g. Binance trading" onChange={(e) => setLabel(e.target.value)} disabled={busy} data-testid="add-key-label" />
+      </div>
+      <CredentialInputs fields={fields} idPrefix="add-key" disabled={busy} />
+      {missing && (
+        <div className="field-error" data-testid="add-key-missing">
+          {missing}
+        </div>
+      )}
+      <div className="info-box small">
+        Give the key <b>read</b> and <b>spot trading</b> only. Keyflow refuses keys that can withdraw, and warns when a key has no IP whitelist.
+      </div>
+      <button type="submit" className="btn primary" disabled={busy || !req.data} data-testid="add-key-submit">
+        {busy ? "Checking with the exchange…" : "Check and add key"}
+      </button>
+      {refusal && <RefusalBox refusal={refusal} testId="add-key-refusal" />}
+    </form>
+  );
+}

@@ -1,0 +1,72 @@
+import { useRef, useState, type FormEvent } from "react";
+import { Modal } from "../app/Modal";
+import { app } from "../app/appStore";
+import { keysApi, type KeyView } from "./api";
+import { useRequirements, RefusalBox } from "./AddKeyForm";
+import { CredentialInputs, missingText, neededFields, takeCredentials } from "./credentials";
+import { describeRefusal, type Refusal } from "./refusal";
+
+/**
+ * New credentials for the same key record. The server checks them first; bots using the key keep
+ * running and sign with the new ones from their next step. The old credentials are wiped.
+ */
+export function RotateKeyModal({ k, onClose, onRotated }: { k: KeyView; onClose: () => void; onRotated: (k: KeyView) => void }) {
+  const form = useRef<HTMLFormElement>(null);
+  const req = useRequirements(k.exchange);
+  const fields = neededFields(req.data);
+  const [busy, setBusy] = useState(false);
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
+  const [missing, setMissing] = useState<string | null>(null);
+
+  const submit = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    if (busy || !req.data) return;
+    const taken = takeCredentials(e.currentTarget, fields);
+    if (!taken.ok) {
+      setMissing(missingText(taken.missing));
+      return;
+    }
+    setMissing(null);
+    setRefusal(null);
+    setBusy(true);
+    try {
+      const next = await keysApi().rotate(k.id, taken.credentials);
+      onRotated(next);
+      app.toast(`Rotated “${next.label}”: now ${next.maskedKey}.`);
+      onClose();
+    } catch (err) {
+      setRefusal(describeRefusal(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal
+      title={`Rotate “${k.label}”`}
+      subtitle={`${k.exchange} · now ${k.maskedKey}`}
+      size="narrow"
+      onClose={onClose}
+      testId="rotate-key-dialog"
+      footer={
+        <>
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" form="rotate-key-form" className="btn primary" disabled={busy || !req.data} data-testid="rotate-key-submit">
+            {busy ? "Checking with the exchange…" : "Check and replace"}
+          </button>
+        </>
+      }
+    >
+      <form id="rotate-key-form" ref={form} className="form flush" onSubmit={(e) => void submit(e)} autoComplete="off">
+        <p className="muted" style={{ margin: 0 }}>
+          Create the new key on {k.exchange} first (read and spot trading only), paste it here, then delete the old one on the exchange. Bots using this key keep running.
+        </p>
+        <CredentialInputs fields={fields} idPrefix="rotate-key" disabled={busy} />
+        {missing && <div className="field-error">{missing}</div>}
+        {refusal && <RefusalBox refusal={refusal} testId="rotate-key-refusal" />}
+      </form>
+    </Modal>
+  );
+}
