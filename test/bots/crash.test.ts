@@ -51,6 +51,17 @@ describe(`crash safety: ${RUNS} kills of a live bot process`, () => {
     const hits: Record<string, number> = {};
     let timedKills = 0;
     let partials = 0;
+    // The next process is started while the current one runs (it waits for the bot's lease), so a
+    // restart costs only what happens after the kill: reconciliation and the replay.
+    const plan = () => {
+      const hooked = rnd() < 0.75;
+      const point = POINTS[Math.floor(rnd() * POINTS.length)]!;
+      const nth = 1 + Math.floor(rnd() * 2);
+      return { hooked, point, nth, killAfter: 50 + Math.floor(rnd() * 800) };
+    };
+    const spawnFor = (p: ReturnType<typeof plan> | null) => runBotProcess(h, botId, p?.hooked ? { KEYFLOW_CRASH_AT: `${p.point}:${p.nth}` } : {});
+    let current = plan();
+    let proc = await spawnFor(current);
     for (let run = 0; run < RUNS; run++) {
       // Some upcoming entries fill in two parts, so cancels of stale remainders happen too.
       const next = lastClosed() + 60_000;
@@ -60,18 +71,16 @@ describe(`crash safety: ${RUNS} kills of a live bot process`, () => {
           partials++;
         }
       }
-      const hooked = rnd() < 0.75;
-      const point = POINTS[Math.floor(rnd() * POINTS.length)]!;
-      const nth = 1 + Math.floor(rnd() * 2);
-      const killAfter = 150 + Math.floor(rnd() * 1500);
-      const proc = await runBotProcess(h, botId, hooked ? { KEYFLOW_CRASH_AT: `${point}:${nth}` } : {});
-      const t0 = performance.now();
       let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
       void proc.exited.then((e) => (exit = e));
+      while (!exit && !/Running bot/.test(proc.stderr())) await sleep(5);
+      const following = run + 1 < RUNS ? plan() : null;
+      const nextProc = await spawnFor(following);
+      const t0 = performance.now();
       // Drive the market: a new candle each time the bot has caught up, until the process dies.
       while (!exit) {
         const age = performance.now() - t0;
-        if ((!hooked && age > killAfter) || age > 8000) {
+        if ((!current.hooked && age > current.killAfter) || age > 8000) {
           proc.child.kill("SIGKILL");
           timedKills++;
           break;
@@ -84,10 +93,13 @@ describe(`crash safety: ${RUNS} kills of a live bot process`, () => {
       const fired = /crash hook: SIGKILL at (\S+)/.exec(proc.stderr());
       if (fired) hits[fired[1]!] = (hits[fired[1]!] ?? 0) + 1;
       expect(exchangeDuplicates()).toEqual([]);
+      proc = nextProc;
+      if (following) current = following;
     }
 
-    // A clean run: the bot recovers and trades on; then candles close until nothing of it is open.
-    const proc = await runBotProcess(h, botId);
+    // A clean run (the last process started, without a crash point): the bot recovers and trades
+    // on; then candles close until nothing of it is open.
+    while (!/Running bot/.test(proc.stderr())) await sleep(5);
     const t0 = performance.now();
     for (let bars = 0; performance.now() - t0 < 60_000; ) {
       await sleep(20);

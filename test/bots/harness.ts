@@ -21,7 +21,9 @@ export function buildCli(): Promise<string> {
   built ??= (async () => {
     // esbuild is the server's build dependency: resolve it from there.
     const esbuildPath = createRequire(join(serverDir, "package.json")).resolve("esbuild");
-    const { build } = (await import(pathToFileURL(esbuildPath).href)) as typeof import("esbuild");
+    type OnResolve = (opts: { filter: RegExp }, cb: () => { path: string; external: boolean }) => void;
+    type Build = (options: Record<string, unknown> & { plugins: { name: string; setup: (b: { onResolve: OnResolve }) => void }[] }) => Promise<unknown>;
+    const { build } = (await import(pathToFileURL(esbuildPath).href)) as { build: Build };
     const shim = writeCcxtShim();
     await build({
       // "ccxt" becomes a stand-in that loads only the binance class (the bot processes here talk to
@@ -114,9 +116,10 @@ export interface BotProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** `keyflow bots run <id> --wait`: the process may start while another still runs the bot, and takes over when it dies. */
 export async function runBotProcess(h: ProcessHarness, botId: string, env: Record<string, string> = {}): Promise<BotProcess> {
   const main = await buildCli();
-  const child = spawn(process.execPath, [main, "bots", "run", botId], { env: { ...h.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [main, "bots", "run", botId, "--wait"], { env: { ...h.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));

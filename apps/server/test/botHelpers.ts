@@ -56,7 +56,7 @@ export async function harness(opts: { fake?: FakeExchangeOptions; exchange?: Par
   const prevKey = process.env.KEYFLOW_MASTER_KEY;
   process.env.KEYFLOW_MASTER_KEY = TEST_MASTER_KEY;
   const services = createServices(
-    { host: "127.0.0.1", port: 0, token: undefined, dataDir: dir, exchange: exchangeSettingsFor(fake, opts.exchange), bots: { ...botSettings(25), ...opts.bots } },
+    { host: "127.0.0.1", port: 0, token: undefined, dataDir: dir, exchange: exchangeSettingsFor(fake, opts.exchange), bots: { ...botSettings(10), ...opts.bots } },
     { demo: false, log: (l) => logs.push(l), ...opts.services },
   );
   if (prevKey === undefined) delete process.env.KEYFLOW_MASTER_KEY;

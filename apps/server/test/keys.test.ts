@@ -10,7 +10,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const add = (name: "trade" | "readOnly" | "withdraw" | "noIpWhitelist" | "noRead", label = name) => {
+const add = (name: "trade" | "readOnly" | "withdraw" | "noIpWhitelist" | "noRead", label: string = name) => {
   const k = h.fake.keys[name]!;
   return h.caller.keys.add({ exchange: "binance", label, apiKey: k.apiKey, secret: k.secret });
 };

@@ -17,7 +17,8 @@ export const BOTS_USAGE = `Usage:
   keyflow bots start <bot-id>
   keyflow bots stop <bot-id>        stops it and cancels its open orders
   keyflow bots stop --all           the kill switch: every bot, every open order
-  keyflow bots run <bot-id>         runs one bot in this process until it is stopped (Ctrl-C pauses it)
+  keyflow bots run <bot-id> [--wait] runs one bot in this process until it is stopped (Ctrl-C pauses it);
+                                    --wait takes over when the process running it now ends
 
   Bots are paper (simulated fills) unless --live. Live needs a key whose check passed and an explicit
   confirmation: --yes-i-understand, or typing LIVE at the prompt. Limits are in the quote currency.
@@ -217,24 +218,39 @@ async function stop(argv: string[]): Promise<number> {
 
 /** Runs one bot in this process (also how the crash test runs a bot it can SIGKILL). */
 async function run(argv: string[]): Promise<number> {
-  const id = oneId(argv);
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { wait: { type: "boolean", default: false } } });
+  if (positionals.length !== 1) throw new CliError("Give the bot id (see `keyflow bots list`).");
+  const id = positionals[0]!;
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const s = openBotServices(log);
   let runner: BotRunner | undefined;
-  const pause = () => void runner?.halt();
+  let cancelled = false;
+  const pause = () => {
+    cancelled = true;
+    void runner?.halt();
+  };
+  process.once("SIGINT", pause);
+  process.once("SIGTERM", pause);
   try {
     const bot = s.db.bots.get(id);
     if (!bot) throw new CliError(`No bot ${id} (see \`keyflow bots list\`).`);
     if (bot.status !== "running") s.bots.start(id, { launch: false });
-    runner = new BotRunner(id, { db: s.db, keys: s.keys, exchange: s.exchange, settings: s.settings, crash: crashHookFromEnv(), log });
-    try {
-      runner.start();
-    } catch (e) {
-      if (e instanceof LeaseHeldError) throw new CliError(e.message);
-      throw e;
+    const crash = crashHookFromEnv();
+    // --wait: another process runs the bot now; take over as soon as it is gone (a supervisor's restart).
+    for (let waiting = false; ; ) {
+      const r = new BotRunner(id, { db: s.db, keys: s.keys, exchange: s.exchange, settings: s.settings, crash, log });
+      try {
+        runner = r.start();
+        break;
+      } catch (e) {
+        if (!(e instanceof LeaseHeldError)) throw e;
+        if (!values.wait) throw new CliError(`${e.message} Stop that process first, or add --wait to take over when it ends.`);
+        if (!waiting) log(`${e.message} Waiting for it to end…`);
+        waiting = true;
+        await new Promise((r) => setTimeout(r, Math.min(250, s.settings.pollMs)));
+        if (cancelled) return 0;
+      }
     }
-    process.once("SIGINT", pause);
-    process.once("SIGTERM", pause);
     log(`Running bot ${id} (${bot.mode}); Ctrl-C pauses it (it stays deployed), \`keyflow bots stop ${id}\` stops it.`);
     await runner.finished;
     return 0;
