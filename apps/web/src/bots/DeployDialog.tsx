@@ -353,7 +353,9 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
             <div className={riskBad.has(f) ? "field-error" : "help"}>{riskBad.has(f) ? "A positive number, or blank for no limit." : RISK_TEXT[f].help}</div>
           </div>
         ))}
-        <div className="help full">Checked before every live order; exits are never refused. Paper fills are simulated and not limited.</div>
+        <div className="field full">
+          <div className="help">Limits are checked before every live order; exits are never refused. Paper fills are simulated and not limited.</div>
+        </div>
       </div>
       {error && (
         <div className="error-box" role="alert" data-testid="deploy-error">

@@ -63,8 +63,9 @@ export function KillSwitch({ where }: { where: "page" | "topbar" }) {
         <Icon />
         KILL SWITCH
         {where === "topbar" && (
-          <span className="kill-count">
-            {active.length} running{live.length > 0 ? ` · ${live.length} live` : ""}
+          <span className="kill-count" title={`${active.length} bot${active.length === 1 ? "" : "s"} running${live.length > 0 ? `, ${live.length} live` : ""}`} data-running={active.length} data-live={live.length}>
+            {active.length}
+            {live.length > 0 && <b>{live.length} live</b>}
           </span>
         )}
       </button>

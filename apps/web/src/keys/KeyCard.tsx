@@ -8,16 +8,16 @@ import { RotateKeyModal } from "./RotateKeyModal";
 
 type Perm = KeyPermissions["canRead"];
 
-/** One permission as a badge; `goodWhen` says which answer is the safe one. */
-function PermBadge({ id, label, value, goodWhen, badTone }: { id: string; label: string; value: Perm | undefined; goodWhen: boolean; badTone: "warn" | "error" }) {
+/** One permission as a badge that reads on its own: "No withdrawal" in green is the safe answer. */
+function PermBadge({ id, words, value, goodWhen, badTone }: { id: string; words: [yes: string, no: string, unknown: string]; value: Perm | undefined; goodWhen: boolean; badTone: "warn" | "error" }) {
   const state = value === undefined || value === "unknown" ? "unknown" : value ? "yes" : "no";
   const tone = state === "unknown" ? "unknown" : value === goodWhen ? "ok" : badTone;
-  const mark = state === "unknown" ? "?" : state === "yes" ? "✓" : "✕";
-  const title = state === "unknown" ? `${label}: the exchange cannot say` : `${label}: ${state === "yes" ? "yes" : "no"}`;
+  const mark = tone === "unknown" ? "?" : tone === "ok" ? "✓" : badTone === "error" ? "✕" : "!";
+  const text = state === "yes" ? words[0] : state === "no" ? words[1] : words[2];
   return (
-    <span className={`perm ${tone}`} title={title} data-testid={`perm-${id}`} data-state={state}>
+    <span className={`perm ${tone}`} title={state === "unknown" ? `${text}: the exchange cannot say` : text} data-testid={`perm-${id}`} data-state={state}>
       <i>{mark}</i>
-      {label}
+      {text}
     </span>
   );
 }
@@ -25,10 +25,10 @@ function PermBadge({ id, label, value, goodWhen, badTone }: { id: string; label:
 export function PermissionBadges({ permissions }: { permissions: KeyPermissions | null }) {
   return (
     <div className="perms" data-testid="key-permissions">
-      <PermBadge id="read" label="Read" value={permissions?.canRead} goodWhen={true} badTone="error" />
-      <PermBadge id="trade" label="Trade" value={permissions?.canTrade} goodWhen={true} badTone="warn" />
-      <PermBadge id="withdraw" label="Withdraw" value={permissions?.canWithdraw} goodWhen={false} badTone="error" />
-      <PermBadge id="ip" label="IP whitelist" value={permissions?.ipRestricted} goodWhen={true} badTone="warn" />
+      <PermBadge id="read" words={["Read", "Cannot read", "Read unknown"]} value={permissions?.canRead} goodWhen={true} badTone="error" />
+      <PermBadge id="trade" words={["Trade", "Cannot trade", "Trade unknown"]} value={permissions?.canTrade} goodWhen={true} badTone="warn" />
+      <PermBadge id="withdraw" words={["Withdrawal enabled", "No withdrawal", "Withdrawal unknown"]} value={permissions?.canWithdraw} goodWhen={false} badTone="error" />
+      <PermBadge id="ip" words={["IP whitelist", "No IP whitelist", "IP whitelist unknown"]} value={permissions?.ipRestricted} goodWhen={true} badTone="warn" />
     </div>
   );
 }

@@ -1,0 +1,266 @@
+// Keys and bots, driven in a real browser against the real server and the loopback fake Binance:
+// a withdraw-capable key is refused, a trading key shows its probe result, the sma-cross template is
+// deployed to paper, acts on the next candle the fake closes, and the kill switch stops every bot.
+// No secret may ever be in the page's HTML or text, its URL, its storage or its console.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { allocCandles, backtest, compile, getTemplate } from "@keyflow/core";
+import { configFromEnv, createServices, startHttpServer, type RunningServer } from "@keyflow/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeCandles, startFakeExchange, type Candle, type FakeExchange } from "../fake-exchange/index";
+import { buildWeb, openBrowser, shot as shotOf, tid } from "./harness";
+
+const MIN = 60_000;
+const START = Date.UTC(2024, 0, 1);
+const WARM = 40;
+
+/**
+ * BTC/USDT 1m, in the past (every candle is closed by the wall clock; the fake serves one more each
+ * `advance()`): a slow decline for WARM candles, so SMA 10 stays under SMA 20, then a 5 % jump on the
+ * first candle the bot acts on. SMA 10 crosses above SMA 20 on that candle's close, so the buy fills
+ * at the open of the candle after it — the same as the backtest says (checked below).
+ */
+function btcCandles(): Candle[] {
+  const out: Candle[] = [];
+  let prev = 30_000;
+  for (let i = 0; i < 90; i++) {
+    const close = i < WARM ? 30_000 - 10 * i : i === WARM ? Math.round(prev * 1.05 * 100) / 100 : prev + 10;
+    const open = prev;
+    out.push([START + i * MIN, open, Math.max(open, close) + 5, Math.min(open, close) - 5, close, 10]);
+    prev = close;
+  }
+  return out;
+}
+
+const btc = btcCandles();
+const barTime = (i: number) => btc[i]![0];
+const hhmm = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+
+let fake: FakeExchange;
+let dataDir = "";
+let services: ReturnType<typeof createServices> | undefined;
+let http: RunningServer | undefined;
+let browser: Browser | undefined;
+let page: Page;
+let pageErrors: string[] = [];
+let consoleLines: string[] = [];
+/** Every credential the test types: none may ever reach the page. */
+let credentials: string[] = [];
+
+const shot = (name: string) => shotOf(page, name);
+
+/** The secrets are nowhere in the page: HTML (attributes included), text, URL, storage, console. */
+async function expectNoSecrets(when: string) {
+  const html = await page.content();
+  const text = (await page.textContent("body")) ?? "";
+  const storage = String(await page.evaluate("JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } })"));
+  const places: Record<string, string> = { html, text, url: page.url(), storage, console: consoleLines.join("\n") };
+  for (const secret of credentials) {
+    for (const [where, content] of Object.entries(places)) {
+      if (content.includes(secret)) throw new Error(`${when}: a credential (${secret.slice(0, 4)}…) appears in the page's ${where}`);
+    }
+  }
+}
+
+beforeAll(async () => {
+  buildWeb();
+  fake = await startFakeExchange({
+    candles: { BTCUSDT: btc, ETHUSDT: makeCandles({ start: START, count: 90, seed: 5, startPrice: 2_000 }) },
+    closedAtStart: WARM,
+  });
+  credentials = [fake.keys.withdraw!, fake.keys.noIpWhitelist!].flatMap((k) => [k.secret, k.apiKey]);
+
+  dataDir = mkdtempSync(join(tmpdir(), "keyflow-e2e-bots-"));
+  // The server as configured from its environment: temp data dir, random port, binance → the fake.
+  const config = configFromEnv({
+    KEYFLOW_DATA_DIR: dataDir,
+    KEYFLOW_PORT: "0",
+    KEYFLOW_EXCHANGE_URLS: JSON.stringify({ binance: fake.url }),
+    KEYFLOW_BOT_POLL_MS: "150",
+    KEYFLOW_CCXT_RATE_LIMIT_MS: "1",
+    KEYFLOW_RATE_LIMIT: "50/1000",
+  });
+  services = createServices(config, { demo: false });
+  http = await startHttpServer(services);
+
+  ({ browser, page, pageErrors, consoleLines } = await openBrowser());
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await http?.close();
+  await services?.close();
+  await fake?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("keys and bots in a real browser", () => {
+  it("the candles make sma-cross buy on the first candle a bot acts on (fill at the next open)", () => {
+    const flow = getTemplate("sma-cross")!.flow;
+    const c = compile(flow);
+    if (!c.ok) throw new Error("sma-cross does not compile");
+    const rows = btc.slice(0, WARM + 2);
+    const candles = allocCandles(rows.length);
+    rows.forEach((r, i) => {
+      [candles.time[i], candles.open[i], candles.high[i], candles.low[i], candles.close[i], candles.volume[i]] = r;
+    });
+    const r = backtest(c.spec, candles, flow.settings);
+    expect(r.trades).toEqual([]);
+    expect(r.openPosition?.entryTime).toBe(barTime(WARM + 1));
+  });
+
+  it("empty states say what to do next", async () => {
+    await page.goto(http!.url);
+    await page.waitForSelector(tid("node-fast"));
+    await page.click(tid("tab-bots"));
+    await page.waitForSelector(tid("bots-empty"));
+    expect(await page.textContent(tid("bots-empty"))).toMatch(/Deploy a strategy from the editor/);
+    // The kill switch is always on the bots page; in the top bar only while a bot runs.
+    expect(await page.locator(tid("kill-switch")).isVisible()).toBe(true);
+    expect(await page.locator(tid("kill-switch-topbar")).count()).toBe(0);
+    await shot("20-bots-empty");
+
+    await page.click(tid("tab-keys"));
+    await page.waitForSelector(tid("keys-empty"));
+    expect(await page.textContent(tid("keys-empty"))).toContain("Paper bots need no key; add a key to trade live");
+    await shot("21-keys-empty");
+  });
+
+  it("refuses a key that can withdraw, with what to do; the typed credentials are gone at once", async () => {
+    const k = fake.keys.withdraw!;
+    expect(await page.locator(tid("add-key-password")).count()).toBe(0); // binance needs no passphrase
+    expect(await page.getAttribute(tid("add-key-secret"), "type")).toBe("password");
+    expect(await page.getAttribute(tid("add-key-secret"), "autocomplete")).toBe("off");
+    await page.fill(tid("add-key-label"), "Withdraw-enabled");
+    await page.fill(tid("add-key-apiKey"), k.apiKey);
+    await page.fill(tid("add-key-secret"), k.secret);
+    await expectNoSecrets("while typing");
+    await page.click(tid("add-key-submit"));
+    expect(await page.inputValue(tid("add-key-secret"))).toBe("");
+    expect(await page.inputValue(tid("add-key-apiKey"))).toBe("");
+    const refusal = page.locator(`${tid("add-key-refusal")}[data-reason="withdraw"]`);
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toContain("create a key without withdrawal permission");
+    expect(await page.locator(tid("key-card")).count()).toBe(0);
+    await expectNoSecrets("after the refusal");
+    await shot("22-key-refused-withdraw");
+  });
+
+  it("adds a trading key and shows its probe result: permissions and the missing IP whitelist", async () => {
+    const k = fake.keys.noIpWhitelist!;
+    await page.fill(tid("add-key-label"), "Binance trading");
+    await page.fill(tid("add-key-apiKey"), k.apiKey);
+    await page.fill(tid("add-key-secret"), k.secret);
+    await page.click(tid("add-key-submit"));
+    expect(await page.inputValue(tid("add-key-secret"))).toBe("");
+    const card = page.locator(`${tid("key-card")}[data-label="Binance trading"]`);
+    await card.waitFor();
+    expect(await page.locator(tid("add-key-refusal")).count()).toBe(0);
+    const perm = async (id: string) => card.locator(tid(`perm-${id}`)).getAttribute("data-state");
+    expect({ read: await perm("read"), trade: await perm("trade"), withdraw: await perm("withdraw"), ip: await perm("ip") }).toEqual({ read: "yes", trade: "yes", withdraw: "no", ip: "no" });
+    expect(await card.locator(tid("key-warning")).first().textContent()).toMatch(/No IP whitelist/);
+    expect(await card.locator(tid("key-probe")).textContent()).toContain("may trade live");
+    // Masked: the first and last characters of the key id, never the whole of it.
+    expect(await card.locator(".masked").textContent()).toMatch(/^\w{4}…\w{4}$/);
+
+    await card.locator(tid("key-probe-button")).click();
+    await card.locator(tid("key-probe-button")).filter({ hasText: "Check again" }).waitFor();
+    expect(await card.locator(tid("key-probe")).getAttribute("data-status")).toBe("ok");
+    await expectNoSecrets("after adding the key");
+    await shot("23-key-added");
+  });
+
+  it("deploys sma-cross: live needs the key and a real-money confirmation; paper is the default", async () => {
+    await page.click(tid("tab-editor"));
+    await page.click(tid("deploy-button"));
+    await page.waitForSelector(tid("deploy-dialog"));
+    expect(await page.getAttribute(tid("mode-paper"), "aria-checked")).toBe("true");
+    // The editor's flow runs on the demo market; a bot needs an exchange: binance BTC/USDT, 1m candles.
+    expect(await page.inputValue(tid("deploy-exchange"))).toBe("binance");
+    expect(await page.inputValue(tid("deploy-symbol"))).toBe("BTC/USDT");
+    await page.selectOption(tid("deploy-timeframe"), "1m");
+    expect(Number(await page.inputValue(tid("deploy-maxOrderValue")))).toBeGreaterThan(0);
+    expect(Number(await page.inputValue(tid("deploy-maxOrdersPerHour")))).toBeGreaterThan(0);
+
+    await page.click(tid("mode-live"));
+    expect(await page.locator(tid("deploy-review-live")).isDisabled()).toBe(true);
+    expect(await page.textContent(tid("deploy-blocked"))).toMatch(/Choose the key/);
+    await page.selectOption(tid("deploy-key"), { index: 1 }); // "Binance trading · fake…", the only binance key
+    await page.click(tid("deploy-review-live"));
+    await page.waitForSelector(tid("live-confirm"));
+    expect(await page.textContent(tid("live-warning"))).toContain("Real money is at risk");
+    expect(await page.locator(tid("live-deploy")).isDisabled()).toBe(true);
+    await page.check(tid("live-ack"));
+    expect(await page.locator(tid("live-deploy")).isEnabled()).toBe(true);
+    await shot("24-live-confirmation");
+    // Not today: back, and deploy to paper.
+    await page.click(tid("live-back"));
+    await page.click(tid("mode-paper"));
+    await shot("25-deploy-paper");
+    await page.click(tid("deploy-submit"));
+    await page.waitForSelector(tid("deploy-dialog"), { state: "detached" });
+
+    await page.waitForSelector(tid("bots-page"));
+    const row = page.locator(tid("bot-row")).first();
+    await row.waitFor();
+    expect(await row.locator(tid("mode-badge")).getAttribute("data-mode")).toBe("paper");
+    expect(await row.getAttribute("data-status")).toBe("running");
+    const bots = await services!.bots.list();
+    expect(bots).toHaveLength(1);
+    expect(bots[0]).toMatchObject({ mode: "paper", keyId: null, market: { exchange: "binance", symbol: "BTC/USDT", timeframe: "1m" } });
+    // Warmed up on the closed history: the last candle processed is the last one the fake closed.
+    await page.locator(tid("detail-last-candle")).filter({ hasText: hhmm(barTime(WARM - 1)) }).waitFor();
+    await page.locator(tid("log-line")).filter({ hasText: `Warmed up on ${WARM} candles` }).waitFor();
+  });
+
+  it("acts on the next candle: the fake closes it, the UI shows the decision's fill live", async () => {
+    fake.advance(1); // candle WARM closes: SMA 10 crosses above SMA 20, the bot decides to buy
+    await page.locator(tid("detail-last-candle")).filter({ hasText: hhmm(barTime(WARM)) }).waitFor();
+    expect(await page.textContent(tid("detail-position"))).toBe("flat");
+    fake.advance(1); // the market order fills at this candle's open
+    const order = page.locator(`${tid("order-row")}[data-bar="${barTime(WARM + 1)}"]`);
+    await order.waitFor();
+    expect(await order.getAttribute("data-side")).toBe("buy");
+    expect(await order.getAttribute("data-status")).toBe("filled");
+    expect(await page.textContent(tid("detail-position"))).toMatch(/BTC @ /);
+    expect(await page.locator(tid("bot-row")).first().locator(tid("bot-position")).textContent()).toMatch(/BTC @ /);
+    await page.locator(tid("log-line")).filter({ hasText: /Paper: bought .* BTC at/ }).waitFor();
+    await page.locator(tid("detail-last-candle")).filter({ hasText: hhmm(barTime(WARM + 1)) }).waitFor();
+    await page.waitForTimeout(200);
+    await shot("26-bot-acted");
+  });
+
+  it("the kill switch stops every bot and says what it did", async () => {
+    // A second paper bot, on ETH/USDT.
+    await page.click(tid("deploy-open"));
+    await page.waitForSelector(tid("deploy-dialog"));
+    await page.fill(tid("deploy-symbol"), "ETH/USDT");
+    await page.selectOption(tid("deploy-timeframe"), "1m");
+    await page.fill(tid("deploy-name"), "SMA cross · ETH");
+    await page.click(tid("deploy-submit"));
+    await page.waitForSelector(tid("deploy-dialog"), { state: "detached" });
+    await page.locator(`${tid("bot-row")}[data-status="running"]`).nth(1).waitFor();
+    await page.waitForSelector(`${tid("kill-switch-topbar")} [data-running="2"]`);
+
+    await page.click(tid("kill-switch"));
+    await page.waitForSelector(tid("kill-dialog"));
+    expect(await page.textContent(tid("kill-dialog"))).toMatch(/Stops 2 bots/);
+    await shot("27-kill-switch-confirm");
+    await page.click(tid("kill-confirm"));
+    const result = page.locator(tid("kill-result"));
+    await result.waitFor();
+    expect(await result.textContent()).toMatch(/Kill switch: 2 bots stopped, 0 open orders cancelled/);
+    await page.locator(`${tid("bot-row")}[data-status="stopped"]`).nth(1).waitFor();
+    expect(await page.locator(`${tid("bot-row")}:not([data-status="stopped"])`).count()).toBe(0);
+    await page.waitForSelector(tid("kill-switch-topbar"), { state: "detached" });
+    expect((await services!.bots.list()).map((b) => b.status)).toEqual(["stopped", "stopped"]);
+    await page.locator(tid("log-line")).filter({ hasText: "Stopped by the kill switch." }).first().waitFor();
+    await page.waitForTimeout(200);
+    await shot("28-kill-switch-done");
+
+    await expectNoSecrets("at the end");
+    expect(pageErrors).toEqual([]);
+  });
+});

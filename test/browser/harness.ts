@@ -1,0 +1,49 @@
+// What every browser test needs: the web app built as it is now (the server serves it), Debian's
+// Chromium through playwright-core, screenshots in test/artifacts/ and data-testid selectors.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+
+export const root = fileURLToPath(new URL("../../", import.meta.url));
+export const webDir = join(root, "apps/web");
+export const artifacts = join(root, "test/artifacts");
+export const CHROMIUM = process.env.KEYFLOW_CHROMIUM ?? "/usr/bin/chromium";
+export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+/** Builds the web app the server serves, so the test drives the app as it is now. */
+export function buildWeb(): void {
+  const vite = join(webDir, "node_modules/vite/bin/vite.js");
+  const build = spawnSync(process.execPath, [vite, "build", "--logLevel", "error"], { cwd: webDir, encoding: "utf8" });
+  if (build.status !== 0) throw new Error(`web build failed:\n${build.stderr}${build.stdout}`);
+}
+
+export interface BrowserPage {
+  browser: Browser;
+  page: Page;
+  /** Uncaught errors of the page. */
+  pageErrors: string[];
+  /** Everything the page wrote to its console. */
+  consoleLines: string[];
+}
+
+export async function openBrowser(viewport = { width: 1440, height: 900 }): Promise<BrowserPage> {
+  mkdirSync(artifacts, { recursive: true });
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set KEYFLOW_CHROMIUM).`);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  const consoleLines: string[] = [];
+  page.on("pageerror", (e) => pageErrors.push(e.message));
+  page.on("console", (m) => consoleLines.push(m.text()));
+  page.setDefaultTimeout(15_000);
+  return { browser, page, pageErrors, consoleLines };
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(artifacts, `${name}.png`) });
+}
+
+export const tid = (id: string) => `[data-testid="${id}"]`;
