@@ -70,7 +70,7 @@ beforeAll(async () => {
     candles: { BTCUSDT: btc, ETHUSDT: makeCandles({ start: START, count: 90, seed: 5, startPrice: 2_000 }) },
     closedAtStart: WARM,
   });
-  credentials = [fake.keys.withdraw!, fake.keys.noIpWhitelist!].flatMap((k) => [k.secret, k.apiKey]);
+  credentials = [fake.keys.withdraw!, fake.keys.noIpWhitelist!, fake.keys.trade!].flatMap((k) => [k.secret, k.apiKey]);
 
   dataDir = mkdtempSync(join(tmpdir(), "keyflow-e2e-bots-"));
   // The server as configured from its environment: temp data dir, random port, binance → the fake.
@@ -172,6 +172,22 @@ describe("keys and bots in a real browser", () => {
     await shot("23-key-added");
   });
 
+  it("rotates the key to new credentials (checked first): the IP-whitelisted key has no warning", async () => {
+    const card = page.locator(`${tid("key-card")}[data-label="Binance trading"]`);
+    const before = await card.locator(".masked").textContent();
+    await card.locator(tid("key-rotate-button")).click();
+    await page.waitForSelector(tid("rotate-key-dialog"));
+    await page.fill(tid("rotate-key-apiKey"), fake.keys.trade!.apiKey);
+    await page.fill(tid("rotate-key-secret"), fake.keys.trade!.secret);
+    await page.click(tid("rotate-key-submit"));
+    await page.waitForSelector(tid("rotate-key-dialog"), { state: "detached" });
+    await card.locator(`${tid("perm-ip")}[data-state="yes"]`).waitFor();
+    expect(await card.locator(tid("key-warning")).count()).toBe(0);
+    expect(await card.locator(".masked").textContent()).not.toBe(before);
+    expect(await card.textContent()).toContain("Rotated just now");
+    await expectNoSecrets("after rotating the key");
+  });
+
   it("deploys sma-cross: live needs the key and a real-money confirmation; paper is the default", async () => {
     await page.click(tid("tab-editor"));
     await page.click(tid("deploy-button"));
@@ -232,22 +248,61 @@ describe("keys and bots in a real browser", () => {
     await shot("26-bot-acted");
   });
 
-  it("the kill switch stops every bot and says what it did", async () => {
-    // A second paper bot, on ETH/USDT.
+  it("deploys a LIVE bot only through the confirmation; its key cannot be removed while it runs", async () => {
     await page.click(tid("deploy-open"));
     await page.waitForSelector(tid("deploy-dialog"));
     await page.fill(tid("deploy-symbol"), "ETH/USDT");
     await page.selectOption(tid("deploy-timeframe"), "1m");
-    await page.fill(tid("deploy-name"), "SMA cross · ETH");
-    await page.click(tid("deploy-submit"));
-    await page.waitForSelector(tid("deploy-dialog"), { state: "detached" });
-    await page.locator(`${tid("bot-row")}[data-status="running"]`).nth(1).waitFor();
-    await page.waitForSelector(`${tid("kill-switch-topbar")} [data-running="2"]`);
+    await page.fill(tid("deploy-name"), "SMA cross · ETH live");
+    await page.click(tid("mode-live"));
+    await page.selectOption(tid("deploy-key"), { index: 1 });
+    await page.click(tid("deploy-review-live"));
+    await page.check(tid("live-ack"));
+    await page.click(tid("live-deploy"));
+    await page.waitForSelector(tid("live-confirm"), { state: "detached" });
+    const live = page.locator(`${tid("bot-row")}:has(${tid("mode-badge")}[data-mode="live"])`);
+    await live.waitFor();
+    expect(await live.getAttribute("data-status")).toBe("running");
+    expect(await live.textContent()).toContain("key Binance trading");
+    await page.waitForSelector(`${tid("kill-switch-topbar")} [data-running="2"][data-live="1"]`);
+    expect((await services!.bots.list()).find((b) => b.mode === "live")).toMatchObject({ market: { symbol: "ETH/USDT" }, keyLabel: "Binance trading" });
+    await page.locator(tid("detail-last-candle")).filter({ hasText: hhmm(barTime(WARM + 1)) }).waitFor();
+    await page.waitForTimeout(200);
+    await shot("27-live-bot-running");
 
+    await page.click(tid("tab-keys"));
+    const card = page.locator(`${tid("key-card")}[data-label="Binance trading"]`);
+    await card.locator(tid("key-remove-button")).click();
+    await page.click(tid("key-remove-confirm"));
+    const refusal = card.locator(tid("key-error"));
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toMatch(/used by the live bot "SMA cross · ETH live".*stop it first/);
+    expect(await page.locator(tid("key-card")).count()).toBe(1);
+    await expectNoSecrets("with a live bot running");
+    await shot("28-key-remove-refused");
+  });
+
+  it("stops and starts one bot", async () => {
+    await page.click(tid("tab-bots"));
+    const paper = page.locator(`${tid("bot-row")}:has(${tid("mode-badge")}[data-mode="paper"])`);
+    await paper.click();
+    await page.waitForSelector(`${tid("bot-detail")} >> text=SMA cross · BTC/USDT 1m`);
+    await page.click(`${tid("bot-detail")} ${tid("bot-stop")}`);
+    await page.waitForSelector(`${tid("bot-detail")} ${tid("bot-status")}[data-status="stopped"]`);
+    expect(await paper.getAttribute("data-status")).toBe("stopped");
+    await page.click(`${tid("bot-detail")} ${tid("bot-start")}`);
+    await page.waitForSelector(`${tid("bot-detail")} ${tid("bot-status")}[data-status="running"]`);
+    // Restarted, it rebuilds its state from the journal: the position is still there.
+    await page.locator(tid("log-line")).filter({ hasText: "Resumed" }).waitFor();
+    expect(await page.textContent(tid("detail-position"))).toMatch(/BTC @ /);
+  });
+
+  it("the kill switch stops every bot and says what it did; then the key can go", async () => {
+    await page.waitForSelector(`${tid("kill-switch-topbar")} [data-running="2"]`);
     await page.click(tid("kill-switch"));
     await page.waitForSelector(tid("kill-dialog"));
-    expect(await page.textContent(tid("kill-dialog"))).toMatch(/Stops 2 bots/);
-    await shot("27-kill-switch-confirm");
+    expect(await page.textContent(tid("kill-dialog"))).toMatch(/Stops 2 bots \(1 live\)/);
+    await shot("29-kill-switch-confirm");
     await page.click(tid("kill-confirm"));
     const result = page.locator(tid("kill-result"));
     await result.waitFor();
@@ -258,7 +313,14 @@ describe("keys and bots in a real browser", () => {
     expect((await services!.bots.list()).map((b) => b.status)).toEqual(["stopped", "stopped"]);
     await page.locator(tid("log-line")).filter({ hasText: "Stopped by the kill switch." }).first().waitFor();
     await page.waitForTimeout(200);
-    await shot("28-kill-switch-done");
+    await shot("30-kill-switch-done");
+
+    // Its live bot stopped, the key may be removed.
+    await page.click(tid("tab-keys"));
+    await page.locator(tid("key-remove-button")).click();
+    await page.click(tid("key-remove-confirm"));
+    await page.waitForSelector(tid("keys-empty"));
+    expect(await services!.keys.list()).toEqual([]);
 
     await expectNoSecrets("at the end");
     expect(pageErrors).toEqual([]);

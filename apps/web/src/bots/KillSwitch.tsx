@@ -65,7 +65,7 @@ export function KillSwitch({ where }: { where: "page" | "topbar" }) {
         {where === "topbar" && (
           <span className="kill-count" title={`${active.length} bot${active.length === 1 ? "" : "s"} running${live.length > 0 ? `, ${live.length} live` : ""}`} data-running={active.length} data-live={live.length}>
             {active.length}
-            {live.length > 0 && <b>{live.length} live</b>}
+            {live.length > 0 && <b>· {live.length} live</b>}
           </span>
         )}
       </button>
