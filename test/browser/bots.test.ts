@@ -46,17 +46,19 @@ let browser: Browser | undefined;
 let page: Page;
 let pageErrors: string[] = [];
 let consoleLines: string[] = [];
+/** Every URL the page requested (tRPC queries carry their input in the URL: credentials must not). */
+const requestUrls: string[] = [];
 /** Every credential the test types: none may ever reach the page. */
 let credentials: string[] = [];
 
 const shot = (name: string) => shotOf(page, name);
 
-/** The secrets are nowhere in the page: HTML (attributes included), text, URL, storage, console. */
+/** The secrets are nowhere in the page: HTML (attributes included), text, URLs, storage, console. */
 async function expectNoSecrets(when: string) {
   const html = await page.content();
   const text = (await page.textContent("body")) ?? "";
   const storage = String(await page.evaluate("JSON.stringify({ local: { ...localStorage }, session: { ...sessionStorage } })"));
-  const places: Record<string, string> = { html, text, url: page.url(), storage, console: consoleLines.join("\n") };
+  const places: Record<string, string> = { html, text, url: page.url(), requests: requestUrls.join("\n"), storage, console: consoleLines.join("\n") };
   for (const secret of credentials) {
     for (const [where, content] of Object.entries(places)) {
       if (content.includes(secret)) throw new Error(`${when}: a credential (${secret.slice(0, 4)}…) appears in the page's ${where}`);
@@ -86,6 +88,7 @@ beforeAll(async () => {
   http = await startHttpServer(services);
 
   ({ browser, page, pageErrors, consoleLines } = await openBrowser());
+  page.on("request", (r) => requestUrls.push(r.url()));
 }, 180_000);
 
 afterAll(async () => {
