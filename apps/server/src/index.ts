@@ -5,6 +5,8 @@ export { appRouter, createCaller } from "./router/root";
 export type { UserErrorDetails } from "./errors";
 export type { BacktestProgress } from "./jobs/backtestJobs";
 export type { DownloadProgress } from "./jobs/downloadJobs";
+export type { BotView, BotDetail, BotStreamEvent } from "./bots/views";
+export type { KeyView } from "./keys/keyService";
 export { createServices, type ServicesOptions } from "./services";
 export { startHttpServer, type RunningServer } from "./http/server";
 export { configFromEnv, type ServerConfig } from "./config";

@@ -3,7 +3,7 @@ import { TIMEFRAME_MS } from "@keyflow/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeCandles } from "../../../test/fake-exchange/index";
 import type { BotStreamEvent } from "../src/bots/views";
-import { caughtUp, harness, smaFlow, until, type Harness } from "./botHelpers";
+import { caughtUp, expectNoSecrets, harness, leakSites, smaFlow, until, type Harness } from "./botHelpers";
 
 const START = Date.UTC(2024, 6, 1);
 const fakeOpts = (count = 2000) => ({
@@ -131,6 +131,7 @@ describe("key rotation under a running bot", () => {
     expect(signed.every((r) => r.outcome === 200)).toBe(true);
     expect((await h.caller.bots.get({ id: bot.id })).status).toBe("running");
     expect(events(h, bot.id)).toMatch(/Now signing with the rotated key/);
+    expectNoSecrets(leakSites(h), [h.fake.keys.trade!.secret, h.fake.keys.trade!.apiKey, next.secret, next.apiKey]);
   });
 });
 
@@ -175,5 +176,23 @@ describe("bots.events (SSE)", () => {
     const last = seen.filter((e): e is Extract<BotStreamEvent, { type: "bot" }> => e.type === "bot").at(-1)!;
     expect(last.bot.lastBarTime).toBeGreaterThan(bot.lastBarTime ?? 0);
     expect(last.bot.position.qty).toBeCloseTo(hh.services.db.bots.get(bot.id)!.book.qty, 8);
+  });
+});
+
+describe("stop and start", () => {
+  it("a bot started again while its runner is still stopping resumes (replays its state) instead of staying idle", async () => {
+    h = await harness({ fake: fakeOpts() });
+    const bot = await h.caller.bots.deploy({ flow: smaFlow(2, 5), warmupBars: 50 });
+    await caughtUp(h, bot.id);
+    h.fake.advance(5);
+    await caughtUp(h, bot.id);
+    const stopping = h.caller.bots.stop({ id: bot.id });
+    await until(() => h!.services.db.bots.get(bot.id)!.status === "stopped", 2000, "stopped");
+    await h.caller.bots.start({ id: bot.id });
+    await stopping;
+    await until(() => /Resumed: indicators rebuilt/.test(events(h!, bot.id)), 5000, "the bot to resume");
+    h.fake.advance();
+    await caughtUp(h, bot.id);
+    expect((await h.caller.bots.get({ id: bot.id })).status).toBe("running");
   });
 });

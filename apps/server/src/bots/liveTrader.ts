@@ -116,6 +116,7 @@ export class LiveTrader {
     }
     const recovered = this.knownTrades.size - fillsBefore;
     const balance = await gateway.fetchBalance();
+    this.checkedFills = this.knownTrades.size;
     const held = balance.total[assets.base] ?? 0;
     const stillOpen = repo.activeOrders(botId).length;
     log(
@@ -277,6 +278,19 @@ export class LiveTrader {
     this.book = this.ledger.book(this.book);
   }
 
+  private checkedFills = -1;
+
+  /** After new fills: does the exchange still hold at least this bot's position? (Warns; reconcile halts.) */
+  private async checkBalance(): Promise<void> {
+    if (this.knownTrades.size === this.checkedFills) return;
+    this.checkedFills = this.knownTrades.size;
+    const { assets, gateway, log } = this.ctx;
+    const held = (await gateway.fetchBalance()).total[assets.base] ?? 0;
+    if (held + this.dust < this.ledger.qty) {
+      log("warn", `The exchange holds ${fmt(held)} ${assets.base}, less than this bot's position of ${fmt(this.ledger.qty)} ${assets.base} from its fills. Was something sold outside Keyflow?`);
+    }
+  }
+
   // ---------------------------------------------------------------- one closed candle
 
   state(): PositionState {
@@ -305,6 +319,7 @@ export class LiveTrader {
         return;
       }
       await this.sync();
+      await this.checkBalance();
       this.finalizePending(bar.time);
       await this.cancelStale(bar);
       const stop = this.checkStops(bar);

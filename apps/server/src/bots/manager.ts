@@ -281,7 +281,13 @@ export class BotManager {
 
   /** Starts a runner here unless one runs (here or in another live process). */
   private launch(id: string): void {
-    if (this.closed || this.runners.has(id)) return;
+    if (this.closed) return;
+    const current = this.runners.get(id);
+    if (current) {
+      // Started again while its runner is still winding down from a stop: run it once that one is gone.
+      if (current.halting) void current.finished.catch(() => undefined).then(() => setImmediate(() => this.launch(id)));
+      return;
+    }
     let runner: BotRunner;
     try {
       runner = new BotRunner(id, {

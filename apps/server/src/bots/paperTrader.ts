@@ -72,8 +72,11 @@ export class PaperTrader {
     for (const f of fills) this.journal(f, quiet);
     if (!quiet) {
       const state = b.state();
-      if (state === PENDING_ENTRY && state0 !== PENDING_ENTRY) this.ctx.log("info", `Paper: limit entry waiting after the ${iso(bar.time)} candle.`);
-      else if (state0 === PENDING_ENTRY && state !== PENDING_ENTRY && fills.length === 0) this.ctx.log("info", `Paper: the waiting limit entry was cancelled at ${iso(bar.time)}.`);
+      if (state === PENDING_ENTRY && state0 !== PENDING_ENTRY) {
+        this.ctx.log("info", `Paper: entry signal on the ${iso(bar.time)} candle; ${entryType === "limit" ? "the limit order waits for its price" : "it fills at the next open"}.`);
+      } else if (state0 === PENDING_ENTRY && state !== PENDING_ENTRY && fills.length === 0) {
+        this.ctx.log("info", `Paper: the waiting limit entry was cancelled at ${iso(bar.time)}.`);
+      }
     }
   }
 

@@ -76,6 +76,11 @@ export class BotRunner {
     return this;
   }
 
+  /** halt() was called: the loop is ending. */
+  get halting(): boolean {
+    return this.abort.signal.aborted;
+  }
+
   get finished(): Promise<void> {
     return this.done ?? Promise.resolve();
   }
