@@ -86,7 +86,7 @@ describe(`crash safety: ${RUNS} kills of a live bot process`, () => {
           break;
         }
         if (caughtUp()) h.fake.advance();
-        await sleep(15);
+        await sleep(5);
       }
       const ended = await proc.exited;
       expect(ended.signal, proc.stderr()).toBe("SIGKILL");

@@ -99,7 +99,7 @@ export async function processHarness(fakeOpts: FakeExchangeOptions, env: Record<
       KEYFLOW_EXCHANGE_TIMEOUT_MS: "1500",
       KEYFLOW_CCXT_RATE_LIMIT_MS: "1",
       KEYFLOW_RATE_LIMIT: "40/1000",
-      KEYFLOW_BOT_POLL_MS: "20",
+      KEYFLOW_BOT_POLL_MS: "10",
       ...env,
     },
     async close() {

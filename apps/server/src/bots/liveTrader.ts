@@ -4,7 +4,7 @@
 // before anything else happens.
 import { EXIT, FLAT, LONG, NO_ACTION, PENDING_ENTRY, type Bar, type EntryRule, type PositionState } from "@keyflow/core";
 import type { BotBook, BotOrder, BotOrderStatus, BotRepo, BotRiskLimits, NewBotFill } from "@keyflow/db";
-import { classifyError, clientOrderId, type OrderGateway, type OrderSnapshot, type Retrier, type TradeSnapshot } from "@keyflow/exchange";
+import { clientOrderId, type OrderGateway, type OrderSnapshot, type Retrier, type TradeSnapshot } from "@keyflow/exchange";
 import type { MarketInterface as CcxtMarket } from "ccxt";
 import type { CrashHook } from "./crashHook";
 import { Ledger, ledgerFromFills, type Assets } from "./ledger";
@@ -86,10 +86,6 @@ export class LiveTrader {
     this.dust = Math.max(ctx.market.limits?.amount?.min ?? 0, ctx.market.precision?.amount && ctx.market.precision.amount < 1 ? ctx.market.precision.amount : 0, 1e-12);
     this.ledger = ledgerFromFills(fills, ctx.initialCash, ctx.assets, this.dust);
     this.book = { ...this.ledger.book(book), dust: this.dust };
-  }
-
-  get dustQty(): number {
-    return this.dust;
   }
 
   setLatestClosed(t: number | null): void {
@@ -573,5 +569,3 @@ export class LiveTrader {
     }
   }
 }
-
-export { classifyError };

@@ -9,7 +9,7 @@ export interface BotSettings {
   leaseMs: number;
   /**
    * How old an order with an unknown send outcome must be before "not found by its client order id"
-   * is taken to mean it never reached the exchange (default 10 polls, between 0.2 and 3 s).
+   * is taken to mean it never reached the exchange (default 10 polls, between 0.1 and 3 s).
    */
   unknownGraceMs: number;
   /** How often the server looks for bots set running by another process, e.g. the CLI (default 3 s). */
@@ -20,7 +20,7 @@ export function botSettings(pollMs = 5000): BotSettings {
   return {
     pollMs,
     leaseMs: Math.max(30_000, pollMs * 6),
-    unknownGraceMs: Math.min(3000, Math.max(200, pollMs * 10)),
+    unknownGraceMs: Math.min(3000, Math.max(100, pollMs * 10)),
     adoptEveryMs: 3000,
   };
 }
