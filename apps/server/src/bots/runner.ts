@@ -317,9 +317,8 @@ export class BotRunner {
             db.bots.commitBar(bot.id, b.time, strategyBook.book);
             this.deps.notify?.(bot.id);
           }
-          if (live) {
-            db.bots.update(bot.id, { book: live.book });
-          }
+          // Fills seen between candles change the book too; write it only when it changed (each write wakes the UI).
+          if (live && JSON.stringify(live.book) !== JSON.stringify(this.bot().book)) db.bots.update(bot.id, { book: live.book });
           failures = 0;
         } catch (e) {
           if (this.fatal(e)) return;
