@@ -1,20 +1,14 @@
 // The editor and the results, driven in a real browser (Debian's Chromium through playwright-core)
 // against the real server on a random port with a temporary data directory.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { compile, parseFlowDocument, type Metrics } from "@keyflow/core";
 import { createServices, startHttpServer, type AppRouter, type RunningServer } from "@keyflow/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const webDir = join(root, "apps/web");
-const artifacts = join(root, "test/artifacts");
-const CHROMIUM = process.env.KEYFLOW_CHROMIUM ?? "/usr/bin/chromium";
+import { artifacts, buildWeb, openBrowser, shot as shotOf, tid } from "./harness";
 
 let dataDir = "";
 let services: ReturnType<typeof createServices> | undefined;
@@ -22,13 +16,9 @@ let http: RunningServer | undefined;
 let browser: Browser | undefined;
 let page: Page;
 let client: ReturnType<typeof createTRPCClient<AppRouter>>;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
-async function shot(name: string) {
-  await page.screenshot({ path: join(artifacts, `${name}.png`) });
-}
-
-const tid = (id: string) => `[data-testid="${id}"]`;
+const shot = (name: string) => shotOf(page, name);
 
 /** Drags a block from the palette and drops it at (x, y) inside the canvas. */
 async function dragBlock(kind: string, x: number, y: number) {
@@ -97,26 +87,15 @@ async function kpisShown(): Promise<Record<string, string>> {
 }
 
 beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  // Test the app as it is now: build the web app the server serves.
-  const vite = join(webDir, "node_modules/vite/bin/vite.js");
-  const build = spawnSync(process.execPath, [vite, "build", "--logLevel", "error"], { cwd: webDir, encoding: "utf8" });
-  if (build.status !== 0) throw new Error(`web build failed:\n${build.stderr}${build.stdout}`);
+  buildWeb();
 
   dataDir = mkdtempSync(join(tmpdir(), "keyflow-e2e-"));
-  services = createServices({ host: "127.0.0.1", port: 0, token: undefined, dataDir });
+  // One backtest at a time, so the cancel test can park its run in the queue behind another.
+  services = createServices({ host: "127.0.0.1", port: 0, token: undefined, dataDir }, { backtests: { concurrency: 1 } });
   http = await startHttpServer(services);
   client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${http.url}/trpc` })] });
 
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set KEYFLOW_CHROMIUM).`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
-  page = await context.newPage();
-  page.on("pageerror", (e) => pageErrors.push(e.message));
-  page.setDefaultTimeout(15_000);
+  ({ browser, page, pageErrors } = await openBrowser());
 }, 180_000);
 
 afterAll(async () => {
@@ -284,16 +263,22 @@ describe("editor and results in a real browser", () => {
     await page.waitForSelector(`${tid("save-state")}[data-state="saved"]`);
 
     // Cancel works: the progress bar goes away, the run is recorded as cancelled, no result shows.
+    // A year of 1m bars runs in well under a second, faster than a click; so another run holds the
+    // only backtest slot first and this one waits in the queue until it is cancelled.
+    const strategyId = (await client.strategies.list.query()).find((s) => s.name === "RSI 30/70 reversion" && s.market.timeframe === "1m")!.id;
+    const { flow } = await client.strategies.get.query({ id: strategyId });
+    const blocker = await client.backtests.run.mutate({ flow }); // not attached to the strategy's runs
     await page.click(tid("backtest-button"));
     await page.waitForSelector(`${tid("backtest-cancel")}:not([disabled])`);
     await page.waitForSelector(tid("progress-fill"));
     await shot("08b-backtest-progress");
     await page.click(tid("backtest-cancel"));
     await page.waitForSelector(tid("backtest-button"));
-    expect(await page.textContent(tid("toast"))).toContain("cancelled");
-    const strategyId = (await client.strategies.list.query()).find((s) => s.name === "RSI 30/70 reversion" && s.market.timeframe === "1m")!.id;
+    // The toast of an earlier action may still be fading out: wait for the cancel's own.
+    await page.waitForSelector(`${tid("toast")}:has-text("cancelled")`);
     const runs = await client.backtests.listForStrategy.query({ strategyId });
     expect(runs.map((r) => r.status)).toEqual(["cancelled"]);
+    await expect.poll(async () => (await client.backtests.get.query({ runId: blocker.runId })).status, { timeout: 60_000 }).toBe("done");
 
     await page.click(tid("backtest-button"));
     const { runId, ms } = await waitForResults();

@@ -100,6 +100,7 @@ export async function cancelBacktest(): Promise<void> {
     if (r.runId === run.runId && r.status === "running") {
       stopListening();
       app.set({ run: { ...r, status: "cancelled" } });
+      app.toast("Backtest cancelled.");
     }
   }, 1500);
 }
