@@ -1,9 +1,9 @@
-import { useRef, useState, type FormEvent } from "react";
+import { useRef, useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { errorMessage } from "../lib/errors";
 import { keysApi, keysQueryKey, type KeyView } from "./api";
-import { clearCredentials, CredentialInputs, EXCHANGES, missingText, neededFields, takeCredentials } from "./credentials";
-import { describeRefusal, type Refusal } from "./refusal";
+import { clearCredentials, CredentialInputs, EXCHANGES, neededFields, useCredentialSubmit } from "./credentials";
+import type { Refusal } from "./refusal";
 
 export function useRequirements(exchange: string) {
   return useQuery({
@@ -35,36 +35,17 @@ export function AddKeyForm({ onAdded }: { onAdded?: (key: KeyView) => void }) {
   const [choice, setChoice] = useState<string>("binance");
   const [otherId, setOtherId] = useState("");
   const [label, setLabel] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [refusal, setRefusal] = useState<Refusal | null>(null);
-  const [missing, setMissing] = useState<string | null>(null);
   const exchange = choice === "other" ? otherId.trim().toLowerCase() : choice;
   const req = useRequirements(exchange);
   const fields = neededFields(req.data);
 
-  const submit = async (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    if (busy || !req.data) return;
-    const taken = takeCredentials(e.currentTarget, fields);
-    if (!taken.ok) {
-      setMissing(missingText(taken.missing));
-      return;
-    }
-    setMissing(null);
-    setRefusal(null);
-    setBusy(true);
-    try {
-      const key = await keysApi().add({ exchange, ...(label.trim() ? { label: label.trim() } : {}), ...taken.credentials });
-      setLabel("");
-      qc.setQueryData<KeyView[]>(keysQueryKey, (list) => (list ? [...list.filter((k) => k.id !== key.id), key] : list));
-      void qc.invalidateQueries({ queryKey: keysQueryKey });
-      onAdded?.(key);
-    } catch (err) {
-      setRefusal(describeRefusal(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, refusal, missing, submit, reset } = useCredentialSubmit(fields, !!req.data, async (credentials) => {
+    const key = await keysApi().add({ exchange, ...(label.trim() ? { label: label.trim() } : {}), ...credentials });
+    setLabel("");
+    qc.setQueryData<KeyView[]>(keysQueryKey, (list) => (list ? [...list.filter((k) => k.id !== key.id), key] : list));
+    void qc.invalidateQueries({ queryKey: keysQueryKey });
+    onAdded?.(key);
+  });
 
   return (
     <form ref={form} className="form key-form" onSubmit={(e) => void submit(e)} autoComplete="off" data-testid="add-key-form">
@@ -78,8 +59,7 @@ export function AddKeyForm({ onAdded }: { onAdded?: (key: KeyView) => void }) {
             // Fields may differ per exchange: nothing typed for one exchange is kept for another.
             clearCredentials(form.current);
             setChoice(e.target.value);
-            setRefusal(null);
-            setMissing(null);
+            reset();
           }}
           disabled={busy}
           data-testid="add-key-exchange"

@@ -1,10 +1,9 @@
-import { useRef, useState, type FormEvent } from "react";
+import { useRef } from "react";
 import { Modal } from "../app/Modal";
 import { app } from "../app/appStore";
 import { keysApi, type KeyView } from "./api";
 import { useRequirements, RefusalBox } from "./AddKeyForm";
-import { CredentialInputs, missingText, neededFields, takeCredentials } from "./credentials";
-import { describeRefusal, type Refusal } from "./refusal";
+import { CredentialInputs, neededFields, useCredentialSubmit } from "./credentials";
 
 /**
  * New credentials for the same key record. The server checks them first; bots using the key keep
@@ -14,32 +13,12 @@ export function RotateKeyModal({ k, onClose, onRotated }: { k: KeyView; onClose:
   const form = useRef<HTMLFormElement>(null);
   const req = useRequirements(k.exchange);
   const fields = neededFields(req.data);
-  const [busy, setBusy] = useState(false);
-  const [refusal, setRefusal] = useState<Refusal | null>(null);
-  const [missing, setMissing] = useState<string | null>(null);
-
-  const submit = async (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    if (busy || !req.data) return;
-    const taken = takeCredentials(e.currentTarget, fields);
-    if (!taken.ok) {
-      setMissing(missingText(taken.missing));
-      return;
-    }
-    setMissing(null);
-    setRefusal(null);
-    setBusy(true);
-    try {
-      const next = await keysApi().rotate(k.id, taken.credentials);
-      onRotated(next);
-      app.toast(`Rotated “${next.label}”: now ${next.maskedKey}.`);
-      onClose();
-    } catch (err) {
-      setRefusal(describeRefusal(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, refusal, missing, submit } = useCredentialSubmit(fields, !!req.data, async (credentials) => {
+    const next = await keysApi().rotate(k.id, credentials);
+    onRotated(next);
+    app.toast(`Rotated “${next.label}”: now ${next.maskedKey}.`);
+    onClose();
+  });
 
   return (
     <Modal

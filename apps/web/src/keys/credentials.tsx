@@ -1,4 +1,6 @@
+import { useState, type FormEvent } from "react";
 import type { CredentialField, Credentials, Requirements } from "./api";
+import { describeRefusal, type Refusal } from "./refusal";
 
 /** Common ccxt exchange ids first; any other id can be typed in. */
 export const EXCHANGES = ["binance", "binanceus", "bybit", "okx", "kucoin", "kraken", "coinbase", "bitget", "gate", "mexc", "htx", "bitfinex"] as const;
@@ -81,4 +83,39 @@ export function clearCredentials(form: HTMLFormElement | null): void {
 export function missingText(missing: CredentialField[]): string {
   const names = missing.map((f) => FIELD_TEXT[f].label.toLowerCase());
   return `Fill in the ${names.join(" and ")}.`;
+}
+
+/**
+ * The submit of a form that carries credentials (add a key, rotate one): takes them out of the
+ * inputs (which empties them), says which are missing, and turns a refusal into a message.
+ */
+export function useCredentialSubmit(fields: CredentialField[], ready: boolean, send: (credentials: Credentials) => Promise<void>) {
+  const [busy, setBusy] = useState(false);
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
+  const [missing, setMissing] = useState<string | null>(null);
+  const submit = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    if (busy || !ready) return;
+    const taken = takeCredentials(e.currentTarget, fields);
+    if (!taken.ok) {
+      setMissing(missingText(taken.missing));
+      return;
+    }
+    setMissing(null);
+    setRefusal(null);
+    setBusy(true);
+    try {
+      await send(taken.credentials);
+    } catch (err) {
+      setRefusal(describeRefusal(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  /** Forgets the last refusal and missing-field message (e.g. when the exchange changes). */
+  const reset = () => {
+    setRefusal(null);
+    setMissing(null);
+  };
+  return { busy, refusal, missing, submit, reset };
 }
