@@ -108,6 +108,15 @@ describe("backtests router", () => {
     expect((await follow(runs[0]!.runId)).at(-1)).toMatchObject({ status: "done", percent: 100 });
   }, 120_000);
 
+  it("holds queued runs while paused and runs them on resume", async () => {
+    t.services.backtests.pause();
+    const { runId } = await t.caller.backtests.run({ flow: template("sma-cross") });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await t.caller.backtests.get({ runId })).status).toBe("queued");
+    t.services.backtests.resume();
+    expect((await follow(runId)).at(-1)!.status).toBe("done");
+  }, 120_000);
+
   it("runs a saved strategy and lists its runs", async () => {
     const s = await t.caller.strategies.create({ flow: template("bollinger-breakout") });
     const r = await t.caller.backtests.run({ strategyId: s.id });

@@ -60,6 +60,7 @@ export class BacktestJobs {
   private readonly concurrency: number;
   private readonly pool: WorkerPool;
   private closed = false;
+  private paused = false;
 
   constructor(
     private readonly db: KeyflowDb,
@@ -136,8 +137,18 @@ export class BacktestJobs {
     for (const a of [...this.active.values()]) this.cancel(a.job.runId, "Cancelled because the server stopped; run it again.");
   }
 
+  /** Holds queued runs back (running ones go on) until `resume`, e.g. while maintaining the machine. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.pump();
+  }
+
   private pump(): void {
-    while (this.running < this.concurrency && this.queue.length > 0) {
+    while (!this.paused && this.running < this.concurrency && this.queue.length > 0) {
       const a = this.queue.shift()!;
       this.running++;
       a.started = true;
