@@ -72,12 +72,3 @@ export function setBar(bar: Float64Array, time: number, open: number, high: numb
   bar[5] = volume;
 }
 
-/** Copies candle `i` into a bar array without boxing any number. */
-export function loadBar(bar: Float64Array, c: Candles, i: number): void {
-  bar[0] = c.time[i]!;
-  bar[1] = c.open[i]!;
-  bar[2] = c.high[i]!;
-  bar[3] = c.low[i]!;
-  bar[4] = c.close[i]!;
-  bar[5] = c.volume[i]!;
-}

@@ -1,7 +1,7 @@
 import { getBlock } from "../catalogue";
 import type { StrategySpec } from "../compile/spec";
 import { specHash } from "../compile/compile";
-import { loadBar, type Candles } from "../data/candles";
+import type { Candles } from "../data/candles";
 import type { Settings } from "../flow/schema";
 import { computeMetrics, inferBarMs } from "./metrics";
 import type { BacktestResult, OpenPosition, RecordedSeries } from "./result";
@@ -29,7 +29,8 @@ export function backtest(
   const session = new Session(spec, settings, { record: opts.record ?? false });
   const { broker, strategy } = session;
   const n = candles.length;
-  const { time, close } = candles;
+  // Columns as locals: one property load per run, not per bar.
+  const { time, open, high, low, close, volume } = candles;
   const equity = new Float64Array(n);
   const bar = session.bar;
   const recorders = opts.record ? recordersFor(spec, n) : [];
@@ -42,9 +43,14 @@ export function backtest(
   for (let start = 0; start < n; start += every) {
     const end = Math.min(n, start + every);
     for (let i = start; i < end; i++) {
-      loadBar(bar, candles, i);
-      session.next();
       const c = close[i]!;
+      bar[0] = time[i]!;
+      bar[1] = open[i]!;
+      bar[2] = high[i]!;
+      bar[3] = low[i]!;
+      bar[4] = c;
+      bar[5] = volume[i]!;
+      session.next();
       const q = broker.qty;
       equity[i] = broker.cash + q * c;
       if (q > 0) inMarket++;
