@@ -97,6 +97,15 @@ describe("editor store", () => {
     expect(s.getState().validation.ok).toBe(true);
   });
 
+
+  it("moving blocks does not compile the flow again: positions never change what it compiles to", () => {
+    const s = createEditorStore(smaCross());
+    const before = s.getState().validation;
+    s.getState().moveNodes([{ id: "fast", position: { x: 300, y: 200 }, dragging: true }]);
+    s.getState().moveNodes([{ id: "fast", position: { x: 320, y: 208 }, dragging: false }]);
+    expect(s.getState().validation).toBe(before);
+    expect(s.getState().dirty).toBe(true);
+  });
   it("deleting a node deletes its edges; deleting the selection deletes both", () => {
     const s = createEditorStore(smaCross());
     const st = () => s.getState();

@@ -137,8 +137,11 @@ export function isValidConnection(flow: Pick<FlowGraph, "nodes" | "edges">, c: C
 
 export function createEditorStore(initial: FlowGraph = emptyFlow()): StoreApi<EditorStore> {
   return createStore<EditorStore>()((set, get) => {
-    /** Apply a change to the document, with one undo snapshot unless `coalesce` continues the last edit. */
-    function commit(next: FlowGraph, opts: { coalesce?: string; history?: boolean; extra?: Partial<EditorState> } = {}) {
+    /**
+     * Apply a change to the document, with one undo snapshot unless `coalesce` continues the last edit.
+     * `layoutOnly` says only positions changed: the compile result cannot differ, so it is kept.
+     */
+    function commit(next: FlowGraph, opts: { coalesce?: string; history?: boolean; layoutOnly?: boolean; extra?: Partial<EditorState> } = {}) {
       const s = get();
       const history = opts.history ?? true;
       const continues = opts.coalesce !== undefined && opts.coalesce === s.lastEdit;
@@ -148,7 +151,7 @@ export function createEditorStore(initial: FlowGraph = emptyFlow()): StoreApi<Ed
         past,
         future: history ? [] : s.future,
         lastEdit: history ? (opts.coalesce ?? null) : s.lastEdit,
-        validation: compileFlow(next),
+        validation: opts.layoutOnly ? s.validation : compileFlow(next),
         dirty: flowJson(next) !== s.savedJson,
         ...opts.extra,
       });
@@ -235,7 +238,7 @@ export function createEditorStore(initial: FlowGraph = emptyFlow()): StoreApi<Ed
         };
         const stillDragging = moves.some((m) => m.dragging);
         // One undo step per drag gesture: the snapshot is taken when the gesture starts.
-        commit(next, { history: !s.dragging, extra: { dragging: stillDragging } });
+        commit(next, { history: !s.dragging, layoutOnly: true, extra: { dragging: stillDragging } });
         if (!stillDragging) set({ lastEdit: null });
       },
 
