@@ -16,13 +16,14 @@ import {
 } from "@xyflow/react";
 import { getBlock } from "@keyflow/core";
 import { editorStore, isValidConnection as checkFn, useEditor } from "./store";
-import { nodeTypes, type BlockRFNode } from "./BlockNode";
+import { nodeTypes, type BlockNodeData, type BlockRFNode } from "./BlockNode";
 import { badEdges, issuesByNode, nodeIssues } from "./validation";
 import { CATEGORY_HEX } from "./theme";
 import { app } from "../app/appStore";
 
 export const DRAG_MIME = "application/x-keyflow-block";
 const GRID: [number, number] = [16, 16];
+const NO_INPUTS: string[] = [];
 
 function toConnection(c: RFConnection | Edge) {
   return { source: c.source, sourceHandle: c.sourceHandle ?? null, target: c.target, targetHandle: c.targetHandle ?? null };
@@ -42,24 +43,41 @@ export function Canvas() {
   const [measured, setMeasured] = useState<Record<string, { width: number; height: number }>>({});
   const wrapper = useRef<HTMLDivElement>(null);
 
+  const issues = useMemo(() => issuesByNode(validation), [validation]);
+  const connected = useMemo(() => {
+    const map = new Map<string, string[]>();
+    for (const e of flow.edges) map.set(e.target, [...(map.get(e.target) ?? []), e.targetHandle]);
+    return map;
+  }, [flow.edges]);
+  // A node's data object is reused while nothing in it changed, so the memoized BlockNode of every
+  // block that is not being dragged or edited skips its render.
+  const dataCache = useRef(new Map<string, BlockNodeData>());
   const nodes = useMemo<BlockRFNode[]>(() => {
-    const issues = issuesByNode(validation);
     const sel = new Set(selectedNodes);
-    const connected = new Map<string, string[]>();
-    for (const e of flow.edges) connected.set(e.target, [...(connected.get(e.target) ?? []), e.targetHandle]);
-    return flow.nodes.map((n) => {
+    const prevData = dataCache.current;
+    const nextData = new Map<string, BlockNodeData>();
+    const result = flow.nodes.map((n) => {
       const ni = nodeIssues(issues, n.id);
+      const connectedInputs = connected.get(n.id) ?? NO_INPUTS;
+      const prev = prevData.get(n.id);
+      const data =
+        prev && prev.kind === n.kind && prev.params === n.params && prev.errors === ni.errors && prev.warnings === ni.warnings && prev.connectedInputs === connectedInputs
+          ? prev
+          : { kind: n.kind, params: n.params, errors: ni.errors, warnings: ni.warnings, connectedInputs };
+      nextData.set(n.id, data);
       const m = measured[n.id];
       return {
         id: n.id,
         type: "block" as const,
         position: n.position,
         selected: sel.has(n.id),
-        data: { kind: n.kind, params: n.params, errors: ni.errors, warnings: ni.warnings, connectedInputs: connected.get(n.id) ?? [] },
+        data,
         ...(m ? { measured: m, width: m.width, height: m.height } : {}),
       };
     });
-  }, [flow.nodes, flow.edges, validation, selectedNodes, measured]);
+    dataCache.current = nextData;
+    return result;
+  }, [flow.nodes, issues, connected, selectedNodes, measured]);
 
   const edges = useMemo<Edge[]>(() => {
     const bad = badEdges(validation);
