@@ -1,14 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { Candles } from "../data/candles";
+import { loadSharedCsv } from "../../test/loadCsv";
 import { Bbands } from "./bbands";
-import {
-  BTC_1H_FILE,
-  btc1h,
-  type Candles,
-  describeWithCandles,
-  expectSeries,
-  loadCandles,
-  refBbands,
-} from "./reference.test-helpers";
+import { BTC_1H_FILE, btc1h, describeWithCandles, expectSeries, refBbands } from "./reference.test-helpers";
 
 describe("Bbands", () => {
   it("uses the population standard deviation", () => {
@@ -77,6 +71,6 @@ describeWithCandles("Bbands on BTC 1h closes", btc1h, BTC_1H_FILE, (c) => {
 });
 
 const BTC_1M_FILE = "binance-BTCUSDT-1m.csv";
-describeWithCandles("Bbands on BTC 1m closes (quiet windows, prices ~60000)", loadCandles(BTC_1M_FILE), BTC_1M_FILE, (c) => {
+describeWithCandles("Bbands on BTC 1m closes (quiet windows, prices ~60000)", loadSharedCsv(BTC_1M_FILE), BTC_1M_FILE, (c) => {
   it("keeps the standard deviation within 1e-9 relative", () => checkBands(c, 20, 2));
 });

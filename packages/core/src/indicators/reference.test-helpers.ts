@@ -5,45 +5,15 @@
 // whole array, recompute every window from scratch, and where a recursion is unavoidable (EMA,
 // Wilder smoothing) they use an algebraically equal but differently ordered formula. Agreement
 // to 1e-9 therefore checks the definition, not a copy of the same arithmetic.
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { assert, describe, it } from "vitest";
+import type { Candles } from "../data/candles";
+import { DATA_DIR, loadSharedCsv } from "../../test/loadCsv";
 
 // ---------------------------------------------------------------------------------------------
 // Data
 
-export interface Candles {
-  readonly file: string;
-  readonly time: Float64Array;
-  readonly open: Float64Array;
-  readonly high: Float64Array;
-  readonly low: Float64Array;
-  readonly close: Float64Array;
-  readonly volume: Float64Array;
-}
-
-/** /work/shared/data, found relative to this file (packages/core/src/indicators). */
-export const DATA_DIR = fileURLToPath(new URL("../../../../../shared/data/", import.meta.url));
-
-/** Reads a `time,open,high,low,close,volume` CSV with a header line; null if the file is absent. */
-export function loadCandles(name: string): Candles | null {
-  const file = DATA_DIR + name;
-  if (!existsSync(file)) return null;
-  const lines = readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "");
-  const n = lines.length - 1;
-  const cols = [0, 1, 2, 3, 4, 5].map(() => new Float64Array(n));
-  for (let i = 0; i < n; i++) {
-    const parts = lines[i + 1]!.split(",");
-    for (let c = 0; c < 6; c++) cols[c]![i] = Number(parts[c]);
-  }
-  const [time, open, high, low, close, volume] = cols as [
-    Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array,
-  ];
-  return { file, time, open, high, low, close, volume };
-}
-
 export const BTC_1H_FILE = "binance-BTCUSDT-1h.csv";
-export const btc1h = loadCandles(BTC_1H_FILE);
+export const btc1h = loadSharedCsv(BTC_1H_FILE);
 
 /**
  * Declares a describe block over real candles, or a clearly labelled skipped block when the
@@ -113,7 +83,7 @@ export function expectSeries(
 }
 
 /** Deterministic pseudo-random walk (no Math.random), for synthetic tests. */
-export function syntheticCandles(n: number, seed = 42): Omit<Candles, "file"> {
+export function syntheticCandles(n: number, seed = 42): Omit<Candles, "length"> {
   let s = seed >>> 0;
   const rnd = () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
