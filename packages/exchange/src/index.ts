@@ -27,5 +27,5 @@ export {
   type RejectReason,
 } from "./orderGateway";
 export { clientOrderId, BINANCE_CLIENT_ORDER_ID_RE, CLIENT_ORDER_ID_PREFIX } from "./clientOrderId";
-export { redact } from "./redact";
+export { redact, secretsOf } from "./redact";
 export { systemClock, virtualClock, seededRandom, type Clock, type VirtualClock } from "./clock";

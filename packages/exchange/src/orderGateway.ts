@@ -2,7 +2,7 @@
 // the retrier, and a send whose outcome is unknown reported as such — never resent.
 import { OrderNotFound, type Balances, type Exchange, type Market, type Order, type Trade } from "ccxt";
 import { classifyError, UnknownOutcomeError, type ErrorKind } from "./errors";
-import { redact } from "./redact";
+import { redact, secretsOf } from "./redact";
 import { Retrier } from "./retry";
 
 export interface OrderRequest {
@@ -84,8 +84,7 @@ export class OrderGateway {
   }
 
   private safe(text: string): string {
-    const ex = this.exchange;
-    return redact(text, [ex.secret, ex.password, ex.apiKey, ex.uid]);
+    return redact(text, secretsOf(this.exchange));
   }
 
   async loadMarkets(): Promise<Record<string, Market>> {

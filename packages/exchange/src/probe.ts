@@ -1,6 +1,7 @@
 // Asks the exchange what an API key may do, and decides whether Keyflow accepts it.
 import type { Exchange } from "ccxt";
 import { describeKeyError, type ErrorKind } from "./errors";
+import { secretsOf } from "./redact";
 import type { Retrier } from "./retry";
 
 /** true / false when the exchange told us; "unknown" when it has no way to say. */
@@ -40,7 +41,7 @@ const hasApiRestrictions = (ex: Exchange): ex is Exchange & BinanceRestrictions 
  * Throws KeyCheckError with a message that never contains the credentials.
  */
 export async function probePermissions(exchange: Exchange, opts: { retrier?: Retrier } = {}): Promise<ProbeResult> {
-  const secrets = [exchange.secret, exchange.password, exchange.apiKey, exchange.uid];
+  const secrets = secretsOf(exchange);
   const name = exchange.name ?? exchange.id;
   const read = <T>(label: string, fn: () => Promise<T>): Promise<T> =>
     opts.retrier ? opts.retrier.call(exchange, label, fn, { idempotent: true }) : fn();

@@ -1,4 +1,5 @@
 // The one redaction helper: used on ccxt messages here and by the server's vault for logs and errors.
+import type { Exchange } from "ccxt";
 
 const MIN_SECRET_LENGTH = 4;
 
@@ -18,3 +19,7 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined |
   for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join("[redacted]");
   return out;
 }
+
+/** Everything secret a ccxt instance holds (its current credentials), for redact(). */
+export const secretsOf = (ex: Exchange): string[] =>
+  [ex.apiKey, ex.secret, ex.password, ex.uid].filter((s): s is string => typeof s === "string" && s.length > 0);

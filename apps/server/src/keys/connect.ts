@@ -33,6 +33,3 @@ export function setCredentials(ex: Exchange, c: Credentials): void {
   ex.password = c.password ?? "";
   ex.uid = c.uid ?? "";
 }
-
-/** Everything secret an instance holds, for redaction. */
-export const secretsOf = (ex: Exchange): string[] => [ex.apiKey, ex.secret, ex.password, ex.uid].filter((s): s is string => typeof s === "string" && s.length > 0);
