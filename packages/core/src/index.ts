@@ -3,7 +3,7 @@ export { parseFlowDocument, type FlowDocumentResult } from "./flow/migrate";
 export * from "./catalogue";
 export * from "./compile/spec";
 export * from "./compile/errors";
-export { compile, compileFlow, specHash, describeNode, PORT_TYPE_WORDS, type CompileResult } from "./compile/compile";
+export { compile, compileFlow, specHash, PORT_TYPE_WORDS, type CompileResult } from "./compile/compile";
 export { checkConnection, type Connection, type ConnectionCheck } from "./compile/connection";
 export * from "./data/candles";
 export * from "./engine/result";

@@ -1,4 +1,4 @@
-import type { BlockCategory, BlockDef } from "./types";
+import type { BlockDef } from "./types";
 import { constant, price } from "./sources";
 import { adx, atr, bbands, ema, highest, lowest, macd, obv, roc, rsi, sma, stoch, vwap, wma } from "./indicators";
 import { add, divide, multiply, offset, subtract } from "./math";
@@ -8,7 +8,6 @@ import { buy, limitBuy, sell } from "./actions";
 import { stopLoss, takeProfit, trailingStop } from "./risk";
 
 export * from "./types";
-
 
 /** Every block Keyflow knows, in palette order. The single source of truth for palette, forms, compiler and docs. */
 export const BLOCKS: readonly BlockDef[] = [
@@ -55,8 +54,4 @@ const byKind = new Map(BLOCKS.map((b) => [b.kind, b]));
 
 export function getBlock(kind: string): BlockDef | undefined {
   return byKind.get(kind);
-}
-
-export function blocksByCategory(category: BlockCategory): BlockDef[] {
-  return BLOCKS.filter((b) => b.category === category);
 }

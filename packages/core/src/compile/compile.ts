@@ -31,10 +31,6 @@ interface Checked {
   feeds: Map<string, FlowEdge>;
 }
 
-export function describeNode(block: BlockDef | undefined, id: string): string {
-  return block ? `${block.label} (${id})` : id;
-}
-
 /** Turns a flow into a StrategySpec, or into a list of problems each pointing at a node, port or param. */
 export function compile(input: unknown): CompileResult {
   const parsed = flowGraphSchema.safeParse(input);

@@ -46,10 +46,6 @@ export function sliceCandles(c: Candles, from: number, to: number): Candles {
   };
 }
 
-export function barAt(c: Candles, i: number): Bar {
-  return { time: c.time[i]!, open: c.open[i]!, high: c.high[i]!, low: c.low[i]!, close: c.close[i]!, volume: c.volume[i]! };
-}
-
 /** Index of the first candle with time >= t (binary search; candles are ascending). */
 export function lowerBound(c: Candles, t: number): number {
   let lo = 0;
