@@ -2,7 +2,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { app } from "../app/appStore";
 import { errorMessage } from "../lib/errors";
-import { ago, dateTime, money, pct, price, signClass } from "../results/format";
+import { ago, count, dateTime, money, pct, price, qty, signClass, timeOfDay } from "../results/format";
 import { botQueryKey, botsApi, botsQueryKey, type BotDetail, type BotEvent, type BotOrder, type BotView } from "./api";
 import { botsUi, isActive, useBot, useBots, useBotsUi } from "./live";
 import { KillSwitch, killSummary } from "./KillSwitch";
@@ -10,12 +10,10 @@ import { ModeBadge, StatusBadge } from "./badges";
 
 const baseOf = (symbol: string) => symbol.split("/")[0] ?? symbol;
 const quoteOf = (symbol: string) => symbol.split("/")[1]?.split(":")[0] ?? "";
-const qtyText = (q: number) => String(Number(q.toFixed(8)));
-const timeOfDay = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
 function positionText(b: BotView): string {
   if (!(b.position.qty > 0)) return "flat";
-  return `${qtyText(b.position.qty)} ${baseOf(b.market.symbol)} @ ${price(b.position.avgEntryPrice)}`;
+  return `${qty(b.position.qty)} ${baseOf(b.market.symbol)} @ ${price(b.position.avgEntryPrice)}`;
 }
 
 function lastCandleText(b: BotView): string {
@@ -32,7 +30,7 @@ function StartStop({ bot, small }: { bot: BotView; small?: boolean }) {
     try {
       if (isActive(bot)) {
         const r = await botsApi().stop(bot.id);
-        app.toast(`Stopped “${bot.name}”${r.cancelledOrders ? `; cancelled ${r.cancelledOrders} open order${r.cancelledOrders === 1 ? "" : "s"}` : ""}.`);
+        app.toast(`Stopped “${bot.name}”${r.cancelledOrders ? `; cancelled ${count(r.cancelledOrders, "open order")}` : ""}.`);
       } else {
         await botsApi().start(bot.id);
         app.toast(`Started “${bot.name}”.`);
@@ -136,7 +134,7 @@ function OrdersTable({ orders, symbol }: { orders: BotOrder[]; symbol: string })
             </td>
             <td className={o.side === "buy" ? "pos" : "neg"}>{o.side}</td>
             <td>
-              {qtyText(o.filledQty > 0 ? o.filledQty : o.amount)} {baseOf(symbol)}
+              {qty(o.filledQty > 0 ? o.filledQty : o.amount)} {baseOf(symbol)}
             </td>
             <td>{o.avgPrice !== null ? price(o.avgPrice) : o.price !== null ? price(o.price) : "market"}</td>
             <td>

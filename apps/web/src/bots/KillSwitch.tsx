@@ -3,14 +3,13 @@ import { useQueryClient } from "@tanstack/react-query";
 import { Modal } from "../app/Modal";
 import { app } from "../app/appStore";
 import { errorMessage } from "../lib/errors";
+import { count } from "../results/format";
 import { botsApi, botsQueryKey } from "./api";
 import { botsUi, isActive, useBots } from "./live";
 import { ModeBadge } from "./badges";
 
 export function killSummary(r: { stopped: number; cancelledOrders: number; errors: string[] }): string {
-  const bots = `${r.stopped} bot${r.stopped === 1 ? "" : "s"} stopped`;
-  const orders = `${r.cancelledOrders} open order${r.cancelledOrders === 1 ? "" : "s"} cancelled`;
-  return `Kill switch: ${bots}, ${orders}${r.errors.length ? `; ${r.errors.length} problem${r.errors.length === 1 ? "" : "s"}` : ""}.`;
+  return `Kill switch: ${count(r.stopped, "bot")} stopped, ${count(r.cancelledOrders, "open order")} cancelled${r.errors.length ? `; ${count(r.errors.length, "problem")}` : ""}.`;
 }
 
 function Icon() {
@@ -63,7 +62,7 @@ export function KillSwitch({ where }: { where: "page" | "topbar" }) {
         <Icon />
         KILL SWITCH
         {where === "topbar" && (
-          <span className="kill-count" title={`${active.length} bot${active.length === 1 ? "" : "s"} running${live.length > 0 ? `, ${live.length} live` : ""}`} data-running={active.length} data-live={live.length}>
+          <span className="kill-count" title={`${count(active.length, "bot")} running${live.length > 0 ? `, ${live.length} live` : ""}`} data-running={active.length} data-live={live.length}>
             {active.length}
             {live.length > 0 && <b>· {live.length} live</b>}
           </span>
@@ -89,7 +88,7 @@ export function KillSwitch({ where }: { where: "page" | "topbar" }) {
           <p style={{ marginTop: 0 }}>
             {active.length === 0
               ? "No bot is running. The kill switch still cancels any open order a stopped bot left on an exchange."
-              : `Stops ${active.length} bot${active.length === 1 ? "" : "s"}${live.length ? ` (${live.length} live)` : ""} and cancels all their open orders on the exchanges.`}{" "}
+              : `Stops ${count(active.length, "bot")}${live.length ? ` (${live.length} live)` : ""} and cancels all their open orders on the exchanges.`}{" "}
             Positions stay as they are: close them on the exchange if you need to.
           </p>
           {active.length > 0 && (

@@ -4,6 +4,7 @@ import { editorStore, useEditor } from "./store";
 import { ParamForm } from "./ParamForm";
 import { paramFieldsOf } from "./paramFields";
 import { issueWhere } from "./validation";
+import { count } from "../results/format";
 import { CATEGORY_COLOR, CATEGORY_LABEL } from "./theme";
 
 function BlockParams({ nodeId }: { nodeId: string }) {
@@ -109,8 +110,8 @@ export function ProblemsList() {
     <div className="panel-section" data-testid="problems">
       <div className="problems-head">
         Problems
-        {errors.length > 0 && <span className="pill error">{errors.length} error{errors.length > 1 ? "s" : ""}</span>}
-        {warnings.length > 0 && <span className="pill warn">{warnings.length} warning{warnings.length > 1 ? "s" : ""}</span>}
+        {errors.length > 0 && <span className="pill error">{count(errors.length, "error")}</span>}
+        {warnings.length > 0 && <span className="pill warn">{count(warnings.length, "warning")}</span>}
         {validation.ok && <span className="pill ok">compiles</span>}
       </div>
       {items.map(({ issue, sev }, i) => {

@@ -2,7 +2,7 @@ import { useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { Modal } from "../app/Modal";
 import { errorMessage } from "../lib/errors";
-import { ago, date } from "../results/format";
+import { ago, count, date } from "../results/format";
 import { keysApi, keysQueryKey, type KeyPermissions, type KeyView } from "./api";
 import { RotateKeyModal } from "./RotateKeyModal";
 
@@ -145,7 +145,7 @@ export function KeyCard({ k, fresh }: { k: KeyView; fresh?: boolean }) {
         {k.rotatedAt && <span>Rotated {ago(k.rotatedAt)}</span>}
         {k.usedBy.length > 0 && (
           <span title={k.usedBy.map((b) => `${b.name} (${b.mode}, ${b.status})`).join("\n")}>
-            Used by {k.usedBy.length} bot{k.usedBy.length > 1 ? "s" : ""}
+            Used by {count(k.usedBy.length, "bot")}
             {liveUsers.length > 0 && <b className="neg"> · {liveUsers.length} live</b>}
           </span>
         )}

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { app } from "../app/appStore";
 import { errorMessage } from "../lib/errors";
+import { count } from "../results/format";
 import { keysApi, keysQueryKey } from "./api";
 import { AddKeyForm } from "./AddKeyForm";
 import { KeyCard } from "./KeyCard";
@@ -41,7 +42,7 @@ export function KeysPage() {
             <p>What each key may do, as its exchange reported it. Secrets are encrypted at rest and never shown again.</p>
           </div>
           <span className="spacer" />
-          <span className="muted">{q.isSuccess ? `${keys.length} key${keys.length === 1 ? "" : "s"}` : ""}</span>
+          <span className="muted">{q.isSuccess ? count(keys.length, "key") : ""}</span>
         </div>
         <div className="page-scroll">
           {q.isPending && <div className="empty-note">Loading…</div>}

@@ -11,10 +11,8 @@ export function num(v: number | null | undefined, digits = 2): string {
   return v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-export function money(v: number | null | undefined, digits = 2): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return "—";
-  return v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
+/** An amount of the quote currency: a number with a fixed count of decimals. */
+export const money = num;
 
 export function price(v: number): string {
   const a = Math.abs(v);
@@ -24,21 +22,37 @@ export function price(v: number): string {
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
+/** 2024-03-05 (UTC). */
+export function date(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
+
+/** 14:00:05 (UTC); `seconds: false` gives 14:00. */
+export function timeOfDay(ms: number, seconds = true): string {
+  const d = new Date(ms);
+  const hm = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+  return seconds ? `${hm}:${pad(d.getUTCSeconds())}` : hm;
+}
+
 /** 2024-03-05 14:00 (UTC). */
 export function dateTime(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+  return `${date(ms)} ${timeOfDay(ms, false)}`;
 }
 
 /** 24-03-05 14:00: the table's short form. */
 export function shortDateTime(ms: number): string {
-  const d = new Date(ms);
-  return `${String(d.getUTCFullYear()).slice(2)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+  return dateTime(ms).slice(2);
 }
 
-export function date(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+/** A quantity of the base asset: up to 8 decimals, no trailing zeros. */
+export function qty(q: number): string {
+  return String(Number(q.toFixed(8)));
+}
+
+/** "1 bot", "3 bots". */
+export function count(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 export function duration(ms: number): string {

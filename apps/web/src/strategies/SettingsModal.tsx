@@ -29,7 +29,7 @@ export function marketLabel(m: { exchange: string; symbol: string; timeframe: st
   return `${m.exchange === "demo" ? "Demo" : m.exchange} · ${m.symbol} · ${m.timeframe}`;
 }
 
-const toDay = (ms: number | null) => (ms === null ? "" : new Date(ms).toISOString().slice(0, 10));
+const toDay = (ms: number | null) => (ms === null ? "" : date(ms));
 const fromDay = (s: string) => (s ? Date.parse(`${s}T00:00:00Z`) : null);
 
 /** Percent field over a fraction setting (fee 0.1 % is stored as 0.001). */
