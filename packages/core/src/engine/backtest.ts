@@ -1,4 +1,3 @@
-import { getBlock } from "../catalogue";
 import type { StrategySpec } from "../compile/spec";
 import { specHash } from "../compile/compile";
 import type { Candles } from "../data/candles";
@@ -33,8 +32,10 @@ export function backtest(
   const { time, open, high, low, close, volume } = candles;
   const equity = new Float64Array(n);
   const bar = session.bar;
-  const recorders = opts.record ? recordersFor(spec, n) : [];
-  const recSlots = recorders.map((r) => strategy.program.outputSlots[r.node]![r.port]!);
+  // The program publishes the charted outputs only when built with `record`.
+  const recorded = strategy.program.recorded;
+  const recorders: RecordedSeries[] = recorded.map(({ node, port }) => ({ node, port, values: new Float64Array(n) }));
+  const recSlots = recorded.map((r) => r.slot);
   const recValues = recorders.map((r) => r.values);
   const nRec = recorders.length;
   const every = Math.max(1, opts.progressEvery ?? 65_536);
@@ -97,14 +98,4 @@ export function backtest(
     equity,
     series: recorders,
   };
-}
-
-function recordersFor(spec: StrategySpec, n: number): RecordedSeries[] {
-  const out: RecordedSeries[] = [];
-  spec.nodes.forEach((node, i) => {
-    const block = getBlock(node.kind);
-    if (!block || (block.category !== "indicator" && block.category !== "math")) return;
-    block.outputs.forEach((_, port) => out.push({ node: i, port, values: new Float64Array(n) }));
-  });
-  return out;
 }

@@ -34,6 +34,8 @@ export interface Program {
   outputSlots: number[][];
   entries: EntryRule[];
   exitSlots: number[];
+  /** With `record`: every indicator and math output, in spec order, with its slot in `v`. */
+  recorded: { node: number; port: number; slot: number }[];
   /** The generated source, for debugging and tests. */
   source: string;
 }
@@ -79,6 +81,7 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   const body: string[] = [];
   const entries: EntryRule[] = [];
   const exitSlots: number[] = [];
+  const recorded: Program["recorded"] = [];
   spec.nodes.forEach((n, i) => {
     const block = blocks[i]!;
     const inputs = n.inputs.map((ref) => ("const" in ref ? num(ref.const) : outName(ref.node, ref.port)));
@@ -88,7 +91,7 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
       const params = block.params.parse(n.params);
       body.push(block.emit!(params as never, { inputs, outputs, ...io }));
       if (opts.record && (block.category === "indicator" || block.category === "math")) {
-        block.outputs.forEach((_, port) => publish(i, port));
+        block.outputs.forEach((_, port) => recorded.push({ node: i, port, slot: publish(i, port) }));
       }
       return;
     }
@@ -146,5 +149,5 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   const st = Float64Array.from(stateInits);
   const factory = new Function("bar", "v", "st", ...kept.map((_, k) => `k${k}`), source) as (...args: unknown[]) => UpdateFn;
   const update = factory(bar, v, st, ...kept);
-  return { update, bar, v, outputSlots, entries, exitSlots, source };
+  return { update, bar, v, outputSlots, entries, exitSlots, recorded, source };
 }
