@@ -91,8 +91,13 @@ export class BotRunner {
     await this.finished;
   }
 
+  /** Every text this runner stores or prints passes here: no credential of its exchange instance survives it. */
+  private safe(text: string): string {
+    return this.ex ? redact(text, secretsOf(this.ex)) : text;
+  }
+
   private log(level: "info" | "warn" | "error", message: string): void {
-    const safe = this.ex ? redact(message, secretsOf(this.ex)) : message;
+    const safe = this.safe(message);
     this.deps.db.bots.log(this.botId, level, safe);
     this.deps.log?.(`[bot ${this.botId.slice(0, 8)}] ${level}: ${safe}`);
     this.deps.notify?.(this.botId);
@@ -360,8 +365,7 @@ export class BotRunner {
 
   private describe(e: unknown): string {
     const text = e instanceof Error ? e.message : String(e);
-    const first = text.split("\n")[0]!.slice(0, 400);
-    return this.ex ? redact(first, secretsOf(this.ex)) : first;
+    return this.safe(text.split("\n")[0]!.slice(0, 400));
   }
 
   /** Key problems halt the bot (it cannot work until the key is fixed); returns true when halted. */
@@ -378,7 +382,8 @@ export class BotRunner {
   }
 
   private setHalted(reason: string, until: number | null): void {
-    this.deps.db.bots.update(this.botId, { status: "halted", haltReason: reason, haltedUntil: until });
+    // The reason is stored and shown in every bot view, so it is redacted like a log line.
+    this.deps.db.bots.update(this.botId, { status: "halted", haltReason: this.safe(reason), haltedUntil: until });
     this.log(until === null ? "error" : "warn", `Halted: ${reason}`);
   }
 }
