@@ -77,9 +77,7 @@ export class KeyService {
   }
 
   view(id: string): KeyView {
-    const k = this.db.keys.get(id);
-    if (!k) throw notFound("This key");
-    return this.toView(k);
+    return this.toView(this.row(id));
   }
 
   /** Asks the exchange again what the key may do and records the answer (a failed check is recorded, not thrown). */
