@@ -82,6 +82,8 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   const entries: EntryRule[] = [];
   const exitSlots: number[] = [];
   const recorded: Program["recorded"] = [];
+  /** The rule of each entry node, by spec index, for the risk blocks attached to it. */
+  const entryOf = new Map<number, EntryRule>();
   spec.nodes.forEach((n, i) => {
     const block = blocks[i]!;
     const inputs = n.inputs.map((ref) => ("const" in ref ? num(ref.const) : outName(ref.node, ref.port)));
@@ -99,7 +101,7 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     if (!ref || "const" in ref) throw new Error(`${n.kind} without an input in spec`);
     if (block.role === "entry") {
       const p = n.params as { sizeMode: Sizing["mode"]; size: number; offsetPct?: number; validBars?: number };
-      entries.push({
+      const rule: EntryRule = {
         type: n.kind === "limitBuy" ? "limit" : "market",
         signalSlot: publish(ref.node, ref.port),
         sizing: { mode: p.sizeMode, value: p.size },
@@ -108,18 +110,15 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
         stopLossPct: NaN,
         takeProfitPct: NaN,
         trailingPct: NaN,
-      });
+      };
+      entries.push(rule);
+      entryOf.set(i, rule);
     } else if (block.role === "exit") {
       exitSlots.push(publish(ref.node, ref.port));
     }
   });
 
-  // Risk blocks refer back to their entry, which comes earlier in topological order.
-  const entryOf = new Map<number, EntryRule>();
-  let e = 0;
-  blocks.forEach((block, i) => {
-    if (block.role === "entry") entryOf.set(i, entries[e++]!);
-  });
+  // Risk blocks refer back to their entry's order output.
   spec.nodes.forEach((n, i) => {
     if (blocks[i]!.role !== "risk") return;
     const ref = n.inputs[0];
