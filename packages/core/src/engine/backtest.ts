@@ -3,7 +3,7 @@ import { specHash } from "../compile/compile";
 import type { Candles } from "../data/candles";
 import type { Settings } from "../flow/schema";
 import { computeMetrics, inferBarMs } from "./metrics";
-import type { BacktestResult, OpenPosition, RecordedSeries } from "./result";
+import type { BacktestResult, RecordedSeries } from "./result";
 import { Session } from "./session";
 
 export interface BacktestOptions {
@@ -62,23 +62,7 @@ export function backtest(
   if (n === 0) opts.onProgress?.(0, 0);
 
   const last = n - 1;
-  let openPosition: OpenPosition | null = null;
-  if (broker.qty > 0 && n > 0) {
-    const mark = close[last]!;
-    const cost = broker.qty * broker.entryPrice + broker.entryFee;
-    const value = broker.qty * mark;
-    openPosition = {
-      side: "long",
-      entryTime: broker.entryTime,
-      entryPrice: broker.entryPrice,
-      qty: broker.qty,
-      markTime: time[last]!,
-      markPrice: mark,
-      unrealizedPnl: value - cost,
-      fees: broker.entryFee,
-      returnPct: ((value - cost) / cost) * 100,
-    };
-  }
+  const openPosition = n > 0 ? broker.openPosition(time[last]!, close[last]!) : null;
   const metrics = computeMetrics({
     initialCash: settings.initialCash,
     equity,

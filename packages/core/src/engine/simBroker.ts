@@ -1,6 +1,6 @@
 import type { Settings } from "../flow/schema";
 import type { EntryRule } from "./program";
-import type { ExitReason, Trade } from "./result";
+import type { ExitReason, OpenPosition, Trade } from "./result";
 import { EXIT, FLAT, LONG, NO_ACTION, PENDING_ENTRY, type PositionState } from "./strategy";
 
 const NONE = 0;
@@ -49,6 +49,29 @@ export class SimBroker {
 
   equity(close: number): number {
     return this.cash + this.qty * close;
+  }
+
+  /** What the open position cost: quantity × entry price plus the entry fee. */
+  costBasis(): number {
+    return this.qty * this.entryPrice + this.entryFee;
+  }
+
+  /** The open position marked to a price (no exit fee assumed), or null when flat. */
+  openPosition(markTime: number, markPrice: number): OpenPosition | null {
+    if (!(this.qty > 0)) return null;
+    const cost = this.costBasis();
+    const pnl = this.qty * markPrice - cost;
+    return {
+      side: "long",
+      entryTime: this.entryTime,
+      entryPrice: this.entryPrice,
+      qty: this.qty,
+      markTime,
+      markPrice,
+      unrealizedPnl: pnl,
+      fees: this.entryFee,
+      returnPct: (pnl / cost) * 100,
+    };
   }
 
   /** Accepts the strategy's decision at a bar's close; it is filled from the next bar on. */
@@ -160,7 +183,7 @@ export class SimBroker {
     const fee = value * this.fee;
     this.cash += value - fee;
     this.totalFees += fee;
-    const cost = qty * this.entryPrice + this.entryFee;
+    const cost = this.costBasis();
     const pnl = value - fee - cost;
     this.trades.push({
       side: "long",
