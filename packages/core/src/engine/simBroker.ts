@@ -47,10 +47,6 @@ export class SimBroker {
     return this.qty > 0 ? LONG : this.pending === NONE ? FLAT : PENDING_ENTRY;
   }
 
-  equity(close: number): number {
-    return this.cash + this.qty * close;
-  }
-
   /** What the open position cost: quantity × entry price plus the entry fee. */
   costBasis(): number {
     return this.qty * this.entryPrice + this.entryFee;
