@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { compile, TIMEFRAME_MS, type CompileIssue, type FlowGraph, type Market, type Settings } from "@keyflow/core";
 import { notFound, UserError } from "../errors";
 import type { Services } from "../trpc";
+import { utcMinute } from "../utcMinute";
 
 export interface StartRunInput {
   flow?: FlowGraph;
@@ -27,7 +28,6 @@ export interface StartedRun {
   warnings: CompileIssue[];
 }
 
-const day = (t: number) => new Date(t).toISOString().slice(0, 16).replace("T", " ");
 
 /** Compiles the flow, loads the candles and queues the backtest; user mistakes become UserErrors. */
 export function startRun(services: Services, input: StartRunInput): StartedRun {
@@ -65,10 +65,10 @@ export function startRun(services: Services, input: StartRunInput): StartedRun {
   const tf = TIMEFRAME_MS[market.timeframe];
   const from = input.from ?? series.firstTime;
   const to = input.to ?? series.lastTime + tf;
-  if (!(to > from)) throw new UserError("BAD_REQUEST", `The date range is empty: the end (${day(to)}) must be after the start (${day(from)}).`, { kind: "input", issues: [{ path: "to", message: "must be after from" }] });
+  if (!(to > from)) throw new UserError("BAD_REQUEST", `The date range is empty: the end (${utcMinute(to)}) must be after the start (${utcMinute(from)}).`, { kind: "input", issues: [{ path: "to", message: "must be after from" }] });
   const candles = db.candles.read(series.id, { from, to });
   if (candles.length === 0) {
-    throw new UserError("BAD_REQUEST", `No ${name} candles between ${day(from)} and ${day(to)} UTC; stored data covers ${day(series.firstTime)} to ${day(series.lastTime + tf)}.`, { kind: "noCandles" });
+    throw new UserError("BAD_REQUEST", `No ${name} candles between ${utcMinute(from)} and ${utcMinute(to)} UTC; stored data covers ${utcMinute(series.firstTime)} to ${utcMinute(series.lastTime + tf)}.`, { kind: "noCandles" });
   }
 
   const runId = randomUUID();

@@ -8,6 +8,7 @@ import { clientOrderId, type OrderGateway, type OrderSnapshot, type Retrier, typ
 import type { MarketInterface as CcxtMarket } from "ccxt";
 import type { CrashHook } from "./crashHook";
 import { Ledger, ledgerFromFills, type Assets } from "./ledger";
+import { utcMinute } from "../utcMinute";
 
 export type LogFn = (level: "info" | "warn" | "error", message: string) => void;
 
@@ -43,7 +44,6 @@ const MAX_EXIT_ATTEMPTS = 5;
 const DAY_MS = 86_400_000;
 
 const fmt = (x: number, digits = 8) => String(Number(x.toFixed(digits)));
-const iso = (t: number) => new Date(t).toISOString().slice(0, 16).replace("T", " ");
 
 function statusOf(s: OrderSnapshot): BotOrderStatus {
   switch (s.status) {
@@ -157,15 +157,15 @@ export class LiveTrader {
         this.confirmedAbsent.add(o.clientOrderId);
       } else if (o.status === "unknown") {
         repo.updateOrder(o.clientOrderId, { status: "rejected", message: `${o.message ?? "Send outcome unknown"}; the exchange has no order with this client order id, so it was never placed.`, closedAt: now() });
-        log("warn", `The ${o.intent} order of the ${iso(o.barTime)} candle never reached the exchange (looked up by its client order id).`);
+        log("warn", `The ${o.intent} order of the ${utcMinute(o.barTime)} candle never reached the exchange (looked up by its client order id).`);
         if (o.side === "sell") this.wantExit(o.intent);
       } else {
         repo.updateOrder(o.clientOrderId, { status: "cancelled", message: "The exchange no longer knows this order.", closedAt: now() });
-        log("warn", `The exchange no longer knows the ${o.intent} order of the ${iso(o.barTime)} candle; marked cancelled.`);
+        log("warn", `The exchange no longer knows the ${o.intent} order of the ${utcMinute(o.barTime)} candle; marked cancelled.`);
       }
       return;
     }
-    if (o.status === "pending" || o.status === "unknown") log("info", `Found the ${o.intent} order of the ${iso(o.barTime)} candle on the exchange (${snap.status}); it was not sent again.`);
+    if (o.status === "pending" || o.status === "unknown") log("info", `Found the ${o.intent} order of the ${utcMinute(o.barTime)} candle on the exchange (${snap.status}); it was not sent again.`);
     await this.adopt(o, snap);
   }
 
@@ -189,7 +189,7 @@ export class LiveTrader {
     });
     if (terminal && status !== o.status) {
       const what = status === "filled" ? `filled ${fmt(snap.filled)} at ${fmt(snap.average ?? 0)}` : `${status}${snap.filled > 0 ? ` after filling ${fmt(snap.filled)}` : ""}`;
-      this.ctx.log("info", `${o.side === "buy" ? "Buy" : "Sell"} order (${o.intent}, candle ${iso(o.barTime)}) ${what}.`);
+      this.ctx.log("info", `${o.side === "buy" ? "Buy" : "Sell"} order (${o.intent}, candle ${utcMinute(o.barTime)}) ${what}.`);
     }
   }
 
@@ -309,7 +309,7 @@ export class LiveTrader {
     try {
       if (!latest) {
         const action = decide(this.state());
-        if (action !== NO_ACTION) this.ctx.log("info", `Skipped the signal of the ${iso(bar.time)} candle: it closed while the bot was not running (catching up).`);
+        if (action !== NO_ACTION) this.ctx.log("info", `Skipped the signal of the ${utcMinute(bar.time)} candle: it closed while the bot was not running (catching up).`);
         this.finalizePending(bar.time + this.ctx.tf);
         this.mark(bar);
         return;
@@ -324,7 +324,7 @@ export class LiveTrader {
       const state = this.state();
       const action = decide(state);
       if (state === LONG) {
-        if (stop) await this.exit(bar, stop, `${stop === "stopLoss" ? "stop loss" : stop === "takeProfit" ? "take profit" : "trailing stop"} reached on the ${iso(bar.time)} candle`);
+        if (stop) await this.exit(bar, stop, `${stop === "stopLoss" ? "stop loss" : stop === "takeProfit" ? "take profit" : "trailing stop"} reached on the ${utcMinute(bar.time)} candle`);
         else if (action === EXIT) await this.exit(bar, "exit", "sell signal");
         else if (this.book.exitWanted) await this.exit(bar, this.book.exitWanted, "retrying an exit that did not go through");
       } else if (state === PENDING_ENTRY && action === EXIT) {
@@ -375,7 +375,7 @@ export class LiveTrader {
     const r = await gateway.cancelOrder(symbol, { clientOrderId: o.clientOrderId });
     if (r.status === "canceled") {
       await this.adopt(repo.getOrder(o.clientOrderId)!, r.order);
-      log("info", `Cancelled the ${o.intent} order of the ${iso(o.barTime)} candle: ${why}.`);
+      log("info", `Cancelled the ${o.intent} order of the ${utcMinute(o.barTime)} candle: ${why}.`);
       return true;
     }
     await this.refresh(repo.getOrder(o.clientOrderId)!);
@@ -485,19 +485,19 @@ export class LiveTrader {
     else if (s.mode === "quote") qty = Math.min(s.value, cash) / unit;
     else qty = Math.min(s.value, cash / unit);
     if (!(qty > 0)) {
-      log("warn", `Entry signal on the ${iso(bar.time)} candle, but the bot has no cash left to buy with.`);
+      log("warn", `Entry signal on the ${utcMinute(bar.time)} candle, but the bot has no cash left to buy with.`);
       return;
     }
     let amount: number;
     try {
       amount = Number(ex.amountToPrecision(symbol, qty));
     } catch {
-      log("warn", `Entry signal on the ${iso(bar.time)} candle: ${fmt(qty)} ${assets.base} is below the market's smallest amount; not placed.`);
+      log("warn", `Entry signal on the ${utcMinute(bar.time)} candle: ${fmt(qty)} ${assets.base} is below the market's smallest amount; not placed.`);
       return;
     }
     const refused = this.refuseEntry(amount, price);
     if (refused) {
-      log("warn", `Risk limit: the entry of the ${iso(bar.time)} candle was not placed: ${refused}.`);
+      log("warn", `Risk limit: the entry of the ${utcMinute(bar.time)} candle was not placed: ${refused}.`);
       return;
     }
     await this.place(bar, k === 0 ? "entry" : `entry${k}`, "buy", rule.type, amount, rule.type === "limit" ? price : undefined);
@@ -540,7 +540,7 @@ export class LiveTrader {
         row = repo.getOrder(cid)!;
         if (row.status !== "pending" || !this.confirmedAbsent.has(cid)) return;
       }
-      log("info", `Sending the ${intent} order of the ${iso(bar.time)} candle that was journalled but never sent before the restart.`);
+      log("info", `Sending the ${intent} order of the ${utcMinute(bar.time)} candle that was journalled but never sent before the restart.`);
     } else {
       crash("before-journal");
       row = repo.journal({ botId, clientOrderId: cid, barTime: bar.time, intent, side, type, amount, price: price ?? null, status: "pending" }).order;
@@ -556,15 +556,15 @@ export class LiveTrader {
     this.confirmedAbsent.delete(cid);
     if (res.status === "placed") {
       repo.updateOrder(cid, { status: "sent", exchangeOrderId: res.order.id, amount: Number(res.sent.amount), price: res.sent.price === undefined ? null : Number(res.sent.price), sentAt: now() });
-      log("info", `Placed ${side} ${type} ${res.sent.amount} ${this.ctx.assets.base}${res.sent.price ? ` at ${res.sent.price}` : ""} (${intent}, candle ${iso(bar.time)}).`);
+      log("info", `Placed ${side} ${type} ${res.sent.amount} ${this.ctx.assets.base}${res.sent.price ? ` at ${res.sent.price}` : ""} (${intent}, candle ${utcMinute(bar.time)}).`);
       await this.adopt(repo.getOrder(cid)!, res.order);
     } else if (res.status === "rejected") {
       repo.updateOrder(cid, { status: "rejected", message: res.message, closedAt: now() });
-      log("warn", `The ${intent} order of the ${iso(bar.time)} candle was rejected (${res.reason}): ${res.message}`);
+      log("warn", `The ${intent} order of the ${utcMinute(bar.time)} candle was rejected (${res.reason}): ${res.message}`);
       if (side === "sell") this.wantExit(intent);
     } else {
       repo.updateOrder(cid, { status: "unknown", message: res.message, sentAt: now() });
-      log("warn", `The exchange did not confirm the ${intent} order of the ${iso(bar.time)} candle (${res.message}); looking it up by its client order id instead of sending it again.`);
+      log("warn", `The exchange did not confirm the ${intent} order of the ${utcMinute(bar.time)} candle (${res.message}); looking it up by its client order id instead of sending it again.`);
       await this.refresh(repo.getOrder(cid)!);
     }
   }

@@ -13,6 +13,7 @@ import { BotRunner, LeaseHeldError } from "./runner";
 import type { BotSettings } from "./settings";
 import { BotNotifier, botStream } from "./stream";
 import { toBotDetail, toBotView, type BotDetail, type BotStreamEvent, type BotView } from "./views";
+import { utcMinute } from "../utcMinute";
 
 export interface DeployInput {
   name?: string | undefined;
@@ -267,7 +268,7 @@ export class BotManager {
           n++;
           // Fills are recorded by the runner's reconciliation on its next start (filledQty > recorded fills).
           this.db.bots.updateOrder(o.clientOrderId, { status: "cancelled", exchangeOrderId: r.order.id, filledQty: r.order.filled, message: "Cancelled by stop.", closedAt: Date.now() });
-          this.db.bots.log(b.id, "info", `Cancelled the ${o.intent} order of the ${new Date(o.barTime).toISOString().slice(0, 16).replace("T", " ")} candle (bot stopped).`);
+          this.db.bots.log(b.id, "info", `Cancelled the ${o.intent} order of the ${utcMinute(o.barTime)} candle (bot stopped).`);
         }
       }
     } finally {

@@ -4,6 +4,7 @@ import { PENDING_ENTRY, Session, type Bar, type Settings, type StrategySpec, typ
 import type { BotBook, BotRepo } from "@keyflow/db";
 import { clientOrderId } from "@keyflow/exchange";
 import type { Assets } from "./ledger";
+import { utcMinute } from "../utcMinute";
 
 export interface PaperContext {
   botId: string;
@@ -26,7 +27,6 @@ interface SimFill {
 }
 
 const fmt = (x: number, digits = 8) => String(Number(x.toFixed(digits)));
-const iso = (t: number) => new Date(t).toISOString().slice(0, 16).replace("T", " ");
 
 export class PaperTrader {
   readonly session: Session;
@@ -73,9 +73,9 @@ export class PaperTrader {
     if (!quiet) {
       const state = b.state();
       if (state === PENDING_ENTRY && state0 !== PENDING_ENTRY) {
-        this.ctx.log("info", `Paper: entry signal on the ${iso(bar.time)} candle; ${entryType === "limit" ? "the limit order waits for its price" : "it fills at the next open"}.`);
+        this.ctx.log("info", `Paper: entry signal on the ${utcMinute(bar.time)} candle; ${entryType === "limit" ? "the limit order waits for its price" : "it fills at the next open"}.`);
       } else if (state0 === PENDING_ENTRY && state !== PENDING_ENTRY && fills.length === 0) {
-        this.ctx.log("info", `Paper: the waiting limit entry was cancelled at ${iso(bar.time)}.`);
+        this.ctx.log("info", `Paper: the waiting limit entry was cancelled at ${utcMinute(bar.time)}.`);
       }
     }
   }
@@ -116,7 +116,7 @@ export class PaperTrader {
     if (created && !quiet) {
       const what = f.side === "buy" ? "bought" : "sold";
       const pnl = f.realizedPnl === null ? "" : `, profit ${fmt(f.realizedPnl, 2)} ${assets.quote}`;
-      this.ctx.log("info", `Paper: ${what} ${fmt(f.qty)} ${assets.base} at ${fmt(f.price)} (${f.intent}, candle ${iso(f.time)})${pnl}.`);
+      this.ctx.log("info", `Paper: ${what} ${fmt(f.qty)} ${assets.base} at ${fmt(f.price)} (${f.intent}, candle ${utcMinute(f.time)})${pnl}.`);
     }
   }
 

@@ -15,6 +15,7 @@ import { emptyBook } from "./ledger";
 import { LiveTrader } from "./liveTrader";
 import { PaperTrader } from "./paperTrader";
 import type { BotSettings } from "./settings";
+import { utcMinute } from "../utcMinute";
 
 export interface RunnerDeps {
   db: KeyflowDb;
@@ -38,7 +39,6 @@ export class LeaseHeldError extends Error {
 }
 
 const KEY_ERRORS = new Set(["bad-key", "bad-signature", "permission"]);
-const iso = (t: number) => new Date(t).toISOString().slice(0, 16).replace("T", " ");
 
 function pidAlive(pid: number): boolean {
   try {
@@ -247,7 +247,7 @@ export class BotRunner {
             for (const b of hist) (paper ? paper.warm(b) : strategy.update(b.time, b.open, b.high, b.low, b.close, b.volume));
             const last = hist.at(-1)?.time ?? Math.floor(this.now() / tf) * tf - tf;
             db.bots.update(bot.id, { startBarTime: last + tf, lastBarTime: last, book: strategyBook.book });
-            this.log("info", `Warmed up on ${hist.length} candle${hist.length === 1 ? "" : "s"} of ${market.symbol} ${market.timeframe}; acting from the candle that opens at ${iso(last + tf)} UTC.`);
+            this.log("info", `Warmed up on ${hist.length} candle${hist.length === 1 ? "" : "s"} of ${market.symbol} ${market.timeframe}; acting from the candle that opens at ${utcMinute(last + tf)} UTC.`);
           } else {
             const from = bot.startBarTime - warmupMs;
             let hist = await feed.range(from, bot.lastBarTime + tf);
@@ -262,7 +262,7 @@ export class BotRunner {
               } else strategy.update(b.time, b.open, b.high, b.low, b.close, b.volume);
             }
             if (paper) strategyBook.book = paper.book(strategyBook.book, hist.at(-1) ?? null);
-            this.log("info", `Resumed: indicators rebuilt from ${hist.length} candles${paper ? `, ${replayed} paper candles replayed` : ""}; next candle ${iso(bot.lastBarTime + tf)} UTC.`);
+            this.log("info", `Resumed: indicators rebuilt from ${hist.length} candles${paper ? `, ${replayed} paper candles replayed` : ""}; next candle ${utcMinute(bot.lastBarTime + tf)} UTC.`);
           }
           warmed = true;
         } catch (e) {

@@ -13,6 +13,7 @@ import {
   type Candles,
   type FlowGraph,
 } from "@keyflow/core";
+import { utcMinute } from "../utcMinute";
 
 const USAGE = `Usage: keyflow backtest <flow.json | template-id> [--data candles.csv] [--cash 10000] [--fee 0.001] [--slippage 0] [--json]
 
@@ -146,7 +147,6 @@ function progress(done: number, total: number): void {
 
 const pct = (x: number) => `${x >= 0 ? "+" : ""}${x.toFixed(2)} %`;
 const num = (x: number, d = 2) => x.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
-const day = (t: number) => new Date(t).toISOString().slice(0, 16).replace("T", " ");
 
 function summary(flow: FlowGraph, r: BacktestReport, candles: Candles, ms: number): string {
   const m = r.metrics;
@@ -162,12 +162,12 @@ function summary(flow: FlowGraph, r: BacktestReport, candles: Candles, ms: numbe
     ["Fees", num(m.fees)],
   ];
   const open = r.openPosition
-    ? `\n  Open position: ${r.openPosition.qty.toPrecision(6)} @ ${num(r.openPosition.entryPrice)} since ${day(r.openPosition.entryTime)}, marked ${num(r.openPosition.markPrice)} (${pct(r.openPosition.returnPct)})\n`
+    ? `\n  Open position: ${r.openPosition.qty.toPrecision(6)} @ ${num(r.openPosition.entryPrice)} since ${utcMinute(r.openPosition.entryTime)}, marked ${num(r.openPosition.markPrice)} (${pct(r.openPosition.returnPct)})\n`
     : "";
   const first = candles.time[0]!;
   const last = candles.time[candles.length - 1]!;
   return [
-    `\n  ${flow.name} — ${r.bars.toLocaleString("en-US")} bars, ${day(first)} → ${day(last)} UTC (${ms.toFixed(0)} ms)`,
+    `\n  ${flow.name} — ${r.bars.toLocaleString("en-US")} bars, ${utcMinute(first)} → ${utcMinute(last)} UTC (${ms.toFixed(0)} ms)`,
     `  spec ${r.specHash.slice(0, 12)}\n`,
     ...rows.map(([k, v]) => `  ${k.padEnd(18)} ${v}`),
     open,

@@ -7,6 +7,7 @@ import type { BotView } from "../bots/views";
 import { UserError } from "../errors";
 import { openBotServices } from "./botServices";
 import { confirmTyped, refuseSecretFlags, SecretOnCommandLine } from "./secretInput";
+import { utcMinute } from "../utcMinute";
 
 export const BOTS_USAGE = `Usage:
   keyflow bots deploy <flow.json | template-id | strategy-id> --market binance:BTC/USDT:1h
@@ -26,7 +27,7 @@ export const BOTS_USAGE = `Usage:
 
 class CliError extends Error {}
 
-const day = (t: number | null) => (t === null ? "—" : new Date(t).toISOString().slice(0, 16).replace("T", " "));
+const day = (t: number | null) => (t === null ? "—" : utcMinute(t));
 const num = (x: number, d = 2) => x.toLocaleString("en", { maximumFractionDigits: d });
 
 function describe(b: BotView): string {

@@ -8,6 +8,7 @@ import { downloadCandles, type DownloadState } from "../data/download";
 import { createPublicExchange } from "../data/exchangeFactory";
 import { importCsv } from "../data/importCsv";
 import { UserError } from "../errors";
+import { utcMinute } from "../utcMinute";
 
 export const DATA_USAGE = `Usage:
   keyflow data list
@@ -20,7 +21,7 @@ export const DATA_USAGE = `Usage:
 
 class CliError extends Error {}
 
-const day = (t: number | null) => (t === null ? "—" : new Date(t).toISOString().slice(0, 16).replace("T", " "));
+const day = (t: number | null) => (t === null ? "—" : utcMinute(t));
 
 export async function runDataCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;

@@ -3,6 +3,7 @@ import { UserError } from "../errors";
 import type { KeyView } from "../keys/keyService";
 import { openBotServices } from "./botServices";
 import { readCredentials, refuseSecretFlags, SecretOnCommandLine } from "./secretInput";
+import { utcMinute } from "../utcMinute";
 
 export const KEYS_USAGE = `Usage:
   keyflow keys add <exchange> [--label "main account"]
@@ -18,7 +19,7 @@ export const KEYS_USAGE = `Usage:
 
 class CliError extends Error {}
 
-const day = (t: number | null) => (t === null ? "never" : new Date(t).toISOString().slice(0, 16).replace("T", " "));
+const day = (t: number | null) => (t === null ? "never" : utcMinute(t));
 const perm = (p: boolean | "unknown" | undefined) => (p === true ? "yes" : p === false ? "no" : "?");
 
 function describe(k: KeyView): string {
