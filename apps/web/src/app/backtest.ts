@@ -2,7 +2,7 @@ import { editorStore } from "../editor/store";
 import { errorMessage } from "../lib/errors";
 import { app, appStore } from "./appStore";
 import { queryClient } from "./queryClient";
-import { getApi, save } from "./session";
+import { getApi, runQuery, save } from "./session";
 
 let unsubscribe: (() => void) | null = null;
 
@@ -70,8 +70,7 @@ async function loadResult(runId: string) {
   const run = appStore.getState().run;
   app.set({ run: { ...run, status: "loading", percent: 100 } });
   try {
-    const view = await queryClient.fetchQuery({ queryKey: ["run", runId], queryFn: () => getApi().getRun(runId), staleTime: Infinity });
-    void view;
+    await queryClient.fetchQuery(runQuery(runId));
     performance.mark("keyflow:result-loaded", { detail: { runId } });
     app.set({ run: { ...appStore.getState().run, status: "done" }, shownRunId: runId, view: "results", comparing: false });
     const sid = editorStore.getState().strategyId;

@@ -1,3 +1,4 @@
+import { queryOptions } from "@tanstack/react-query";
 import { getTemplate, DEFAULT_TEMPLATE_ID, type FlowGraph } from "@keyflow/core";
 import { editorStore, emptyFlow } from "../editor/store";
 import type { Api } from "../lib/apiTypes";
@@ -18,6 +19,12 @@ export function getApi(): Api {
   if (!api) throw new Error("API not initialised");
   return api;
 }
+
+/** The saved strategies, as every list of them asks for it (the cache entry `save` refreshes). */
+export const strategiesQuery = () => queryOptions({ queryKey: ["strategies"], queryFn: () => getApi().listStrategies() });
+
+/** One finished backtest: it never changes, so it is fetched once. */
+export const runQuery = (id: string) => queryOptions({ queryKey: ["run", id], queryFn: () => getApi().getRun(id), staleTime: Infinity });
 
 let saving: Promise<void> | null = null;
 
@@ -170,7 +177,7 @@ export async function boot(): Promise<void> {
   booted = true;
   let list: Awaited<ReturnType<Api["listStrategies"]>> = [];
   try {
-    list = await queryClient.fetchQuery({ queryKey: ["strategies"], queryFn: () => getApi().listStrategies() });
+    list = await queryClient.fetchQuery(strategiesQuery());
   } catch (e) {
     app.toast(`The server did not answer: ${errorMessage(e)}`, true);
   }

@@ -3,7 +3,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { marketSchema, timeframeSchema, type Market, type Timeframe } from "@keyflow/core";
 import { Modal } from "../app/Modal";
 import { app } from "../app/appStore";
-import { getApi } from "../app/session";
+import { strategiesQuery } from "../app/session";
 import { useEditor } from "../editor/store";
 import { blockedReason } from "../editor/validation";
 import { errorMessage } from "../lib/errors";
@@ -57,7 +57,7 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
   const flow = useEditor((s) => s.flow);
   const currentId = useEditor((s) => s.strategyId);
   const validation = useEditor((s) => s.validation);
-  const strategies = useQuery({ queryKey: ["strategies"], queryFn: () => getApi().listStrategies() });
+  const strategies = useQuery(strategiesQuery());
   const keys = useKeys();
 
   const [source, setSource] = useState<string>("current");

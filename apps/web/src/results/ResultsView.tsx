@@ -3,7 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { Trade } from "@keyflow/core";
 import { app, appStore, useApp } from "../app/appStore";
 import { runBacktest } from "../app/backtest";
-import { getApi } from "../app/session";
+import { getApi, runQuery } from "../app/session";
 import { useEditor } from "../editor/store";
 import { blockedReason } from "../editor/validation";
 import { errorMessage } from "../lib/errors";
@@ -16,7 +16,7 @@ import { compact, date, dateTime } from "./format";
 import type { RunView } from "./model";
 
 export function useRun(id: string | null) {
-  return useQuery({ queryKey: ["run", id], queryFn: () => getApi().getRun(id!), enabled: !!id, staleTime: Infinity });
+  return useQuery({ ...runQuery(id ?? ""), enabled: !!id });
 }
 
 function Empty() {

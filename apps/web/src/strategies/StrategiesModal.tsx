@@ -2,7 +2,7 @@ import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { Modal } from "../app/Modal";
 import { app } from "../app/appStore";
-import { deleteStrategy, duplicateStrategy, getApi, newStrategy, openStrategy, renameStrategy } from "../app/session";
+import { deleteStrategy, duplicateStrategy, newStrategy, openStrategy, renameStrategy, strategiesQuery } from "../app/session";
 import { useEditor } from "../editor/store";
 import { ago } from "../results/format";
 import { errorMessage } from "../lib/errors";
@@ -66,7 +66,7 @@ function Row({ id, name, updatedAt, market, current }: { id: string; name: strin
 
 export function StrategiesModal() {
   const currentId = useEditor((s) => s.strategyId);
-  const q = useQuery({ queryKey: ["strategies"], queryFn: () => getApi().listStrategies() });
+  const q = useQuery(strategiesQuery());
   const close = () => app.set({ modal: null });
   const list = [...(q.data ?? [])].sort((a, b) => b.updatedAt - a.updatedAt);
   return (
