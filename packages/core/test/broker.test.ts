@@ -134,6 +134,21 @@ describe("simulated broker: limit entries", () => {
     expect(result.openPosition).toMatchObject({ entryPrice: 105 });
   });
 
+  it("assumes the worse on the fill bar: a stop or trailing stop inside the same bar is hit after the fill", () => {
+    const withRisk = (risk: [string, string, Record<string, unknown>]) =>
+      thresholdFlow(105, 10, { entry: ["buy", "limitBuy", { offsetPct: 2, validBars: 2, sizeMode: "percentEquity", size: 100 }], risk: [risk] });
+    // Limit 107.8 fills; the same bar falls to 100.
+    const bar = [111, 112, 100, 104] as const;
+    expect(run(withRisk(["sl", "stopLoss", { pct: 5 }]), [...SIGNAL, bar]).result.trades[0]).toMatchObject({
+      exitPrice: expect.closeTo(107.8 * 0.95, 9),
+      exitReason: "stopLoss",
+    });
+    expect(run(withRisk(["tr", "trailingStop", { pct: 3 }]), [...SIGNAL, bar]).result.trades[0]).toMatchObject({
+      exitPrice: expect.closeTo(107.8 * 0.97, 9),
+      exitReason: "trailingStop",
+    });
+  });
+
   it("is cancelled after its valid bars", () => {
     const { result } = run(limit(1), [...SIGNAL, [111, 112, 108, 111], [100, 101, 99, 100]]);
     expect(result.openPosition).toBeNull();

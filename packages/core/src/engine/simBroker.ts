@@ -115,10 +115,15 @@ export class SimBroker {
           this.pending = NONE;
           // A bar opening below the limit fills at the (better) open; otherwise at the limit.
           const fill = open < limit ? open : limit;
-          if (this.open(time, fill, this.pendingRule!) && this.stopLoss === this.stopLoss) {
-            // The bar traded below the fill; if it also reached the stop we cannot know the order
-            // of the two, so assume the worse: the stop was hit after the fill.
-            if (low <= this.stopLoss) this.close(time, this.stopLoss * (1 - this.slip), "stopLoss");
+          if (this.open(time, fill, this.pendingRule!)) {
+            // The bar traded below the fill; if it also reached a stop we cannot know the order of
+            // the two, so assume the worse: the stop was hit after the fill. The trailing stop's
+            // peak is the fill itself on this bar; the higher of the two stops is met first.
+            const sl = this.stopLoss;
+            const tr = this.trailing === this.trailing ? fill * (1 - this.trailing) : NaN;
+            const trailFirst = tr === tr && !(sl >= tr);
+            const stop = trailFirst ? tr : sl;
+            if (stop === stop && low <= stop) this.close(time, stop * (1 - this.slip), trailFirst ? "trailingStop" : "stopLoss");
           }
           return;
         }
