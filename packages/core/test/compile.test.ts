@@ -134,6 +134,26 @@ describe("compile: the spec and its hash", () => {
     expect(hashOf(explicit)).toBe(base);
   });
 
+  it("merges identical blocks, so duplicating and renaming them cannot change the hash", () => {
+    const twin = () => {
+      const f = smaCross();
+      // A second SMA(10) of the close feeding the exit instead of the first one.
+      f.nodes.push({ id: "fast2", kind: "sma", params: { period: 10 }, position: { x: 0, y: 0 } });
+      f.edges.push({ id: "t1", source: "close", sourceHandle: "value", target: "fast2", targetHandle: "source" });
+      f.edges = f.edges.map((e) => (e.target === "down" && e.source === "fast" ? { ...e, source: "fast2" } : e));
+      return f;
+    };
+    const r = compile(twin());
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    expect(r.spec.nodes.filter((n) => n.kind === "sma")).toHaveLength(2); // SMA 10 once, SMA 20 once
+    expect(r.hash).toBe(hashOf(smaCross()));
+    const renamed = twin();
+    const swap = (id: string) => (id === "fast" ? "fast2" : id === "fast2" ? "fast" : id);
+    renamed.nodes = renamed.nodes.map((n) => ({ ...n, id: swap(n.id) }));
+    renamed.edges = renamed.edges.map((e) => ({ ...e, source: swap(e.source), target: swap(e.target) }));
+    expect(hashOf(renamed)).toBe(r.hash);
+  });
+
   it("changes when the semantics change", () => {
     const base = hashOf(smaCross());
     const f = smaCross();

@@ -254,6 +254,7 @@ function topoOrder(nodes: Map<string, Checked>): { sorted: string[]; cyclic: str
  * Orders the live nodes canonically: each node gets a Merkle signature of its kind, params and
  * inputs' signatures, and among the nodes ready at each step the smallest signature goes first.
  * The result depends on what the flow computes, never on ids, positions or array order.
+ * `nodeIds` gives the flow block behind each spec node (the first of identical twins).
  */
 function buildSpec(flow: FlowGraph, nodes: Map<string, Checked>, topo: string[]): { spec: StrategySpec; nodeIds: string[] } {
   const sig = new Map<string, string>();
@@ -286,8 +287,22 @@ function buildSpec(flow: FlowGraph, nodes: Map<string, Checked>, topo: string[])
     }
   }
 
-  const index = new Map(ordered.map((id, i) => [id, i]));
-  const specNodes: SpecNode[] = ordered.map((id) => {
+  // Blocks with equal signatures compute the same thing: keep one (the first in order), so that
+  // duplicated blocks neither cost twice nor make the hash depend on which id sorts first.
+  const kept: string[] = [];
+  const index = new Map<string, number>(); // flow id → spec index (duplicates share their twin's)
+  const bySig = new Map<string, number>();
+  for (const id of ordered) {
+    const twin = bySig.get(sig.get(id)!);
+    if (twin !== undefined) {
+      index.set(id, twin);
+      continue;
+    }
+    bySig.set(sig.get(id)!, kept.length);
+    index.set(id, kept.length);
+    kept.push(id);
+  }
+  const specNodes: SpecNode[] = kept.map((id) => {
     const n = nodes.get(id)!;
     const inputs = n.block.inputs.map<SpecRef>((p) => {
       const e = n.feeds.get(p.name);
@@ -299,6 +314,6 @@ function buildSpec(flow: FlowGraph, nodes: Map<string, Checked>, topo: string[])
   });
   return {
     spec: { format: SPEC_FORMAT, version: 1, nodes: specNodes },
-    nodeIds: ordered,
+    nodeIds: kept,
   };
 }
