@@ -54,6 +54,8 @@ export class BotRunner {
   private readonly token = randomUUID();
   private done: Promise<void> | undefined;
   private ex: Exchange | undefined;
+  /** Credentials this runner has decrypted, known before (and even if) the exchange instance exists. */
+  private loadedSecrets: string[] = [];
   private readonly now: () => number;
   /** Set when the loop ended because the bot was stopped (not because the process is shutting down). */
   stoppedByRequest = false;
@@ -93,7 +95,8 @@ export class BotRunner {
 
   /** Every text this runner stores or prints passes here: no credential of its exchange instance survives it. */
   private safe(text: string): string {
-    return this.ex ? redact(text, secretsOf(this.ex)) : text;
+    const secrets = [...this.loadedSecrets, ...(this.ex ? secretsOf(this.ex) : [])];
+    return secrets.length ? redact(text, secrets) : text;
   }
 
   private log(level: "info" | "warn" | "error", message: string): void {
@@ -139,12 +142,16 @@ export class BotRunner {
       if (bot.mode === "live") {
         if (!bot.keyId) throw new Error("This live bot has no key (it was deleted): deploy it again with a key.");
         keyVersion = keys.version(bot.keyId);
-        this.ex = connectExchange(this.deps.exchange, market.exchange, { credentials: keys.credentials(bot.keyId), keyId: bot.keyId, ...(this.deps.limiters ? { limiters: this.deps.limiters } : {}) });
+        const credentials = keys.credentials(bot.keyId);
+        this.loadedSecrets = secretValues(credentials);
+        this.ex = connectExchange(this.deps.exchange, market.exchange, { credentials, keyId: bot.keyId, ...(this.deps.limiters ? { limiters: this.deps.limiters } : {}) });
         keys.touch(bot.keyId);
         const keyId = bot.keyId;
         const off = keys.onRotate((rotated) => {
           if (rotated !== keyId || !this.ex) return;
-          setCredentials(this.ex, keys.credentials(keyId));
+          const next = keys.credentials(keyId);
+          this.loadedSecrets.push(...secretValues(next));
+          setCredentials(this.ex, next);
           keyVersion = keys.version(keyId);
           this.log("info", "Now signing with the rotated key.");
         });
@@ -386,4 +393,9 @@ export class BotRunner {
     this.deps.db.bots.update(this.botId, { status: "halted", haltReason: this.safe(reason), haltedUntil: until });
     this.log(until === null ? "error" : "warn", `Halted: ${reason}`);
   }
+}
+
+/** The non-empty strings of a set of credentials, for redaction. */
+function secretValues(credentials: object): string[] {
+  return Object.values(credentials).filter((x): x is string => typeof x === "string" && x.length > 0);
 }
