@@ -295,8 +295,18 @@ describe("keys and bots in a real browser", () => {
     expect(await paper.getAttribute("data-status")).toBe("stopped");
     await page.click(`${tid("bot-detail")} ${tid("bot-start")}`);
     await page.waitForSelector(`${tid("bot-detail")} ${tid("bot-status")}[data-status="running"]`);
-    // Restarted, it rebuilds its state from the journal: the position is still there.
-    await page.locator(tid("log-line")).filter({ hasText: "Resumed" }).waitFor();
+    // Restarted, it rebuilds its state from the journal: the position is still there. Replaying the
+    // history goes through the (fake) exchange and can take a while when every core is busy.
+    const botId = (await paper.getAttribute("data-bot-id")) ?? undefined;
+    await page
+      .locator(tid("log-line"))
+      .filter({ hasText: "Resumed" })
+      .waitFor({ timeout: 60_000 })
+      .catch((e: Error) => {
+        // Say what the bot did instead, for whoever reads the failure.
+        const log = services!.db.bots.recentEvents(botId, 30).map((ev) => `${ev.level}: ${ev.message}`);
+        throw new Error(`${e.message}\nthe bot's last events:\n${log.join("\n")}`);
+      });
     expect(await page.textContent(tid("detail-position"))).toMatch(/BTC @ /);
   });
 
