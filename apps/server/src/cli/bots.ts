@@ -4,10 +4,10 @@ import { getTemplate, parseFlowDocument, TEMPLATES, timeframeSchema, type FlowGr
 import { crashHookFromEnv } from "../bots/crashHook";
 import { BotRunner, LeaseHeldError } from "../bots/runner";
 import type { BotView } from "../bots/views";
-import { UserError } from "../errors";
 import { openBotServices } from "./botServices";
-import { confirmTyped, refuseSecretFlags, SecretOnCommandLine } from "./secretInput";
+import { confirmTyped, refuseSecretFlags } from "./secretInput";
 import { utcMinute } from "../utcMinute";
+import { CliError, runSubcommands } from "./subcommands";
 
 export const BOTS_USAGE = `Usage:
   keyflow bots deploy <flow.json | template-id | strategy-id> --market binance:BTC/USDT:1h
@@ -25,8 +25,6 @@ export const BOTS_USAGE = `Usage:
   confirmation: --yes-i-understand, or typing LIVE at the prompt. Limits are in the quote currency.
   A deployed bot runs inside \`keyflow serve\` (or \`keyflow bots run\`).`;
 
-class CliError extends Error {}
-
 const day = (t: number | null) => (t === null ? "—" : utcMinute(t));
 const num = (x: number, d = 2) => x.toLocaleString("en", { maximumFractionDigits: d });
 
@@ -39,42 +37,11 @@ function describe(b: BotView): string {
   ].join("\n");
 }
 
-export async function runBotsCommand(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  try {
-    refuseSecretFlags(argv);
-    switch (sub) {
-      case "deploy":
-        return await deploy(rest);
-      case "list":
-      case "ls":
-        return await list(rest);
-      case "start":
-        return await start(rest);
-      case "stop":
-        return await stop(rest);
-      case "run":
-        return await run(rest);
-      case undefined:
-      case "help":
-      case "--help":
-      case "-h":
-        process.stdout.write(`${BOTS_USAGE}\n`);
-        return sub === undefined ? 1 : 0;
-      default:
-        throw new CliError(`Unknown bots command "${sub}".\n\n${BOTS_USAGE}`);
-    }
-  } catch (e) {
-    if (e instanceof CliError || e instanceof UserError || e instanceof SecretOnCommandLine) {
-      process.stderr.write(`${e.message}\n`);
-      return 1;
-    }
-    if (e instanceof Error && /Unknown option|Unexpected argument|argument missing/.test(e.message)) {
-      process.stderr.write(`${e.message}\n\n${BOTS_USAGE}\n`);
-      return 1;
-    }
-    throw e;
-  }
+export function runBotsCommand(argv: string[]): Promise<number> {
+  return runSubcommands("bots", BOTS_USAGE, { deploy, list, ls: list, start, stop, run }, argv, {
+    check: refuseSecretFlags,
+    usageErrors: /Unknown option|Unexpected argument|argument missing/,
+  });
 }
 
 function positive(flag: string, text: string | undefined): number | undefined {

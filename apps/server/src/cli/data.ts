@@ -7,8 +7,8 @@ import { installDemoMarket } from "../data/demoMarket";
 import { downloadCandles, type DownloadState } from "../data/download";
 import { createPublicExchange } from "../data/exchangeFactory";
 import { importCsv } from "../data/importCsv";
-import { UserError } from "../errors";
 import { utcMinute } from "../utcMinute";
+import { CliError, runSubcommands } from "./subcommands";
 
 export const DATA_USAGE = `Usage:
   keyflow data list
@@ -19,36 +19,10 @@ export const DATA_USAGE = `Usage:
              all rows or none are stored; overlapping candles are replaced, never duplicated
   download   public candles through ccxt (e.g. binance BTC/USDT 1h); resumes after the last stored candle`;
 
-class CliError extends Error {}
-
 const day = (t: number | null) => (t === null ? "—" : utcMinute(t));
 
-export async function runDataCommand(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  try {
-    switch (sub) {
-      case "list":
-        return list();
-      case "import":
-        return importCommand(rest);
-      case "download":
-        return await download(rest);
-      case undefined:
-      case "help":
-      case "--help":
-      case "-h":
-        process.stdout.write(`${DATA_USAGE}\n`);
-        return sub === undefined ? 1 : 0;
-      default:
-        throw new CliError(`Unknown data command "${sub}".\n\n${DATA_USAGE}`);
-    }
-  } catch (e) {
-    if (e instanceof CliError || e instanceof UserError) {
-      process.stderr.write(`${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
+export function runDataCommand(argv: string[]): Promise<number> {
+  return runSubcommands("data", DATA_USAGE, { list, import: importCommand, download }, argv);
 }
 
 function open() {

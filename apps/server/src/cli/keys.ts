@@ -1,9 +1,9 @@
 import { parseArgs } from "node:util";
-import { UserError } from "../errors";
 import type { KeyView } from "../keys/keyService";
 import { openBotServices } from "./botServices";
-import { readCredentials, refuseSecretFlags, SecretOnCommandLine } from "./secretInput";
+import { readCredentials, refuseSecretFlags } from "./secretInput";
 import { utcMinute } from "../utcMinute";
+import { CliError, runSubcommands } from "./subcommands";
 
 export const KEYS_USAGE = `Usage:
   keyflow keys add <exchange> [--label "main account"]
@@ -16,8 +16,6 @@ export const KEYS_USAGE = `Usage:
   from a hidden prompt, or from stdin one per line:
     printf '%s\\n' "$API_KEY" "$API_SECRET" | keyflow keys add binance --label main
   Credentials are never accepted as arguments. Keys that can withdraw are refused.`;
-
-class CliError extends Error {}
 
 const day = (t: number | null) => (t === null ? "never" : utcMinute(t));
 const perm = (p: boolean | "unknown" | undefined) => (p === true ? "yes" : p === false ? "no" : "?");
@@ -34,43 +32,11 @@ function describe(k: KeyView): string {
   return lines.join("\n");
 }
 
-export async function runKeysCommand(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  try {
-    refuseSecretFlags(argv);
-    switch (sub) {
-      case "add":
-        return await add(rest);
-      case "list":
-      case "ls":
-        return await list(rest);
-      case "probe":
-        return await probe(rest);
-      case "rotate":
-        return await rotate(rest);
-      case "rm":
-      case "remove":
-        return await remove(rest);
-      case undefined:
-      case "help":
-      case "--help":
-      case "-h":
-        process.stdout.write(`${KEYS_USAGE}\n`);
-        return sub === undefined ? 1 : 0;
-      default:
-        throw new CliError(`Unknown keys command "${sub}".\n\n${KEYS_USAGE}`);
-    }
-  } catch (e) {
-    if (e instanceof CliError || e instanceof UserError || e instanceof SecretOnCommandLine) {
-      process.stderr.write(`${e.message}\n`);
-      return 1;
-    }
-    if (e instanceof Error && /Unknown option|Unexpected argument/.test(e.message)) {
-      process.stderr.write(`${e.message}\n\n${KEYS_USAGE}\n`);
-      return 1;
-    }
-    throw e;
-  }
+export function runKeysCommand(argv: string[]): Promise<number> {
+  return runSubcommands("keys", KEYS_USAGE, { add, list, ls: list, probe, rotate, rm: remove, remove }, argv, {
+    check: refuseSecretFlags,
+    usageErrors: /Unknown option|Unexpected argument/,
+  });
 }
 
 function oneId(argv: string[], what: string): string {
