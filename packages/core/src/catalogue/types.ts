@@ -1,19 +1,12 @@
 import type { z } from "zod";
 
 /** What travels along an edge. Only equal types connect. */
-export type PortType = "series" | "signal" | "order";
-export const PORT_TYPES: readonly PortType[] = ["series", "signal", "order"];
+export const PORT_TYPES = ["series", "signal", "order"] as const;
+export type PortType = (typeof PORT_TYPES)[number];
 
-export type BlockCategory = "source" | "indicator" | "math" | "condition" | "logic" | "action" | "risk";
-export const BLOCK_CATEGORIES: readonly BlockCategory[] = [
-  "source",
-  "indicator",
-  "math",
-  "condition",
-  "logic",
-  "action",
-  "risk",
-];
+/** Palette order. */
+export const BLOCK_CATEGORIES = ["source", "indicator", "math", "condition", "logic", "action", "risk"] as const;
+export type BlockCategory = (typeof BLOCK_CATEGORIES)[number];
 
 export interface PortDef {
   name: string;
