@@ -25,13 +25,34 @@ export function useBots() {
 }
 
 export function useBot(id: string | null) {
-  return useQuery({ queryKey: botQueryKey(id ?? ""), queryFn: () => botsApi().get(id!), enabled: !!id, staleTime: 2_000 });
+  const qc = useQueryClient();
+  return useQuery({
+    queryKey: botQueryKey(id ?? ""),
+    // The stream may deliver a log line while this fetch is on its way and never send it again:
+    // keep the lines already in the cache rather than let an older answer erase them.
+    queryFn: async () => {
+      const fresh = await botsApi().get(id!);
+      const cached = qc.getQueryData<BotDetail>(botQueryKey(id!));
+      return cached ? withEvents(fresh, cached.events) : fresh;
+    },
+    enabled: !!id,
+    staleTime: 2_000,
+  });
 }
 
 /** Not stopped: running, or halted by a risk limit (it still holds its lease and may resume). */
 export const isActive = (b: Pick<BotView, "status">) => b.status !== "stopped";
 
 const LOG_KEEP = 500;
+
+/** The detail with these log lines added (log lines are append-only: one per id, in id order). */
+function withEvents(d: BotDetail, more: readonly BotDetail["events"][number][]): BotDetail {
+  const known = new Set(d.events.map((x) => x.id));
+  const added = more.filter((x) => !known.has(x.id));
+  if (added.length === 0) return d;
+  const events = [...d.events, ...added].sort((a, b) => a.id - b.id);
+  return { ...d, events: events.length > LOG_KEEP ? events.slice(-LOG_KEEP) : events };
+}
 
 /** Folds one stream message into the cached bot list and bot details. */
 export function applyBotEvent(qc: QueryClient, e: BotStreamEvent): void {
@@ -65,11 +86,7 @@ export function applyBotEvent(qc: QueryClient, e: BotStreamEvent): void {
       return;
     case "log": {
       const { event } = e;
-      qc.setQueryData<BotDetail>(botQueryKey(e.botId), (d) => {
-        if (!d || d.events.some((x) => x.id === event.id)) return d;
-        const events = [...d.events, event].sort((a, b) => a.id - b.id);
-        return { ...d, events: events.length > LOG_KEEP ? events.slice(-LOG_KEEP) : events };
-      });
+      qc.setQueryData<BotDetail>(botQueryKey(e.botId), (d) => (d ? withEvents(d, [event]) : d));
       return;
     }
   }
