@@ -57,11 +57,13 @@ export async function* botStream(db: KeyflowDb, notifier: BotNotifier, opts: Str
     botCursor = Math.max(botCursor, b.updatedAt);
     yield { type: "bot", bot: view };
   }
+  // Read before the backlog: a line written in between is then in the backlog or after the cursor.
+  const latest = db.bots.lastEventId();
   for (const e of db.bots.recentEvents(botId, opts.backlog ?? 100)) {
     eventCursor = Math.max(eventCursor, e.id);
     yield { type: "log", botId: e.botId, event: e };
   }
-  eventCursor = Math.max(eventCursor, db.bots.lastEventId());
+  eventCursor = Math.max(eventCursor, latest);
 
   while (!signal?.aborted) {
     await notifier.wait(opts.pollMs ?? 1000, signal);
