@@ -42,7 +42,7 @@ afterAll(() => {
 });
 
 async function call(path: string, input: unknown): Promise<any> {
-  const res = await fetch(`${url}/trpc/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(input) });
+  const res = await fetch(`${url}/trpc/${path}`, { method: "POST", headers: { "content-type": "application/json", "x-keyflow-client": "test" }, body: JSON.stringify(input) });
   const body = (await res.json()) as { result?: { data: unknown }; error?: unknown };
   if (!res.ok) throw new Error(JSON.stringify(body.error));
   return body.result!.data;

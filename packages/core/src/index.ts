@@ -1,4 +1,6 @@
 export * from "./flow/schema";
+export { nameSchema, NAME_MAX } from "./flow/name";
+export { KEYFLOW_CLIENT_HEADER } from "./clientHeader";
 export { parseFlowDocument, type FlowDocumentResult } from "./flow/migrate";
 export * from "./catalogue";
 export * from "./compile/spec";

@@ -146,6 +146,7 @@ export class BotManager {
   private checkLive(keyId: string | undefined, exchange: string, confirmed: boolean): void {
     if (!keyId) throw new UserError("BAD_REQUEST", "A live bot trades through a stored exchange key: choose one (keyId).", { kind: "input", issues: [{ path: "keyId", message: "required for live" }] });
     const k = this.keyRow(keyId);
+    this.keys.usable(keyId);
     if (k.exchange !== exchange) {
       throw new UserError("BAD_REQUEST", `The key "${k.label}" is for ${k.exchange}, but the bot trades on ${exchange}. Pick a ${exchange} key.`, { kind: "key", reason: "wrong-exchange" });
     }

@@ -1,4 +1,4 @@
-import { flowGraphSchema, marketSchema, settingsSchema } from "@keyflow/core";
+import { flowGraphSchema, marketSchema, nameSchema, settingsSchema } from "@keyflow/core";
 import { BOT_MODES } from "@keyflow/db";
 import { z } from "zod";
 import { createTRPCRouter, publicProcedure } from "../trpc";
@@ -16,7 +16,7 @@ export const botsRouter = createTRPCRouter({
     .input(
       z
         .object({
-          name: z.string().trim().max(120).optional(),
+          name: nameSchema.optional(),
           strategyId: z.string().optional(),
           version: z.number().int().positive().optional(),
           flow: flowGraphSchema.optional(),

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import { NAME_MAX } from "@keyflow/core";
 import { app, useApp } from "./appStore";
 import { cancelBacktest, runBacktest } from "./backtest";
 import { exportFlow, save } from "./session";
@@ -27,7 +28,7 @@ function NameInput() {
   const [text, setText] = useState(name);
   useEffect(() => setText(name), [name]);
   const commit = () => {
-    const t = text.trim().slice(0, 120);
+    const t = text.trim().slice(0, NAME_MAX);
     if (t && t !== name) editorStore.getState().setName(t);
     else setText(name);
   };

@@ -1,6 +1,6 @@
 import { useMemo, useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { marketSchema, timeframeSchema, type Market, type Timeframe } from "@keyflow/core";
+import { marketSchema, NAME_MAX, timeframeSchema, type Market, type Timeframe } from "@keyflow/core";
 import { Modal } from "../app/Modal";
 import { app } from "../app/appStore";
 import { strategiesQuery } from "../app/session";
@@ -258,7 +258,7 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
             <span>Bot name</span>
             <span className="range">optional</span>
           </label>
-          <input id="deploy-name" className="input" value={name} maxLength={120} placeholder={`${strategyName} · ${market.symbol} ${market.timeframe}`} onChange={(e) => setName(e.target.value)} data-testid="deploy-name" />
+          <input id="deploy-name" className="input" value={name} maxLength={NAME_MAX} placeholder={`${strategyName} · ${market.symbol} ${market.timeframe}`} onChange={(e) => setName(e.target.value)} data-testid="deploy-name" />
         </div>
 
         <div className="section-title full" style={{ marginTop: 6 }}>

@@ -1,7 +1,7 @@
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, TRPCClientError, type TRPCClient } from "@trpc/client";
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@keyflow/server";
-import { getBlock, type CompileIssue, type FlowGraph } from "@keyflow/core";
+import { getBlock, KEYFLOW_CLIENT_HEADER, type CompileIssue, type FlowGraph } from "@keyflow/core";
 import type { Api, MarketInfo, Progress, RunStart, StrategySummary } from "./apiTypes";
 import { drawdownOf, type IndicatorLine, type RunSummary, type RunView } from "../results/model";
 
@@ -14,7 +14,8 @@ export function createClient(url = "/trpc"): TRPCClient<AppRouter> {
       splitLink({
         condition: (op) => op.type === "subscription",
         true: httpSubscriptionLink({ url }),
-        false: httpBatchLink({ url }),
+        // The server takes changes only with this header (a foreign page cannot send it).
+        false: httpBatchLink({ url, headers: { [KEYFLOW_CLIENT_HEADER]: "web" } }),
       }),
     ],
   });
