@@ -61,8 +61,11 @@ function shown(value: string): string {
 }
 
 /** Host header check for every route (API, subscriptions and the web app's files). */
-export function checkHost(headers: IncomingHttpHeaders, hosts: ReadonlySet<string>): Refusal | null {
-  const host = headers.host?.trim().toLowerCase();
+export function checkHost(rawHeaders: readonly string[], hosts: ReadonlySet<string>): Refusal | null {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) if (rawHeaders[i]!.toLowerCase() === "host") values.push(rawHeaders[i + 1]!);
+  if (values.length > 1) return { status: 400, message: "This request has several Host headers; send one.\n" };
+  const host = values[0]?.trim().toLowerCase();
   if (!host) return { status: 400, message: "This request has no Host header; Keyflow answers only requests addressed to it (e.g. Host: 127.0.0.1:5177).\n" };
   if (hosts.has(host)) return null;
   const name = shown(host);

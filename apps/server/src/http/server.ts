@@ -18,10 +18,35 @@ export interface RunningServer {
 const MAX_BODY_BYTES = 256 * 1024 * 1024;
 /** All request headers together; larger requests get 431. */
 const MAX_HEADER_BYTES = 16 * 1024;
+/** Header lines per request (Node would silently drop those beyond its own limit). */
+const MAX_HEADERS = 100;
 /** A client must send its headers within this time (slow-loris). */
-const HEADERS_TIMEOUT_MS = 15_000;
+const HEADERS_TIMEOUT_MS = 10_000;
 /** …and its whole request (a large CSV upload on loopback takes well under this). */
 const REQUEST_TIMEOUT_MS = 120_000;
+
+/** Reads a whole request body as text; `done` is never called for a request that ends early. */
+function readBody(req: IncomingMessage, max: number, done: (body: string | "too-large") => void): void {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > max) {
+    req.resume();
+    return done("too-large");
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  req.on("data", (c: Buffer) => {
+    size += c.length;
+    if (size > max && !over) {
+      over = true;
+      chunks.length = 0;
+      done("too-large");
+    } else if (!over) chunks.push(c);
+  });
+  req.on("end", () => {
+    if (!over) done(Buffer.concat(chunks).toString("utf8"));
+  });
+}
 
 function refuse(res: ServerResponse, r: Refusal): void {
   if (res.headersSent) {
@@ -56,7 +81,8 @@ export function startHttpServer(services: Services, log: (line: string) => void 
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
-    const hostRefusal = checkHost(req.headers, hosts);
+    if (req.rawHeaders.length / 2 >= MAX_HEADERS) return refuse(res, { status: 431, message: `The request has more than ${MAX_HEADERS} headers.\n` });
+    const hostRefusal = checkHost(req.rawHeaders, hosts);
     if (hostRefusal) return refuse(res, hostRefusal);
     // Only origin-form targets ("/path?query"); "http://…", "*" and the like are not for this server.
     const target = req.url ?? "";
@@ -71,20 +97,26 @@ export function startHttpServer(services: Services, log: (line: string) => void 
     if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) {
       const apiRefusal = checkApiRequest(req.method, req.headers, hosts);
       if (apiRefusal) return refuse(res, apiRefusal);
-      trpc(req, res);
+      if (req.method !== "POST") return trpc(req, res);
+      // A change runs only once its whole body arrived: a cut-off request never reaches a procedure.
+      readBody(req, MAX_BODY_BYTES, (body) => {
+        if (body === "too-large") return refuse(res, { status: 413, message: `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB.\n` });
+        (req as IncomingMessage & { body?: string }).body = body;
+        trpc(req, res);
+      });
       return;
     }
     serveStatic(req, res, url);
   }
 
-  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
+  /** The one guard: no request, however malformed, takes the process (and its bots) down. */
+  function guarded(req: IncomingMessage, res: ServerResponse): void {
     // Stream errors (a client that vanished mid-body, a reset socket) end that request only.
     req.on("error", () => res.destroy());
     res.on("error", () => undefined);
     try {
       handle(req, res);
     } catch (e) {
-      // The one guard: no request, however malformed, takes the process (and its bots) down.
       log(`Refused a request that failed before any route (${req.method ?? "?"}): ${e instanceof Error ? e.message : String(e)}`);
       try {
         refuse(res, { status: 400, message: "Keyflow could not read this request.\n" });
@@ -92,7 +124,13 @@ export function startHttpServer(services: Services, log: (line: string) => void 
         res.destroy();
       }
     }
-  });
+  }
+
+  const server = createServer(
+    // Timeouts are checked every second (Node's default, 30 s, lets a slow client hold a socket far longer).
+    { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
+    guarded,
+  );
   server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable || (err as { code?: string }).code === "ECONNRESET") {
       socket.destroy();
@@ -104,6 +142,7 @@ export function startHttpServer(services: Services, log: (line: string) => void 
   });
   // SSE streams stay open; keep-alive sockets must not hold up shutdown.
   server.keepAliveTimeout = 5000;
+  server.maxHeadersCount = MAX_HEADERS;
 
   return new Promise((resolve, reject) => {
     server.once("error", (e: NodeJS.ErrnoException) => {
