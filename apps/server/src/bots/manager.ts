@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { compile, type FlowGraph, type Market, type Settings } from "@keyflow/core";
 import { ACTIVE_ORDER_STATUSES, type Bot, type BotMode, type BotRiskLimits, type KeyflowDb } from "@keyflow/db";
-import { exchangeIds, OrderGateway, Retrier } from "@keyflow/exchange";
+import { exchangeIds, OrderGateway, redact, Retrier } from "@keyflow/exchange";
 import { notFound, UserError } from "../errors";
 import { connectExchange } from "../keys/connect";
 import type { ExchangeSettings } from "../keys/exchangeSettings";
@@ -14,6 +14,9 @@ import type { BotSettings } from "./settings";
 import { BotNotifier, botStream } from "./stream";
 import { toBotDetail, toBotView, type BotDetail, type BotStreamEvent, type BotView } from "./views";
 import { utcMinute } from "../utcMinute";
+
+/** An error as text for a log, a halt reason or an answer: never a signed URL or a pasted page. */
+const errorText = (e: unknown): string => redact(e instanceof Error ? e.message : String(e));
 
 export interface DeployInput {
   name?: string | undefined;
@@ -236,7 +239,7 @@ export class BotManager {
           const n = await this.wind(b.id);
           cancelledOrders += n;
         } catch (e) {
-          errors.push(`${b.name}: ${e instanceof Error ? e.message : String(e)}`);
+          errors.push(`${b.name}: ${errorText(e)}`);
         }
       }),
     );
@@ -308,8 +311,8 @@ export class BotManager {
     this.runners.set(id, runner);
     runner.finished
       .catch((e: unknown) => {
-        const message = e instanceof Error ? e.message : String(e);
-        this.opts.log?.(`[bot ${id.slice(0, 8)}] runner failed: ${e instanceof Error ? (e.stack ?? message) : message}`);
+        const message = errorText(e);
+        this.opts.log?.(`[bot ${id.slice(0, 8)}] runner failed: ${e instanceof Error && e.stack ? redact(e.stack) : message}`);
         if (this.db.bots.get(id)) {
           this.db.bots.update(id, { status: "halted", haltReason: `The runner failed: ${message}`, haltedUntil: null });
           this.db.bots.log(id, "error", `The runner failed: ${message}`);
@@ -332,7 +335,7 @@ export class BotManager {
       try {
         this.launch(b.id);
       } catch (e) {
-        this.opts.log?.(`Could not start bot ${b.id}: ${e instanceof Error ? e.message : String(e)}`);
+        this.opts.log?.(`Could not start bot ${b.id}: ${errorText(e)}`);
       }
     }
   }

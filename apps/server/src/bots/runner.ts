@@ -93,10 +93,10 @@ export class BotRunner {
     await this.finished;
   }
 
-  /** Every text this runner stores or prints passes here: no credential of its exchange instance survives it. */
+  /** Every text this runner stores or prints passes here: no credential of its exchange instance, no signed URL survives it. */
   private safe(text: string): string {
     const secrets = [...this.loadedSecrets, ...(this.ex ? secretsOf(this.ex) : [])];
-    return secrets.length ? redact(text, secrets) : text;
+    return redact(text, secrets);
   }
 
   private log(level: "info" | "warn" | "error", message: string): void {
