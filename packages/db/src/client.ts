@@ -5,6 +5,7 @@ import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { findMigrationsFolder } from "./migrations";
 import { makeDataDirPrivate } from "./privateFiles";
 import { backtestRepo } from "./repo/backtests";
+import { banRepo } from "./repo/bans";
 import { botRepo } from "./repo/bots";
 import { candleRepo } from "./repo/candles";
 import type { RepoContext } from "./repo/context";
@@ -56,6 +57,7 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}) {
       backtests: backtestRepo(ctx),
       keys: keyRepo(ctx),
       bots: botRepo(ctx),
+      bans: banRepo(ctx),
       /** Runs `fn` in one transaction (nested calls become savepoints). */
       transaction<T>(fn: () => T): T {
         return sqlite.transaction(fn)();

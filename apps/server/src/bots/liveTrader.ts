@@ -3,7 +3,7 @@
 // sending; position and cash come from the fills. On start the journal is reconciled with the exchange
 // before anything else happens.
 import { EXIT, FLAT, LONG, NO_ACTION, PENDING_ENTRY, type Bar, type EntryRule, type PositionState } from "@keyflow/core";
-import type { BotBook, BotOrder, BotOrderStatus, BotRepo, BotRiskLimits, NewBotFill } from "@keyflow/db";
+import type { AfterDowntime, BotBook, BotOrder, BotOrderStatus, BotRepo, BotRiskLimits, MissedSignal, NewBotFill } from "@keyflow/db";
 import { clientOrderId, type OrderGateway, type OrderSnapshot, type Retrier, type TradeSnapshot } from "@keyflow/exchange";
 import type { MarketInterface as CcxtMarket } from "ccxt";
 import type { CrashHook } from "./crashHook";
@@ -26,6 +26,8 @@ export interface LiveContext {
   feeRate: number;
   entries: readonly EntryRule[];
   risk: () => BotRiskLimits;
+  /** What to do about signals of candles that closed while the bot was down. */
+  afterDowntime: () => AfterDowntime;
   log: LogFn;
   crash: CrashHook;
   now: () => number;
@@ -42,6 +44,11 @@ const ACTIVE = new Set<BotOrderStatus>(["pending", "sent", "open", "partially_fi
 const EPS = 1e-9;
 const MAX_EXIT_ATTEMPTS = 5;
 const DAY_MS = 86_400_000;
+
+/** The intent of an exit made because the flow got out while the bot was down (counted apart from signal exits). */
+export const DOWNTIME_EXIT = "exit-downtime";
+
+const STOP_WORDS = { stopLoss: "stop loss", takeProfit: "take profit", trailingStop: "trailing stop" } as const;
 
 const fmt = (x: number, digits = 8) => String(Number(x.toFixed(digits)));
 
@@ -308,8 +315,7 @@ export class LiveTrader {
     this.processing = bar.time;
     try {
       if (!latest) {
-        const action = decide(this.state());
-        if (action !== NO_ACTION) this.ctx.log("info", `Skipped the signal of the ${utcMinute(bar.time)} candle: it closed while the bot was not running (catching up).`);
+        this.catchUp(bar, decide);
         this.finalizePending(bar.time + this.ctx.tf);
         this.mark(bar);
         return;
@@ -323,18 +329,58 @@ export class LiveTrader {
       this.checkDailyLoss(bar);
       const state = this.state();
       const action = decide(state);
+      // The flow's position after the candles missed during downtime, when it differs from the bot's.
+      const missed = this.book.missed ?? null;
+      this.book = { ...this.book, missed: null };
+      const policy = this.ctx.afterDowntime();
       if (state === LONG) {
-        if (stop) await this.exit(bar, stop, `${stop === "stopLoss" ? "stop loss" : stop === "takeProfit" ? "take profit" : "trailing stop"} reached on the ${utcMinute(bar.time)} candle`);
+        if (stop) await this.exit(bar, stop, `${STOP_WORDS[stop]} reached on the ${utcMinute(bar.time)} candle`);
         else if (action === EXIT) await this.exit(bar, "exit", "sell signal");
         else if (this.book.exitWanted) await this.exit(bar, this.book.exitWanted, "retrying an exit that did not go through");
+        else if (missed?.flow === "flat" && decide(FLAT) < 0) {
+          // The flow got out while the bot was down and does not want back in now.
+          const why = `the ${missed.what} of the ${utcMinute(missed.barTime)} candle came while the bot was not running`;
+          if (policy.exits === "exit") await this.exit(bar, DOWNTIME_EXIT, `exit after downtime: ${why}`);
+          else this.ctx.log("warn", `Holding the position although ${why}: this bot is set to hold after downtime until the next sell signal.`);
+        }
       } else if (state === PENDING_ENTRY && action === EXIT) {
         await this.cancelBuys("the sell signal cancels the waiting entry");
       } else if (state === FLAT && action >= 0) {
         await this.enter(bar, action);
+      } else if (state === FLAT && missed?.flow === "long" && policy.entries === "enter") {
+        this.ctx.log("info", `Entering after downtime: the ${missed.what} of the ${utcMinute(missed.barTime)} candle came while the bot was not running (this bot is set to enter late).`);
+        await this.enter(bar, missed.entryRule ?? 0);
       }
     } finally {
       this.processing = null;
     }
+  }
+
+  /**
+   * A candle that closed while the bot was not running (a restart, an outage): its moment has
+   * passed, so nothing is traded now. The flow is followed over it as if it had traded — its
+   * signals and this position's stops — and where that leaves the flow in a different position
+   * than the bot, the next live candle acts on it (see afterDowntime).
+   */
+  private catchUp(bar: Bar, decide: (state: PositionState) => number): void {
+    const real = this.state() === LONG ? "long" : "flat";
+    const before = this.book.missed ?? null;
+    const flow = before?.flow ?? real;
+    let next: MissedSignal | null = before;
+    if (flow === "long") {
+      // The bot's own position's stops apply while the flow still holds it.
+      const stop = real === "long" && before === null ? this.checkStops(bar) : null;
+      if (stop) next = { flow: "flat", barTime: bar.time, what: STOP_WORDS[stop], entryRule: null };
+      else if (decide(LONG) === EXIT) next = { flow: "flat", barTime: bar.time, what: "sell signal", entryRule: null };
+    } else {
+      const k = decide(FLAT);
+      if (k >= 0) next = { flow: "long", barTime: bar.time, what: "buy signal", entryRule: k };
+    }
+    if (next !== before && next !== null) {
+      this.ctx.log("info", `Missed the ${next.what} of the ${utcMinute(bar.time)} candle: it closed while the bot was not running.`);
+    }
+    // Back in the bot's position: nothing left to act on.
+    this.book = { ...this.book, missed: next !== null && next.flow !== real ? next : null };
   }
 
   private mark(bar: Bar): void {

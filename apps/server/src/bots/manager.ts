@@ -1,7 +1,7 @@
 // Deploys, starts and stops bots; runs their runners in this process; the kill switch.
 import { randomUUID } from "node:crypto";
 import { compile, type FlowGraph, type Market, type Settings } from "@keyflow/core";
-import { ACTIVE_ORDER_STATUSES, type Bot, type BotMode, type BotRiskLimits, type KeyflowDb } from "@keyflow/db";
+import { ACTIVE_ORDER_STATUSES, DEFAULT_AFTER_DOWNTIME, type AfterDowntime, type Bot, type BotMode, type BotRiskLimits, type KeyflowDb } from "@keyflow/db";
 import { exchangeIds, OrderGateway, redact, Retrier } from "@keyflow/exchange";
 import { notFound, UserError } from "../errors";
 import { connectExchange } from "../keys/connect";
@@ -30,6 +30,8 @@ export interface DeployInput {
   /** Must be true for a live bot: it trades real money. */
   confirmLive?: boolean | undefined;
   risk?: Partial<BotRiskLimits> | undefined;
+  /** Live: what to do about signals missed while the bot was down (default: exit, skip entries). */
+  afterDowntime?: Partial<AfterDowntime> | undefined;
   /** Overrides parts of the flow's settings (initialCash is the bot's budget in quote). */
   settings?: Partial<Pick<Settings, "initialCash" | "feeRate" | "slippage">> | undefined;
   warmupBars?: number | undefined;
@@ -129,6 +131,7 @@ export class BotManager {
       mode,
       keyId: input.keyId ?? null,
       risk,
+      afterDowntime: { ...DEFAULT_AFTER_DOWNTIME, ...input.afterDowntime },
       status: start ? "running" : "stopped",
       warmupBars: input.warmupBars ?? DEFAULT_WARMUP_BARS,
       book: emptyBook(effective.settings.initialCash),
@@ -261,7 +264,7 @@ export class BotManager {
 
   /** Cancels a live bot's open orders without its runner (it runs elsewhere, or not at all). */
   private async cancelDirectly(b: Bot): Promise<number> {
-    const ex = connectExchange(this.opts.exchange, b.exchange, { credentials: this.keys.credentials(b.keyId!), keyId: b.keyId! });
+    const ex = connectExchange(this.opts.exchange, b.exchange, { credentials: this.keys.credentials(b.keyId!), keyId: b.keyId!, bans: this.db.bans });
     const gw = new OrderGateway(ex, new Retrier({ maxAttempts: 3 }));
     let n = 0;
     try {

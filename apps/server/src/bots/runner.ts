@@ -144,7 +144,7 @@ export class BotRunner {
         keyVersion = keys.version(bot.keyId);
         const credentials = keys.credentials(bot.keyId);
         this.loadedSecrets = secretValues(credentials);
-        this.ex = connectExchange(this.deps.exchange, market.exchange, { credentials, keyId: bot.keyId, ...(this.deps.limiters ? { limiters: this.deps.limiters } : {}) });
+        this.ex = connectExchange(this.deps.exchange, market.exchange, { credentials, keyId: bot.keyId, bans: db.bans, ...(this.deps.limiters ? { limiters: this.deps.limiters } : {}) });
         keys.touch(bot.keyId);
         const keyId = bot.keyId;
         const off = keys.onRotate((rotated) => {
@@ -157,7 +157,7 @@ export class BotRunner {
         });
         unsubscribe = () => void off();
       } else {
-        this.ex = connectExchange(this.deps.exchange, market.exchange, this.deps.limiters ? { limiters: this.deps.limiters } : {});
+        this.ex = connectExchange(this.deps.exchange, market.exchange, { bans: db.bans, ...(this.deps.limiters ? { limiters: this.deps.limiters } : {}) });
       }
     } catch (e) {
       this.setHalted(e instanceof Error ? e.message : String(e), null);
@@ -213,6 +213,7 @@ export class BotRunner {
             feeRate: settingsOfFlow.feeRate,
             entries: strategy.entries,
             risk: () => this.bot().risk,
+            afterDowntime: () => this.bot().afterDowntime,
             log: logFn,
             crash: this.deps.crash ?? noCrash,
             now: this.now,

@@ -1,6 +1,6 @@
 // What the API says about bots: never a secret (bots hold none; keys are referenced by id and label).
 import type { FlowGraph, Market, Trade } from "@keyflow/core";
-import type { Bot, BotEvent, BotFill, BotMode, BotOrder, BotRiskLimits, BotStatus, KeyflowDb } from "@keyflow/db";
+import type { AfterDowntime, Bot, BotEvent, BotFill, BotMode, BotOrder, BotRiskLimits, BotStatus, KeyflowDb } from "@keyflow/db";
 import { roundTrips } from "./ledger";
 
 export interface BotView {
@@ -14,6 +14,7 @@ export interface BotView {
   keyId: string | null;
   keyLabel: string | null;
   risk: BotRiskLimits;
+  afterDowntime: AfterDowntime;
   status: BotStatus;
   haltReason: string | null;
   /** A daily-loss halt ends at this time; null otherwise. */
@@ -72,6 +73,7 @@ export function toBotView(db: KeyflowDb, b: Bot, now = Date.now()): BotView {
     keyId: b.keyId,
     keyLabel,
     risk: b.risk,
+    afterDowntime: b.afterDowntime,
     status: b.status,
     haltReason: b.haltReason,
     haltedUntil: b.haltedUntil,

@@ -203,7 +203,7 @@ export class KeyService {
   }
 
   private async runProbe(exchange: string, keyId: string, creds: Credentials): Promise<ProbeRecord> {
-    const ex = connectExchange(this.settings, exchange, { credentials: creds, keyId });
+    const ex = connectExchange(this.settings, exchange, { credentials: creds, keyId, bans: this.db.bans });
     let result: ProbeResult;
     try {
       result = await probePermissions(ex, { retrier: new Retrier({ maxAttempts: 3, baseDelayMs: 300 }) });

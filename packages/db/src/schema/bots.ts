@@ -1,5 +1,6 @@
 import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { FlowGraph, StrategySpec, Timeframe } from "@keyflow/core";
+import { z } from "zod";
 import { exchangeKeys } from "./keys";
 import { strategies } from "./strategies";
 
@@ -19,6 +20,31 @@ export interface BotRiskLimits {
   maxPosition: number | null;
   maxDailyLoss: number | null;
   maxOrdersPerHour: number | null;
+}
+
+/**
+ * What a live bot does about signals of candles that closed while it was not running (a restart,
+ * an outage). The flow is replayed over those candles; then its position is compared with the bot's.
+ */
+export const afterDowntimeSchema = z.strictObject({
+  /** The flow got out while the bot was down but the bot still holds: "exit" at once (default), or "hold" until the next sell signal. */
+  exits: z.enum(["exit", "hold"]).default("exit"),
+  /** The flow got in while the bot was down: "skip" that entry (default), or "enter" late at the next candle's price. */
+  entries: z.enum(["skip", "enter"]).default("skip"),
+});
+export type AfterDowntime = z.infer<typeof afterDowntimeSchema>;
+export const DEFAULT_AFTER_DOWNTIME: AfterDowntime = { exits: "exit", entries: "skip" };
+
+/** A signal of a candle that closed while the bot was down, after which the flow's position differs from the bot's. */
+export interface MissedSignal {
+  /** The flow's position after the missed candles. */
+  flow: "flat" | "long";
+  /** The candle whose signal (or stop) was missed. */
+  barTime: number;
+  /** "sell signal", "stop loss", "buy signal"… */
+  what: string;
+  /** For a missed entry: the entry rule that fired. */
+  entryRule: number | null;
 }
 
 /** The bot's book as last computed by its runner (from fills in live, from the simulated broker in paper). */
@@ -48,6 +74,8 @@ export interface BotBook {
   exitAttempts: number;
   /** Holdings below this (the market's smallest sellable amount) count as flat. */
   dust: number;
+  /** Live: set while catching up on candles that closed during downtime, acted on at the next live candle. */
+  missed?: MissedSignal | null;
 }
 
 /** Who runs the bot now: a process holding the lease renews it every loop. */
@@ -75,6 +103,7 @@ export const bots = sqliteTable(
     mode: text("mode", { enum: BOT_MODES }).notNull().default("paper"),
     keyId: text("key_id").references(() => exchangeKeys.id, { onDelete: "set null" }),
     risk: text("risk", { mode: "json" }).$type<BotRiskLimits>().notNull(),
+    afterDowntime: text("after_downtime", { mode: "json" }).$type<AfterDowntime>().notNull().default(DEFAULT_AFTER_DOWNTIME),
     status: text("status", { enum: BOT_STATUSES }).notNull(),
     haltReason: text("halt_reason"),
     /** A daily-loss halt ends here (next UTC midnight); null = until started again. */
