@@ -129,3 +129,30 @@ describe("after downtime (live)", () => {
     expect(events(hh, botId)).toMatch(/Entering after downtime: the buy signal of the .* candle came while the bot was not running/);
   });
 });
+
+describe("reconciling the position with the exchange on restart", () => {
+  async function restartWithBalance(btc: (qty: number) => number): Promise<{ hh: Harness; botId: string; qty: number }> {
+    const { hh, botId } = await liveBot({}, true);
+    await hh.services.bots.shutdown();
+    const qty = hh.services.db.bots.get(botId)!.book.qty;
+    hh.fake.setBalance("BTC", btc(qty));
+    manager = new BotManager(hh.services.db, hh.services.keys, { exchange: hh.services.config.exchange!, settings: hh.services.config.bots! });
+    return { hh, botId, qty };
+  }
+
+  it("checks a difference twice and, when coins are missing, halts with the numbers in plain words", async () => {
+    const { hh, botId } = await restartWithBalance((q) => q / 2);
+    const bot = await until(() => (hh.services.db.bots.get(botId)!.status === "halted" ? hh.services.db.bots.get(botId)! : null), 15_000, "the halt");
+    expect(bot.haltReason).toMatch(/The exchange holds [\d.]+ BTC but this bot's fills add up to [\d.]+ BTC \([\d.]+ BTC missing, checked twice\)/);
+    const log = events(hh, botId);
+    expect(log).toMatch(/differs from this bot's position from its fills .* checking again once its open orders settle/);
+    expect(log).toMatch(/Checked again: exchange balance/);
+  });
+
+  it("says when the account simply holds more than the bot (other holdings), and keeps running", async () => {
+    const { hh, botId, qty } = await restartWithBalance((q) => q + 1);
+    await until(() => /holds 1 BTC more than this bot's position/.test(events(hh, botId)), 15_000, "the note about other holdings");
+    expect(hh.services.db.bots.get(botId)!.status).toBe("running");
+    expect(hh.services.db.bots.get(botId)!.book.qty).toBe(qty);
+  });
+});

@@ -118,20 +118,51 @@ export class LiveTrader {
       if (o.exchangeOrderId && o.filledQty > (recorded.get(o.clientOrderId) ?? 0) + EPS) await this.recordFills(o, o.exchangeOrderId);
     }
     const recovered = this.knownTrades.size - fillsBefore;
-    const balance = await gateway.fetchBalance();
+    let held = await this.heldOnExchange();
     this.checkedFills = this.knownTrades.size;
-    const held = balance.total[assets.base] ?? 0;
     const stillOpen = repo.activeOrders(botId).length;
     log(
       "info",
       `Reconciled with the exchange: ${active.length} unfinished order${active.length === 1 ? "" : "s"} checked, ${stillOpen} still open, ${recovered} fill${recovered === 1 ? "" : "s"} recovered; position ${fmt(this.ledger.qty)} ${assets.base}, exchange balance ${fmt(held)} ${assets.base}.`,
     );
+    if (Math.abs(held - this.ledger.qty) > this.amountStep()) {
+      // Often a fill that landed between reading the orders and reading the balance: look again
+      // once the open orders have settled before concluding anything.
+      log("warn", `The exchange balance (${fmt(held)} ${assets.base}) differs from this bot's position from its fills (${fmt(this.ledger.qty)} ${assets.base}) by more than one amount step; checking again once its open orders settle.`);
+      held = await this.recheckAfterOrdersSettle();
+    }
     if (held + this.dust < this.ledger.qty) {
       this.ctx.halt(
-        `The exchange holds ${fmt(held)} ${assets.base} but this bot's fills add up to ${fmt(this.ledger.qty)} ${assets.base}: someone traded or moved funds outside Keyflow. Check the account, then start the bot again.`,
+        `The exchange holds ${fmt(held)} ${assets.base} but this bot's fills add up to ${fmt(this.ledger.qty)} ${assets.base} (${fmt(this.ledger.qty - held)} ${assets.base} missing, checked twice): someone traded or moved funds outside Keyflow. Check the account, then start the bot again.`,
         null,
       );
+    } else if (held - this.ledger.qty > this.amountStep()) {
+      log("info", `The account holds ${fmt(held - this.ledger.qty)} ${assets.base} more than this bot's position (other holdings or other bots on this account); the bot trades only its own ${fmt(this.ledger.qty)} ${assets.base}.`);
     }
+  }
+
+  private async heldOnExchange(): Promise<number> {
+    return (await this.ctx.gateway.fetchBalance()).total[this.ctx.assets.base] ?? 0;
+  }
+
+  /** The market's amount step (precision), at least the dust threshold. */
+  private amountStep(): number {
+    const p = this.ctx.market.precision?.amount;
+    return Math.max(this.dust, typeof p === "number" && p < 1 ? p : 0);
+  }
+
+  /** Follows the open orders until none changes any more (a few polls), then reads the balance again. */
+  private async recheckAfterOrdersSettle(): Promise<number> {
+    const { repo, botId, assets, log } = this.ctx;
+    for (let i = 0; i < 5 && repo.activeOrders(botId).some((o) => o.status === "partially_filled" || o.status === "sent"); i++) {
+      await this.ctx.sleep(1000);
+      await this.sync();
+    }
+    const held = await this.heldOnExchange();
+    this.checkedFills = this.knownTrades.size;
+    const settled = Math.abs(held - this.ledger.qty) <= this.amountStep();
+    log(settled ? "info" : "warn", `Checked again: exchange balance ${fmt(held)} ${assets.base}, position from fills ${fmt(this.ledger.qty)} ${assets.base}${settled ? " — they agree (a fill had landed during the first read)." : "."}`);
+    return held;
   }
 
   // ---------------------------------------------------------------- following orders
