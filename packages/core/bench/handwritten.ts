@@ -19,6 +19,14 @@ export interface HandResult {
 }
 
 /**
+ * a > b beyond rounding noise: the engine's comparison rule (two values within 1e-12 of each other,
+ * relative, are equal), written out again here so the loop stays independent of the blocks.
+ */
+function above(a: number, b: number): boolean {
+  return a - b > 1e-12 * Math.max(Math.abs(a), Math.abs(b));
+}
+
+/**
  * The SMA cross written by hand as a single tight loop: running sums in ring buffers, no blocks,
  * no program. It is the yardstick the engine is measured against (and must agree with).
  * With `rsiPeriod` > 0 it only enters while Wilder's RSI of the close is below `rsiMax`.
@@ -111,8 +119,8 @@ export function handSmaCross(
 
     if (prevF === prevF && prevS === prevS && f === f && s === s) {
       if (qty > 0) {
-        if (prevF >= prevS && f < s) pending = 2;
-      } else if (prevF <= prevS && f > s && (rsiPeriod === 0 || rsi < rsiMax)) {
+        if (!above(prevS, prevF) && above(s, f)) pending = 2;
+      } else if (!above(prevF, prevS) && above(f, s) && (rsiPeriod === 0 || above(rsiMax, rsi))) {
         pending = 1;
       }
     }

@@ -1,9 +1,9 @@
 // `pnpm bench` (core): the engine against a hand-written loop for the same strategy, in one process.
 import { allocCandles, backtest, compile, computeMetrics, generateDemoCandles, getTemplate, inferBarMs, sliceCandles, type Candles } from "../src";
 import { hasSharedDataFile, loadSharedCsv, sharedDataDir } from "../test/sharedData";
+import { generatedYear1m, YEAR_1M } from "./generatedYear";
 import { handSmaCross } from "./handwritten";
 
-const YEAR_1M = 525_600;
 const BTC_1M = "binance-BTCUSDT-1m.csv";
 
 /** The real 3 weeks of BTC 1m candles, tiled end to end (each copy rescaled to continue from the last close). */
@@ -38,7 +38,7 @@ function best(runs: number, fn: () => void): number {
 const fmt = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 1 });
 
 const real = tileReal(YEAR_1M);
-const candles = real ?? generateDemoCandles({ seed: 42, timeframe: "1m", start: Date.UTC(2024, 0, 1), bars: YEAR_1M });
+const candles = real ?? generatedYear1m();
 console.log(`\nEngine vs hand-written loop — ${fmt(candles.length)} 1m bars (${real ? `real BTC/USDT 1m from ${sharedDataDir()}, tiled to 1 year` : `generated: ${BTC_1M} not found in ${sharedDataDir()}`})\n`);
 console.log(
   "The hand-written loop is timed twice: producing trades only, and producing what the engine produces\n" +

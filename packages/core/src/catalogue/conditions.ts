@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { defineBlock, type PortDef } from "./types";
 import { intParam, numParam } from "./params";
-import { signal as signalOf } from "./emit";
+import { above, notAbove, signal as signalOf } from "./emit";
 import { Streak } from "../indicators";
 
 // Signals are 1 (true), 0 (false) or NaN (not known yet: an input is still warming up).
-// Only a signal equal to 1 ever makes an action fire.
+// Only a signal equal to 1 ever makes an action fire. Values within rounding noise of each other
+// compare as equal (see TIE_REL in emit.ts).
 
 const a: PortDef = { name: "a", label: "A", type: "series" };
 const b: PortDef = { name: "b", label: "B", type: "series", fallbackParam: "value" };
@@ -15,7 +16,7 @@ const bParams = (def: number) =>
     value: numParam({ label: "B (if unconnected)", help: "Compare against this number when nothing is connected to B" }, def, -1e12, 1e12),
   });
 
-function cross(kind: string, label: string, help: string, above: boolean) {
+function cross(kind: string, label: string, help: string, up: boolean) {
   return defineBlock({
     kind,
     label,
@@ -28,7 +29,7 @@ function cross(kind: string, label: string, help: string, above: boolean) {
     emit: (_p, { inputs: [x, y], outputs: [out], state }) => {
       const pa = state(NaN);
       const pb = state(NaN);
-      const crossed = above ? `${pa} <= ${pb} && ${x} > ${y}` : `${pa} >= ${pb} && ${x} < ${y}`;
+      const crossed = up ? `${notAbove(pa, pb)} && ${above(x!, y!)}` : `${notAbove(pb, pa)} && ${above(y!, x!)}`;
       return `const ${out} = ${signalOf(crossed, x!, y!, pa, pb)}; ${pa} = ${x}; ${pb} = ${y};`;
     },
   });
@@ -48,7 +49,7 @@ function compare(kind: string, label: string, help: string, greater: boolean) {
     params: bParams(0),
     role: "compute",
     emit: (_p, { inputs: [x, y], outputs: [out] }) =>
-      `const ${out} = ${signalOf(`${x} ${greater ? ">" : "<"} ${y}`, x!, y!)};`,
+      `const ${out} = ${signalOf(greater ? above(x!, y!) : above(y!, x!), x!, y!)};`,
   });
 }
 
@@ -72,7 +73,7 @@ export const between = defineBlock({
   }),
   role: "compute",
   emit: (_p, { inputs: [x, lo, hi], outputs: [out] }) =>
-    `const ${out} = ${signalOf(`${x} >= ${lo} && ${x} <= ${hi}`, x!, lo!, hi!)};`,
+    `const ${out} = ${signalOf(`${notAbove(lo!, x!)} && ${notAbove(x!, hi!)}`, x!, lo!, hi!)};`,
 });
 
 function trend(kind: string, label: string, help: string, up: boolean) {
