@@ -16,6 +16,8 @@ export interface HandResult {
   equity: Float64Array | null;
   barsInMarket: number;
   fees: number;
+  /** With the equity: the first bar where every indicator has a value. */
+  firstTradableBar: number;
 }
 
 /**
@@ -44,6 +46,7 @@ export function handSmaCross(
   const n = c.length;
   const equity = withEquity ? new Float64Array(n) : null;
   let barsInMarket = 0;
+  let firstTradableBar = -1;
   let fees = 0;
   const { time, open, close } = c;
   const rf = new Float64Array(fast);
@@ -129,8 +132,9 @@ export function handSmaCross(
     if (equity) {
       equity[i] = cash + qty * x;
       if (qty > 0) barsInMarket++;
+      if (firstTradableBar < 0 && f === f && s === s && (rsiPeriod === 0 || rsi === rsi)) firstTradableBar = i;
     }
   }
   const last = close[n - 1] ?? 0;
-  return { trades, finalEquity: cash + qty * last, equity, barsInMarket, fees };
+  return { trades, finalEquity: cash + qty * last, equity, barsInMarket, fees, firstTradableBar };
 }

@@ -1,5 +1,5 @@
 // `pnpm bench` (core): the engine against a hand-written loop for the same strategy, in one process.
-import { allocCandles, backtest, compile, computeMetrics, generateDemoCandles, getTemplate, inferBarMs, sliceCandles, type Candles } from "../src";
+import { allocCandles, backtest, compile, computeMetrics, generateDemoCandles, getTemplate, sliceCandles, type Candles } from "../src";
 import { hasSharedDataFile, loadSharedCsv, sharedDataDir } from "../test/sharedData";
 import { generatedYear1m, YEAR_1M } from "./generatedYear";
 import { handSmaCross } from "./handwritten";
@@ -64,16 +64,17 @@ for (const [id, rsi] of [
     return computeMetrics({
       initialCash,
       equity: res.equity!,
-      firstClose: candles.close[0]!,
-      lastClose: candles.close[candles.length - 1]!,
+      time: candles.time,
+      close: candles.close,
       trades: e.trades,
       barsInMarket: res.barsInMarket,
       fees: res.fees,
-      barMs: inferBarMs(candles.time),
+      firstTradableBar: res.firstTradableBar,
+      timeframeMs: 60_000,
     });
   };
   const hm = handFull();
-  if (Math.abs(hm.maxDrawdownPct - e.metrics.maxDrawdownPct) > 1e-9 || Math.abs(hm.sharpe - e.metrics.sharpe) > 1e-9) {
+  if (Math.abs(hm.maxDrawdownPct - e.metrics.maxDrawdownPct) > 1e-9 || Math.abs(hm.sharpe - e.metrics.sharpe) > 1e-9 || hm.backtestingPy.buyHoldReturnPct !== e.metrics.backtestingPy.buyHoldReturnPct) {
     throw new Error(`${id}: hand-written equity curve disagrees with the engine's`);
   }
   // Interleave to share the machine's noise fairly; keep the best of each.
