@@ -81,6 +81,28 @@ describe("comparisons treat values within rounding noise as equal", () => {
     expect(entryBar(thresholdFlow(0.3, 0.1), [0.2, nearlyPoint3, 0.4, 0.5, 0.5])).toBe(3);
   });
 
+  it("crosses only from strictly below when the block asks for it (backtesting.py's crossover)", () => {
+    const strict = (up: number, down: number) =>
+      makeFlow(
+        [["close", "price", { field: "close" }], ["up", "crossAbove", { value: up, strict: true }], ["down", "crossBelow", { value: down, strict: true }], ["buy", "buy"], ["sell", "sell"]],
+        [["close", "value", "up", "a"], ["close", "value", "down", "a"], ["up", "signal", "buy", "when"], ["down", "signal", "sell", "when"]],
+      );
+    // From exactly the level: no cross, so no entry at all.
+    expect(entryBar(strict(0.3, 0.1), [0.2, nearlyPoint3, 0.4, 0.5, 0.5])).toBe(-1);
+    // From below: the same bar as the default.
+    expect(entryBar(strict(0.3, 0.1), [0.2, 0.25, 0.4, 0.5, 0.5])).toBe(3);
+    expect(entryBar(thresholdFlow(0.3, 0.1), [0.2, 0.25, 0.4, 0.5, 0.5])).toBe(3);
+    // Down from exactly the sell level: a cross below by default, none when strict.
+    const closes = [0.2, 0.4, 0.5, 0.1, 0.05, 0.05];
+    const sells = (flow: FlowGraph) => {
+      const r = compile(flow);
+      if (!r.ok) throw new Error("compile");
+      return backtest(r.spec, flatCandles(closes), flow.settings).trades.length;
+    };
+    expect(sells(thresholdFlow(0.3, 0.1))).toBe(1);
+    expect(sells(strict(0.3, 0.1))).toBe(0);
+  });
+
   it("greater than is false at equality within rounding noise", () => {
     const flow = makeFlow(
       [["close", "price", { field: "close" }], ["gt", "greaterThan", { value: 0.3 }], ["buy", "buy"]],

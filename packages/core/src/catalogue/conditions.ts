@@ -16,6 +16,22 @@ const bParams = (def: number) =>
     value: numParam({ label: "B (if unconnected)", help: "Compare against this number when nothing is connected to B" }, def, -1e12, 1e12),
   });
 
+// A cross starts from equality by default, as TradingView's ta.crossover: A above B now, at or below
+// it on the bar before. `strict` (absent from older flows, so their spec hash is unchanged) asks for
+// strictly below on the bar before, as backtesting.py's crossover. See docs/fills.md.
+const crossParams = (up: boolean) =>
+  bParams(0).extend({
+    strict: z
+      .boolean()
+      .optional()
+      .meta({
+        label: up ? "Only from strictly below" : "Only from strictly above",
+        help: up
+          ? "Off: A at or below B on the bar before counts (TradingView's ta.crossover). On: A must have been below B (backtesting.py's crossover)."
+          : "Off: A at or above B on the bar before counts (TradingView's ta.crossunder). On: A must have been above B (backtesting.py's crossover).",
+      }),
+  });
+
 function cross(kind: string, label: string, help: string, up: boolean) {
   return defineBlock({
     kind,
@@ -24,12 +40,14 @@ function cross(kind: string, label: string, help: string, up: boolean) {
     help,
     inputs: [a, b],
     outputs: [signal],
-    params: bParams(0),
+    params: crossParams(up),
     role: "compute",
-    emit: (_p, { inputs: [x, y], outputs: [out], state }) => {
+    emit: (p, { inputs: [x, y], outputs: [out], state }) => {
       const pa = state(NaN);
       const pb = state(NaN);
-      const crossed = up ? `${notAbove(pa, pb)} && ${above(x!, y!)}` : `${notAbove(pb, pa)} && ${above(y!, x!)}`;
+      // Before: at or below (or strictly below) for a cross above; mirrored for a cross below.
+      const before = up ? (p.strict ? above(pb, pa) : notAbove(pa, pb)) : p.strict ? above(pa, pb) : notAbove(pb, pa);
+      const crossed = `${before} && ${up ? above(x!, y!) : above(y!, x!)}`;
       return `const ${out} = ${signalOf(crossed, x!, y!, pa, pb)}; ${pa} = ${x}; ${pb} = ${y};`;
     },
   });

@@ -12,6 +12,8 @@ export interface EntryRule {
   /** Limit entries: price = close × (1 − offsetPct / 100), cancelled after `validBars` bars. */
   offsetPct: number;
   validBars: number;
+  /** Limit entries: a bar whose low only reaches the price fills it (else the low must go below). */
+  fillOnTouch: boolean;
   stopLossPct: number;
   takeProfitPct: number;
   trailingPct: number;
@@ -107,13 +109,14 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     const ref = n.inputs[0];
     if (!ref || "const" in ref) throw new Error(`${n.kind} without an input in spec`);
     if (block.role === "entry") {
-      const p = n.params as { sizeMode: Sizing["mode"]; size: number; offsetPct?: number; validBars?: number };
+      const p = n.params as { sizeMode: Sizing["mode"]; size: number; offsetPct?: number; validBars?: number; fill?: "through" | "touch" };
       const rule: EntryRule = {
         type: n.kind === "limitBuy" ? "limit" : "market",
         signalSlot: publish(ref.node, ref.port),
         sizing: { mode: p.sizeMode, value: p.size },
         offsetPct: p.offsetPct ?? NaN,
         validBars: p.validBars ?? NaN,
+        fillOnTouch: p.fill === "touch",
         stopLossPct: NaN,
         takeProfitPct: NaN,
         trailingPct: NaN,
