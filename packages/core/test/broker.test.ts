@@ -36,6 +36,14 @@ describe("simulated broker: market orders", () => {
     expect(result.openPosition).toBeNull();
   });
 
+  it("holds one position at a time: an entry signal while long is ignored", () => {
+    // Crosses above 102 on bar 2 (entry at bar 3's open), dips to 101 and crosses again on bar 5.
+    const rows = [[100, 101, 99, 100], [100, 101, 99, 100], [100, 106, 99, 105], [105, 106, 100, 101], [101, 102, 100, 101], [101, 106, 100, 105], [105, 106, 104, 105]] as const;
+    const { result, candles } = run(thresholdFlow(102, 98), rows);
+    expect(result.trades).toHaveLength(0);
+    expect(result.openPosition).toMatchObject({ entryTime: candles.time[3], entryPrice: 105 });
+  });
+
   it("charges fees on entry and exit as a fraction of traded value and never overspends", () => {
     const fee = 0.001;
     const { result } = run(thresholdFlow(102, 98, { settings: { feeRate: fee } }), CROSS_ROWS);

@@ -103,6 +103,15 @@ describe("comparisons treat values within rounding noise as equal", () => {
     expect(sells(strict(0.3, 0.1))).toBe(0);
   });
 
+  it("a cross needs a value on the bar before: the first bar after warm-up never crosses", () => {
+    // SMA(3) has its first value on bar 2 (10.67), with the close above it; bar 1 had no SMA.
+    const flow = makeFlow(
+      [["close", "price", { field: "close" }], ["sma", "sma", { period: 3 }], ["up", "crossAbove"], ["buy", "buy"]],
+      [["close", "value", "sma", "source"], ["close", "value", "up", "a"], ["sma", "value", "up", "b"], ["up", "signal", "buy", "when"]],
+    );
+    expect(entryBar(flow, [1, 1, 30, 30, 30])).toBe(-1);
+  });
+
   it("greater than is false at equality within rounding noise", () => {
     const flow = makeFlow(
       [["close", "price", { field: "close" }], ["gt", "greaterThan", { value: 0.3 }], ["buy", "buy"]],
