@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { backtest, compile, getTemplate, sliceCandles, type Candles, type FlowGraph } from "../src";
 import { handSmaCross } from "../bench/handwritten";
+import { vectorisedSmaCross } from "../bench/vectorised";
 import { describeWithSharedCsv } from "./describeWithSharedCsv";
 
 function compiled(id: string) {
@@ -18,13 +19,14 @@ describeWithSharedCsv("engine on real candles", ["binance-BTCUSDT-1h.csv", "bina
   it.each([
     ["sma-cross", 0],
     ["sma-cross-rsi-filter", 14],
-  ] as const)("%s trades exactly like a hand-written loop", (id, rsi) => {
+  ] as const)("%s trades exactly like a hand-written loop and a vectorised baseline", (id, rsi) => {
     const { flow, spec } = compiled(id);
     for (const candles of [btc1h, btc1m]) {
       const engine = backtest(spec, candles, flow.settings);
       const hand = handSmaCross(candles, 10, 20, flow.settings.initialCash, flow.settings.feeRate, rsi);
       expect(engine.trades.length).toBeGreaterThan(50);
       expect(engine.trades.map(stripTrade)).toEqual(hand.trades);
+      expect(vectorisedSmaCross(candles, 10, 20, flow.settings.initialCash, flow.settings.feeRate, rsi)).toEqual(hand.trades);
       expect(engine.metrics.finalEquity).toBeCloseTo(hand.finalEquity, 6);
     }
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { backtest, compile, getTemplate, type Candles, type FlowGraph } from "../src";
 import { generatedYear1m } from "../bench/generatedYear";
-import { handSmaCross } from "../bench/handwritten";
+import { handSmaCross, type HandTrade } from "../bench/handwritten";
+import { vectorisedSmaCross } from "../bench/vectorised";
 import { flatCandles, makeFlow, thresholdFlow } from "./fixtures";
 
 /**
@@ -41,16 +42,17 @@ describe("ties between series (the bench's generated year of 1m candles)", () =>
   it.each([
     ["sma-cross", 0],
     ["sma-cross-rsi-filter", 14],
-  ] as const)("%s: the engine and the hand-written loop agree trade for trade", (id, rsi) => {
+  ] as const)("%s: the engine, the hand-written loop and the vectorised baseline agree trade for trade", (id, rsi) => {
     const flow = getTemplate(id)!.flow;
     const r = compile(flow);
     if (!r.ok) throw new Error(id);
     const engine = backtest(r.spec, candles, flow.settings).trades;
     const hand = handSmaCross(candles, 10, 20, flow.settings.initialCash, flow.settings.feeRate, rsi).trades;
+    const vec = vectorisedSmaCross(candles, 10, 20, flow.settings.initialCash, flow.settings.feeRate, rsi);
+    const rows = (ts: readonly HandTrade[]) => ts.map((t) => [t.entryTime, t.entryPrice, t.exitTime, t.exitPrice, t.qty]);
     expect(engine.length).toBeGreaterThan(14_000);
-    expect(engine.map((t) => [t.entryTime, t.entryPrice, t.exitTime, t.exitPrice, t.qty])).toEqual(
-      hand.map((t) => [t.entryTime, t.entryPrice, t.exitTime, t.exitPrice, t.qty]),
-    );
+    expect(rows(engine)).toEqual(rows(hand));
+    expect(rows(vec)).toEqual(rows(hand));
   });
 
   it("sma-cross: the engine trades at the bars exact integer arithmetic gives, exact ties included", () => {
