@@ -42,8 +42,7 @@ async function edgeCount(): Promise<number> {
 
 /** Waits until the canvas draws `n` edges (a connection or an undo renders a frame later under load), then checks it. */
 async function expectEdges(n: number): Promise<void> {
-  await page.waitForFunction((count) => document.querySelectorAll(".react-flow__edge").length === count, n, { timeout: 10_000 }).catch(() => undefined);
-  expect(await edgeCount()).toBe(n);
+  await expect.poll(edgeCount, { timeout: 10_000 }).toBe(n);
 }
 
 async function selectNode(id: string) {
