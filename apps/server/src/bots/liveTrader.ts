@@ -38,6 +38,8 @@ export interface LiveContext {
   halt: (reason: string, until: number | null) => void;
   isHalted: () => boolean;
   unknownGraceMs: number;
+  /** An order the exchange refused for a reason the person must fix (the bot shows degraded until an order goes through); null: one went through. */
+  orderProblem: (reason: string | null) => void;
 }
 
 const ACTIVE = new Set<BotOrderStatus>(["pending", "sent", "open", "partially_filled", "unknown"]);
@@ -605,6 +607,21 @@ export class LiveTrader {
     await this.place(bar, intent, "sell", "market", amount, undefined);
   }
 
+  /** "Order rejected: insufficient USDT (need 5,012, have 4,100)", with the balance read now when it can be. */
+  private async insufficientFunds(side: "buy" | "sell", amount: number, price: number): Promise<string> {
+    const { assets, gateway } = this.ctx;
+    const asset = side === "buy" ? assets.quote : assets.base;
+    const need = side === "buy" ? amount * price : amount;
+    let have: number | undefined;
+    try {
+      have = (await gateway.fetchBalance()).free?.[asset];
+    } catch {
+      have = undefined;
+    }
+    const n = (x: number) => x.toLocaleString("en", { maximumFractionDigits: side === "buy" ? 2 : 8 });
+    return `Order rejected: insufficient ${asset} (need ${n(need)}${have !== undefined ? `, have ${n(have)}` : ""}). Add funds or lower the bot's budget, then the next order goes through.`;
+  }
+
   private async place(bar: Bar, intent: string, side: "buy" | "sell", type: "market" | "limit", amount: number, price: number | undefined): Promise<void> {
     const { repo, botId, gateway, symbol, crash, log, now } = this.ctx;
     const cid = clientOrderId(botId, bar.time, intent);
@@ -632,12 +649,14 @@ export class LiveTrader {
     crash("after-send");
     this.confirmedAbsent.delete(cid);
     if (res.status === "placed") {
+      this.ctx.orderProblem(null);
       repo.updateOrder(cid, { status: "sent", exchangeOrderId: res.order.id, amount: Number(res.sent.amount), price: res.sent.price === undefined ? null : Number(res.sent.price), sentAt: now() });
       log("info", `Placed ${side} ${type} ${res.sent.amount} ${this.ctx.assets.base}${res.sent.price ? ` at ${res.sent.price}` : ""} (${intent}, candle ${utcMinute(bar.time)}).`);
       await this.adopt(repo.getOrder(cid)!, res.order);
     } else if (res.status === "rejected") {
       repo.updateOrder(cid, { status: "rejected", message: res.message, closedAt: now() });
       log("warn", `The ${intent} order of the ${utcMinute(bar.time)} candle was rejected (${res.reason}): ${res.message}`);
+      if (res.reason === "insufficient-funds") this.ctx.orderProblem(await this.insufficientFunds(side, amount, price ?? bar.close));
       if (side === "sell") this.wantExit(intent);
     } else {
       repo.updateOrder(cid, { status: "unknown", message: res.message, sentAt: now() });

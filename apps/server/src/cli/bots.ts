@@ -32,7 +32,7 @@ const day = (t: number | null) => (t === null ? "—" : utcMinute(t));
 const num = (x: number, d = 2) => x.toLocaleString("en", { maximumFractionDigits: d });
 
 function describe(b: BotView): string {
-  const status = b.status === "halted" ? `halted: ${b.haltReason}` : b.status;
+  const status = b.stateReason ? `${b.state}: ${b.stateReason}` : b.state;
   return [
     `${b.id}  ${b.mode.toUpperCase()}  ${b.name}`,
     `  ${b.market.exchange} ${b.market.symbol} ${b.market.timeframe}; ${status}${b.active ? " (running now)" : ""}; last candle ${day(b.lastBarTime)} UTC`,

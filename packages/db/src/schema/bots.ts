@@ -22,6 +22,19 @@ export interface BotRiskLimits {
   maxOrdersPerHour: number | null;
 }
 
+/** What the process running a bot last observed (the bot's status says what the person asked for). */
+export const BOT_HEALTH_STATES = ["starting", "warming", "running", "degraded"] as const;
+export type BotHealthState = (typeof BOT_HEALTH_STATES)[number];
+export interface BotHealth {
+  state: BotHealthState;
+  /** Plain words: "Can't reach binance since 14:02 UTC — retrying every 10 s". */
+  reason: string | null;
+  /** When this state began (unix ms). */
+  since: number;
+  /** A degraded state that only a later success of the same kind clears (a rejected order), not the next good poll. */
+  sticky?: boolean;
+}
+
 /**
  * What a live bot does about signals of candles that closed while it was not running (a restart,
  * an outage). The flow is replayed over those candles; then its position is compared with the bot's.
@@ -106,6 +119,8 @@ export const bots = sqliteTable(
     afterDowntime: text("after_downtime", { mode: "json" }).$type<AfterDowntime>().notNull().default(DEFAULT_AFTER_DOWNTIME),
     status: text("status", { enum: BOT_STATUSES }).notNull(),
     haltReason: text("halt_reason"),
+    /** Reported by the runner; null until a process picks the bot up. */
+    health: text("health", { mode: "json" }).$type<BotHealth | null>(),
     /** A daily-loss halt ends here (next UTC midnight); null = until started again. */
     haltedUntil: integer("halted_until"),
     warmupBars: integer("warmup_bars").notNull(),
