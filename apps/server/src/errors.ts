@@ -14,7 +14,9 @@ export type UserErrorDetails =
   | { kind: "noCandles" }
   | { kind: "conflict" }
   /** An exchange key was refused or could not be checked; `reason` is an ErrorKind or "withdraw" / "no-read" / "wrong-exchange". */
-  | { kind: "key"; reason: string };
+  | { kind: "key"; reason: string }
+  /** A live bot's pre-flight refused it: each refusal says what to change. */
+  | { kind: "preflight"; refusals: string[]; warnings: string[] };
 
 export class UserError extends TRPCError {
   readonly details: UserErrorDetails;

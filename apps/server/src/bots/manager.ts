@@ -1,6 +1,6 @@
 // Deploys, starts and stops bots; runs their runners in this process; the kill switch.
 import { randomUUID } from "node:crypto";
-import { compile, type FlowGraph, type Market, type Settings } from "@keyflow/core";
+import { compile, Strategy, type FlowGraph, type Market, type Settings } from "@keyflow/core";
 import { ACTIVE_ORDER_STATUSES, DEFAULT_AFTER_DOWNTIME, type AfterDowntime, type Bot, type BotMode, type BotRiskLimits, type KeyflowDb } from "@keyflow/db";
 import { exchangeIds, OrderGateway, redact, Retrier } from "@keyflow/exchange";
 import { notFound, UserError } from "../errors";
@@ -9,6 +9,7 @@ import type { ExchangeSettings } from "../keys/exchangeSettings";
 import type { KeyService } from "../keys/keyService";
 import type { CrashHook } from "./crashHook";
 import { emptyBook } from "./ledger";
+import { preflight, type Preflight } from "./preflight";
 import { BotRunner, LeaseHeldError } from "./runner";
 import type { BotSettings } from "./settings";
 import { BotNotifier, botStream } from "./stream";
@@ -46,6 +47,11 @@ export interface StopAllResult {
 }
 
 export const DEFAULT_WARMUP_BARS = 500;
+function refuseUnlessClear(pf: Preflight): void {
+  if (pf.ok) return;
+  throw new UserError("PRECONDITION_FAILED", `Pre-flight refused this live bot: ${pf.refusals.join(" ")}`, { kind: "preflight", refusals: pf.refusals, warnings: pf.warnings });
+}
+
 const NO_LIMITS: BotRiskLimits = { maxOrderValue: null, maxPosition: null, maxDailyLoss: null, maxOrdersPerHour: null };
 
 export interface BotManagerOptions {
@@ -81,7 +87,8 @@ export class BotManager {
 
   // ---------------------------------------------------------------- deploy
 
-  deploy(input: DeployInput): BotView {
+  /** The flow a deploy input means (a saved strategy or a flow, with the market and settings overrides), compiled and checked. */
+  resolve(input: DeployInput): { effective: FlowGraph; compiled: Extract<ReturnType<typeof compile>, { ok: true }>; strategyVersion: number | null } {
     const { db } = this;
     let flow = input.flow;
     let strategyVersion: number | null = null;
@@ -110,6 +117,13 @@ export class BotManager {
     if (!exchangeIds().includes(market.exchange)) {
       throw new UserError("BAD_REQUEST", `Unknown exchange "${market.exchange}". Use a ccxt exchange id in lower case, e.g. binance.`, { kind: "input", issues: [{ path: "market.exchange", message: "unknown exchange" }] });
     }
+    return { effective, compiled, strategyVersion };
+  }
+
+  deploy(input: DeployInput): BotView {
+    const { db } = this;
+    const { effective, compiled, strategyVersion } = this.resolve(input);
+    const market = effective.market;
     const mode: BotMode = input.mode ?? "paper";
     if (mode === "live") this.checkLive(input.keyId, market.exchange, input.confirmLive === true);
     else if (input.keyId !== undefined) this.keyRow(input.keyId);
@@ -141,6 +155,52 @@ export class BotManager {
     if (start) this.launch(id);
     this.notifier.notify();
     return this.view(id);
+  }
+
+  /** deploy(), after a live bot's pre-flight passed (the API and the CLI deploy through here). */
+  async deployChecked(input: DeployInput): Promise<BotView & { preflight: Preflight | null }> {
+    let pf: Preflight | null = null;
+    if (input.mode === "live" && input.confirmLive === true) refuseUnlessClear((pf = await this.preflight(input)));
+    return { ...this.deploy(input), preflight: pf };
+  }
+
+  /** start(), after a live bot's pre-flight passed. */
+  async startChecked(id: string, opts: { launch?: boolean } = {}): Promise<BotView> {
+    if (this.row(id).mode === "live") refuseUnlessClear(await this.preflightBot(id));
+    return this.start(id, opts);
+  }
+
+  /** Pre-flight of a live deploy: the exchange's balance, limits and fees against the bot's budget and limits. */
+  async preflight(input: DeployInput): Promise<Preflight> {
+    const { effective, compiled } = this.resolve(input);
+    if (!input.keyId) throw new UserError("BAD_REQUEST", "A live bot trades through a stored exchange key: choose one (keyId).", { kind: "input", issues: [{ path: "keyId", message: "required for live" }] });
+    const key = this.keys.usable(input.keyId);
+    const budget = effective.settings.initialCash;
+    return preflight(this.opts.exchange, this.keys, this.db.bans, {
+      key,
+      symbol: effective.market.symbol,
+      budget,
+      cashNeeded: budget,
+      feeRate: effective.settings.feeRate,
+      risk: { ...NO_LIMITS, ...input.risk },
+      entries: new Strategy(compiled.spec).entries,
+    });
+  }
+
+  /** Pre-flight of starting a stored live bot: what it may still spend against the free balance. */
+  async preflightBot(id: string): Promise<Preflight> {
+    const b = this.row(id);
+    if (!b.keyId) throw new UserError("BAD_REQUEST", "This live bot's key was deleted: deploy the strategy again with a key.", { kind: "input", issues: [{ path: "keyId", message: "missing" }] });
+    const key = this.keys.usable(b.keyId);
+    return preflight(this.opts.exchange, this.keys, this.db.bans, {
+      key,
+      symbol: b.symbol,
+      budget: b.flow.settings.initialCash,
+      cashNeeded: b.book.cash,
+      feeRate: b.flow.settings.feeRate,
+      risk: b.risk,
+      entries: new Strategy(b.spec).entries,
+    });
   }
 
   private keyRow(keyId: string) {

@@ -7,6 +7,7 @@ import type { BotView } from "../bots/views";
 import { openBotServices } from "./botServices";
 import { confirmTyped, refuseSecretFlags } from "./secretInput";
 import { utcMinute } from "../utcMinute";
+import type { Preflight } from "../bots/preflight";
 import { CliError, runSubcommands } from "./subcommands";
 
 export const BOTS_USAGE = `Usage:
@@ -27,6 +28,17 @@ export const BOTS_USAGE = `Usage:
   After downtime (live): a bot the flow got out of while it was down exits at once (--after-downtime hold:
   keeps the position until the next sell signal); an entry missed while down is skipped (--enter-late: taken).
   A deployed bot runs inside \`keyflow serve\` (or \`keyflow bots run\`).`;
+
+/** The pre-flight's numbers and warnings, as the review step shows them. */
+function describePreflight(pf: Preflight): string {
+  const x = pf.numbers;
+  const lines = [
+    `Pre-flight on the exchange: free ${num(x.freeQuote)} ${x.quote} for a budget of ${num(x.budget)} ${x.quote}; first order ${x.firstOrderValues.map((v) => (v === null ? "sized in base units" : `${num(v)} ${x.quote}`)).join(", ")}` +
+      `${x.minOrderValue !== null ? ` (smallest allowed ${num(x.minOrderValue)} ${x.quote})` : ""}; taker fee ${x.takerFee === null ? "not reported" : `${num(x.takerFee * 100, 4)} %`} (flow assumes ${num(x.flowFee * 100, 4)} %).`,
+    ...pf.warnings.map((w) => `Warning: ${w}`),
+  ];
+  return `${lines.join("\n")}\n`;
+}
 
 const day = (t: number | null) => (t === null ? "—" : utcMinute(t));
 const num = (x: number, d = 2) => x.toLocaleString("en", { maximumFractionDigits: d });
@@ -115,7 +127,7 @@ async function deploy(argv: string[]): Promise<number> {
     const ordersPerHour = positive("--max-orders-per-hour", values["max-orders-per-hour"]);
     const exits = values["after-downtime"];
     if (exits !== undefined && exits !== "exit" && exits !== "hold") throw new CliError(`--after-downtime is "exit" or "hold", not "${exits}".`);
-    const bot = s.bots.deploy({
+    const bot = await s.bots.deployChecked({
       ...(flow ? { flow } : { strategyId: source }),
       market,
       name: values.name,
@@ -133,6 +145,7 @@ async function deploy(argv: string[]): Promise<number> {
         ...(ordersPerHour !== undefined && { maxOrdersPerHour: Math.floor(ordersPerHour) }),
       },
     });
+    if (bot.preflight) process.stdout.write(describePreflight(bot.preflight));
     process.stdout.write(`Deployed:\n${describe(bot)}\n`);
     if (bot.status === "running") process.stdout.write(`It runs inside \`keyflow serve\` (picked up within seconds), or in the foreground with \`keyflow bots run ${bot.id}\`.\n`);
     return 0;
@@ -164,7 +177,7 @@ async function start(argv: string[]): Promise<number> {
   const id = oneId(argv);
   const s = openBotServices();
   try {
-    const bot = s.bots.start(id, { launch: false });
+    const bot = await s.bots.startChecked(id, { launch: false });
     process.stdout.write(`${describe(bot)}\nIt runs inside \`keyflow serve\`, or with \`keyflow bots run ${id}\`.\n`);
     return 0;
   } finally {
@@ -210,7 +223,7 @@ async function run(argv: string[]): Promise<number> {
   try {
     const bot = s.db.bots.get(id);
     if (!bot) throw new CliError(`No bot ${id} (see \`keyflow bots list\`).`);
-    if (bot.status !== "running") s.bots.start(id, { launch: false });
+    if (bot.status !== "running") await s.bots.startChecked(id, { launch: false });
     const crash = crashHookFromEnv();
     // --wait: another process runs the bot now; take over as soon as it is gone (a supervisor's restart).
     for (let waiting = false; ; ) {

@@ -6,37 +6,42 @@ import { createTRPCRouter, publicProcedure } from "../trpc";
 const id = z.string().min(1).max(64);
 const limit = z.number().positive().max(1e15).nullable().optional();
 
+/**
+ * A deploy: a flow (or a saved strategy) as a bot. Paper unless `mode: "live"`, which also needs a
+ * `keyId` whose probe passed with trading allowed and `confirmLive: true`. Risk limits (quote
+ * currency; null = none) apply to live orders. Starts at once unless `start: false`.
+ */
+const deployInput = z
+  .object({
+    name: nameSchema.optional(),
+    strategyId: z.string().optional(),
+    version: z.number().int().positive().optional(),
+    flow: flowGraphSchema.optional(),
+    market: marketSchema.optional(),
+    mode: z.enum(BOT_MODES).default("paper"),
+    keyId: id.optional(),
+    confirmLive: z.boolean().optional(),
+    risk: z.object({ maxOrderValue: limit, maxPosition: limit, maxDailyLoss: limit, maxOrdersPerHour: z.number().int().positive().nullable().optional() }).optional(),
+    afterDowntime: afterDowntimeSchema.partial().optional(),
+    settings: settingsSchema.pick({ initialCash: true, feeRate: true, slippage: true }).partial().optional(),
+    warmupBars: z.number().int().min(0).max(5000).optional(),
+    start: z.boolean().default(true),
+  })
+  .refine((i) => i.flow !== undefined || i.strategyId !== undefined, { message: "Send a flow or a strategyId.", path: ["flow"] });
+
+/** Risk limits without the fields left out (undefined), as the manager takes them. */
+function withRisk(input: z.infer<typeof deployInput>) {
+  const { risk, ...rest } = input;
+  const cleanRisk = risk ? Object.fromEntries(Object.entries(risk).filter(([, v]) => v !== undefined)) : undefined;
+  return { ...rest, ...(cleanRisk ? { risk: cleanRisk } : {}) };
+}
+
 export const botsRouter = createTRPCRouter({
-  /**
-   * Deploys a flow (or a saved strategy) as a bot. Paper unless `mode: "live"`, which also needs a
-   * `keyId` whose probe passed with trading allowed and `confirmLive: true`. Risk limits (quote
-   * currency; null = none) apply to live orders. Starts at once unless `start: false`.
-   */
-  deploy: publicProcedure
-    .input(
-      z
-        .object({
-          name: nameSchema.optional(),
-          strategyId: z.string().optional(),
-          version: z.number().int().positive().optional(),
-          flow: flowGraphSchema.optional(),
-          market: marketSchema.optional(),
-          mode: z.enum(BOT_MODES).default("paper"),
-          keyId: id.optional(),
-          confirmLive: z.boolean().optional(),
-          risk: z.object({ maxOrderValue: limit, maxPosition: limit, maxDailyLoss: limit, maxOrdersPerHour: z.number().int().positive().nullable().optional() }).optional(),
-          afterDowntime: afterDowntimeSchema.partial().optional(),
-          settings: settingsSchema.pick({ initialCash: true, feeRate: true, slippage: true }).partial().optional(),
-          warmupBars: z.number().int().min(0).max(5000).optional(),
-          start: z.boolean().default(true),
-        })
-        .refine((i) => i.flow !== undefined || i.strategyId !== undefined, { message: "Send a flow or a strategyId.", path: ["flow"] }),
-    )
-    .mutation(({ ctx, input }) => {
-      const { risk, ...rest } = input;
-      const cleanRisk = risk ? Object.fromEntries(Object.entries(risk).filter(([, v]) => v !== undefined)) : undefined;
-      return ctx.services.bots.deploy({ ...rest, ...(cleanRisk ? { risk: cleanRisk } : {}) });
-    }),
+  /** Deploys a bot (see deployInput); a live one only after its pre-flight passes. */
+  deploy: publicProcedure.input(deployInput).mutation(({ ctx, input }) => ctx.services.bots.deployChecked(withRisk(input))),
+
+  /** A live deploy's pre-flight, for the review step: the exchange's balance, limits and fees against the bot's settings. */
+  preflight: publicProcedure.input(deployInput).query(({ ctx, input }) => ctx.services.bots.preflight(withRisk(input))),
 
   /** Every bot with status, position and PnL, newest first. */
   list: publicProcedure.query(({ ctx }) => ctx.services.bots.list()),
@@ -44,7 +49,8 @@ export const botsRouter = createTRPCRouter({
   /** One bot with its flow, recent orders and fills, round-trip trades and log. */
   get: publicProcedure.input(z.object({ id })).query(({ ctx, input }) => ctx.services.bots.get(input.id)),
 
-  start: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.bots.start(input.id)),
+  /** Starts a bot (a live one after its pre-flight passes). */
+  start: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.bots.startChecked(input.id)),
 
   /** Stops the bot and cancels its open orders (the position stays as it is). */
   stop: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.bots.stop(input.id)),

@@ -24,7 +24,7 @@ type AfterDowntime = Required<NonNullable<DeployInput["afterDowntime"]>>;
 export function defaultRisk(budget: number): BotRisk {
   const b = Number.isFinite(budget) && budget > 0 ? budget : 1000;
   const round = (x: number) => Math.round(x * 100) / 100;
-  return { maxOrderValue: round(b * 1.5), maxPosition: round(b * 1.5), maxDailyLoss: round(b * 0.05), maxOrdersPerHour: 20 };
+  return { maxOrderValue: round(b), maxPosition: round(b * 1.5), maxDailyLoss: round(b * 0.05), maxOrdersPerHour: 20 };
 }
 
 const RISK_TEXT: Record<RiskField, { label: string; unit: "quote" | "orders"; help: string }> = {

@@ -1,0 +1,120 @@
+// Pre-flight of a live bot, before its deploy and at every start: what the exchange says about the
+// account and the market, checked against the bot's budget, limits and sizing. Each refusal says
+// what to change; the numbers are shown in the review step and the CLI.
+import type { EntryRule } from "@keyflow/core";
+import type { BotRiskLimits, ExchangeKey } from "@keyflow/db";
+import { OrderGateway, Retrier, type BanBook } from "@keyflow/exchange";
+import { connectExchange } from "../keys/connect";
+import type { ExchangeSettings } from "../keys/exchangeSettings";
+import type { KeyService } from "../keys/keyService";
+import { assetsOfSymbol } from "./views";
+
+/** A key older than this gets a rotation reminder. */
+const KEY_ROTATION_DAYS = 90;
+
+export interface PreflightNumbers {
+  quote: string;
+  budget: number;
+  /** Free quote balance on the account now. */
+  freeQuote: number;
+  /** Value of the bot's first entry at its budget (quote), per entry rule; null when sized in base units. */
+  firstOrderValues: (number | null)[];
+  maxOrderValue: number | null;
+  /** The market's smallest order: amount (base) and value (quote); null when the exchange does not say. */
+  minAmount: number | null;
+  minOrderValue: number | null;
+  amountStep: number | null;
+  priceStep: number | null;
+  /** The exchange's taker fee for this market, and the fee the flow's backtest assumes. */
+  takerFee: number | null;
+  flowFee: number;
+  keyAgeDays: number;
+}
+
+export interface Preflight {
+  ok: boolean;
+  refusals: string[];
+  warnings: string[];
+  numbers: PreflightNumbers;
+}
+
+export interface PreflightInput {
+  key: ExchangeKey;
+  symbol: string;
+  /** The bot's budget (its limits are judged against it). */
+  budget: number;
+  /** Quote the bot may still spend: the budget at deploy, its cash at a restart. */
+  cashNeeded: number;
+  feeRate: number;
+  risk: BotRiskLimits;
+  entries: readonly EntryRule[];
+}
+
+const n = (x: number, d = 2) => x.toLocaleString("en", { maximumFractionDigits: d });
+
+/** Checks with the exchange (balance, market limits, fees) and judges; throws only what the exchange threw. */
+export async function preflight(settings: ExchangeSettings, keys: KeyService, bans: BanBook, input: PreflightInput, now = Date.now()): Promise<Preflight> {
+  const { key, symbol } = input;
+  const ex = connectExchange(settings, key.exchange, { credentials: keys.credentials(key.id), keyId: key.id, bans });
+  try {
+    const gateway = new OrderGateway(ex, new Retrier({ maxAttempts: 3, baseDelayMs: 300 }));
+    const markets = await gateway.loadMarkets();
+    const market = markets[symbol];
+    const { quote } = assetsOfSymbol(symbol);
+    if (!market) {
+      return judge(input, now, { quote, freeQuote: 0, minAmount: null, minOrderValue: null, amountStep: null, priceStep: null, takerFee: null }, [`${key.exchange} has no market ${symbol}: pick a symbol the exchange lists.`]);
+    }
+    const balance = await gateway.fetchBalance();
+    const num = (x: unknown) => (typeof x === "number" && Number.isFinite(x) ? x : null);
+    return judge(input, now, {
+      quote: market.quote ?? quote,
+      freeQuote: balance.free[market.quote ?? quote] ?? 0,
+      minAmount: num(market.limits?.amount?.min),
+      minOrderValue: num(market.limits?.cost?.min),
+      amountStep: num(market.precision?.amount),
+      priceStep: num(market.precision?.price),
+      takerFee: num(market.taker),
+    });
+  } finally {
+    await ex.close().catch(() => undefined);
+  }
+}
+
+type ExchangeFacts = Pick<PreflightNumbers, "quote" | "freeQuote" | "minAmount" | "minOrderValue" | "amountStep" | "priceStep" | "takerFee">;
+
+/** The judgement itself, a pure function of the bot's settings and the exchange's facts. */
+export function judge(input: PreflightInput, now: number, facts: ExchangeFacts, refusals: string[] = []): Preflight {
+  const { budget, cashNeeded, risk, entries, key, feeRate } = input;
+  const { quote, freeQuote, minOrderValue, minAmount, takerFee } = facts;
+  const warnings: string[] = [];
+  const firstOrderValues = entries.map((e) => (e.sizing.mode === "percentEquity" ? (budget * Math.min(e.sizing.value, 100)) / 100 : e.sizing.mode === "quote" ? Math.min(e.sizing.value, budget) : null));
+  if (cashNeeded > freeQuote) {
+    refusals.push(
+      cashNeeded === budget
+        ? `The budget (${n(budget)} ${quote}) is above the free ${quote} balance on ${key.exchange} (${n(freeQuote)} ${quote}): lower the budget to at most ${n(Math.floor(freeQuote * 100) / 100)} ${quote}, or add funds.`
+        : `The bot's remaining cash (${n(cashNeeded)} ${quote}) is above the free ${quote} balance on ${key.exchange} (${n(freeQuote)} ${quote}): add funds, or deploy it again with a smaller budget.`,
+    );
+  }
+  if (risk.maxOrderValue !== null && risk.maxOrderValue > budget) {
+    refusals.push(`The maximum order value (${n(risk.maxOrderValue)} ${quote}) is above the budget (${n(budget)} ${quote}): lower it to at most the budget.`);
+  }
+  if (minOrderValue !== null) {
+    firstOrderValues.forEach((v, k) => {
+      if (v !== null && v < minOrderValue) {
+        refusals.push(`${entries.length > 1 ? `Entry ${k + 1}` : "The entry"} would be ${n(v)} ${quote}, below ${key.exchange}'s smallest order of ${n(minOrderValue)} ${quote} for ${input.symbol}: raise the budget or the entry's size.`);
+      }
+    });
+  }
+  entries.forEach((e, k) => {
+    if (e.sizing.mode === "base" && minAmount !== null && e.sizing.value < minAmount) {
+      refusals.push(`${entries.length > 1 ? `Entry ${k + 1}` : "The entry"} buys ${e.sizing.value}, below ${key.exchange}'s smallest amount of ${minAmount} for ${input.symbol}: raise the entry's size.`);
+    }
+  });
+  if (takerFee !== null && Math.abs(takerFee - feeRate) > 1e-9) {
+    warnings.push(`${key.exchange} charges a taker fee of ${n(takerFee * 100, 4)} % on ${input.symbol}; the flow's backtest assumes ${n(feeRate * 100, 4)} %. Set the flow's fee to match, so the backtest says what this bot will pay.`);
+  }
+  const keyAgeDays = Math.floor((now - (key.rotatedAt ?? key.createdAt)) / 86_400_000);
+  if (keyAgeDays >= KEY_ROTATION_DAYS) warnings.push(`The key "${key.label}" is ${keyAgeDays} days old: rotate it (Keys → Rotate) — its bots keep running.`);
+  for (const w of key.warnings) warnings.push(w);
+  return { ok: refusals.length === 0, refusals, warnings, numbers: { ...facts, budget, firstOrderValues, maxOrderValue: risk.maxOrderValue, flowFee: feeRate, keyAgeDays } };
+}

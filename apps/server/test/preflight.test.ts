@@ -1,0 +1,84 @@
+// A live bot's pre-flight: the exchange's balance, market limits and fees against the bot's budget,
+// limits and sizing; each refusal says what to change, and a refused bot is not deployed or started.
+import type { EntryRule } from "@keyflow/core";
+import type { ExchangeKey } from "@keyflow/db";
+import { afterEach, describe, expect, it } from "vitest";
+import { makeCandles } from "../../../test/fake-exchange/index";
+import { judge, type PreflightInput } from "../src/bots/preflight";
+import { harness, smaFlow, type Harness } from "./botHelpers";
+import { userErrorOf } from "./helpers";
+
+const NOW = Date.UTC(2026, 11, 1);
+const key = { exchange: "binance", label: "main", createdAt: NOW - 10 * 86_400_000, rotatedAt: null, warnings: [] } as unknown as ExchangeKey;
+const entry = (sizing: EntryRule["sizing"]) => ({ sizing }) as EntryRule;
+const input = (over: Partial<PreflightInput> = {}): PreflightInput => ({
+  key,
+  symbol: "BTC/USDT",
+  budget: 1000,
+  cashNeeded: 1000,
+  feeRate: 0.001,
+  risk: { maxOrderValue: 1000, maxPosition: null, maxDailyLoss: null, maxOrdersPerHour: null },
+  entries: [entry({ mode: "percentEquity", value: 100 })],
+  ...over,
+});
+const facts = { quote: "USDT", freeQuote: 5000, minAmount: 0.00001, minOrderValue: 5, amountStep: 0.00001, priceStep: 0.01, takerFee: 0.001 };
+
+describe("judge", () => {
+  it("passes a bot that fits the account and the market", () => {
+    const pf = judge(input(), NOW, facts);
+    expect(pf).toMatchObject({ ok: true, refusals: [], warnings: [] });
+    expect(pf.numbers).toMatchObject({ freeQuote: 5000, budget: 1000, firstOrderValues: [1000], minOrderValue: 5, takerFee: 0.001, keyAgeDays: 10 });
+  });
+
+  it("refuses a budget above the free balance, saying the most it can be", () => {
+    const pf = judge(input({ budget: 50_000, cashNeeded: 50_000, risk: { ...input().risk, maxOrderValue: null } }), NOW, { ...facts, freeQuote: 10_000 });
+    expect(pf.ok).toBe(false);
+    expect(pf.refusals).toEqual(["The budget (50,000 USDT) is above the free USDT balance on binance (10,000 USDT): lower the budget to at most 10,000 USDT, or add funds."]);
+  });
+
+  it("refuses a maximum order value above the budget and an entry below the market's smallest order", () => {
+    const pf = judge(input({ risk: { ...input().risk, maxOrderValue: 1500 }, entries: [entry({ mode: "quote", value: 3 }), entry({ mode: "base", value: 0.000001 })] }), NOW, facts);
+    expect(pf.refusals).toEqual([
+      "The maximum order value (1,500 USDT) is above the budget (1,000 USDT): lower it to at most the budget.",
+      "Entry 1 would be 3 USDT, below binance's smallest order of 5 USDT for BTC/USDT: raise the budget or the entry's size.",
+      "Entry 2 buys 0.000001, below binance's smallest amount of 0.00001 for BTC/USDT: raise the entry's size.",
+    ]);
+  });
+
+  it("warns about a fee the backtest does not assume and an old key", () => {
+    const pf = judge(input({ key: { ...key, createdAt: NOW - 120 * 86_400_000 } as ExchangeKey }), NOW, { ...facts, takerFee: 0.002 });
+    expect(pf.ok).toBe(true);
+    expect(pf.warnings).toEqual([
+      "binance charges a taker fee of 0.2 % on BTC/USDT; the flow's backtest assumes 0.1 %. Set the flow's fee to match, so the backtest says what this bot will pay.",
+      'The key "main" is 120 days old: rotate it (Keys → Rotate) — its bots keep running.',
+    ]);
+  });
+});
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe("live deploy and start", () => {
+  it("are refused when the budget is above the account's free balance, and nothing is deployed", async () => {
+    const hh = (h = await harness({ fake: { candles: { BTCUSDT: makeCandles({ start: Date.UTC(2024, 1, 1), count: 300, seed: 2 }) }, closedAtStart: 60, balances: { USDT: 10_000, BTC: 0 }, feeRate: 0.001 } }));
+    const k = hh.fake.keys.trade!;
+    const keyView = await hh.caller.keys.add({ exchange: "binance", apiKey: k.apiKey, secret: k.secret });
+    const flow = smaFlow(2, 5, { initialCash: 50_000 });
+    const shown = await hh.caller.bots.preflight({ flow, mode: "live", keyId: keyView.id, risk: { maxOrderValue: 50_000 } });
+    expect(shown.numbers).toMatchObject({ freeQuote: 10_000, budget: 50_000, quote: "USDT" });
+    expect(shown.ok).toBe(false);
+    const refused = await userErrorOf(hh.caller.bots.deploy({ flow, mode: "live", keyId: keyView.id, confirmLive: true, risk: { maxOrderValue: 50_000 } }));
+    expect(refused).toMatchObject({ kind: "preflight", refusals: [expect.stringMatching(/^The budget \(50,000 USDT\) is above the free USDT balance on binance \(10,000 USDT\)/)] });
+    expect(await hh.caller.bots.list()).toEqual([]);
+
+    // Within the balance it deploys; when the funds go away, a start is refused the same way.
+    const ok = await hh.caller.bots.deploy({ flow: smaFlow(2, 5, { initialCash: 5_000 }), mode: "live", keyId: keyView.id, confirmLive: true, risk: { maxOrderValue: 5_000 }, start: false });
+    expect(ok.preflight?.ok).toBe(true);
+    hh.fake.setBalance("USDT", 100);
+    expect(await userErrorOf(hh.caller.bots.start({ id: ok.id }))).toMatchObject({ kind: "preflight", refusals: [expect.stringMatching(/^The budget \(5,000 USDT\) is above the free USDT balance on binance \(100 USDT\): lower the budget to at most 100 USDT/)] });
+    expect((await hh.caller.bots.get({ id: ok.id })).status).toBe("stopped");
+  });
+});
