@@ -49,6 +49,8 @@ const DAY_MS = 86_400_000;
 
 /** The intent of an exit made because the flow got out while the bot was down (counted apart from signal exits). */
 export const DOWNTIME_EXIT = "exit-downtime";
+/** The intent (prefix) of a sell a person asked for ("close now", the kill switch with close). */
+export const MANUAL_CLOSE = "close";
 
 const STOP_WORDS = { stopLoss: "stop loss", takeProfit: "take profit", trailingStop: "trailing stop" } as const;
 
@@ -465,6 +467,30 @@ export class LiveTrader {
     for (const o of this.ctx.repo.activeOrders(this.ctx.botId)) {
       if (o.side === "buy" && o.status !== "pending") await this.cancel(o, why);
     }
+  }
+
+  /**
+   * A person asked to close the position now: a market sell of the bot's own quantity, journalled
+   * like any order under an intent that names the request (so a restart never sends it twice).
+   */
+  async closeNow(requestedAt: number, lastBarTime: number, markPrice: number): Promise<void> {
+    const { gateway, symbol, log, assets } = this.ctx;
+    if (!(this.ledger.open && this.ledger.qty >= this.minSellable())) {
+      await this.cancelBuys("closed by hand");
+      log("info", "Close requested: the bot holds no position; nothing to sell.");
+      return;
+    }
+    await this.cancelBuys("the position is being closed by hand");
+    let amount: number;
+    try {
+      amount = Number(gateway.exchange.amountToPrecision(symbol, this.ledger.qty));
+    } catch {
+      log("warn", `Cannot sell ${fmt(this.ledger.qty)} ${assets.base}: below the market's smallest amount.`);
+      return;
+    }
+    log("info", `Selling ${fmt(amount)} ${assets.base}: closed by hand.`);
+    const bar: Bar = { time: lastBarTime, open: markPrice, high: markPrice, low: markPrice, close: markPrice, volume: 0 };
+    await this.place(bar, `${MANUAL_CLOSE}-${requestedAt.toString(36)}`, "sell", "market", amount, undefined);
   }
 
   /** Cancels every open order of the bot (stop, kill switch); returns how many were cancelled. */

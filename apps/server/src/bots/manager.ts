@@ -43,8 +43,14 @@ export interface DeployInput {
 export interface StopAllResult {
   stopped: number;
   cancelledOrders: number;
+  /** With `close`: live positions sold before the stop, and the bots whose position is still open (with why). */
+  closedPositions: number;
+  openPositions: string[];
   errors: string[];
 }
+
+/** How long the kill switch with close waits for the sells to fill before it stops the bots anyway. */
+const CLOSE_WAIT_MS = 20_000;
 
 export const DEFAULT_WARMUP_BARS = 500;
 function refuseUnlessClear(pf: Preflight): void {
@@ -284,7 +290,8 @@ export class BotManager {
    * The kill switch: every bot is marked stopped in one transaction (runners in any process stop
    * before their next order), then runners here end and every open order of every bot is cancelled.
    */
-  async stopAll(): Promise<StopAllResult> {
+  async stopAll(opts: { close?: boolean } = {}): Promise<StopAllResult> {
+    const { closedPositions, openPositions } = opts.close ? await this.closeAll() : { closedPositions: 0, openPositions: [] };
     const now = Date.now();
     const toStop = this.db.transaction(() => {
       const running = this.db.bots.list().filter((b) => b.status !== "stopped");
@@ -306,7 +313,53 @@ export class BotManager {
         }
       }),
     );
-    return { stopped: toStop.length, cancelledOrders, errors };
+    if (!opts.close) {
+      const holding = this.db.bots.list().filter((b) => b.book.qty > (b.book.dust ?? 0));
+      openPositions.push(...holding.map((b) => `${b.name}: ${b.book.qty} ${b.symbol.split("/")[0]} still held (the kill switch without close leaves positions open)`));
+    }
+    return { stopped: toStop.length, cancelledOrders, closedPositions, openPositions, errors };
+  }
+
+  /**
+   * Asks the runner of a live bot to sell its position now (within one poll). The bot must be
+   * running somewhere: its runner journals and follows the sell like any order.
+   */
+  closePosition(id: string): BotView {
+    const b = this.row(id);
+    if (b.mode !== "live") {
+      throw new UserError("BAD_REQUEST", "A paper bot's position follows its backtest exactly; stop the bot to end it (nothing real is held).", { kind: "input", issues: [{ path: "id", message: "paper" }] });
+    }
+    if (b.status === "stopped" || b.lease === null || b.lease.until <= Date.now()) {
+      throw new UserError("CONFLICT", "This bot is not running, so nothing would follow the sell: start it (it closes the position at its first poll if you ask again), or sell on the exchange by hand.", { kind: "conflict" });
+    }
+    if (!(b.book.qty > (b.book.dust ?? 0))) throw new UserError("CONFLICT", "This bot holds no position: there is nothing to close.", { kind: "conflict" });
+    this.db.bots.update(id, { closeRequestedAt: Date.now() });
+    this.db.bots.log(id, "warn", "Close requested by hand: selling the position at the next poll.");
+    this.notifier.notify();
+    return this.view(id);
+  }
+
+  /** The first half of the kill switch with close: every running live bot with a position sells it; waits for the fills. */
+  private async closeAll(): Promise<{ closedPositions: number; openPositions: string[] }> {
+    const holding = this.db.bots.list().filter((b) => b.mode === "live" && b.status !== "stopped" && b.book.qty > (b.book.dust ?? 0));
+    const asked: string[] = [];
+    const openPositions: string[] = [];
+    for (const b of holding) {
+      try {
+        this.closePosition(b.id);
+        asked.push(b.id);
+      } catch (e) {
+        openPositions.push(`${b.name}: ${errorText(e)}`);
+      }
+    }
+    const flat = (id: string) => {
+      const b = this.db.bots.get(id);
+      return !!b && b.closeRequestedAt === null && b.book.qty <= (b.book.dust ?? 0) && this.db.bots.activeOrders(id).length === 0;
+    };
+    const until = Date.now() + CLOSE_WAIT_MS;
+    while (Date.now() < until && !asked.every(flat)) await new Promise((r) => setTimeout(r, 50));
+    for (const id of asked) if (!flat(id)) openPositions.push(`${this.db.bots.get(id)?.name ?? id}: the sell did not fill within ${CLOSE_WAIT_MS / 1000} s — check the exchange`);
+    return { closedPositions: asked.filter(flat).length, openPositions };
   }
 
   /** Ends this process's runner of a stopped bot (it cancels its orders), else cancels them directly. */

@@ -323,6 +323,12 @@ export class BotRunner {
         }
         try {
           if (live && live.hasActiveOrders()) await live.sync();
+          if (live && bot.closeRequestedAt !== null) {
+            await live.closeNow(bot.closeRequestedAt, bot.lastBarTime ?? 0, live.book.markPrice ?? live.book.avgEntryPrice);
+            strategyBook.book = live.book;
+            db.bots.update(bot.id, { closeRequestedAt: null, book: live.book });
+            this.deps.notify?.(bot.id);
+          }
           const next = (bot.lastBarTime ?? 0) + tf;
           const bars: Bar[] = await feed.since(next);
           live?.setLatestClosed(bars.at(-1)?.time ?? bot.lastBarTime);

@@ -19,7 +19,8 @@ export const BOTS_USAGE = `Usage:
   keyflow bots list [--json]
   keyflow bots start <bot-id>
   keyflow bots stop <bot-id>        stops it and cancels its open orders
-  keyflow bots stop --all           the kill switch: every bot, every open order
+  keyflow bots stop --all [--close] the kill switch: every bot, every open order (--close: sell live positions first)
+  keyflow bots close <bot-id>       sells a running live bot's position now
   keyflow bots run <bot-id> [--wait] runs one bot in this process until it is stopped (Ctrl-C pauses it);
                                     --wait takes over when the process running it now ends
 
@@ -53,7 +54,7 @@ function describe(b: BotView): string {
 }
 
 export function runBotsCommand(argv: string[]): Promise<number> {
-  return runSubcommands("bots", BOTS_USAGE, { deploy, list, ls: list, start, stop, run }, argv, {
+  return runSubcommands("bots", BOTS_USAGE, { deploy, list, ls: list, start, stop, close, run }, argv, {
     check: refuseSecretFlags,
     usageErrors: /Unknown option|Unexpected argument|argument missing/,
   });
@@ -185,17 +186,33 @@ async function start(argv: string[]): Promise<number> {
   }
 }
 
+async function close(argv: string[]): Promise<number> {
+  const id = oneId(argv);
+  const s = openBotServices();
+  try {
+    const bot = s.bots.closePosition(id);
+    process.stdout.write(`Close requested: the process running "${bot.name}" sells its position at its next poll (see \`keyflow bots list\`).\n`);
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
 async function stop(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { all: { type: "boolean", default: false } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { all: { type: "boolean", default: false }, close: { type: "boolean", default: false } } });
   const s = openBotServices();
   try {
     if (values.all) {
       if (positionals.length > 0) throw new CliError("`--all` stops every bot; do not name one as well.");
-      const r = await s.bots.stopAll();
-      process.stdout.write(`Kill switch: stopped ${r.stopped} bot${r.stopped === 1 ? "" : "s"}, cancelled ${r.cancelledOrders} open order${r.cancelledOrders === 1 ? "" : "s"}.\n`);
+      const r = await s.bots.stopAll({ close: values.close });
+      process.stdout.write(
+        `Kill switch${values.close ? " with close" : ""}: ${values.close ? `sold ${r.closedPositions} live position${r.closedPositions === 1 ? "" : "s"}, ` : ""}stopped ${r.stopped} bot${r.stopped === 1 ? "" : "s"}, cancelled ${r.cancelledOrders} open order${r.cancelledOrders === 1 ? "" : "s"}.\n`,
+      );
+      for (const p of r.openPositions) process.stdout.write(`  still open: ${p}\n`);
       for (const e of r.errors) process.stderr.write(`  could not cancel: ${e}\n`);
       return r.errors.length ? 1 : 0;
     }
+    if (values.close) throw new CliError("--close goes with --all (the kill switch); to close one bot's position use `keyflow bots close <id>`.");
     if (positionals.length !== 1) throw new CliError("Give the bot id, or --all for every bot.");
     const bot = await s.bots.stop(positionals[0]!);
     process.stdout.write(`Stopped${bot.cancelledOrders ? ` and cancelled ${bot.cancelledOrders} open order${bot.cancelledOrders === 1 ? "" : "s"}` : ""}:\n${describe(bot)}\n`);

@@ -55,8 +55,14 @@ export const botsRouter = createTRPCRouter({
   /** Stops the bot and cancels its open orders (the position stays as it is). */
   stop: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.bots.stop(input.id)),
 
-  /** The kill switch: stops every bot and cancels all their open orders on the exchanges. */
-  stopAll: publicProcedure.mutation(({ ctx }) => ctx.services.bots.stopAll()),
+  /**
+   * The kill switch: stops every bot and cancels all their open orders on the exchanges; with
+   * `close`, live positions are sold first. The answer says which it did and what is still held.
+   */
+  stopAll: publicProcedure.input(z.object({ close: z.boolean().default(false) }).default({ close: false })).mutation(({ ctx, input }) => ctx.services.bots.stopAll(input)),
+
+  /** Sells a running live bot's position now (journalled like any order). */
+  close: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.bots.closePosition(input.id)),
 
   /**
    * Live updates (SSE) of one bot (`id`) or all: first `{type:"bot"}` per bot and the recent

@@ -119,6 +119,8 @@ export const bots = sqliteTable(
     afterDowntime: text("after_downtime", { mode: "json" }).$type<AfterDowntime>().notNull().default(DEFAULT_AFTER_DOWNTIME),
     status: text("status", { enum: BOT_STATUSES }).notNull(),
     haltReason: text("halt_reason"),
+    /** A person asked to close the position now (live): the runner sells at its next poll and clears this. */
+    closeRequestedAt: integer("close_requested_at"),
     /** Reported by the runner; null until a process picks the bot up. */
     health: text("health", { mode: "json" }).$type<BotHealth | null>(),
     /** A daily-loss halt ends here (next UTC midnight); null = until started again. */

@@ -1,0 +1,1 @@
+ALTER TABLE `bots` ADD `close_requested_at` integer;
