@@ -59,7 +59,7 @@ export const botsRouter = createTRPCRouter({
    * The kill switch: stops every bot and cancels all their open orders on the exchanges; with
    * `close`, live positions are sold first. The answer says which it did and what is still held.
    */
-  stopAll: publicProcedure.input(z.object({ close: z.boolean().default(false) }).default({ close: false })).mutation(({ ctx, input }) => ctx.services.bots.stopAll(input)),
+  stopAll: publicProcedure.input(z.object({ close: z.boolean().optional() }).nullish()).mutation(({ ctx, input }) => ctx.services.bots.stopAll({ close: input?.close === true })),
 
   /** Sells a running live bot's position now (journalled like any order). */
   close: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.bots.closePosition(input.id)),
