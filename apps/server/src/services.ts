@@ -1,5 +1,6 @@
 import { openDatabase } from "@keyflow/db";
 import type { CrashHook } from "./bots/crashHook";
+import { AlertService, type AlertServiceOptions } from "./alerts/alertService";
 import { BotManager } from "./bots/manager";
 import { botSettings } from "./bots/settings";
 import type { ServerConfig } from "./config";
@@ -20,6 +21,8 @@ export interface ServicesOptions {
   log?: (line: string) => void;
   /** autoRun false: bots are not resumed or adopted (tests driving runners themselves). */
   bots?: { autoRun?: boolean; crash?: CrashHook };
+  /** Telegram API base, retry timing (tests). */
+  alerts?: AlertServiceOptions;
 }
 
 /** Opens the database (migrating it), recovers from a previous crash, installs the demo market. */
@@ -43,11 +46,14 @@ export function createServices(config: ServerConfig, options: ServicesOptions = 
   for (const [id, url] of Object.entries(exchange.urls)) log(`KEYFLOW_EXCHANGE_URLS: ${id} requests go to ${url}, not to the real exchange.`);
   let keys: KeyService;
   let bots: BotManager;
+  let alerts: AlertService;
   try {
-    keys = new KeyService(db, createVault({ dataDir: config.dataDir }), exchange);
+    const vault = createVault({ dataDir: config.dataDir });
+    keys = new KeyService(db, vault, exchange);
+    alerts = new AlertService(db, vault, options.alerts);
     const locked = keys.sealedElsewhere();
     if (locked > 0) log(`Warning: ${locked} stored exchange key${locked === 1 ? " was" : "s were"} sealed under a different master key and cannot be used: restore KEYFLOW_MASTER_KEY (or master.key) as it was, or add ${locked === 1 ? "it" : "them"} again.`);
-    bots = new BotManager(db, keys, { exchange, settings: config.bots ?? botSettings(), log, ...options.bots });
+    bots = new BotManager(db, keys, { exchange, settings: config.bots ?? botSettings(), log, alerts, ...options.bots });
   } catch (e) {
     db.close();
     throw e;
@@ -58,12 +64,13 @@ export function createServices(config: ServerConfig, options: ServicesOptions = 
     downloads,
     keys,
     bots,
+    alerts,
     config,
     startedAt: Date.now(),
     async close() {
       // Bots stop first (their runners end; a bot left running resumes on the next start).
       await bots.shutdown();
-      await Promise.all([backtests.shutdown(), downloads.shutdown()]);
+      await Promise.all([backtests.shutdown(), downloads.shutdown(), alerts.settled()]);
       db.close();
     },
   };

@@ -1,5 +1,6 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { KeyflowDb } from "@keyflow/db";
+import type { AlertService } from "./alerts/alertService";
 import type { BotManager } from "./bots/manager";
 import type { ServerConfig } from "./config";
 import { UserError, type UserErrorDetails } from "./errors";
@@ -14,6 +15,7 @@ export interface Services {
   downloads: DownloadJobs;
   keys: KeyService;
   bots: BotManager;
+  alerts: AlertService;
   config: ServerConfig;
   startedAt: number;
 }

@@ -5,6 +5,7 @@ import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { findMigrationsFolder } from "./migrations";
 import { makeDataDirPrivate } from "./privateFiles";
 import { backtestRepo } from "./repo/backtests";
+import { alertRepo } from "./repo/alerts";
 import { banRepo } from "./repo/bans";
 import { botRepo } from "./repo/bots";
 import { candleRepo } from "./repo/candles";
@@ -58,6 +59,7 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}) {
       keys: keyRepo(ctx),
       bots: botRepo(ctx),
       bans: banRepo(ctx),
+      alerts: alertRepo(ctx),
       /** Runs `fn` in one transaction (nested calls become savepoints). */
       transaction<T>(fn: () => T): T {
         return sqlite.transaction(fn)();

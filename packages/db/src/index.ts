@@ -4,6 +4,7 @@ export type { CandleRepo, CandleSeries, InsertResult, ReadRange } from "./repo/c
 export type { StrategyRepo, StrategySummary, StrategyWithFlow, VersionInfo } from "./repo/strategies";
 export type { BacktestRepo, BacktestRun, BacktestRunSummary, BacktestOutcome, NewBacktestRun } from "./repo/backtests";
 export type { BanRepo } from "./repo/bans";
+export type { AlertRepo } from "./repo/alerts";
 export type { KeyRepo, ExchangeKey, SealedCredentials, ProbeRecord, NewExchangeKey } from "./repo/keys";
 export type { BotRepo, Bot, BotOrder, BotFill, BotEvent, NewBot, BotPatch, NewBotOrder, BotOrderPatch, NewBotFill } from "./repo/bots";
 export { ACTIVE_ORDER_STATUSES } from "./repo/bots";
@@ -16,6 +17,9 @@ export {
   BOT_ORDER_STATUSES,
   BOT_EVENT_LEVELS,
   KEY_PROBE_STATUSES,
+  ALERT_KINDS,
+  type AlertKind,
+  type AlertChannel,
   afterDowntimeSchema,
   DEFAULT_AFTER_DOWNTIME,
   type AfterDowntime,

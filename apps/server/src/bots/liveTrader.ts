@@ -38,6 +38,8 @@ export interface LiveContext {
   halt: (reason: string, until: number | null) => void;
   isHalted: () => boolean;
   unknownGraceMs: number;
+  /** Tells the alert channels of a fill or a stop. */
+  alert: (type: "fill" | "stop", text: string) => void;
   /** An order the exchange refused for a reason the person must fix (the bot shows degraded until an order goes through); null: one went through. */
   orderProblem: (reason: string | null) => void;
 }
@@ -232,6 +234,10 @@ export class LiveTrader {
     if (terminal && status !== o.status) {
       const what = status === "filled" ? `filled ${fmt(snap.filled)} at ${fmt(snap.average ?? 0)}` : `${status}${snap.filled > 0 ? ` after filling ${fmt(snap.filled)}` : ""}`;
       this.ctx.log("info", `${o.side === "buy" ? "Buy" : "Sell"} order (${o.intent}, candle ${utcMinute(o.barTime)}) ${what}.`);
+      if (snap.filled > 0) {
+        const stop = ["stopLoss", "takeProfit", "trailingStop"].includes(o.intent.replace(/-r\d+$/, ""));
+        this.ctx.alert(stop ? "stop" : "fill", `${o.side === "buy" ? "Bought" : "Sold"} ${fmt(snap.filled)} ${this.ctx.assets.base} at ${fmt(snap.average ?? 0)} ${this.ctx.assets.quote} (${o.intent}).`);
+      }
     }
   }
 

@@ -8,6 +8,7 @@ import { connectExchange } from "../keys/connect";
 import type { ExchangeSettings } from "../keys/exchangeSettings";
 import type { KeyService } from "../keys/keyService";
 import type { CrashHook } from "./crashHook";
+import type { AlertSink } from "../alerts/alertService";
 import { emptyBook } from "./ledger";
 import { preflight, type Preflight } from "./preflight";
 import { BotRunner, LeaseHeldError } from "./runner";
@@ -67,6 +68,8 @@ export interface BotManagerOptions {
   log?: (line: string) => void;
   /** Start runners for bots left running (server start) and adopt bots set running elsewhere (default true). */
   autoRun?: boolean;
+  /** Where runners report fills, stops, halts and degraded states. */
+  alerts?: AlertSink;
 }
 
 export class BotManager {
@@ -419,6 +422,7 @@ export class BotManager {
         ...(this.opts.crash ? { crash: this.opts.crash } : {}),
         notify: () => this.notifier.notify(),
         ...(this.opts.log ? { log: this.opts.log } : {}),
+        ...(this.opts.alerts ? { alerts: this.opts.alerts } : {}),
       }).start();
     } catch (e) {
       if (e instanceof LeaseHeldError) return;

@@ -13,6 +13,8 @@ export interface PaperContext {
   tf: number;
   settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">;
   log: (level: "info" | "warn" | "error", message: string) => void;
+  /** Tells the alert channels of a (simulated) fill. */
+  alert?: (type: "fill" | "stop", text: string) => void;
 }
 
 interface SimFill {
@@ -116,7 +118,9 @@ export class PaperTrader {
     if (created && !quiet) {
       const what = f.side === "buy" ? "bought" : "sold";
       const pnl = f.realizedPnl === null ? "" : `, profit ${fmt(f.realizedPnl, 2)} ${assets.quote}`;
-      this.ctx.log("info", `Paper: ${what} ${fmt(f.qty)} ${assets.base} at ${fmt(f.price)} (${f.intent}, candle ${utcMinute(f.time)})${pnl}.`);
+      const text = `Paper: ${what} ${fmt(f.qty)} ${assets.base} at ${fmt(f.price)} (${f.intent}, candle ${utcMinute(f.time)})${pnl}.`;
+      this.ctx.log("info", text);
+      this.ctx.alert?.(["stopLoss", "takeProfit", "trailingStop"].includes(f.intent) ? "stop" : "fill", text);
     }
   }
 

@@ -9,6 +9,7 @@ import type { Exchange, MarketInterface as CcxtMarket } from "ccxt";
 import { connectExchange, setCredentials } from "../keys/connect";
 import type { ExchangeSettings } from "../keys/exchangeSettings";
 import type { KeyService } from "../keys/keyService";
+import type { AlertSink, AlertType } from "../alerts/alertService";
 import { CandleFeed, storedBefore } from "./candleFeed";
 import { noCrash, type CrashHook } from "./crashHook";
 import { emptyBook } from "./ledger";
@@ -29,6 +30,8 @@ export interface RunnerDeps {
   /** The server's own log (stderr); bot events go to the database as well. */
   log?: (line: string) => void;
   now?: () => number;
+  /** Told of fills, stops, halts, degraded and recovered states. */
+  alerts?: AlertSink;
 }
 
 /** Another process runs this bot (its lease is live). */
@@ -199,7 +202,7 @@ export class BotRunner {
 
       let live: LiveTrader | undefined;
       const logFn = (level: "info" | "warn" | "error", message: string) => this.log(level, message);
-      const paper = bot.mode === "paper" ? new PaperTrader(compiled.spec, { botId: bot.id, repo: db.bots, assets, tf, settings: settingsOfFlow, log: logFn }) : undefined;
+      const paper = bot.mode === "paper" ? new PaperTrader(compiled.spec, { botId: bot.id, repo: db.bots, assets, tf, settings: settingsOfFlow, log: logFn, alert: (type, text) => this.alert(type, text) }) : undefined;
       // The one evaluator: the paper session's own strategy, or a Strategy of the same spec for live.
       const strategy = paper ? paper.session.strategy : new Strategy(compiled.spec);
       if (!paper) {
@@ -226,6 +229,7 @@ export class BotRunner {
             halt: (reason, until) => this.setHalted(reason, until),
             isHalted: () => this.deps.db.bots.get(this.botId)?.status === "halted",
             unknownGraceMs: settings.unknownGraceMs,
+            alert: (type, text) => this.alert(type, text),
             orderProblem: (reason) => {
               if (reason !== null) this.report("degraded", reason, { sticky: true });
               else if (this.deps.db.bots.get(this.botId)?.health?.sticky) this.report("running", null, { clearSticky: true });
@@ -420,6 +424,8 @@ export class BotRunner {
     const health: BotHealth = { state, reason: safe, since: current?.state === state ? current.since : this.now(), ...(opts.sticky ? { sticky: true } : {}) };
     this.deps.db.bots.update(this.botId, { health });
     this.deps.notify?.(this.botId);
+    if (state === "degraded" && current?.state !== "degraded") this.alert("degraded", `Degraded: ${safe ?? "see the bot"}`);
+    else if (state === "running" && current?.state === "degraded") this.alert("recovered", "Recovered: the bot runs normally again.");
   }
 
   private backoff(failures: number): number {
@@ -444,10 +450,19 @@ export class BotRunner {
     return false;
   }
 
+  /** Tells the alert channels (the text is redacted like a log line). */
+  private alert(type: AlertType, text: string): void {
+    if (!this.deps.alerts) return;
+    const b = this.deps.db.bots.get(this.botId);
+    if (!b) return;
+    this.deps.alerts.notify({ type, bot: { id: b.id, name: b.name, mode: b.mode }, text: this.safe(text) });
+  }
+
   private setHalted(reason: string, until: number | null): void {
     // The reason is stored and shown in every bot view, so it is redacted like a log line.
     this.deps.db.bots.update(this.botId, { status: "halted", haltReason: this.safe(reason), haltedUntil: until });
     this.log(until === null ? "error" : "warn", `Halted: ${reason}`);
+    this.alert("halt", `Halted: ${reason}`);
   }
 }
 

@@ -1,6 +1,7 @@
 // What the keys and bots commands need, without the rest of the server: the database, the vault,
 // the key service and a bot manager that runs nothing by itself.
 import { openDatabase } from "@keyflow/db";
+import { AlertService } from "../alerts/alertService";
 import { BotManager } from "../bots/manager";
 import { botSettings } from "../bots/settings";
 import { configFromEnv } from "../config";
@@ -14,8 +15,10 @@ export function openBotServices(log?: (line: string) => void) {
   try {
     const exchange = config.exchange ?? DEFAULT_EXCHANGE_SETTINGS;
     const settings = config.bots ?? botSettings();
-    const keys = new KeyService(db, createVault({ dataDir: config.dataDir }), exchange);
-    const bots = new BotManager(db, keys, { exchange, settings, autoRun: false, ...(log ? { log } : {}) });
+    const vault = createVault({ dataDir: config.dataDir });
+    const keys = new KeyService(db, vault, exchange);
+    const alerts = new AlertService(db, vault);
+    const bots = new BotManager(db, keys, { exchange, settings, autoRun: false, alerts, ...(log ? { log } : {}) });
     return {
       config,
       db,
@@ -23,8 +26,10 @@ export function openBotServices(log?: (line: string) => void) {
       bots,
       exchange,
       settings,
+      alerts,
       async close() {
         await bots.shutdown();
+        await alerts.settled();
         db.close();
       },
     };

@@ -1,4 +1,5 @@
 import { createCallerFactory, createTRPCRouter } from "../trpc";
+import { alertsRouter } from "./alerts";
 import { backtestsRouter } from "./backtests";
 import { botsRouter } from "./bots";
 import { healthRouter } from "./health";
@@ -16,6 +17,7 @@ export const appRouter = createTRPCRouter({
   backtests: backtestsRouter,
   keys: keysRouter,
   bots: botsRouter,
+  alerts: alertsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -5,3 +5,4 @@ export * from "./backtests";
 export * from "./keys";
 export * from "./bots";
 export * from "./bans";
+export * from "./alerts";
