@@ -13,7 +13,8 @@ Usage: keyflow <command>
   data download <exchange> <symbol> <timeframe> --since 2024-01-01
   backtest <flow.json | template-id> [--data candles.csv] [--json]
   keys add|list|probe|rotate|rm   exchange API keys (credentials via hidden prompt or stdin, never argv)
-  bots deploy|list|start|stop|run  paper and live bots; \`bots stop --all\` is the kill switch
+  bots deploy|list|start|stop|close|run  paper and live bots; \`bots stop --all [--close]\` is the kill switch
+  alerts list|add-webhook|add-telegram|test|rm  where fills, stops and halts are reported
 
 Run \`keyflow <command> --help\` for a command's options.`;
 
@@ -36,6 +37,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import("./keys")).runKeysCommand(rest);
     case "bots":
       return (await import("./bots")).runBotsCommand(rest);
+    case "alerts":
+      return (await import("./alerts")).runAlertsCommand(rest);
     case "--version":
     case "-v":
       process.stdout.write(`${SERVER_VERSION}\n`);

@@ -2,7 +2,7 @@
 // echo. Never from argv (shell history, `ps` and CI logs would keep them).
 
 /** Flags that would put a credential on the command line; refused with an explanation. */
-const SECRET_FLAG = /^--?(secret|api-?secret|secret-?key|password|passphrase|pass|api-?key|key-?secret|uid)(=.*)?$/i;
+const SECRET_FLAG = /^--?(secret|api-?secret|secret-?key|password|passphrase|pass|api-?key|key-?secret|uid|token|bot-?token)(=.*)?$/i;
 
 export class SecretOnCommandLine extends Error {}
 
@@ -79,6 +79,12 @@ export async function readCredentials(need: { password: boolean; uid: boolean })
   const password = need.password ? await hiddenPrompt("Passphrase (hidden): ") : undefined;
   const uid = need.uid ? await hiddenPrompt("User id (hidden): ") : undefined;
   return { apiKey, secret, password, uid };
+}
+
+/** One secret: the first line of piped stdin, or a hidden prompt. */
+export async function readSecretLine(question: string): Promise<string> {
+  if (!process.stdin.isTTY) return ((await readAllStdin()).split(/\r?\n/)[0] ?? "").trim();
+  return (await hiddenPrompt(question)).trim();
 }
 
 /** A yes/no the user must type in full (live trading). */
