@@ -4,7 +4,7 @@ import { editorStore, useEditor } from "./store";
 import { ParamForm } from "./ParamForm";
 import { paramFieldsOf } from "./paramFields";
 import { issueWhere } from "./validation";
-import { count } from "../results/format";
+import { count } from "../ui/format";
 import { CATEGORY_COLOR, CATEGORY_LABEL } from "./theme";
 
 function BlockParams({ nodeId }: { nodeId: string }) {

@@ -3,9 +3,9 @@ import { ColorType, LineSeries, createChart, type UTCTimestamp } from "lightweig
 import type { Metrics } from "@keyflow/core";
 import { app, useApp } from "../app/appStore";
 import { errorMessage } from "../lib/errors";
-import { useRun } from "./ResultsView";
-import { date, money, num, pct } from "./format";
-import type { RunView } from "./model";
+import { useRun } from "./useRun";
+import { date, money, num, pct } from "../ui/format";
+import type { RunView } from "./runView";
 
 const ROWS: { key: keyof Metrics; label: string; fmt: (v: number | null) => string; better: "high" | "low" | null }[] = [
   { key: "totalReturnPct", label: "Return", fmt: (v) => pct(v), better: "high" },
@@ -72,9 +72,9 @@ export function CompareView() {
         <div className="h">Metric</div>
         {runs.map((r, i) => (
           <div className="h" key={r.id}>
-            <span style={{ color: COLORS[i] }}>●</span> Run {i + 1}: {r.market.symbol} {r.market.timeframe}
+            <span style={{ color: COLORS[i] }}>●</span> Run {i + 1}: {r.symbol} {r.timeframe}
             <div className="dim" style={{ fontWeight: 400, fontSize: 11 }}>
-              {date(r.from)} → {date(r.to)} · spec {r.specHash.slice(0, 8)}
+              {date(r.fromTime)} → {date(r.toTime)} · spec {r.specHash.slice(0, 8)}
             </div>
           </div>
         ))}

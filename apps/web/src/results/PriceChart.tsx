@@ -17,8 +17,9 @@ import {
   type UTCTimestamp,
 } from "lightweight-charts";
 import { TIMEFRAME_MS, type Timeframe, type Trade } from "@keyflow/core";
-import type { CandleColumns, IndicatorLine, LineColumns, RunView } from "./model";
-import { dateTime } from "./format";
+import type { CandleColumns, IndicatorLine, LineColumns } from "./model";
+import type { RunView } from "./runView";
+import { dateTime } from "../ui/format";
 import { errorMessage } from "../lib/errors";
 
 export interface PriceChartHandle {
@@ -141,7 +142,7 @@ export const PriceChart = forwardRef<
   const [hiddenTrades, setHiddenTrades] = useState(0);
   const [paneLabels, setPaneLabels] = useState<{ label: string; top: number }[]>([]);
 
-  const tf = TIMEFRAME_MS[run.market.timeframe as Timeframe] ?? 60_000;
+  const tf = TIMEFRAME_MS[run.timeframe as Timeframe] ?? 60_000;
 
   const backToFull = () => {
     const p = parts.current;
@@ -170,7 +171,7 @@ export const PriceChart = forwardRef<
       // Merged candles hide what happened inside the trade: fetch the market's own candles around it.
       if (!loadDetail || (run.candles.bucketMs ?? tf) <= tf) return;
       const seq = ++detailSeq.current;
-      setDetail({ text: `Loading ${run.market.timeframe} candles around the trade…` });
+      setDetail({ text: `Loading ${run.timeframe} candles around the trade…` });
       loadDetail(from, to + tf).then(
         (c) => {
           if (seq !== detailSeq.current || parts.current !== p) return;
@@ -180,7 +181,7 @@ export const PriceChart = forwardRef<
           for (const s of p.overlays) s.applyOptions({ visible: false });
           show();
           p.updateMarkers();
-          setDetail({ text: `Trade of ${dateTime(t.entryTime)} on ${run.market.timeframe} candles (overlays hidden)` });
+          setDetail({ text: `Trade of ${dateTime(t.entryTime)} on ${run.timeframe} candles (overlays hidden)` });
         },
         (e: unknown) => seq === detailSeq.current && setDetail({ text: errorMessage(e), error: true }),
       );
@@ -361,7 +362,7 @@ export const PriceChart = forwardRef<
       <div className="chart-host" ref={host} />
       <div className="chart-legend">
         <span>
-          {run.market.symbol} · {run.market.timeframe}
+          {run.symbol} · {run.timeframe}
         </span>
         {legend.map((l) => (
           <span key={l.label}>

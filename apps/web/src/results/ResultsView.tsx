@@ -1,9 +1,7 @@
 import { useCallback, useDeferredValue, useRef, useState } from "react";
-import { useQuery } from "@tanstack/react-query";
 import type { Trade } from "@keyflow/core";
 import { app, appStore, useApp } from "../app/appStore";
 import { runBacktest } from "../app/backtest";
-import { getApi, runQuery } from "../app/session";
 import { useEditor } from "../editor/store";
 import { blockedReason } from "../editor/validation";
 import { errorMessage } from "../lib/errors";
@@ -12,12 +10,10 @@ import { PriceChart, type PriceChartHandle } from "./PriceChart";
 import { TradesTable } from "./TradesTable";
 import { RunsList } from "./RunsList";
 import { CompareView } from "./CompareView";
-import { compact, date, dateTime } from "./format";
-import type { RunView } from "./model";
-
-export function useRun(id: string | null) {
-  return useQuery({ ...runQuery(id ?? ""), enabled: !!id });
-}
+import { compact, date, dateTime } from "../ui/format";
+import type { RunView } from "./runView";
+import { useRun } from "./useRun";
+import { fetchCandles } from "./candles";
 
 function Empty() {
   const validation = useEditor((s) => s.validation);
@@ -58,7 +54,8 @@ function RunDetail({ run }: { run: RunView }) {
     setActive(t.entryTime);
     chart.current?.showTrade(t);
   };
-  const loadDetail = useCallback((from: number, to: number) => getApi().getCandles(run.market, from, to), [run.market]);
+  const { exchange, symbol, timeframe } = run;
+  const loadDetail = useCallback((from: number, to: number) => fetchCandles({ exchange, symbol, timeframe }, from, to), [exchange, symbol, timeframe]);
   const onDrawn = useCallback(() => {
     const { run: r } = appStore.getState();
     if (r.runId === run.id && r.clickedAt !== null && appStore.getState().lastDrawMs === null) {
@@ -73,12 +70,12 @@ function RunDetail({ run }: { run: RunView }) {
     <div className="results" data-testid="results" data-run-id={run.id}>
       <div className="results-main">
         <div className="results-head">
-          <h2>{run.strategyName}</h2>
+          <h2>{run.flow.name}</h2>
           <span data-testid="results-head-market">
-            {run.market.exchange === "demo" ? "Demo" : run.market.exchange} {run.market.symbol} · {run.market.timeframe}
+            {run.exchange === "demo" ? "Demo" : run.exchange} {run.symbol} · {run.timeframe}
           </span>
           <span>
-            {date(run.from)} → {date(run.to)}
+            {date(run.fromTime)} → {date(run.toTime)}
           </span>
           <span>{compact(run.bars)} bars</span>
           {open && (

@@ -1,6 +1,6 @@
 import { useMemo, useState } from "react";
 import type { Trade } from "@keyflow/core";
-import { dateTime, duration, money, pct, price, shortDateTime, signClass } from "./format";
+import { dateTime, duration, money, pct, price, shortDateTime, signClass } from "../ui/format";
 
 type Col = "entryTime" | "exitTime" | "entryPrice" | "exitPrice" | "returnPct" | "pnl" | "hold";
 

@@ -1,6 +1,6 @@
 import { useRef, useState } from "react";
 import { TEMPLATES, getBlock, type FlowGraph } from "@keyflow/core";
-import { Modal } from "../app/Modal";
+import { Modal } from "../ui/Modal";
 import { app, useApp } from "../app/appStore";
 import { startFrom } from "../app/session";
 import { parseFlowText } from "../editor/store";

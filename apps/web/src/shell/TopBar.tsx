@@ -1,10 +1,10 @@
 import { useEffect, useState } from "react";
-import { app, useApp } from "./appStore";
-import { cancelBacktest, runBacktest } from "./backtest";
-import { exportFlow, save } from "./session";
+import { app, useApp } from "../app/appStore";
+import { cancelBacktest, runBacktest } from "../app/backtest";
+import { exportFlow, save } from "../app/session";
 import { editorStore, useEditor } from "../editor/store";
 import { blockedReason } from "../editor/validation";
-import { compact } from "../results/format";
+import { compact } from "../ui/format";
 import { marketLabel } from "../strategies/SettingsModal";
 import { KillSwitch } from "../bots/KillSwitch";
 import { openDeploy } from "../bots/BotsLayer";
