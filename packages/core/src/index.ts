@@ -2,6 +2,7 @@ export * from "./flow/schema";
 export { parseFlowDocument, type FlowDocumentResult } from "./flow/migrate";
 export * from "./catalogue";
 export { outputLabel, thresholdsOf } from "./catalogue/describe";
+export { paramFields, paramFieldsFor, paramFieldsOf, paramProblem, rangeWords, type ParamField } from "./catalogue/paramFields";
 export * from "./compile/spec";
 export * from "./compile/errors";
 export { compile, compileFlow, specHash, PORT_TYPE_WORDS, type CompileResult } from "./compile/compile";

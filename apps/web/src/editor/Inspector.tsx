@@ -1,8 +1,7 @@
 import { useMemo } from "react";
-import { getBlock, type CompileIssue } from "@keyflow/core";
+import { getBlock, paramFieldsFor, type CompileIssue } from "@keyflow/core";
 import { editorStore, useEditor } from "./store";
 import { ParamForm } from "./ParamForm";
-import { paramFieldsOf } from "./paramFields";
 import { issueWhere } from "./validation";
 import { count } from "../ui/format";
 import { CATEGORY_COLOR, CATEGORY_LABEL } from "./theme";
@@ -28,7 +27,7 @@ function BlockParams({ nodeId }: { nodeId: string }) {
         <p>{block.help}</p>
       </div>
       <ParamForm
-        fields={paramFieldsOf(block.kind)}
+        fields={paramFieldsFor(block, node.params)}
         values={node.params}
         errors={errors}
         hidden={hidden}

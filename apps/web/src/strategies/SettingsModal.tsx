@@ -5,7 +5,7 @@ import { Modal } from "../ui/Modal";
 import { app, rangeFor, useApp, type RangePreset } from "../app/appStore";
 import { trpc, type RouterOutputs } from "../lib/trpc";
 import { DEMO_MARKET, editorStore, useEditor } from "../editor/store";
-import { enumWord } from "../editor/paramFields";
+import { enumWord } from "../editor/paramText";
 import { compact, date } from "../ui/format";
 import { errorMessage } from "../lib/errors";
 

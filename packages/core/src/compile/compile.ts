@@ -1,4 +1,5 @@
 import { getBlock, type BlockDef, type PortType } from "../catalogue";
+import { paramFields, paramFieldsFor, paramProblem, withinBounds } from "../catalogue/paramFields";
 import { flowGraphSchema, type FlowEdge, type FlowGraph } from "../flow/schema";
 import { canonicalJson } from "../util/canonicalJson";
 import { sha256Hex } from "../util/sha256";
@@ -67,18 +68,25 @@ export function compileFlow(flow: FlowGraph): CompileResult {
     if (!params.success) {
       for (const issue of params.error.issues) {
         const param = issue.path[0] === undefined ? undefined : String(issue.path[0]);
-        const meta = param ? (block.params.shape[param]?.meta() as { label?: string } | undefined) : undefined;
-        const what = meta?.label ?? param ?? "settings";
+        const field = param === undefined ? undefined : paramFields(block).find((f) => f.key === param);
         const message =
           issue.code === "unrecognized_keys"
             ? `${block.label} has no setting named ${issue.keys.map((k) => `"${k}"`).join(", ")}; remove it.`
-            : `${block.label}: ${what} — ${issue.message}.`;
+            : field
+              ? `${block.label}: ${paramProblem(field, node.params[field.key])}.`
+              : `${block.label}: ${param ?? "settings"} — ${issue.message}.`;
         errors.push({ code: "badParam", nodeId: node.id, ...(param ? { param } : {}), message });
       }
       nodes.set(node.id, { id: node.id, block, params: {}, feeds: new Map() });
       continue;
     }
     let data = params.data as Record<string, unknown>;
+    const outOfBounds = paramFieldsFor(block, data).filter((f) => f.kind === "number" && !withinBounds(f, data[f.key]));
+    if (outOfBounds.length > 0) {
+      for (const f of outOfBounds) errors.push({ code: "badParam", nodeId: node.id, param: f.key, message: `${block.label}: ${paramProblem(f, data[f.key])}.` });
+      nodes.set(node.id, { id: node.id, block, params: {}, feeds: new Map() });
+      continue;
+    }
     // An entry sized "as the flow's default" is resolved now, so the spec alone says how much it buys.
     if (block.role === "entry" && data.sizeMode === "default") {
       data = { ...data, sizeMode: flow.settings.sizing.mode, size: flow.settings.sizing.value };
