@@ -51,9 +51,12 @@ async function clipped(l: Locator): Promise<string[]> {
   return l.evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => `"${e.textContent}" needs ${e.scrollWidth} px, has ${e.clientWidth}`));
 }
 
+/** How wide the page's content is; more than the window means a sideways scroll. */
+const pageWidth = async () => Number(await page.evaluate("document.documentElement.scrollWidth"));
+
 async function setSize(width: number, height: number) {
   await page.setViewportSize({ width, height });
-  await page.waitForFunction(([w, h]) => window.innerWidth === w && window.innerHeight === h, [width, height] as const);
+  await page.waitForFunction(`innerWidth === ${width} && innerHeight === ${height}`);
 }
 
 beforeAll(async () => {
@@ -81,7 +84,7 @@ describe("layout at 1024×700, 1280×800 and 1440×900", () => {
     const vw = 1024;
     const vh = 700;
     // Nothing scrolls sideways: the whole page fits the window's width.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(vw);
+    expect(await pageWidth()).toBeLessThanOrEqual(vw);
     const bar: [string, Box][] = [
       ["Backtest", await box(page.locator(tid("backtest-button")))],
       ["market chip", await box(page.locator(tid("market-chip")))],
@@ -123,7 +126,7 @@ describe("layout at 1024×700, 1280×800 and 1440×900", () => {
       [1440, 900],
     ] as const) {
       await setSize(w, h);
-      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(w);
+      expect(await pageWidth()).toBeLessThanOrEqual(w);
       const kpis: [string, Box][] = [];
       for (const card of await page.locator(`${tid("kpis")} > .kpi`).all()) kpis.push([(await card.getAttribute("data-testid"))!, await box(card)]);
       expect(overlaps(kpis)).toEqual([]);
