@@ -1,7 +1,8 @@
 import { useMemo, useState, type DragEvent } from "react";
 import { useReactFlow } from "@xyflow/react";
-import { BLOCKS, BLOCK_CATEGORIES, PORT_TYPES, type BlockDef } from "@keyflow/core";
+import { BLOCKS, BLOCK_CATEGORIES, PORT_TYPES, getBlock, paramFieldsOf, type BlockDef } from "@keyflow/core";
 import { editorStore } from "./store";
+import { freeSpot } from "./placement";
 import { DRAG_MIME } from "./Canvas";
 import { CATEGORY_COLOR, CATEGORY_LABEL, PORT_LABEL } from "./theme";
 
@@ -14,6 +15,11 @@ function PortGlyphs({ block }: { block: BlockDef }) {
       ))}
     </span>
   );
+}
+
+/** A block's size before it is drawn (generous, so a taller block still clears its neighbours): .bn's width, a title and a row per param and port. */
+function sizeBeforeDrawn(block: BlockDef) {
+  return { width: 188, height: 44 + 20 * (paramFieldsOf(block.kind).length + Math.max(block.inputs.length, block.outputs.length)) };
 }
 
 export function Palette() {
@@ -30,13 +36,14 @@ export function Palette() {
     e.dataTransfer.effectAllowed = "copy";
   };
 
-  // Click to add: in the middle of what is visible, nudged so repeated clicks do not stack.
+  // Click to add: at the free spot nearest the middle of what is visible.
   const add = (kind: string) => {
     const el = document.querySelector(".canvas-wrap");
     const r = el?.getBoundingClientRect();
     const centre = r ? rf.screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 }) : { x: 0, y: 0 };
-    const n = editorStore.getState().flow.nodes.length % 6;
-    editorStore.getState().addNode(kind, { x: Math.round((centre.x - 94 + n * 24) / 16) * 16, y: Math.round((centre.y - 40 + n * 24) / 16) * 16 });
+    const size = sizeBeforeDrawn(getBlock(kind)!);
+    const occupied = rf.getNodes().map((n) => ({ ...n.position, width: n.measured?.width ?? size.width, height: n.measured?.height ?? size.height }));
+    editorStore.getState().addNode(kind, freeSpot(centre, size, occupied));
   };
 
   return (
