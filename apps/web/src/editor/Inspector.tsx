@@ -2,7 +2,7 @@ import { useMemo } from "react";
 import { getBlock, paramFieldsFor, type CompileIssue } from "@keyflow/core";
 import { editorStore, useEditor } from "./store";
 import { ParamForm } from "./ParamForm";
-import { issueWhere } from "./validation";
+import { danglingEdge, issueWhere } from "./validation";
 import { count } from "../ui/format";
 import { CATEGORY_COLOR, CATEGORY_LABEL } from "./theme";
 
@@ -115,23 +115,30 @@ export function ProblemsList() {
       </div>
       {items.map(({ issue, sev }, i) => {
         const where = issueWhere(flow, issue);
+        const dangling = danglingEdge(flow, issue);
         return (
-          <button
-            key={i}
-            type="button"
-            className={`problem ${sev}`}
-            data-testid={`problem-${sev}`}
-            data-node={issue.nodeId ?? ""}
-            onClick={() => issue.nodeId && editorStore.getState().focusNode(issue.nodeId)}
-            disabled={!issue.nodeId}
-            style={issue.nodeId ? undefined : { cursor: "default" }}
-          >
-            <span className="sev">{sev === "error" ? "!" : "i"}</span>
-            <span>
-              {issue.message}
-              {where && <span className="where">{where}</span>}
-            </span>
-          </button>
+          <div className="problem-row" key={i}>
+            <button
+              type="button"
+              className={`problem ${sev}`}
+              data-testid={`problem-${sev}`}
+              data-node={issue.nodeId ?? ""}
+              onClick={() => issue.nodeId && editorStore.getState().focusNode(issue.nodeId)}
+              disabled={!issue.nodeId}
+              style={issue.nodeId ? undefined : { cursor: "default" }}
+            >
+              <span className="sev">{sev === "error" ? "!" : "i"}</span>
+              <span>
+                {issue.message}
+                {where && <span className="where">{where}</span>}
+              </span>
+            </button>
+            {dangling && (
+              <button type="button" className="btn small ghost problem-fix" onClick={() => editorStore.getState().deleteEdges([dangling])} data-testid="problem-delete-edge">
+                Delete connection
+              </button>
+            )}
+          </div>
         );
       })}
       {validation.ok && (

@@ -100,8 +100,14 @@ export function compileFlow(flow: FlowGraph): CompileResult {
     const src = nodes.get(edge.source);
     const dst = nodes.get(edge.target);
     if (!src || !dst) {
-      if (!flow.nodes.some((n) => n.id === edge.source) || !flow.nodes.some((n) => n.id === edge.target))
-        errors.push({ code: "invalidFlow", edgeId: edge.id, message: `A connection points at a block that does not exist; delete it.` });
+      const hasSource = flow.nodes.some((n) => n.id === edge.source);
+      const hasTarget = flow.nodes.some((n) => n.id === edge.target);
+      if (!hasSource || !hasTarget) {
+        // Point at the end that exists, so the person can find the link from its block.
+        const end = hasSource ? { nodeId: edge.source, port: edge.sourceHandle } : hasTarget ? { nodeId: edge.target, port: edge.targetHandle } : {};
+        const missing = hasSource ? edge.target : edge.source;
+        errors.push({ code: "invalidFlow", edgeId: edge.id, ...end, message: `A connection leads to a block "${missing}" that does not exist; delete the connection.` });
+      }
       continue;
     }
     const out = src.block.outputs.find((p) => p.name === edge.sourceHandle);
