@@ -250,8 +250,10 @@ describe("editor and results in a real browser", () => {
     await page.waitForSelector(tid("templates-modal"), { state: "detached" });
     await page.waitForSelector(tid("compiles-ok"));
     expect(await specHashShown()).toBe(hash);
+    // The import sits beside the original under a name of its own.
+    expect(await page.inputValue(tid("strategy-name"))).toBe("RSI 30/70 reversion (2)");
     const list = await client.strategies.list.query();
-    expect(list.filter((s) => s.name === "RSI 30/70 reversion")).toHaveLength(2);
+    expect(list.filter((s) => s.name.startsWith("RSI 30/70 reversion")).map((s) => s.name).sort()).toEqual(["RSI 30/70 reversion", "RSI 30/70 reversion (2)"]);
   });
 
   it("measures click → drawn results for a year of 1-minute demo candles", async () => {
@@ -274,7 +276,7 @@ describe("editor and results in a real browser", () => {
     // The toast of an earlier action may still be fading out: wait for the cancel's own.
     await page.waitForSelector(`${tid("toast")}:has-text("cancelled")`);
     services!.backtests.resume();
-    const strategyId = (await client.strategies.list.query()).find((s) => s.name === "RSI 30/70 reversion" && s.market.timeframe === "1m")!.id;
+    const strategyId = (await client.strategies.list.query()).find((s) => s.name === "RSI 30/70 reversion (2)" && s.market.timeframe === "1m")!.id;
     const runs = await client.backtests.listForStrategy.query({ strategyId });
     expect(runs.map((r) => r.status)).toEqual(["cancelled"]);
 

@@ -1,5 +1,6 @@
 export * from "./flow/schema";
 export { parseFlowDocument, type FlowDocumentResult } from "./flow/migrate";
+export { uniqueName } from "./flow/uniqueName";
 export * from "./catalogue";
 export { outputLabel, thresholdsOf } from "./catalogue/describe";
 export { paramFields, paramFieldsFor, paramFieldsOf, paramProblem, rangeWords, type ParamField } from "./catalogue/paramFields";

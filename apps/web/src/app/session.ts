@@ -1,4 +1,4 @@
-import { getTemplate, DEFAULT_TEMPLATE_ID, type FlowGraph } from "@keyflow/core";
+import { getTemplate, uniqueName, DEFAULT_TEMPLATE_ID, type FlowGraph } from "@keyflow/core";
 import { editorStore, emptyFlow } from "../editor/store";
 import { trpc, trpcClient, type RouterOutputs } from "../lib/trpc";
 import { errorMessage } from "../lib/errors";
@@ -83,7 +83,10 @@ export async function openStrategy(id: string): Promise<void> {
 /** Puts a flow on the canvas as a new strategy and saves it. */
 export async function startFrom(flow: FlowGraph, opts: { skipConfirm?: boolean } = {}): Promise<boolean> {
   if (!opts.skipConfirm && !(await confirmLeave())) return false;
-  editorStore.getState().load(structuredClone(flow), null, { dirty: true });
+  // Lists show strategies by name: a second import of the same template becomes "… (2)".
+  const taken = await queryClient.fetchQuery(strategiesQuery()).catch(() => []);
+  const name = uniqueName(flow.name, taken.map((s) => s.name));
+  editorStore.getState().load({ ...structuredClone(flow), name }, null, { dirty: true });
   app.set({ modal: null, saveState: "unsaved" });
   resetResults();
   await save();
