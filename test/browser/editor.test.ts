@@ -55,9 +55,11 @@ async function specHashShown(): Promise<string> {
 }
 
 async function waitForResults(): Promise<{ runId: string; ms: number }> {
-  await page.waitForSelector(tid("draw-time"), { timeout: 120_000 });
-  const runId = (await page.locator(tid("results")).getAttribute("data-run-id"))!;
-  const ms = Number(await page.locator(tid("draw-time")).getAttribute("data-ms"));
+  // The results carry their click → drawn time once drawn (shown on screen only under "details").
+  const results = page.locator(`${tid("results")}[data-draw-ms]`);
+  await results.waitFor({ timeout: 120_000 });
+  const runId = (await results.getAttribute("data-run-id"))!;
+  const ms = Number(await results.getAttribute("data-draw-ms"));
   return { runId, ms };
 }
 
@@ -207,6 +209,14 @@ describe("editor and results in a real browser", () => {
     expect(run.status).toBe("done");
     expect(await kpisShown()).toEqual(expectedKpis(run.metrics!));
     expect(await page.locator(tid("run-spec-hash")).getAttribute("data-hash")).toBe(run.specHash);
+    // Timings and hashes are developer details: out of sight until asked for.
+    expect(await page.locator(tid("draw-time")).isVisible()).toBe(false);
+    expect(await page.locator(tid("run-spec-hash")).isVisible()).toBe(false);
+    await page.click(tid("details-toggle"));
+    await page.waitForSelector(tid("draw-time"));
+    expect(await page.textContent(tid("draw-time"))).toMatch(/^click → drawn \d+ ms$/);
+    await page.click(tid("details-toggle"));
+    await page.waitForSelector(tid("draw-time"), { state: "hidden" });
     // Trades: sortable, and a click scrolls the chart to the trade.
     await page.waitForSelector(tid("trade-row"));
     expect(await page.locator(tid("trade-row")).count()).toBe(Math.min(run.trades!.length, 300));

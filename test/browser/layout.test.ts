@@ -142,13 +142,30 @@ describe("layout at 1024×700, 1280×800 and 1440×900", () => {
     // At 1440 px the inline actions leave the name what is left; with them in the menu it has room.
     await setSize(1280, 800);
     const name = page.locator(tid("strategy-name"));
+    const saved = await name.inputValue();
     const before = (await box(name)).width;
     // The name the issue saw cut to "RSI 30/70 mean reversion wit" in a box of ~18 characters.
     await name.fill("RSI 30/70 mean reversion with ETH");
     // The whole name is visible: the field widened instead of scrolling its text.
     expect((await box(name)).width).toBeGreaterThan(before);
     expect(await clipped(name)).toEqual([]);
+    // Escape gives the name back as it was.
     await name.press("Escape");
+    expect(await name.inputValue()).toBe(saved);
     expect(pageErrors).toEqual([]);
+  });
+
+  it("click-to-add puts each new block on a free spot near the view's centre", async () => {
+    await page.click(tid("tab-editor"));
+    await page.waitForSelector(tid("node-fast"));
+    const before = await page.locator(".react-flow__node").count();
+    for (const kind of ["rsi", "rsi", "macd", "lessThan", "buy"]) await page.click(tid(`palette-${kind}`));
+    await page.waitForFunction(`document.querySelectorAll(".react-flow__node").length === ${before + 5}`);
+    const nodes: [string, Box][] = [];
+    for (const n of await page.locator(".react-flow__node").all()) nodes.push([(await n.getAttribute("data-id"))!, await box(n)]);
+    await shot(page, "layout-1280-click-to-add");
+    expect(overlaps(nodes)).toEqual([]);
+    for (let i = 0; i < 5; i++) await page.keyboard.press("Control+z");
+    await page.waitForFunction(`document.querySelectorAll(".react-flow__node").length === ${before}`);
   });
 });

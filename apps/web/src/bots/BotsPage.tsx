@@ -4,6 +4,7 @@ import { app } from "../app/appStore";
 import { errorMessage } from "../lib/errors";
 import { ago, count, dateTime, money, pct, price, qty, signClass, timeOfDay } from "../ui/format";
 import { trpc, trpcClient } from "../lib/trpc";
+import { DevDetail, DetailsToggle } from "../ui/Details";
 import type { BotDetail, BotEvent, BotOrder, BotView } from "./types";
 import { botsUi, isActive, useBot, useBots, useBotsUi } from "./live";
 import { KillSwitch, killSummary } from "./KillSwitch";
@@ -202,9 +203,12 @@ function Detail({ bot, detail }: { bot: BotView; detail: BotDetail | undefined }
         </span>
         {bot.keyLabel && <span>key {bot.keyLabel}</span>}
         <span className="spacer" />
-        <span className="hash" title="Hash of the compiled strategy this bot runs">
-          spec {bot.specHash.slice(0, 12)}
-        </span>
+        <DevDetail>
+          <span className="hash" title="Hash of the compiled strategy this bot runs">
+            spec {bot.specHash.slice(0, 12)}
+          </span>
+        </DevDetail>
+        <DetailsToggle testId="bot-details-toggle" />
         <StartStop bot={bot} />
       </div>
       {bot.status === "halted" && bot.haltReason && (

@@ -4,6 +4,7 @@ import { editorStore, useEditor } from "./store";
 import { ParamForm } from "./ParamForm";
 import { danglingEdge, issueWhere } from "./validation";
 import { count } from "../ui/format";
+import { DevDetail, DetailsToggle } from "../ui/Details";
 import { CATEGORY_COLOR, CATEGORY_LABEL } from "./theme";
 
 function BlockParams({ nodeId }: { nodeId: string }) {
@@ -144,9 +145,12 @@ export function ProblemsList() {
       {validation.ok && (
         <div className="ok-line" data-testid="compiles-ok">
           ✓ Ready to backtest
-          <span className="hash" title={`Spec hash ${validation.hash}: the same logic always has the same hash`} data-testid="spec-hash" data-hash={validation.hash}>
-            {validation.hash.slice(0, 12)}
-          </span>
+          <DevDetail>
+            <span className="hash" title={`Spec hash ${validation.hash}: the same logic always has the same hash`} data-testid="spec-hash" data-hash={validation.hash}>
+              {validation.hash.slice(0, 12)}
+            </span>
+          </DevDetail>
+          <DetailsToggle testId="problems-details-toggle" />
         </div>
       )}
     </div>

@@ -17,9 +17,12 @@ function PortGlyphs({ block }: { block: BlockDef }) {
   );
 }
 
-/** A block's size before it is drawn (generous, so a taller block still clears its neighbours): .bn's width, a title and a row per param and port. */
+/**
+ * A block's size before it is drawn, on the generous side so it clears its neighbours: .bn's width;
+ * a title, a row per param and port, and room for the "connect something" error a new block shows.
+ */
 function sizeBeforeDrawn(block: BlockDef) {
-  return { width: 188, height: 44 + 20 * (paramFieldsOf(block.kind).length + Math.max(block.inputs.length, block.outputs.length)) };
+  return { width: 188, height: 44 + 22 * (paramFieldsOf(block.kind).length + Math.max(block.inputs.length, block.outputs.length)) + 56 };
 }
 
 export function Palette() {
@@ -41,9 +44,13 @@ export function Palette() {
     const el = document.querySelector(".canvas-wrap");
     const r = el?.getBoundingClientRect();
     const centre = r ? rf.screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 }) : { x: 0, y: 0 };
-    const size = sizeBeforeDrawn(getBlock(kind)!);
-    const occupied = rf.getNodes().map((n) => ({ ...n.position, width: n.measured?.width ?? size.width, height: n.measured?.height ?? size.height }));
-    editorStore.getState().addNode(kind, freeSpot(centre, size, occupied));
+    // The store has every block, also one added a moment ago that React Flow has not measured yet.
+    const occupied = editorStore.getState().flow.nodes.map((n) => {
+      const measured = rf.getInternalNode(n.id)?.measured;
+      const estimate = sizeBeforeDrawn(getBlock(n.kind) ?? getBlock(kind)!);
+      return { ...n.position, width: measured?.width ?? estimate.width, height: measured?.height ?? estimate.height };
+    });
+    editorStore.getState().addNode(kind, freeSpot(centre, sizeBeforeDrawn(getBlock(kind)!), occupied));
   };
 
   return (

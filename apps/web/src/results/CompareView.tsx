@@ -4,6 +4,7 @@ import type { Metrics } from "@keyflow/core";
 import { app, useApp } from "../app/appStore";
 import { errorMessage } from "../lib/errors";
 import { useRun } from "./useRun";
+import { DevDetail } from "../ui/Details";
 import { date, money, num, pct } from "../ui/format";
 import type { RunView } from "./runView";
 
@@ -74,7 +75,8 @@ export function CompareView() {
           <div className="h" key={r.id}>
             <span style={{ color: COLORS[i] }}>●</span> Run {i + 1}: {r.symbol} {r.timeframe}
             <div className="dim" style={{ fontWeight: 400, fontSize: 11 }}>
-              {date(r.fromTime)} → {date(r.toTime)} · spec {r.specHash.slice(0, 8)}
+              {date(r.fromTime)} → {date(r.toTime)}
+              <DevDetail> · spec {r.specHash.slice(0, 8)}</DevDetail>
             </div>
           </div>
         ))}

@@ -13,6 +13,7 @@ import { CompareView } from "./CompareView";
 import { compact, date, dateTime } from "../ui/format";
 import type { RunView } from "./runView";
 import { useRun } from "./useRun";
+import { DevDetail, DetailsToggle } from "../ui/Details";
 import { fetchCandles } from "./candles";
 
 function Empty() {
@@ -66,8 +67,9 @@ function RunDetail({ run }: { run: RunView }) {
     }
   }, [run.id]);
   const open = run.openPosition;
+  const drawnMs = drawMs !== null && appStore.getState().run.runId === run.id ? drawMs : null;
   return (
-    <div className="results" data-testid="results" data-run-id={run.id}>
+    <div className="results" data-testid="results" data-run-id={run.id} {...(drawnMs !== null ? { "data-draw-ms": drawnMs } : {})}>
       <div className="results-main">
         <div className="results-head">
           <h2>{run.flow.name}</h2>
@@ -85,14 +87,17 @@ function RunDetail({ run }: { run: RunView }) {
             </span>
           )}
           <span className="spacer" />
-          {drawMs !== null && appStore.getState().run.runId === run.id && (
-            <span className="dim" data-testid="draw-time" data-ms={drawMs}>
-              click → drawn {drawMs} ms
+          <DevDetail>
+            {drawnMs !== null && (
+              <span className="dim" data-testid="draw-time" data-ms={drawnMs}>
+                click → drawn {drawnMs} ms
+              </span>
+            )}
+            <span className="hash" title="Spec hash of the strategy this run used" data-testid="run-spec-hash" data-hash={run.specHash}>
+              {run.specHash.slice(0, 12)}
             </span>
-          )}
-          <span className="hash" title="Spec hash of the strategy this run used" data-testid="run-spec-hash" data-hash={run.specHash}>
-            {run.specHash.slice(0, 12)}
-          </span>
+          </DevDetail>
+          <DetailsToggle />
         </div>
         <KpiCards metrics={run.metrics} />
         <PriceChart ref={chart} run={run} onDrawn={onDrawn} loadDetail={loadDetail} />

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { app, useApp } from "../app/appStore";
 import { cancelBacktest, runBacktest } from "../app/backtest";
 import { exportFlow, save } from "../app/session";
@@ -27,8 +27,15 @@ function Logo() {
 function NameInput() {
   const name = useEditor((s) => s.flow.name);
   const [text, setText] = useState(name);
+  // Escape blurs the field too; the blur must then drop the typed text, not save it.
+  const discard = useRef(false);
   useEffect(() => setText(name), [name]);
   const commit = () => {
+    if (discard.current) {
+      discard.current = false;
+      setText(name);
+      return;
+    }
     const t = text.trim().slice(0, 120);
     if (t && t !== name) editorStore.getState().setName(t);
     else setText(name);
@@ -44,6 +51,7 @@ function NameInput() {
       onKeyDown={(e) => {
         if (e.key === "Enter") (e.target as HTMLInputElement).blur();
         if (e.key === "Escape") {
+          discard.current = true;
           setText(name);
           (e.target as HTMLInputElement).blur();
         }
