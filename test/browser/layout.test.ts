@@ -1,16 +1,10 @@
 // The layout at the three screen sizes people use: 1024×700 (small laptop), 1280×800 and 1440×900.
 // Checked by bounding boxes (what is on screen, what overlaps), with screenshots for a person to look at.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
-import { createServices, startHttpServer, type RunningServer } from "@keyflow/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWeb, openBrowser, shot, tid } from "./harness";
+import { buildWeb, openBrowser, shot, startTestServer, tid, type TestServer } from "./harness";
 
-let dataDir = "";
-let services: ReturnType<typeof createServices> | undefined;
-let http: RunningServer | undefined;
+let server: TestServer | undefined;
 let browser: Browser | undefined;
 let page: Page;
 let pageErrors: string[] = [];
@@ -61,22 +55,18 @@ async function setSize(width: number, height: number) {
 
 beforeAll(async () => {
   buildWeb();
-  dataDir = mkdtempSync(join(tmpdir(), "keyflow-layout-"));
-  services = createServices({ host: "127.0.0.1", port: 0, token: undefined, dataDir });
-  http = await startHttpServer(services);
+  server = await startTestServer("layout");
   ({ browser, page, pageErrors } = await openBrowser({ width: 1024, height: 700 }));
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  await http?.close();
-  await services?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await server?.close();
 });
 
 describe("layout at 1024×700, 1280×800 and 1440×900", () => {
   it("at 1024×700 the top bar, Backtest, the market chip and every KPI are on screen and apart", async () => {
-    await page.goto(http!.url);
+    await page.goto(server!.url);
     await page.waitForSelector(tid("node-fast"));
     await page.waitForSelector(`${tid("save-state")}[data-state="saved"]`);
     await page.waitForSelector(tid("compiles-ok"));

@@ -18,6 +18,7 @@ export { SimBroker } from "./engine/simBroker";
 export { Strategy, NO_ACTION, EXIT, FLAT, PENDING_ENTRY, LONG, type PositionState } from "./engine/strategy";
 export { buildProgram, type Program, type EntryRule } from "./engine/program";
 export { computeMetrics, inferBarMs } from "./engine/metrics";
+export { tradeStats, monthlyReturns, type TradeStats } from "./engine/report";
 export { TEMPLATES, DEFAULT_TEMPLATE_ID, getTemplate, type Template } from "./templates";
 export { parseCandlesCsv, CSV_COLUMNS, type CsvError, type CsvParseResult } from "./data/csv";
 export { generateDemoCandles, mulberry32, type DemoCandlesOptions } from "./data/demo";

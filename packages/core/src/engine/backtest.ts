@@ -72,6 +72,7 @@ export function backtest(
     barsInMarket: inMarket,
     fees: broker.totalFees,
     barMs: opts.barMs ?? inferBarMs(time),
+    time,
   });
   return {
     metrics,

@@ -1,3 +1,4 @@
+import { monthlyReturns, tradeStats } from "./report";
 import type { Metrics, Trade } from "./result";
 
 const YEAR_MS = 365 * 86_400_000;
@@ -15,6 +16,8 @@ export interface MetricsInput {
   fees: number;
   /** Bar length, to annualise Sharpe and Sortino (crypto trades 365 days a year). */
   barMs: number;
+  /** Bar open times (unix ms), for the monthly returns; without them the report has none. */
+  time?: ArrayLike<number>;
 }
 
 export function computeMetrics(m: MetricsInput): Metrics {
@@ -73,6 +76,9 @@ export function computeMetrics(m: MetricsInput): Metrics {
     avgTradePct: count > 0 ? sumPct / count : 0,
     exposurePct: n > 0 ? (m.barsInMarket / n) * 100 : 0,
     fees: m.fees,
+    netProfit: finalEquity - m.initialCash,
+    ...tradeStats(m.trades, m.barMs),
+    ...(m.time ? { monthlyReturns: monthlyReturns(m.time, eq, m.initialCash) } : {}),
   };
 }
 

@@ -49,6 +49,18 @@ export const metricsSchema = z.object({
   avgTradePct: z.number(),
   exposurePct: z.number(),
   fees: z.number(),
+  // The strategy tester's report. Optional: runs stored before these existed do not have them.
+  netProfit: z.number().optional(),
+  grossProfit: z.number().optional(),
+  grossLoss: z.number().optional(),
+  largestWin: z.number().optional(),
+  largestLoss: z.number().optional(),
+  maxConsecWins: z.number().int().optional(),
+  maxConsecLosses: z.number().int().optional(),
+  avgBarsWin: z.number().optional(),
+  avgBarsLoss: z.number().optional(),
+  /** Return of each calendar month (UTC), in %. */
+  monthlyReturns: z.array(z.object({ month: z.string(), returnPct: z.number() })).optional(),
 });
 export type Metrics = z.infer<typeof metricsSchema>;
 
