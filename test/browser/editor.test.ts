@@ -230,6 +230,30 @@ describe("editor and results in a real browser", () => {
     await shot("06-results-trade-focused");
     await page.click(tid("chart-detail-back"));
     await page.waitForSelector(tid("chart-detail"), { state: "detached" });
+
+    // The report: every figure is the run's stored metric; the trades export parses back to the run's trades.
+    await page.click(tid("results-tab-report"));
+    await page.waitForSelector(tid("report-summary"));
+    const m = run.metrics!;
+    const stored = { netProfit: m.netProfit, grossProfit: m.grossProfit, grossLoss: m.grossLoss, largestWin: m.largestWin, largestLoss: m.largestLoss, maxConsecWins: m.maxConsecWins, maxConsecLosses: m.maxConsecLosses, avgBarsWin: m.avgBarsWin, avgBarsLoss: m.avgBarsLoss, trades: m.trades, fees: m.fees };
+    const shown: Record<string, number> = {};
+    for (const id of Object.keys(stored)) shown[id] = Number(await page.getAttribute(tid(`report-${id}`), "data-raw"));
+    expect(shown).toEqual(stored);
+    expect(Object.values(stored).every((v) => typeof v === "number")).toBe(true);
+    expect(await page.textContent(`${tid("report-netProfit")} td`)).toBe(`${fmt.num(m.netProfit!)} (${fmt.pct(m.totalReturnPct)})`);
+    const years = new Set(m.monthlyReturns!.map((x) => x.month.slice(0, 4)));
+    expect(await page.locator(`${tid("report-months")} tbody tr`).count()).toBe(years.size);
+    const [csv] = await Promise.all([page.waitForEvent("download"), page.click(tid("export-trades-csv"))]);
+    const [head, ...lines] = readFileSync((await csv.path())!, "utf8").trim().split("\n");
+    const cols = head!.split(",");
+    const parsed = lines.map((l) => {
+      const v = Object.fromEntries(l.split(",").map((x, i) => [cols[i]!, x]));
+      return { ...v, entryTime: Date.parse(v.entryTime!), exitTime: Date.parse(v.exitTime!), entryPrice: +v.entryPrice!, exitPrice: +v.exitPrice!, qty: +v.qty!, pnl: +v.pnl!, fees: +v.fees!, returnPct: +v.returnPct! };
+    });
+    expect(parsed).toEqual(run.trades);
+    await shot("06b-results-report");
+    await page.click(tid("results-tab-chart"));
+    await page.waitForSelector(tid("price-chart"));
   });
 
   it("exports the template and re-imports it with the same spec hash; a bad import changes nothing", async () => {

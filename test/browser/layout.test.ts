@@ -108,6 +108,11 @@ describe("layout at 1024×700, 1280×800 and 1440×900", () => {
     expect(pnl.x).toBeGreaterThanOrEqual(side.x);
     expect(pnl.x + pnl.width).toBeLessThanOrEqual(side.x + side.width + 0.5);
     await shot(page, "layout-1024-results");
+    await page.click(tid("results-tab-report"));
+    await page.waitForSelector(tid("report-months"));
+    expect(await pageWidth()).toBeLessThanOrEqual(vw);
+    await shot(page, "layout-1024-report");
+    await page.click(tid("results-tab-chart"));
   });
 
   it("saves the editor and the results at 1280×800 and 1440×900; the name field grows with its text", async () => {

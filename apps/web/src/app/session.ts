@@ -2,6 +2,7 @@ import { getTemplate, uniqueName, DEFAULT_TEMPLATE_ID, type FlowGraph } from "@k
 import { editorStore, emptyFlow } from "../editor/store";
 import { trpc, trpcClient, type RouterOutputs } from "../lib/trpc";
 import { errorMessage } from "../lib/errors";
+import { downloadFile } from "../ui/download";
 import { app, appStore } from "./appStore";
 import { queryClient } from "../lib/queryClient";
 
@@ -153,16 +154,8 @@ export async function exportFlow(flow: FlowGraph = editorStore.getState().flow):
     app.toast(errorMessage(e), true);
     return;
   }
-  const filename = file.fileName;
-  const url = URL.createObjectURL(new Blob([file.json], { type: "application/json" }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  app.toast(`Exported ${filename}`);
+  downloadFile(file.fileName, new Blob([file.json], { type: "application/json" }));
+  app.toast(`Exported ${file.fileName}`);
 }
 
 /** First visit: the most recent strategy, or — on a fresh install — the sma-cross template on the demo market. */

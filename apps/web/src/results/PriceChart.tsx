@@ -25,6 +25,8 @@ import { errorMessage } from "../lib/errors";
 export interface PriceChartHandle {
   /** Scrolls and zooms the chart so the trade is in view. */
   showTrade(t: Trade): void;
+  /** The chart as drawn now, as a PNG; null before it is drawn. */
+  png(): Promise<Blob | null>;
 }
 
 const OVERLAY_COLORS = ["#f3b53f", "#4ea4ff", "#c27bf0", "#3ec7c0", "#f08a4b", "#e6e6e6"];
@@ -158,6 +160,10 @@ export const PriceChart = forwardRef<
   };
 
   useImperativeHandle(ref, () => ({
+    png() {
+      const canvas = chartRef.current?.takeScreenshot();
+      return new Promise((resolve) => (canvas ? canvas.toBlob(resolve, "image/png") : resolve(null)));
+    },
     showTrade(t) {
       const chart = chartRef.current;
       const p = parts.current;

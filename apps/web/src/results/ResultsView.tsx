@@ -13,6 +13,7 @@ import { CompareView } from "./CompareView";
 import { compact, date, dateTime } from "../ui/format";
 import type { RunView } from "./runView";
 import { useRun } from "./useRun";
+import { ReportView } from "./ReportView";
 import { DevDetail, DetailsToggle } from "../ui/Details";
 import { fetchCandles } from "./candles";
 
@@ -51,7 +52,9 @@ function RunDetail({ run }: { run: RunView }) {
   const drawMs = useApp((s) => s.lastDrawMs);
   // The chart paints first; the table (thousands of trades on 1m data) follows a moment later.
   const trades = useDeferredValue(run.trades, EMPTY);
+  const [tab, setTab] = useState<"chart" | "report">("chart");
   const onPick = (t: Trade) => {
+    setTab("chart");
     setActive(t.entryTime);
     chart.current?.showTrade(t);
   };
@@ -87,6 +90,13 @@ function RunDetail({ run }: { run: RunView }) {
             </span>
           )}
           <span className="spacer" />
+          <div className="seg" role="tablist" aria-label="Results view">
+            {(["chart", "report"] as const).map((t) => (
+              <button key={t} type="button" role="tab" aria-selected={tab === t} className={`seg-btn${tab === t ? " active" : ""}`} onClick={() => setTab(t)} data-testid={`results-tab-${t}`}>
+                {t === "chart" ? "Chart" : "Report"}
+              </button>
+            ))}
+          </div>
           <DevDetail>
             {drawnMs !== null && (
               <span className="dim" data-testid="draw-time" data-ms={drawnMs}>
@@ -100,7 +110,13 @@ function RunDetail({ run }: { run: RunView }) {
           <DetailsToggle />
         </div>
         <KpiCards metrics={run.metrics} />
-        <PriceChart ref={chart} run={run} onDrawn={onDrawn} loadDetail={loadDetail} />
+        <div className="results-body">
+          {/* The chart stays mounted under the report, so its zoom and the PNG export survive a switch. */}
+          <div className="results-pane" hidden={tab !== "chart"}>
+            <PriceChart ref={chart} run={run} onDrawn={onDrawn} loadDetail={loadDetail} />
+          </div>
+          {tab === "report" && <ReportView run={run} chartPng={() => chart.current?.png() ?? Promise.resolve(null)} />}
+        </div>
       </div>
       <aside className="results-side">
         <div className="side-head">

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import type { Trade } from "@keyflow/core";
+import { monthlyTable, reportRows, returnHistogram, tradesCsv } from "./report";
+
+const trade = (returnPct: number, i = 0): Trade => ({
+  side: "long",
+  entryTime: Date.UTC(2024, 0, 1 + i),
+  entryPrice: 100.123456789,
+  exitTime: Date.UTC(2024, 0, 2 + i),
+  exitPrice: 100 * (1 + returnPct / 100),
+  qty: 0.0123456789,
+  pnl: returnPct * 3.3333333,
+  fees: 0.1,
+  returnPct,
+  exitReason: i % 2 ? "stopLoss" : "signal",
+});
+
+describe("report", () => {
+  it("puts months in a year table and compounds them into the year", () => {
+    const rows = monthlyTable([
+      { month: "2023-12", returnPct: 5 },
+      { month: "2024-01", returnPct: 10 },
+      { month: "2024-02", returnPct: -10 },
+    ]);
+    expect(rows.map((r) => r.year)).toEqual(["2023", "2024"]);
+    expect(rows[0]!.months[11]).toBe(5);
+    expect(rows[0]!.months.slice(0, 11).every((m) => m === null)).toBe(true);
+    expect(rows[1]!.total).toBeCloseTo(-1, 9); // 1.1 × 0.9 = 0.99
+  });
+
+  it("counts every trade once in bins whose edges include 0", () => {
+    const trades = [-3.2, -0.4, 0.1, 0.2, 1.7, 4.9].map((r, i) => trade(r, i));
+    const bins = returnHistogram(trades, 10);
+    expect(bins.reduce((n, b) => n + b.count, 0)).toBe(trades.length);
+    expect(bins.some((b) => b.from === 0 || b.to === 0)).toBe(true);
+    for (const t of trades) expect(bins.filter((b) => t.returnPct >= b.from && t.returnPct < b.to)).toHaveLength(1);
+  });
+
+  it("writes trades as CSV that parses back to the same trades", () => {
+    const trades = [trade(2.5, 0), trade(-1.25, 1)];
+    const [head, ...lines] = tradesCsv(trades).trim().split("\n");
+    const cols = head!.split(",");
+    const back = lines.map((l) => {
+      const v = Object.fromEntries(l.split(",").map((x, i) => [cols[i], x]));
+      return {
+        side: v.side,
+        entryTime: Date.parse(v.entryTime!),
+        entryPrice: Number(v.entryPrice),
+        exitTime: Date.parse(v.exitTime!),
+        exitPrice: Number(v.exitPrice),
+        qty: Number(v.qty),
+        pnl: Number(v.pnl),
+        fees: Number(v.fees),
+        returnPct: Number(v.returnPct),
+        exitReason: v.exitReason,
+      };
+    });
+    expect(back).toEqual(trades);
+  });
+
+  it("shows '—' for figures a run stored before they existed", () => {
+    const rows = reportRows({ finalEquity: 1, totalReturnPct: 0, buyHoldReturnPct: 0, maxDrawdownPct: 0, sharpe: 0, sortino: 0, trades: 0, winRatePct: 0, profitFactor: null, avgTradePct: 0, exposurePct: 0, fees: 0 });
+    expect(rows.find((r) => r.id === "grossProfit")).toMatchObject({ value: "—", raw: null });
+  });
+});
