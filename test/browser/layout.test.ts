@@ -45,6 +45,13 @@ async function clipped(l: Locator): Promise<string[]> {
   return l.evaluateAll((els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => `"${e.textContent}" needs ${e.scrollWidth} px, has ${e.clientWidth}`));
 }
 
+/** The trades table's visible column headers that overlap (P&L stays in view and must not cover Return). */
+async function tradeColumnsApart(): Promise<string[]> {
+  const heads: [string, Box][] = [];
+  for (const th of await page.locator(`${tid("trades-table")} th`).all()) if (await th.isVisible()) heads.push([(await th.getAttribute("data-testid"))!, await box(th)]);
+  return overlaps(heads);
+}
+
 /** How wide the page's content is; more than the window means a sideways scroll. */
 const pageWidth = async () => Number(await page.evaluate("document.documentElement.scrollWidth"));
 
@@ -107,6 +114,7 @@ describe("layout at 1024×700, 1280×800 and 1440×900", () => {
     const pnl = await box(page.locator(`${tid("trade-row")} .col-pnl`).first());
     expect(pnl.x).toBeGreaterThanOrEqual(side.x);
     expect(pnl.x + pnl.width).toBeLessThanOrEqual(side.x + side.width + 0.5);
+    expect(await tradeColumnsApart()).toEqual([]);
     await shot(page, "layout-1024-results");
     await page.click(tid("results-tab-report"));
     await page.waitForSelector(tid("report-months"));
@@ -126,6 +134,10 @@ describe("layout at 1024×700, 1280×800 and 1440×900", () => {
       for (const card of await page.locator(`${tid("kpis")} > .kpi`).all()) kpis.push([(await card.getAttribute("data-testid"))!, await box(card)]);
       expect(overlaps(kpis)).toEqual([]);
       expect(kpis.flatMap(([n, b]) => offScreen(n, b, w, h))).toEqual([]);
+      expect(await tradeColumnsApart()).toEqual([]);
+      // From 1280 px on, the seven cards fit in one row.
+      expect(new Set(kpis.map(([, b]) => Math.round(b.y))).size).toBe(1);
+      expect(await clipped(page.locator(`${tid("kpis")} .k, ${tid("kpis")} .v`))).toEqual([]);
       await shot(page, `layout-${w}-results`);
       await page.click(tid("tab-editor"));
       await page.waitForSelector(tid("canvas"));
