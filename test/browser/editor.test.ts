@@ -346,6 +346,10 @@ describe("editor and results in a real browser", () => {
     await checks.nth(1).check();
     await page.click(tid("compare-button"));
     await page.waitForSelector(tid("compare-view"));
+    // Runs are labelled by what differs between them: the timeframe (and the range its data covers), not the unchanged params.
+    const labels = await page.locator(tid("compare-label")).allTextContents();
+    expect(labels[0]).toMatch(/^DEMO\/USDT 1h( · \d{4}-\d\d-\d\d → \d{4}-\d\d-\d\d)?$/);
+    expect(labels[1]).toMatch(/^DEMO\/USDT 1m( · \d{4}-\d\d-\d\d → \d{4}-\d\d-\d\d)?$/);
     await page.waitForTimeout(300);
     await shot("10-compare-runs");
 
