@@ -225,7 +225,13 @@ describe("editor and results in a real browser", () => {
     expect(await page.locator(tid("trade-row")).first().textContent()).toContain(`${best > 0 ? "+" : ""}${best.toFixed(2)}%`);
     await page.locator(tid("trade-row")).first().click();
     // The chart merged candles to draw the whole run; around one trade it shows the market's own.
-    await page.locator(tid("chart-detail")).filter({ hasText: /^Trade of/ }).waitFor();
+    await page.locator(`${tid("chart-detail")}[data-bars]`).filter({ hasText: /^Trade of/ }).waitFor();
+    // Around the trade, every pane is at bar resolution; the cursor reads OHLC and the RSI at its bar.
+    expect(Number(await page.getAttribute(tid("chart-detail"), "data-bars"))).toBeGreaterThan(30);
+    const chartBox = (await page.locator(tid("price-chart")).boundingBox())!;
+    await page.mouse.move(chartBox.x + chartBox.width / 2, chartBox.y + chartBox.height * 0.3);
+    await page.waitForSelector(tid("chart-hover"));
+    expect(await page.textContent(tid("chart-hover"))).toMatch(/O [\d,.]+ H [\d,.]+ L [\d,.]+ C [\d,.]+.*RSI 14 [\d.]+/);
     await page.waitForTimeout(300);
     await shot("06-results-trade-focused");
     await page.click(tid("chart-detail-back"));

@@ -11,11 +11,11 @@ import { TradesTable } from "./TradesTable";
 import { RunsList } from "./RunsList";
 import { CompareView } from "./CompareView";
 import { compact, date, dateTime } from "../ui/format";
-import type { RunView } from "./runView";
+import { chartView, type RunView } from "./runView";
 import { useRun } from "./useRun";
 import { ReportView } from "./ReportView";
 import { DevDetail, DetailsToggle } from "../ui/Details";
-import { fetchCandles } from "./candles";
+import { trpcClient } from "../lib/trpc";
 
 function Empty() {
   const validation = useEditor((s) => s.validation);
@@ -58,8 +58,10 @@ function RunDetail({ run }: { run: RunView }) {
     setActive(t.entryTime);
     chart.current?.showTrade(t);
   };
-  const { exchange, symbol, timeframe } = run;
-  const loadDetail = useCallback((from: number, to: number) => fetchCandles({ exchange, symbol, timeframe }, from, to), [exchange, symbol, timeframe]);
+  const loadDetail = useCallback(
+    async (from: number, to: number) => chartView(await trpcClient.backtests.window.query({ runId: run.id, from: Math.max(0, Math.floor(from)), to: Math.floor(to) }), run.flow),
+    [run.id, run.flow],
+  );
   const onDrawn = useCallback(() => {
     const { run: r } = appStore.getState();
     if (r.runId === run.id && r.clickedAt !== null && appStore.getState().lastDrawMs === null) {
