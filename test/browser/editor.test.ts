@@ -260,6 +260,13 @@ describe("editor and results in a real browser", () => {
     await shot("06b-results-report");
     await page.click(tid("results-tab-chart"));
     await page.waitForSelector(tid("price-chart"));
+
+    // Backtest again with nothing changed: the stored run is shown, no duplicate is made.
+    await page.click(tid("backtest-button"));
+    await page.waitForSelector(`${tid("toast")}:has-text("Nothing changed")`);
+    await page.waitForSelector(`${tid("backtest-button")}:not([disabled])`);
+    expect(await page.getAttribute(tid("results"), "data-run-id")).toBe(runId);
+    expect(await client.backtests.listForStrategy.query({ strategyId: run.strategyId! })).toHaveLength(1);
   });
 
   it("exports the template and re-imports it with the same spec hash; a bad import changes nothing", async () => {

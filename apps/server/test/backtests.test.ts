@@ -150,5 +150,17 @@ describe("backtests router", () => {
     const list = await t.caller.backtests.listForStrategy({ strategyId: s.id });
     expect(list).toMatchObject([{ id: r.runId, strategyId: s.id, strategyVersion: 1, status: "done" }]);
     expect(list[0]).not.toHaveProperty("trades");
+    expect(r.reused).toBe(false);
+
+    // Unchanged strategy, data and settings: the stored run is the answer, not a duplicate.
+    const again = await t.caller.backtests.run({ strategyId: s.id });
+    expect(again).toMatchObject({ runId: r.runId, reused: true });
+    expect(await t.caller.backtests.listForStrategy({ strategyId: s.id })).toHaveLength(1);
+    // A different fee, or a different range, is a new run.
+    const fee = await t.caller.backtests.run({ strategyId: s.id, settings: { feeRate: 0.002 } });
+    const range = await t.caller.backtests.run({ strategyId: s.id, from: Date.UTC(2024, 0, 1) });
+    expect([fee.reused, range.reused]).toEqual([false, false]);
+    await Promise.all([follow(fee.runId), follow(range.runId)]);
+    expect(await t.caller.backtests.listForStrategy({ strategyId: s.id })).toHaveLength(3);
   }, 120_000);
 });

@@ -29,11 +29,19 @@ export async function runBacktest(): Promise<void> {
   const { flow, strategyId } = editorStore.getState();
   const { from, to } = appStore.getState().range;
   let runId: string;
+  let reused: boolean;
   try {
-    ({ runId } = await trpcClient.backtests.run.mutate({ flow, ...(strategyId ? { strategyId } : {}), ...(from !== null ? { from } : {}), ...(to !== null ? { to } : {}) }));
+    ({ runId, reused } = await trpcClient.backtests.run.mutate({ flow, ...(strategyId ? { strategyId } : {}), ...(from !== null ? { from } : {}), ...(to !== null ? { to } : {}) }));
   } catch (e) {
     // A flow that does not compile comes back as the server's message too (the editor already shows its issues).
     fail(errorMessage(e));
+    return;
+  }
+  if (reused) {
+    // Same logic, market, range, settings and candles as a finished run: that run is the answer.
+    app.set({ run: { ...appStore.getState().run, status: "running", runId } });
+    app.toast("Nothing changed since this backtest ran: showing its result.");
+    void loadResult(runId);
     return;
   }
   performance.mark("keyflow:run-started", { detail: { runId } });
