@@ -172,6 +172,20 @@ describe("layout at 1024×700, 1280×800 and 1440×900", () => {
     for (const n of await page.locator(".react-flow__node").all()) nodes.push([(await n.getAttribute("data-id"))!, await box(n)]);
     await shot(page, "layout-1280-click-to-add");
     expect(overlaps(nodes)).toEqual([]);
+
+    // Arrange lays the whole graph out left to right: still no overlaps, every link rightwards.
+    const before0 = (await box(page.locator(tid("node-buy-1")))).x;
+    await page.click(tid("arrange"));
+    await page.waitForFunction(`document.querySelector('[data-id="buy-1"]').getBoundingClientRect().x !== ${before0}`);
+    // One snapshot of every block (were the view still fitting, a uniform zoom keeps order and gaps).
+    const arranged = (await page.evaluate(
+      `[...document.querySelectorAll(".react-flow__node")].map((n) => { const r = n.getBoundingClientRect(); return [n.dataset.id, { x: r.x, y: r.y, width: r.width, height: r.height }]; })`,
+    )) as [string, Box][];
+    expect(overlaps(arranged)).toEqual([]);
+    const at = new Map(arranged);
+    for (const [source, target] of [["close", "fast"], ["fast", "up"], ["up", "buy"]] as const) expect(at.get(source)!.x + at.get(source)!.width).toBeLessThan(at.get(target)!.x);
+    await shot(page, "layout-1280-arranged");
+    await page.keyboard.press("Control+z");
     for (let i = 0; i < 5; i++) await page.keyboard.press("Control+z");
     await page.waitForFunction(`document.querySelectorAll(".react-flow__node").length === ${before}`);
   });

@@ -1,8 +1,8 @@
 import { useMemo, useState, type DragEvent } from "react";
 import { useReactFlow } from "@xyflow/react";
-import { BLOCKS, BLOCK_CATEGORIES, PORT_TYPES, getBlock, paramFieldsOf, type BlockDef } from "@keyflow/core";
+import { BLOCKS, BLOCK_CATEGORIES, PORT_TYPES, getBlock, type BlockDef } from "@keyflow/core";
 import { editorStore } from "./store";
-import { freeSpot } from "./placement";
+import { blockSize, freeSpot, sizeBeforeDrawn } from "./placement";
 import { DRAG_MIME } from "./Canvas";
 import { CATEGORY_COLOR, CATEGORY_LABEL, PORT_LABEL } from "./theme";
 
@@ -17,13 +17,6 @@ function PortGlyphs({ block }: { block: BlockDef }) {
   );
 }
 
-/**
- * A block's size before it is drawn, on the generous side so it clears its neighbours: .bn's width;
- * a title, a row per param and port, and room for the "connect something" error a new block shows.
- */
-function sizeBeforeDrawn(block: BlockDef) {
-  return { width: 188, height: 44 + 22 * (paramFieldsOf(block.kind).length + Math.max(block.inputs.length, block.outputs.length)) + 56 };
-}
 
 export function Palette() {
   const rf = useReactFlow();
@@ -45,11 +38,7 @@ export function Palette() {
     const r = el?.getBoundingClientRect();
     const centre = r ? rf.screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 }) : { x: 0, y: 0 };
     // The store has every block, also one added a moment ago that React Flow has not measured yet.
-    const occupied = editorStore.getState().flow.nodes.map((n) => {
-      const measured = rf.getInternalNode(n.id)?.measured;
-      const estimate = sizeBeforeDrawn(getBlock(n.kind) ?? getBlock(kind)!);
-      return { ...n.position, width: measured?.width ?? estimate.width, height: measured?.height ?? estimate.height };
-    });
+    const occupied = editorStore.getState().flow.nodes.map((n) => ({ ...n.position, ...blockSize(rf, n) }));
     editorStore.getState().addNode(kind, freeSpot(centre, sizeBeforeDrawn(getBlock(kind)!), occupied));
   };
 

@@ -1,3 +1,5 @@
+import { getBlock, paramFieldsOf, type BlockDef, type FlowNode } from "@keyflow/core";
+
 export interface Rect {
   x: number;
   y: number;
@@ -48,4 +50,20 @@ export function freeSpot(centre: { x: number; y: number }, size: { width: number
   }
   const right = Math.max(...occupied.map((r) => r.x + r.width));
   return { x: snap(right + gap * 2), y: origin.y };
+}
+
+/**
+ * A block's size before it is drawn, on the generous side so it clears its neighbours: .bn's width;
+ * a title, a row per param and port, and room for the "connect something" error a new block shows.
+ */
+export function sizeBeforeDrawn(block: BlockDef): { width: number; height: number } {
+  return { width: 188, height: 44 + 22 * (paramFieldsOf(block.kind).length + Math.max(block.inputs.length, block.outputs.length)) + 56 };
+}
+
+/** A block's drawn size, or its estimate while React Flow has not measured it. */
+export function blockSize(rf: { getInternalNode(id: string): { measured?: { width?: number; height?: number } } | undefined }, node: FlowNode): { width: number; height: number } {
+  const measured = rf.getInternalNode(node.id)?.measured;
+  const block = getBlock(node.kind);
+  const estimate = block ? sizeBeforeDrawn(block) : { width: 188, height: 120 };
+  return { width: measured?.width ?? estimate.width, height: measured?.height ?? estimate.height };
 }
