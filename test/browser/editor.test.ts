@@ -40,6 +40,11 @@ async function edgeCount(): Promise<number> {
   return page.locator(".react-flow__edge").count();
 }
 
+/** Waits until the canvas draws `n` edges (a connection or an undo renders a frame later under load), then checks it. */
+async function expectEdges(n: number): Promise<void> {
+  await expect.poll(edgeCount, { timeout: 10_000 }).toBe(n);
+}
+
 async function selectNode(id: string) {
   // Click the node's title bar (not a handle) to select it.
   await page.locator(`${tid(`node-${id}`)} .bn-title`).click();
@@ -146,7 +151,7 @@ describe("editor and results in a real browser", () => {
     await connect("handle-rsi-1-out-value", "handle-buy-1-in-when");
     await page.waitForSelector(tid("connection-refused"));
     expect(await page.textContent(tid("connection-refused"))).toContain("needs a true/false signal");
-    expect(await edgeCount()).toBe(0);
+    await expectEdges(0);
     await shot("03-type-mismatch-refused");
 
     await connect("handle-price-1-out-value", "handle-rsi-1-in-source");
@@ -155,7 +160,7 @@ describe("editor and results in a real browser", () => {
     await connect("handle-lessThan-1-out-signal", "handle-buy-1-in-when");
     await connect("handle-greaterThan-1-out-signal", "handle-sell-1-in-when");
     await shot("05a-connected");
-    expect(await edgeCount()).toBe(5);
+    await expectEdges(5);
 
     await selectNode("lessThan-1");
     await setParam("value", "30");
@@ -189,10 +194,10 @@ describe("editor and results in a real browser", () => {
     await selectNode("greaterThan-1");
     await page.keyboard.press("Delete");
     expect(await page.locator(tid("node-greaterThan-1")).count()).toBe(0);
-    expect(await edgeCount()).toBe(3);
+    await expectEdges(3);
     await page.keyboard.press("Control+z");
     await page.waitForSelector(tid("node-greaterThan-1"));
-    expect(await edgeCount()).toBe(5);
+    await expectEdges(5);
     await page.waitForSelector(tid("compiles-ok"));
 
     await page.click(".react-flow__pane", { position: { x: 30, y: 30 } });
@@ -241,7 +246,7 @@ describe("editor and results in a real browser", () => {
     await page.click(tid("results-tab-report"));
     await page.waitForSelector(tid("report-summary"));
     const m = run.metrics!;
-    const stored = { netProfit: m.netProfit, grossProfit: m.grossProfit, grossLoss: m.grossLoss, largestWin: m.largestWin, largestLoss: m.largestLoss, maxConsecWins: m.maxConsecWins, maxConsecLosses: m.maxConsecLosses, avgBarsWin: m.avgBarsWin, avgBarsLoss: m.avgBarsLoss, trades: m.trades, fees: m.fees };
+    const stored = { netProfit: m.netProfit, grossProfit: m.grossProfit, grossLoss: m.grossLoss, largestWin: m.largestWin, largestLoss: m.largestLoss, longestWinningStreak: m.longestWinningStreak, longestLosingStreak: m.longestLosingStreak, avgBarsWin: m.avgBarsWin, avgBarsLoss: m.avgBarsLoss, trades: m.trades, fees: m.fees };
     const shown: Record<string, number> = {};
     for (const id of Object.keys(stored)) shown[id] = Number(await page.getAttribute(tid(`report-${id}`), "data-raw"));
     expect(shown).toEqual(stored);

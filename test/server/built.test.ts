@@ -1,48 +1,29 @@
 // The built server (apps/server/dist) as `pnpm start` runs it: a real process, its bundled
 // backtest worker, SSE progress over plain HTTP, and a clean stop on SIGTERM.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { getTemplate } from "@keyflow/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startBuiltServer, type BuiltServer } from "./builtServer";
 
-const serverDir = fileURLToPath(new URL("../../apps/server/", import.meta.url));
-
-let child: ChildProcess | undefined;
+let server: BuiltServer;
 let url = "";
-let stderr = "";
 let dataDir = "";
 
 beforeAll(async () => {
-  const build = spawnSync(process.execPath, ["--import", "tsx", "build.ts"], { cwd: serverDir, encoding: "utf8" });
-  if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
   dataDir = mkdtempSync(join(tmpdir(), "keyflow-built-"));
-  child = spawn(process.execPath, ["dist/main.js", "serve"], {
-    cwd: serverDir,
-    env: { ...process.env, KEYFLOW_PORT: "0", KEYFLOW_DATA_DIR: dataDir, KEYFLOW_HOST: "127.0.0.1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child!.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /running at (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child!.once("exit", (code) => reject(new Error(`server exited (${code}): ${stderr}`)));
-  });
+  server = await startBuiltServer({ KEYFLOW_DATA_DIR: dataDir });
+  url = server.url;
 }, 120_000);
 
 afterAll(() => {
-  if (child && child.exitCode === null) child.kill("SIGKILL");
+  if (server && server.child.exitCode === null) server.child.kill("SIGKILL");
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function call(path: string, input: unknown): Promise<any> {
-  const res = await fetch(`${url}/trpc/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(input) });
+  const res = await fetch(`${url}/trpc/${path}`, { method: "POST", headers: { "content-type": "application/json", "x-keyflow-client": "test" }, body: JSON.stringify(input) });
   const body = (await res.json()) as { result?: { data: unknown }; error?: unknown };
   if (!res.ok) throw new Error(JSON.stringify(body.error));
   return body.result!.data;
@@ -98,9 +79,7 @@ describe("built server", () => {
   }, 60_000);
 
   it("stops cleanly on SIGTERM", async () => {
-    const exited = new Promise<number | null>((resolve) => child!.once("exit", (code) => resolve(code)));
-    child!.kill("SIGTERM");
-    expect(await exited).toBe(0);
-    expect(stderr).toMatch(/Stopped\./);
+    expect(await server.stop()).toBe(0);
+    expect(server.stderr()).toMatch(/Stopped\./);
   }, 30_000);
 });

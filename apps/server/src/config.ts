@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { botSettingsFromEnv, type BotSettings } from "./bots/settings";
@@ -9,6 +10,11 @@ export interface ServerConfig {
   /** Required when `host` is not a loopback address; checked on every request when set. */
   token: string | undefined;
   dataDir: string;
+  /**
+   * KEYFLOW_ALLOWED_HOSTS: further names the server answers to (`host` or `host:port`), besides
+   * 127.0.0.1, localhost, [::1] and KEYFLOW_HOST on its port. Every other Host header is refused.
+   */
+  allowedHosts?: string[];
   /** KEYFLOW_EXCHANGE_URLS / _TIMEOUT_MS, KEYFLOW_RATE_LIMIT, KEYFLOW_CCXT_RATE_LIMIT_MS (defaults when absent). */
   exchange?: ExchangeSettings;
   /** KEYFLOW_BOT_POLL_MS (defaults when absent). */
@@ -18,10 +24,27 @@ export interface ServerConfig {
 export const DEFAULT_PORT = 5177;
 export const DEFAULT_HOST = "127.0.0.1";
 
-const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
-
+/** A loopback address or the name localhost; parsed as an address, never matched as a prefix. */
 export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host) || host.startsWith("127.");
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  if (h === "localhost") return true;
+  const kind = isIP(h);
+  if (kind === 4) return h.split(".")[0] === "127";
+  if (kind === 6) return h === "::1" || /^0{0,4}(:0{0,4}){6}:0{0,3}1$/.test(h) || /^::ffff:127\./.test(h);
+  return false;
+}
+
+const HOST_ENTRY = /^(?:\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::\d{1,5})?$/;
+
+/** KEYFLOW_ALLOWED_HOSTS: comma- or space-separated `host` or `host:port` entries, lower-cased. */
+export function parseAllowedHosts(text: string | undefined): string[] {
+  const entries = (text ?? "").split(/[\s,]+/).map((e) => e.trim().toLowerCase()).filter((e) => e !== "");
+  for (const e of entries) {
+    if (!HOST_ENTRY.test(e)) {
+      throw new Error(`KEYFLOW_ALLOWED_HOSTS: "${e}" is not a host name or host:port (write IPv6 addresses in brackets, e.g. [fd00::1]:5177).`);
+    }
+  }
+  return entries;
 }
 
 /** Reads KEYFLOW_* settings; throws a readable Error when they do not make sense. */
@@ -32,7 +55,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`KEYFLOW_PORT must be a port number (0–65535), not "${portText}".`);
   const token = env.KEYFLOW_TOKEN?.trim() || undefined;
   const dataDir = resolve(env.KEYFLOW_DATA_DIR?.trim() || join(homedir(), ".keyflow"));
-  return checkConfig({ host, port, token, dataDir, exchange: exchangeSettingsFromEnv(env), bots: botSettingsFromEnv(env) });
+  const allowedHosts = parseAllowedHosts(env.KEYFLOW_ALLOWED_HOSTS);
+  return checkConfig({ host, port, token, dataDir, allowedHosts, exchange: exchangeSettingsFromEnv(env), bots: botSettingsFromEnv(env) });
 }
 
 export function checkConfig(config: ServerConfig): ServerConfig {

@@ -25,7 +25,7 @@ export interface ServicesOptions {
 /** Opens the database (migrating it), recovers from a previous crash, installs the demo market. */
 export function createServices(config: ServerConfig, options: ServicesOptions = {}): Services & { close(): Promise<void> } {
   const log = options.log ?? (() => {});
-  const db = openDatabase(config.dataDir);
+  const db = openDatabase(config.dataDir, { warn: log });
   try {
     const interrupted = db.backtests.failInterrupted();
     if (interrupted > 0) log(`Marked ${interrupted} backtest(s) interrupted by the last shutdown as failed.`);
@@ -45,6 +45,8 @@ export function createServices(config: ServerConfig, options: ServicesOptions = 
   let bots: BotManager;
   try {
     keys = new KeyService(db, createVault({ dataDir: config.dataDir }), exchange);
+    const locked = keys.sealedElsewhere();
+    if (locked > 0) log(`Warning: ${locked} stored exchange key${locked === 1 ? " was" : "s were"} sealed under a different master key and cannot be used: restore KEYFLOW_MASTER_KEY (or master.key) as it was, or add ${locked === 1 ? "it" : "them"} again.`);
     bots = new BotManager(db, keys, { exchange, settings: config.bots ?? botSettings(), log, ...options.bots });
   } catch (e) {
     db.close();

@@ -21,7 +21,7 @@ afterAll(async () => {
 
 async function call(kind: "query" | "mutation", path: string, input?: unknown): Promise<{ status: number; body: any }> {
   const url = `${server.url}/trpc/${path}${kind === "query" && input !== undefined ? `?input=${encodeURIComponent(JSON.stringify(input))}` : ""}`;
-  const res = kind === "query" ? await fetch(url) : await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(input ?? null) });
+  const res = kind === "query" ? await fetch(url) : await fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-keyflow-client": "test" }, body: JSON.stringify(input ?? null) });
   const text = await res.text();
   wire.push(text);
   return { status: res.status, body: JSON.parse(text) };

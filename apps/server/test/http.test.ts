@@ -10,7 +10,7 @@ import type { BacktestProgress } from "../src/jobs/backtestJobs";
 import { template, tempDir } from "./helpers";
 
 function client(url: string, token?: string) {
-  const headers = token ? { authorization: `Bearer ${token}` } : undefined;
+  const headers = { "x-keyflow-client": "test", ...(token ? { authorization: `Bearer ${token}` } : {}) };
   return createTRPCClient<AppRouter>({
     links: [
       splitLink({
@@ -20,7 +20,7 @@ function client(url: string, token?: string) {
           EventSource,
           ...(token ? { connectionParams: undefined, eventSourceOptions: { fetch: (u, init) => fetch(u, { ...init, headers: { ...init?.headers, ...headers } }) } } : {}),
         }),
-        false: httpBatchLink({ url: `${url}/trpc`, ...(headers ? { headers } : {}) }),
+        false: httpBatchLink({ url: `${url}/trpc`, headers }),
       }),
     ],
   });

@@ -1,11 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { sharedDataFile } from "@keyflow/core/test/sharedData";
 import { afterEach, describe, expect, it } from "vitest";
 import { csvOf, testServices, userErrorOf } from "./helpers";
 
 const H = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);
 const market = { exchange: "csv", symbol: "BTC/USDT", timeframe: "1h" as const };
-const DATA = new URL("../../../../shared/data/", import.meta.url);
 
 let t: ReturnType<typeof testServices> | undefined;
 afterEach(async () => {
@@ -68,10 +68,9 @@ describe("markets router: CSV import", () => {
   });
 
   it("imports the real BTC 1h file", async () => {
-    const file = new URL("binance-BTCUSDT-1h.csv", DATA);
-    if (!existsSync(file)) return;
+    const csv = readFileSync(sharedDataFile("binance-BTCUSDT-1h.csv"), "utf8");
     t = testServices();
-    const r = await t.caller.markets.importCsv({ market: { exchange: "binance", symbol: "BTC/USDT", timeframe: "1h" }, csv: readFileSync(file, "utf8") });
+    const r = await t.caller.markets.importCsv({ market: { exchange: "binance", symbol: "BTC/USDT", timeframe: "1h" }, csv });
     expect(r).toMatchObject({ added: 23_987, count: 23_987 });
   });
 });

@@ -16,6 +16,16 @@ export interface HandResult {
   equity: Float64Array | null;
   barsInMarket: number;
   fees: number;
+  /** With the equity: the first bar where every indicator has a value. */
+  firstTradableBar: number;
+}
+
+/**
+ * a > b beyond rounding noise: the engine's comparison rule (two values within 1e-12 of each other,
+ * relative, are equal), written out again here so the loop stays independent of the blocks.
+ */
+function above(a: number, b: number): boolean {
+  return a - b > 1e-12 * Math.max(Math.abs(a), Math.abs(b));
 }
 
 /**
@@ -36,6 +46,7 @@ export function handSmaCross(
   const n = c.length;
   const equity = withEquity ? new Float64Array(n) : null;
   let barsInMarket = 0;
+  let firstTradableBar = -1;
   let fees = 0;
   const { time, open, close } = c;
   const rf = new Float64Array(fast);
@@ -111,8 +122,8 @@ export function handSmaCross(
 
     if (prevF === prevF && prevS === prevS && f === f && s === s) {
       if (qty > 0) {
-        if (prevF >= prevS && f < s) pending = 2;
-      } else if (prevF <= prevS && f > s && (rsiPeriod === 0 || rsi < rsiMax)) {
+        if (!above(prevS, prevF) && above(s, f)) pending = 2;
+      } else if (!above(prevF, prevS) && above(f, s) && (rsiPeriod === 0 || above(rsiMax, rsi))) {
         pending = 1;
       }
     }
@@ -121,8 +132,9 @@ export function handSmaCross(
     if (equity) {
       equity[i] = cash + qty * x;
       if (qty > 0) barsInMarket++;
+      if (firstTradableBar < 0 && f === f && s === s && (rsiPeriod === 0 || rsi === rsi)) firstTradableBar = i;
     }
   }
   const last = close[n - 1] ?? 0;
-  return { trades, finalEquity: cash + qty * last, equity, barsInMarket, fees };
+  return { trades, finalEquity: cash + qty * last, equity, barsInMarket, fees, firstTradableBar };
 }

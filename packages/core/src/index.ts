@@ -1,4 +1,6 @@
 export * from "./flow/schema";
+export { nameSchema, NAME_MAX } from "./flow/name";
+export { KEYFLOW_CLIENT_HEADER } from "./clientHeader";
 export { parseFlowDocument, type FlowDocumentResult } from "./flow/migrate";
 export { uniqueName } from "./flow/uniqueName";
 export * from "./catalogue";
@@ -17,8 +19,9 @@ export { Session } from "./engine/session";
 export { SimBroker } from "./engine/simBroker";
 export { Strategy, NO_ACTION, EXIT, FLAT, PENDING_ENTRY, LONG, type PositionState } from "./engine/strategy";
 export { buildProgram, type Program, type EntryRule } from "./engine/program";
-export { computeMetrics, inferBarMs } from "./engine/metrics";
-export { tradeStats, monthlyReturns, type TradeStats } from "./engine/report";
+export { computeMetrics, type MetricsInput } from "./engine/metrics";
+export { medianSpacingMs, formatSpacing } from "./engine/barSpacing";
+export { monthlyReturns } from "./engine/monthlyReturns";
 export { TEMPLATES, DEFAULT_TEMPLATE_ID, getTemplate, type Template } from "./templates";
 export { parseCandlesCsv, CSV_COLUMNS, type CsvError, type CsvParseResult } from "./data/csv";
 export { generateDemoCandles, mulberry32, type DemoCandlesOptions } from "./data/demo";

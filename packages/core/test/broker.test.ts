@@ -36,6 +36,14 @@ describe("simulated broker: market orders", () => {
     expect(result.openPosition).toBeNull();
   });
 
+  it("holds one position at a time: an entry signal while long is ignored", () => {
+    // Crosses above 102 on bar 2 (entry at bar 3's open), dips to 101 and crosses again on bar 5.
+    const rows = [[100, 101, 99, 100], [100, 101, 99, 100], [100, 106, 99, 105], [105, 106, 100, 101], [101, 102, 100, 101], [101, 106, 100, 105], [105, 106, 104, 105]] as const;
+    const { result, candles } = run(thresholdFlow(102, 98), rows);
+    expect(result.trades).toHaveLength(0);
+    expect(result.openPosition).toMatchObject({ entryTime: candles.time[3], entryPrice: 105 });
+  });
+
   it("charges fees on entry and exit as a fraction of traded value and never overspends", () => {
     const fee = 0.001;
     const { result } = run(thresholdFlow(102, 98, { settings: { feeRate: fee } }), CROSS_ROWS);
@@ -100,6 +108,21 @@ describe("simulated broker: stops within the bar", () => {
     expect(run(tp, [...ENTRY, [115, 116, 114, 115]]).result.trades[0]).toMatchObject({ exitPrice: 115, exitReason: "takeProfit" });
   });
 
+  it("takes profit at the open when the bar gaps over the target, even if it then falls through the stop", () => {
+    const tp = risky(["sl", "stopLoss", { pct: 5 }], ["tp", "takeProfit", { pct: 10 }]);
+    // Opens at 112 (over the 110 target), then trades down to 90 (under the 95 stop).
+    expect(run(tp, [...ENTRY, [112, 113, 90, 92]]).result.trades[0]).toMatchObject({ exitPrice: 112, exitReason: "takeProfit" });
+  });
+
+  it("charges slippage on stops and on gap fills, but not on a target reached within the bar", () => {
+    const tp = risky(["sl", "stopLoss", { pct: 5 }], ["tp", "takeProfit", { pct: 10 }]);
+    const slip = { ...tp, settings: { ...tp.settings, slippage: 0.01 } };
+    // Entry at the open of bar 3 pays slippage too: 100 × 1.01 = 101; stop 95.95, target 111.1.
+    expect(run(slip, [...ENTRY, [100, 101, 90, 92]]).result.trades[0]).toMatchObject({ exitPrice: expect.closeTo(101 * 0.95 * 0.99, 9), exitReason: "stopLoss" });
+    expect(run(slip, [...ENTRY, [100, 112, 99, 111]]).result.trades[0]).toMatchObject({ exitPrice: expect.closeTo(111.1, 9), exitReason: "takeProfit" });
+    expect(run(slip, [...ENTRY, [115, 116, 114, 115]]).result.trades[0]).toMatchObject({ exitPrice: expect.closeTo(115 * 0.99, 9), exitReason: "takeProfit" });
+  });
+
   it("trails the stop below the highest high since entry", () => {
     const { result } = run(risky(["tr", "trailingStop", { pct: 5 }]), [...ENTRY, [101, 120, 100, 119], [119, 119, 113, 115]]);
     // Peak after bar 4 is 120, so the trailing level on bar 5 is 114.
@@ -127,6 +150,21 @@ describe("simulated broker: limit entries", () => {
     const touch = 110 * (1 - 0.02);
     const { result } = run(limit(1), [...SIGNAL, [111, 112, touch, 111]]);
     expect(result.openPosition).toBeNull();
+  });
+
+  it("fills on a touch when the block says so (backtesting.py's rule), at the limit", () => {
+    const touchFlow = thresholdFlow(105, 10, { entry: ["buy", "limitBuy", { offsetPct: 2, validBars: 1, fill: "touch", sizeMode: "percentEquity", size: 100 }] });
+    const { result, candles } = run(touchFlow, [...SIGNAL, [111, 112, 110 * (1 - 0.02), 111]]);
+    expect(result.openPosition).toMatchObject({ entryPrice: expect.closeTo(107.8, 9), entryTime: candles.time[3] });
+    // Above the limit is still no fill.
+    expect(run(touchFlow, [...SIGNAL, [111, 112, 108, 111]]).result.openPosition).toBeNull();
+  });
+
+  it("is cancelled by a sell signal while it waits", () => {
+    // Limit 107.8 waits on bar 3; bar 3 closes at 9, under the sell level 10; bar 4 would have filled it.
+    const { result } = run(limit(3), [...SIGNAL, [111, 112, 108, 9], [100, 101, 99, 100]]);
+    expect(result.openPosition).toBeNull();
+    expect(result.trades).toHaveLength(0);
   });
 
   it("fills at the open when the bar opens below the limit", () => {

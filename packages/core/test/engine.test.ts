@@ -1,11 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { backtest, compile, getTemplate, sliceCandles, type Candles, type FlowGraph } from "../src";
 import { handSmaCross } from "../bench/handwritten";
-import { loadSharedCsv } from "./loadCsv";
-
-const btc1h = loadSharedCsv("binance-BTCUSDT-1h.csv");
-const btc1m = loadSharedCsv("binance-BTCUSDT-1m.csv");
-const withData = btc1h && btc1m ? describe : describe.skip;
+import { vectorisedSmaCross } from "../bench/vectorised";
+import { describeWithSharedCsv } from "./describeWithSharedCsv";
 
 function compiled(id: string) {
   const flow = getTemplate(id)!.flow;
@@ -18,17 +15,18 @@ function stripTrade(t: { entryTime: number; entryPrice: number; exitTime: number
   return { entryTime: t.entryTime, entryPrice: t.entryPrice, exitTime: t.exitTime, exitPrice: t.exitPrice, qty: t.qty };
 }
 
-withData("engine on real candles", () => {
+describeWithSharedCsv("engine on real candles", ["binance-BTCUSDT-1h.csv", "binance-BTCUSDT-1m.csv"], (btc1h, btc1m) => {
   it.each([
     ["sma-cross", 0],
     ["sma-cross-rsi-filter", 14],
-  ] as const)("%s trades exactly like a hand-written loop", (id, rsi) => {
+  ] as const)("%s trades exactly like a hand-written loop and a vectorised baseline", (id, rsi) => {
     const { flow, spec } = compiled(id);
-    for (const candles of [btc1h!, btc1m!]) {
+    for (const candles of [btc1h, btc1m]) {
       const engine = backtest(spec, candles, flow.settings);
       const hand = handSmaCross(candles, 10, 20, flow.settings.initialCash, flow.settings.feeRate, rsi);
       expect(engine.trades.length).toBeGreaterThan(50);
       expect(engine.trades.map(stripTrade)).toEqual(hand.trades);
+      expect(vectorisedSmaCross(candles, 10, 20, flow.settings.initialCash, flow.settings.feeRate, rsi)).toEqual(hand.trades);
       expect(engine.metrics.finalEquity).toBeCloseTo(hand.finalEquity, 6);
     }
   });
@@ -37,14 +35,14 @@ withData("engine on real candles", () => {
     "%s cannot see the future: cutting or rewriting later candles changes no earlier decision",
     (id) => {
       const { flow, spec } = compiled(id);
-      const full = backtest(spec, btc1h!, flow.settings);
+      const full = backtest(spec, btc1h, flow.settings);
       for (const cut of [777, 5_000, 16_001]) {
-        const prefix = backtest(spec, sliceCandles(btc1h!, 0, cut), flow.settings);
+        const prefix = backtest(spec, sliceCandles(btc1h, 0, cut), flow.settings);
         expect(Array.from(prefix.equity)).toEqual(Array.from(full.equity.subarray(0, cut)));
-        const lastTime = btc1h!.time[cut - 1]!;
+        const lastTime = btc1h.time[cut - 1]!;
         expect(prefix.trades).toEqual(full.trades.filter((t) => t.exitTime <= lastTime));
         // Rewriting the future (a crash after the cut) must not change anything before it either.
-        const rewritten = crashAfter(btc1h!, cut);
+        const rewritten = crashAfter(btc1h, cut);
         const other = backtest(spec, rewritten, flow.settings);
         expect(Array.from(other.equity.subarray(0, cut))).toEqual(Array.from(full.equity.subarray(0, cut)));
       }
@@ -53,8 +51,8 @@ withData("engine on real candles", () => {
 
   it("is deterministic: same spec and candles give identical output", () => {
     const { flow, spec } = compiled("ema-cross-stops");
-    const a = backtest(spec, btc1h!, flow.settings);
-    const b = backtest(spec, btc1h!, flow.settings);
+    const a = backtest(spec, btc1h, flow.settings);
+    const b = backtest(spec, btc1h, flow.settings);
     expect(b.metrics).toEqual(a.metrics);
     expect(b.trades).toEqual(a.trades);
     expect(a.trades.some((t) => t.exitReason === "stopLoss")).toBe(true);
@@ -63,22 +61,22 @@ withData("engine on real candles", () => {
 
   it("records indicator series for the chart without changing the trades", () => {
     const { flow, spec } = compiled("sma-cross");
-    const plain = backtest(spec, btc1h!, flow.settings);
-    const rec = backtest(spec, btc1h!, flow.settings, { record: true });
+    const plain = backtest(spec, btc1h, flow.settings);
+    const rec = backtest(spec, btc1h, flow.settings, { record: true });
     expect(rec.trades).toEqual(plain.trades);
     expect(rec.series).toHaveLength(2);
     const sma10 = rec.series.find((s) => spec.nodes[s.node]!.params.period === 10)!;
     expect(Number.isNaN(sma10.values[8]!)).toBe(true);
     let sum = 0;
-    for (let i = 0; i < 10; i++) sum += btc1h!.close[i]!;
+    for (let i = 0; i < 10; i++) sum += btc1h.close[i]!;
     expect(sma10.values[9]).toBeCloseTo(sum / 10, 9);
   });
 
   it("reports progress up to the total", () => {
     const { flow, spec } = compiled("sma-cross");
     const seen: number[] = [];
-    backtest(spec, btc1h!, flow.settings, { progressEvery: 5_000, onProgress: (done, total) => seen.push(done / total) });
-    expect(seen.length).toBe(Math.ceil(btc1h!.length / 5_000));
+    backtest(spec, btc1h, flow.settings, { progressEvery: 5_000, onProgress: (done, total) => seen.push(done / total) });
+    expect(seen.length).toBe(Math.ceil(btc1h.length / 5_000));
     expect(seen.at(-1)).toBe(1);
     expect([...seen].sort((a, b) => a - b)).toEqual(seen);
   });

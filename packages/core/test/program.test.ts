@@ -1,9 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { backtest, BLOCKS, compile, type BlockDef } from "../src";
 import { makeFlow } from "./fixtures";
-import { loadSharedCsv } from "./loadCsv";
-
-const candles = loadSharedCsv("binance-BTCUSDT-1h.csv");
+import { describeWithSharedCsv } from "./describeWithSharedCsv";
 
 /** A flow that feeds `block` from the close and buys on its first output. */
 function flowAround(block: BlockDef) {
@@ -24,12 +22,12 @@ function flowAround(block: BlockDef) {
   return makeFlow(nodes, edges);
 }
 
-describe("every compute block compiles into the generated program and runs", () => {
+describeWithSharedCsv("every compute block compiles into the generated program and runs", ["binance-BTCUSDT-1h.csv"], (candles) => {
   const compute = BLOCKS.filter((b) => b.role === "compute" && b.outputs.length > 0);
   it.each(compute.map((b) => [b.kind, b] as const))("%s", (_kind, block) => {
     const r = compile(flowAround(block));
     expect(r.ok, JSON.stringify(!r.ok && r.errors)).toBe(true);
-    if (!r.ok || !candles) return;
+    if (!r.ok) return;
     const res = backtest(r.spec, candles, { initialCash: 1000, feeRate: 0, slippage: 0 }, { record: true });
     expect(res.bars).toBe(candles.length);
     for (const s of res.series) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { uniqueName } from "../src";
+import { NAME_MAX, uniqueName } from "../src";
 
 describe("a new strategy's name", () => {
   it("is kept while no strategy has it", () => {
@@ -13,9 +13,9 @@ describe("a new strategy's name", () => {
   });
 
   it("stays within the name's length limit", () => {
-    const long = "x".repeat(120);
+    const long = "x".repeat(NAME_MAX);
     const r = uniqueName(long, [long]);
-    expect(r).toHaveLength(120);
+    expect(r).toHaveLength(NAME_MAX);
     expect(r.endsWith(" (2)")).toBe(true);
   });
 });

@@ -1,10 +1,11 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { findMigrationsFolder } from "./migrations";
+import { makeDataDirPrivate } from "./privateFiles";
 import { backtestRepo } from "./repo/backtests";
+import { banRepo } from "./repo/bans";
 import { botRepo } from "./repo/bots";
 import { candleRepo } from "./repo/candles";
 import type { RepoContext } from "./repo/context";
@@ -18,6 +19,8 @@ export interface OpenOptions {
   /** Defaults to the migrations shipped with this package. */
   migrationsFolder?: string;
   now?: () => number;
+  /** Told when the data directory or its files were readable by other users and were tightened (default: stderr). */
+  warn?: (line: string) => void;
 }
 
 /**
@@ -27,7 +30,13 @@ export interface OpenOptions {
  */
 export function openDatabase(dataDir: string, options: OpenOptions = {}) {
   const memory = dataDir === ":memory:";
-  if (!memory) mkdirSync(dataDir, { recursive: true });
+  if (!memory) {
+    const tightened = makeDataDirPrivate(dataDir, DATABASE_FILE);
+    if (tightened.length > 0) {
+      const warn = options.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
+      warn(`Warning: other users of this machine could read Keyflow's data; made private to you (0700/0600): ${tightened.join(", ")}`);
+    }
+  }
   const path = memory ? ":memory:" : join(dataDir, DATABASE_FILE);
   const sqlite = new BetterSqlite3(path);
   try {
@@ -48,6 +57,7 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}) {
       backtests: backtestRepo(ctx),
       keys: keyRepo(ctx),
       bots: botRepo(ctx),
+      bans: banRepo(ctx),
       /** Runs `fn` in one transaction (nested calls become savepoints). */
       transaction<T>(fn: () => T): T {
         return sqlite.transaction(fn)();

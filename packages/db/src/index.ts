@@ -3,6 +3,7 @@ export { findMigrationsFolder } from "./migrations";
 export type { CandleRepo, CandleSeries, InsertResult, ReadRange } from "./repo/candles";
 export type { StrategyRepo, StrategySummary, StrategyWithFlow, VersionInfo } from "./repo/strategies";
 export type { BacktestRepo, BacktestRun, BacktestRunSummary, BacktestOutcome, NewBacktestRun } from "./repo/backtests";
+export type { BanRepo } from "./repo/bans";
 export type { KeyRepo, ExchangeKey, SealedCredentials, ProbeRecord, NewExchangeKey } from "./repo/keys";
 export type { BotRepo, Bot, BotOrder, BotFill, BotEvent, NewBot, BotPatch, NewBotOrder, BotOrderPatch, NewBotFill } from "./repo/bots";
 export { ACTIVE_ORDER_STATUSES } from "./repo/bots";
@@ -15,6 +16,13 @@ export {
   BOT_ORDER_STATUSES,
   BOT_EVENT_LEVELS,
   KEY_PROBE_STATUSES,
+  afterDowntimeSchema,
+  DEFAULT_AFTER_DOWNTIME,
+  type AfterDowntime,
+  type BotHealth,
+  type BotHealthState,
+  BOT_HEALTH_STATES,
+  type MissedSignal,
   type BotMode,
   type BotStatus,
   type BotOrderStatus,

@@ -33,6 +33,7 @@ export class RateLimiter {
   private tail: Promise<void> = Promise.resolve();
   private pausedUntilMs = 0;
   private grantedTotal = 0;
+  private readonly pauseListeners = new Set<(untilMs: number, why: string) => void>();
 
   constructor(
     readonly config: LimiterConfig,
@@ -59,8 +60,17 @@ export class RateLimiter {
   }
 
   /** Holds every waiter for ms (a 429/418 Retry-After). Never shortens an existing pause. */
-  pause(ms: number): void {
-    this.pausedUntilMs = Math.max(this.pausedUntilMs, this.clock.now() + Math.max(0, ms));
+  pause(ms: number, why = "paused"): void {
+    const until = this.clock.now() + Math.max(0, ms);
+    if (until <= this.pausedUntilMs) return;
+    this.pausedUntilMs = until;
+    for (const listener of this.pauseListeners) listener(until, why);
+  }
+
+  /** Told of every pause that extends the current one (to remember it across restarts). */
+  onPause(listener: (untilMs: number, why: string) => void): () => void {
+    this.pauseListeners.add(listener);
+    return () => this.pauseListeners.delete(listener);
   }
 
   private async waitTurn(): Promise<void> {
@@ -144,12 +154,44 @@ export function attachLimiter<T extends Exchange>(exchange: T, limiter: RateLimi
     } catch (e) {
       if (classifyError(e) === "rate-limited") {
         // ccxt stores the headers on the instance before handleErrors throws.
-        const ms = retryAfterMs(ex.last_response_headers, clock.now());
+        const now = clock.now();
+        const headerMs = retryAfterMs(ex.last_response_headers, now);
+        const announced = announcedBanEnd(e);
+        const ms = announced !== undefined ? Math.max(headerMs ?? 0, announced - now) : headerMs;
         (e as unknown as Record<symbol, unknown>)[RETRY_AFTER_MS] = ms;
-        limiter.pause(ms ?? limiter.config.defaultPauseMs ?? 60_000);
+        const pauseMs = ms ?? limiter.config.defaultPauseMs ?? 60_000;
+        limiter.pause(pauseMs, announced !== undefined ? "the exchange banned this address" : `the exchange asked to wait ${Math.ceil(pauseMs / 1000)} s`);
       }
       throw e;
     }
   };
   return exchange;
+}
+
+/** Binance -1003: "Way too many requests; IP banned until 1659146400000." — the end of the ban, in unix ms. */
+export function announcedBanEnd(e: unknown): number | undefined {
+  const m = /banned until (\d{12,14})/i.exec(e instanceof Error ? e.message : String(e));
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Where bans are kept between processes (the server's database). */
+export interface BanBook {
+  /** When the latest ban on this exchange ends, or null. */
+  activeUntil(exchangeId: string): number | null;
+  record(exchangeId: string, keyId: string, until: number, reason: string): void;
+}
+
+const remembering = new WeakSet<RateLimiter>();
+
+/**
+ * Makes a limiter honour a ban recorded by any process (before its first request) and record the
+ * pauses it takes, so a restart during a ban does not lengthen it with early requests.
+ */
+export function rememberBans(limiter: RateLimiter, exchangeId: string, keyId: string, book: BanBook, clock: Clock = systemClock): void {
+  const until = book.activeUntil(exchangeId);
+  if (until !== null) limiter.pause(until - clock.now(), "a ban recorded before this start");
+  if (remembering.has(limiter)) return;
+  remembering.add(limiter);
+  // Registered after the pause above, so only pauses this process is told about are recorded.
+  limiter.onPause((end, why) => book.record(exchangeId, keyId, end, why));
 }

@@ -3,12 +3,41 @@ import type { Exchange } from "ccxt";
 
 const MIN_SECRET_LENGTH = 4;
 
+/** Query parameters that only signed (private) requests carry. */
+const SIGNED_QUERY = /[?&](?:signature|sign|timestamp|recvWindow|nonce|apiKey|api_key|access_key)=/i;
+/** A URL with its query string. */
+const URL_WITH_QUERY = /\b(https?:\/\/[^\s"'<>?]+)\?[^\s"'<>]*/gi;
+/** A signature, wherever it appears (a query without its URL, a form body). */
+const SIGNATURE_PARAM = /\b(signature|sign)=[^&\s"'<>]+/gi;
+/** Headers that carry a key, a signature or a passphrase (Binance, OKX, KuCoin, Bybit, Coinbase, Bitget, Kraken…). */
+const CREDENTIAL_HEADER =
+  /(["']?)\b(x-mbx-apikey|(?:ok|kc|cb|bg|gate)-(?:access|api)-(?:key|sign|passphrase)|x-bapi-(?:api-key|sign)|x-bit-(?:api-key|sign)|api-?key|api-sign|access-(?:key|sign|passphrase)|passphrase)\1(\s*[:=]\s*)(["']?)[^\s"',;}&]+\4/gi;
+/** An HTML page pasted into a message (a proxy's or a gateway's error page). */
+const HTML_PAGE = /<(?:!doctype\s+html|html)\b[\s\S]*?(?:<\/html>|$)/gi;
+
 /**
- * Replaces every occurrence of each secret (and its URL-encoded form) with "[redacted]". Longer
- * secrets go first so a secret that contains another is removed whole. Secrets shorter than
- * 4 characters are ignored: redacting them would shred ordinary text without protecting anything.
+ * Removes what identifies or authorises a signed request, by its shape: query strings of signed
+ * URLs, signature parameters, credential headers. An HTML error page becomes one short sentence.
+ * Applied to every text that reaches a log, a bot event, a halt reason or an API response.
  */
-export function redact(text: string, secrets: ReadonlyArray<string | undefined | null>): string {
+export function scrub(text: string): string {
+  let out = text.replace(URL_WITH_QUERY, (url, base: string) => (SIGNED_QUERY.test(url) ? `${base}?[signed query removed]` : url));
+  out = out.replace(SIGNATURE_PARAM, "$1=[redacted]");
+  out = out.replace(CREDENTIAL_HEADER, (_m, q: string, name: string, sep: string, vq: string) => `${q}${name}${q}${sep}${vq}[redacted]${vq}`);
+  if (/<(?:!doctype\s+html|html)\b/i.test(out)) {
+    const status = /\b([45]\d\d)\b/.exec(out.slice(0, out.search(/<(?:!doctype\s+html|html)\b/i)))?.[1];
+    out = out.replace(HTML_PAGE, status ? `(the exchange answered HTTP ${status} with an error page)` : "(the exchange answered with an error page)");
+  }
+  return out;
+}
+
+/**
+ * Replaces every occurrence of each secret (and its URL-encoded form) with "[redacted]", then
+ * scrubs signed-request shapes (see scrub). Longer secrets go first so a secret that contains
+ * another is removed whole. Secrets shorter than 4 characters are ignored: redacting them would
+ * shred ordinary text without protecting anything.
+ */
+export function redact(text: string, secrets: ReadonlyArray<string | undefined | null> = []): string {
   const forms = new Set<string>();
   for (const s of secrets) {
     if (typeof s !== "string" || s.length < MIN_SECRET_LENGTH) continue;
@@ -17,7 +46,7 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined |
   }
   let out = text;
   for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join("[redacted]");
-  return out;
+  return scrub(out);
 }
 
 /** Everything secret a ccxt instance holds (its current credentials), for redact(). */

@@ -3,6 +3,7 @@ import type { Exchange } from "ccxt";
 import { systemClock, type Clock } from "./clock";
 import { classifyError, isTransient, provesNotExecuted, UnknownOutcomeError, type ErrorKind } from "./errors";
 import { RETRY_AFTER_MS } from "./limiter";
+import { redact } from "./redact";
 
 export interface RetryPolicy {
   /** Total tries including the first (default 5). */
@@ -115,7 +116,7 @@ function forgetFailedMarketLoad(exchange: Exchange): void {
 
 function firstLine(e: unknown): string {
   const text = e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e);
-  return text.split("\n")[0]!.slice(0, 300);
+  return redact(text.split("\n")[0]!).slice(0, 300);
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

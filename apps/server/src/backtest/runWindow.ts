@@ -30,7 +30,7 @@ function replay(services: Services, runId: string): Replayed {
   const candles = services.db.candles.read(series.id, { from: run.fromTime, to: run.toTime });
   const timeframeMs = TIMEFRAME_MS[run.timeframe];
   // The same engine on the same candles records the same indicator values the run had.
-  const result = backtest(compiled.spec, candles, run.settings, { record: true, barMs: timeframeMs, hash: compiled.hash });
+  const result = backtest(compiled.spec, candles, run.settings, { record: true, timeframeMs, hash: compiled.hash });
   last = { runId, candles, result, drawdown: drawdownPct(result.equity), spec: compiled.spec, nodeIds: compiled.nodeIds, timeframeMs };
   return last;
 }

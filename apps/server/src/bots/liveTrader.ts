@@ -3,7 +3,7 @@
 // sending; position and cash come from the fills. On start the journal is reconciled with the exchange
 // before anything else happens.
 import { EXIT, FLAT, LONG, NO_ACTION, PENDING_ENTRY, type Bar, type EntryRule, type PositionState } from "@keyflow/core";
-import type { BotBook, BotOrder, BotOrderStatus, BotRepo, BotRiskLimits, NewBotFill } from "@keyflow/db";
+import type { AfterDowntime, BotBook, BotOrder, BotOrderStatus, BotRepo, BotRiskLimits, MissedSignal, NewBotFill } from "@keyflow/db";
 import { clientOrderId, type OrderGateway, type OrderSnapshot, type Retrier, type TradeSnapshot } from "@keyflow/exchange";
 import type { MarketInterface as CcxtMarket } from "ccxt";
 import type { CrashHook } from "./crashHook";
@@ -26,6 +26,8 @@ export interface LiveContext {
   feeRate: number;
   entries: readonly EntryRule[];
   risk: () => BotRiskLimits;
+  /** What to do about signals of candles that closed while the bot was down. */
+  afterDowntime: () => AfterDowntime;
   log: LogFn;
   crash: CrashHook;
   now: () => number;
@@ -36,12 +38,19 @@ export interface LiveContext {
   halt: (reason: string, until: number | null) => void;
   isHalted: () => boolean;
   unknownGraceMs: number;
+  /** An order the exchange refused for a reason the person must fix (the bot shows degraded until an order goes through); null: one went through. */
+  orderProblem: (reason: string | null) => void;
 }
 
 const ACTIVE = new Set<BotOrderStatus>(["pending", "sent", "open", "partially_filled", "unknown"]);
 const EPS = 1e-9;
 const MAX_EXIT_ATTEMPTS = 5;
 const DAY_MS = 86_400_000;
+
+/** The intent of an exit made because the flow got out while the bot was down (counted apart from signal exits). */
+export const DOWNTIME_EXIT = "exit-downtime";
+
+const STOP_WORDS = { stopLoss: "stop loss", takeProfit: "take profit", trailingStop: "trailing stop" } as const;
 
 const fmt = (x: number, digits = 8) => String(Number(x.toFixed(digits)));
 
@@ -111,20 +120,51 @@ export class LiveTrader {
       if (o.exchangeOrderId && o.filledQty > (recorded.get(o.clientOrderId) ?? 0) + EPS) await this.recordFills(o, o.exchangeOrderId);
     }
     const recovered = this.knownTrades.size - fillsBefore;
-    const balance = await gateway.fetchBalance();
+    let held = await this.heldOnExchange();
     this.checkedFills = this.knownTrades.size;
-    const held = balance.total[assets.base] ?? 0;
     const stillOpen = repo.activeOrders(botId).length;
     log(
       "info",
       `Reconciled with the exchange: ${active.length} unfinished order${active.length === 1 ? "" : "s"} checked, ${stillOpen} still open, ${recovered} fill${recovered === 1 ? "" : "s"} recovered; position ${fmt(this.ledger.qty)} ${assets.base}, exchange balance ${fmt(held)} ${assets.base}.`,
     );
+    if (Math.abs(held - this.ledger.qty) > this.amountStep()) {
+      // Often a fill that landed between reading the orders and reading the balance: look again
+      // once the open orders have settled before concluding anything.
+      log("warn", `The exchange balance (${fmt(held)} ${assets.base}) differs from this bot's position from its fills (${fmt(this.ledger.qty)} ${assets.base}) by more than one amount step; checking again once its open orders settle.`);
+      held = await this.recheckAfterOrdersSettle();
+    }
     if (held + this.dust < this.ledger.qty) {
       this.ctx.halt(
-        `The exchange holds ${fmt(held)} ${assets.base} but this bot's fills add up to ${fmt(this.ledger.qty)} ${assets.base}: someone traded or moved funds outside Keyflow. Check the account, then start the bot again.`,
+        `The exchange holds ${fmt(held)} ${assets.base} but this bot's fills add up to ${fmt(this.ledger.qty)} ${assets.base} (${fmt(this.ledger.qty - held)} ${assets.base} missing, checked twice): someone traded or moved funds outside Keyflow. Check the account, then start the bot again.`,
         null,
       );
+    } else if (held - this.ledger.qty > this.amountStep()) {
+      log("info", `The account holds ${fmt(held - this.ledger.qty)} ${assets.base} more than this bot's position (other holdings or other bots on this account); the bot trades only its own ${fmt(this.ledger.qty)} ${assets.base}.`);
     }
+  }
+
+  private async heldOnExchange(): Promise<number> {
+    return (await this.ctx.gateway.fetchBalance()).total[this.ctx.assets.base] ?? 0;
+  }
+
+  /** The market's amount step (precision), at least the dust threshold. */
+  private amountStep(): number {
+    const p = this.ctx.market.precision?.amount;
+    return Math.max(this.dust, typeof p === "number" && p < 1 ? p : 0);
+  }
+
+  /** Follows the open orders until none changes any more (a few polls), then reads the balance again. */
+  private async recheckAfterOrdersSettle(): Promise<number> {
+    const { repo, botId, assets, log } = this.ctx;
+    for (let i = 0; i < 5 && repo.activeOrders(botId).some((o) => o.status === "partially_filled" || o.status === "sent"); i++) {
+      await this.ctx.sleep(1000);
+      await this.sync();
+    }
+    const held = await this.heldOnExchange();
+    this.checkedFills = this.knownTrades.size;
+    const settled = Math.abs(held - this.ledger.qty) <= this.amountStep();
+    log(settled ? "info" : "warn", `Checked again: exchange balance ${fmt(held)} ${assets.base}, position from fills ${fmt(this.ledger.qty)} ${assets.base}${settled ? " — they agree (a fill had landed during the first read)." : "."}`);
+    return held;
   }
 
   // ---------------------------------------------------------------- following orders
@@ -308,8 +348,7 @@ export class LiveTrader {
     this.processing = bar.time;
     try {
       if (!latest) {
-        const action = decide(this.state());
-        if (action !== NO_ACTION) this.ctx.log("info", `Skipped the signal of the ${utcMinute(bar.time)} candle: it closed while the bot was not running (catching up).`);
+        this.catchUp(bar, decide);
         this.finalizePending(bar.time + this.ctx.tf);
         this.mark(bar);
         return;
@@ -323,18 +362,58 @@ export class LiveTrader {
       this.checkDailyLoss(bar);
       const state = this.state();
       const action = decide(state);
+      // The flow's position after the candles missed during downtime, when it differs from the bot's.
+      const missed = this.book.missed ?? null;
+      this.book = { ...this.book, missed: null };
+      const policy = this.ctx.afterDowntime();
       if (state === LONG) {
-        if (stop) await this.exit(bar, stop, `${stop === "stopLoss" ? "stop loss" : stop === "takeProfit" ? "take profit" : "trailing stop"} reached on the ${utcMinute(bar.time)} candle`);
+        if (stop) await this.exit(bar, stop, `${STOP_WORDS[stop]} reached on the ${utcMinute(bar.time)} candle`);
         else if (action === EXIT) await this.exit(bar, "exit", "sell signal");
         else if (this.book.exitWanted) await this.exit(bar, this.book.exitWanted, "retrying an exit that did not go through");
+        else if (missed?.flow === "flat" && decide(FLAT) < 0) {
+          // The flow got out while the bot was down and does not want back in now.
+          const why = `the ${missed.what} of the ${utcMinute(missed.barTime)} candle came while the bot was not running`;
+          if (policy.exits === "exit") await this.exit(bar, DOWNTIME_EXIT, `exit after downtime: ${why}`);
+          else this.ctx.log("warn", `Holding the position although ${why}: this bot is set to hold after downtime until the next sell signal.`);
+        }
       } else if (state === PENDING_ENTRY && action === EXIT) {
         await this.cancelBuys("the sell signal cancels the waiting entry");
       } else if (state === FLAT && action >= 0) {
         await this.enter(bar, action);
+      } else if (state === FLAT && missed?.flow === "long" && policy.entries === "enter") {
+        this.ctx.log("info", `Entering after downtime: the ${missed.what} of the ${utcMinute(missed.barTime)} candle came while the bot was not running (this bot is set to enter late).`);
+        await this.enter(bar, missed.entryRule ?? 0);
       }
     } finally {
       this.processing = null;
     }
+  }
+
+  /**
+   * A candle that closed while the bot was not running (a restart, an outage): its moment has
+   * passed, so nothing is traded now. The flow is followed over it as if it had traded — its
+   * signals and this position's stops — and where that leaves the flow in a different position
+   * than the bot, the next live candle acts on it (see afterDowntime).
+   */
+  private catchUp(bar: Bar, decide: (state: PositionState) => number): void {
+    const real = this.state() === LONG ? "long" : "flat";
+    const before = this.book.missed ?? null;
+    const flow = before?.flow ?? real;
+    let next: MissedSignal | null = before;
+    if (flow === "long") {
+      // The bot's own position's stops apply while the flow still holds it.
+      const stop = real === "long" && before === null ? this.checkStops(bar) : null;
+      if (stop) next = { flow: "flat", barTime: bar.time, what: STOP_WORDS[stop], entryRule: null };
+      else if (decide(LONG) === EXIT) next = { flow: "flat", barTime: bar.time, what: "sell signal", entryRule: null };
+    } else {
+      const k = decide(FLAT);
+      if (k >= 0) next = { flow: "long", barTime: bar.time, what: "buy signal", entryRule: k };
+    }
+    if (next !== before && next !== null) {
+      this.ctx.log("info", `Missed the ${next.what} of the ${utcMinute(bar.time)} candle: it closed while the bot was not running.`);
+    }
+    // Back in the bot's position: nothing left to act on.
+    this.book = { ...this.book, missed: next !== null && next.flow !== real ? next : null };
   }
 
   private mark(bar: Bar): void {
@@ -528,6 +607,21 @@ export class LiveTrader {
     await this.place(bar, intent, "sell", "market", amount, undefined);
   }
 
+  /** "Order rejected: insufficient USDT (need 5,012, have 4,100)", with the balance read now when it can be. */
+  private async insufficientFunds(side: "buy" | "sell", amount: number, price: number): Promise<string> {
+    const { assets, gateway } = this.ctx;
+    const asset = side === "buy" ? assets.quote : assets.base;
+    const need = side === "buy" ? amount * price : amount;
+    let have: number | undefined;
+    try {
+      have = (await gateway.fetchBalance()).free?.[asset];
+    } catch {
+      have = undefined;
+    }
+    const n = (x: number) => x.toLocaleString("en", { maximumFractionDigits: side === "buy" ? 2 : 8 });
+    return `Order rejected: insufficient ${asset} (need ${n(need)}${have !== undefined ? `, have ${n(have)}` : ""}). Add funds or lower the bot's budget, then the next order goes through.`;
+  }
+
   private async place(bar: Bar, intent: string, side: "buy" | "sell", type: "market" | "limit", amount: number, price: number | undefined): Promise<void> {
     const { repo, botId, gateway, symbol, crash, log, now } = this.ctx;
     const cid = clientOrderId(botId, bar.time, intent);
@@ -555,12 +649,14 @@ export class LiveTrader {
     crash("after-send");
     this.confirmedAbsent.delete(cid);
     if (res.status === "placed") {
+      this.ctx.orderProblem(null);
       repo.updateOrder(cid, { status: "sent", exchangeOrderId: res.order.id, amount: Number(res.sent.amount), price: res.sent.price === undefined ? null : Number(res.sent.price), sentAt: now() });
       log("info", `Placed ${side} ${type} ${res.sent.amount} ${this.ctx.assets.base}${res.sent.price ? ` at ${res.sent.price}` : ""} (${intent}, candle ${utcMinute(bar.time)}).`);
       await this.adopt(repo.getOrder(cid)!, res.order);
     } else if (res.status === "rejected") {
       repo.updateOrder(cid, { status: "rejected", message: res.message, closedAt: now() });
       log("warn", `The ${intent} order of the ${utcMinute(bar.time)} candle was rejected (${res.reason}): ${res.message}`);
+      if (res.reason === "insufficient-funds") this.ctx.orderProblem(await this.insufficientFunds(side, amount, price ?? bar.close));
       if (side === "sell") this.wantExit(intent);
     } else {
       repo.updateOrder(cid, { status: "unknown", message: res.message, sentAt: now() });

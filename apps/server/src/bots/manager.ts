@@ -1,8 +1,8 @@
 // Deploys, starts and stops bots; runs their runners in this process; the kill switch.
 import { randomUUID } from "node:crypto";
 import { compile, type FlowGraph, type Market, type Settings } from "@keyflow/core";
-import { ACTIVE_ORDER_STATUSES, type Bot, type BotMode, type BotRiskLimits, type KeyflowDb } from "@keyflow/db";
-import { exchangeIds, OrderGateway, Retrier } from "@keyflow/exchange";
+import { ACTIVE_ORDER_STATUSES, DEFAULT_AFTER_DOWNTIME, type AfterDowntime, type Bot, type BotMode, type BotRiskLimits, type KeyflowDb } from "@keyflow/db";
+import { exchangeIds, OrderGateway, redact, Retrier } from "@keyflow/exchange";
 import { notFound, UserError } from "../errors";
 import { connectExchange } from "../keys/connect";
 import type { ExchangeSettings } from "../keys/exchangeSettings";
@@ -14,6 +14,9 @@ import type { BotSettings } from "./settings";
 import { BotNotifier, botStream } from "./stream";
 import { toBotDetail, toBotView, type BotDetail, type BotStreamEvent, type BotView } from "./views";
 import { utcMinute } from "../utcMinute";
+
+/** An error as text for a log, a halt reason or an answer: never a signed URL or a pasted page. */
+const errorText = (e: unknown): string => redact(e instanceof Error ? e.message : String(e));
 
 export interface DeployInput {
   name?: string | undefined;
@@ -27,6 +30,8 @@ export interface DeployInput {
   /** Must be true for a live bot: it trades real money. */
   confirmLive?: boolean | undefined;
   risk?: Partial<BotRiskLimits> | undefined;
+  /** Live: what to do about signals missed while the bot was down (default: exit, skip entries). */
+  afterDowntime?: Partial<AfterDowntime> | undefined;
   /** Overrides parts of the flow's settings (initialCash is the bot's budget in quote). */
   settings?: Partial<Pick<Settings, "initialCash" | "feeRate" | "slippage">> | undefined;
   warmupBars?: number | undefined;
@@ -126,6 +131,7 @@ export class BotManager {
       mode,
       keyId: input.keyId ?? null,
       risk,
+      afterDowntime: { ...DEFAULT_AFTER_DOWNTIME, ...input.afterDowntime },
       status: start ? "running" : "stopped",
       warmupBars: input.warmupBars ?? DEFAULT_WARMUP_BARS,
       book: emptyBook(effective.settings.initialCash),
@@ -146,6 +152,7 @@ export class BotManager {
   private checkLive(keyId: string | undefined, exchange: string, confirmed: boolean): void {
     if (!keyId) throw new UserError("BAD_REQUEST", "A live bot trades through a stored exchange key: choose one (keyId).", { kind: "input", issues: [{ path: "keyId", message: "required for live" }] });
     const k = this.keyRow(keyId);
+    this.keys.usable(keyId);
     if (k.exchange !== exchange) {
       throw new UserError("BAD_REQUEST", `The key "${k.label}" is for ${k.exchange}, but the bot trades on ${exchange}. Pick a ${exchange} key.`, { kind: "key", reason: "wrong-exchange" });
     }
@@ -235,7 +242,7 @@ export class BotManager {
           const n = await this.wind(b.id);
           cancelledOrders += n;
         } catch (e) {
-          errors.push(`${b.name}: ${e instanceof Error ? e.message : String(e)}`);
+          errors.push(`${b.name}: ${errorText(e)}`);
         }
       }),
     );
@@ -257,7 +264,7 @@ export class BotManager {
 
   /** Cancels a live bot's open orders without its runner (it runs elsewhere, or not at all). */
   private async cancelDirectly(b: Bot): Promise<number> {
-    const ex = connectExchange(this.opts.exchange, b.exchange, { credentials: this.keys.credentials(b.keyId!), keyId: b.keyId! });
+    const ex = connectExchange(this.opts.exchange, b.exchange, { credentials: this.keys.credentials(b.keyId!), keyId: b.keyId!, bans: this.db.bans });
     const gw = new OrderGateway(ex, new Retrier({ maxAttempts: 3 }));
     let n = 0;
     try {
@@ -307,8 +314,8 @@ export class BotManager {
     this.runners.set(id, runner);
     runner.finished
       .catch((e: unknown) => {
-        const message = e instanceof Error ? e.message : String(e);
-        this.opts.log?.(`[bot ${id.slice(0, 8)}] runner failed: ${e instanceof Error ? (e.stack ?? message) : message}`);
+        const message = errorText(e);
+        this.opts.log?.(`[bot ${id.slice(0, 8)}] runner failed: ${e instanceof Error && e.stack ? redact(e.stack) : message}`);
         if (this.db.bots.get(id)) {
           this.db.bots.update(id, { status: "halted", haltReason: `The runner failed: ${message}`, haltedUntil: null });
           this.db.bots.log(id, "error", `The runner failed: ${message}`);
@@ -331,7 +338,7 @@ export class BotManager {
       try {
         this.launch(b.id);
       } catch (e) {
-        this.opts.log?.(`Could not start bot ${b.id}: ${e instanceof Error ? e.message : String(e)}`);
+        this.opts.log?.(`Could not start bot ${b.id}: ${errorText(e)}`);
       }
     }
   }

@@ -3,8 +3,8 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { compile, Strategy, TIMEFRAME_MS, type Bar, type Market } from "@keyflow/core";
-import type { Bot, BotBook, BotLease, KeyflowDb } from "@keyflow/db";
-import { classifyError, OrderGateway, redact, Retrier, secretsOf, type LimiterRegistry } from "@keyflow/exchange";
+import type { Bot, BotBook, BotHealth, BotLease, KeyflowDb } from "@keyflow/db";
+import { classifyError, isTransient, OrderGateway, redact, Retrier, secretsOf, type LimiterRegistry } from "@keyflow/exchange";
 import type { Exchange, MarketInterface as CcxtMarket } from "ccxt";
 import { connectExchange, setCredentials } from "../keys/connect";
 import type { ExchangeSettings } from "../keys/exchangeSettings";
@@ -39,6 +39,10 @@ export class LeaseHeldError extends Error {
 }
 
 const KEY_ERRORS = new Set(["bad-key", "bad-signature", "permission"]);
+/** Exchanges publish a closed candle a little after it closes; later than this (beyond two candles) is late. */
+const CANDLE_GRACE_MS = 90_000;
+/** Consecutive failed exchange steps before a bot shows as degraded (about 10 + 20 + 40 s at the default poll). */
+const DEGRADE_AFTER_FAILURES = 3;
 
 function pidAlive(pid: number): boolean {
   try {
@@ -93,10 +97,10 @@ export class BotRunner {
     await this.finished;
   }
 
-  /** Every text this runner stores or prints passes here: no credential of its exchange instance survives it. */
+  /** Every text this runner stores or prints passes here: no credential of its exchange instance, no signed URL survives it. */
   private safe(text: string): string {
     const secrets = [...this.loadedSecrets, ...(this.ex ? secretsOf(this.ex) : [])];
-    return secrets.length ? redact(text, secrets) : text;
+    return redact(text, secrets);
   }
 
   private log(level: "info" | "warn" | "error", message: string): void {
@@ -144,7 +148,7 @@ export class BotRunner {
         keyVersion = keys.version(bot.keyId);
         const credentials = keys.credentials(bot.keyId);
         this.loadedSecrets = secretValues(credentials);
-        this.ex = connectExchange(this.deps.exchange, market.exchange, { credentials, keyId: bot.keyId, ...(this.deps.limiters ? { limiters: this.deps.limiters } : {}) });
+        this.ex = connectExchange(this.deps.exchange, market.exchange, { credentials, keyId: bot.keyId, bans: db.bans, ...(this.deps.limiters ? { limiters: this.deps.limiters } : {}) });
         keys.touch(bot.keyId);
         const keyId = bot.keyId;
         const off = keys.onRotate((rotated) => {
@@ -157,7 +161,7 @@ export class BotRunner {
         });
         unsubscribe = () => void off();
       } else {
-        this.ex = connectExchange(this.deps.exchange, market.exchange, this.deps.limiters ? { limiters: this.deps.limiters } : {});
+        this.ex = connectExchange(this.deps.exchange, market.exchange, { bans: db.bans, ...(this.deps.limiters ? { limiters: this.deps.limiters } : {}) });
       }
     } catch (e) {
       this.setHalted(e instanceof Error ? e.message : String(e), null);
@@ -170,7 +174,7 @@ export class BotRunner {
     const gateway = new OrderGateway(ex, retrier);
     const feed = new CandleFeed(ex, retrier, market, this.now);
     const signal = this.abort.signal;
-    let failures = 0;
+    this.report("starting", `Connecting to ${market.exchange}…`);
 
     try {
       // Markets: needed for precision and limits. Transient failures are waited out.
@@ -185,7 +189,7 @@ export class BotRunner {
           }
         } catch (e) {
           if (this.fatal(e)) return;
-          await this.sleep(this.backoff(++failures));
+          await this.failed(e, market.exchange);
         }
       }
       if (!ccxtMarket) return;
@@ -213,6 +217,7 @@ export class BotRunner {
             feeRate: settingsOfFlow.feeRate,
             entries: strategy.entries,
             risk: () => this.bot().risk,
+            afterDowntime: () => this.bot().afterDowntime,
             log: logFn,
             crash: this.deps.crash ?? noCrash,
             now: this.now,
@@ -221,6 +226,10 @@ export class BotRunner {
             halt: (reason, until) => this.setHalted(reason, until),
             isHalted: () => this.deps.db.bots.get(this.botId)?.status === "halted",
             unknownGraceMs: settings.unknownGraceMs,
+            orderProblem: (reason) => {
+              if (reason !== null) this.report("degraded", reason, { sticky: true });
+              else if (this.deps.db.bots.get(this.botId)?.health?.sticky) this.report("running", null, { clearSticky: true });
+            },
           },
           strategyBook.book,
         );
@@ -234,7 +243,7 @@ export class BotRunner {
         } catch (e) {
           if (this.fatal(e)) return;
           this.log("warn", `Could not reconcile with the exchange yet: ${this.describe(e)}`);
-          await this.sleep(this.backoff(++failures));
+          await this.failed(e, market.exchange);
         }
       }
       if (signal.aborted) return;
@@ -242,6 +251,7 @@ export class BotRunner {
       if (bot.status === "halted" && bot.haltedUntil === null) return;
 
       // 2. Warm up (first start) or replay since the start (restart), to rebuild indicator state.
+      this.report("warming", bot.lastBarTime === null ? `Loading the last ${bot.warmupBars} candles of ${market.symbol} ${market.timeframe} to warm up the indicators.` : `Replaying the candles since the bot started to rebuild its indicators.`);
       let warmed = false;
       while (!warmed && !signal.aborted) {
         try {
@@ -275,12 +285,13 @@ export class BotRunner {
         } catch (e) {
           if (this.fatal(e)) return;
           this.log("warn", `Could not load candle history yet: ${this.describe(e)}`);
-          await this.sleep(this.backoff(++failures));
+          await this.failed(e, market.exchange);
         }
       }
 
       // 3. The loop: once per poll, follow orders and act on each newly closed candle in order.
       let lastTouch = this.now();
+      let lastCandleAt = this.now();
       while (!signal.aborted) {
         if (!db.bots.renewLease(this.botId, this.token, this.now() + settings.leaseMs)) {
           this.log("warn", "Another process took over this bot; this runner stops.");
@@ -315,6 +326,7 @@ export class BotRunner {
           const next = (bot.lastBarTime ?? 0) + tf;
           const bars: Bar[] = await feed.since(next);
           live?.setLatestClosed(bars.at(-1)?.time ?? bot.lastBarTime);
+          if (bars.length > 0) lastCandleAt = this.now();
           for (let i = 0; i < bars.length && !signal.aborted; i++) {
             const b = bars[i]!;
             if (this.bot().status === "stopped") break;
@@ -331,12 +343,16 @@ export class BotRunner {
           }
           // Fills seen between candles change the book too; write it only when it changed (each write wakes the UI).
           if (live && JSON.stringify(live.book) !== JSON.stringify(this.bot().book)) db.bots.update(bot.id, { book: live.book });
-          failures = 0;
+          // Answers but no new candle for more than two candles (plus the exchange's publishing delay): late.
+          const quiet = this.now() - lastCandleAt;
+          if (quiet > 2 * tf + CANDLE_GRACE_MS) {
+            this.failureCount = 0;
+            this.report("degraded", `No new ${market.timeframe} candle from ${market.exchange} for ${Math.round(quiet / 60_000)} min (the last one processed opened at ${utcMinute(this.bot().lastBarTime ?? 0)} UTC): the exchange is not delivering candles.`);
+          } else this.succeeded();
         } catch (e) {
           if (this.fatal(e)) return;
-          failures++;
-          this.log(failures > 3 ? "error" : "warn", `${this.describe(e)} (will retry)`);
-          await this.sleep(this.backoff(failures));
+          this.log(this.failureCount >= DEGRADE_AFTER_FAILURES ? "error" : "warn", `${this.describe(e)} (will retry)`);
+          await this.failed(e, market.exchange);
           continue;
         }
         await this.sleep(settings.pollMs);
@@ -364,6 +380,40 @@ export class BotRunner {
       unsubscribe();
       await ex.close().catch(() => undefined);
     }
+  }
+
+  private failureCount = 0;
+  private failingSince: number | null = null;
+
+  /** A failed exchange step: waits (backing off); after a few in a row the bot is degraded, saying since when and why. */
+  private async failed(e: unknown, exchange: string): Promise<void> {
+    this.failureCount++;
+    this.failingSince ??= this.now();
+    const wait = this.backoff(this.failureCount);
+    if (this.failureCount >= DEGRADE_AFTER_FAILURES) {
+      const since = `since ${utcMinute(this.failingSince)} UTC`;
+      const what = isTransient(classifyError(e)) ? `Can't reach ${exchange} ${since}` : `${exchange} keeps refusing the bot's requests ${since}`;
+      this.report("degraded", `${what} — retrying every ${Math.max(1, Math.round(wait / 1000))} s (${this.describe(e)}).`);
+    }
+    await this.sleep(wait);
+  }
+
+  /** A loop that went through: the bot runs (a degraded state that only a later order success clears stays). */
+  private succeeded(): void {
+    this.failureCount = 0;
+    this.failingSince = null;
+    this.report("running", null);
+  }
+
+  /** Writes the bot's health when it changes; `since` is kept while the state stays the same. */
+  report(state: BotHealth["state"], reason: string | null, opts: { sticky?: boolean; clearSticky?: boolean } = {}): void {
+    const current = this.deps.db.bots.get(this.botId)?.health ?? null;
+    if (current?.sticky && current.state === "degraded" && !opts.sticky && !opts.clearSticky && state === "running") return;
+    const safe = reason === null ? null : this.safe(reason);
+    if (current && current.state === state && current.reason === safe && !!current.sticky === !!opts.sticky) return;
+    const health: BotHealth = { state, reason: safe, since: current?.state === state ? current.since : this.now(), ...(opts.sticky ? { sticky: true } : {}) };
+    this.deps.db.bots.update(this.botId, { health });
+    this.deps.notify?.(this.botId);
   }
 
   private backoff(failures: number): number {

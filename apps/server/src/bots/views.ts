@@ -1,6 +1,7 @@
 // What the API says about bots: never a secret (bots hold none; keys are referenced by id and label).
 import type { FlowGraph, Market, Trade } from "@keyflow/core";
-import type { Bot, BotEvent, BotFill, BotMode, BotOrder, BotRiskLimits, BotStatus, KeyflowDb } from "@keyflow/db";
+import type { AfterDowntime, Bot, BotEvent, BotFill, BotMode, BotOrder, BotRiskLimits, BotStatus, KeyflowDb } from "@keyflow/db";
+import { botState, type BotState } from "./health";
 import { roundTrips } from "./ledger";
 
 export interface BotView {
@@ -14,7 +15,11 @@ export interface BotView {
   keyId: string | null;
   keyLabel: string | null;
   risk: BotRiskLimits;
+  afterDowntime: AfterDowntime;
   status: BotStatus;
+  /** The one state to show (never green while degraded or halted) and why, in plain words. */
+  state: BotState;
+  stateReason: string | null;
   haltReason: string | null;
   /** A daily-loss halt ends at this time; null otherwise. */
   haltedUntil: number | null;
@@ -53,6 +58,11 @@ export type BotStreamEvent =
   | { type: "fill"; botId: string; fill: BotFill }
   | { type: "log"; botId: string; event: BotEvent };
 
+function stateOf(b: Bot, now: number): { state: BotState; stateReason: string | null } {
+  const { state, reason } = botState(b, now);
+  return { state, stateReason: reason };
+}
+
 export function toBotView(db: KeyflowDb, b: Bot, now = Date.now()): BotView {
   const book = b.book;
   const mark = book.markPrice ?? book.avgEntryPrice;
@@ -72,7 +82,9 @@ export function toBotView(db: KeyflowDb, b: Bot, now = Date.now()): BotView {
     keyId: b.keyId,
     keyLabel,
     risk: b.risk,
+    afterDowntime: b.afterDowntime,
     status: b.status,
+    ...stateOf(b, now),
     haltReason: b.haltReason,
     haltedUntil: b.haltedUntil,
     active: b.lease !== null && b.lease.until > now,

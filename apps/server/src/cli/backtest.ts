@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import {
   backtest,
   compile,
+  formatSpacing,
   generateDemoCandles,
   getTemplate,
   parseCandlesCsv,
@@ -67,7 +68,7 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
     const started = performance.now();
     const result = backtest(compiled.spec, candles, settings, {
       hash: compiled.hash,
-      barMs: TIMEFRAME_MS[flow.market.timeframe],
+      timeframeMs: TIMEFRAME_MS[flow.market.timeframe],
       progressEvery: 250_000,
       onProgress: showProgress && candles.length > 1_000_000 ? (done, total) => progress(done, total) : undefined,
     });
@@ -155,12 +156,19 @@ function summary(flow: FlowGraph, r: BacktestReport, candles: Candles, ms: numbe
     ["Total return", pct(m.totalReturnPct)],
     ["Buy & hold", pct(m.buyHoldReturnPct)],
     ["Max drawdown", `${m.maxDrawdownPct.toFixed(2)} %`],
-    ["Sharpe / Sortino", `${m.sharpe.toFixed(2)} / ${m.sortino.toFixed(2)}`],
-    ["Trades", `${m.trades} (win rate ${m.winRatePct.toFixed(1)} %, avg ${pct(m.avgTradePct)})`],
+    ["CAGR / Calmar", `${pct(m.cagrPct)} / ${m.calmar === null ? "–" : m.calmar.toFixed(2)}`],
+    ["Longest drawdown", `${(m.maxDrawdownDurationMs / 86_400_000).toFixed(1)} days`],
+    ["Sharpe / Sortino", `${m.sharpe.toFixed(2)} / ${m.sortino.toFixed(2)} (${formatSpacing(m.barMs)} bars)`],
+    ["Trades", `${m.trades} (win rate ${m.winRatePct.toFixed(1)} %, avg ${pct(m.avgTradePct)}, ${m.avgBarsHeld.toFixed(1)} bars held)`],
+    ["Expectancy / SQN", `${num(m.expectancy)} / ${m.sqn === null ? "–" : m.sqn.toFixed(2)}`],
+    ["Largest win / loss", `${m.largestWin === null ? "–" : num(m.largestWin)} / ${m.largestLoss === null ? "–" : num(m.largestLoss)} (longest losing streak ${m.longestLosingStreak})`],
     ["Profit factor", m.profitFactor === null ? "– (no losing trade)" : m.profitFactor.toFixed(2)],
     ["Exposure", `${m.exposurePct.toFixed(1)} %`],
     ["Fees", num(m.fees)],
   ];
+  const bt = m.backtestingPy;
+  const btpy = `  as backtesting.py defines them: profit factor ${bt.profitFactor === null ? "–" : bt.profitFactor.toFixed(2)}, avg trade ${pct(bt.avgTradePct)}, exposure ${bt.exposurePct.toFixed(1)} %, buy & hold ${pct(bt.buyHoldReturnPct)}`;
+  const warning = m.timeframeWarning ? `\n  ! ${m.timeframeWarning}` : "";
   const open = r.openPosition
     ? `\n  Open position: ${r.openPosition.qty.toPrecision(6)} @ ${num(r.openPosition.entryPrice)} since ${utcMinute(r.openPosition.entryTime)}, marked ${num(r.openPosition.markPrice)} (${pct(r.openPosition.returnPct)})\n`
     : "";
@@ -170,6 +178,7 @@ function summary(flow: FlowGraph, r: BacktestReport, candles: Candles, ms: numbe
     `\n  ${flow.name} — ${r.bars.toLocaleString("en-US")} bars, ${utcMinute(first)} → ${utcMinute(last)} UTC (${ms.toFixed(0)} ms)`,
     `  spec ${r.specHash.slice(0, 12)}\n`,
     ...rows.map(([k, v]) => `  ${k.padEnd(18)} ${v}`),
+    btpy + warning,
     open,
   ].join("\n");
 }

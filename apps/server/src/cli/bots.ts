@@ -14,6 +14,7 @@ export const BOTS_USAGE = `Usage:
                       [--name N] [--cash 1000] [--warmup 500] [--stopped]
                       [--live --key <key-id> --yes-i-understand]
                       [--max-order-value 100] [--max-position 500] [--max-daily-loss 50] [--max-orders-per-hour 10]
+                      [--after-downtime exit|hold] [--enter-late]
   keyflow bots list [--json]
   keyflow bots start <bot-id>
   keyflow bots stop <bot-id>        stops it and cancels its open orders
@@ -23,13 +24,15 @@ export const BOTS_USAGE = `Usage:
 
   Bots are paper (simulated fills) unless --live. Live needs a key whose check passed and an explicit
   confirmation: --yes-i-understand, or typing LIVE at the prompt. Limits are in the quote currency.
+  After downtime (live): a bot the flow got out of while it was down exits at once (--after-downtime hold:
+  keeps the position until the next sell signal); an entry missed while down is skipped (--enter-late: taken).
   A deployed bot runs inside \`keyflow serve\` (or \`keyflow bots run\`).`;
 
 const day = (t: number | null) => (t === null ? "—" : utcMinute(t));
 const num = (x: number, d = 2) => x.toLocaleString("en", { maximumFractionDigits: d });
 
 function describe(b: BotView): string {
-  const status = b.status === "halted" ? `halted: ${b.haltReason}` : b.status;
+  const status = b.stateReason ? `${b.state}: ${b.stateReason}` : b.state;
   return [
     `${b.id}  ${b.mode.toUpperCase()}  ${b.name}`,
     `  ${b.market.exchange} ${b.market.symbol} ${b.market.timeframe}; ${status}${b.active ? " (running now)" : ""}; last candle ${day(b.lastBarTime)} UTC`,
@@ -89,6 +92,8 @@ async function deploy(argv: string[]): Promise<number> {
       "max-position": { type: "string" },
       "max-daily-loss": { type: "string" },
       "max-orders-per-hour": { type: "string" },
+      "after-downtime": { type: "string" },
+      "enter-late": { type: "boolean", default: false },
     },
   });
   const [source] = positionals;
@@ -108,6 +113,8 @@ async function deploy(argv: string[]): Promise<number> {
     const warmup = values.warmup === undefined ? undefined : Number(values.warmup);
     if (warmup !== undefined && !(Number.isInteger(warmup) && warmup >= 0 && warmup <= 5000)) throw new CliError("--warmup must be a whole number of candles from 0 to 5000.");
     const ordersPerHour = positive("--max-orders-per-hour", values["max-orders-per-hour"]);
+    const exits = values["after-downtime"];
+    if (exits !== undefined && exits !== "exit" && exits !== "hold") throw new CliError(`--after-downtime is "exit" or "hold", not "${exits}".`);
     const bot = s.bots.deploy({
       ...(flow ? { flow } : { strategyId: source }),
       market,
@@ -118,6 +125,7 @@ async function deploy(argv: string[]): Promise<number> {
       settings: cash ? { initialCash: cash } : undefined,
       warmupBars: warmup,
       start: !values.stopped,
+      afterDowntime: { ...(exits !== undefined && { exits }), ...(values["enter-late"] && { entries: "enter" as const }) },
       risk: {
         ...(values["max-order-value"] !== undefined && { maxOrderValue: positive("--max-order-value", values["max-order-value"]) }),
         ...(values["max-position"] !== undefined && { maxPosition: positive("--max-position", values["max-position"]) }),

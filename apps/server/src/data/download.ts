@@ -1,5 +1,6 @@
 import { allocCandles, TIMEFRAME_MS, type Market } from "@keyflow/core";
 import type { KeyflowDb } from "@keyflow/db";
+import { redact } from "@keyflow/exchange";
 import type { Exchange, OHLCV } from "ccxt";
 import { loadCcxt } from "./exchangeFactory";
 
@@ -192,7 +193,7 @@ function retryAfterMs(ex: Exchange): number | undefined {
 
 function describeError(ccxt: typeof import("ccxt"), e: unknown, req: DownloadRequest): string {
   if (e instanceof DownloadError) return e.message;
-  const detail = e instanceof Error ? e.message.slice(0, 300) : String(e);
+  const detail = redact(e instanceof Error ? e.message : String(e)).slice(0, 300);
   if (e instanceof ccxt.BadSymbol) return `${req.exchange} does not know the symbol ${req.symbol}: ${detail}`;
   if (e instanceof ccxt.NetworkError) return `Could not reach ${req.exchange} (${detail}). Check the internet connection and start the download again; it resumes where it stopped.`;
   if (e instanceof ccxt.ExchangeError) return `${req.exchange} refused the request: ${detail}`;

@@ -9,10 +9,16 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** The token cookie's value; a value that is not valid percent-encoding counts as absent (never throws). */
 function cookieToken(req: IncomingMessage): string | undefined {
   for (const part of (req.headers.cookie ?? "").split(";")) {
     const [k, ...v] = part.trim().split("=");
-    if (k === COOKIE) return decodeURIComponent(v.join("="));
+    if (k !== COOKIE) continue;
+    try {
+      return decodeURIComponent(v.join("="));
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }

@@ -30,7 +30,7 @@ port.on("message", (req: RunRequest) => {
     const result = backtest(req.spec, candles, req.settings, {
       hash: req.hash,
       record: true,
-      barMs: req.timeframeMs,
+      timeframeMs: req.timeframeMs,
       progressEvery: Math.max(16_384, Math.ceil(candles.length / 100)),
       onProgress: (done, total) => {
         const now = performance.now();

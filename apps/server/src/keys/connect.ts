@@ -1,6 +1,6 @@
 // The one place the server makes exchange instances for keys and bots: shared limiter per
 // (exchange, key), the configured timeout, and the endpoint override for tests and development.
-import { createExchange, sharedLimiters, type Credentials, type LimiterRegistry } from "@keyflow/exchange";
+import { createExchange, rememberBans, sharedLimiters, type BanBook, type Credentials, type LimiterRegistry } from "@keyflow/exchange";
 import type { Exchange } from "ccxt";
 import { redirectExchange } from "../data/exchangeFactory";
 import type { ExchangeSettings } from "./exchangeSettings";
@@ -10,14 +10,19 @@ export interface ConnectOptions {
   /** The key record id: every instance of one key shares one limiter. Public instances share "public". */
   keyId?: string;
   limiters?: LimiterRegistry;
+  /** Where 429/418 pauses and announced bans are kept across restarts (the database); honoured before the first request. */
+  bans?: BanBook;
 }
 
 export function connectExchange(settings: ExchangeSettings, exchangeId: string, opts: ConnectOptions = {}): Exchange {
   const limiters = opts.limiters ?? sharedLimiters;
+  const keyId = opts.keyId ?? "public";
+  const limiter = limiters.get(exchangeId, keyId, settings.limit);
+  if (opts.bans) rememberBans(limiter, exchangeId, keyId, opts.bans);
   const ex = createExchange({
     exchangeId,
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
-    limiter: limiters.get(exchangeId, opts.keyId ?? "public", settings.limit),
+    limiter,
     ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
     ...(settings.ccxtRateLimitMs !== undefined ? { ccxtRateLimitMs: settings.ccxtRateLimitMs } : {}),
   });

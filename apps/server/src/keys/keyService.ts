@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { BotMode, BotStatus, ExchangeKey, KeyflowDb, KeyPermissions, KeyProbeStatus, ProbeRecord } from "@keyflow/db";
 import { judgeProbe, KeyCheckError, probePermissions, redact, requiredCredentials, Retrier, sharedLimiters, type Credentials, type ProbeResult, type RequiredCredentials } from "@keyflow/exchange";
 import { notFound, UserError } from "../errors";
-import { maskKey, type Vault } from "../vault";
+import { maskKey, VaultError, type Vault } from "../vault";
 import { connectExchange } from "./connect";
 import type { ExchangeSettings } from "./exchangeSettings";
 
@@ -35,6 +35,10 @@ export interface CredentialsInput {
   password?: string | undefined;
   uid?: string | undefined;
 }
+
+/** Said wherever a key sealed under another master key is used: the one thing that fixes it. */
+export const MASTER_KEY_CHANGED =
+  "The master key changed since this key was stored, so Keyflow cannot open its secret: restore KEYFLOW_MASTER_KEY (or the master.key file in the data directory) as it was, or enter the key's credentials again with Rotate (its bots keep the key). Then start its bots again.";
 
 const FIELD_NAMES: Record<keyof RequiredCredentials, string> = { apiKey: "API key", secret: "secret", password: "passphrase", uid: "user id" };
 const aad = (id: string, field: keyof RequiredCredentials) => `${id}/${field}`;
@@ -125,11 +129,32 @@ export class KeyService {
 
   /** The plaintext credentials — for the runner that signs requests with them, nothing else. */
   credentials(id: string): Credentials {
+    const k = this.usable(id);
+    try {
+      const c: Credentials = { apiKey: this.vault.open(k.apiKeySealed, aad(id, "apiKey")), secret: this.vault.open(k.secretSealed, aad(id, "secret")) };
+      if (k.passwordSealed) c.password = this.vault.open(k.passwordSealed, aad(id, "password"));
+      if (k.uidSealed) c.uid = this.vault.open(k.uidSealed, aad(id, "uid"));
+      return c;
+    } catch (e) {
+      if (!(e instanceof VaultError)) throw e;
+      throw new UserError("PRECONDITION_FAILED", `The stored secret of the key "${k.label}" cannot be opened (${e.message}) Add the key again.`, { kind: "key", reason: "damaged" });
+    }
+  }
+
+  /** The key's record when its secrets are sealed under the current master key; a user error saying how to fix it otherwise. */
+  usable(id: string): ExchangeKey {
     const k = this.row(id);
-    const c: Credentials = { apiKey: this.vault.open(k.apiKeySealed, aad(id, "apiKey")), secret: this.vault.open(k.secretSealed, aad(id, "secret")) };
-    if (k.passwordSealed) c.password = this.vault.open(k.passwordSealed, aad(id, "password"));
-    if (k.uidSealed) c.uid = this.vault.open(k.uidSealed, aad(id, "uid"));
-    return c;
+    if (!this.ownSeal(k)) throw new UserError("PRECONDITION_FAILED", `Key "${k.label}": ${MASTER_KEY_CHANGED}`, { kind: "key", reason: "master-key" });
+    return k;
+  }
+
+  /** How many stored keys this master key cannot open (told once at start). */
+  sealedElsewhere(): number {
+    return this.db.keys.list().filter((k) => !this.ownSeal(k)).length;
+  }
+
+  private ownSeal(k: ExchangeKey): boolean {
+    return this.vault.isOwn(k.apiKeySealed) && this.vault.isOwn(k.secretSealed);
   }
 
   /**
@@ -178,7 +203,7 @@ export class KeyService {
   }
 
   private async runProbe(exchange: string, keyId: string, creds: Credentials): Promise<ProbeRecord> {
-    const ex = connectExchange(this.settings, exchange, { credentials: creds, keyId });
+    const ex = connectExchange(this.settings, exchange, { credentials: creds, keyId, bans: this.db.bans });
     let result: ProbeResult;
     try {
       result = await probePermissions(ex, { retrier: new Retrier({ maxAttempts: 3, baseDelayMs: 300 }) });
@@ -232,9 +257,9 @@ export class KeyService {
       label: k.label,
       maskedKey: k.maskedKey,
       permissions: k.permissions,
-      warnings: k.warnings,
+      warnings: this.ownSeal(k) ? k.warnings : [MASTER_KEY_CHANGED, ...k.warnings],
       probe: { status: k.probeStatus, message: k.probeMessage, at: k.probedAt },
-      liveAllowed: k.liveAllowed,
+      liveAllowed: k.liveAllowed && this.ownSeal(k),
       createdAt: k.createdAt,
       updatedAt: k.updatedAt,
       rotatedAt: k.rotatedAt,

@@ -1,5 +1,5 @@
-import { flowGraphSchema, marketSchema, settingsSchema } from "@keyflow/core";
-import { BOT_MODES } from "@keyflow/db";
+import { flowGraphSchema, marketSchema, nameSchema, settingsSchema } from "@keyflow/core";
+import { afterDowntimeSchema, BOT_MODES } from "@keyflow/db";
 import { z } from "zod";
 import { createTRPCRouter, publicProcedure } from "../trpc";
 
@@ -16,7 +16,7 @@ export const botsRouter = createTRPCRouter({
     .input(
       z
         .object({
-          name: z.string().trim().max(120).optional(),
+          name: nameSchema.optional(),
           strategyId: z.string().optional(),
           version: z.number().int().positive().optional(),
           flow: flowGraphSchema.optional(),
@@ -25,6 +25,7 @@ export const botsRouter = createTRPCRouter({
           keyId: id.optional(),
           confirmLive: z.boolean().optional(),
           risk: z.object({ maxOrderValue: limit, maxPosition: limit, maxDailyLoss: limit, maxOrdersPerHour: z.number().int().positive().nullable().optional() }).optional(),
+          afterDowntime: afterDowntimeSchema.partial().optional(),
           settings: settingsSchema.pick({ initialCash: true, feeRate: true, slippage: true }).partial().optional(),
           warmupBars: z.number().int().min(0).max(5000).optional(),
           start: z.boolean().default(true),

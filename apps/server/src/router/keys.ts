@@ -1,3 +1,4 @@
+import { nameSchema } from "@keyflow/core";
 import { z } from "zod";
 import { createTRPCRouter, publicProcedure } from "../trpc";
 
@@ -22,7 +23,7 @@ export const keysRouter = createTRPCRouter({
    * (`"bad-key"`, `"bad-signature"`, `"permission"`), one that cannot read (`"no-read"`).
    */
   add: publicProcedure
-    .input(z.object({ exchange, label: z.string().trim().max(80).optional(), ...credentials }))
+    .input(z.object({ exchange, label: nameSchema.optional(), ...credentials }))
     .mutation(({ ctx, input }) => ctx.services.keys.add(input)),
 
   list: publicProcedure.query(({ ctx }) => ctx.services.keys.list()),

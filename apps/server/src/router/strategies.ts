@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { compile, flowGraphSchema } from "@keyflow/core";
+import { compile, flowGraphSchema, nameSchema } from "@keyflow/core";
 import { z } from "zod";
 import { notFound } from "../errors";
 import { createTRPCRouter, publicProcedure } from "../trpc";
@@ -35,7 +35,7 @@ export const strategiesRouter = createTRPCRouter({
   }),
 
   rename: publicProcedure
-    .input(z.object({ id, name: z.string().trim().min(1).max(120), description: z.string().max(4000).optional() }))
+    .input(z.object({ id, name: nameSchema, description: z.string().max(4000).optional() }))
     .mutation(({ ctx, input }) => {
       const s = ctx.services.db.strategies.rename(input.id, input.name, input.description);
       if (!s) throw notFound("This strategy");

@@ -40,6 +40,8 @@ export interface Vault {
   seal(plaintext: string, aad: string): string;
   /** Decrypts, or throws VaultError if the value was modified, belongs to another record or master key. */
   open(sealed: string, aad: string): string;
+  /** Whether `sealed` was sealed under this vault's master key (reads its header only; decrypts nothing). */
+  isOwn(sealed: string): boolean;
 }
 
 export function createVault(opts: VaultOptions): Vault {
@@ -65,6 +67,10 @@ export function createVault(opts: VaultOptions): Vault {
       const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
       const tag = cipher.getAuthTag();
       return [FORMAT, masterKeyId, nonce.toString("base64url"), ciphertext.toString("base64url"), tag.toString("base64url")].join(".");
+    },
+    isOwn(sealed) {
+      const parts = sealed.split(".");
+      return parts[0] === FORMAT && parts[1] === masterKeyId;
     },
     open(sealed, aad) {
       const parts = sealed.split(".");

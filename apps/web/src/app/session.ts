@@ -1,4 +1,4 @@
-import { getTemplate, uniqueName, DEFAULT_TEMPLATE_ID, type FlowGraph } from "@keyflow/core";
+import { getTemplate, uniqueName, DEFAULT_TEMPLATE_ID, NAME_MAX, type FlowGraph } from "@keyflow/core";
 import { editorStore, emptyFlow } from "../editor/store";
 import { trpc, trpcClient, type RouterOutputs } from "../lib/trpc";
 import { errorMessage } from "../lib/errors";
@@ -118,7 +118,7 @@ export async function duplicateStrategy(id: string) {
   try {
     if (id === editorStore.getState().strategyId) await save();
     const s = await trpcClient.strategies.get.query({ id });
-    const { id: copy } = await trpcClient.strategies.create.mutate({ flow: { ...s.flow, name: `${s.flow.name} (copy)`.slice(0, 120) } });
+    const { id: copy } = await trpcClient.strategies.create.mutate({ flow: { ...s.flow, name: `${s.flow.name} (copy)`.slice(0, NAME_MAX) } });
     await refreshStrategies();
     app.toast("Duplicated.");
     return copy;

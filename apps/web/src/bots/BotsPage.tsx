@@ -18,8 +18,17 @@ function positionText(b: BotView): string {
   return `${qty(b.position.qty)} ${baseOf(b.market.symbol)} @ ${price(b.position.avgEntryPrice)}`;
 }
 
+const STATE_HINT: Record<BotView["state"], string> = {
+  starting: "waiting for a process to run it",
+  "warming up": "loading the recent history",
+  running: "",
+  degraded: "see the reason above",
+  halted: "no new entries until it is started again",
+  stopped: "not running",
+};
+
 function lastCandleText(b: BotView): string {
-  if (b.lastBarTime === null) return b.status === "stopped" ? "—" : "warming up…";
+  if (b.lastBarTime === null) return b.state === "warming up" || b.state === "starting" ? "warming up…" : "—";
   return dateTime(b.lastBarTime);
 }
 
@@ -211,6 +220,11 @@ function Detail({ bot, detail }: { bot: BotView; detail: BotDetail | undefined }
         <DetailsToggle testId="bot-details-toggle" />
         <StartStop bot={bot} />
       </div>
+      {bot.state === "degraded" && bot.stateReason && (
+        <div className="error-banner" data-testid="bot-degraded">
+          <b>Degraded.</b> {bot.stateReason}
+        </div>
+      )}
       {bot.status === "halted" && bot.haltReason && (
         <div className="error-banner" data-testid="bot-halt">
           <b>Halted.</b> {bot.haltReason}
@@ -221,7 +235,7 @@ function Detail({ bot, detail }: { bot: BotView; detail: BotDetail | undefined }
         <Stat k="Equity" v={money(bot.equity)} s={`${quote} · started with ${money(bot.initialCash)}`} />
         <Stat k="P&L" v={money(bot.pnl.total)} s={`${pct(bot.pnl.returnPct)} · fees ${money(bot.pnl.fees)}`} cls={signClass(bot.pnl.total)} testId="detail-pnl" />
         <Stat k="Position" v={positionText(bot)} s={bot.position.qty > 0 ? `worth ${money(bot.position.value)} ${quote} · unrealized ${money(bot.pnl.unrealized)}` : `cash ${money(bot.cash)} ${quote}`} testId="detail-position" />
-        <Stat k="Last candle" v={lastCandleText(bot)} s={bot.lastBarTime !== null ? `next ${bot.market.timeframe} candle after it closes` : "loading the recent history"} testId="detail-last-candle" />
+        <Stat k="Last candle" v={lastCandleText(bot)} s={bot.state === "running" ? `next ${bot.market.timeframe} candle after it closes` : (bot.stateReason ?? STATE_HINT[bot.state])} testId="detail-last-candle" />
         <Stat k="Orders" v={String(detail?.orders.length ?? "—")} s={`${detail?.trades.length ?? 0} round trips`} />
       </div>
       <div className="bot-panes">

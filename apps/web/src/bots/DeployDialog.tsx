@@ -1,6 +1,6 @@
 import { useMemo, useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { marketSchema, timeframeSchema, type Market, type Timeframe } from "@keyflow/core";
+import { marketSchema, NAME_MAX, timeframeSchema, type Market, type Timeframe } from "@keyflow/core";
 import { Modal } from "../ui/Modal";
 import { app } from "../app/appStore";
 import { strategiesQuery } from "../app/session";
@@ -19,6 +19,9 @@ import { ModeBadge } from "./badges";
 type RiskField = keyof BotRisk;
 
 /** Defaults scaled to the bot's budget: a runaway strategy or a bad day stops at these. */
+/** What a live bot does about candles missed while it was down (the server's setting, all fields given). */
+type AfterDowntime = Required<NonNullable<DeployInput["afterDowntime"]>>;
+
 export function defaultRisk(budget: number): BotRisk {
   const b = Number.isFinite(budget) && budget > 0 ? budget : 1000;
   const round = (x: number) => Math.round(x * 100) / 100;
@@ -69,6 +72,7 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
   const [timeframe, setTimeframe] = useState<Timeframe>(initialMarket.timeframe);
   const [mode, setMode] = useState<"paper" | "live">("paper");
   const [keyId, setKeyId] = useState<string>("");
+  const [afterDowntime, setAfterDowntime] = useState<AfterDowntime>({ exits: "exit", entries: "skip" });
   const [budgetText, setBudgetText] = useState(String(flow.settings.initialCash));
   const [riskText, setRiskText] = useState<Partial<Record<RiskField, string>>>({});
   const [step, setStep] = useState<"form" | "confirm">("form");
@@ -111,7 +115,7 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
     ...(name.trim() ? { name: name.trim() } : {}),
     market,
     mode,
-    ...(mode === "live" && key ? { keyId: key.id, confirmLive: true } : {}),
+    ...(mode === "live" && key ? { keyId: key.id, confirmLive: true, afterDowntime } : {}),
     risk,
     settings: { initialCash: budget },
   });
@@ -172,6 +176,7 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
           <dd>
             {money(budget)} {quote}
           </dd>
+          <FragmentRow label="After downtime" value={`${afterDowntime.exits === "exit" ? "exit when the flow got out" : "hold until the next sell signal"}; ${afterDowntime.entries === "skip" ? "skip missed entries" : "enter late on a missed entry"}`} />
           {RISK_FIELDS.map((f) => (
             <FragmentRow key={f} label={RISK_TEXT[f].label} value={risk[f] === null ? "no limit" : `${f === "maxOrdersPerHour" ? risk[f] : money(risk[f])}${RISK_TEXT[f].unit === "quote" ? ` ${quote}` : ""}`} />
           ))}
@@ -259,7 +264,7 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
             <span>Bot name</span>
             <span className="range">optional</span>
           </label>
-          <input id="deploy-name" className="input" value={name} maxLength={120} placeholder={`${strategyName} · ${market.symbol} ${market.timeframe}`} onChange={(e) => setName(e.target.value)} data-testid="deploy-name" />
+          <input id="deploy-name" className="input" value={name} maxLength={NAME_MAX} placeholder={`${strategyName} · ${market.symbol} ${market.timeframe}`} onChange={(e) => setName(e.target.value)} data-testid="deploy-name" />
         </div>
 
         <div className="section-title full" style={{ marginTop: 6 }}>
@@ -320,6 +325,20 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
                 Manage keys
               </button>
             </div>
+          </div>
+        )}
+        {mode === "live" && (
+          <div className="field full">
+            <label htmlFor="deploy-after-exits">After downtime</label>
+            <select id="deploy-after-exits" className="select" value={afterDowntime.exits} onChange={(e) => setAfterDowntime((a) => ({ ...a, exits: e.target.value === "hold" ? "hold" : "exit" }))} data-testid="deploy-after-exits">
+              <option value="exit">Exit at once when the flow got out while the bot was down</option>
+              <option value="hold">Hold until the next sell signal</option>
+            </select>
+            <select className="select" aria-label="Entries missed during downtime" value={afterDowntime.entries} onChange={(e) => setAfterDowntime((a) => ({ ...a, entries: e.target.value === "enter" ? "enter" : "skip" }))} data-testid="deploy-after-entries">
+              <option value="skip">Skip an entry signal missed while down</option>
+              <option value="enter">Enter late on a missed entry signal</option>
+            </select>
+            <div className="help">When the server was off or the exchange unreachable, the flow is replayed over the candles missed; this says what the bot does when that leaves the flow in a different position.</div>
           </div>
         )}
 

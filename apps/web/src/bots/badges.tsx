@@ -9,14 +9,21 @@ export function ModeBadge({ mode }: { mode: BotView["mode"] }) {
   );
 }
 
-const STATUS_TEXT: Record<BotView["status"], string> = { running: "Running", stopped: "Stopped", halted: "Halted" };
+const STATE_TEXT: Record<BotView["state"], string> = {
+  starting: "Starting",
+  "warming up": "Warming up",
+  running: "Running",
+  degraded: "Degraded",
+  halted: "Halted",
+  stopped: "Stopped",
+};
 
-export function StatusBadge({ bot }: { bot: Pick<BotView, "status" | "haltReason" | "active"> }) {
-  const title = bot.status === "halted" ? (bot.haltReason ?? "Halted") : bot.status === "running" && !bot.active ? "Waiting for a runner to pick it up" : undefined;
+/** The bot's one state: green only when it really runs; the reason is the tooltip. */
+export function StatusBadge({ bot }: { bot: Pick<BotView, "status" | "state" | "stateReason"> }) {
   return (
-    <span className={`status ${bot.status}`} title={title} data-testid="bot-status" data-status={bot.status}>
+    <span className={`status ${bot.state.replace(" ", "-")}`} title={bot.stateReason ?? undefined} data-testid="bot-status" data-status={bot.status} data-state={bot.state}>
       <i />
-      {STATUS_TEXT[bot.status]}
+      {STATE_TEXT[bot.state]}
     </span>
   );
 }

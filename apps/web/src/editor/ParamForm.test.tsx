@@ -61,7 +61,7 @@ describe("param form generated from the block's zod schema", () => {
   });
 
   it("hides params whose input is connected, and says so when nothing is left", () => {
-    render(<ParamForm fields={paramFields(getBlock("crossAbove")!)} values={{ value: 0 }} hidden={new Set(["value"])} onChange={() => {}} />);
+    render(<ParamForm fields={paramFields(getBlock("greaterThan")!)} values={{ value: 0 }} hidden={new Set(["value"])} onChange={() => {}} />);
     expect(screen.getByText("This block has no settings.")).toBeTruthy();
   });
 });

@@ -1,4 +1,5 @@
 import { useRef, useState } from "react";
+import { NAME_MAX } from "@keyflow/core";
 import { skipToken, useQuery, useQueryClient } from "@tanstack/react-query";
 import { errorMessage } from "../lib/errors";
 import { trpc, trpcClient } from "../lib/trpc";
@@ -84,7 +85,7 @@ export function AddKeyForm({ onAdded }: { onAdded?: (key: KeyView) => void }) {
           <span>Label</span>
           <span className="range">optional</span>
         </label>
-        <input id="add-key-label" className="input" value={label} maxLength={80} placeholder="e.g. Binance trading" onChange={(e) => setLabel(e.target.value)} disabled={busy} data-testid="add-key-label" />
+        <input id="add-key-label" className="input" value={label} maxLength={NAME_MAX} placeholder="e.g. Binance trading" onChange={(e) => setLabel(e.target.value)} disabled={busy} data-testid="add-key-label" />
       </div>
       <CredentialInputs fields={fields} idPrefix="add-key" disabled={busy} />
       {missing && (

@@ -2,6 +2,7 @@ import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type 
 import { createTRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@keyflow/server";
+import { KEYFLOW_CLIENT_HEADER } from "@keyflow/core";
 import { queryClient } from "./queryClient";
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
@@ -15,7 +16,8 @@ function serverLink(url = "/trpc"): TRPCLink<AppRouter> {
   return splitLink({
     condition: (op) => op.type === "subscription",
     true: httpSubscriptionLink({ url }),
-    false: httpBatchLink({ url }),
+    // The server takes changes only with this header (a foreign page cannot send it).
+    false: httpBatchLink({ url, headers: { [KEYFLOW_CLIENT_HEADER]: "web" } }),
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Trade } from "@keyflow/core";
+import { computeMetrics, type Metrics, type Trade } from "@keyflow/core";
 import { monthlyTable, reportRows, returnHistogram, tradesCsv } from "./report";
 
 const trade = (returnPct: number, i = 0): Trade => ({
@@ -13,6 +13,20 @@ const trade = (returnPct: number, i = 0): Trade => ({
   fees: 0.1,
   returnPct,
   exitReason: i % 2 ? "stopLoss" : "signal",
+});
+
+const metrics = computeMetrics({
+  initialCash: 100,
+  equity: Float64Array.from([100, 120, 80]),
+  time: [0, 3_600_000, 7_200_000],
+  close: [1, 1, 1],
+  trades: [
+    { side: "long", entryTime: 0, entryPrice: 1, exitTime: 3_600_000, exitPrice: 1.2, qty: 100, pnl: 20, fees: 0, returnPct: 20, exitReason: "signal" },
+    { side: "long", entryTime: 3_600_000, entryPrice: 1.2, exitTime: 7_200_000, exitPrice: 0.8, qty: 100, pnl: -40, fees: 0, returnPct: -33, exitReason: "stopLoss" },
+  ],
+  barsInMarket: 2,
+  fees: 0,
+  firstTradableBar: 0,
 });
 
 describe("report", () => {
@@ -58,8 +72,10 @@ describe("report", () => {
     expect(back).toEqual(trades);
   });
 
-  it("shows '—' for figures a run stored before they existed", () => {
-    const rows = reportRows({ finalEquity: 1, totalReturnPct: 0, buyHoldReturnPct: 0, maxDrawdownPct: 0, sharpe: 0, sortino: 0, trades: 0, winRatePct: 0, profitFactor: null, avgTradePct: 0, exposurePct: 0, fees: 0 });
+  it("shows '—' for figures a run stored before they existed, or that it has none of", () => {
+    const rows = reportRows({ ...metrics, grossProfit: undefined, largestWin: null } as Metrics);
     expect(rows.find((r) => r.id === "grossProfit")).toMatchObject({ value: "—", raw: null });
+    expect(rows.find((r) => r.id === "largestWin")).toMatchObject({ value: "—", raw: null });
+    expect(rows.find((r) => r.id === "grossLoss")).toMatchObject({ value: "-40.00", raw: 40, sign: -40 });
   });
 });

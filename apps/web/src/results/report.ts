@@ -7,34 +7,44 @@ export interface ReportRow {
   value: string;
   /** The stored figure the text was made from (the browser test compares it with the run's metrics). */
   raw: number | null;
+  /** Colours the value: positive green, negative red. */
   sign?: number | null;
 }
 
-const bars = (v: number | undefined) => (v === undefined ? "—" : num(v, 1));
+/** One figure; "—" when the run has none (no such trade, or a run stored before the figure existed). */
+function row(id: string, label: string, v: number | null | undefined, text: (v: number) => string, signOf?: (v: number) => number): ReportRow {
+  if (v === null || v === undefined) return { id, label, value: "—", raw: null };
+  return { id, label, value: text(v), raw: v, ...(signOf ? { sign: signOf(v) } : {}) };
+}
+
+const same = (v: number) => v;
+const count = (v: number) => String(v);
+const bars = (v: number) => num(v, 1);
 
 /** The strategy tester's summary, every figure taken from the run's stored metrics. */
 export function reportRows(m: Metrics): ReportRow[] {
-  const opt = (v: number | undefined) => (v === undefined ? null : v);
   return [
-    { id: "netProfit", label: "Net profit", value: m.netProfit === undefined ? "—" : `${money(m.netProfit)} (${pct(m.totalReturnPct)})`, raw: opt(m.netProfit), sign: opt(m.netProfit) },
-    { id: "grossProfit", label: "Gross profit", value: m.grossProfit === undefined ? "—" : money(m.grossProfit), raw: opt(m.grossProfit), sign: opt(m.grossProfit) },
-    { id: "grossLoss", label: "Gross loss", value: m.grossLoss === undefined ? "—" : money(-m.grossLoss), raw: opt(m.grossLoss), sign: m.grossLoss === undefined ? null : -m.grossLoss },
-    { id: "profitFactor", label: "Profit factor", value: m.profitFactor === null ? "—" : num(m.profitFactor), raw: m.profitFactor },
-    { id: "maxDrawdown", label: "Max drawdown", value: pct(-Math.abs(m.maxDrawdownPct), 2, false), raw: m.maxDrawdownPct, sign: -m.maxDrawdownPct },
-    { id: "buyHold", label: "Buy & hold return", value: pct(m.buyHoldReturnPct), raw: m.buyHoldReturnPct, sign: m.buyHoldReturnPct },
-    { id: "trades", label: "Closed trades", value: String(m.trades), raw: m.trades },
-    { id: "winRate", label: "Percent profitable", value: pct(m.winRatePct, 1, false), raw: m.winRatePct },
-    { id: "avgTrade", label: "Average trade", value: pct(m.avgTradePct), raw: m.avgTradePct, sign: m.avgTradePct },
-    { id: "largestWin", label: "Largest winning trade", value: m.largestWin === undefined ? "—" : money(m.largestWin), raw: opt(m.largestWin), sign: opt(m.largestWin) },
-    { id: "largestLoss", label: "Largest losing trade", value: m.largestLoss === undefined ? "—" : money(m.largestLoss), raw: opt(m.largestLoss), sign: opt(m.largestLoss) },
-    { id: "maxConsecWins", label: "Max consecutive wins", value: m.maxConsecWins === undefined ? "—" : String(m.maxConsecWins), raw: opt(m.maxConsecWins) },
-    { id: "maxConsecLosses", label: "Max consecutive losses", value: m.maxConsecLosses === undefined ? "—" : String(m.maxConsecLosses), raw: opt(m.maxConsecLosses) },
-    { id: "avgBarsWin", label: "Avg bars in winning trades", value: bars(m.avgBarsWin), raw: opt(m.avgBarsWin) },
-    { id: "avgBarsLoss", label: "Avg bars in losing trades", value: bars(m.avgBarsLoss), raw: opt(m.avgBarsLoss) },
-    { id: "sharpe", label: "Sharpe ratio", value: num(m.sharpe), raw: m.sharpe },
-    { id: "sortino", label: "Sortino ratio", value: num(m.sortino), raw: m.sortino },
-    { id: "exposure", label: "Time in market", value: pct(m.exposurePct, 1, false), raw: m.exposurePct },
-    { id: "fees", label: "Fees paid", value: money(m.fees), raw: m.fees },
+    row("netProfit", "Net profit", m.netProfit, (v) => `${money(v)} (${pct(m.totalReturnPct)})`, same),
+    row("grossProfit", "Gross profit", m.grossProfit, money, same),
+    row("grossLoss", "Gross loss", m.grossLoss, (v) => money(-v), (v) => -v),
+    row("profitFactor", "Profit factor", m.profitFactor, (v) => num(v)),
+    row("maxDrawdown", "Max drawdown", m.maxDrawdownPct, (v) => pct(-Math.abs(v), 2, false), (v) => -v),
+    row("cagr", "Annual growth (CAGR)", m.cagrPct, (v) => pct(v), same),
+    row("buyHold", "Buy & hold return", m.buyHoldReturnPct, (v) => pct(v), same),
+    row("trades", "Closed trades", m.trades, count),
+    row("winRate", "Percent profitable", m.winRatePct, (v) => pct(v, 1, false)),
+    row("avgTrade", "Average trade", m.avgTradePct, (v) => pct(v), same),
+    row("expectancy", "Average P&L per trade", m.expectancy, money, same),
+    row("largestWin", "Largest winning trade", m.largestWin, money, same),
+    row("largestLoss", "Largest losing trade", m.largestLoss, money, same),
+    row("longestWinningStreak", "Max consecutive wins", m.longestWinningStreak, count),
+    row("longestLosingStreak", "Max consecutive losses", m.longestLosingStreak, count),
+    row("avgBarsWin", "Avg bars in winning trades", m.avgBarsWin, bars),
+    row("avgBarsLoss", "Avg bars in losing trades", m.avgBarsLoss, bars),
+    row("sharpe", "Sharpe ratio", m.sharpe, (v) => num(v)),
+    row("sortino", "Sortino ratio", m.sortino, (v) => num(v)),
+    row("exposure", "Time in market", m.exposurePct, (v) => pct(v, 1, false)),
+    row("fees", "Fees paid", m.fees, money),
   ];
 }
 

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "react";
+import { NAME_MAX } from "@keyflow/core";
 import { app, useApp } from "../app/appStore";
 import { cancelBacktest, runBacktest } from "../app/backtest";
 import { exportFlow, save } from "../app/session";
@@ -36,7 +37,7 @@ function NameInput() {
       setText(name);
       return;
     }
-    const t = text.trim().slice(0, 120);
+    const t = text.trim().slice(0, NAME_MAX);
     if (t && t !== name) editorStore.getState().setName(t);
     else setText(name);
   };

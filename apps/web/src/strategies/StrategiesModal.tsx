@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { NAME_MAX } from "@keyflow/core";
 import { useQuery } from "@tanstack/react-query";
 import { Modal } from "../ui/Modal";
 import { app } from "../app/appStore";
@@ -24,7 +25,7 @@ function Row({ id, name, updatedAt, market, current }: { id: string; name: strin
             className="input"
             autoFocus
             value={text}
-            maxLength={120}
+            maxLength={NAME_MAX}
             onChange={(e) => setText(e.target.value)}
             onBlur={commit}
             onKeyDown={(e) => {

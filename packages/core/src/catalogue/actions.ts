@@ -39,6 +39,14 @@ export const limitBuy = defineBlock({
   params: z.strictObject({
     offsetPct: numParam({ label: "Below close %", help: "Limit price = close × (1 − offset %)" }, 0.5, 0, 99),
     validBars: intParam({ label: "Valid for bars", help: "Cancel the order if it has not filled after this many bars" }, 5, 1, 10000),
+    // Optional with "through" meaning absent, so flows saved before the setting keep their spec hash.
+    fill: z
+      .enum(["through", "touch"])
+      .optional()
+      .meta({
+        label: "Fills when",
+        help: "through (default): a later bar trades below the limit, as a resting order behind others would. touch: a bar's low reaches it (backtesting.py)",
+      }),
     ...sizeParams,
   }),
   limits: sizeLimits,

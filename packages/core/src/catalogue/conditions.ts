@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { defineBlock, type PortDef } from "./types";
 import { intParam, numParam } from "./params";
-import { signal as signalOf } from "./emit";
+import { above, notAbove, signal as signalOf } from "./emit";
 import { Streak } from "../indicators";
 
 // Signals are 1 (true), 0 (false) or NaN (not known yet: an input is still warming up).
-// Only a signal equal to 1 ever makes an action fire.
+// Only a signal equal to 1 ever makes an action fire. Values within rounding noise of each other
+// compare as equal (see TIE_REL in emit.ts).
 
 const a: PortDef = { name: "a", label: "A", type: "series" };
 const b: PortDef = { name: "b", label: "B", type: "series", fallbackParam: "value" };
@@ -15,7 +16,23 @@ const bParams = (def: number) =>
     value: numParam({ label: "B (if unconnected)", help: "Compare against this number when nothing is connected to B" }, def, -1e12, 1e12),
   });
 
-function cross(kind: string, label: string, help: string, above: boolean) {
+// A cross starts from equality by default, as TradingView's ta.crossover: A above B now, at or below
+// it on the bar before. `strict` (absent from older flows, so their spec hash is unchanged) asks for
+// strictly below on the bar before, as backtesting.py's crossover. See docs/fills.md.
+const crossParams = (up: boolean) =>
+  bParams(0).extend({
+    strict: z
+      .boolean()
+      .optional()
+      .meta({
+        label: up ? "Only from strictly below" : "Only from strictly above",
+        help: up
+          ? "Off: A at or below B on the bar before counts (TradingView's ta.crossover). On: A must have been below B (backtesting.py's crossover)."
+          : "Off: A at or above B on the bar before counts (TradingView's ta.crossunder). On: A must have been above B (backtesting.py's crossover).",
+      }),
+  });
+
+function cross(kind: string, label: string, help: string, up: boolean) {
   return defineBlock({
     kind,
     label,
@@ -23,12 +40,14 @@ function cross(kind: string, label: string, help: string, above: boolean) {
     help,
     inputs: [a, b],
     outputs: [signal],
-    params: bParams(0),
+    params: crossParams(up),
     role: "compute",
-    emit: (_p, { inputs: [x, y], outputs: [out], state }) => {
+    emit: (p, { inputs: [x, y], outputs: [out], state }) => {
       const pa = state(NaN);
       const pb = state(NaN);
-      const crossed = above ? `${pa} <= ${pb} && ${x} > ${y}` : `${pa} >= ${pb} && ${x} < ${y}`;
+      // Before: at or below (or strictly below) for a cross above; mirrored for a cross below.
+      const before = up ? (p.strict ? above(pb, pa) : notAbove(pa, pb)) : p.strict ? above(pa, pb) : notAbove(pb, pa);
+      const crossed = `${before} && ${up ? above(x!, y!) : above(y!, x!)}`;
       return `const ${out} = ${signalOf(crossed, x!, y!, pa, pb)}; ${pa} = ${x}; ${pb} = ${y};`;
     },
   });
@@ -48,7 +67,7 @@ function compare(kind: string, label: string, help: string, greater: boolean) {
     params: bParams(0),
     role: "compute",
     emit: (_p, { inputs: [x, y], outputs: [out] }) =>
-      `const ${out} = ${signalOf(`${x} ${greater ? ">" : "<"} ${y}`, x!, y!)};`,
+      `const ${out} = ${signalOf(greater ? above(x!, y!) : above(y!, x!), x!, y!)};`,
   });
 }
 
@@ -72,7 +91,7 @@ export const between = defineBlock({
   }),
   role: "compute",
   emit: (_p, { inputs: [x, lo, hi], outputs: [out] }) =>
-    `const ${out} = ${signalOf(`${x} >= ${lo} && ${x} <= ${hi}`, x!, lo!, hi!)};`,
+    `const ${out} = ${signalOf(`${notAbove(lo!, x!)} && ${notAbove(x!, hi!)}`, x!, lo!, hi!)};`,
 });
 
 function trend(kind: string, label: string, help: string, up: boolean) {

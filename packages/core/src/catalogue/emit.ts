@@ -16,3 +16,23 @@ export function num(x: unknown): string {
 export function signal(cond: string, ...operands: string[]): string {
   return `${cond} ? 1 : (${operands.join(" + ")}) * 0`;
 }
+
+/**
+ * Relative tolerance of comparisons. Prices are decimals that doubles only approximate, and an
+ * indicator carries a few units in the last place of rounding: two series that are exactly equal in
+ * decimal arithmetic (an SMA(10) and an SMA(20) of cent prices meet exactly now and then) come out a
+ * few 1e-16 apart, on either side. So A is above B only when A − B exceeds 1e-12 × max(|A|, |B|):
+ * far above rounding noise (~1e-15) and far below any real price difference (a tick of a price with
+ * 12 significant digits). Comparisons with 0 stay exact.
+ */
+export const TIE_REL = 1e-12;
+
+/** Code for "A is above B beyond rounding noise" (false when either is NaN). */
+export function above(x: string, y: string): string {
+  return `${x} - ${y} > ${TIE_REL} * Math.max(Math.abs(${x}), Math.abs(${y}))`;
+}
+
+/** Code for "A is at or below B, ties within rounding noise included" (false when either is NaN). */
+export function notAbove(x: string, y: string): string {
+  return `${x} - ${y} <= ${TIE_REL} * Math.max(Math.abs(${x}), Math.abs(${y}))`;
+}

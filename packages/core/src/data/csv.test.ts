@@ -1,9 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { sharedDataFile } from "../../test/sharedData";
 import { parseCandlesCsv } from "./csv";
-
-const DATA = new URL("../../../../../shared/data/", import.meta.url);
-const dataFile = (name: string) => new URL(name, DATA);
 
 function errorsOf(text: string) {
   const r = parseCandlesCsv(text);
@@ -106,9 +104,7 @@ describe("parseCandlesCsv", () => {
   it.each(["binance-BTCUSDT-1h.csv", "binance-ETHUSDT-1h.csv", "binance-BTCUSDT-1m.csv", "GOOG-1d.csv"])(
     "reads the real data file %s",
     (name) => {
-      const file = dataFile(name);
-      if (!existsSync(file)) return;
-      const text = readFileSync(file, "utf8");
+      const text = readFileSync(sharedDataFile(name), "utf8");
       const r = parseCandlesCsv(text);
       expect(r.ok).toBe(true);
       if (!r.ok) return;

@@ -2,7 +2,7 @@ import type { StrategySpec } from "../compile/spec";
 import { specHash } from "../compile/compile";
 import type { Candles } from "../data/candles";
 import type { Settings } from "../flow/schema";
-import { computeMetrics, inferBarMs } from "./metrics";
+import { computeMetrics } from "./metrics";
 import type { BacktestResult, RecordedSeries } from "./result";
 import { Session } from "./session";
 
@@ -12,8 +12,11 @@ export interface BacktestOptions {
   progressEvery?: number;
   /** Record the series of indicator and math blocks for the chart. */
   record?: boolean;
-  /** Bar length for annualising; inferred from the candles when absent. */
-  barMs?: number;
+  /**
+   * The flow's declared bar length. Sharpe and Sortino are always annualised with the candles' own
+   * spacing; when it differs from this, the metrics carry a warning.
+   */
+  timeframeMs?: number;
   /** Precomputed spec hash (saves hashing again). */
   hash?: string;
 }
@@ -40,6 +43,9 @@ export function backtest(
   const nRec = recorders.length;
   const every = Math.max(1, opts.progressEvery ?? 65_536);
   let inMarket = 0;
+  const v = strategy.program.v;
+  const warmSlot = strategy.program.warmSlot;
+  let firstTradable = warmSlot < 0 ? 0 : -1;
 
   for (let start = 0; start < n; start += every) {
     const end = Math.min(n, start + every);
@@ -55,6 +61,7 @@ export function backtest(
       const q = broker.qty;
       equity[i] = broker.cash + q * c;
       if (q > 0) inMarket++;
+      if (firstTradable < 0 && v[warmSlot] === 0) firstTradable = i;
       for (let k = 0; k < nRec; k++) recValues[k]![i] = strategy.value(recSlots[k]!);
     }
     opts.onProgress?.(end, n);
@@ -66,13 +73,13 @@ export function backtest(
   const metrics = computeMetrics({
     initialCash: settings.initialCash,
     equity,
-    firstClose: n > 0 ? close[0]! : 0,
-    lastClose: n > 0 ? close[last]! : 0,
+    time,
+    close,
     trades: broker.trades,
     barsInMarket: inMarket,
     fees: broker.totalFees,
-    barMs: opts.barMs ?? inferBarMs(time),
-    time,
+    firstTradableBar: Math.max(0, firstTradable),
+    timeframeMs: opts.timeframeMs,
   });
   return {
     metrics,

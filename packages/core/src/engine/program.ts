@@ -12,6 +12,8 @@ export interface EntryRule {
   /** Limit entries: price = close × (1 − offsetPct / 100), cancelled after `validBars` bars. */
   offsetPct: number;
   validBars: number;
+  /** Limit entries: a bar whose low only reaches the price fills it (else the low must go below). */
+  fillOnTouch: boolean;
   stopLossPct: number;
   takeProfitPct: number;
   trailingPct: number;
@@ -36,6 +38,11 @@ export interface Program {
   exitSlots: number[];
   /** With `record`: every indicator and math output, in spec order, with its slot in `v`. */
   recorded: { node: number; port: number; slot: number }[];
+  /**
+   * Slot in `v` that holds 0 once every indicator and math output has a value and NaN before
+   * (the first tradable bar, where backtesting.py starts its buy & hold); -1 without such blocks.
+   */
+  warmSlot: number;
   /** The generated source, for debugging and tests. */
   source: string;
 }
@@ -82,6 +89,7 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   const entries: EntryRule[] = [];
   const exitSlots: number[] = [];
   const recorded: Program["recorded"] = [];
+  const charted: string[] = [];
   /** The rule of each entry node, by spec index, for the risk blocks attached to it. */
   const entryOf = new Map<number, EntryRule>();
   spec.nodes.forEach((n, i) => {
@@ -92,21 +100,23 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
       // A spec may come from storage: re-check its params so nothing unvalidated shapes the code.
       const params = block.params.parse(n.params);
       body.push(block.emit!(params as never, { inputs, outputs, ...io }));
-      if (opts.record && (block.category === "indicator" || block.category === "math")) {
-        block.outputs.forEach((_, port) => recorded.push({ node: i, port, slot: publish(i, port) }));
+      if (block.category === "indicator" || block.category === "math") {
+        charted.push(...outputs);
+        if (opts.record) block.outputs.forEach((_, port) => recorded.push({ node: i, port, slot: publish(i, port) }));
       }
       return;
     }
     const ref = n.inputs[0];
     if (!ref || "const" in ref) throw new Error(`${n.kind} without an input in spec`);
     if (block.role === "entry") {
-      const p = n.params as { sizeMode: Sizing["mode"]; size: number; offsetPct?: number; validBars?: number };
+      const p = n.params as { sizeMode: Sizing["mode"]; size: number; offsetPct?: number; validBars?: number; fill?: "through" | "touch" };
       const rule: EntryRule = {
         type: n.kind === "limitBuy" ? "limit" : "market",
         signalSlot: publish(ref.node, ref.port),
         sizing: { mode: p.sizeMode, value: p.size },
         offsetPct: p.offsetPct ?? NaN,
         validBars: p.validBars ?? NaN,
+        fillOnTouch: p.fill === "touch",
         stopLossPct: NaN,
         takeProfitPct: NaN,
         trailingPct: NaN,
@@ -136,6 +146,10 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     }),
   );
 
+  // NaN + anything is NaN, so the sum × 0 is 0 exactly when every output has a value.
+  const warmSlot = charted.length > 0 ? slots++ : -1;
+  if (warmSlot >= 0) body.push(`v[${warmSlot}] = (${charted.join(" + ")}) * 0;`);
+
   const source = [
     '"use strict";',
     "return function update() {",
@@ -148,5 +162,5 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   const st = Float64Array.from(stateInits);
   const factory = new Function("bar", "v", "st", ...kept.map((_, k) => `k${k}`), source) as (...args: unknown[]) => UpdateFn;
   const update = factory(bar, v, st, ...kept);
-  return { update, bar, v, outputSlots, entries, exitSlots, recorded, source };
+  return { update, bar, v, outputSlots, entries, exitSlots, recorded, warmSlot, source };
 }

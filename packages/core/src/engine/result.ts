@@ -35,32 +35,76 @@ export const openPositionSchema = z.object({
 });
 export type OpenPosition = z.infer<typeof openPositionSchema>;
 
+/**
+ * Where backtesting.py defines a measure differently from us, its number under its own name, so a
+ * person comparing the two tools sees the same figure (definitions in docs/metrics.md).
+ */
+export const backtestingPyMetricsSchema = z.object({
+  /** Sum of winning trades' returns ÷ sum of losing trades' returns (returns, not money); null without a loss. */
+  profitFactor: z.number().nullable(),
+  /** Geometric mean of the trades' returns, in %. */
+  avgTradePct: z.number(),
+  /** Arithmetic mean of the trades' returns, in % ("Expectancy [%]"). */
+  expectancyPct: z.number(),
+  /** Bars from each entry bar to its exit bar inclusive, closed trades only, over all bars, in %. */
+  exposurePct: z.number(),
+  /** From the close of the first bar where every indicator has a value to the last close, in %. */
+  buyHoldReturnPct: z.number(),
+});
+export type BacktestingPyMetrics = z.infer<typeof backtestingPyMetricsSchema>;
+
+/** Every field is defined in docs/metrics.md. Money is in the quote currency; times in ms. */
 export const metricsSchema = z.object({
   finalEquity: z.number(),
   totalReturnPct: z.number(),
+  /** From the first close to the last close. */
   buyHoldReturnPct: z.number(),
+  /** Compound annual growth over the span of the candles. */
+  cagrPct: z.number(),
   maxDrawdownPct: z.number(),
+  /** Longest time from an equity peak to its recovery (or to the end, if it never recovered). */
+  maxDrawdownDurationMs: z.number(),
+  /** CAGR ÷ max drawdown; null without a drawdown. */
+  calmar: z.number().nullable(),
+  /** Annualised with `barMs`, the candles' own spacing. */
   sharpe: z.number(),
   sortino: z.number(),
+  /** Median spacing of the candle times: the bar length used to annualise. */
+  barMs: z.number(),
+  /** Set when the candles' spacing differs from the flow's timeframe. */
+  timeframeWarning: z.string().nullable(),
   trades: z.number().int(),
   winRatePct: z.number(),
-  /** Gross profit ÷ gross loss; null when there was no losing trade. */
+  /** Gross profit ÷ gross loss, in money; null when there was no losing trade. */
   profitFactor: z.number().nullable(),
+  /** Arithmetic mean of the trades' returnPct. */
   avgTradePct: z.number(),
+  /** Mean net P&L per trade, in money. */
+  expectancy: z.number(),
+  /** System quality number: √trades × mean P&L ÷ standard deviation of P&L; null below two trades or without spread. */
+  sqn: z.number().nullable(),
+  /** Best and worst net P&L of a trade, in money; null without a win (a loss). */
+  largestWin: z.number().nullable(),
+  largestLoss: z.number().nullable(),
+  longestLosingStreak: z.number().int(),
+  /** Mean bars from the entry fill's bar to the exit fill's bar. */
+  avgBarsHeld: z.number(),
+  /** Bars that closed with a position held, over all bars. */
   exposurePct: z.number(),
   fees: z.number(),
   // The strategy tester's report. Optional: runs stored before these existed do not have them.
+  /** Final equity − initial cash, in money. */
   netProfit: z.number().optional(),
+  /** Sum of the winning (losing, as a positive number) trades' net P&L, in money. */
   grossProfit: z.number().optional(),
   grossLoss: z.number().optional(),
-  largestWin: z.number().optional(),
-  largestLoss: z.number().optional(),
-  maxConsecWins: z.number().int().optional(),
-  maxConsecLosses: z.number().int().optional(),
+  longestWinningStreak: z.number().int().optional(),
+  /** Mean bars held by winning and by losing trades (as avgBarsHeld counts them); 0 without such trades. */
   avgBarsWin: z.number().optional(),
   avgBarsLoss: z.number().optional(),
-  /** Return of each calendar month (UTC), in %. */
+  /** Return of each calendar month (UTC) of the equity curve, in %. */
   monthlyReturns: z.array(z.object({ month: z.string(), returnPct: z.number() })).optional(),
+  backtestingPy: backtestingPyMetricsSchema,
 });
 export type Metrics = z.infer<typeof metricsSchema>;
 

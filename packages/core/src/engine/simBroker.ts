@@ -1,3 +1,4 @@
+import { TIE_REL } from "../catalogue/emit";
 import type { Settings } from "../flow/schema";
 import type { EntryRule } from "./program";
 import type { ExitReason, OpenPosition, Trade } from "./result";
@@ -110,8 +111,9 @@ export class SimBroker {
         return;
       } else if (p === LIMIT_BUY) {
         const limit = this.limitPrice;
-        // Only a bar that trades *through* the price fills it: a touch may not reach our place in the queue.
-        if (low < limit) {
+        // By default only a bar that trades *through* the price fills it: a touch may not reach our
+        // place in the queue. With `fillOnTouch`, a low at the limit (within rounding noise) fills.
+        if (low < limit || (this.pendingRule!.fillOnTouch && limit - low >= -TIE_REL * limit)) {
           this.pending = NONE;
           // A bar opening below the limit fills at the (better) open; otherwise at the limit.
           const fill = open < limit ? open : limit;

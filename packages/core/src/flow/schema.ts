@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { nameSchema } from "./name";
 
 export const FLOW_FORMAT = "keyflow.flow";
 /** Bump on every incompatible change of the document; add a step to `migrate.ts` with it. */
@@ -74,7 +75,7 @@ export type FlowEdge = z.infer<typeof flowEdgeSchema>;
 export const flowGraphSchema = z.strictObject({
   format: z.literal(FLOW_FORMAT),
   version: z.literal(FLOW_VERSION),
-  name: z.string().min(1).max(120),
+  name: nameSchema,
   description: z.string().max(4000).default(""),
   market: marketSchema,
   settings: settingsSchema.default(DEFAULT_SETTINGS),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Adx } from "./adx";
-import { BTC_1H_FILE, btc1h, describeWithCandles, expectSeries, refAdx, stream } from "./reference.test-helpers";
+import { BTC_1H_FILE, describeWithSharedCsv, expectSeries, refAdx, stream } from "./reference.test-helpers";
 
 describe("Adx", () => {
   it("matches a hand computation with TA-Lib's seeding, period 2", () => {
@@ -35,7 +35,7 @@ describe("Adx", () => {
   });
 });
 
-describeWithCandles("Adx on BTC 1h candles", btc1h, BTC_1H_FILE, (c) => {
+describeWithSharedCsv("Adx on BTC 1h candles", [BTC_1H_FILE], (c) => {
   for (const period of [2, 14, 30]) {
     it(`matches the array reference, first output at index ${2 * period - 1}`, () => {
       const adx = new Adx(period);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Atr } from "./atr";
-import { BTC_1H_FILE, btc1h, describeWithCandles, expectSeries, refAtr, stream } from "./reference.test-helpers";
+import { BTC_1H_FILE, describeWithSharedCsv, expectSeries, refAtr, stream } from "./reference.test-helpers";
 
 describe("Atr", () => {
   it("averages the first `period` true ranges, then smooths with Wilder", () => {
@@ -25,7 +25,7 @@ describe("Atr", () => {
   });
 });
 
-describeWithCandles("Atr on BTC 1h candles", btc1h, BTC_1H_FILE, (c) => {
+describeWithSharedCsv("Atr on BTC 1h candles", [BTC_1H_FILE], (c) => {
   for (const period of [1, 14, 50]) {
     it(`matches the reference ATR, period ${period}`, () => {
       const atr = new Atr(period);

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Candles } from "../data/candles";
-import { loadSharedCsv } from "../../test/loadCsv";
 import { Bbands } from "./bbands";
-import { BTC_1H_FILE, btc1h, describeWithCandles, expectSeries, refBbands } from "./reference.test-helpers";
+import { BTC_1H_FILE, describeWithSharedCsv, expectSeries, refBbands } from "./reference.test-helpers";
 
 describe("Bbands", () => {
   it("uses the population standard deviation", () => {
@@ -60,7 +59,7 @@ function checkBands(c: Candles, period: number, mult: number): void {
   expectSeries(out.sd, ref.stdDev, period - 1, `${label}.stdDev`);
 }
 
-describeWithCandles("Bbands on BTC 1h closes", btc1h, BTC_1H_FILE, (c) => {
+describeWithSharedCsv("Bbands on BTC 1h closes", [BTC_1H_FILE], (c) => {
   for (const [period, mult] of [
     [20, 2],
     [5, 1.5],
@@ -71,6 +70,6 @@ describeWithCandles("Bbands on BTC 1h closes", btc1h, BTC_1H_FILE, (c) => {
 });
 
 const BTC_1M_FILE = "binance-BTCUSDT-1m.csv";
-describeWithCandles("Bbands on BTC 1m closes (quiet windows, prices ~60000)", loadSharedCsv(BTC_1M_FILE), BTC_1M_FILE, (c) => {
+describeWithSharedCsv("Bbands on BTC 1m closes (quiet windows, prices ~60000)", [BTC_1M_FILE], (c) => {
   it("keeps the standard deviation within 1e-9 relative", () => checkBands(c, 20, 2));
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Ema } from "./ema";
-import { BTC_1H_FILE, btc1h, describeWithCandles, expectSeries, refEma, stream } from "./reference.test-helpers";
+import { BTC_1H_FILE, describeWithSharedCsv, expectSeries, refEma, stream } from "./reference.test-helpers";
 
 describe("Ema", () => {
   it("is seeded with the SMA of the first `period` values, then k = 2/(period+1)", () => {
@@ -29,7 +29,7 @@ describe("Ema", () => {
   });
 });
 
-describeWithCandles("Ema on BTC 1h closes", btc1h, BTC_1H_FILE, (c) => {
+describeWithSharedCsv("Ema on BTC 1h closes", [BTC_1H_FILE], (c) => {
   for (const period of [1, 2, 12, 26, 200]) {
     it(`matches the reference EMA, period ${period}`, () => {
       const ema = new Ema(period);

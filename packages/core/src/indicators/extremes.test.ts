@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Highest, Lowest } from "./extremes";
 import {
   BTC_1H_FILE,
-  btc1h,
-  describeWithCandles,
+  describeWithSharedCsv,
   expectSeries,
   refHighest,
   refLowest,
@@ -41,7 +40,7 @@ describe("Highest / Lowest", () => {
   });
 });
 
-describeWithCandles("Highest / Lowest on BTC 1h highs and lows", btc1h, BTC_1H_FILE, (c) => {
+describeWithSharedCsv("Highest / Lowest on BTC 1h highs and lows", [BTC_1H_FILE], (c) => {
   for (const period of [1, 20, 200]) {
     it(`match a from-scratch scan of each window, period ${period}`, () => {
       const hi = new Highest(period);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Macd } from "./macd";
-import { BTC_1H_FILE, btc1h, describeWithCandles, expectSeries, refMacd, stream } from "./reference.test-helpers";
+import { BTC_1H_FILE, describeWithSharedCsv, expectSeries, refMacd, stream } from "./reference.test-helpers";
 
 describe("Macd", () => {
   it("seeds both EMAs on the slow seed bar, the fast one from the tail of that window", () => {
@@ -33,7 +33,7 @@ describe("Macd", () => {
   });
 });
 
-describeWithCandles("Macd on BTC 1h closes", btc1h, BTC_1H_FILE, (c) => {
+describeWithSharedCsv("Macd on BTC 1h closes", [BTC_1H_FILE], (c) => {
   for (const [f, s, g] of [
     [12, 26, 9],
     [5, 35, 5],

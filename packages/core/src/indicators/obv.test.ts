@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Obv } from "./obv";
-import { BTC_1H_FILE, btc1h, describeWithCandles, expectSeries, refObv, stream } from "./reference.test-helpers";
+import { BTC_1H_FILE, describeWithSharedCsv, expectSeries, refObv, stream } from "./reference.test-helpers";
 
 describe("Obv", () => {
   it("starts at the first volume, then adds on up closes and subtracts on down closes", () => {
@@ -13,7 +13,7 @@ describe("Obv", () => {
   });
 });
 
-describeWithCandles("Obv on BTC 1h candles", btc1h, BTC_1H_FILE, (c) => {
+describeWithSharedCsv("Obv on BTC 1h candles", [BTC_1H_FILE], (c) => {
   it("matches the cumulative sign(Δclose) * volume reference from the first bar", () => {
     const obv = new Obv();
     const out = stream(c.close.length, (i) => obv.update(c.close[i]!, c.volume[i]!));

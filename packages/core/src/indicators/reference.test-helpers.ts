@@ -5,34 +5,16 @@
 // whole array, recompute every window from scratch, and where a recursion is unavoidable (EMA,
 // Wilder smoothing) they use an algebraically equal but differently ordered formula. Agreement
 // to 1e-9 therefore checks the definition, not a copy of the same arithmetic.
-import { assert, describe, it } from "vitest";
+import { assert } from "vitest";
 import type { Candles } from "../data/candles";
-import { DATA_DIR, loadSharedCsv } from "../../test/loadCsv";
+import { describeWithSharedCsv } from "../../test/describeWithSharedCsv";
+
+export { describeWithSharedCsv };
 
 // ---------------------------------------------------------------------------------------------
 // Data
 
 export const BTC_1H_FILE = "binance-BTCUSDT-1h.csv";
-export const btc1h = loadSharedCsv(BTC_1H_FILE);
-
-/**
- * Declares a describe block over real candles, or a clearly labelled skipped block when the
- * shared data file is not there (a fresh clone without /work/shared/data must still pass).
- */
-export function describeWithCandles(
-  name: string,
-  candles: Candles | null,
-  fileName: string,
-  body: (c: Candles) => void,
-): void {
-  if (candles === null) {
-    describe.skip(`${name} — SKIPPED: ${DATA_DIR}${fileName} not found`, () => {
-      it("needs the shared candle file", () => {});
-    });
-    return;
-  }
-  describe(name, () => body(candles));
-}
 
 // ---------------------------------------------------------------------------------------------
 // Running and comparing

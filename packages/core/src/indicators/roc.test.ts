@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BTC_1H_FILE, btc1h, describeWithCandles, expectSeries, refRoc, stream } from "./reference.test-helpers";
+import { BTC_1H_FILE, describeWithSharedCsv, expectSeries, refRoc, stream } from "./reference.test-helpers";
 import { Roc } from "./roc";
 
 describe("Roc", () => {
@@ -20,7 +20,7 @@ describe("Roc", () => {
   });
 });
 
-describeWithCandles("Roc on BTC 1h closes", btc1h, BTC_1H_FILE, (c) => {
+describeWithSharedCsv("Roc on BTC 1h closes", [BTC_1H_FILE], (c) => {
   for (const period of [1, 10, 100]) {
     it(`matches the reference, period ${period}`, () => {
       const roc = new Roc(period);

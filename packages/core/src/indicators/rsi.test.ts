@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BTC_1H_FILE, btc1h, describeWithCandles, expectSeries, refRsi, stream } from "./reference.test-helpers";
+import { BTC_1H_FILE, describeWithSharedCsv, expectSeries, refRsi, stream } from "./reference.test-helpers";
 import { Rsi } from "./rsi";
 
 describe("Rsi", () => {
@@ -49,7 +49,7 @@ describe("Rsi", () => {
   });
 });
 
-describeWithCandles("Rsi on BTC 1h closes", btc1h, BTC_1H_FILE, (c) => {
+describeWithSharedCsv("Rsi on BTC 1h closes", [BTC_1H_FILE], (c) => {
   for (const period of [2, 14, 50]) {
     it(`matches the textbook-form reference, period ${period}`, () => {
       const rsi = new Rsi(period);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BTC_1H_FILE, btc1h, describeWithCandles, expectSeries, refSma, stream } from "./reference.test-helpers";
+import { BTC_1H_FILE, describeWithSharedCsv, expectSeries, refSma, stream } from "./reference.test-helpers";
 import { Sma } from "./sma";
 
 describe("Sma", () => {
@@ -28,7 +28,7 @@ describe("Sma", () => {
   });
 });
 
-describeWithCandles("Sma on BTC 1h closes", btc1h, BTC_1H_FILE, (c) => {
+describeWithSharedCsv("Sma on BTC 1h closes", [BTC_1H_FILE], (c) => {
   for (const period of [1, 2, 20, 200]) {
     it(`matches a from-scratch mean of each window, period ${period}`, () => {
       const sma = new Sma(period);

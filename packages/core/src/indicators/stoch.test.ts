@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BTC_1H_FILE, btc1h, describeWithCandles, expectSeries, refStoch } from "./reference.test-helpers";
+import { BTC_1H_FILE, describeWithSharedCsv, expectSeries, refStoch } from "./reference.test-helpers";
 import { Stoch } from "./stoch";
 
 describe("Stoch", () => {
@@ -37,7 +37,7 @@ describe("Stoch", () => {
   });
 });
 
-describeWithCandles("Stoch on BTC 1h candles", btc1h, BTC_1H_FILE, (c) => {
+describeWithSharedCsv("Stoch on BTC 1h candles", [BTC_1H_FILE], (c) => {
   for (const [fk, sk, sd] of [
     [14, 3, 3],
     [5, 3, 3],

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   BTC_1H_FILE,
-  btc1h,
-  describeWithCandles,
+  describeWithSharedCsv,
   expectSeries,
   refVwapRolling,
   refVwapSession,
@@ -48,7 +47,7 @@ describe("Vwap", () => {
   });
 });
 
-describeWithCandles("Vwap on BTC 1h candles", btc1h, BTC_1H_FILE, (c) => {
+describeWithSharedCsv("Vwap on BTC 1h candles", [BTC_1H_FILE], (c) => {
   it("session mode matches summing each UTC day from scratch", () => {
     const vw = new Vwap("session");
     const out = stream(c.close.length, (i) => vw.update(c.time[i]!, c.high[i]!, c.low[i]!, c.close[i]!, c.volume[i]!));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BTC_1H_FILE, btc1h, describeWithCandles, expectSeries, refWma, stream } from "./reference.test-helpers";
+import { BTC_1H_FILE, describeWithSharedCsv, expectSeries, refWma, stream } from "./reference.test-helpers";
 import { Wma } from "./wma";
 
 describe("Wma", () => {
@@ -14,7 +14,7 @@ describe("Wma", () => {
   });
 });
 
-describeWithCandles("Wma on BTC 1h closes", btc1h, BTC_1H_FILE, (c) => {
+describeWithSharedCsv("Wma on BTC 1h closes", [BTC_1H_FILE], (c) => {
   for (const period of [1, 2, 9, 30, 100]) {
     it(`matches a from-scratch weighted sum of each window, period ${period}`, () => {
       const wma = new Wma(period);

@@ -20,7 +20,7 @@ export type BotOrder = BotOrderRow;
 export type BotFill = BotFillRow;
 export type BotEvent = BotEventRow;
 
-export type NewBot = Omit<BotRow, "createdAt" | "updatedAt" | "lease" | "startedAt" | "stoppedAt" | "lastBarTime" | "startBarTime" | "haltReason" | "haltedUntil">;
+export type NewBot = Omit<BotRow, "createdAt" | "updatedAt" | "lease" | "startedAt" | "stoppedAt" | "lastBarTime" | "startBarTime" | "haltReason" | "haltedUntil" | "health">;
 export type BotPatch = Partial<Omit<BotRow, "id" | "createdAt" | "updatedAt">>;
 export type NewBotOrder = Omit<BotOrderRow, "id" | "createdAt" | "updatedAt" | "sentAt" | "closedAt" | "exchangeOrderId" | "filledQty" | "avgPrice" | "fee" | "feeCurrency" | "message"> &
   Partial<Pick<BotOrderRow, "exchangeOrderId" | "filledQty" | "avgPrice" | "fee" | "feeCurrency" | "message" | "sentAt" | "closedAt">>;

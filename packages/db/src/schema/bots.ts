@@ -1,5 +1,6 @@
 import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { FlowGraph, StrategySpec, Timeframe } from "@keyflow/core";
+import { z } from "zod";
 import { exchangeKeys } from "./keys";
 import { strategies } from "./strategies";
 
@@ -19,6 +20,44 @@ export interface BotRiskLimits {
   maxPosition: number | null;
   maxDailyLoss: number | null;
   maxOrdersPerHour: number | null;
+}
+
+/** What the process running a bot last observed (the bot's status says what the person asked for). */
+export const BOT_HEALTH_STATES = ["starting", "warming", "running", "degraded"] as const;
+export type BotHealthState = (typeof BOT_HEALTH_STATES)[number];
+export interface BotHealth {
+  state: BotHealthState;
+  /** Plain words: "Can't reach binance since 14:02 UTC — retrying every 10 s". */
+  reason: string | null;
+  /** When this state began (unix ms). */
+  since: number;
+  /** A degraded state that only a later success of the same kind clears (a rejected order), not the next good poll. */
+  sticky?: boolean;
+}
+
+/**
+ * What a live bot does about signals of candles that closed while it was not running (a restart,
+ * an outage). The flow is replayed over those candles; then its position is compared with the bot's.
+ */
+export const afterDowntimeSchema = z.strictObject({
+  /** The flow got out while the bot was down but the bot still holds: "exit" at once (default), or "hold" until the next sell signal. */
+  exits: z.enum(["exit", "hold"]).default("exit"),
+  /** The flow got in while the bot was down: "skip" that entry (default), or "enter" late at the next candle's price. */
+  entries: z.enum(["skip", "enter"]).default("skip"),
+});
+export type AfterDowntime = z.infer<typeof afterDowntimeSchema>;
+export const DEFAULT_AFTER_DOWNTIME: AfterDowntime = { exits: "exit", entries: "skip" };
+
+/** A signal of a candle that closed while the bot was down, after which the flow's position differs from the bot's. */
+export interface MissedSignal {
+  /** The flow's position after the missed candles. */
+  flow: "flat" | "long";
+  /** The candle whose signal (or stop) was missed. */
+  barTime: number;
+  /** "sell signal", "stop loss", "buy signal"… */
+  what: string;
+  /** For a missed entry: the entry rule that fired. */
+  entryRule: number | null;
 }
 
 /** The bot's book as last computed by its runner (from fills in live, from the simulated broker in paper). */
@@ -48,6 +87,8 @@ export interface BotBook {
   exitAttempts: number;
   /** Holdings below this (the market's smallest sellable amount) count as flat. */
   dust: number;
+  /** Live: set while catching up on candles that closed during downtime, acted on at the next live candle. */
+  missed?: MissedSignal | null;
 }
 
 /** Who runs the bot now: a process holding the lease renews it every loop. */
@@ -75,8 +116,11 @@ export const bots = sqliteTable(
     mode: text("mode", { enum: BOT_MODES }).notNull().default("paper"),
     keyId: text("key_id").references(() => exchangeKeys.id, { onDelete: "set null" }),
     risk: text("risk", { mode: "json" }).$type<BotRiskLimits>().notNull(),
+    afterDowntime: text("after_downtime", { mode: "json" }).$type<AfterDowntime>().notNull().default(DEFAULT_AFTER_DOWNTIME),
     status: text("status", { enum: BOT_STATUSES }).notNull(),
     haltReason: text("halt_reason"),
+    /** Reported by the runner; null until a process picks the bot up. */
+    health: text("health", { mode: "json" }).$type<BotHealth | null>(),
     /** A daily-loss halt ends here (next UTC midnight); null = until started again. */
     haltedUntil: integer("halted_until"),
     warmupBars: integer("warmup_bars").notNull(),

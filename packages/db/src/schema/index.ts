@@ -4,3 +4,4 @@ export * from "./strategies";
 export * from "./backtests";
 export * from "./keys";
 export * from "./bots";
+export * from "./bans";
