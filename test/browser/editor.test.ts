@@ -60,9 +60,11 @@ async function specHashShown(): Promise<string> {
 }
 
 async function waitForResults(): Promise<{ runId: string; ms: number }> {
-  await page.waitForSelector(tid("draw-time"), { timeout: 120_000 });
-  const runId = (await page.locator(tid("results")).getAttribute("data-run-id"))!;
-  const ms = Number(await page.locator(tid("draw-time")).getAttribute("data-ms"));
+  // The results carry their click → drawn time once drawn (shown on screen only under "details").
+  const results = page.locator(`${tid("results")}[data-draw-ms]`);
+  await results.waitFor({ timeout: 120_000 });
+  const runId = (await results.getAttribute("data-run-id"))!;
+  const ms = Number(await results.getAttribute("data-draw-ms"));
   return { runId, ms };
 }
 
@@ -212,6 +214,14 @@ describe("editor and results in a real browser", () => {
     expect(run.status).toBe("done");
     expect(await kpisShown()).toEqual(expectedKpis(run.metrics!));
     expect(await page.locator(tid("run-spec-hash")).getAttribute("data-hash")).toBe(run.specHash);
+    // Timings and hashes are developer details: out of sight until asked for.
+    expect(await page.locator(tid("draw-time")).isVisible()).toBe(false);
+    expect(await page.locator(tid("run-spec-hash")).isVisible()).toBe(false);
+    await page.click(tid("details-toggle"));
+    await page.waitForSelector(tid("draw-time"));
+    expect(await page.textContent(tid("draw-time"))).toMatch(/^click → drawn \d+ ms$/);
+    await page.click(tid("details-toggle"));
+    await page.waitForSelector(tid("draw-time"), { state: "hidden" });
     // Trades: sortable, and a click scrolls the chart to the trade.
     await page.waitForSelector(tid("trade-row"));
     expect(await page.locator(tid("trade-row")).count()).toBe(Math.min(run.trades!.length, 300));
@@ -220,11 +230,48 @@ describe("editor and results in a real browser", () => {
     expect(await page.locator(tid("trade-row")).first().textContent()).toContain(`${best > 0 ? "+" : ""}${best.toFixed(2)}%`);
     await page.locator(tid("trade-row")).first().click();
     // The chart merged candles to draw the whole run; around one trade it shows the market's own.
-    await page.locator(tid("chart-detail")).filter({ hasText: /^Trade of/ }).waitFor();
+    await page.locator(`${tid("chart-detail")}[data-bars]`).filter({ hasText: /^Trade of/ }).waitFor();
+    // Around the trade, every pane is at bar resolution; the cursor reads OHLC and the RSI at its bar.
+    expect(Number(await page.getAttribute(tid("chart-detail"), "data-bars"))).toBeGreaterThan(30);
+    const chartBox = (await page.locator(tid("price-chart")).boundingBox())!;
+    await page.mouse.move(chartBox.x + chartBox.width / 2, chartBox.y + chartBox.height * 0.3);
+    await page.waitForSelector(tid("chart-hover"));
+    expect(await page.textContent(tid("chart-hover"))).toMatch(/O [\d,.]+ H [\d,.]+ L [\d,.]+ C [\d,.]+.*RSI 14 [\d.]+/);
     await page.waitForTimeout(300);
     await shot("06-results-trade-focused");
     await page.click(tid("chart-detail-back"));
     await page.waitForSelector(tid("chart-detail"), { state: "detached" });
+
+    // The report: every figure is the run's stored metric; the trades export parses back to the run's trades.
+    await page.click(tid("results-tab-report"));
+    await page.waitForSelector(tid("report-summary"));
+    const m = run.metrics!;
+    const stored = { netProfit: m.netProfit, grossProfit: m.grossProfit, grossLoss: m.grossLoss, largestWin: m.largestWin, largestLoss: m.largestLoss, longestWinningStreak: m.longestWinningStreak, longestLosingStreak: m.longestLosingStreak, avgBarsWin: m.avgBarsWin, avgBarsLoss: m.avgBarsLoss, trades: m.trades, fees: m.fees };
+    const shown: Record<string, number> = {};
+    for (const id of Object.keys(stored)) shown[id] = Number(await page.getAttribute(tid(`report-${id}`), "data-raw"));
+    expect(shown).toEqual(stored);
+    expect(Object.values(stored).every((v) => typeof v === "number")).toBe(true);
+    expect(await page.textContent(`${tid("report-netProfit")} td`)).toBe(`${fmt.num(m.netProfit!)} (${fmt.pct(m.totalReturnPct)})`);
+    const years = new Set(m.monthlyReturns!.map((x) => x.month.slice(0, 4)));
+    expect(await page.locator(`${tid("report-months")} tbody tr`).count()).toBe(years.size);
+    const [csv] = await Promise.all([page.waitForEvent("download"), page.click(tid("export-trades-csv"))]);
+    const [head, ...lines] = readFileSync((await csv.path())!, "utf8").trim().split("\n");
+    const cols = head!.split(",");
+    const parsed = lines.map((l) => {
+      const v = Object.fromEntries(l.split(",").map((x, i) => [cols[i]!, x]));
+      return { ...v, entryTime: Date.parse(v.entryTime!), exitTime: Date.parse(v.exitTime!), entryPrice: +v.entryPrice!, exitPrice: +v.exitPrice!, qty: +v.qty!, pnl: +v.pnl!, fees: +v.fees!, returnPct: +v.returnPct! };
+    });
+    expect(parsed).toEqual(run.trades);
+    await shot("06b-results-report");
+    await page.click(tid("results-tab-chart"));
+    await page.waitForSelector(tid("price-chart"));
+
+    // Backtest again with nothing changed: the stored run is shown, no duplicate is made.
+    await page.click(tid("backtest-button"));
+    await page.waitForSelector(`${tid("toast")}:has-text("Nothing changed")`);
+    await page.waitForSelector(`${tid("backtest-button")}:not([disabled])`);
+    expect(await page.getAttribute(tid("results"), "data-run-id")).toBe(runId);
+    expect(await client.backtests.listForStrategy.query({ strategyId: run.strategyId! })).toHaveLength(1);
   });
 
   it("exports the template and re-imports it with the same spec hash; a bad import changes nothing", async () => {
@@ -255,8 +302,10 @@ describe("editor and results in a real browser", () => {
     await page.waitForSelector(tid("templates-modal"), { state: "detached" });
     await page.waitForSelector(tid("compiles-ok"));
     expect(await specHashShown()).toBe(hash);
+    // The import sits beside the original under a name of its own.
+    expect(await page.inputValue(tid("strategy-name"))).toBe("RSI 30/70 reversion (2)");
     const list = await client.strategies.list.query();
-    expect(list.filter((s) => s.name === "RSI 30/70 reversion")).toHaveLength(2);
+    expect(list.filter((s) => s.name.startsWith("RSI 30/70 reversion")).map((s) => s.name).sort()).toEqual(["RSI 30/70 reversion", "RSI 30/70 reversion (2)"]);
   });
 
   it("measures click → drawn results for a year of 1-minute demo candles", async () => {
@@ -279,7 +328,7 @@ describe("editor and results in a real browser", () => {
     // The toast of an earlier action may still be fading out: wait for the cancel's own.
     await page.waitForSelector(`${tid("toast")}:has-text("cancelled")`);
     services!.backtests.resume();
-    const strategyId = (await client.strategies.list.query()).find((s) => s.name === "RSI 30/70 reversion" && s.market.timeframe === "1m")!.id;
+    const strategyId = (await client.strategies.list.query()).find((s) => s.name === "RSI 30/70 reversion (2)" && s.market.timeframe === "1m")!.id;
     const runs = await client.backtests.listForStrategy.query({ strategyId });
     expect(runs.map((r) => r.status)).toEqual(["cancelled"]);
 
@@ -315,6 +364,10 @@ describe("editor and results in a real browser", () => {
     await checks.nth(1).check();
     await page.click(tid("compare-button"));
     await page.waitForSelector(tid("compare-view"));
+    // Runs are labelled by what differs between them: the timeframe (and the range its data covers), not the unchanged params.
+    const labels = await page.locator(tid("compare-label")).allTextContents();
+    expect(labels[0]).toMatch(/^DEMO\/USDT 1h( · \d{4}-\d\d-\d\d → \d{4}-\d\d-\d\d)?$/);
+    expect(labels[1]).toMatch(/^DEMO\/USDT 1m( · \d{4}-\d\d-\d\d → \d{4}-\d\d-\d\d)?$/);
     await page.waitForTimeout(300);
     await shot("10-compare-runs");
 

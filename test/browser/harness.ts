@@ -1,10 +1,12 @@
 // What every browser test needs: the web app built as it is now (the server serves it), Debian's
 // Chromium through playwright-core, screenshots in test/artifacts/ and data-testid selectors.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { createServices, startHttpServer, type RunningServer } from "@keyflow/server";
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 export const webDir = join(root, "apps/web");
@@ -47,3 +49,25 @@ export async function shot(page: Page, name: string): Promise<void> {
 }
 
 export const tid = (id: string) => `[data-testid="${id}"]`;
+
+export interface TestServer {
+  services: ReturnType<typeof createServices>;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The real server on a random loopback port, with a temporary data directory removed on close. */
+export async function startTestServer(name: string): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), `keyflow-${name}-`));
+  const services = createServices({ host: "127.0.0.1", port: 0, token: undefined, dataDir });
+  const http: RunningServer = await startHttpServer(services);
+  return {
+    services,
+    url: http.url,
+    async close() {
+      await http.close();
+      await services.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

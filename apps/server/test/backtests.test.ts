@@ -72,6 +72,32 @@ describe("backtests router", () => {
     expect(rb.chart).toEqual(ra.chart);
   }, 120_000);
 
+  it("shows a window of a run at bar resolution: the RSI is below 30 on the bar that decided each entry", async () => {
+    const flow = template("rsi-reversion");
+    const started = await t.caller.backtests.run({ flow });
+    await follow(started.runId);
+    const run = await t.caller.backtests.get({ runId: started.runId });
+    const H = 3_600_000;
+    expect(run.chart!.candles.bucketMs).toBeGreaterThan(H); // the stored chart merged candles
+    const trade = run.trades!.find((x) => x.exitReason === "signal")!;
+    const from = trade.entryTime - 50 * H;
+    const to = trade.exitTime + 50 * H;
+    const w = await t.caller.backtests.window({ runId: started.runId, from, to });
+    expect(w.candles.bucketMs).toBe(H);
+    expect(w.candles.time[0]).toBe(from);
+    expect(w.candles.time.length).toBe((to - from) / H);
+    const rsi = w.indicators.find((l) => l.nodeId === "rsi")!;
+    const at = (ms: number) => rsi.value[rsi.time.indexOf(ms)]!;
+    // Decided on the close of the bar before the entry, filled at the entry bar's open.
+    expect(at(trade.entryTime - H)).toBeLessThan(30);
+    expect(at(trade.entryTime - 2 * H)).toBeGreaterThanOrEqual(30);
+    expect(at(trade.exitTime - H)).toBeGreaterThan(70);
+    expect(at(trade.exitTime - 2 * H)).toBeLessThanOrEqual(70);
+    // Equity over the window is the run's own equity at those bars.
+    expect(w.equity.time.length).toBe(w.candles.time.length);
+    expect(Math.min(...w.drawdown.value)).toBeGreaterThanOrEqual(-run.metrics!.maxDrawdownPct - 1e-9);
+  }, 120_000);
+
   it("returns compile errors per node as a typed payload, before queueing anything", async () => {
     const flow = template("sma-cross");
     flow.edges = flow.edges.slice(1);
@@ -124,5 +150,17 @@ describe("backtests router", () => {
     const list = await t.caller.backtests.listForStrategy({ strategyId: s.id });
     expect(list).toMatchObject([{ id: r.runId, strategyId: s.id, strategyVersion: 1, status: "done" }]);
     expect(list[0]).not.toHaveProperty("trades");
+    expect(r.reused).toBe(false);
+
+    // Unchanged strategy, data and settings: the stored run is the answer, not a duplicate.
+    const again = await t.caller.backtests.run({ strategyId: s.id });
+    expect(again).toMatchObject({ runId: r.runId, reused: true });
+    expect(await t.caller.backtests.listForStrategy({ strategyId: s.id })).toHaveLength(1);
+    // A different fee, or a different range, is a new run.
+    const fee = await t.caller.backtests.run({ strategyId: s.id, settings: { feeRate: 0.002 } });
+    const range = await t.caller.backtests.run({ strategyId: s.id, from: Date.UTC(2024, 0, 1) });
+    expect([fee.reused, range.reused]).toEqual([false, false]);
+    await Promise.all([follow(fee.runId), follow(range.runId)]);
+    expect(await t.caller.backtests.listForStrategy({ strategyId: s.id })).toHaveLength(3);
   }, 120_000);
 });

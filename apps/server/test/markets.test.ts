@@ -28,6 +28,10 @@ describe("markets router: CSV import", () => {
     expect(again).toMatchObject({ added: 1, replaced: 1, count: 3 });
     const chart = await t.caller.markets.candles({ seriesId: r.seriesId });
     expect(chart.close).toEqual([11, 13, 14]);
+    // A chart asks by market in one request; the same candles come back.
+    expect((await t.caller.markets.candles({ market, from: T0 + H })).close).toEqual([13, 14]);
+    await expect(t.caller.markets.candles({ market: { ...market, symbol: "ETH/USDT" } })).rejects.toThrow(/candle series/);
+    await expect(t.caller.markets.candles({})).rejects.toThrow(/seriesId or a market/);
   });
 
   it("rejects a bad file with the line and what to do, and writes nothing", async () => {

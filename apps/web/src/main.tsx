@@ -2,12 +2,8 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { QueryClientProvider } from "@tanstack/react-query";
 import "./styles.css";
-import { App } from "./app/App";
-import { queryClient } from "./app/queryClient";
-import { setApi } from "./app/session";
-import { createTrpcApi } from "./lib/trpcApi";
-
-setApi(createTrpcApi());
+import { App } from "./shell/App";
+import { queryClient } from "./lib/queryClient";
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

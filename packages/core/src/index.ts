@@ -2,7 +2,10 @@ export * from "./flow/schema";
 export { nameSchema, NAME_MAX } from "./flow/name";
 export { KEYFLOW_CLIENT_HEADER } from "./clientHeader";
 export { parseFlowDocument, type FlowDocumentResult } from "./flow/migrate";
+export { uniqueName } from "./flow/uniqueName";
 export * from "./catalogue";
+export { outputLabel, thresholdsOf } from "./catalogue/describe";
+export { paramFields, paramFieldsFor, paramFieldsOf, paramProblem, rangeWords, type ParamField } from "./catalogue/paramFields";
 export * from "./compile/spec";
 export * from "./compile/errors";
 export { compile, compileFlow, specHash, PORT_TYPE_WORDS, type CompileResult } from "./compile/compile";
@@ -18,6 +21,7 @@ export { Strategy, NO_ACTION, EXIT, FLAT, PENDING_ENTRY, LONG, type PositionStat
 export { buildProgram, type Program, type EntryRule } from "./engine/program";
 export { computeMetrics, type MetricsInput } from "./engine/metrics";
 export { medianSpacingMs, formatSpacing } from "./engine/barSpacing";
+export { monthlyReturns } from "./engine/monthlyReturns";
 export { TEMPLATES, DEFAULT_TEMPLATE_ID, getTemplate, type Template } from "./templates";
 export { parseCandlesCsv, CSV_COLUMNS, type CsvError, type CsvParseResult } from "./data/csv";
 export { generateDemoCandles, mulberry32, type DemoCandlesOptions } from "./data/demo";

@@ -13,6 +13,8 @@ export interface ChartInput {
   /** Flow node id of each spec node (compile's `nodeIds`). */
   nodeIds: string[];
   maxPoints?: number;
+  /** Drawdown per bar in %, when the peak it falls from lies before these candles (a window of a run). */
+  drawdown?: Float64Array;
 }
 
 /** Everything the results chart draws, each series cut down to about `maxPoints` points. */
@@ -22,7 +24,7 @@ export function buildChart(input: ChartInput): BacktestChart {
   return {
     candles: bucketCandles(input.candles, max, input.timeframeMs),
     equity: downsampleMinMax(time, input.equity, max),
-    drawdown: downsampleMinMax(time, drawdownPct(input.equity), max),
+    drawdown: downsampleMinMax(time, input.drawdown ?? drawdownPct(input.equity), max),
     indicators: input.series.map((s) => {
       const node = input.spec.nodes[s.node];
       const kind = node?.kind ?? "unknown";

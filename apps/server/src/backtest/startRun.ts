@@ -26,6 +26,8 @@ export interface StartedRun {
   from: number;
   to: number;
   warnings: CompileIssue[];
+  /** Nothing changed since this finished run (flow logic, market, range, settings, candles): it is the answer, nothing was queued. */
+  reused: boolean;
 }
 
 
@@ -71,6 +73,13 @@ export function startRun(services: Services, input: StartRunInput): StartedRun {
     throw new UserError("BAD_REQUEST", `No ${name} candles between ${utcMinute(from)} and ${utcMinute(to)} UTC; stored data covers ${utcMinute(series.firstTime)} to ${utcMinute(series.lastTime + tf)}.`, { kind: "noCandles" });
   }
 
+  // A saved strategy's run is kept and listed; a flow sent without one (CLI, API) always runs.
+  const same =
+    input.strategyId === undefined
+      ? undefined
+      : db.backtests.findSame({ strategyId: input.strategyId, specHash: compiled.hash, market, fromTime: from, toTime: to, settings: effective.settings, since: series.updatedAt });
+  if (same) return { runId: same.id, specHash: compiled.hash, bars: same.bars, market, from, to, warnings: compiled.warnings, reused: true };
+
   const runId = randomUUID();
   db.backtests.create({
     id: runId,
@@ -93,5 +102,5 @@ export function startRun(services: Services, input: StartRunInput): StartedRun {
     timeframeMs: tf,
     candles,
   });
-  return { runId, specHash: compiled.hash, bars: candles.length, market, from, to, warnings: compiled.warnings };
+  return { runId, specHash: compiled.hash, bars: candles.length, market, from, to, warnings: compiled.warnings, reused: false };
 }

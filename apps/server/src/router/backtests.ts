@@ -1,5 +1,6 @@
 import { flowGraphSchema, marketSchema, settingsSchema } from "@keyflow/core";
 import { z } from "zod";
+import { runWindow } from "../backtest/runWindow";
 import { startRun } from "../backtest/startRun";
 import { notFound } from "../errors";
 import { createTRPCRouter, publicProcedure } from "../trpc";
@@ -42,6 +43,14 @@ export const backtestsRouter = createTRPCRouter({
     if (!run) throw notFound("This backtest");
     return run;
   }),
+
+  /**
+   * A window of a finished run at the market's own resolution, for looking at one trade: candles,
+   * every recorded indicator (oscillators included), equity and drawdown. The run is replayed once.
+   */
+  window: publicProcedure
+    .input(z.object({ runId, from: unixMs, to: unixMs, maxPoints: z.number().int().min(10).max(5000).default(3000) }))
+    .query(({ ctx, input }) => runWindow(ctx.services, input.runId, input.from, input.to, input.maxPoints)),
 
   /** Past runs of a strategy, newest first, without trades and chart. */
   listForStrategy: publicProcedure

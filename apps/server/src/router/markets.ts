@@ -17,11 +17,15 @@ export const marketsRouter = createTRPCRouter({
   /** Stored candle series (one per exchange, symbol and timeframe), the demo market included. */
   list: publicProcedure.query(({ ctx }) => ctx.services.db.candles.list()),
 
-  /** A series' candles for a chart, merged into at most `maxPoints` OHLC buckets. */
+  /** A series' candles for a chart (by series id or by market), merged into at most `maxPoints` OHLC buckets. */
   candles: publicProcedure
-    .input(z.object({ seriesId, from: unixMs.optional(), to: unixMs.optional(), maxPoints: z.number().int().min(10).max(10_000).default(2000) }))
+    .input(
+      z
+        .object({ seriesId: seriesId.optional(), market: marketSchema.optional(), from: unixMs.optional(), to: unixMs.optional(), maxPoints: z.number().int().min(10).max(10_000).default(2000) })
+        .refine((i) => (i.seriesId === undefined) !== (i.market === undefined), { message: "Send a seriesId or a market.", path: ["seriesId"] }),
+    )
     .query(({ ctx, input }) => {
-      const series = ctx.services.db.candles.get(input.seriesId);
+      const series = input.market ? ctx.services.db.candles.find(input.market) : ctx.services.db.candles.get(input.seriesId!);
       if (!series) throw notFound("This candle series");
       const candles = ctx.services.db.candles.read(series.id, { from: input.from, to: input.to });
       return { series, bars: candles.length, ...bucketCandles(candles, input.maxPoints, TIMEFRAME_MS[series.timeframe]) };

@@ -39,6 +39,8 @@ export interface AppState {
   saveError: string | null;
   /** Milliseconds from click to drawn results of the last run (shown in the results header; read by the browser test). */
   lastDrawMs: number | null;
+  /** Timings and spec hashes are shown (the "details" switch). */
+  showDetails: boolean;
 }
 
 const IDLE: RunState = { status: "idle", runId: null, percent: 0, barsPerSec: null, clickedAt: null, error: null };
@@ -56,6 +58,7 @@ export const appStore = createStore<AppState>()(() => ({
   saveState: "unsaved",
   saveError: null,
   lastDrawMs: null,
+  showDetails: false,
 }));
 
 export function useApp<T>(selector: (s: AppState) => T): T {

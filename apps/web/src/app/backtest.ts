@@ -1,8 +1,11 @@
 import { editorStore } from "../editor/store";
 import { errorMessage } from "../lib/errors";
 import { app, appStore } from "./appStore";
-import { queryClient } from "./queryClient";
-import { getApi, runQuery, save } from "./session";
+import { queryClient } from "../lib/queryClient";
+import { trpc, trpcClient } from "../lib/trpc";
+import { runQuery } from "../results/useRun";
+import { runView } from "../results/runView";
+import { save } from "./session";
 
 let unsubscribe: (() => void) | null = null;
 
@@ -25,56 +28,64 @@ export async function runBacktest(): Promise<void> {
   if (editorStore.getState().dirty || !editorStore.getState().strategyId) await save();
   const { flow, strategyId } = editorStore.getState();
   const { from, to } = appStore.getState().range;
-  let start;
+  let runId: string;
+  let reused: boolean;
   try {
-    start = await getApi().runBacktest({ strategyId, flow, from, to });
+    ({ runId, reused } = await trpcClient.backtests.run.mutate({ flow, ...(strategyId ? { strategyId } : {}), ...(from !== null ? { from } : {}), ...(to !== null ? { to } : {}) }));
   } catch (e) {
+    // A flow that does not compile comes back as the server's message too (the editor already shows its issues).
     fail(errorMessage(e));
     return;
   }
-  if (!start.ok) {
-    fail(start.message);
+  if (reused) {
+    // Same logic, market, range, settings and candles as a finished run: that run is the answer.
+    app.set({ run: { ...appStore.getState().run, status: "running", runId } });
+    app.toast("Nothing changed since this backtest ran: showing its result.");
+    void loadResult(runId);
     return;
   }
-  const runId = start.runId;
   performance.mark("keyflow:run-started", { detail: { runId } });
   app.set({ run: { ...appStore.getState().run, status: "running", runId } });
   stopListening();
-  unsubscribe = getApi().onProgress(
-    runId,
-    (p) => {
-      const run = appStore.getState().run;
-      if (run.runId !== runId || run.status !== "running") return;
-      if (p.status === "done") {
-        performance.mark("keyflow:run-done", { detail: { runId } });
-        stopListening();
-        void loadResult(runId);
-      } else if (p.status === "error") {
-        stopListening();
-        fail(p.message ?? "The backtest failed.");
-      } else if (p.status === "cancelled") {
-        stopListening();
-        app.set({ run: { ...run, status: "cancelled", percent: p.percent } });
-        app.toast("Backtest cancelled.");
-      } else {
-        app.set({ run: { ...run, percent: p.percent, barsPerSec: p.barsPerSec } });
-      }
-    },
-    (message) => {
-      if (appStore.getState().run.runId === runId && appStore.getState().run.status === "running") fail(message);
+  const sub = trpcClient.backtests.progress.subscribe(
+    { runId },
+    {
+      onData: (p) => {
+        const run = appStore.getState().run;
+        if (run.runId !== runId || run.status !== "running") return;
+        if (p.status === "done") {
+          performance.mark("keyflow:run-done", { detail: { runId } });
+          stopListening();
+          void loadResult(runId);
+        } else if (p.status === "failed") {
+          stopListening();
+          fail(p.error ?? "The backtest failed.");
+        } else if (p.status === "cancelled") {
+          stopListening();
+          app.set({ run: { ...run, status: "cancelled", percent: p.percent } });
+          app.toast("Backtest cancelled.");
+        } else {
+          app.set({ run: { ...run, percent: p.percent, barsPerSec: p.barsPerSec || null } });
+        }
+      },
+      onError: (e) => {
+        if (appStore.getState().run.runId === runId && appStore.getState().run.status === "running") fail(e.message);
+      },
     },
   );
+  unsubscribe = () => sub.unsubscribe();
 }
 
 async function loadResult(runId: string) {
   const run = appStore.getState().run;
   app.set({ run: { ...run, status: "loading", percent: 100 } });
   try {
-    await queryClient.fetchQuery(runQuery(runId));
+    // A run without a result cannot be drawn: say why instead of opening an empty view.
+    runView(await queryClient.fetchQuery(runQuery(runId)));
     performance.mark("keyflow:result-loaded", { detail: { runId } });
     app.set({ run: { ...appStore.getState().run, status: "done" }, shownRunId: runId, view: "results", comparing: false });
     const sid = editorStore.getState().strategyId;
-    if (sid) void queryClient.invalidateQueries({ queryKey: ["runs", sid] });
+    if (sid) void queryClient.invalidateQueries({ queryKey: trpc.backtests.listForStrategy.pathKey() });
   } catch (e) {
     fail(errorMessage(e));
   }
@@ -89,7 +100,7 @@ export async function cancelBacktest(): Promise<void> {
   const { run } = appStore.getState();
   if (!run.runId || run.status !== "running") return;
   try {
-    await getApi().cancelBacktest(run.runId);
+    await trpcClient.backtests.cancel.mutate({ runId: run.runId });
   } catch (e) {
     app.toast(errorMessage(e), true);
   }

@@ -1,30 +1,19 @@
-import { queryOptions } from "@tanstack/react-query";
-import { getTemplate, DEFAULT_TEMPLATE_ID, type FlowGraph } from "@keyflow/core";
+import { getTemplate, uniqueName, DEFAULT_TEMPLATE_ID, NAME_MAX, type FlowGraph } from "@keyflow/core";
 import { editorStore, emptyFlow } from "../editor/store";
-import type { Api } from "../lib/apiTypes";
+import { trpc, trpcClient, type RouterOutputs } from "../lib/trpc";
 import { errorMessage } from "../lib/errors";
+import { downloadFile } from "../ui/download";
 import { app, appStore } from "./appStore";
-import { queryClient } from "./queryClient";
+import { queryClient } from "../lib/queryClient";
 
 /**
  * What the buttons do: the glue between the editor store, the app store and the server.
  * Components call these; they hold no logic of their own.
  */
 
-let api: Api | null = null;
-export function setApi(a: Api) {
-  api = a;
-}
-export function getApi(): Api {
-  if (!api) throw new Error("API not initialised");
-  return api;
-}
-
 /** The saved strategies, as every list of them asks for it (the cache entry `save` refreshes). */
-export const strategiesQuery = () => queryOptions({ queryKey: ["strategies"], queryFn: () => getApi().listStrategies() });
-
-/** One finished backtest: it never changes, so it is fetched once. */
-export const runQuery = (id: string) => queryOptions({ queryKey: ["run", id], queryFn: () => getApi().getRun(id), staleTime: Infinity });
+export const strategiesQuery = () => trpc.strategies.list.queryOptions();
+const refreshStrategies = () => queryClient.invalidateQueries({ queryKey: trpc.strategies.list.queryKey() });
 
 let saving: Promise<void> | null = null;
 
@@ -34,9 +23,9 @@ export async function save(): Promise<boolean> {
   const { flow, strategyId } = editorStore.getState();
   app.set({ saveState: "saving" });
   const job = (async () => {
-    if (strategyId) await getApi().saveStrategy(strategyId, flow);
+    if (strategyId) await trpcClient.strategies.save.mutate({ id: strategyId, flow });
     else {
-      const { id } = await getApi().createStrategy(flow);
+      const { id } = await trpcClient.strategies.create.mutate({ flow });
       editorStore.getState().markSaved(id, flow);
       return;
     }
@@ -46,7 +35,7 @@ export async function save(): Promise<boolean> {
   try {
     await job;
     app.set({ saveState: editorStore.getState().dirty ? "dirty" : "saved", saveError: null });
-    void queryClient.invalidateQueries({ queryKey: ["strategies"] });
+    void refreshStrategies();
     return true;
   } catch (e) {
     app.set({ saveState: "error", saveError: errorMessage(e) });
@@ -83,7 +72,7 @@ export async function openStrategy(id: string): Promise<void> {
   if (id === editorStore.getState().strategyId) return;
   if (!(await confirmLeave())) return;
   try {
-    const s = await getApi().getStrategy(id);
+    const s = await trpcClient.strategies.get.query({ id });
     editorStore.getState().load(s.flow, s.id);
     app.set({ saveState: "saved", modal: null });
     resetResults();
@@ -95,7 +84,10 @@ export async function openStrategy(id: string): Promise<void> {
 /** Puts a flow on the canvas as a new strategy and saves it. */
 export async function startFrom(flow: FlowGraph, opts: { skipConfirm?: boolean } = {}): Promise<boolean> {
   if (!opts.skipConfirm && !(await confirmLeave())) return false;
-  editorStore.getState().load(structuredClone(flow), null, { dirty: true });
+  // Lists show strategies by name: a second import of the same template becomes "… (2)".
+  const taken = await queryClient.fetchQuery(strategiesQuery()).catch(() => []);
+  const name = uniqueName(flow.name, taken.map((s) => s.name));
+  editorStore.getState().load({ ...structuredClone(flow), name }, null, { dirty: true });
   app.set({ modal: null, saveState: "unsaved" });
   resetResults();
   await save();
@@ -111,8 +103,12 @@ export async function renameStrategy(id: string, name: string) {
     if (id === editorStore.getState().strategyId) {
       editorStore.getState().setName(name);
       await save();
-    } else await getApi().renameStrategy(id, name);
-    void queryClient.invalidateQueries({ queryKey: ["strategies"] });
+    } else {
+      // The name lives in the flow too: save a version with the new name so both agree.
+      const s = await trpcClient.strategies.get.query({ id });
+      await trpcClient.strategies.save.mutate({ id, flow: { ...s.flow, name } });
+    }
+    void refreshStrategies();
   } catch (e) {
     app.toast(errorMessage(e), true);
   }
@@ -121,8 +117,9 @@ export async function renameStrategy(id: string, name: string) {
 export async function duplicateStrategy(id: string) {
   try {
     if (id === editorStore.getState().strategyId) await save();
-    const { id: copy } = await getApi().duplicateStrategy(id);
-    await queryClient.invalidateQueries({ queryKey: ["strategies"] });
+    const s = await trpcClient.strategies.get.query({ id });
+    const { id: copy } = await trpcClient.strategies.create.mutate({ flow: { ...s.flow, name: `${s.flow.name} (copy)`.slice(0, NAME_MAX) } });
+    await refreshStrategies();
     app.toast("Duplicated.");
     return copy;
   } catch (e) {
@@ -135,8 +132,8 @@ export async function deleteStrategy(id: string, name: string) {
   const ok = await app.confirm({ title: `Delete “${name}”?`, message: "The strategy and its past backtests are deleted. This cannot be undone.", confirm: "Delete", danger: true });
   if (!ok) return;
   try {
-    await getApi().deleteStrategy(id);
-    await queryClient.invalidateQueries({ queryKey: ["strategies"] });
+    await trpcClient.strategies.delete.mutate({ id });
+    await refreshStrategies();
     if (id === editorStore.getState().strategyId) {
       // The canvas keeps the flow as an unsaved copy rather than vanishing under the person's eyes.
       editorStore.getState().load(editorStore.getState().flow, null, { dirty: true });
@@ -152,21 +149,13 @@ export async function deleteStrategy(id: string, name: string) {
 export async function exportFlow(flow: FlowGraph = editorStore.getState().flow): Promise<void> {
   let file;
   try {
-    file = await getApi().exportTemplate(flow);
+    file = await trpcClient.templates.export.query({ flow });
   } catch (e) {
     app.toast(errorMessage(e), true);
     return;
   }
-  const filename = file.fileName;
-  const url = URL.createObjectURL(new Blob([file.json], { type: "application/json" }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  app.toast(`Exported ${filename}`);
+  downloadFile(file.fileName, new Blob([file.json], { type: "application/json" }));
+  app.toast(`Exported ${file.fileName}`);
 }
 
 /** First visit: the most recent strategy, or — on a fresh install — the sma-cross template on the demo market. */
@@ -175,7 +164,7 @@ export async function boot(): Promise<void> {
   // Once per page: React's StrictMode runs effects twice in development.
   if (booted) return;
   booted = true;
-  let list: Awaited<ReturnType<Api["listStrategies"]>> = [];
+  let list: RouterOutputs["strategies"]["list"] = [];
   try {
     list = await queryClient.fetchQuery(strategiesQuery());
   } catch (e) {
@@ -185,7 +174,7 @@ export async function boot(): Promise<void> {
   const pick = list.find((s) => s.id === requested) ?? [...list].sort((a, b) => b.updatedAt - a.updatedAt)[0];
   if (pick) {
     try {
-      const s = await getApi().getStrategy(pick.id);
+      const s = await trpcClient.strategies.get.query({ id: pick.id });
       editorStore.getState().load(s.flow, s.id);
       app.set({ saveState: "saved" });
       return;

@@ -2,8 +2,10 @@ import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { app } from "../app/appStore";
 import { errorMessage } from "../lib/errors";
-import { ago, count, dateTime, money, pct, price, qty, signClass, timeOfDay } from "../results/format";
-import { botQueryKey, botsApi, botsQueryKey, type BotDetail, type BotEvent, type BotOrder, type BotView } from "./api";
+import { ago, count, dateTime, money, pct, price, qty, signClass, timeOfDay } from "../ui/format";
+import { trpc, trpcClient } from "../lib/trpc";
+import { DevDetail, DetailsToggle } from "../ui/Details";
+import type { BotDetail, BotEvent, BotOrder, BotView } from "./types";
 import { botsUi, isActive, useBot, useBots, useBotsUi } from "./live";
 import { KillSwitch, killSummary } from "./KillSwitch";
 import { ModeBadge, StatusBadge } from "./badges";
@@ -38,18 +40,18 @@ function StartStop({ bot, small }: { bot: BotView; small?: boolean }) {
     setBusy(true);
     try {
       if (isActive(bot)) {
-        const r = await botsApi().stop(bot.id);
+        const r = await trpcClient.bots.stop.mutate({ id: bot.id });
         app.toast(`Stopped “${bot.name}”${r.cancelledOrders ? `; cancelled ${count(r.cancelledOrders, "open order")}` : ""}.`);
       } else {
-        await botsApi().start(bot.id);
+        await trpcClient.bots.start.mutate({ id: bot.id });
         app.toast(`Started “${bot.name}”.`);
       }
     } catch (e) {
       app.toast(errorMessage(e), true);
     } finally {
       setBusy(false);
-      void qc.invalidateQueries({ queryKey: botsQueryKey });
-      void qc.invalidateQueries({ queryKey: botQueryKey(bot.id) });
+      void qc.invalidateQueries({ queryKey: trpc.bots.list.queryKey() });
+      void qc.invalidateQueries({ queryKey: trpc.bots.get.queryKey({ id: bot.id }) });
     }
   };
   return (
@@ -210,9 +212,12 @@ function Detail({ bot, detail }: { bot: BotView; detail: BotDetail | undefined }
         </span>
         {bot.keyLabel && <span>key {bot.keyLabel}</span>}
         <span className="spacer" />
-        <span className="hash" title="Hash of the compiled strategy this bot runs">
-          spec {bot.specHash.slice(0, 12)}
-        </span>
+        <DevDetail>
+          <span className="hash" title="Hash of the compiled strategy this bot runs">
+            spec {bot.specHash.slice(0, 12)}
+          </span>
+        </DevDetail>
+        <DetailsToggle testId="bot-details-toggle" />
         <StartStop bot={bot} />
       </div>
       {bot.state === "degraded" && bot.stateReason && (

@@ -2,11 +2,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { getTemplate } from "@keyflow/core";
-import { setApi } from "../app/session";
 import { editorStore } from "../editor/store";
-import type { Api } from "../lib/apiTypes";
-import { setKeysApi, type KeysApi, type KeyView } from "../keys/api";
-import { setBotsApi, type BotsApi, type BotView, type DeployInput } from "./api";
+import { setTransport } from "../lib/trpc";
+import { fakeServer } from "../test/fakeServer";
+import type { KeyView } from "../keys/types";
+import type { BotView, DeployInput } from "./types";
 import { DeployDialog, defaultRisk } from "./DeployDialog";
 
 function key(id: string, label: string, liveAllowed: boolean, exchange = "binance"): KeyView {
@@ -29,20 +29,15 @@ function key(id: string, label: string, liveAllowed: boolean, exchange = "binanc
 
 const KEYS = [key("trade-key", "Binance trading", true), key("read-key", "Binance read-only", false), key("kraken-key", "Kraken", true, "kraken")];
 
-let deploy: ReturnType<typeof vi.fn<BotsApi["deploy"]>>;
+let deploy: ReturnType<typeof vi.fn<(input: DeployInput) => Promise<BotView>>>;
 
 beforeEach(() => {
   editorStore.getState().load(structuredClone(getTemplate("sma-cross")!.flow), "strategy-1");
-  setApi({ listStrategies: async () => [] } as unknown as Api);
-  setKeysApi({ list: async () => KEYS } as unknown as KeysApi);
-  deploy = vi.fn<BotsApi["deploy"]>(async (input: DeployInput) => ({ id: "bot-1", name: input.name ?? "SMA cross", mode: input.mode ?? "paper" }) as BotView);
-  setBotsApi({ deploy } as unknown as BotsApi);
+  deploy = vi.fn(async (input: DeployInput) => ({ id: "bot-1", name: input.name ?? "SMA cross", mode: input.mode ?? "paper" }) as BotView);
+  setTransport(fakeServer({ strategies: { list: () => [] }, keys: { list: () => KEYS }, bots: { deploy } }));
 });
 
-afterEach(() => {
-  setKeysApi(null);
-  setBotsApi(null);
-});
+afterEach(() => setTransport(null));
 
 function renderDialog() {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });

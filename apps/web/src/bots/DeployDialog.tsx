@@ -1,17 +1,18 @@
 import { useMemo, useState } from "react";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { marketSchema, NAME_MAX, timeframeSchema, type Market, type Timeframe } from "@keyflow/core";
-import { Modal } from "../app/Modal";
+import { Modal } from "../ui/Modal";
 import { app } from "../app/appStore";
 import { strategiesQuery } from "../app/session";
 import { useEditor } from "../editor/store";
 import { blockedReason } from "../editor/validation";
 import { errorMessage } from "../lib/errors";
-import { money } from "../results/format";
-import { userErrorOf } from "../keys/api";
+import { money } from "../ui/format";
+import { userErrorOf } from "../lib/errors";
 import { EXCHANGES } from "../keys/credentials";
 import { useKeys } from "../keys/KeysPage";
-import { botsApi, botsQueryKey, type BotRisk, type BotView, type DeployInput } from "./api";
+import { trpc, trpcClient } from "../lib/trpc";
+import type { BotRisk, BotView, DeployInput } from "./types";
 import { botsUi } from "./live";
 import { ModeBadge } from "./badges";
 
@@ -125,9 +126,9 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      const bot: BotView = await botsApi().deploy(input());
-      qc.setQueryData<BotView[]>(botsQueryKey, (list) => (list ? [bot, ...list.filter((b) => b.id !== bot.id)] : list));
-      void qc.invalidateQueries({ queryKey: botsQueryKey });
+      const bot: BotView = await trpcClient.bots.deploy.mutate(input());
+      qc.setQueryData(trpc.bots.list.queryKey(), (list) => (list ? [bot, ...list.filter((b) => b.id !== bot.id)] : list));
+      void qc.invalidateQueries({ queryKey: trpc.bots.list.queryKey() });
       botsUi.setState({ selectedId: bot.id });
       app.set({ view: "bots" });
       app.toast(`Deployed “${bot.name}” ${bot.mode === "live" ? "LIVE" : "in paper mode"}.`);

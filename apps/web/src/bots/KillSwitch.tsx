@@ -1,10 +1,10 @@
 import { useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
-import { Modal } from "../app/Modal";
+import { Modal } from "../ui/Modal";
 import { app } from "../app/appStore";
 import { errorMessage } from "../lib/errors";
-import { count } from "../results/format";
-import { botsApi, botsQueryKey } from "./api";
+import { count } from "../ui/format";
+import { trpc, trpcClient } from "../lib/trpc";
 import { botsUi, isActive, useBots } from "./live";
 import { ModeBadge } from "./badges";
 
@@ -37,7 +37,7 @@ export function KillSwitch({ where }: { where: "page" | "topbar" }) {
   const fire = async () => {
     setBusy(true);
     try {
-      const result = await botsApi().stopAll();
+      const result = await trpcClient.bots.stopAll.mutate();
       botsUi.setState({ kill: { at: Date.now(), result } });
       app.toast(killSummary(result), result.errors.length > 0);
       setAsking(false);
@@ -45,8 +45,8 @@ export function KillSwitch({ where }: { where: "page" | "topbar" }) {
       app.toast(`The kill switch failed: ${errorMessage(e)} Try again, or run \`keyflow bots stop --all\` on the server.`, true);
     } finally {
       setBusy(false);
-      void qc.invalidateQueries({ queryKey: botsQueryKey });
-      void qc.invalidateQueries({ queryKey: ["bot"] });
+      void qc.invalidateQueries({ queryKey: trpc.bots.list.queryKey() });
+      void qc.invalidateQueries({ queryKey: trpc.bots.get.pathKey() });
     }
   };
 

@@ -1,4 +1,4 @@
-import type { BotView } from "./api";
+import type { BotView } from "./types";
 
 /** PAPER and LIVE must never be confused: different colour, fill and wording. */
 export function ModeBadge({ mode }: { mode: BotView["mode"] }) {

@@ -1,8 +1,12 @@
 import { useEffect } from "react";
 import { createStore } from "zustand/vanilla";
 import { useStore } from "zustand";
-import { useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { botQueryKey, botsApi, botsQueryKey, type BotDetail, type BotStreamEvent, type BotView, type StopAllResult } from "./api";
+import { skipToken, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { trpc, trpcClient } from "../lib/trpc";
+import type { BotDetail, BotStreamEvent, BotView, StopAllResult } from "./types";
+
+const botsKey = () => trpc.bots.list.queryKey();
+const botKey = (id: string) => trpc.bots.get.queryKey({ id });
 
 export interface BotsUiState {
   /** The SSE stream of bot updates: "live" once it delivers. */
@@ -21,22 +25,22 @@ export function useBotsUi<T>(selector: (s: BotsUiState) => T): T {
 }
 
 export function useBots() {
-  return useQuery({ queryKey: botsQueryKey, queryFn: () => botsApi().list(), staleTime: 2_000 });
+  return useQuery(trpc.bots.list.queryOptions(undefined, { staleTime: 2_000 }));
 }
 
 export function useBot(id: string | null) {
   const qc = useQueryClient();
   return useQuery({
-    queryKey: botQueryKey(id ?? ""),
+    ...trpc.bots.get.queryOptions(id ? { id } : skipToken, { staleTime: 2_000 }),
     // The stream may deliver a log line while this fetch is on its way and never send it again:
     // keep the lines already in the cache rather than let an older answer erase them.
-    queryFn: async () => {
-      const fresh = await botsApi().get(id!);
-      const cached = qc.getQueryData<BotDetail>(botQueryKey(id!));
-      return cached ? withEvents(fresh, cached.events) : fresh;
-    },
-    enabled: !!id,
-    staleTime: 2_000,
+    queryFn: id
+      ? async () => {
+          const fresh = await trpcClient.bots.get.query({ id });
+          const cached = qc.getQueryData(botKey(id));
+          return cached ? withEvents(fresh, cached.events) : fresh;
+        }
+      : skipToken,
   });
 }
 
@@ -59,7 +63,7 @@ export function applyBotEvent(qc: QueryClient, e: BotStreamEvent): void {
   switch (e.type) {
     case "bot": {
       const bot = e.bot;
-      qc.setQueryData<BotView[]>(botsQueryKey, (list) => {
+      qc.setQueryData(botsKey(), (list) => {
         if (!list) return list;
         const i = list.findIndex((b) => b.id === bot.id);
         if (i < 0) return [bot, ...list];
@@ -67,13 +71,13 @@ export function applyBotEvent(qc: QueryClient, e: BotStreamEvent): void {
         next[i] = bot;
         return next;
       });
-      qc.setQueryData<BotDetail>(botQueryKey(bot.id), (d) => (d ? { ...d, ...bot } : d));
-      if (!qc.getQueryData<BotView[]>(botsQueryKey)?.some((b) => b.id === bot.id)) void qc.invalidateQueries({ queryKey: botsQueryKey });
+      qc.setQueryData(botKey(bot.id), (d) => (d ? { ...d, ...bot } : d));
+      if (!qc.getQueryData(botsKey())?.some((b) => b.id === bot.id)) void qc.invalidateQueries({ queryKey: botsKey() });
       return;
     }
     case "order": {
       const { order } = e;
-      qc.setQueryData<BotDetail>(botQueryKey(e.botId), (d) => {
+      qc.setQueryData(botKey(e.botId), (d) => {
         if (!d) return d;
         const rest = d.orders.filter((o) => o.id !== order.id);
         return { ...d, orders: [order, ...rest].sort((a, b) => b.id - a.id) };
@@ -82,11 +86,11 @@ export function applyBotEvent(qc: QueryClient, e: BotStreamEvent): void {
     }
     case "fill":
       // Fills change the round trips the detail shows: fetch them again.
-      void qc.invalidateQueries({ queryKey: botQueryKey(e.botId) });
+      void qc.invalidateQueries({ queryKey: botKey(e.botId) });
       return;
     case "log": {
       const { event } = e;
-      qc.setQueryData<BotDetail>(botQueryKey(e.botId), (d) => (d ? withEvents(d, [event]) : d));
+      qc.setQueryData(botKey(e.botId), (d) => (d ? withEvents(d, [event]) : d));
       return;
     }
   }
@@ -100,19 +104,22 @@ export function BotsSync() {
   const qc = useQueryClient();
   useBots();
   useEffect(() => {
-    const stop = botsApi().subscribe({
-      onStarted: () => botsUi.setState({ stream: "live", streamError: null }),
-      onEvent: (e) => {
-        if (botsUi.getState().stream !== "live") botsUi.setState({ stream: "live", streamError: null });
-        applyBotEvent(qc, e);
+    const sub = trpcClient.bots.events.subscribe(
+      {},
+      {
+        onStarted: () => botsUi.setState({ stream: "live", streamError: null }),
+        onData: (e) => {
+          if (botsUi.getState().stream !== "live") botsUi.setState({ stream: "live", streamError: null });
+          applyBotEvent(qc, e);
+        },
+        onError: (e) => botsUi.setState({ stream: "error", streamError: e.message }),
+        onConnectionStateChange: ({ state }) => {
+          if (state === "connecting") botsUi.setState({ stream: "connecting" });
+          if (state === "pending") botsUi.setState({ stream: "live", streamError: null });
+        },
       },
-      onError: (message) => botsUi.setState({ stream: "error", streamError: message }),
-      onState: (s) => {
-        if (s === "connecting") botsUi.setState({ stream: "connecting" });
-        if (s === "pending") botsUi.setState({ stream: "live", streamError: null });
-      },
-    });
-    return stop;
+    );
+    return () => sub.unsubscribe();
   }, [qc]);
   return null;
 }

@@ -1,7 +1,8 @@
 import { memo } from "react";
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
 import { getBlock, type CompileIssue } from "@keyflow/core";
-import { formatParam, paramFieldsOf } from "./paramFields";
+import { paramFieldsOf } from "@keyflow/core";
+import { formatParam } from "./paramText";
 import { CATEGORY_COLOR } from "./theme";
 
 export interface BlockNodeData extends Record<string, unknown> {

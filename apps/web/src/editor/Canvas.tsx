@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } fro
 import {
   Background,
   BackgroundVariant,
+  ControlButton,
   Controls,
   MiniMap,
   ReactFlow,
@@ -15,6 +16,8 @@ import {
   type NodeChange,
 } from "@xyflow/react";
 import { getBlock } from "@keyflow/core";
+import { arrange } from "./arrange";
+import { blockSize } from "./placement";
 import { editorStore, isValidConnection as checkFn, useEditor } from "./store";
 import { nodeTypes, type BlockNodeData, type BlockRFNode } from "./BlockNode";
 import { badEdges, issuesByNode, nodeIssues } from "./validation";
@@ -40,6 +43,16 @@ export function Canvas() {
   const refusal = useEditor((s) => s.refusal);
   const focus = useEditor((s) => s.focus);
   const rf = useReactFlow();
+  // One undo step: every block moves to its place in a left-to-right layout, then the view fits it.
+  const arrangeFlow = () => {
+    const { flow: f } = editorStore.getState();
+    const at = arrange(
+      f.nodes.map((n) => ({ id: n.id, ...blockSize(rf, n) })),
+      f.edges,
+    );
+    editorStore.getState().moveNodes([...at].map(([id, position]) => ({ id, position })));
+    requestAnimationFrame(() => void rf.fitView({ padding: 0.15, maxZoom: 1.1 }));
+  };
   const [measured, setMeasured] = useState<Record<string, { width: number; height: number }>>({});
   const wrapper = useRef<HTMLDivElement>(null);
 
@@ -208,7 +221,16 @@ export function Canvas() {
         colorMode="dark"
       >
         <Background variant={BackgroundVariant.Dots} gap={16} size={1.2} color="#1f2733" />
-        <Controls position="bottom-left" showInteractive={false} />
+        <Controls position="bottom-left" showInteractive={false}>
+          <ControlButton onClick={arrangeFlow} title="Arrange left to right" aria-label="Arrange left to right" data-testid="arrange">
+            <svg width="12" height="12" viewBox="0 0 16 16" fill="none" aria-hidden>
+              <rect x="1" y="2" width="4" height="4" rx="1" fill="currentColor" />
+              <rect x="1" y="10" width="4" height="4" rx="1" fill="currentColor" />
+              <rect x="11" y="6" width="4" height="4" rx="1" fill="currentColor" />
+              <path d="M5 4h3v4h3M5 12h3V8" stroke="currentColor" strokeWidth="1.2" />
+            </svg>
+          </ControlButton>
+        </Controls>
         <MiniMap
           position="bottom-right"
           pannable

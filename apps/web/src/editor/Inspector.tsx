@@ -1,10 +1,10 @@
 import { useMemo } from "react";
-import { getBlock, type CompileIssue } from "@keyflow/core";
+import { getBlock, paramFieldsFor, type CompileIssue } from "@keyflow/core";
 import { editorStore, useEditor } from "./store";
 import { ParamForm } from "./ParamForm";
-import { paramFieldsOf } from "./paramFields";
-import { issueWhere } from "./validation";
-import { count } from "../results/format";
+import { danglingEdge, issueWhere } from "./validation";
+import { count } from "../ui/format";
+import { DevDetail, DetailsToggle } from "../ui/Details";
 import { CATEGORY_COLOR, CATEGORY_LABEL } from "./theme";
 
 function BlockParams({ nodeId }: { nodeId: string }) {
@@ -28,7 +28,7 @@ function BlockParams({ nodeId }: { nodeId: string }) {
         <p>{block.help}</p>
       </div>
       <ParamForm
-        fields={paramFieldsOf(block.kind)}
+        fields={paramFieldsFor(block, node.params)}
         values={node.params}
         errors={errors}
         hidden={hidden}
@@ -116,31 +116,41 @@ export function ProblemsList() {
       </div>
       {items.map(({ issue, sev }, i) => {
         const where = issueWhere(flow, issue);
+        const dangling = danglingEdge(flow, issue);
         return (
-          <button
-            key={i}
-            type="button"
-            className={`problem ${sev}`}
-            data-testid={`problem-${sev}`}
-            data-node={issue.nodeId ?? ""}
-            onClick={() => issue.nodeId && editorStore.getState().focusNode(issue.nodeId)}
-            disabled={!issue.nodeId}
-            style={issue.nodeId ? undefined : { cursor: "default" }}
-          >
-            <span className="sev">{sev === "error" ? "!" : "i"}</span>
-            <span>
-              {issue.message}
-              {where && <span className="where">{where}</span>}
-            </span>
-          </button>
+          <div className="problem-row" key={i}>
+            <button
+              type="button"
+              className={`problem ${sev}`}
+              data-testid={`problem-${sev}`}
+              data-node={issue.nodeId ?? ""}
+              onClick={() => issue.nodeId && editorStore.getState().focusNode(issue.nodeId)}
+              disabled={!issue.nodeId}
+              style={issue.nodeId ? undefined : { cursor: "default" }}
+            >
+              <span className="sev">{sev === "error" ? "!" : "i"}</span>
+              <span>
+                {issue.message}
+                {where && <span className="where">{where}</span>}
+              </span>
+            </button>
+            {dangling && (
+              <button type="button" className="btn small ghost problem-fix" onClick={() => editorStore.getState().deleteEdges([dangling])} data-testid="problem-delete-edge">
+                Delete connection
+              </button>
+            )}
+          </div>
         );
       })}
       {validation.ok && (
         <div className="ok-line" data-testid="compiles-ok">
           ✓ Ready to backtest
-          <span className="hash" title={`Spec hash ${validation.hash}: the same logic always has the same hash`} data-testid="spec-hash" data-hash={validation.hash}>
-            {validation.hash.slice(0, 12)}
-          </span>
+          <DevDetail>
+            <span className="hash" title={`Spec hash ${validation.hash}: the same logic always has the same hash`} data-testid="spec-hash" data-hash={validation.hash}>
+              {validation.hash.slice(0, 12)}
+            </span>
+          </DevDetail>
+          <DetailsToggle testId="problems-details-toggle" />
         </div>
       )}
     </div>

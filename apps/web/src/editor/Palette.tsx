@@ -1,7 +1,8 @@
 import { useMemo, useState, type DragEvent } from "react";
 import { useReactFlow } from "@xyflow/react";
-import { BLOCKS, BLOCK_CATEGORIES, PORT_TYPES, type BlockDef } from "@keyflow/core";
+import { BLOCKS, BLOCK_CATEGORIES, PORT_TYPES, getBlock, type BlockDef } from "@keyflow/core";
 import { editorStore } from "./store";
+import { blockSize, freeSpot, sizeBeforeDrawn } from "./placement";
 import { DRAG_MIME } from "./Canvas";
 import { CATEGORY_COLOR, CATEGORY_LABEL, PORT_LABEL } from "./theme";
 
@@ -15,6 +16,7 @@ function PortGlyphs({ block }: { block: BlockDef }) {
     </span>
   );
 }
+
 
 export function Palette() {
   const rf = useReactFlow();
@@ -30,13 +32,14 @@ export function Palette() {
     e.dataTransfer.effectAllowed = "copy";
   };
 
-  // Click to add: in the middle of what is visible, nudged so repeated clicks do not stack.
+  // Click to add: at the free spot nearest the middle of what is visible.
   const add = (kind: string) => {
     const el = document.querySelector(".canvas-wrap");
     const r = el?.getBoundingClientRect();
     const centre = r ? rf.screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 }) : { x: 0, y: 0 };
-    const n = editorStore.getState().flow.nodes.length % 6;
-    editorStore.getState().addNode(kind, { x: Math.round((centre.x - 94 + n * 24) / 16) * 16, y: Math.round((centre.y - 40 + n * 24) / 16) * 16 });
+    // The store has every block, also one added a moment ago that React Flow has not measured yet.
+    const occupied = editorStore.getState().flow.nodes.map((n) => ({ ...n.position, ...blockSize(rf, n) }));
+    editorStore.getState().addNode(kind, freeSpot(centre, sizeBeforeDrawn(getBlock(kind)!), occupied));
   };
 
   return (

@@ -1,8 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen } from "@testing-library/react";
-import { getBlock } from "@keyflow/core";
 import { ParamForm } from "./ParamForm";
-import { paramFields } from "./paramFields";
+import { getBlock, paramFields, paramFieldsFor } from "@keyflow/core";
 
 describe("param form generated from the block's zod schema", () => {
   it("reads labels, help, defaults, bounds and integer-ness from the schema", () => {
@@ -20,13 +19,21 @@ describe("param form generated from the block's zod schema", () => {
     expect(offset.type).toBe("number");
     expect(offset.min).toBe("0");
     expect(offset.max).toBe("99");
-    expect(screen.getByTestId("range-validBars").textContent).toContain("1 – 10000, whole");
+    expect(screen.getByTestId("range-validBars").textContent).toContain("1 – 10,000, whole");
+    expect(screen.getByTestId("range-size").textContent).toBe("0 – ∞");
     const select = screen.getByTestId("param-sizeMode") as HTMLSelectElement;
     expect(select.tagName).toBe("SELECT");
     expect(select.value).toBe("quote");
     expect([...select.options].map((o) => o.value)).toEqual(["percentEquity", "quote", "base", "default"]);
     expect(screen.getByText("Limit price = close × (1 − offset %)")).toBeTruthy();
     expect(screen.getByLabelText(/Below close %/)).toBe(offset);
+  });
+
+  it("shows the bound that holds for the chosen size unit: at most 100 % of equity", () => {
+    const buy = getBlock("buy")!;
+    render(<ParamForm fields={paramFieldsFor(buy, { sizeMode: "percentEquity", size: 150 })} values={{ sizeMode: "percentEquity", size: 150 }} onChange={() => {}} />);
+    expect(screen.getByTestId("range-size").textContent).toBe("0 – 100");
+    expect(screen.getByTestId("param-size").getAttribute("aria-invalid")).toBe("true");
   });
 
   it("sends numbers up as numbers and keeps unparsable text for the compiler to reject", () => {

@@ -1,9 +1,13 @@
 import { useEffect, useState } from "react";
 import type { CompileIssue } from "@keyflow/core";
-import { enumWord, parseNumberInput, type ParamField } from "./paramFields";
+import type { ParamField } from "@keyflow/core";
+import { enumWord, parseNumberInput } from "./paramText";
 
+/** A bound as the range hint shows it: 1e-12 (just above zero) reads "0", 1e15 (no real limit) "∞". */
 function fmtBound(n: number): string {
-  return Math.abs(n) >= 1e9 ? n.toExponential(0) : String(n);
+  if (n > 0 && n < 1e-6) return "0";
+  if (Math.abs(n) >= 1e12) return n > 0 ? "∞" : "−∞";
+  return n.toLocaleString("en-US", { maximumFractionDigits: 6 });
 }
 
 /** A number input that keeps what the person types (e.g. "1." or "") while pushing parsed values up. */

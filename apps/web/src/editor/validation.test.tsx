@@ -25,6 +25,20 @@ describe("validation display", () => {
     expect(editorStore.getState().selectedNodes).toEqual(["buy"]);
   });
 
+  it("points an imported link to a missing block at the block that exists, and deletes it from the list", () => {
+    const flow = smaCross();
+    flow.edges.push({ id: "ghost", source: "fast", sourceHandle: "value", target: "gone", targetHandle: "a" });
+    act(() => editorStore.getState().load(flow));
+    render(<ProblemsList />);
+    const problem = screen.getAllByTestId("problem-error").find((p) => p.textContent?.includes('"gone"'))!;
+    expect(problem.getAttribute("data-node")).toBe("fast");
+    fireEvent.click(problem);
+    expect(editorStore.getState().selectedNodes).toEqual(["fast"]);
+    fireEvent.click(screen.getByTestId("problem-delete-edge"));
+    expect(editorStore.getState().flow.edges.some((e) => e.id === "ghost")).toBe(false);
+    expect(editorStore.getState().validation.ok).toBe(true);
+  });
+
   it("says the flow compiles and shows the spec hash when it does", () => {
     act(() => editorStore.getState().load(smaCross()));
     render(<ProblemsList />);

@@ -44,3 +44,11 @@ export function issueWhere(flow: FlowGraph, issue: CompileIssue): string | null 
   const label = block ? `${block.label} · ${issue.nodeId}` : issue.nodeId;
   return issue.port ? `${label} · input ${issue.port}` : issue.param ? `${label} · ${issue.param}` : label;
 }
+
+/** The connection an issue is about when one of its ends is gone (an imported link to a missing block): it can only be deleted. */
+export function danglingEdge(flow: FlowGraph, issue: CompileIssue): string | null {
+  const edge = issue.edgeId ? flow.edges.find((e) => e.id === issue.edgeId) : undefined;
+  if (!edge) return null;
+  const has = (id: string) => flow.nodes.some((n) => n.id === id);
+  return has(edge.source) && has(edge.target) ? null : edge.id;
+}

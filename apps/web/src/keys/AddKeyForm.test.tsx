@@ -2,7 +2,11 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { AddKeyForm } from "./AddKeyForm";
-import { setKeysApi, type KeysApi, type KeyView, type Requirements } from "./api";
+import { setTransport } from "../lib/trpc";
+import { fakeServer } from "../test/fakeServer";
+import type { Credentials, KeyView, Requirements } from "./types";
+
+type Add = (input: Credentials & { exchange: string; label?: string }) => Promise<KeyView>;
 
 const SECRET = "s3cr3t-9f8e7d6c5b4a39281706f5e4d3c2b1a0";
 const API_KEY = "AbCdEfGh1234567890IjKlMnOp";
@@ -28,23 +32,20 @@ const KEY: KeyView = {
   usedBy: [],
 };
 
-function fakeApi(add: KeysApi["add"]): KeysApi {
-  return {
-    requirements: async (exchange) => {
-      const r = REQUIREMENTS[exchange];
-      if (!r) throw new Error(`Unknown exchange "${exchange}".`);
-      return r;
-    },
-    list: async () => [],
-    add,
-    probe: async () => KEY,
-    rotate: async () => KEY,
-    remove: async () => {},
-  };
-}
-
-function renderForm(add: KeysApi["add"]) {
-  setKeysApi(fakeApi(add));
+function renderForm(add: Add) {
+  setTransport(
+    fakeServer({
+      keys: {
+        requirements: ({ exchange }) => {
+          const r = REQUIREMENTS[exchange];
+          if (!r) throw new Error(`Unknown exchange "${exchange}".`);
+          return r;
+        },
+        list: () => [],
+        add,
+      },
+    }),
+  );
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   const onAdded = vi.fn();
   const view = render(
@@ -59,7 +60,7 @@ const input = (id: string) => screen.getByTestId(id) as HTMLInputElement;
 /** The exchange's requirements arrived: the form may be submitted. */
 const ready = () => waitFor(() => expect((screen.getByTestId("add-key-submit") as HTMLButtonElement).disabled).toBe(false));
 
-afterEach(() => setKeysApi(null));
+afterEach(() => setTransport(null));
 
 describe("add-key form", () => {
   it("asks for the credential fields the exchange requires, as password inputs without autocomplete", async () => {
@@ -78,7 +79,7 @@ describe("add-key form", () => {
 
   it("sends the credentials once and empties the inputs the moment it submits; the secret is never in the DOM", async () => {
     let inputsWhenSent: string[] = [];
-    const add = vi.fn<KeysApi["add"]>(async () => {
+    const add = vi.fn<Add>(async () => {
       // The request is under way: nothing typed may still be in the form.
       inputsWhenSent = [input("add-key-apiKey").value, input("add-key-secret").value];
       return KEY;
@@ -107,7 +108,7 @@ describe("add-key form", () => {
   it("shows the server's refusal of a withdraw-capable key, and has already forgotten its secret", async () => {
     const message =
       "This API key can withdraw funds. Keyflow refuses keys with withdrawal permission: create a key without withdrawal permission and add that one instead.";
-    const add = vi.fn<KeysApi["add"]>(async () => {
+    const add = vi.fn<Add>(async () => {
       throw Object.assign(new Error(message), { data: { code: "BAD_REQUEST", userError: { message, kind: "key", reason: "withdraw" } } });
     });
     const { container } = renderForm(add);
@@ -126,7 +127,7 @@ describe("add-key form", () => {
   });
 
   it("sends nothing while a required field is empty, and says which", async () => {
-    const add = vi.fn<KeysApi["add"]>(async () => KEY);
+    const add = vi.fn<Add>(async () => KEY);
     renderForm(add);
     await ready();
     fireEvent.change(input("add-key-apiKey"), { target: { value: API_KEY } });

@@ -1,19 +1,14 @@
 import { useRef, useState } from "react";
 import { NAME_MAX } from "@keyflow/core";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { skipToken, useQuery, useQueryClient } from "@tanstack/react-query";
 import { errorMessage } from "../lib/errors";
-import { keysApi, keysQueryKey, type KeyView } from "./api";
+import { trpc, trpcClient } from "../lib/trpc";
+import type { KeyView } from "./types";
 import { clearCredentials, CredentialInputs, EXCHANGES, neededFields, useCredentialSubmit } from "./credentials";
 import type { Refusal } from "./refusal";
 
 export function useRequirements(exchange: string) {
-  return useQuery({
-    queryKey: ["keyRequirements", exchange],
-    queryFn: () => keysApi().requirements(exchange),
-    enabled: exchange.length > 0,
-    staleTime: Infinity,
-    retry: false,
-  });
+  return useQuery(trpc.keys.requirements.queryOptions(exchange.length > 0 ? { exchange } : skipToken, { staleTime: Infinity, retry: false }));
 }
 
 export function RefusalBox({ refusal, testId }: { refusal: Refusal; testId: string }) {
@@ -41,10 +36,10 @@ export function AddKeyForm({ onAdded }: { onAdded?: (key: KeyView) => void }) {
   const fields = neededFields(req.data);
 
   const { busy, refusal, missing, submit, reset } = useCredentialSubmit(fields, !!req.data, async (credentials) => {
-    const key = await keysApi().add({ exchange, ...(label.trim() ? { label: label.trim() } : {}), ...credentials });
+    const key = await trpcClient.keys.add.mutate({ exchange, ...(label.trim() ? { label: label.trim() } : {}), ...credentials });
     setLabel("");
-    qc.setQueryData<KeyView[]>(keysQueryKey, (list) => (list ? [...list.filter((k) => k.id !== key.id), key] : list));
-    void qc.invalidateQueries({ queryKey: keysQueryKey });
+    qc.setQueryData(trpc.keys.list.queryKey(), (list) => (list ? [...list.filter((k) => k.id !== key.id), key] : list));
+    void qc.invalidateQueries({ queryKey: trpc.keys.list.queryKey() });
     onAdded?.(key);
   });
 

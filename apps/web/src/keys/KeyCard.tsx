@@ -1,9 +1,10 @@
 import { useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
-import { Modal } from "../app/Modal";
+import { Modal } from "../ui/Modal";
 import { errorMessage } from "../lib/errors";
-import { ago, count, date } from "../results/format";
-import { keysApi, keysQueryKey, type KeyPermissions, type KeyView } from "./api";
+import { ago, count, date } from "../ui/format";
+import { trpc, trpcClient } from "../lib/trpc";
+import type { KeyPermissions, KeyView } from "./types";
 import { RotateKeyModal } from "./RotateKeyModal";
 
 type Perm = KeyPermissions["canRead"];
@@ -68,13 +69,13 @@ export function KeyCard({ k, fresh }: { k: KeyView; fresh?: boolean }) {
   const [confirmRemove, setConfirmRemove] = useState(false);
   const liveUsers = k.usedBy.filter((b) => b.mode === "live" && b.status !== "stopped");
 
-  const update = (next: KeyView) => qc.setQueryData<KeyView[]>(keysQueryKey, (list) => list?.map((x) => (x.id === next.id ? next : x)));
+  const update = (next: KeyView) => qc.setQueryData(trpc.keys.list.queryKey(), (list) => list?.map((x) => (x.id === next.id ? next : x)));
 
   const probe = async () => {
     setBusy("probe");
     setError(null);
     try {
-      update(await keysApi().probe(k.id));
+      update(await trpcClient.keys.probe.mutate({ id: k.id }));
     } catch (e) {
       setError(errorMessage(e));
     } finally {
@@ -87,9 +88,9 @@ export function KeyCard({ k, fresh }: { k: KeyView; fresh?: boolean }) {
     setBusy("remove");
     setError(null);
     try {
-      await keysApi().remove(k.id);
-      qc.setQueryData<KeyView[]>(keysQueryKey, (list) => list?.filter((x) => x.id !== k.id));
-      void qc.invalidateQueries({ queryKey: keysQueryKey });
+      await trpcClient.keys.remove.mutate({ id: k.id });
+      qc.setQueryData(trpc.keys.list.queryKey(), (list) => list?.filter((x) => x.id !== k.id));
+      void qc.invalidateQueries({ queryKey: trpc.keys.list.queryKey() });
     } catch (e) {
       // e.g. a live bot still uses the key: the server says which and what to do.
       setError(errorMessage(e));

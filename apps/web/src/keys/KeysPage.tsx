@@ -2,13 +2,13 @@ import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { app } from "../app/appStore";
 import { errorMessage } from "../lib/errors";
-import { count } from "../results/format";
-import { keysApi, keysQueryKey } from "./api";
+import { count } from "../ui/format";
+import { trpc } from "../lib/trpc";
 import { AddKeyForm } from "./AddKeyForm";
 import { KeyCard } from "./KeyCard";
 
 export function useKeys() {
-  return useQuery({ queryKey: keysQueryKey, queryFn: () => keysApi().list() });
+  return useQuery(trpc.keys.list.queryOptions());
 }
 
 function EmptyKeys() {

@@ -1,7 +1,8 @@
 import { useRef } from "react";
-import { Modal } from "../app/Modal";
+import { Modal } from "../ui/Modal";
 import { app } from "../app/appStore";
-import { keysApi, type KeyView } from "./api";
+import { trpcClient } from "../lib/trpc";
+import type { KeyView } from "./types";
 import { useRequirements, RefusalBox } from "./AddKeyForm";
 import { CredentialInputs, neededFields, useCredentialSubmit } from "./credentials";
 
@@ -14,7 +15,7 @@ export function RotateKeyModal({ k, onClose, onRotated }: { k: KeyView; onClose:
   const req = useRequirements(k.exchange);
   const fields = neededFields(req.data);
   const { busy, refusal, missing, submit } = useCredentialSubmit(fields, !!req.data, async (credentials) => {
-    const next = await keysApi().rotate(k.id, credentials);
+    const next = await trpcClient.keys.rotate.mutate({ id: k.id, ...credentials });
     onRotated(next);
     app.toast(`Rotated “${next.label}”: now ${next.maskedKey}.`);
     onClose();

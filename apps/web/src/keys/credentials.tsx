@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import type { CredentialField, Credentials, Requirements } from "./api";
+import type { CredentialField, Credentials, Requirements } from "./types";
 import { describeRefusal, type Refusal } from "./refusal";
 
 /** Common ccxt exchange ids first; any other id can be typed in. */

@@ -1,5 +1,5 @@
 import { errorMessage } from "../lib/errors";
-import { userErrorOf } from "./api";
+import { userErrorOf } from "../lib/errors";
 
 export interface Refusal {
   /** A short headline of what is wrong. */

@@ -31,3 +31,17 @@ function firstLine(s: string): string {
   const line = s.split("\n").find((l) => l.trim() && !/^\s+at\s/.test(l)) ?? s;
   return line.length > 400 ? `${line.slice(0, 400)}…` : line;
 }
+
+/** `error.data.userError` of a tRPC error: the server's machine-readable account of a mistake the person can fix. */
+export interface UserErrorInfo {
+  kind: string;
+  reason?: string;
+  message: string;
+  issues?: { path: string; message: string }[];
+}
+
+export function userErrorOf(e: unknown): UserErrorInfo | null {
+  const ue = (e as { data?: { userError?: unknown } | null } | null | undefined)?.data?.userError;
+  if (!ue || typeof ue !== "object" || typeof (ue as { kind?: unknown }).kind !== "string") return null;
+  return ue as UserErrorInfo;
+}

@@ -3,9 +3,11 @@ import { ColorType, LineSeries, createChart, type UTCTimestamp } from "lightweig
 import type { Metrics } from "@keyflow/core";
 import { app, useApp } from "../app/appStore";
 import { errorMessage } from "../lib/errors";
-import { useRun } from "./ResultsView";
-import { date, money, num, pct } from "./format";
-import type { RunView } from "./model";
+import { useRun } from "./useRun";
+import { runDifferences } from "./runDifferences";
+import { DevDetail } from "../ui/Details";
+import { ago, money, num, pct } from "../ui/format";
+import type { RunView } from "./runView";
 
 const ROWS: { key: keyof Metrics; label: string; fmt: (v: number | null) => string; better: "high" | "low" | null }[] = [
   { key: "totalReturnPct", label: "Return", fmt: (v) => pct(v), better: "high" },
@@ -60,6 +62,7 @@ export function CompareView() {
   if (qa.isError || qb.isError) return <div className="results-empty">{errorMessage(qa.error ?? qb.error)}</div>;
   if (!qa.data || !qb.data) return <div className="results-empty">Loading both runs…</div>;
   const runs = [qa.data, qb.data];
+  const labels = runDifferences(qa.data, qb.data);
   return (
     <div className="compare" data-testid="compare-view">
       <div style={{ display: "flex", alignItems: "center", gap: 12, marginBottom: 12 }}>
@@ -72,9 +75,10 @@ export function CompareView() {
         <div className="h">Metric</div>
         {runs.map((r, i) => (
           <div className="h" key={r.id}>
-            <span style={{ color: COLORS[i] }}>●</span> Run {i + 1}: {r.market.symbol} {r.market.timeframe}
+            <span style={{ color: COLORS[i] }}>●</span> Run {i + 1}: <span data-testid="compare-label">{labels[i]!.join(" · ")}</span>
             <div className="dim" style={{ fontWeight: 400, fontSize: 11 }}>
-              {date(r.from)} → {date(r.to)} · spec {r.specHash.slice(0, 8)}
+              {r.flow.name} · run {ago(r.createdAt)}
+              <DevDetail> · spec {r.specHash.slice(0, 8)}</DevDetail>
             </div>
           </div>
         ))}

@@ -1,5 +1,5 @@
 import type { Metrics } from "@keyflow/core";
-import { money, num, pct, signClass } from "./format";
+import { money, num, pct, signClass } from "../ui/format";
 
 export interface Kpi {
   id: string;

@@ -17,13 +17,16 @@ import {
   type UTCTimestamp,
 } from "lightweight-charts";
 import { TIMEFRAME_MS, type Timeframe, type Trade } from "@keyflow/core";
-import type { CandleColumns, IndicatorLine, LineColumns, RunView } from "./model";
-import { dateTime } from "./format";
+import type { CandleColumns, IndicatorLine, LineColumns } from "./model";
+import type { ChartView, RunView } from "./runView";
+import { dateTime, price } from "../ui/format";
 import { errorMessage } from "../lib/errors";
 
 export interface PriceChartHandle {
   /** Scrolls and zooms the chart so the trade is in view. */
   showTrade(t: Trade): void;
+  /** The chart as drawn now, as a PNG; null before it is drawn. */
+  png(): Promise<Blob | null>;
 }
 
 const OVERLAY_COLORS = ["#f3b53f", "#4ea4ff", "#c27bf0", "#3ec7c0", "#f08a4b", "#e6e6e6"];
@@ -70,7 +73,8 @@ function firstAtOrAfter(trades: readonly Trade[], t: number, key: "exitTime" | "
   return lo;
 }
 
-const EXIT_TEXT: Record<Trade["exitReason"], string> = { signal: "S", stopLoss: "SL", takeProfit: "TP", trailingStop: "TS" };
+/** What closed the trade, on its exit marker. */
+const EXIT_TEXT: Record<Trade["exitReason"], string> = { signal: "Signal", stopLoss: "Stop", takeProfit: "Target", trailingStop: "Trail" };
 
 export function tradeMarkers(
   trades: readonly Trade[],
@@ -93,7 +97,7 @@ export function tradeMarkers(
     out.push({ ...m, time: sec(at) } as SeriesMarker<Time>);
   };
   for (const t of trades) {
-    add(t.entryTime, "in", { position: "belowBar", shape: "arrowUp", color: "#3ed1a0", ...(detailed ? { text: "B" } : { size: 0.6 }) });
+    add(t.entryTime, "in", { position: "belowBar", shape: "arrowUp", color: "#3ed1a0", ...(detailed ? { text: "Buy" } : { size: 0.6 }) });
     const win = t.pnl >= 0;
     add(t.exitTime, win ? "win" : "loss", {
       position: "aboveBar",
@@ -102,7 +106,7 @@ export function tradeMarkers(
       ...(detailed ? { text: EXIT_TEXT[t.exitReason] } : { size: 0.6 }),
     });
   }
-  if (open) add(open.entryTime, "in", { position: "belowBar", shape: "arrowUp", color: "#3ed1a0", text: "B (open)" });
+  if (open) add(open.entryTime, "in", { position: "belowBar", shape: "arrowUp", color: "#3ed1a0", text: "Buy (open)" });
   return out.sort((a, b) => (a.time as number) - (b.time as number));
 }
 
@@ -112,14 +116,31 @@ function bars(c: CandleColumns): CandlestickData<Time>[] {
   return data;
 }
 
+/** A line of the chart (indicator, equity, drawdown) that a trade's window redraws at bar resolution. */
+interface ChartLine {
+  /** `nodeId.port` of an indicator, or "equity" / "drawdown". */
+  key: string;
+  label: string;
+  series: ISeriesApi<"Line"> | ISeriesApi<"Area"> | ISeriesApi<"Histogram">;
+  draw: (c: LineColumns) => void;
+  /** The whole run's line, to go back to. */
+  full: LineColumns;
+}
+
 /** What `showTrade` needs from the chart built by the effect. */
 interface ChartParts {
   candles: ISeriesApi<"Candlestick">;
-  overlays: ISeriesApi<"Line">[];
+  lines: ChartLine[];
   full: CandlestickData<Time>[];
   /** Times of the candles currently shown (markers snap to them). */
   times: number[];
   updateMarkers: () => void;
+}
+
+interface HoverValues {
+  time: number;
+  ohlc?: [number, number, number, number];
+  values: { label: string; value: number }[];
 }
 
 export interface LegendItem {
@@ -130,18 +151,19 @@ export interface LegendItem {
 /** Candles with trade markers and overlays; oscillators, equity and drawdown in panes below (one time axis). */
 export const PriceChart = forwardRef<
   PriceChartHandle,
-  { run: RunView; onDrawn?: () => void; loadDetail?: (from: number, to: number) => Promise<CandleColumns> }
+  { run: RunView; onDrawn?: () => void; loadDetail?: (from: number, to: number) => Promise<ChartView> }
 >(function PriceChart({ run, onDrawn, loadDetail }, ref) {
   const host = useRef<HTMLDivElement>(null);
   const chartRef = useRef<IChartApi | null>(null);
   const parts = useRef<ChartParts | null>(null);
   const detailSeq = useRef(0);
-  const [detail, setDetail] = useState<{ text: string; error?: boolean } | null>(null);
+  const [detail, setDetail] = useState<{ text: string; error?: boolean; bars?: number } | null>(null);
   const [legend, setLegend] = useState<LegendItem[]>([]);
   const [hiddenTrades, setHiddenTrades] = useState(0);
   const [paneLabels, setPaneLabels] = useState<{ label: string; top: number }[]>([]);
+  const [hover, setHover] = useState<HoverValues | null>(null);
 
-  const tf = TIMEFRAME_MS[run.market.timeframe as Timeframe] ?? 60_000;
+  const tf = TIMEFRAME_MS[run.timeframe as Timeframe] ?? 60_000;
 
   const backToFull = () => {
     const p = parts.current;
@@ -151,12 +173,16 @@ export const PriceChart = forwardRef<
     if (!p || !chart) return;
     p.candles.setData(p.full);
     p.times = run.candles.time;
-    for (const s of p.overlays) s.applyOptions({ visible: true });
+    for (const l of p.lines) l.draw(l.full);
     chart.timeScale().fitContent();
     p.updateMarkers();
   };
 
   useImperativeHandle(ref, () => ({
+    png() {
+      const canvas = chartRef.current?.takeScreenshot();
+      return new Promise((resolve) => (canvas ? canvas.toBlob(resolve, "image/png") : resolve(null)));
+    },
     showTrade(t) {
       const chart = chartRef.current;
       const p = parts.current;
@@ -170,17 +196,18 @@ export const PriceChart = forwardRef<
       // Merged candles hide what happened inside the trade: fetch the market's own candles around it.
       if (!loadDetail || (run.candles.bucketMs ?? tf) <= tf) return;
       const seq = ++detailSeq.current;
-      setDetail({ text: `Loading ${run.market.timeframe} candles around the trade…` });
+      setDetail({ text: `Loading ${run.timeframe} candles around the trade…` });
       loadDetail(from, to + tf).then(
-        (c) => {
+        (w) => {
           if (seq !== detailSeq.current || parts.current !== p) return;
-          p.candles.setData(bars(c));
-          p.times = c.time;
-          // Overlays were recorded on merged candles; over real ones they would mislead.
-          for (const s of p.overlays) s.applyOptions({ visible: false });
+          p.candles.setData(bars(w.candles));
+          p.times = w.candles.time;
+          // Every line at the same bar resolution as the candles: overlays, oscillators, equity, drawdown.
+          const byKey = new Map<string, LineColumns>([...w.indicators.map((l) => [`${l.nodeId}.${l.port}`, l] as const), ["equity", w.equity], ["drawdown", w.drawdown]]);
+          for (const l of p.lines) l.draw(byKey.get(l.key) ?? { time: [], value: [] });
           show();
           p.updateMarkers();
-          setDetail({ text: `Trade of ${dateTime(t.entryTime)} on ${run.market.timeframe} candles (overlays hidden)` });
+          setDetail({ text: `Trade of ${dateTime(t.entryTime)} on ${run.timeframe} candles`, bars: w.candles.time.length });
         },
         (e: unknown) => seq === detailSeq.current && setDetail({ text: errorMessage(e), error: true }),
       );
@@ -222,7 +249,7 @@ export const PriceChart = forwardRef<
     // Markers follow the visible range: every trade in full when few are in view, one mark per
     // candle and kind when many are (a year of 1m trades would otherwise bury the chart).
     const markersApi = createSeriesMarkers(candles, []);
-    const p: ChartParts = { candles, overlays: [], full: data, times: c.time, updateMarkers: () => {} };
+    const p: ChartParts = { candles, lines: [], full: data, times: c.time, updateMarkers: () => {} };
     parts.current = p;
     setDetail(null);
     const trades = run.trades;
@@ -249,13 +276,28 @@ export const PriceChart = forwardRef<
       requestAnimationFrame(updateMarkers);
     });
 
+    const track = (key: string, label: string, series: ChartLine["series"], full: LineColumns, draw: (c: LineColumns) => void) => {
+      draw(full);
+      p.lines.push({ key, label, series, draw, full });
+    };
+    // Under the cursor: the candle's OHLC and every line's value at that bar.
+    chart.subscribeCrosshairMove((param) => {
+      if (param.time === undefined) return setHover(null);
+      const bar = param.seriesData.get(candles) as CandlestickData<Time> | undefined;
+      const values: { label: string; value: number }[] = [];
+      for (const l of p.lines) {
+        const d = param.seriesData.get(l.series) as { value?: number } | undefined;
+        if (d?.value !== undefined) values.push({ label: l.label, value: d.value });
+      }
+      setHover({ time: (param.time as number) * 1000, ...(bar ? { ohlc: [bar.open, bar.high, bar.low, bar.close] } : {}), values });
+    });
+
     const items: LegendItem[] = [];
     let oi = 0;
     for (const line of run.indicators.filter((l) => l.chart === "overlay")) {
       const color = OVERLAY_COLORS[oi++ % OVERLAY_COLORS.length]!;
       const s = chart.addSeries(LineSeries, { color, lineWidth: 2, priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false });
-      s.setData(lineData(line));
-      p.overlays.push(s);
+      track(`${line.nodeId}.${line.port}`, line.label, s, line, (c) => s.setData(lineData(c)));
       items.push({ label: line.label, color });
     }
 
@@ -269,10 +311,12 @@ export const PriceChart = forwardRef<
         const color = PANE_COLORS[k % PANE_COLORS.length]!;
         if (line.port === "hist") {
           const s = chart.addSeries(HistogramSeries, { priceLineVisible: false, lastValueVisible: false }, pane);
-          s.setData(lineData(line).map((d) => ({ ...d, color: d.value >= 0 ? "rgba(38,166,154,0.55)" : "rgba(239,83,80,0.55)" })));
+          track(`${line.nodeId}.${line.port}`, line.label, s, line, (c) =>
+            s.setData(lineData(c).map((d) => ({ ...d, color: d.value >= 0 ? "rgba(38,166,154,0.55)" : "rgba(239,83,80,0.55)" }))),
+          );
         } else {
           const s = chart.addSeries(LineSeries, { color, lineWidth: 1, priceLineVisible: false, lastValueVisible: true, crosshairMarkerVisible: false }, pane);
-          s.setData(lineData(line));
+          track(`${line.nodeId}.${line.port}`, line.label, s, line, (c) => s.setData(lineData(c)));
           for (const level of line.levels ?? []) {
             s.createPriceLine({ price: level, color: "#5d6878", lineWidth: 1, lineStyle: LineStyle.Dashed, axisLabelVisible: true, title: "" });
           }
@@ -287,7 +331,7 @@ export const PriceChart = forwardRef<
       { lineColor: "#4ea4ff", topColor: "rgba(78,164,255,0.28)", bottomColor: "rgba(78,164,255,0.02)", lineWidth: 2, priceLineVisible: false },
       pane,
     );
-    eq.setData(lineData(run.equity));
+    track("equity", "Equity", eq, run.equity, (c) => eq.setData(lineData(c)));
     labels.push("Equity");
     const eqPane = pane++;
     const dd = chart.addSeries(
@@ -303,7 +347,7 @@ export const PriceChart = forwardRef<
       } as never,
       pane,
     );
-    dd.setData(lineData(run.drawdown));
+    track("drawdown", "Drawdown", dd, run.drawdown, (c) => dd.setData(lineData(c)));
     dd.createPriceLine({ price: 0, color: "#2c3545", lineWidth: 1, lineStyle: LineStyle.Solid, axisLabelVisible: false, title: "" });
     labels.push("Drawdown");
 
@@ -361,7 +405,7 @@ export const PriceChart = forwardRef<
       <div className="chart-host" ref={host} />
       <div className="chart-legend">
         <span>
-          {run.market.symbol} · {run.market.timeframe}
+          {run.symbol} · {run.timeframe}
         </span>
         {legend.map((l) => (
           <span key={l.label}>
@@ -388,8 +432,23 @@ export const PriceChart = forwardRef<
           </>
         )}
       </div>
+      {hover && (
+        <div className="chart-hover" data-testid="chart-hover">
+          <span>{dateTime(hover.time)}</span>
+          {hover.ohlc && (
+            <span>
+              O {price(hover.ohlc[0])} H {price(hover.ohlc[1])} L {price(hover.ohlc[2])} C {price(hover.ohlc[3])}
+            </span>
+          )}
+          {hover.values.map((v) => (
+            <span key={v.label}>
+              {v.label} {price(v.value)}
+            </span>
+          ))}
+        </div>
+      )}
       {detail && (
-        <div className={`chart-detail${detail.error ? " error" : ""}`} data-testid="chart-detail">
+        <div className={`chart-detail${detail.error ? " error" : ""}`} data-testid="chart-detail" {...(detail.bars !== undefined ? { "data-bars": detail.bars } : {})}>
           <span>{detail.text}</span>
           <button type="button" className="btn small" onClick={backToFull} data-testid="chart-detail-back">
             Whole run

@@ -1,9 +1,7 @@
 import { useCallback, useDeferredValue, useRef, useState } from "react";
-import { useQuery } from "@tanstack/react-query";
 import type { Trade } from "@keyflow/core";
 import { app, appStore, useApp } from "../app/appStore";
 import { runBacktest } from "../app/backtest";
-import { getApi, runQuery } from "../app/session";
 import { useEditor } from "../editor/store";
 import { blockedReason } from "../editor/validation";
 import { errorMessage } from "../lib/errors";
@@ -12,12 +10,12 @@ import { PriceChart, type PriceChartHandle } from "./PriceChart";
 import { TradesTable } from "./TradesTable";
 import { RunsList } from "./RunsList";
 import { CompareView } from "./CompareView";
-import { compact, date, dateTime } from "./format";
-import type { RunView } from "./model";
-
-export function useRun(id: string | null) {
-  return useQuery({ ...runQuery(id ?? ""), enabled: !!id });
-}
+import { compact, date, dateTime } from "../ui/format";
+import { chartView, type RunView } from "./runView";
+import { useRun } from "./useRun";
+import { ReportView } from "./ReportView";
+import { DevDetail, DetailsToggle } from "../ui/Details";
+import { trpcClient } from "../lib/trpc";
 
 function Empty() {
   const validation = useEditor((s) => s.validation);
@@ -54,11 +52,16 @@ function RunDetail({ run }: { run: RunView }) {
   const drawMs = useApp((s) => s.lastDrawMs);
   // The chart paints first; the table (thousands of trades on 1m data) follows a moment later.
   const trades = useDeferredValue(run.trades, EMPTY);
+  const [tab, setTab] = useState<"chart" | "report">("chart");
   const onPick = (t: Trade) => {
+    setTab("chart");
     setActive(t.entryTime);
     chart.current?.showTrade(t);
   };
-  const loadDetail = useCallback((from: number, to: number) => getApi().getCandles(run.market, from, to), [run.market]);
+  const loadDetail = useCallback(
+    async (from: number, to: number) => chartView(await trpcClient.backtests.window.query({ runId: run.id, from: Math.max(0, Math.floor(from)), to: Math.floor(to) }), run.flow),
+    [run.id, run.flow],
+  );
   const onDrawn = useCallback(() => {
     const { run: r } = appStore.getState();
     if (r.runId === run.id && r.clickedAt !== null && appStore.getState().lastDrawMs === null) {
@@ -69,16 +72,17 @@ function RunDetail({ run }: { run: RunView }) {
     }
   }, [run.id]);
   const open = run.openPosition;
+  const drawnMs = drawMs !== null && appStore.getState().run.runId === run.id ? drawMs : null;
   return (
-    <div className="results" data-testid="results" data-run-id={run.id}>
+    <div className="results" data-testid="results" data-run-id={run.id} {...(drawnMs !== null ? { "data-draw-ms": drawnMs } : {})}>
       <div className="results-main">
         <div className="results-head">
-          <h2>{run.strategyName}</h2>
+          <h2>{run.flow.name}</h2>
           <span data-testid="results-head-market">
-            {run.market.exchange === "demo" ? "Demo" : run.market.exchange} {run.market.symbol} · {run.market.timeframe}
+            {run.exchange === "demo" ? "Demo" : run.exchange} {run.symbol} · {run.timeframe}
           </span>
           <span>
-            {date(run.from)} → {date(run.to)}
+            {date(run.fromTime)} → {date(run.toTime)}
           </span>
           <span>{compact(run.bars)} bars</span>
           {open && (
@@ -88,17 +92,33 @@ function RunDetail({ run }: { run: RunView }) {
             </span>
           )}
           <span className="spacer" />
-          {drawMs !== null && appStore.getState().run.runId === run.id && (
-            <span className="dim" data-testid="draw-time" data-ms={drawMs}>
-              click → drawn {drawMs} ms
+          <div className="seg" role="tablist" aria-label="Results view">
+            {(["chart", "report"] as const).map((t) => (
+              <button key={t} type="button" role="tab" aria-selected={tab === t} className={`seg-btn${tab === t ? " active" : ""}`} onClick={() => setTab(t)} data-testid={`results-tab-${t}`}>
+                {t === "chart" ? "Chart" : "Report"}
+              </button>
+            ))}
+          </div>
+          <DevDetail>
+            {drawnMs !== null && (
+              <span className="dim" data-testid="draw-time" data-ms={drawnMs}>
+                click → drawn {drawnMs} ms
+              </span>
+            )}
+            <span className="hash" title="Spec hash of the strategy this run used" data-testid="run-spec-hash" data-hash={run.specHash}>
+              {run.specHash.slice(0, 12)}
             </span>
-          )}
-          <span className="hash" title="Spec hash of the strategy this run used" data-testid="run-spec-hash" data-hash={run.specHash}>
-            {run.specHash.slice(0, 12)}
-          </span>
+          </DevDetail>
+          <DetailsToggle />
         </div>
         <KpiCards metrics={run.metrics} />
-        <PriceChart ref={chart} run={run} onDrawn={onDrawn} loadDetail={loadDetail} />
+        <div className="results-body">
+          {/* The chart stays mounted under the report, so its zoom and the PNG export survive a switch. */}
+          <div className="results-pane" hidden={tab !== "chart"}>
+            <PriceChart ref={chart} run={run} onDrawn={onDrawn} loadDetail={loadDetail} />
+          </div>
+          {tab === "report" && <ReportView run={run} chartPng={() => chart.current?.png() ?? Promise.resolve(null)} />}
+        </div>
       </div>
       <aside className="results-side">
         <div className="side-head">

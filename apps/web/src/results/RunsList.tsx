@@ -1,12 +1,12 @@
-import { useQuery } from "@tanstack/react-query";
+import { skipToken, useQuery } from "@tanstack/react-query";
 import { app, useApp } from "../app/appStore";
-import { getApi } from "../app/session";
+import { trpc } from "../lib/trpc";
 import { useEditor } from "../editor/store";
 import { errorMessage } from "../lib/errors";
-import { ago, date, pct, signClass } from "./format";
+import { ago, date, pct, signClass } from "../ui/format";
 
 export function useRuns(strategyId: string | null) {
-  return useQuery({ queryKey: ["runs", strategyId], queryFn: () => getApi().listRuns(strategyId!), enabled: !!strategyId });
+  return useQuery(trpc.backtests.listForStrategy.queryOptions(strategyId ? { strategyId, limit: 100 } : skipToken));
 }
 
 export function RunsList() {
@@ -44,21 +44,21 @@ export function RunsList() {
           />
           <div>
             <div className="r-title">
-              {r.market.symbol} {r.market.timeframe}
-              {r.from !== null && r.to !== null && (
+              {r.symbol} {r.timeframe}
+              {r.fromTime !== null && r.toTime !== null && (
                 <span className="dim">
                   {" "}
-                  · {date(r.from)} → {date(r.to)}
+                  · {date(r.fromTime)} → {date(r.toTime)}
                 </span>
               )}
             </div>
             <div className="r-sub">
               {ago(r.createdAt)}
-              {r.trades !== null && ` · ${r.trades} trades`}
+              {r.metrics && ` · ${r.metrics.trades} trades`}
               {r.status !== "done" && ` · ${r.error ?? r.status}`}
             </div>
           </div>
-          <div className={`r-ret ${signClass(r.totalReturnPct)}`}>{pct(r.totalReturnPct)}</div>
+          <div className={`r-ret ${signClass(r.metrics?.totalReturnPct ?? null)}`}>{pct(r.metrics?.totalReturnPct ?? null)}</div>
         </div>
       ))}
       <div style={{ padding: 10 }}>

@@ -1,6 +1,6 @@
 import { useMemo, useState } from "react";
 import type { Trade } from "@keyflow/core";
-import { dateTime, duration, money, pct, price, shortDateTime, signClass } from "./format";
+import { dateTime, duration, money, pct, price, shortDateTime, signClass } from "../ui/format";
 
 type Col = "entryTime" | "exitTime" | "entryPrice" | "exitPrice" | "returnPct" | "pnl" | "hold";
 
@@ -37,7 +37,7 @@ export function TradesTable({ trades, active, onPick }: { trades: readonly Trade
           {COLS.map((c) => (
             <th
               key={c.id}
-              className={sort.col === c.id ? "sorted" : ""}
+              className={`col-${c.id}${sort.col === c.id ? " sorted" : ""}`}
               onClick={() => setSort((s) => ({ col: c.id, dir: s.col === c.id ? (-s.dir as 1 | -1) : c.id === "entryTime" ? 1 : -1 }))}
               data-testid={`trades-sort-${c.id}`}
             >
@@ -51,13 +51,13 @@ export function TradesTable({ trades, active, onPick }: { trades: readonly Trade
         {rows.slice(0, limit).map((t) => (
           <tr key={t.entryTime} className={active === t.entryTime ? "active" : ""} onClick={() => onPick(t)} data-testid="trade-row">
             <td title={`Entry ${dateTime(t.entryTime)} · exit ${dateTime(t.exitTime)} (${REASON[t.exitReason]})`}>{shortDateTime(t.entryTime)}</td>
-            <td>{price(t.entryPrice)}</td>
+            <td className="col-entryPrice">{price(t.entryPrice)}</td>
             <td>
               {price(t.exitPrice)} {t.exitReason !== "signal" && <span className="reason">{REASON[t.exitReason]}</span>}
             </td>
             <td>{duration(t.exitTime - t.entryTime)}</td>
             <td className={signClass(t.returnPct)}>{pct(t.returnPct)}</td>
-            <td className={signClass(t.pnl)}>{money(t.pnl)}</td>
+            <td className={`col-pnl ${signClass(t.pnl)}`}>{money(t.pnl)}</td>
           </tr>
         ))}
         {rows.length > limit && (

@@ -1,14 +1,13 @@
 import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { settingsSchema, timeframeSchema, type Market, type Settings, type Timeframe } from "@keyflow/core";
-import { Modal } from "../app/Modal";
+import { Modal } from "../ui/Modal";
 import { app, rangeFor, useApp, type RangePreset } from "../app/appStore";
-import { getApi } from "../app/session";
+import { trpc, type RouterOutputs } from "../lib/trpc";
 import { DEMO_MARKET, editorStore, useEditor } from "../editor/store";
-import { enumWord } from "../editor/paramFields";
-import { compact, date } from "../results/format";
+import { enumWord } from "../editor/paramText";
+import { compact, date } from "../ui/format";
 import { errorMessage } from "../lib/errors";
-import type { MarketInfo } from "../lib/apiTypes";
 
 const PRESETS: { id: RangePreset; label: string }[] = [
   { id: "all", label: "All data" },
@@ -22,7 +21,7 @@ const PRESETS: { id: RangePreset; label: string }[] = [
 export const marketKey = (m: { exchange: string; symbol: string; timeframe: string }) => `${m.exchange}|${m.symbol}|${m.timeframe}`;
 
 export function useMarkets() {
-  return useQuery({ queryKey: ["markets"], queryFn: () => getApi().listMarkets(), staleTime: 30_000 });
+  return useQuery({ ...trpc.markets.list.queryOptions(), staleTime: 30_000 });
 }
 
 export function marketLabel(m: { exchange: string; symbol: string; timeframe: string }) {
@@ -68,13 +67,13 @@ export function SettingsModal() {
   const markets = useMarkets();
   const [cashText, setCashText] = useState(String(flow.settings.initialCash));
   const set = (patch: Partial<Settings>) => editorStore.getState().setSettings(patch);
-  const list: MarketInfo[] = markets.data ?? [];
+  const list: RouterOutputs["markets"]["list"] = markets.data ?? [];
   const current = list.find((m) => marketKey(m) === marketKey(flow.market));
-  const options = current || list.length === 0 ? list : [{ ...flow.market, from: null, to: null, bars: null, source: "flow" }, ...list];
+  const options = current || list.length === 0 ? list : [{ ...flow.market, firstTime: null, lastTime: null }, ...list];
   const cash = Number(cashText);
   const cashBad = !settingsSchema.shape.initialCash.safeParse(cash).success || cashText.trim() === "";
 
-  const setPreset = (preset: RangePreset) => app.set({ range: { preset, ...(preset === "custom" ? { from: range.from, to: range.to } : rangeFor(preset, current?.to ?? null)) } });
+  const setPreset = (preset: RangePreset) => app.set({ range: { preset, ...(preset === "custom" ? { from: range.from, to: range.to } : rangeFor(preset, current?.lastTime ?? null)) } });
 
   return (
     <Modal title="Market & settings" subtitle="What the backtest runs on, and how the simulated broker fills." onClose={() => app.set({ modal: null })} testId="settings-modal">
@@ -83,7 +82,7 @@ export function SettingsModal() {
         <div className="field full">
           <label>
             <span>Candles</span>
-            <span className="range">{current?.bars ? `${compact(current.bars)} bars` : ""}</span>
+            <span className="range">{current?.count ? `${compact(current.count)} bars` : ""}</span>
           </label>
           <select
             className="select"
@@ -98,7 +97,7 @@ export function SettingsModal() {
             {options.map((m) => (
               <option key={marketKey(m)} value={marketKey(m)}>
                 {marketLabel(m)}
-                {m.from !== null && m.to !== null ? ` (${date(m.from)} → ${date(m.to)})` : ""}
+                {m.firstTime !== null && m.lastTime !== null ? ` (${date(m.firstTime)} → ${date(m.lastTime)})` : ""}
               </option>
             ))}
           </select>

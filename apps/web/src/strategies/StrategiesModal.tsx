@@ -1,11 +1,11 @@
 import { useState } from "react";
 import { NAME_MAX } from "@keyflow/core";
 import { useQuery } from "@tanstack/react-query";
-import { Modal } from "../app/Modal";
+import { Modal } from "../ui/Modal";
 import { app } from "../app/appStore";
 import { deleteStrategy, duplicateStrategy, newStrategy, openStrategy, renameStrategy, strategiesQuery } from "../app/session";
 import { useEditor } from "../editor/store";
-import { ago } from "../results/format";
+import { ago } from "../ui/format";
 import { errorMessage } from "../lib/errors";
 
 function Row({ id, name, updatedAt, market, current }: { id: string; name: string; updatedAt: number; market: string; current: boolean }) {

@@ -1,9 +1,9 @@
 import { useRef, useState } from "react";
 import { TEMPLATES, getBlock, type FlowGraph } from "@keyflow/core";
-import { Modal } from "../app/Modal";
+import { Modal } from "../ui/Modal";
 import { app, useApp } from "../app/appStore";
 import { startFrom } from "../app/session";
-import { parseFlowText } from "../editor/store";
+import { editorStore, parseFlowText } from "../editor/store";
 import { FlowPreview } from "./FlowPreview";
 
 function blocksSummary(flow: FlowGraph): string {
@@ -48,7 +48,7 @@ export function ImportPanel() {
       return;
     }
     setError(null);
-    if (await startFrom(r.flow)) app.toast(`Imported “${r.flow.name}”.`);
+    if (await startFrom(r.flow)) app.toast(`Imported “${editorStore.getState().flow.name}”.`);
   };
 
   return (

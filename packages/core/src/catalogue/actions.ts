@@ -14,6 +14,9 @@ const sizeParams = {
   size: numParam({ label: "Size", help: "How much to buy, in the unit chosen above (never more than the cash available)" }, 100, 1e-12, 1e15),
 };
 
+/** A size in % of equity is at most all of it; quote and base amounts have only the schema's bounds. */
+const sizeLimits = (p: { sizeMode: string }): Record<string, { max: number }> => (p.sizeMode === "percentEquity" ? { size: { max: 100 } } : {});
+
 export const buy = defineBlock({
   kind: "buy",
   label: "Buy (market)",
@@ -22,6 +25,7 @@ export const buy = defineBlock({
   inputs: [when],
   outputs: [order],
   params: z.strictObject(sizeParams),
+  limits: sizeLimits,
   role: "entry",
 });
 
@@ -45,6 +49,7 @@ export const limitBuy = defineBlock({
       }),
     ...sizeParams,
   }),
+  limits: sizeLimits,
   role: "entry",
 });
 

@@ -53,6 +53,11 @@ export interface BlockDef<P extends z.ZodObject = z.ZodObject> {
   role: BlockRole;
   /** Compute blocks: the statements that compute the outputs for one closed bar. */
   emit?: (params: z.infer<P>, io: EmitIo) => string;
+  /**
+   * Bounds of number params that depend on another param's value (a size in % of equity is at most
+   * 100). The compiler enforces them; the params form shows them.
+   */
+  limits?: (params: z.infer<P>) => Record<string, { min?: number; max?: number }>;
   /** Where an indicator's outputs belong on the chart: over the price, or in its own pane. */
   chart?: "overlay" | "pane";
 }

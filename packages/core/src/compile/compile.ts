@@ -1,4 +1,5 @@
 import { getBlock, type BlockDef, type PortType } from "../catalogue";
+import { paramFields, paramFieldsFor, paramProblem, withinBounds } from "../catalogue/paramFields";
 import { flowGraphSchema, type FlowEdge, type FlowGraph } from "../flow/schema";
 import { canonicalJson } from "../util/canonicalJson";
 import { sha256Hex } from "../util/sha256";
@@ -67,18 +68,25 @@ export function compileFlow(flow: FlowGraph): CompileResult {
     if (!params.success) {
       for (const issue of params.error.issues) {
         const param = issue.path[0] === undefined ? undefined : String(issue.path[0]);
-        const meta = param ? (block.params.shape[param]?.meta() as { label?: string } | undefined) : undefined;
-        const what = meta?.label ?? param ?? "settings";
+        const field = param === undefined ? undefined : paramFields(block).find((f) => f.key === param);
         const message =
           issue.code === "unrecognized_keys"
             ? `${block.label} has no setting named ${issue.keys.map((k) => `"${k}"`).join(", ")}; remove it.`
-            : `${block.label}: ${what} — ${issue.message}.`;
+            : field
+              ? `${block.label}: ${paramProblem(field, node.params[field.key])}.`
+              : `${block.label}: ${param ?? "settings"} — ${issue.message}.`;
         errors.push({ code: "badParam", nodeId: node.id, ...(param ? { param } : {}), message });
       }
       nodes.set(node.id, { id: node.id, block, params: {}, feeds: new Map() });
       continue;
     }
     let data = params.data as Record<string, unknown>;
+    const outOfBounds = paramFieldsFor(block, data).filter((f) => f.kind === "number" && !withinBounds(f, data[f.key]));
+    if (outOfBounds.length > 0) {
+      for (const f of outOfBounds) errors.push({ code: "badParam", nodeId: node.id, param: f.key, message: `${block.label}: ${paramProblem(f, data[f.key])}.` });
+      nodes.set(node.id, { id: node.id, block, params: {}, feeds: new Map() });
+      continue;
+    }
     // An entry sized "as the flow's default" is resolved now, so the spec alone says how much it buys.
     if (block.role === "entry" && data.sizeMode === "default") {
       data = { ...data, sizeMode: flow.settings.sizing.mode, size: flow.settings.sizing.value };
@@ -92,8 +100,14 @@ export function compileFlow(flow: FlowGraph): CompileResult {
     const src = nodes.get(edge.source);
     const dst = nodes.get(edge.target);
     if (!src || !dst) {
-      if (!flow.nodes.some((n) => n.id === edge.source) || !flow.nodes.some((n) => n.id === edge.target))
-        errors.push({ code: "invalidFlow", edgeId: edge.id, message: `A connection points at a block that does not exist; delete it.` });
+      const hasSource = flow.nodes.some((n) => n.id === edge.source);
+      const hasTarget = flow.nodes.some((n) => n.id === edge.target);
+      if (!hasSource || !hasTarget) {
+        // Point at the end that exists, so the person can find the link from its block.
+        const end = hasSource ? { nodeId: edge.source, port: edge.sourceHandle } : hasTarget ? { nodeId: edge.target, port: edge.targetHandle } : {};
+        const missing = hasSource ? edge.target : edge.source;
+        errors.push({ code: "invalidFlow", edgeId: edge.id, ...end, message: `A connection leads to a block "${missing}" that does not exist; delete the connection.` });
+      }
       continue;
     }
     const out = src.block.outputs.find((p) => p.name === edge.sourceHandle);

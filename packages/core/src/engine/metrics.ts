@@ -1,4 +1,5 @@
 import { formatSpacing, medianSpacingMs } from "./barSpacing";
+import { monthlyReturns } from "./monthlyReturns";
 import type { BacktestingPyMetrics, Metrics, Trade } from "./result";
 
 // Every metric's definition, in words, is in docs/metrics.md; keep the two in step.
@@ -57,6 +58,13 @@ export function computeMetrics(m: MetricsInput): Metrics {
     avgBarsHeld: count > 0 ? trades.barsHeld / count : 0,
     exposurePct: n > 0 ? (m.barsInMarket / n) * 100 : 0,
     fees: m.fees,
+    netProfit: finalEquity - m.initialCash,
+    grossProfit: trades.grossWin,
+    grossLoss: trades.grossLoss,
+    longestWinningStreak: trades.longestWinningStreak,
+    avgBarsWin: trades.wins > 0 ? trades.barsWin / trades.wins : 0,
+    avgBarsLoss: count > trades.wins ? trades.barsLoss / (count - trades.wins) : 0,
+    monthlyReturns: monthlyReturns(m.time, m.equity, m.initialCash),
     backtestingPy: backtestingPyStats(m, trades.coveredBars),
   };
 }
@@ -132,7 +140,11 @@ function tradeStats(trades: readonly Trade[], time: ArrayLike<number>) {
   let largestLoss: number | null = null;
   let streak = 0;
   let longestLosingStreak = 0;
+  let winStreak = 0;
+  let longestWinningStreak = 0;
   let barsHeld = 0;
+  let barsWin = 0;
+  let barsLoss = 0;
   // Bars from each entry to its exit bar inclusive, counted once (backtesting.py's exposure).
   let coveredBars = 0;
   let lastCovered = -1;
@@ -143,10 +155,12 @@ function tradeStats(trades: readonly Trade[], time: ArrayLike<number>) {
       grossWin += t.pnl;
       if (largestWin === null || t.pnl > largestWin) largestWin = t.pnl;
       streak = 0;
+      if (++winStreak > longestWinningStreak) longestWinningStreak = winStreak;
     } else {
       grossLoss -= t.pnl;
       if (t.pnl < 0 && (largestLoss === null || t.pnl < largestLoss)) largestLoss = t.pnl;
       if (++streak > longestLosingStreak) longestLosingStreak = streak;
+      winStreak = 0;
     }
     sumReturnPct += t.returnPct;
     sumPnl += t.pnl;
@@ -155,6 +169,8 @@ function tradeStats(trades: readonly Trade[], time: ArrayLike<number>) {
     const entryBar = j;
     while (j < time.length && time[j]! < t.exitTime) j++;
     barsHeld += j - entryBar;
+    if (t.pnl > 0) barsWin += j - entryBar;
+    else barsLoss += j - entryBar;
     coveredBars += j - Math.max(entryBar, lastCovered + 1) + 1;
     lastCovered = j;
   }
@@ -173,7 +189,10 @@ function tradeStats(trades: readonly Trade[], time: ArrayLike<number>) {
     largestWin,
     largestLoss,
     longestLosingStreak,
+    longestWinningStreak,
     barsHeld,
+    barsWin,
+    barsLoss,
     coveredBars,
   };
 }

@@ -92,6 +92,18 @@ export const metricsSchema = z.object({
   /** Bars that closed with a position held, over all bars. */
   exposurePct: z.number(),
   fees: z.number(),
+  // The strategy tester's report. Optional: runs stored before these existed do not have them.
+  /** Final equity − initial cash, in money. */
+  netProfit: z.number().optional(),
+  /** Sum of the winning (losing, as a positive number) trades' net P&L, in money. */
+  grossProfit: z.number().optional(),
+  grossLoss: z.number().optional(),
+  longestWinningStreak: z.number().int().optional(),
+  /** Mean bars held by winning and by losing trades (as avgBarsHeld counts them); 0 without such trades. */
+  avgBarsWin: z.number().optional(),
+  avgBarsLoss: z.number().optional(),
+  /** Return of each calendar month (UTC) of the equity curve, in %. */
+  monthlyReturns: z.array(z.object({ month: z.string(), returnPct: z.number() })).optional(),
   backtestingPy: backtestingPyMetricsSchema,
 });
 export type Metrics = z.infer<typeof metricsSchema>;

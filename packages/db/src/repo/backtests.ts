@@ -1,5 +1,5 @@
-import type { FlowGraph, Metrics, OpenPosition, Settings, Timeframe, Trade } from "@keyflow/core";
-import { desc, eq, inArray } from "drizzle-orm";
+import { canonicalJson, type FlowGraph, type Metrics, type OpenPosition, type Settings, type Timeframe, type Trade } from "@keyflow/core";
+import { and, desc, eq, gte, inArray } from "drizzle-orm";
 import type { BacktestChart } from "../chart";
 import { backtestRuns, type BacktestRunRow, type BacktestStatus } from "../schema";
 import type { RepoContext } from "./context";
@@ -90,6 +90,33 @@ export function backtestRepo(ctx: RepoContext) {
     return db.select(summaryColumns).from(backtestRuns).orderBy(desc(backtestRuns.createdAt)).limit(limit).all();
   }
 
+  /**
+   * The latest finished run of the same strategy with the same spec, market, range and settings,
+   * started at or after `since` (when the candles last changed): running again would repeat it.
+   */
+  function findSame(q: { strategyId: string; specHash: string; market: NewBacktestRun["market"]; fromTime: number; toTime: number; settings: Settings; since: number }): BacktestRunSummary | undefined {
+    const rows = db
+      .select(summaryColumns)
+      .from(backtestRuns)
+      .where(
+        and(
+          eq(backtestRuns.strategyId, q.strategyId),
+          eq(backtestRuns.specHash, q.specHash),
+          eq(backtestRuns.exchange, q.market.exchange),
+          eq(backtestRuns.symbol, q.market.symbol),
+          eq(backtestRuns.timeframe, q.market.timeframe),
+          eq(backtestRuns.fromTime, q.fromTime),
+          eq(backtestRuns.toTime, q.toTime),
+          eq(backtestRuns.status, "done"),
+          gte(backtestRuns.createdAt, q.since),
+        ),
+      )
+      .orderBy(desc(backtestRuns.createdAt))
+      .all();
+    const settings = canonicalJson(q.settings);
+    return rows.find((r) => canonicalJson(r.settings) === settings);
+  }
+
   /** Crash-only recovery: runs left queued or running by a previous process did not finish. */
   function failInterrupted(): number {
     return db
@@ -103,7 +130,7 @@ export function backtestRepo(ctx: RepoContext) {
     return db.delete(backtestRuns).where(eq(backtestRuns.id, id)).run().changes > 0;
   }
 
-  return { create, setStatus, finish, fail, get, listForStrategy, listRecent, failInterrupted, remove };
+  return { create, setStatus, finish, fail, get, findSame, listForStrategy, listRecent, failInterrupted, remove };
 }
 
 export type BacktestRepo = ReturnType<typeof backtestRepo>;

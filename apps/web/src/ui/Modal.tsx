@@ -1,5 +1,5 @@
 import { useEffect, type ReactNode } from "react";
-import { app, useApp } from "./appStore";
+import { app, useApp } from "../app/appStore";
 
 export function Modal({
   title,

@@ -1,14 +1,16 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { NAME_MAX } from "@keyflow/core";
-import { app, useApp } from "./appStore";
-import { cancelBacktest, runBacktest } from "./backtest";
-import { exportFlow, save } from "./session";
+import { app, useApp } from "../app/appStore";
+import { cancelBacktest, runBacktest } from "../app/backtest";
+import { exportFlow, save } from "../app/session";
 import { editorStore, useEditor } from "../editor/store";
 import { blockedReason } from "../editor/validation";
-import { compact } from "../results/format";
+import { compact } from "../ui/format";
 import { marketLabel } from "../strategies/SettingsModal";
 import { KillSwitch } from "../bots/KillSwitch";
 import { openDeploy } from "../bots/BotsLayer";
+import { MenuButton, type MenuItem } from "../ui/MenuButton";
+import { useMediaQuery } from "../ui/useMediaQuery";
 
 function Logo() {
   return (
@@ -18,7 +20,7 @@ function Logo() {
           <path d="M2 11.5l4-4.5 3 3 5-6.5" stroke="white" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />
         </svg>
       </span>
-      Keyflow
+      <span className="brand-name">Keyflow</span>
     </div>
   );
 }
@@ -26,8 +28,15 @@ function Logo() {
 function NameInput() {
   const name = useEditor((s) => s.flow.name);
   const [text, setText] = useState(name);
+  // Escape blurs the field too; the blur must then drop the typed text, not save it.
+  const discard = useRef(false);
   useEffect(() => setText(name), [name]);
   const commit = () => {
+    if (discard.current) {
+      discard.current = false;
+      setText(name);
+      return;
+    }
     const t = text.trim().slice(0, NAME_MAX);
     if (t && t !== name) editorStore.getState().setName(t);
     else setText(name);
@@ -36,12 +45,14 @@ function NameInput() {
     <input
       className="name-input"
       value={text}
-      size={Math.max(12, Math.min(32, text.length + 1))}
+      size={Math.max(8, text.length + 1)}
+      title={text}
       onChange={(e) => setText(e.target.value)}
       onBlur={commit}
       onKeyDown={(e) => {
         if (e.key === "Enter") (e.target as HTMLInputElement).blur();
         if (e.key === "Escape") {
+          discard.current = true;
           setText(name);
           (e.target as HTMLInputElement).blur();
         }
@@ -107,6 +118,32 @@ function RunControls() {
   );
 }
 
+/** Actions used now and then: inline on a wide screen, behind one menu button on a narrower one. */
+const SECONDARY: MenuItem[] = [
+  { label: "Strategies", onSelect: () => app.set({ modal: "strategies" }), testId: "open-strategies" },
+  { label: "Templates", onSelect: () => app.set({ modal: "templates" }), testId: "open-templates" },
+  { label: "Import", onSelect: () => app.set({ modal: "import" }), testId: "open-import" },
+  { label: "Export", onSelect: () => void exportFlow(), testId: "export-button" },
+  { label: "Deploy", onSelect: openDeploy, title: "Run this strategy as a paper or live bot", testId: "deploy-button" },
+];
+
+/** Below this width the top bar's secondary actions move into the menu (see styles.css, same width). */
+export const NARROW_TOPBAR = "(max-width: 1399px)";
+
+function SecondaryActions() {
+  const narrow = useMediaQuery(NARROW_TOPBAR);
+  if (narrow) return <MenuButton label="More actions" items={SECONDARY} testId="topbar-menu">More ▾</MenuButton>;
+  return (
+    <>
+      {SECONDARY.map((a) => (
+        <button key={a.label} type="button" className="btn ghost" onClick={a.onSelect} title={a.title} data-testid={a.testId}>
+          {a.label}
+        </button>
+      ))}
+    </>
+  );
+}
+
 export function TopBar() {
   const view = useApp((s) => s.view);
   const market = useEditor((s) => s.flow.market);
@@ -135,25 +172,11 @@ export function TopBar() {
       <SaveState />
       <span className="spacer" />
       <KillSwitch where="topbar" />
-      <button type="button" className="btn ghost" onClick={() => app.set({ modal: "strategies" })} data-testid="open-strategies">
-        Strategies
-      </button>
-      <button type="button" className="btn ghost" onClick={() => app.set({ modal: "templates" })} data-testid="open-templates">
-        Templates
-      </button>
-      <button type="button" className="btn ghost" onClick={() => app.set({ modal: "import" })} data-testid="open-import">
-        Import
-      </button>
-      <button type="button" className="btn ghost" onClick={() => void exportFlow()} data-testid="export-button">
-        Export
-      </button>
-      <button type="button" className="btn ghost" onClick={openDeploy} title="Run this strategy as a paper or live bot" data-testid="deploy-button">
-        Deploy
-      </button>
+      <SecondaryActions />
       <span className="sep" />
       <button type="button" className="market-chip" onClick={() => app.set({ modal: "settings" })} title="Market, range and broker settings" data-testid="market-chip">
         <b>{marketLabel(market)}</b>
-        <span>{range.preset === "all" ? "all data" : range.preset === "custom" ? "custom range" : `last ${range.preset}`}</span>
+        <span className="chip-range">{range.preset === "all" ? "all data" : range.preset === "custom" ? "custom range" : `last ${range.preset}`}</span>
         <svg width="12" height="12" viewBox="0 0 16 16" fill="none" style={{ color: "var(--muted)" }}>
           <path d="M8 10.5a2.5 2.5 0 100-5 2.5 2.5 0 000 5z M13 8l1.5-1-1-2-1.7.4-1-.8L10.5 3h-2l-.3 1.6-1 .6L5.5 4.8l-1 2L6 8l-1.5 1 1 2 1.7-.4 1 .8.3 1.6h2l.3-1.6 1-.6 1.7.4 1-2z" stroke="currentColor" strokeWidth="1.1" />
         </svg>

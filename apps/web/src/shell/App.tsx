@@ -1,9 +1,9 @@
 import { useEffect } from "react";
 import { ReactFlowProvider } from "@xyflow/react";
-import { useApp } from "./appStore";
+import { useApp } from "../app/appStore";
 import { TopBar } from "./TopBar";
-import { ConfirmDialog, Toast } from "./Modal";
-import { boot, startAutosave } from "./session";
+import { ConfirmDialog, Toast } from "../ui/Modal";
+import { boot, startAutosave } from "../app/session";
 import { Palette } from "../editor/Palette";
 import { Canvas } from "../editor/Canvas";
 import { Inspector } from "../editor/Inspector";

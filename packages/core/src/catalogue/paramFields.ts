@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { getBlock, type BlockDef } from "@keyflow/core";
+import type { BlockDef } from "./types";
+import { getBlock } from "./index";
 
 /** One form field, read from a block's zod params schema (the catalogue is the only list). */
 export type ParamField =
@@ -58,38 +59,48 @@ export function paramFields(block: BlockDef): ParamField[] {
   return fields;
 }
 
+/** The fields with the bounds that hold for these values (see BlockDef.limits). */
+export function paramFieldsFor(block: BlockDef, params: Record<string, unknown>): ParamField[] {
+  const fields = paramFields(block);
+  if (!block.limits) return fields;
+  const limits = block.limits({ ...Object.fromEntries(fields.map((f) => [f.key, f.default])), ...params } as never);
+  return fields.map((f) => (f.kind === "number" && limits[f.key] ? { ...f, ...limits[f.key] } : f));
+}
+
 export function paramFieldsOf(kind: string): ParamField[] {
   const block = getBlock(kind);
   return block ? paramFields(block) : [];
 }
 
-/** Human words for enum values the catalogue uses; anything else is shown as is. */
-const ENUM_WORDS: Record<string, string> = {
-  percentEquity: "% of equity",
-  quote: "Quote amount",
-  base: "Base quantity",
-  default: "Flow default",
-  hl2: "hl2 (high+low)/2",
-  hlc3: "hlc3 (high+low+close)/3",
-  ohlc4: "ohlc4 (o+h+l+c)/4",
-};
-
-export function enumWord(v: string): string {
-  return ENUM_WORDS[v] ?? v;
+/**
+ * The allowed values of a number field in words: "from 1 to 5,000", "greater than 0",
+ * "greater than 0 and at most 100". Bounds a person never meets (1e-12, 1e15) are left out.
+ */
+export function rangeWords(min: number | undefined, max: number | undefined): string {
+  const n = (v: number) => v.toLocaleString("en-US", { maximumFractionDigits: 6 });
+  const lo = min === undefined ? null : min > 0 && min < 1e-6 ? "above0" : min;
+  const hi = max === undefined || max >= 1e12 ? null : max;
+  if (lo === "above0") return hi === null ? "greater than 0" : `greater than 0 and at most ${n(hi)}`;
+  if (lo !== null && hi !== null) return `from ${n(lo)} to ${n(hi)}`;
+  if (lo !== null) return `of at least ${n(lo)}`;
+  if (hi !== null) return `of at most ${n(hi)}`;
+  return "";
 }
 
-/** Short text of a param value for the node body. */
-export function formatParam(field: ParamField, value: unknown): string {
-  if (value === undefined) return "—";
-  if (field.kind === "enum") return enumWord(String(value));
-  if (typeof value === "number") return Number.isInteger(value) ? String(value) : String(+value.toPrecision(6));
-  return String(value);
+/** What is wrong with a param's value, in plain words: "Period must be a whole number from 1 to 5,000". */
+export function paramProblem(field: ParamField, value: unknown): string {
+  if (value === undefined || value === null || value === "") return `${field.label} is required`;
+  if (field.kind === "number") {
+    const range = rangeWords(field.min, field.max);
+    return `${field.label} must be ${field.integer ? "a whole number" : "a number"}${range ? ` ${range}` : ""}`;
+  }
+  if (field.kind === "enum") return `${field.label} must be one of ${field.options.join(", ")}`;
+  if (field.kind === "boolean") return `${field.label} must be on or off`;
+  return `${field.label} is not valid`;
 }
 
-/** Turns the text of a number input into the param value: a number when it is one, else the raw text so the compiler reports it. */
-export function parseNumberInput(text: string): number | string {
-  const t = text.trim();
-  if (t === "") return "";
-  const n = Number(t);
-  return Number.isFinite(n) ? n : text;
+/** Whether a number param's value lies within its field's bounds (the schema checked its type). */
+export function withinBounds(field: ParamField, value: unknown): boolean {
+  if (field.kind !== "number" || typeof value !== "number") return true;
+  return (field.min === undefined || value >= field.min) && (field.max === undefined || value <= field.max);
 }
