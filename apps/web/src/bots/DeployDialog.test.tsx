@@ -29,11 +29,11 @@ function key(id: string, label: string, liveAllowed: boolean, exchange = "binanc
 
 const KEYS = [key("trade-key", "Binance trading", true), key("read-key", "Binance read-only", false), key("kraken-key", "Kraken", true, "kraken")];
 
-let deploy: ReturnType<typeof vi.fn<(input: DeployInput) => Promise<BotView>>>;
+let deploy: ReturnType<typeof vi.fn<(input: DeployInput) => Promise<BotView & { preflight: null }>>>;
 
 beforeEach(() => {
   editorStore.getState().load(structuredClone(getTemplate("sma-cross")!.flow), "strategy-1");
-  deploy = vi.fn(async (input: DeployInput) => ({ id: "bot-1", name: input.name ?? "SMA cross", mode: input.mode ?? "paper" }) as BotView);
+  deploy = vi.fn(async (input: DeployInput) => ({ id: "bot-1", name: input.name ?? "SMA cross", mode: input.mode ?? "paper", preflight: null }) as BotView & { preflight: null });
   setTransport(fakeServer({ strategies: { list: () => [] }, keys: { list: () => KEYS }, bots: { deploy } }));
 });
 
