@@ -70,6 +70,31 @@ function StartStop({ bot, small }: { bot: BotView; small?: boolean }) {
   );
 }
 
+/** Sells a running live bot's position now (its runner does it at its next poll, journalled). */
+function ClosePosition({ bot }: { bot: BotView }) {
+  const qc = useQueryClient();
+  const [busy, setBusy] = useState(false);
+  if (bot.mode !== "live" || !(bot.position.qty > 0) || !isActive(bot)) return null;
+  const act = async () => {
+    if (!window.confirm(`Sell ${qty(bot.position.qty)} ${baseOf(bot.market.symbol)} now at the market price? The bot keeps running.`)) return;
+    setBusy(true);
+    try {
+      await trpcClient.bots.close.mutate({ id: bot.id });
+      app.toast(`Closing “${bot.name}”: a market sell goes out at its next poll.`);
+    } catch (e) {
+      app.toast(errorMessage(e), true);
+    } finally {
+      setBusy(false);
+      void qc.invalidateQueries({ queryKey: trpc.bots.get.queryKey({ id: bot.id }) });
+    }
+  };
+  return (
+    <button type="button" className="btn" onClick={() => void act()} disabled={busy} data-testid="bot-close-position" title="Market-sell this bot's own position now">
+      {busy ? "…" : "Close position"}
+    </button>
+  );
+}
+
 function BotRow({ bot, selected }: { bot: BotView; selected: boolean }) {
   return (
     <tr className={selected ? "active" : ""} onClick={() => botsUi.setState({ selectedId: bot.id })} data-testid="bot-row" data-bot-id={bot.id} data-status={bot.status}>
@@ -218,6 +243,7 @@ function Detail({ bot, detail }: { bot: BotView; detail: BotDetail | undefined }
           </span>
         </DevDetail>
         <DetailsToggle testId="bot-details-toggle" />
+        <ClosePosition bot={bot} />
         <StartStop bot={bot} />
       </div>
       {bot.state === "degraded" && bot.stateReason && (
@@ -290,7 +316,7 @@ export function BotsPage() {
         </div>
         {kill && (
           <div className="kill-result" data-testid="kill-result">
-            <b>{killSummary(kill.result)}</b> <span className="dim">{dateTime(kill.at)} UTC</span>
+            <b>{killSummary(kill.result, kill.result.closedPositions > 0)}</b> <span className="dim">{dateTime(kill.at)} UTC</span>
             {kill.result.errors.map((e) => (
               <div key={e} className="neg">
                 {e}

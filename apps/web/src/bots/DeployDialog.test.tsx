@@ -29,12 +29,17 @@ function key(id: string, label: string, liveAllowed: boolean, exchange = "binanc
 
 const KEYS = [key("trade-key", "Binance trading", true), key("read-key", "Binance read-only", false), key("kraken-key", "Kraken", true, "kraken")];
 
+const NUMBERS = { quote: "USDT", budget: 10_000, freeQuote: 25_000, firstOrderValues: [10_000], maxOrderValue: 10_000, minAmount: 0.00001, minOrderValue: 5, amountStep: 0.00001, priceStep: 0.01, takerFee: 0.001, flowFee: 0.001, keyAgeDays: 3 };
+const PREFLIGHT_OK = { ok: true, refusals: [] as string[], warnings: [] as string[], numbers: NUMBERS };
+let preflightAnswer = PREFLIGHT_OK;
+
 let deploy: ReturnType<typeof vi.fn<(input: DeployInput) => Promise<BotView & { preflight: null }>>>;
 
 beforeEach(() => {
   editorStore.getState().load(structuredClone(getTemplate("sma-cross")!.flow), "strategy-1");
   deploy = vi.fn(async (input: DeployInput) => ({ id: "bot-1", name: input.name ?? "SMA cross", mode: input.mode ?? "paper", preflight: null }) as BotView & { preflight: null });
-  setTransport(fakeServer({ strategies: { list: () => [] }, keys: { list: () => KEYS }, bots: { deploy } }));
+  preflightAnswer = PREFLIGHT_OK;
+  setTransport(fakeServer({ strategies: { list: () => [] }, keys: { list: () => KEYS }, bots: { deploy, preflight: () => preflightAnswer } }));
 });
 
 afterEach(() => setTransport(null));
@@ -98,6 +103,9 @@ describe("deploy dialog", () => {
     expect(deploy).not.toHaveBeenCalled();
 
     await click("live-ack");
+    // The exchange's pre-flight is shown before the button can send.
+    await waitFor(() => expect(screen.getByTestId("preflight").getAttribute("data-ok")).toBe("true"));
+    expect(screen.getByTestId("preflight").textContent).toMatch(/Free USDT25,000(\.00)? USDT \(budget 10,000/);
     expect(go.disabled).toBe(false);
     await click("live-deploy");
     expect(deploy).toHaveBeenCalledTimes(1);
@@ -128,5 +136,21 @@ describe("deploy dialog", () => {
     fireEvent.change(screen.getByTestId("deploy-maxOrdersPerHour"), { target: { value: "6" } });
     await click("deploy-submit");
     expect(deploy.mock.calls[0]![0].risk).toEqual({ ...defaultRisk(10_000), maxOrderValue: null, maxOrdersPerHour: 6 });
+  });
+
+  it("a live bot the pre-flight refuses cannot be sent, and the refusal says what to change", async () => {
+    preflightAnswer = { ok: false, refusals: ["The budget (10,000 USDT) is above the free USDT balance on binance (4,000 USDT): lower the budget to at most 4,000 USDT, or add funds."], warnings: [], numbers: { ...NUMBERS, freeQuote: 4_000 } };
+    renderDialog();
+    await click("mode-live");
+    const select = screen.getByTestId("deploy-key") as HTMLSelectElement;
+    await waitFor(() => expect(select.options.length).toBe(3));
+    fireEvent.change(select, { target: { value: "trade-key" } });
+    await click("deploy-review-live");
+    await click("live-ack");
+    await waitFor(() => expect(screen.getByTestId("preflight").getAttribute("data-ok")).toBe("false"));
+    expect(screen.getByTestId("preflight-refusal").textContent).toMatch(/lower the budget to at most 4,000 USDT/);
+    expect((screen.getByTestId("live-deploy") as HTMLButtonElement).disabled).toBe(true);
+    await click("live-deploy");
+    expect(deploy).not.toHaveBeenCalled();
   });
 });

@@ -18,9 +18,10 @@ import { ModeBadge } from "./badges";
 
 type RiskField = keyof BotRisk;
 
-/** Defaults scaled to the bot's budget: a runaway strategy or a bad day stops at these. */
 /** What a live bot does about candles missed while it was down (the server's setting, all fields given). */
 type AfterDowntime = Required<NonNullable<DeployInput["afterDowntime"]>>;
+
+/** Defaults scaled to the bot's budget: a runaway strategy or a bad day stops at these. */
 
 export function defaultRisk(budget: number): BotRisk {
   const b = Number.isFinite(budget) && budget > 0 ? budget : 1000;
@@ -129,7 +130,8 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
       const bot: BotView = await trpcClient.bots.deploy.mutate(input());
       qc.setQueryData(trpc.bots.list.queryKey(), (list) => (list ? [bot, ...list.filter((b) => b.id !== bot.id)] : list));
       void qc.invalidateQueries({ queryKey: trpc.bots.list.queryKey() });
-      botsUi.setState({ selectedId: bot.id });
+      // A new deploy makes an earlier kill-switch summary old news.
+      botsUi.setState({ selectedId: bot.id, kill: null });
       app.set({ view: "bots" });
       app.toast(`Deployed “${bot.name}” ${bot.mode === "live" ? "LIVE" : "in paper mode"}.`);
       onClose();
@@ -142,6 +144,10 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
       setBusy(false);
     }
   };
+
+  // The exchange's view of this bot (balance, limits, fees), asked for when the review step opens.
+  const preflight = useQuery({ ...trpc.bots.preflight.queryOptions(input()), enabled: step === "confirm" && mode === "live" && !!key, retry: false, staleTime: 0 });
+  const pf = preflight.data;
 
   if (step === "confirm" && mode === "live" && key) {
     return (
@@ -156,7 +162,7 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
             <button type="button" className="btn" onClick={() => setStep("form")} disabled={busy} data-testid="live-back">
               Back
             </button>
-            <button type="button" className="btn kill" onClick={() => void deploy()} disabled={!ack || busy} data-testid="live-deploy">
+            <button type="button" className="btn kill" onClick={() => void deploy()} disabled={!ack || busy || !pf?.ok} data-testid="live-deploy">
               {busy ? "Deploying…" : "Deploy LIVE bot"}
             </button>
           </>
@@ -181,6 +187,29 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
             <FragmentRow key={f} label={RISK_TEXT[f].label} value={risk[f] === null ? "no limit" : `${f === "maxOrdersPerHour" ? risk[f] : money(risk[f])}${RISK_TEXT[f].unit === "quote" ? ` ${quote}` : ""}`} />
           ))}
         </dl>
+        <div className="preflight" data-testid="preflight" data-ok={pf ? String(pf.ok) : "pending"}>
+          <div className="section-title">Pre-flight on {market.exchange}</div>
+          {preflight.isPending && <div className="help">Asking the exchange for the balance, the market's limits and fees…</div>}
+          {preflight.error && <div className="error-box">{errorMessage(preflight.error)}</div>}
+          {pf && (
+            <dl className="summary">
+              <FragmentRow label={`Free ${pf.numbers.quote}`} value={`${money(pf.numbers.freeQuote)} ${pf.numbers.quote} (budget ${money(pf.numbers.budget)})`} />
+              <FragmentRow label="First order" value={pf.numbers.firstOrderValues.map((v) => (v === null ? "sized in base units" : `${money(v)} ${pf.numbers.quote}`)).join(", ")} />
+              <FragmentRow label="Smallest order" value={pf.numbers.minOrderValue === null ? "not reported" : `${money(pf.numbers.minOrderValue)} ${pf.numbers.quote}`} />
+              <FragmentRow label="Taker fee" value={`${pf.numbers.takerFee === null ? "not reported" : `${(pf.numbers.takerFee * 100).toFixed(3)} %`} (backtest: ${(pf.numbers.flowFee * 100).toFixed(3)} %)`} />
+            </dl>
+          )}
+          {pf?.refusals.map((r) => (
+            <div className="error-box" key={r} data-testid="preflight-refusal">
+              {r}
+            </div>
+          ))}
+          {pf?.warnings.map((w) => (
+            <div className="help warn" key={w} data-testid="preflight-warning">
+              {w}
+            </div>
+          ))}
+        </div>
         <label className="ack">
           <input type="checkbox" checked={ack} onChange={(e) => setAck(e.target.checked)} data-testid="live-ack" />
           <span>I understand that real money is at risk and that this bot trades on its own until I stop it.</span>

@@ -8,8 +8,10 @@ import { trpc, trpcClient } from "../lib/trpc";
 import { botsUi, isActive, useBots } from "./live";
 import { ModeBadge } from "./badges";
 
-export function killSummary(r: { stopped: number; cancelledOrders: number; errors: string[] }): string {
-  return `Kill switch: ${count(r.stopped, "bot")} stopped, ${count(r.cancelledOrders, "open order")} cancelled${r.errors.length ? `; ${count(r.errors.length, "problem")}` : ""}.`;
+export function killSummary(r: { stopped: number; cancelledOrders: number; closedPositions?: number; openPositions?: string[]; errors: string[] }, closed = false): string {
+  const sold = closed ? `${count(r.closedPositions ?? 0, "live position")} sold, ` : "";
+  const open = r.openPositions?.length ? ` Still open: ${r.openPositions.join("; ")}.` : "";
+  return `Kill switch${closed ? " with close" : ""}: ${sold}${count(r.stopped, "bot")} stopped, ${count(r.cancelledOrders, "open order")} cancelled${r.errors.length ? `; ${count(r.errors.length, "problem")}` : ""}.${open}`;
 }
 
 function Icon() {
@@ -34,12 +36,12 @@ export function KillSwitch({ where }: { where: "page" | "topbar" }) {
   const live = active.filter((b) => b.mode === "live");
   if (where === "topbar" && active.length === 0) return null;
 
-  const fire = async () => {
+  const fire = async (close: boolean) => {
     setBusy(true);
     try {
-      const result = await trpcClient.bots.stopAll.mutate();
+      const result = await trpcClient.bots.stopAll.mutate({ close });
       botsUi.setState({ kill: { at: Date.now(), result } });
-      app.toast(killSummary(result), result.errors.length > 0);
+      app.toast(killSummary(result, close), result.errors.length > 0 || result.openPositions.length > 0);
       setAsking(false);
     } catch (e) {
       app.toast(`The kill switch failed: ${errorMessage(e)} Try again, or run \`keyflow bots stop --all\` on the server.`, true);
@@ -79,7 +81,12 @@ export function KillSwitch({ where }: { where: "page" | "topbar" }) {
               <button type="button" className="btn" onClick={() => setAsking(false)} disabled={busy}>
                 Cancel
               </button>
-              <button type="button" className="btn kill" onClick={() => void fire()} disabled={busy} data-testid="kill-confirm" autoFocus>
+              {live.some((b) => b.position.qty > 0) && (
+                <button type="button" className="btn kill" onClick={() => void fire(true)} disabled={busy} data-testid="kill-confirm-close" title="Sells every live bot's position first (market orders), then stops every bot">
+                  {busy ? "Stopping…" : "Stop and close positions"}
+                </button>
+              )}
+              <button type="button" className="btn kill" onClick={() => void fire(false)} disabled={busy} data-testid="kill-confirm" autoFocus>
                 {busy ? "Stopping…" : "Stop all bots"}
               </button>
             </>
@@ -89,7 +96,7 @@ export function KillSwitch({ where }: { where: "page" | "topbar" }) {
             {active.length === 0
               ? "No bot is running. The kill switch still cancels any open order a stopped bot left on an exchange."
               : `Stops ${count(active.length, "bot")}${live.length ? ` (${live.length} live)` : ""} and cancels all their open orders on the exchanges.`}{" "}
-            Positions stay as they are: close them on the exchange if you need to.
+            {live.some((b) => b.position.qty > 0) ? "“Stop all bots” leaves positions as they are; “Stop and close positions” sells every live position first." : "Positions stay as they are."}
           </p>
           {active.length > 0 && (
             <ul className="kill-list">

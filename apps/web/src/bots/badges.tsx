@@ -1,3 +1,5 @@
+import { app } from "../app/appStore";
+import { useBots } from "./live";
 import type { BotView } from "./types";
 
 /** PAPER and LIVE must never be confused: different colour, fill and wording. */
@@ -25,5 +27,24 @@ export function StatusBadge({ bot }: { bot: Pick<BotView, "status" | "state" | "
       <i />
       {STATE_TEXT[bot.state]}
     </span>
+  );
+}
+
+/** Top bar: how many bots are degraded or halted (a person should look); nothing when none. */
+export function AttentionBadge() {
+  const bots = useBots();
+  const needing = (bots.data ?? []).filter((b) => b.state === "degraded" || b.state === "halted");
+  if (needing.length === 0) return null;
+  return (
+    <button
+      type="button"
+      className="btn small attention"
+      onClick={() => app.set({ view: "bots" })}
+      title={needing.map((b) => `${b.name}: ${b.stateReason ?? b.state}`).join("\n")}
+      data-testid="bots-attention"
+      data-count={needing.length}
+    >
+      ⚠ {needing.length} bot{needing.length === 1 ? "" : "s"} need{needing.length === 1 ? "s" : ""} attention
+    </button>
   );
 }

@@ -8,6 +8,7 @@ import { blockedReason } from "../editor/validation";
 import { compact } from "../ui/format";
 import { marketLabel } from "../strategies/SettingsModal";
 import { KillSwitch } from "../bots/KillSwitch";
+import { AttentionBadge } from "../bots/badges";
 import { openDeploy } from "../bots/BotsLayer";
 import { MenuButton, type MenuItem } from "../ui/MenuButton";
 import { useMediaQuery } from "../ui/useMediaQuery";
@@ -171,6 +172,7 @@ export function TopBar() {
       <NameInput />
       <SaveState />
       <span className="spacer" />
+      <AttentionBadge />
       <KillSwitch where="topbar" />
       <SecondaryActions />
       <span className="sep" />
