@@ -47,6 +47,11 @@ export interface BlockDef<P extends z.ZodObject = z.ZodObject> {
   category: BlockCategory;
   /** One line a trader understands. */
   help: string;
+  /**
+   * Other names traders search the palette by ("BB", "SAR", "%R"): abbreviations, full names,
+   * the names other tools use. Matched by `searchBlocks`, never shown as the label.
+   */
+  aliases?: readonly string[];
   inputs: readonly PortDef[];
   outputs: readonly PortDef[];
   params: P;
