@@ -3,6 +3,7 @@ export { nameSchema, NAME_MAX } from "./flow/name";
 export { KEYFLOW_CLIENT_HEADER } from "./clientHeader";
 export { parseFlowDocument, type FlowDocumentResult } from "./flow/migrate";
 export * from "./catalogue";
+export { parseFormula, FORMULA_FUNCTIONS, FORMULA_VARIABLES, type FormulaParse } from "./formula/parse";
 export * from "./compile/spec";
 export * from "./compile/errors";
 export { compile, compileFlow, specHash, PORT_TYPE_WORDS, type CompileResult } from "./compile/compile";

@@ -5,6 +5,7 @@ import { dema, hma, kama, tema } from "./averages";
 import { cci, cmf, linRegSlope, mfi, percentRank, stdDev, stochRsi, willr } from "./oscillators";
 import { donchian, ichimoku, keltner, sar, superTrend } from "./channels";
 import { add, divide, multiply, offset, subtract } from "./math";
+import { formula } from "./formula";
 import { between, crossAbove, crossBelow, falling, greaterThan, lessThan, rising } from "./conditions";
 import { and, not, or } from "./logic";
 import { buy, limitBuy, sell } from "./actions";
@@ -53,6 +54,7 @@ export const BLOCKS: readonly BlockDef[] = [
   multiply,
   divide,
   offset,
+  formula,
   crossAbove,
   crossBelow,
   greaterThan,
