@@ -14,6 +14,15 @@ describe("param form generated from the block's zod schema", () => {
     expect(buy[1]).toMatchObject({ kind: "number", key: "size", integer: false });
   });
 
+  it("gives the newer indicators and the formula their forms from the catalogue alone", () => {
+    expect(paramFields(getBlock("ichimoku")!).map((f) => f.key)).toEqual(["tenkanPeriod", "kijunPeriod", "spanBPeriod", "displacement"]);
+    expect(paramFields(getBlock("sar")!)[0]).toMatchObject({ kind: "number", key: "acceleration", default: 0.02, integer: false });
+    expect(paramFields(getBlock("kama")!)[0]).toMatchObject({ key: "period", min: 2, default: 10 });
+    const formula = paramFields(getBlock("formula")!);
+    expect(formula[0]).toMatchObject({ kind: "text", key: "expression", label: "Formula", default: "a - b" });
+    expect(formula.slice(1).map((f) => f.key)).toEqual(["a", "b", "c", "d"]);
+  });
+
   it("renders numbers with min/max, enums as selects, and help text", () => {
     render(<ParamForm fields={paramFields(getBlock("limitBuy")!)} values={{ offsetPct: 0.5, validBars: 5, sizeMode: "quote", size: 250 }} onChange={() => {}} />);
     const offset = screen.getByTestId("param-offsetPct") as HTMLInputElement;
