@@ -82,3 +82,23 @@ describeWithSharedCsv("the formula block on BTC 1h candles", ["binance-BTCUSDT-1
     expect(out.value.filter(Number.isFinite).length).toBe(candles.length - 19);
   });
 });
+
+describeWithSharedCsv("the z-score reversion template", ["binance-BTCUSDT-1h.csv"], (candles) => {
+  it("buys only where (close - SMA 20) / StdDev 20 crossed below -2, and trades on real candles", async () => {
+    const { getTemplate } = await import("../src");
+    const { StdDev } = await import("../src/indicators");
+    const r = compile(getTemplate("zscore-reversion")!.flow);
+    expect(r.ok && r.warnings).toEqual([]);
+    if (!r.ok) return;
+    const res = backtest(r.spec, candles, { initialCash: 10_000, feeRate: 0.001, slippage: 0 });
+    expect(res.trades.length).toBeGreaterThan(20);
+    const sma = new Sma(20);
+    const sd = new StdDev(20);
+    const z = Array.from(candles.close, (x) => (x - sma.update(x)) / sd.update(x));
+    for (const t of res.trades) {
+      // decided on the close of the bar before the fill
+      const i = candles.time.indexOf(t.entryTime) - 1;
+      expect(z[i]! < -2 && z[i - 1]! >= -2, `entry at bar ${i}: z ${z[i - 1]} → ${z[i]}`).toBe(true);
+    }
+  });
+});
