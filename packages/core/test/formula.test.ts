@@ -102,3 +102,17 @@ describeWithSharedCsv("the z-score reversion template", ["binance-BTCUSDT-1h.csv
     }
   });
 });
+
+describe("the formula block's warnings", () => {
+  it("warns, at the port, about a connected input the formula does not use", () => {
+    const flow = makeFlow(
+      [["close", "price"], ["open", "price", { field: "open" }], ["f", "formula", { expression: "a > 100" }], ["buy", "buy"]],
+      [["close", "value", "f", "a"], ["open", "value", "f", "b"], ["f", "signal", "buy", "when"]],
+    );
+    const r = compile(flow);
+    expect(r.ok).toBe(true);
+    expect(r.warnings.filter((w) => w.code === "unusedInput")).toEqual([
+      { code: "unusedInput", nodeId: "f", port: "b", message: expect.stringMatching(/does not use input B/) },
+    ]);
+  });
+});

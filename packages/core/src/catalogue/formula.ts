@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FORMULA_MAX_LENGTH, FORMULA_VARIABLES, parseFormula, type FormulaNode } from "../formula/parse";
+import { FORMULA_MAX_LENGTH, FORMULA_VARIABLES, formulaVariables, parseFormula, type FormulaNode } from "../formula/parse";
 import { num, TIE_REL } from "./emit";
 import { numParam } from "./params";
 import { defineBlock, type PortDef } from "./types";
@@ -84,6 +84,15 @@ export const formula = defineBlock({
   params: z.strictObject({ expression, a: fallback("a"), b: fallback("b"), c: fallback("c"), d: fallback("d") }),
   role: "compute",
   chart: "pane",
+  checkInputs: (p, connected) => {
+    const parsed = parseFormula(p.expression);
+    if (!parsed.ok) return [];
+    const used = formulaVariables(parsed.tree);
+    return FORMULA_VARIABLES.filter((v) => connected.has(v) && !used.has(v)).map((v) => ({
+      port: v,
+      message: `Formula does not use input ${v.toUpperCase()}: write ${v} in the formula, or remove the connection.`,
+    }));
+  },
   emit: (p, { inputs: ins, outputs: [value, signal], keep }) => {
     const parsed = parseFormula(p.expression);
     // The params were validated, so this cannot happen; refuse rather than emit anything else.

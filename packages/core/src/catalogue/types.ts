@@ -58,6 +58,11 @@ export interface BlockDef<P extends z.ZodObject = z.ZodObject> {
   role: BlockRole;
   /** Compute blocks: the statements that compute the outputs for one closed bar. */
   emit?: (params: z.infer<P>, io: EmitIo) => string;
+  /**
+   * Warnings about how the inputs are used given the params, e.g. a formula that ignores a
+   * connected input. `connected` holds the names of the connected input ports.
+   */
+  checkInputs?: (params: z.infer<P>, connected: ReadonlySet<string>) => { port: string; message: string }[];
   /** Where an indicator's outputs belong on the chart: over the price, or in its own pane. */
   chart?: "overlay" | "pane";
 }
