@@ -1,13 +1,14 @@
 // The catalogue wires each indicator block to its class: what the compiled program records for
 // every output port equals the class fed the same candles directly.
-import { expect, it } from "vitest";
-import { backtest, compile, getBlock } from "../src";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { backtest, BLOCKS, compile, getBlock } from "../src";
 import {
   Cci, Cmf, Dema, Donchian, Hma, Ichimoku, Kama, Keltner, LinRegSlope, Mfi, PercentRank, Sar, StdDev, StochRsi, SuperTrend, Tema,
   WillR,
 } from "../src/indicators";
 import type { Candles } from "../src/data/candles";
-import { makeFlow } from "./fixtures";
+import { flatCandles, makeFlow } from "./fixtures";
 import { describeWithSharedCsv } from "./describeWithSharedCsv";
 
 type Bar = { h: number; l: number; c: number; v: number };
@@ -83,4 +84,32 @@ describeWithSharedCsv("indicator blocks compute what their classes compute", ["b
       expect(s.values.some(Number.isFinite), `${cse.kind} port ${s.port} never warms up`).toBe(true);
     }
   });
+});
+
+describe("every compute block", () => {
+  // The param schemas are the only guard in front of the indicator constructors, which throw on
+  // a period they cannot use: whatever a form lets through must compile into a program that runs.
+  const compute = BLOCKS.filter((b) => b.role === "compute" && b.outputs.length > 0);
+  for (const bound of ["minimum", "maximum"] as const) {
+    it.each(compute.map((b) => [b.kind, b] as const))(`runs with every number param at its ${bound}: %s`, (_kind, block) => {
+      const json = z.toJSONSchema(block.params, { unrepresentable: "any" }) as { properties?: Record<string, { type?: string; minimum?: number; maximum?: number }> };
+      const params: Record<string, unknown> = {};
+      for (const [key, p] of Object.entries(json.properties ?? {})) {
+        if ((p.type === "number" || p.type === "integer") && p[bound] !== undefined) params[key] = p[bound];
+      }
+      const flow = makeFlow(
+        [["close", "price"], ["x", block.kind, params], ["never", "greaterThan", { value: 1e12 }], ["buy", "buy"]],
+        [
+          ...block.inputs.filter((i) => i.type === "series").map((i) => ["close", "value", "x", i.name] as [string, string, string, string]),
+          ["x", block.outputs[0]!.name, "never", "a"],
+          ["never", "signal", "buy", "when"],
+        ],
+      );
+      if (block.outputs[0]!.type === "signal") return; // none of the compute blocks leads with a signal today
+      const r = compile(flow);
+      expect(r.ok, JSON.stringify(!r.ok && r.errors)).toBe(true);
+      if (!r.ok) return;
+      expect(() => backtest(r.spec, flatCandles([1, 2, 3, 2, 1]), { initialCash: 1000, feeRate: 0, slippage: 0 })).not.toThrow();
+    });
+  }
 });

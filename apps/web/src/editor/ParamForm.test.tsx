@@ -8,7 +8,7 @@ describe("param form generated from the block's zod schema", () => {
   it("reads labels, help, defaults, bounds and integer-ness from the schema", () => {
     const fields = paramFields(getBlock("macd")!);
     expect(fields.map((f) => f.key)).toEqual(["fast", "slow", "signal"]);
-    expect(fields[0]).toMatchObject({ kind: "number", label: "Fast period", help: "Number of bars in the window", default: 12, min: 1, max: 5000, integer: true });
+    expect(fields[0]).toMatchObject({ kind: "number", label: "Fast period", help: "Number of bars in the window", default: 12, min: 2, max: 5000, integer: true });
     const buy = paramFields(getBlock("buy")!);
     expect(buy[0]).toMatchObject({ kind: "enum", key: "sizeMode", options: ["percentEquity", "quote", "base", "default"], default: "percentEquity" });
     expect(buy[1]).toMatchObject({ kind: "number", key: "size", integer: false });

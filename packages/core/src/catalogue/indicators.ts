@@ -55,12 +55,16 @@ export const wma = periodIndicator("wma", "WMA", "Weighted moving average: linea
   "LWMA",
   "moving average",
 ]);
-export const rsi = periodIndicator("rsi", "RSI", "Relative strength index (Wilder), 0–100: above 70 overbought, below 30 oversold.", 14, (n) => new Rsi(n), "pane", [
-  "relative strength index",
-  "wilder",
-  "overbought",
-  "oversold",
-]);
+export const rsi = periodIndicator(
+  "rsi",
+  "RSI",
+  "Relative strength index (Wilder), 0–100: above 70 overbought, below 30 oversold.",
+  14,
+  (n) => new Rsi(n),
+  "pane",
+  ["relative strength index", "wilder", "overbought", "oversold"],
+  2, // TA-Lib's minimum: one change is no average
+);
 export const roc = periodIndicator("roc", "ROC", "Rate of change in % over N bars.", 10, (n) => new Roc(n), "pane", ["rate of change", "momentum"]);
 export const highest = periodIndicator("highest", "Highest", "The highest value over the last N bars (including this one).", 20, (n) => new Highest(n), "overlay", ["max", "maximum", "high"]);
 export const lowest = periodIndicator("lowest", "Lowest", "The lowest value over the last N bars (including this one).", 20, (n) => new Lowest(n), "overlay", ["min", "minimum", "low"]);
@@ -77,7 +81,7 @@ export const macd = defineBlock({
     { name: "signal", label: "Signal", type: "series" },
     { name: "hist", label: "Histogram", type: "series" },
   ],
-  params: z.strictObject({ fast: period(12, "Fast period"), slow: period(26, "Slow period"), signal: period(9, "Signal period") }),
+  params: z.strictObject({ fast: period(12, "Fast period", 2), slow: period(26, "Slow period", 2), signal: period(9, "Signal period") }),
   role: "compute",
   chart: "pane",
   emit: (p, { inputs: [x], outputs: [m, s, h], keep }) => {
@@ -156,7 +160,7 @@ export const adx = defineBlock({
   aliases: ["average directional index", "DMI", "trend strength"],
   inputs: [],
   outputs: [value],
-  params: z.strictObject({ period: period(14) }),
+  params: z.strictObject({ period: period(14, "Period", 2) }),
   role: "compute",
   chart: "pane",
   emit: (p, { outputs: [out], keep }) => `const ${out} = ${keep(new Adx(p.period))}.update(${HLC});`,
