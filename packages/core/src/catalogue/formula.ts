@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FORMULA_MAX_LENGTH, FORMULA_VARIABLES, formulaVariables, parseFormula, type FormulaNode } from "../formula/parse";
+import { FORMULA_MAX_LENGTH, FORMULA_VARIABLES, formulaVariables, parseFormula, type FormulaFunction, type FormulaNode } from "../formula/parse";
 import { num, TIE_REL } from "./emit";
 import { numParam } from "./params";
 import { defineBlock, type PortDef } from "./types";
@@ -17,7 +17,7 @@ export const FORMULA_OPS = Object.freeze({
   div: (x: number, y: number): number => (y === 0 ? NaN : x / y),
 });
 
-const MATH: Record<string, string> = { abs: "Math.abs", sqrt: "Math.sqrt", log: "Math.log", min: "Math.min", max: "Math.max" };
+const MATH: Record<FormulaFunction, string> = { abs: "Math.abs", sqrt: "Math.sqrt", log: "Math.log", min: "Math.min", max: "Math.max" };
 
 /**
  * JavaScript for a parsed formula. Only the tree shapes code: numbers go through `num`, inputs are
@@ -49,7 +49,7 @@ export function formulaCode(tree: FormulaNode, inputs: readonly string[], ops: s
         return `${ops}.${n.op === "==" ? "eq" : "ne"}(${l}, ${r})`;
       }
       case "call":
-        return `${MATH[n.fn]!}(${n.args.map(go).join(", ")})`;
+        return `${MATH[n.fn]}(${n.args.map(go).join(", ")})`;
     }
   };
   return go(tree);
