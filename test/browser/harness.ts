@@ -1,10 +1,13 @@
 // What every browser test needs: the web app built as it is now (the server serves it), Debian's
 // Chromium through playwright-core, screenshots in test/artifacts/ and data-testid selectors.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { createServices, startHttpServer, type AppRouter, type RunningServer } from "@keyflow/server";
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 export const webDir = join(root, "apps/web");
@@ -47,3 +50,44 @@ export async function shot(page: Page, name: string): Promise<void> {
 }
 
 export const tid = (id: string) => `[data-testid="${id}"]`;
+
+/** Drags a block from the palette onto the canvas at (x, y). */
+export async function dropBlock(page: Page, kind: string, x: number, y: number): Promise<void> {
+  await page.dragAndDrop(tid(`palette-${kind}`), tid("canvas"), { targetPosition: { x, y } });
+}
+
+/** Drags a connection between two handles with the mouse, in steps, as a person would. */
+export async function dragWire(page: Page, from: string, to: string): Promise<void> {
+  const a = (await page.locator(tid(from)).boundingBox())!;
+  const b = (await page.locator(tid(to)).boundingBox())!;
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 20, { steps: 6 });
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 6 });
+  await page.mouse.up();
+}
+
+export interface BrowserApp extends BrowserPage {
+  services: ReturnType<typeof createServices>;
+  http: RunningServer;
+  client: ReturnType<typeof createTRPCClient<AppRouter>>;
+  /** Closes the browser and the server and deletes the data directory. */
+  close(): Promise<void>;
+}
+
+/** The web app built as it is now, served by a real server on a random port over a temporary data directory, and a browser page. */
+export async function startApp(): Promise<BrowserApp> {
+  buildWeb();
+  const dataDir = mkdtempSync(join(tmpdir(), "keyflow-e2e-"));
+  const services = createServices({ host: "127.0.0.1", port: 0, token: undefined, dataDir });
+  const http = await startHttpServer(services);
+  const client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${http.url}/trpc` })] });
+  const opened = await openBrowser();
+  const close = async () => {
+    await opened.browser.close();
+    await http.close();
+    await services.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { ...opened, services, http, client, close };
+}

@@ -59,7 +59,7 @@ describe("the formula block", () => {
     const r = compile(makeFlow([["close", "price"], ["f", "formula", { expression: "a +* 2" }], ["buy", "buy"]], [["close", "value", "f", "a"], ["f", "signal", "buy", "when"]]));
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.errors).toContainEqual(expect.objectContaining({ code: "badParam", nodeId: "f", param: "expression", message: expect.stringMatching(/^Formula: Formula — .*character 4/) }));
+    expect(r.errors).toContainEqual(expect.objectContaining({ code: "badParam", nodeId: "f", param: "expression", message: expect.stringMatching(/^Formula: Expression — .*character 4/) }));
   });
 });
 

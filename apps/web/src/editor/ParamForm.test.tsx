@@ -19,7 +19,7 @@ describe("param form generated from the block's zod schema", () => {
     expect(paramFields(getBlock("sar")!)[0]).toMatchObject({ kind: "number", key: "acceleration", default: 0.02, integer: false });
     expect(paramFields(getBlock("kama")!)[0]).toMatchObject({ key: "period", min: 2, default: 10 });
     const formula = paramFields(getBlock("formula")!);
-    expect(formula[0]).toMatchObject({ kind: "text", key: "expression", label: "Formula", default: "a - b" });
+    expect(formula[0]).toMatchObject({ kind: "text", key: "expression", label: "Expression", default: "a - b" });
     expect(formula.slice(1).map((f) => f.key)).toEqual(["a", "b", "c", "d"]);
   });
 

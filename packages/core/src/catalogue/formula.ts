@@ -63,7 +63,7 @@ const expression = z
     const parsed = parseFormula(text);
     if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
   })
-  .meta({ label: "Formula", help: "e.g. (a - b) / c, max(a, b), abs(a) > 2; + - * / ^, <, >, ==, abs, min, max, log, sqrt" });
+  .meta({ label: "Expression", help: "e.g. (a - b) / c, max(a, b), abs(a) > 2; + - * / ^, <, >, ==, abs, min, max, log, sqrt" });
 
 const fallback = (name: string) =>
   numParam({ label: `${name.toUpperCase()} (if unconnected)`, help: `Used when nothing is connected to input ${name.toUpperCase()}` }, 0, -1e12, 1e12);

@@ -39,7 +39,7 @@ describe("parseFormula", () => {
   });
 
   it("points at the character of each mistake", () => {
-    expect(error("(a - b)) / c")).toMatchObject({ at: 7, message: expect.stringMatching(/\) without its \(.*character 8/) });
+    expect(error("(a - b)) / c")).toMatchObject({ at: 7, message: expect.stringMatching(/"\)" without a matching "\(".*character 8/) });
     expect(error("(a - b / c")).toMatchObject({ at: 10, message: expect.stringMatching(/close the "\(" at character 1/) });
     expect(error("a + e")).toMatchObject({ at: 4, message: expect.stringMatching(/unknown name "e".*a, b, c, d/) });
     expect(error("a + foo(b)")).toMatchObject({ at: 4, message: expect.stringMatching(/unknown function "foo"/) });

@@ -119,7 +119,7 @@ class Parser {
     const tree = this.comparison();
     const t = this.peek();
     if (t.kind !== "end") {
-      const extra = t.kind === "op" && t.text === ")" ? "a ) without its (" : describe(t);
+      const extra = t.kind === "op" && t.text === ")" ? '")" without a matching "("' : describe(t);
       throw new FormulaError(`unexpected ${extra}`, t.at);
     }
     return tree;
