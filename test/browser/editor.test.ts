@@ -1,21 +1,17 @@
 // The editor and the results, driven in a real browser (Debian's Chromium through playwright-core)
 // against the real server on a random port with a temporary data directory.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import type { Page } from "playwright-core";
 import { compile, parseFlowDocument, type Metrics } from "@keyflow/core";
-import { createServices, startHttpServer, type AppRouter, type RunningServer } from "@keyflow/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { artifacts, buildWeb, openBrowser, shot as shotOf, tid } from "./harness";
+import { artifacts, dragWire, shot as shotOf, startApp, tid, type BrowserApp } from "./harness";
 
-let dataDir = "";
-let services: ReturnType<typeof createServices> | undefined;
-let http: RunningServer | undefined;
-let browser: Browser | undefined;
+let app: BrowserApp | undefined;
+let services: BrowserApp["services"] | undefined;
+let url = "";
 let page: Page;
-let client: ReturnType<typeof createTRPCClient<AppRouter>>;
+let client: BrowserApp["client"];
 let pageErrors: string[] = [];
 
 const shot = (name: string) => shotOf(page, name);
@@ -27,13 +23,7 @@ async function dragBlock(kind: string, x: number, y: number) {
 
 /** Drags a connection from an output handle to an input handle, as a person would with the mouse. */
 async function connect(from: string, to: string) {
-  const a = (await page.locator(tid(from)).boundingBox())!;
-  const b = (await page.locator(tid(to)).boundingBox())!;
-  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
-  await page.mouse.down();
-  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 20, { steps: 6 });
-  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 6 });
-  await page.mouse.up();
+  await dragWire(page, from, to);
 }
 
 async function edgeCount(): Promise<number> {
@@ -94,26 +84,17 @@ async function kpisShown(): Promise<Record<string, string>> {
 }
 
 beforeAll(async () => {
-  buildWeb();
-
-  dataDir = mkdtempSync(join(tmpdir(), "keyflow-e2e-"));
-  services = createServices({ host: "127.0.0.1", port: 0, token: undefined, dataDir });
-  http = await startHttpServer(services);
-  client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${http.url}/trpc` })] });
-
-  ({ browser, page, pageErrors } = await openBrowser());
+  app = await startApp();
+  ({ services, url, client, page, pageErrors } = app);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await http?.close();
-  await services?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await app?.close();
 });
 
 describe("editor and results in a real browser", () => {
   it("first run lands on the editor with sma-cross on the demo market; one click shows a result", async () => {
-    await page.goto(http!.url);
+    await page.goto(url);
     await page.waitForSelector(tid("node-fast"));
     expect(await page.locator(".react-flow__node").count()).toBe(7);
     expect(await page.textContent(tid("market-chip"))).toContain("Demo · DEMO/USDT · 1h");

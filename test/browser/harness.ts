@@ -6,7 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { createServices, startHttpServer, type RunningServer } from "@keyflow/server";
+import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { KEYFLOW_CLIENT_HEADER } from "@keyflow/core";
+import { createServices, startHttpServer, type AppRouter, type RunningServer } from "@keyflow/server";
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 export const webDir = join(root, "apps/web");
@@ -68,6 +70,46 @@ export async function startTestServer(name: string): Promise<TestServer> {
       await http.close();
       await services.close();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Drags a block from the palette onto the canvas at (x, y). */
+export async function dropBlock(page: Page, kind: string, x: number, y: number): Promise<void> {
+  await page.dragAndDrop(tid(`palette-${kind}`), tid("canvas"), { targetPosition: { x, y } });
+}
+
+/** Drags a connection between two handles with the mouse, in steps, as a person would. */
+export async function dragWire(page: Page, from: string, to: string): Promise<void> {
+  const a = (await page.locator(tid(from)).boundingBox())!;
+  const b = (await page.locator(tid(to)).boundingBox())!;
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 20, { steps: 6 });
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 6 });
+  await page.mouse.up();
+}
+
+export interface BrowserApp extends BrowserPage, TestServer {
+  client: ReturnType<typeof createTRPCClient<AppRouter>>;
+  /** Closes the browser and the server and deletes the data directory. */
+  close(): Promise<void>;
+}
+
+/** The web app built as it is now, served by a real server on a random port over a temporary data directory, and a browser page. */
+export async function startApp(): Promise<BrowserApp> {
+  buildWeb();
+  const server = await startTestServer("e2e");
+  // The server takes changes only with Keyflow's client header (SECURITY.md).
+  const client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${server.url}/trpc`, headers: { [KEYFLOW_CLIENT_HEADER]: "test" } })] });
+  const opened = await openBrowser();
+  return {
+    ...opened,
+    ...server,
+    client,
+    async close() {
+      await opened.browser.close();
+      await server.close();
     },
   };
 }

@@ -6,6 +6,7 @@ export { uniqueName } from "./flow/uniqueName";
 export * from "./catalogue";
 export { outputLabel, thresholdsOf } from "./catalogue/describe";
 export { paramFields, paramFieldsFor, paramFieldsOf, paramProblem, rangeWords, type ParamField } from "./catalogue/paramFields";
+export { parseFormula, FORMULA_FUNCTIONS, FORMULA_VARIABLES, type FormulaParse } from "./formula/parse";
 export * from "./compile/spec";
 export * from "./compile/errors";
 export { compile, compileFlow, specHash, PORT_TYPE_WORDS, type CompileResult } from "./compile/compile";

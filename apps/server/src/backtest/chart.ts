@@ -33,7 +33,8 @@ export function buildChart(input: ChartInput): BacktestChart {
         nodeId: input.nodeIds[s.node] ?? `#${s.node}`,
         kind,
         port: block?.outputs[s.port]?.name ?? String(s.port),
-        pane: block?.chart ?? "pane",
+        // A 0/1 signal (Parabolic SAR's "long") drawn over the price would squash its scale.
+        pane: block?.outputs[s.port]?.type === "signal" ? "pane" : (block?.chart ?? "pane"),
         ...downsampleMinMax(time, s.values, max),
       };
     }),

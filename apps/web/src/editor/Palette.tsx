@@ -1,6 +1,6 @@
 import { useMemo, useState, type DragEvent } from "react";
 import { useReactFlow } from "@xyflow/react";
-import { BLOCKS, BLOCK_CATEGORIES, PORT_TYPES, getBlock, type BlockDef } from "@keyflow/core";
+import { BLOCKS, BLOCK_CATEGORIES, PORT_TYPES, getBlock, searchBlocks, type BlockDef } from "@keyflow/core";
 import { editorStore } from "./store";
 import { blockSize, freeSpot, sizeBeforeDrawn } from "./placement";
 import { DRAG_MIME } from "./Canvas";
@@ -22,9 +22,9 @@ export function Palette() {
   const rf = useReactFlow();
   const [q, setQ] = useState("");
   const groups = useMemo(() => {
-    const needle = q.trim().toLowerCase();
-    const match = (b: BlockDef) => !needle || `${b.label} ${b.kind} ${b.help} ${b.category}`.toLowerCase().includes(needle);
-    return BLOCK_CATEGORIES.map((c) => ({ category: c, blocks: BLOCKS.filter((b) => b.category === c && match(b)) })).filter((g) => g.blocks.length > 0);
+    // Best matches first within each category ("BB" finds Bollinger Bands by its alias).
+    const hits = searchBlocks(q);
+    return BLOCK_CATEGORIES.map((c) => ({ category: c, blocks: hits.filter((b) => b.category === c) })).filter((g) => g.blocks.length > 0);
   }, [q]);
 
   const onDragStart = (e: DragEvent, kind: string) => {

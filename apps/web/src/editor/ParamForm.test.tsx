@@ -7,10 +7,19 @@ describe("param form generated from the block's zod schema", () => {
   it("reads labels, help, defaults, bounds and integer-ness from the schema", () => {
     const fields = paramFields(getBlock("macd")!);
     expect(fields.map((f) => f.key)).toEqual(["fast", "slow", "signal"]);
-    expect(fields[0]).toMatchObject({ kind: "number", label: "Fast period", help: "Number of bars in the window", default: 12, min: 1, max: 5000, integer: true });
+    expect(fields[0]).toMatchObject({ kind: "number", label: "Fast period", help: "Number of bars in the window", default: 12, min: 2, max: 5000, integer: true });
     const buy = paramFields(getBlock("buy")!);
     expect(buy[0]).toMatchObject({ kind: "enum", key: "sizeMode", options: ["percentEquity", "quote", "base", "default"], default: "percentEquity" });
     expect(buy[1]).toMatchObject({ kind: "number", key: "size", integer: false });
+  });
+
+  it("gives the newer indicators and the formula their forms from the catalogue alone", () => {
+    expect(paramFields(getBlock("ichimoku")!).map((f) => f.key)).toEqual(["tenkanPeriod", "kijunPeriod", "spanBPeriod", "displacement"]);
+    expect(paramFields(getBlock("sar")!)[0]).toMatchObject({ kind: "number", key: "acceleration", default: 0.02, integer: false });
+    expect(paramFields(getBlock("kama")!)[0]).toMatchObject({ key: "period", min: 2, default: 10 });
+    const formula = paramFields(getBlock("formula")!);
+    expect(formula[0]).toMatchObject({ kind: "text", key: "expression", label: "Expression", default: "a - b" });
+    expect(formula.slice(1).map((f) => f.key)).toEqual(["a", "b", "c", "d"]);
   });
 
   it("renders numbers with min/max, enums as selects, and help text", () => {

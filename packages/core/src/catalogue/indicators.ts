@@ -4,34 +4,42 @@ import { enumParam, intParam, numParam, period } from "./params";
 import { BAR_VARS } from "./types";
 import { Adx, Atr, Bbands, Ema, Highest, Lowest, Macd, Obv, Roc, Rsi, Sma, Stoch, Vwap, Wma } from "../indicators";
 
-const source: PortDef = { name: "source", label: "Source", type: "series" };
-const value: PortDef = { name: "value", label: "Value", type: "series" };
-const HLC = `${BAR_VARS.high}, ${BAR_VARS.low}, ${BAR_VARS.close}`;
+export const source: PortDef = { name: "source", label: "Source", type: "series" };
+export const value: PortDef = { name: "value", label: "Value", type: "series" };
+export const HLC = `${BAR_VARS.high}, ${BAR_VARS.low}, ${BAR_VARS.close}`;
 
 /** A one-input, one-output indicator whose class takes a single period. */
-function periodIndicator(
+export function periodIndicator(
   kind: string,
   label: string,
   help: string,
   def: number,
   make: (period: number) => { update(x: number): number },
   chart: "overlay" | "pane",
+  aliases: readonly string[] = [],
+  minPeriod = 1,
 ) {
   return defineBlock({
     kind,
     label,
     category: "indicator",
     help,
+    aliases,
     inputs: [source],
     outputs: [value],
-    params: z.strictObject({ period: period(def) }),
+    params: z.strictObject({ period: period(def, "Period", minPeriod) }),
     role: "compute",
     chart,
     emit: (p, { inputs: [x], outputs: [out], keep }) => `const ${out} = ${keep(make(p.period))}.update(${x});`,
   });
 }
 
-export const sma = periodIndicator("sma", "SMA", "Simple moving average: the mean of the last N values.", 20, (n) => new Sma(n), "overlay");
+export const sma = periodIndicator("sma", "SMA", "Simple moving average: the mean of the last N values.", 20, (n) => new Sma(n), "overlay", [
+  "simple moving average",
+  "moving average",
+  "MA",
+  "mean",
+]);
 export const ema = periodIndicator(
   "ema",
   "EMA",
@@ -39,25 +47,41 @@ export const ema = periodIndicator(
   20,
   (n) => new Ema(n),
   "overlay",
+  ["exponential moving average", "moving average", "MA"],
 );
-export const wma = periodIndicator("wma", "WMA", "Weighted moving average: linear weights, newest value weighs N.", 20, (n) => new Wma(n), "overlay");
-export const rsi = periodIndicator("rsi", "RSI", "Relative strength index (Wilder), 0–100: above 70 overbought, below 30 oversold.", 14, (n) => new Rsi(n), "pane");
-export const roc = periodIndicator("roc", "ROC", "Rate of change in % over N bars.", 10, (n) => new Roc(n), "pane");
-export const highest = periodIndicator("highest", "Highest", "The highest value over the last N bars (including this one).", 20, (n) => new Highest(n), "overlay");
-export const lowest = periodIndicator("lowest", "Lowest", "The lowest value over the last N bars (including this one).", 20, (n) => new Lowest(n), "overlay");
+export const wma = periodIndicator("wma", "WMA", "Weighted moving average: linear weights, newest value weighs N.", 20, (n) => new Wma(n), "overlay", [
+  "weighted moving average",
+  "linear weighted moving average",
+  "LWMA",
+  "moving average",
+]);
+export const rsi = periodIndicator(
+  "rsi",
+  "RSI",
+  "Relative strength index (Wilder), 0–100: above 70 overbought, below 30 oversold.",
+  14,
+  (n) => new Rsi(n),
+  "pane",
+  ["relative strength index", "wilder", "overbought", "oversold"],
+  2, // TA-Lib's minimum: one change is no average
+);
+export const roc = periodIndicator("roc", "ROC", "Rate of change in % over N bars.", 10, (n) => new Roc(n), "pane", ["rate of change", "momentum"]);
+export const highest = periodIndicator("highest", "Highest", "The highest value over the last N bars (including this one).", 20, (n) => new Highest(n), "overlay", ["max", "maximum", "high"]);
+export const lowest = periodIndicator("lowest", "Lowest", "The lowest value over the last N bars (including this one).", 20, (n) => new Lowest(n), "overlay", ["min", "minimum", "low"]);
 
 export const macd = defineBlock({
   kind: "macd",
   label: "MACD",
   category: "indicator",
   help: "Moving average convergence/divergence: fast EMA minus slow EMA, its signal EMA and the histogram.",
+  aliases: ["moving average convergence divergence"],
   inputs: [source],
   outputs: [
     { name: "macd", label: "MACD", type: "series" },
     { name: "signal", label: "Signal", type: "series" },
     { name: "hist", label: "Histogram", type: "series" },
   ],
-  params: z.strictObject({ fast: period(12, "Fast period"), slow: period(26, "Slow period"), signal: period(9, "Signal period") }),
+  params: z.strictObject({ fast: period(12, "Fast period", 2), slow: period(26, "Slow period", 2), signal: period(9, "Signal period") }),
   role: "compute",
   chart: "pane",
   emit: (p, { inputs: [x], outputs: [m, s, h], keep }) => {
@@ -71,6 +95,7 @@ export const bbands = defineBlock({
   label: "Bollinger Bands",
   category: "indicator",
   help: "SMA ± K population standard deviations over N bars.",
+  aliases: ["BB", "bollinger", "bands", "BBANDS"],
   inputs: [source],
   outputs: [
     { name: "upper", label: "Upper", type: "series" },
@@ -94,6 +119,7 @@ export const atr = defineBlock({
   label: "ATR",
   category: "indicator",
   help: "Average true range (Wilder): how much the price moves per bar, in price units.",
+  aliases: ["average true range", "volatility"],
   inputs: [],
   outputs: [value],
   params: z.strictObject({ period: period(14) }),
@@ -107,6 +133,7 @@ export const stoch = defineBlock({
   label: "Stochastic",
   category: "indicator",
   help: "Where the close sits in the recent high–low range, 0–100: slow %K and its average %D.",
+  aliases: ["stochastic oscillator", "stoch", "%K", "%D", "KD"],
   inputs: [],
   outputs: [
     { name: "k", label: "%K", type: "series" },
@@ -130,9 +157,10 @@ export const adx = defineBlock({
   label: "ADX",
   category: "indicator",
   help: "Average directional index (Wilder), 0–100: trend strength regardless of direction.",
+  aliases: ["average directional index", "DMI", "trend strength"],
   inputs: [],
   outputs: [value],
-  params: z.strictObject({ period: period(14) }),
+  params: z.strictObject({ period: period(14, "Period", 2) }),
   role: "compute",
   chart: "pane",
   emit: (p, { outputs: [out], keep }) => `const ${out} = ${keep(new Adx(p.period))}.update(${HLC});`,
@@ -143,6 +171,7 @@ export const obv = defineBlock({
   label: "OBV",
   category: "indicator",
   help: "On-balance volume: volume added on up closes, subtracted on down closes.",
+  aliases: ["on-balance volume", "on balance volume"],
   inputs: [],
   outputs: [value],
   params: z.strictObject({}),
@@ -156,6 +185,7 @@ export const vwap = defineBlock({
   label: "VWAP",
   category: "indicator",
   help: "Volume-weighted average price: per UTC day (session) or over the last N bars (rolling).",
+  aliases: ["volume weighted average price"],
   inputs: [],
   outputs: [value],
   params: z.strictObject({

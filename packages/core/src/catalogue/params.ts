@@ -18,5 +18,5 @@ export function enumParam<const T extends readonly [string, ...string[]]>(meta: 
   return z.enum(values).default(def as never).meta({ ...meta });
 }
 
-export const period = (def: number, label = "Period") =>
-  intParam({ label, help: "Number of bars in the window" }, def, 1, 5000);
+export const period = (def: number, label = "Period", min = 1) =>
+  intParam({ label, help: "Number of bars in the window" }, def, min, 5000);

@@ -47,6 +47,11 @@ export interface BlockDef<P extends z.ZodObject = z.ZodObject> {
   category: BlockCategory;
   /** One line a trader understands. */
   help: string;
+  /**
+   * Other names traders search the palette by ("BB", "SAR", "%R"): abbreviations, full names,
+   * the names other tools use. Matched by `searchBlocks`, never shown as the label.
+   */
+  aliases?: readonly string[];
   inputs: readonly PortDef[];
   outputs: readonly PortDef[];
   params: P;
@@ -58,6 +63,11 @@ export interface BlockDef<P extends z.ZodObject = z.ZodObject> {
    * 100). The compiler enforces them; the params form shows them.
    */
   limits?: (params: z.infer<P>) => Record<string, { min?: number; max?: number }>;
+  /**
+   * Warnings about how the inputs are used given the params, e.g. a formula that ignores a
+   * connected input. `connected` holds the names of the connected input ports.
+   */
+  checkInputs?: (params: z.infer<P>, connected: ReadonlySet<string>) => { port: string; message: string }[];
   /** Where an indicator's outputs belong on the chart: over the price, or in its own pane. */
   chart?: "overlay" | "pane";
 }

@@ -214,6 +214,9 @@ export function compileFlow(flow: FlowGraph): CompileResult {
     if (!live.has(n.id)) {
       warnings.push({ code: "unusedBlock", nodeId: n.id, message: `${n.block.label} does not lead to any Buy, Sell or risk block, so it has no effect.` });
     }
+    for (const w of n.block.checkInputs?.(n.params as never, new Set(n.feeds.keys())) ?? []) {
+      warnings.push({ code: "unusedInput", nodeId: n.id, port: w.port, message: w.message });
+    }
   }
   if (exits.length === 0 && risks.length === 0) {
     warnings.push({ code: "noExit", message: "Nothing ever sells: add a Sell block or a stop-loss / take-profit, or positions stay open." });

@@ -12,6 +12,7 @@ export const compileIssueCodeSchema = z.enum([
   "noAction",
   "conflict",
   "unusedBlock",
+  "unusedInput",
   "noExit",
 ]);
 

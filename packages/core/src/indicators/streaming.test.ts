@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest";
 import * as indicators from "./index";
 import {
-  Adx, Atr, Bbands, Ema, Highest, Lowest, Macd, Obv, Roc, Rsi, Sma, Stoch, Vwap, Wma,
+  Adx, Atr, Bbands, Cci, Cmf, Dema, Donchian, Ema, Highest, Hma, Ichimoku, Kama, Keltner, LinRegSlope, Lowest, Macd, Mfi, Obv,
+  PercentRank, Roc, Rsi, Sar, Sma, StdDev, Stoch, StochRsi, SuperTrend, Tema, Vwap, WillR, Wma,
 } from "./index";
 import { expectSeries, refEma, refRsi, refSma, stream, syntheticCandles } from "./reference.test-helpers";
 
@@ -34,6 +35,23 @@ const cases: Case[] = [
   { name: "Obv", reads: ["c", "v"], make: () => new Obv(), feed: (i, b) => i.update(b.c, b.v) },
   { name: "Vwap(session)", reads: ["t", "h", "l", "c", "v"], make: () => new Vwap("session"), feed: (i, b) => i.update(b.t, b.h, b.l, b.c, b.v) },
   { name: "Vwap(rolling 5)", reads: ["t", "h", "l", "c", "v"], make: () => new Vwap("rolling", 5), feed: (i, b) => i.update(b.t, b.h, b.l, b.c, b.v) },
+  { name: "StdDev(5)", reads: ["c"], make: () => new StdDev(5), feed: (i, b) => i.update(single(b)) },
+  { name: "Dema(4)", reads: ["c"], make: () => new Dema(4), feed: (i, b) => i.update(single(b)) },
+  { name: "Tema(4)", reads: ["c"], make: () => new Tema(4), feed: (i, b) => i.update(single(b)) },
+  { name: "Kama(5)", reads: ["c"], make: () => new Kama(5), feed: (i, b) => i.update(single(b)) },
+  { name: "Hma(9)", reads: ["c"], make: () => new Hma(9), feed: (i, b) => i.update(single(b)) },
+  { name: "StochRsi(5,3,3)", reads: ["c"], make: () => new StochRsi(5, 3, 3), feed: (i, b) => i.update(single(b)) },
+  { name: "LinRegSlope(5)", reads: ["c"], make: () => new LinRegSlope(5), feed: (i, b) => i.update(single(b)) },
+  { name: "PercentRank(5)", reads: ["c"], make: () => new PercentRank(5), feed: (i, b) => i.update(single(b)) },
+  { name: "WillR(5)", reads: ["h", "l", "c"], make: () => new WillR(5), feed: (i, b) => i.update(b.h, b.l, b.c) },
+  { name: "Cci(5)", reads: ["h", "l", "c"], make: () => new Cci(5), feed: (i, b) => i.update(b.h, b.l, b.c) },
+  { name: "Keltner(5,3,2)", reads: ["h", "l", "c"], make: () => new Keltner(5, 3, 2), feed: (i, b) => i.update(b.h, b.l, b.c) },
+  { name: "SuperTrend(5,2)", reads: ["h", "l", "c"], make: () => new SuperTrend(5, 2), feed: (i, b) => i.update(b.h, b.l, b.c) },
+  { name: "Donchian(5)", reads: ["h", "l"], make: () => new Donchian(5), feed: (i, b) => i.update(b.h, b.l) },
+  { name: "Sar(0.02,0.2)", reads: ["h", "l"], make: () => new Sar(0.02, 0.2), feed: (i, b) => i.update(b.h, b.l) },
+  { name: "Ichimoku(3,5,7,4)", reads: ["h", "l"], make: () => new Ichimoku(3, 5, 7, 4), feed: (i, b) => i.update(b.h, b.l) },
+  { name: "Mfi(5)", reads: ["h", "l", "c", "v"], make: () => new Mfi(5), feed: (i, b) => i.update(b.h, b.l, b.c, b.v) },
+  { name: "Cmf(5)", reads: ["h", "l", "c", "v"], make: () => new Cmf(5), feed: (i, b) => i.update(b.h, b.l, b.c, b.v) },
 ];
 
 const s = syntheticCandles(400, 3);
@@ -71,7 +89,11 @@ function withNanBars(reads: readonly Field[]): { bars: Bar[]; isNan: boolean[] }
 describe("every indicator", () => {
   it("is exported from index.ts", () => {
     expect(Object.keys(indicators).sort()).toEqual(
-      ["Adx", "Atr", "Bbands", "Delay", "Ema", "Highest", "Lowest", "Macd", "Obv", "Roc", "Rsi", "Sma", "Stoch", "Streak", "Vwap", "Wma"],
+      [
+        "Adx", "Atr", "Bbands", "Cci", "Cmf", "Delay", "Dema", "Donchian", "Ema", "Highest", "Hma", "Ichimoku", "Kama", "Keltner",
+        "LinRegSlope", "Lowest", "Macd", "Mfi", "Obv", "PercentRank", "Roc", "Rsi", "Sar", "Sma", "StdDev", "Stoch", "StochRsi",
+        "Streak", "SuperTrend", "Tema", "Vwap", "WillR", "Wma",
+      ],
     );
   });
 

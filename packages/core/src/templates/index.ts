@@ -5,6 +5,7 @@ import macdTrend from "./macd-trend.json";
 import bollingerBreakout from "./bollinger-breakout.json";
 import emaCrossStops from "./ema-cross-stops.json";
 import smaCrossRsiFilter from "./sma-cross-rsi-filter.json";
+import zscoreReversion from "./zscore-reversion.json";
 
 export interface Template {
   id: string;
@@ -19,6 +20,7 @@ export const TEMPLATES: readonly Template[] = Object.entries({
   "bollinger-breakout": bollingerBreakout,
   "ema-cross-stops": emaCrossStops,
   "sma-cross-rsi-filter": smaCrossRsiFilter,
+  "zscore-reversion": zscoreReversion,
 }).map(([id, json]) => ({ id, flow: flowGraphSchema.parse(json) }));
 
 export const DEFAULT_TEMPLATE_ID = "sma-cross";
