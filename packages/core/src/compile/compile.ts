@@ -72,8 +72,10 @@ export function compileFlow(flow: FlowGraph): CompileResult {
         const message =
           issue.code === "unrecognized_keys"
             ? `${block.label} has no setting named ${issue.keys.map((k) => `"${k}"`).join(", ")}; remove it.`
-            : field
-              ? `${block.label}: ${paramProblem(field, node.params[field.key])}.`
+            : field && issue.code === "custom"
+              ? `${block.label}: ${field.label} — ${issue.message}.` // a block's own check (e.g. a formula's syntax) says it best
+              : field
+                ? `${block.label}: ${paramProblem(field, node.params[field.key])}.`
               : `${block.label}: ${param ?? "settings"} — ${issue.message}.`;
         errors.push({ code: "badParam", nodeId: node.id, ...(param ? { param } : {}), message });
       }
