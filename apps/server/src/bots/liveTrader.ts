@@ -480,20 +480,15 @@ export class LiveTrader {
    * like any order under an intent that names the request (so a restart never sends it twice).
    */
   async closeNow(requestedAt: number, lastBarTime: number, markPrice: number): Promise<void> {
-    const { gateway, symbol, log, assets } = this.ctx;
+    const { log, assets } = this.ctx;
     if (!(this.ledger.open && this.ledger.qty >= this.minSellable())) {
       await this.cancelBuys("closed by hand");
       log("info", "Close requested: the bot holds no position; nothing to sell.");
       return;
     }
     await this.cancelBuys("the position is being closed by hand");
-    let amount: number;
-    try {
-      amount = Number(gateway.exchange.amountToPrecision(symbol, this.ledger.qty));
-    } catch {
-      log("warn", `Cannot sell ${fmt(this.ledger.qty)} ${assets.base}: below the market's smallest amount.`);
-      return;
-    }
+    const amount = this.sellableAmount();
+    if (amount === null) return;
     log("info", `Selling ${fmt(amount)} ${assets.base}: closed by hand.`);
     const bar: Bar = { time: lastBarTime, open: markPrice, high: markPrice, low: markPrice, close: markPrice, volume: 0 };
     await this.place(bar, `${MANUAL_CLOSE}-${requestedAt.toString(36)}`, "sell", "market", amount, undefined);
@@ -614,19 +609,25 @@ export class LiveTrader {
     await this.place(bar, k === 0 ? "entry" : `entry${k}`, "buy", rule.type, amount, rule.type === "limit" ? price : undefined);
   }
 
+  /** The whole position in the market's amount precision, or null (logged) when it is below the smallest amount. */
+  private sellableAmount(): number | null {
+    const { gateway, symbol, log, assets } = this.ctx;
+    try {
+      return Number(gateway.exchange.amountToPrecision(symbol, this.ledger.qty));
+    } catch {
+      log("warn", `Cannot sell ${fmt(this.ledger.qty)} ${assets.base}: below the market's smallest amount.`);
+      return null;
+    }
+  }
+
   private async exit(bar: Bar, reason: string, why: string): Promise<void> {
-    const { repo, botId, gateway, symbol, log, assets } = this.ctx;
+    const { repo, botId, log, assets } = this.ctx;
     // A sell already working (e.g. sent on this candle before a restart) is not doubled.
     // (A journalled-but-unsent one is not working: place() below sends it, once its absence is confirmed.)
     if (repo.activeOrders(botId).some((o) => o.side === "sell" && o.barTime === bar.time && o.status !== "pending")) return;
     await this.cancelBuys("the position is being closed");
-    let amount: number;
-    try {
-      amount = Number(gateway.exchange.amountToPrecision(symbol, this.ledger.qty));
-    } catch {
-      log("warn", `Cannot sell ${fmt(this.ledger.qty)} ${assets.base}: below the market's smallest amount.`);
-      return;
-    }
+    const amount = this.sellableAmount();
+    if (amount === null) return;
     const attempts = this.book.exitWanted ? this.book.exitAttempts : 0;
     if (attempts >= MAX_EXIT_ATTEMPTS) {
       log("error", `Gave up closing the position after ${attempts} failed exits: close ${fmt(this.ledger.qty)} ${assets.base} on the exchange by hand.`);
