@@ -131,7 +131,9 @@ export class LiveTrader {
       "info",
       `Reconciled with the exchange: ${active.length} unfinished order${active.length === 1 ? "" : "s"} checked, ${stillOpen} still open, ${recovered} fill${recovered === 1 ? "" : "s"} recovered; position ${fmt(this.ledger.qty)} ${assets.base}, exchange balance ${fmt(held)} ${assets.base}.`,
     );
-    if (Math.abs(held - this.ledger.qty) > this.amountStep()) {
+    // Coins missing, or orders that were still working while we read (a fill may have landed in between).
+    const suspicious = held + this.amountStep() < this.ledger.qty || (active.length > 0 && Math.abs(held - this.ledger.qty) > this.amountStep());
+    if (suspicious) {
       // Often a fill that landed between reading the orders and reading the balance: look again
       // once the open orders have settled before concluding anything.
       log("warn", `The exchange balance (${fmt(held)} ${assets.base}) differs from this bot's position from its fills (${fmt(this.ledger.qty)} ${assets.base}) by more than one amount step; checking again once its open orders settle.`);
