@@ -79,7 +79,8 @@ describe("palette search and the formula block", () => {
     await page.fill(tid("param-expression"), "(a - b) / c");
     await page.waitForSelector(tid("compiles-ok"));
     await page.click(tid("backtest-button"));
-    await page.waitForSelector(tid("draw-time"), { timeout: 120_000 });
+    // Drawn (the timing itself sits behind the results' "details" switch).
+    await page.waitForSelector(`${tid("results")}[data-draw-ms]`, { timeout: 60_000 });
     const runId = (await page.locator(tid("results")).getAttribute("data-run-id"))!;
     const run = await app!.client.backtests.get.query({ runId });
     expect(run.status).toBe("done");
