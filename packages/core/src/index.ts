@@ -21,3 +21,4 @@ export { medianSpacingMs, formatSpacing } from "./engine/barSpacing";
 export { TEMPLATES, DEFAULT_TEMPLATE_ID, getTemplate, type Template } from "./templates";
 export { parseCandlesCsv, CSV_COLUMNS, type CsvError, type CsvParseResult } from "./data/csv";
 export { generateDemoCandles, mulberry32, type DemoCandlesOptions } from "./data/demo";
+export * from "./keys/permissions";

@@ -156,6 +156,13 @@ export class BotManager {
     if (k.exchange !== exchange) {
       throw new UserError("BAD_REQUEST", `The key "${k.label}" is for ${k.exchange}, but the bot trades on ${exchange}. Pick a ${exchange} key.`, { kind: "key", reason: "wrong-exchange" });
     }
+    if (k.probeStatus === "ok" && !k.liveAllowed && k.permissions?.canWithdraw === "unknown" && k.withdrawOffConfirmedAt === null && k.permissions.canTrade !== false) {
+      throw new UserError(
+        "BAD_REQUEST",
+        `The key "${k.label}" may run paper bots only until you confirm that withdrawals are disabled for it (${k.exchange} does not report it): disable withdrawals for the key on ${k.exchange}, then confirm it on the key's card or with \`keyflow keys confirm-no-withdraw ${k.id}\`.`,
+        { kind: "key", reason: "withdraw-unconfirmed" },
+      );
+    }
     if (k.probeStatus !== "ok" || !k.liveAllowed) {
       throw new UserError("BAD_REQUEST", `The key "${k.label}" may not trade live: ${k.probeMessage ?? k.warnings.find((w) => /cannot trade/.test(w)) ?? "its permission check did not pass"}. Check it again (keys.probe) after fixing its permissions.`, {
         kind: "key",

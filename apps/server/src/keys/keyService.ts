@@ -2,7 +2,18 @@
 // except to the code that signs requests in this process.
 import { randomUUID } from "node:crypto";
 import type { BotMode, BotStatus, ExchangeKey, KeyflowDb, KeyPermissions, KeyProbeStatus, ProbeRecord } from "@keyflow/db";
-import { judgeProbe, KeyCheckError, probePermissions, redact, requiredCredentials, Retrier, sharedLimiters, type Credentials, type ProbeResult, type RequiredCredentials } from "@keyflow/exchange";
+import {
+  judgeProbe,
+  KeyCheckError,
+  probePermissions,
+  redact,
+  requiredCredentials,
+  Retrier,
+  sharedLimiters,
+  type Credentials,
+  type ProbeResult,
+  type RequiredCredentials,
+} from "@keyflow/exchange";
 import { notFound, UserError } from "../errors";
 import { maskKey, VaultError, type Vault } from "../vault";
 import { connectExchange } from "./connect";
@@ -19,8 +30,12 @@ export interface KeyView {
   permissions: KeyPermissions | null;
   warnings: string[];
   probe: { status: KeyProbeStatus; message: string | null; at: number };
-  /** Live bots may use this key (probe passed and it may trade). */
+  /** Live bots may use this key (probe passed, it may trade, and its withdrawal right is known off or confirmed off). */
   liveAllowed: boolean;
+  /** The exchange cannot say whether the key can withdraw and the person has not confirmed it cannot: paper only. */
+  needsWithdrawConfirmation: boolean;
+  /** When the person confirmed that withdrawals are disabled for this key (null: not confirmed). */
+  withdrawOffConfirmedAt: number | null;
   createdAt: number;
   updatedAt: number;
   rotatedAt: number | null;
@@ -90,7 +105,7 @@ export class KeyService {
     const creds = this.credentials(id);
     let record: ProbeRecord;
     try {
-      record = await this.runProbe(k.exchange, id, creds);
+      record = await this.runProbe(k.exchange, id, creds, k.withdrawOffConfirmedAt !== null);
     } catch (e) {
       if (!(e instanceof KeyCheckError)) throw e;
       record = { permissions: k.permissions, warnings: k.warnings, probeStatus: "failed", probeMessage: e.message, liveAllowed: false };
@@ -110,6 +125,29 @@ export class KeyService {
     const probe = await this.probeOrThrow(k.exchange, id, creds);
     this.db.keys.rotate(id, { ...this.seal(id, creds), maskedKey: maskKey(creds.apiKey) }, probe);
     for (const listener of this.rotationListeners) listener(id);
+    return this.view(id);
+  }
+
+  /**
+   * Records that the person confirmed withdrawals are disabled for a key whose withdrawal right the
+   * exchange does not report; from then on it may run live bots (if it may trade).
+   */
+  confirmNoWithdraw(id: string): KeyView {
+    const k = this.row(id);
+    if (k.probeStatus !== "ok" || !k.permissions) {
+      throw new UserError("PRECONDITION_FAILED", `The key "${k.label}" did not pass its last check: check it again (keys.probe, \`keyflow keys probe ${id}\`) before confirming anything about it.`, {
+        kind: "key",
+        reason: "not-checked",
+      });
+    }
+    if (k.permissions.canWithdraw !== "unknown") {
+      throw new UserError("BAD_REQUEST", `${k.exchange} reports this key's withdrawal right itself (${k.permissions.canWithdraw ? "enabled" : "disabled"}): there is nothing to confirm.`, {
+        kind: "key",
+        reason: "withdraw-known",
+      });
+    }
+    const verdict = judgeProbe({ ...k.permissions, warnings: k.permissions.warnings ?? [] }, { withdrawOffConfirmed: true });
+    this.db.keys.confirmWithdrawOff(id, { warnings: verdict.warnings, liveAllowed: verdict.accepted && verdict.liveAllowed });
     return this.view(id);
   }
 
@@ -202,7 +240,7 @@ export class KeyService {
     return c;
   }
 
-  private async runProbe(exchange: string, keyId: string, creds: Credentials): Promise<ProbeRecord> {
+  private async runProbe(exchange: string, keyId: string, creds: Credentials, withdrawOffConfirmed = false): Promise<ProbeRecord> {
     const ex = connectExchange(this.settings, exchange, { credentials: creds, keyId, bans: this.db.bans });
     let result: ProbeResult;
     try {
@@ -214,10 +252,9 @@ export class KeyService {
     } finally {
       await ex.close().catch(() => undefined);
     }
-    const verdict = judgeProbe(result);
-    const { warnings: _w, ...permissions } = result;
+    const verdict = judgeProbe(result, { withdrawOffConfirmed });
     return {
-      permissions,
+      permissions: result,
       warnings: verdict.warnings,
       probeStatus: verdict.accepted ? "ok" : "refused",
       probeMessage: verdict.accepted ? null : verdict.errors.join(" "),
@@ -260,6 +297,8 @@ export class KeyService {
       warnings: this.ownSeal(k) ? k.warnings : [MASTER_KEY_CHANGED, ...k.warnings],
       probe: { status: k.probeStatus, message: k.probeMessage, at: k.probedAt },
       liveAllowed: k.liveAllowed && this.ownSeal(k),
+      needsWithdrawConfirmation: k.probeStatus === "ok" && k.permissions?.canWithdraw === "unknown" && k.withdrawOffConfirmedAt === null,
+      withdrawOffConfirmedAt: k.withdrawOffConfirmedAt,
       createdAt: k.createdAt,
       updatedAt: k.updatedAt,
       rotatedAt: k.rotatedAt,

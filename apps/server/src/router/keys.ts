@@ -39,6 +39,12 @@ export const keysRouter = createTRPCRouter({
     return ctx.services.keys.rotate(keyId, creds);
   }),
 
+  /**
+   * The person confirms that withdrawals are disabled for a key whose withdrawal right the exchange
+   * does not report (`needsWithdrawConfirmation`): it may then run live bots. A rotation clears it.
+   */
+  confirmNoWithdraw: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.keys.confirmNoWithdraw(input.id)),
+
   /** Refused (CONFLICT) while a live bot that is not stopped uses the key. */
   remove: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => {
     ctx.services.keys.remove(input.id);

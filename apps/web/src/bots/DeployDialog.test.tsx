@@ -19,6 +19,8 @@ function key(id: string, label: string, liveAllowed: boolean, exchange = "binanc
     warnings: [],
     probe: { status: "ok", message: null, at: 0 },
     liveAllowed,
+    needsWithdrawConfirmation: false,
+    withdrawOffConfirmedAt: null,
     createdAt: 0,
     updatedAt: 0,
     rotatedAt: null,

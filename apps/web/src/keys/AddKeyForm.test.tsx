@@ -21,6 +21,8 @@ const KEY: KeyView = {
   warnings: ["This API key has no IP whitelist: anyone who obtains it can use it from anywhere."],
   probe: { status: "ok", message: null, at: 0 },
   liveAllowed: true,
+  needsWithdrawConfirmation: false,
+  withdrawOffConfirmedAt: null,
   createdAt: 0,
   updatedAt: 0,
   rotatedAt: null,
@@ -39,6 +41,7 @@ function fakeApi(add: KeysApi["add"]): KeysApi {
     add,
     probe: async () => KEY,
     rotate: async () => KEY,
+    confirmNoWithdraw: async () => KEY,
     remove: async () => {},
   };
 }

@@ -62,7 +62,7 @@ function ProbeLine({ k }: { k: KeyView }) {
 
 export function KeyCard({ k, fresh }: { k: KeyView; fresh?: boolean }) {
   const qc = useQueryClient();
-  const [busy, setBusy] = useState<null | "probe" | "remove">(null);
+  const [busy, setBusy] = useState<null | "probe" | "remove" | "confirm">(null);
   const [error, setError] = useState<string | null>(null);
   const [rotating, setRotating] = useState(false);
   const [confirmRemove, setConfirmRemove] = useState(false);
@@ -75,6 +75,18 @@ export function KeyCard({ k, fresh }: { k: KeyView; fresh?: boolean }) {
     setError(null);
     try {
       update(await keysApi().probe(k.id));
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const confirmNoWithdraw = async () => {
+    setBusy("confirm");
+    setError(null);
+    try {
+      update(await keysApi().confirmNoWithdraw(k.id));
     } catch (e) {
       setError(errorMessage(e));
     } finally {
@@ -127,6 +139,17 @@ export function KeyCard({ k, fresh }: { k: KeyView; fresh?: boolean }) {
             <b>⚠ {warningTag(w)}</b> {w}
           </div>
         ))}
+        {k.needsWithdrawConfirmation && (
+          <label className="warn-box" data-testid="key-confirm-no-withdraw">
+            <input type="checkbox" checked={false} disabled={busy !== null} onChange={() => void confirmNoWithdraw()} data-testid="key-confirm-no-withdraw-checkbox" />{" "}
+            I have disabled withdrawals for this key on {k.exchange} (needed for live bots)
+          </label>
+        )}
+        {k.withdrawOffConfirmedAt !== null && (
+          <span className="muted" data-testid="key-withdraw-confirmed">
+            Withdrawals confirmed off by you {ago(k.withdrawOffConfirmedAt)}
+          </span>
+        )}
         {k.probe.status !== "ok" && k.probe.message && (
           <div className="error-box" data-testid="key-probe-message">
             {k.probe.message}

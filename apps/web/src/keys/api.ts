@@ -25,6 +25,8 @@ export interface KeysApi {
   add(input: AddKeyInput): Promise<KeyView>;
   probe(id: string): Promise<KeyView>;
   rotate(id: string, credentials: Credentials): Promise<KeyView>;
+  /** The person confirms withdrawals are disabled for a key whose exchange does not report it. */
+  confirmNoWithdraw(id: string): Promise<KeyView>;
   remove(id: string): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export function createKeysApi(c: TRPCClient<AppRouter> = tradingClient()): KeysA
     add: (input) => c.keys.add.mutate(input),
     probe: (id) => c.keys.probe.mutate({ id }),
     rotate: (id, credentials) => c.keys.rotate.mutate({ id, ...credentials }),
+    confirmNoWithdraw: (id) => c.keys.confirmNoWithdraw.mutate({ id }),
     async remove(id) {
       await c.keys.remove.mutate({ id });
     },

@@ -1,13 +1,8 @@
+import type { KeyPermissions } from "@keyflow/core";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
-/** What the permission probe found; "unknown" when the exchange cannot say. */
-export interface KeyPermissions {
-  canRead: boolean | "unknown";
-  canTrade: boolean | "unknown";
-  canWithdraw: boolean | "unknown";
-  ipRestricted: boolean | "unknown";
-  method: string;
-}
+/** What the permission probe found (schema in @keyflow/core); "unknown" when the exchange cannot say. */
+export type { KeyPermissions };
 
 /** ok: usable; refused: the exchange answered but Keyflow's policy refuses the key; failed: the check itself failed. */
 export const KEY_PROBE_STATUSES = ["ok", "refused", "failed"] as const;
@@ -39,6 +34,11 @@ export const exchangeKeys = sqliteTable("exchange_keys", {
   /** The key passed the probe and may trade: live bots may use it. */
   liveAllowed: integer("live_allowed", { mode: "boolean" }).notNull(),
   probedAt: integer("probed_at").notNull(),
+  /**
+   * When the person confirmed that withdrawals are disabled for this key, for exchanges where the
+   * probe cannot tell (withdrawal right "unknown"): live bots need it. Cleared by a rotation.
+   */
+  withdrawOffConfirmedAt: integer("withdraw_off_confirmed_at"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
   rotatedAt: integer("rotated_at"),

@@ -1,0 +1,1 @@
+ALTER TABLE `exchange_keys` ADD `withdraw_off_confirmed_at` integer;
