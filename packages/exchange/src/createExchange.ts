@@ -75,6 +75,17 @@ export function createExchange(opts: CreateExchangeOptions): Exchange {
   return exchange;
 }
 
+/** Point every REST base URL of an exchange at `baseUrl`, keeping the paths (tests and development against a fake). */
+export function redirectExchange<T extends Exchange>(ex: T, baseUrl: string): T {
+  const rewrite = (v: unknown): unknown => {
+    if (typeof v === "string") return v.replace(/^https?:\/\/[^/]+/, baseUrl);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rewrite(x)]));
+    return v;
+  };
+  ex.urls["api"] = rewrite(ex.urls["api"]) as Exchange["urls"]["api"];
+  return ex;
+}
+
 export interface RequiredCredentials {
   apiKey: boolean;
   secret: boolean;
