@@ -70,29 +70,20 @@ export function KeyCard({ k, fresh }: { k: KeyView; fresh?: boolean }) {
 
   const update = (next: KeyView) => qc.setQueryData<KeyView[]>(keysQueryKey, (list) => list?.map((x) => (x.id === next.id ? next : x)));
 
-  const probe = async () => {
-    setBusy("probe");
+  /** Asks the server something that returns the key's new view (check again, confirm no withdrawals). */
+  const refresh = async (what: "probe" | "confirm", call: (id: string) => Promise<KeyView>) => {
+    setBusy(what);
     setError(null);
     try {
-      update(await keysApi().probe(k.id));
+      update(await call(k.id));
     } catch (e) {
       setError(errorMessage(e));
     } finally {
       setBusy(null);
     }
   };
-
-  const confirmNoWithdraw = async () => {
-    setBusy("confirm");
-    setError(null);
-    try {
-      update(await keysApi().confirmNoWithdraw(k.id));
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(null);
-    }
-  };
+  const probe = () => refresh("probe", (id) => keysApi().probe(id));
+  const confirmNoWithdraw = () => refresh("confirm", (id) => keysApi().confirmNoWithdraw(id));
 
   const remove = async () => {
     setConfirmRemove(false);
