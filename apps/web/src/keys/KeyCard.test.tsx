@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { KeyCard } from "./KeyCard";
+import { keysQueryKey, setKeysApi, type KeysApi, type KeyView } from "./api";
+
+const UNCONFIRMED: KeyView = {
+  id: "k9",
+  exchange: "binanceus",
+  label: "US key",
+  maskedKey: "AbCd…MnOp",
+  permissions: {
+    canRead: true,
+    canTrade: "unknown",
+    canWithdraw: "unknown",
+    ipRestricted: "unknown",
+    method: "signed-read",
+    sources: { canRead: "inferred", canTrade: "unknown", canWithdraw: "unknown", ipRestricted: "unknown" },
+  },
+  warnings: ["Keyflow could not check whether this key can withdraw: it may run paper bots only."],
+  probe: { status: "ok", message: null, at: 0 },
+  liveAllowed: false,
+  needsWithdrawConfirmation: true,
+  withdrawOffConfirmedAt: null,
+  createdAt: 0,
+  updatedAt: 0,
+  rotatedAt: null,
+  lastUsedAt: null,
+  usedBy: [],
+};
+
+function renderCard(k: KeyView, confirmNoWithdraw: KeysApi["confirmNoWithdraw"]) {
+  const api: KeysApi = {
+    requirements: async () => ({ apiKey: true, secret: true, password: false, uid: false }),
+    list: async () => [k],
+    add: async () => k,
+    probe: async () => k,
+    rotate: async () => k,
+    confirmNoWithdraw,
+    remove: async () => {},
+  };
+  setKeysApi(api);
+  const qc = new QueryClient();
+  qc.setQueryData(keysQueryKey, [k]);
+  const view = render(
+    <QueryClientProvider client={qc}>
+      <KeyCard k={k} />
+    </QueryClientProvider>,
+  );
+  return { ...view, qc };
+}
+
+afterEach(() => setKeysApi(null));
+
+describe("key card: withdrawals the exchange does not report", () => {
+  it("offers the confirmation only while it is needed, sends it once and shows the confirmed key", async () => {
+    const confirmed: KeyView = { ...UNCONFIRMED, liveAllowed: true, needsWithdrawConfirmation: false, withdrawOffConfirmedAt: Date.now() };
+    const confirm = vi.fn<KeysApi["confirmNoWithdraw"]>(async () => confirmed);
+    const { qc } = renderCard(UNCONFIRMED, confirm);
+    fireEvent.click(screen.getByTestId("key-confirm-no-withdraw-checkbox"));
+    await waitFor(() => expect(qc.getQueryData<KeyView[]>(keysQueryKey)?.[0]?.liveAllowed).toBe(true));
+    expect(confirm).toHaveBeenCalledTimes(1);
+    expect(confirm).toHaveBeenCalledWith("k9");
+  });
+
+  it("shows no confirmation on a key whose exchange reports withdrawals, and says when one was given", () => {
+    renderCard({ ...UNCONFIRMED, needsWithdrawConfirmation: false, withdrawOffConfirmedAt: Date.now() }, vi.fn());
+    expect(screen.queryByTestId("key-confirm-no-withdraw")).toBeNull();
+    expect(screen.getByTestId("key-withdraw-confirmed").textContent).toMatch(/Withdrawals confirmed off by you/);
+  });
+});
