@@ -119,6 +119,16 @@ describe("a key whose withdrawal right the exchange does not report", () => {
     expect(rotated).toMatchObject({ liveAllowed: false, needsWithdrawConfirmation: true, withdrawOffConfirmedAt: null });
   });
 
+  it("also holds for a key stored before the rule (accepted for live with withdrawals unknown)", async () => {
+    const added = await addUnknown("legacy");
+    const row = h.services.db.keys.get(added.id)!;
+    // What such a key looked like before: liveAllowed stored true, no sources, no confirmation.
+    h.services.db.keys.recordProbe(added.id, { permissions: { ...row.permissions!, sources: undefined }, warnings: [], probeStatus: "ok", probeMessage: null, liveAllowed: true });
+    expect(await h.caller.keys.get({ id: added.id })).toMatchObject({ liveAllowed: false, needsWithdrawConfirmation: true });
+    const refused = await userErrorOf(h.caller.bots.deploy({ flow: flow(), market, mode: "live", keyId: added.id, confirmLive: true, name: "legacy live", start: false }));
+    expect(refused).toMatchObject({ kind: "key", reason: "withdraw-unconfirmed" });
+  });
+
   it("has nothing to confirm when the exchange reports the withdrawal right", async () => {
     const k = fakes.get("okx")!.keys.trade!;
     const key = await h.caller.keys.add({ exchange: "okx", label: "okx reported", apiKey: k.apiKey, secret: k.secret, password: k.passphrase });

@@ -6,7 +6,7 @@ import { exchangeIds, OrderGateway, redact, Retrier } from "@keyflow/exchange";
 import { notFound, UserError } from "../errors";
 import { connectExchange } from "../keys/connect";
 import type { ExchangeSettings } from "../keys/exchangeSettings";
-import type { KeyService } from "../keys/keyService";
+import { withdrawConfirmationMissing, type KeyService } from "../keys/keyService";
 import type { CrashHook } from "./crashHook";
 import { emptyBook } from "./ledger";
 import { BotRunner, LeaseHeldError } from "./runner";
@@ -156,7 +156,7 @@ export class BotManager {
     if (k.exchange !== exchange) {
       throw new UserError("BAD_REQUEST", `The key "${k.label}" is for ${k.exchange}, but the bot trades on ${exchange}. Pick a ${exchange} key.`, { kind: "key", reason: "wrong-exchange" });
     }
-    if (k.probeStatus === "ok" && !k.liveAllowed && k.permissions?.canWithdraw === "unknown" && k.withdrawOffConfirmedAt === null && k.permissions.canTrade !== false) {
+    if (withdrawConfirmationMissing(k) && k.permissions?.canTrade !== false) {
       throw new UserError(
         "BAD_REQUEST",
         `The key "${k.label}" may run paper bots only until you confirm that withdrawals are disabled for it (${k.exchange} does not report it): disable withdrawals for the key on ${k.exchange}, then confirm it on the key's card or with \`keyflow keys confirm-no-withdraw ${k.id}\`.`,

@@ -55,6 +55,13 @@ export interface CredentialsInput {
 export const MASTER_KEY_CHANGED =
   "The master key changed since this key was stored, so Keyflow cannot open its secret: restore KEYFLOW_MASTER_KEY (or the master.key file in the data directory) as it was, or enter the key's credentials again with Rotate (its bots keep the key). Then start its bots again.";
 
+/**
+ * The exchange cannot say whether the key can withdraw and the person has not confirmed it cannot:
+ * no live bots. Read from the stored permissions, so keys checked before this rule are covered too.
+ */
+export const withdrawConfirmationMissing = (k: ExchangeKey): boolean =>
+  k.probeStatus === "ok" && k.permissions?.canWithdraw === "unknown" && k.withdrawOffConfirmedAt === null;
+
 const FIELD_NAMES: Record<keyof RequiredCredentials, string> = { apiKey: "API key", secret: "secret", password: "passphrase", uid: "user id" };
 const aad = (id: string, field: keyof RequiredCredentials) => `${id}/${field}`;
 
@@ -296,8 +303,8 @@ export class KeyService {
       permissions: k.permissions,
       warnings: this.ownSeal(k) ? k.warnings : [MASTER_KEY_CHANGED, ...k.warnings],
       probe: { status: k.probeStatus, message: k.probeMessage, at: k.probedAt },
-      liveAllowed: k.liveAllowed && this.ownSeal(k),
-      needsWithdrawConfirmation: k.probeStatus === "ok" && k.permissions?.canWithdraw === "unknown" && k.withdrawOffConfirmedAt === null,
+      liveAllowed: k.liveAllowed && this.ownSeal(k) && !withdrawConfirmationMissing(k),
+      needsWithdrawConfirmation: withdrawConfirmationMissing(k),
       withdrawOffConfirmedAt: k.withdrawOffConfirmedAt,
       createdAt: k.createdAt,
       updatedAt: k.updatedAt,
