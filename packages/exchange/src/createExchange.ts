@@ -27,6 +27,12 @@ export interface CreateExchangeOptions {
   ccxtRateLimitMs?: number;
   /** Extra ccxt options, merged last. */
   options?: Record<string, unknown>;
+  /**
+   * Trade on the exchange's testnet / demo environment (ccxt `setSandboxMode`): every request goes to
+   * `urls.test` (Binance spot testnet, Bybit testnet) or carries the demo header (OKX demo trading).
+   * Only for exchanges where hasTestnet() is true.
+   */
+  testnet?: boolean;
 }
 
 type ExchangeClass = new (config?: Record<string, unknown>) => Exchange;
@@ -67,6 +73,10 @@ export function createExchange(opts: CreateExchangeOptions): Exchange {
     if (opts.credentials.uid !== undefined) config["uid"] = opts.credentials.uid;
   }
   const exchange = new Cls(config);
+  if (opts.testnet) {
+    if (!exchange.urls["test"]) throw new Error(`${exchange.name ?? opts.exchangeId} has no testnet Keyflow can use: add a key of the real exchange instead.`);
+    exchange.setSandboxMode(true);
+  }
   if (opts.urlsOverride) {
     const urls = exchange.urls as { api: Record<string, string> | string };
     urls.api = { ...(typeof urls.api === "object" ? urls.api : {}), ...opts.urlsOverride };
@@ -105,6 +115,11 @@ export function requiredCredentials(exchangeId: string): RequiredCredentials {
     requiredCache.set(exchangeId, r);
   }
   return { ...r };
+}
+
+/** Exchanges with a testnet / demo environment ccxt can switch to (`urls.test`). */
+export function hasTestnet(exchangeId: string): boolean {
+  return Boolean(new (exchangeClass(exchangeId))().urls["test"]);
 }
 
 /** Every exchange id ccxt supports. */

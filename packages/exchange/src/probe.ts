@@ -1,6 +1,6 @@
 // Asks the exchange what an API key may do, and decides whether Keyflow accepts it.
 import type { KeyRight, ProbeResult } from "@keyflow/core";
-import type { Exchange } from "ccxt";
+import { NotSupported, type Exchange } from "ccxt";
 import { describeKeyError, type ErrorKind } from "./errors";
 import { callImplicit, PERMISSION_READERS, ProbeShapeError } from "./probes";
 import { secretsOf } from "./redact";
@@ -32,9 +32,16 @@ export async function probePermissions(exchange: Exchange, opts: { retrier?: Ret
     opts.retrier ? opts.retrier.call(exchange, label, fn, { idempotent: true }) : fn();
   const reader = PERMISSION_READERS[exchange.id];
   try {
+    // A testnet without the permission endpoint (Binance's spot testnet has no /sapi): ccxt says so
+    // before sending anything, and the signed read below is all the testnet can tell.
+    const onTestnet = exchange.isSandboxModeEnabled === true;
     if (reader) {
-      const answer = await read(`probe ${reader.method}`, () => callImplicit(exchange, reader.ccxtMethod));
-      return { method: reader.method, ...reader.read(answer, name) };
+      try {
+        const answer = await read(`probe ${reader.method}`, () => callImplicit(exchange, reader.ccxtMethod));
+        return { method: reader.method, ...reader.read(answer, name) };
+      } catch (e) {
+        if (!(onTestnet && e instanceof NotSupported)) throw e;
+      }
     }
     await read("probe fetchBalance", () => exchange.fetchBalance());
     return {
@@ -79,7 +86,7 @@ export const WITHDRAW_CONFIRMED_NOTE =
  * Keyflow's policy on a probe result: a key that can withdraw is refused; one whose withdrawal right
  * is unknown may trade live only once the person confirmed withdrawals are disabled for it.
  */
-export function judgeProbe(result: Omit<ProbeResult, "sources">, opts: { withdrawOffConfirmed?: boolean } = {}): ProbeVerdict {
+export function judgeProbe(result: Omit<ProbeResult, "sources">, opts: { withdrawOffConfirmed?: boolean; testnet?: boolean } = {}): ProbeVerdict {
   const errors: string[] = [];
   const warnings = [...result.warnings];
   let needsWithdrawConfirmation = false;
@@ -87,7 +94,8 @@ export function judgeProbe(result: Omit<ProbeResult, "sources">, opts: { withdra
     errors.push(
       "This API key can withdraw funds. Keyflow refuses keys with withdrawal permission: create a key without withdrawal permission and add that one instead.",
     );
-  } else if (result.canWithdraw === "unknown") {
+  } else if (result.canWithdraw === "unknown" && opts.testnet !== true) {
+    // (A testnet key holds no real money: nothing to confirm.)
     needsWithdrawConfirmation = opts.withdrawOffConfirmed !== true;
     warnings.push(needsWithdrawConfirmation ? WITHDRAW_UNKNOWN_WARNING : WITHDRAW_CONFIRMED_NOTE);
   }

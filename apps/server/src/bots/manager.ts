@@ -137,7 +137,9 @@ export class BotManager {
       book: emptyBook(effective.settings.initialCash),
     });
     db.bots.update(id, start ? { startedAt: now } : { stoppedAt: now });
-    db.bots.log(id, mode === "live" ? "warn" : "info", `Deployed ${mode === "live" ? "LIVE (real orders)" : "in paper mode (simulated fills)"} on ${market.exchange} ${market.symbol} ${market.timeframe}; spec ${compiled.hash.slice(0, 12)}.`);
+    const onTestnet = mode === "live" && input.keyId !== undefined && this.keys.isTestnet(input.keyId);
+    const how = mode === "live" ? (onTestnet ? "LIVE on the exchange's TESTNET (play money)" : "LIVE (real orders)") : "in paper mode (simulated fills)";
+    db.bots.log(id, mode === "live" ? "warn" : "info", `Deployed ${how} on ${market.exchange} ${market.symbol} ${market.timeframe}; spec ${compiled.hash.slice(0, 12)}.`);
     if (start) this.launch(id);
     this.notifier.notify();
     return this.view(id);
@@ -271,7 +273,7 @@ export class BotManager {
 
   /** Cancels a live bot's open orders without its runner (it runs elsewhere, or not at all). */
   private async cancelDirectly(b: Bot): Promise<number> {
-    const ex = connectExchange(this.opts.exchange, b.exchange, { credentials: this.keys.credentials(b.keyId!), keyId: b.keyId!, bans: this.db.bans });
+    const ex = connectExchange(this.opts.exchange, b.exchange, { credentials: this.keys.credentials(b.keyId!), keyId: b.keyId!, bans: this.db.bans, testnet: this.keys.isTestnet(b.keyId!) });
     const gw = new OrderGateway(ex, new Retrier({ maxAttempts: 3 }));
     let n = 0;
     try {

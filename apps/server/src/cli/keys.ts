@@ -7,7 +7,7 @@ import { utcMinute } from "../utcMinute";
 import { CliError, runSubcommands } from "./subcommands";
 
 export const KEYS_USAGE = `Usage:
-  keyflow keys add <exchange> [--label "main account"]
+  keyflow keys add <exchange> [--label "main account"] [--testnet]
   keyflow keys list [--json]
   keyflow keys probe <key-id>
   keyflow keys rotate <key-id>
@@ -19,7 +19,9 @@ export const KEYS_USAGE = `Usage:
     printf '%s\\n' "$API_KEY" "$API_SECRET" | keyflow keys add binance --label main
   Credentials are never accepted as arguments. Keys that can withdraw are refused.
   Where the exchange does not report the withdrawal right, a key runs paper bots only until you
-  disable withdrawals for it on the exchange and say so with confirm-no-withdraw (cleared by rotate).`;
+  disable withdrawals for it on the exchange and say so with confirm-no-withdraw (cleared by rotate).
+  --testnet stores a testnet / demo key (Binance spot testnet, Bybit testnet, OKX demo trading…):
+  it and every bot on it talk to the exchange's test environment only.`;
 
 const day = (t: number | null) => (t === null ? "never" : utcMinute(t));
 const perm = (p: boolean | "unknown" | undefined) => (p === true ? "yes" : p === false ? "no" : "?");
@@ -32,7 +34,7 @@ const right = (k: KeyView, name: (typeof KEY_RIGHTS)[number]) => {
 function describe(k: KeyView): string {
   const p = k.permissions;
   const lines = [
-    `${k.id}  ${k.exchange}  "${k.label}"  ${k.maskedKey}`,
+    `${k.id}  ${k.exchange}${k.testnet ? " TESTNET" : ""}  "${k.label}"  ${k.maskedKey}`,
     `  probe: ${k.probe.status}${k.probe.message ? ` — ${k.probe.message}` : ""} (checked ${day(k.probe.at)} UTC); live trading ${k.liveAllowed ? "allowed" : "not allowed"}`,
     p ? `  read ${right(k, "canRead")}, trade ${right(k, "canTrade")}, withdraw ${right(k, "canWithdraw")}, IP whitelist ${right(k, "ipRestricted")}` : "  permissions unknown",
     ...(k.withdrawOffConfirmedAt !== null ? [`  withdrawals confirmed off by you ${day(k.withdrawOffConfirmedAt)} UTC`] : []),
@@ -56,14 +58,14 @@ function oneId(argv: string[], what: string): string {
 }
 
 async function add(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { label: { type: "string" } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { label: { type: "string" }, testnet: { type: "boolean" } } });
   const exchange = positionals[0];
   if (!exchange || positionals.length > 1) throw new CliError(`Give the exchange id, e.g. \`keyflow keys add binance\`.\n\n${KEYS_USAGE}`);
   const s = openBotServices();
   try {
     const need = s.keys.requirements(exchange);
     const creds = await readCredentials(need);
-    const key = await s.keys.add({ exchange, label: values.label, ...creds });
+    const key = await s.keys.add({ exchange, label: values.label, testnet: values.testnet === true, ...creds });
     process.stdout.write(`Added:\n${describe(key)}\n`);
     return 0;
   } finally {

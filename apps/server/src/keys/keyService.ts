@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { BotMode, BotStatus, ExchangeKey, KeyflowDb, KeyPermissions, KeyProbeStatus, ProbeRecord } from "@keyflow/db";
 import {
+  hasTestnet,
   judgeProbe,
   KeyCheckError,
   probePermissions,
@@ -26,6 +27,8 @@ export interface KeyView {
   label: string;
   /** e.g. "AbC1…9xYz". */
   maskedKey: string;
+  /** A testnet / demo key: it and its bots talk to the exchange's test environment only. */
+  testnet: boolean;
   /** null when the last probe could not run. */
   permissions: KeyPermissions | null;
   warnings: string[];
@@ -60,7 +63,7 @@ export const MASTER_KEY_CHANGED =
  * no live bots. Read from the stored permissions, so keys checked before this rule are covered too.
  */
 export const withdrawConfirmationMissing = (k: ExchangeKey): boolean =>
-  k.probeStatus === "ok" && k.permissions?.canWithdraw === "unknown" && k.withdrawOffConfirmedAt === null;
+  k.probeStatus === "ok" && !k.testnet && k.permissions?.canWithdraw === "unknown" && k.withdrawOffConfirmedAt === null;
 
 const FIELD_NAMES: Record<keyof RequiredCredentials, string> = { apiKey: "API key", secret: "secret", password: "passphrase", uid: "user id" };
 const aad = (id: string, field: keyof RequiredCredentials) => `${id}/${field}`;
@@ -88,13 +91,26 @@ export class KeyService {
     }
   }
 
+  /** What Keyflow can offer on an exchange: a testnet, and whether keys need a passphrase. */
+  capabilities(exchange: string): { testnet: boolean; passphrase: boolean } {
+    const need = this.requirements(exchange);
+    return { testnet: hasTestnet(exchange), passphrase: need.password };
+  }
+
   /** Checks the credentials with the exchange and stores them sealed; refuses keys that can withdraw. */
-  async add(input: { exchange: string; label?: string | undefined } & CredentialsInput): Promise<KeyView> {
+  async add(input: { exchange: string; label?: string | undefined; testnet?: boolean | undefined } & CredentialsInput): Promise<KeyView> {
     const creds = this.checkFields(input.exchange, input);
+    const testnet = input.testnet === true;
+    if (testnet && !hasTestnet(input.exchange)) {
+      throw new UserError("BAD_REQUEST", `${input.exchange} has no testnet Keyflow can use: add a key of the real exchange instead (untick "testnet").`, {
+        kind: "input",
+        issues: [{ path: "testnet", message: "no testnet on this exchange" }],
+      });
+    }
     const id = randomUUID();
-    const probe = await this.probeOrThrow(input.exchange, id, creds);
-    const label = input.label?.trim() || `${input.exchange} key ${maskKey(creds.apiKey)}`;
-    this.db.keys.create({ id, exchange: input.exchange, label, maskedKey: maskKey(creds.apiKey), ...this.seal(id, creds), ...probe });
+    const probe = await this.probeOrThrow(input.exchange, id, creds, testnet);
+    const label = input.label?.trim() || `${input.exchange}${testnet ? " testnet" : ""} key ${maskKey(creds.apiKey)}`;
+    this.db.keys.create({ id, exchange: input.exchange, label, maskedKey: maskKey(creds.apiKey), testnet, ...this.seal(id, creds), ...probe });
     return this.view(id);
   }
 
@@ -112,7 +128,7 @@ export class KeyService {
     const creds = this.credentials(id);
     let record: ProbeRecord;
     try {
-      record = await this.runProbe(k.exchange, id, creds, k.withdrawOffConfirmedAt !== null);
+      record = await this.runProbe(k.exchange, id, creds, k.testnet, k.withdrawOffConfirmedAt !== null);
     } catch (e) {
       if (!(e instanceof KeyCheckError)) throw e;
       record = { permissions: k.permissions, warnings: k.warnings, probeStatus: "failed", probeMessage: e.message, liveAllowed: false };
@@ -129,7 +145,8 @@ export class KeyService {
   async rotate(id: string, input: CredentialsInput): Promise<KeyView> {
     const k = this.row(id);
     const creds = this.checkFields(k.exchange, input);
-    const probe = await this.probeOrThrow(k.exchange, id, creds);
+    // Checked in the key's own environment: testnet credentials cannot replace real ones, nor the reverse.
+    const probe = await this.probeOrThrow(k.exchange, id, creds, k.testnet);
     this.db.keys.rotate(id, { ...this.seal(id, creds), maskedKey: maskKey(creds.apiKey) }, probe);
     for (const listener of this.rotationListeners) listener(id);
     return this.view(id);
@@ -153,7 +170,7 @@ export class KeyService {
         reason: "withdraw-known",
       });
     }
-    const verdict = judgeProbe({ ...k.permissions, warnings: k.permissions.warnings ?? [] }, { withdrawOffConfirmed: true });
+    const verdict = judgeProbe({ ...k.permissions, warnings: k.permissions.warnings ?? [] }, { withdrawOffConfirmed: true, testnet: k.testnet });
     this.db.keys.confirmWithdrawOff(id, { warnings: verdict.warnings, liveAllowed: verdict.accepted && verdict.liveAllowed });
     return this.view(id);
   }
@@ -216,6 +233,11 @@ export class KeyService {
     return this.db.keys.get(id)?.credentialsVersion;
   }
 
+  /** The key is a testnet / demo key (its bots must connect to the test environment). */
+  isTestnet(id: string): boolean {
+    return this.row(id).testnet;
+  }
+
   touch(id: string): void {
     this.db.keys.touch(id);
   }
@@ -247,8 +269,8 @@ export class KeyService {
     return c;
   }
 
-  private async runProbe(exchange: string, keyId: string, creds: Credentials, withdrawOffConfirmed = false): Promise<ProbeRecord> {
-    const ex = connectExchange(this.settings, exchange, { credentials: creds, keyId, bans: this.db.bans });
+  private async runProbe(exchange: string, keyId: string, creds: Credentials, testnet: boolean, withdrawOffConfirmed = false): Promise<ProbeRecord> {
+    const ex = connectExchange(this.settings, exchange, { credentials: creds, keyId, bans: this.db.bans, testnet });
     let result: ProbeResult;
     try {
       result = await probePermissions(ex, { retrier: new Retrier({ maxAttempts: 3, baseDelayMs: 300 }) });
@@ -259,7 +281,7 @@ export class KeyService {
     } finally {
       await ex.close().catch(() => undefined);
     }
-    const verdict = judgeProbe(result, { withdrawOffConfirmed });
+    const verdict = judgeProbe(result, { withdrawOffConfirmed, testnet });
     return {
       permissions: result,
       warnings: verdict.warnings,
@@ -270,10 +292,10 @@ export class KeyService {
   }
 
   /** A probe for add/rotate: anything but an accepted key is a UserError and nothing is stored. */
-  private async probeOrThrow(exchange: string, keyId: string, creds: Credentials): Promise<ProbeRecord> {
+  private async probeOrThrow(exchange: string, keyId: string, creds: Credentials, testnet: boolean): Promise<ProbeRecord> {
     let record: ProbeRecord;
     try {
-      record = await this.runProbe(exchange, keyId, creds);
+      record = await this.runProbe(exchange, keyId, creds, testnet);
     } catch (e) {
       if (e instanceof KeyCheckError) throw new UserError("BAD_REQUEST", e.message, { kind: "key", reason: e.kind });
       throw e;
@@ -300,6 +322,7 @@ export class KeyService {
       exchange: k.exchange,
       label: k.label,
       maskedKey: k.maskedKey,
+      testnet: k.testnet,
       permissions: k.permissions,
       warnings: this.ownSeal(k) ? k.warnings : [MASTER_KEY_CHANGED, ...k.warnings],
       probe: { status: k.probeStatus, message: k.probeMessage, at: k.probedAt },

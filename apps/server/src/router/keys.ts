@@ -23,8 +23,11 @@ export const keysRouter = createTRPCRouter({
    * (`"bad-key"`, `"bad-signature"`, `"permission"`), one that cannot read (`"no-read"`).
    */
   add: publicProcedure
-    .input(z.object({ exchange, label: nameSchema.optional(), ...credentials }))
+    .input(z.object({ exchange, label: nameSchema.optional(), testnet: z.boolean().optional(), ...credentials }))
     .mutation(({ ctx, input }) => ctx.services.keys.add(input)),
+
+  /** What Keyflow can offer on an exchange: a testnet (ccxt sandbox), a passphrase field. */
+  capabilities: publicProcedure.input(z.object({ exchange })).query(({ ctx, input }) => ctx.services.keys.capabilities(input.exchange)),
 
   list: publicProcedure.query(({ ctx }) => ctx.services.keys.list()),
 

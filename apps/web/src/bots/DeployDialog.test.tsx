@@ -15,6 +15,7 @@ function key(id: string, label: string, liveAllowed: boolean, exchange = "binanc
     exchange,
     label,
     maskedKey: `${id.slice(0, 4)}…wxyz`,
+    testnet: false,
     permissions: { canRead: true, canTrade: liveAllowed, canWithdraw: false, ipRestricted: true, method: "binance-api-restrictions" },
     warnings: [],
     probe: { status: "ok", message: null, at: 0 },

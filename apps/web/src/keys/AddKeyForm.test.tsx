@@ -17,6 +17,7 @@ const KEY: KeyView = {
   exchange: "binance",
   label: "Binance trading",
   maskedKey: "AbCd…MnOp",
+  testnet: false,
   permissions: { canRead: true, canTrade: true, canWithdraw: false, ipRestricted: false, method: "binance-api-restrictions" },
   warnings: ["This API key has no IP whitelist: anyone who obtains it can use it from anywhere."],
   probe: { status: "ok", message: null, at: 0 },
@@ -37,6 +38,7 @@ function fakeApi(add: KeysApi["add"]): KeysApi {
       if (!r) throw new Error(`Unknown exchange "${exchange}".`);
       return r;
     },
+    capabilities: async (exchange) => ({ testnet: exchange === "okx" || exchange === "binance", passphrase: exchange === "okx" }),
     list: async () => [],
     add,
     probe: async () => KEY,

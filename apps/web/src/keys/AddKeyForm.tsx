@@ -36,12 +36,15 @@ export function AddKeyForm({ onAdded }: { onAdded?: (key: KeyView) => void }) {
   const [choice, setChoice] = useState<string>("binance");
   const [otherId, setOtherId] = useState("");
   const [label, setLabel] = useState("");
+  const [testnet, setTestnet] = useState(false);
   const exchange = choice === "other" ? otherId.trim().toLowerCase() : choice;
   const req = useRequirements(exchange);
+  const caps = useQuery({ queryKey: ["keyCapabilities", exchange], queryFn: () => keysApi().capabilities(exchange), enabled: exchange.length > 0, staleTime: Infinity, retry: false });
+  const asTestnet = testnet && caps.data?.testnet === true;
   const fields = neededFields(req.data);
 
   const { busy, refusal, missing, submit, reset } = useCredentialSubmit(fields, !!req.data, async (credentials) => {
-    const key = await keysApi().add({ exchange, ...(label.trim() ? { label: label.trim() } : {}), ...credentials });
+    const key = await keysApi().add({ exchange, ...(label.trim() ? { label: label.trim() } : {}), ...(asTestnet ? { testnet: true } : {}), ...credentials });
     setLabel("");
     qc.setQueryData<KeyView[]>(keysQueryKey, (list) => (list ? [...list.filter((k) => k.id !== key.id), key] : list));
     void qc.invalidateQueries({ queryKey: keysQueryKey });
@@ -92,6 +95,11 @@ export function AddKeyForm({ onAdded }: { onAdded?: (key: KeyView) => void }) {
         </label>
         <input id="add-key-label" className="input" value={label} maxLength={NAME_MAX} placeholder="e.g. Binance trading" onChange={(e) => setLabel(e.target.value)} disabled={busy} data-testid="add-key-label" />
       </div>
+      {caps.data?.testnet && (
+        <label className="field checkbox" data-testid="add-key-testnet">
+          <input type="checkbox" checked={testnet} onChange={(e) => setTestnet(e.target.checked)} disabled={busy} data-testid="add-key-testnet-checkbox" /> Testnet / demo key ({exchange} offers one: its bots trade play money)
+        </label>
+      )}
       <CredentialInputs fields={fields} idPrefix="add-key" disabled={busy} />
       {missing && (
         <div className="field-error" data-testid="add-key-missing">

@@ -9,6 +9,7 @@ const UNCONFIRMED: KeyView = {
   exchange: "binanceus",
   label: "US key",
   maskedKey: "AbCd…MnOp",
+  testnet: false,
   permissions: {
     canRead: true,
     canTrade: "unknown",
@@ -32,6 +33,7 @@ const UNCONFIRMED: KeyView = {
 function renderCard(k: KeyView, confirmNoWithdraw: KeysApi["confirmNoWithdraw"]) {
   const api: KeysApi = {
     requirements: async () => ({ apiKey: true, secret: true, password: false, uid: false }),
+    capabilities: async () => ({ testnet: false, passphrase: false }),
     list: async () => [k],
     add: async () => k,
     probe: async () => k,

@@ -107,6 +107,11 @@ export function KeyCard({ k, fresh }: { k: KeyView; fresh?: boolean }) {
         <div className="key-title">
           <h3>{k.label}</h3>
           <span className="chip">{k.exchange}</span>
+          {k.testnet && (
+            <span className="chip warn" data-testid="key-testnet">
+              testnet
+            </span>
+          )}
           <code className="masked" title="Masked API key id">
             {k.maskedKey}
           </code>

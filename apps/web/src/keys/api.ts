@@ -11,6 +11,8 @@ export type KeyView = Outputs["keys"]["list"][number];
 export type KeyPermissions = NonNullable<KeyView["permissions"]>;
 /** Which credential fields an exchange needs (ccxt's requiredCredentials). */
 export type Requirements = Outputs["keys"]["requirements"];
+/** What Keyflow can offer on an exchange (a testnet, a passphrase). */
+export type Capabilities = Outputs["keys"]["capabilities"];
 export type CredentialField = keyof Requirements;
 export type Credentials = Omit<Inputs["keys"]["rotate"], "id">;
 export type AddKeyInput = Inputs["keys"]["add"];
@@ -21,6 +23,7 @@ export type AddKeyInput = Inputs["keys"]["add"];
  */
 export interface KeysApi {
   requirements(exchange: string): Promise<Requirements>;
+  capabilities(exchange: string): Promise<Capabilities>;
   list(): Promise<KeyView[]>;
   add(input: AddKeyInput): Promise<KeyView>;
   probe(id: string): Promise<KeyView>;
@@ -40,6 +43,7 @@ export function tradingClient(): TRPCClient<AppRouter> {
 export function createKeysApi(c: TRPCClient<AppRouter> = tradingClient()): KeysApi {
   return {
     requirements: (exchange) => c.keys.requirements.query({ exchange }),
+    capabilities: (exchange) => c.keys.capabilities.query({ exchange }),
     list: () => c.keys.list.query(),
     add: (input) => c.keys.add.mutate(input),
     probe: (id) => c.keys.probe.mutate({ id }),

@@ -22,6 +22,8 @@ export interface ProbeRecord {
 
 export interface NewExchangeKey extends SealedCredentials, ProbeRecord {
   id: string;
+  /** A testnet / demo key (default false). */
+  testnet?: boolean;
   exchange: string;
   label: string;
   maskedKey: string;

@@ -20,6 +20,11 @@ export const exchangeKeys = sqliteTable("exchange_keys", {
   label: text("label").notNull(),
   /** e.g. "AbC1…9xYz": enough to recognise the key, not enough to use it. */
   maskedKey: text("masked_key").notNull(),
+  /**
+   * A testnet / demo key (ccxt setSandboxMode): every request of the key and of its bots goes to the
+   * exchange's test environment. Fixed at creation: a rotation cannot turn it into a real key.
+   */
+  testnet: integer("testnet", { mode: "boolean" }).notNull().default(false),
   apiKeySealed: text("api_key_sealed").notNull(),
   secretSealed: text("secret_sealed").notNull(),
   passwordSealed: text("password_sealed"),

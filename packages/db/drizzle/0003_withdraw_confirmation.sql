@@ -1,1 +1,0 @@
-ALTER TABLE `exchange_keys` ADD `withdraw_off_confirmed_at` integer;
