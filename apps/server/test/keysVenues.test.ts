@@ -84,6 +84,14 @@ describe.each(VENUES)("keys on $venue (fake)", ({ venue, passphrase, ipReported 
   });
 });
 
+describe("keys.capabilities: what the add-key form tells before a key is added", () => {
+  it("names the exchange and says what Keyflow can verify there", async () => {
+    expect(await h.caller.keys.capabilities({ exchange: "okx" })).toEqual({ name: "OKX", permissionsReported: true, ipWhitelistReported: true, testnet: true, passphrase: true });
+    expect(await h.caller.keys.capabilities({ exchange: "coinbase" })).toMatchObject({ permissionsReported: true, ipWhitelistReported: false, testnet: false, passphrase: false });
+    expect(await h.caller.keys.capabilities({ exchange: "binanceus" })).toMatchObject({ permissionsReported: false, ipWhitelistReported: false });
+  });
+});
+
 describe("a key whose withdrawal right the exchange does not report", () => {
   const flow = () => template("sma-cross");
   const market = { exchange: "binanceus", symbol: "BTC/USDT", timeframe: "1m" };

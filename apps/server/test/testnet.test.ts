@@ -26,9 +26,9 @@ const signedBy = (fake: FakeExchange, apiKey: string) => fake.stats.requests.fil
 
 describe("testnet keys", () => {
   it("are offered where ccxt has a test environment, and refused elsewhere", async () => {
-    expect(await h.caller.keys.capabilities({ exchange: "binance" })).toEqual({ testnet: true, passphrase: false });
-    expect(await h.caller.keys.capabilities({ exchange: "okx" })).toEqual({ testnet: true, passphrase: true });
-    expect(await h.caller.keys.capabilities({ exchange: "kraken" })).toEqual({ testnet: false, passphrase: false });
+    expect(await h.caller.keys.capabilities({ exchange: "binance" })).toMatchObject({ testnet: true, passphrase: false });
+    expect(await h.caller.keys.capabilities({ exchange: "okx" })).toMatchObject({ testnet: true, passphrase: true });
+    expect(await h.caller.keys.capabilities({ exchange: "kraken" })).toMatchObject({ testnet: false, passphrase: false });
     const k = testnet.keys.trade!;
     expect(await userErrorOf(h.caller.keys.add({ exchange: "kraken", testnet: true, apiKey: k.apiKey, secret: k.secret }))).toMatchObject({ kind: "input", issues: [{ path: "testnet" }] });
   });

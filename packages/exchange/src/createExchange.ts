@@ -122,5 +122,10 @@ export function hasTestnet(exchangeId: string): boolean {
   return Boolean(new (exchangeClass(exchangeId))().urls["test"]);
 }
 
+/** ccxt's display name of an exchange, e.g. "OKX" for "okx". */
+export function exchangeName(exchangeId: string): string {
+  return new (exchangeClass(exchangeId))().name ?? exchangeId;
+}
+
 /** Every exchange id ccxt supports. */
 export const exchangeIds = (): string[] => [...ccxt.exchanges];

@@ -1,5 +1,5 @@
 // @keyflow/exchange: ccxt access for the server — instances, key probe, rate limiting, retries, orders.
-export { createExchange, redirectExchange, requiredCredentials, hasTestnet, exchangeIds, type CreateExchangeOptions, type Credentials, type RequiredCredentials } from "./createExchange";
+export { createExchange, redirectExchange, requiredCredentials, hasTestnet, exchangeName, exchangeIds, type CreateExchangeOptions, type Credentials, type RequiredCredentials } from "./createExchange";
 export { probePermissions, judgeProbe, KeyCheckError, WITHDRAW_UNKNOWN_WARNING, WITHDRAW_CONFIRMED_NOTE, type Permission, type ProbeResult, type ProbeVerdict } from "./probe";
 export { PERMISSION_READERS, type PermissionReader } from "./probes";
 export { RateLimiter, LimiterRegistry, sharedLimiters, attachLimiter, rememberBans, announcedBanEnd, DEFAULT_LIMIT, type LimiterConfig, type BanBook } from "./limiter";

@@ -3,8 +3,10 @@
 import { randomUUID } from "node:crypto";
 import type { BotMode, BotStatus, ExchangeKey, KeyflowDb, KeyPermissions, KeyProbeStatus, ProbeRecord } from "@keyflow/db";
 import {
+  exchangeName,
   hasTestnet,
   judgeProbe,
+  PERMISSION_READERS,
   KeyCheckError,
   probePermissions,
   redact,
@@ -91,10 +93,14 @@ export class KeyService {
     }
   }
 
-  /** What Keyflow can offer on an exchange: a testnet, and whether keys need a passphrase. */
-  capabilities(exchange: string): { testnet: boolean; passphrase: boolean } {
+  /**
+   * What Keyflow can verify and offer on an exchange, for the add-key form: whether the exchange
+   * reports a key's rights and its IP whitelist (packages/exchange/README.md), a testnet, a passphrase.
+   */
+  capabilities(exchange: string): { name: string; permissionsReported: boolean; ipWhitelistReported: boolean; testnet: boolean; passphrase: boolean } {
     const need = this.requirements(exchange);
-    return { testnet: hasTestnet(exchange), passphrase: need.password };
+    const reader = PERMISSION_READERS[exchange];
+    return { name: exchangeName(exchange), permissionsReported: reader !== undefined, ipWhitelistReported: reader?.reportsIpWhitelist === true, testnet: hasTestnet(exchange), passphrase: need.password };
   }
 
   /** Checks the credentials with the exchange and stores them sealed; refuses keys that can withdraw. */

@@ -38,7 +38,13 @@ function fakeApi(add: KeysApi["add"]): KeysApi {
       if (!r) throw new Error(`Unknown exchange "${exchange}".`);
       return r;
     },
-    capabilities: async (exchange) => ({ testnet: exchange === "okx" || exchange === "binance", passphrase: exchange === "okx" }),
+    capabilities: async (exchange) => ({
+      name: exchange === "okx" ? "OKX" : "Binance",
+      permissionsReported: true,
+      ipWhitelistReported: true,
+      testnet: exchange === "okx" || exchange === "binance",
+      passphrase: exchange === "okx",
+    }),
     list: async () => [],
     add,
     probe: async () => KEY,
@@ -79,6 +85,8 @@ describe("add-key form", () => {
     const passphrase = await screen.findByTestId("add-key-password");
     expect((passphrase as HTMLInputElement).type).toBe("password");
     expect(screen.getByText("Passphrase")).toBeTruthy();
+    await waitFor(() => expect(screen.getByTestId("add-key-verifies").textContent).toMatch(/On OKX Keyflow can verify: ✓ the key's permissions · ✓ its IP whitelist · testnet available · needs the key's passphrase/));
+    expect(screen.getByTestId("add-key-testnet")).toBeTruthy();
   });
 
   it("sends the credentials once and empties the inputs the moment it submits; the secret is never in the DOM", async () => {

@@ -2,7 +2,7 @@ import { useRef, useState } from "react";
 import { NAME_MAX } from "@keyflow/core";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { errorMessage } from "../lib/errors";
-import { keysApi, keysQueryKey, type KeyView } from "./api";
+import { keysApi, keysQueryKey, type Capabilities, type KeyView } from "./api";
 import { clearCredentials, CredentialInputs, EXCHANGES, neededFields, useCredentialSubmit } from "./credentials";
 import type { Refusal } from "./refusal";
 
@@ -14,6 +14,18 @@ export function useRequirements(exchange: string) {
     staleTime: Infinity,
     retry: false,
   });
+}
+
+/** What Keyflow can check on the chosen exchange, so the person knows what protection they get. */
+function VerifiesLine({ caps }: { caps: Capabilities }) {
+  const item = (ok: boolean, yes: string, no: string) => <span className={ok ? "pos" : "muted"}>{ok ? `✓ ${yes}` : `? ${no}`}</span>;
+  return (
+    <div className="small" data-testid="add-key-verifies">
+      On {caps.name} Keyflow can verify: {item(caps.permissionsReported, "the key's permissions", "permissions not reported (withdrawals must be confirmed by you)")} ·{" "}
+      {item(caps.ipWhitelistReported, "its IP whitelist", "IP whitelist not reported")} · {caps.testnet ? "testnet available" : "no testnet"}
+      {caps.passphrase ? " · needs the key's passphrase" : ""}
+    </div>
+  );
 }
 
 export function RefusalBox({ refusal, testId }: { refusal: Refusal; testId: string }) {
@@ -87,6 +99,7 @@ export function AddKeyForm({ onAdded }: { onAdded?: (key: KeyView) => void }) {
           />
         )}
         {req.isError && <div className="field-error">{errorMessage(req.error)}</div>}
+        {caps.data && <VerifiesLine caps={caps.data} />}
       </div>
       <div className="field">
         <label htmlFor="add-key-label">

@@ -33,7 +33,7 @@ const UNCONFIRMED: KeyView = {
 function renderCard(k: KeyView, confirmNoWithdraw: KeysApi["confirmNoWithdraw"]) {
   const api: KeysApi = {
     requirements: async () => ({ apiKey: true, secret: true, password: false, uid: false }),
-    capabilities: async () => ({ testnet: false, passphrase: false }),
+    capabilities: async () => ({ name: "Binance.US", permissionsReported: false, ipWhitelistReported: false, testnet: false, passphrase: false }),
     list: async () => [k],
     add: async () => k,
     probe: async () => k,

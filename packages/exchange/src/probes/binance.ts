@@ -12,6 +12,7 @@ const answer = z.object({
 export const binanceReader: PermissionReader = {
   method: "binance-api-restrictions",
   ccxtMethod: "sapiGetAccountApiRestrictions",
+  reportsIpWhitelist: true,
   read(response, name) {
     const r = parseAnswer(answer, response, name);
     return findings({

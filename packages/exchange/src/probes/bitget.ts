@@ -9,6 +9,7 @@ const answer = z.object({ data: z.object({ authorities: z.array(z.string()), ips
 export const bitgetReader: PermissionReader = {
   method: "bitget-account-info",
   ccxtMethod: "privateSpotGetV2SpotAccountInfo",
+  reportsIpWhitelist: true,
   read(response, name) {
     const r = parseAnswer(answer, response, name).data;
     const a = new Set(r.authorities.map((x) => x.trim().toLowerCase()));

@@ -14,6 +14,7 @@ const answer = z.object({
 export const bybitReader: PermissionReader = {
   method: "bybit-query-api",
   ccxtMethod: "privateGetV5UserQueryApi",
+  reportsIpWhitelist: true,
   read(response, name) {
     const r = parseAnswer(answer, response, name).result;
     const has = (area: string, perm: string) => (r.permissions[area] ?? []).includes(perm);

@@ -8,6 +8,7 @@ const answer = z.object({ can_view: z.boolean(), can_trade: z.boolean(), can_tra
 export const coinbaseReader: PermissionReader = {
   method: "coinbase-key-permissions",
   ccxtMethod: "v3PrivateGetBrokerageKeyPermissions",
+  reportsIpWhitelist: false,
   read(response, name) {
     const r = parseAnswer(answer, response, name);
     return findings(

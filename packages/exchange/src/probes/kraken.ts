@@ -8,6 +8,7 @@ const answer = z.object({ result: z.object({ permissions: z.array(z.string()), i
 export const krakenReader: PermissionReader = {
   method: "kraken-api-key-info",
   ccxtMethod: "privatePostGetApiKeyInfo",
+  reportsIpWhitelist: true,
   read(response, name) {
     const r = parseAnswer(answer, response, name).result;
     const p = new Set(r.permissions);

@@ -9,6 +9,7 @@ const answer = z.object({ data: z.object({ permission: z.string(), ipWhitelist: 
 export const kucoinReader: PermissionReader = {
   method: "kucoin-api-key-info",
   ccxtMethod: "privateGetUserApiKey",
+  reportsIpWhitelist: true,
   read(response, name) {
     const r = parseAnswer(answer, response, name).data;
     const perms = new Set(r.permission.split(",").map((p) => p.trim().toLowerCase()));

@@ -8,6 +8,7 @@ const answer = z.object({ data: z.array(z.object({ perm: z.string(), ip: z.strin
 export const okxReader: PermissionReader = {
   method: "okx-account-config",
   ccxtMethod: "privateGetAccountConfig",
+  reportsIpWhitelist: true,
   read(response, name) {
     const config = parseAnswer(answer, response, name).data[0]!;
     const perms = new Set(config.perm.split(",").map((p) => p.trim()));

@@ -11,6 +11,8 @@ export interface PermissionReader {
   method: string;
   /** The ccxt implicit API method it calls (never one that moves funds). */
   ccxtMethod: string;
+  /** The answer says whether the key is restricted to IP addresses. */
+  reportsIpWhitelist: boolean;
   /** Reads the exchange's answer; throws ProbeShapeError when the answer is not what the docs say. */
   read(response: unknown, exchangeName: string): ProbeFindings;
 }
