@@ -46,17 +46,6 @@ export const okxDialect: VenueDialect = {
         },
       ],
     }),
-    "GET /api/v5/account/balance": (_key, _req, balances) => ({
-      code: "0",
-      msg: "",
-      data: [
-        {
-          uTime: String(Date.now()),
-          totalEq: "0",
-          details: [...balances].map(([ccy, amount]) => ({ ccy, availBal: String(amount), frozenBal: "0", eq: String(amount), cashBal: String(amount), uTime: String(Date.now()) })),
-        },
-      ],
-    }),
   },
   notFound: (req) => reject("50014", `fake okx: no route for ${req.method} ${req.path}`, 404),
 };

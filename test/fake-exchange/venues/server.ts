@@ -32,7 +32,7 @@ export interface VenueFake {
   close(): Promise<void>;
 }
 
-export async function startVenueFake(id: VenueId, opts: { keys?: Record<string, Partial<VenueKeyRights>>; balances?: Record<string, number> } = {}): Promise<VenueFake> {
+export async function startVenueFake(id: VenueId, opts: { keys?: Record<string, Partial<VenueKeyRights>> } = {}): Promise<VenueFake> {
   const venue: VenueDialect = VENUE_DIALECTS[id];
   const keys: Record<string, VenueKey> = {};
   const verifyKeys = new Map<string, string>();
@@ -43,7 +43,6 @@ export async function startVenueFake(id: VenueId, opts: { keys?: Record<string, 
     if (verifyWith) verifyKeys.set(apiKey, verifyWith);
   }
   const byApiKey = new Map(Object.values(keys).map((k) => [k.apiKey, k]));
-  const balances = new Map(Object.entries(opts.balances ?? { USDT: 10_000, BTC: 0.5 }));
   const requests: VenueFake["requests"] = [];
 
   const server = createServer((req, res) => {
@@ -65,7 +64,7 @@ export async function startVenueFake(id: VenueId, opts: { keys?: Record<string, 
       try {
         const route = venue.routes[`${r.method} ${r.path}`];
         if (!route) throw venue.notFound(r);
-        body = route(venue.authenticate(r, byApiKey, verifyKeys), r, balances);
+        body = route(venue.authenticate(r, byApiKey, verifyKeys), r);
       } catch (e) {
         if (!(e instanceof VenueReply)) throw e;
         status = e.status;

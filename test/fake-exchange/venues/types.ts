@@ -51,7 +51,7 @@ export interface VenueDialect {
   /** Finds the signing key and checks signature, passphrase and timestamp like the venue; throws VenueReply. */
   authenticate(req: VenueRequest, keys: ReadonlyMap<string, VenueKey>, verifyKeys: ReadonlyMap<string, string>): VenueKey;
   /** Signed routes by "METHOD /path"; the answer body on success. */
-  routes: Record<string, (key: VenueKey, req: VenueRequest, balances: ReadonlyMap<string, number>) => unknown>;
+  routes: Record<string, (key: VenueKey, req: VenueRequest) => unknown>;
   /** The venue's answer for an unknown route. */
   notFound(req: VenueRequest): VenueReply;
 }
