@@ -59,6 +59,8 @@ describe("key card: withdrawals the exchange does not report", () => {
     const confirmed: KeyView = { ...UNCONFIRMED, liveAllowed: true, needsWithdrawConfirmation: false, withdrawOffConfirmedAt: Date.now() };
     const confirm = vi.fn<KeysApi["confirmNoWithdraw"]>(async () => confirmed);
     const { qc } = renderCard(UNCONFIRMED, confirm);
+    expect(screen.getByTestId("perm-read").getAttribute("title")).toBe("Read: inferred from a signed call that succeeded");
+    expect(screen.getByTestId("perm-withdraw").getAttribute("title")).toBe("Withdrawal unknown: the exchange cannot say");
     fireEvent.click(screen.getByTestId("key-confirm-no-withdraw-checkbox"));
     await waitFor(() => expect(qc.getQueryData<KeyView[]>(keysQueryKey)?.[0]?.liveAllowed).toBe(true));
     expect(confirm).toHaveBeenCalledTimes(1);

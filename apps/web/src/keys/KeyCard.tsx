@@ -7,15 +7,36 @@ import { keysApi, keysQueryKey, type KeyPermissions, type KeyView } from "./api"
 import { RotateKeyModal } from "./RotateKeyModal";
 
 type Perm = KeyPermissions["canRead"];
+type Source = NonNullable<KeyPermissions["sources"]>["canRead"];
+
+const SOURCE_WORDS: Record<Source, string> = {
+  reported: "reported by the exchange",
+  inferred: "inferred from a signed call that succeeded",
+  unknown: "the exchange cannot say",
+};
 
 /** One permission as a badge that reads on its own: "No withdrawal" in green is the safe answer. */
-function PermBadge({ id, words, value, goodWhen, badTone }: { id: string; words: [yes: string, no: string, unknown: string]; value: Perm | undefined; goodWhen: boolean; badTone: "warn" | "error" }) {
+function PermBadge({
+  id,
+  words,
+  value,
+  source,
+  goodWhen,
+  badTone,
+}: {
+  id: string;
+  words: [yes: string, no: string, unknown: string];
+  value: Perm | undefined;
+  source: Source | undefined;
+  goodWhen: boolean;
+  badTone: "warn" | "error";
+}) {
   const state = value === undefined || value === "unknown" ? "unknown" : value ? "yes" : "no";
   const tone = state === "unknown" ? "unknown" : value === goodWhen ? "ok" : badTone;
   const mark = tone === "unknown" ? "?" : tone === "ok" ? "✓" : badTone === "error" ? "✕" : "!";
   const text = state === "yes" ? words[0] : state === "no" ? words[1] : words[2];
   return (
-    <span className={`perm ${tone}`} title={state === "unknown" ? `${text}: the exchange cannot say` : text} data-testid={`perm-${id}`} data-state={state}>
+    <span className={`perm ${tone}`} title={source ? `${text}: ${SOURCE_WORDS[source]}` : state === "unknown" ? `${text}: ${SOURCE_WORDS.unknown}` : text} data-testid={`perm-${id}`} data-state={state} data-source={source ?? ""}>
       <i>{mark}</i>
       {text}
     </span>
@@ -25,10 +46,17 @@ function PermBadge({ id, words, value, goodWhen, badTone }: { id: string; words:
 export function PermissionBadges({ permissions }: { permissions: KeyPermissions | null }) {
   return (
     <div className="perms" data-testid="key-permissions">
-      <PermBadge id="read" words={["Read", "Cannot read", "Read unknown"]} value={permissions?.canRead} goodWhen={true} badTone="error" />
-      <PermBadge id="trade" words={["Trade", "Cannot trade", "Trade unknown"]} value={permissions?.canTrade} goodWhen={true} badTone="warn" />
-      <PermBadge id="withdraw" words={["Withdrawal enabled", "No withdrawal", "Withdrawal unknown"]} value={permissions?.canWithdraw} goodWhen={false} badTone="error" />
-      <PermBadge id="ip" words={["IP whitelist", "No IP whitelist", "IP whitelist unknown"]} value={permissions?.ipRestricted} goodWhen={true} badTone="warn" />
+      <PermBadge id="read" words={["Read", "Cannot read", "Read unknown"]} value={permissions?.canRead} source={permissions?.sources?.canRead} goodWhen={true} badTone="error" />
+      <PermBadge id="trade" words={["Trade", "Cannot trade", "Trade unknown"]} value={permissions?.canTrade} source={permissions?.sources?.canTrade} goodWhen={true} badTone="warn" />
+      <PermBadge
+        id="withdraw"
+        words={["Withdrawal enabled", "No withdrawal", "Withdrawal unknown"]}
+        value={permissions?.canWithdraw}
+        source={permissions?.sources?.canWithdraw}
+        goodWhen={false}
+        badTone="error"
+      />
+      <PermBadge id="ip" words={["IP whitelist", "No IP whitelist", "IP whitelist unknown"]} value={permissions?.ipRestricted} source={permissions?.sources?.ipRestricted} goodWhen={true} badTone="warn" />
     </div>
   );
 }
