@@ -27,6 +27,6 @@ export {
   type CancelResult,
   type RejectReason,
 } from "./orderGateway";
-export { clientOrderId, BINANCE_CLIENT_ORDER_ID_RE, CLIENT_ORDER_ID_PREFIX } from "./clientOrderId";
+export { clientOrderId, BINANCE_CLIENT_ORDER_ID_RE, OKX_CLIENT_ORDER_ID_RE, KRAKEN_CLIENT_ORDER_ID_RE, CLIENT_ORDER_ID_PREFIX } from "./clientOrderId";
 export { redact, secretsOf } from "./redact";
 export { systemClock, virtualClock, seededRandom, type Clock, type VirtualClock } from "./clock";
