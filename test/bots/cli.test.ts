@@ -90,4 +90,36 @@ describe("keyflow keys", () => {
       }
     }
   }, 60_000);
+
+  it("confirm-no-withdraw: where the exchange does not report withdrawals, the person's confirmation opens live trading", async () => {
+    const k = h.fake.keys.noIpWhitelist!;
+    const added = await keyflow(["keys", "add", "binance", "--label", "unreported"], `${k.apiKey}\n${k.secret}\n`);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toMatch(/read yes \(reported\), trade yes \(reported\), withdraw no \(reported\), IP whitelist no \(reported\)/);
+    const keyId = h.services.db.keys.list().find((x) => x.label === "unreported")!.id;
+    // Binance reports the right: nothing to confirm.
+    const known = await keyflow(["keys", "confirm-no-withdraw", keyId]);
+    expect(known.code).toBe(1);
+    expect(known.stderr).toMatch(/reports this key's withdrawal right itself/);
+
+    // The same key as an exchange without a permission endpoint would leave it (a signed read only).
+    const row = h.services.db.keys.get(keyId)!;
+    h.services.db.keys.recordProbe(keyId, {
+      permissions: { ...row.permissions!, canTrade: "unknown", canWithdraw: "unknown", method: "signed-read" },
+      warnings: [],
+      probeStatus: "ok",
+      probeMessage: null,
+      liveAllowed: false,
+    });
+    const market = ["--market", "binance:BTC/USDT:1m"];
+    const refused = await keyflow(["bots", "deploy", "sma-cross", ...market, "--live", "--key", keyId, "--yes-i-understand", "--name", "too early"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/paper bots only until you confirm that withdrawals are disabled/);
+    const confirmed = await keyflow(["keys", "confirm-no-withdraw", keyId]);
+    expect(confirmed.code, confirmed.stderr).toBe(0);
+    expect(confirmed.stdout).toMatch(/Recorded: withdrawals are disabled for this key/);
+    expect(confirmed.stdout).toMatch(/withdrawals confirmed off by you/);
+    expect(h.services.db.keys.get(keyId)).toMatchObject({ liveAllowed: true, withdrawOffConfirmedAt: expect.any(Number) });
+    expect((await keyflow(["keys", "rm", keyId])).code).toBe(0);
+  }, 60_000);
 });

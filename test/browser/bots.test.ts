@@ -9,7 +9,7 @@ import type { Browser, Page } from "playwright-core";
 import { allocCandles, backtest, compile, getTemplate } from "@keyflow/core";
 import { configFromEnv, createServices, startHttpServer, type RunningServer } from "@keyflow/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeCandles, startFakeExchange, type Candle, type FakeExchange } from "../fake-exchange/index";
+import { makeCandles, startFakeExchange, startVenueFake, type Candle, type FakeExchange, type VenueFake } from "../fake-exchange/index";
 import { buildWeb, openBrowser, shot as shotOf, tid } from "./harness";
 
 const MIN = 60_000;
@@ -39,6 +39,8 @@ const barTime = (i: number) => btc[i]![0];
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T", " ");
 
 let fake: FakeExchange;
+/** A fake OKX (its signing scheme with passphrase, its key-permission endpoint). */
+let okx: VenueFake;
 let dataDir = "";
 let services: ReturnType<typeof createServices> | undefined;
 let http: RunningServer | undefined;
@@ -72,14 +74,18 @@ beforeAll(async () => {
     candles: { BTCUSDT: btc, ETHUSDT: makeCandles({ start: START, count: 90, seed: 5, startPrice: 2_000 }) },
     closedAtStart: WARM,
   });
-  credentials = [fake.keys.withdraw!, fake.keys.noIpWhitelist!, fake.keys.trade!].flatMap((k) => [k.secret, k.apiKey]);
+  okx = await startVenueFake("okx");
+  credentials = [
+    ...[fake.keys.withdraw!, fake.keys.noIpWhitelist!, fake.keys.trade!].flatMap((k) => [k.secret, k.apiKey]),
+    ...[okx.keys.trade!].flatMap((k) => [k.secret, k.apiKey, k.passphrase!]),
+  ];
 
   dataDir = mkdtempSync(join(tmpdir(), "keyflow-e2e-bots-"));
   // The server as configured from its environment: temp data dir, random port, binance → the fake.
   const config = configFromEnv({
     KEYFLOW_DATA_DIR: dataDir,
     KEYFLOW_PORT: "0",
-    KEYFLOW_EXCHANGE_URLS: JSON.stringify({ binance: fake.url }),
+    KEYFLOW_EXCHANGE_URLS: JSON.stringify({ binance: fake.url, okx: okx.url }),
     KEYFLOW_BOT_POLL_MS: "150",
     KEYFLOW_CCXT_RATE_LIMIT_MS: "1",
     KEYFLOW_RATE_LIMIT: "50/1000",
@@ -96,6 +102,7 @@ afterAll(async () => {
   await http?.close();
   await services?.close();
   await fake?.close();
+  await okx?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -336,6 +343,41 @@ describe("keys and bots in a real browser", () => {
     expect(await services!.keys.list()).toEqual([]);
 
     await expectNoSecrets("at the end");
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("adds an OKX key with its passphrase: says what Keyflow verifies there, explains a wrong passphrase and stores nothing", async () => {
+    const k = okx.keys.trade!;
+    await page.selectOption(tid("add-key-exchange"), "okx");
+    await page.waitForSelector(tid("add-key-password"));
+    expect(await page.getAttribute(tid("add-key-password"), "type")).toBe("password");
+    await page.locator(tid("add-key-verifies")).filter({ hasText: "On OKX Keyflow can verify" }).waitFor();
+    expect(await page.textContent(tid("add-key-verifies"))).toMatch(/✓ the key's permissions · ✓ its IP whitelist · testnet available · needs the key's passphrase/);
+
+    const fill = async (passphrase: string) => {
+      await page.fill(tid("add-key-label"), "OKX trading");
+      await page.fill(tid("add-key-apiKey"), k.apiKey);
+      await page.fill(tid("add-key-secret"), k.secret);
+      await page.fill(tid("add-key-password"), passphrase);
+      await page.click(tid("add-key-submit"));
+    };
+    await fill("Not-the-passphrase-1");
+    const refusal = page.locator(tid("add-key-refusal"));
+    await refusal.waitFor();
+    expect(await refusal.getAttribute("data-reason")).toBe("bad-passphrase");
+    expect(await refusal.textContent()).toMatch(/The passphrase does not match this API key.*rejected the passphrase of this API key/);
+    expect(await page.inputValue(tid("add-key-password"))).toBe("");
+    expect(await services!.keys.list()).toEqual([]);
+
+    await fill(k.passphrase!);
+    const card = page.locator(`${tid("key-card")}[data-label="OKX trading"]`);
+    await card.waitFor();
+    const perm = async (id: string) => card.locator(tid(`perm-${id}`)).getAttribute("data-state");
+    expect({ read: await perm("read"), trade: await perm("trade"), withdraw: await perm("withdraw"), ip: await perm("ip") }).toEqual({ read: "yes", trade: "yes", withdraw: "no", ip: "yes" });
+    expect(await card.locator(tid("key-probe")).textContent()).toContain("may trade live");
+    expect(await card.locator(tid("key-warning")).count()).toBe(0);
+    await shot("31-okx-key-added");
+    await expectNoSecrets("after adding the OKX key");
     expect(pageErrors).toEqual([]);
   });
 });

@@ -26,3 +26,4 @@ export { monthlyReturns } from "./engine/monthlyReturns";
 export { TEMPLATES, DEFAULT_TEMPLATE_ID, getTemplate, type Template } from "./templates";
 export { parseCandlesCsv, CSV_COLUMNS, type CsvError, type CsvParseResult } from "./data/csv";
 export { generateDemoCandles, mulberry32, type DemoCandlesOptions } from "./data/demo";
+export * from "./keys/permissions";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BINANCE_CLIENT_ORDER_ID_RE, clientOrderId } from "./clientOrderId";
+import { BINANCE_CLIENT_ORDER_ID_RE, clientOrderId, KRAKEN_CLIENT_ORDER_ID_RE, OKX_CLIENT_ORDER_ID_RE } from "./clientOrderId";
 
 describe("clientOrderId", () => {
   const bar = Date.UTC(2024, 2, 1, 12);
@@ -30,6 +30,19 @@ describe("clientOrderId", () => {
       expect(id.length).toBeLessThanOrEqual(36);
       expect(id.startsWith("kf-")).toBe(true);
     }
+  });
+
+  it("takes the shape OKX (letters and digits, ≤ 32) and Kraken (32 hex) accept, from the same inputs; Binance's is unchanged", () => {
+    for (const t of [0, bar, 253402300799999]) {
+      const okx = clientOrderId("bot-1", t, "entry", "okx");
+      expect(okx).toMatch(OKX_CLIENT_ORDER_ID_RE);
+      expect(okx.startsWith("kf")).toBe(true);
+      expect(clientOrderId("bot-1", t, "entry", "kraken")).toMatch(KRAKEN_CLIENT_ORDER_ID_RE);
+    }
+    expect(clientOrderId("bot-1", bar, "entry", "okx")).toBe(clientOrderId("bot-1", bar, "entry", "okx"));
+    expect(clientOrderId("bot-1", bar, "entry", "okx")).not.toBe(clientOrderId("bot-1", bar, "exit", "okx"));
+    expect(clientOrderId("bot-1", bar, "entry", "binance")).toBe(clientOrderId("bot-1", bar, "entry"));
+    expect(clientOrderId("bot-1", bar, "entry", "bybit")).toBe(clientOrderId("bot-1", bar, "entry"));
   });
 
   it("refuses inputs that would make ids ambiguous", () => {

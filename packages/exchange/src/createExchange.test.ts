@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createExchange, exchangeIds, requiredCredentials } from "./createExchange";
+import { createExchange, exchangeIds, hasTestnet, requiredCredentials } from "./createExchange";
 import { RateLimiter } from "./limiter";
 
 describe("createExchange", () => {
@@ -22,6 +22,18 @@ describe("createExchange", () => {
     const ex = createExchange({ exchangeId: "kraken", limiter });
     await ex.throttle(1);
     expect(limiter.granted).toBe(1);
+  });
+});
+
+describe("testnet instances", () => {
+  it("talk to the test environment where ccxt has one, and are refused elsewhere", () => {
+    expect(["binance", "bybit", "okx"].filter(hasTestnet)).toEqual(["binance", "bybit", "okx"]);
+    expect(hasTestnet("kraken")).toBe(false);
+    const binance = createExchange({ exchangeId: "binance", testnet: true });
+    expect((binance.urls as { api: Record<string, string> }).api["private"]).toMatch(/testnet\.binance\.vision/);
+    const okx = createExchange({ exchangeId: "okx", testnet: true });
+    expect(okx.headers).toMatchObject({ "x-simulated-trading": "1" });
+    expect(() => createExchange({ exchangeId: "kraken", testnet: true })).toThrow(/has no testnet Keyflow can use/);
   });
 });
 

@@ -27,6 +27,12 @@ export interface CreateExchangeOptions {
   ccxtRateLimitMs?: number;
   /** Extra ccxt options, merged last. */
   options?: Record<string, unknown>;
+  /**
+   * Trade on the exchange's testnet / demo environment (ccxt `setSandboxMode`): every request goes to
+   * `urls.test` (Binance spot testnet, Bybit testnet) or carries the demo header (OKX demo trading).
+   * Only for exchanges where hasTestnet() is true.
+   */
+  testnet?: boolean;
 }
 
 type ExchangeClass = new (config?: Record<string, unknown>) => Exchange;
@@ -67,12 +73,27 @@ export function createExchange(opts: CreateExchangeOptions): Exchange {
     if (opts.credentials.uid !== undefined) config["uid"] = opts.credentials.uid;
   }
   const exchange = new Cls(config);
+  if (opts.testnet) {
+    if (!exchange.urls["test"]) throw new Error(`${exchange.name ?? opts.exchangeId} has no testnet Keyflow can use: add a key of the real exchange instead.`);
+    exchange.setSandboxMode(true);
+  }
   if (opts.urlsOverride) {
     const urls = exchange.urls as { api: Record<string, string> | string };
     urls.api = { ...(typeof urls.api === "object" ? urls.api : {}), ...opts.urlsOverride };
   }
   if (opts.limiter) attachLimiter(exchange, opts.limiter);
   return exchange;
+}
+
+/** Point every REST base URL of an exchange at `baseUrl`, keeping the paths (tests and development against a fake). */
+export function redirectExchange<T extends Exchange>(ex: T, baseUrl: string): T {
+  const rewrite = (v: unknown): unknown => {
+    if (typeof v === "string") return v.replace(/^https?:\/\/[^/]+/, baseUrl);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rewrite(x)]));
+    return v;
+  };
+  ex.urls["api"] = rewrite(ex.urls["api"]) as Exchange["urls"]["api"];
+  return ex;
 }
 
 export interface RequiredCredentials {
@@ -94,6 +115,16 @@ export function requiredCredentials(exchangeId: string): RequiredCredentials {
     requiredCache.set(exchangeId, r);
   }
   return { ...r };
+}
+
+/** Exchanges with a testnet / demo environment ccxt can switch to (`urls.test`). */
+export function hasTestnet(exchangeId: string): boolean {
+  return Boolean(new (exchangeClass(exchangeId))().urls["test"]);
+}
+
+/** ccxt's display name of an exchange, e.g. "OKX" for "okx". */
+export function exchangeName(exchangeId: string): string {
+  return new (exchangeClass(exchangeId))().name ?? exchangeId;
 }
 
 /** Every exchange id ccxt supports. */

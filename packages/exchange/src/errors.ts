@@ -30,6 +30,8 @@ export type ErrorKind =
   | "network"
   | "bad-key"
   | "bad-signature"
+  /** OKX, KuCoin, Bitget: the passphrase chosen when the key was created does not match. */
+  | "bad-passphrase"
   | "permission"
   | "insufficient-funds"
   | "invalid-order"
@@ -59,7 +61,31 @@ export function exchangeErrorCode(e: unknown): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/**
+ * Authentication answers that ccxt maps to one AuthenticationError but that mean different fixes:
+ * by ccxt exchange id, the venue's error code (or Kraken's error text) → what is wrong.
+ */
+const VENUE_AUTH_ERRORS: Readonly<Record<string, Readonly<Record<string, ErrorKind>>>> = {
+  okx: { "50105": "bad-passphrase", "50111": "bad-key", "50113": "bad-signature", "50110": "permission" },
+  bybit: { "10003": "bad-key", "10004": "bad-signature", "10010": "permission" },
+  kucoin: { "400003": "bad-key", "400004": "bad-passphrase", "400005": "bad-signature", "400006": "permission" },
+  bitget: { "40006": "bad-key", "40009": "bad-signature", "40012": "bad-passphrase", "40018": "permission" },
+  kraken: { "EAPI:Invalid key": "bad-key", "EAPI:Invalid signature": "bad-signature", "EGeneral:Permission denied": "permission" },
+};
+
+/** `okx {"code":"50113",…}`, `bybit {"retCode":10004,…}`, `kraken {"error":["EAPI:Invalid key"]}` → its kind. */
+function venueAuthError(e: unknown): ErrorKind | undefined {
+  const m = /^([a-z0-9]+) /.exec(messageOf(e));
+  const table = m ? VENUE_AUTH_ERRORS[m[1]!] : undefined;
+  if (!table) return undefined;
+  const code = /"(?:code|retCode)"\s*:\s*"?(\d+)"?/.exec(messageOf(e))?.[1];
+  if (code !== undefined && table[code]) return table[code];
+  return Object.entries(table).find(([text]) => !/^\d+$/.test(text) && messageOf(e).includes(text))?.[1];
+}
+
 export function classifyError(e: unknown): ErrorKind {
+  const venue = venueAuthError(e);
+  if (venue) return venue;
   const code = exchangeErrorCode(e);
   // ccxt's binance turns -2015 into DDoSProtection once the instance has authenticated successfully
   // ("a workaround ... raised by Binance on a temporary ban"). It is as often a missing permission
@@ -120,6 +146,7 @@ export function describeKeyError(e: unknown, exchangeName: string, secrets: Read
   const messages: Partial<Record<ErrorKind, string>> = {
     "bad-key": `${name} rejected this API key. Check that the key was copied completely, that it is still enabled, and — if it has an IP whitelist — that this server's IP address is on it.`,
     "bad-signature": `${name} rejected the request signature: the secret does not belong to this API key. Paste the secret again exactly as ${name} showed it when the key was created.`,
+    "bad-passphrase": `${name} rejected the passphrase of this API key. Enter the passphrase you chose when you created the key on ${name} (it is not your account password); if it is lost, create a new key.`,
     permission: `${name} refused this action for this API key: the key lacks the permission it needs (or this server's IP is not whitelisted). Check the key's permissions in ${name}'s API management.`,
     clock: `${name} rejected the request time: this server's clock differs from the exchange's. Enable time synchronisation (NTP) on the server and try again.`,
     "rate-limited": `${name} is rate-limiting this server. Wait a minute and try again.`,

@@ -1,6 +1,7 @@
 // @keyflow/exchange: ccxt access for the server — instances, key probe, rate limiting, retries, orders.
-export { createExchange, requiredCredentials, exchangeIds, type CreateExchangeOptions, type Credentials, type RequiredCredentials } from "./createExchange";
-export { probePermissions, judgeProbe, KeyCheckError, type Permission, type ProbeResult, type ProbeVerdict } from "./probe";
+export { createExchange, redirectExchange, requiredCredentials, hasTestnet, exchangeName, exchangeIds, type CreateExchangeOptions, type Credentials, type RequiredCredentials } from "./createExchange";
+export { probePermissions, judgeProbe, KeyCheckError, WITHDRAW_UNKNOWN_WARNING, WITHDRAW_CONFIRMED_NOTE, type Permission, type ProbeResult, type ProbeVerdict } from "./probe";
+export { PERMISSION_READERS, type PermissionReader } from "./probes";
 export { RateLimiter, LimiterRegistry, sharedLimiters, attachLimiter, rememberBans, announcedBanEnd, DEFAULT_LIMIT, type LimiterConfig, type BanBook } from "./limiter";
 export { Retrier, createRetrier, DEFAULT_RETRY_POLICY, type RetryPolicy, type RetrierOptions, type RetryEvent, type CallOptions } from "./retry";
 export {
@@ -26,6 +27,6 @@ export {
   type CancelResult,
   type RejectReason,
 } from "./orderGateway";
-export { clientOrderId, BINANCE_CLIENT_ORDER_ID_RE, CLIENT_ORDER_ID_PREFIX } from "./clientOrderId";
+export { clientOrderId, BINANCE_CLIENT_ORDER_ID_RE, OKX_CLIENT_ORDER_ID_RE, KRAKEN_CLIENT_ORDER_ID_RE, CLIENT_ORDER_ID_PREFIX } from "./clientOrderId";
 export { redact, secretsOf } from "./redact";
 export { systemClock, virtualClock, seededRandom, type Clock, type VirtualClock } from "./clock";

@@ -20,8 +20,16 @@ async function probeError(p: Promise<unknown>): Promise<KeyCheckError> {
 describe("probePermissions + judgeProbe against the fake Binance", () => {
   it("accepts a read+trade key with an IP whitelist and no withdrawals, without warnings", async () => {
     const result = await probePermissions(h.connect());
-    expect(result).toEqual({ canRead: true, canTrade: true, canWithdraw: false, ipRestricted: true, method: "binance-api-restrictions", warnings: [] });
-    expect(judgeProbe(result)).toEqual({ accepted: true, liveAllowed: true, errors: [], warnings: [] });
+    expect(result).toEqual({
+      canRead: true,
+      canTrade: true,
+      canWithdraw: false,
+      ipRestricted: true,
+      method: "binance-api-restrictions",
+      sources: { canRead: "reported", canTrade: "reported", canWithdraw: "reported", ipRestricted: "reported" },
+      warnings: [],
+    });
+    expect(judgeProbe(result)).toEqual({ accepted: true, liveAllowed: true, errors: [], warnings: [], needsWithdrawConfirmation: false });
     expect(h.fake.stats.count({ path: "/sapi/v1/account/apiRestrictions" })).toBe(1);
   });
 
@@ -74,10 +82,20 @@ describe("probePermissions + judgeProbe against the fake Binance", () => {
   it("falls back to a signed read on exchanges without a permissions endpoint (permissions unknown)", async () => {
     const ex = h.connect({ exchangeId: "binanceus" });
     const result = await probePermissions(ex);
-    expect(result).toMatchObject({ method: "signed-read", canRead: true, canTrade: "unknown", canWithdraw: "unknown", ipRestricted: "unknown" });
+    expect(result).toMatchObject({
+      method: "signed-read",
+      canRead: true,
+      canTrade: "unknown",
+      canWithdraw: "unknown",
+      ipRestricted: "unknown",
+      sources: { canRead: "inferred", canTrade: "unknown", canWithdraw: "unknown", ipRestricted: "unknown" },
+    });
     const verdict = judgeProbe(result);
-    expect(verdict.accepted).toBe(true);
-    expect(verdict.warnings.join(" ")).toMatch(/could not check whether this key can withdraw/);
+    expect(verdict).toMatchObject({ accepted: true, liveAllowed: false, needsWithdrawConfirmation: true });
+    expect(verdict.warnings.join(" ")).toMatch(/could not check whether this key can withdraw: it may run paper bots only/);
+    const confirmed = judgeProbe(result, { withdrawOffConfirmed: true });
+    expect(confirmed).toMatchObject({ accepted: true, liveAllowed: true, needsWithdrawConfirmation: false });
+    expect(confirmed.warnings.join(" ")).toMatch(/You confirmed that withdrawals are disabled/);
     expect(h.fake.stats.count({ path: "/api/v3/account" })).toBe(1);
   });
 });

@@ -1,20 +1,12 @@
 // Asks the exchange what an API key may do, and decides whether Keyflow accepts it.
-import type { Exchange } from "ccxt";
+import type { KeyRight, ProbeResult } from "@keyflow/core";
+import { NotSupported, type Exchange } from "ccxt";
 import { describeKeyError, type ErrorKind } from "./errors";
+import { callImplicit, PERMISSION_READERS, ProbeShapeError } from "./probes";
 import { secretsOf } from "./redact";
 import type { Retrier } from "./retry";
 
-/** true / false when the exchange told us; "unknown" when it has no way to say. */
-export type Permission = boolean | "unknown";
-
-export interface ProbeResult {
-  canRead: Permission;
-  canTrade: Permission;
-  canWithdraw: Permission;
-  ipRestricted: Permission;
-  method: "binance-api-restrictions" | "signed-read";
-  warnings: string[];
-}
+export type { KeyRight as Permission, ProbeResult };
 
 /** A probe that could not run because the exchange refused the key (or could not be reached). */
 export class KeyCheckError extends Error {
@@ -27,17 +19,10 @@ export class KeyCheckError extends Error {
   }
 }
 
-interface BinanceRestrictions {
-  sapiGetAccountApiRestrictions(params?: Record<string, unknown>): Promise<Record<string, unknown>>;
-}
-
-const hasApiRestrictions = (ex: Exchange): ex is Exchange & BinanceRestrictions =>
-  ex.id === "binance" && typeof (ex as Partial<BinanceRestrictions>).sapiGetAccountApiRestrictions === "function";
-
 /**
- * Binance: GET /sapi/v1/account/apiRestrictions (ccxt `sapiGetAccountApiRestrictions`) reports
- * enableReading, enableSpotAndMarginTrading, enableWithdrawals and ipRestrict. Elsewhere a signed
- * fetchBalance proves the key can read; trading and withdrawal stay "unknown".
+ * Asks the exchange what the key may do, through the exchange's own key-permission call where
+ * there is one (probes/: Binance, OKX, Bybit, Coinbase, KuCoin, Bitget, Kraken — see the README's
+ * table). Elsewhere a signed fetchBalance proves the key can read; the other rights stay "unknown".
  * Throws KeyCheckError with a message that never contains the credentials.
  */
 export async function probePermissions(exchange: Exchange, opts: { retrier?: Retrier } = {}): Promise<ProbeResult> {
@@ -45,14 +30,18 @@ export async function probePermissions(exchange: Exchange, opts: { retrier?: Ret
   const name = exchange.name ?? exchange.id;
   const read = <T>(label: string, fn: () => Promise<T>): Promise<T> =>
     opts.retrier ? opts.retrier.call(exchange, label, fn, { idempotent: true }) : fn();
+  const reader = PERMISSION_READERS[exchange.id];
   try {
-    if (hasApiRestrictions(exchange)) {
-      const r = await read("probe apiRestrictions", () => exchange.sapiGetAccountApiRestrictions());
-      const canRead = r["enableReading"] === true;
-      const canTrade = r["enableSpotAndMarginTrading"] === true;
-      const canWithdraw = r["enableWithdrawals"] === true;
-      const ipRestricted = r["ipRestrict"] === true;
-      return { canRead, canTrade, canWithdraw, ipRestricted, method: "binance-api-restrictions", warnings: [] };
+    // A testnet without the permission endpoint (Binance's spot testnet has no /sapi): ccxt says so
+    // before sending anything, and the signed read below is all the testnet can tell.
+    const onTestnet = exchange.isSandboxModeEnabled === true;
+    if (reader) {
+      try {
+        const answer = await read(`probe ${reader.method}`, () => callImplicit(exchange, reader.ccxtMethod));
+        return { method: reader.method, ...reader.read(answer, name) };
+      } catch (e) {
+        if (!(onTestnet && e instanceof NotSupported)) throw e;
+      }
     }
     await read("probe fetchBalance", () => exchange.fetchBalance());
     return {
@@ -61,9 +50,11 @@ export async function probePermissions(exchange: Exchange, opts: { retrier?: Ret
       canWithdraw: "unknown",
       ipRestricted: "unknown",
       method: "signed-read",
+      sources: { canRead: "inferred", canTrade: "unknown", canWithdraw: "unknown", ipRestricted: "unknown" },
       warnings: [`${name} does not report an API key's permissions: Keyflow checked only that the key can read the account.`],
     };
   } catch (e) {
+    if (e instanceof ProbeShapeError) throw new KeyCheckError("rejected", e.message);
     const { kind, message } = describeKeyError(e, name, secrets);
     throw new KeyCheckError(kind, message);
   }
@@ -78,18 +69,35 @@ export interface ProbeVerdict {
   errors: string[];
   /** Shown next to an accepted key. */
   warnings: string[];
+  /**
+   * The withdrawal right stays unknown and the person has not confirmed that withdrawals are
+   * disabled: paper bots only until they do (keys.confirmNoWithdraw, `keyflow keys confirm-no-withdraw`).
+   */
+  needsWithdrawConfirmation: boolean;
 }
 
-/** Keyflow's policy on a probe result. */
-export function judgeProbe(result: ProbeResult): ProbeVerdict {
+/** Said on a key whose withdrawal right Keyflow cannot check, until the person confirms it is off. */
+export const WITHDRAW_UNKNOWN_WARNING =
+  "Keyflow could not check whether this key can withdraw: it may run paper bots only. Disable withdrawals for it on the exchange, then confirm that here (Confirm no withdrawals, or `keyflow keys confirm-no-withdraw <id>`) to run live bots.";
+export const WITHDRAW_CONFIRMED_NOTE =
+  "You confirmed that withdrawals are disabled for this key (the exchange does not report it); Keyflow relies on that for live bots.";
+
+/**
+ * Keyflow's policy on a probe result: a key that can withdraw is refused; one whose withdrawal right
+ * is unknown may trade live only once the person confirmed withdrawals are disabled for it.
+ */
+export function judgeProbe(result: Omit<ProbeResult, "sources">, opts: { withdrawOffConfirmed?: boolean; testnet?: boolean } = {}): ProbeVerdict {
   const errors: string[] = [];
   const warnings = [...result.warnings];
+  let needsWithdrawConfirmation = false;
   if (result.canWithdraw === true) {
     errors.push(
       "This API key can withdraw funds. Keyflow refuses keys with withdrawal permission: create a key without withdrawal permission and add that one instead.",
     );
-  } else if (result.canWithdraw === "unknown") {
-    warnings.push("Keyflow could not check whether this key can withdraw: make sure withdrawals are disabled for it on the exchange.");
+  } else if (result.canWithdraw === "unknown" && opts.testnet !== true) {
+    // (A testnet key holds no real money: nothing to confirm.)
+    needsWithdrawConfirmation = opts.withdrawOffConfirmed !== true;
+    warnings.push(needsWithdrawConfirmation ? WITHDRAW_UNKNOWN_WARNING : WITHDRAW_CONFIRMED_NOTE);
   }
   if (result.canRead === false) {
     errors.push("This API key cannot read the account (balances, orders): enable reading for it on the exchange, or create a new key with reading enabled.");
@@ -106,5 +114,7 @@ export function judgeProbe(result: ProbeResult): ProbeVerdict {
       "This API key has no IP whitelist: anyone who obtains it can use it from anywhere. Restrict it to this server's IP address in the exchange's API settings.",
     );
   }
-  return { accepted: errors.length === 0, liveAllowed, errors, warnings };
+  if (needsWithdrawConfirmation) liveAllowed = false;
+  const accepted = errors.length === 0;
+  return { accepted, liveAllowed: accepted && liveAllowed, errors, warnings, needsWithdrawConfirmation: accepted && needsWithdrawConfirmation };
 }

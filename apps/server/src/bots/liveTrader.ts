@@ -659,7 +659,7 @@ export class LiveTrader {
 
   private async place(bar: Bar, intent: string, side: "buy" | "sell", type: "market" | "limit", amount: number, price: number | undefined): Promise<void> {
     const { repo, botId, gateway, symbol, crash, log, now } = this.ctx;
-    const cid = clientOrderId(botId, bar.time, intent);
+    const cid = clientOrderId(botId, bar.time, intent, gateway.exchange.id);
     let row = repo.getOrder(cid);
     if (row) {
       // Never act twice on one bar: this decision was journalled already (before a restart).

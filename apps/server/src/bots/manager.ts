@@ -6,7 +6,7 @@ import { exchangeIds, OrderGateway, redact, Retrier } from "@keyflow/exchange";
 import { notFound, UserError } from "../errors";
 import { connectExchange } from "../keys/connect";
 import type { ExchangeSettings } from "../keys/exchangeSettings";
-import type { KeyService } from "../keys/keyService";
+import { withdrawConfirmationMissing, type KeyService } from "../keys/keyService";
 import type { CrashHook } from "./crashHook";
 import type { AlertSink } from "../alerts/alertService";
 import { emptyBook } from "./ledger";
@@ -160,7 +160,9 @@ export class BotManager {
       book: emptyBook(effective.settings.initialCash),
     });
     db.bots.update(id, start ? { startedAt: now } : { stoppedAt: now });
-    db.bots.log(id, mode === "live" ? "warn" : "info", `Deployed ${mode === "live" ? "LIVE (real orders)" : "in paper mode (simulated fills)"} on ${market.exchange} ${market.symbol} ${market.timeframe}; spec ${compiled.hash.slice(0, 12)}.`);
+    const onTestnet = mode === "live" && input.keyId !== undefined && this.keys.isTestnet(input.keyId);
+    const how = mode === "live" ? (onTestnet ? "LIVE on the exchange's TESTNET (play money)" : "LIVE (real orders)") : "in paper mode (simulated fills)";
+    db.bots.log(id, mode === "live" ? "warn" : "info", `Deployed ${how} on ${market.exchange} ${market.symbol} ${market.timeframe}; spec ${compiled.hash.slice(0, 12)}.`);
     if (start) this.launch(id);
     this.notifier.notify();
     return this.view(id);
@@ -224,6 +226,13 @@ export class BotManager {
     this.keys.usable(keyId);
     if (k.exchange !== exchange) {
       throw new UserError("BAD_REQUEST", `The key "${k.label}" is for ${k.exchange}, but the bot trades on ${exchange}. Pick a ${exchange} key.`, { kind: "key", reason: "wrong-exchange" });
+    }
+    if (withdrawConfirmationMissing(k) && k.permissions?.canTrade !== false) {
+      throw new UserError(
+        "BAD_REQUEST",
+        `The key "${k.label}" may run paper bots only until you confirm that withdrawals are disabled for it (${k.exchange} does not report it): disable withdrawals for the key on ${k.exchange}, then confirm it on the key's card or with \`keyflow keys confirm-no-withdraw ${k.id}\`.`,
+        { kind: "key", reason: "withdraw-unconfirmed" },
+      );
     }
     if (k.probeStatus !== "ok" || !k.liveAllowed) {
       throw new UserError("BAD_REQUEST", `The key "${k.label}" may not trade live: ${k.probeMessage ?? k.warnings.find((w) => /cannot trade/.test(w)) ?? "its permission check did not pass"}. Check it again (keys.probe) after fixing its permissions.`, {
@@ -380,7 +389,7 @@ export class BotManager {
 
   /** Cancels a live bot's open orders without its runner (it runs elsewhere, or not at all). */
   private async cancelDirectly(b: Bot): Promise<number> {
-    const ex = connectExchange(this.opts.exchange, b.exchange, { credentials: this.keys.credentials(b.keyId!), keyId: b.keyId!, bans: this.db.bans });
+    const ex = connectExchange(this.opts.exchange, b.exchange, { credentials: this.keys.credentials(b.keyId!), keyId: b.keyId!, bans: this.db.bans, testnet: this.keys.isTestnet(b.keyId!) });
     const gw = new OrderGateway(ex, new Retrier({ maxAttempts: 3 }));
     let n = 0;
     try {

@@ -55,7 +55,7 @@ const n = (x: number, d = 2) => x.toLocaleString("en", { maximumFractionDigits: 
 /** Checks with the exchange (balance, market limits, fees) and judges; throws only what the exchange threw. */
 export async function preflight(settings: ExchangeSettings, keys: KeyService, bans: BanBook, input: PreflightInput, now = Date.now()): Promise<Preflight> {
   const { key, symbol } = input;
-  const ex = connectExchange(settings, key.exchange, { credentials: keys.credentials(key.id), keyId: key.id, bans });
+  const ex = connectExchange(settings, key.exchange, { credentials: keys.credentials(key.id), keyId: key.id, bans, testnet: key.testnet });
   try {
     const gateway = new OrderGateway(ex, new Retrier({ maxAttempts: 3, baseDelayMs: 300 }));
     const markets = await gateway.loadMarkets();

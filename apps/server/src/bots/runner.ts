@@ -151,7 +151,13 @@ export class BotRunner {
         keyVersion = keys.version(bot.keyId);
         const credentials = keys.credentials(bot.keyId);
         this.loadedSecrets = secretValues(credentials);
-        this.ex = connectExchange(this.deps.exchange, market.exchange, { credentials, keyId: bot.keyId, bans: db.bans, ...(this.deps.limiters ? { limiters: this.deps.limiters } : {}) });
+        this.ex = connectExchange(this.deps.exchange, market.exchange, {
+          credentials,
+          keyId: bot.keyId,
+          bans: db.bans,
+          testnet: keys.isTestnet(bot.keyId),
+          ...(this.deps.limiters ? { limiters: this.deps.limiters } : {}),
+        });
         keys.touch(bot.keyId);
         const keyId = bot.keyId;
         const off = keys.onRotate((rotated) => {

@@ -13,6 +13,8 @@ export interface BotView {
   market: Market;
   mode: BotMode;
   keyId: string | null;
+  /** A live bot on a testnet / demo key: its orders go to the exchange's test environment. */
+  testnet: boolean;
   keyLabel: string | null;
   risk: BotRiskLimits;
   afterDowntime: AfterDowntime;
@@ -70,7 +72,8 @@ export function toBotView(db: KeyflowDb, b: Bot, now = Date.now()): BotView {
   const equity = book.cash + value;
   const initialCash = b.flow.settings.initialCash;
   const unrealized = book.qty > 0 ? value - book.costBasis : 0;
-  const keyLabel = b.keyId ? (db.keys.get(b.keyId)?.label ?? null) : null;
+  const key = b.keyId ? db.keys.get(b.keyId) : undefined;
+  const keyLabel = key?.label ?? null;
   return {
     id: b.id,
     name: b.name,
@@ -81,6 +84,7 @@ export function toBotView(db: KeyflowDb, b: Bot, now = Date.now()): BotView {
     mode: b.mode,
     keyId: b.keyId,
     keyLabel,
+    testnet: b.mode === "live" && key?.testnet === true,
     risk: b.risk,
     afterDowntime: b.afterDowntime,
     status: b.status,

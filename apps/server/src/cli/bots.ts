@@ -47,7 +47,7 @@ const num = (x: number, d = 2) => x.toLocaleString("en", { maximumFractionDigits
 function describe(b: BotView): string {
   const status = b.stateReason ? `${b.state}: ${b.stateReason}` : b.state;
   return [
-    `${b.id}  ${b.mode.toUpperCase()}  ${b.name}`,
+    `${b.id}  ${b.mode.toUpperCase()}${b.testnet ? " TESTNET" : ""}  ${b.name}`,
     `  ${b.market.exchange} ${b.market.symbol} ${b.market.timeframe}; ${status}${b.active ? " (running now)" : ""}; last candle ${day(b.lastBarTime)} UTC`,
     `  position ${num(b.position.qty, 8)} at ${num(b.position.avgEntryPrice, 8)}; equity ${num(b.equity)} (PnL ${num(b.pnl.total)}, realized ${num(b.pnl.realized)}, fees ${num(b.pnl.fees)})`,
   ].join("\n");

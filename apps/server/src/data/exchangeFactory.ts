@@ -37,15 +37,7 @@ export const createPublicExchange: ExchangeFactory = async (id) => {
 };
 
 /** Point every REST base URL of an exchange at `baseUrl`, keeping the paths (for tests against a fake). */
-export function redirectExchange(ex: Exchange, baseUrl: string): Exchange {
-  const rewrite = (v: unknown): unknown => {
-    if (typeof v === "string") return v.replace(/^https?:\/\/[^/]+/, baseUrl);
-    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rewrite(x)]));
-    return v;
-  };
-  ex.urls["api"] = rewrite(ex.urls["api"]) as Exchange["urls"]["api"];
-  return ex;
-}
+export { redirectExchange } from "@keyflow/exchange";
 
 function onlySpotMarkets(ex: Exchange): void {
   const fm = ex.options["fetchMarkets"] as unknown;

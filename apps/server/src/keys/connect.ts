@@ -12,6 +12,8 @@ export interface ConnectOptions {
   limiters?: LimiterRegistry;
   /** Where 429/418 pauses and announced bans are kept across restarts (the database); honoured before the first request. */
   bans?: BanBook;
+  /** The key is a testnet / demo key: the instance talks to the exchange's test environment only. */
+  testnet?: boolean;
 }
 
 export function connectExchange(settings: ExchangeSettings, exchangeId: string, opts: ConnectOptions = {}): Exchange {
@@ -25,8 +27,9 @@ export function connectExchange(settings: ExchangeSettings, exchangeId: string, 
     limiter,
     ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
     ...(settings.ccxtRateLimitMs !== undefined ? { ccxtRateLimitMs: settings.ccxtRateLimitMs } : {}),
+    ...(opts.testnet ? { testnet: true } : {}),
   });
-  const base = settings.urls[exchangeId];
+  const base = (opts.testnet ? settings.urls[`${exchangeId}:testnet`] : undefined) ?? settings.urls[exchangeId];
   if (base) redirectExchange(ex, base);
   return ex;
 }

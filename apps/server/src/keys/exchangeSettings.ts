@@ -5,7 +5,8 @@ export interface ExchangeSettings {
   /**
    * KEYFLOW_EXCHANGE_URLS, e.g. '{"binance":"http://127.0.0.1:1234"}': every REST URL of that
    * exchange gets this scheme, host and port (paths kept). For tests and development against a
-   * fake exchange; empty (real endpoints) unless set.
+   * fake exchange; empty (real endpoints) unless set. `"binance:testnet"` redirects what testnet keys
+   * send (their bots' orders included), so tests can tell the two environments apart.
    */
   urls: Record<string, string>;
   /** KEYFLOW_EXCHANGE_TIMEOUT_MS: per-request timeout (ccxt default 10 000). */

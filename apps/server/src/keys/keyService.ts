@@ -2,7 +2,21 @@
 // except to the code that signs requests in this process.
 import { randomUUID } from "node:crypto";
 import type { BotMode, BotStatus, ExchangeKey, KeyflowDb, KeyPermissions, KeyProbeStatus, ProbeRecord } from "@keyflow/db";
-import { judgeProbe, KeyCheckError, probePermissions, redact, requiredCredentials, Retrier, sharedLimiters, type Credentials, type ProbeResult, type RequiredCredentials } from "@keyflow/exchange";
+import {
+  exchangeName,
+  hasTestnet,
+  judgeProbe,
+  PERMISSION_READERS,
+  KeyCheckError,
+  probePermissions,
+  redact,
+  requiredCredentials,
+  Retrier,
+  sharedLimiters,
+  type Credentials,
+  type ProbeResult,
+  type RequiredCredentials,
+} from "@keyflow/exchange";
 import { notFound, UserError } from "../errors";
 import { maskKey, VaultError, type Vault } from "../vault";
 import { connectExchange } from "./connect";
@@ -15,12 +29,18 @@ export interface KeyView {
   label: string;
   /** e.g. "AbC1…9xYz". */
   maskedKey: string;
+  /** A testnet / demo key: it and its bots talk to the exchange's test environment only. */
+  testnet: boolean;
   /** null when the last probe could not run. */
   permissions: KeyPermissions | null;
   warnings: string[];
   probe: { status: KeyProbeStatus; message: string | null; at: number };
-  /** Live bots may use this key (probe passed and it may trade). */
+  /** Live bots may use this key (probe passed, it may trade, and its withdrawal right is known off or confirmed off). */
   liveAllowed: boolean;
+  /** The exchange cannot say whether the key can withdraw and the person has not confirmed it cannot: paper only. */
+  needsWithdrawConfirmation: boolean;
+  /** When the person confirmed that withdrawals are disabled for this key (null: not confirmed). */
+  withdrawOffConfirmedAt: number | null;
   createdAt: number;
   updatedAt: number;
   rotatedAt: number | null;
@@ -39,6 +59,13 @@ export interface CredentialsInput {
 /** Said wherever a key sealed under another master key is used: the one thing that fixes it. */
 export const MASTER_KEY_CHANGED =
   "The master key changed since this key was stored, so Keyflow cannot open its secret: restore KEYFLOW_MASTER_KEY (or the master.key file in the data directory) as it was, or enter the key's credentials again with Rotate (its bots keep the key). Then start its bots again.";
+
+/**
+ * The exchange cannot say whether the key can withdraw and the person has not confirmed it cannot:
+ * no live bots. Read from the stored permissions, so keys checked before this rule are covered too.
+ */
+export const withdrawConfirmationMissing = (k: ExchangeKey): boolean =>
+  k.probeStatus === "ok" && !k.testnet && k.permissions?.canWithdraw === "unknown" && k.withdrawOffConfirmedAt === null;
 
 const FIELD_NAMES: Record<keyof RequiredCredentials, string> = { apiKey: "API key", secret: "secret", password: "passphrase", uid: "user id" };
 const aad = (id: string, field: keyof RequiredCredentials) => `${id}/${field}`;
@@ -66,13 +93,30 @@ export class KeyService {
     }
   }
 
+  /**
+   * What Keyflow can verify and offer on an exchange, for the add-key form: whether the exchange
+   * reports a key's rights and its IP whitelist (packages/exchange/README.md), a testnet, a passphrase.
+   */
+  capabilities(exchange: string): { name: string; permissionsReported: boolean; ipWhitelistReported: boolean; testnet: boolean; passphrase: boolean } {
+    const need = this.requirements(exchange);
+    const reader = PERMISSION_READERS[exchange];
+    return { name: exchangeName(exchange), permissionsReported: reader !== undefined, ipWhitelistReported: reader?.reportsIpWhitelist === true, testnet: hasTestnet(exchange), passphrase: need.password };
+  }
+
   /** Checks the credentials with the exchange and stores them sealed; refuses keys that can withdraw. */
-  async add(input: { exchange: string; label?: string | undefined } & CredentialsInput): Promise<KeyView> {
+  async add(input: { exchange: string; label?: string | undefined; testnet?: boolean | undefined } & CredentialsInput): Promise<KeyView> {
     const creds = this.checkFields(input.exchange, input);
+    const testnet = input.testnet === true;
+    if (testnet && !hasTestnet(input.exchange)) {
+      throw new UserError("BAD_REQUEST", `${input.exchange} has no testnet Keyflow can use: add a key of the real exchange instead (untick "testnet").`, {
+        kind: "input",
+        issues: [{ path: "testnet", message: "no testnet on this exchange" }],
+      });
+    }
     const id = randomUUID();
-    const probe = await this.probeOrThrow(input.exchange, id, creds);
-    const label = input.label?.trim() || `${input.exchange} key ${maskKey(creds.apiKey)}`;
-    this.db.keys.create({ id, exchange: input.exchange, label, maskedKey: maskKey(creds.apiKey), ...this.seal(id, creds), ...probe });
+    const probe = await this.probeOrThrow(input.exchange, id, creds, testnet);
+    const label = input.label?.trim() || `${input.exchange}${testnet ? " testnet" : ""} key ${maskKey(creds.apiKey)}`;
+    this.db.keys.create({ id, exchange: input.exchange, label, maskedKey: maskKey(creds.apiKey), testnet, ...this.seal(id, creds), ...probe });
     return this.view(id);
   }
 
@@ -90,7 +134,7 @@ export class KeyService {
     const creds = this.credentials(id);
     let record: ProbeRecord;
     try {
-      record = await this.runProbe(k.exchange, id, creds);
+      record = await this.runProbe(k.exchange, id, creds, k.testnet, k.withdrawOffConfirmedAt !== null);
     } catch (e) {
       if (!(e instanceof KeyCheckError)) throw e;
       record = { permissions: k.permissions, warnings: k.warnings, probeStatus: "failed", probeMessage: e.message, liveAllowed: false };
@@ -107,9 +151,33 @@ export class KeyService {
   async rotate(id: string, input: CredentialsInput): Promise<KeyView> {
     const k = this.row(id);
     const creds = this.checkFields(k.exchange, input);
-    const probe = await this.probeOrThrow(k.exchange, id, creds);
+    // Checked in the key's own environment: testnet credentials cannot replace real ones, nor the reverse.
+    const probe = await this.probeOrThrow(k.exchange, id, creds, k.testnet);
     this.db.keys.rotate(id, { ...this.seal(id, creds), maskedKey: maskKey(creds.apiKey) }, probe);
     for (const listener of this.rotationListeners) listener(id);
+    return this.view(id);
+  }
+
+  /**
+   * Records that the person confirmed withdrawals are disabled for a key whose withdrawal right the
+   * exchange does not report; from then on it may run live bots (if it may trade).
+   */
+  confirmNoWithdraw(id: string): KeyView {
+    const k = this.row(id);
+    if (k.probeStatus !== "ok" || !k.permissions) {
+      throw new UserError("PRECONDITION_FAILED", `The key "${k.label}" did not pass its last check: check it again (keys.probe, \`keyflow keys probe ${id}\`) before confirming anything about it.`, {
+        kind: "key",
+        reason: "not-checked",
+      });
+    }
+    if (k.permissions.canWithdraw !== "unknown") {
+      throw new UserError("BAD_REQUEST", `${k.exchange} reports this key's withdrawal right itself (${k.permissions.canWithdraw ? "enabled" : "disabled"}): there is nothing to confirm.`, {
+        kind: "key",
+        reason: "withdraw-known",
+      });
+    }
+    const verdict = judgeProbe({ ...k.permissions, warnings: k.permissions.warnings ?? [] }, { withdrawOffConfirmed: true, testnet: k.testnet });
+    this.db.keys.confirmWithdrawOff(id, { warnings: verdict.warnings, liveAllowed: verdict.accepted && verdict.liveAllowed });
     return this.view(id);
   }
 
@@ -171,6 +239,11 @@ export class KeyService {
     return this.db.keys.get(id)?.credentialsVersion;
   }
 
+  /** The key is a testnet / demo key (its bots must connect to the test environment). */
+  isTestnet(id: string): boolean {
+    return this.row(id).testnet;
+  }
+
   touch(id: string): void {
     this.db.keys.touch(id);
   }
@@ -202,8 +275,8 @@ export class KeyService {
     return c;
   }
 
-  private async runProbe(exchange: string, keyId: string, creds: Credentials): Promise<ProbeRecord> {
-    const ex = connectExchange(this.settings, exchange, { credentials: creds, keyId, bans: this.db.bans });
+  private async runProbe(exchange: string, keyId: string, creds: Credentials, testnet: boolean, withdrawOffConfirmed = false): Promise<ProbeRecord> {
+    const ex = connectExchange(this.settings, exchange, { credentials: creds, keyId, bans: this.db.bans, testnet });
     let result: ProbeResult;
     try {
       result = await probePermissions(ex, { retrier: new Retrier({ maxAttempts: 3, baseDelayMs: 300 }) });
@@ -214,10 +287,9 @@ export class KeyService {
     } finally {
       await ex.close().catch(() => undefined);
     }
-    const verdict = judgeProbe(result);
-    const { warnings: _w, ...permissions } = result;
+    const verdict = judgeProbe(result, { withdrawOffConfirmed, testnet });
     return {
-      permissions,
+      permissions: result,
       warnings: verdict.warnings,
       probeStatus: verdict.accepted ? "ok" : "refused",
       probeMessage: verdict.accepted ? null : verdict.errors.join(" "),
@@ -226,10 +298,10 @@ export class KeyService {
   }
 
   /** A probe for add/rotate: anything but an accepted key is a UserError and nothing is stored. */
-  private async probeOrThrow(exchange: string, keyId: string, creds: Credentials): Promise<ProbeRecord> {
+  private async probeOrThrow(exchange: string, keyId: string, creds: Credentials, testnet: boolean): Promise<ProbeRecord> {
     let record: ProbeRecord;
     try {
-      record = await this.runProbe(exchange, keyId, creds);
+      record = await this.runProbe(exchange, keyId, creds, testnet);
     } catch (e) {
       if (e instanceof KeyCheckError) throw new UserError("BAD_REQUEST", e.message, { kind: "key", reason: e.kind });
       throw e;
@@ -256,10 +328,13 @@ export class KeyService {
       exchange: k.exchange,
       label: k.label,
       maskedKey: k.maskedKey,
+      testnet: k.testnet,
       permissions: k.permissions,
       warnings: this.ownSeal(k) ? k.warnings : [MASTER_KEY_CHANGED, ...k.warnings],
       probe: { status: k.probeStatus, message: k.probeMessage, at: k.probedAt },
-      liveAllowed: k.liveAllowed && this.ownSeal(k),
+      liveAllowed: k.liveAllowed && this.ownSeal(k) && !withdrawConfirmationMissing(k),
+      needsWithdrawConfirmation: withdrawConfirmationMissing(k),
+      withdrawOffConfirmedAt: k.withdrawOffConfirmedAt,
       createdAt: k.createdAt,
       updatedAt: k.updatedAt,
       rotatedAt: k.rotatedAt,

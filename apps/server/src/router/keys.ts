@@ -23,8 +23,11 @@ export const keysRouter = createTRPCRouter({
    * (`"bad-key"`, `"bad-signature"`, `"permission"`), one that cannot read (`"no-read"`).
    */
   add: publicProcedure
-    .input(z.object({ exchange, label: nameSchema.optional(), ...credentials }))
+    .input(z.object({ exchange, label: nameSchema.optional(), testnet: z.boolean().optional(), ...credentials }))
     .mutation(({ ctx, input }) => ctx.services.keys.add(input)),
+
+  /** What Keyflow can offer on an exchange: a testnet (ccxt sandbox), a passphrase field. */
+  capabilities: publicProcedure.input(z.object({ exchange })).query(({ ctx, input }) => ctx.services.keys.capabilities(input.exchange)),
 
   list: publicProcedure.query(({ ctx }) => ctx.services.keys.list()),
 
@@ -38,6 +41,12 @@ export const keysRouter = createTRPCRouter({
     const { id: keyId, ...creds } = input;
     return ctx.services.keys.rotate(keyId, creds);
   }),
+
+  /**
+   * The person confirms that withdrawals are disabled for a key whose withdrawal right the exchange
+   * does not report (`needsWithdrawConfirmation`): it may then run live bots. A rotation clears it.
+   */
+  confirmNoWithdraw: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.keys.confirmNoWithdraw(input.id)),
 
   /** Refused (CONFLICT) while a live bot that is not stopped uses the key. */
   remove: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => {

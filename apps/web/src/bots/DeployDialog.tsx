@@ -344,7 +344,8 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
               {exchangeKeys.map((k) => (
                 <option key={k.id} value={k.id} disabled={!k.liveAllowed}>
                   {k.label} · {k.maskedKey}
-                  {k.liveAllowed ? "" : " — may not trade"}
+                  {k.testnet ? " · TESTNET (play money)" : ""}
+                  {k.liveAllowed ? "" : k.needsWithdrawConfirmation ? " — confirm no withdrawals first" : " — may not trade"}
                 </option>
               ))}
             </select>

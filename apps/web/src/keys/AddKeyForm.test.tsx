@@ -21,10 +21,13 @@ const KEY: KeyView = {
   exchange: "binance",
   label: "Binance trading",
   maskedKey: "AbCd…MnOp",
+  testnet: false,
   permissions: { canRead: true, canTrade: true, canWithdraw: false, ipRestricted: false, method: "binance-api-restrictions" },
   warnings: ["This API key has no IP whitelist: anyone who obtains it can use it from anywhere."],
   probe: { status: "ok", message: null, at: 0 },
   liveAllowed: true,
+  needsWithdrawConfirmation: false,
+  withdrawOffConfirmedAt: null,
   createdAt: 0,
   updatedAt: 0,
   rotatedAt: null,
@@ -41,6 +44,13 @@ function renderForm(add: Add) {
           if (!r) throw new Error(`Unknown exchange "${exchange}".`);
           return r;
         },
+        capabilities: ({ exchange }) => ({
+          name: exchange === "okx" ? "OKX" : "Binance",
+          permissionsReported: true,
+          ipWhitelistReported: true,
+          testnet: exchange === "okx" || exchange === "binance",
+          passphrase: exchange === "okx",
+        }),
         list: () => [],
         add,
       },
@@ -75,6 +85,8 @@ describe("add-key form", () => {
     const passphrase = await screen.findByTestId("add-key-password");
     expect((passphrase as HTMLInputElement).type).toBe("password");
     expect(screen.getByText("Passphrase")).toBeTruthy();
+    await waitFor(() => expect(screen.getByTestId("add-key-verifies").textContent).toMatch(/On OKX Keyflow can verify: ✓ the key's permissions · ✓ its IP whitelist · testnet available · needs the key's passphrase/));
+    expect(screen.getByTestId("add-key-testnet")).toBeTruthy();
   });
 
   it("sends the credentials once and empties the inputs the moment it submits; the secret is never in the DOM", async () => {

@@ -3,12 +3,24 @@ import { NAME_MAX } from "@keyflow/core";
 import { skipToken, useQuery, useQueryClient } from "@tanstack/react-query";
 import { errorMessage } from "../lib/errors";
 import { trpc, trpcClient } from "../lib/trpc";
-import type { KeyView } from "./types";
+import type { Capabilities, KeyView } from "./types";
 import { clearCredentials, CredentialInputs, EXCHANGES, neededFields, useCredentialSubmit } from "./credentials";
 import type { Refusal } from "./refusal";
 
 export function useRequirements(exchange: string) {
   return useQuery(trpc.keys.requirements.queryOptions(exchange.length > 0 ? { exchange } : skipToken, { staleTime: Infinity, retry: false }));
+}
+
+/** What Keyflow can check on the chosen exchange, so the person knows what protection they get. */
+function VerifiesLine({ caps }: { caps: Capabilities }) {
+  const item = (ok: boolean, yes: string, no: string) => <span className={ok ? "pos" : "muted"}>{ok ? `✓ ${yes}` : `? ${no}`}</span>;
+  return (
+    <div className="small" data-testid="add-key-verifies">
+      On {caps.name} Keyflow can verify: {item(caps.permissionsReported, "the key's permissions", "permissions not reported (withdrawals must be confirmed by you)")} ·{" "}
+      {item(caps.ipWhitelistReported, "its IP whitelist", "IP whitelist not reported")} · {caps.testnet ? "testnet available" : "no testnet"}
+      {caps.passphrase ? " · needs the key's passphrase" : ""}
+    </div>
+  );
 }
 
 export function RefusalBox({ refusal, testId }: { refusal: Refusal; testId: string }) {
@@ -31,12 +43,15 @@ export function AddKeyForm({ onAdded }: { onAdded?: (key: KeyView) => void }) {
   const [choice, setChoice] = useState<string>("binance");
   const [otherId, setOtherId] = useState("");
   const [label, setLabel] = useState("");
+  const [testnet, setTestnet] = useState(false);
   const exchange = choice === "other" ? otherId.trim().toLowerCase() : choice;
   const req = useRequirements(exchange);
+  const caps = useQuery(trpc.keys.capabilities.queryOptions(exchange.length > 0 ? { exchange } : skipToken, { staleTime: Infinity, retry: false }));
+  const asTestnet = testnet && caps.data?.testnet === true;
   const fields = neededFields(req.data);
 
   const { busy, refusal, missing, submit, reset } = useCredentialSubmit(fields, !!req.data, async (credentials) => {
-    const key = await trpcClient.keys.add.mutate({ exchange, ...(label.trim() ? { label: label.trim() } : {}), ...credentials });
+    const key = await trpcClient.keys.add.mutate({ exchange, ...(label.trim() ? { label: label.trim() } : {}), ...(asTestnet ? { testnet: true } : {}), ...credentials });
     setLabel("");
     qc.setQueryData(trpc.keys.list.queryKey(), (list) => (list ? [...list.filter((k) => k.id !== key.id), key] : list));
     void qc.invalidateQueries({ queryKey: trpc.keys.list.queryKey() });
@@ -79,6 +94,7 @@ export function AddKeyForm({ onAdded }: { onAdded?: (key: KeyView) => void }) {
           />
         )}
         {req.isError && <div className="field-error">{errorMessage(req.error)}</div>}
+        {caps.data && <VerifiesLine caps={caps.data} />}
       </div>
       <div className="field">
         <label htmlFor="add-key-label">
@@ -87,6 +103,11 @@ export function AddKeyForm({ onAdded }: { onAdded?: (key: KeyView) => void }) {
         </label>
         <input id="add-key-label" className="input" value={label} maxLength={NAME_MAX} placeholder="e.g. Binance trading" onChange={(e) => setLabel(e.target.value)} disabled={busy} data-testid="add-key-label" />
       </div>
+      {caps.data?.testnet && (
+        <label className="field checkbox" data-testid="add-key-testnet">
+          <input type="checkbox" checked={testnet} onChange={(e) => setTestnet(e.target.checked)} disabled={busy} data-testid="add-key-testnet-checkbox" /> Testnet / demo key ({exchange} offers one: its bots trade play money)
+        </label>
+      )}
       <CredentialInputs fields={fields} idPrefix="add-key" disabled={busy} />
       {missing && (
         <div className="field-error" data-testid="add-key-missing">

@@ -8,15 +8,36 @@ import type { KeyPermissions, KeyView } from "./types";
 import { RotateKeyModal } from "./RotateKeyModal";
 
 type Perm = KeyPermissions["canRead"];
+type Source = NonNullable<KeyPermissions["sources"]>["canRead"];
+
+const SOURCE_WORDS: Record<Source, string> = {
+  reported: "reported by the exchange",
+  inferred: "inferred from a signed call that succeeded",
+  unknown: "the exchange cannot say",
+};
 
 /** One permission as a badge that reads on its own: "No withdrawal" in green is the safe answer. */
-function PermBadge({ id, words, value, goodWhen, badTone }: { id: string; words: [yes: string, no: string, unknown: string]; value: Perm | undefined; goodWhen: boolean; badTone: "warn" | "error" }) {
+function PermBadge({
+  id,
+  words,
+  value,
+  source,
+  goodWhen,
+  badTone,
+}: {
+  id: string;
+  words: [yes: string, no: string, unknown: string];
+  value: Perm | undefined;
+  source: Source | undefined;
+  goodWhen: boolean;
+  badTone: "warn" | "error";
+}) {
   const state = value === undefined || value === "unknown" ? "unknown" : value ? "yes" : "no";
   const tone = state === "unknown" ? "unknown" : value === goodWhen ? "ok" : badTone;
   const mark = tone === "unknown" ? "?" : tone === "ok" ? "✓" : badTone === "error" ? "✕" : "!";
   const text = state === "yes" ? words[0] : state === "no" ? words[1] : words[2];
   return (
-    <span className={`perm ${tone}`} title={state === "unknown" ? `${text}: the exchange cannot say` : text} data-testid={`perm-${id}`} data-state={state}>
+    <span className={`perm ${tone}`} title={source ? `${text}: ${SOURCE_WORDS[source]}` : state === "unknown" ? `${text}: ${SOURCE_WORDS.unknown}` : text} data-testid={`perm-${id}`} data-state={state} data-source={source ?? ""}>
       <i>{mark}</i>
       {text}
     </span>
@@ -26,10 +47,17 @@ function PermBadge({ id, words, value, goodWhen, badTone }: { id: string; words:
 export function PermissionBadges({ permissions }: { permissions: KeyPermissions | null }) {
   return (
     <div className="perms" data-testid="key-permissions">
-      <PermBadge id="read" words={["Read", "Cannot read", "Read unknown"]} value={permissions?.canRead} goodWhen={true} badTone="error" />
-      <PermBadge id="trade" words={["Trade", "Cannot trade", "Trade unknown"]} value={permissions?.canTrade} goodWhen={true} badTone="warn" />
-      <PermBadge id="withdraw" words={["Withdrawal enabled", "No withdrawal", "Withdrawal unknown"]} value={permissions?.canWithdraw} goodWhen={false} badTone="error" />
-      <PermBadge id="ip" words={["IP whitelist", "No IP whitelist", "IP whitelist unknown"]} value={permissions?.ipRestricted} goodWhen={true} badTone="warn" />
+      <PermBadge id="read" words={["Read", "Cannot read", "Read unknown"]} value={permissions?.canRead} source={permissions?.sources?.canRead} goodWhen={true} badTone="error" />
+      <PermBadge id="trade" words={["Trade", "Cannot trade", "Trade unknown"]} value={permissions?.canTrade} source={permissions?.sources?.canTrade} goodWhen={true} badTone="warn" />
+      <PermBadge
+        id="withdraw"
+        words={["Withdrawal enabled", "No withdrawal", "Withdrawal unknown"]}
+        value={permissions?.canWithdraw}
+        source={permissions?.sources?.canWithdraw}
+        goodWhen={false}
+        badTone="error"
+      />
+      <PermBadge id="ip" words={["IP whitelist", "No IP whitelist", "IP whitelist unknown"]} value={permissions?.ipRestricted} source={permissions?.sources?.ipRestricted} goodWhen={true} badTone="warn" />
     </div>
   );
 }
@@ -63,7 +91,7 @@ function ProbeLine({ k }: { k: KeyView }) {
 
 export function KeyCard({ k, fresh }: { k: KeyView; fresh?: boolean }) {
   const qc = useQueryClient();
-  const [busy, setBusy] = useState<null | "probe" | "remove">(null);
+  const [busy, setBusy] = useState<null | "probe" | "remove" | "confirm">(null);
   const [error, setError] = useState<string | null>(null);
   const [rotating, setRotating] = useState(false);
   const [confirmRemove, setConfirmRemove] = useState(false);
@@ -71,17 +99,20 @@ export function KeyCard({ k, fresh }: { k: KeyView; fresh?: boolean }) {
 
   const update = (next: KeyView) => qc.setQueryData(trpc.keys.list.queryKey(), (list) => list?.map((x) => (x.id === next.id ? next : x)));
 
-  const probe = async () => {
-    setBusy("probe");
+  /** Asks the server something that returns the key's new view (check again, confirm no withdrawals). */
+  const refresh = async (what: "probe" | "confirm", call: (id: string) => Promise<KeyView>) => {
+    setBusy(what);
     setError(null);
     try {
-      update(await trpcClient.keys.probe.mutate({ id: k.id }));
+      update(await call(k.id));
     } catch (e) {
       setError(errorMessage(e));
     } finally {
       setBusy(null);
     }
   };
+  const probe = () => refresh("probe", (id) => trpcClient.keys.probe.mutate({ id }));
+  const confirmNoWithdraw = () => refresh("confirm", (id) => trpcClient.keys.confirmNoWithdraw.mutate({ id }));
 
   const remove = async () => {
     setConfirmRemove(false);
@@ -105,6 +136,11 @@ export function KeyCard({ k, fresh }: { k: KeyView; fresh?: boolean }) {
         <div className="key-title">
           <h3>{k.label}</h3>
           <span className="chip">{k.exchange}</span>
+          {k.testnet && (
+            <span className="chip warn" data-testid="key-testnet">
+              testnet
+            </span>
+          )}
           <code className="masked" title="Masked API key id">
             {k.maskedKey}
           </code>
@@ -128,6 +164,17 @@ export function KeyCard({ k, fresh }: { k: KeyView; fresh?: boolean }) {
             <b>⚠ {warningTag(w)}</b> {w}
           </div>
         ))}
+        {k.needsWithdrawConfirmation && (
+          <label className="warn-box" data-testid="key-confirm-no-withdraw">
+            <input type="checkbox" checked={false} disabled={busy !== null} onChange={() => void confirmNoWithdraw()} data-testid="key-confirm-no-withdraw-checkbox" />{" "}
+            I have disabled withdrawals for this key on {k.exchange} (needed for live bots)
+          </label>
+        )}
+        {k.withdrawOffConfirmedAt !== null && (
+          <span className="muted" data-testid="key-withdraw-confirmed">
+            Withdrawals confirmed off by you {ago(k.withdrawOffConfirmedAt)}
+          </span>
+        )}
         {k.probe.status !== "ok" && k.probe.message && (
           <div className="error-box" data-testid="key-probe-message">
             {k.probe.message}

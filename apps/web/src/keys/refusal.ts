@@ -14,6 +14,7 @@ const TITLES: Record<string, string> = {
   "no-read": "Refused: this key cannot read the account",
   "bad-key": "The exchange does not know this API key",
   "bad-signature": "The secret does not match this API key",
+  "bad-passphrase": "The passphrase does not match this API key",
   permission: "The exchange refused this key",
   refused: "Keyflow refuses this key",
   "wrong-exchange": "This key is for another exchange",

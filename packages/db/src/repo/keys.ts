@@ -22,6 +22,8 @@ export interface ProbeRecord {
 
 export interface NewExchangeKey extends SealedCredentials, ProbeRecord {
   id: string;
+  /** A testnet / demo key (default false). */
+  testnet?: boolean;
   exchange: string;
   label: string;
   maskedKey: string;
@@ -73,7 +75,8 @@ export function keyRepo(ctx: RepoContext) {
         if (!current) return undefined;
         return db
           .update(exchangeKeys)
-          .set({ ...sealed, ...probe, credentialsVersion: current.credentialsVersion + 1, probedAt: t, rotatedAt: t, updatedAt: t })
+          // A confirmation that withdrawals are off was about the old key at the exchange.
+          .set({ ...sealed, ...probe, withdrawOffConfirmedAt: null, credentialsVersion: current.credentialsVersion + 1, probedAt: t, rotatedAt: t, updatedAt: t })
           .where(eq(exchangeKeys.id, id))
           .returning()
           .get();
@@ -83,6 +86,17 @@ export function keyRepo(ctx: RepoContext) {
     }
     wipeWal();
     return row;
+  }
+
+  /** Records the person's confirmation that withdrawals are disabled, with the verdict it changes. */
+  function confirmWithdrawOff(id: string, verdict: Pick<ProbeRecord, "warnings" | "liveAllowed">): ExchangeKey | undefined {
+    const t = now();
+    return db
+      .update(exchangeKeys)
+      .set({ ...verdict, withdrawOffConfirmedAt: t, updatedAt: t })
+      .where(eq(exchangeKeys.id, id))
+      .returning()
+      .get();
   }
 
   function touch(id: string): void {
@@ -112,7 +126,7 @@ export function keyRepo(ctx: RepoContext) {
     }
   }
 
-  return { create, get, list, recordProbe, rotate, touch, remove };
+  return { create, get, list, recordProbe, confirmWithdrawOff, rotate, touch, remove };
 }
 
 export type KeyRepo = ReturnType<typeof keyRepo>;

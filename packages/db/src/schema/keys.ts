@@ -1,13 +1,8 @@
+import type { KeyPermissions } from "@keyflow/core";
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
-/** What the permission probe found; "unknown" when the exchange cannot say. */
-export interface KeyPermissions {
-  canRead: boolean | "unknown";
-  canTrade: boolean | "unknown";
-  canWithdraw: boolean | "unknown";
-  ipRestricted: boolean | "unknown";
-  method: string;
-}
+/** What the permission probe found (schema in @keyflow/core); "unknown" when the exchange cannot say. */
+export type { KeyPermissions };
 
 /** ok: usable; refused: the exchange answered but Keyflow's policy refuses the key; failed: the check itself failed. */
 export const KEY_PROBE_STATUSES = ["ok", "refused", "failed"] as const;
@@ -25,6 +20,11 @@ export const exchangeKeys = sqliteTable("exchange_keys", {
   label: text("label").notNull(),
   /** e.g. "AbC1…9xYz": enough to recognise the key, not enough to use it. */
   maskedKey: text("masked_key").notNull(),
+  /**
+   * A testnet / demo key (ccxt setSandboxMode): every request of the key and of its bots goes to the
+   * exchange's test environment. Fixed at creation: a rotation cannot turn it into a real key.
+   */
+  testnet: integer("testnet", { mode: "boolean" }).notNull().default(false),
   apiKeySealed: text("api_key_sealed").notNull(),
   secretSealed: text("secret_sealed").notNull(),
   passwordSealed: text("password_sealed"),
@@ -39,6 +39,11 @@ export const exchangeKeys = sqliteTable("exchange_keys", {
   /** The key passed the probe and may trade: live bots may use it. */
   liveAllowed: integer("live_allowed", { mode: "boolean" }).notNull(),
   probedAt: integer("probed_at").notNull(),
+  /**
+   * When the person confirmed that withdrawals are disabled for this key, for exchanges where the
+   * probe cannot tell (withdrawal right "unknown"): live bots need it. Cleared by a rotation.
+   */
+  withdrawOffConfirmedAt: integer("withdraw_off_confirmed_at"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
   rotatedAt: integer("rotated_at"),

@@ -1,0 +1,96 @@
+// One loopback server per venue fake: generated keys in the venue's formats, the venue's signature
+// check on every request, its permission endpoint. Tests point ccxt's class of that exchange at it.
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { bitgetDialect } from "./bitget";
+import { bybitDialect } from "./bybit";
+import { coinbaseDialect } from "./coinbase";
+import { krakenDialect } from "./kraken";
+import { kucoinDialect } from "./kucoin";
+import { okxDialect } from "./okx";
+import { VenueReply, type VenueDialect, type VenueKey, type VenueKeyRights, type VenueRequest } from "./types";
+
+export const VENUE_DIALECTS = { okx: okxDialect, bybit: bybitDialect, kucoin: kucoinDialect, bitget: bitgetDialect, kraken: krakenDialect, coinbase: coinbaseDialect } as const;
+export type VenueId = keyof typeof VENUE_DIALECTS;
+
+const ALL: VenueKeyRights = { read: true, trade: true, withdraw: false, ipWhitelist: true };
+/** trade: read + trade with an IP whitelist, the key Keyflow wants. */
+export const BUILTIN_VENUE_KEYS = {
+  trade: {},
+  readOnly: { trade: false },
+  withdraw: { withdraw: true },
+  noIpWhitelist: { ipWhitelist: false },
+} satisfies Record<string, Partial<VenueKeyRights>>;
+
+export interface VenueFake {
+  venue: VenueDialect;
+  url: string;
+  keys: Record<keyof typeof BUILTIN_VENUE_KEYS | string, VenueKey>;
+  /** Every request: method, path and HTTP status answered. */
+  requests: { method: string; path: string; status: number }[];
+  close(): Promise<void>;
+}
+
+export async function startVenueFake(id: VenueId, opts: { keys?: Record<string, Partial<VenueKeyRights>> } = {}): Promise<VenueFake> {
+  const venue: VenueDialect = VENUE_DIALECTS[id];
+  const keys: Record<string, VenueKey> = {};
+  const verifyKeys = new Map<string, string>();
+  for (const [name, rights] of Object.entries({ ...BUILTIN_VENUE_KEYS, ...(opts.keys ?? {}) })) {
+    const { secret, verifyWith } = venue.makeSecret();
+    const apiKey = venue.makeApiKey(name);
+    keys[name] = { apiKey, secret, passphrase: venue.needsPassphrase ? `Pass-${randomBytes(6).toString("hex")}!` : undefined, ...ALL, ...rights };
+    if (verifyWith) verifyKeys.set(apiKey, verifyWith);
+  }
+  const byApiKey = new Map(Object.values(keys).map((k) => [k.apiKey, k]));
+  const requests: VenueFake["requests"] = [];
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const rawUrl = req.url ?? "/";
+      const q = rawUrl.indexOf("?");
+      const r: VenueRequest = {
+        method: req.method ?? "GET",
+        path: q < 0 ? rawUrl : rawUrl.slice(0, q),
+        rawQuery: q < 0 ? "" : rawUrl.slice(q + 1),
+        body: Buffer.concat(chunks).toString("utf8"),
+        headers: req.headers,
+        now: Date.now(),
+      };
+      let status = 200;
+      let body: unknown;
+      try {
+        const route = venue.routes[`${r.method} ${r.path}`];
+        if (!route) throw venue.notFound(r);
+        body = route(venue.authenticate(r, byApiKey, verifyKeys), r);
+      } catch (e) {
+        if (!(e instanceof VenueReply)) throw e;
+        status = e.status;
+        body = e.body;
+      }
+      requests.push({ method: r.method, path: r.path, status });
+      const text = typeof body === "string" ? body : JSON.stringify(body);
+      res.writeHead(status, { "Content-Type": typeof body === "string" ? "text/plain" : "application/json" });
+      res.end(text);
+    });
+  });
+  const sockets = new Set<Socket>();
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    venue,
+    url: `http://127.0.0.1:${port}`,
+    keys,
+    requests,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// Shapes shared by the venue fakes: loopback servers that speak one exchange's signing scheme and its
+// key-permission endpoint well enough for ccxt's own class of that exchange.
+import type { IncomingHttpHeaders } from "node:http";
+
+/** What a fake key may do. */
+export interface VenueKeyRights {
+  read: boolean;
+  trade: boolean;
+  withdraw: boolean;
+  /** The key is restricted to listed IP addresses. */
+  ipWhitelist: boolean;
+}
+
+export interface VenueKey extends VenueKeyRights {
+  apiKey: string;
+  secret: string;
+  /** The passphrase chosen at creation (OKX, KuCoin, Bitget); undefined where the venue has none. */
+  passphrase: string | undefined;
+}
+
+export interface VenueRequest {
+  method: string;
+  /** Path without the query, e.g. "/api/v5/account/config". */
+  path: string;
+  /** The query string as sent, without "?". */
+  rawQuery: string;
+  body: string;
+  headers: IncomingHttpHeaders;
+  /** Server clock, ms. */
+  now: number;
+}
+
+/** An answer the venue gives instead of the route's: an auth failure, a rejection. */
+export class VenueReply extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(typeof body === "string" ? body : JSON.stringify(body));
+  }
+}
+
+export interface VenueDialect {
+  /** The ccxt exchange id this fake speaks to. */
+  id: string;
+  needsPassphrase: boolean;
+  /** Makes a secret in the venue's format (hex, base64, a PEM private key). */
+  makeSecret(): { secret: string; verifyWith?: string };
+  /** Makes an API key id in the venue's format. */
+  makeApiKey(name: string): string;
+  /** Finds the signing key and checks signature, passphrase and timestamp like the venue; throws VenueReply. */
+  authenticate(req: VenueRequest, keys: ReadonlyMap<string, VenueKey>, verifyKeys: ReadonlyMap<string, string>): VenueKey;
+  /** Signed routes by "METHOD /path"; the answer body on success. */
+  routes: Record<string, (key: VenueKey, req: VenueRequest) => unknown>;
+  /** The venue's answer for an unknown route. */
+  notFound(req: VenueRequest): VenueReply;
+}
+
+export const header = (req: VenueRequest, name: string): string | undefined => {
+  const v = req.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+};
