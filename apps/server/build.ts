@@ -13,6 +13,9 @@ await build({
   entryPoints: { main: here("./src/main.ts"), worker: here("./src/jobs/backtestWorker.ts") },
   outdir,
   bundle: true,
+  // Each CLI command in its own chunk: \`keyflow backtest\` loads neither ccxt nor SQLite nor tRPC.
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   platform: "node",
   format: "esm",
   target: "node20",
