@@ -118,7 +118,7 @@ export function checkApiRequest(method: string | undefined, headers: IncomingHtt
   }
   const client = headers[KEYFLOW_CLIENT_HEADER];
   if (typeof client !== "string" || client.trim() === "") {
-    return { status: 403, message: `Keyflow's API takes changes only from its own clients: send the header ${KEYFLOW_CLIENT_HEADER} (the web app and the CLI do).\n` };
+    return { status: 403, message: `Keyflow's API takes changes only from its own clients: send the header ${KEYFLOW_CLIENT_HEADER} (Keyflow's web app does).\n` };
   }
   return null;
 }
