@@ -131,6 +131,9 @@ interface HookableExchange {
   last_response_headers: Record<string, unknown> | undefined;
 }
 
+/** The longest announced ban Keyflow believes: Binance's IP bans go up to 3 days; a later end is a garbled number. */
+const MAX_BAN_MS = 4 * 86_400_000;
+
 /** Set on a 429/418 error by the hook, read by the retrier: the Retry-After in ms, if any. */
 export const RETRY_AFTER_MS = Symbol("keyflow.retryAfterMs");
 
@@ -156,7 +159,9 @@ export function attachLimiter<T extends Exchange>(exchange: T, limiter: RateLimi
         // ccxt stores the headers on the instance before handleErrors throws.
         const now = clock.now();
         const headerMs = retryAfterMs(ex.last_response_headers, now);
-        const announced = announcedBanEnd(e);
+        // An announced end beyond the longest real ban is not believed (a garbled number must not stop trading for good).
+        const announcedAt = announcedBanEnd(e);
+        const announced = announcedAt !== undefined && announcedAt - now <= MAX_BAN_MS ? announcedAt : undefined;
         const ms = announced !== undefined ? Math.max(headerMs ?? 0, announced - now) : headerMs;
         (e as unknown as Record<symbol, unknown>)[RETRY_AFTER_MS] = ms;
         const pauseMs = ms ?? limiter.config.defaultPauseMs ?? 60_000;
