@@ -17,12 +17,15 @@ export interface ServerConfig {
   allowedHosts?: string[];
   /** KEYFLOW_EXCHANGE_URLS / _TIMEOUT_MS, KEYFLOW_RATE_LIMIT, KEYFLOW_CCXT_RATE_LIMIT_MS (defaults when absent). */
   exchange?: ExchangeSettings;
+  /** KEYFLOW_KEEP_RUNS: finished runs kept per strategy besides pinned ones (default 50). */
+  keepRuns?: number;
   /** KEYFLOW_BOT_POLL_MS (defaults when absent). */
   bots?: BotSettings;
 }
 
 export const DEFAULT_PORT = 5177;
 export const DEFAULT_HOST = "127.0.0.1";
+export const DEFAULT_KEEP_RUNS = 50;
 
 /** A loopback address or the name localhost; parsed as an address, never matched as a prefix. */
 export function isLoopback(host: string): boolean {
@@ -56,7 +59,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   const token = env.KEYFLOW_TOKEN?.trim() || undefined;
   const dataDir = resolve(env.KEYFLOW_DATA_DIR?.trim() || join(homedir(), ".keyflow"));
   const allowedHosts = parseAllowedHosts(env.KEYFLOW_ALLOWED_HOSTS);
-  return checkConfig({ host, port, token, dataDir, allowedHosts, exchange: exchangeSettingsFromEnv(env), bots: botSettingsFromEnv(env) });
+  const keepText = env.KEYFLOW_KEEP_RUNS?.trim();
+  const keepRuns = keepText ? Number(keepText) : DEFAULT_KEEP_RUNS;
+  if (!Number.isInteger(keepRuns) || keepRuns < 1) throw new Error(`KEYFLOW_KEEP_RUNS must be a whole number of runs (1 or more), not "${keepText}".`);
+  return checkConfig({ host, port, token, dataDir, allowedHosts, keepRuns, exchange: exchangeSettingsFromEnv(env), bots: botSettingsFromEnv(env) });
 }
 
 export function checkConfig(config: ServerConfig): ServerConfig {

@@ -3,6 +3,7 @@ import { compile, TIMEFRAME_MS, type CompileIssue, type FlowGraph, type Market, 
 import { notFound, UserError } from "../errors";
 import type { Services } from "../trpc";
 import { utcMinute } from "../utcMinute";
+import { DEFAULT_KEEP_RUNS } from "../config";
 
 export interface StartRunInput {
   flow?: FlowGraph;
@@ -93,6 +94,8 @@ export function startRun(services: Services, input: StartRunInput): StartedRun {
     settings: effective.settings,
     bars: candles.length,
   });
+  // Retention: the newest runs of this strategy (and every pinned one) stay; older ones go.
+  db.backtests.prune(input.strategyId ?? null, services.config.keepRuns ?? DEFAULT_KEEP_RUNS);
   services.backtests.start({
     runId,
     spec: compiled.spec,

@@ -1,4 +1,4 @@
-import { flowGraphSchema, marketSchema, settingsSchema } from "@keyflow/core";
+import { flowGraphSchema, marketSchema, nameSchema, settingsSchema } from "@keyflow/core";
 import { z } from "zod";
 import { runWindow } from "../backtest/runWindow";
 import { startRun } from "../backtest/startRun";
@@ -56,6 +56,18 @@ export const backtestsRouter = createTRPCRouter({
   listForStrategy: publicProcedure
     .input(z.object({ strategyId: z.string(), limit: z.number().int().min(1).max(500).default(50) }))
     .query(({ ctx, input }) => ctx.services.db.backtests.listForStrategy(input.strategyId, input.limit)),
+
+  /** Names a run (null: back to its label from what it ran). */
+  rename: publicProcedure.input(z.object({ runId, name: nameSchema.nullable() })).mutation(({ ctx, input }) => {
+    if (!ctx.services.db.backtests.rename(input.runId, input.name)) throw notFound("This backtest");
+    return { runId: input.runId, name: input.name };
+  }),
+
+  /** Pins a run (kept whatever the retention of old runs) or unpins it. */
+  pin: publicProcedure.input(z.object({ runId, pinned: z.boolean() })).mutation(({ ctx, input }) => {
+    if (!ctx.services.db.backtests.setPinned(input.runId, input.pinned)) throw notFound("This backtest");
+    return { runId: input.runId, pinned: input.pinned };
+  }),
 
   /** The most recent runs of any flow, newest first, without trades and chart. */
   recent: publicProcedure

@@ -1,6 +1,7 @@
-import { skipToken, useQuery } from "@tanstack/react-query";
+import { skipToken, useQuery, useQueryClient } from "@tanstack/react-query";
+import { NAME_MAX } from "@keyflow/core";
 import { app, useApp } from "../app/appStore";
-import { trpc } from "../lib/trpc";
+import { trpc, trpcClient } from "../lib/trpc";
 import { useEditor } from "../editor/store";
 import { errorMessage } from "../lib/errors";
 import { ago, date, pct, signClass } from "../ui/format";
@@ -14,6 +15,26 @@ export function RunsList() {
   const shown = useApp((s) => s.shownRunId);
   const compare = useApp((s) => s.compare);
   const q = useRuns(strategyId);
+  const qc = useQueryClient();
+  const refresh = () => void qc.invalidateQueries({ queryKey: trpc.backtests.listForStrategy.pathKey() });
+  const pin = async (runId: string, pinned: boolean) => {
+    try {
+      await trpcClient.backtests.pin.mutate({ runId, pinned });
+      refresh();
+    } catch (e) {
+      app.toast(errorMessage(e), true);
+    }
+  };
+  const rename = async (runId: string, current: string | null) => {
+    const typed = window.prompt("Name this run (empty: label it by what it ran)", current ?? "");
+    if (typed === null) return;
+    try {
+      await trpcClient.backtests.rename.mutate({ runId, name: typed.trim() === "" ? null : typed.trim().slice(0, NAME_MAX) });
+      refresh();
+    } catch (e) {
+      app.toast(errorMessage(e), true);
+    }
+  };
   if (!strategyId) return <div className="empty-note">Save the strategy to keep its backtests.</div>;
   if (q.isPending) return <div className="empty-note">Loading…</div>;
   if (q.isError) return <div className="empty-note">{errorMessage(q.error)}</div>;
@@ -43,7 +64,8 @@ export function RunsList() {
             data-testid="run-compare-check"
           />
           <div>
-            <div className="r-title">
+            <div className="r-title" onDoubleClick={(e) => (e.stopPropagation(), void rename(r.id, r.name))} title="Double-click to rename">
+              {r.name && <b data-testid="run-name">{r.name} · </b>}
               {r.symbol} {r.timeframe}
               {r.fromTime !== null && r.toTime !== null && (
                 <span className="dim">
@@ -59,6 +81,16 @@ export function RunsList() {
             </div>
           </div>
           <div className={`r-ret ${signClass(r.metrics?.totalReturnPct ?? null)}`}>{pct(r.metrics?.totalReturnPct ?? null)}</div>
+          <button
+            type="button"
+            className={`btn ghost small pin${r.pinned ? " on" : ""}`}
+            onClick={(e) => (e.stopPropagation(), void pin(r.id, !r.pinned))}
+            title={r.pinned ? "Pinned: kept however many runs follow. Click to unpin." : "Pin: keep this run (older runs are removed after the newest 50)"}
+            aria-pressed={r.pinned}
+            data-testid="run-pin"
+          >
+            {r.pinned ? "★" : "☆"}
+          </button>
         </div>
       ))}
       <div style={{ padding: 10 }}>

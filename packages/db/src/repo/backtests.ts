@@ -1,5 +1,5 @@
 import { canonicalJson, type FlowGraph, type Metrics, type OpenPosition, type Settings, type Timeframe, type Trade } from "@keyflow/core";
-import { and, desc, eq, gte, inArray } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, isNull } from "drizzle-orm";
 import type { BacktestChart } from "../chart";
 import { backtestRuns, type BacktestRunRow, type BacktestStatus } from "../schema";
 import type { RepoContext } from "./context";
@@ -49,7 +49,12 @@ const summaryColumns = {
   durationMs: backtestRuns.durationMs,
   createdAt: backtestRuns.createdAt,
   finishedAt: backtestRuns.finishedAt,
+  name: backtestRuns.name,
+  pinned: backtestRuns.pinned,
 };
+
+/** Runs still queued or running are never pruned. */
+const FINISHED: BacktestStatus[] = ["done", "failed", "cancelled"];
 
 export function backtestRepo(ctx: RepoContext) {
   const { db, now } = ctx;
@@ -130,7 +135,35 @@ export function backtestRepo(ctx: RepoContext) {
     return db.delete(backtestRuns).where(eq(backtestRuns.id, id)).run().changes > 0;
   }
 
-  return { create, setStatus, finish, fail, get, findSame, listForStrategy, listRecent, failInterrupted, remove };
+  function rename(id: string, name: string | null): boolean {
+    return db.update(backtestRuns).set({ name }).where(eq(backtestRuns.id, id)).run().changes > 0;
+  }
+
+  function setPinned(id: string, pinned: boolean): boolean {
+    return db.update(backtestRuns).set({ pinned }).where(eq(backtestRuns.id, id)).run().changes > 0;
+  }
+
+  /**
+   * Retention: keeps the newest `keep` runs of a strategy (or of flows run without one,
+   * `strategyId` null) plus every pinned one; deletes the older ones. Returns how many went.
+   */
+  function prune(strategyId: string | null, keep: number): number {
+    const owner = strategyId === null ? isNull(backtestRuns.strategyId) : eq(backtestRuns.strategyId, strategyId);
+    // The newest `keep` count whatever their state; of the older ones only finished runs go.
+    const old = db
+      .select({ id: backtestRuns.id, status: backtestRuns.status })
+      .from(backtestRuns)
+      .where(and(owner, eq(backtestRuns.pinned, false)))
+      .orderBy(desc(backtestRuns.createdAt))
+      .all()
+      .slice(keep)
+      .filter((r) => FINISHED.includes(r.status))
+      .map((r) => r.id);
+    for (let i = 0; i < old.length; i += 500) db.delete(backtestRuns).where(inArray(backtestRuns.id, old.slice(i, i + 500))).run();
+    return old.length;
+  }
+
+  return { create, setStatus, finish, fail, get, findSame, listForStrategy, listRecent, failInterrupted, remove, rename, setPinned, prune };
 }
 
 export type BacktestRepo = ReturnType<typeof backtestRepo>;

@@ -32,6 +32,10 @@ export const backtestRuns = sqliteTable(
     durationMs: integer("duration_ms"),
     createdAt: integer("created_at").notNull(),
     finishedAt: integer("finished_at"),
+    /** A name the person gave the run (null: labelled by what it ran). */
+    name: text("name"),
+    /** Pinned runs are never removed by the retention of old runs. */
+    pinned: integer("pinned", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [index("backtest_runs_strategy").on(t.strategyId, t.createdAt), index("backtest_runs_created").on(t.createdAt)],
 );
