@@ -1,12 +1,12 @@
 import { useEffect, useRef } from "react";
-import { ColorType, LineSeries, createChart, type UTCTimestamp } from "lightweight-charts";
+import { ColorType, LineSeries, createChart, type Time, type UTCTimestamp } from "lightweight-charts";
 import type { Metrics } from "@keyflow/core";
 import { app, useApp } from "../app/appStore";
 import { errorMessage } from "../lib/errors";
 import { useRun } from "./useRun";
 import { runDifferences } from "./runDifferences";
 import { DevDetail } from "../ui/Details";
-import { ago, money, num, pct } from "../ui/format";
+import { ago, money, num, pct, tickLabel } from "../ui/format";
 import type { RunView } from "./runView";
 
 const ROWS: { key: keyof Metrics; label: string; fmt: (v: number | null) => string; better: "high" | "low" | null }[] = [
@@ -35,7 +35,7 @@ function EquityOverlay({ runs }: { runs: RunView[] }) {
       layout: { background: { type: ColorType.Solid, color: "#0c1016" }, textColor: "#8792a4", attributionLogo: false, fontFamily: "Inter Variable, sans-serif", fontSize: 11 },
       grid: { vertLines: { color: "#141a22" }, horzLines: { color: "#141a22" } },
       rightPriceScale: { borderColor: "#212835" },
-      timeScale: { borderColor: "#212835", timeVisible: true, minBarSpacing: 0.05 },
+      timeScale: { borderColor: "#212835", timeVisible: true, tickMarkFormatter: (t: Time, kind: number) => tickLabel(t as number, kind), minBarSpacing: 0.05 },
     });
     runs.forEach((r, i) => {
       const s = chart.addSeries(LineSeries, { color: COLORS[i], lineWidth: 2, priceLineVisible: false, title: `Run ${i + 1}` });

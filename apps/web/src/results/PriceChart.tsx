@@ -19,7 +19,7 @@ import {
 import { TIMEFRAME_MS, type Timeframe, type Trade } from "@keyflow/core";
 import type { CandleColumns, IndicatorLine, LineColumns } from "./model";
 import type { ChartView, RunView } from "./runView";
-import { dateTime, price } from "../ui/format";
+import { dateTime, price, tickLabel } from "../ui/format";
 import { errorMessage } from "../lib/errors";
 
 export interface PriceChartHandle {
@@ -230,7 +230,7 @@ export const PriceChart = forwardRef<
       grid: { vertLines: { color: "#141a22" }, horzLines: { color: "#141a22" } },
       crosshair: { mode: CrosshairMode.Normal },
       rightPriceScale: { borderColor: "#212835", scaleMargins: { top: 0.1, bottom: 0.08 } },
-      timeScale: { borderColor: "#212835", timeVisible: true, secondsVisible: false, rightOffset: 4, minBarSpacing: 0.05 },
+      timeScale: { borderColor: "#212835", timeVisible: true, tickMarkFormatter: (t: Time, kind: number) => tickLabel(t as number, kind), secondsVisible: false, rightOffset: 4, minBarSpacing: 0.05 },
     });
     chartRef.current = chart;
 

@@ -40,6 +40,29 @@ export function dateTime(ms: number): string {
   return `${date(ms)} ${timeOfDay(ms, false)}`;
 }
 
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/**
+ * A chart's time-axis label for a tick at `sec` (unix seconds, UTC) of a given kind, as the chart
+ * library numbers them: 0 year "2024", 1 month "Feb", 2 day "5 Feb", 3 time "14:00", 4 "14:00:05".
+ * A bare day number ("2") or a half-cut time is never shown.
+ */
+export function tickLabel(sec: number, kind: number): string {
+  const d = new Date(sec * 1000);
+  switch (kind) {
+    case 0:
+      return String(d.getUTCFullYear());
+    case 1:
+      return MONTHS[d.getUTCMonth()]!;
+    case 2:
+      return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}`;
+    case 4:
+      return timeOfDay(sec * 1000, true);
+    default:
+      return timeOfDay(sec * 1000, false);
+  }
+}
+
 /** 24-03-05 14:00: the table's short form. */
 export function shortDateTime(ms: number): string {
   return dateTime(ms).slice(2);
