@@ -117,5 +117,30 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockRFNode>) {
 
 export const BlockNode = memo(BlockNodeView);
 
+export interface MissingNodeData extends Record<string, unknown> {
+  missingId: string;
+  side: "source" | "target";
+}
+
+export type MissingRFNode = Node<MissingNodeData, "missing">;
+/** Everything the canvas draws: blocks, and stand-ins for blocks a link names but the flow lacks. */
+export type CanvasNode = BlockRFNode | MissingRFNode;
+
+/** A stand-in for a block a link names but the flow does not have: the red link to it can be deleted. */
+function MissingNodeView({ data }: NodeProps<MissingRFNode>) {
+  return (
+    <div className="bn has-error missing-block" data-testid={`missing-${data.missingId}`}>
+      <div className="bn-head">
+        <span className="bn-title">Missing block</span>
+        <span className="bn-badge error">!</span>
+      </div>
+      <div className="bn-error-line">
+        <span>“{data.missingId}” is not in this flow: click the red link and press Delete.</span>
+      </div>
+      {data.side === "source" ? <Handle type="source" position={Position.Right} id="out" isConnectable={false} /> : <Handle type="target" position={Position.Left} id="in" isConnectable={false} />}
+    </div>
+  );
+}
+
 /** Module scope, never inside a component: a new object per render would remount every node. */
-export const nodeTypes = { block: BlockNode };
+export const nodeTypes = { block: BlockNode, missing: memo(MissingNodeView) };

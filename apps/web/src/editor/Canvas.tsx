@@ -19,8 +19,8 @@ import { getBlock } from "@keyflow/core";
 import { arrange } from "./arrange";
 import { blockSize } from "./placement";
 import { editorStore, isValidConnection as checkFn, useEditor } from "./store";
-import { nodeTypes, type BlockNodeData, type BlockRFNode } from "./BlockNode";
-import { badEdges, issuesByNode, nodeIssues } from "./validation";
+import { nodeTypes, type BlockNodeData, type BlockRFNode, type CanvasNode } from "./BlockNode";
+import { badEdges, danglingLinks, issuesByNode, nodeIssues } from "./validation";
 import { CATEGORY_HEX } from "./theme";
 import { app } from "../app/appStore";
 
@@ -65,7 +65,8 @@ export function Canvas() {
   // A node's data object is reused while nothing in it changed, so the memoized BlockNode of every
   // block that is not being dragged or edited skips its render.
   const dataCache = useRef(new Map<string, BlockNodeData>());
-  const nodes = useMemo<BlockRFNode[]>(() => {
+  const dangling = useMemo(() => danglingLinks(flow), [flow]);
+  const nodes = useMemo<CanvasNode[]>(() => {
     const sel = new Set(selectedNodes);
     const prevData = dataCache.current;
     const nextData = new Map<string, BlockNodeData>();
@@ -89,14 +90,38 @@ export function Canvas() {
       };
     });
     dataCache.current = nextData;
-    return result;
-  }, [flow.nodes, issues, connected, selectedNodes, measured]);
+    const standIns = dangling.map((d) => ({
+      id: `missing:${d.edgeId}`,
+      type: "missing" as const,
+      position: d.position,
+      draggable: false,
+      selectable: false,
+      deletable: false,
+      data: { missingId: d.missingId, side: d.side },
+    }));
+    return [...result, ...standIns];
+  }, [flow.nodes, issues, connected, selectedNodes, measured, dangling]);
 
   const edges = useMemo<Edge[]>(() => {
     const bad = badEdges(validation);
     const sel = new Set(selectedEdges);
     const kindOf = new Map(flow.nodes.map((n) => [n.id, n.kind]));
+    const standIn = new Map(dangling.map((d) => [d.edgeId, d]));
     return flow.edges.map((e) => {
+      const d = standIn.get(e.id);
+      if (d) {
+        // Drawn to the stand-in of its missing end, red: it can be selected and deleted like any link.
+        const ghost = `missing:${e.id}`;
+        return {
+          id: e.id,
+          source: d.side === "source" ? ghost : e.source,
+          sourceHandle: d.side === "source" ? "out" : e.sourceHandle,
+          target: d.side === "target" ? ghost : e.target,
+          targetHandle: d.side === "target" ? "in" : e.targetHandle,
+          selected: sel.has(e.id),
+          className: "invalid dangling",
+        };
+      }
       const out = getBlock(kindOf.get(e.source) ?? "")?.outputs.find((p) => p.name === e.sourceHandle);
       return {
         id: e.id,
@@ -108,10 +133,12 @@ export function Canvas() {
         className: [out?.type ?? "series", bad.has(e.id) ? "invalid" : ""].join(" "),
       };
     });
-  }, [flow.edges, flow.nodes, validation, selectedEdges]);
+  }, [flow.edges, flow.nodes, validation, selectedEdges, dangling]);
 
-  const onNodesChange = useCallback((changes: NodeChange<BlockRFNode>[]) => {
+  const onNodesChange = useCallback((changes: NodeChange<CanvasNode>[]) => {
     const s = editorStore.getState();
+    // Stand-ins for missing blocks are not in the flow: nothing to move or select.
+    changes = changes.filter((c) => !("id" in c) || !c.id.startsWith("missing:"));
     const moves: { id: string; position: { x: number; y: number }; dragging?: boolean }[] = [];
     const dims: Record<string, { width: number; height: number }> = {};
     for (const c of changes) {
@@ -197,7 +224,7 @@ export function Canvas() {
 
   return (
     <div className="canvas-wrap" ref={wrapper} data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
-      <ReactFlow<BlockRFNode, Edge>
+      <ReactFlow<CanvasNode, Edge>
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}

@@ -5,7 +5,9 @@ import { getTemplate } from "@keyflow/core";
 import { ProblemsList } from "./Inspector";
 import { BlockNode } from "./BlockNode";
 import { editorStore } from "./store";
-import { blockedReason, issuesByNode } from "./validation";
+import { blockedReason, danglingLinks, issuesByNode } from "./validation";
+import { sizeBeforeDrawn } from "./placement";
+import { getBlock } from "@keyflow/core";
 import { rfIsValidConnection } from "./Canvas";
 
 const smaCross = () => structuredClone(getTemplate("sma-cross")!.flow);
@@ -94,5 +96,30 @@ describe("isValidConnection on the canvas", () => {
     act(() => editorStore.getState().deleteEdges(["e7"]));
     expect(rfIsValidConnection({ source: "fast", ...base })).toBe(false);
     expect(rfIsValidConnection({ source: "up", sourceHandle: "signal", target: "buy", targetHandle: "when" })).toBe(true);
+  });
+});
+
+describe("danglingLinks", () => {
+  it("puts a stand-in for each link with one missing end beside the block that exists, on no other block", () => {
+    const flow = smaCross();
+    const fast = flow.nodes.find((n) => n.id === "fast")!;
+    const buy = flow.nodes.find((n) => n.id === "buy")!;
+    flow.edges.push({ id: "to-gone", source: "fast", sourceHandle: "value", target: "gone", targetHandle: "a" });
+    flow.edges.push({ id: "from-gone", source: "gone2", sourceHandle: "signal", target: "buy", targetHandle: "when" });
+    flow.edges.push({ id: "nowhere", source: "x", sourceHandle: "value", target: "y", targetHandle: "a" });
+    const links = danglingLinks(flow);
+    expect(links.map(({ edgeId, missingId, side }) => ({ edgeId, missingId, side }))).toEqual([
+      { edgeId: "to-gone", missingId: "gone", side: "target" },
+      { edgeId: "from-gone", missingId: "gone2", side: "source" },
+    ]);
+    expect(links[0]!.position.x).toBeGreaterThan(fast.position.x);
+    expect(links[1]!.position.x).toBeLessThan(buy.position.x);
+    const rects = [...flow.nodes.map((n) => ({ ...n.position, ...sizeBeforeDrawn(getBlock(n.kind)!) })), ...links.map((l) => ({ ...l.position, width: 200, height: 90 }))];
+    const overlap = (a: (typeof rects)[number], b: (typeof rects)[number]) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+    for (const l of links) {
+      const me = { ...l.position, width: 200, height: 90 };
+      expect(rects.filter((r) => r !== me && overlap(r, me) && !(r.x === me.x && r.y === me.y))).toEqual([]);
+    }
+    expect(danglingLinks(smaCross())).toEqual([]);
   });
 });

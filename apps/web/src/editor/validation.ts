@@ -1,4 +1,5 @@
 import { getBlock, type CompileIssue, type CompileResult, type FlowGraph } from "@keyflow/core";
+import { freeSpot, sizeBeforeDrawn } from "./placement";
 
 export interface NodeIssues {
   errors: CompileIssue[];
@@ -52,3 +53,43 @@ export function danglingEdge(flow: FlowGraph, issue: CompileIssue): string | nul
   const has = (id: string) => flow.nodes.some((n) => n.id === id);
   return has(edge.source) && has(edge.target) ? null : edge.id;
 }
+
+/** A link with one end on a block that is not in the flow, and where to draw a stand-in for that end. */
+export interface DanglingLink {
+  edgeId: string;
+  /** The id the link names but no block has. */
+  missingId: string;
+  /** Which end is missing. */
+  side: "source" | "target";
+  /** Where the stand-in goes: beside the block that exists. */
+  position: { x: number; y: number };
+}
+
+/**
+ * Links to missing blocks (an edited or imported file), drawn as a red link to a stand-in so they can
+ * be seen, selected and deleted. A link with neither end present cannot be drawn (the problems list
+ * still shows it).
+ */
+export function danglingLinks(flow: FlowGraph): DanglingLink[] {
+  const at = new Map(flow.nodes.map((n) => [n.id, n.position]));
+  // Stand-ins go on a free spot near where the missing block would sit, never over a block.
+  const occupied = flow.nodes.map((n) => {
+    const block = getBlock(n.kind);
+    return { ...n.position, ...(block ? sizeBeforeDrawn(block) : { width: 188, height: 120 }) };
+  });
+  const out: DanglingLink[] = [];
+  for (const e of flow.edges) {
+    const src = at.get(e.source);
+    const dst = at.get(e.target);
+    if ((src && dst) || (!src && !dst)) continue;
+    const side = src ? "target" : "source";
+    const near = src ? { x: src.x + 260 + STAND_IN.width / 2, y: src.y - 80 } : { x: dst!.x - 260 + STAND_IN.width / 2, y: dst!.y - 80 };
+    const position = freeSpot(near, STAND_IN, occupied);
+    occupied.push({ ...position, ...STAND_IN });
+    out.push({ edgeId: e.id, missingId: side === "target" ? e.target : e.source, side, position });
+  }
+  return out;
+}
+
+/** The drawn size of a missing block's stand-in. */
+const STAND_IN = { width: 200, height: 90 };
