@@ -2,7 +2,7 @@
 // and restarted at once, sends nothing until the ban is over (the fake records every arrival).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCandles } from "../fake-exchange/index";
-import { buildCli, busyFlow, processHarness, runBotProcess, sleep, type ProcessHarness } from "./harness";
+import { buildCli, busyFlow, processHarness, runBotProcess, until, type ProcessHarness } from "./harness";
 
 const BAN_SEC = 4;
 let h: ProcessHarness;
@@ -21,24 +21,16 @@ afterAll(async () => {
   await h?.close();
 });
 
-const until = async (what: string, ok: () => boolean, ms = 20_000) => {
-  const end = performance.now() + ms;
-  while (!ok()) {
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-};
-
 describe("a ban across a restart", () => {
   it("a process started during a 418 ban sends no request before the ban ends", async () => {
     const first = await runBotProcess(h, botId);
-    await until("the bot to run", () => /Running bot/.test(first.stderr()));
-    await until("the bot to catch up", () => h.services.db.bots.get(botId)?.lastBarTime === h.fake.engine.closedCandles("BTCUSDT").at(-1)![0]);
+    await until("the bot to run", () => /Running bot/.test(first.stderr()), 20_000);
+    await until("the bot to catch up", () => h.services.db.bots.get(botId)?.lastBarTime === h.fake.engine.closedCandles("BTCUSDT").at(-1)![0], 20_000);
 
     h.fake.faults.inject({ kind: "rateLimit", status: 418, retryAfterSec: BAN_SEC });
-    await until("the 418", () => h.fake.stats.requests.some((r) => r.outcome === 418));
+    await until("the 418", () => h.fake.stats.requests.some((r) => r.outcome === 418), 20_000);
     const banned = h.fake.stats.requests.find((r) => r.outcome === 418)!.at;
-    await until("the ban to be stored", () => h.services.db.bans.activeUntil("binance") !== null);
+    await until("the ban to be stored", () => h.services.db.bans.activeUntil("binance") !== null, 20_000);
     first.child.kill("SIGKILL");
     await first.exited;
     const killedAt = performance.now();
@@ -46,14 +38,14 @@ describe("a ban across a restart", () => {
 
     const second = await runBotProcess(h, botId);
     try {
-      await until("the bot to run again", () => /Running bot/.test(second.stderr()));
+      await until("the bot to run again", () => /Running bot/.test(second.stderr()), 20_000);
       // Candles keep closing; the new process must wait the ban out, then catch up.
       h.fake.advance(2);
       await until("requests after the ban", () => h.fake.stats.requests.some((r) => r.at > killedAt), 20_000);
       const after = h.fake.stats.requests.filter((r) => r.at > killedAt);
       // Retry-After counts from when the answer reached the bot, a little after its arrival at the fake.
       expect(Math.min(...after.map((r) => r.at)) - banned).toBeGreaterThanOrEqual(BAN_SEC * 1000 - 50);
-      await until("the restarted bot to catch up", () => h.services.db.bots.get(botId)?.lastBarTime === h.fake.engine.closedCandles("BTCUSDT").at(-1)![0]);
+      await until("the restarted bot to catch up", () => h.services.db.bots.get(botId)?.lastBarTime === h.fake.engine.closedCandles("BTCUSDT").at(-1)![0], 20_000);
       expect(h.services.db.bots.recentEvents(botId, 500).map((e) => e.message).join("\n")).not.toMatch(/signature=|recvWindow=|timestamp=\d/);
     } finally {
       second.child.kill("SIGTERM");

@@ -95,11 +95,8 @@ export async function processHarness(fakeOpts: FakeExchangeOptions, env: Record<
       HOME: dir,
       KEYFLOW_DATA_DIR: dir,
       KEYFLOW_MASTER_KEY: MASTER_KEY,
-      KEYFLOW_EXCHANGE_URLS: JSON.stringify({ binance: fake.url }),
-      KEYFLOW_EXCHANGE_TIMEOUT_MS: "1500",
-      KEYFLOW_CCXT_RATE_LIMIT_MS: "1",
+      ...fakeExchangeEnv(fake, 10),
       KEYFLOW_RATE_LIMIT: "40/1000",
-      KEYFLOW_BOT_POLL_MS: "10",
       ...env,
     },
     async close() {
@@ -139,3 +136,22 @@ export function busyFlow(fast = 2, slow = 5): FlowGraph {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Settings that send a Keyflow process's Binance requests to the fake, fast. */
+export function fakeExchangeEnv(fake: Pick<FakeExchange, "url">, pollMs: number): Record<string, string> {
+  return {
+    KEYFLOW_EXCHANGE_URLS: JSON.stringify({ binance: fake.url }),
+    KEYFLOW_EXCHANGE_TIMEOUT_MS: "1500",
+    KEYFLOW_CCXT_RATE_LIMIT_MS: "1",
+    KEYFLOW_BOT_POLL_MS: String(pollMs),
+  };
+}
+
+/** Polls `check` until it holds; throws naming `what` after `ms`. */
+export async function until(what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
+  const end = performance.now() + ms;
+  while (!(await check())) {
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}

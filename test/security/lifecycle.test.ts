@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { busyFlow } from "../bots/harness";
+import { busyFlow, fakeExchangeEnv, until } from "../bots/harness";
 import { makeCandles, startFakeExchange, type FakeExchange } from "../fake-exchange/index";
-import { startBuiltServer, type BuiltServer } from "../server/builtServer";
+import { api, startBuiltServer, type BuiltServer } from "../server/builtServer";
 import { raw, statusOf } from "./raw";
 
 const KEY_A = "a1".repeat(32);
@@ -24,24 +24,6 @@ async function start(env: Record<string, string>): Promise<BuiltServer> {
   const s = await startBuiltServer(env);
   servers.push(s);
   return s;
-}
-
-async function api(s: BuiltServer, kind: "query" | "mutation", path: string, input?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  const q = kind === "query" && input !== undefined ? `?input=${encodeURIComponent(JSON.stringify(input))}` : "";
-  const init: RequestInit = kind === "query" ? { headers } : { method: "POST", headers: { "content-type": "application/json", "x-keyflow-client": "test", ...headers }, body: JSON.stringify(input ?? null) };
-  const res = await fetch(`${s.url}/trpc/${path}${q}`, init);
-  return { status: res.status, body: await res.json() };
-}
-
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T = await get();
-  while (!ok(last)) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 100));
-    last = await get();
-  }
-  return last;
 }
 
 afterAll(async () => {
@@ -90,10 +72,7 @@ describe("a master key that changed", () => {
     dataDir = tempDir();
     env = {
       KEYFLOW_DATA_DIR: dataDir,
-      KEYFLOW_EXCHANGE_URLS: JSON.stringify({ binance: fake.url }),
-      KEYFLOW_EXCHANGE_TIMEOUT_MS: "1500",
-      KEYFLOW_CCXT_RATE_LIMIT_MS: "1",
-      KEYFLOW_BOT_POLL_MS: "50",
+      ...fakeExchangeEnv(fake, 50),
     };
   });
 
@@ -110,12 +89,13 @@ describe("a master key that changed", () => {
     expect(deployed.status).toBe(200);
     const botId: string = deployed.body.result.data.id;
     const bot = () => api(s, "query", "bots.get", { id: botId }).then((r) => r.body.result.data as { status: string; haltReason: string | null });
-    await until("the live bot to run", bot, (b) => b.status === "running");
+    await until("the live bot to run", async () => (await bot()).status === "running");
     expect(await s.stop()).toBe(0);
 
     // Restarted under another master key: nothing can open the stored secret.
     s = await start({ ...env, KEYFLOW_MASTER_KEY: KEY_B });
-    const halted = await until("the bot to halt", bot, (b) => b.status === "halted");
+    await until("the bot to halt", async () => (await bot()).status === "halted");
+    const halted = await bot();
     expect(halted.haltReason).toMatch(/master key changed.*restore KEYFLOW_MASTER_KEY/);
     expect(s.stderr()).toMatch(/1 stored exchange key was sealed under a different master key/);
     const probe = await api(s, "mutation", "keys.probe", { id: keyId });
@@ -141,7 +121,10 @@ describe("a master key that changed", () => {
     expect((await bot()).status).toBe("halted");
     expect((await api(s, "mutation", "keys.probe", { id: keyId })).status).toBe(200);
     expect((await api(s, "mutation", "bots.start", { id: botId })).status).toBe(200);
-    await until("the bot to run again", bot, (b) => b.status === "running" && b.haltReason === null);
+    await until("the bot to run again", async () => {
+      const b = await bot();
+      return b.status === "running" && b.haltReason === null;
+    });
     for (const text of [s.stderr(), ...servers.map((x) => x.stderr())]) {
       expect(text).not.toContain(fake.keys.trade!.secret);
       expect(text).not.toContain(KEY_A);

@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { mulberry32 } from "@keyflow/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { busyFlow } from "../bots/harness";
+import { busyFlow, fakeExchangeEnv, until } from "../bots/harness";
 import { makeCandles, startFakeExchange, type FakeExchange } from "../fake-exchange/index";
-import { startBuiltServer, type BuiltServer } from "../server/builtServer";
+import { api as apiOf, startBuiltServer, type BuiltServer } from "../server/builtServer";
 import { raw, statusOf } from "./raw";
 
 let fake: FakeExchange;
@@ -20,18 +20,7 @@ let paperBotId = "";
 
 const JSON_HEADERS = { "content-type": "application/json", "x-keyflow-client": "test" };
 
-async function api(kind: "query" | "mutation", path: string, input?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  const q = kind === "query" && input !== undefined ? `?input=${encodeURIComponent(JSON.stringify(input))}` : "";
-  const res = await fetch(`${server.url}/trpc/${path}${q}`, kind === "query" ? { headers } : { method: "POST", headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(input ?? null) });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    /* a plain-text refusal */
-  }
-  return { status: res.status, body };
-}
+const api = (kind: "query" | "mutation", path: string, input?: unknown, headers: Record<string, string> = {}) => apiOf(server, kind, path, input, headers);
 
 async function keyIds(): Promise<string[]> {
   return ((await api("query", "keys.list")).body.result.data as { id: string }[]).map((k) => k.id);
@@ -42,15 +31,6 @@ async function botStatuses(): Promise<Record<string, string>> {
   return Object.fromEntries(bots.map((b) => [b.id, b.status]));
 }
 
-const until = async (what: string, check: () => Promise<boolean>, ms = 30_000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
-
 beforeAll(async () => {
   fake = await startFakeExchange({ candles: { BTCUSDT: makeCandles({ start: Date.UTC(2024, 8, 1), count: 600, seed: 3 }) }, closedAtStart: 200, balances: { USDT: 100_000, BTC: 0 } });
   dataDir = join(mkdtempSync(join(tmpdir(), "keyflow-sec-")), "data");
@@ -58,10 +38,7 @@ beforeAll(async () => {
   mkdirSync(dataDir, { mode: 0o755 });
   env = {
     KEYFLOW_DATA_DIR: dataDir,
-    KEYFLOW_EXCHANGE_URLS: JSON.stringify({ binance: fake.url }),
-    KEYFLOW_EXCHANGE_TIMEOUT_MS: "1500",
-    KEYFLOW_CCXT_RATE_LIMIT_MS: "1",
-    KEYFLOW_BOT_POLL_MS: "50",
+    ...fakeExchangeEnv(fake, 50),
   };
   server = await startBuiltServer(env);
   const added = await api("mutation", "keys.add", { exchange: "binance", label: "trading", apiKey: fake.keys.trade!.apiKey, secret: fake.keys.trade!.secret });

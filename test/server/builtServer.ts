@@ -56,3 +56,19 @@ export async function startBuiltServer(env: Record<string, string | undefined>):
     },
   };
 }
+
+/**
+ * One tRPC call over plain HTTP as Keyflow's own client makes it (JSON, its header); a plain-text
+ * refusal comes back as the body string.
+ */
+export async function api(server: Pick<BuiltServer, "url">, kind: "query" | "mutation", path: string, input?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const q = kind === "query" && input !== undefined ? `?input=${encodeURIComponent(JSON.stringify(input))}` : "";
+  const init: RequestInit = kind === "query" ? { headers } : { method: "POST", headers: { "content-type": "application/json", "x-keyflow-client": "test", ...headers }, body: JSON.stringify(input ?? null) };
+  const res = await fetch(`${server.url}/trpc/${path}${q}`, init);
+  const text = await res.text();
+  try {
+    return { status: res.status, body: JSON.parse(text) };
+  } catch {
+    return { status: res.status, body: text };
+  }
+}

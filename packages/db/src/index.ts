@@ -25,7 +25,6 @@ export {
   type AfterDowntime,
   type BotHealth,
   type BotHealthState,
-  BOT_HEALTH_STATES,
   type MissedSignal,
   type BotMode,
   type BotStatus,

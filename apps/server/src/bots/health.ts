@@ -18,6 +18,3 @@ export function botState(b: Pick<Bot, "status" | "haltReason" | "health" | "leas
   if (h.state === "degraded") return { state: "degraded", reason: h.reason };
   return { state: "running", reason: null };
 }
-
-/** Degraded and halted bots need a person; the top bar counts them. */
-export const needsAttention = (state: BotState): boolean => state === "degraded" || state === "halted";

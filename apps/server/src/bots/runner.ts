@@ -422,7 +422,7 @@ export class BotRunner {
   }
 
   /** Writes the bot's health when it changes; `since` is kept while the state stays the same. */
-  report(state: BotHealth["state"], reason: string | null, opts: { sticky?: boolean; clearSticky?: boolean } = {}): void {
+  private report(state: BotHealth["state"], reason: string | null, opts: { sticky?: boolean; clearSticky?: boolean } = {}): void {
     const current = this.deps.db.bots.get(this.botId)?.health ?? null;
     if (current?.sticky && current.state === "degraded" && !opts.sticky && !opts.clearSticky && state === "running") return;
     const safe = reason === null ? null : this.safe(reason);
