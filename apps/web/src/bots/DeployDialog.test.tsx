@@ -8,26 +8,17 @@ import { fakeServer } from "../test/fakeServer";
 import type { KeyView } from "../keys/types";
 import type { BotView, DeployInput } from "./types";
 import { DeployDialog, defaultRisk } from "./DeployDialog";
+import { keyView } from "../test/keyView";
 
 function key(id: string, label: string, liveAllowed: boolean, exchange = "binance"): KeyView {
-  return {
+  return keyView({
     id,
     exchange,
     label,
     maskedKey: `${id.slice(0, 4)}…wxyz`,
-    testnet: false,
     permissions: { canRead: true, canTrade: liveAllowed, canWithdraw: false, ipRestricted: true, method: "binance-api-restrictions" },
-    warnings: [],
-    probe: { status: "ok", message: null, at: 0 },
     liveAllowed,
-    needsWithdrawConfirmation: false,
-    withdrawOffConfirmedAt: null,
-    createdAt: 0,
-    updatedAt: 0,
-    rotatedAt: null,
-    lastUsedAt: null,
-    usedBy: [],
-  };
+  });
 }
 
 const KEYS = [key("trade-key", "Binance trading", true), key("read-key", "Binance read-only", false), key("kraken-key", "Kraken", true, "kraken")];

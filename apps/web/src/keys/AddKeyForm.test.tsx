@@ -5,6 +5,7 @@ import { AddKeyForm } from "./AddKeyForm";
 import { setTransport } from "../lib/trpc";
 import { fakeServer } from "../test/fakeServer";
 import type { Credentials, KeyView, Requirements } from "./types";
+import { keyView } from "../test/keyView";
 
 type Add = (input: Credentials & { exchange: string; label?: string }) => Promise<KeyView>;
 
@@ -16,24 +17,12 @@ const REQUIREMENTS: Record<string, Requirements> = {
   okx: { apiKey: true, secret: true, password: true, uid: false },
 };
 
-const KEY: KeyView = {
+const KEY: KeyView = keyView({
   id: "k1",
-  exchange: "binance",
   label: "Binance trading",
-  maskedKey: "AbCd…MnOp",
-  testnet: false,
   permissions: { canRead: true, canTrade: true, canWithdraw: false, ipRestricted: false, method: "binance-api-restrictions" },
   warnings: ["This API key has no IP whitelist: anyone who obtains it can use it from anywhere."],
-  probe: { status: "ok", message: null, at: 0 },
-  liveAllowed: true,
-  needsWithdrawConfirmation: false,
-  withdrawOffConfirmedAt: null,
-  createdAt: 0,
-  updatedAt: 0,
-  rotatedAt: null,
-  lastUsedAt: null,
-  usedBy: [],
-};
+});
 
 function renderForm(add: Add) {
   setTransport(

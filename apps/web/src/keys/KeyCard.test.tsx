@@ -5,15 +5,14 @@ import { KeyCard } from "./KeyCard";
 import { setTransport, trpc } from "../lib/trpc";
 import { fakeServer } from "../test/fakeServer";
 import type { KeyView } from "./types";
+import { keyView } from "../test/keyView";
 
 type ConfirmNoWithdraw = (input: { id: string }) => Promise<KeyView>;
 
-const UNCONFIRMED: KeyView = {
+const UNCONFIRMED: KeyView = keyView({
   id: "k9",
   exchange: "binanceus",
   label: "US key",
-  maskedKey: "AbCd…MnOp",
-  testnet: false,
   permissions: {
     canRead: true,
     canTrade: "unknown",
@@ -23,16 +22,9 @@ const UNCONFIRMED: KeyView = {
     sources: { canRead: "inferred", canTrade: "unknown", canWithdraw: "unknown", ipRestricted: "unknown" },
   },
   warnings: ["Keyflow could not check whether this key can withdraw: it may run paper bots only."],
-  probe: { status: "ok", message: null, at: 0 },
   liveAllowed: false,
   needsWithdrawConfirmation: true,
-  withdrawOffConfirmedAt: null,
-  createdAt: 0,
-  updatedAt: 0,
-  rotatedAt: null,
-  lastUsedAt: null,
-  usedBy: [],
-};
+});
 
 function renderCard(k: KeyView, confirmNoWithdraw: ConfirmNoWithdraw) {
   setTransport(
