@@ -2,6 +2,7 @@ import { flowGraphSchema, marketSchema, nameSchema, settingsSchema } from "@keyf
 import { z } from "zod";
 import { runWindow } from "../backtest/runWindow";
 import { startRun } from "../backtest/startRun";
+import { rerun, reproduction } from "../results/rerun";
 import { notFound } from "../errors";
 import { createTRPCRouter, publicProcedure } from "../trpc";
 
@@ -28,6 +29,12 @@ export const backtestsRouter = createTRPCRouter({
         .refine((i) => i.flow !== undefined || i.strategyId !== undefined, { message: "Send a flow or a strategyId.", path: ["flow"] }),
     )
     .mutation(({ ctx, input }) => startRun(ctx.services, input)),
+
+  /** "Run again": the run's strategy version, market, range and settings, on the candles stored now. */
+  rerun: publicProcedure.input(z.object({ runId })).mutation(({ ctx, input }) => rerun(ctx.services, input.runId)),
+
+  /** For a run made with `rerun`: identical to the run it repeats, or where and why it differs; null for other runs. */
+  reproduction: publicProcedure.input(z.object({ runId })).query(({ ctx, input }) => reproduction(ctx.services, input.runId)),
 
   /** Live progress (SSE): status, percent, bars done, bars/s; ends with done, failed or cancelled. */
   progress: publicProcedure.input(z.object({ runId })).subscription(async function* ({ ctx, input, signal }) {

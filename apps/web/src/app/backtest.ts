@@ -26,12 +26,17 @@ export async function runBacktest(): Promise<void> {
 
   // The run belongs to the saved strategy, so save pending edits first (fast: one request).
   if (editorStore.getState().dirty || !editorStore.getState().strategyId) await save();
-  const { flow, strategyId } = editorStore.getState();
+  const { strategyId, savedVersion, dirty } = editorStore.getState();
+  // The run is pinned to a saved version: it is started by id and version, never from the canvas.
+  if (!strategyId || dirty) {
+    fail(appStore.getState().saveError ?? "The strategy could not be saved, so it cannot run; try again.");
+    return;
+  }
   const { from, to } = appStore.getState().range;
   let runId: string;
   let reused: boolean;
   try {
-    ({ runId, reused } = await trpcClient.backtests.run.mutate({ flow, ...(strategyId ? { strategyId } : {}), ...(from !== null ? { from } : {}), ...(to !== null ? { to } : {}) }));
+    ({ runId, reused } = await trpcClient.backtests.run.mutate({ strategyId, ...(savedVersion !== null ? { version: savedVersion } : {}), ...(from !== null ? { from } : {}), ...(to !== null ? { to } : {}) }));
   } catch (e) {
     // A flow that does not compile comes back as the server's message too (the editor already shows its issues).
     fail(errorMessage(e));
