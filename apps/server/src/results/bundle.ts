@@ -1,0 +1,65 @@
+import { gunzipSync, gzipSync } from "node:zlib";
+import { allocCandles, candleChecks, RESULT_FORMAT, RESULT_VERSION, type Candles, type ResultBundle } from "@keyflow/core";
+import type { KeyflowDb } from "@keyflow/db";
+import { notFound, UserError } from "../errors";
+import { fileSlug, shareableFlow } from "../templates/templateJson";
+import { candleColumns, candleFingerprint } from "./fingerprint";
+
+type BundledCandles = NonNullable<ResultBundle["candles"]>;
+
+export function encodeBundledCandles(c: Candles): BundledCandles {
+  return { encoding: "gzip-f64le-columns-base64", data: gzipSync(Buffer.concat(candleColumns(c)), { level: 9 }).toString("base64") };
+}
+
+/** The candles a bundle carries, or a readable reason they cannot be read. */
+export function decodeBundledCandles(b: BundledCandles): Candles | string {
+  let bytes: Buffer;
+  try {
+    bytes = gunzipSync(Buffer.from(b.data, "base64"));
+  } catch {
+    return "The candles included in the result are damaged (not gzip data).";
+  }
+  if (bytes.length % 48 !== 0) return "The candles included in the result are damaged (not whole candles).";
+  const n = bytes.length / 48;
+  const all = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  const c = allocCandles(n);
+  (["time", "open", "high", "low", "close", "volume"] as const).forEach((k, i) => c[k].set(all.subarray(i * n, (i + 1) * n)));
+  return c;
+}
+
+/**
+ * A finished run as a result bundle: the template, settings, the fingerprint of its candles, the
+ * engine version and the result. The candles are read again and must still be the ones the run read.
+ */
+export function exportBundle(db: KeyflowDb, runId: string, opts: { includeCandles?: boolean; now?: number } = {}): { fileName: string; bundle: ResultBundle } {
+  const run = db.backtests.get(runId);
+  if (!run) throw notFound("This backtest");
+  if (run.status !== "done" || !run.metrics || !run.trades || !run.chart) throw new UserError("BAD_REQUEST", "Only a finished backtest can be exported as a result; wait for it to finish or run it again.", { kind: "input", issues: [{ path: "runId", message: "not finished" }] });
+  const market = { exchange: run.exchange, symbol: run.symbol, timeframe: run.timeframe };
+  if (!run.dataHash || !run.engineVersion) {
+    throw new UserError("BAD_REQUEST", "This run was made before Keyflow recorded which candles a run read, so its result cannot be checked by anyone. Press Run again and export the new run.", { kind: "unpinned" });
+  }
+  const series = db.candles.find(market);
+  const candles = series ? db.candles.read(series.id, { from: run.fromTime, to: run.toTime }) : allocCandles(0);
+  const data = candleFingerprint(market, { from: run.fromTime, to: run.toTime }, candles);
+  if (data.contentHash !== run.dataHash) {
+    throw new UserError("BAD_REQUEST", `The stored ${market.exchange} ${market.symbol} ${market.timeframe} candles changed since this run, so its result no longer matches them. Press Run again and export the new run.`, { kind: "dataChanged" });
+  }
+  const bundle: ResultBundle = {
+    format: RESULT_FORMAT,
+    version: RESULT_VERSION,
+    createdAt: opts.now ?? Date.now(),
+    template: shareableFlow(run.flow),
+    specHash: run.specHash,
+    settings: run.settings,
+    fillRules: run.fillRules ?? "",
+    engineVersion: run.engineVersion,
+    data: { ...data, checks: candleChecks(candles) },
+    metrics: run.metrics,
+    trades: run.trades,
+    openPosition: run.openPosition ?? null,
+    equity: run.chart.equity,
+    ...(opts.includeCandles ? { candles: encodeBundledCandles(candles) } : {}),
+  };
+  return { fileName: `${fileSlug(run.name ?? run.flow.name)}.result.json`, bundle };
+}
