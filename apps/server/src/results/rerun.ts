@@ -47,7 +47,7 @@ export function reproduction(services: Services, runId: string): Reproduction | 
   const d = compareOutcomes({ metrics: original.metrics, trades: original.trades, openPosition: original.openPosition ?? null }, { metrics: run.metrics, trades: run.trades, openPosition: run.openPosition ?? null });
   if (!d) {
     const inputs = dataChanged === false ? "same strategy version, candles, settings and engine" : "same strategy version and settings";
-    return { ...base, status: "identical", dataChanged, engine, reason: `Identical to ${when}: ${inputs}, the same trades and numbers.` };
+    return { ...base, status: "identical", dataChanged, engine, reason: `Same as ${when}: ${inputs}, the same trades and numbers.` };
   }
   const where = describeDivergence(d, "this run").replace("the recorded result", when);
   const cause =

@@ -42,6 +42,23 @@ export async function runBacktest(): Promise<void> {
     fail(errorMessage(e));
     return;
   }
+  follow(runId, reused);
+}
+
+/** "Run again": the shown run's strategy version, market, range and settings, on the candles stored now. */
+export async function runAgain(runId: string): Promise<void> {
+  if (["starting", "running", "loading"].includes(appStore.getState().run.status)) return;
+  app.set({ run: { status: "starting", runId: null, percent: 0, barsPerSec: null, clickedAt: performance.now(), error: null }, lastDrawMs: null });
+  try {
+    const started = await trpcClient.backtests.rerun.mutate({ runId });
+    follow(started.runId, false);
+  } catch (e) {
+    fail(errorMessage(e));
+  }
+}
+
+/** Follows a started run's progress until it is done, then shows its result. */
+export function follow(runId: string, reused: boolean): void {
   if (reused) {
     // Same logic, market, range, settings and candles as a finished run: that run is the answer.
     app.set({ run: { ...appStore.getState().run, status: "running", runId } });

@@ -5,6 +5,7 @@ import { app, useApp } from "../app/appStore";
 import { startFrom } from "../app/session";
 import { editorStore, parseFlowText } from "../editor/store";
 import { FlowPreview } from "./FlowPreview";
+import { importResult, isResultText } from "../results/shareResult";
 
 function blocksSummary(flow: FlowGraph): string {
   const labels = [...new Set(flow.nodes.map((n) => getBlock(n.kind)).filter((b) => b && b.category === "indicator").map((b) => b!.label))];
@@ -42,6 +43,12 @@ export function ImportPanel() {
   const fileInput = useRef<HTMLInputElement>(null);
 
   const apply = async (raw: string, source: string) => {
+    // A result file (or a report page carrying one) is verified on this install's candles, then opens.
+    if (isResultText(raw)) {
+      const problem = await importResult(raw);
+      setError(problem === null ? null : `${source}: ${problem}`);
+      return;
+    }
     const r = parseFlowText(raw);
     if (!r.ok) {
       setError(`${source}: nothing was imported.\n${r.error}`);
@@ -60,7 +67,7 @@ export function ImportPanel() {
         <input
           ref={fileInput}
           type="file"
-          accept=".json,application/json"
+          accept=".json,application/json,.html,text/html"
           hidden
           data-testid="import-file"
           onChange={async (e) => {
@@ -68,8 +75,8 @@ export function ImportPanel() {
             e.target.value = "";
             if (!f) return;
             setFileName(f.name);
-            if (f.size > 2_000_000) {
-              setError(`${f.name}: the file is larger than 2 MB; a template is a few KB.`);
+            if (f.size > 64_000_000) {
+              setError(`${f.name}: the file is larger than 64 MB; a template is a few KB and a result a few MB.`);
               return;
             }
             await apply(await f.text(), f.name);
