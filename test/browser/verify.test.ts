@@ -89,3 +89,19 @@ describe("verifiable results in the browser", () => {
     await shot(page, "verify-03-imported-verified");
   });
 });
+
+describe("template gallery", () => {
+  it("every built-in template shows its verified result on the shared candles", async () => {
+    const { page, client } = app;
+    await page.keyboard.press("Escape");
+    await page.click(tid("open-templates"));
+    const results = await client.templates.results.query();
+    for (const r of results) {
+      const text = (await page.textContent(tid(`template-result-${r.id}`), { timeout: 10_000 }))!;
+      expect(text).toContain("Verified");
+      expect(text).toContain(`${r.totalReturnPct > 0 ? "+" : ""}${r.totalReturnPct.toFixed(2)}%`);
+      expect(text).toContain(`${r.trades} trades`);
+    }
+    await shot(page, "verify-04-gallery");
+  });
+});

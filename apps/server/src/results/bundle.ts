@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from "node:zlib";
-import { allocCandles, candleChecks, RESULT_FORMAT, RESULT_VERSION, type Candles, type ResultBundle } from "@keyflow/core";
+import { allocCandles, candleChecks, RESULT_FORMAT, RESULT_VERSION, type Candles, type FlowGraph, type Market, type Outcome, type ResultBundle, type Settings } from "@keyflow/core";
 import type { KeyflowDb } from "@keyflow/db";
 import { notFound, UserError } from "../errors";
 import { fileSlug, shareableFlow } from "../templates/templateJson";
@@ -27,6 +27,45 @@ export function decodeBundledCandles(b: BundledCandles): Candles | string {
   return c;
 }
 
+export interface BundleParts {
+  flow: FlowGraph;
+  specHash: string;
+  settings: Settings;
+  fillRules: string;
+  engineVersion: string;
+  market: Market;
+  range: { from: number; to: number };
+  /** The candles of the range, exactly as the run read them. */
+  candles: Candles;
+  outcome: Outcome;
+  equity: ResultBundle["equity"];
+  createdAt: number;
+  includeCandles: boolean;
+  /** Per-candle checks, to say where another copy of the data differs (default true). */
+  checks?: boolean;
+}
+
+/** A result bundle from what produced a result and the result itself. */
+export function assembleBundle(p: BundleParts): ResultBundle {
+  const data = candleFingerprint(p.market, p.range, p.candles);
+  return {
+    format: RESULT_FORMAT,
+    version: RESULT_VERSION,
+    createdAt: p.createdAt,
+    template: shareableFlow(p.flow),
+    specHash: p.specHash,
+    settings: p.settings,
+    fillRules: p.fillRules,
+    engineVersion: p.engineVersion,
+    data: { ...data, ...(p.checks === false ? {} : { checks: candleChecks(p.candles) }) },
+    metrics: p.outcome.metrics,
+    trades: [...p.outcome.trades],
+    openPosition: p.outcome.openPosition,
+    equity: p.equity,
+    ...(p.includeCandles ? { candles: encodeBundledCandles(p.candles) } : {}),
+  };
+}
+
 /**
  * A finished run as a result bundle: the template, settings, the fingerprint of its candles, the
  * engine version and the result. The candles are read again and must still be the ones the run read.
@@ -41,25 +80,22 @@ export function exportBundle(db: KeyflowDb, runId: string, opts: { includeCandle
   }
   const series = db.candles.find(market);
   const candles = series ? db.candles.read(series.id, { from: run.fromTime, to: run.toTime }) : allocCandles(0);
-  const data = candleFingerprint(market, { from: run.fromTime, to: run.toTime }, candles);
-  if (data.contentHash !== run.dataHash) {
-    throw new UserError("BAD_REQUEST", `The stored ${market.exchange} ${market.symbol} ${market.timeframe} candles changed since this run, so its result no longer matches them. Press Run again and export the new run.`, { kind: "dataChanged" });
-  }
-  const bundle: ResultBundle = {
-    format: RESULT_FORMAT,
-    version: RESULT_VERSION,
-    createdAt: opts.now ?? Date.now(),
-    template: shareableFlow(run.flow),
+  const bundle = assembleBundle({
+    flow: run.flow,
     specHash: run.specHash,
     settings: run.settings,
     fillRules: run.fillRules ?? "",
     engineVersion: run.engineVersion,
-    data: { ...data, checks: candleChecks(candles) },
-    metrics: run.metrics,
-    trades: run.trades,
-    openPosition: run.openPosition ?? null,
+    market,
+    range: { from: run.fromTime, to: run.toTime },
+    candles,
+    outcome: { metrics: run.metrics, trades: run.trades, openPosition: run.openPosition ?? null },
     equity: run.chart.equity,
-    ...(opts.includeCandles ? { candles: encodeBundledCandles(candles) } : {}),
-  };
+    createdAt: opts.now ?? Date.now(),
+    includeCandles: opts.includeCandles ?? false,
+  });
+  if (bundle.data.contentHash !== run.dataHash) {
+    throw new UserError("BAD_REQUEST", `The stored ${market.exchange} ${market.symbol} ${market.timeframe} candles changed since this run, so its result no longer matches them. Press Run again and export the new run.`, { kind: "dataChanged" });
+  }
   return { fileName: `${fileSlug(run.name ?? run.flow.name)}.result.json`, bundle };
 }

@@ -82,7 +82,7 @@ export async function verifyBundle(db: KeyflowDb, bundle: ResultBundle, opts: Ve
 
 function dataDiffers(bundle: ResultBundle, candles: Candles, name: string, versions: Pick<Verification, "bundleEngineVersion" | "engineVersion">): Verification {
   const d = bundle.data;
-  const i = firstDifferingCheck(d.checks, candleChecks(candles));
+  const i = d.checks === undefined ? -1 : firstDifferingCheck(d.checks, candleChecks(candles));
   const counts = candles.length === d.count ? `${d.count} candles on both sides` : `the result had ${d.count} candles, you have ${candles.length}`;
   if (i < 0) return { status: "dataDiffers", reason: `Your ${name} candles in the range differ from the ones the result was computed on (${counts}).`, at: null, ...versions };
   const at = i < candles.length ? candles.time[i]! : d.lastTime;

@@ -1,4 +1,7 @@
 import { useRef, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { trpc } from "../lib/trpc";
+import { date, pct, signClass } from "../ui/format";
 import { TEMPLATES, getBlock, type FlowGraph } from "@keyflow/core";
 import { Modal } from "../ui/Modal";
 import { app, useApp } from "../app/appStore";
@@ -12,6 +15,22 @@ function blocksSummary(flow: FlowGraph): string {
   return labels.length > 0 ? labels.join(", ") : `${flow.nodes.length} blocks`;
 }
 
+/** The template's result on the shared Binance candles, verified by Keyflow's tests on every build. */
+function BuiltInResult({ id }: { id: string }) {
+  const q = useQuery(trpc.templates.results.queryOptions(undefined, { staleTime: Infinity }));
+  const r = q.data?.find((x) => x.id === id);
+  if (!r) return null;
+  const title = `Backtested on ${r.data.exchange} ${r.data.symbol} ${r.data.timeframe}, ${date(r.data.firstTime)} → ${date(r.data.lastTime)} (${r.data.count} candles), with the template's own settings; buy & hold ${pct(r.buyHoldReturnPct)}. Verified: Keyflow re-runs it on those candles in every build (engine ${r.engineVersion}). Past results say nothing about the future.`;
+  return (
+    <div className="tpl-result" title={title} data-testid={`template-result-${id}`}>
+      <span className="verify-badge verified">
+        <b>✓ Verified</b>
+      </span>{" "}
+      {r.data.symbol} {r.data.timeframe} {date(r.data.firstTime).slice(0, 4)}–{date(r.data.lastTime).slice(0, 4)}: <span className={signClass(r.totalReturnPct)}>{pct(r.totalReturnPct)}</span> · max DD {pct(-Math.abs(r.maxDrawdownPct), 1, false)} · {r.trades} trades
+    </div>
+  );
+}
+
 export function TemplateGallery() {
   return (
     <div className="gallery" data-testid="template-gallery">
@@ -21,6 +40,7 @@ export function TemplateGallery() {
           <div className="tpl-body">
             <h3>{t.flow.name}</h3>
             <p>{t.flow.description}</p>
+            <BuiltInResult id={t.id} />
             <div className="tpl-meta">
               <span>{blocksSummary(t.flow)}</span>
               <span>{t.flow.nodes.length} blocks</span>

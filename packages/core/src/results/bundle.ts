@@ -41,8 +41,8 @@ export const resultBundleSchema = z.strictObject({
   fillRules: z.string(),
   engineVersion: z.string(),
   data: dataFingerprintSchema.extend({
-    /** One check value per candle (see candleChecks), to say where another copy of the data differs. */
-    checks: z.string().regex(/^[0-9a-f]*$/),
+    /** One check value per candle (see candleChecks), to say where another copy of the data differs; optional, as it is big. */
+    checks: z.string().regex(/^[0-9a-f]*$/).optional(),
   }),
   metrics: metricsSchema,
   trades: z.array(tradeSchema),
