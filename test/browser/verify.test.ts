@@ -4,8 +4,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { artifacts, shot, startApp, tid, type BrowserApp } from "./harness";
+import { artifacts, root, shot, startApp, tid, type BrowserApp } from "./harness";
+
+// The database driver as the db package has it (this package does not depend on it directly).
+type Sqlite = { prepare(sql: string): { run(...args: unknown[]): unknown }; close(): void };
+const BetterSqlite3 = createRequire(join(root, "packages/db/package.json"))("better-sqlite3") as new (path: string) => Sqlite;
 
 let app: BrowserApp;
 beforeAll(async () => {
@@ -44,6 +49,21 @@ describe("verifiable results in the browser", () => {
     expect(await page.textContent(tid("reproduction"))).toMatch(/Same as the run of .*same strategy version, candles, settings and engine/);
     expect((await client.backtests.get.query({ runId: again })).rerunOf).toBe(runId);
     await shot(page, "verify-01-run-again-identical");
+
+    // As if an older engine had made that run, with another result: Run again says so and shows both.
+    const raw = new BetterSqlite3(app.services.db.path);
+    raw.prepare("UPDATE backtest_runs SET engine_version = '0.0.9', metrics = json_set(metrics, '$.totalReturnPct', 99) WHERE id = ?").run(again);
+    raw.close();
+    await page.click(tid("run-again"));
+    const third = await shownRun(again);
+    await page.waitForSelector(`${tid("reproduction")}[data-status="differs"]`);
+    expect(await page.textContent(tid("reproduction"))).toMatch(/The engine changed from 0\.0\.9 to .*, and the result differs\. .*totalReturnPct is 99/);
+    await shot(page, "verify-01b-run-again-differs");
+    await page.click(tid("reproduction-show-both"));
+    await page.waitForSelector(tid("compare-view"));
+    expect(await page.locator(tid("compare-label")).count()).toBe(2);
+    await page.click(tid("compare-back"));
+    runId = third;
   });
 
   it("the HTML report opens from file:// with no network request and shows the run's numbers", async () => {

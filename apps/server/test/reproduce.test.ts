@@ -1,4 +1,5 @@
 // Runs are pinned to what produced them, and "Run again" says whether the result is the same.
+import BetterSqlite3 from "better-sqlite3";
 import { allocCandles, ENGINE_VERSION, FILL_RULES, type Market } from "@keyflow/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { template, testServices } from "./helpers";
@@ -71,5 +72,18 @@ describe("pinned runs", () => {
     expect(r).toMatchObject({ status: "differs", dataChanged: true });
     expect(r!.reason).toMatch(/candles changed/);
     expect(r!.reason).toMatch(/Trade 1 .* entryPrice/);
+  });
+
+  it("when the engine changed and the result differs, says so and names the original to show beside it", async () => {
+    const s = await t.caller.strategies.create({ flow: template("macd-trend") });
+    const run = await finished((await t.caller.backtests.run({ strategyId: s.id, market, from: Date.UTC(2024, 7, 1), to: Date.UTC(2024, 9, 1) })).runId);
+    // Pretend an older engine made the original, with another Sharpe ratio.
+    const raw = new BetterSqlite3(t.services.db.path);
+    raw.prepare("UPDATE backtest_runs SET engine_version = '0.0.9', metrics = json_set(metrics, '$.sharpe', 99) WHERE id = ?").run(run.id);
+    raw.close();
+    const second = await finished((await t.caller.backtests.rerun({ runId: run.id })).runId);
+    const r = await t.caller.backtests.reproduction({ runId: second.id });
+    expect(r).toMatchObject({ status: "differs", originalId: run.id, dataChanged: false, engine: { original: "0.0.9", now: ENGINE_VERSION, changed: true } });
+    expect(r!.reason).toMatch(/^The engine changed from 0\.0\.9 to .*, and the result differs\. Every trade matches, but sharpe is 99 in the run of .* and -?[\d.]+ in this run\.$/);
   });
 });

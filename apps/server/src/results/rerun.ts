@@ -46,8 +46,9 @@ export function reproduction(services: Services, runId: string): Reproduction | 
   const when = `the run of ${utcMinute(original.createdAt)} UTC`;
   const d = compareOutcomes({ metrics: original.metrics, trades: original.trades, openPosition: original.openPosition ?? null }, { metrics: run.metrics, trades: run.trades, openPosition: run.openPosition ?? null });
   if (!d) {
-    const inputs = dataChanged === false ? "same strategy version, candles, settings and engine" : "same strategy version and settings";
-    return { ...base, status: "identical", dataChanged, engine, reason: `Same as ${when}: ${inputs}, the same trades and numbers.` };
+    const inputs = dataChanged === false ? `same strategy version, candles, settings and ${engine.changed ? "result" : "engine"}` : "same strategy version and settings";
+    const note = engine.changed ? ` The engine changed since (${engine.original ?? "unrecorded"} → ${engine.now}) without changing this result.` : "";
+    return { ...base, status: "identical", dataChanged, engine, reason: `Same as ${when}: ${inputs}, the same trades and numbers.${note}` };
   }
   const where = describeDivergence(d, "this run").replace("the recorded result", when);
   const cause =
