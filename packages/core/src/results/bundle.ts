@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseFlowDocument } from "../flow/migrate";
+import { migrateForward, type Migrations } from "../util/migrateForward";
 import { flowGraphSchema, marketSchema, settingsSchema } from "../flow/schema";
 import { metricsSchema, openPositionSchema, tradeSchema } from "../engine/result";
 
@@ -67,7 +68,7 @@ export const verificationSchema = z.object({
 });
 export type Verification = z.infer<typeof verificationSchema>;
 
-const MIGRATIONS: Record<number, (doc: Record<string, unknown>) => Record<string, unknown>> = {};
+const MIGRATIONS: Migrations = {};
 
 export type ResultBundleParse = { ok: true; bundle: ResultBundle } | { ok: false; errors: string[] };
 
@@ -76,17 +77,12 @@ export function parseResultBundle(input: unknown): ResultBundleParse {
   if (typeof input !== "object" || input === null || Array.isArray(input) || (input as { format?: unknown }).format !== RESULT_FORMAT) {
     return { ok: false, errors: [`This is not a Keyflow result: "format" must be "${RESULT_FORMAT}".`] };
   }
-  let doc = input as Record<string, unknown>;
-  const version = doc.version;
-  if (typeof version !== "number" || !Number.isInteger(version) || version < 1) return { ok: false, errors: ['"version" must be a whole number (1 or more).'] };
-  if (version > RESULT_VERSION) {
-    return { ok: false, errors: [`This result was made by a newer Keyflow (result format ${version}; this one reads up to ${RESULT_VERSION}). Update Keyflow to verify it.`] };
-  }
-  for (let v = version; v < RESULT_VERSION; v++) {
-    const step = MIGRATIONS[v];
-    if (!step) return { ok: false, errors: [`Results of format ${v} can no longer be read.`] };
-    doc = { ...step(doc), version: v + 1 };
-  }
+  const migrated = migrateForward(input as Record<string, unknown>, RESULT_VERSION, MIGRATIONS, {
+    newer: (v) => `This result was made by a newer Keyflow (result format ${v}; this one reads up to ${RESULT_VERSION}). Update Keyflow to verify it.`,
+    retired: (v) => `Results of format ${v} can no longer be read.`,
+  });
+  if (!migrated.ok) return { ok: false, errors: [migrated.error] };
+  const doc = migrated.doc;
   const flow = parseFlowDocument(doc.template);
   if (!flow.ok) return { ok: false, errors: flow.errors.map((e) => `template: ${e}`) };
   const parsed = resultBundleSchema.safeParse({ ...doc, template: flow.flow });
