@@ -1,7 +1,7 @@
 // A result leaves the machine as a bundle and is verified on another install's own candles.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { allocCandles, parseResultBundle, type Market, type ResultBundle } from "@keyflow/core";
+import { allocCandles, parseResultBundle, REPORT_BUNDLE_ID, type Market, type ResultBundle } from "@keyflow/core";
 import { sharedDataFile } from "@keyflow/core/test/sharedData";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -77,7 +77,11 @@ describe("result bundles", () => {
     expect(run.trades).toEqual(bundle.trades);
     expect(run.metrics).toEqual(bundle.metrics);
     expect(run.strategyVersion).toBe(1);
-    expect((await cli(join(writeBundle("ok", bundle)))).code).toBe(0);
+    expect((await cli(writeBundle("ok", bundle))).code).toBe(0);
+    // An HTML report carries the bundle in a JSON script element; verify reads it from there too.
+    const page = join(b.dir, "ok.report.html");
+    writeFileSync(page, `<!doctype html><title>x</title><script type="application/json" id="${REPORT_BUNDLE_ID}">${JSON.stringify(bundle).replace(/</g, "\\u003c")}</script>`);
+    expect((await cli(page)).code).toBe(0);
   });
 
   it("a tampered metric or trade is not reproduced, naming the first diverging trade", async () => {

@@ -10,7 +10,7 @@ import { UserError } from "../errors";
 import { readBundleJson } from "../results/importBundle";
 import { verifyBundle } from "../results/verifyBundle";
 
-const USAGE = `Usage: keyflow verify <result.json> [--offline] [--json]
+const USAGE = `Usage: keyflow verify <result.json | report.html> [--offline] [--json]
 
   Re-runs a result exported from Keyflow on this install's own candles (KEYFLOW_DATA_DIR),
   downloading missing ones from the exchange unless --offline.

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { parseResultBundle, type ResultBundle, type Verification } from "@keyflow/core";
+import { bundleJsonFromHtml, parseResultBundle, type ResultBundle, type Verification } from "@keyflow/core";
 import { UserError } from "../errors";
 import { startRun } from "../backtest/startRun";
 import type { Services } from "../trpc";
@@ -8,14 +8,16 @@ import { verifyBundle, type VerifyOptions } from "./verifyBundle";
 /** Result files carry trades and a check value per candle (and, if chosen, the candles): bigger than templates. */
 export const BUNDLE_MAX_BYTES = 64 * 1024 * 1024;
 
-/** A result file's text as a bundle, or a UserError saying what is wrong with it. */
+/** A result file's text (or an HTML report carrying one) as a bundle, or a UserError saying what is wrong with it. */
 export function readBundleJson(text: string): ResultBundle {
   const fail = (errors: string[]) =>
     new UserError("BAD_REQUEST", `This result cannot be read: ${errors[0]}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}`, { kind: "bundle", errors });
   if (Buffer.byteLength(text, "utf8") > BUNDLE_MAX_BYTES) throw fail([`The file is larger than ${BUNDLE_MAX_BYTES / 1024 / 1024} MB; a Keyflow result is smaller.`]);
+  const inReport = /^\s*</.test(text) ? bundleJsonFromHtml(text) : null;
+  if (/^\s*</.test(text) && inReport === null) throw fail(["This HTML page is not a Keyflow report: it carries no result."]);
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    doc = JSON.parse(inReport ?? text);
   } catch (e) {
     throw fail([`The file is not valid JSON (${e instanceof Error ? e.message : String(e)}). Export the result from Keyflow again.`]);
   }

@@ -1,4 +1,4 @@
-import type { ResultBundle, Verification } from "@keyflow/core";
+import { REPORT_BUNDLE_ID, type ResultBundle, type Verification } from "@keyflow/core";
 import { date, dateTime, price, signClass } from "../ui/format";
 import { reportRows } from "./report";
 
@@ -103,18 +103,8 @@ ${badge}
 <p>This page carries the full result: the strategy, its settings, a fingerprint of the candles (content hash <code>${b.data.contentHash}</code>)
 and every trade. Import this file in Keyflow (Templates → Import) or run <code>keyflow verify &lt;this file&gt;</code> to re-run it on your own candles.
 Strategy spec <code>${esc(b.specHash)}</code>, engine ${esc(b.engineVersion)}.</p>
-<script type="application/json" id="keyflow-result">${data}</script>
+<script type="application/json" id="${REPORT_BUNDLE_ID}">${data}</script>
 </body></html>
 `;
 }
 
-/** The bundle a report page carries (for importing a saved report), or null when the text is not one. */
-export function bundleFromHtml(html: string): unknown {
-  const m = /<script type="application\/json" id="keyflow-result">([\s\S]*?)<\/script>/.exec(html);
-  if (!m) return null;
-  try {
-    return JSON.parse(m[1]!);
-  } catch {
-    return null;
-  }
-}

@@ -5,7 +5,8 @@ import { errorMessage } from "../lib/errors";
 import { queryClient } from "../lib/queryClient";
 import { trpc, trpcClient } from "../lib/trpc";
 import { downloadFile } from "../ui/download";
-import { bundleFromHtml, htmlReport } from "./htmlReport";
+import { bundleJsonFromHtml } from "@keyflow/core";
+import { htmlReport } from "./htmlReport";
 import type { RunView } from "./runView";
 
 /** Downloads the run as a result file anyone can verify (with a compressed copy of the candles if asked). */
@@ -31,7 +32,7 @@ export async function exportHtmlReport(run: RunView): Promise<void> {
 
 /** True when the text is a result file or a report page carrying one (rather than a template). */
 export function isResultText(text: string): boolean {
-  return /"format"\s*:\s*"keyflow\.result"/.test(text.slice(0, 200)) || bundleFromHtml(text) !== null;
+  return /"format"\s*:\s*"keyflow\.result"/.test(text.slice(0, 200)) || bundleJsonFromHtml(text) !== null;
 }
 
 /**
@@ -39,10 +40,9 @@ export function isResultText(text: string): boolean {
  * and runs it; the strategy opens and its run shows with the verification badge.
  */
 export async function importResult(text: string): Promise<string | null> {
-  const fromHtml = bundleFromHtml(text);
-  const json = fromHtml === null ? text : JSON.stringify(fromHtml);
   try {
-    const r = await trpcClient.backtests.importBundle.mutate({ json });
+    // A report page goes as it is: the server takes the result out of it.
+    const r = await trpcClient.backtests.importBundle.mutate({ json: text });
     void queryClient.invalidateQueries({ queryKey: trpc.strategies.list.queryKey() });
     await openStrategy(r.strategyId);
     app.set({ modal: null });

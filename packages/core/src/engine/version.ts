@@ -6,7 +6,7 @@
 export const ENGINE_VERSION = "0.1.0";
 
 /**
- * The fill rules every run uses, recorded with its settings (they are the engine's, not a setting):
- * a decision at a bar's close fills at the next bar's open; stops and targets fill inside the bar.
+ * The fill rules every run uses (docs/fills.md), recorded with its settings: they are the engine's,
+ * not a setting. Change this text whenever a rule changes (and bump ENGINE_VERSION).
  */
-export const FILL_RULES = "next-open/intrabar-stops";
+export const FILL_RULES = "market: next open + slippage; limit: when a later bar trades through; stops: intrabar, a gap fills at the open, stop before target in one bar";

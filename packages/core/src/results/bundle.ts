@@ -89,3 +89,12 @@ export function parseResultBundle(input: unknown): ResultBundleParse {
   if (!parsed.success) return { ok: false, errors: parsed.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "result"}: ${i.message}`) };
   return { ok: true, bundle: parsed.data };
 }
+
+/** The element of an HTML report that carries its result bundle (JSON, never executed). */
+export const REPORT_BUNDLE_ID = "keyflow-result";
+
+/** The result bundle's JSON text inside an HTML report; null when the text is not such a page. */
+export function bundleJsonFromHtml(html: string): string | null {
+  const m = new RegExp(`<script type="application/json" id="${REPORT_BUNDLE_ID}">([\\s\\S]*?)</script>`).exec(html);
+  return m ? m[1]! : null;
+}
