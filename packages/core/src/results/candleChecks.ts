@@ -9,16 +9,20 @@ export function candleChecks(c: Candles): string {
   const f = new Float64Array(6);
   const w = new Uint32Array(f.buffer);
   const cols = [c.time, c.open, c.high, c.low, c.close, c.volume];
-  let out = "";
+  // ASCII hex digits written straight into bytes: building a string per candle costs 20× the hashing.
+  const out = new Uint8Array(c.length * 4);
   for (let i = 0; i < c.length; i++) {
     for (let k = 0; k < 6; k++) f[k] = cols[k]![i]!;
     // FNV-1a over the 12 words, folded to 16 bits.
     let h = 0x811c9dc5;
     for (let k = 0; k < 12; k++) h = Math.imul(h ^ w[k]!, 0x01000193);
-    out += (((h >>> 16) ^ h) & 0xffff).toString(16).padStart(4, "0");
+    const v = ((h >>> 16) ^ h) & 0xffff;
+    for (let d = 0; d < 4; d++) out[i * 4 + d] = HEX[(v >>> (12 - 4 * d)) & 0xf]!;
   }
-  return out;
+  return new TextDecoder().decode(out);
 }
+
+const HEX = new TextEncoder().encode("0123456789abcdef");
 
 /** Index of the first candle whose check differs (or that one side lacks); -1 when none does. */
 export function firstDifferingCheck(a: string, b: string): number {
