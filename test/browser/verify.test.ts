@@ -107,6 +107,10 @@ describe("verifiable results in the browser", () => {
     await page.waitForSelector(`${tid("verification-badge")}[data-status="verified"]`, { timeout: 60_000 });
     expect(await page.textContent(tid("verification-reason"))).toMatch(/the same \d+ trades and the same numbers/);
     await shot(page, "verify-03-imported-verified");
+    await page.click(tid("open-strategies"));
+    expect(await page.locator(`${tid("strategy-row")} ${tid("verification-badge")}[data-status="verified"]`).count()).toBe(1);
+    await shot(page, "verify-03b-strategies");
+    await page.keyboard.press("Escape");
   });
 });
 

@@ -77,6 +77,8 @@ describe("result bundles", () => {
     expect(run.trades).toEqual(bundle.trades);
     expect(run.metrics).toEqual(bundle.metrics);
     expect(run.strategyVersion).toBe(1);
+    // The imported strategy shows what the check found in the list of strategies.
+    expect((await b.caller.strategies.list()).find((x) => x.id === r.strategyId)?.verification).toEqual(r.verification);
     expect((await cli(writeBundle("ok", bundle))).code).toBe(0);
     // An HTML report carries the bundle in a JSON script element; verify reads it from there too.
     const page = join(b.dir, "ok.report.html");

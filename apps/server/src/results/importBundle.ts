@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { bundleJsonFromHtml, parseResultBundle, type ResultBundle, type Verification } from "@keyflow/core";
+import { bundleJsonFromHtml, parseResultBundle, uniqueName, type ResultBundle, type Verification } from "@keyflow/core";
 import { UserError } from "../errors";
 import { startRun } from "../backtest/startRun";
 import type { Services } from "../trpc";
@@ -47,7 +47,8 @@ export function downloadThroughJobs(services: Services): NonNullable<VerifyOptio
  */
 export async function importBundle(services: Services, bundle: ResultBundle, opts: VerifyOptions = {}): Promise<ImportedResult> {
   const verification = await verifyBundle(services.db, bundle, opts);
-  const flow = { ...bundle.template, settings: bundle.settings, market: { exchange: bundle.data.exchange, symbol: bundle.data.symbol, timeframe: bundle.data.timeframe } };
+  const name = uniqueName(bundle.template.name, services.db.strategies.list().map((s) => s.name));
+  const flow = { ...bundle.template, name, settings: bundle.settings, market: { exchange: bundle.data.exchange, symbol: bundle.data.symbol, timeframe: bundle.data.timeframe } };
   const strategy = services.db.strategies.create({ id: randomUUID(), flow, specHash: bundle.specHash });
   try {
     const run = startRun(services, { strategyId: strategy.id, version: strategy.latestVersion, from: bundle.data.from, to: bundle.data.to });
