@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import type { Verification } from "@keyflow/core";
 import { openDatabase } from "@keyflow/db";
 import { configFromEnv } from "../config";
-import { installDemoMarket } from "../data/demoMarket";
+import { DEMO_EXCHANGE, installDemoMarket } from "../data/demoMarket";
 import { downloadCandles } from "../data/download";
 import { createPublicExchange } from "../data/exchangeFactory";
 import { UserError } from "../errors";
@@ -49,7 +49,8 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
   }
   const db = openDatabase(configFromEnv().dataDir);
   try {
-    installDemoMarket(db);
+    // The demo market is generated, not downloaded: only a demo result needs it.
+    if (bundle.data.exchange === DEMO_EXCHANGE) installDemoMarket(db);
     const v = await verifyBundle(db, bundle, values.offline ? {} : { download: async (req) => void (await downloadCandles(db, await createPublicExchange(req.exchange), req)) });
     process.stdout.write(values.json ? `${JSON.stringify(v)}\n` : `${LABEL[v.status]}: ${v.reason}\n`);
     return v.status === "verified" ? 0 : 1;
