@@ -1,5 +1,6 @@
 // A result leaves the machine as a bundle and is verified on another install's own candles.
 import { writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { allocCandles, parseResultBundle, REPORT_BUNDLE_ID, type Market, type ResultBundle } from "@keyflow/core";
 import { sharedDataFile } from "@keyflow/core/test/sharedData";
@@ -118,6 +119,11 @@ describe("result bundles", () => {
     }
     expect((await importInto(b, withCandles)).verification.reason).toContain(`close is ${old.close[0]} in the result's candles and ${c.close[0]} in yours`);
     expect((await cli(writeBundle("differs", bundle), "--offline")).code).toBe(1);
+    // Candles that unpack to more than the fingerprint names are refused, never unpacked whole.
+    const bomb = { ...withCandles, candles: { ...withCandles.candles!, data: gzipSync(Buffer.alloc(48 * bundle.data.count * 50)).toString("base64") } };
+    const refused = (await importInto(b, bomb)).verification;
+    expect(refused).toMatchObject({ status: "dataDiffers", at: t });
+    expect(refused.reason).not.toContain("in the result's candles");
 
     expect((await cli(writeBundle("garbage", { format: "keyflow.result", version: 1 }))).code).toBe(2);
     expect(await userErrorOf(importInto(b, { format: "keyflow.flow" }))).toMatchObject({ kind: "bundle" });

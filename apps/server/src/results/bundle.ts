@@ -11,15 +11,16 @@ export function encodeBundledCandles(c: Candles): BundledCandles {
   return { encoding: "gzip-f64le-columns-base64", data: gzipSync(Buffer.concat(candleColumns(c)), { level: 9 }).toString("base64") };
 }
 
-/** The candles a bundle carries, or a readable reason they cannot be read. */
-export function decodeBundledCandles(b: BundledCandles): Candles | string {
+/** The candles a bundle carries (`count` of them, as its fingerprint says), or a readable reason they cannot be read. */
+export function decodeBundledCandles(b: BundledCandles, count: number): Candles | string {
   let bytes: Buffer;
   try {
-    bytes = gunzipSync(Buffer.from(b.data, "base64"));
+    // Never more than the fingerprint's count: a file cannot make this unpack into gigabytes.
+    bytes = gunzipSync(Buffer.from(b.data, "base64"), { maxOutputLength: Math.max(1, 48 * count) });
   } catch {
-    return "The candles included in the result are damaged (not gzip data).";
+    return "The candles included in the result are damaged (not gzip data of the candles it names).";
   }
-  if (bytes.length % 48 !== 0) return "The candles included in the result are damaged (not whole candles).";
+  if (bytes.length !== 48 * count) return "The candles included in the result are damaged (not the number of candles it names).";
   const n = bytes.length / 48;
   const all = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
   const c = allocCandles(n);

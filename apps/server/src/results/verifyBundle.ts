@@ -88,7 +88,7 @@ function dataDiffers(bundle: ResultBundle, candles: Candles, name: string, versi
   const at = i < candles.length ? candles.time[i]! : d.lastTime;
   let detail = i < candles.length ? `candle ${i + 1} of the range, ${utcMinute(at)} UTC` : `after your last candle (${utcMinute(candles.time[candles.length - 1] ?? d.from)} UTC)`;
   // With the candles included, say which figure differs.
-  const theirs = bundle.candles ? decodeBundledCandles(bundle.candles) : null;
+  const theirs = bundle.candles ? decodeBundledCandles(bundle.candles, d.count) : null;
   if (theirs && typeof theirs !== "string" && i < theirs.length && i < candles.length) {
     const f = FIELDS.find((k) => !Object.is(theirs[k][i], candles[k][i]));
     if (f === "time") detail = `candle ${i + 1} of the range: the result has one at ${utcMinute(theirs.time[i]!)} UTC, you at ${utcMinute(at)} UTC (a gap on one side)`;
