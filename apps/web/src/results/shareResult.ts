@@ -40,6 +40,7 @@ export function isResultText(text: string): boolean {
  * and runs it; the strategy opens and its run shows with the verification badge.
  */
 export async function importResult(text: string): Promise<string | null> {
+  app.toast("Checking the result on your own candles (downloading them first if they are missing)…");
   try {
     // A report page goes as it is: the server takes the result out of it.
     const r = await trpcClient.backtests.importBundle.mutate({ json: text });
