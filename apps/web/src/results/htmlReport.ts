@@ -68,7 +68,7 @@ export function htmlReport(input: HtmlReportInput): string {
   const trades = b.trades
     .map(
       (t, i) =>
-        `<tr><td>${i + 1}</td><td>${dateTime(t.entryTime)}</td><td>${price(t.entryPrice)}</td><td>${dateTime(t.exitTime)}</td><td>${price(t.exitPrice)}</td><td>${t.qty}</td><td class="${signClass(t.pnl)}">${t.pnl.toFixed(2)}</td><td class="${signClass(t.returnPct)}">${t.returnPct.toFixed(2)}%</td><td>${esc(t.exitReason)}</td></tr>`,
+        `<tr><td>${i + 1}</td><td>${dateTime(t.entryTime)}</td><td>${price(t.entryPrice)}</td><td>${dateTime(t.exitTime)}</td><td>${price(t.exitPrice)}</td><td>${Number(t.qty.toPrecision(8))}</td><td class="${signClass(t.pnl)}">${t.pnl.toFixed(2)}</td><td class="${signClass(t.returnPct)}">${t.returnPct.toFixed(2)}%</td><td>${esc(t.exitReason)}</td></tr>`,
     )
     .join("");
   const badge = verification ? `<p class="badge ${verification.status}" data-testid="report-verification"><b>${LABEL[verification.status]}</b> ${esc(verification.reason)}</p>` : "";
