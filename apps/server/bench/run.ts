@@ -31,3 +31,5 @@ console.log(`| command | time | ratio to node -e 0 |`);
 console.log(`| --- | --- | --- |`);
 console.log(`| node -e 0 | ${bare.toFixed(0)} ms | 1.00× |`);
 console.log(`| keyflow backtest sma-cross --data BTC 1h --json | ${backtest.toFixed(0)} ms | ${(backtest / bare).toFixed(2)}× |`);
+console.log("");
+await import("./fingerprint");

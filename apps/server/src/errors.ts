@@ -13,6 +13,11 @@ export type UserErrorDetails =
   | { kind: "notFound" }
   | { kind: "noCandles" }
   | { kind: "conflict" }
+  /** A run that cannot be exported as a checkable result: made before runs were pinned, or its candles changed since. */
+  | { kind: "unpinned" }
+  | { kind: "dataChanged" }
+  /** A result bundle file that cannot be read. */
+  | { kind: "bundle"; errors: string[] }
   /** An exchange key was refused or could not be checked; `reason` is an ErrorKind or "withdraw" / "no-read" / "wrong-exchange". */
   | { kind: "key"; reason: string }
   /** A live bot's pre-flight refused it: each refusal says what to change. */

@@ -27,3 +27,7 @@ export { TEMPLATES, DEFAULT_TEMPLATE_ID, getTemplate, type Template } from "./te
 export { parseCandlesCsv, CSV_COLUMNS, type CsvError, type CsvParseResult } from "./data/csv";
 export { generateDemoCandles, mulberry32, type DemoCandlesOptions } from "./data/demo";
 export * from "./keys/permissions";
+export { ENGINE_VERSION, FILL_RULES } from "./engine/version";
+export * from "./results/bundle";
+export { candleChecks, firstDifferingCheck } from "./results/candleChecks";
+export { compareOutcomes, describeDivergence, type Divergence, type Outcome } from "./results/compareOutcomes";

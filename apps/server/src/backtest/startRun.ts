@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { compile, TIMEFRAME_MS, type CompileIssue, type FlowGraph, type Market, type Settings } from "@keyflow/core";
+import { canonicalJson, compile, ENGINE_VERSION, FILL_RULES, TIMEFRAME_MS, type CompileIssue, type FlowGraph, type Market, type Settings } from "@keyflow/core";
 import { notFound, UserError } from "../errors";
 import type { Services } from "../trpc";
 import { utcMinute } from "../utcMinute";
 import { DEFAULT_KEEP_RUNS } from "../config";
+import { candleFingerprint } from "../results/fingerprint";
 
 export interface StartRunInput {
   flow?: FlowGraph;
@@ -17,6 +18,8 @@ export interface StartRunInput {
   to?: number;
   /** Overrides parts of the flow's settings. */
   settings?: Partial<Settings>;
+  /** Makes an earlier run again on the same inputs (never answered by reusing a finished run). */
+  rerunOf?: string;
 }
 
 export interface StartedRun {
@@ -27,6 +30,8 @@ export interface StartedRun {
   from: number;
   to: number;
   warnings: CompileIssue[];
+  /** SHA-256 of the candles the run reads. */
+  dataHash: string;
   /** Nothing changed since this finished run (flow logic, market, range, settings, candles): it is the answer, nothing was queued. */
   reused: boolean;
 }
@@ -40,8 +45,9 @@ export function startRun(services: Services, input: StartRunInput): StartedRun {
   if (input.strategyId !== undefined) {
     const s = db.strategies.get(input.strategyId, input.version);
     if (!s) throw notFound(input.version ? `Version ${input.version} of this strategy` : "This strategy");
+    // A flow sent along with the id is pinned to the saved version only if it is that version.
+    if (!input.flow || canonicalJson(input.flow) === canonicalJson(s.flow)) strategyVersion = input.version ?? s.latestVersion;
     flow ??= s.flow;
-    if (!input.flow) strategyVersion = input.version ?? s.latestVersion;
   }
   if (!flow) throw new UserError("BAD_REQUEST", "Nothing to backtest: send a flow or the id of a saved strategy.", { kind: "input", issues: [{ path: "flow", message: "required" }] });
 
@@ -74,12 +80,14 @@ export function startRun(services: Services, input: StartRunInput): StartedRun {
     throw new UserError("BAD_REQUEST", `No ${name} candles between ${utcMinute(from)} and ${utcMinute(to)} UTC; stored data covers ${utcMinute(series.firstTime)} to ${utcMinute(series.lastTime + tf)}.`, { kind: "noCandles" });
   }
 
+  const data = candleFingerprint(market, { from, to }, candles);
+
   // A saved strategy's run is kept and listed; a flow sent without one (CLI, API) always runs.
   const same =
-    input.strategyId === undefined
+    input.strategyId === undefined || input.rerunOf !== undefined
       ? undefined
-      : db.backtests.findSame({ strategyId: input.strategyId, specHash: compiled.hash, market, fromTime: from, toTime: to, settings: effective.settings, since: series.updatedAt });
-  if (same) return { runId: same.id, specHash: compiled.hash, bars: same.bars, market, from, to, warnings: compiled.warnings, reused: true };
+      : db.backtests.findSame({ strategyId: input.strategyId, specHash: compiled.hash, market, fromTime: from, toTime: to, settings: effective.settings, since: series.updatedAt, dataHash: data.contentHash, engineVersion: ENGINE_VERSION });
+  if (same) return { runId: same.id, specHash: compiled.hash, dataHash: data.contentHash, bars: same.bars, market, from, to, warnings: compiled.warnings, reused: true };
 
   const runId = randomUUID();
   db.backtests.create({
@@ -93,6 +101,12 @@ export function startRun(services: Services, input: StartRunInput): StartedRun {
     toTime: to,
     settings: effective.settings,
     bars: candles.length,
+    dataHash: data.contentHash,
+    dataFirstTime: data.firstTime,
+    dataLastTime: data.lastTime,
+    engineVersion: ENGINE_VERSION,
+    fillRules: FILL_RULES,
+    rerunOf: input.rerunOf ?? null,
   });
   // Retention: the newest runs of this strategy (and every pinned one) stay; older ones go.
   db.backtests.prune(input.strategyId ?? null, services.config.keepRuns ?? DEFAULT_KEEP_RUNS);
@@ -105,5 +119,5 @@ export function startRun(services: Services, input: StartRunInput): StartedRun {
     timeframeMs: tf,
     candles,
   });
-  return { runId, specHash: compiled.hash, bars: candles.length, market, from, to, warnings: compiled.warnings, reused: false };
+  return { runId, specHash: compiled.hash, dataHash: data.contentHash, bars: candles.length, market, from, to, warnings: compiled.warnings, reused: false };
 }

@@ -12,6 +12,7 @@ Usage: keyflow <command>
   data import <csv> --market BTC/USDT --timeframe 1h [--exchange name]
   data download <exchange> <symbol> <timeframe> --since 2024-01-01
   backtest <flow.json | template-id> [--data candles.csv] [--json]
+  verify <result.json>       re-run an exported result on your own candles; exit 0 only when verified
   keys add|list|probe|rotate|rm   exchange API keys (credentials via hidden prompt or stdin, never argv)
   bots deploy|list|start|stop|close|run  paper and live bots; \`bots stop --all [--close]\` is the kill switch
   alerts list|add-webhook|add-telegram|test|rm  where fills, stops and halts are reported
@@ -33,6 +34,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import("./data")).runDataCommand(rest);
     case "backtest":
       return (await import("./backtest")).runBacktestCommand(rest);
+    case "verify":
+      return (await import("./verify")).runVerifyCommand(rest);
     case "keys":
       return (await import("./keys")).runKeysCommand(rest);
     case "bots":

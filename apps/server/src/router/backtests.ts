@@ -2,6 +2,9 @@ import { flowGraphSchema, marketSchema, nameSchema, settingsSchema } from "@keyf
 import { z } from "zod";
 import { runWindow } from "../backtest/runWindow";
 import { startRun } from "../backtest/startRun";
+import { rerun, reproduction } from "../results/rerun";
+import { exportBundle } from "../results/bundle";
+import { BUNDLE_MAX_BYTES, downloadThroughJobs, importBundle, readBundleJson } from "../results/importBundle";
 import { notFound } from "../errors";
 import { createTRPCRouter, publicProcedure } from "../trpc";
 
@@ -28,6 +31,25 @@ export const backtestsRouter = createTRPCRouter({
         .refine((i) => i.flow !== undefined || i.strategyId !== undefined, { message: "Send a flow or a strategyId.", path: ["flow"] }),
     )
     .mutation(({ ctx, input }) => startRun(ctx.services, input)),
+
+  /** "Run again": the run's strategy version, market, range and settings, on the candles stored now. */
+  rerun: publicProcedure.input(z.object({ runId })).mutation(({ ctx, input }) => rerun(ctx.services, input.runId)),
+
+  /** For a run made with `rerun`: identical to the run it repeats, or where and why it differs; null for other runs. */
+  reproduction: publicProcedure.input(z.object({ runId })).query(({ ctx, input }) => reproduction(ctx.services, input.runId)),
+
+  /** A finished run as a result bundle anyone can verify ; the candles only with `includeCandles`. */
+  exportBundle: publicProcedure.input(z.object({ runId, includeCandles: z.boolean().default(false) })).query(({ ctx, input }) => {
+    return exportBundle(ctx.services.db, input.runId, { includeCandles: input.includeCandles });
+  }),
+
+  /**
+   * Imports a result bundle: verifies it on this install's candles (downloading them if missing),
+   * saves its template as a strategy and runs it; the run carries the verification.
+   */
+  importBundle: publicProcedure
+    .input(z.object({ json: z.string().max(BUNDLE_MAX_BYTES * 2), download: z.boolean().default(true) }))
+    .mutation(({ ctx, input }) => importBundle(ctx.services, readBundleJson(input.json), input.download ? { download: downloadThroughJobs(ctx.services) } : {})),
 
   /** Live progress (SSE): status, percent, bars done, bars/s; ends with done, failed or cancelled. */
   progress: publicProcedure.input(z.object({ runId })).subscription(async function* ({ ctx, input, signal }) {

@@ -3,6 +3,7 @@ import { compile, flowGraphSchema, TEMPLATES, getTemplate } from "@keyflow/core"
 import { z } from "zod";
 import { notFound, UserError } from "../errors";
 import { exportTemplate, parseTemplateJson, TEMPLATE_MAX_BYTES } from "../templates/templateJson";
+import { BUILT_IN_RESULTS } from "../templates/builtInResults";
 import { createTRPCRouter, publicProcedure } from "../trpc";
 
 export const templatesRouter = createTRPCRouter({
@@ -10,6 +11,29 @@ export const templatesRouter = createTRPCRouter({
   list: publicProcedure.query(() =>
     TEMPLATES.map((t) => ({ id: t.id, name: t.flow.name, description: t.flow.description, market: t.flow.market, flow: t.flow })),
   ),
+
+  /**
+   * Each built-in template's result on the shared Binance candles, verified by Keyflow's own tests
+   * on every build: what the gallery shows beside it.
+   */
+  results: publicProcedure.query(() =>
+    Object.entries(BUILT_IN_RESULTS).map(([id, b]) => ({
+      id,
+      data: { exchange: b.data.exchange, symbol: b.data.symbol, timeframe: b.data.timeframe, firstTime: b.data.firstTime, lastTime: b.data.lastTime, count: b.data.count },
+      engineVersion: b.engineVersion,
+      totalReturnPct: b.metrics.totalReturnPct,
+      buyHoldReturnPct: b.metrics.buyHoldReturnPct,
+      maxDrawdownPct: b.metrics.maxDrawdownPct,
+      trades: b.metrics.trades,
+    })),
+  ),
+
+  /** A built-in template's result file, to verify on one's own candles (`keyflow verify`, or Import). */
+  result: publicProcedure.input(z.object({ id: z.string() })).query(({ input }) => {
+    const b = BUILT_IN_RESULTS[input.id];
+    if (!b) throw notFound(`The result of the template "${input.id}"`);
+    return { fileName: `${input.id}.result.json`, bundle: b };
+  }),
 
   get: publicProcedure.input(z.object({ id: z.string() })).query(({ input }) => {
     const t = getTemplate(input.id);

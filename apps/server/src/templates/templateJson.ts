@@ -28,7 +28,17 @@ const PRIVATE_PARAM = /secret|password|passphrase|api.?key|token|key.?id|account
  * no strategy or key references), and no param that looks like a credential.
  */
 export function exportTemplate(flow: FlowGraph): { fileName: string; json: string } {
-  const clean: FlowGraph = flowGraphSchema.parse({
+  return { fileName: `${fileSlug(flow.name)}.keyflow.json`, json: `${JSON.stringify(shareableFlow(flow), null, 2)}\n` };
+}
+
+/** A file name's stem from a strategy's name. */
+export function fileSlug(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "strategy";
+}
+
+/** The flow with only what a template carries (see exportTemplate). */
+export function shareableFlow(flow: FlowGraph): FlowGraph {
+  return flowGraphSchema.parse({
     format: FLOW_FORMAT,
     version: FLOW_VERSION,
     name: flow.name,
@@ -43,6 +53,4 @@ export function exportTemplate(flow: FlowGraph): { fileName: string; json: strin
     })),
     edges: flow.edges.map((e) => ({ id: e.id, source: e.source, sourceHandle: e.sourceHandle, target: e.target, targetHandle: e.targetHandle })),
   });
-  const slug = flow.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "strategy";
-  return { fileName: `${slug}.keyflow.json`, json: `${JSON.stringify(clean, null, 2)}\n` };
 }

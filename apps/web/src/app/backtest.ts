@@ -26,17 +26,39 @@ export async function runBacktest(): Promise<void> {
 
   // The run belongs to the saved strategy, so save pending edits first (fast: one request).
   if (editorStore.getState().dirty || !editorStore.getState().strategyId) await save();
-  const { flow, strategyId } = editorStore.getState();
+  const { strategyId, savedVersion, dirty } = editorStore.getState();
+  // The run is pinned to a saved version: it is started by id and version, never from the canvas.
+  if (!strategyId || dirty) {
+    fail(appStore.getState().saveError ?? "The strategy could not be saved, so it cannot run; try again.");
+    return;
+  }
   const { from, to } = appStore.getState().range;
   let runId: string;
   let reused: boolean;
   try {
-    ({ runId, reused } = await trpcClient.backtests.run.mutate({ flow, ...(strategyId ? { strategyId } : {}), ...(from !== null ? { from } : {}), ...(to !== null ? { to } : {}) }));
+    ({ runId, reused } = await trpcClient.backtests.run.mutate({ strategyId, ...(savedVersion !== null ? { version: savedVersion } : {}), ...(from !== null ? { from } : {}), ...(to !== null ? { to } : {}) }));
   } catch (e) {
     // A flow that does not compile comes back as the server's message too (the editor already shows its issues).
     fail(errorMessage(e));
     return;
   }
+  follow(runId, reused);
+}
+
+/** "Run again": the shown run's strategy version, market, range and settings, on the candles stored now. */
+export async function runAgain(runId: string): Promise<void> {
+  if (["starting", "running", "loading"].includes(appStore.getState().run.status)) return;
+  app.set({ run: { status: "starting", runId: null, percent: 0, barsPerSec: null, clickedAt: performance.now(), error: null }, lastDrawMs: null });
+  try {
+    const started = await trpcClient.backtests.rerun.mutate({ runId });
+    follow(started.runId, false);
+  } catch (e) {
+    fail(errorMessage(e));
+  }
+}
+
+/** Follows a started run's progress until it is done, then shows its result. */
+export function follow(runId: string, reused: boolean): void {
   if (reused) {
     // Same logic, market, range, settings and candles as a finished run: that run is the answer.
     app.set({ run: { ...appStore.getState().run, status: "running", runId } });

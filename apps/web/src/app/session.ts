@@ -23,13 +23,13 @@ export async function save(): Promise<boolean> {
   const { flow, strategyId } = editorStore.getState();
   app.set({ saveState: "saving" });
   const job = (async () => {
-    if (strategyId) await trpcClient.strategies.save.mutate({ id: strategyId, flow });
-    else {
-      const { id } = await trpcClient.strategies.create.mutate({ flow });
-      editorStore.getState().markSaved(id, flow);
-      return;
+    if (strategyId) {
+      const { strategy } = await trpcClient.strategies.save.mutate({ id: strategyId, flow });
+      editorStore.getState().markSaved(strategyId, flow, strategy.latestVersion);
+    } else {
+      const { id, latestVersion } = await trpcClient.strategies.create.mutate({ flow });
+      editorStore.getState().markSaved(id, flow, latestVersion);
     }
-    editorStore.getState().markSaved(strategyId, flow);
   })();
   saving = job;
   try {
@@ -73,7 +73,7 @@ export async function openStrategy(id: string): Promise<void> {
   if (!(await confirmLeave())) return;
   try {
     const s = await trpcClient.strategies.get.query({ id });
-    editorStore.getState().load(s.flow, s.id);
+    editorStore.getState().load(s.flow, s.id, { version: s.latestVersion });
     app.set({ saveState: "saved", modal: null });
     resetResults();
   } catch (e) {
@@ -175,7 +175,7 @@ export async function boot(): Promise<void> {
   if (pick) {
     try {
       const s = await trpcClient.strategies.get.query({ id: pick.id });
-      editorStore.getState().load(s.flow, s.id);
+      editorStore.getState().load(s.flow, s.id, { version: s.latestVersion });
       app.set({ saveState: "saved" });
       return;
     } catch (e) {

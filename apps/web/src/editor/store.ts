@@ -37,6 +37,8 @@ export interface EditorState {
   flow: FlowGraph;
   /** Server id of the strategy this flow belongs to; null for a flow never saved. */
   strategyId: string | null;
+  /** The saved version the flow is (runs start from it); null when not known to be one. */
+  savedVersion: number | null;
   /** Canonical JSON of the flow as last saved (or loaded); `dirty` compares against it. */
   savedJson: string;
   dirty: boolean;
@@ -60,8 +62,8 @@ export interface EditorState {
 }
 
 export interface EditorActions {
-  load(flow: FlowGraph, strategyId?: string | null, opts?: { dirty?: boolean }): void;
-  markSaved(strategyId: string, flow?: FlowGraph): void;
+  load(flow: FlowGraph, strategyId?: string | null, opts?: { dirty?: boolean; version?: number }): void;
+  markSaved(strategyId: string, flow?: FlowGraph, version?: number): void;
   addNode(kind: string, position?: XY): string | null;
   moveNodes(moves: { id: string; position: XY; dragging?: boolean }[]): void;
   deleteNodes(ids: string[]): void;
@@ -177,6 +179,7 @@ export function createEditorStore(initial: FlowGraph = emptyFlow()): StoreApi<Ed
     return {
       flow: initial,
       strategyId: null,
+      savedVersion: null,
       savedJson: initialJson,
       dirty: false,
       validation: compileFlow(initial),
@@ -196,6 +199,7 @@ export function createEditorStore(initial: FlowGraph = emptyFlow()): StoreApi<Ed
         set({
           flow,
           strategyId,
+          savedVersion: opts.version ?? null,
           savedJson: opts.dirty ? "" : json,
           dirty: opts.dirty ?? false,
           validation: compileFlow(flow),
@@ -211,9 +215,9 @@ export function createEditorStore(initial: FlowGraph = emptyFlow()): StoreApi<Ed
         });
       },
 
-      markSaved(strategyId, flow) {
+      markSaved(strategyId, flow, version) {
         const json = flowJson(flow ?? get().flow);
-        set({ strategyId, savedJson: json, dirty: flowJson(get().flow) !== json });
+        set({ strategyId, savedJson: json, dirty: flowJson(get().flow) !== json, savedVersion: version ?? null });
       },
 
       addNode(kind, position = { x: 0, y: 0 }) {

@@ -66,7 +66,7 @@ export function CompareView() {
   return (
     <div className="compare" data-testid="compare-view">
       <div style={{ display: "flex", alignItems: "center", gap: 12, marginBottom: 12 }}>
-        <button type="button" className="btn small" onClick={back}>
+        <button type="button" className="btn small" onClick={back} data-testid="compare-back">
           ← Back
         </button>
         <h2 style={{ margin: 0, fontSize: 15, color: "var(--text-strong)" }}>Compare runs</h2>

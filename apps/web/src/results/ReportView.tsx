@@ -3,6 +3,7 @@ import { downloadFile } from "../ui/download";
 import { pct, signClass } from "../ui/format";
 import { monthlyTable, reportCsv, reportRows, returnHistogram, tradesCsv } from "./report";
 import type { RunView } from "./runView";
+import { exportHtmlReport, exportResult } from "./shareResult";
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -90,6 +91,16 @@ export function ReportView({ run, chartPng }: { run: RunView; chartPng: () => Pr
           data-testid="export-chart-png"
         >
           Chart PNG
+        </button>
+        <span className="report-actions-gap" />
+        <button type="button" className="btn small" onClick={() => void exportHtmlReport(run)} title="One HTML file with the report, chart and trades, and the result inside: opens anywhere, no Keyflow needed" data-testid="export-html-report">
+          HTML report
+        </button>
+        <button type="button" className="btn small" onClick={() => void exportResult(run)} title="The result as a file another Keyflow can verify on its own candles" data-testid="export-result">
+          Result file
+        </button>
+        <button type="button" className="btn small" onClick={() => void exportResult(run, true)} title="The result file with a compressed copy of the candles it ran on" data-testid="export-result-candles">
+          Result + candles
         </button>
       </div>
       <div className="report-grid">

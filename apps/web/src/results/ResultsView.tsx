@@ -1,7 +1,7 @@
 import { useCallback, useDeferredValue, useRef, useState } from "react";
 import type { Trade } from "@keyflow/core";
 import { app, appStore, useApp } from "../app/appStore";
-import { runBacktest } from "../app/backtest";
+import { runAgain, runBacktest } from "../app/backtest";
 import { useEditor } from "../editor/store";
 import { blockedReason } from "../editor/validation";
 import { errorMessage } from "../lib/errors";
@@ -14,6 +14,7 @@ import { compact, date, dateTime } from "../ui/format";
 import { chartView, type RunView } from "./runView";
 import { useRun } from "./useRun";
 import { ReportView } from "./ReportView";
+import { ReproductionNote, VerificationBadge } from "./VerificationBadge";
 import { DevDetail, DetailsToggle } from "../ui/Details";
 import { trpcClient } from "../lib/trpc";
 
@@ -92,6 +93,15 @@ function RunDetail({ run }: { run: RunView }) {
             </span>
           )}
           <span className="spacer" />
+          <button
+            type="button"
+            className="btn small"
+            onClick={() => void runAgain(run.id)}
+            title="Run this again: same strategy version, market, range and settings, on the candles stored now; says whether the result is identical"
+            data-testid="run-again"
+          >
+            Run again
+          </button>
           <div className="seg" role="tablist" aria-label="Results view">
             {(["chart", "report"] as const).map((t) => (
               <button key={t} type="button" role="tab" aria-selected={tab === t} className={`seg-btn${tab === t ? " active" : ""}`} onClick={() => setTab(t)} data-testid={`results-tab-${t}`}>
@@ -111,7 +121,15 @@ function RunDetail({ run }: { run: RunView }) {
           </DevDetail>
           <DetailsToggle />
         </div>
-        <KpiCards metrics={run.metrics} />
+        <div>
+          {(run.verification || run.rerunOf) && (
+            <div className="results-checks">
+              {run.verification && <VerificationBadge verification={run.verification} />}
+              {run.rerunOf && <ReproductionNote runId={run.id} />}
+            </div>
+          )}
+          <KpiCards metrics={run.metrics} />
+        </div>
         <div className="results-body">
           {/* The chart stays mounted under the report, so its zoom and the PNG export survive a switch. */}
           <div className="results-pane" hidden={tab !== "chart"}>

@@ -5,6 +5,7 @@ import { trpc, trpcClient } from "../lib/trpc";
 import { useEditor } from "../editor/store";
 import { errorMessage } from "../lib/errors";
 import { ago, date, pct, signClass } from "../ui/format";
+import { VerificationBadge } from "./VerificationBadge";
 
 export function useRuns(strategyId: string | null) {
   return useQuery(trpc.backtests.listForStrategy.queryOptions(strategyId ? { strategyId, limit: 100 } : skipToken));
@@ -78,6 +79,13 @@ export function RunsList() {
               {ago(r.createdAt)}
               {r.metrics && ` · ${r.metrics.trades} trades`}
               {r.status !== "done" && ` · ${r.error ?? r.status}`}
+              {r.rerunOf && " · run again"}
+              {r.verification && (
+                <>
+                  {" · "}
+                  <VerificationBadge verification={r.verification} compact />
+                </>
+              )}
             </div>
           </div>
           <div className={`r-ret ${signClass(r.metrics?.totalReturnPct ?? null)}`}>{pct(r.metrics?.totalReturnPct ?? null)}</div>

@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { NAME_MAX } from "@keyflow/core";
+import { NAME_MAX, type Verification } from "@keyflow/core";
 import { useQuery } from "@tanstack/react-query";
 import { Modal } from "../ui/Modal";
 import { app } from "../app/appStore";
@@ -7,8 +7,9 @@ import { deleteStrategy, duplicateStrategy, newStrategy, openStrategy, renameStr
 import { useEditor } from "../editor/store";
 import { ago } from "../ui/format";
 import { errorMessage } from "../lib/errors";
+import { VerificationBadge } from "../results/VerificationBadge";
 
-function Row({ id, name, updatedAt, market, current }: { id: string; name: string; updatedAt: number; market: string; current: boolean }) {
+function Row({ id, name, updatedAt, market, current, verification }: { id: string; name: string; updatedAt: number; market: string; current: boolean; verification: Verification | null }) {
   const [editing, setEditing] = useState(false);
   const [text, setText] = useState(name);
   const commit = () => {
@@ -45,6 +46,12 @@ function Row({ id, name, updatedAt, market, current }: { id: string; name: strin
         <div className="smeta">
           {market} · edited {ago(updatedAt)}
           {current && " · open"}
+          {verification && (
+            <>
+              {" · imported result "}
+              <VerificationBadge verification={verification} compact />
+            </>
+          )}
         </div>
       </div>
       <div className="sactions">
@@ -103,6 +110,7 @@ export function StrategiesModal() {
             updatedAt={s.updatedAt}
             market={s.market ? `${s.market.symbol} ${s.market.timeframe}` : "—"}
             current={s.id === currentId}
+            verification={s.verification}
           />
         ))}
       </div>

@@ -1,14 +1,34 @@
 import { useRef, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { trpc } from "../lib/trpc";
+import { date, pct, signClass } from "../ui/format";
 import { TEMPLATES, getBlock, type FlowGraph } from "@keyflow/core";
 import { Modal } from "../ui/Modal";
 import { app, useApp } from "../app/appStore";
 import { startFrom } from "../app/session";
 import { editorStore, parseFlowText } from "../editor/store";
 import { FlowPreview } from "./FlowPreview";
+import { importResult, isResultText } from "../results/shareResult";
 
 function blocksSummary(flow: FlowGraph): string {
   const labels = [...new Set(flow.nodes.map((n) => getBlock(n.kind)).filter((b) => b && b.category === "indicator").map((b) => b!.label))];
   return labels.length > 0 ? labels.join(", ") : `${flow.nodes.length} blocks`;
+}
+
+/** The template's result on the shared Binance candles, verified by Keyflow's tests on every build. */
+function BuiltInResult({ id }: { id: string }) {
+  const q = useQuery(trpc.templates.results.queryOptions(undefined, { staleTime: Infinity }));
+  const r = q.data?.find((x) => x.id === id);
+  if (!r) return null;
+  const title = `Backtested on ${r.data.exchange} ${r.data.symbol} ${r.data.timeframe}, ${date(r.data.firstTime)} → ${date(r.data.lastTime)} (${r.data.count} candles), with the template's own settings; buy & hold ${pct(r.buyHoldReturnPct)}. Verified: Keyflow re-runs it on those candles in every build (engine ${r.engineVersion}). Past results say nothing about the future.`;
+  return (
+    <div className="tpl-result" title={title} data-testid={`template-result-${id}`}>
+      <span className="verify-badge verified">
+        <b>✓ Verified</b>
+      </span>{" "}
+      {r.data.symbol} {r.data.timeframe} {date(r.data.firstTime).slice(0, 4)}–{date(r.data.lastTime).slice(0, 4)}: <span className={signClass(r.totalReturnPct)}>{pct(r.totalReturnPct)}</span> · max DD {pct(-Math.abs(r.maxDrawdownPct), 1, false)} · {r.trades} trades
+    </div>
+  );
 }
 
 export function TemplateGallery() {
@@ -20,6 +40,7 @@ export function TemplateGallery() {
           <div className="tpl-body">
             <h3>{t.flow.name}</h3>
             <p>{t.flow.description}</p>
+            <BuiltInResult id={t.id} />
             <div className="tpl-meta">
               <span>{blocksSummary(t.flow)}</span>
               <span>{t.flow.nodes.length} blocks</span>
@@ -42,6 +63,12 @@ export function ImportPanel() {
   const fileInput = useRef<HTMLInputElement>(null);
 
   const apply = async (raw: string, source: string) => {
+    // A result file (or a report page carrying one) is verified on this install's candles, then opens.
+    if (isResultText(raw)) {
+      const problem = await importResult(raw);
+      setError(problem === null ? null : `${source}: ${problem}`);
+      return;
+    }
     const r = parseFlowText(raw);
     if (!r.ok) {
       setError(`${source}: nothing was imported.\n${r.error}`);
@@ -60,7 +87,7 @@ export function ImportPanel() {
         <input
           ref={fileInput}
           type="file"
-          accept=".json,application/json"
+          accept=".json,application/json,.html,text/html"
           hidden
           data-testid="import-file"
           onChange={async (e) => {
@@ -68,8 +95,8 @@ export function ImportPanel() {
             e.target.value = "";
             if (!f) return;
             setFileName(f.name);
-            if (f.size > 2_000_000) {
-              setError(`${f.name}: the file is larger than 2 MB; a template is a few KB.`);
+            if (f.size > 64_000_000) {
+              setError(`${f.name}: the file is larger than 64 MB; a template is a few KB and a result a few MB.`);
               return;
             }
             await apply(await f.text(), f.name);

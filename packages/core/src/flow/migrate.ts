@@ -1,3 +1,4 @@
+import { migrateForward, type Migrations } from "../util/migrateForward";
 import { FLOW_FORMAT, FLOW_VERSION, flowGraphSchema, type FlowGraph } from "./schema";
 
 export type FlowDocumentResult = { ok: true; flow: FlowGraph; migratedFrom?: number } | { ok: false; errors: string[] };
@@ -7,7 +8,7 @@ export type FlowDocumentResult = { ok: true; flow: FlowGraph; migratedFrom?: num
  * Version 1 is the first published format, so there is nothing to migrate yet; the next
  * incompatible change adds `1: (doc) => ...` here together with a test that a v1 file still opens.
  */
-const MIGRATIONS: Record<number, (doc: Record<string, unknown>) => Record<string, unknown>> = {};
+const MIGRATIONS: Migrations = {};
 
 /** Validates a flow document (a saved strategy or a template file), migrating older versions forward. */
 export function parseFlowDocument(input: unknown): FlowDocumentResult {
@@ -18,18 +19,13 @@ export function parseFlowDocument(input: unknown): FlowDocumentResult {
   if (doc.format !== FLOW_FORMAT) {
     return { ok: false, errors: [`This is not a Keyflow flow: "format" must be "${FLOW_FORMAT}".`] };
   }
-  const version = doc.version;
-  if (typeof version !== "number" || !Number.isInteger(version) || version < 1) {
-    return { ok: false, errors: ['"version" must be a whole number (1 or more).'] };
-  }
-  if (version > FLOW_VERSION) {
-    return { ok: false, errors: [`This flow was made by a newer Keyflow (format version ${version}; this one reads up to ${FLOW_VERSION}). Update Keyflow to open it.`] };
-  }
-  for (let v = version; v < FLOW_VERSION; v++) {
-    const step = MIGRATIONS[v];
-    if (!step) return { ok: false, errors: [`Flows of version ${v} can no longer be opened.`] };
-    doc = { ...step(doc), version: v + 1 };
-  }
+  const migrated = migrateForward(doc, FLOW_VERSION, MIGRATIONS, {
+    newer: (v) => `This flow was made by a newer Keyflow (format version ${v}; this one reads up to ${FLOW_VERSION}). Update Keyflow to open it.`,
+    retired: (v) => `Flows of version ${v} can no longer be opened.`,
+  });
+  if (!migrated.ok) return { ok: false, errors: [migrated.error] };
+  const version = migrated.from;
+  doc = migrated.doc;
   const parsed = flowGraphSchema.safeParse(doc);
   if (!parsed.success) {
     return {

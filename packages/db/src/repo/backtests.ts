@@ -1,4 +1,4 @@
-import { canonicalJson, type FlowGraph, type Metrics, type OpenPosition, type Settings, type Timeframe, type Trade } from "@keyflow/core";
+import { canonicalJson, type FlowGraph, type Metrics, type OpenPosition, type Settings, type Timeframe, type Trade, type Verification } from "@keyflow/core";
 import { and, desc, eq, gte, inArray, isNull } from "drizzle-orm";
 import type { BacktestChart } from "../chart";
 import { backtestRuns, type BacktestRunRow, type BacktestStatus } from "../schema";
@@ -19,6 +19,13 @@ export interface NewBacktestRun {
   toTime: number;
   settings: Settings;
   bars: number;
+  /** What pins the result: the candles read, the engine that ran (see the schema's columns). */
+  dataHash: string;
+  dataFirstTime: number;
+  dataLastTime: number;
+  engineVersion: string;
+  fillRules: string;
+  rerunOf?: string | null;
 }
 
 export interface BacktestOutcome {
@@ -51,6 +58,13 @@ const summaryColumns = {
   finishedAt: backtestRuns.finishedAt,
   name: backtestRuns.name,
   pinned: backtestRuns.pinned,
+  dataHash: backtestRuns.dataHash,
+  dataFirstTime: backtestRuns.dataFirstTime,
+  dataLastTime: backtestRuns.dataLastTime,
+  engineVersion: backtestRuns.engineVersion,
+  fillRules: backtestRuns.fillRules,
+  rerunOf: backtestRuns.rerunOf,
+  verification: backtestRuns.verification,
 };
 
 /** Runs still queued or running are never pruned. */
@@ -97,9 +111,10 @@ export function backtestRepo(ctx: RepoContext) {
 
   /**
    * The latest finished run of the same strategy with the same spec, market, range and settings,
-   * started at or after `since` (when the candles last changed): running again would repeat it.
+   * on the same candles (content hash) and engine, started at or after `since` (when the candles last
+   * changed): running again would repeat it.
    */
-  function findSame(q: { strategyId: string; specHash: string; market: NewBacktestRun["market"]; fromTime: number; toTime: number; settings: Settings; since: number }): BacktestRunSummary | undefined {
+  function findSame(q: { strategyId: string; specHash: string; market: NewBacktestRun["market"]; fromTime: number; toTime: number; settings: Settings; since: number; dataHash: string; engineVersion: string }): BacktestRunSummary | undefined {
     const rows = db
       .select(summaryColumns)
       .from(backtestRuns)
@@ -114,6 +129,8 @@ export function backtestRepo(ctx: RepoContext) {
           eq(backtestRuns.toTime, q.toTime),
           eq(backtestRuns.status, "done"),
           gte(backtestRuns.createdAt, q.since),
+          eq(backtestRuns.dataHash, q.dataHash),
+          eq(backtestRuns.engineVersion, q.engineVersion),
         ),
       )
       .orderBy(desc(backtestRuns.createdAt))
@@ -137,6 +154,10 @@ export function backtestRepo(ctx: RepoContext) {
 
   function rename(id: string, name: string | null): boolean {
     return db.update(backtestRuns).set({ name }).where(eq(backtestRuns.id, id)).run().changes > 0;
+  }
+
+  function setVerification(id: string, verification: Verification): boolean {
+    return db.update(backtestRuns).set({ verification }).where(eq(backtestRuns.id, id)).run().changes > 0;
   }
 
   function setPinned(id: string, pinned: boolean): boolean {
@@ -163,7 +184,7 @@ export function backtestRepo(ctx: RepoContext) {
     return old.length;
   }
 
-  return { create, setStatus, finish, fail, get, findSame, listForStrategy, listRecent, failInterrupted, remove, rename, setPinned, prune };
+  return { create, setStatus, finish, fail, get, findSame, listForStrategy, listRecent, failInterrupted, remove, rename, setPinned, setVerification, prune };
 }
 
 export type BacktestRepo = ReturnType<typeof backtestRepo>;

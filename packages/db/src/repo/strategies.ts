@@ -1,10 +1,12 @@
-import { canonicalJson, type FlowGraph } from "@keyflow/core";
-import { and, desc, eq } from "drizzle-orm";
+import { canonicalJson, type FlowGraph, type Verification } from "@keyflow/core";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { strategies, strategyVersions, type StrategyRow } from "../schema";
 import type { RepoContext } from "./context";
 
 export interface StrategySummary extends StrategyRow {
   market: FlowGraph["market"];
+  /** For a strategy imported with a result: what checking that result found (its newest verified run). */
+  verification: Verification | null;
 }
 
 export interface StrategyWithFlow extends StrategyRow {
@@ -23,12 +25,16 @@ export function strategyRepo(ctx: RepoContext) {
 
   function list(): StrategySummary[] {
     const rows = db
-      .select({ s: strategies, flow: strategyVersions.flow })
+      .select({
+        s: strategies,
+        flow: strategyVersions.flow,
+        verification: sql<string | null>`(SELECT verification FROM backtest_runs r WHERE r.strategy_id = ${strategies.id} AND r.verification IS NOT NULL ORDER BY r.created_at DESC LIMIT 1)`,
+      })
       .from(strategies)
       .innerJoin(strategyVersions, and(eq(strategyVersions.strategyId, strategies.id), eq(strategyVersions.version, strategies.latestVersion)))
       .orderBy(desc(strategies.updatedAt))
       .all();
-    return rows.map((r) => ({ ...r.s, market: r.flow.market }));
+    return rows.map((r) => ({ ...r.s, market: r.flow.market, verification: r.verification === null ? null : (JSON.parse(r.verification) as Verification) }));
   }
 
   function get(id: string, version?: number): StrategyWithFlow | undefined {

@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { FlowGraph, Metrics, OpenPosition, Settings, Timeframe, Trade } from "@keyflow/core";
+import type { FlowGraph, Metrics, OpenPosition, Settings, Timeframe, Trade, Verification } from "@keyflow/core";
 import type { BacktestChart } from "../chart";
 import { strategies } from "./strategies";
 
@@ -36,6 +36,18 @@ export const backtestRuns = sqliteTable(
     name: text("name"),
     /** Pinned runs are never removed by the retention of old runs. */
     pinned: integer("pinned", { mode: "boolean" }).notNull().default(false),
+    // What produced the result (null on runs stored before runs were pinned).
+    /** SHA-256 of the candles the run read (see DataFingerprint.contentHash), their first and last open time. */
+    dataHash: text("data_hash"),
+    dataFirstTime: integer("data_first_time"),
+    dataLastTime: integer("data_last_time"),
+    /** ENGINE_VERSION and FILL_RULES of the engine that ran it. */
+    engineVersion: text("engine_version"),
+    fillRules: text("fill_rules"),
+    /** The run this one made again ("Run again"), to say whether the result is identical. */
+    rerunOf: text("rerun_of"),
+    /** Set on a run made to check an imported result bundle: what the check found. */
+    verification: text("verification", { mode: "json" }).$type<Verification>(),
   },
   (t) => [index("backtest_runs_strategy").on(t.strategyId, t.createdAt), index("backtest_runs_created").on(t.createdAt)],
 );

@@ -1,0 +1,54 @@
+import { backtest, compile, ENGINE_VERSION, FILL_RULES, TIMEFRAME_MS, type Candles, type Market, type ResultBundle, type Template } from "@keyflow/core";
+import { downsampleMinMax } from "../backtest/downsample";
+import { assembleBundle } from "../results/bundle";
+import bollingerBreakout from "./results/bollinger-breakout.result.json";
+import emaCrossStops from "./results/ema-cross-stops.result.json";
+import macdTrend from "./results/macd-trend.result.json";
+import rsiReversion from "./results/rsi-reversion.result.json";
+import smaCross from "./results/sma-cross.result.json";
+import smaCrossRsiFilter from "./results/sma-cross-rsi-filter.result.json";
+import zscoreReversion from "./results/zscore-reversion.result.json";
+
+/**
+ * Where the gallery's results come from: Binance spot BTC/USDT 1h, the whole of the shared candles
+ * (../shared/data/binance-BTCUSDT-1h.csv, as anyone can download them from Binance). A test re-runs
+ * every one of them on those candles, so a result shown here is verified by every build.
+ */
+export const BUILT_IN_RESULTS_MARKET: Market = { exchange: "binance", symbol: "BTC/USDT", timeframe: "1h" };
+export const BUILT_IN_RESULTS_RANGE = { from: Date.UTC(2021, 3, 4, 20), to: Date.UTC(2023, 11, 30, 19) };
+const EQUITY_POINTS = 400;
+
+/** The result files shipped with the templates, by template id (regenerate with `pnpm --filter @keyflow/server template-results`). */
+export const BUILT_IN_RESULTS: Readonly<Record<string, ResultBundle>> = {
+  "sma-cross": smaCross,
+  "rsi-reversion": rsiReversion,
+  "macd-trend": macdTrend,
+  "bollinger-breakout": bollingerBreakout,
+  "ema-cross-stops": emaCrossStops,
+  "sma-cross-rsi-filter": smaCrossRsiFilter,
+  "zscore-reversion": zscoreReversion,
+} as Record<string, ResultBundle>;
+
+/** A template's result on the given candles of the built-in results' market, as a bundle (no per-candle checks: the files stay small). */
+export function builtInResult(t: Template, candles: Candles, createdAt: number): ResultBundle {
+  const flow = { ...t.flow, market: BUILT_IN_RESULTS_MARKET };
+  const compiled = compile(flow);
+  if (!compiled.ok) throw new Error(`template ${t.id} does not compile: ${compiled.errors[0]!.message}`);
+  const r = backtest(compiled.spec, candles, flow.settings, { hash: compiled.hash, timeframeMs: TIMEFRAME_MS[flow.market.timeframe] });
+  return assembleBundle({
+    flow,
+    specHash: compiled.hash,
+    settings: flow.settings,
+    fillRules: FILL_RULES,
+    engineVersion: ENGINE_VERSION,
+    market: BUILT_IN_RESULTS_MARKET,
+    range: BUILT_IN_RESULTS_RANGE,
+    candles,
+    outcome: { metrics: r.metrics, trades: r.trades, openPosition: r.openPosition },
+    equity: downsampleMinMax(candles.time, r.equity, EQUITY_POINTS),
+    createdAt,
+    includeCandles: false,
+    checks: false,
+  });
+}
+

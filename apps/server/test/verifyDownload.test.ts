@@ -1,0 +1,40 @@
+// Verifying a result on an install that lacks its candles downloads them first (through the same
+// download jobs as markets.download), here from the loopback fake Binance.
+import { afterAll, describe, expect, it } from "vitest";
+import { createPublicExchange, redirectExchange } from "../src/data/exchangeFactory";
+import { startFakeBinance, type FakeBinance } from "./fakeBinance";
+import { template, testServices } from "./helpers";
+
+const H = 3_600_000;
+const T0 = Date.UTC(2024, 0, 1);
+const TIMES = Array.from({ length: 1500 }, (_, i) => T0 + i * H);
+const market = { exchange: "binance", symbol: "BTC/USDT", timeframe: "1h" as const };
+const open: { close(): Promise<unknown> }[] = [];
+afterAll(async () => {
+  for (const x of open.reverse()) await x.close();
+});
+
+describe("verify downloads missing candles", () => {
+  it("a result from one install verifies on another that has no candles yet", async () => {
+    const fake: FakeBinance = await startFakeBinance({ times: TIMES, intervalMs: H });
+    open.push(fake);
+    const exchangeFactory = async (id: string) => redirectExchange(await createPublicExchange(id), fake.url);
+    const a = testServices({ exchangeFactory, backtests: { concurrency: 1 } });
+    const b = testServices({ exchangeFactory, backtests: { concurrency: 1 } });
+    open.push(a, b);
+
+    const { jobId } = await a.caller.markets.download({ market, since: T0, until: T0 + 1500 * H });
+    await a.services.downloads.wait(jobId);
+    const s = await a.caller.strategies.create({ flow: { ...template("sma-cross"), market } });
+    const started = await a.caller.backtests.run({ strategyId: s.id, from: T0, to: T0 + 1500 * H });
+    for await (const e of await a.caller.backtests.progress({ runId: started.runId })) if (e.status === "done" || e.status === "failed") break;
+    const { bundle } = await a.caller.backtests.exportBundle({ runId: started.runId });
+    expect(bundle.trades.length).toBeGreaterThan(3);
+
+    expect(await b.caller.markets.list()).toEqual([]);
+    const r = await b.caller.backtests.importBundle({ json: JSON.stringify(bundle) });
+    expect(r.verification).toMatchObject({ status: "verified" });
+    expect((await b.caller.markets.list()).map((x) => [x.exchange, x.symbol, x.count])).toEqual([["binance", "BTC/USDT", 1500]]);
+    expect(r.runId).not.toBeNull();
+  }, 60_000);
+});
