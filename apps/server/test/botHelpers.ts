@@ -142,8 +142,11 @@ export function smaFlow(fast: number, slow: number, opts: { limit?: { offsetPct:
   return flow;
 }
 
+/** A fake exchange of any venue: its order book. */
+type AnyFake = Pick<FakeExchange, "engine">;
+
 /** The fake's closed BTCUSDT candles as engine columns. */
-export function closedCandles(fake: FakeExchange, symbol = "BTCUSDT"): Candles {
+export function closedCandles(fake: AnyFake, symbol = "BTCUSDT"): Candles {
   const rows = fake.engine.closedCandles(symbol);
   const c = allocCandles(rows.length);
   rows.forEach((r, i) => {
@@ -157,11 +160,11 @@ export function closedCandles(fake: FakeExchange, symbol = "BTCUSDT"): Candles {
   return c;
 }
 
-export function lastClosedTime(fake: FakeExchange, symbol = "BTCUSDT"): number {
+export function lastClosedTime(fake: AnyFake, symbol = "BTCUSDT"): number {
   return fake.engine.closedCandles(symbol).at(-1)![0];
 }
 
 /** Waits until the bot has processed the newest closed candle. */
-export function caughtUp(h: Harness, botId: string, timeoutMs = 10_000): Promise<unknown> {
-  return until(() => h.services.db.bots.get(botId)?.lastBarTime === lastClosedTime(h.fake), timeoutMs, "the bot to process the latest candle");
+export function caughtUp(h: Harness, botId: string, timeoutMs = 10_000, fake: AnyFake = h.fake): Promise<unknown> {
+  return until(() => h.services.db.bots.get(botId)?.lastBarTime === lastClosedTime(fake), timeoutMs, "the bot to process the latest candle");
 }
