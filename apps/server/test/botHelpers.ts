@@ -48,6 +48,7 @@ function recording<T extends object>(target: T, sink: string[]): T {
   });
 }
 
+/** Bots trade their full size unless a test sets `bots.probation` (the tests that pin live trades to the backtest predate probation). */
 export async function harness(opts: { fake?: FakeExchangeOptions; exchange?: Partial<ExchangeSettings>; bots?: Partial<BotSettings>; services?: ServicesOptions } = {}): Promise<Harness> {
   const fake = await startFakeExchange(opts.fake);
   const dir = tempDir("keyflow-bots-");
@@ -56,7 +57,7 @@ export async function harness(opts: { fake?: FakeExchangeOptions; exchange?: Par
   const prevKey = process.env.KEYFLOW_MASTER_KEY;
   process.env.KEYFLOW_MASTER_KEY = TEST_MASTER_KEY;
   const services = createServices(
-    { host: "127.0.0.1", port: 0, token: undefined, dataDir: dir, exchange: exchangeSettingsFor(fake, opts.exchange), bots: { ...botSettings(10), ...opts.bots } },
+    { host: "127.0.0.1", port: 0, token: undefined, dataDir: dir, exchange: exchangeSettingsFor(fake, opts.exchange), bots: { ...botSettings(10), probation: null, ...opts.bots } },
     { demo: false, log: (l) => logs.push(l), ...opts.services },
   );
   if (prevKey === undefined) delete process.env.KEYFLOW_MASTER_KEY;
