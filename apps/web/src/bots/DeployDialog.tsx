@@ -195,6 +195,9 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
             <dl className="summary">
               <FragmentRow label={`Free ${pf.numbers.quote}`} value={`${money(pf.numbers.freeQuote)} ${pf.numbers.quote} (budget ${money(pf.numbers.budget)})`} />
               <FragmentRow label="First order" value={pf.numbers.firstOrderValues.map((v) => (v === null ? "sized in base units" : `${money(v)} ${pf.numbers.quote}`)).join(", ")} />
+              {pf.numbers.probation && (
+                <FragmentRow label="Start small" value={`entries capped at ${Math.round(pf.numbers.probation.fraction * 100)} % of the budget (${money(pf.numbers.probation.cap)} ${pf.numbers.quote}) until you lift the cap`} />
+              )}
               <FragmentRow label="Smallest order" value={pf.numbers.minOrderValue === null ? "not reported" : `${money(pf.numbers.minOrderValue)} ${pf.numbers.quote}`} />
               <FragmentRow label="Taker fee" value={`${pf.numbers.takerFee === null ? "not reported" : `${(pf.numbers.takerFee * 100).toFixed(3)} %`} (backtest: ${(pf.numbers.flowFee * 100).toFixed(3)} %)`} />
             </dl>
