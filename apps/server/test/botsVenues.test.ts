@@ -4,6 +4,7 @@ import { backtest, compile } from "@keyflow/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCandles, startVenueFake, type VenueFake, type VenueId } from "../../../test/fake-exchange/index";
 import { caughtUp, closedCandles, expectNoSecrets, harness, leakSites, smaFlow, until, type Harness } from "./botHelpers";
+import { userErrorOf } from "./helpers";
 
 const START = Date.UTC(2024, 0, 1);
 const COUNT = 120;
@@ -103,5 +104,45 @@ describe.each(VENUES)("bots on %s (fake)", (venue) => {
   it("no secret or passphrase of the key appears in the database, logs, events or responses", () => {
     const k = fake.keys.trade!;
     expectNoSecrets(leakSites(h), [k.secret, k.apiKey, ...(k.passphrase ? [k.passphrase] : [])]);
+  });
+});
+
+describe("an OKX demo-trading (testnet) key (fake)", () => {
+  let h: Harness;
+  let fake: VenueFake;
+  beforeAll(async () => {
+    fake = await startVenueFake("okx", { ...marketOptions(), keys: { demo: { demo: true } } });
+    h = await harness({ exchange: { urls: { okx: fake.url } } });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await fake?.close();
+  });
+
+  it("is probed and traded in the demo environment only; a real key is refused as a testnet key", async () => {
+    const real = fake.keys.trade!;
+    const before = (await h.caller.keys.list()).length;
+    expect(await userErrorOf(h.caller.keys.add({ exchange: "okx", testnet: true, apiKey: real.apiKey, secret: real.secret, password: real.passphrase }))).toMatchObject({ kind: "key", reason: "bad-key" });
+    expect((await h.caller.keys.list()).length).toBe(before);
+
+    const demo = fake.keys.demo!;
+    const key = await h.caller.keys.add({ exchange: "okx", testnet: true, label: "OKX demo", apiKey: demo.apiKey, secret: demo.secret, password: demo.passphrase });
+    expect(key).toMatchObject({ testnet: true, liveAllowed: true });
+    const flow = smaFlow(5, 13);
+    flow.market = { exchange: "okx", symbol: "BTC/USDT", timeframe: "1m" };
+    const bot = await h.caller.bots.deploy({ flow, mode: "live", keyId: key.id, confirmLive: true, name: "okx demo" });
+    // Play money: no probation on a testnet bot.
+    expect(bot).toMatchObject({ testnet: true, probation: null });
+    await caughtUp(h, bot.id, 10_000, fake);
+    while (fake.engine.orders.length < 2 && fake.engine.closed < COUNT) {
+      fake.advance();
+      await caughtUp(h, bot.id, 10_000, fake);
+    }
+    expect(fake.engine.orders.length).toBeGreaterThanOrEqual(2);
+    // Every signed request of the demo key carried the demo header (the fake refuses it otherwise): the only
+    // refused request is the real key's probe, sent with the header.
+    expect(fake.requests.filter((r) => r.apiKey === demo.apiKey && r.method === "POST").length).toBeGreaterThanOrEqual(2);
+    expect(fake.requests.filter((r) => r.status !== 200).map((r) => `${r.status} ${r.path}`)).toEqual(["401 /api/v5/account/config"]);
+    await h.caller.bots.stop({ id: bot.id });
   });
 });

@@ -174,6 +174,8 @@ export const okxDialect: VenueDialect = {
     if (!apiKey) throw reject("50103", 'Request header "OK-ACCESS-KEY" cannot be empty.');
     const key = keys.get(apiKey);
     if (!key) throw reject("50111", "Invalid OK-ACCESS-KEY.");
+    // Demo trading: the same hosts, the x-simulated-trading: 1 header; keys of one environment fail in the other.
+    if (key.demo !== (header(req, "x-simulated-trading") === "1")) throw reject("50101", "APIKey does not match current environment.");
     const passphrase = header(req, "OK-ACCESS-PASSPHRASE");
     if (!passphrase) throw reject("50104", 'Request header "OK-ACCESS-PASSPHRASE" cannot be empty.');
     if (passphrase !== key.passphrase) throw reject("50105", 'Request header "OK-ACCESS-PASSPHRASE" incorrect.');

@@ -19,7 +19,7 @@ import { VenueReply, type VenueDialect, type VenueKey, type VenueKeyRights, type
 export const VENUE_DIALECTS = { okx: okxDialect, bybit: bybitDialect, kucoin: kucoinDialect, bitget: bitgetDialect, kraken: krakenDialect, coinbase: coinbaseDialect } as const;
 export type VenueId = keyof typeof VENUE_DIALECTS;
 
-const ALL: VenueKeyRights = { read: true, trade: true, withdraw: false, ipWhitelist: true };
+const ALL: VenueKeyRights = { read: true, trade: true, withdraw: false, ipWhitelist: true, demo: false };
 /** trade: read + trade with an IP whitelist, the key Keyflow wants. */
 export const BUILTIN_VENUE_KEYS = {
   trade: {},

@@ -12,6 +12,8 @@ export interface VenueKeyRights {
   withdraw: boolean;
   /** The key is restricted to listed IP addresses. */
   ipWhitelist: boolean;
+  /** A demo-trading key (OKX): the venue answers it only in its demo environment, and a real key only outside it. */
+  demo: boolean;
 }
 
 export interface VenueKey extends VenueKeyRights {

@@ -142,7 +142,7 @@ function BotRow({ bot, selected }: { bot: BotView; selected: boolean }) {
         </div>
       </td>
       <td>
-        <ModeBadge mode={bot.mode} />
+        <ModeBadge mode={bot.mode} testnet={bot.testnet} />
       </td>
       <td>
         <StatusBadge bot={bot} />
@@ -266,7 +266,7 @@ function Detail({ bot, detail }: { bot: BotView; detail: BotDetail | undefined }
     <section className="bot-detail" data-testid="bot-detail" data-bot-id={bot.id}>
       <div className="results-head">
         <h2>{bot.name}</h2>
-        <ModeBadge mode={bot.mode} />
+        <ModeBadge mode={bot.mode} testnet={bot.testnet} />
         <StatusBadge bot={bot} />
         <span>
           {bot.market.exchange} · {bot.market.symbol} · {bot.market.timeframe}

@@ -169,7 +169,15 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
         }
       >
         <div className="live-warning" data-testid="live-warning">
-          <b>Real money is at risk.</b> This bot places real orders on <b>{market.exchange}</b> with the key “{key.label}” ({key.maskedKey}) on its own, candle after candle, until you stop it. An order the exchange has filled cannot be undone.
+          {key.testnet ? (
+            <>
+              <b>Testnet: play money.</b> This bot places orders on <b>{market.exchange}</b>&apos;s test environment with the testnet key “{key.label}” ({key.maskedKey}) on its own, candle after candle, until you stop it. No real money moves.
+            </>
+          ) : (
+            <>
+              <b>Real money is at risk.</b> This bot places real orders on <b>{market.exchange}</b> with the key “{key.label}” ({key.maskedKey}) on its own, candle after candle, until you stop it. An order the exchange has filled cannot be undone.
+            </>
+          )}
         </div>
         <dl className="summary">
           <dt>Strategy</dt>
