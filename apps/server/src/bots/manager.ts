@@ -15,7 +15,7 @@ import { liftProbation, startProbation, type ProbationTerms } from "./probation"
 import { BotRunner, LeaseHeldError } from "./runner";
 import type { BotSettings } from "./settings";
 import { BotNotifier, botStream } from "./stream";
-import { toBotDetail, toBotView, type BotDetail, type BotStreamEvent, type BotView } from "./views";
+import { assetsOfSymbol, toBotDetail, toBotView, type BotDetail, type BotStreamEvent, type BotView } from "./views";
 import { utcMinute } from "../utcMinute";
 
 /** An error as text for a log, a halt reason or an answer: never a signed URL or a pasted page. */
@@ -168,7 +168,7 @@ export class BotManager {
     db.bots.log(id, mode === "live" ? "warn" : "info", `Deployed ${how} on ${market.exchange} ${market.symbol} ${market.timeframe}; spec ${compiled.hash.slice(0, 12)}.`);
     if (probation) {
       const cap = (probation.fraction * effective.settings.initialCash).toLocaleString("en", { maximumFractionDigits: 2 });
-      db.bots.log(id, "info", `Starting small: each entry is capped at ${Math.round(probation.fraction * 100)} % of the budget (${cap}) until you lift the cap, which Keyflow asks for after ${probation.trades} closed trades or ${probation.days} days.`);
+      db.bots.log(id, "info", `Starting small: each entry is capped at ${Math.round(probation.fraction * 100)} % of the budget (${cap} ${assetsOfSymbol(market.symbol).quote}) until you lift the cap, which Keyflow asks for after ${probation.trades} closed trades or ${probation.days} days.`);
     }
     if (start) this.launch(id);
     this.notifier.notify();

@@ -152,7 +152,7 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
   if (step === "confirm" && mode === "live" && key) {
     return (
       <Modal
-        title="Deploy a LIVE bot"
+        title={key.testnet ? "Deploy a LIVE bot on the TESTNET" : "Deploy a LIVE bot"}
         subtitle="Check everything once more."
         size="narrow"
         onClose={onClose}
@@ -168,7 +168,7 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
           </>
         }
       >
-        <div className="live-warning" data-testid="live-warning">
+        <div className={key.testnet ? "live-warning testnet" : "live-warning"} data-testid="live-warning">
           {key.testnet ? (
             <>
               <b>Testnet: play money.</b> This bot places orders on <b>{market.exchange}</b>&apos;s test environment with the testnet key “{key.label}” ({key.maskedKey}) on its own, candle after candle, until you stop it. No real money moves.
@@ -223,7 +223,7 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
         </div>
         <label className="ack">
           <input type="checkbox" checked={ack} onChange={(e) => setAck(e.target.checked)} data-testid="live-ack" />
-          <span>I understand that real money is at risk and that this bot trades on its own until I stop it.</span>
+          <span>{key.testnet ? "I understand that this bot trades on its own on the testnet until I stop it." : "I understand that real money is at risk and that this bot trades on its own until I stop it."}</span>
         </label>
         {error && <div className="error-box" data-testid="deploy-error">{error}</div>}
       </Modal>

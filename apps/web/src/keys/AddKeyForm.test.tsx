@@ -90,8 +90,8 @@ describe("add-key form", () => {
     ]);
     const row = (id: string) => screen.getAllByTestId("add-key-exchange-row").find((r) => r.getAttribute("data-exchange") === id)!;
     const cells = (id: string) => [...row(id).querySelectorAll("td")].map((td) => td.textContent);
-    expect(cells("okx")).toEqual(["OKX", "✓", "✓", "✓", "yes", "API keys ↗"]);
-    expect(cells("coinbase")).toEqual(["Coinbase Advanced", "✓", "—", "—", "", "API keys ↗"]);
+    expect(cells("okx")).toEqual(["OKX", "✓", "✓", "✓", "yes", "↗"]);
+    expect(cells("coinbase")).toEqual(["Coinbase Advanced", "✓", "—", "—", "", "↗"]);
     expect(row("coinbase").querySelector("a")!.getAttribute("href")).toBe("https://keys.coinbase.example/");
     // The chosen exchange's line links to its key page; a testnet key to the testnet's.
     await waitFor(() => expect(screen.getByTestId("add-key-create-link").getAttribute("href")).toBe("https://keys.binance.example/"));

@@ -46,11 +46,11 @@ function ExchangeTable({ rows, chosen, onChoose, disabled }: { rows: { id: strin
       <thead>
         <tr>
           <th>Exchange</th>
-          <th title="Keyflow reads the key's rights from the exchange and refuses one that can withdraw">Permissions</th>
-          <th title="Keyflow reads whether the key is restricted to IP addresses">IP whitelist</th>
+          <th title="Keyflow reads the key's rights from the exchange and refuses one that can withdraw">Rights</th>
+          <th title="Keyflow reads whether the key is restricted to IP addresses">IP list</th>
           <th>Testnet</th>
-          <th>Passphrase needed</th>
-          <th>Make a key</th>
+          <th>Pass&shy;phrase</th>
+          <th title="Where the exchange makes API keys">Keys</th>
         </tr>
       </thead>
       <tbody>
@@ -65,8 +65,8 @@ function ExchangeTable({ rows, chosen, onChoose, disabled }: { rows: { id: strin
                 <td>{caps.passphrase ? "yes" : ""}</td>
                 <td>
                   {caps.keysUrl && (
-                    <a href={caps.keysUrl} target="_blank" rel="noreferrer noopener" onClick={(e) => e.stopPropagation()}>
-                      API keys ↗
+                    <a href={caps.keysUrl} target="_blank" rel="noreferrer noopener" title={`Make an API key on ${caps.name}`} onClick={(e) => e.stopPropagation()}>
+                      ↗
                     </a>
                   )}
                 </td>
@@ -174,7 +174,7 @@ export function AddKeyForm({ onAdded }: { onAdded?: (key: KeyView) => void }) {
       </div>
       {caps.data?.testnet && (
         <label className="field checkbox" data-testid="add-key-testnet">
-          <input type="checkbox" checked={testnet} onChange={(e) => setTestnet(e.target.checked)} disabled={busy} data-testid="add-key-testnet-checkbox" /> Testnet / demo key ({exchange} offers one: its bots trade play money)
+          <input type="checkbox" checked={testnet} onChange={(e) => setTestnet(e.target.checked)} disabled={busy} data-testid="add-key-testnet-checkbox" /> Testnet / demo key ({caps.data.name} offers one: its bots trade play money)
         </label>
       )}
       <CredentialInputs fields={fields} idPrefix="add-key" disabled={busy} />
