@@ -56,7 +56,7 @@ function ExchangeTable({ rows, chosen, onChoose, disabled }: { rows: { id: strin
       <tbody>
         {rows.map(({ id, caps }) => (
           <tr key={id} className={id === chosen ? "active" : ""} onClick={() => !disabled && onChoose(id)} data-testid="add-key-exchange-row" data-exchange={id}>
-            <td>{caps?.name ?? id}</td>
+            <td title={caps?.name ?? id}>{caps?.name ?? id}</td>
             {caps ? (
               <>
                 {mark(caps.permissionsReported, caps.permissionsReported ? "reported by the exchange" : "not reported: you confirm withdrawals are off")}
