@@ -112,11 +112,7 @@ export async function startVenueFake(id: VenueId, opts: VenueFakeOptions = {}): 
     url: `http://127.0.0.1:${port}`,
     keys,
     engine,
-    advance(n = 1) {
-      const out: Candle[] = [];
-      for (let i = 0; i < n; i++) out.push(...Object.values(engine.advance()));
-      return out;
-    },
+    advance: (n = 1) => engine.advanceBy(n),
     scriptFills(clientOrderId, fractions) {
       book.fillScripts.set(clientOrderId, fractions);
     },
