@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCandles } from "../fake-exchange/index";
-import { buildCli, processHarness, type ProcessHarness } from "./harness";
+import { buildCli, busyFlow, processHarness, type ProcessHarness } from "./harness";
 
 let h: ProcessHarness;
 let main: string;
@@ -121,5 +121,33 @@ describe("keyflow keys", () => {
     expect(confirmed.stdout).toMatch(/withdrawals confirmed off by you/);
     expect(h.services.db.keys.get(keyId)).toMatchObject({ liveAllowed: true, withdrawOffConfirmedAt: expect.any(Number) });
     expect((await keyflow(["keys", "rm", keyId])).code).toBe(0);
+  }, 60_000);
+});
+
+describe("keyflow bots lift-cap", () => {
+  it("shows a live bot's probation, refuses to lift it before it is complete, then lifts it once, by the person's command", async () => {
+    const k = h.fake.keys.trade!;
+    const key = await h.services.keys.add({ exchange: "binance", label: "cli probation", apiKey: k.apiKey, secret: k.secret });
+    const bot = h.services.bots.deploy({ flow: busyFlow(), mode: "live", keyId: key.id, confirmLive: true, name: "small first", start: false });
+    const day = 86_400_000;
+    // Two days into a 7-day probation with no trade yet: not complete.
+    h.services.db.bots.update(bot.id, { probation: { fraction: 0.1, trades: 5, startedAt: Date.now() - 2 * day, until: Date.now() + 5 * day, askedAt: null, liftedAt: null } });
+    const listed = await keyflow(["bots", "list"]);
+    expect(listed.stdout).toMatch(/probation: entries capped at 10 % of the budget \(1,000 USDT\); live so far: no closed trade yet; until 5 closed trades or/);
+    const early = await keyflow(["bots", "lift-cap", bot.id]);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(/The cap can be lifted after 5 closed trades or on \d{4}-\d{2}-\d{2} \(in 5 days\)/);
+    expect(h.services.db.bots.get(bot.id)!.probation!.liftedAt).toBeNull();
+
+    // Seven days later: complete.
+    h.services.db.bots.update(bot.id, { probation: { fraction: 0.1, trades: 5, startedAt: Date.now() - 8 * day, until: Date.now() - day, askedAt: Date.now() - day, liftedAt: null } });
+    expect((await keyflow(["bots", "list"])).stdout).toMatch(new RegExp(`PROBATION COMPLETE, entries capped at 10 % of the budget .*Lift the cap: keyflow bots lift-cap ${bot.id}`));
+    const lifted = await keyflow(["bots", "lift-cap", bot.id]);
+    expect(lifted.code, lifted.stderr).toBe(0);
+    expect(lifted.stdout).toMatch(/Cap lifted: "small first" trades its full size from its next entry/);
+    expect(h.services.db.bots.get(bot.id)!.probation!.liftedAt).toEqual(expect.any(Number));
+    const again = await keyflow(["bots", "lift-cap", bot.id]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/no cap to lift/);
   }, 60_000);
 });

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { getTemplate, type FlowGraph } from "@keyflow/core";
-import { createServices } from "@keyflow/server";
+import { botSettings, createServices } from "@keyflow/server";
 import { startFakeExchange, type FakeExchange, type FakeExchangeOptions } from "../fake-exchange/index";
 
 const serverDir = fileURLToPath(new URL("../../apps/server/", import.meta.url));
@@ -83,7 +83,8 @@ export async function processHarness(fakeOpts: FakeExchangeOptions, env: Record<
   const settings = { urls: { binance: fake.url }, timeoutMs: 1500, limit: { maxRequests: 40, windowMs: 1000 }, ccxtRateLimitMs: 1 };
   const prev = process.env.KEYFLOW_MASTER_KEY;
   process.env.KEYFLOW_MASTER_KEY = MASTER_KEY;
-  const services = createServices({ host: "127.0.0.1", port: 0, token: undefined, dataDir: dir, exchange: settings }, { demo: false, bots: { autoRun: false } });
+  // Bots trade their full size here (no probation): these tests pin live trades to the backtest's.
+  const services = createServices({ host: "127.0.0.1", port: 0, token: undefined, dataDir: dir, exchange: settings, bots: { ...botSettings(), probation: null } }, { demo: false, bots: { autoRun: false } });
   if (prev === undefined) delete process.env.KEYFLOW_MASTER_KEY;
   else process.env.KEYFLOW_MASTER_KEY = prev;
   return {
@@ -97,6 +98,7 @@ export async function processHarness(fakeOpts: FakeExchangeOptions, env: Record<
       KEYFLOW_MASTER_KEY: MASTER_KEY,
       ...fakeExchangeEnv(fake, 10),
       KEYFLOW_RATE_LIMIT: "40/1000",
+      KEYFLOW_PROBATION: "off",
       ...env,
     },
     async close() {

@@ -39,7 +39,7 @@ const barTime = (i: number) => btc[i]![0];
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T", " ");
 
 let fake: FakeExchange;
-/** A fake OKX (its signing scheme with passphrase, its key-permission endpoint). */
+/** A fake OKX (its signing scheme with passphrase, its key-permission endpoint, spot trading, demo trading). */
 let okx: VenueFake;
 let dataDir = "";
 let services: ReturnType<typeof createServices> | undefined;
@@ -74,10 +74,11 @@ beforeAll(async () => {
     candles: { BTCUSDT: btc, ETHUSDT: makeCandles({ start: START, count: 90, seed: 5, startPrice: 2_000 }) },
     closedAtStart: WARM,
   });
-  okx = await startVenueFake("okx");
+  // OKX: the same BTC/USDT candles; a demo-trading key besides the real ones (OKX's testnet).
+  okx = await startVenueFake("okx", { candles: { BTCUSDT: btc, ETHUSDT: makeCandles({ start: START, count: 90, seed: 6, startPrice: 2_000 }) }, closedAtStart: WARM, keys: { demo: { demo: true } } });
   credentials = [
     ...[fake.keys.withdraw!, fake.keys.noIpWhitelist!, fake.keys.trade!].flatMap((k) => [k.secret, k.apiKey]),
-    ...[okx.keys.trade!].flatMap((k) => [k.secret, k.apiKey, k.passphrase!]),
+    ...[okx.keys.trade!, okx.keys.demo!].flatMap((k) => [k.secret, k.apiKey, k.passphrase!]),
   ];
 
   dataDir = mkdtempSync(join(tmpdir(), "keyflow-e2e-bots-"));
@@ -378,6 +379,74 @@ describe("keys and bots in a real browser", () => {
     expect(await card.locator(tid("key-warning")).count()).toBe(0);
     await shot("31-okx-key-added");
     await expectNoSecrets("after adding the OKX key");
+    expect(pageErrors).toEqual([]);
+  });
+  it("lists the exchanges with what Keyflow verifies on each, adds an OKX demo-trading key with its passphrase and deploys a testnet bot: its orders reach OKX's demo environment only", async () => {
+    await page.selectOption(tid("add-key-exchange"), "okx");
+    expect(await page.locator(`${tid("add-key-exchange")} option[value="okx"]`).textContent()).toBe("OKX");
+    expect(await page.locator(`${tid("add-key-exchange")} option[value="coinbase"]`).textContent()).toBe("Coinbase Advanced");
+    await page.locator(`${tid("add-key-exchanges-details")} summary`).click();
+    const okxRow = page.locator(`${tid("add-key-exchange-row")}[data-exchange="okx"]`);
+    expect(await okxRow.locator("td").allTextContents()).toEqual(["OKX", "✓", "✓", "✓", "yes", "↗"]);
+    expect(await page.locator(`${tid("add-key-exchange-row")}[data-exchange="coinbase"] td`).allTextContents()).toEqual(["Coinbase Advanced", "✓", "—", "—", "", "↗"]);
+    await page.check(tid("add-key-testnet-checkbox"));
+    expect(await page.getAttribute(tid("add-key-create-link"), "href")).toBe("https://www.okx.com/account/my-api");
+    const k = okx.keys.demo!;
+    await page.fill(tid("add-key-label"), "OKX demo");
+    await page.fill(tid("add-key-apiKey"), k.apiKey);
+    await page.fill(tid("add-key-secret"), k.secret);
+    await page.fill(tid("add-key-password"), k.passphrase!);
+    await shot("32-add-key-exchanges");
+    await page.click(tid("add-key-submit"));
+    const card = page.locator(`${tid("key-card")}[data-label="OKX demo"]`);
+    await card.waitFor();
+    await card.locator(tid("key-testnet")).waitFor();
+    const key = (await services!.keys.list()).find((x) => x.label === "OKX demo")!;
+    expect(key).toMatchObject({ exchange: "okx", testnet: true, liveAllowed: true });
+
+    // Deploy sma-cross live on the demo key: OKX BTC/USDT 1m.
+    await page.click(tid("tab-bots"));
+    await page.click(tid("deploy-open"));
+    await page.waitForSelector(tid("deploy-dialog"));
+    await page.fill(tid("deploy-name"), "SMA cross · OKX demo");
+    await page.selectOption(tid("deploy-exchange"), "okx");
+    await page.fill(tid("deploy-symbol"), "BTC/USDT");
+    await page.selectOption(tid("deploy-timeframe"), "1m");
+    await page.click(tid("mode-live"));
+    await page.selectOption(tid("deploy-key"), key.id);
+    await page.click(tid("deploy-review-live"));
+    await page.waitForSelector(tid("live-confirm"));
+    expect(await page.textContent(tid("live-warning"))).toMatch(/Testnet: play money\..*OKX demo/);
+    expect(await page.textContent(tid("live-confirm"))).toMatch(/Deploy a LIVE bot on the TESTNET.*I understand that this bot trades on its own on the testnet/);
+    await page.check(tid("live-ack"));
+    await page.locator(`${tid("preflight")}[data-ok="true"]`).waitFor();
+    await shot("33-okx-testnet-confirmation");
+    await page.click(tid("live-deploy"));
+    await page.waitForSelector(tid("live-confirm"), { state: "detached" });
+    const row = page.locator(`${tid("bot-row")}:has(${tid("mode-badge")}[data-testnet="true"])`);
+    await row.waitFor();
+    expect(await row.locator(tid("mode-badge")).textContent()).toBe("LIVE · TESTNET");
+    const bot = (await services!.bots.list()).find((b) => b.name === "SMA cross · OKX demo")!;
+    expect(bot).toMatchObject({ mode: "live", testnet: true, probation: null, market: { exchange: "okx", symbol: "BTC/USDT", timeframe: "1m" } });
+
+    // The next candle makes sma-cross buy; its market order fills at the following open, on OKX's demo environment.
+    await row.click();
+    await page.locator(tid("detail-last-candle")).filter({ hasText: hhmm(barTime(WARM - 1)) }).waitFor();
+    okx.advance(1);
+    await page.locator(tid("detail-last-candle")).filter({ hasText: hhmm(barTime(WARM)) }).waitFor();
+    okx.advance(1);
+    const order = page.locator(`${tid("order-row")}[data-bar="${barTime(WARM)}"]`);
+    await order.waitFor();
+    await page.locator(`${tid("order-row")}[data-bar="${barTime(WARM)}"][data-status="filled"]`).waitFor();
+    expect(await order.getAttribute("data-side")).toBe("buy");
+    expect(okx.engine.orders.map((o) => [o.side, o.status])).toEqual([["BUY", "FILLED"]]);
+    // Signed only by the demo key, every request with OKX's demo header (the fake refuses a demo key without it).
+    const signedBy = new Set(okx.requests.filter((r) => r.method === "POST").map((r) => r.apiKey));
+    expect([...signedBy]).toEqual([k.apiKey]);
+    expect(fake.engine.orders.filter((o) => o.time > bot.createdAt)).toEqual([]);
+    await page.waitForTimeout(200);
+    await shot("34-okx-testnet-bot");
+    await expectNoSecrets("after the OKX testnet bot traded");
     expect(pageErrors).toEqual([]);
   });
 });

@@ -217,6 +217,13 @@ export class MatchingEngine {
     return closedNow;
   }
 
+  /** advance() n times: the candles closed, every stream's in turn. */
+  advanceBy(n: number): Candle[] {
+    const out: Candle[] = [];
+    for (let i = 0; i < n; i++) out.push(...Object.values(this.advance()));
+    return out;
+  }
+
   private match(order: FakeOrder, c: Candle): void {
     const [, open, high, low] = c;
     let fillPrice: number | undefined;

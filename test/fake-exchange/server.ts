@@ -5,19 +5,13 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
-import { BinanceReject, MatchingEngine, round8 } from "./engine";
+import { BinanceReject, round8, type MatchingEngine } from "./engine";
+import { createMarket, DEFAULT_SYMBOLS, type MarketOptions } from "./market";
 import type { Candle, Fault, FaultMatch, FakeKey, FakeOrder, FakeSymbol, FakeTrade, KeyPermissions, RequestRecord } from "./types";
 
-export interface FakeExchangeOptions {
-  symbols?: FakeSymbol[];
-  /** Scripted candle stream per Binance symbol id; all streams share one timeframe and advance together. */
-  candles?: Record<string, Candle[]>;
-  /** The only kline interval served (default "1m"). */
-  interval?: string;
-  /** Candles already closed at start (default 50). */
-  closedAtStart?: number;
-  balances?: Record<string, number>;
-  feeRate?: number;
+export { DEFAULT_SYMBOLS, makeCandles } from "./market";
+
+export interface FakeExchangeOptions extends MarketOptions {
   /** Extra keys besides the built-in ones (trade, readOnly, withdraw, noIpWhitelist, noRead). */
   keys?: Record<string, Partial<KeyPermissions>>;
   /** Server clock minus local clock, ms (for -1021 / time-sync tests). */
@@ -51,60 +45,6 @@ export interface FakeExchange {
     reset(): void;
   };
   close(): Promise<void>;
-}
-
-export const DEFAULT_SYMBOLS: FakeSymbol[] = [
-  {
-    symbol: "BTCUSDT",
-    baseAsset: "BTC",
-    quoteAsset: "USDT",
-    tickSize: 0.01,
-    minPrice: 0.01,
-    maxPrice: 1_000_000,
-    stepSize: 0.00001,
-    minQty: 0.00001,
-    maxQty: 9000,
-    minNotional: 5,
-  },
-  {
-    symbol: "ETHUSDT",
-    baseAsset: "ETH",
-    quoteAsset: "USDT",
-    tickSize: 0.01,
-    minPrice: 0.01,
-    maxPrice: 1_000_000,
-    stepSize: 0.0001,
-    minQty: 0.0001,
-    maxQty: 9000,
-    minNotional: 5,
-  },
-];
-
-const INTERVAL_MS: Record<string, number> = { "1m": 60_000, "5m": 300_000, "15m": 900_000, "1h": 3_600_000, "4h": 14_400_000, "1d": 86_400_000 };
-
-/** A deterministic wandering candle stream (no I/O, no randomness across runs). */
-export function makeCandles(opts: { start?: number; intervalMs?: number; count?: number; startPrice?: number; seed?: number } = {}): Candle[] {
-  const { start = Date.UTC(2024, 0, 1), intervalMs = 60_000, count = 300, startPrice = 30_000, seed = 1 } = opts;
-  const out: Candle[] = [];
-  let price = startPrice;
-  let s = seed >>> 0;
-  const rnd = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  for (let i = 0; i < count; i++) {
-    const open = price;
-    const close = Math.max(1, open * (1 + (rnd() - 0.5) * 0.01));
-    const high = Math.max(open, close) * (1 + rnd() * 0.003);
-    const low = Math.min(open, close) * (1 - rnd() * 0.003);
-    const r2 = (x: number) => Math.round(x * 100) / 100;
-    out.push([start + i * intervalMs, r2(open), r2(high), r2(low), r2(close), Math.round(rnd() * 100 * 1e4) / 1e4]);
-    price = r2(close);
-  }
-  return out;
 }
 
 const ALL_PERMS: KeyPermissions = { enableReading: true, enableSpotAndMarginTrading: true, enableWithdrawals: false, ipRestrict: true };
@@ -145,25 +85,9 @@ class Reply {
 
 export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise<FakeExchange> {
   const symbols = opts.symbols ?? DEFAULT_SYMBOLS;
-  const interval = opts.interval ?? "1m";
-  const intervalMs = INTERVAL_MS[interval];
-  if (intervalMs === undefined) throw new Error(`fake exchange: unsupported interval ${interval}`);
-  const closedAtStart = opts.closedAtStart ?? 50;
-  // The default stream ends its closed history at the current wall-clock bar, so klines look recent.
-  const defaultStart = Math.floor(Date.now() / intervalMs) * intervalMs - closedAtStart * intervalMs;
-  const candles: Record<string, Candle[]> =
-    opts.candles ??
-    Object.fromEntries(symbols.map((s, i) => [s.symbol, makeCandles({ start: defaultStart, intervalMs, seed: i + 1, startPrice: i === 0 ? 30_000 : 2_000 })]));
   let clockSkewMs = opts.clockSkewMs ?? 0;
   const serverNow = () => Date.now() + clockSkewMs;
-  const engine = new MatchingEngine({
-    symbols,
-    candles,
-    balances: opts.balances ?? { USDT: 10_000, BTC: 0.5, ETH: 5 },
-    feeRate: opts.feeRate ?? 0.001,
-    closedAtStart,
-    now: serverNow,
-  });
+  const { engine, interval, intervalMs } = createMarket(opts, serverNow);
   const fillScripts = new Map<string, number[]>();
 
   const keys: Record<string, FakeKey> = {};
@@ -528,11 +452,7 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
     url: `http://127.0.0.1:${port}`,
     keys,
     engine,
-    advance(n = 1) {
-      const out: Candle[] = [];
-      for (let i = 0; i < n; i++) out.push(...Object.values(engine.advance()));
-      return out;
-    },
+    advance: (n = 1) => engine.advanceBy(n),
     scriptFills(clientOrderId, fractions) {
       fillScripts.set(clientOrderId, fractions);
     },

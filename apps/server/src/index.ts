@@ -10,4 +10,5 @@ export type { KeyView } from "./keys/keyService";
 export { createServices, type ServicesOptions } from "./services";
 export { startHttpServer, type RunningServer } from "./http/server";
 export { configFromEnv, type ServerConfig } from "./config";
+export { botSettings } from "./bots/settings";
 export { DEMO_EXCHANGE, DEMO_SYMBOL, DEMO_MARKETS } from "./data/demoMarket";

@@ -48,6 +48,7 @@ function recording<T extends object>(target: T, sink: string[]): T {
   });
 }
 
+/** Bots trade their full size unless a test sets `bots.probation` (the tests that pin live trades to the backtest predate probation). */
 export async function harness(opts: { fake?: FakeExchangeOptions; exchange?: Partial<ExchangeSettings>; bots?: Partial<BotSettings>; services?: ServicesOptions } = {}): Promise<Harness> {
   const fake = await startFakeExchange(opts.fake);
   const dir = tempDir("keyflow-bots-");
@@ -56,7 +57,7 @@ export async function harness(opts: { fake?: FakeExchangeOptions; exchange?: Par
   const prevKey = process.env.KEYFLOW_MASTER_KEY;
   process.env.KEYFLOW_MASTER_KEY = TEST_MASTER_KEY;
   const services = createServices(
-    { host: "127.0.0.1", port: 0, token: undefined, dataDir: dir, exchange: exchangeSettingsFor(fake, opts.exchange), bots: { ...botSettings(10), ...opts.bots } },
+    { host: "127.0.0.1", port: 0, token: undefined, dataDir: dir, exchange: exchangeSettingsFor(fake, opts.exchange), bots: { ...botSettings(10), probation: null, ...opts.bots } },
     { demo: false, log: (l) => logs.push(l), ...opts.services },
   );
   if (prevKey === undefined) delete process.env.KEYFLOW_MASTER_KEY;
@@ -142,8 +143,11 @@ export function smaFlow(fast: number, slow: number, opts: { limit?: { offsetPct:
   return flow;
 }
 
+/** A fake exchange of any venue: its order book. */
+type AnyFake = Pick<FakeExchange, "engine">;
+
 /** The fake's closed BTCUSDT candles as engine columns. */
-export function closedCandles(fake: FakeExchange, symbol = "BTCUSDT"): Candles {
+export function closedCandles(fake: AnyFake, symbol = "BTCUSDT"): Candles {
   const rows = fake.engine.closedCandles(symbol);
   const c = allocCandles(rows.length);
   rows.forEach((r, i) => {
@@ -157,11 +161,11 @@ export function closedCandles(fake: FakeExchange, symbol = "BTCUSDT"): Candles {
   return c;
 }
 
-export function lastClosedTime(fake: FakeExchange, symbol = "BTCUSDT"): number {
+export function lastClosedTime(fake: AnyFake, symbol = "BTCUSDT"): number {
   return fake.engine.closedCandles(symbol).at(-1)![0];
 }
 
 /** Waits until the bot has processed the newest closed candle. */
-export function caughtUp(h: Harness, botId: string, timeoutMs = 10_000): Promise<unknown> {
-  return until(() => h.services.db.bots.get(botId)?.lastBarTime === lastClosedTime(h.fake), timeoutMs, "the bot to process the latest candle");
+export function caughtUp(h: Harness, botId: string, timeoutMs = 10_000, fake: AnyFake = h.fake): Promise<unknown> {
+  return until(() => h.services.db.bots.get(botId)?.lastBarTime === lastClosedTime(fake), timeoutMs, "the bot to process the latest candle");
 }

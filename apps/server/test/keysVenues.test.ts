@@ -86,9 +86,20 @@ describe.each(VENUES)("keys on $venue (fake)", ({ venue, passphrase, ipReported 
 
 describe("keys.capabilities: what the add-key form tells before a key is added", () => {
   it("names the exchange and says what Keyflow can verify there", async () => {
-    expect(await h.caller.keys.capabilities({ exchange: "okx" })).toEqual({ name: "OKX", permissionsReported: true, ipWhitelistReported: true, testnet: true, passphrase: true });
-    expect(await h.caller.keys.capabilities({ exchange: "coinbase" })).toMatchObject({ permissionsReported: true, ipWhitelistReported: false, testnet: false, passphrase: false });
+    expect(await h.caller.keys.capabilities({ exchange: "okx" })).toEqual({
+      name: "OKX",
+      permissionsReported: true,
+      ipWhitelistReported: true,
+      testnet: true,
+      passphrase: true,
+      keysUrl: "https://www.okx.com/account/my-api",
+      testnetKeysUrl: "https://www.okx.com/account/my-api",
+    });
+    expect(await h.caller.keys.capabilities({ exchange: "binance" })).toMatchObject({ keysUrl: expect.stringMatching(/^https:\/\/www\.binance\.com\//), testnetKeysUrl: "https://testnet.binance.vision/" });
+    expect(await h.caller.keys.capabilities({ exchange: "coinbase" })).toMatchObject({ name: "Coinbase Advanced", permissionsReported: true, ipWhitelistReported: false, testnet: false, passphrase: false, testnetKeysUrl: null });
     expect(await h.caller.keys.capabilities({ exchange: "binanceus" })).toMatchObject({ permissionsReported: false, ipWhitelistReported: false });
+    // An exchange Keyflow has no key page for: no link rather than a guessed one.
+    expect(await h.caller.keys.capabilities({ exchange: "bitstamp" })).toMatchObject({ keysUrl: null });
   });
 });
 

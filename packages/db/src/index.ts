@@ -33,6 +33,7 @@ export {
   type BotRiskLimits,
   type BotBook,
   type BotLease,
+  type BotProbation,
   type KeyPermissions,
   type KeyProbeStatus,
 } from "./schema";

@@ -40,3 +40,12 @@ export function clientOrderId(botId: string, barTime: number, intent: string, ex
   if (shape) return shape(barTime.toString(36), digest);
   return `${CLIENT_ORDER_ID_PREFIX}${barTime.toString(36)}-${digest.slice(0, 22)}`;
 }
+
+/**
+ * The params that make ccxt's cancelOrder address an order by our client order id. ccxt's unified
+ * `clientOrderId` reaches Binance (origClientOrderId) and OKX (clOrdId); bybit's cancel passes it
+ * through unread and needs its own `orderLinkId` (ccxt bybit cancelOrderRequest).
+ */
+export function cancelByClientIdParams(exchangeId: string, clientOrderId: string): Record<string, string> {
+  return exchangeId === "bybit" ? { orderLinkId: clientOrderId } : { clientOrderId };
+}

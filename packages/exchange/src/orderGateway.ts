@@ -4,6 +4,7 @@ import { OrderNotFound, type Balances, type Exchange, type Market, type Order, t
 import { classifyError, UnknownOutcomeError, type ErrorKind } from "./errors";
 import { redact, secretsOf } from "./redact";
 import { Retrier } from "./retry";
+import { cancelByClientIdParams } from "./clientOrderId";
 
 export interface OrderRequest {
   /** Unified symbol, e.g. "BTC/USDT". */
@@ -193,9 +194,11 @@ export class OrderGateway {
   /** Cancels by exchange id or client order id. Repeating a cancel is safe: it reports "not-open". */
   async cancelOrder(symbol: string, ref: { id?: string; clientOrderId?: string }): Promise<CancelResult> {
     if (ref.id === undefined && ref.clientOrderId === undefined) throw new Error("cancelOrder needs an id or a clientOrderId");
-    const params = ref.clientOrderId !== undefined ? { clientOrderId: ref.clientOrderId } : {};
+    const params = ref.clientOrderId !== undefined ? cancelByClientIdParams(this.exchange.id, ref.clientOrderId) : {};
+    // No exchange id: undefined, not "" (bybit sends an empty orderId, which it reads as "given").
+    const id = ref.id as string;
     try {
-      const order = await this.read(`cancelOrder ${ref.clientOrderId ?? ref.id}`, () => this.exchange.cancelOrder(ref.id ?? "", symbol, params));
+      const order = await this.read(`cancelOrder ${ref.clientOrderId ?? ref.id}`, () => this.exchange.cancelOrder(id, symbol, params));
       // Binance answers a cancel with a NEW clientOrderId (the cancel request's own) and puts the
       // order's id in origClientOrderId; ccxt's parseOrder reports the former.
       const info = (order.info ?? {}) as Record<string, unknown>;

@@ -1,10 +1,168 @@
 // OKX v5: OK-ACCESS-KEY / -PASSPHRASE / -TIMESTAMP (ISO 8601) / -SIGN = base64 HMAC-SHA256 of
 // timestamp + METHOD + path with query + body. Errors are {code, msg, data} with OKX's codes.
+// Spot trading as ccxt's okx class calls it (read in ccxt's okx.ts): instruments, candles and
+// history-candles (newest first), the trading account's balance, batch-orders / order, cancel-order,
+// orders-pending / orders-history / order, fills-history. An order's failure is code "1" with the
+// reason in data[0].sCode / sMsg (HTTP 200), as OKX answers it.
 import { randomBytes, randomUUID } from "node:crypto";
+import type { BinanceReject } from "../engine";
+import type { FakeOrder, FakeSymbol, FakeTrade, OrderStatus } from "../types";
+import { averagePrice, commissionOf, dec, jsonOf, queryOf, type VenueBook } from "./book";
 import { hmacSha256, sameSignature } from "./hmac";
-import { header, VenueReply, type VenueDialect } from "./types";
+import { header, VenueReply, type VenueDialect, type VenueKey, type VenueRequest } from "./types";
 
 const reject = (code: string, msg: string, status = 401) => new VenueReply(status, { code, msg, data: [] });
+const ok = (data: unknown[]) => ({ code: "0", msg: "", data });
+/** An operation that failed: OKX puts the reason in the data entry and answers HTTP 200. */
+const failed = (sCode: string, sMsg: string, entry: Record<string, string> = {}) => new VenueReply(200, { code: "1", msg: "All operations failed", data: [{ ...entry, sCode, sMsg }] });
+
+const BAR: Record<string, string> = { "1m": "1m", "5m": "5m", "15m": "15m", "1h": "1H", "4h": "4H", "1d": "1Dutc" };
+const STATE: Record<OrderStatus, string> = { NEW: "live", PARTIALLY_FILLED: "partially_filled", FILLED: "filled", CANCELED: "canceled", EXPIRED: "canceled" };
+
+function instrument(book: VenueBook, id: string | null | undefined): FakeSymbol {
+  const s = book.symbolOf(id ?? undefined);
+  if (!s) throw failed("51001", "Instrument ID does not exist.");
+  return s;
+}
+
+function mayTrade(key: VenueKey): void {
+  // Not pinned by any test (Keyflow never trades with a read-only key): OKX's answer to a key without the trade right.
+  if (!key.trade) throw reject("50120", "API key doesn't have permission to perform this operation.", 403);
+}
+
+const orderJson = (book: VenueBook, o: FakeOrder) => {
+  const s = book.engine.market(o.symbol);
+  const { fee, asset } = commissionOf(o, s);
+  const last = o.trades[o.trades.length - 1];
+  return {
+    instType: "SPOT",
+    instId: book.instId(s),
+    ccy: "",
+    ordId: String(o.orderId),
+    clOrdId: o.clientOrderId,
+    tag: "",
+    px: o.type === "LIMIT" ? dec(o.price) : "",
+    sz: dec(o.origQty),
+    pnl: "0",
+    ordType: o.type === "LIMIT" ? "limit" : "market",
+    side: o.side === "BUY" ? "buy" : "sell",
+    posSide: "net",
+    tdMode: "cash",
+    accFillSz: dec(o.executedQty),
+    fillPx: last ? dec(last.price) : "",
+    tradeId: last ? String(last.id) : "",
+    fillSz: last ? dec(last.qty) : "0",
+    fillTime: last ? String(last.time) : "",
+    avgPx: o.executedQty > 0 ? dec(averagePrice(o)) : "",
+    state: STATE[o.status],
+    lever: "",
+    tpTriggerPx: "",
+    tpOrdPx: "",
+    slTriggerPx: "",
+    slOrdPx: "",
+    feeCcy: asset,
+    fee: fee > 0 ? `-${dec(fee)}` : "0",
+    rebateCcy: s.quoteAsset,
+    rebate: "0",
+    tgtCcy: "base_ccy",
+    category: "normal",
+    reduceOnly: "false",
+    cancelSource: "",
+    uTime: String(o.updateTime),
+    cTime: String(o.time),
+  };
+};
+
+const fillJson = (book: VenueBook, t: FakeTrade) => {
+  const o = book.engine.orders.find((x) => x.orderId === t.orderId)!;
+  return {
+    instType: "SPOT",
+    instId: book.instIdOfOrder(t),
+    tradeId: String(t.id),
+    ordId: String(t.orderId),
+    clOrdId: o.clientOrderId,
+    billId: String(t.id * 10),
+    tag: "",
+    fillPx: dec(t.price),
+    fillSz: dec(t.qty),
+    fillIdxPx: "",
+    fillPnl: "0",
+    side: t.isBuyer ? "buy" : "sell",
+    posSide: "net",
+    execType: t.isMaker ? "M" : "T",
+    feeCcy: t.commissionAsset,
+    fee: t.commission > 0 ? `-${dec(t.commission)}` : "0",
+    ts: String(t.time),
+    fillTime: String(t.time),
+  };
+};
+
+/** One order of a batch-orders or order request. */
+function placeOne(book: VenueBook, req: Record<string, unknown>): { clOrdId: string; ordId: string; tag: string; ts: string; sCode: string; sMsg: string } {
+  const str = (k: string) => (typeof req[k] === "string" ? (req[k] as string) : undefined);
+  const s = instrument(book, str("instId"));
+  const clOrdId = str("clOrdId");
+  if (str("tdMode") !== "cash") throw failed("51000", "Parameter tdMode error", { clOrdId: clOrdId ?? "", ordId: "" });
+  const side = str("side");
+  const ordType = str("ordType");
+  if ((side !== "buy" && side !== "sell") || (ordType !== "market" && ordType !== "limit")) throw failed("51000", "Parameter ordType error", { clOrdId: clOrdId ?? "", ordId: "" });
+  let sz = str("sz");
+  // tgtCcy quote_ccy: a market buy's sz is what to spend; the engine takes a base amount.
+  if (ordType === "market" && side === "buy" && str("tgtCcy") === "quote_ccy" && sz !== undefined) {
+    const step = s.stepSize;
+    sz = dec(Math.floor(Number(sz) / book.lastPrice(s) / step) * step);
+  }
+  if (clOrdId !== undefined && !/^[A-Za-z0-9]{1,32}$/.test(clOrdId)) throw failed("51000", "Parameter clOrdId error", { clOrdId, ordId: "" });
+  const o = book.place(s, side, ordType, sz, str("px"), clOrdId);
+  return { clOrdId: o.clientOrderId, ordId: String(o.orderId), tag: "", ts: String(o.time), sCode: "0", sMsg: "Order placed" };
+}
+
+function ordersOf(book: VenueBook, q: URLSearchParams, open: boolean): unknown[] {
+  const instType = q.get("instType");
+  if (!open && instType !== "SPOT") return [];
+  const s = q.get("instId") === null ? undefined : instrument(book, q.get("instId"));
+  const state = q.get("state");
+  return book.engine.orders
+    .filter((o) => (s === undefined || o.symbol === s.symbol) && (open ? o.status === "NEW" || o.status === "PARTIALLY_FILLED" : o.status !== "NEW" && o.status !== "PARTIALLY_FILLED"))
+    .filter((o) => state === null || STATE[o.status] === state)
+    .reverse()
+    .slice(0, Math.min(Number(q.get("limit") ?? 100), 100))
+    .map((o) => orderJson(book, o));
+}
+
+function candles(req: VenueRequest, book: VenueBook) {
+  const q = queryOf(req);
+  const s = instrument(book, q.get("instId"));
+  if (q.get("bar") !== BAR[book.interval]) throw failed("51000", "Parameter bar error");
+  const limit = Math.min(Number(q.get("limit") ?? 100), 300);
+  const after = q.get("after") === null ? Infinity : Number(q.get("after"));
+  const before = q.get("before") === null ? -Infinity : Number(q.get("before"));
+  // "after": records earlier than this ts; "before": newer than it. Newest first, at most `limit`.
+  const rows = book.engine.closedCandles(s.symbol).filter((c) => c[0] < after && c[0] > before);
+  return ok(
+    rows
+      .slice(-limit)
+      .reverse()
+      .map((c) => [String(c[0]), dec(c[1]), dec(c[2]), dec(c[3]), dec(c[4]), dec(c[5]), dec(c[5]), dec(c[5] * c[4]), "1"]),
+  );
+}
+
+function engineReject(e: BinanceReject, req: VenueRequest): VenueReply {
+  const cancel = req.path.endsWith("/cancel-order");
+  switch (e.code) {
+    case -2010:
+      return /insufficient/i.test(e.message) ? failed("51008", "Order failed. Insufficient balance.") : failed("51016", "Duplicated clOrdId");
+    case -2011:
+    case -2013:
+      return cancel ? failed("51400", "Order cancellation failed as the order has been filled, canceled or does not exist.") : reject("51603", "Order does not exist", 200);
+    case -1121:
+      return failed("51001", "Instrument ID does not exist.");
+    case -1013:
+      return /NOTIONAL|LOT_SIZE/.test(e.message) ? failed("51020", "Order amount should be greater than the min available amount.") : failed("51000", "Parameter px error");
+    default:
+      return failed("51000", `Parameter error: ${e.message}`);
+  }
+}
 
 export const okxDialect: VenueDialect = {
   id: "okx",
@@ -16,6 +174,8 @@ export const okxDialect: VenueDialect = {
     if (!apiKey) throw reject("50103", 'Request header "OK-ACCESS-KEY" cannot be empty.');
     const key = keys.get(apiKey);
     if (!key) throw reject("50111", "Invalid OK-ACCESS-KEY.");
+    // Demo trading: the same hosts, the x-simulated-trading: 1 header; keys of one environment fail in the other.
+    if (key.demo !== (header(req, "x-simulated-trading") === "1")) throw reject("50101", "APIKey does not match current environment.");
     const passphrase = header(req, "OK-ACCESS-PASSPHRASE");
     if (!passphrase) throw reject("50104", 'Request header "OK-ACCESS-PASSPHRASE" cannot be empty.');
     if (passphrase !== key.passphrase) throw reject("50105", 'Request header "OK-ACCESS-PASSPHRASE" incorrect.');
@@ -46,6 +206,122 @@ export const okxDialect: VenueDialect = {
         },
       ],
     }),
+    "GET /api/v5/asset/currencies": (_key, _req, book) =>
+      ok(
+        [...book.engine.balances.keys()].map((ccy) => ({
+          ccy,
+          name: ccy,
+          chain: `${ccy}-${ccy}`,
+          canDep: true,
+          canWd: true,
+          canInternal: true,
+          minWd: "0.001",
+          maxWd: "1000000",
+          wdTickSz: "8",
+          minFee: "0.0001",
+          maxFee: "0.001",
+          mainNet: true,
+        })),
+      ),
+    "GET /api/v5/account/balance": (_key, _req, book) => {
+      const now = String(Date.now());
+      return ok([
+        {
+          uTime: now,
+          totalEq: "0",
+          adjEq: "",
+          details: [...book.engine.balances.entries()].map(([ccy, b]) => ({
+            ccy,
+            eq: dec(b.free + b.locked),
+            cashBal: dec(b.free + b.locked),
+            availBal: dec(b.free),
+            frozenBal: dec(b.locked),
+            ordFrozen: dec(b.locked),
+            availEq: "",
+            uTime: now,
+          })),
+        },
+      ]);
+    },
+    "POST /api/v5/trade/batch-orders": (key, req, book) => {
+      mayTrade(key);
+      const body = jsonOf(req);
+      if (!Array.isArray(body) || body.length === 0) throw failed("51000", "Parameter error");
+      return ok(body.map((o) => placeOne(book, o as Record<string, unknown>)));
+    },
+    "POST /api/v5/trade/order": (key, req, book) => {
+      mayTrade(key);
+      return ok([placeOne(book, jsonOf(req) as Record<string, unknown>)]);
+    },
+    "POST /api/v5/trade/cancel-order": (key, req, book) => {
+      mayTrade(key);
+      const body = jsonOf(req) as Record<string, string | undefined>;
+      const o = book.cancel(instrument(book, body["instId"]), body["ordId"], body["clOrdId"]);
+      return ok([{ clOrdId: o.clientOrderId, ordId: String(o.orderId), ts: String(o.updateTime), sCode: "0", sMsg: "" }]);
+    },
+    "GET /api/v5/trade/order": (_key, req, book) => {
+      const q = queryOf(req);
+      return ok([orderJson(book, book.find(instrument(book, q.get("instId")), q.get("ordId") ?? undefined, q.get("clOrdId") ?? undefined))]);
+    },
+    "GET /api/v5/trade/orders-pending": (_key, req, book) => ok(ordersOf(book, queryOf(req), true)),
+    "GET /api/v5/trade/orders-history": (_key, req, book) => ok(ordersOf(book, queryOf(req), false)),
+    "GET /api/v5/trade/fills-history": (_key, req, book) => {
+      const q = queryOf(req);
+      const s = q.get("instId") === null ? undefined : instrument(book, q.get("instId"));
+      const begin = Number(q.get("begin") ?? -Infinity);
+      const ordId = q.get("ordId");
+      return ok(
+        book.engine.trades
+          .filter((t) => (s === undefined || t.symbol === s.symbol) && t.time >= begin && (ordId === null || String(t.orderId) === ordId))
+          .reverse()
+          .slice(0, Math.min(Number(q.get("limit") ?? 100), 100))
+          .map((t) => fillJson(book, t)),
+      );
+    },
+  },
+  instId: (s) => `${s.baseAsset}-${s.quoteAsset}`,
+  engineReject,
+  publicRoutes: {
+    "GET /api/v5/public/time": () => ok([{ ts: String(Date.now()) }]),
+    "GET /api/v5/public/instruments": (req, book) =>
+      ok(
+        queryOf(req).get("instType") !== "SPOT"
+          ? []
+          : book.symbols.map((s) => ({
+              instType: "SPOT",
+              instId: book.instId(s),
+              uly: "",
+              instFamily: "",
+              baseCcy: s.baseAsset,
+              quoteCcy: s.quoteAsset,
+              settleCcy: "",
+              ctVal: "",
+              ctMult: "",
+              ctValCcy: "",
+              optType: "",
+              stk: "",
+              listTime: "1606468572000",
+              expTime: "",
+              lever: "",
+              tickSz: dec(s.tickSize),
+              lotSz: dec(s.stepSize),
+              minSz: dec(s.minQty),
+              ctType: "",
+              alias: "",
+              state: "live",
+              maxLmtSz: dec(s.maxQty),
+              maxMktSz: "1000000",
+              maxLmtAmt: "20000000",
+              maxMktAmt: "1000000",
+              maxTwapSz: dec(s.maxQty),
+              maxIcebergSz: dec(s.maxQty),
+              maxTriggerSz: dec(s.maxQty),
+              maxStopSz: "1000000",
+              ruleType: "normal",
+            })),
+      ),
+    "GET /api/v5/market/candles": candles,
+    "GET /api/v5/market/history-candles": candles,
   },
   notFound: (req) => reject("50014", `fake okx: no route for ${req.method} ${req.path}`, 404),
 };

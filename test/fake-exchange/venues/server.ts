@@ -1,5 +1,6 @@
 // One loopback server per venue fake: generated keys in the venue's formats, the venue's signature
-// check on every request, its permission endpoint. Tests point ccxt's class of that exchange at it.
+// check on every signed request, its permission endpoint and, where the dialect speaks it, markets,
+// candles, balances and orders on the shared matching engine. Tests point ccxt's class of that exchange at it.
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -9,12 +10,16 @@ import { coinbaseDialect } from "./coinbase";
 import { krakenDialect } from "./kraken";
 import { kucoinDialect } from "./kucoin";
 import { okxDialect } from "./okx";
+import { BinanceReject, type MatchingEngine } from "../engine";
+import { createMarket, type MarketOptions } from "../market";
+import type { Candle } from "../types";
+import { VenueBook } from "./book";
 import { VenueReply, type VenueDialect, type VenueKey, type VenueKeyRights, type VenueRequest } from "./types";
 
 export const VENUE_DIALECTS = { okx: okxDialect, bybit: bybitDialect, kucoin: kucoinDialect, bitget: bitgetDialect, kraken: krakenDialect, coinbase: coinbaseDialect } as const;
 export type VenueId = keyof typeof VENUE_DIALECTS;
 
-const ALL: VenueKeyRights = { read: true, trade: true, withdraw: false, ipWhitelist: true };
+const ALL: VenueKeyRights = { read: true, trade: true, withdraw: false, ipWhitelist: true, demo: false };
 /** trade: read + trade with an IP whitelist, the key Keyflow wants. */
 export const BUILTIN_VENUE_KEYS = {
   trade: {},
@@ -27,13 +32,25 @@ export interface VenueFake {
   venue: VenueDialect;
   url: string;
   keys: Record<keyof typeof BUILTIN_VENUE_KEYS | string, VenueKey>;
-  /** Every request: method, path and HTTP status answered. */
-  requests: { method: string; path: string; status: number }[];
+  /** The account's order book (the same engine as Binance's fake). */
+  engine: MatchingEngine;
+  /** Closes the next candle of every stream, filling orders against it. */
+  advance(n?: number): Candle[];
+  /** Fractions of the order's quantity filled on successive matching candles, by client order id. */
+  scriptFills(clientOrderId: string, fractions: number[]): void;
+  /** Every request: method, path, the API key that signed it (public requests: undefined) and HTTP status answered. */
+  requests: { method: string; path: string; apiKey: string | undefined; status: number }[];
   close(): Promise<void>;
 }
 
-export async function startVenueFake(id: VenueId, opts: { keys?: Record<string, Partial<VenueKeyRights>> } = {}): Promise<VenueFake> {
+export interface VenueFakeOptions extends MarketOptions {
+  keys?: Record<string, Partial<VenueKeyRights>>;
+}
+
+export async function startVenueFake(id: VenueId, opts: VenueFakeOptions = {}): Promise<VenueFake> {
   const venue: VenueDialect = VENUE_DIALECTS[id];
+  const { engine, interval, intervalMs } = createMarket(opts, Date.now);
+  const book = new VenueBook(engine, interval, intervalMs, venue.instId ?? ((s) => s.symbol));
   const keys: Record<string, VenueKey> = {};
   const verifyKeys = new Map<string, string>();
   for (const [name, rights] of Object.entries({ ...BUILTIN_VENUE_KEYS, ...(opts.keys ?? {}) })) {
@@ -61,16 +78,23 @@ export async function startVenueFake(id: VenueId, opts: { keys?: Record<string, 
       };
       let status = 200;
       let body: unknown;
+      let signer: VenueKey | undefined;
       try {
-        const route = venue.routes[`${r.method} ${r.path}`];
-        if (!route) throw venue.notFound(r);
-        body = route(venue.authenticate(r, byApiKey, verifyKeys), r);
+        const name = `${r.method} ${r.path}`;
+        const publicRoute = venue.publicRoutes?.[name];
+        const route = venue.routes[name];
+        if (publicRoute) body = publicRoute(r, book);
+        else if (route) {
+          signer = venue.authenticate(r, byApiKey, verifyKeys);
+          body = route(signer, r, book);
+        } else throw venue.notFound(r);
       } catch (e) {
-        if (!(e instanceof VenueReply)) throw e;
-        status = e.status;
-        body = e.body;
+        const reply = e instanceof BinanceReject && venue.engineReject ? venue.engineReject(e, r) : e;
+        if (!(reply instanceof VenueReply)) throw e;
+        status = reply.status;
+        body = reply.body;
       }
-      requests.push({ method: r.method, path: r.path, status });
+      requests.push({ method: r.method, path: r.path, apiKey: signer?.apiKey, status });
       const text = typeof body === "string" ? body : JSON.stringify(body);
       res.writeHead(status, { "Content-Type": typeof body === "string" ? "text/plain" : "application/json" });
       res.end(text);
@@ -87,6 +111,11 @@ export async function startVenueFake(id: VenueId, opts: { keys?: Record<string, 
     venue,
     url: `http://127.0.0.1:${port}`,
     keys,
+    engine,
+    advance: (n = 1) => engine.advanceBy(n),
+    scriptFills(clientOrderId, fractions) {
+      book.fillScripts.set(clientOrderId, fractions);
+    },
     requests,
     async close() {
       for (const s of sockets) s.destroy();

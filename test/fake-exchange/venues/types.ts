@@ -1,6 +1,9 @@
 // Shapes shared by the venue fakes: loopback servers that speak one exchange's signing scheme and its
 // key-permission endpoint well enough for ccxt's own class of that exchange.
 import type { IncomingHttpHeaders } from "node:http";
+import type { BinanceReject } from "../engine";
+import type { FakeSymbol } from "../types";
+import type { VenueBook } from "./book";
 
 /** What a fake key may do. */
 export interface VenueKeyRights {
@@ -9,6 +12,8 @@ export interface VenueKeyRights {
   withdraw: boolean;
   /** The key is restricted to listed IP addresses. */
   ipWhitelist: boolean;
+  /** A demo-trading key (OKX): the venue answers it only in its demo environment, and a real key only outside it. */
+  demo: boolean;
 }
 
 export interface VenueKey extends VenueKeyRights {
@@ -51,7 +56,13 @@ export interface VenueDialect {
   /** Finds the signing key and checks signature, passphrase and timestamp like the venue; throws VenueReply. */
   authenticate(req: VenueRequest, keys: ReadonlyMap<string, VenueKey>, verifyKeys: ReadonlyMap<string, string>): VenueKey;
   /** Signed routes by "METHOD /path"; the answer body on success. */
-  routes: Record<string, (key: VenueKey, req: VenueRequest) => unknown>;
+  routes: Record<string, (key: VenueKey, req: VenueRequest, book: VenueBook) => unknown>;
+  /** Unsigned routes (markets, candles, server time) by "METHOD /path". */
+  publicRoutes?: Record<string, (req: VenueRequest, book: VenueBook) => unknown>;
+  /** The venue's instrument id of a symbol; the fake trades only where this is given. */
+  instId?: (s: FakeSymbol) => string;
+  /** The venue's answer to an engine rejection (insufficient balance, unknown order, filter failure). */
+  engineReject?: (e: BinanceReject, req: VenueRequest) => VenueReply;
   /** The venue's answer for an unknown route. */
   notFound(req: VenueRequest): VenueReply;
 }

@@ -8,7 +8,7 @@ import { redact } from "@keyflow/exchange";
 import { notFound, UserError } from "../errors";
 import type { Vault } from "../vault";
 
-export const ALERT_TYPES = ["fill", "stop", "halt", "degraded", "recovered", "test"] as const;
+export const ALERT_TYPES = ["fill", "stop", "halt", "degraded", "recovered", "probation", "test"] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 
 export interface AlertEvent {

@@ -26,6 +26,8 @@ export interface LiveContext {
   feeRate: number;
   entries: readonly EntryRule[];
   risk: () => BotRiskLimits;
+  /** The probation cap on an entry's value (quote), or null (see probation.ts). */
+  probationCap: () => number | null;
   /** What to do about signals of candles that closed while the bot was down. */
   afterDowntime: () => AfterDowntime;
   log: LogFn;
@@ -566,6 +568,8 @@ export class LiveTrader {
     const q = this.ctx.assets.quote;
     if (this.ctx.isHalted()) return "the bot is halted (see its status)";
     const value = qty * price;
+    const cap = this.ctx.probationCap();
+    if (cap !== null && value > cap * (1 + 1e-9)) return `the order is worth ${fmt(value, 2)} ${q}, above the probation cap of ${fmt(cap, 2)} ${q}`;
     if (maxOrderValue !== null && value > maxOrderValue) return `the order is worth ${fmt(value, 2)} ${q}, above the limit of ${maxOrderValue} ${q} per order`;
     const position = (this.ledger.qty + qty) * price;
     if (maxPosition !== null && position > maxPosition) return `the position would be worth ${fmt(position, 2)} ${q}, above the limit of ${maxPosition} ${q}`;
@@ -592,6 +596,9 @@ export class LiveTrader {
     if (s.mode === "percentEquity") qty = (cash * (Math.min(s.value, 100) / 100)) / unit;
     else if (s.mode === "quote") qty = Math.min(s.value, cash) / unit;
     else qty = Math.min(s.value, cash / unit);
+    // Probation: the entry is sized down to the cap (refuseEntry holds it to the cap after rounding).
+    const cap = this.ctx.probationCap();
+    if (cap !== null && qty * price > cap) qty = cap / price;
     if (!(qty > 0)) {
       log("warn", `Entry signal on the ${utcMinute(bar.time)} candle, but the bot has no cash left to buy with.`);
       return;

@@ -11,10 +11,11 @@ import type { CrashHook } from "./crashHook";
 import type { AlertSink } from "../alerts/alertService";
 import { emptyBook } from "./ledger";
 import { preflight, type Preflight } from "./preflight";
+import { liftProbation, startProbation, type ProbationTerms } from "./probation";
 import { BotRunner, LeaseHeldError } from "./runner";
 import type { BotSettings } from "./settings";
 import { BotNotifier, botStream } from "./stream";
-import { toBotDetail, toBotView, type BotDetail, type BotStreamEvent, type BotView } from "./views";
+import { assetsOfSymbol, toBotDetail, toBotView, type BotDetail, type BotStreamEvent, type BotView } from "./views";
 import { utcMinute } from "../utcMinute";
 
 /** An error as text for a log, a halt reason or an answer: never a signed URL or a pasted page. */
@@ -140,6 +141,8 @@ export class BotManager {
     const id = randomUUID();
     const start = input.start !== false;
     const now = Date.now();
+    const onTestnet = mode === "live" && input.keyId !== undefined && this.keys.isTestnet(input.keyId);
+    const probation = this.probationTerms(mode, onTestnet);
     db.bots.create({
       id,
       name: input.name?.trim() || `${effective.name} · ${market.symbol} ${market.timeframe}`,
@@ -158,12 +161,28 @@ export class BotManager {
       status: start ? "running" : "stopped",
       warmupBars: input.warmupBars ?? DEFAULT_WARMUP_BARS,
       book: emptyBook(effective.settings.initialCash),
+      probation: probation ? startProbation(probation, now) : null,
     });
     db.bots.update(id, start ? { startedAt: now } : { stoppedAt: now });
-    const onTestnet = mode === "live" && input.keyId !== undefined && this.keys.isTestnet(input.keyId);
     const how = mode === "live" ? (onTestnet ? "LIVE on the exchange's TESTNET (play money)" : "LIVE (real orders)") : "in paper mode (simulated fills)";
     db.bots.log(id, mode === "live" ? "warn" : "info", `Deployed ${how} on ${market.exchange} ${market.symbol} ${market.timeframe}; spec ${compiled.hash.slice(0, 12)}.`);
+    if (probation) {
+      const cap = (probation.fraction * effective.settings.initialCash).toLocaleString("en", { maximumFractionDigits: 2 });
+      db.bots.log(id, "info", `Starting small: each entry is capped at ${Math.round(probation.fraction * 100)} % of the budget (${cap} ${assetsOfSymbol(market.symbol).quote}) until you lift the cap, which Keyflow asks for after ${probation.trades} closed trades or ${probation.days} days.`);
+    }
     if (start) this.launch(id);
+    this.notifier.notify();
+    return this.view(id);
+  }
+
+  /** The probation a new bot starts under: live bots with real money only. */
+  private probationTerms(mode: BotMode, testnet: boolean): ProbationTerms | null {
+    return mode === "live" && !testnet ? this.opts.settings.probation : null;
+  }
+
+  /** The person lifts a live bot's probation cap (after Keyflow asked): full size from the next entry. */
+  liftCap(id: string): BotView {
+    liftProbation(this.db, this.row(id), Date.now());
     this.notifier.notify();
     return this.view(id);
   }
@@ -195,6 +214,7 @@ export class BotManager {
       feeRate: effective.settings.feeRate,
       risk: { ...NO_LIMITS, ...input.risk },
       entries: new Strategy(compiled.spec).entries,
+      probation: this.probationTerms("live", key.testnet),
     });
   }
 
@@ -211,6 +231,7 @@ export class BotManager {
       feeRate: b.flow.settings.feeRate,
       risk: b.risk,
       entries: new Strategy(b.spec).entries,
+      probation: b.probation && b.probation.liftedAt === null ? { fraction: b.probation.fraction, trades: b.probation.trades, days: (b.probation.until - b.probation.startedAt) / 86_400_000 } : null,
     });
   }
 

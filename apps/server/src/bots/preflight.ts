@@ -7,6 +7,7 @@ import { OrderGateway, Retrier, type BanBook } from "@keyflow/exchange";
 import { connectExchange } from "../keys/connect";
 import type { ExchangeSettings } from "../keys/exchangeSettings";
 import type { KeyService } from "../keys/keyService";
+import type { ProbationTerms } from "./probation";
 import { assetsOfSymbol } from "./views";
 
 /** A key older than this gets a rotation reminder. */
@@ -20,6 +21,8 @@ export interface PreflightNumbers {
   /** Value of the bot's first entry at its budget (quote), per entry rule; null when sized in base units. */
   firstOrderValues: (number | null)[];
   maxOrderValue: number | null;
+  /** Probation: the cap on each entry (quote) and its terms; null when the bot trades full size. */
+  probation: (ProbationTerms & { cap: number }) | null;
   /** The market's smallest order: amount (base) and value (quote); null when the exchange does not say. */
   minAmount: number | null;
   minOrderValue: number | null;
@@ -48,6 +51,8 @@ export interface PreflightInput {
   feeRate: number;
   risk: BotRiskLimits;
   entries: readonly EntryRule[];
+  /** The probation the bot starts (or still is) under; null for none. */
+  probation: ProbationTerms | null;
 }
 
 const n = (x: number, d = 2) => x.toLocaleString("en", { maximumFractionDigits: d });
@@ -87,7 +92,15 @@ export function judge(input: PreflightInput, now: number, facts: ExchangeFacts, 
   const { budget, cashNeeded, risk, entries, key, feeRate } = input;
   const { quote, freeQuote, minOrderValue, minAmount, takerFee } = facts;
   const warnings: string[] = [];
-  const firstOrderValues = entries.map((e) => (e.sizing.mode === "percentEquity" ? (budget * Math.min(e.sizing.value, 100)) / 100 : e.sizing.mode === "quote" ? Math.min(e.sizing.value, budget) : null));
+  const probation = input.probation ? { ...input.probation, cap: input.probation.fraction * budget } : null;
+  const full = entries.map((e) => (e.sizing.mode === "percentEquity" ? (budget * Math.min(e.sizing.value, 100)) / 100 : e.sizing.mode === "quote" ? Math.min(e.sizing.value, budget) : null));
+  // Under probation the first entries are sized down to the cap.
+  const firstOrderValues = full.map((v) => (v !== null && probation ? Math.min(v, probation.cap) : v));
+  if (probation) {
+    warnings.push(
+      `Starting small: each entry is capped at ${n(probation.fraction * 100)} % of the budget (${n(probation.cap)} ${quote}) until you lift the cap; Keyflow asks you after ${probation.trades} closed trades or ${n(probation.days, 1)} days, showing the bot's live results.`,
+    );
+  }
   if (cashNeeded > freeQuote) {
     refusals.push(
       cashNeeded === budget
@@ -101,7 +114,9 @@ export function judge(input: PreflightInput, now: number, facts: ExchangeFacts, 
   if (minOrderValue !== null) {
     firstOrderValues.forEach((v, k) => {
       if (v !== null && v < minOrderValue) {
-        refusals.push(`${entries.length > 1 ? `Entry ${k + 1}` : "The entry"} would be ${n(v)} ${quote}, below ${key.exchange}'s smallest order of ${n(minOrderValue)} ${quote} for ${input.symbol}: raise the budget or the entry's size.`);
+        refusals.push(
+          `${entries.length > 1 ? `Entry ${k + 1}` : "The entry"} would be ${n(v)} ${quote}${probation && v === probation.cap ? " (the probation cap)" : ""}, below ${key.exchange}'s smallest order of ${n(minOrderValue)} ${quote} for ${input.symbol}: raise the budget or the entry's size.`,
+        );
       }
     });
   }
@@ -116,5 +131,5 @@ export function judge(input: PreflightInput, now: number, facts: ExchangeFacts, 
   const keyAgeDays = Math.floor((now - (key.rotatedAt ?? key.createdAt)) / 86_400_000);
   if (keyAgeDays >= KEY_ROTATION_DAYS) warnings.push(`The key "${key.label}" is ${keyAgeDays} days old: rotate it (Keys → Rotate) — its bots keep running.`);
   for (const w of key.warnings) warnings.push(w);
-  return { ok: refusals.length === 0, refusals, warnings, numbers: { ...facts, budget, firstOrderValues, maxOrderValue: risk.maxOrderValue, flowFee: feeRate, keyAgeDays } };
+  return { ok: refusals.length === 0, refusals, warnings, numbers: { ...facts, budget, firstOrderValues, maxOrderValue: risk.maxOrderValue, probation, flowFee: feeRate, keyAgeDays } };
 }

@@ -15,6 +15,7 @@ import { noCrash, type CrashHook } from "./crashHook";
 import { emptyBook } from "./ledger";
 import { LiveTrader } from "./liveTrader";
 import { PaperTrader } from "./paperTrader";
+import { askToLiftWhenReady, probationCap } from "./probation";
 import type { BotSettings } from "./settings";
 import { utcMinute } from "../utcMinute";
 
@@ -226,6 +227,7 @@ export class BotRunner {
             feeRate: settingsOfFlow.feeRate,
             entries: strategy.entries,
             risk: () => this.bot().risk,
+            probationCap: () => probationCap(this.bot().probation, settingsOfFlow.initialCash),
             afterDowntime: () => this.bot().afterDowntime,
             log: logFn,
             crash: this.deps.crash ?? noCrash,
@@ -355,6 +357,7 @@ export class BotRunner {
               strategyBook.book = live!.book;
             }
             db.bots.commitBar(bot.id, b.time, strategyBook.book);
+            if (live) askToLiftWhenReady(db, this.bot(), this.now(), (text) => (this.log("warn", text), this.alert("probation", text)));
             this.deps.notify?.(bot.id);
           }
           // Fills seen between candles change the book too; write it only when it changed (each write wakes the UI).

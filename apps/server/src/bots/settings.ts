@@ -1,3 +1,5 @@
+import { DEFAULT_PROBATION, probationFromEnv, type ProbationTerms } from "./probation";
+
 /** Timing of bot runners; read once from the environment by configFromEnv. */
 export interface BotSettings {
   /**
@@ -14,6 +16,8 @@ export interface BotSettings {
   unknownGraceMs: number;
   /** How often the server looks for bots set running by another process, e.g. the CLI (default 3 s). */
   adoptEveryMs: number;
+  /** KEYFLOW_PROBATION: the cap a new live bot starts under (see probation.ts); null = none. */
+  probation: ProbationTerms | null;
 }
 
 export function botSettings(pollMs = 5000): BotSettings {
@@ -22,13 +26,15 @@ export function botSettings(pollMs = 5000): BotSettings {
     leaseMs: Math.max(30_000, pollMs * 6),
     unknownGraceMs: Math.min(3000, Math.max(100, pollMs * 10)),
     adoptEveryMs: 3000,
+    probation: DEFAULT_PROBATION,
   };
 }
 
 export function botSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): BotSettings {
+  const probation = probationFromEnv(env.KEYFLOW_PROBATION);
   const text = env.KEYFLOW_BOT_POLL_MS?.trim();
-  if (!text) return botSettings();
+  if (!text) return { ...botSettings(), probation };
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1 || n > 600_000) throw new Error(`KEYFLOW_BOT_POLL_MS must be a whole number of milliseconds between 1 and 600000, not "${text}".`);
-  return botSettings(n);
+  return { ...botSettings(n), probation };
 }

@@ -3,6 +3,7 @@ import type { FlowGraph, Market, Trade } from "@keyflow/core";
 import type { AfterDowntime, Bot, BotEvent, BotFill, BotMode, BotOrder, BotRiskLimits, BotStatus, KeyflowDb } from "@keyflow/db";
 import { botState, type BotState } from "./health";
 import { roundTrips } from "./ledger";
+import { probationView, type ProbationView } from "./probation";
 
 export interface BotView {
   id: string;
@@ -30,6 +31,8 @@ export interface BotView {
   warmupBars: number;
   startBarTime: number | null;
   lastBarTime: number | null;
+  /** A live bot's start-small cap, its progress and live results; null when it trades full size from the start. */
+  probation: ProbationView | null;
   position: { qty: number; avgEntryPrice: number; entryTime: number | null; markPrice: number | null; markTime: number | null; value: number };
   pnl: { realized: number; unrealized: number; total: number; fees: number; returnPct: number };
   initialCash: number;
@@ -95,6 +98,7 @@ export function toBotView(db: KeyflowDb, b: Bot, now = Date.now()): BotView {
     warmupBars: b.warmupBars,
     startBarTime: b.startBarTime,
     lastBarTime: b.lastBarTime,
+    probation: probationView(db, b, now),
     position: { qty: book.qty, avgEntryPrice: book.avgEntryPrice, entryTime: book.entryTime, markPrice: book.markPrice, markTime: book.markTime, value },
     pnl: { realized: book.realizedPnl, unrealized, total: equity - initialCash, fees: book.fees, returnPct: ((equity - initialCash) / initialCash) * 100 },
     initialCash,

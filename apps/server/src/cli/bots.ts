@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { getTemplate, parseFlowDocument, TEMPLATES, timeframeSchema, type FlowGraph, type Market } from "@keyflow/core";
 import { crashHookFromEnv } from "../bots/crashHook";
 import { BotRunner, LeaseHeldError } from "../bots/runner";
+import { resultsText } from "../bots/probation";
 import type { BotView } from "../bots/views";
 import { openBotServices } from "./botServices";
 import { confirmTyped, refuseSecretFlags } from "./secretInput";
@@ -21,6 +22,7 @@ export const BOTS_USAGE = `Usage:
   keyflow bots stop <bot-id>        stops it and cancels its open orders
   keyflow bots stop --all [--close] the kill switch: every bot, every open order (--close: sell live positions first)
   keyflow bots close <bot-id>       sells a running live bot's position now
+  keyflow bots lift-cap <bot-id>    lets a new live bot trade its full size, once its probation is complete
   keyflow bots run <bot-id> [--wait] runs one bot in this process until it is stopped (Ctrl-C pauses it);
                                     --wait takes over when the process running it now ends
 
@@ -28,6 +30,8 @@ export const BOTS_USAGE = `Usage:
   confirmation: --yes-i-understand, or typing LIVE at the prompt. Limits are in the quote currency.
   After downtime (live): a bot the flow got out of while it was down exits at once (--after-downtime hold:
   keeps the position until the next sell signal); an entry missed while down is skipped (--enter-late: taken).
+  Start small: a new live bot's entries are capped at 10 % of its budget; after 5 closed trades or 7 days
+  Keyflow asks you to lift the cap (KEYFLOW_PROBATION="10%/5/7" or "off" sets the terms for new bots).
   A deployed bot runs inside \`keyflow serve\` (or \`keyflow bots run\`).`;
 
 /** The pre-flight's numbers and warnings, as the review step shows them. */
@@ -50,11 +54,17 @@ function describe(b: BotView): string {
     `${b.id}  ${b.mode.toUpperCase()}${b.testnet ? " TESTNET" : ""}  ${b.name}`,
     `  ${b.market.exchange} ${b.market.symbol} ${b.market.timeframe}; ${status}${b.active ? " (running now)" : ""}; last candle ${day(b.lastBarTime)} UTC`,
     `  position ${num(b.position.qty, 8)} at ${num(b.position.avgEntryPrice, 8)}; equity ${num(b.equity)} (PnL ${num(b.pnl.total)}, realized ${num(b.pnl.realized)}, fees ${num(b.pnl.fees)})`,
+    ...(b.probation && b.probation.liftedAt === null ? [`  ${describeProbation(b.id, b.probation)}`] : []),
   ].join("\n");
 }
 
+function describeProbation(id: string, p: NonNullable<BotView["probation"]>): string {
+  const capped = `entries capped at ${num(p.fraction * 100)} % of the budget (${num(p.cap)} ${p.results.quote}); live so far: ${resultsText(p.results)}`;
+  return p.ready ? `PROBATION COMPLETE, ${capped}. Lift the cap: keyflow bots lift-cap ${id}` : `probation: ${capped}; until ${p.trades} closed trades or ${day(p.until)} UTC`;
+}
+
 export function runBotsCommand(argv: string[]): Promise<number> {
-  return runSubcommands("bots", BOTS_USAGE, { deploy, list, ls: list, start, stop, close, run }, argv, {
+  return runSubcommands("bots", BOTS_USAGE, { deploy, list, ls: list, start, stop, close, "lift-cap": liftCap, run }, argv, {
     check: refuseSecretFlags,
     usageErrors: /Unknown option|Unexpected argument|argument missing/,
   });
@@ -192,6 +202,18 @@ async function close(argv: string[]): Promise<number> {
   try {
     const bot = s.bots.closePosition(id);
     process.stdout.write(`Close requested: the process running "${bot.name}" sells its position at its next poll (see \`keyflow bots list\`).\n`);
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+async function liftCap(argv: string[]): Promise<number> {
+  const id = oneId(argv);
+  const s = openBotServices();
+  try {
+    const bot = s.bots.liftCap(id);
+    process.stdout.write(`Cap lifted: "${bot.name}" trades its full size from its next entry.\n`);
     return 0;
   } finally {
     await s.close();

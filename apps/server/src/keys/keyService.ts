@@ -7,6 +7,7 @@ import {
   hasTestnet,
   judgeProbe,
   PERMISSION_READERS,
+  KEY_PAGES,
   KeyCheckError,
   probePermissions,
   redact,
@@ -97,10 +98,29 @@ export class KeyService {
    * What Keyflow can verify and offer on an exchange, for the add-key form: whether the exchange
    * reports a key's rights and its IP whitelist (packages/exchange/README.md), a testnet, a passphrase.
    */
-  capabilities(exchange: string): { name: string; permissionsReported: boolean; ipWhitelistReported: boolean; testnet: boolean; passphrase: boolean } {
+  capabilities(exchange: string): {
+    name: string;
+    permissionsReported: boolean;
+    ipWhitelistReported: boolean;
+    testnet: boolean;
+    passphrase: boolean;
+    /** Where keys are created on the exchange (and on its testnet, where that is another page); null when Keyflow does not know. */
+    keysUrl: string | null;
+    testnetKeysUrl: string | null;
+  } {
     const need = this.requirements(exchange);
     const reader = PERMISSION_READERS[exchange];
-    return { name: exchangeName(exchange), permissionsReported: reader !== undefined, ipWhitelistReported: reader?.reportsIpWhitelist === true, testnet: hasTestnet(exchange), passphrase: need.password };
+    const page = KEY_PAGES[exchange];
+    const testnet = hasTestnet(exchange);
+    return {
+      name: exchangeName(exchange),
+      permissionsReported: reader !== undefined,
+      ipWhitelistReported: reader?.reportsIpWhitelist === true,
+      testnet,
+      passphrase: need.password,
+      keysUrl: page?.url ?? null,
+      testnetKeysUrl: testnet ? (page?.testnetUrl ?? page?.url ?? null) : null,
+    };
   }
 
   /** Checks the credentials with the exchange and stores them sealed; refuses keys that can withdraw. */

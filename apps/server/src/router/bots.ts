@@ -64,6 +64,9 @@ export const botsRouter = createTRPCRouter({
   /** Sells a running live bot's position now (journalled like any order). */
   close: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.bots.closePosition(input.id)),
 
+  /** Lifts a live bot's start-small cap once its probation is complete (the person's action only). */
+  liftCap: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.bots.liftCap(input.id)),
+
   /**
    * Live updates (SSE) of one bot (`id`) or all: first `{type:"bot"}` per bot and the recent
    * `{type:"log"}` lines, then every change — `bot` (status, position, PnL), `order`, `fill`, `log`.

@@ -95,6 +95,42 @@ function ClosePosition({ bot }: { bot: BotView }) {
   );
 }
 
+/** A new live bot's start-small cap: its progress, and once complete the person's button to lift it. */
+function ProbationBanner({ bot }: { bot: BotView }) {
+  const qc = useQueryClient();
+  const [busy, setBusy] = useState(false);
+  const p = bot.probation;
+  if (!p || p.liftedAt !== null) return null;
+  const quote = quoteOf(bot.market.symbol);
+  const r = p.results;
+  const results = r.closedTrades === 0 ? "no closed trade yet" : `${r.closedTrades} closed trade${r.closedTrades === 1 ? "" : "s"}, ${r.wins} won, ${money(r.pnl)} ${quote} (${pct(r.returnPct)} of the budget)`;
+  const lift = async () => {
+    if (!window.confirm(`Lift the cap? “${bot.name}” will trade its full size from its next entry.`)) return;
+    setBusy(true);
+    try {
+      await trpcClient.bots.liftCap.mutate({ id: bot.id });
+      app.toast(`“${bot.name}” trades its full size from its next entry.`);
+    } catch (e) {
+      app.toast(errorMessage(e), true);
+    } finally {
+      setBusy(false);
+      void qc.invalidateQueries({ queryKey: trpc.bots.get.queryKey({ id: bot.id }) });
+      void qc.invalidateQueries({ queryKey: trpc.bots.list.queryKey() });
+    }
+  };
+  return (
+    <div className={p.ready ? "info-banner ready" : "info-banner"} data-testid="bot-probation" data-ready={String(p.ready)}>
+      <b>{p.ready ? "Probation complete." : "Starting small."}</b> Entries are capped at {Math.round(p.fraction * 100)} % of the budget ({money(p.cap)} {quote})
+      {p.ready ? "" : ` until ${p.trades} closed trades or ${dateTime(p.until)} UTC`}. Live so far: {results}.
+      {p.ready && (
+        <button type="button" className="btn start small" onClick={() => void lift()} disabled={busy} data-testid="bot-lift-cap">
+          {busy ? "…" : "Lift cap"}
+        </button>
+      )}
+    </div>
+  );
+}
+
 function BotRow({ bot, selected }: { bot: BotView; selected: boolean }) {
   return (
     <tr className={selected ? "active" : ""} onClick={() => botsUi.setState({ selectedId: bot.id })} data-testid="bot-row" data-bot-id={bot.id} data-status={bot.status}>
@@ -106,7 +142,7 @@ function BotRow({ bot, selected }: { bot: BotView; selected: boolean }) {
         </div>
       </td>
       <td>
-        <ModeBadge mode={bot.mode} />
+        <ModeBadge mode={bot.mode} testnet={bot.testnet} />
       </td>
       <td>
         <StatusBadge bot={bot} />
@@ -230,7 +266,7 @@ function Detail({ bot, detail }: { bot: BotView; detail: BotDetail | undefined }
     <section className="bot-detail" data-testid="bot-detail" data-bot-id={bot.id}>
       <div className="results-head">
         <h2>{bot.name}</h2>
-        <ModeBadge mode={bot.mode} />
+        <ModeBadge mode={bot.mode} testnet={bot.testnet} />
         <StatusBadge bot={bot} />
         <span>
           {bot.market.exchange} · {bot.market.symbol} · {bot.market.timeframe}
@@ -251,6 +287,7 @@ function Detail({ bot, detail }: { bot: BotView; detail: BotDetail | undefined }
           <b>Degraded.</b> {bot.stateReason}
         </div>
       )}
+      <ProbationBanner bot={bot} />
       {bot.status === "halted" && bot.haltReason && (
         <div className="error-banner" data-testid="bot-halt">
           <b>Halted.</b> {bot.haltReason}

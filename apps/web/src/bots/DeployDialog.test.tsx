@@ -23,7 +23,7 @@ function key(id: string, label: string, liveAllowed: boolean, exchange = "binanc
 
 const KEYS = [key("trade-key", "Binance trading", true), key("read-key", "Binance read-only", false), key("kraken-key", "Kraken", true, "kraken")];
 
-const NUMBERS = { quote: "USDT", budget: 10_000, freeQuote: 25_000, firstOrderValues: [10_000], maxOrderValue: 10_000, minAmount: 0.00001, minOrderValue: 5, amountStep: 0.00001, priceStep: 0.01, takerFee: 0.001, flowFee: 0.001, keyAgeDays: 3 };
+const NUMBERS = { quote: "USDT", budget: 10_000, freeQuote: 25_000, firstOrderValues: [1_000], probation: { fraction: 0.1, trades: 5, days: 7, cap: 1_000 }, maxOrderValue: 10_000, minAmount: 0.00001, minOrderValue: 5, amountStep: 0.00001, priceStep: 0.01, takerFee: 0.001, flowFee: 0.001, keyAgeDays: 3 };
 const PREFLIGHT_OK = { ok: true, refusals: [] as string[], warnings: [] as string[], numbers: NUMBERS };
 let preflightAnswer = PREFLIGHT_OK;
 
@@ -100,6 +100,8 @@ describe("deploy dialog", () => {
     // The exchange's pre-flight is shown before the button can send.
     await waitFor(() => expect(screen.getByTestId("preflight").getAttribute("data-ok")).toBe("true"));
     expect(screen.getByTestId("preflight").textContent).toMatch(/Free USDT25,000(\.00)? USDT \(budget 10,000/);
+    // A new live bot starts small: the review says by how much.
+    expect(screen.getByTestId("preflight").textContent).toMatch(/Start smallentries capped at 10 % of the budget \(1,000(\.00)? USDT\) until you lift the cap/);
     expect(go.disabled).toBe(false);
     await click("live-deploy");
     expect(deploy).toHaveBeenCalledTimes(1);

@@ -152,7 +152,7 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
   if (step === "confirm" && mode === "live" && key) {
     return (
       <Modal
-        title="Deploy a LIVE bot"
+        title={key.testnet ? "Deploy a LIVE bot on the TESTNET" : "Deploy a LIVE bot"}
         subtitle="Check everything once more."
         size="narrow"
         onClose={onClose}
@@ -168,8 +168,16 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
           </>
         }
       >
-        <div className="live-warning" data-testid="live-warning">
-          <b>Real money is at risk.</b> This bot places real orders on <b>{market.exchange}</b> with the key “{key.label}” ({key.maskedKey}) on its own, candle after candle, until you stop it. An order the exchange has filled cannot be undone.
+        <div className={key.testnet ? "live-warning testnet" : "live-warning"} data-testid="live-warning">
+          {key.testnet ? (
+            <>
+              <b>Testnet: play money.</b> This bot places orders on <b>{market.exchange}</b>&apos;s test environment with the testnet key “{key.label}” ({key.maskedKey}) on its own, candle after candle, until you stop it. No real money moves.
+            </>
+          ) : (
+            <>
+              <b>Real money is at risk.</b> This bot places real orders on <b>{market.exchange}</b> with the key “{key.label}” ({key.maskedKey}) on its own, candle after candle, until you stop it. An order the exchange has filled cannot be undone.
+            </>
+          )}
         </div>
         <dl className="summary">
           <dt>Strategy</dt>
@@ -195,6 +203,9 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
             <dl className="summary">
               <FragmentRow label={`Free ${pf.numbers.quote}`} value={`${money(pf.numbers.freeQuote)} ${pf.numbers.quote} (budget ${money(pf.numbers.budget)})`} />
               <FragmentRow label="First order" value={pf.numbers.firstOrderValues.map((v) => (v === null ? "sized in base units" : `${money(v)} ${pf.numbers.quote}`)).join(", ")} />
+              {pf.numbers.probation && (
+                <FragmentRow label="Start small" value={`entries capped at ${Math.round(pf.numbers.probation.fraction * 100)} % of the budget (${money(pf.numbers.probation.cap)} ${pf.numbers.quote}) until you lift the cap`} />
+              )}
               <FragmentRow label="Smallest order" value={pf.numbers.minOrderValue === null ? "not reported" : `${money(pf.numbers.minOrderValue)} ${pf.numbers.quote}`} />
               <FragmentRow label="Taker fee" value={`${pf.numbers.takerFee === null ? "not reported" : `${(pf.numbers.takerFee * 100).toFixed(3)} %`} (backtest: ${(pf.numbers.flowFee * 100).toFixed(3)} %)`} />
             </dl>
@@ -212,7 +223,7 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
         </div>
         <label className="ack">
           <input type="checkbox" checked={ack} onChange={(e) => setAck(e.target.checked)} data-testid="live-ack" />
-          <span>I understand that real money is at risk and that this bot trades on its own until I stop it.</span>
+          <span>{key.testnet ? "I understand that this bot trades on its own on the testnet until I stop it." : "I understand that real money is at risk and that this bot trades on its own until I stop it."}</span>
         </label>
         {error && <div className="error-box" data-testid="deploy-error">{error}</div>}
       </Modal>

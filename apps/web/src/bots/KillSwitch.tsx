@@ -102,7 +102,7 @@ export function KillSwitch({ where }: { where: "page" | "topbar" }) {
             <ul className="kill-list">
               {active.map((b) => (
                 <li key={b.id}>
-                  <ModeBadge mode={b.mode} /> {b.name}
+                  <ModeBadge mode={b.mode} testnet={b.testnet} /> {b.name}
                 </li>
               ))}
             </ul>

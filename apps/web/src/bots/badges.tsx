@@ -3,10 +3,17 @@ import { useBots } from "./live";
 import type { BotView } from "./types";
 
 /** PAPER and LIVE must never be confused: different colour, fill and wording. */
-export function ModeBadge({ mode }: { mode: BotView["mode"] }) {
+export function ModeBadge({ mode, testnet = false }: { mode: BotView["mode"]; testnet?: boolean }) {
+  const onTestnet = mode === "live" && testnet;
   return (
-    <span className={`mode-badge ${mode}`} data-testid="mode-badge" data-mode={mode} title={mode === "live" ? "Real orders with real money" : "Simulated fills, no real money"}>
-      {mode === "live" ? "LIVE" : "PAPER"}
+    <span
+      className={`mode-badge ${mode}${onTestnet ? " testnet" : ""}`}
+      data-testid="mode-badge"
+      data-mode={mode}
+      data-testnet={String(onTestnet)}
+      title={onTestnet ? "Orders on the exchange's testnet: play money" : mode === "live" ? "Real orders with real money" : "Simulated fills, no real money"}
+    >
+      {onTestnet ? "LIVE · TESTNET" : mode === "live" ? "LIVE" : "PAPER"}
     </span>
   );
 }

@@ -4,7 +4,7 @@ import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { AddKeyForm } from "./AddKeyForm";
 import { setTransport } from "../lib/trpc";
 import { fakeServer } from "../test/fakeServer";
-import type { Credentials, KeyView, Requirements } from "./types";
+import type { Capabilities, Credentials, KeyView, Requirements } from "./types";
 import { keyView } from "../test/keyView";
 
 type Add = (input: Credentials & { exchange: string; label?: string }) => Promise<KeyView>;
@@ -15,6 +15,12 @@ const API_KEY = "AbCdEfGh1234567890IjKlMnOp";
 const REQUIREMENTS: Record<string, Requirements> = {
   binance: { apiKey: true, secret: true, password: false, uid: false },
   okx: { apiKey: true, secret: true, password: true, uid: false },
+};
+
+const CAPABILITIES: Record<string, Capabilities> = {
+  binance: { name: "Binance", permissionsReported: true, ipWhitelistReported: true, testnet: true, passphrase: false, keysUrl: "https://keys.binance.example/", testnetKeysUrl: "https://testnet.binance.example/" },
+  okx: { name: "OKX", permissionsReported: true, ipWhitelistReported: true, testnet: true, passphrase: true, keysUrl: "https://keys.okx.example/", testnetKeysUrl: "https://keys.okx.example/" },
+  coinbase: { name: "Coinbase Advanced", permissionsReported: true, ipWhitelistReported: false, testnet: false, passphrase: false, keysUrl: "https://keys.coinbase.example/", testnetKeysUrl: null },
 };
 
 const KEY: KeyView = keyView({
@@ -33,13 +39,7 @@ function renderForm(add: Add) {
           if (!r) throw new Error(`Unknown exchange "${exchange}".`);
           return r;
         },
-        capabilities: ({ exchange }) => ({
-          name: exchange === "okx" ? "OKX" : "Binance",
-          permissionsReported: true,
-          ipWhitelistReported: true,
-          testnet: exchange === "okx" || exchange === "binance",
-          passphrase: exchange === "okx",
-        }),
+        capabilities: ({ exchange }) => CAPABILITIES[exchange] ?? { ...CAPABILITIES["binance"]!, name: exchange.toUpperCase(), permissionsReported: false, ipWhitelistReported: false, testnet: false, keysUrl: null, testnetKeysUrl: null },
         list: () => [],
         add,
       },
@@ -76,6 +76,32 @@ describe("add-key form", () => {
     expect(screen.getByText("Passphrase")).toBeTruthy();
     await waitFor(() => expect(screen.getByTestId("add-key-verifies").textContent).toMatch(/On OKX Keyflow can verify: ✓ the key's permissions · ✓ its IP whitelist · testnet available · needs the key's passphrase/));
     expect(screen.getByTestId("add-key-testnet")).toBeTruthy();
+  });
+
+  it("lists the exchanges by name with what Keyflow verifies on each and where keys are made; a row picks the exchange", async () => {
+    renderForm(vi.fn<Add>());
+    const select = input("add-key-exchange") as unknown as HTMLSelectElement;
+    await waitFor(() => expect([...select.options].map((o) => o.textContent)).toContain("Coinbase Advanced"));
+    expect([...select.options].slice(0, 4).map((o) => [o.value, o.textContent])).toEqual([
+      ["binance", "Binance"],
+      ["binanceus", "BINANCEUS"],
+      ["bybit", "BYBIT"],
+      ["okx", "OKX"],
+    ]);
+    const row = (id: string) => screen.getAllByTestId("add-key-exchange-row").find((r) => r.getAttribute("data-exchange") === id)!;
+    const cells = (id: string) => [...row(id).querySelectorAll("td")].map((td) => td.textContent);
+    expect(cells("okx")).toEqual(["OKX", "✓", "✓", "✓", "yes", "↗"]);
+    expect(cells("coinbase")).toEqual(["Coinbase Advanced", "✓", "—", "—", "", "↗"]);
+    expect(row("coinbase").querySelector("a")!.getAttribute("href")).toBe("https://keys.coinbase.example/");
+    // The chosen exchange's line links to its key page; a testnet key to the testnet's.
+    await waitFor(() => expect(screen.getByTestId("add-key-create-link").getAttribute("href")).toBe("https://keys.binance.example/"));
+    fireEvent.click(screen.getByTestId("add-key-testnet-checkbox"));
+    expect(screen.getByTestId("add-key-create-link").getAttribute("href")).toBe("https://testnet.binance.example/");
+    expect(screen.getByTestId("add-key-create-link").textContent).toBe("create a testnet key on Binance ↗");
+    fireEvent.click(row("okx"));
+    expect(select.value).toBe("okx");
+    await waitFor(() => expect(screen.getByTestId("add-key-verifies").textContent).toMatch(/On OKX Keyflow can verify/));
+    expect(row("okx").className).toBe("active");
   });
 
   it("sends the credentials once and empties the inputs the moment it submits; the secret is never in the DOM", async () => {

@@ -99,6 +99,22 @@ export interface BotLease {
   until: number;
 }
 
+/**
+ * A new live bot's probation ("start small"): each entry is capped at `fraction` of its budget until
+ * the person lifts the cap, which Keyflow asks for after `trades` closed trades or at `until`,
+ * whichever comes first. Null: no probation (paper bots, bots from before it, or switched off).
+ */
+export interface BotProbation {
+  fraction: number;
+  trades: number;
+  startedAt: number;
+  until: number;
+  /** When Keyflow asked the person to lift the cap (once). */
+  askedAt: number | null;
+  /** When the person lifted it; the cap holds until then. */
+  liftedAt: number | null;
+}
+
 export const bots = sqliteTable(
   "bots",
   {
@@ -132,6 +148,7 @@ export const bots = sqliteTable(
     lastBarTime: integer("last_bar_time"),
     book: text("book", { mode: "json" }).$type<BotBook>().notNull(),
     lease: text("lease", { mode: "json" }).$type<BotLease | null>(),
+    probation: text("probation", { mode: "json" }).$type<BotProbation | null>(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
     startedAt: integer("started_at"),

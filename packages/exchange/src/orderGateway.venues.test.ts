@@ -1,0 +1,84 @@
+// The order paths a live bot uses (markets, candles, balance, place, find by client id, fills, cancel)
+// through ccxt's own class of each exchange, against the venue fakes that answer in that exchange's
+// wire format from the shared matching engine.
+import type { Exchange } from "ccxt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeCandles, startVenueFake, type VenueFake, type VenueId } from "../../../test/fake-exchange/index";
+import { clientOrderId } from "./clientOrderId";
+import { createExchange, redirectExchange } from "./createExchange";
+import { createOrderGateway, type OrderGateway } from "./orderGateway";
+
+const TRADING_VENUES: VenueId[] = ["okx", "bybit"];
+const START = Date.UTC(2024, 0, 1);
+
+describe.each(TRADING_VENUES)("a live bot's order paths on the fake %s", (venue) => {
+  let fake: VenueFake;
+  let ex: Exchange;
+  let gw: OrderGateway;
+  beforeAll(async () => {
+    fake = await startVenueFake(venue, {
+      candles: { BTCUSDT: makeCandles({ start: START, count: 40, seed: 3 }), ETHUSDT: makeCandles({ start: START, count: 40, seed: 4, startPrice: 2000 }) },
+      closedAtStart: 10,
+      balances: { USDT: 50_000, BTC: 0, ETH: 0 },
+    });
+    const k = fake.keys.trade!;
+    ex = redirectExchange(
+      createExchange({ exchangeId: venue, credentials: { apiKey: k.apiKey, secret: k.secret, ...(k.passphrase ? { password: k.passphrase } : {}) }, ccxtRateLimitMs: 1, timeoutMs: 3000 }),
+      fake.url,
+    );
+    gw = createOrderGateway(ex);
+  });
+  afterAll(async () => {
+    await ex?.close();
+    await fake?.close();
+  });
+
+  it("loads the spot markets with the engine's steps and minimums", async () => {
+    const m = (await gw.loadMarkets())["BTC/USDT"]!;
+    expect(m).toMatchObject({ spot: true, base: "BTC", quote: "USDT", precision: { amount: 0.00001, price: 0.01 }, limits: { amount: { min: 0.00001 } } });
+  });
+
+  it("serves the closed candles oldest first, from a start time", async () => {
+    const rows = await ex.fetchOHLCV("BTC/USDT", "1m", START + 3 * 60_000, 1000);
+    const expected = fake.engine.closedCandles("BTCUSDT").slice(3);
+    expect(rows).toEqual(expected);
+  });
+
+  it("places a market buy by client id, finds it, fills it on the next candle with its trades, and reports the balance", async () => {
+    const cid = clientOrderId("bot-1", START + 9 * 60_000, "entry", venue);
+    const placed = await gw.placeOrder({ symbol: "BTC/USDT", side: "buy", type: "market", amount: 0.1, referencePrice: 30_000, clientOrderId: cid });
+    expect(placed.status).toBe("placed");
+    const open = await gw.findOrderByClientId("BTC/USDT", cid);
+    expect(open).toMatchObject({ clientOrderId: cid, status: "open", amount: 0.1, filled: 0, side: "buy" });
+
+    const candle = fake.advance()[0]!;
+    const done = await gw.findOrderByClientId("BTC/USDT", cid);
+    expect(done).toMatchObject({ clientOrderId: cid, status: "closed", amount: 0.1, filled: 0.1, average: candle[1] });
+    const trades = (await ex.fetchOrderTrades(done!.id, "BTC/USDT")).map((t) => ({ order: t.order, price: t.price, amount: t.amount, fee: t.fee }));
+    expect(trades).toEqual([{ order: done!.id, price: candle[1], amount: 0.1, fee: expect.objectContaining({ cost: 0.0001, currency: "BTC" }) }]);
+    const mine = await gw.fetchMyTrades("BTC/USDT");
+    expect(mine.map((t) => t.orderId)).toContain(done!.id);
+
+    const b = await gw.fetchBalance();
+    expect(b.total["BTC"]).toBeCloseTo(0.0999, 10);
+    expect(b.total["USDT"]).toBeCloseTo(50_000 - 0.1 * candle[1], 6);
+  });
+
+  it("places and cancels a limit sell by client id; a second cancel says the order is not open", async () => {
+    const cid = clientOrderId("bot-1", START + 11 * 60_000, "exit", venue);
+    const placed = await gw.placeOrder({ symbol: "BTC/USDT", side: "sell", type: "limit", amount: 0.05, price: 99_999, clientOrderId: cid });
+    expect(placed.status).toBe("placed");
+    expect((await gw.fetchBalance()).used["BTC"]).toBeCloseTo(0.05, 10);
+    expect((await gw.fetchOpenOrders("BTC/USDT")).map((o) => o.clientOrderId)).toEqual([cid]);
+    const c = await gw.cancelOrder("BTC/USDT", { clientOrderId: cid });
+    expect(c.status).toBe("canceled");
+    expect(await gw.fetchOpenOrders("BTC/USDT")).toEqual([]);
+    expect((await gw.fetchBalance()).used["BTC"] ?? 0).toBe(0);
+    expect((await gw.cancelOrder("BTC/USDT", { clientOrderId: cid })).status).toBe("not-open");
+  });
+
+  it("refuses an order the balance cannot pay, as the exchange's insufficient-funds error", async () => {
+    const r = await gw.placeOrder({ symbol: "BTC/USDT", side: "buy", type: "limit", amount: 10, price: 30_000, clientOrderId: clientOrderId("bot-1", START, "big", venue) });
+    expect(r).toMatchObject({ status: "rejected", reason: "insufficient-funds" });
+  });
+});
