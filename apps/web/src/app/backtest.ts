@@ -1,6 +1,6 @@
 import { editorStore } from "../editor/store";
 import { errorMessage } from "../lib/errors";
-import { app, appStore } from "./appStore";
+import { app, appStore, rangeOf } from "./appStore";
 import { queryClient } from "../lib/queryClient";
 import { trpc, trpcClient } from "../lib/trpc";
 import { runQuery } from "../results/useRun";
@@ -27,7 +27,7 @@ export async function runBacktest(): Promise<void> {
   // The run belongs to the saved strategy, so save pending edits first (fast: one request).
   if (editorStore.getState().dirty || !editorStore.getState().strategyId) await save();
   const { flow, strategyId } = editorStore.getState();
-  const { from, to } = appStore.getState().range;
+  const { from, to } = rangeOf(flow);
   let runId: string;
   let reused: boolean;
   try {

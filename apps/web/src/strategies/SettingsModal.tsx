@@ -1,8 +1,8 @@
 import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { settingsSchema, timeframeSchema, type Market, type Settings, type Timeframe } from "@keyflow/core";
+import { settingsSchema, timeframeSchema, type Market, type RangePreset, type Settings, type Timeframe } from "@keyflow/core";
 import { Modal } from "../ui/Modal";
-import { app, rangeFor, useApp, type RangePreset } from "../app/appStore";
+import { app, rangeFor, rangeOf } from "../app/appStore";
 import { trpc, type RouterOutputs } from "../lib/trpc";
 import { DEMO_MARKET, editorStore, useEditor } from "../editor/store";
 import { enumWord } from "../editor/paramText";
@@ -28,8 +28,11 @@ export function marketLabel(m: { exchange: string; symbol: string; timeframe: st
   return `${m.exchange === "demo" ? "Demo" : m.exchange} · ${m.symbol} · ${m.timeframe}`;
 }
 
+const DAY = 86_400_000;
 const toDay = (ms: number | null) => (ms === null ? "" : date(ms));
 const fromDay = (s: string) => (s ? Date.parse(`${s}T00:00:00Z`) : null);
+/** "To" is inclusive: the whole day, up to its last candle. */
+const toEndOfDay = (s: string) => (s ? Date.parse(`${s}T00:00:00Z`) + DAY - 1 : null);
 
 /** Percent field over a fraction setting (fee 0.1 % is stored as 0.001). */
 function PctField({ label, help, value, max, onChange, testId }: { label: string; help: string; value: number; max: number; onChange: (v: number) => void; testId: string }) {
@@ -63,7 +66,8 @@ function PctField({ label, help, value, max, onChange, testId }: { label: string
 
 export function SettingsModal() {
   const flow = useEditor((s) => s.flow);
-  const range = useApp((s) => s.range);
+  const range = rangeOf(flow);
+  const setRange = editorStore.getState().setRange;
   const markets = useMarkets();
   const [cashText, setCashText] = useState(String(flow.settings.initialCash));
   const set = (patch: Partial<Settings>) => editorStore.getState().setSettings(patch);
@@ -73,7 +77,7 @@ export function SettingsModal() {
   const cash = Number(cashText);
   const cashBad = !settingsSchema.shape.initialCash.safeParse(cash).success || cashText.trim() === "";
 
-  const setPreset = (preset: RangePreset) => app.set({ range: { preset, ...(preset === "custom" ? { from: range.from, to: range.to } : rangeFor(preset, current?.lastTime ?? null)) } });
+  const setPreset = (preset: RangePreset) => setRange({ preset, ...(preset === "custom" ? { from: range.from, to: range.to } : rangeFor(preset, current?.lastTime ?? null)) });
 
   return (
     <Modal title="Market & settings" subtitle="What the backtest runs on, and how the simulated broker fills." onClose={() => app.set({ modal: null })} testId="settings-modal">
@@ -135,11 +139,11 @@ export function SettingsModal() {
           <div className="field-row full">
             <div className="field">
               <label>From (UTC)</label>
-              <input className="input" type="date" value={toDay(range.from)} onChange={(e) => app.set({ range: { ...range, from: fromDay(e.target.value) } })} data-testid="range-from" />
+              <input className="input" type="date" value={toDay(range.from)} onChange={(e) => setRange({ ...range, from: fromDay(e.target.value) })} data-testid="range-from" />
             </div>
             <div className="field">
               <label>To (UTC)</label>
-              <input className="input" type="date" value={toDay(range.to)} onChange={(e) => app.set({ range: { ...range, to: fromDay(e.target.value) } })} data-testid="range-to" />
+              <input className="input" type="date" value={toDay(range.to)} onChange={(e) => setRange({ ...range, to: toEndOfDay(e.target.value) })} data-testid="range-to" />
             </div>
           </div>
         )}
