@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { KeyflowDb } from "@keyflow/db";
 import { downloadCandles, type DownloadRequest, type DownloadState } from "../data/download";
-import { createPublicExchange, type ExchangeFactory } from "../data/exchangeFactory";
+import { publicExchanges, type ExchangeFactory } from "../data/exchangeFactory";
 import { ProgressHub } from "./progressHub";
 
 export interface DownloadProgress extends DownloadState {
@@ -18,12 +18,12 @@ export class DownloadJobs {
 
   constructor(
     private readonly db: KeyflowDb,
-    private readonly factory: ExchangeFactory = createPublicExchange,
+    private readonly factory: ExchangeFactory = publicExchanges(),
   ) {}
 
   /** Checks the exchange id (throws a UserError for an unknown one), then downloads in the background. */
   async start(req: DownloadRequest): Promise<{ jobId: string }> {
-    const ex = await this.factory(req.exchange);
+    const ex = this.factory(req.exchange);
     const jobId = randomUUID();
     const abort = new AbortController();
     const base = { jobId, exchange: req.exchange, symbol: req.symbol, timeframe: req.timeframe };
@@ -38,6 +38,7 @@ export class DownloadJobs {
       to: req.until ?? Date.now(),
       lastTime: null,
       gaps: [],
+      gapCount: 0,
       seriesId: null,
       note: "Connecting to the exchange…",
       error: null,

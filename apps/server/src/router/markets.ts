@@ -2,7 +2,7 @@ import { marketSchema } from "@keyflow/core";
 import { z } from "zod";
 import { bucketCandles } from "../backtest/downsample";
 import { importCsv } from "../data/importCsv";
-import { exchangeIds } from "../data/exchangeFactory";
+import { exchangeIds } from "@keyflow/exchange";
 import { notFound, UserError } from "../errors";
 import { createTRPCRouter, publicProcedure } from "../trpc";
 import { TIMEFRAME_MS } from "@keyflow/core";
