@@ -107,6 +107,26 @@ export function makeCandles(opts: { start?: number; intervalMs?: number; count?:
   return out;
 }
 
+/** Candles of a longer interval from a base stream: the buckets the stream covers to their end. */
+function buckets(base: Candle[], baseMs: number, ms: number): Candle[] {
+  const out: Candle[] = [];
+  const last = base.at(-1);
+  if (!last) return out;
+  for (const c of base) {
+    const start = c[0] - (c[0] % ms);
+    if (start + ms > last[0] + baseMs) break;
+    const b = out.at(-1);
+    if (!b || b[0] !== start) out.push([start, c[1], c[2], c[3], c[4], c[5]]);
+    else {
+      b[2] = Math.max(b[2], c[2]);
+      b[3] = Math.min(b[3], c[3]);
+      b[4] = c[4];
+      b[5] += c[5];
+    }
+  }
+  return out;
+}
+
 const ALL_PERMS: KeyPermissions = { enableReading: true, enableSpotAndMarginTrading: true, enableWithdrawals: false, ipRestrict: true };
 const BUILTIN_KEYS: Record<string, Partial<KeyPermissions>> = {
   trade: {},
@@ -290,11 +310,15 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
   const klines = (q: URLSearchParams) => {
     const symbol = q.get("symbol") ?? "";
     engine.market(symbol);
-    if (q.get("interval") !== interval) throw new BinanceReject(-1120, "Invalid interval.");
+    const asked = q.get("interval") ?? "";
+    const askedMs = INTERVAL_MS[asked];
+    // Longer intervals are served like an exchange does: built from the base stream, whole buckets only.
+    if (asked !== interval && (askedMs === undefined || askedMs <= intervalMs || askedMs % intervalMs !== 0)) throw new BinanceReject(-1120, "Invalid interval.");
     const limit = Math.min(Number(q.get("limit") ?? 500), 1000);
     const startTime = q.get("startTime") === null ? undefined : Number(q.get("startTime"));
     const endTime = q.get("endTime") === null ? undefined : Number(q.get("endTime"));
-    let rows = engine.closedCandles(symbol).filter((c) => (startTime === undefined || c[0] >= startTime) && (endTime === undefined || c[0] <= endTime));
+    const stream = asked === interval ? engine.closedCandles(symbol) : buckets(engine.closedCandles(symbol), intervalMs, askedMs!);
+    let rows = stream.filter((c) => (startTime === undefined || c[0] >= startTime) && (endTime === undefined || c[0] <= endTime));
     // Binance returns the oldest `limit` rows from startTime, or the newest `limit` rows without it.
     rows = startTime === undefined ? rows.slice(-limit) : rows.slice(0, limit);
     return rows.map((c) => [c[0], fmt(c[1]), fmt(c[2]), fmt(c[3]), fmt(c[4]), fmt(c[5]), c[0] + intervalMs - 1, fmt(c[5] * c[4]), 100, fmt(c[5] / 2), fmt((c[5] * c[4]) / 2), "0"]);

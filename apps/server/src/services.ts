@@ -42,7 +42,8 @@ export function createServices(config: ServerConfig, options: ServicesOptions = 
   }
   const backtests = new BacktestJobs(db, options.backtests);
   const exchange = config.exchange ?? DEFAULT_EXCHANGE_SETTINGS;
-  const downloads = new DownloadJobs(db, options.exchangeFactory ?? publicExchanges(exchange));
+  const downloads = new DownloadJobs(db, options.exchangeFactory ?? publicExchanges(exchange), { dataDir: config.dataDir });
+  downloads.resumePending(log);
   for (const [id, url] of Object.entries(exchange.urls)) log(`KEYFLOW_EXCHANGE_URLS: ${id} requests go to ${url}, not to the real exchange.`);
   let keys: KeyService;
   let bots: BotManager;

@@ -49,7 +49,7 @@ export async function downloadPages(ex: Exchange, req: PagedDownloadRequest, opt
   const retrier = opts.retrier ?? new Retrier(opts.onRetry ? { onRetry: opts.onRetry } : {});
   const call = <T>(label: string, fn: () => Promise<T>) => {
     opts.signal?.throwIfAborted();
-    return retrier.call(ex, label, fn, { idempotent: true });
+    return untilAborted(retrier.call(ex, label, fn, { idempotent: true }), opts.signal);
   };
   const name = ex.name ?? ex.id;
   await call("loading markets", () => ex.loadMarkets());
@@ -75,6 +75,16 @@ export async function downloadPages(ex: Exchange, req: PagedDownloadRequest, opt
     cursor = next;
   }
   return prev;
+}
+
+/** A cancel (or a server stopping) does not wait for a request the exchange never answers. */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 /** ccxt rows → ascending columns inside [from, end), the boundary candle some exchanges repeat dropped once. */
