@@ -24,7 +24,7 @@ export { computeMetrics, type MetricsInput } from "./engine/metrics";
 export { medianSpacingMs, formatSpacing } from "./engine/barSpacing";
 export { monthlyReturns } from "./engine/monthlyReturns";
 export { TEMPLATES, DEFAULT_TEMPLATE_ID, getTemplate, type Template } from "./templates";
-export { parseCandlesCsv, CSV_COLUMNS, type CsvError, type CsvParseResult } from "./data/csv";
+export { parseCandlesCsv, sniffCandlesCsv, CSV_COLUMNS, type CsvError, type CsvParseResult, type CsvSniff, type CsvTimeUnit } from "./data/csv";
 export { findGaps, describeGaps, type Gap, type GapReport } from "./data/gaps";
 export { generateDemoCandles, mulberry32, type DemoCandlesOptions } from "./data/demo";
 export * from "./keys/permissions";
