@@ -164,6 +164,9 @@ export function TopBar() {
         <button type="button" className={`tab ${view === "bots" ? "active" : ""}`} onClick={() => app.set({ view: "bots" })} data-testid="tab-bots">
           Bots
         </button>
+        <button type="button" className={`tab ${view === "data" ? "active" : ""}`} onClick={() => app.set({ view: "data" })} data-testid="tab-data">
+          Data
+        </button>
         <button type="button" className={`tab ${view === "keys" ? "active" : ""}`} onClick={() => app.set({ view: "keys" })} data-testid="tab-keys">
           Keys
         </button>
