@@ -24,6 +24,8 @@ export interface FakeExchangeOptions {
   clockSkewMs?: number;
   /** If set, the fake itself answers 429 + Retry-After when more requests arrive in the window. */
   enforceRateLimit?: { windowMs: number; max: number; retryAfterSec: number };
+  /** Listen on this port (default: any free one) — a fake restarted on the same port keeps its URL. */
+  port?: number;
 }
 
 export interface FakeExchange {
@@ -83,8 +85,8 @@ export const DEFAULT_SYMBOLS: FakeSymbol[] = [
 const INTERVAL_MS: Record<string, number> = { "1m": 60_000, "5m": 300_000, "15m": 900_000, "1h": 3_600_000, "4h": 14_400_000, "1d": 86_400_000 };
 
 /** A deterministic wandering candle stream (no I/O, no randomness across runs). */
-export function makeCandles(opts: { start?: number; intervalMs?: number; count?: number; startPrice?: number; seed?: number } = {}): Candle[] {
-  const { start = Date.UTC(2024, 0, 1), intervalMs = 60_000, count = 300, startPrice = 30_000, seed = 1 } = opts;
+export function makeCandles(opts: { start?: number; intervalMs?: number; count?: number; startPrice?: number; seed?: number; volatility?: number } = {}): Candle[] {
+  const { start = Date.UTC(2024, 0, 1), intervalMs = 60_000, count = 300, startPrice = 30_000, seed = 1, volatility = 0.01 } = opts;
   const out: Candle[] = [];
   let price = startPrice;
   let s = seed >>> 0;
@@ -97,14 +99,26 @@ export function makeCandles(opts: { start?: number; intervalMs?: number; count?:
   };
   for (let i = 0; i < count; i++) {
     const open = price;
-    const close = Math.max(1, open * (1 + (rnd() - 0.5) * 0.01));
-    const high = Math.max(open, close) * (1 + rnd() * 0.003);
-    const low = Math.min(open, close) * (1 - rnd() * 0.003);
+    const close = Math.max(1, open * (1 + (rnd() - 0.5) * volatility));
+    const high = Math.max(open, close) * (1 + rnd() * 0.3 * volatility);
+    const low = Math.min(open, close) * (1 - rnd() * 0.3 * volatility);
     const r2 = (x: number) => Math.round(x * 100) / 100;
     out.push([start + i * intervalMs, r2(open), r2(high), r2(low), r2(close), Math.round(rnd() * 100 * 1e4) / 1e4]);
     price = r2(close);
   }
   return out;
+}
+
+/** Index of the first of the first `n` candles opening at or after `t`. */
+function firstAtOrAfter(rows: Candle[], n: number, t: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid]![0] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Candles of a longer interval from a base stream: the buckets the stream covers to their end. */
@@ -307,6 +321,20 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
     })),
   });
 
+  // Longer intervals are built once per closed-candle count (a year of 1m pages fast).
+  const bucketCache = new Map<string, { closed: number; rows: Candle[] }>();
+  const streamOf = (symbol: string, ms: number | undefined): { rows: Candle[]; n: number } => {
+    const all = engine.candles[symbol] ?? [];
+    if (ms === undefined) return { rows: all, n: Math.min(engine.closed, all.length) };
+    const key = `${symbol}|${ms}`;
+    let hit = bucketCache.get(key);
+    if (!hit || hit.closed !== engine.closed) {
+      hit = { closed: engine.closed, rows: buckets(engine.closedCandles(symbol), intervalMs, ms) };
+      bucketCache.set(key, hit);
+    }
+    return { rows: hit.rows, n: hit.rows.length };
+  };
+
   const klines = (q: URLSearchParams) => {
     const symbol = q.get("symbol") ?? "";
     engine.market(symbol);
@@ -317,11 +345,12 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
     const limit = Math.min(Number(q.get("limit") ?? 500), 1000);
     const startTime = q.get("startTime") === null ? undefined : Number(q.get("startTime"));
     const endTime = q.get("endTime") === null ? undefined : Number(q.get("endTime"));
-    const stream = asked === interval ? engine.closedCandles(symbol) : buckets(engine.closedCandles(symbol), intervalMs, askedMs!);
-    let rows = stream.filter((c) => (startTime === undefined || c[0] >= startTime) && (endTime === undefined || c[0] <= endTime));
+    const { rows: stream, n } = streamOf(symbol, asked === interval ? undefined : askedMs);
+    const lo = startTime === undefined ? 0 : firstAtOrAfter(stream, n, startTime);
+    const hi = endTime === undefined ? n : firstAtOrAfter(stream, n, endTime + 1);
     // Binance returns the oldest `limit` rows from startTime, or the newest `limit` rows without it.
-    rows = startTime === undefined ? rows.slice(-limit) : rows.slice(0, limit);
-    return rows.map((c) => [c[0], fmt(c[1]), fmt(c[2]), fmt(c[3]), fmt(c[4]), fmt(c[5]), c[0] + intervalMs - 1, fmt(c[5] * c[4]), 100, fmt(c[5] / 2), fmt((c[5] * c[4]) / 2), "0"]);
+    const rows = startTime === undefined ? stream.slice(Math.max(lo, hi - limit), hi) : stream.slice(lo, Math.min(hi, lo + limit));
+    return rows.map((c) => [c[0], fmt(c[1]), fmt(c[2]), fmt(c[3]), fmt(c[4]), fmt(c[5]), c[0] + (askedMs ?? intervalMs) - 1, fmt(c[5] * c[4]), 100, fmt(c[5] / 2), fmt((c[5] * c[4]) / 2), "0"]);
   };
 
   /** Verifies key, signature, timestamp and permission exactly where Binance does; returns the key. */
@@ -542,7 +571,7 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 
   const matches = (r: RequestRecord, f?: { method?: string; path?: string; apiKey?: string }) =>
