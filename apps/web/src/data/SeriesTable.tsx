@@ -103,7 +103,8 @@ export function SeriesTable() {
                 <GapsCell s={s} />
               </td>
               <td className="num mono">{bytes(s.bytes)}</td>
-              <td className="actions">
+              <td>
+                <div className="actions">
                 {s.source === "exchange" && (
                   <button
                     type="button"
@@ -133,10 +134,13 @@ export function SeriesTable() {
                   </select>
                 )}
                 {s.source !== "demo" && (
-                  <button type="button" className="btn small ghost danger" onClick={() => void removeSeries(s)} data-testid="series-delete" title="Delete these candles">
-                    Delete
+                  <button type="button" className="btn small ghost danger icon" onClick={() => void removeSeries(s)} data-testid="series-delete" title="Delete these candles" aria-label={`Delete ${s.symbol} ${s.timeframe}`}>
+                    <svg width="13" height="13" viewBox="0 0 16 16" fill="none" aria-hidden="true">
+                      <path d="M3 4.5h10M6.5 4.5V3h3v1.5M4.5 4.5l.7 8.5h5.6l.7-8.5" stroke="currentColor" strokeWidth="1.3" strokeLinecap="round" strokeLinejoin="round" />
+                    </svg>
                   </button>
                 )}
+                </div>
               </td>
             </tr>
           );
