@@ -62,16 +62,25 @@ export async function downloadPages(ex: Exchange, req: PagedDownloadRequest, opt
   const limit = opts.limit ?? pageLimit(ex);
   let cursor = Math.ceil(req.from / tf) * tf;
   let prev = req.prev ?? null;
-  while (cursor < req.end) {
-    const rows: OHLCV[] = await call("fetching candles", () => ex.fetchOHLCV(req.symbol, req.timeframe, cursor, limit));
+  const fetchPage = (since: number) => {
+    const p = call("fetching candles", () => ex.fetchOHLCV(req.symbol, req.timeframe, since, limit));
+    p.catch(() => undefined); // awaited below; a failure while the page before is stored is not "unhandled"
+    return p;
+  };
+  let pending: Promise<OHLCV[]> | null = cursor < req.end ? fetchPage(cursor) : null;
+  while (pending) {
+    const rows = await pending;
+    pending = null;
     opts.signal?.throwIfAborted();
     const page = toCandles(rows, cursor, req.end);
     if (page.length === 0) break;
+    const last = page.time[page.length - 1]!;
+    const next = last + tf;
+    // The next page is asked for while this one is stored: the exchange's latency and SQLite overlap.
+    if (next > cursor && next < req.end) pending = fetchPage(next);
     const gaps = findGaps(page.time, tf, { prev, max: GAPS_PER_PAGE });
     opts.store({ candles: page, gaps: gaps.gaps, missing: gaps.missing, gapCount: gaps.count });
-    prev = page.time[page.length - 1]!;
-    const next = prev + tf;
-    if (next <= cursor) break;
+    prev = last;
     cursor = next;
   }
   return prev;
