@@ -95,6 +95,29 @@ describe("Data page", () => {
     await shot("04-series-1440");
   }, 120_000);
 
+  it("imports a dropped CSV: preview, detected columns and time unit, line-numbered errors and nothing stored, then the fixed file", async () => {
+    const lines = ["Timestamp,Open,High,Low,Close,Volume"];
+    for (let i = 0; i < 48; i++) lines.push(`${1_704_067_200 + i * 3600},${100 + i},${101 + i},${99 + i},${100.5 + i},5`);
+    const bad = [...lines];
+    bad[3] = "1704074400,oops,103,101,102.5,5";
+    await page.setInputFiles(tid("csv-file"), { name: "SOLUSDT-1h.csv", mimeType: "text/csv", buffer: Buffer.from(bad.join("\n")) });
+    expect(await page.textContent(tid("csv-detected"))).toContain("unix seconds");
+    expect(await page.inputValue(tid("csv-symbol"))).toBe("SOL/USDT");
+    expect(await page.inputValue(tid("csv-timeframe"))).toBe("1h");
+    await page.click(tid("csv-import-btn"));
+    await page.waitForSelector(tid("csv-errors"));
+    expect(await page.textContent(tid("csv-errors"))).toContain("line 4: open is \"oops\"");
+    await shot("05a-csv-error");
+    expect(await page.locator(`${tid("series-row")}[data-market="csv|SOL/USDT|1h"]`).count()).toBe(0);
+    expect(app!.services.db.candles.find({ exchange: "csv", symbol: "SOL/USDT", timeframe: "1h" })).toBeUndefined();
+
+    await page.setInputFiles(tid("csv-file"), { name: "SOLUSDT-1h.csv", mimeType: "text/csv", buffer: Buffer.from(lines.join("\n")) });
+    await page.click(tid("csv-import-btn"));
+    await page.waitForSelector(tid("csv-done"));
+    const tableRow = page.locator(`${tid("series-row")}[data-market="csv|SOL/USDT|1h"]`);
+    await expect.poll(() => tableRow.locator(tid("series-count")).textContent().catch(() => null)).toBe("48");
+  }, 60_000);
+
   it("backtests a stored market chosen in the editor, warning about the gap in its candles", async () => {
     await page.click(tid("tab-editor"));
     await page.click(tid("market-chip"));
@@ -153,6 +176,21 @@ describe("Data page", () => {
     await page.goForward();
     await page.locator(`${tid("results")}[data-run-id="${runId}"]`).waitFor();
     expect(page.url()).toContain(`#/s/${strategyId}/results/${runId}`);
+  }, 120_000);
+
+  it("downloads another market from the editor's picker and backtests it when the download is done", async () => {
+    await page.click(tid("tab-editor"));
+    await page.click(tid("market-chip"));
+    await page.selectOption(tid("range-select"), "all");
+    await page.selectOption(tid("market-select"), "__other__");
+    await page.waitForSelector(tid("market-download"));
+    await page.fill(`${tid("market-download")} ${tid("dl-symbol")}`, "BTC/USDT");
+    await page.selectOption(`${tid("market-download")} ${tid("dl-timeframe")}`, "4h");
+    await page.click(`${tid("market-download")} ${tid("dl-start")}`);
+    // No second click: the run starts by itself once the candles are stored.
+    await page.locator(`${tid("results")}[data-draw-ms]`).waitFor({ timeout: 90_000 });
+    expect(await page.textContent(tid("results-head-market"))).toContain("BTC/USDT · 4h");
+    expect(app!.services.db.candles.find({ exchange: "binance", symbol: "BTC/USDT", timeframe: "4h" })!.count).toBe(Math.floor(COUNT / 4));
     expect(app!.pageErrors).toEqual([]);
   }, 120_000);
 });
