@@ -115,13 +115,15 @@ export function DownloadForm({ initial, onStarted }: { initial?: Partial<Market>
 export function DownloadRow({ p }: { p: DownloadProgress }) {
   const market = { exchange: p.exchange, symbol: p.symbol, timeframe: p.timeframe as Timeframe };
   const ended = p.status !== "running";
+  const exchanges = useQuery({ ...trpc.markets.exchanges.queryOptions(), staleTime: Infinity });
+  const venue = exchanges.data?.find((e) => e.id === p.exchange)?.name ?? p.exchange;
   return (
     <div className={`download-row ${p.status}`} data-testid="download-row" data-status={p.status} data-market={`${p.exchange}|${p.symbol}|${p.timeframe}`}>
       <div className="download-title">
         <b>
           {p.symbol} {p.timeframe}
         </b>
-        <span className="dim">{p.exchange}</span>
+        <span className="dim">{venue}</span>
         <span className="spacer" />
         {p.status === "running" && (
           <button type="button" className="btn small ghost" onClick={() => void cancelDownload(p.jobId)} data-testid="download-cancel">

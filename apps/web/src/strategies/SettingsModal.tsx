@@ -51,6 +51,15 @@ function whenDownloaded(jobId: string) {
 function MissingCandles({ market }: { market: Market }) {
   const [jobId, setJobId] = useState<string | null>(null);
   const job = useDownloads((s) => (jobId ? s.jobs[jobId] : undefined));
+  const exchanges = useQuery({ ...trpc.markets.exchanges.queryOptions(), staleTime: Infinity });
+  const venue = exchanges.data?.find((e) => e.id === market.exchange);
+  if (exchanges.isSuccess && !venue) {
+    return (
+      <div className="missing-candles" data-testid="missing-candles">
+        No candles stored for {marketLabel(market)}, and “{market.exchange}” is not an exchange to download from. Import a CSV on the Data page or pick a stored market.
+      </div>
+    );
+  }
   return (
     <div className="missing-candles" data-testid="missing-candles">
       {job ? (
@@ -58,7 +67,7 @@ function MissingCandles({ market }: { market: Market }) {
       ) : (
         <>
           <span>
-            No candles stored for {marketLabel(market)}. Download the last year from the exchange; the backtest runs when it is done.
+            No candles stored for {marketLabel(market)}. Download the last year from {venue?.name ?? market.exchange}; the backtest runs when it is done.
           </span>
           <button
             type="button"
