@@ -10,6 +10,8 @@ import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { KEYFLOW_CLIENT_HEADER } from "@keyflow/core";
 import { createServices, startHttpServer, type AppRouter, type RunningServer } from "@keyflow/server";
 
+type ExchangeSettings = NonNullable<Parameters<typeof createServices>[0]["exchange"]>;
+
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 export const webDir = join(root, "apps/web");
 export const artifacts = join(root, "test/artifacts");
@@ -58,10 +60,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** The real server on a random loopback port, with a temporary data directory removed on close. */
-export async function startTestServer(name: string): Promise<TestServer> {
+/**
+ * The real server on a random loopback port, with a temporary data directory removed on close.
+ * `exchange` points it at a fake exchange (what KEYFLOW_EXCHANGE_URLS does for `keyflow serve`).
+ */
+export async function startTestServer(name: string, opts: { exchange?: ExchangeSettings } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), `keyflow-${name}-`));
-  const services = createServices({ host: "127.0.0.1", port: 0, token: undefined, dataDir });
+  const services = createServices({ host: "127.0.0.1", port: 0, token: undefined, dataDir, ...(opts.exchange ? { exchange: opts.exchange } : {}) });
   const http: RunningServer = await startHttpServer(services);
   return {
     services,
@@ -97,9 +102,9 @@ export interface BrowserApp extends BrowserPage, TestServer {
 }
 
 /** The web app built as it is now, served by a real server on a random port over a temporary data directory, and a browser page. */
-export async function startApp(): Promise<BrowserApp> {
+export async function startApp(opts: { exchange?: ExchangeSettings } = {}): Promise<BrowserApp> {
   buildWeb();
-  const server = await startTestServer("e2e");
+  const server = await startTestServer("e2e", opts);
   // The server takes changes only with Keyflow's client header (SECURITY.md).
   const client = createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${server.url}/trpc`, headers: { [KEYFLOW_CLIENT_HEADER]: "test" } })] });
   const opened = await openBrowser();

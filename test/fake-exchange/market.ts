@@ -30,11 +30,11 @@ export const DEFAULT_SYMBOLS: FakeSymbol[] = [
   },
 ];
 
-const INTERVAL_MS: Record<string, number> = { "1m": 60_000, "5m": 300_000, "15m": 900_000, "1h": 3_600_000, "4h": 14_400_000, "1d": 86_400_000 };
+export const INTERVAL_MS: Record<string, number> = { "1m": 60_000, "5m": 300_000, "15m": 900_000, "1h": 3_600_000, "4h": 14_400_000, "1d": 86_400_000 };
 
 /** A deterministic wandering candle stream (no I/O, no randomness across runs). */
-export function makeCandles(opts: { start?: number; intervalMs?: number; count?: number; startPrice?: number; seed?: number } = {}): Candle[] {
-  const { start = Date.UTC(2024, 0, 1), intervalMs = 60_000, count = 300, startPrice = 30_000, seed = 1 } = opts;
+export function makeCandles(opts: { start?: number; intervalMs?: number; count?: number; startPrice?: number; seed?: number; volatility?: number } = {}): Candle[] {
+  const { start = Date.UTC(2024, 0, 1), intervalMs = 60_000, count = 300, startPrice = 30_000, seed = 1, volatility = 0.01 } = opts;
   const out: Candle[] = [];
   let price = startPrice;
   let s = seed >>> 0;
@@ -47,9 +47,9 @@ export function makeCandles(opts: { start?: number; intervalMs?: number; count?:
   };
   for (let i = 0; i < count; i++) {
     const open = price;
-    const close = Math.max(1, open * (1 + (rnd() - 0.5) * 0.01));
-    const high = Math.max(open, close) * (1 + rnd() * 0.003);
-    const low = Math.min(open, close) * (1 - rnd() * 0.003);
+    const close = Math.max(1, open * (1 + (rnd() - 0.5) * volatility));
+    const high = Math.max(open, close) * (1 + rnd() * 0.3 * volatility);
+    const low = Math.min(open, close) * (1 - rnd() * 0.3 * volatility);
     const r2 = (x: number) => Math.round(x * 100) / 100;
     out.push([start + i * intervalMs, r2(open), r2(high), r2(low), r2(close), Math.round(rnd() * 100 * 1e4) / 1e4]);
     price = r2(close);

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { BinanceReject, round8, type MatchingEngine } from "./engine";
-import { createMarket, DEFAULT_SYMBOLS, type MarketOptions } from "./market";
+import { createMarket, DEFAULT_SYMBOLS, INTERVAL_MS, type MarketOptions } from "./market";
 import type { Candle, Fault, FaultMatch, FakeKey, FakeOrder, FakeSymbol, FakeTrade, KeyPermissions, RequestRecord } from "./types";
 
 export { DEFAULT_SYMBOLS, makeCandles } from "./market";
@@ -18,6 +18,8 @@ export interface FakeExchangeOptions extends MarketOptions {
   clockSkewMs?: number;
   /** If set, the fake itself answers 429 + Retry-After when more requests arrive in the window. */
   enforceRateLimit?: { windowMs: number; max: number; retryAfterSec: number };
+  /** Listen on this port (default: any free one) — a fake restarted on the same port keeps its URL. */
+  port?: number;
 }
 
 export interface FakeExchange {
@@ -45,6 +47,40 @@ export interface FakeExchange {
     reset(): void;
   };
   close(): Promise<void>;
+}
+
+
+/** A deterministic wandering candle stream (no I/O, no randomness across runs). */
+/** Index of the first of the first `n` candles opening at or after `t`. */
+function firstAtOrAfter(rows: Candle[], n: number, t: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid]![0] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Candles of a longer interval from a base stream: the buckets the stream covers to their end. */
+function buckets(base: Candle[], baseMs: number, ms: number): Candle[] {
+  const out: Candle[] = [];
+  const last = base.at(-1);
+  if (!last) return out;
+  for (const c of base) {
+    const start = c[0] - (c[0] % ms);
+    if (start + ms > last[0] + baseMs) break;
+    const b = out.at(-1);
+    if (!b || b[0] !== start) out.push([start, c[1], c[2], c[3], c[4], c[5]]);
+    else {
+      b[2] = Math.max(b[2], c[2]);
+      b[3] = Math.min(b[3], c[3]);
+      b[4] = c[4];
+      b[5] += c[5];
+    }
+  }
+  return out;
 }
 
 const ALL_PERMS: KeyPermissions = { enableReading: true, enableSpotAndMarginTrading: true, enableWithdrawals: false, ipRestrict: true };
@@ -211,17 +247,36 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
     })),
   });
 
+  // Longer intervals are built once per closed-candle count (a year of 1m pages fast).
+  const bucketCache = new Map<string, { closed: number; rows: Candle[] }>();
+  const streamOf = (symbol: string, ms: number | undefined): { rows: Candle[]; n: number } => {
+    const all = engine.candles[symbol] ?? [];
+    if (ms === undefined) return { rows: all, n: Math.min(engine.closed, all.length) };
+    const key = `${symbol}|${ms}`;
+    let hit = bucketCache.get(key);
+    if (!hit || hit.closed !== engine.closed) {
+      hit = { closed: engine.closed, rows: buckets(engine.closedCandles(symbol), intervalMs, ms) };
+      bucketCache.set(key, hit);
+    }
+    return { rows: hit.rows, n: hit.rows.length };
+  };
+
   const klines = (q: URLSearchParams) => {
     const symbol = q.get("symbol") ?? "";
     engine.market(symbol);
-    if (q.get("interval") !== interval) throw new BinanceReject(-1120, "Invalid interval.");
+    const asked = q.get("interval") ?? "";
+    const askedMs = INTERVAL_MS[asked];
+    // Longer intervals are served like an exchange does: built from the base stream, whole buckets only.
+    if (asked !== interval && (askedMs === undefined || askedMs <= intervalMs || askedMs % intervalMs !== 0)) throw new BinanceReject(-1120, "Invalid interval.");
     const limit = Math.min(Number(q.get("limit") ?? 500), 1000);
     const startTime = q.get("startTime") === null ? undefined : Number(q.get("startTime"));
     const endTime = q.get("endTime") === null ? undefined : Number(q.get("endTime"));
-    let rows = engine.closedCandles(symbol).filter((c) => (startTime === undefined || c[0] >= startTime) && (endTime === undefined || c[0] <= endTime));
+    const { rows: stream, n } = streamOf(symbol, asked === interval ? undefined : askedMs);
+    const lo = startTime === undefined ? 0 : firstAtOrAfter(stream, n, startTime);
+    const hi = endTime === undefined ? n : firstAtOrAfter(stream, n, endTime + 1);
     // Binance returns the oldest `limit` rows from startTime, or the newest `limit` rows without it.
-    rows = startTime === undefined ? rows.slice(-limit) : rows.slice(0, limit);
-    return rows.map((c) => [c[0], fmt(c[1]), fmt(c[2]), fmt(c[3]), fmt(c[4]), fmt(c[5]), c[0] + intervalMs - 1, fmt(c[5] * c[4]), 100, fmt(c[5] / 2), fmt((c[5] * c[4]) / 2), "0"]);
+    const rows = startTime === undefined ? stream.slice(Math.max(lo, hi - limit), hi) : stream.slice(lo, Math.min(hi, lo + limit));
+    return rows.map((c) => [c[0], fmt(c[1]), fmt(c[2]), fmt(c[3]), fmt(c[4]), fmt(c[5]), c[0] + (askedMs ?? intervalMs) - 1, fmt(c[5] * c[4]), 100, fmt(c[5] / 2), fmt((c[5] * c[4]) / 2), "0"]);
   };
 
   /** Verifies key, signature, timestamp and permission exactly where Binance does; returns the key. */
@@ -442,7 +497,7 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 
   const matches = (r: RequestRecord, f?: { method?: string; path?: string; apiKey?: string }) =>

@@ -5,7 +5,7 @@ import { BotManager } from "./bots/manager";
 import { botSettings } from "./bots/settings";
 import type { ServerConfig } from "./config";
 import { installDemoMarket } from "./data/demoMarket";
-import type { ExchangeFactory } from "./data/exchangeFactory";
+import { publicExchanges, type ExchangeFactory } from "./data/exchangeFactory";
 import { BacktestJobs, type BacktestJobsOptions } from "./jobs/backtestJobs";
 import { DownloadJobs } from "./jobs/downloadJobs";
 import { DEFAULT_EXCHANGE_SETTINGS } from "./keys/exchangeSettings";
@@ -41,8 +41,9 @@ export function createServices(config: ServerConfig, options: ServicesOptions = 
     throw e;
   }
   const backtests = new BacktestJobs(db, options.backtests);
-  const downloads = new DownloadJobs(db, options.exchangeFactory);
   const exchange = config.exchange ?? DEFAULT_EXCHANGE_SETTINGS;
+  const downloads = new DownloadJobs(db, options.exchangeFactory ?? publicExchanges(exchange), { dataDir: config.dataDir });
+  downloads.resumePending(log);
   for (const [id, url] of Object.entries(exchange.urls)) log(`KEYFLOW_EXCHANGE_URLS: ${id} requests go to ${url}, not to the real exchange.`);
   let keys: KeyService;
   let bots: BotManager;

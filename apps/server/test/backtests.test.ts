@@ -60,7 +60,7 @@ describe("backtests router", () => {
 
   it("is reproducible: the same spec over the same candles gives identical metrics and trades", async () => {
     const flow = template("rsi-reversion");
-    const range = { from: Date.UTC(2024, 5, 1), to: Date.UTC(2024, 8, 1) };
+    const range = { from: Date.UTC(2024, 5, 1), to: Date.UTC(2024, 7, 31, 23, 59) };
     const a = await t.caller.backtests.run({ flow, market: { ...flow.market, timeframe: "1m" }, ...range });
     const b = await t.caller.backtests.run({ flow, market: { ...flow.market, timeframe: "1m" }, ...range });
     await Promise.all([follow(a.runId), follow(b.runId)]);
@@ -70,6 +70,24 @@ describe("backtests router", () => {
     expect(rb.metrics).toEqual(ra.metrics);
     expect(rb.trades).toEqual(ra.trades);
     expect(rb.chart).toEqual(ra.chart);
+  }, 120_000);
+
+  it("takes 'to' as inclusive: 1 Jan to the last minute of 31 Dec is the whole year, and the run records the first and last candle used", async () => {
+    const flow = template("rsi-reversion");
+    const market = { ...flow.market, timeframe: "1m" as const };
+    const started = await t.caller.backtests.run({ flow, market, from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 11, 31, 23, 59) });
+    expect(started.bars).toBe(366 * 1440);
+    expect(started.to).toBe(Date.UTC(2024, 11, 31, 23, 59));
+    // A range that ends between candles uses the last candle before its end.
+    const mid = await t.caller.backtests.run({ flow, market, from: Date.UTC(2024, 0, 1, 0, 0, 30), to: Date.UTC(2024, 0, 1, 1, 0, 30) });
+    expect(mid.bars).toBe(60);
+    expect(mid.from).toBe(Date.UTC(2024, 0, 1, 0, 1));
+    expect(mid.to).toBe(Date.UTC(2024, 0, 1, 1, 0));
+    await follow(mid.runId);
+    const run = await t.caller.backtests.get({ runId: mid.runId });
+    expect([run.fromTime, run.toTime]).toEqual([mid.from, mid.to]);
+    expect(run.gaps.count).toBe(0);
+    await follow(started.runId);
   }, 120_000);
 
   it("shows a window of a run at bar resolution: the RSI is below 30 on the bar that decided each entry", async () => {

@@ -49,6 +49,15 @@ describe("keyflow backtest", () => {
     expect(report.bars).toBe(300);
   });
 
+  it("warns on stderr about a hole in the candles, naming where it is", async () => {
+    const io = capture();
+    const holed = csv("holed.csv", [...rows.slice(0, 101), ...rows.slice(131)].join("\n"));
+    expect(await runBacktestCommand(["sma-cross", "--data", holed, "--json"])).toBe(0);
+    const after = new Date(1_700_000_000_000 + 99 * 3_600_000).toISOString().slice(0, 16).replace("T", " ");
+    expect(io.err.join("")).toContain(`1 gap in the candles (30 missing): ${after} →`);
+    expect(JSON.parse(io.out.join("")).bars).toBe(270);
+  });
+
   it("names the bad line of a CSV and exits 2 without a stack trace", async () => {
     const io = capture();
     const bad = csv("bad.csv", "time,open,high,low,close,volume\n1,2,3,1,2,5\n2,x,3,1,2,5\n");

@@ -21,7 +21,7 @@ async function finished(runId: string) {
 describe("pinned runs", () => {
   it("records the strategy version, candles, settings and engine; Run again is identical", async () => {
     const s = await t.caller.strategies.create({ flow: template("sma-cross") });
-    const started = await t.caller.backtests.run({ strategyId: s.id, market, from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 3, 1) });
+    const started = await t.caller.backtests.run({ strategyId: s.id, market, from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 3, 1) - 3_600_000 });
     const run = await finished(started.runId);
     expect(run).toMatchObject({ strategyId: s.id, strategyVersion: 1, engineVersion: ENGINE_VERSION, fillRules: FILL_RULES, bars: 91 * 24 });
     expect(run.dataHash).toMatch(/^[0-9a-f]{64}$/);

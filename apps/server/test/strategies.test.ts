@@ -37,6 +37,22 @@ describe("strategies router", () => {
     expect(gone).toMatchObject({ kind: "notFound", message: expect.stringMatching(/does not exist/) });
   });
 
+  it("remembers the market, settings and date range saved with a strategy; a template keeps the market but not the range", async () => {
+    t = testServices();
+    const flow = {
+      ...template("sma-cross"),
+      market: { exchange: "binance", symbol: "ETH/USDT", timeframe: "4h" as const },
+      settings: { ...template("sma-cross").settings, initialCash: 2500, feeRate: 0.002, slippage: 0.0005 },
+      range: { preset: "custom" as const, from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 5, 30, 23, 59, 59, 999) },
+    };
+    const s = await t.caller.strategies.create({ flow });
+    const back = (await t.caller.strategies.get({ id: s.id })).flow;
+    expect({ market: back.market, settings: back.settings, range: back.range }).toEqual({ market: flow.market, settings: flow.settings, range: flow.range });
+    const doc = JSON.parse((await t.caller.templates.export({ strategyId: s.id })).json);
+    expect(doc.market).toEqual(flow.market);
+    expect(doc).not.toHaveProperty("range");
+  });
+
   it("refuses an invalid flow with the field that is wrong", async () => {
     t = testServices();
     const flow = { ...template("sma-cross"), surprise: 1 };

@@ -73,6 +73,7 @@ export function createExchange(opts: CreateExchangeOptions): Exchange {
     if (opts.credentials.uid !== undefined) config["uid"] = opts.credentials.uid;
   }
   const exchange = new Cls(config);
+  if (!EXCHANGE_DEFAULTS[opts.exchangeId] && !opts.options?.["fetchMarkets"]) onlySpotMarkets(exchange);
   if (opts.testnet) {
     if (!exchange.urls["test"]) throw new Error(`${exchange.name ?? opts.exchangeId} has no testnet Keyflow can use: add a key of the real exchange instead.`);
     exchange.setSandboxMode(true);
@@ -83,6 +84,13 @@ export function createExchange(opts: CreateExchangeOptions): Exchange {
   }
   if (opts.limiter) attachLimiter(exchange, opts.limiter);
   return exchange;
+}
+
+/** Market loading limited to spot where ccxt lets us choose (the only markets Keyflow trades). */
+function onlySpotMarkets(ex: Exchange): void {
+  const fm = ex.options["fetchMarkets"] as unknown;
+  if (Array.isArray(fm) && fm.includes("spot")) ex.options["fetchMarkets"] = ["spot"];
+  else if (fm && typeof fm === "object" && Array.isArray((fm as { types?: unknown }).types)) ex.options["fetchMarkets"] = { ...(fm as object), types: ["spot"] };
 }
 
 /** Point every REST base URL of an exchange at `baseUrl`, keeping the paths (tests and development against a fake). */

@@ -30,4 +30,5 @@ export {
 } from "./orderGateway";
 export { clientOrderId, BINANCE_CLIENT_ORDER_ID_RE, OKX_CLIENT_ORDER_ID_RE, KRAKEN_CLIENT_ORDER_ID_RE, CLIENT_ORDER_ID_PREFIX } from "./clientOrderId";
 export { redact, secretsOf } from "./redact";
+export { downloadPages, DownloadError, type PagedDownloadRequest, type PagedDownloadOptions, type PageReport } from "./candleDownload";
 export { systemClock, virtualClock, seededRandom, type Clock, type VirtualClock } from "./clock";

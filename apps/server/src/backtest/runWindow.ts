@@ -3,6 +3,7 @@ import type { BacktestChart } from "@keyflow/db";
 import { notFound, UserError } from "../errors";
 import type { Services } from "../trpc";
 import { buildChart } from "./chart";
+import { readInclusive } from "./startRun";
 import { drawdownPct } from "./downsample";
 
 interface Replayed {
@@ -27,7 +28,7 @@ function replay(services: Services, runId: string): Replayed {
   if (!compiled.ok) throw new UserError("BAD_REQUEST", "This backtest's flow no longer compiles with this version of Keyflow.", { kind: "compile", issues: compiled.errors });
   const series = services.db.candles.find({ exchange: run.exchange, symbol: run.symbol, timeframe: run.timeframe });
   if (!series) throw notFound("The candles of this backtest");
-  const candles = services.db.candles.read(series.id, { from: run.fromTime, to: run.toTime });
+  const candles = readInclusive(services.db, series.id, run.fromTime, run.toTime);
   const timeframeMs = TIMEFRAME_MS[run.timeframe];
   // The same engine on the same candles records the same indicator values the run had.
   const result = backtest(compiled.spec, candles, run.settings, { record: true, timeframeMs, hash: compiled.hash });

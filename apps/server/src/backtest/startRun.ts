@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { canonicalJson, compile, ENGINE_VERSION, FILL_RULES, TIMEFRAME_MS, type CompileIssue, type FlowGraph, type Market, type Settings } from "@keyflow/core";
+import { canonicalJson, compile, ENGINE_VERSION, FILL_RULES, findGaps, TIMEFRAME_MS, type Candles, type CompileIssue, type FlowGraph, type GapReport, type Market, type Settings, type Timeframe } from "@keyflow/core";
 import { notFound, UserError } from "../errors";
 import type { Services } from "../trpc";
 import { utcMinute } from "../utcMinute";
@@ -14,7 +14,7 @@ export interface StartRunInput {
   market?: Market;
   /** Unix ms, inclusive; default: the first stored candle. */
   from?: number;
-  /** Unix ms, exclusive; default: after the last stored candle. */
+  /** Unix ms, inclusive (a candle opening at `to` is used); default: the last stored candle. */
   to?: number;
   /** Overrides parts of the flow's settings. */
   settings?: Partial<Settings>;
@@ -27,11 +27,15 @@ export interface StartedRun {
   specHash: string;
   bars: number;
   market: Market;
+  /** Open time of the first candle used. */
   from: number;
+  /** Open time of the last candle used (inclusive). */
   to: number;
   warnings: CompileIssue[];
   /** SHA-256 of the candles the run reads. */
   dataHash: string;
+  /** Holes in the candles of the range (the first few), so the page can warn before the result. */
+  gaps: GapReport;
   /** Nothing changed since this finished run (flow logic, market, range, settings, candles): it is the answer, nothing was queued. */
   reused: boolean;
 }
@@ -73,21 +77,25 @@ export function startRun(services: Services, input: StartRunInput): StartedRun {
   }
   const tf = TIMEFRAME_MS[market.timeframe];
   const from = input.from ?? series.firstTime;
-  const to = input.to ?? series.lastTime + tf;
-  if (!(to > from)) throw new UserError("BAD_REQUEST", `The date range is empty: the end (${utcMinute(to)}) must be after the start (${utcMinute(from)}).`, { kind: "input", issues: [{ path: "to", message: "must be after from" }] });
-  const candles = db.candles.read(series.id, { from, to });
+  const to = input.to ?? series.lastTime;
+  if (!(to >= from)) throw new UserError("BAD_REQUEST", `The date range is empty: the end (${utcMinute(to)}) must be after the start (${utcMinute(from)}).`, { kind: "input", issues: [{ path: "to", message: "must be after from" }] });
+  const candles = readInclusive(db, series.id, from, to);
   if (candles.length === 0) {
-    throw new UserError("BAD_REQUEST", `No ${name} candles between ${utcMinute(from)} and ${utcMinute(to)} UTC; stored data covers ${utcMinute(series.firstTime)} to ${utcMinute(series.lastTime + tf)}.`, { kind: "noCandles" });
+    throw new UserError("BAD_REQUEST", `No ${name} candles between ${utcMinute(from)} and ${utcMinute(to)} UTC; stored data covers ${utcMinute(series.firstTime)} to ${utcMinute(series.lastTime)}.`, { kind: "noCandles" });
   }
+  // The run records the candles it really used, whatever range was asked for.
+  const first = candles.time[0]!;
+  const last = candles.time[candles.length - 1]!;
+  const gaps = findGaps(candles.time, tf, { max: MAX_GAPS_SHOWN });
 
-  const data = candleFingerprint(market, { from, to }, candles);
+  const data = candleFingerprint(market, { from: first, to: last }, candles);
 
   // A saved strategy's run is kept and listed; a flow sent without one (CLI, API) always runs.
   const same =
     input.strategyId === undefined || input.rerunOf !== undefined
       ? undefined
-      : db.backtests.findSame({ strategyId: input.strategyId, specHash: compiled.hash, market, fromTime: from, toTime: to, settings: effective.settings, since: series.updatedAt, dataHash: data.contentHash, engineVersion: ENGINE_VERSION });
-  if (same) return { runId: same.id, specHash: compiled.hash, dataHash: data.contentHash, bars: same.bars, market, from, to, warnings: compiled.warnings, reused: true };
+      : db.backtests.findSame({ strategyId: input.strategyId, specHash: compiled.hash, market, fromTime: first, toTime: last, settings: effective.settings, since: series.updatedAt, dataHash: data.contentHash, engineVersion: ENGINE_VERSION });
+  if (same) return { runId: same.id, specHash: compiled.hash, dataHash: data.contentHash, bars: same.bars, market, from: first, to: last, warnings: compiled.warnings, gaps, reused: true };
 
   const runId = randomUUID();
   db.backtests.create({
@@ -97,8 +105,8 @@ export function startRun(services: Services, input: StartRunInput): StartedRun {
     flow: effective,
     specHash: compiled.hash,
     market,
-    fromTime: from,
-    toTime: to,
+    fromTime: first,
+    toTime: last,
     settings: effective.settings,
     bars: candles.length,
     dataHash: data.contentHash,
@@ -119,5 +127,20 @@ export function startRun(services: Services, input: StartRunInput): StartedRun {
     timeframeMs: tf,
     candles,
   });
-  return { runId, specHash: compiled.hash, dataHash: data.contentHash, bars: candles.length, market, from, to, warnings: compiled.warnings, reused: false };
+  return { runId, specHash: compiled.hash, dataHash: data.contentHash, bars: candles.length, market, from: first, to: last, warnings: compiled.warnings, gaps, reused: false };
+}
+
+/** Gaps named in a run's warning; the Data page lists them all. */
+export const MAX_GAPS_SHOWN = 5;
+
+/** A series' candles whose open time lies in [from, to], both ends included. */
+export function readInclusive(db: Services["db"], seriesId: number, from: number, to: number): Candles {
+  return db.candles.read(seriesId, { from, to: to + 1 });
+}
+
+/** The holes in a finished run's candles (shown as a warning in its results). */
+export function runGaps(db: Services["db"], run: { exchange: string; symbol: string; timeframe: Timeframe; fromTime: number; toTime: number }): GapReport {
+  const series = db.candles.find({ exchange: run.exchange, symbol: run.symbol, timeframe: run.timeframe });
+  if (!series) return { gaps: [], count: 0, missing: 0 };
+  return findGaps(readInclusive(db, series.id, run.fromTime, run.toTime).time, TIMEFRAME_MS[run.timeframe], { max: MAX_GAPS_SHOWN });
 }

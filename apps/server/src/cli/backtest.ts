@@ -3,6 +3,8 @@ import { parseArgs } from "node:util";
 import {
   backtest,
   compile,
+  describeGaps,
+  findGaps,
   formatSpacing,
   generateDemoCandles,
   getTemplate,
@@ -64,6 +66,8 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
     if (!values.json) for (const w of compiled.warnings) process.stderr.write(`  ! ${w.message}\n`);
 
     const candles = values.data ? loadCsv(values.data) : demoCandles(flow);
+    const gaps = findGaps(candles.time, TIMEFRAME_MS[flow.market.timeframe], { max: 3 });
+    if (gaps.count > 0) process.stderr.write(`  ! ${describeGaps(gaps)}. Trades across a gap may not be what the market did.\n`);
     const showProgress = !values.json || process.stderr.isTTY;
     const started = performance.now();
     const result = backtest(compiled.spec, candles, settings, {

@@ -5,7 +5,7 @@ import { openDatabase } from "@keyflow/db";
 import { configFromEnv } from "../config";
 import { installDemoMarket } from "../data/demoMarket";
 import { downloadCandles, type DownloadState } from "../data/download";
-import { createPublicExchange } from "../data/exchangeFactory";
+import { publicExchanges } from "../data/exchangeFactory";
 import { importCsv } from "../data/importCsv";
 import { utcMinute } from "../utcMinute";
 import { CliError, runSubcommands } from "./subcommands";
@@ -99,7 +99,7 @@ async function download(argv: string[]): Promise<number> {
   const onSigint = () => abort.abort();
   process.once("SIGINT", onSigint);
   try {
-    const ex = await createPublicExchange(exchange);
+    const ex = publicExchanges(configFromEnv().exchange)(exchange);
     const tty = process.stderr.isTTY;
     let lastNote: string | null = null;
     const show = (s: DownloadState) => {
@@ -109,6 +109,7 @@ async function download(argv: string[]): Promise<number> {
     };
     const result = await downloadCandles(db, ex, { exchange, symbol, timeframe: tf, since, ...(until === undefined ? {} : { until }) }, { signal: abort.signal, onProgress: show });
     if (tty) process.stderr.write("\n");
+    if (result.gapCount > result.gaps.length) process.stdout.write(`${result.gapCount} gaps in all; the first ${result.gaps.length}:\n`);
     for (const g of result.gaps) process.stdout.write(`gap: ${g.missing} candle(s) missing after ${day(g.after)} (next ${day(g.before)})\n`);
     if (result.status !== "done") {
       process.stderr.write(`${result.error}\n`);

@@ -5,7 +5,7 @@ import { openDatabase } from "@keyflow/db";
 import { configFromEnv } from "../config";
 import { DEMO_EXCHANGE, installDemoMarket } from "../data/demoMarket";
 import { downloadCandles } from "../data/download";
-import { createPublicExchange } from "../data/exchangeFactory";
+import { publicExchanges } from "../data/exchangeFactory";
 import { UserError } from "../errors";
 import { readBundleJson } from "../results/importBundle";
 import { verifyBundle } from "../results/verifyBundle";
@@ -51,7 +51,7 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
   try {
     // The demo market is generated, not downloaded: only a demo result needs it.
     if (bundle.data.exchange === DEMO_EXCHANGE) installDemoMarket(db);
-    const v = await verifyBundle(db, bundle, values.offline ? {} : { download: async (req) => void (await downloadCandles(db, await createPublicExchange(req.exchange), req)) });
+    const v = await verifyBundle(db, bundle, values.offline ? {} : { download: async (req) => void (await downloadCandles(db, publicExchanges(configFromEnv().exchange)(req.exchange), req)) });
     process.stdout.write(values.json ? `${JSON.stringify(v)}\n` : `${LABEL[v.status]}: ${v.reason}\n`);
     return v.status === "verified" ? 0 : 1;
   } finally {

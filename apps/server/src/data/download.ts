@@ -1,8 +1,7 @@
-import { allocCandles, TIMEFRAME_MS, type Market } from "@keyflow/core";
+import { TIMEFRAME_MS, type Gap, type Market } from "@keyflow/core";
 import type { KeyflowDb } from "@keyflow/db";
-import { redact } from "@keyflow/exchange";
-import type { Exchange, OHLCV } from "ccxt";
-import { loadCcxt } from "./exchangeFactory";
+import { classifyError, downloadPages, DownloadError, redact, Retrier, type RetryEvent } from "@keyflow/exchange";
+import type { Exchange } from "ccxt";
 
 export interface DownloadRequest extends Market {
   /** Unix ms of the first candle wanted. */
@@ -11,14 +10,7 @@ export interface DownloadRequest extends Market {
   until?: number;
 }
 
-/** Candles the exchange did not have between two it did (exchange outages, no trades). */
-export interface Gap {
-  /** Open time of the last candle before the gap. */
-  after: number;
-  /** Open time of the first candle after it. */
-  before: number;
-  missing: number;
-}
+export type { Gap };
 
 export interface DownloadState {
   status: "running" | "done" | "failed" | "cancelled";
@@ -32,7 +24,9 @@ export interface DownloadState {
   from: number;
   to: number;
   lastTime: number | null;
+  /** The first gaps found (at most 200); `gapCount` counts them all. */
   gaps: Gap[];
+  gapCount: number;
   seriesId: number | null;
   /** What is happening now, e.g. waiting out a rate limit. */
   note: string | null;
@@ -43,28 +37,22 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   onProgress?: (state: DownloadState) => void;
   now?: () => number;
-  /** Retries of one page on network errors and rate limits before giving up. */
-  maxRetries?: number;
+  /** Tries of one request on network errors and rate limits before giving up. */
+  maxAttempts?: number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 const MAX_GAPS_REPORTED = 200;
 
-/** A readable failure that ends the download (bad symbol, timeframe not offered, exchange refusing). */
-export class DownloadError extends Error {}
-
 /**
- * Downloads candles with ccxt `fetchOHLCV`, paging forward with since/limit, and stores each page
- * as it arrives (merging, so a retry or a re-run never duplicates). Resumes after the last stored
- * candle when the stored history already reaches back to `since`. Rate limits are respected
- * (ccxt's limiter, plus Retry-After on 429s); gaps in the exchange's data are reported.
- * Public data only: the exchange has no credentials and nothing is signed.
+ * Downloads candles through packages/exchange's paged downloader and stores each page as it
+ * arrives (merging, so a retry or a re-run never duplicates). Resumes after the last stored candle
+ * when the stored history already reaches back to `since` — after a cut, a cancel or a restart.
+ * Every request goes through the one Retrier and the instance's shared limiter; gaps are reported.
  */
 export async function downloadCandles(db: KeyflowDb, ex: Exchange, req: DownloadRequest, opts: DownloadOptions = {}): Promise<DownloadState> {
-  const ccxt = await loadCcxt();
   const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? abortableSleep;
-  const maxRetries = opts.maxRetries ?? 6;
   const tf = TIMEFRAME_MS[req.timeframe];
   const market: Market = { exchange: req.exchange, symbol: req.symbol, timeframe: req.timeframe };
   const state: DownloadState = {
@@ -77,40 +65,24 @@ export async function downloadCandles(db: KeyflowDb, ex: Exchange, req: Download
     to: Math.min(req.until ?? Infinity, now()),
     lastTime: null,
     gaps: [],
+    gapCount: 0,
     seriesId: null,
     note: null,
     error: null,
   };
   const report = () => opts.onProgress?.({ ...state, gaps: [...state.gaps] });
-
-  /** One exchange call, retried on temporary errors. */
-  const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
-    for (let attempt = 0; ; attempt++) {
-      opts.signal?.throwIfAborted();
-      try {
-        const result = await fn();
-        if (state.note) (state.note = null), report();
-        return result;
-      } catch (e) {
-        if (!(e instanceof ccxt.NetworkError) || attempt >= maxRetries) throw e;
-        const rateLimited = e instanceof ccxt.DDoSProtection;
-        const retryAfter = rateLimited ? retryAfterMs(ex) : undefined;
-        const wait = retryAfter ?? Math.min(60_000, 1000 * 2 ** attempt);
-        state.note = `${rateLimited ? "Rate limited by the exchange" : `Network problem (${e.constructor.name})`} while ${what}; retrying in ${Math.ceil(wait / 1000)} s.`;
-        report();
-        await sleep(wait, opts.signal);
-      }
-    }
+  const onRetry = (e: RetryEvent) => {
+    const wait = Math.ceil(e.delayMs / 1000);
+    state.note = `${e.kind === "rate-limited" ? "Rate limited by the exchange" : `Network problem (${e.kind})`} while ${e.label}; retrying in ${wait} s.`;
+    report();
   };
+  const retrier = new Retrier({
+    onRetry,
+    ...(opts.maxAttempts !== undefined ? { maxAttempts: opts.maxAttempts } : { maxAttempts: 7 }),
+    clock: { now, sleep: (ms) => sleep(ms, opts.signal) },
+  });
 
   try {
-    await call("loading markets", () => ex.loadMarkets());
-    if (!ex.has["fetchOHLCV"]) throw new DownloadError(`${ex.name ?? req.exchange} does not offer historical candles through ccxt.`);
-    if (!ex.markets?.[req.symbol]) throw new DownloadError(`${ex.name ?? req.exchange} has no spot market "${req.symbol}". Check the symbol, written like BTC/USDT.`);
-    if (ex.timeframes && !(req.timeframe in ex.timeframes)) {
-      throw new DownloadError(`${ex.name ?? req.exchange} does not offer ${req.timeframe} candles; it has ${Object.keys(ex.timeframes).join(", ")}.`);
-    }
-
     const series = db.candles.ensure(market, "exchange");
     state.seriesId = series.id;
     // Only closed candles: one that opened less than a timeframe ago is still changing.
@@ -124,41 +96,25 @@ export async function downloadCandles(db: KeyflowDb, ex: Exchange, req: Download
     }
     state.from = cursor;
     const span = Math.max(1, end - cursor);
-    const limit = pageLimit(ex);
     report();
 
-    while (cursor < end) {
-      opts.signal?.throwIfAborted();
-      const rows: OHLCV[] = await call("fetching candles", () => ex.fetchOHLCV(req.symbol, req.timeframe, cursor, limit));
-      state.pages++;
-      const page = rows.filter((r) => typeof r[0] === "number" && r[0] >= cursor && r[0] < end).sort((a, b) => a[0]! - b[0]!);
-      if (page.length === 0) break;
-      const c = allocCandles(page.length);
-      let n = 0;
-      for (const r of page) {
-        const t = r[0]!;
-        if (n > 0 && t === c.time[n - 1]) continue; // some exchanges repeat the boundary candle
-        if (prev !== null && t - prev > tf && state.gaps.length < MAX_GAPS_REPORTED) state.gaps.push({ after: prev, before: t, missing: Math.round((t - prev) / tf) - 1 });
-        c.time[n] = t;
-        c.open[n] = r[1] ?? NaN;
-        c.high[n] = r[2] ?? NaN;
-        c.low[n] = r[3] ?? NaN;
-        c.close[n] = r[4] ?? NaN;
-        c.volume[n] = r[5] ?? 0;
-        prev = t;
-        n++;
-      }
-      const candles = n === c.length ? c : { ...c, length: n, time: c.time.subarray(0, n), open: c.open.subarray(0, n), high: c.high.subarray(0, n), low: c.low.subarray(0, n), close: c.close.subarray(0, n), volume: c.volume.subarray(0, n) };
-      const stored = db.candles.insert(series.id, candles);
-      state.fetched += n;
-      state.added += stored.added;
-      state.lastTime = prev;
-      state.percent = Math.min(100, Math.round(((prev! + tf - state.from) / span) * 1000) / 10);
-      report();
-      const next = prev! + tf;
-      if (next <= cursor) break;
-      cursor = next;
-    }
+    await downloadPages(ex, { symbol: req.symbol, timeframe: req.timeframe, from: cursor, end, prev }, {
+      retrier,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      store: (page) => {
+        const stored = db.candles.insert(series.id, page.candles);
+        const last = page.candles.time[page.candles.length - 1]!;
+        state.pages++;
+        state.fetched += page.candles.length;
+        state.added += stored.added;
+        state.lastTime = last;
+        state.gapCount += page.gapCount;
+        for (const g of page.gaps) if (state.gaps.length < MAX_GAPS_REPORTED) state.gaps.push(g);
+        state.note = null;
+        state.percent = Math.min(100, Math.round(((last + tf - state.from) / span) * 1000) / 10);
+        report();
+      },
+    });
     state.status = "done";
     state.percent = 100;
     state.note = state.fetched === 0 ? `No new candles: stored data is already up to date or the exchange has none in this range.` : null;
@@ -168,35 +124,21 @@ export async function downloadCandles(db: KeyflowDb, ex: Exchange, req: Download
       state.error = "Cancelled. The candles received so far are kept; start the download again to resume.";
     } else {
       state.status = "failed";
-      state.error = describeError(ccxt, e, req);
+      state.error = describeError(e, req);
     }
   }
   report();
   return state;
 }
 
-function pageLimit(ex: Exchange): number {
-  const features = (ex as unknown as { features?: { spot?: { fetchOHLCV?: { limit?: number } } } }).features;
-  const limit = features?.spot?.fetchOHLCV?.limit;
-  return typeof limit === "number" && limit > 0 ? Math.min(limit, 1000) : 500;
-}
-
-function retryAfterMs(ex: Exchange): number | undefined {
-  const headers = (ex as unknown as { last_response_headers?: Record<string, string> }).last_response_headers;
-  const v = headers?.["Retry-After"] ?? headers?.["retry-after"];
-  if (v === undefined) return undefined;
-  const s = Number(v);
-  if (Number.isFinite(s)) return Math.max(0, s * 1000);
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-function describeError(ccxt: typeof import("ccxt"), e: unknown, req: DownloadRequest): string {
+function describeError(e: unknown, req: DownloadRequest): string {
   if (e instanceof DownloadError) return e.message;
   const detail = redact(e instanceof Error ? e.message : String(e)).slice(0, 300);
-  if (e instanceof ccxt.BadSymbol) return `${req.exchange} does not know the symbol ${req.symbol}: ${detail}`;
-  if (e instanceof ccxt.NetworkError) return `Could not reach ${req.exchange} (${detail}). Check the internet connection and start the download again; it resumes where it stopped.`;
-  if (e instanceof ccxt.ExchangeError) return `${req.exchange} refused the request: ${detail}`;
+  const kind = classifyError(e);
+  if (kind === "network" || kind === "timeout" || kind === "unavailable" || kind === "rate-limited") {
+    return `Could not reach ${req.exchange} (${detail}). Check the connection and start the download again; it resumes where it stopped.`;
+  }
+  if (kind === "rejected") return `${req.exchange} refused the request: ${detail}`;
   return `The download stopped: ${detail}`;
 }
 

@@ -1,9 +1,9 @@
-import { parseCandlesCsv, TIMEFRAME_MS, type Candles, type Market } from "@keyflow/core";
+import { findGaps, parseCandlesCsv, TIMEFRAME_MS, type Candles, type GapReport, type Market } from "@keyflow/core";
 import type { CsvError } from "@keyflow/core";
 import type { KeyflowDb } from "@keyflow/db";
 
 export type CsvImportResult =
-  | { ok: true; seriesId: number; added: number; replaced: number; count: number; firstTime: number | null; lastTime: number | null }
+  | { ok: true; seriesId: number; added: number; replaced: number; count: number; firstTime: number | null; lastTime: number | null; gaps: GapReport }
   | { ok: false; errors: CsvError[] };
 
 /** Parses a candle CSV and stores it in one transaction; nothing is written when any line is bad. */
@@ -13,7 +13,8 @@ export function importCsv(db: KeyflowDb, market: Market, text: string): CsvImpor
   const spacing = checkSpacing(parsed.candles, market);
   if (spacing) return { ok: false, errors: [spacing] };
   const r = db.candles.importCandles(market, "csv", parsed.candles);
-  return { ok: true, seriesId: r.series.id, added: r.added, replaced: r.replaced, count: r.series.count, firstTime: r.series.firstTime, lastTime: r.series.lastTime };
+  const gaps = findGaps(parsed.candles.time, TIMEFRAME_MS[market.timeframe], { max: 20 });
+  return { ok: true, seriesId: r.series.id, added: r.added, replaced: r.replaced, count: r.series.count, firstTime: r.series.firstTime, lastTime: r.series.lastTime, gaps };
 }
 
 /** Rows closer together than the timeframe mean the wrong timeframe was picked (e.g. 1m data as 1h). */

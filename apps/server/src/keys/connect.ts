@@ -1,8 +1,7 @@
 // The one place the server makes exchange instances for keys and bots: shared limiter per
 // (exchange, key), the configured timeout, and the endpoint override for tests and development.
-import { createExchange, rememberBans, sharedLimiters, type BanBook, type Credentials, type LimiterRegistry } from "@keyflow/exchange";
+import { createExchange, redirectExchange, rememberBans, sharedLimiters, type BanBook, type Credentials, type LimiterRegistry } from "@keyflow/exchange";
 import type { Exchange } from "ccxt";
-import { redirectExchange } from "../data/exchangeFactory";
 import type { ExchangeSettings } from "./exchangeSettings";
 
 export interface ConnectOptions {

@@ -4,6 +4,7 @@ import type { KeyflowDb } from "@keyflow/db";
 import { notFound, UserError } from "../errors";
 import { fileSlug, shareableFlow } from "../templates/templateJson";
 import { candleColumns, candleFingerprint } from "./fingerprint";
+import { readInclusive } from "../backtest/startRun";
 
 type BundledCandles = NonNullable<ResultBundle["candles"]>;
 
@@ -80,7 +81,7 @@ export function exportBundle(db: KeyflowDb, runId: string, opts: { includeCandle
     throw new UserError("BAD_REQUEST", "This run was made before Keyflow recorded which candles a run read, so its result cannot be checked by anyone. Press Run again and export the new run.", { kind: "unpinned" });
   }
   const series = db.candles.find(market);
-  const candles = series ? db.candles.read(series.id, { from: run.fromTime, to: run.toTime }) : allocCandles(0);
+  const candles = series ? readInclusive(db, series.id, run.fromTime, run.toTime) : allocCandles(0);
   const bundle = assembleBundle({
     flow: run.flow,
     specHash: run.specHash,

@@ -17,6 +17,7 @@ import { DEMO_EXCHANGE } from "../data/demoMarket";
 import { utcMinute } from "../utcMinute";
 import { decodeBundledCandles } from "./bundle";
 import { candleFingerprint } from "./fingerprint";
+import { readInclusive } from "../backtest/startRun";
 
 export interface VerifyOptions {
   /** Fetches the market's candles for [since, until) into the database when they are missing; absent: no download. */
@@ -51,7 +52,7 @@ export async function verifyBundle(db: KeyflowDb, bundle: ResultBundle, opts: Ve
   let downloadError = "";
   if (!covers() && opts.download && market.exchange !== DEMO_EXCHANGE) {
     try {
-      await opts.download({ ...market, since: d.from, until: d.to });
+      await opts.download({ ...market, since: d.from, until: d.to + TIMEFRAME_MS[market.timeframe] });
     } catch (e) {
       downloadError = ` (Downloading them failed: ${e instanceof Error ? e.message : String(e)})`;
     }
@@ -65,7 +66,7 @@ export async function verifyBundle(db: KeyflowDb, bundle: ResultBundle, opts: Ve
       ...versions,
     };
   }
-  const candles = db.candles.read(series.id, { from: d.from, to: d.to });
+  const candles = readInclusive(db, series.id, d.from, d.to);
   const mine = candleFingerprint(market, { from: d.from, to: d.to }, candles);
   if (mine.contentHash !== d.contentHash) return dataDiffers(bundle, candles, name, versions);
 

@@ -1,7 +1,7 @@
 import { flowGraphSchema, marketSchema, nameSchema, settingsSchema } from "@keyflow/core";
 import { z } from "zod";
 import { runWindow } from "../backtest/runWindow";
-import { startRun } from "../backtest/startRun";
+import { runGaps, startRun } from "../backtest/startRun";
 import { rerun, reproduction } from "../results/rerun";
 import { exportBundle } from "../results/bundle";
 import { BUNDLE_MAX_BYTES, downloadThroughJobs, importBundle, readBundleJson } from "../results/importBundle";
@@ -63,7 +63,7 @@ export const backtestsRouter = createTRPCRouter({
   get: publicProcedure.input(z.object({ runId })).query(({ ctx, input }) => {
     const run = ctx.services.db.backtests.get(input.runId);
     if (!run) throw notFound("This backtest");
-    return run;
+    return { ...run, gaps: runGaps(ctx.services.db, run) };
   }),
 
   /**

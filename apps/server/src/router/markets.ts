@@ -1,8 +1,11 @@
-import { marketSchema } from "@keyflow/core";
+import { marketSchema, timeframeSchema } from "@keyflow/core";
 import { z } from "zod";
 import { bucketCandles } from "../backtest/downsample";
 import { importCsv } from "../data/importCsv";
-import { exchangeIds } from "../data/exchangeFactory";
+import { redact } from "@keyflow/exchange";
+import { candleExchanges, exchangeDisplayName, exchangeMarkets } from "../data/catalogue";
+import { deriveSeries } from "../data/derive";
+import { seriesGaps } from "../data/seriesGaps";
 import { notFound, UserError } from "../errors";
 import { createTRPCRouter, publicProcedure } from "../trpc";
 import { TIMEFRAME_MS } from "@keyflow/core";
@@ -14,8 +17,15 @@ const seriesId = z.number().int().positive();
 const unixMs = z.number().int().min(0).max(8.64e15);
 
 export const marketsRouter = createTRPCRouter({
-  /** Stored candle series (one per exchange, symbol and timeframe), the demo market included. */
-  list: publicProcedure.query(({ ctx }) => ctx.services.db.candles.list()),
+  /**
+   * Stored candle series (one per exchange, symbol and timeframe), the demo market included, with the
+   * exchange's display name, bytes on disk and the gaps in each (the first ones listed, all counted).
+   */
+  list: publicProcedure.query(({ ctx }) => {
+    const { db } = ctx.services;
+    const sizes = db.candles.sizes();
+    return db.candles.list().map((s) => ({ ...s, exchangeName: exchangeDisplayName(s.exchange), bytes: sizes.get(s.id) ?? 0, gaps: seriesGaps(db, s) }));
+  }),
 
   /** A series' candles for a chart (by series id or by market), merged into at most `maxPoints` OHLC buckets. */
   candles: publicProcedure
@@ -45,8 +55,28 @@ export const marketsRouter = createTRPCRouter({
       return result;
     }),
 
-  /** Exchange ids that `download` accepts (ccxt's list). */
-  exchanges: publicProcedure.query(() => exchangeIds()),
+  /** Exchanges `download` can fetch candles from (ccxt's, with `has.fetchOHLCV`), by display name. */
+  exchanges: publicProcedure.query(() => candleExchanges()),
+
+  /** An exchange's spot markets and the timeframes it offers; loaded from the exchange once, then cached. */
+  exchangeMarkets: publicProcedure.input(z.object({ exchange: z.string().min(1).max(64) })).query(async ({ ctx, input }) => {
+    if (!candleExchanges().some((e) => e.id === input.exchange)) throw new UserError("BAD_REQUEST", `"${input.exchange}" is not an exchange Keyflow can download candles from.`, { kind: "input", issues: [{ path: "exchange", message: "unknown" }] });
+    try {
+      return await exchangeMarkets(ctx.services.downloads.factory, input.exchange);
+    } catch (e) {
+      throw new UserError("BAD_REQUEST", `Could not load the markets of ${exchangeDisplayName(input.exchange)}: ${redact(e instanceof Error ? e.message : String(e)).slice(0, 200)}. Check the connection and try again.`, { kind: "input", issues: [{ path: "exchange", message: "unreachable" }] });
+    }
+  }),
+
+  /** Downloads running now, so a page opened (or reloaded) mid-download shows their progress. */
+  downloads: publicProcedure.query(({ ctx }) => ctx.services.downloads.list()),
+
+  /** Builds a higher timeframe from a stored series (1m → 5m, 15m, 1h, 4h, 1d), stored as a derived series. */
+  derive: publicProcedure.input(z.object({ seriesId, timeframe: timeframeSchema })).mutation(({ ctx, input }) => {
+    const source = ctx.services.db.candles.get(input.seriesId);
+    if (!source) throw notFound("This candle series");
+    return deriveSeries(ctx.services.db, source, input.timeframe);
+  }),
 
   /** Starts downloading candles from an exchange in the background; follow it with `downloadProgress`. */
   download: publicProcedure

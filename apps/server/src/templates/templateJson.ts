@@ -25,7 +25,9 @@ const PRIVATE_PARAM = /secret|password|passphrase|api.?key|token|key.?id|account
 
 /**
  * A flow as a shareable template: only the document's own fields (no database ids, no timestamps,
- * no strategy or key references), and no param that looks like a credential.
+ * no strategy or key references), and no param that looks like a credential. The market and
+ * timeframe go with it; the date range a strategy was backtested over does not (whoever imports it
+ * picks their own, on the candles they have).
  */
 export function exportTemplate(flow: FlowGraph): { fileName: string; json: string } {
   return { fileName: `${fileSlug(flow.name)}.keyflow.json`, json: `${JSON.stringify(shareableFlow(flow), null, 2)}\n` };

@@ -1,9 +1,9 @@
 import { createStore } from "zustand/vanilla";
 import { useStore } from "zustand";
+import type { BacktestRange, FlowGraph, RangePreset } from "@keyflow/core";
 
-export type View = "editor" | "results" | "bots" | "keys";
+export type View = "editor" | "results" | "bots" | "keys" | "data";
 export type Modal = null | "strategies" | "templates" | "import" | "settings";
-export type RangePreset = "all" | "1y" | "6m" | "3m" | "1m" | "custom";
 
 export interface RunState {
   status: "idle" | "starting" | "running" | "loading" | "done" | "error" | "cancelled";
@@ -26,7 +26,6 @@ export interface ConfirmRequest {
 export interface AppState {
   view: View;
   modal: Modal;
-  range: { preset: RangePreset; from: number | null; to: number | null };
   run: RunState;
   /** Run shown in the results view. */
   shownRunId: string | null;
@@ -48,7 +47,6 @@ const IDLE: RunState = { status: "idle", runId: null, percent: 0, barsPerSec: nu
 export const appStore = createStore<AppState>()(() => ({
   view: "editor",
   modal: null,
-  range: { preset: "all", from: null, to: null },
   run: IDLE,
   shownRunId: null,
   compare: [],
@@ -81,7 +79,12 @@ export const app = {
   },
 };
 
-/** Unix ms range for a preset, relative to the end of the market's data. */
+/** What a strategy without a saved range backtests over: every stored candle. */
+export const ALL_DATA: BacktestRange = { preset: "all", from: null, to: null };
+
+export const rangeOf = (flow: FlowGraph): BacktestRange => flow.range ?? ALL_DATA;
+
+/** Unix ms range for a preset, relative to the last candle of the market's data (both ends inclusive). */
 export function rangeFor(preset: RangePreset, end: number | null): { from: number | null; to: number | null } {
   if (preset === "all" || preset === "custom" || end === null) return { from: null, to: null };
   const day = 86_400_000;

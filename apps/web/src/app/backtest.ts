@@ -1,11 +1,13 @@
 import { editorStore } from "../editor/store";
 import { errorMessage } from "../lib/errors";
-import { app, appStore } from "./appStore";
+import { app, appStore, rangeOf } from "./appStore";
 import { queryClient } from "../lib/queryClient";
 import { trpc, trpcClient } from "../lib/trpc";
 import { runQuery } from "../results/useRun";
 import { runView } from "../results/runView";
 import { save } from "./session";
+import { startDownload } from "../data/downloads";
+import type { FlowGraph } from "@keyflow/core";
 
 let unsubscribe: (() => void) | null = null;
 
@@ -26,17 +28,44 @@ export async function runBacktest(): Promise<void> {
 
   // The run belongs to the saved strategy, so save pending edits first (fast: one request).
   if (editorStore.getState().dirty || !editorStore.getState().strategyId) await save();
-  const { strategyId, savedVersion, dirty } = editorStore.getState();
+  const { strategyId, savedVersion, dirty, flow } = editorStore.getState();
   // The run is pinned to a saved version: it is started by id and version, never from the canvas.
   if (!strategyId || dirty) {
     fail(appStore.getState().saveError ?? "The strategy could not be saved, so it cannot run; try again.");
     return;
   }
-  const { from, to } = appStore.getState().range;
+  const { from, to } = rangeOf(flow);
+  await startAndFollow({ strategyId, ...(savedVersion !== null ? { version: savedVersion } : {}), ...(from !== null ? { from } : {}), ...(to !== null ? { to } : {}) });
+}
+
+/**
+ * "Backtest this bot's market": the bot's flow on its exchange, symbol and timeframe up to now.
+ * Missing candles are downloaded first (a stored series is brought up to date).
+ */
+export async function backtestBotMarket(flow: FlowGraph): Promise<void> {
+  const clickedAt = performance.now();
+  if (["starting", "running", "loading"].includes(appStore.getState().run.status)) return;
+  const market = flow.market;
+  app.set({ run: { status: "starting", runId: null, percent: 0, barsPerSec: null, clickedAt, error: null }, lastDrawMs: null });
+  if (market.exchange !== "demo") {
+    const stored = (await queryClient.fetchQuery(trpc.markets.list.queryOptions()).catch(() => [])).find(
+      (s) => s.exchange === market.exchange && s.symbol === market.symbol && s.timeframe === market.timeframe,
+    );
+    app.toast(`Downloading ${market.symbol} ${market.timeframe} from ${market.exchange} up to now; the backtest starts when it is done.`);
+    const done = await new Promise<boolean>((resolve) => {
+      void startDownload(market, stored?.firstTime ?? Date.now() - 365 * 86_400_000, (p) => resolve(p.status === "done")).then((id) => id === null && resolve(false));
+    });
+    if (!done) return fail(`The candles of ${market.symbol} ${market.timeframe} could not be downloaded; see the Data page.`);
+  }
+  await startAndFollow({ flow });
+}
+
+/** Starts a run on the server, follows its progress, then shows the result. */
+async function startAndFollow(input: Parameters<typeof trpcClient.backtests.run.mutate>[0]): Promise<void> {
   let runId: string;
   let reused: boolean;
   try {
-    ({ runId, reused } = await trpcClient.backtests.run.mutate({ strategyId, ...(savedVersion !== null ? { version: savedVersion } : {}), ...(from !== null ? { from } : {}), ...(to !== null ? { to } : {}) }));
+    ({ runId, reused } = await trpcClient.backtests.run.mutate(input));
   } catch (e) {
     // A flow that does not compile comes back as the server's message too (the editor already shows its issues).
     fail(errorMessage(e));

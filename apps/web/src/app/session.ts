@@ -5,6 +5,7 @@ import { errorMessage } from "../lib/errors";
 import { downloadFile } from "../ui/download";
 import { app, appStore } from "./appStore";
 import { queryClient } from "../lib/queryClient";
+import { applyRoute, parseRoute, syncRoute } from "./route";
 
 /**
  * What the buttons do: the glue between the editor store, the app store and the server.
@@ -158,7 +159,11 @@ export async function exportFlow(flow: FlowGraph = editorStore.getState().flow):
   app.toast(`Exported ${file.fileName}`);
 }
 
-/** First visit: the most recent strategy, or — on a fresh install — the sma-cross template on the demo market. */
+/**
+ * First visit: the strategy, tab and run the URL names (reload, a bookmark), else the most recent
+ * strategy, or — on a fresh install — the sma-cross template on the demo market. Then the URL
+ * follows the app (see route.ts).
+ */
 let booted = false;
 export async function boot(): Promise<void> {
   // Once per page: React's StrictMode runs effects twice in development.
@@ -170,20 +175,27 @@ export async function boot(): Promise<void> {
   } catch (e) {
     app.toast(`The server did not answer: ${errorMessage(e)}`, true);
   }
-  const requested = new URL(window.location.href).searchParams.get("strategy");
+  const route = parseRoute(window.location.hash);
+  const requested = route?.strategyId ?? new URL(window.location.href).searchParams.get("strategy");
   const pick = list.find((s) => s.id === requested) ?? [...list].sort((a, b) => b.updatedAt - a.updatedAt)[0];
+  let opened = false;
   if (pick) {
     try {
       const s = await trpcClient.strategies.get.query({ id: pick.id });
       editorStore.getState().load(s.flow, s.id, { version: s.latestVersion });
       app.set({ saveState: "saved" });
-      return;
+      opened = true;
     } catch (e) {
       app.toast(errorMessage(e), true);
     }
   }
-  const tpl = getTemplate(DEFAULT_TEMPLATE_ID);
-  await startFrom(tpl ? tpl.flow : emptyFlow(), { skipConfirm: true });
+  if (!opened) {
+    const tpl = getTemplate(DEFAULT_TEMPLATE_ID);
+    await startFrom(tpl ? tpl.flow : emptyFlow(), { skipConfirm: true });
+  }
+  // The tab and run of the URL, when it named this strategy (or no strategy: bots, keys, data).
+  if (route && (route.strategyId === null || route.strategyId === editorStore.getState().strategyId)) await applyRoute({ ...route, strategyId: null }, openStrategy);
+  syncRoute(openStrategy);
 }
 
 let autosaveTimer: ReturnType<typeof setTimeout> | null = null;

@@ -1,4 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { backtestBotMarket } from "../app/backtest";
 import { useQueryClient } from "@tanstack/react-query";
 import { app } from "../app/appStore";
 import { errorMessage } from "../lib/errors";
@@ -279,6 +280,16 @@ function Detail({ bot, detail }: { bot: BotView; detail: BotDetail | undefined }
           </span>
         </DevDetail>
         <DetailsToggle testId="bot-details-toggle" />
+        <button
+          type="button"
+          className="btn"
+          disabled={!detail}
+          onClick={() => detail && void backtestBotMarket(detail.flow)}
+          title="Run this bot's flow on its exchange, symbol and timeframe up to now (missing candles are downloaded first)"
+          data-testid="bot-backtest-market"
+        >
+          Backtest this bot's market
+        </button>
         <ClosePosition bot={bot} />
         <StartStop bot={bot} />
       </div>

@@ -15,6 +15,7 @@ import {
   type FlowNode,
   type Market,
   type Settings,
+  type BacktestRange,
 } from "@keyflow/core";
 
 /**
@@ -75,6 +76,8 @@ export interface EditorActions {
   setDescription(description: string): void;
   setMarket(market: Market): void;
   setSettings(patch: Partial<Settings>): void;
+  /** The backtest date range, saved with the strategy. */
+  setRange(range: BacktestRange): void;
   select(nodes: string[], edges?: string[]): void;
   setSelection(kind: "node" | "edge", id: string, selected: boolean): void;
   selectAll(): void;
@@ -323,6 +326,10 @@ export function createEditorStore(initial: FlowGraph = emptyFlow()): StoreApi<Ed
       setSettings(patch) {
         const { flow } = get();
         commit({ ...flow, settings: { ...flow.settings, ...patch } }, { coalesce: `settings:${Object.keys(patch).join(",")}` });
+      },
+
+      setRange(range) {
+        commit({ ...get().flow, range }, { coalesce: "range" });
       },
 
       select(nodes, edges = []) {

@@ -82,8 +82,8 @@ function RunDetail({ run }: { run: RunView }) {
           <span data-testid="results-head-market">
             {run.exchange === "demo" ? "Demo" : run.exchange} {run.symbol} · {run.timeframe}
           </span>
-          <span>
-            {date(run.fromTime)} → {date(run.toTime)}
+          <span title="Open times of the first and last candle this run used (UTC)" data-testid="results-head-range">
+            {dateTime(run.fromTime)} → {dateTime(run.toTime)}
           </span>
           <span>{compact(run.bars)} bars</span>
           {open && (
@@ -121,6 +121,7 @@ function RunDetail({ run }: { run: RunView }) {
           </DevDetail>
           <DetailsToggle />
         </div>
+        {run.gaps.count > 0 && <GapWarning gaps={run.gaps} />}
         <div>
           {(run.verification || run.rerunOf) && (
             <div className="results-checks">
@@ -188,4 +189,22 @@ export function ResultsView() {
       </div>
     );
   return <RunDetail run={q.data} />;
+}
+
+/** Candles missing inside the run's range: trades across a hole may not be what the market did. */
+function GapWarning({ gaps }: { gaps: RunView["gaps"] }) {
+  return (
+    <div className="gap-warning" role="alert" data-testid="gap-warning">
+      <b>
+        {gaps.count} gap{gaps.count === 1 ? "" : "s"} in these candles ({gaps.missing.toLocaleString("en-US")} missing).
+      </b>{" "}
+      {gaps.gaps.slice(0, 3).map((g, i) => (
+        <span key={g.after}>
+          {i > 0 ? "; " : ""}
+          {dateTime(g.after)} → {dateTime(g.before)} ({g.missing.toLocaleString("en-US")} missing)
+        </span>
+      ))}
+      {gaps.count > 3 ? "; …" : ""}. Trades across a gap may not be what the market did; fill it from the Data page.
+    </div>
+  );
 }

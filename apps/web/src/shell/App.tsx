@@ -16,6 +16,7 @@ import { SettingsModal } from "../strategies/SettingsModal";
 import { BotsPage } from "../bots/BotsPage";
 import { BotsLayer } from "../bots/BotsLayer";
 import { KeysPage } from "../keys/KeysPage";
+import { DataPage } from "../data/DataPage";
 
 function EditorView() {
   return (
@@ -55,6 +56,7 @@ export function App() {
           {view === "results" && <ResultsView />}
           {view === "bots" && <BotsPage />}
           {view === "keys" && <KeysPage />}
+          {view === "data" && <DataPage />}
         </main>
       </div>
       {modal === "strategies" && <StrategiesModal />}

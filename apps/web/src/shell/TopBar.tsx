@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import { NAME_MAX } from "@keyflow/core";
-import { app, useApp } from "../app/appStore";
+import { app, rangeOf, useApp } from "../app/appStore";
 import { cancelBacktest, runBacktest } from "../app/backtest";
 import { exportFlow, save } from "../app/session";
 import { editorStore, useEditor } from "../editor/store";
@@ -148,7 +148,7 @@ function SecondaryActions() {
 export function TopBar() {
   const view = useApp((s) => s.view);
   const market = useEditor((s) => s.flow.market);
-  const range = useApp((s) => s.range);
+  const range = useEditor((s) => rangeOf(s.flow));
   const errors = useEditor((s) => (s.validation.ok ? 0 : s.validation.errors.length));
   return (
     <header className="topbar">
@@ -163,6 +163,9 @@ export function TopBar() {
         </button>
         <button type="button" className={`tab ${view === "bots" ? "active" : ""}`} onClick={() => app.set({ view: "bots" })} data-testid="tab-bots">
           Bots
+        </button>
+        <button type="button" className={`tab ${view === "data" ? "active" : ""}`} onClick={() => app.set({ view: "data" })} data-testid="tab-data">
+          Data
         </button>
         <button type="button" className={`tab ${view === "keys" ? "active" : ""}`} onClick={() => app.set({ view: "keys" })} data-testid="tab-keys">
           Keys

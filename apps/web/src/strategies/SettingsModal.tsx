@@ -1,13 +1,16 @@
 import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { settingsSchema, timeframeSchema, type Market, type Settings, type Timeframe } from "@keyflow/core";
+import { settingsSchema, timeframeSchema, type Market, type RangePreset, type Settings, type Timeframe } from "@keyflow/core";
 import { Modal } from "../ui/Modal";
-import { app, rangeFor, useApp, type RangePreset } from "../app/appStore";
+import { app, rangeFor, rangeOf } from "../app/appStore";
 import { trpc, type RouterOutputs } from "../lib/trpc";
 import { DEMO_MARKET, editorStore, useEditor } from "../editor/store";
 import { enumWord } from "../editor/paramText";
 import { compact, date } from "../ui/format";
 import { errorMessage } from "../lib/errors";
+import { runBacktest } from "../app/backtest";
+import { DownloadForm, DownloadRow } from "../data/DownloadForm";
+import { downloadsStore, startDownload, useDownloads } from "../data/downloads";
 
 const PRESETS: { id: RangePreset; label: string }[] = [
   { id: "all", label: "All data" },
@@ -28,8 +31,64 @@ export function marketLabel(m: { exchange: string; symbol: string; timeframe: st
   return `${m.exchange === "demo" ? "Demo" : m.exchange} · ${m.symbol} · ${m.timeframe}`;
 }
 
+const DAY = 86_400_000;
+const OTHER = "__other__";
+
+/** Backtests once a download started from the market picker has finished. */
+function whenDownloaded(jobId: string) {
+  const stop = downloadsStore.subscribe((s) => {
+    const p = s.jobs[jobId];
+    if (!p || p.status === "running") return;
+    stop();
+    if (p.status === "done") {
+      app.set({ modal: null });
+      void runBacktest();
+    }
+  });
+}
+
+/** The strategy's market has no candles here: download them in place, then backtest. */
+function MissingCandles({ market }: { market: Market }) {
+  const [jobId, setJobId] = useState<string | null>(null);
+  const job = useDownloads((s) => (jobId ? s.jobs[jobId] : undefined));
+  const exchanges = useQuery({ ...trpc.markets.exchanges.queryOptions(), staleTime: Infinity });
+  const venue = exchanges.data?.find((e) => e.id === market.exchange);
+  if (exchanges.isSuccess && !venue) {
+    return (
+      <div className="missing-candles" data-testid="missing-candles">
+        No candles stored for {marketLabel(market)}, and “{market.exchange}” is not an exchange to download from. Import a CSV on the Data page or pick a stored market.
+      </div>
+    );
+  }
+  return (
+    <div className="missing-candles" data-testid="missing-candles">
+      {job ? (
+        <DownloadRow p={job} />
+      ) : (
+        <>
+          <span>
+            No candles stored for {marketLabel(market)}. Download the last year from {venue?.name ?? market.exchange}; the backtest runs when it is done.
+          </span>
+          <button
+            type="button"
+            className="btn primary small"
+            onClick={async () => {
+              const id = await startDownload(market, Date.now() - 365 * DAY);
+              if (id) (setJobId(id), whenDownloaded(id));
+            }}
+            data-testid="missing-download"
+          >
+            Download
+          </button>
+        </>
+      )}
+    </div>
+  );
+}
 const toDay = (ms: number | null) => (ms === null ? "" : date(ms));
 const fromDay = (s: string) => (s ? Date.parse(`${s}T00:00:00Z`) : null);
+/** "To" is inclusive: the whole day, up to its last candle. */
+const toEndOfDay = (s: string) => (s ? Date.parse(`${s}T00:00:00Z`) + DAY - 1 : null);
 
 /** Percent field over a fraction setting (fee 0.1 % is stored as 0.001). */
 function PctField({ label, help, value, max, onChange, testId }: { label: string; help: string; value: number; max: number; onChange: (v: number) => void; testId: string }) {
@@ -63,17 +122,24 @@ function PctField({ label, help, value, max, onChange, testId }: { label: string
 
 export function SettingsModal() {
   const flow = useEditor((s) => s.flow);
-  const range = useApp((s) => s.range);
+  const range = rangeOf(flow);
+  const setRange = editorStore.getState().setRange;
   const markets = useMarkets();
   const [cashText, setCashText] = useState(String(flow.settings.initialCash));
   const set = (patch: Partial<Settings>) => editorStore.getState().setSettings(patch);
   const list: RouterOutputs["markets"]["list"] = markets.data ?? [];
   const current = list.find((m) => marketKey(m) === marketKey(flow.market));
-  const options = current || list.length === 0 ? list : [{ ...flow.market, firstTime: null, lastTime: null }, ...list];
+  const missing = markets.isSuccess && (!current || current.count === 0);
+  const [other, setOther] = useState(false);
+  // Stored series grouped by exchange (display names), the demo market first.
+  const groups = new Map<string, typeof list>();
+  for (const m of [...list].sort((a, b) => (a.exchange === "demo" ? -1 : b.exchange === "demo" ? 1 : a.exchangeName.localeCompare(b.exchangeName)))) {
+    groups.set(m.exchangeName, [...(groups.get(m.exchangeName) ?? []), m]);
+  }
   const cash = Number(cashText);
   const cashBad = !settingsSchema.shape.initialCash.safeParse(cash).success || cashText.trim() === "";
 
-  const setPreset = (preset: RangePreset) => app.set({ range: { preset, ...(preset === "custom" ? { from: range.from, to: range.to } : rangeFor(preset, current?.lastTime ?? null)) } });
+  const setPreset = (preset: RangePreset) => setRange({ preset, ...(preset === "custom" ? { from: range.from, to: range.to } : rangeFor(preset, current?.lastTime ?? null)) });
 
   return (
     <Modal title="Market & settings" subtitle="What the backtest runs on, and how the simulated broker fills." onClose={() => app.set({ modal: null })} testId="settings-modal">
@@ -86,25 +152,45 @@ export function SettingsModal() {
           </label>
           <select
             className="select"
-            value={marketKey(flow.market)}
+            value={other ? OTHER : marketKey(flow.market)}
             onChange={(e) => {
-              const m = options.find((o) => marketKey(o) === e.target.value);
+              if (e.target.value === OTHER) return setOther(true);
+              setOther(false);
+              const m = list.find((o) => marketKey(o) === e.target.value);
               if (m) editorStore.getState().setMarket({ exchange: m.exchange, symbol: m.symbol, timeframe: m.timeframe as Timeframe } satisfies Market);
             }}
             data-testid="market-select"
           >
-            {options.length === 0 && <option value={marketKey(flow.market)}>{marketLabel(flow.market)}</option>}
-            {options.map((m) => (
-              <option key={marketKey(m)} value={marketKey(m)}>
-                {marketLabel(m)}
-                {m.firstTime !== null && m.lastTime !== null ? ` (${date(m.firstTime)} → ${date(m.lastTime)})` : ""}
-              </option>
+            {(!current || list.length === 0) && <option value={marketKey(flow.market)}>{marketLabel(flow.market)} (no candles stored)</option>}
+            {[...groups].map(([name, items]) => (
+              <optgroup key={name} label={name}>
+                {items.map((m) => (
+                  <option key={marketKey(m)} value={marketKey(m)}>
+                    {m.symbol} · {m.timeframe}
+                    {m.source === "derived" ? " (derived)" : ""}
+                    {m.firstTime !== null && m.lastTime !== null ? ` — ${date(m.firstTime)} → ${date(m.lastTime)}` : ""}
+                  </option>
+                ))}
+              </optgroup>
             ))}
+            <option value={OTHER}>Another market (download)…</option>
           </select>
           {markets.isError ? (
             <div className="field-error">{errorMessage(markets.error)}</div>
           ) : (
-            <div className="help">The demo market is generated and always there. Markets you import (CSV) or download from an exchange appear here too.</div>
+            <div className="help">Stored candles, by exchange. Download more here or on the Data page; the demo market is always there.</div>
+          )}
+          {missing && !other && flow.market.exchange !== "demo" && <MissingCandles market={flow.market} />}
+          {other && (
+            <div className="inline-download" data-testid="market-download">
+              <DownloadForm
+                onStarted={(jobId, m) => {
+                  setOther(false);
+                  editorStore.getState().setMarket(m);
+                  whenDownloaded(jobId);
+                }}
+              />
+            </div>
           )}
         </div>
         <div className="field">
@@ -135,11 +221,11 @@ export function SettingsModal() {
           <div className="field-row full">
             <div className="field">
               <label>From (UTC)</label>
-              <input className="input" type="date" value={toDay(range.from)} onChange={(e) => app.set({ range: { ...range, from: fromDay(e.target.value) } })} data-testid="range-from" />
+              <input className="input" type="date" value={toDay(range.from)} onChange={(e) => setRange({ ...range, from: fromDay(e.target.value) })} data-testid="range-from" />
             </div>
             <div className="field">
               <label>To (UTC)</label>
-              <input className="input" type="date" value={toDay(range.to)} onChange={(e) => app.set({ range: { ...range, to: fromDay(e.target.value) } })} data-testid="range-to" />
+              <input className="input" type="date" value={toDay(range.to)} onChange={(e) => setRange({ ...range, to: toEndOfDay(e.target.value) })} data-testid="range-to" />
             </div>
           </div>
         )}

@@ -104,3 +104,20 @@ export function compact(n: number): string {
   if (n >= 1e3) return `${+(n / 1e3).toFixed(1)}k`;
   return String(Math.round(n));
 }
+
+/** A countdown: "0:42", "12:05", "1:02:03". */
+export function clock(sec: number): string {
+  const s = Math.max(0, Math.round(sec));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return h > 0 ? `${h}:${two(m)}:${two(s % 60)}` : `${m}:${two(s % 60)}`;
+}
+
+/** Bytes as a person reads them: "820 B", "14.2 KB", "3.1 MB". */
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(2)} GB`;
+}

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { sharedDataFile } from "../../test/sharedData";
-import { parseCandlesCsv } from "./csv";
+import { parseCandlesCsv, sniffCandlesCsv } from "./csv";
 
 function errorsOf(text: string) {
   const r = parseCandlesCsv(text);
@@ -137,4 +137,24 @@ describe("parseCandlesCsv", () => {
     console.log(`parseCandlesCsv: 1,000,000 rows (${(text.length / 1e6).toFixed(1)} MB) in ${ms.toFixed(0)} ms`);
     expect(ms).toBeLessThan(3000);
   }, 60_000);
+});
+
+describe("sniffCandlesCsv", () => {
+  it("finds the columns in any order and tells the time unit from the first row", () => {
+    const s = sniffCandlesCsv("Volume,Timestamp,open,high,low,close\n5,1700000000,1,2,0.5,1.5\n6,1700003600,1,2,0.5,1.5\n");
+    expect(s.columns).toEqual({ time: 1, open: 2, high: 3, low: 4, close: 5, volume: 0 });
+    expect(s.timeUnit).toBe("s");
+    expect(s.rows).toEqual([
+      ["5", "1700000000", "1", "2", "0.5", "1.5"],
+      ["6", "1700003600", "1", "2", "0.5", "1.5"],
+    ]);
+    expect(sniffCandlesCsv("time,open,high,low,close,volume\n1700000000000,1,2,0.5,1.5,5").timeUnit).toBe("ms");
+    expect(sniffCandlesCsv("date,open,high,low,close,volume\n2024-01-31T00:00:00Z,1,2,0.5,1.5,5").timeUnit).toBe("iso");
+  });
+
+  it("reports a missing column and an unreadable time as such", () => {
+    const s = sniffCandlesCsv("time,open,close\nsoon,1,2");
+    expect(s.columns.high).toBe(-1);
+    expect(s.timeUnit).toBeNull();
+  });
 });

@@ -253,3 +253,45 @@ function parseTime(s: string, from: number, to: number): number {
   }
   return t;
 }
+
+export type CsvTimeUnit = "ms" | "s" | "iso";
+
+export interface CsvSniff {
+  /** Header names as written in the file. */
+  header: string[];
+  /** Which header column each candle field was found in (-1: missing). */
+  columns: Record<Column, number>;
+  /** How the time column is written, from the first data row; null when it cannot be told. */
+  timeUnit: CsvTimeUnit | null;
+  /** The first data rows, split into fields, for a preview. */
+  rows: string[][];
+}
+
+/** A quick look at a candle CSV before importing it: columns found, time unit, first rows. Pure. */
+export function sniffCandlesCsv(text: string, maxRows = 5): CsvSniff {
+  const lines: string[] = [];
+  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  while (pos < text.length && lines.length < maxRows + 1) {
+    let eol = text.indexOf("\n", pos);
+    if (eol < 0) eol = text.length;
+    const line = text.slice(pos, eol).replace(/\r$/, "");
+    pos = eol + 1;
+    if (line.trim() !== "") lines.push(line);
+  }
+  const header = (lines[0] ?? "").split(",").map((h) => unquote(h.trim()));
+  const columns: Record<Column, number> = { time: -1, open: -1, high: -1, low: -1, close: -1, volume: -1 };
+  header.forEach((raw, i) => {
+    const name = raw.toLowerCase();
+    const col: Column | undefined = TIME_ALIASES.has(name) ? "time" : (CSV_COLUMNS as readonly string[]).includes(name) ? (name as Column) : undefined;
+    if (col && columns[col] < 0) columns[col] = i;
+  });
+  const rows = lines.slice(1).map((l) => l.split(",").map((f) => unquote(f.trim())));
+  let timeUnit: CsvTimeUnit | null = null;
+  const first = columns.time >= 0 ? rows[0]?.[columns.time] : undefined;
+  if (first !== undefined && first !== "") {
+    const n = Number(first);
+    if (Number.isFinite(n)) timeUnit = n < SECONDS_BELOW ? "s" : "ms";
+    else if (!Number.isNaN(parseTime(first, 0, first.length))) timeUnit = "iso";
+  }
+  return { header, columns, timeUnit, rows };
+}

@@ -48,6 +48,20 @@ export const settingsSchema = z.strictObject({
 export type Settings = z.infer<typeof settingsSchema>;
 export const DEFAULT_SETTINGS: Settings = settingsSchema.parse({});
 
+const unixMs = z.number().int().min(0).max(8.64e15);
+
+/**
+ * The date range a strategy is backtested over, saved with it (not exported in templates). Both
+ * ends are inclusive open times of candles; null means "from the first" / "to the last" stored.
+ */
+export const backtestRangeSchema = z.strictObject({
+  preset: z.enum(["all", "1y", "6m", "3m", "1m", "custom"]),
+  from: unixMs.nullable(),
+  to: unixMs.nullable(),
+});
+export type BacktestRange = z.infer<typeof backtestRangeSchema>;
+export type RangePreset = BacktestRange["preset"];
+
 const idSchema = z
   .string()
   .min(1)
@@ -79,6 +93,8 @@ export const flowGraphSchema = z.strictObject({
   description: z.string().max(4000).default(""),
   market: marketSchema,
   settings: settingsSchema.default(DEFAULT_SETTINGS),
+  /** Where this strategy's backtests run; absent = all stored candles. Templates leave it out. */
+  range: backtestRangeSchema.optional(),
   nodes: z.array(flowNodeSchema).max(500),
   edges: z.array(flowEdgeSchema).max(2000),
 });

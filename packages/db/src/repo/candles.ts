@@ -158,11 +158,17 @@ export function candleRepo(ctx: RepoContext) {
     return get(seriesId)?.lastTime ?? null;
   }
 
+  const selectSizes = sqlite.prepare("SELECT series_id AS id, SUM(length(data)) AS bytes FROM candle_chunks GROUP BY series_id");
+  /** Bytes of candle data per series id (the stored chunks). */
+  function sizes(): Map<number, number> {
+    return new Map((selectSizes.all() as { id: number; bytes: number }[]).map((r) => [r.id, r.bytes]));
+  }
+
   function remove(seriesId: number): boolean {
     return db.delete(candleSeries).where(eq(candleSeries.id, seriesId)).run().changes > 0;
   }
 
-  return { list, get, find, ensure, insert, importCandles, read, lastTime, remove };
+  return { list, get, find, ensure, insert, importCandles, read, lastTime, sizes, remove };
 }
 
 export type CandleRepo = ReturnType<typeof candleRepo>;

@@ -1,8 +1,8 @@
 import { blob, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { Timeframe } from "@keyflow/core";
 
-/** Where a series' candles came from: generated demo data, a CSV file, or an exchange download. */
-export const CANDLE_SOURCES = ["demo", "csv", "exchange"] as const;
+/** Where a series' candles came from: generated demo data, a CSV file, an exchange download, or derived from a lower timeframe. */
+export const CANDLE_SOURCES = ["demo", "csv", "exchange", "derived"] as const;
 export type CandleSource = (typeof CANDLE_SOURCES)[number];
 
 /** One market's candles: (exchange, symbol, timeframe) is unique. Stats are kept in step with the chunks. */
