@@ -69,8 +69,9 @@ export function startRun(services: Services, input: StartRunInput): StartedRun {
   const from = input.from ?? series.firstTime;
   const to = input.to ?? series.lastTime + tf;
   if (!(to > from)) throw new UserError("BAD_REQUEST", `The date range is empty: the end (${utcMinute(to)}) must be after the start (${utcMinute(from)}).`, { kind: "input", issues: [{ path: "to", message: "must be after from" }] });
-  const candles = db.candles.read(series.id, { from, to });
-  if (candles.length === 0) {
+  // Counted from the chunks' index; the worker reads the candles themselves.
+  const bars = db.candles.count(series.id, { from, to });
+  if (bars === 0) {
     throw new UserError("BAD_REQUEST", `No ${name} candles between ${utcMinute(from)} and ${utcMinute(to)} UTC; stored data covers ${utcMinute(series.firstTime)} to ${utcMinute(series.lastTime + tf)}.`, { kind: "noCandles" });
   }
 
@@ -92,7 +93,7 @@ export function startRun(services: Services, input: StartRunInput): StartedRun {
     fromTime: from,
     toTime: to,
     settings: effective.settings,
-    bars: candles.length,
+    bars,
   });
   // Retention: the newest runs of this strategy (and every pinned one) stay; older ones go.
   db.backtests.prune(input.strategyId ?? null, services.config.keepRuns ?? DEFAULT_KEEP_RUNS);
@@ -103,7 +104,9 @@ export function startRun(services: Services, input: StartRunInput): StartedRun {
     nodeIds: compiled.nodeIds,
     settings: effective.settings,
     timeframeMs: tf,
-    candles,
+    bars,
+    seriesId: series.id,
+    range: { from, to },
   });
-  return { runId, specHash: compiled.hash, bars: candles.length, market, from, to, warnings: compiled.warnings, reused: false };
+  return { runId, specHash: compiled.hash, bars, market, from, to, warnings: compiled.warnings, reused: false };
 }

@@ -46,7 +46,7 @@ export const backtestsRouter = createTRPCRouter({
 
   /**
    * A window of a finished run at the market's own resolution, for looking at one trade: candles,
-   * every recorded indicator (oscillators included), equity and drawdown. The run is replayed once.
+   * every recorded indicator (oscillators included), equity and drawdown. The run is replayed once, in a worker.
    */
   window: publicProcedure
     .input(z.object({ runId, from: unixMs, to: unixMs, maxPoints: z.number().int().min(10).max(5000).default(3000) }))
