@@ -86,7 +86,7 @@ function decimalPlaces(col: Float64Array): number | null {
     for (let j = 0; j < col.length && ok; j++) {
       const v = col[j]!;
       const m = Math.round(v * p);
-      ok = Math.abs(m) <= SAFE && Object.is(m / p, v);
+      ok = Math.abs(m) <= SAFE && Object.is(m / p, v) && !Object.is(v, -0);
     }
     if (ok) return k;
   }
