@@ -1,5 +1,5 @@
 /**
- * CLI start-up: the built `keyflow backtest` on the real BTC 1h candles, as a ratio to a bare
+ * Backtest throughput (bench/throughput.ts), then CLI start-up: the built `keyflow backtest` on the real BTC 1h candles, as a ratio to a bare
  * `node -e 0` measured in the same run (the machine's own process start-up), best of 7 each.
  *   pnpm --filter @keyflow/server bench   (after pnpm build)
  */
@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { sharedDataFile } from "@keyflow/core/test/sharedData";
+import { throughputBench } from "./throughput";
 
 const REPEAT = 7;
 const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
@@ -31,3 +32,5 @@ console.log(`| command | time | ratio to node -e 0 |`);
 console.log(`| --- | --- | --- |`);
 console.log(`| node -e 0 | ${bare.toFixed(0)} ms | 1.00× |`);
 console.log(`| keyflow backtest sma-cross --data BTC 1h --json | ${backtest.toFixed(0)} ms | ${(backtest / bare).toFixed(2)}× |`);
+
+await throughputBench();
