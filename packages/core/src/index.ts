@@ -15,6 +15,7 @@ export * from "./data/candles";
 export * from "./engine/result";
 export { canonicalJson } from "./util/canonicalJson";
 export { sha256Hex } from "./util/sha256";
+export { formatBytes } from "./util/bytes";
 export { backtest, type BacktestOptions } from "./engine/backtest";
 export { Session } from "./engine/session";
 export { SimBroker } from "./engine/simBroker";

@@ -1,4 +1,4 @@
-export { openDatabase, DATABASE_FILE, type KeyflowDb, type OpenOptions } from "./client";
+export { openDatabase, DATABASE_FILE, type KeyflowDb, type OpenOptions, type DiskUsage } from "./client";
 export { findMigrationsFolder } from "./migrations";
 export type { CandleRepo, CandleSeries, InsertResult, ReadRange } from "./repo/candles";
 export type { StrategyRepo, StrategySummary, StrategyWithFlow, VersionInfo } from "./repo/strategies";

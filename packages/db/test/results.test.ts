@@ -84,6 +84,8 @@ describe("stored runs", () => {
     expect(summary!.bytes).toBe(run.bytes);
     expect(run.bytes).toBeGreaterThan(JSON.stringify(flow).length);
     expect(t.db.backtests.storage()).toEqual({ runs: 1, bytes: run.bytes });
+    expect(t.db.usage()).toMatchObject({ runs: 1, runBytes: run.bytes, candleBytes: 0 });
+    expect(t.db.usage().fileBytes).toBeGreaterThan(run.bytes);
   });
 
   it("still opens a run stored before the columnar results (trades and chart as JSON)", () => {

@@ -69,6 +69,9 @@ export const backtestsRouter = createTRPCRouter({
     return { runId: input.runId, pinned: input.pinned };
   }),
 
+  /** Disk used by the database and how much of it backtest runs and candles take. */
+  storage: publicProcedure.query(({ ctx }) => ctx.services.db.usage()),
+
   /** The most recent runs of any flow, newest first, without trades and chart. */
   recent: publicProcedure
     .input(z.object({ limit: z.number().int().min(1).max(500).default(50) }).default({ limit: 50 }))
