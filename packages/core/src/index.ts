@@ -16,6 +16,8 @@ export * from "./engine/result";
 export { canonicalJson } from "./util/canonicalJson";
 export { sha256Hex } from "./util/sha256";
 export { formatBytes } from "./util/bytes";
+export { backtestChartSchema, chartLineSchema, type BacktestChart, type ChartLine } from "./results/chart";
+export { packResults, unpackResults, RESULT_COLUMNS_VERSION, type RunResults } from "./results/resultColumns";
 export { backtest, type BacktestOptions } from "./engine/backtest";
 export { Session } from "./engine/session";
 export { SimBroker } from "./engine/simBroker";

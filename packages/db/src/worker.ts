@@ -1,3 +1,3 @@
 // What a backtest worker thread needs of the database, without drizzle or the repositories.
 export { openCandleReader, type ReadCandles, type ReadRange } from "./candleReader";
-export { encodeResults, decodeResults, type RunResults } from "./resultCodec";
+export { encodeResults } from "./resultCodec";

@@ -102,7 +102,7 @@ export class BacktestJobs {
   current(runId: string): BacktestProgress | undefined {
     const live = this.hub.get(runId);
     if (live) return live;
-    const run = this.db.backtests.get(runId);
+    const run = this.db.backtests.getInfo(runId);
     if (!run) return undefined;
     const finished = run.status === "done";
     return {

@@ -4,7 +4,6 @@ import { app, appStore } from "./appStore";
 import { queryClient } from "../lib/queryClient";
 import { trpc, trpcClient } from "../lib/trpc";
 import { runQuery } from "../results/useRun";
-import { runView } from "../results/runView";
 import { save } from "./session";
 
 let unsubscribe: (() => void) | null = null;
@@ -81,7 +80,7 @@ async function loadResult(runId: string) {
   app.set({ run: { ...run, status: "loading", percent: 100 } });
   try {
     // A run without a result cannot be drawn: say why instead of opening an empty view.
-    runView(await queryClient.fetchQuery(runQuery(runId)));
+    await queryClient.fetchQuery(runQuery(runId));
     performance.mark("keyflow:result-loaded", { detail: { runId } });
     app.set({ run: { ...appStore.getState().run, status: "done" }, shownRunId: runId, view: "results", comparing: false });
     const sid = editorStore.getState().strategyId;

@@ -1,7 +1,8 @@
 import { canonicalJson, type FlowGraph, type Metrics, type OpenPosition, type Settings, type Timeframe, type Trade } from "@keyflow/core";
 import { and, desc, eq, getTableColumns, gte, inArray, isNull, sql } from "drizzle-orm";
 import type { BacktestChart } from "../chart";
-import { decodeResults, encodeResults } from "../resultCodec";
+import { packResults } from "@keyflow/core";
+import { decodeResults, encodeResults, resultColumns } from "../resultCodec";
 import { backtestRuns, type BacktestRunRow, type BacktestStatus } from "../schema";
 import type { RepoContext } from "./context";
 
@@ -117,6 +118,18 @@ export function backtestRepo(ctx: RepoContext) {
     return { ...rest, trades: decoded.trades, chart: decoded.chart };
   }
 
+  /**
+   * A run without trades and chart, plus its results as packed columns (packResults in
+   * @keyflow/core), uncompressed; runs stored before the columnar results are packed from their JSON.
+   */
+  function getPacked(id: string): (Omit<BacktestRun, "trades" | "chart"> & { columns: Uint8Array | null }) | undefined {
+    const row = db.select(fullColumns).from(backtestRuns).where(eq(backtestRuns.id, id)).get();
+    if (!row) return undefined;
+    const { results, legacyTrades, legacyChart, ...rest } = row;
+    const columns = results ? resultColumns(results) : legacyTrades && legacyChart ? packResults({ trades: legacyTrades, chart: legacyChart }, rest.settings.feeRate) : null;
+    return { ...rest, columns };
+  }
+
   /** A run without its trades and chart (no decoding): what it ran and how it went. */
   function getInfo(id: string): Omit<BacktestRun, "trades" | "chart"> | undefined {
     return db.select({ ...rowColumns, bytes: runBytes }).from(backtestRuns).where(eq(backtestRuns.id, id)).get();
@@ -203,7 +216,7 @@ export function backtestRepo(ctx: RepoContext) {
     return old.length;
   }
 
-  return { create, setStatus, finish, finishEncoded, fail, get, getInfo, storage, findSame, listForStrategy, listRecent, failInterrupted, remove, rename, setPinned, prune };
+  return { create, setStatus, finish, finishEncoded, fail, get, getInfo, getPacked, storage, findSame, listForStrategy, listRecent, failInterrupted, remove, rename, setPinned, prune };
 }
 
 export type BacktestRepo = ReturnType<typeof backtestRepo>;
