@@ -78,7 +78,8 @@ describe("backtests router", () => {
     const flow = template("rsi-reversion");
     const started = await t.caller.backtests.run({ flow });
     await follow(started.runId);
-    const run = unpackRun(await t.caller.backtests.get({ runId: started.runId }))!;
+    const stored = await t.caller.backtests.get({ runId: started.runId });
+    const run = { ...stored, ...unpackRun(stored)! };
     const H = 3_600_000;
     expect(run.chart.candles.bucketMs).toBeGreaterThan(H); // the stored chart merged candles
     const trade = run.trades.find((x) => x.exitReason === "signal")!;
