@@ -342,7 +342,7 @@ describe("editor and results in a real browser", () => {
     );
     await page.waitForSelector(tid("trade-row"));
     // The disk runs take, under the past runs.
-    expect(await page.textContent(tid("runs-disk"))).toMatch(/^\d+ stored runs? take [\d.]+ [KM]B · database [\d.]+ [KM]B$/);
+    expect(await page.textContent(tid("runs-disk"))).toMatch(/^\d+ stored runs? take [\d.]+ [KM]B · database [\d.]+ [KM]B, candles [\d.]+ [KM]B$/);
     await shot("09-results-1m-year");
   });
 
