@@ -85,6 +85,7 @@ async function loadResult(runId: string) {
     app.set({ run: { ...appStore.getState().run, status: "done" }, shownRunId: runId, view: "results", comparing: false });
     const sid = editorStore.getState().strategyId;
     if (sid) void queryClient.invalidateQueries({ queryKey: trpc.backtests.listForStrategy.pathKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.backtests.storage.pathKey() });
   } catch (e) {
     fail(errorMessage(e));
   }
