@@ -7,6 +7,8 @@ import { rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { generateDemoCandles, getTemplate, type FlowGraph } from "@keyflow/core";
 import { startRun } from "../src/backtest/startRun";
+import { createCaller } from "../src/router/root";
+import { createContext } from "../src/trpc";
 import { createServices } from "../src/services";
 import { tempDir } from "../test/helpers";
 
@@ -49,6 +51,15 @@ export async function throughputBench(): Promise<void> {
     const p95 = quantile(latencies, 0.95);
     const rate = CONCURRENT / (wall / 1000);
     const run = services.db.backtests.listRecent(1)[0]!;
+    // What the results view fetches: the run with its packed trades and chart, as JSON.
+    const caller = createCaller(createContext(services));
+    let getMs = Infinity;
+    let getBytes = 0;
+    for (let i = 0; i < 5; i++) {
+      const g = performance.now();
+      getBytes = JSON.stringify(await caller.backtests.get({ runId: run.id })).length;
+      getMs = Math.min(getMs, performance.now() - g);
+    }
 
     console.log(`\nBacktest throughput: ${CONCURRENT} concurrent one-year-1m backtests (sma-cross, ${run.metrics?.trades ?? "?"} trades each), ${availableParallelism()} cores`);
     console.log(`| measure | value | ratio to one run alone |`);
@@ -59,6 +70,7 @@ export async function throughputBench(): Promise<void> {
     console.log(`| worker time per run (candles, engine, chart, encoding): alone → in the batch | ${aloneInWorker.toFixed(0)} → ${batchInWorker.toFixed(0)} ms | ${(batchInWorker / aloneInWorker).toFixed(2)}× |`);
     console.log(`| main thread busy during the batch | ${(mainBusy * 100).toFixed(0)} % | |`);
     console.log(`| stored size of one run | ${(run.bytes / 1024).toFixed(0)} KB | |`);
+    console.log(`| backtests.get of one run: response, main-thread time (best of 5) | ${(getBytes / 1024).toFixed(0)} KB, ${getMs.toFixed(1)} ms | |`);
   } finally {
     await services.close();
     rmSync(dir, { recursive: true, force: true });
