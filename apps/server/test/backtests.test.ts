@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { BacktestProgress } from "../src/jobs/backtestJobs";
 import { template, testServices, unpackRun, userErrorOf } from "./helpers";
 
@@ -99,6 +99,24 @@ describe("backtests router", () => {
     // Equity over the window is the run's own equity at those bars.
     expect(w.equity.time.length).toBe(w.candles.time.length);
     expect(Math.min(...w.drawdown.value)).toBeGreaterThanOrEqual(-run.metrics!.maxDrawdownPct - 1e-9);
+  }, 120_000);
+
+  it("leaves the candles to the workers: the server's thread reads none for a run or a window of it", async () => {
+    const read = vi.spyOn(t.services.db.candles, "read");
+    try {
+      const flow = template("ema-cross-stops");
+      const started = await t.caller.backtests.run({ flow });
+      const end = (await follow(started.runId)).at(-1)!;
+      expect(end).toMatchObject({ status: "done", done: started.bars });
+      const run = await t.caller.backtests.get({ runId: started.runId });
+      const { trades } = unpackRun(run)!;
+      expect(trades.length).toBe(run.metrics!.trades);
+      const w = await t.caller.backtests.window({ runId: started.runId, from: trades[0]!.entryTime, to: trades[0]!.exitTime + 3_600_000 });
+      expect(w.candles.time[0]).toBe(trades[0]!.entryTime);
+      expect(read).not.toHaveBeenCalled();
+    } finally {
+      read.mockRestore();
+    }
   }, 120_000);
 
   it("returns compile errors per node as a typed payload, before queueing anything", async () => {

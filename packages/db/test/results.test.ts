@@ -1,5 +1,5 @@
 import BetterSqlite3 from "better-sqlite3";
-import { getTemplate, type Metrics, type Trade } from "@keyflow/core";
+import { getTemplate, unpackResults, type Metrics, type Trade } from "@keyflow/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { decodeResults, encodeResults, type BacktestChart } from "../src";
 import { ramp, tempDb } from "./helpers";
@@ -103,6 +103,8 @@ describe("stored runs", () => {
     expect(run.status).toBe("done");
     expect(run.trades).toEqual(trades);
     expect(run.chart).toEqual(c);
+    // What the browser gets of it: the same results, packed as a new run's are.
+    expect(unpackResults(t.db.backtests.getPacked("old")!.columns!)).toEqual({ trades, chart: c });
     expect(run.bytes).toBeGreaterThan(JSON.stringify(trades).length + JSON.stringify(c).length);
   });
 
