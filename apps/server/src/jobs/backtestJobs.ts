@@ -4,7 +4,8 @@ import type { BacktestChart, KeyflowDb, ReadRange } from "@keyflow/db";
 import { ProgressHub } from "./progressHub";
 import { spawnBacktestWorker } from "./spawnWorker";
 import { WorkerPool } from "./workerPool";
-import { packCandles, type CandleSource, type RunRequest, type WindowRequest, type WorkerMessage } from "./workerProtocol";
+import { ReplayWorker } from "./replayWorker";
+import { packCandles, type CandleSource, type RunRequest, type WorkerMessage } from "./workerProtocol";
 import type { Settings, StrategySpec } from "@keyflow/core";
 
 export type JobStatus = "queued" | "running" | "done" | "failed" | "cancelled";
@@ -67,20 +68,17 @@ export class BacktestJobs {
   private readonly pool: WorkerPool;
   private closed = false;
   private paused = false;
-  private readonly spawn: () => Worker;
-  /** Replays finished runs for `window`; one thread, so it keeps the last replay for the next window. */
-  private windowWorker: Worker | null = null;
-  private readonly windows = new Map<number, { resolve: (c: BacktestChart) => void; reject: (e: Error) => void }>();
-  private windowSeq = 0;
+  private readonly replays: ReplayWorker;
 
   constructor(
     private readonly db: KeyflowDb,
     options: BacktestJobsOptions = {},
   ) {
     this.concurrency = options.concurrency ?? availableParallelism();
-    this.spawn = options.spawn ?? spawnBacktestWorker;
+    const spawn = options.spawn ?? spawnBacktestWorker;
     // Finished workers stay for the next run (warm JIT), up to one per slot.
-    this.pool = new WorkerPool(this.spawn, this.concurrency);
+    this.pool = new WorkerPool(spawn, this.concurrency);
+    this.replays = new ReplayWorker(spawn);
     if (options.warm ?? true) this.pool.warm(1);
   }
 
@@ -142,7 +140,7 @@ export class BacktestJobs {
   async shutdown(graceMs = 5000): Promise<void> {
     this.closed = true;
     this.pool.close();
-    void this.windowWorker?.terminate();
+    this.replays.close();
     for (const a of [...this.queue]) this.cancel(a.job.runId, "Cancelled because the server stopped; run it again.");
     const pending = [...this.active.values()].map((a) => new Promise<void>((resolve) => (a.settle = resolve)));
     if (pending.length === 0) return;
@@ -238,39 +236,9 @@ export class BacktestJobs {
   /** Replays a finished run in a worker and cuts a window of it at bar resolution. */
   window(job: WindowJob): Promise<BacktestChart> {
     if (this.closed) return Promise.reject(new Error("The server is shutting down."));
-    const worker = this.windowWorker ?? this.startWindowWorker();
-    const id = ++this.windowSeq;
     const source = this.source(job.seriesId, job.range);
-    const request: WindowRequest = { type: "window", id, runId: job.runId, spec: job.spec, hash: job.hash, nodeIds: job.nodeIds, settings: job.settings, timeframeMs: job.timeframeMs, source, ...job.window };
-    return new Promise<BacktestChart>((resolve, reject) => {
-      this.windows.set(id, { resolve, reject });
-      worker.ref();
-      worker.postMessage(request, source.kind === "packed" ? [source.candles.buffer] : []);
-    });
-  }
-
-  private startWindowWorker(): Worker {
-    const w = this.spawn();
-    this.windowWorker = w;
-    const settle = (id: number, f: (p: { resolve: (c: BacktestChart) => void; reject: (e: Error) => void }) => void) => {
-      const p = this.windows.get(id);
-      if (!p) return;
-      this.windows.delete(id);
-      f(p);
-      if (this.windows.size === 0) w.unref();
-    };
-    const failAll = (message: string) => {
-      if (this.windowWorker === w) this.windowWorker = null;
-      for (const id of [...this.windows.keys()]) settle(id, (p) => p.reject(new Error(message)));
-    };
-    w.on("message", (m: WorkerMessage) => {
-      if (m.type === "window") settle(m.id, (p) => p.resolve(m.chart));
-      else if (m.type === "error" && m.id !== undefined) settle(m.id, (p) => p.reject(new Error(`The replay of this backtest failed: ${m.message}`)));
-    });
-    w.on("error", (e) => failAll(`The replay worker crashed: ${e.message}`));
-    w.on("exit", (code) => failAll(`The replay worker stopped unexpectedly (exit code ${code}).`));
-    w.unref();
-    return w;
+    const { runId, spec, hash, nodeIds, settings, timeframeMs, window } = job;
+    return this.replays.request({ runId, spec, hash, nodeIds, settings, timeframeMs, source, ...window }, source.kind === "packed" ? [source.candles.buffer] : []);
   }
 
   private fail(a: Active, message: string): void {
