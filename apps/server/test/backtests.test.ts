@@ -1,3 +1,4 @@
+import { generateDemoCandles } from "@keyflow/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { BacktestProgress } from "../src/jobs/backtestJobs";
 import { template, testServices, unpackRun, userErrorOf } from "./helpers";
@@ -117,6 +118,26 @@ describe("backtests router", () => {
     } finally {
       read.mockRestore();
     }
+  }, 120_000);
+
+  it("runs on the candles as they are now: a worker does not reuse candles it read before they changed", async () => {
+    const market = { exchange: "csv", symbol: "RELOAD/USDT", timeframe: "1h" as const };
+    const start = Date.UTC(2024, 0, 1);
+    const candles = generateDemoCandles({ seed: 3, timeframe: "1h", start, bars: 3000 });
+    t.services.db.candles.importCandles(market, "csv", candles);
+    const flow = { ...template("sma-cross"), market };
+    const range = { from: start, to: start + 2000 * 3_600_000 };
+    const first = await t.caller.backtests.run({ flow, ...range });
+    await follow(first.runId);
+    // Other prices inside the range (the same number of candles there), one candle more after it.
+    const changed = generateDemoCandles({ seed: 4, timeframe: "1h", start, bars: 3001 });
+    t.services.db.candles.importCandles(market, "csv", changed);
+    const second = await t.caller.backtests.run({ flow, ...range });
+    await follow(second.runId);
+    const [a, b] = [unpackRun(await t.caller.backtests.get({ runId: first.runId }))!, unpackRun(await t.caller.backtests.get({ runId: second.runId }))!];
+    expect(a.chart.candles.close.at(-1)).toBe(candles.close[1999]);
+    expect(b.chart.candles.close.at(-1)).toBe(changed.close[1999]);
+    expect(b.chart.candles.close.at(-1)).not.toBe(a.chart.candles.close.at(-1));
   }, 120_000);
 
   it("returns compile errors per node as a typed payload, before queueing anything", async () => {

@@ -2,6 +2,7 @@ import { compile, TIMEFRAME_MS } from "@keyflow/core";
 import type { BacktestChart } from "@keyflow/db";
 import { notFound, UserError } from "../errors";
 import type { Services } from "../trpc";
+import { candlesVersion } from "../jobs/workerProtocol";
 
 /**
  * A window [from, to) of a finished run at the market's own resolution (up to `maxPoints` bars):
@@ -24,6 +25,7 @@ export async function runWindow(services: Services, runId: string, from: number,
     settings: run.settings,
     timeframeMs: TIMEFRAME_MS[run.timeframe],
     seriesId: series.id,
+    candlesVersion: candlesVersion(series),
     range: { from: run.fromTime, to: run.toTime },
     window: { from, to, maxPoints },
   });

@@ -4,6 +4,7 @@ import { notFound, UserError } from "../errors";
 import type { Services } from "../trpc";
 import { utcMinute } from "../utcMinute";
 import { DEFAULT_KEEP_RUNS } from "../config";
+import { candlesVersion } from "../jobs/workerProtocol";
 
 export interface StartRunInput {
   flow?: FlowGraph;
@@ -106,6 +107,7 @@ export function startRun(services: Services, input: StartRunInput): StartedRun {
     timeframeMs: tf,
     bars,
     seriesId: series.id,
+    candlesVersion: candlesVersion(series),
     range: { from, to },
   });
   return { runId, specHash: compiled.hash, bars, market, from, to, warnings: compiled.warnings, reused: false };

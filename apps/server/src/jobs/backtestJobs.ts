@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
-import type { BacktestChart, KeyflowDb, ReadRange } from "@keyflow/db";
+import type { BacktestChart, KeyflowDb } from "@keyflow/db";
 import { ProgressHub } from "./progressHub";
 import { spawnBacktestWorker } from "./spawnWorker";
 import { WorkerPool } from "./workerPool";
@@ -32,6 +32,8 @@ export interface BacktestJob {
   /** Candles the run covers (counted by the caller; the worker reads them). */
   bars: number;
   seriesId: number;
+  /** `candlesVersion` of the series when the run was started. */
+  candlesVersion: string;
   range: { from: number; to: number };
 }
 
@@ -180,7 +182,7 @@ export class BacktestJobs {
       return;
     }
     a.worker = worker;
-    const source = this.source(job.seriesId, job.range);
+    const source = this.source(job);
     const request: RunRequest = { type: "run", spec: job.spec, hash: job.hash, nodeIds: job.nodeIds, settings: job.settings, timeframeMs: job.timeframeMs, source };
     let settled = false;
     const detach = () => {
@@ -228,15 +230,15 @@ export class BacktestJobs {
    * Where a worker finds the candles: the database file, read by its own connection; an in-memory
    * database cannot be opened from another thread, so those candles are read here and handed over.
    */
-  private source(seriesId: number, range: ReadRange & { from: number; to: number }): CandleSource {
-    if (this.db.path !== ":memory:") return { kind: "db", path: this.db.path, seriesId, from: range.from, to: range.to };
+  private source({ seriesId, candlesVersion: version, range }: Pick<BacktestJob, "seriesId" | "candlesVersion" | "range">): CandleSource {
+    if (this.db.path !== ":memory:") return { kind: "db", path: this.db.path, seriesId, version, from: range.from, to: range.to };
     return { kind: "packed", candles: packCandles(this.db.candles.read(seriesId, range)) };
   }
 
   /** Replays a finished run in a worker and cuts a window of it at bar resolution. */
   window(job: WindowJob): Promise<BacktestChart> {
     if (this.closed) return Promise.reject(new Error("The server is shutting down."));
-    const source = this.source(job.seriesId, job.range);
+    const source = this.source(job);
     const { runId, spec, hash, nodeIds, settings, timeframeMs, window } = job;
     return this.replays.request({ runId, spec, hash, nodeIds, settings, timeframeMs, source, ...window }, source.kind === "packed" ? [source.candles.buffer] : []);
   }

@@ -27,11 +27,16 @@ const post = (m: WorkerMessage, transfer?: ArrayBuffer[]) => port.postMessage(m,
 
 /** One read-only connection per database file, kept for the worker's life. */
 let reader: { path: string; read: ReadCandles } | null = null;
+/** The candles read last: people run one market again and again while they tune a strategy. */
+let lastRead: { key: string; candles: Candles } | null = null;
 
 function candlesOf(source: CandleSource): Candles {
   if (source.kind === "packed") return unpackCandles(source.candles);
+  const key = `${source.path}|${source.seriesId}|${source.version}|${source.from}|${source.to}`;
+  if (lastRead?.key === key) return lastRead.candles;
   if (reader?.path !== source.path) reader = { path: source.path, read: openCandleReader(source.path).read };
-  return reader.read(source.seriesId, { from: source.from, to: source.to });
+  lastRead = { key, candles: reader.read(source.seriesId, { from: source.from, to: source.to }) };
+  return lastRead.candles;
 }
 
 function run(req: RunRequest): void {

@@ -28,7 +28,15 @@ export function unpackCandles(p: PackedCandles): Candles {
  * Where a worker gets its candles: read from the database file with a read-only connection of its
  * own, or (an in-memory database, which a thread cannot open) handed over in one buffer.
  */
-export type CandleSource = { kind: "db"; path: string; seriesId: number; from: number; to: number } | { kind: "packed"; candles: PackedCandles };
+export type CandleSource =
+  /** `version` changes whenever the series' candles do (a worker reuses the candles it read last while it is the same). */
+  | { kind: "db"; path: string; seriesId: number; version: string; from: number; to: number }
+  | { kind: "packed"; candles: PackedCandles };
+
+/** What identifies a stored series' candles as they are now (updated time, count and last candle). */
+export function candlesVersion(s: { updatedAt: number; count: number; lastTime: number | null }): string {
+  return `${s.updatedAt}:${s.count}:${s.lastTime}`;
+}
 
 /** What the engine needs to run a compiled flow. */
 export interface RunSpec {
