@@ -41,8 +41,11 @@ export interface BacktestOutcome {
 /** An outcome whose trades and chart are already encoded (`encodeResults`, e.g. in a worker thread). */
 export type EncodedOutcome = Omit<BacktestOutcome, "trades" | "chart"> & { results: Uint8Array };
 
-/** Bytes a run's row holds (lengths of its large values; length() of a BLOB does not read it). */
-const runBytes = sql<number>`(coalesce(length(${backtestRuns.results}), 0) + coalesce(length(${backtestRuns.legacyTrades}), 0) + coalesce(length(${backtestRuns.legacyChart}), 0) + length(${backtestRuns.flow}) + coalesce(length(${backtestRuns.metrics}), 0))`;
+/**
+ * Bytes a run's row holds in its large values. octet_length() takes a value's size from the row's
+ * header without reading the value (length() of text would read every character of an old run's JSON).
+ */
+const runBytes = sql<number>`(coalesce(octet_length(${backtestRuns.results}), 0) + coalesce(octet_length(${backtestRuns.legacyTrades}), 0) + coalesce(octet_length(${backtestRuns.legacyChart}), 0) + octet_length(${backtestRuns.flow}) + coalesce(octet_length(${backtestRuns.metrics}), 0))`;
 
 const summaryColumns = {
   id: backtestRuns.id,
