@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { compile, parseFlowDocument, type Metrics } from "@keyflow/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { artifacts, dragWire, shot as shotOf, startApp, tid, type BrowserApp } from "./harness";
+import { artifacts, dragWire, getRun, shot as shotOf, startApp, tid, type BrowserApp } from "./harness";
 
 let app: BrowserApp | undefined;
 let services: BrowserApp["services"] | undefined;
@@ -104,7 +104,7 @@ describe("editor and results in a real browser", () => {
 
     await page.click(tid("backtest-button"));
     const { runId } = await waitForResults();
-    const run = await client.backtests.get.query({ runId });
+    const run = await getRun(client, runId);
     expect(await kpisShown()).toEqual(expectedKpis(run.metrics!));
     await page.waitForSelector(tid("trade-row"));
     await shot("02-first-run-results");
@@ -191,7 +191,7 @@ describe("editor and results in a real browser", () => {
   it("runs the backtest with progress and shows KPIs equal to the server's result", async () => {
     await page.click(tid("backtest-button"));
     const { runId } = await waitForResults();
-    const run = await client.backtests.get.query({ runId });
+    const run = await getRun(client, runId);
     expect(run.status).toBe("done");
     expect(await kpisShown()).toEqual(expectedKpis(run.metrics!));
     expect(await page.locator(tid("run-spec-hash")).getAttribute("data-hash")).toBe(run.specHash);
@@ -220,6 +220,20 @@ describe("editor and results in a real browser", () => {
     expect(await page.textContent(tid("chart-hover"))).toMatch(/O [\d,.]+ H [\d,.]+ L [\d,.]+ C [\d,.]+.*RSI 14 [\d.]+/);
     await page.waitForTimeout(300);
     await shot("06-results-trade-focused");
+    await page.click(tid("chart-detail-back"));
+    await page.waitForSelector(tid("chart-detail"), { state: "detached" });
+    // Zoomed in far enough on the merged candles, the chart draws the market's own bars of what is in view.
+    await page.mouse.move(chartBox.x + chartBox.width / 2, chartBox.y + chartBox.height * 0.3);
+    const zoomBars = page.locator(`${tid("chart-detail")}[data-bars]`).filter({ hasText: /candles, / });
+    for (let i = 0; i < 60 && (await zoomBars.count()) === 0; i++) {
+      await page.mouse.wheel(0, -400);
+      await page.waitForTimeout(60);
+    }
+    await zoomBars.waitFor();
+    const zoomed = Number(await page.getAttribute(tid("chart-detail"), "data-bars"));
+    expect(zoomed).toBeGreaterThan(30);
+    expect(zoomed).toBeLessThanOrEqual(2501);
+    await shot("06b-results-zoomed-to-bars");
     await page.click(tid("chart-detail-back"));
     await page.waitForSelector(tid("chart-detail"), { state: "detached" });
 
@@ -315,7 +329,7 @@ describe("editor and results in a real browser", () => {
 
     await page.click(tid("backtest-button"));
     const { runId, ms } = await waitForResults();
-    const run = await client.backtests.get.query({ runId });
+    const run = await getRun(client, runId);
     expect(run.bars).toBe(527_040);
     expect(await kpisShown()).toEqual(expectedKpis(run.metrics!));
     const marks = await page.evaluate(() =>
@@ -327,6 +341,8 @@ describe("editor and results in a real browser", () => {
         ` (start ${phase("click", "run-started")} ms, server run ${phase("run-started", "run-done")} ms, fetch ${phase("run-done", "result-loaded")} ms, draw ${phase("result-loaded", "results-drawn")} ms)`,
     );
     await page.waitForSelector(tid("trade-row"));
+    // The disk runs take, under the past runs.
+    expect(await page.textContent(tid("runs-disk"))).toMatch(/^\d+ stored runs? take [\d.]+ [KM]B · database [\d.]+ [KM]B, candles [\d.]+ [KM]B$/);
     await shot("09-results-1m-year");
   });
 

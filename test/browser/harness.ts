@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
-import { KEYFLOW_CLIENT_HEADER } from "@keyflow/core";
+import { inflateRawSync } from "node:zlib";
+import { KEYFLOW_CLIENT_HEADER, unpackResults } from "@keyflow/core";
 import { createServices, startHttpServer, type AppRouter, type RunningServer } from "@keyflow/server";
 
 type ExchangeSettings = NonNullable<Parameters<typeof createServices>[0]["exchange"]>;
@@ -93,6 +94,13 @@ export async function dragWire(page: Page, from: string, to: string): Promise<vo
   await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2 + 20, { steps: 6 });
   await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 6 });
   await page.mouse.up();
+}
+
+/** A run as `backtests.get` sends it, with its packed trades and chart unpacked (null before done). */
+export async function getRun(client: BrowserApp["client"], runId: string) {
+  const row = await client.backtests.get.query({ runId });
+  const results = row.results === null ? { trades: null, chart: null } : unpackResults(inflateRawSync(Buffer.from(row.results, "base64").subarray(1)));
+  return { ...row, ...results };
 }
 
 export interface BrowserApp extends BrowserPage, TestServer {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { artifacts, root, shot, startApp, tid, type BrowserApp } from "./harness";
+import { artifacts, getRun, root, shot, startApp, tid, type BrowserApp } from "./harness";
 
 // The database driver as the db package has it (this package does not depend on it directly).
 type Sqlite = { prepare(sql: string): { run(...args: unknown[]): unknown }; close(): void };
@@ -89,7 +89,7 @@ describe("verifiable results in the browser", () => {
     const inFile: Record<string, string> = {};
     for (const row of await file.locator(`${tid("report-summary")} tr`).all()) inFile[(await row.getAttribute("data-id"))!] = (await row.locator("td").textContent())!;
     expect(inFile).toEqual(inApp);
-    const run = await app.client.backtests.get.query({ runId });
+    const run = await getRun(app.client, runId);
     expect(await file.locator(`${tid("report-trades")} tbody tr`).count()).toBe(run.trades!.length);
     expect(await file.locator(`${tid("report-price")} circle`).count()).toBe(run.trades!.length * 2);
     expect(requests).toEqual([]);

@@ -1,5 +1,5 @@
 /**
- * Candle download throughput (see download.ts), then CLI start-up: the built `keyflow backtest` on the real BTC 1h candles, as a ratio to a bare
+ * CLI start-up first, then run pinning (fingerprint.ts), candle download (download.ts) and backtest throughput (throughput.ts). CLI start-up: the built `keyflow backtest` on the real BTC 1h candles, as a ratio to a bare
  * `node -e 0` measured in the same run (the machine's own process start-up), best of 7 each.
  *   pnpm --filter @keyflow/server bench   (after pnpm build)
  */
@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { sharedDataFile } from "@keyflow/core/test/sharedData";
 import { downloadBench } from "./download";
+import { throughputBench } from "./throughput";
 
 const REPEAT = 7;
 const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
@@ -36,3 +37,5 @@ console.log("");
 await import("./fingerprint");
 
 await downloadBench();
+
+await throughputBench();

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateDemoCandles } from "@keyflow/core";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { BacktestProgress } from "../src/jobs/backtestJobs";
-import { template, testServices, userErrorOf } from "./helpers";
+import { template, testServices, unpackRun, userErrorOf } from "./helpers";
 
 let t: ReturnType<typeof testServices>;
 beforeAll(() => {
@@ -40,9 +41,11 @@ describe("backtests router", () => {
 
     const run = await t.caller.backtests.get({ runId: started.runId });
     expect(run).toMatchObject({ status: "done", specHash: started.specHash, bars: started.bars, exchange: "demo", symbol: "DEMO/USDT", timeframe: "1h" });
-    expect(run.metrics!.trades).toBe(run.trades!.length);
+    const { trades, chart } = unpackRun(run)!;
+    // What the server stored, unpacked as the web does it.
+    expect(t.services.db.backtests.get(started.runId)).toMatchObject({ trades, chart });
+    expect(run.metrics!.trades).toBe(trades.length);
     expect(run.metrics!.trades).toBeGreaterThan(10);
-    const chart = run.chart!;
     expect(chart.candles.time.length).toBeLessThanOrEqual(2000);
     expect(chart.candles.bucketMs % 3_600_000).toBe(0);
     expect(chart.equity.time.length).toBeLessThanOrEqual(2000);
@@ -68,8 +71,8 @@ describe("backtests router", () => {
     expect(a.specHash).toBe(b.specHash);
     expect(ra.bars).toBe(92 * 1440);
     expect(rb.metrics).toEqual(ra.metrics);
-    expect(rb.trades).toEqual(ra.trades);
-    expect(rb.chart).toEqual(ra.chart);
+    expect(unpackRun(rb)).toEqual(unpackRun(ra));
+    expect(unpackRun(ra)!.trades.length).toBe(ra.metrics!.trades);
   }, 120_000);
 
   it("takes 'to' as inclusive: 1 Jan to the last minute of 31 Dec is the whole year, and the run records the first and last candle used", async () => {
@@ -94,10 +97,11 @@ describe("backtests router", () => {
     const flow = template("rsi-reversion");
     const started = await t.caller.backtests.run({ flow });
     await follow(started.runId);
-    const run = await t.caller.backtests.get({ runId: started.runId });
+    const stored = await t.caller.backtests.get({ runId: started.runId });
+    const run = { ...stored, ...unpackRun(stored)! };
     const H = 3_600_000;
-    expect(run.chart!.candles.bucketMs).toBeGreaterThan(H); // the stored chart merged candles
-    const trade = run.trades!.find((x) => x.exitReason === "signal")!;
+    expect(run.chart.candles.bucketMs).toBeGreaterThan(H); // the stored chart merged candles
+    const trade = run.trades.find((x) => x.exitReason === "signal")!;
     const from = trade.entryTime - 50 * H;
     const to = trade.exitTime + 50 * H;
     const w = await t.caller.backtests.window({ runId: started.runId, from, to });
@@ -114,6 +118,44 @@ describe("backtests router", () => {
     // Equity over the window is the run's own equity at those bars.
     expect(w.equity.time.length).toBe(w.candles.time.length);
     expect(Math.min(...w.drawdown.value)).toBeGreaterThanOrEqual(-run.metrics!.maxDrawdownPct - 1e-9);
+  }, 120_000);
+
+  it("leaves the candles to the workers: the server's thread reads none for a run or a window of it", async () => {
+    const read = vi.spyOn(t.services.db.candles, "read");
+    try {
+      const flow = template("ema-cross-stops");
+      const started = await t.caller.backtests.run({ flow });
+      const end = (await follow(started.runId)).at(-1)!;
+      expect(end).toMatchObject({ status: "done", done: started.bars });
+      const run = await t.caller.backtests.get({ runId: started.runId });
+      const { trades } = unpackRun(run)!;
+      expect(trades.length).toBe(run.metrics!.trades);
+      const w = await t.caller.backtests.window({ runId: started.runId, from: trades[0]!.entryTime, to: trades[0]!.exitTime + 3_600_000 });
+      expect(w.candles.time[0]).toBe(trades[0]!.entryTime);
+      expect(read).not.toHaveBeenCalled();
+    } finally {
+      read.mockRestore();
+    }
+  }, 120_000);
+
+  it("runs on the candles as they are now: a worker does not reuse candles it read before they changed", async () => {
+    const market = { exchange: "csv", symbol: "RELOAD/USDT", timeframe: "1h" as const };
+    const start = Date.UTC(2024, 0, 1);
+    const candles = generateDemoCandles({ seed: 3, timeframe: "1h", start, bars: 3000 });
+    t.services.db.candles.importCandles(market, "csv", candles);
+    const flow = { ...template("sma-cross"), market };
+    const range = { from: start, to: start + 1999 * 3_600_000 };
+    const first = await t.caller.backtests.run({ flow, ...range });
+    await follow(first.runId);
+    // Other prices inside the range (the same number of candles there), one candle more after it.
+    const changed = generateDemoCandles({ seed: 4, timeframe: "1h", start, bars: 3001 });
+    t.services.db.candles.importCandles(market, "csv", changed);
+    const second = await t.caller.backtests.run({ flow, ...range });
+    await follow(second.runId);
+    const [a, b] = [unpackRun(await t.caller.backtests.get({ runId: first.runId }))!, unpackRun(await t.caller.backtests.get({ runId: second.runId }))!];
+    expect(a.chart.candles.close.at(-1)).toBe(candles.close[1999]);
+    expect(b.chart.candles.close.at(-1)).toBe(changed.close[1999]);
+    expect(b.chart.candles.close.at(-1)).not.toBe(a.chart.candles.close.at(-1));
   }, 120_000);
 
   it("returns compile errors per node as a typed payload, before queueing anything", async () => {

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { getTemplate, type FlowGraph } from "@keyflow/core";
+import { inflateRawSync } from "node:zlib";
+import { getTemplate, RESULT_COLUMNS_VERSION, unpackResults, type FlowGraph, type RunResults } from "@keyflow/core";
 import { createCaller } from "../src/router/root";
 import { createServices, type ServicesOptions } from "../src/services";
 import { createContext } from "../src/trpc";
@@ -24,6 +25,14 @@ export function testServices(options: ServicesOptions = {}) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** `backtests.get`'s packed `results` back to trades and chart (what the web's runResults.ts does); null before done. */
+export function unpackRun(run: { results: string | null }): RunResults | null {
+  if (run.results === null) return null;
+  const bytes = Buffer.from(run.results, "base64");
+  if (bytes[0] !== RESULT_COLUMNS_VERSION) throw new Error(`results format ${bytes[0]}`);
+  return unpackResults(inflateRawSync(bytes.subarray(1)));
 }
 
 export function template(id: string): FlowGraph {

@@ -7,7 +7,7 @@ import { startHttpServer, type RunningServer } from "../src/http/server";
 import type { AppRouter } from "../src/router/root";
 import { createServices } from "../src/services";
 import type { BacktestProgress } from "../src/jobs/backtestJobs";
-import { template, tempDir } from "./helpers";
+import { template, tempDir, unpackRun } from "./helpers";
 
 function client(url: string, token?: string) {
   const headers = { "x-keyflow-client": "test", ...(token ? { authorization: `Bearer ${token}` } : {}) };
@@ -81,8 +81,12 @@ describe("HTTP server (real sockets, tRPC client, SSE)", () => {
     expect(percents).toEqual([...percents].sort((a, b) => a - b));
     const result = await api.backtests.get.query({ runId: run.runId });
     expect(result.status).toBe("done");
-    expect(result.metrics!.trades).toBeGreaterThan(0);
-    expect(result.chart!.candles.time.length).toBeLessThanOrEqual(2000);
+    expect(result.metrics!.trades).toBeGreaterThan(10_000);
+    // A year of 1m with ~14,000 trades: the whole answer stays under 500 KB (JSON trades were ~4 MB).
+    expect(JSON.stringify(result).length).toBeLessThan(500 * 1024);
+    const { trades, chart } = unpackRun(result)!;
+    expect(trades.length).toBe(result.metrics!.trades);
+    expect(chart.candles.time.length).toBeLessThanOrEqual(2000);
   }, 120_000);
 
   it("sends compile errors as a typed payload and never a stack trace", async () => {

@@ -2,7 +2,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import { allocCandles, ENGINE_VERSION, FILL_RULES, type Market } from "@keyflow/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { template, testServices } from "./helpers";
+import { template, testServices, unpackRun } from "./helpers";
 
 const market: Market = { exchange: "demo", symbol: "DEMO/USDT", timeframe: "1h" };
 let t: ReturnType<typeof testServices>;
@@ -15,7 +15,8 @@ afterAll(async () => {
 
 async function finished(runId: string) {
   for await (const e of await t.caller.backtests.progress({ runId })) if (e.status !== "queued" && e.status !== "running") break;
-  return t.caller.backtests.get({ runId });
+  const run = await t.caller.backtests.get({ runId });
+  return { ...run, trades: unpackRun(run)?.trades ?? null };
 }
 
 describe("pinned runs", () => {

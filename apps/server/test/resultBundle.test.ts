@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli/main";
 import { importCsv } from "../src/data/importCsv";
 import { utcMinute } from "../src/utcMinute";
-import { template, testServices, userErrorOf } from "./helpers";
+import { template, testServices, unpackRun, userErrorOf } from "./helpers";
 
 const market: Market = { exchange: "binance", symbol: "BTC/USDT", timeframe: "1h" };
 const from = Date.UTC(2022, 0, 1);
@@ -31,7 +31,8 @@ afterAll(async () => {
 
 async function finished(t: typeof a, runId: string) {
   for await (const e of await t.caller.backtests.progress({ runId })) if (e.status !== "queued" && e.status !== "running") break;
-  return t.caller.backtests.get({ runId });
+  const run = await t.caller.backtests.get({ runId });
+  return { ...run, trades: unpackRun(run)?.trades ?? null };
 }
 
 const importInto = (t: typeof a, doc: unknown) => t.caller.backtests.importBundle({ json: JSON.stringify(doc), download: false });

@@ -1,8 +1,9 @@
 // Verifying a result on an install that lacks its candles downloads them first (through the same
-// download jobs as markets.download), here from the loopback fake Binance.
+// download jobs as markets.download), here from the shared loopback fake exchange.
 import { afterAll, describe, expect, it } from "vitest";
-import { createPublicExchange, redirectExchange } from "../src/data/exchangeFactory";
-import { startFakeBinance, type FakeBinance } from "./fakeBinance";
+import { startFakeExchange, type Candle } from "../../../test/fake-exchange/index";
+import { publicExchanges } from "../src/data/exchangeFactory";
+import { DEFAULT_EXCHANGE_SETTINGS } from "../src/keys/exchangeSettings";
 import { template, testServices } from "./helpers";
 
 const H = 3_600_000;
@@ -16,9 +17,10 @@ afterAll(async () => {
 
 describe("verify downloads missing candles", () => {
   it("a result from one install verifies on another that has no candles yet", async () => {
-    const fake: FakeBinance = await startFakeBinance({ times: TIMES, intervalMs: H });
+    const candles: Candle[] = TIMES.map((t, i) => [t, 100 + (i % 37), 102 + (i % 37), 98 + (i % 37), 101 + ((i * 7) % 37), 10]);
+    const fake = await startFakeExchange({ interval: "1h", candles: { BTCUSDT: candles }, closedAtStart: candles.length });
     open.push(fake);
-    const exchangeFactory = async (id: string) => redirectExchange(await createPublicExchange(id), fake.url);
+    const exchangeFactory = publicExchanges({ ...DEFAULT_EXCHANGE_SETTINGS, urls: { binance: fake.url }, ccxtRateLimitMs: 1 });
     const a = testServices({ exchangeFactory, backtests: { concurrency: 1 } });
     const b = testServices({ exchangeFactory, backtests: { concurrency: 1 } });
     open.push(a, b);

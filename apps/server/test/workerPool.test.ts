@@ -53,6 +53,18 @@ describe("backtest worker pool", () => {
     expect(spawned.filter((w) => w.terminated)).toHaveLength(1);
   });
 
+  it("keeps up to one idle worker per slot, and warms only as many as asked", () => {
+    const { p, spawned } = pool(2);
+    p.warm(1);
+    expect(spawned).toHaveLength(1);
+    const [a, b, c] = [p.acquire(), p.acquire(), p.acquire()];
+    expect(new Set([a, b, c]).size).toBe(3);
+    for (const w of [a, b, c]) p.release(w);
+    expect(spawned.filter((w) => w.terminated)).toHaveLength(1);
+    p.warm();
+    expect(spawned).toHaveLength(3);
+  });
+
   it("forgets a worker that dies while idle, and terminates idle ones on close", async () => {
     const { p, spawned } = pool(1);
     p.warm();

@@ -1,4 +1,5 @@
 import type { Candles } from "@keyflow/core";
+import { f64Bytes, readF64Into } from "./columnBytes";
 
 /** Candles per chunk at most; a chunk spans CHUNK_CANDLES × timeframe of time, aligned to multiples of that. */
 export const CHUNK_CANDLES = 8192;
@@ -24,20 +25,14 @@ export function allocPackedCandles(n: number): Candles {
 export function encodeChunk(c: Candles, from: number, to: number): Buffer {
   const n = to - from;
   const out = Buffer.allocUnsafe(n * BYTES_PER_CANDLE);
-  FIELDS.forEach((f, i) => {
-    const src = c[f].subarray(from, to);
-    out.set(new Uint8Array(src.buffer, src.byteOffset, n * 8), i * n * 8);
-  });
+  FIELDS.forEach((f, i) => out.set(f64Bytes(c[f].subarray(from, to)), i * n * 8));
   return out;
 }
 
-/** Copies a chunk's columns into `into` at row `at`. Byte copies, because a Buffer need not be 8-byte aligned. */
+/** Copies a chunk's columns into `into` at row `at`. */
 export function decodeChunkInto(data: Uint8Array, count: number, into: Candles, at: number): void {
   if (data.byteLength !== count * BYTES_PER_CANDLE) throw new Error(`Corrupt candle chunk: ${data.byteLength} bytes for ${count} candles`);
-  FIELDS.forEach((f, i) => {
-    const dst = into[f];
-    new Uint8Array(dst.buffer, dst.byteOffset + at * 8, count * 8).set(data.subarray(i * count * 8, (i + 1) * count * 8));
-  });
+  FIELDS.forEach((f, i) => readF64Into(data, i * count * 8, count, into[f], at));
 }
 
 export function decodeChunk(data: Uint8Array, count: number): Candles {

@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
@@ -51,15 +52,32 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}) {
     const db = drizzle(sqlite, { schema });
     migrate(db, { migrationsFolder: options.migrationsFolder ?? findMigrationsFolder() });
     const ctx: RepoContext = { db, sqlite, now: options.now ?? Date.now };
+    const backtests = backtestRepo(ctx);
+    const candleBytes = sqlite.prepare("SELECT coalesce(sum(length(data)), 0) FROM candle_chunks").pluck();
     return {
       path,
       candles: candleRepo(ctx),
       strategies: strategyRepo(ctx),
-      backtests: backtestRepo(ctx),
+      backtests,
       keys: keyRepo(ctx),
       bots: botRepo(ctx),
       bans: banRepo(ctx),
       alerts: alertRepo(ctx),
+      /**
+       * Disk used: the database file with its write-ahead log, and how much of it candles and
+       * backtest runs take (the rest: strategies, bots, indexes and free pages SQLite reuses).
+       */
+      usage(): DiskUsage {
+        const size = (f: string) => {
+          try {
+            return statSync(f).size;
+          } catch {
+            return 0;
+          }
+        };
+        const runs = backtests.storage();
+        return { fileBytes: memory ? 0 : size(path) + size(`${path}-wal`), candleBytes: candleBytes.get() as number, runBytes: runs.bytes, runs: runs.runs };
+      },
       /** Runs `fn` in one transaction (nested calls become savepoints). */
       transaction<T>(fn: () => T): T {
         return sqlite.transaction(fn)();
@@ -75,3 +93,11 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}) {
 }
 
 export type KeyflowDb = ReturnType<typeof openDatabase>;
+
+export interface DiskUsage {
+  /** keyflow.db plus its write-ahead log (0 for an in-memory database). */
+  fileBytes: number;
+  candleBytes: number;
+  runBytes: number;
+  runs: number;
+}

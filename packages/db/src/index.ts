@@ -1,8 +1,9 @@
-export { openDatabase, DATABASE_FILE, type KeyflowDb, type OpenOptions } from "./client";
+export { openDatabase, DATABASE_FILE, type KeyflowDb, type OpenOptions, type DiskUsage } from "./client";
 export { findMigrationsFolder } from "./migrations";
 export type { CandleRepo, CandleSeries, InsertResult, ReadRange } from "./repo/candles";
 export type { StrategyRepo, StrategySummary, StrategyWithFlow, VersionInfo } from "./repo/strategies";
-export type { BacktestRepo, BacktestRun, BacktestRunSummary, BacktestOutcome, NewBacktestRun } from "./repo/backtests";
+export type { BacktestRepo, BacktestRun, BacktestRunSummary, BacktestOutcome, EncodedOutcome, NewBacktestRun } from "./repo/backtests";
+export { encodeResults, decodeResults, resultsForBrowser, RESULT_CODEC_VERSION, type RunResults } from "./resultCodec";
 export type { BanRepo } from "./repo/bans";
 export type { AlertRepo } from "./repo/alerts";
 export type { KeyRepo, ExchangeKey, SealedCredentials, ProbeRecord, NewExchangeKey } from "./repo/keys";

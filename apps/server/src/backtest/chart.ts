@@ -2,7 +2,8 @@ import { getBlock, type Candles, type RecordedSeries, type StrategySpec } from "
 import type { BacktestChart } from "@keyflow/db";
 import { bucketCandles, downsampleMinMax, drawdownPct } from "./downsample";
 
-export const CHART_POINTS = 2000;
+/** Points of the stored overview: about a chart's width in pixels; zooming in fetches bars (`backtests.window`). */
+export const CHART_POINTS = 1200;
 
 export interface ChartInput {
   candles: Candles;

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { canonicalJson, compile, ENGINE_VERSION, FILL_RULES, findGaps, TIMEFRAME_MS, type Candles, type CompileIssue, type FlowGraph, type GapReport, type Market, type Settings, type Timeframe } from "@keyflow/core";
+import { canonicalJson, compile, ENGINE_VERSION, FILL_RULES, TIMEFRAME_MS, type CompileIssue, type FlowGraph, type GapReport, type Market, type Settings } from "@keyflow/core";
 import { notFound, UserError } from "../errors";
 import type { Services } from "../trpc";
 import { utcMinute } from "../utcMinute";
 import { DEFAULT_KEEP_RUNS } from "../config";
-import { candleFingerprint } from "../results/fingerprint";
+import { candlesVersion } from "../jobs/workerProtocol";
+import { rangeFacts } from "./rangeFacts";
 
 export interface StartRunInput {
   flow?: FlowGraph;
@@ -79,16 +80,12 @@ export function startRun(services: Services, input: StartRunInput): StartedRun {
   const from = input.from ?? series.firstTime;
   const to = input.to ?? series.lastTime;
   if (!(to >= from)) throw new UserError("BAD_REQUEST", `The date range is empty: the end (${utcMinute(to)}) must be after the start (${utcMinute(from)}).`, { kind: "input", issues: [{ path: "to", message: "must be after from" }] });
-  const candles = readInclusive(db, series.id, from, to);
-  if (candles.length === 0) {
+  const facts = rangeFacts(db, market, series, from, to);
+  if (!facts) {
     throw new UserError("BAD_REQUEST", `No ${name} candles between ${utcMinute(from)} and ${utcMinute(to)} UTC; stored data covers ${utcMinute(series.firstTime)} to ${utcMinute(series.lastTime)}.`, { kind: "noCandles" });
   }
   // The run records the candles it really used, whatever range was asked for.
-  const first = candles.time[0]!;
-  const last = candles.time[candles.length - 1]!;
-  const gaps = findGaps(candles.time, tf, { max: MAX_GAPS_SHOWN });
-
-  const data = candleFingerprint(market, { from: first, to: last }, candles);
+  const { first, last, gaps, data, bars } = facts;
 
   // A saved strategy's run is kept and listed; a flow sent without one (CLI, API) always runs.
   const same =
@@ -108,7 +105,7 @@ export function startRun(services: Services, input: StartRunInput): StartedRun {
     fromTime: first,
     toTime: last,
     settings: effective.settings,
-    bars: candles.length,
+    bars,
     dataHash: data.contentHash,
     dataFirstTime: data.firstTime,
     dataLastTime: data.lastTime,
@@ -125,22 +122,11 @@ export function startRun(services: Services, input: StartRunInput): StartedRun {
     nodeIds: compiled.nodeIds,
     settings: effective.settings,
     timeframeMs: tf,
-    candles,
+    bars,
+    seriesId: series.id,
+    candlesVersion: candlesVersion(series),
+    // The worker reads [from, to): up to and including the last candle used.
+    range: { from: first, to: last + 1 },
   });
-  return { runId, specHash: compiled.hash, dataHash: data.contentHash, bars: candles.length, market, from: first, to: last, warnings: compiled.warnings, gaps, reused: false };
-}
-
-/** Gaps named in a run's warning; the Data page lists them all. */
-export const MAX_GAPS_SHOWN = 5;
-
-/** A series' candles whose open time lies in [from, to], both ends included. */
-export function readInclusive(db: Services["db"], seriesId: number, from: number, to: number): Candles {
-  return db.candles.read(seriesId, { from, to: to + 1 });
-}
-
-/** The holes in a finished run's candles (shown as a warning in its results). */
-export function runGaps(db: Services["db"], run: { exchange: string; symbol: string; timeframe: Timeframe; fromTime: number; toTime: number }): GapReport {
-  const series = db.candles.find({ exchange: run.exchange, symbol: run.symbol, timeframe: run.timeframe });
-  if (!series) return { gaps: [], count: 0, missing: 0 };
-  return findGaps(readInclusive(db, series.id, run.fromTime, run.toTime).time, TIMEFRAME_MS[run.timeframe], { max: MAX_GAPS_SHOWN });
+  return { runId, specHash: compiled.hash, dataHash: data.contentHash, bars, market, from: first, to: last, warnings: compiled.warnings, gaps, reused: false };
 }

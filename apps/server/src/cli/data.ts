@@ -1,6 +1,6 @@
 import { readFileSync, existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { timeframeSchema, TIMEFRAME_MS, type Market } from "@keyflow/core";
+import { formatBytes, timeframeSchema, TIMEFRAME_MS, type Market } from "@keyflow/core";
 import { openDatabase } from "@keyflow/db";
 import { configFromEnv } from "../config";
 import { installDemoMarket } from "../data/demoMarket";
@@ -39,6 +39,10 @@ function list(): number {
       [s.exchange.padEnd(10), s.symbol.padEnd(12), s.timeframe.padEnd(4), String(s.count).padStart(9), `  ${day(s.firstTime)} → ${day(s.lastTime)}`, `  (${s.source})`].join(" "),
     );
     process.stdout.write(`${["exchange   symbol       tf      candles  range (UTC)", ...lines].join("\n")}\n`);
+    const u = db.usage();
+    process.stdout.write(
+      `\nDisk used: ${formatBytes(u.fileBytes)} (${db.path}): candles ${formatBytes(u.candleBytes)}, ${u.runs} backtest run${u.runs === 1 ? "" : "s"} ${formatBytes(u.runBytes)}\n`,
+    );
     return 0;
   } finally {
     db.close();

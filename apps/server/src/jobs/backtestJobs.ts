@@ -1,11 +1,12 @@
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
-import type { KeyflowDb } from "@keyflow/db";
+import type { BacktestChart, KeyflowDb } from "@keyflow/db";
 import { ProgressHub } from "./progressHub";
 import { spawnBacktestWorker } from "./spawnWorker";
 import { WorkerPool } from "./workerPool";
-import { packCandles, type RunRequest, type WorkerMessage } from "./workerProtocol";
-import type { Candles, Settings, StrategySpec } from "@keyflow/core";
+import { ReplayWorker } from "./replayWorker";
+import { packCandles, type CandleSource, type RunRequest, type WorkerMessage } from "./workerProtocol";
+import type { Settings, StrategySpec } from "@keyflow/core";
 
 export type JobStatus = "queued" | "running" | "done" | "failed" | "cancelled";
 
@@ -28,8 +29,16 @@ export interface BacktestJob {
   nodeIds: string[];
   settings: Settings;
   timeframeMs: number;
-  candles: Candles;
+  /** Candles the run covers (counted by the caller; the worker reads them). */
+  bars: number;
+  seriesId: number;
+  /** `candlesVersion` of the series when the run was started. */
+  candlesVersion: string;
+  range: { from: number; to: number };
 }
+
+/** A window of a finished run at bar resolution (`backtests.window`). */
+export type WindowJob = Omit<BacktestJob, "bars"> & { window: { from: number; to: number; maxPoints: number } };
 
 interface Active {
   job: BacktestJob;
@@ -41,7 +50,7 @@ interface Active {
 }
 
 export interface BacktestJobsOptions {
-  /** Backtests running at once; more wait in a queue. Defaults to the cores minus one (at least 2). */
+  /** Backtests running at once, one worker thread each; more wait in a queue. Defaults to the number of cores. */
   concurrency?: number;
   spawn?: () => Worker;
   /** Start an idle worker right away (default true). */
@@ -61,14 +70,18 @@ export class BacktestJobs {
   private readonly pool: WorkerPool;
   private closed = false;
   private paused = false;
+  private readonly replays: ReplayWorker;
 
   constructor(
     private readonly db: KeyflowDb,
     options: BacktestJobsOptions = {},
   ) {
-    this.concurrency = options.concurrency ?? Math.max(2, availableParallelism() - 1);
-    this.pool = new WorkerPool(options.spawn ?? spawnBacktestWorker, 1);
-    if (options.warm ?? true) this.pool.warm();
+    this.concurrency = options.concurrency ?? availableParallelism();
+    const spawn = options.spawn ?? spawnBacktestWorker;
+    // Finished workers stay for the next run (warm JIT), up to one per slot.
+    this.pool = new WorkerPool(spawn, this.concurrency);
+    this.replays = new ReplayWorker(spawn);
+    if (options.warm ?? true) this.pool.warm(1);
   }
 
   get runningCount(): number {
@@ -80,7 +93,7 @@ export class BacktestJobs {
     if (this.closed) throw new Error("The server is shutting down; start the backtest again once it is back.");
     const a: Active = { job, started: false, cancelled: false };
     this.active.set(job.runId, a);
-    this.publish(job.runId, { status: "queued", done: 0, total: job.candles.length, barsPerSec: 0, error: null });
+    this.publish(job.runId, { status: "queued", done: 0, total: job.bars, barsPerSec: 0, error: null });
     this.queue.push(a);
     this.pump();
   }
@@ -89,7 +102,7 @@ export class BacktestJobs {
   current(runId: string): BacktestProgress | undefined {
     const live = this.hub.get(runId);
     if (live) return live;
-    const run = this.db.backtests.get(runId);
+    const run = this.db.backtests.getInfo(runId);
     if (!run) return undefined;
     const finished = run.status === "done";
     return {
@@ -129,6 +142,7 @@ export class BacktestJobs {
   async shutdown(graceMs = 5000): Promise<void> {
     this.closed = true;
     this.pool.close();
+    this.replays.close();
     for (const a of [...this.queue]) this.cancel(a.job.runId, "Cancelled because the server stopped; run it again.");
     const pending = [...this.active.values()].map((a) => new Promise<void>((resolve) => (a.settle = resolve)));
     if (pending.length === 0) return;
@@ -159,7 +173,7 @@ export class BacktestJobs {
   private run(a: Active): void {
     const { job } = a;
     this.db.backtests.setStatus(job.runId, "running");
-    this.publish(job.runId, { status: "running", done: 0, total: job.candles.length, barsPerSec: 0, error: null });
+    this.publish(job.runId, { status: "running", done: 0, total: job.bars, barsPerSec: 0, error: null });
     let worker: Worker;
     try {
       worker = this.pool.acquire();
@@ -168,16 +182,8 @@ export class BacktestJobs {
       return;
     }
     a.worker = worker;
-    const candles = packCandles(job.candles);
-    const request: RunRequest = {
-      type: "run",
-      spec: job.spec,
-      hash: job.hash,
-      nodeIds: job.nodeIds,
-      settings: job.settings,
-      timeframeMs: job.timeframeMs,
-      candles,
-    };
+    const source = this.source(job);
+    const request: RunRequest = { type: "run", spec: job.spec, hash: job.hash, nodeIds: job.nodeIds, settings: job.settings, timeframeMs: job.timeframeMs, source };
     let settled = false;
     const detach = () => {
       worker.off("message", onMessage);
@@ -192,9 +198,9 @@ export class BacktestJobs {
         settled = true;
         detach();
         this.pool.release(worker);
-        this.db.backtests.finish(job.runId, { ...m.report, chart: m.chart, durationMs: Math.round(m.elapsedMs) });
+        this.db.backtests.finishEncoded(job.runId, { ...m.report, results: m.results, durationMs: Math.round(m.elapsedMs) });
         this.finish(a, { status: "done", done: m.report.bars, total: m.report.bars, barsPerSec: rate(m.report.bars, m.backtestMs), error: null });
-      } else {
+      } else if (m.type === "error") {
         settled = true;
         detach();
         void worker.terminate();
@@ -216,8 +222,25 @@ export class BacktestJobs {
     worker.on("message", onMessage);
     worker.on("error", onError);
     worker.on("exit", onExit);
-    // Transfer the candle buffer: the worker owns it from here.
-    worker.postMessage(request, [candles.buffer]);
+    // Handed-over candles are transferred: the worker owns them from here.
+    worker.postMessage(request, source.kind === "packed" ? [source.candles.buffer] : []);
+  }
+
+  /**
+   * Where a worker finds the candles: the database file, read by its own connection; an in-memory
+   * database cannot be opened from another thread, so those candles are read here and handed over.
+   */
+  private source({ seriesId, candlesVersion: version, range }: Pick<BacktestJob, "seriesId" | "candlesVersion" | "range">): CandleSource {
+    if (this.db.path !== ":memory:") return { kind: "db", path: this.db.path, seriesId, version, from: range.from, to: range.to };
+    return { kind: "packed", candles: packCandles(this.db.candles.read(seriesId, range)) };
+  }
+
+  /** Replays a finished run in a worker and cuts a window of it at bar resolution. */
+  window(job: WindowJob): Promise<BacktestChart> {
+    if (this.closed) return Promise.reject(new Error("The server is shutting down."));
+    const source = this.source(job);
+    const { runId, spec, hash, nodeIds, settings, timeframeMs, window } = job;
+    return this.replays.request({ runId, spec, hash, nodeIds, settings, timeframeMs, source, ...window }, source.kind === "packed" ? [source.candles.buffer] : []);
   }
 
   private fail(a: Active, message: string): void {
@@ -230,7 +253,7 @@ export class BacktestJobs {
     this.active.delete(a.job.runId);
     this.publish(
       a.job.runId,
-      { done: prev?.done ?? 0, total: a.job.candles.length, barsPerSec: prev?.barsPerSec ?? 0, error: null, ...state },
+      { done: prev?.done ?? 0, total: a.job.bars, barsPerSec: prev?.barsPerSec ?? 0, error: null, ...state },
       true,
     );
     if (a.started) {

@@ -15,9 +15,10 @@ export class WorkerPool {
     private readonly keep = 1,
   ) {}
 
-  /** Starts the idle workers now, so the first backtest does not wait for a thread. */
-  warm(): void {
-    while (!this.closed && this.idle.length < this.keep) this.park(this.start());
+  /** Starts idle workers now (up to `count`, at most `keep`), so the first backtests do not wait for a thread. */
+  warm(count = this.keep): void {
+    const want = Math.min(count, this.keep);
+    while (!this.closed && this.idle.length < want) this.park(this.start());
   }
 
   acquire(): Worker {

@@ -24,18 +24,52 @@ export function unpackCandles(p: PackedCandles): Candles {
   return { length: p.length, time: col(0), open: col(1), high: col(2), low: col(3), close: col(4), volume: col(5) };
 }
 
-export interface RunRequest {
-  type: "run";
+/**
+ * Where a worker gets its candles: read from the database file with a read-only connection of its
+ * own, or (an in-memory database, which a thread cannot open) handed over in one buffer.
+ */
+export type CandleSource =
+  /** `version` changes whenever the series' candles do (a worker reuses the candles it read last while it is the same). */
+  | { kind: "db"; path: string; seriesId: number; version: string; from: number; to: number }
+  | { kind: "packed"; candles: PackedCandles };
+
+/** What identifies a stored series' candles as they are now (updated time, count and last candle). */
+export function candlesVersion(s: { updatedAt: number; count: number; lastTime: number | null }): string {
+  return `${s.updatedAt}:${s.count}:${s.lastTime}`;
+}
+
+/** What the engine needs to run a compiled flow. */
+export interface RunSpec {
   spec: StrategySpec;
   hash: string;
   nodeIds: string[];
   settings: Settings;
   timeframeMs: number;
-  candles: PackedCandles;
+  source: CandleSource;
 }
+
+export interface RunRequest extends RunSpec {
+  type: "run";
+}
+
+/** A window [from, to) of a finished run at bar resolution; the worker replays the run (and keeps the last one). */
+export interface WindowRequest extends RunSpec {
+  type: "window";
+  id: number;
+  runId: string;
+  from: number;
+  to: number;
+  maxPoints: number;
+}
+
+export type WorkerRequest = RunRequest | WindowRequest;
 
 export type WorkerMessage =
   | { type: "progress"; done: number; total: number; elapsedMs: number }
-  /** `backtestMs`: the engine alone (what bars/s is measured on); `elapsedMs`: with the chart. */
-  | { type: "result"; report: Omit<BacktestReport, "specHash">; chart: BacktestChart; backtestMs: number; elapsedMs: number }
-  | { type: "error"; message: string };
+  /**
+   * `results`: trades and chart already encoded for storage (resultCodec), a transferred buffer.
+   * `backtestMs`: the engine alone (what bars/s is measured on); `elapsedMs`: with candles, chart and encoding.
+   */
+  | { type: "result"; report: Omit<BacktestReport, "specHash" | "trades">; results: Uint8Array; backtestMs: number; elapsedMs: number }
+  | { type: "window"; id: number; chart: BacktestChart }
+  | { type: "error"; id?: number; message: string };

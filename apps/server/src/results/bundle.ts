@@ -4,7 +4,7 @@ import type { KeyflowDb } from "@keyflow/db";
 import { notFound, UserError } from "../errors";
 import { fileSlug, shareableFlow } from "../templates/templateJson";
 import { candleColumns, candleFingerprint } from "./fingerprint";
-import { readInclusive } from "../backtest/startRun";
+import { readInclusive } from "../backtest/rangeFacts";
 
 type BundledCandles = NonNullable<ResultBundle["candles"]>;
 

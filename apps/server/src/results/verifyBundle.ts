@@ -17,7 +17,7 @@ import { DEMO_EXCHANGE } from "../data/demoMarket";
 import { utcMinute } from "../utcMinute";
 import { decodeBundledCandles } from "./bundle";
 import { candleFingerprint } from "./fingerprint";
-import { readInclusive } from "../backtest/startRun";
+import { readInclusive } from "../backtest/rangeFacts";
 
 export interface VerifyOptions {
   /** Fetches the market's candles for [since, until) into the database when they are missing; absent: no download. */

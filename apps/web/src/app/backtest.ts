@@ -4,7 +4,6 @@ import { app, appStore, rangeOf } from "./appStore";
 import { queryClient } from "../lib/queryClient";
 import { trpc, trpcClient } from "../lib/trpc";
 import { runQuery } from "../results/useRun";
-import { runView } from "../results/runView";
 import { save } from "./session";
 import { startDownload } from "../data/downloads";
 import type { FlowGraph } from "@keyflow/core";
@@ -132,11 +131,12 @@ async function loadResult(runId: string) {
   app.set({ run: { ...run, status: "loading", percent: 100 } });
   try {
     // A run without a result cannot be drawn: say why instead of opening an empty view.
-    runView(await queryClient.fetchQuery(runQuery(runId)));
+    await queryClient.fetchQuery(runQuery(runId));
     performance.mark("keyflow:result-loaded", { detail: { runId } });
     app.set({ run: { ...appStore.getState().run, status: "done" }, shownRunId: runId, view: "results", comparing: false });
     const sid = editorStore.getState().strategyId;
     if (sid) void queryClient.invalidateQueries({ queryKey: trpc.backtests.listForStrategy.pathKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.backtests.storage.pathKey() });
   } catch (e) {
     fail(errorMessage(e));
   }

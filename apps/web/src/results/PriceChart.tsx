@@ -58,6 +58,11 @@ function snap(times: number[], t: number): number {
 }
 
 const MAX_DETAILED = 160;
+/**
+ * Zoomed in to at most this many bars of the market's timeframe, the chart swaps the run's merged
+ * candles for the bars themselves (`backtests.window`, the request a trade's detail uses too).
+ */
+const ZOOM_DETAIL_BARS = 2500;
 /** Beyond this many trades in view, markers are a solid band; the legend asks to zoom in instead. */
 const MAX_SHOWN = 400;
 
@@ -168,7 +173,7 @@ export const PriceChart = forwardRef<
   const backToFull = () => {
     const p = parts.current;
     const chart = chartRef.current;
-    detailSeq.current++;
+    zoomBase.current = ++detailSeq.current;
     setDetail(null);
     if (!p || !chart) return;
     p.candles.setData(p.full);
@@ -178,6 +183,50 @@ export const PriceChart = forwardRef<
     p.updateMarkers();
   };
 
+  /**
+   * Fetches the market's own bars for [from, to) and draws every series from them; `then` runs
+   * once they are drawn. Only the latest request is drawn.
+   */
+  const loadBars = (from: number, to: number, loading: string, then: (bars: number) => void) => {
+    const p = parts.current;
+    if (!loadDetail || !p) return;
+    const seq = ++detailSeq.current;
+    setDetail({ text: loading });
+    loadDetail(from, to).then(
+      (w) => {
+        if (seq !== detailSeq.current || parts.current !== p) return;
+        p.candles.setData(bars(w.candles));
+        p.times = w.candles.time;
+        // Every line at the same bar resolution as the candles: overlays, oscillators, equity, drawdown.
+        const byKey = new Map<string, LineColumns>([...w.indicators.map((l) => [`${l.nodeId}.${l.port}`, l] as const), ["equity", w.equity], ["drawdown", w.drawdown]]);
+        for (const l of p.lines) l.draw(byKey.get(l.key) ?? { time: [], value: [] });
+        then(w.candles.time.length);
+        p.updateMarkers();
+      },
+      (e: unknown) => seq === detailSeq.current && setDetail({ text: errorMessage(e), error: true }),
+    );
+  };
+  const merged = (run.candles.bucketMs ?? tf) > tf;
+
+  /** The detail request count when the overview was last drawn (a later request means bars are shown or coming). */
+  const zoomBase = useRef(0);
+
+  /** Zoomed in far enough on the merged overview: the bars of the visible range (and a margin). */
+  const zoomed = useRef<(from: number, to: number) => void>(() => {});
+  zoomed.current = (from, to) => {
+    const p = parts.current;
+    const chart = chartRef.current;
+    // Only from the overview: a trade's or a zoom's bars are already drawn.
+    if (!merged || !p || !chart || p.times !== run.candles.time || detailSeq.current !== zoomBase.current) return;
+    const span = to - from;
+    if (span / tf > ZOOM_DETAIL_BARS) return;
+    const pad = Math.min(span / 2, ((ZOOM_DETAIL_BARS - span / tf) / 2) * tf);
+    const keep = () => chart.timeScale().setVisibleRange({ from: sec(from) as Time, to: sec(to) as Time });
+    loadBars(from - pad, to + pad + tf, `Loading ${run.timeframe} candles…`, (n) => {
+      keep();
+      setDetail({ text: `${run.timeframe} candles, ${dateTime(from - pad)} → ${dateTime(to + pad)}`, bars: n });
+    });
+  };
   useImperativeHandle(ref, () => ({
     png() {
       const canvas = chartRef.current?.takeScreenshot();
@@ -194,23 +243,11 @@ export const PriceChart = forwardRef<
       const show = () => chart.timeScale().setVisibleRange({ from: sec(from) as Time, to: sec(to) as Time });
       show();
       // Merged candles hide what happened inside the trade: fetch the market's own candles around it.
-      if (!loadDetail || (run.candles.bucketMs ?? tf) <= tf) return;
-      const seq = ++detailSeq.current;
-      setDetail({ text: `Loading ${run.timeframe} candles around the trade…` });
-      loadDetail(from, to + tf).then(
-        (w) => {
-          if (seq !== detailSeq.current || parts.current !== p) return;
-          p.candles.setData(bars(w.candles));
-          p.times = w.candles.time;
-          // Every line at the same bar resolution as the candles: overlays, oscillators, equity, drawdown.
-          const byKey = new Map<string, LineColumns>([...w.indicators.map((l) => [`${l.nodeId}.${l.port}`, l] as const), ["equity", w.equity], ["drawdown", w.drawdown]]);
-          for (const l of p.lines) l.draw(byKey.get(l.key) ?? { time: [], value: [] });
-          show();
-          p.updateMarkers();
-          setDetail({ text: `Trade of ${dateTime(t.entryTime)} on ${run.timeframe} candles`, bars: w.candles.time.length });
-        },
-        (e: unknown) => seq === detailSeq.current && setDetail({ text: errorMessage(e), error: true }),
-      );
+      if (!merged) return;
+      loadBars(from, to + tf, `Loading ${run.timeframe} candles around the trade…`, (n) => {
+        show();
+        setDetail({ text: `Trade of ${dateTime(t.entryTime)} on ${run.timeframe} candles`, bars: n });
+      });
     },
   }));
 
@@ -251,6 +288,7 @@ export const PriceChart = forwardRef<
     const markersApi = createSeriesMarkers(candles, []);
     const p: ChartParts = { candles, lines: [], full: data, times: c.time, updateMarkers: () => {} };
     parts.current = p;
+    zoomBase.current = ++detailSeq.current;
     setDetail(null);
     const trades = run.trades;
     const open = run.openPosition;
@@ -270,7 +308,11 @@ export const PriceChart = forwardRef<
     };
     p.updateMarkers = updateMarkers;
     updateMarkers();
-    chart.timeScale().subscribeVisibleTimeRangeChange(() => {
+    let zoomTimer: ReturnType<typeof setTimeout> | undefined;
+    chart.timeScale().subscribeVisibleTimeRangeChange((r) => {
+      // A pause after zooming in, then the bars of what is in view.
+      clearTimeout(zoomTimer);
+      if (r) zoomTimer = setTimeout(() => zoomed.current((r.from as number) * 1000, (r.to as number) * 1000), 250);
       if (pendingMarkers) return;
       pendingMarkers = true;
       requestAnimationFrame(updateMarkers);
@@ -392,6 +434,7 @@ export const PriceChart = forwardRef<
     requestAnimationFrame(() => requestAnimationFrame(() => onDrawn?.()));
 
     return () => {
+      clearTimeout(zoomTimer);
       ro.disconnect();
       parts.current = null;
       chartRef.current = null;

@@ -1,5 +1,5 @@
 import { skipToken, useQuery, useQueryClient } from "@tanstack/react-query";
-import { NAME_MAX } from "@keyflow/core";
+import { formatBytes, NAME_MAX } from "@keyflow/core";
 import { app, useApp } from "../app/appStore";
 import { trpc, trpcClient } from "../lib/trpc";
 import { useEditor } from "../editor/store";
@@ -16,6 +16,7 @@ export function RunsList() {
   const shown = useApp((s) => s.shownRunId);
   const compare = useApp((s) => s.compare);
   const q = useRuns(strategyId);
+  const storage = useQuery(trpc.backtests.storage.queryOptions(undefined, { enabled: q.isSuccess }));
   const qc = useQueryClient();
   const refresh = () => void qc.invalidateQueries({ queryKey: trpc.backtests.listForStrategy.pathKey() });
   const pin = async (runId: string, pinned: boolean) => {
@@ -78,6 +79,7 @@ export function RunsList() {
             <div className="r-sub">
               {ago(r.createdAt)}
               {r.metrics && ` · ${r.metrics.trades} trades`}
+              {r.status === "done" && <span title="Disk this run takes (trades, chart, flow)"> · {formatBytes(r.bytes)}</span>}
               {r.status !== "done" && ` · ${r.error ?? r.status}`}
               {r.rerunOf && " · run again"}
               {r.verification && (
@@ -105,6 +107,11 @@ export function RunsList() {
         <button type="button" className="btn small" disabled={compare.length !== 2} onClick={() => app.set({ comparing: true, view: "results" })} data-testid="compare-button">
           Compare {compare.length}/2 side by side
         </button>
+        {storage.data && (
+          <div className="runs-disk dim" data-testid="runs-disk" title="Older runs beyond the newest 50 of each strategy are removed; pinned runs stay.">
+            {storage.data.runs} stored run{storage.data.runs === 1 ? "" : "s"} take {formatBytes(storage.data.runBytes)} · database {formatBytes(storage.data.fileBytes)}, candles {formatBytes(storage.data.candleBytes)}
+          </div>
+        )}
       </div>
     </div>
   );

@@ -1,4 +1,4 @@
-import { outputLabel, thresholdsOf, type FlowGraph, type Metrics, type Trade } from "@keyflow/core";
+import { outputLabel, thresholdsOf, type FlowGraph, type Metrics, type RunResults, type Trade } from "@keyflow/core";
 import type { RouterOutputs } from "../lib/trpc";
 import { drawdownOf, type CandleColumns, type IndicatorLine, type LineColumns } from "./model";
 
@@ -15,7 +15,7 @@ export interface ChartView {
 }
 
 /** A finished run as the results view draws it: the server's row, with its chart lines named and levelled. */
-export type RunView = Omit<RunRow, "chart" | "metrics" | "trades"> & ChartView & { metrics: Metrics; trades: Trade[] };
+export type RunView = Omit<RunRow, "results" | "metrics"> & ChartView & { metrics: Metrics; trades: Trade[] };
 
 /** Past runs of a strategy, as the runs list shows them. */
 export type RunSummary = RouterOutputs["backtests"]["listForStrategy"][number];
@@ -40,8 +40,9 @@ export function chartView(chart: StoredChart, flow: FlowGraph): ChartView {
   };
 }
 
-export function runView(row: RunRow): RunView {
-  const { chart, metrics, trades, ...rest } = row;
-  if (!chart || !metrics || !trades) throw new Error(row.error ?? `This backtest is ${row.status}; it has no result.`);
-  return { ...rest, metrics, trades, ...chartView(chart, row.flow) };
+/** The row and its unpacked results (`results` of `backtests.get`, see runResults.ts). */
+export function runView(row: RunRow, results: RunResults | null): RunView {
+  const { results: _packed, metrics, ...rest } = row;
+  if (!results || !metrics) throw new Error(row.error ?? `This backtest is ${row.status}; it has no result.`);
+  return { ...rest, metrics, trades: results.trades, ...chartView(results.chart, row.flow) };
 }

@@ -1,10 +1,17 @@
-import { canonicalJson, type FlowGraph, type Metrics, type OpenPosition, type Settings, type Timeframe, type Trade, type Verification } from "@keyflow/core";
-import { and, desc, eq, gte, inArray, isNull } from "drizzle-orm";
+import { canonicalJson, type FlowGraph, type Metrics, type OpenPosition, type Settings, type Timeframe, type Trade, type Verification, packResults } from "@keyflow/core";
+import { and, desc, eq, getTableColumns, gte, inArray, isNull, sql } from "drizzle-orm";
 import type { BacktestChart } from "../chart";
+import { decodeResults, encodeResults, resultColumns } from "../resultCodec";
 import { backtestRuns, type BacktestRunRow, type BacktestStatus } from "../schema";
 import type { RepoContext } from "./context";
 
-export type BacktestRun = BacktestRunRow;
+/** A run as the rest of Keyflow sees it: trades and chart decoded (null until it finished). */
+export type BacktestRun = Omit<BacktestRunRow, "results" | "legacyTrades" | "legacyChart"> & {
+  trades: Trade[] | null;
+  chart: BacktestChart | null;
+  /** Bytes the run takes in the database (results, flow, metrics). */
+  bytes: number;
+};
 /** A run without its heavy parts (trades, chart, flow), for lists. */
 export type BacktestRunSummary = Omit<BacktestRun, "trades" | "chart" | "flow">;
 
@@ -37,6 +44,15 @@ export interface BacktestOutcome {
   durationMs: number;
 }
 
+/** An outcome whose trades and chart are already encoded (`encodeResults`, e.g. in a worker thread). */
+export type EncodedOutcome = Omit<BacktestOutcome, "trades" | "chart"> & { results: Uint8Array };
+
+/**
+ * Bytes a run's row holds in its large values. octet_length() takes a value's size from the row's
+ * header without reading the value (length() of text would read every character of an old run's JSON).
+ */
+const runBytes = sql<number>`(coalesce(octet_length(${backtestRuns.results}), 0) + coalesce(octet_length(${backtestRuns.legacyTrades}), 0) + coalesce(octet_length(${backtestRuns.legacyChart}), 0) + octet_length(${backtestRuns.flow}) + coalesce(octet_length(${backtestRuns.metrics}), 0))`;
+
 const summaryColumns = {
   id: backtestRuns.id,
   strategyId: backtestRuns.strategyId,
@@ -65,7 +81,11 @@ const summaryColumns = {
   fillRules: backtestRuns.fillRules,
   rerunOf: backtestRuns.rerunOf,
   verification: backtestRuns.verification,
+  bytes: runBytes,
 };
+
+const { results, legacyTrades, legacyChart, ...rowColumns } = getTableColumns(backtestRuns);
+const fullColumns = { ...rowColumns, results, legacyTrades, legacyChart, bytes: runBytes };
 
 /** Runs still queued or running are never pruned. */
 const FINISHED: BacktestStatus[] = ["done", "failed", "cancelled"];
@@ -75,20 +95,28 @@ export function backtestRepo(ctx: RepoContext) {
 
   function create(run: NewBacktestRun): BacktestRun {
     const { market, ...rest } = run;
-    return db
-      .insert(backtestRuns)
+    db.insert(backtestRuns)
       .values({ ...rest, ...market, status: "queued", createdAt: now() })
-      .returning()
-      .get();
+      .run();
+    return get(run.id)!;
   }
 
   function setStatus(id: string, status: BacktestStatus): void {
     db.update(backtestRuns).set({ status }).where(eq(backtestRuns.id, id)).run();
   }
 
+  /** Stores a finished run's outcome, encoding its trades and chart (see `finishEncoded`). */
   function finish(id: string, outcome: BacktestOutcome): void {
+    const { trades, chart, ...rest } = outcome;
+    const row = db.select({ settings: backtestRuns.settings }).from(backtestRuns).where(eq(backtestRuns.id, id)).get();
+    if (!row) return;
+    finishEncoded(id, { ...rest, results: encodeResults({ trades, chart }, row.settings.feeRate) });
+  }
+
+  function finishEncoded(id: string, outcome: EncodedOutcome): void {
+    const { results, ...rest } = outcome;
     db.update(backtestRuns)
-      .set({ ...outcome, status: "done", error: null, finishedAt: now() })
+      .set({ ...rest, results: Buffer.from(results.buffer, results.byteOffset, results.byteLength), status: "done", error: null, finishedAt: now() })
       .where(eq(backtestRuns.id, id))
       .run();
   }
@@ -98,7 +126,34 @@ export function backtestRepo(ctx: RepoContext) {
   }
 
   function get(id: string): BacktestRun | undefined {
-    return db.select().from(backtestRuns).where(eq(backtestRuns.id, id)).get();
+    const row = db.select(fullColumns).from(backtestRuns).where(eq(backtestRuns.id, id)).get();
+    if (!row) return undefined;
+    const { results, legacyTrades, legacyChart, ...rest } = row;
+    // Runs stored before the columnar results still hold JSON: read it as it is.
+    const decoded = results ? decodeResults(results) : { trades: legacyTrades, chart: legacyChart };
+    return { ...rest, trades: decoded.trades, chart: decoded.chart };
+  }
+
+  /**
+   * A run without trades and chart, plus its results as packed columns (packResults in
+   * @keyflow/core), uncompressed; runs stored before the columnar results are packed from their JSON.
+   */
+  function getPacked(id: string): (Omit<BacktestRun, "trades" | "chart"> & { columns: Uint8Array | null }) | undefined {
+    const row = db.select(fullColumns).from(backtestRuns).where(eq(backtestRuns.id, id)).get();
+    if (!row) return undefined;
+    const { results, legacyTrades, legacyChart, ...rest } = row;
+    const columns = results ? resultColumns(results) : legacyTrades && legacyChart ? packResults({ trades: legacyTrades, chart: legacyChart }, rest.settings.feeRate) : null;
+    return { ...rest, columns };
+  }
+
+  /** A run without its trades and chart (no decoding): what it ran and how it went. */
+  function getInfo(id: string): Omit<BacktestRun, "trades" | "chart"> | undefined {
+    return db.select({ ...rowColumns, bytes: runBytes }).from(backtestRuns).where(eq(backtestRuns.id, id)).get();
+  }
+
+  /** How many runs are stored and the bytes they take (see `bytes` of a run). */
+  function storage(): { runs: number; bytes: number } {
+    return db.select({ runs: sql<number>`count(*)`, bytes: sql<number>`coalesce(sum(${runBytes}), 0)` }).from(backtestRuns).get()!;
   }
 
   function listForStrategy(strategyId: string, limit = 50): BacktestRunSummary[] {
@@ -184,7 +239,7 @@ export function backtestRepo(ctx: RepoContext) {
     return old.length;
   }
 
-  return { create, setStatus, finish, fail, get, findSame, listForStrategy, listRecent, failInterrupted, remove, rename, setPinned, setVerification, prune };
+  return { create, setStatus, finish, finishEncoded, fail, get, getInfo, getPacked, storage, findSame, listForStrategy, listRecent, failInterrupted, remove, rename, setPinned, setVerification, prune };
 }
 
 export type BacktestRepo = ReturnType<typeof backtestRepo>;

@@ -1,14 +1,7 @@
 import { TIMEFRAME_MS, type Candles, type Market } from "@keyflow/core";
 import { and, asc, eq } from "drizzle-orm";
-import {
-  allocPackedCandles,
-  chunkSpan,
-  chunkStartOf,
-  decodeChunk,
-  decodeChunkInto,
-  encodeChunk,
-  mergeCandles,
-} from "../candleCodec";
+import { chunkSpan, chunkStartOf, decodeChunk, encodeChunk, mergeCandles } from "../candleCodec";
+import { candleCounter, candleReader, type ReadRange } from "../candleReader";
 import { candleChunks, candleSeries, type CandleSeriesRow, type CandleSource } from "../schema";
 import type { RepoContext } from "./context";
 
@@ -21,18 +14,12 @@ export interface InsertResult {
   replaced: number;
 }
 
-export interface ReadRange {
-  /** Inclusive, unix ms. */
-  from?: number;
-  /** Exclusive, unix ms. */
-  to?: number;
-}
+export type { ReadRange };
 
 export function candleRepo(ctx: RepoContext) {
   const { db, sqlite, now } = ctx;
-  const selectChunks = sqlite
-    .prepare("SELECT count, data FROM candle_chunks WHERE series_id = ? AND chunk_start <= ? AND last_time >= ? ORDER BY chunk_start")
-    .raw(true);
+  const readChunks = candleReader(sqlite);
+  const count = candleCounter(sqlite);
   const selectStats = sqlite.prepare(
     "SELECT COALESCE(SUM(count), 0) AS count, MIN(first_time) AS firstTime, MAX(last_time) AS lastTime FROM candle_chunks WHERE series_id = ?",
   );
@@ -132,26 +119,7 @@ export function candleRepo(ctx: RepoContext) {
 
   /** The series' candles in [from, to), columnar, all six columns in one ArrayBuffer. */
   function read(seriesId: number, range: ReadRange = {}): Candles {
-    const from = range.from ?? -8.64e15;
-    const to = range.to ?? 8.64e15;
-    const rows = selectChunks.all(seriesId, to, from) as [number, Buffer][];
-    let total = 0;
-    for (const [count] of rows) total += count;
-    const all = allocPackedCandles(total);
-    let at = 0;
-    for (const [count, data] of rows) {
-      decodeChunkInto(data, count, all, at);
-      at += count;
-    }
-    // Trim the partial first and last chunks.
-    let lo = 0;
-    while (lo < total && all.time[lo]! < from) lo++;
-    let hi = total;
-    while (hi > lo && all.time[hi - 1]! >= to) hi--;
-    if (lo === 0 && hi === total) return all;
-    const out = allocPackedCandles(hi - lo);
-    for (const f of ["time", "open", "high", "low", "close", "volume"] as const) out[f].set(all[f].subarray(lo, hi));
-    return out;
+    return readChunks(seriesId, range);
   }
 
   function lastTime(seriesId: number): number | null {
@@ -168,7 +136,7 @@ export function candleRepo(ctx: RepoContext) {
     return db.delete(candleSeries).where(eq(candleSeries.id, seriesId)).run().changes > 0;
   }
 
-  return { list, get, find, ensure, insert, importCandles, read, lastTime, sizes, remove };
+  return { list, get, find, ensure, insert, importCandles, read, count, lastTime, sizes, remove };
 }
 
 export type CandleRepo = ReturnType<typeof candleRepo>;

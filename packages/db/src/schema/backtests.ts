@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { FlowGraph, Metrics, OpenPosition, Settings, Timeframe, Trade, Verification } from "@keyflow/core";
 import type { BacktestChart } from "../chart";
 import { strategies } from "./strategies";
@@ -26,9 +26,12 @@ export const backtestRuns = sqliteTable(
     error: text("error"),
     bars: integer("bars").notNull(),
     metrics: text("metrics", { mode: "json" }).$type<Metrics>(),
-    trades: text("trades", { mode: "json" }).$type<Trade[]>(),
+    /** Trades and chart of a finished run, columnar (resultCodec). */
+    results: blob("results", { mode: "buffer" }),
+    /** Runs stored before the columnar results kept trades and chart as JSON; read as they are. */
+    legacyTrades: text("trades", { mode: "json" }).$type<Trade[]>(),
     openPosition: text("open_position", { mode: "json" }).$type<OpenPosition | null>(),
-    chart: text("chart", { mode: "json" }).$type<BacktestChart>(),
+    legacyChart: text("chart", { mode: "json" }).$type<BacktestChart>(),
     durationMs: integer("duration_ms"),
     createdAt: integer("created_at").notNull(),
     finishedAt: integer("finished_at"),
