@@ -2,6 +2,8 @@ import { BAR_VARS, getBlock, type BlockDef } from "../catalogue";
 import { num } from "../catalogue/emit";
 import type { StrategySpec } from "../compile/spec";
 import type { Sizing } from "../flow/schema";
+import type { SimBroker } from "./simBroker";
+import { EXIT, FLAT, NO_ACTION, type PositionState } from "./position";
 
 /** How an entry block opens a position, with the risk blocks attached to it. NaN = not set. */
 export interface EntryRule {
@@ -23,12 +25,48 @@ export interface EntryRule {
 export type UpdateFn = () => void;
 
 /**
+ * After `update`: what to do given the position state (see `Strategy.decide`): an entry rule's
+ * index, EXIT or NO_ACTION.
+ */
+export type DecideFn = (state: PositionState) => number;
+
+/** The columns a backtest runs over, and where it writes what it records. */
+export interface RunColumns {
+  time: Float64Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  volume: Float64Array;
+  /** Equity at each bar's close (cash + position marked to the close). */
+  equity: Float64Array;
+  /** With `record`: one column per `Program.recorded` entry, in that order. */
+  recorded: Float64Array[];
+}
+
+/** Running counts of a backtest, carried from one `run` call to the next. */
+export interface RunTally {
+  /** Bars that closed with a position held. */
+  inMarket: number;
+  /** First bar where every indicator and math output has a value; -1 until then. */
+  firstTradable: number;
+}
+
+/**
+ * Bars [from, to) of the columns, each exactly as `SimBroker.onBar`, `update`, `decide` and
+ * `SimBroker.submit` in turn would process it (what `Session.next` does), in one generated loop.
+ */
+export type RunFn = (cols: RunColumns, from: number, to: number, broker: SimBroker, tally: RunTally) => void;
+
+/**
  * A spec turned once into a flat program: one generated function that runs every block's
  * statements in topological order with its state (indicator objects, previous values) closed
  * over, and writes the values others need — entry and exit signals, recorded series — into `v`.
  */
 export interface Program {
   update: UpdateFn;
+  decide: DecideFn;
+  run: RunFn;
   /** The bar to evaluate: time, open, high, low, close, volume. */
   bar: Float64Array;
   v: Float64Array;
@@ -88,6 +126,9 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   const body: string[] = [];
   const entries: EntryRule[] = [];
   const exitSlots: number[] = [];
+  /** Names, in the generated code, of the entry rules' signals (in rule order) and of the exit signals. */
+  const entrySignals: string[] = [];
+  const exitSignals: string[] = [];
   const recorded: Program["recorded"] = [];
   const charted: string[] = [];
   /** The rule of each entry node, by spec index, for the risk blocks attached to it. */
@@ -122,9 +163,11 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
         trailingPct: NaN,
       };
       entries.push(rule);
+      entrySignals.push(outName(ref.node, ref.port));
       entryOf.set(i, rule);
     } else if (block.role === "exit") {
       exitSlots.push(publish(ref.node, ref.port));
+      exitSignals.push(outName(ref.node, ref.port));
     }
   });
 
@@ -140,27 +183,84 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     else if (n.kind === "trailingStop") rule.trailingPct = pct;
   });
 
+  const publishing: string[] = [];
   outputSlots.forEach((row, i) =>
     row.forEach((slot, port) => {
-      if (slot >= 0) body.push(`v[${slot}] = ${outName(i, port)};`);
+      if (slot >= 0) publishing.push(`v[${slot}] = ${outName(i, port)};`);
     }),
   );
 
   // NaN + anything is NaN, so the sum × 0 is 0 exactly when every output has a value.
+  const warmth = charted.length > 0 ? `(${charted.join(" + ")}) * 0` : "0";
   const warmSlot = charted.length > 0 ? slots++ : -1;
-  if (warmSlot >= 0) body.push(`v[${warmSlot}] = (${charted.join(" + ")}) * 0;`);
+  if (warmSlot >= 0) publishing.push(`v[${warmSlot}] = ${warmth};`);
 
+  const recordedNames = recorded.map((r) => outName(r.node, r.port));
   const source = [
     '"use strict";',
-    "return function update() {",
+    "function update() {",
     `  const ${BAR_FIELDS.map((name, k) => `${name} = bar[${k}]`).join(", ")};`,
-    ...body.map((line) => `  ${line}`),
-    "};",
+    ...indent(body, 1),
+    ...indent(publishing, 1),
+    "}",
+    "function decide(state) {",
+    ...indent(decision("state", entrySignals.map((_, k) => `v[${entries[k]!.signalSlot}]`), exitSlots.map((slot) => `v[${slot}]`), (a) => `return ${a};`), 1),
+    `  return ${NO_ACTION};`,
+    "}",
+    // The backtest's loop: the same statements as `update`, the bar read from the columns, the
+    // decision taken on the locals and handed to the broker (what Session.next does, bar by bar).
+    // One function for the whole run lets the JIT keep every value in registers, inline the
+    // indicators' updates and skip the broker on bars where it has nothing to do.
+    "function run(cols, from, to, broker, tally) {",
+    "  const $time = cols.time, $open = cols.open, $high = cols.high, $low = cols.low, $close = cols.close, $volume = cols.volume, $equity = cols.equity;",
+    ...recordedNames.map((_, k) => `  const $rec${k} = cols.recorded[${k}];`),
+    "  let $inMarket = 0, $first = tally.firstTradable;",
+    "  for (let $i = from; $i < to; $i++) {",
+    `    const ${BAR_FIELDS.map((name, k) => `${name} = $${COLUMN_NAMES[k]}[$i]`).join(", ")};`,
+    "    if (!broker.idle()) {",
+    `      ${BAR_FIELDS.map((name, k) => `bar[${k}] = ${name};`).join(" ")}`,
+    "      broker.onBar(bar);",
+    "    }",
+    ...indent(body, 2),
+    "    const $state = broker.state();",
+    ...indent(decision("$state", entrySignals, exitSignals, (a) => `broker.submit(${a}, entries, ${BAR_VARS.close});`), 2),
+    "    const $qty = broker.qty;",
+    `    $equity[$i] = broker.cash + $qty * ${BAR_VARS.close};`,
+    "    if ($qty > 0) $inMarket++;",
+    `    if ($first < 0 && ${warmth} === 0) $first = $i;`,
+    ...recordedNames.map((name, k) => `    $rec${k}[$i] = ${name};`),
+    "  }",
+    "  tally.inMarket += $inMarket;",
+    "  tally.firstTradable = $first;",
+    "}",
+    "return { update, decide, run };",
   ].join("\n");
   const bar = new Float64Array(BAR_FIELDS.length);
   const v = new Float64Array(Math.max(1, slots)).fill(NaN);
   const st = Float64Array.from(stateInits);
-  const factory = new Function("bar", "v", "st", ...kept.map((_, k) => `k${k}`), source) as (...args: unknown[]) => UpdateFn;
-  const update = factory(bar, v, st, ...kept);
-  return { update, bar, v, outputSlots, entries, exitSlots, recorded, warmSlot, source };
+  const factory = new Function("bar", "v", "st", "entries", ...kept.map((_, k) => `k${k}`), source) as (
+    ...args: unknown[]
+  ) => Pick<Program, "update" | "decide" | "run">;
+  const { update, decide, run } = factory(bar, v, st, entries, ...kept);
+  return { update, decide, run, bar, v, outputSlots, entries, exitSlots, recorded, warmSlot, source };
+}
+
+const COLUMN_NAMES = ["time", "open", "high", "low", "close", "volume"];
+
+function indent(lines: string[], depth: number): string[] {
+  const pad = "  ".repeat(depth);
+  return lines.map((line) => pad + line);
+}
+
+/**
+ * The decision, as code: flat, the first entry rule whose signal is 1 acts; long or with an entry
+ * pending, any exit signal that is 1 exits (or cancels the pending entry). `act` turns the action
+ * (a rule index or EXIT) into the statement that takes it.
+ */
+function decision(state: string, entrySignals: string[], exitSignals: string[], act: (action: number) => string): string[] {
+  const lines = [`if (${state} === ${FLAT}) {`];
+  entrySignals.forEach((sig, k) => lines.push(`  ${k > 0 ? "else " : ""}if (${sig} === 1) ${act(k)}`));
+  lines.push("}");
+  if (exitSignals.length > 0) lines.push(`else if (${exitSignals.map((sig) => `${sig} === 1`).join(" || ")}) ${act(EXIT)}`);
+  return lines;
 }
