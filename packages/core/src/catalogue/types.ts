@@ -27,7 +27,7 @@ export interface PortDef {
 export interface EmitIo {
   /** A JS expression per input port: a variable of an upstream output, or a number literal. */
   inputs: readonly string[];
-  /** A fresh variable name per output port; the emitted code must declare each with `const`. */
+  /** A fresh variable name per output port; the emitted code must declare each (`const` or `let`). */
   outputs: readonly string[];
   /** Keeps a stateful object (an indicator) across bars; returns the name to call it by. */
   keep(obj: object): string;

@@ -109,7 +109,7 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     },
     state(init: number) {
       stateInits.push(init);
-      return `st[${stateInits.length - 1}]`;
+      return `$s${stateInits.length - 1}`;
     },
   };
   const outName = (node: number, port: number) => `n${node}_${port}`;
@@ -196,11 +196,21 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   if (warmSlot >= 0) publishing.push(`v[${warmSlot}] = ${warmth};`);
 
   const recordedNames = recorded.map((r) => outName(r.node, r.port));
+  // State between bars lives in `st`; the code works on it as local variables, read at the start
+  // and written back at the end: once per bar in `update`, once per run (not per bar) in `run`.
+  const loadState = stateInits.length > 0 ? [`let ${stateInits.map((_, k) => `$s${k} = st[${k}]`).join(", ")};`] : [];
+  const saveState = stateInits.map((_, k) => `st[${k}] = $s${k};`);
+  const loadKept = kept.length > 0 ? [`const ${kept.map((_, k) => `k${k} = kept[${k}]`).join(", ")};`] : [];
   const source = [
     '"use strict";',
+    // The classes behind k0, k1, …: programs differing only in them do not share a factory.
+    `// ${kept.map((obj, k) => `k${k}: ${obj.constructor.name}`).join(", ")}`,
     "function update() {",
+    ...indent(loadKept, 1),
+    ...indent(loadState, 1),
     `  const ${BAR_FIELDS.map((name, k) => `${name} = bar[${k}]`).join(", ")};`,
     ...indent(body, 1),
+    ...indent(saveState, 1),
     ...indent(publishing, 1),
     "}",
     "function decide(state) {",
@@ -214,22 +224,25 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     "function run(cols, from, to, broker, tally) {",
     "  const $time = cols.time, $open = cols.open, $high = cols.high, $low = cols.low, $close = cols.close, $volume = cols.volume, $equity = cols.equity;",
     ...recordedNames.map((_, k) => `  const $rec${k} = cols.recorded[${k}];`),
+    ...indent(loadKept, 1),
+    ...indent(loadState, 1),
     "  let $inMarket = 0, $first = tally.firstTradable;",
+    // The broker's state as locals, read again after each call that can change it (onBar, submit).
+    `  let ${SYNC_BROKER.replaceAll(";", ",").replace(/,$/, ";")}`,
     "  for (let $i = from; $i < to; $i++) {",
     `    const ${BAR_FIELDS.map((name, k) => `${name} = $${COLUMN_NAMES[k]}[$i]`).join(", ")};`,
-    "    if (!broker.idle()) {",
+    "    if ($busy) {",
     `      ${BAR_FIELDS.map((name, k) => `bar[${k}] = ${name};`).join(" ")}`,
-    "      broker.onBar(bar);",
+    `      broker.onBar(bar); ${SYNC_BROKER}`,
     "    }",
     ...indent(body, 2),
-    "    const $state = broker.state();",
-    ...indent(decision("$state", entrySignals, exitSignals, (a) => `broker.submit(${a}, entries, ${BAR_VARS.close});`), 2),
-    "    const $qty = broker.qty;",
-    `    $equity[$i] = broker.cash + $qty * ${BAR_VARS.close};`,
+    ...indent(decision("$state", entrySignals, exitSignals, (a) => `{ broker.submit(${a}, entries, ${BAR_VARS.close}); ${SYNC_BROKER} }`), 2),
+    `    $equity[$i] = $cash + $qty * ${BAR_VARS.close};`,
     "    if ($qty > 0) $inMarket++;",
     `    if ($first < 0 && ${warmth} === 0) $first = $i;`,
     ...recordedNames.map((name, k) => `    $rec${k}[$i] = ${name};`),
     "  }",
+    ...indent(saveState, 1),
     "  tally.inMarket += $inMarket;",
     "  tally.firstTradable = $first;",
     "}",
@@ -238,18 +251,39 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   const bar = new Float64Array(BAR_FIELDS.length);
   const v = new Float64Array(Math.max(1, slots)).fill(NaN);
   const st = Float64Array.from(stateInits);
-  const factory = new Function("bar", "v", "st", "entries", ...kept.map((_, k) => `k${k}`), source) as (
-    ...args: unknown[]
-  ) => Pick<Program, "update" | "decide" | "run">;
-  const { update, decide, run } = factory(bar, v, st, entries, ...kept);
+  const { update, decide, run } = factoryFor(source)(bar, v, st, entries, kept);
   return { update, decide, run, bar, v, outputSlots, entries, exitSlots, recorded, warmSlot, source };
 }
+
+type Factory = (...args: unknown[]) => Pick<Program, "update" | "decide" | "run">;
+
+/**
+ * One compiled factory per distinct source. Every program built from it shares the JIT's type
+ * feedback and optimised code: a sweep's thousandth backtest runs optimised from its first bar
+ * instead of warming up again (and a chunked run does not fall out of optimised code at the end of
+ * each chunk). What differs between two such programs (parameters, state) is in the arguments.
+ */
+const factories = new Map<string, Factory>();
+const MAX_FACTORIES = 256;
+
+function factoryFor(source: string): Factory {
+  let factory = factories.get(source);
+  if (!factory) {
+    factory = new Function("bar", "v", "st", "entries", "kept", source) as Factory;
+    if (factories.size >= MAX_FACTORIES) factories.delete(factories.keys().next().value!);
+    factories.set(source, factory);
+  }
+  return factory;
+}
+
+/** Reads the broker's state into the run loop's locals. */
+const SYNC_BROKER = "$busy = !broker.idle(); $state = broker.state(); $qty = broker.qty; $cash = broker.cash;";
 
 const COLUMN_NAMES = ["time", "open", "high", "low", "close", "volume"];
 
 function indent(lines: string[], depth: number): string[] {
   const pad = "  ".repeat(depth);
-  return lines.map((line) => pad + line);
+  return lines.flatMap((line) => line.split("\n")).map((line) => pad + line);
 }
 
 /**
