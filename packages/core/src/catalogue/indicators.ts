@@ -34,8 +34,8 @@ export function periodIndicator(
     params: z.strictObject({ period: period(def, "Period", minPeriod) }),
     role: "compute",
     chart,
-    emit: (p, { inputs: [x], outputs: [out], keep, state }) =>
-      code ? code(p.period, x!, out!, { keep, state }) : `const ${out} = ${keep(make(p.period))}.update(${x});`,
+    emit: (p, { inputs: [x], outputs: [out], keep, state, counter }) =>
+      code ? code(p.period, x!, out!, { keep, state, counter }) : `const ${out} = ${keep(make(p.period))}.update(${x});`,
   });
 }
 

@@ -33,6 +33,8 @@ export interface EmitIo {
   keep(obj: object): string;
   /** A variable that keeps its value from one bar to the next, starting at `init`. */
   state(init: number): string;
+  /** The same for a small whole number (a count, an index): the JIT keeps it as an integer. */
+  counter(init: number): string;
 }
 
 /** The bar's fields inside emitted code. */

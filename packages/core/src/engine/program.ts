@@ -102,6 +102,7 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   });
   const kept: object[] = [];
   const stateInits: number[] = [];
+  const stateInts: boolean[] = [];
   const io = {
     keep(obj: object) {
       kept.push(obj);
@@ -109,6 +110,12 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     },
     state(init: number) {
       stateInits.push(init);
+      stateInts.push(false);
+      return `$s${stateInits.length - 1}`;
+    },
+    counter(init: number) {
+      stateInits.push(init);
+      stateInts.push(true);
       return `$s${stateInits.length - 1}`;
     },
   };
@@ -198,7 +205,7 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   const recordedNames = recorded.map((r) => outName(r.node, r.port));
   // State between bars lives in `st`; the code works on it as local variables, read at the start
   // and written back at the end: once per bar in `update`, once per run (not per bar) in `run`.
-  const loadState = stateInits.length > 0 ? [`let ${stateInits.map((_, k) => `$s${k} = st[${k}]`).join(", ")};`] : [];
+  const loadState = stateInits.length > 0 ? [`let ${stateInits.map((_, k) => `$s${k} = st[${k}]${stateInts[k] ? " | 0" : ""}`).join(", ")};`] : [];
   const saveState = stateInits.map((_, k) => `st[${k}] = $s${k};`);
   const loadKept = kept.length > 0 ? [`const ${kept.map((_, k) => `k${k} = kept[${k}]`).join(", ")};`] : [];
   const source = [

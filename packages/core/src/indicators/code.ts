@@ -1,7 +1,8 @@
 /**
  * What an indicator written as code needs from the program builder (the catalogue's `EmitIo`):
  * `state` gives a variable that keeps its value from bar to bar (a local of the generated backtest
- * loop, which the JIT keeps in a register), `keep` the name of an object such as a ring buffer.
+ * loop, which the JIT keeps in a register), `counter` the same for a small whole number (a count,
+ * an index), `keep` the name of an object such as a ring buffer.
  *
  * The hottest indicators (SMA, EMA, RSI) come in two forms: the class, for everything else that
  * streams them, and the same update written as code, which the generated program runs without a
@@ -10,6 +11,7 @@
  */
 export interface CodeVars {
   state(init: number): string;
+  counter(init: number): string;
   keep(obj: object): string;
 }
 

@@ -37,8 +37,8 @@ export class Ema {
 }
 
 /** `Ema.update` as code for the generated program (see code.ts): the same operations in the same order. */
-export const emaCode: IndicatorCode = (p, x, out, { state }) => {
-  const count = state(0);
+export const emaCode: IndicatorCode = (p, x, out, { state, counter }) => {
+  const count = counter(0);
   const seedSum = state(0);
   const value = state(NaN);
   return [

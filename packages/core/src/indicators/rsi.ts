@@ -61,8 +61,8 @@ export class Rsi {
 }
 
 /** `Rsi.update` as code for the generated program (see code.ts): the same operations in the same order. */
-export const rsiCode: IndicatorCode = (p, x, out, { state }) => {
-  const count = state(0);
+export const rsiCode: IndicatorCode = (p, x, out, { state, counter }) => {
+  const count = counter(0);
   const prev = state(0);
   const gain = state(0);
   const loss = state(0);

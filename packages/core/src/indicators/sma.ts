@@ -52,12 +52,12 @@ export class Sma {
 }
 
 /** `Sma.update` as code for the generated program (see code.ts): the same operations in the same order. */
-export const smaCode: IndicatorCode = (p, x, out, { state, keep }) => {
+export const smaCode: IndicatorCode = (p, x, out, { state, counter, keep }) => {
   const ring = keep(new Float64Array(p));
-  const count = state(0);
-  const head = state(0);
+  const count = counter(0);
+  const head = counter(0);
   const sum = state(0);
-  const slides = state(0);
+  const slides = counter(0);
   const value = state(NaN);
   return [
     `let ${out} = ${value};`,
