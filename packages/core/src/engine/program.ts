@@ -203,6 +203,9 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   if (warmSlot >= 0) publishing.push(`v[${warmSlot}] = ${warmth};`);
 
   const recordedNames = recorded.map((r) => outName(r.node, r.port));
+  const bodyText = body.join("\n");
+  // The close is always read: the equity is marked to it and orders are placed at it.
+  const usedFields = BAR_FIELDS.flatMap((name, k) => (name === BAR_VARS.close || new RegExp(`\\b${name}\\b`).test(bodyText) ? [k] : []));
   // State between bars lives in `st`; the code works on it as local variables, read at the start
   // and written back at the end: once per bar in `update`, once per run (not per bar) in `run`.
   const loadState = stateInits.length > 0 ? [`let ${stateInits.map((_, k) => `$s${k} = st[${k}]${stateInts[k] ? " | 0" : ""}`).join(", ")};`] : [];
@@ -237,9 +240,11 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     // The broker's state as locals, read again after each call that can change it (onBar, submit).
     `  let ${SYNC_BROKER.replaceAll(";", ",").replace(/,$/, ";")}`,
     "  for (let $i = from; $i < to; $i++) {",
-    `    const ${BAR_FIELDS.map((name, k) => `${name} = $${COLUMN_NAMES[k]}[$i]`).join(", ")};`,
+    // Only the fields the blocks read (a typed-array read is never dropped as dead code: it is
+    // bounds-checked); the broker gets the whole bar on the bars it has work to do.
+    ...(usedFields.length > 0 ? [`    const ${usedFields.map((k) => `${BAR_FIELDS[k]} = $${COLUMN_NAMES[k]}[$i]`).join(", ")};`] : []),
     "    if ($busy) {",
-    `      ${BAR_FIELDS.map((name, k) => `bar[${k}] = ${name};`).join(" ")}`,
+    `      ${BAR_FIELDS.map((name, k) => `bar[${k}] = ${usedFields.includes(k) ? name : `$${COLUMN_NAMES[k]}[$i]`};`).join(" ")}`,
     `      broker.onBar(bar); ${SYNC_BROKER}`,
     "    }",
     ...indent(body, 2),
