@@ -64,7 +64,7 @@ console.log(
   "A third yardstick, written as a vectorised numpy script would be (whole-series passes over typed arrays,\n" +
     "then a walk over the crossing bars), produces trades only.\n",
 );
-console.log("Times are CPU ms (user + system) of the best of 15 interleaved runs; ratios are engine ÷ yardstick.\n");
+console.log("Times are CPU ms (user + system) of the best of 30 interleaved runs; ratios are engine ÷ yardstick.\n");
 console.log("case                     engine ms   engine bars/s | hand, same output: ms   ratio | hand, trades only: ms   ratio | vectorised: ms   ratio | trades");
 
 for (const [id, rsi] of [
@@ -104,7 +104,7 @@ for (const [id, rsi] of [
   let fullMs = Infinity;
   let tradesMs = Infinity;
   let vecMs = Infinity;
-  for (let round = 0; round < 15; round++) {
+  for (let round = 0; round < 30; round++) {
     // One run of each per round, interleaved, so that the same load falls on all four.
     engineMs = Math.min(engineMs, best(1, () => backtest(r.spec, candles, flow.settings, { hash: r.hash })));
     fullMs = Math.min(fullMs, best(1, handFull));

@@ -40,6 +40,10 @@ export function backtest(
   const cols: RunColumns = { time, open, high, low, close, volume, equity, recorded: recorders.map((r) => r.values) };
   const tally: RunTally = { inMarket: 0, firstTradable: -1 };
   const every = Math.max(1, opts.progressEvery ?? 65_536);
+  // Empty runs first (they change nothing). V8 starts recording type feedback for a function only
+  // after its first few calls; without these, the loop is compiled before the code after it (which
+  // saves the state) has any, and every chunk drops out of the compiled loop there, again and again.
+  for (let k = 0; k < 64; k++) program.run(cols, 0, 0, broker, tally);
   for (let start = 0; start < n; start += every) {
     const end = Math.min(n, start + every);
     program.run(cols, start, end, broker, tally);
