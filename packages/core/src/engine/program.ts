@@ -59,9 +59,11 @@ export interface RunTally {
 export type RunFn = (cols: RunColumns, from: number, to: number, broker: SimBroker, tally: RunTally) => void;
 
 /**
- * A spec turned once into a flat program: one generated function that runs every block's
- * statements in topological order with its state (indicator objects, previous values) closed
- * over, and writes the values others need — entry and exit signals, recorded series — into `v`.
+ * A spec turned once into a flat program: generated functions that run every block's statements
+ * in topological order with its state (indicator objects, previous values) closed over. `update`
+ * processes the bar in `bar` and writes the values others need — entry and exit signals, recorded
+ * series — into `v`, for `decide` and for a Session stepping live candles; `run` is the backtest's
+ * loop over whole columns, the same statements with the decision and the broker calls folded in.
  */
 export interface Program {
   update: UpdateFn;
