@@ -21,7 +21,8 @@ export { packResults, unpackResults, RESULT_COLUMNS_VERSION, type RunResults } f
 export { backtest, type BacktestOptions } from "./engine/backtest";
 export { Session } from "./engine/session";
 export { SimBroker } from "./engine/simBroker";
-export { Strategy, NO_ACTION, EXIT, FLAT, PENDING_ENTRY, LONG, type PositionState } from "./engine/strategy";
+export { Strategy } from "./engine/strategy";
+export { NO_ACTION, EXIT, FLAT, PENDING_ENTRY, LONG, type PositionState } from "./engine/position";
 export { buildProgram, type Program, type EntryRule } from "./engine/program";
 export { computeMetrics, type MetricsInput } from "./engine/metrics";
 export { medianSpacingMs, formatSpacing } from "./engine/barSpacing";

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { backtest, compile, getTemplate, sliceCandles, type Candles, type FlowGraph } from "../src";
+import { backtest, compile, getTemplate, Session, sliceCandles, TEMPLATES, type Candles, type FlowGraph } from "../src";
 import { handSmaCross } from "../bench/handwritten";
 import { vectorisedSmaCross } from "../bench/vectorised";
 import { describeWithSharedCsv } from "./describeWithSharedCsv";
+import { makeFlow } from "./fixtures";
 
 function compiled(id: string) {
   const flow = getTemplate(id)!.flow;
@@ -48,6 +49,98 @@ describeWithSharedCsv("engine on real candles", ["binance-BTCUSDT-1h.csv", "bina
       }
     },
   );
+
+  // backtest() runs its own generated loop over the columns; a paper bot steps a Session bar by bar.
+  // Both must trade alike, with every kind of order and exit the broker knows.
+  const orderKinds: [string, FlowGraph][] = [
+    ...TEMPLATES.map((t) => [t.id, t.flow] as [string, FlowGraph]),
+    [
+      "limit entries filled on a touch, with a stop-loss and a trailing stop",
+      makeFlow(
+        [
+          ["close", "price", { field: "close" }],
+          ["rsi", "rsi", { period: 14 }],
+          ["up", "crossAbove", { value: 35 }],
+          ["buy", "limitBuy", { offsetPct: 0.3, validBars: 4, fill: "touch", sizeMode: "percentEquity", size: 100 }],
+          ["sl", "stopLoss", { pct: 2 }],
+          ["trail", "trailingStop", { pct: 3 }],
+          ["down", "crossBelow", { value: 65 }],
+          ["sell", "sell"],
+        ],
+        [
+          ["close", "value", "rsi", "source"],
+          ["rsi", "value", "up", "a"],
+          ["rsi", "value", "down", "a"],
+          ["up", "signal", "buy", "when"],
+          ["buy", "order", "sl", "order"],
+          ["buy", "order", "trail", "order"],
+          ["down", "signal", "sell", "when"],
+        ],
+        { feeRate: 0.001, slippage: 0.0005 },
+      ),
+    ],
+    [
+      "two entry rules (market with a target, limit through the price) and two exits",
+      makeFlow(
+        [
+          ["close", "price", { field: "close" }],
+          ["rsi", "rsi", { period: 7 }],
+          ["sma", "sma", { period: 50 }],
+          ["oversold", "crossAbove", { value: 30 }],
+          ["trend", "crossAbove", {}],
+          ["market", "buy", { sizeMode: "quote", size: 4_000 }],
+          ["tp", "takeProfit", { pct: 1.5 }],
+          ["limit", "limitBuy", { offsetPct: 0.5, validBars: 2, sizeMode: "percentEquity", size: 50 }],
+          ["sl", "stopLoss", { pct: 1 }],
+          ["overbought", "crossBelow", { value: 70 }],
+          ["under", "crossBelow", {}],
+          ["sell1", "sell"],
+          ["sell2", "sell"],
+        ],
+        [
+          ["close", "value", "rsi", "source"],
+          ["close", "value", "sma", "source"],
+          ["rsi", "value", "oversold", "a"],
+          ["close", "value", "trend", "a"],
+          ["sma", "value", "trend", "b"],
+          ["oversold", "signal", "market", "when"],
+          ["market", "order", "tp", "order"],
+          ["trend", "signal", "limit", "when"],
+          ["limit", "order", "sl", "order"],
+          ["rsi", "value", "overbought", "a"],
+          ["close", "value", "under", "a"],
+          ["sma", "value", "under", "b"],
+          ["overbought", "signal", "sell1", "when"],
+          ["under", "signal", "sell2", "when"],
+        ],
+        { feeRate: 0.001 },
+      ),
+    ],
+  ];
+  it.each(orderKinds)("%s: stepping a Session bar by bar trades exactly like backtest()", (_name, flow) => {
+    const r = compile(flow);
+    expect(r.ok, JSON.stringify(!r.ok && r.errors)).toBe(true);
+    if (!r.ok) return;
+    const result = backtest(r.spec, btc1h, flow.settings);
+    const session = new Session(r.spec, flow.settings);
+    const equity = new Float64Array(btc1h.length);
+    for (let i = 0; i < btc1h.length; i++) {
+      session.step(btc1h.time[i]!, btc1h.open[i]!, btc1h.high[i]!, btc1h.low[i]!, btc1h.close[i]!, btc1h.volume[i]!);
+      equity[i] = session.broker.cash + session.broker.qty * btc1h.close[i]!;
+    }
+    expect(result.trades.length).toBeGreaterThan(20);
+    expect(session.broker.trades).toEqual(result.trades);
+    expect(equity).toEqual(result.equity);
+  });
+
+  it("the stepped flows above meet every exit reason", () => {
+    const reasons = new Set<string>();
+    for (const [, flow] of orderKinds) {
+      const r = compile(flow);
+      if (r.ok) for (const t of backtest(r.spec, btc1h, flow.settings).trades) reasons.add(t.exitReason);
+    }
+    expect([...reasons].sort()).toEqual(["signal", "stopLoss", "takeProfit", "trailingStop"]);
+  });
 
   it("is deterministic: same spec and candles give identical output", () => {
     const { flow, spec } = compiled("ema-cross-stops");

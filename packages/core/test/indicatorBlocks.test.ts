@@ -2,8 +2,9 @@
 // every output port equals the class fed the same candles directly.
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { backtest, BLOCKS, compile, getBlock } from "../src";
+import { backtest, BLOCKS, compile, generateDemoCandles, getBlock, Session } from "../src";
 import {
+  Ema, Rsi, Sma,
   Cci, Cmf, Dema, Donchian, Hma, Ichimoku, Kama, Keltner, LinRegSlope, Mfi, PercentRank, Sar, StdDev, StochRsi, SuperTrend, Tema,
   WillR,
 } from "../src/indicators";
@@ -82,6 +83,58 @@ describeWithSharedCsv("indicator blocks compute what their classes compute", ["b
     for (const s of got) {
       expect(Array.from(s.values)).toEqual(Array.from(want[s.port]!));
       expect(s.values.some(Number.isFinite), `${cse.kind} port ${s.port} never warms up`).toBe(true);
+    }
+  });
+});
+
+// SMA, EMA and RSI blocks run their update written as code (indicators/code.ts), not the class:
+// the two must agree bit for bit, fed prices or another indicator's warming-up (NaN) output, in the
+// backtest's loop and bar by bar through a Session.
+describeWithSharedCsv("SMA, EMA and RSI as code compute exactly what their classes compute", ["binance-BTCUSDT-1h.csv"], (btc) => {
+  const classes = { sma: (n: number) => new Sma(n), ema: (n: number) => new Ema(n), rsi: (n: number) => new Rsi(n) };
+  // Cent prices: the sliding sums meet exact ties and re-sum often.
+  const cents = generateDemoCandles({ seed: 42, timeframe: "1m", start: Date.UTC(2024, 0, 1), bars: 20_000 });
+  const cases = (["sma", "ema", "rsi"] as const).flatMap((kind) => [2, 7, 20, 50].map((period) => [kind, period] as const));
+  it.each(cases)("%s(%i)", (kind, period) => {
+    const flow = makeFlow(
+      [["close", "price"], ["x", kind, { period }], ["inner", "rsi", { period: 9 }], ["chained", kind, { period }], ["never", "greaterThan", { value: 1e12 }], ["buy", "buy"]],
+      [
+        ["close", "value", "x", "source"],
+        ["close", "value", "inner", "source"],
+        ["inner", "value", "chained", "source"],
+        ["x", "value", "never", "a"],
+        ["chained", "value", "never", "b"],
+        ["never", "signal", "buy", "when"],
+      ],
+    );
+    const r = compile(flow);
+    expect(r.ok, JSON.stringify(!r.ok && r.errors)).toBe(true);
+    if (!r.ok) return;
+    for (const c of [head(btc, 5000), cents]) {
+      const direct = classes[kind](period);
+      const inner = new Rsi(9);
+      const chained = classes[kind](period);
+      const want = { x: new Float64Array(c.length), chained: new Float64Array(c.length) };
+      for (let i = 0; i < c.length; i++) {
+        want.x[i] = direct.update(c.close[i]!);
+        want.chained[i] = chained.update(inner.update(c.close[i]!));
+      }
+      const res = backtest(r.spec, c, { initialCash: 1000, feeRate: 0, slippage: 0 }, { record: true });
+      const session = new Session(r.spec, { initialCash: 1000, feeRate: 0, slippage: 0 }, { record: true });
+      for (const id of ["x", "chained"] as const) {
+        const node = r.nodeIds.indexOf(id);
+        const got = res.series.find((s) => s.node === node)!.values;
+        expect(got).toEqual(want[id]);
+        expect(got.some(Number.isFinite)).toBe(true);
+      }
+      const slots = (["x", "chained"] as const).map((id) => session.strategy.program.recorded.find((rec) => rec.node === r.nodeIds.indexOf(id))!.slot);
+      const stepped = slots.map(() => new Float64Array(c.length));
+      for (let i = 0; i < c.length; i++) {
+        session.step(c.time[i]!, c.open[i]!, c.high[i]!, c.low[i]!, c.close[i]!, c.volume[i]!);
+        slots.forEach((slot, k) => (stepped[k]![i] = session.strategy.value(slot)));
+      }
+      expect(stepped[0]).toEqual(want.x);
+      expect(stepped[1]).toEqual(want.chained);
     }
   });
 });

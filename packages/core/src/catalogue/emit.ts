@@ -29,10 +29,19 @@ export const TIE_REL = 1e-12;
 
 /** Code for "A is above B beyond rounding noise" (false when either is NaN). */
 export function above(x: string, y: string): string {
-  return `${x} - ${y} > ${TIE_REL} * Math.max(Math.abs(${x}), Math.abs(${y}))`;
+  return `${x} - ${y} > ${tolerance(x, y)}`;
 }
 
 /** Code for "A is at or below B, ties within rounding noise included" (false when either is NaN). */
 export function notAbove(x: string, y: string): string {
-  return `${x} - ${y} <= ${TIE_REL} * Math.max(Math.abs(${x}), Math.abs(${y}))`;
+  return `${x} - ${y} <= ${tolerance(x, y)}`;
+}
+
+/**
+ * The tolerance of a comparison of x and y, written the same way whichever side each is on, so
+ * that the JIT computes it once for a cross above and a cross below of the same two series.
+ */
+function tolerance(x: string, y: string): string {
+  const [a, b] = x <= y ? [x, y] : [y, x];
+  return `${TIE_REL} * Math.max(Math.abs(${a}), Math.abs(${b}))`;
 }

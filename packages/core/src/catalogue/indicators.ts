@@ -2,13 +2,16 @@ import { z } from "zod";
 import { defineBlock, type PortDef } from "./types";
 import { enumParam, intParam, numParam, period } from "./params";
 import { BAR_VARS } from "./types";
-import { Adx, Atr, Bbands, Ema, Highest, Lowest, Macd, Obv, Roc, Rsi, Sma, Stoch, Vwap, Wma } from "../indicators";
+import { Adx, Atr, Bbands, Ema, emaCode, Highest, Lowest, Macd, Obv, Roc, Rsi, rsiCode, Sma, smaCode, Stoch, Vwap, Wma, type IndicatorCode } from "../indicators";
 
 export const source: PortDef = { name: "source", label: "Source", type: "series" };
 export const value: PortDef = { name: "value", label: "Value", type: "series" };
 export const HLC = `${BAR_VARS.high}, ${BAR_VARS.low}, ${BAR_VARS.close}`;
 
-/** A one-input, one-output indicator whose class takes a single period. */
+/**
+ * A one-input, one-output indicator whose class takes a single period. With `code` (the class's
+ * update written as code, for the hottest indicators) the program runs that instead of the class.
+ */
 export function periodIndicator(
   kind: string,
   label: string,
@@ -18,6 +21,7 @@ export function periodIndicator(
   chart: "overlay" | "pane",
   aliases: readonly string[] = [],
   minPeriod = 1,
+  code?: IndicatorCode,
 ) {
   return defineBlock({
     kind,
@@ -30,7 +34,8 @@ export function periodIndicator(
     params: z.strictObject({ period: period(def, "Period", minPeriod) }),
     role: "compute",
     chart,
-    emit: (p, { inputs: [x], outputs: [out], keep }) => `const ${out} = ${keep(make(p.period))}.update(${x});`,
+    emit: (p, { inputs: [x], outputs: [out], keep, state, counter }) =>
+      code ? code(p.period, x!, out!, { keep, state, counter }) : `const ${out} = ${keep(make(p.period))}.update(${x});`,
   });
 }
 
@@ -39,7 +44,7 @@ export const sma = periodIndicator("sma", "SMA", "Simple moving average: the mea
   "moving average",
   "MA",
   "mean",
-]);
+], 1, smaCode);
 export const ema = periodIndicator(
   "ema",
   "EMA",
@@ -48,6 +53,8 @@ export const ema = periodIndicator(
   (n) => new Ema(n),
   "overlay",
   ["exponential moving average", "moving average", "MA"],
+  1,
+  emaCode,
 );
 export const wma = periodIndicator("wma", "WMA", "Weighted moving average: linear weights, newest value weighs N.", 20, (n) => new Wma(n), "overlay", [
   "weighted moving average",
@@ -64,6 +71,7 @@ export const rsi = periodIndicator(
   "pane",
   ["relative strength index", "wilder", "overbought", "oversold"],
   2, // TA-Lib's minimum: one change is no average
+  rsiCode,
 );
 export const roc = periodIndicator("roc", "ROC", "Rate of change in % over N bars.", 10, (n) => new Roc(n), "pane", ["rate of change", "momentum"]);
 export const highest = periodIndicator("highest", "Highest", "The highest value over the last N bars (including this one).", 20, (n) => new Highest(n), "overlay", ["max", "maximum", "high"]);

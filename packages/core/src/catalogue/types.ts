@@ -27,12 +27,14 @@ export interface PortDef {
 export interface EmitIo {
   /** A JS expression per input port: a variable of an upstream output, or a number literal. */
   inputs: readonly string[];
-  /** A fresh variable name per output port; the emitted code must declare each with `const`. */
+  /** A fresh variable name per output port; the emitted code must declare each (`const` or `let`). */
   outputs: readonly string[];
   /** Keeps a stateful object (an indicator) across bars; returns the name to call it by. */
   keep(obj: object): string;
   /** A variable that keeps its value from one bar to the next, starting at `init`. */
   state(init: number): string;
+  /** The same for a small whole number (a count, an index): the JIT keeps it as an integer. */
+  counter(init: number): string;
 }
 
 /** The bar's fields inside emitted code. */

@@ -3,6 +3,7 @@ import { specHash } from "../compile/compile";
 import type { Candles } from "../data/candles";
 import type { Settings } from "../flow/schema";
 import { computeMetrics } from "./metrics";
+import type { RunColumns, RunTally } from "./program";
 import type { BacktestResult, RecordedSeries } from "./result";
 import { Session } from "./session";
 
@@ -30,40 +31,22 @@ export function backtest(
 ): BacktestResult {
   const session = new Session(spec, settings, { record: opts.record ?? false });
   const { broker, strategy } = session;
+  const { program } = strategy;
   const n = candles.length;
-  // Columns as locals: one property load per run, not per bar.
-  const { time, open, high, low, close, volume } = candles;
   const equity = new Float64Array(n);
-  const bar = session.bar;
   // The program publishes the charted outputs only when built with `record`.
-  const recorded = strategy.program.recorded;
-  const recorders: RecordedSeries[] = recorded.map(({ node, port }) => ({ node, port, values: new Float64Array(n) }));
-  const recSlots = recorded.map((r) => r.slot);
-  const recValues = recorders.map((r) => r.values);
-  const nRec = recorders.length;
+  const recorders: RecordedSeries[] = program.recorded.map(({ node, port }) => ({ node, port, values: new Float64Array(n) }));
+  const { time, open, high, low, close, volume } = candles;
+  const cols: RunColumns = { time, open, high, low, close, volume, equity, recorded: recorders.map((r) => r.values) };
+  const tally: RunTally = { inMarket: 0, firstTradable: -1 };
   const every = Math.max(1, opts.progressEvery ?? 65_536);
-  let inMarket = 0;
-  const v = strategy.program.v;
-  const warmSlot = strategy.program.warmSlot;
-  let firstTradable = warmSlot < 0 ? 0 : -1;
-
+  // Empty runs first (they change nothing). V8 starts recording type feedback for a function only
+  // after its first few calls; without these, the loop is compiled before the code after it (which
+  // saves the state) has any, and every chunk drops out of the compiled loop there, again and again.
+  for (let k = 0; k < 64; k++) program.run(cols, 0, 0, broker, tally);
   for (let start = 0; start < n; start += every) {
     const end = Math.min(n, start + every);
-    for (let i = start; i < end; i++) {
-      const c = close[i]!;
-      bar[0] = time[i]!;
-      bar[1] = open[i]!;
-      bar[2] = high[i]!;
-      bar[3] = low[i]!;
-      bar[4] = c;
-      bar[5] = volume[i]!;
-      session.next();
-      const q = broker.qty;
-      equity[i] = broker.cash + q * c;
-      if (q > 0) inMarket++;
-      if (firstTradable < 0 && v[warmSlot] === 0) firstTradable = i;
-      for (let k = 0; k < nRec; k++) recValues[k]![i] = strategy.value(recSlots[k]!);
-    }
+    program.run(cols, start, end, broker, tally);
     opts.onProgress?.(end, n);
   }
   if (n === 0) opts.onProgress?.(0, 0);
@@ -76,9 +59,9 @@ export function backtest(
     time,
     close,
     trades: broker.trades,
-    barsInMarket: inMarket,
+    barsInMarket: tally.inMarket,
     fees: broker.totalFees,
-    firstTradableBar: Math.max(0, firstTradable),
+    firstTradableBar: Math.max(0, tally.firstTradable),
     timeframeMs: opts.timeframeMs,
   });
   return {

@@ -2,6 +2,8 @@ import { BAR_VARS, getBlock, type BlockDef } from "../catalogue";
 import { num } from "../catalogue/emit";
 import type { StrategySpec } from "../compile/spec";
 import type { Sizing } from "../flow/schema";
+import type { SimBroker } from "./simBroker";
+import { EXIT, FLAT, NO_ACTION, type PositionState } from "./position";
 
 /** How an entry block opens a position, with the risk blocks attached to it. NaN = not set. */
 export interface EntryRule {
@@ -23,12 +25,50 @@ export interface EntryRule {
 export type UpdateFn = () => void;
 
 /**
- * A spec turned once into a flat program: one generated function that runs every block's
- * statements in topological order with its state (indicator objects, previous values) closed
- * over, and writes the values others need — entry and exit signals, recorded series — into `v`.
+ * After `update`: what to do given the position state (see `Strategy.decide`): an entry rule's
+ * index, EXIT or NO_ACTION.
+ */
+export type DecideFn = (state: PositionState) => number;
+
+/** The columns a backtest runs over, and where it writes what it records. */
+export interface RunColumns {
+  time: Float64Array;
+  open: Float64Array;
+  high: Float64Array;
+  low: Float64Array;
+  close: Float64Array;
+  volume: Float64Array;
+  /** Equity at each bar's close (cash + position marked to the close). */
+  equity: Float64Array;
+  /** With `record`: one column per `Program.recorded` entry, in that order. */
+  recorded: Float64Array[];
+}
+
+/** Running counts of a backtest, carried from one `run` call to the next. */
+export interface RunTally {
+  /** Bars that closed with a position held. */
+  inMarket: number;
+  /** First bar where every indicator and math output has a value; -1 until then. */
+  firstTradable: number;
+}
+
+/**
+ * Bars [from, to) of the columns, each exactly as `SimBroker.onBar`, `update`, `decide` and
+ * `SimBroker.submit` in turn would process it (what `Session.next` does), in one generated loop.
+ */
+export type RunFn = (cols: RunColumns, from: number, to: number, broker: SimBroker, tally: RunTally) => void;
+
+/**
+ * A spec turned once into a flat program: generated functions that run every block's statements
+ * in topological order with its state (indicator objects, previous values) closed over. `update`
+ * processes the bar in `bar` and writes the values others need — entry and exit signals, recorded
+ * series — into `v`, for `decide` and for a Session stepping live candles; `run` is the backtest's
+ * loop over whole columns, the same statements with the decision and the broker calls folded in.
  */
 export interface Program {
   update: UpdateFn;
+  decide: DecideFn;
+  run: RunFn;
   /** The bar to evaluate: time, open, high, low, close, volume. */
   bar: Float64Array;
   v: Float64Array;
@@ -64,6 +104,7 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   });
   const kept: object[] = [];
   const stateInits: number[] = [];
+  const stateInts: boolean[] = [];
   const io = {
     keep(obj: object) {
       kept.push(obj);
@@ -71,7 +112,13 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     },
     state(init: number) {
       stateInits.push(init);
-      return `st[${stateInits.length - 1}]`;
+      stateInts.push(false);
+      return `$s${stateInits.length - 1}`;
+    },
+    counter(init: number) {
+      stateInits.push(init);
+      stateInts.push(true);
+      return `$s${stateInits.length - 1}`;
     },
   };
   const outName = (node: number, port: number) => `n${node}_${port}`;
@@ -88,6 +135,9 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   const body: string[] = [];
   const entries: EntryRule[] = [];
   const exitSlots: number[] = [];
+  /** Names, in the generated code, of the entry rules' signals (in rule order) and of the exit signals. */
+  const entrySignals: string[] = [];
+  const exitSignals: string[] = [];
   const recorded: Program["recorded"] = [];
   const charted: string[] = [];
   /** The rule of each entry node, by spec index, for the risk blocks attached to it. */
@@ -122,9 +172,11 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
         trailingPct: NaN,
       };
       entries.push(rule);
+      entrySignals.push(outName(ref.node, ref.port));
       entryOf.set(i, rule);
     } else if (block.role === "exit") {
       exitSlots.push(publish(ref.node, ref.port));
+      exitSignals.push(outName(ref.node, ref.port));
     }
   });
 
@@ -140,27 +192,123 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     else if (n.kind === "trailingStop") rule.trailingPct = pct;
   });
 
+  const publishing: string[] = [];
   outputSlots.forEach((row, i) =>
     row.forEach((slot, port) => {
-      if (slot >= 0) body.push(`v[${slot}] = ${outName(i, port)};`);
+      if (slot >= 0) publishing.push(`v[${slot}] = ${outName(i, port)};`);
     }),
   );
 
   // NaN + anything is NaN, so the sum × 0 is 0 exactly when every output has a value.
+  const warmth = charted.length > 0 ? `(${charted.join(" + ")}) * 0` : "0";
   const warmSlot = charted.length > 0 ? slots++ : -1;
-  if (warmSlot >= 0) body.push(`v[${warmSlot}] = (${charted.join(" + ")}) * 0;`);
+  if (warmSlot >= 0) publishing.push(`v[${warmSlot}] = ${warmth};`);
 
+  const recordedNames = recorded.map((r) => outName(r.node, r.port));
+  const bodyText = body.join("\n");
+  // The close is always read: the equity is marked to it and orders are placed at it.
+  const usedFields = BAR_FIELDS.flatMap((name, k) => (name === BAR_VARS.close || new RegExp(`\\b${name}\\b`).test(bodyText) ? [k] : []));
+  // State between bars lives in `st`; the code works on it as local variables, read at the start
+  // and written back at the end: once per bar in `update`, once per run (not per bar) in `run`.
+  const loadState = stateInits.length > 0 ? [`let ${stateInits.map((_, k) => `$s${k} = st[${k}]${stateInts[k] ? " | 0" : ""}`).join(", ")};`] : [];
+  const saveState = stateInits.map((_, k) => `st[${k}] = $s${k};`);
+  const loadKept = kept.length > 0 ? [`const ${kept.map((_, k) => `k${k} = kept[${k}]`).join(", ")};`] : [];
   const source = [
     '"use strict";',
-    "return function update() {",
+    // The classes behind k0, k1, …: programs differing only in them do not share a factory.
+    `// ${kept.map((obj, k) => `k${k}: ${obj.constructor.name}`).join(", ")}`,
+    "function update() {",
+    ...indent(loadKept, 1),
+    ...indent(loadState, 1),
     `  const ${BAR_FIELDS.map((name, k) => `${name} = bar[${k}]`).join(", ")};`,
-    ...body.map((line) => `  ${line}`),
-    "};",
+    ...indent(body, 1),
+    ...indent(saveState, 1),
+    ...indent(publishing, 1),
+    "}",
+    "function decide(state) {",
+    ...indent(decision("state", entrySignals.map((_, k) => `v[${entries[k]!.signalSlot}]`), exitSlots.map((slot) => `v[${slot}]`), (a) => `return ${a};`), 1),
+    `  return ${NO_ACTION};`,
+    "}",
+    // The backtest's loop: the same statements as `update`, the bar read from the columns, the
+    // decision taken on the locals and handed to the broker (what Session.next does, bar by bar).
+    // One function for the whole run lets the JIT keep every value in registers, inline the
+    // indicators' updates and skip the broker on bars where it has nothing to do.
+    "function run(cols, from, to, broker, tally) {",
+    "  const $time = cols.time, $open = cols.open, $high = cols.high, $low = cols.low, $close = cols.close, $volume = cols.volume, $equity = cols.equity;",
+    ...recordedNames.map((_, k) => `  const $rec${k} = cols.recorded[${k}];`),
+    ...indent(loadKept, 1),
+    ...indent(loadState, 1),
+    "  let $inMarket = 0, $first = tally.firstTradable;",
+    // The broker's state as locals, read again after each call that can change it (onBar, submit).
+    `  let ${SYNC_BROKER.replaceAll(";", ",").replace(/,$/, ";")}`,
+    "  for (let $i = from; $i < to; $i++) {",
+    // Only the fields the blocks read (a typed-array read is never dropped as dead code: it is
+    // bounds-checked); the broker gets the whole bar on the bars it has work to do.
+    ...(usedFields.length > 0 ? [`    const ${usedFields.map((k) => `${BAR_FIELDS[k]} = $${COLUMN_NAMES[k]}[$i]`).join(", ")};`] : []),
+    "    if ($busy) {",
+    `      ${BAR_FIELDS.map((name, k) => `bar[${k}] = ${usedFields.includes(k) ? name : `$${COLUMN_NAMES[k]}[$i]`};`).join(" ")}`,
+    `      broker.onBar(bar); ${SYNC_BROKER}`,
+    "    }",
+    ...indent(body, 2),
+    ...indent(decision("$state", entrySignals, exitSignals, (a) => `{ broker.submit(${a}, entries, ${BAR_VARS.close}); ${SYNC_BROKER} }`), 2),
+    `    $equity[$i] = $cash + $qty * ${BAR_VARS.close};`,
+    "    if ($qty > 0) $inMarket++;",
+    `    if ($first < 0 && ${warmth} === 0) $first = $i;`,
+    ...recordedNames.map((name, k) => `    $rec${k}[$i] = ${name};`),
+    "  }",
+    ...indent(saveState, 1),
+    "  tally.inMarket += $inMarket;",
+    "  tally.firstTradable = $first;",
+    "}",
+    "return { update, decide, run };",
   ].join("\n");
   const bar = new Float64Array(BAR_FIELDS.length);
   const v = new Float64Array(Math.max(1, slots)).fill(NaN);
   const st = Float64Array.from(stateInits);
-  const factory = new Function("bar", "v", "st", ...kept.map((_, k) => `k${k}`), source) as (...args: unknown[]) => UpdateFn;
-  const update = factory(bar, v, st, ...kept);
-  return { update, bar, v, outputSlots, entries, exitSlots, recorded, warmSlot, source };
+  const { update, decide, run } = factoryFor(source)(bar, v, st, entries, kept);
+  return { update, decide, run, bar, v, outputSlots, entries, exitSlots, recorded, warmSlot, source };
+}
+
+type Factory = (...args: unknown[]) => Pick<Program, "update" | "decide" | "run">;
+
+/**
+ * One compiled factory per distinct source. Every program built from it shares the JIT's type
+ * feedback and optimised code: a sweep's thousandth backtest runs optimised from its first bar
+ * instead of warming up again (and a chunked run does not fall out of optimised code at the end of
+ * each chunk). What differs between two such programs (parameters, state) is in the arguments.
+ */
+const factories = new Map<string, Factory>();
+const MAX_FACTORIES = 256;
+
+function factoryFor(source: string): Factory {
+  let factory = factories.get(source);
+  if (!factory) {
+    factory = new Function("bar", "v", "st", "entries", "kept", source) as Factory;
+    if (factories.size >= MAX_FACTORIES) factories.delete(factories.keys().next().value!);
+    factories.set(source, factory);
+  }
+  return factory;
+}
+
+/** Reads the broker's state into the run loop's locals. */
+const SYNC_BROKER = "$busy = !broker.idle(); $state = broker.state(); $qty = broker.qty; $cash = broker.cash;";
+
+const COLUMN_NAMES = ["time", "open", "high", "low", "close", "volume"];
+
+function indent(lines: string[], depth: number): string[] {
+  const pad = "  ".repeat(depth);
+  return lines.flatMap((line) => line.split("\n")).map((line) => pad + line);
+}
+
+/**
+ * The decision, as code: flat, the first entry rule whose signal is 1 acts; long or with an entry
+ * pending, any exit signal that is 1 exits (or cancels the pending entry). `act` turns the action
+ * (a rule index or EXIT) into the statement that takes it.
+ */
+function decision(state: string, entrySignals: string[], exitSignals: string[], act: (action: number) => string): string[] {
+  const lines = [`if (${state} === ${FLAT}) {`];
+  entrySignals.forEach((sig, k) => lines.push(`  ${k > 0 ? "else " : ""}if (${sig} === 1) ${act(k)}`));
+  lines.push("}");
+  if (exitSignals.length > 0) lines.push(`else if (${exitSignals.map((sig) => `${sig} === 1`).join(" || ")}) ${act(EXIT)}`);
+  return lines;
 }

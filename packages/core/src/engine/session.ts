@@ -3,7 +3,8 @@ import type { Settings } from "../flow/schema";
 import { setBar } from "../data/candles";
 import { SimBroker } from "./simBroker";
 import type { BuildOptions } from "./program";
-import { NO_ACTION, Strategy } from "./strategy";
+import { NO_ACTION } from "./position";
+import { Strategy } from "./strategy";
 
 /**
  * A strategy trading against the simulated broker, one closed bar at a time. The backtest is a loop

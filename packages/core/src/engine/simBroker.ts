@@ -2,7 +2,7 @@ import { TIE_REL } from "../catalogue/emit";
 import type { Settings } from "../flow/schema";
 import type { EntryRule } from "./program";
 import type { ExitReason, OpenPosition, Trade } from "./result";
-import { EXIT, FLAT, LONG, NO_ACTION, PENDING_ENTRY, type PositionState } from "./strategy";
+import { EXIT, FLAT, LONG, NO_ACTION, PENDING_ENTRY, type PositionState } from "./position";
 
 const NONE = 0;
 const MARKET_BUY = 1;
@@ -71,6 +71,11 @@ export class SimBroker {
     };
   }
 
+  /** True when the next bar can change nothing: no order waits and the position (if any) has no stop or target. */
+  idle(): boolean {
+    return this.pending === NONE && !(this.qty > 0 && this.hasStops);
+  }
+
   /** Accepts the strategy's decision at a bar's close; it is filled from the next bar on. */
   submit(action: number, entries: readonly EntryRule[], close: number): void {
     if (action === NO_ACTION) return;
@@ -96,8 +101,8 @@ export class SimBroker {
    * close. The bar comes as an array so that no number is boxed on the way in.
    */
   onBar(bar: Float64Array): void {
+    if (this.idle()) return;
     const p = this.pending;
-    if (p === NONE && this.qty === 0) return;
     const time = bar[0]!;
     const open = bar[1]!;
     const low = bar[3]!;

@@ -1,3 +1,4 @@
+import type { IndicatorCode } from "./code";
 import { checkPeriod } from "./period";
 
 /**
@@ -34,3 +35,18 @@ export class Ema {
     return this.value;
   }
 }
+
+/** `Ema.update` as code for the generated program (see code.ts): the same operations in the same order. */
+export const emaCode: IndicatorCode = (p, x, out, { state, counter }) => {
+  const count = counter(0);
+  const seedSum = state(0);
+  const value = state(NaN);
+  return [
+    `let ${out} = ${value};`,
+    `if (${x} === ${x}) {`,
+    `  if (${count} < ${p}) { ${seedSum} += ${x}; ${count}++; if (${count} === ${p}) ${value} = ${seedSum} / ${p}; }`,
+    `  else ${value} = (${x} - ${value}) * (2 / ${p + 1}) + ${value};`,
+    `  ${out} = ${value};`,
+    `}`,
+  ].join("\n");
+};

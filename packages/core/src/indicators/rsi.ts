@@ -1,3 +1,4 @@
+import type { IndicatorCode } from "./code";
 import { checkPeriod } from "./period";
 
 /**
@@ -58,3 +59,36 @@ export class Rsi {
     return this.value;
   }
 }
+
+/**
+ * `Rsi.update` as code for the generated program (see code.ts): the same operations in the same
+ * order, except that a change adds to both sums, the side it is not on as 0 (which leaves that sum
+ * exactly as it was): a price going up or down at random is a branch the processor cannot predict.
+ */
+export const rsiCode: IndicatorCode = (p, x, out, { state, counter }) => {
+  const count = counter(0);
+  const prev = state(0);
+  const gain = state(0);
+  const loss = state(0);
+  const value = state(NaN);
+  return [
+    `let ${out} = ${value};`,
+    `if (${x} === ${x}) {`,
+    `  ${count}++;`,
+    `  if (${count} === 1) ${prev} = ${x};`,
+    `  else {`,
+    `    const change = ${x} - ${prev}; ${prev} = ${x};`,
+    `    if (${count} <= ${p + 1}) {`,
+    `      ${gain} += Math.max(change, 0); ${loss} -= Math.min(change, 0);`,
+    `      if (${count} === ${p + 1}) { ${gain} /= ${p}; ${loss} /= ${p}; }`,
+    `    } else {`,
+    `      ${gain} *= ${p - 1}; ${loss} *= ${p - 1};`,
+    `      ${gain} += Math.max(change, 0); ${loss} -= Math.min(change, 0);`,
+    `      ${gain} /= ${p}; ${loss} /= ${p}; ${count} = ${p + 2};`,
+    `    }`,
+    `    if (${count} >= ${p + 1}) { const total = ${gain} + ${loss}; ${value} = total !== 0 ? 100 * (${gain} / total) : 0; }`,
+    `    ${out} = ${value};`,
+    `  }`,
+    `}`,
+  ].join("\n");
+};

@@ -1,3 +1,4 @@
+import type { IndicatorCode } from "./code";
 import { checkPeriod } from "./period";
 
 /**
@@ -49,3 +50,25 @@ export class Sma {
     return this.value;
   }
 }
+
+/** `Sma.update` as code for the generated program (see code.ts): the same operations in the same order. */
+export const smaCode: IndicatorCode = (p, x, out, { state, counter, keep }) => {
+  const ring = keep(new Float64Array(p));
+  const count = counter(0);
+  const head = counter(0);
+  const sum = state(0);
+  const slides = counter(0);
+  const value = state(NaN);
+  return [
+    `let ${out} = ${value};`,
+    `if (${x} === ${x}) {`,
+    `  if (${count} < ${p}) { ${ring}[${count}] = ${x}; ${count}++; ${sum} += ${x}; }`,
+    `  else {`,
+    `    const old = ${ring}[${head}]; ${ring}[${head}] = ${x}; ${head} = ${head} + 1 === ${p} ? 0 : ${head} + 1; ${sum} += ${x} - old;`,
+    `    if (++${slides} === ${p}) { ${slides} = 0; let s = 0; for (let i = 0; i < ${p}; i++) s += ${ring}[i]; ${sum} = s; }`,
+    `  }`,
+    `  if (${count} === ${p}) ${value} = ${sum} / ${p};`,
+    `  ${out} = ${value};`,
+    `}`,
+  ].join("\n");
+};

@@ -92,7 +92,7 @@ describe("every indicator", () => {
       [
         "Adx", "Atr", "Bbands", "Cci", "Cmf", "Delay", "Dema", "Donchian", "Ema", "Highest", "Hma", "Ichimoku", "Kama", "Keltner",
         "LinRegSlope", "Lowest", "Macd", "Mfi", "Obv", "PercentRank", "Roc", "Rsi", "Sar", "Sma", "StdDev", "Stoch", "StochRsi",
-        "Streak", "SuperTrend", "Tema", "Vwap", "WillR", "Wma",
+        "Streak", "SuperTrend", "Tema", "Vwap", "WillR", "Wma", "emaCode", "rsiCode", "smaCode",
       ],
     );
   });
