@@ -27,3 +27,4 @@ export { TEMPLATES, DEFAULT_TEMPLATE_ID, getTemplate, type Template } from "./te
 export { parseCandlesCsv, CSV_COLUMNS, type CsvError, type CsvParseResult } from "./data/csv";
 export { generateDemoCandles, mulberry32, type DemoCandlesOptions } from "./data/demo";
 export * from "./keys/permissions";
+export * from "./research";

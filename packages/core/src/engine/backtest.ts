@@ -4,6 +4,7 @@ import type { Candles } from "../data/candles";
 import type { Settings } from "../flow/schema";
 import { computeMetrics } from "./metrics";
 import type { BacktestResult, RecordedSeries } from "./result";
+import type { BuildOptions } from "./program";
 import { Session } from "./session";
 
 export interface BacktestOptions {
@@ -19,6 +20,8 @@ export interface BacktestOptions {
   timeframeMs?: number;
   /** Precomputed spec hash (saves hashing again). */
   hash?: string;
+  /** Outputs of compute nodes already computed over these candles (sweeps share them); see BuildOptions. */
+  shared?: BuildOptions["shared"];
 }
 
 /** Runs a spec over closed candles with the simulated broker. Deterministic: same inputs, same output. */
@@ -28,7 +31,7 @@ export function backtest(
   settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">,
   opts: BacktestOptions = {},
 ): BacktestResult {
-  const session = new Session(spec, settings, { record: opts.record ?? false });
+  const session = new Session(spec, settings, { record: opts.record ?? false, shared: opts.shared });
   const { broker, strategy } = session;
   const n = candles.length;
   // Columns as locals: one property load per run, not per bar.
