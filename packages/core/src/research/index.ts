@@ -9,3 +9,4 @@ export { returnStats, blocksSharpe, CSCV_BLOCKS, type ReturnStats, type ReturnBl
 export { normalCdf, normalQuantile } from "./normal";
 export { SeriesCache, subSpec, subSpecHash, computeSeries } from "./sharedSeries";
 export { beforeHoldout } from "./holdout";
+export { RESEARCH_WORDS } from "./explain";
