@@ -6,6 +6,7 @@ import { findMigrationsFolder } from "./migrations";
 import { makeDataDirPrivate } from "./privateFiles";
 import { backtestRepo } from "./repo/backtests";
 import { alertRepo } from "./repo/alerts";
+import { researchRepo } from "./repo/research";
 import { banRepo } from "./repo/bans";
 import { botRepo } from "./repo/bots";
 import { candleRepo } from "./repo/candles";
@@ -60,6 +61,7 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}) {
       bots: botRepo(ctx),
       bans: banRepo(ctx),
       alerts: alertRepo(ctx),
+      research: researchRepo(ctx),
       /** Runs `fn` in one transaction (nested calls become savepoints). */
       transaction<T>(fn: () => T): T {
         return sqlite.transaction(fn)();

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { compile, TIMEFRAME_MS, type CompileIssue, type FlowGraph, type Market, type Settings } from "@keyflow/core";
+import { TIMEFRAME_MS, type CompileIssue, type FlowGraph, type Market, type Settings } from "@keyflow/core";
 import { notFound, UserError } from "../errors";
 import type { Services } from "../trpc";
-import { utcMinute } from "../utcMinute";
 import { DEFAULT_KEEP_RUNS } from "../config";
+import { compileOrThrow, loadMarketCandles } from "./runInputs";
 
 export interface StartRunInput {
   flow?: FlowGraph;
@@ -46,39 +46,17 @@ export function startRun(services: Services, input: StartRunInput): StartedRun {
   if (!flow) throw new UserError("BAD_REQUEST", "Nothing to backtest: send a flow or the id of a saved strategy.", { kind: "input", issues: [{ path: "flow", message: "required" }] });
 
   const effective: FlowGraph = { ...flow, market: input.market ?? flow.market, settings: { ...flow.settings, ...input.settings } };
-  const compiled = compile(effective);
-  if (!compiled.ok) {
-    const n = compiled.errors.length;
-    throw new UserError("BAD_REQUEST", `The flow has ${n} problem${n > 1 ? "s" : ""} to fix before it can run: ${compiled.errors[0]!.message}${n > 1 ? " (and more, marked on the blocks)" : ""}`, {
-      kind: "compile",
-      issues: compiled.errors,
-    });
-  }
+  const compiled = compileOrThrow(effective);
 
   const market = effective.market;
-  const series = db.candles.find(market);
-  const name = `${market.exchange} ${market.symbol} ${market.timeframe}`;
-  if (!series || series.count === 0 || series.firstTime === null || series.lastTime === null) {
-    throw new UserError(
-      "BAD_REQUEST",
-      `No candles stored for ${name}. Import a CSV or download them from the exchange first, or pick the demo market (demo DEMO/USDT).`,
-      { kind: "noCandles" },
-    );
-  }
   const tf = TIMEFRAME_MS[market.timeframe];
-  const from = input.from ?? series.firstTime;
-  const to = input.to ?? series.lastTime + tf;
-  if (!(to > from)) throw new UserError("BAD_REQUEST", `The date range is empty: the end (${utcMinute(to)}) must be after the start (${utcMinute(from)}).`, { kind: "input", issues: [{ path: "to", message: "must be after from" }] });
-  const candles = db.candles.read(series.id, { from, to });
-  if (candles.length === 0) {
-    throw new UserError("BAD_REQUEST", `No ${name} candles between ${utcMinute(from)} and ${utcMinute(to)} UTC; stored data covers ${utcMinute(series.firstTime)} to ${utcMinute(series.lastTime + tf)}.`, { kind: "noCandles" });
-  }
+  const { candles, from, to, updatedAt } = loadMarketCandles(db, market, input);
 
   // A saved strategy's run is kept and listed; a flow sent without one (CLI, API) always runs.
   const same =
     input.strategyId === undefined
       ? undefined
-      : db.backtests.findSame({ strategyId: input.strategyId, specHash: compiled.hash, market, fromTime: from, toTime: to, settings: effective.settings, since: series.updatedAt });
+      : db.backtests.findSame({ strategyId: input.strategyId, specHash: compiled.hash, market, fromTime: from, toTime: to, settings: effective.settings, since: updatedAt });
   if (same) return { runId: same.id, specHash: compiled.hash, bars: same.bars, market, from, to, warnings: compiled.warnings, reused: true };
 
   const runId = randomUUID();

@@ -8,6 +8,7 @@ import {
   constraintsSchema,
   monteCarlo,
   monteCarloSettingsSchema,
+  namedCombo,
   objectiveSchema,
   paramKey,
   RESEARCH_WORDS,
@@ -159,7 +160,7 @@ export async function runResearchCommand(command: Command, argv: string[], backe
       const windows = r.windows.map((w) => ({
         inSample: { from: candles.time[w.inSample.from]!, to: candles.time[w.inSample.to - 1]! },
         outOfSample: { from: candles.time[w.outOfSample.from]!, to: candles.time[w.outOfSample.to - 1]! },
-        params: w.combo ? Object.fromEntries(r.params.map((p, j) => [paramKey(p), w.combo![j]])) : null,
+        params: w.combo ? namedCombo(r.params, w.combo) : null,
         inSampleScore: w.inSampleScore,
         outOfSampleReturnPct: w.outOfSampleReturnPct,
         outOfSampleTrades: w.outOfSampleTrades,
@@ -231,7 +232,7 @@ function monteCarloCommand(flow: FlowGraph, params: string[], candles: Candles, 
 
 function rowJson(params: readonly SweepParam[], row: SweepRow) {
   return {
-    params: Object.fromEntries(params.map((p, j) => [paramKey(p), row.combo[j]])),
+    params: namedCombo(params, row.combo),
     metrics: row.metrics,
     score: Number.isFinite(row.score) ? row.score : null,
     ...(row.error ? { error: row.error } : {}),

@@ -17,6 +17,11 @@ export type Combo = number[];
 
 export const paramKey = (p: Pick<SweepParam, "nodeId" | "param">) => `${p.nodeId}.${p.param}`;
 
+/** A combination as `{ "fast.period": 12, … }`. */
+export function namedCombo(params: readonly SweepParam[], combo: readonly number[]): Record<string, number> {
+  return Object.fromEntries(params.map((p, j) => [paramKey(p), combo[j]!]));
+}
+
 /** The values of a range. Steps are counted, not added, so 0.1 steps do not drift. */
 export function rangeValues(range: ParamRange): number[] {
   if ("values" in range) return [...new Set(range.values)];

@@ -193,3 +193,23 @@ export async function runSweep(
     },
   };
 }
+
+/** A sweep row as stored and sent to the page: no return statistics, and a score of null for −∞. */
+export interface StoredSweepRow {
+  combo: Combo;
+  metrics: ComboRun["metrics"];
+  score: number | null;
+  error?: string;
+}
+
+export interface StoredSweep extends Omit<SweepResult, "rows"> {
+  rows: StoredSweepRow[];
+}
+
+/** What a sweep keeps once it is done (JSON-safe). */
+export function storedSweep(r: SweepResult): StoredSweep {
+  return {
+    ...r,
+    rows: r.rows.map((row) => ({ combo: row.combo, metrics: row.metrics, score: Number.isFinite(row.score) ? row.score : null, ...(row.error ? { error: row.error } : {}) })),
+  };
+}
