@@ -13,6 +13,8 @@ import {
   deflatedSharpe,
   expectedMaxSharpe,
   gridCombos,
+  heatmap,
+  neighbourAverage,
   localRunner,
   monteCarlo,
   pboCscv,
@@ -259,5 +261,39 @@ describe("overfitting statistics", () => {
     const blocks = m.map((r) => Array.from({ length: S }, (_, b) => block(...r.slice(b * (T / S), (b + 1) * (T / S)))));
     expect(splits).toBe(20);
     expect(pboCscv(blocks)!.pbo).toBeCloseTo(overfit / splits, 12);
+  });
+});
+
+describe("heatmap and stability", () => {
+  const p: SweepParam[] = [
+    { nodeId: "a", param: "x", values: [1, 2, 3] },
+    { nodeId: "b", param: "y", values: [10, 20] },
+    { nodeId: "c", param: "z", values: [0, 5] },
+  ];
+  const grid = gridCombos(p);
+  if (!grid.ok) throw new Error(grid.error);
+  // Score = x + y/10 + z, except one spike at (3, 10, 0) and one broken run at (1, 20, 5).
+  const rows = grid.combos.map((c) => ({ combo: c, score: c.join() === "3,10,0" ? 100 : c.join() === "1,20,5" ? null : c[0]! + c[1]! / 10 + c[2]! }));
+
+  it("draws two params with the others held at the chosen values", () => {
+    const cells = heatmap(p, rows, 0, 1, [0, 0, 5]);
+    expect(cells.map((c) => [c.x, c.y, c.value])).toEqual([
+      [1, 10, 7],
+      [2, 10, 8],
+      [3, 10, 9],
+      [1, 20, null],
+      [2, 20, 9],
+      [3, 20, 10],
+    ]);
+    expect(rows[cells[1]!.row]!.combo).toEqual([2, 10, 5]);
+  });
+
+  it("averages each combination with its grid neighbours, leaving out runs without a score", () => {
+    const avg = neighbourAverage(p, rows);
+    const at = (c: string) => avg[rows.findIndex((r) => r.combo.join() === c)];
+    // (3,10,0): itself 100 and neighbours (2,10,0)=3, (2,20,0)=4, (3,20,0)=5, (2,10,5)=8, (2,20,5)=9, (3,10,5)=9, (3,20,5)=10.
+    expect(at("3,10,0")).toBeCloseTo((100 + 3 + 4 + 5 + 8 + 9 + 9 + 10) / 8, 12);
+    // (1,10,0): (1,10,0)=2, (2,10,0)=3, (1,20,0)=3, (2,20,0)=4, (1,10,5)=7, (2,10,5)=8, (2,20,5)=9; (1,20,5) has no score.
+    expect(at("1,10,0")).toBeCloseTo((2 + 3 + 3 + 4 + 7 + 8 + 9) / 7, 12);
   });
 });

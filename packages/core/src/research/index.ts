@@ -10,3 +10,4 @@ export { normalCdf, normalQuantile } from "./normal";
 export { SeriesCache, subSpec, subSpecHash, computeSeries } from "./sharedSeries";
 export { beforeHoldout } from "./holdout";
 export { RESEARCH_WORDS } from "./explain";
+export { heatmap, neighbourAverage, type HeatmapCell, type ScoredCombo } from "./heatmap";
