@@ -202,6 +202,7 @@ describe("Monte Carlo over trades", () => {
     expect(r.actual.finalEquity).toBeCloseTo(1000 + pnls.reduce((a, b) => a + b, 0), 6);
     expect(r.maxDrawdownPct.p5).toBeLessThan(r.maxDrawdownPct.p95);
     expect(r.maxDrawdownPct.histogram.reduce((s, b) => s + b.count, 0)).toBe(500);
+    expect(r.finalEquity.histogram).toHaveLength(1);
     expect(monteCarlo(1000, pnls, { method: "shuffle", runs: 500, seed: 9 })).toEqual(r);
   });
 

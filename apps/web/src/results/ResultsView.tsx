@@ -14,6 +14,7 @@ import { compact, date, dateTime } from "../ui/format";
 import { chartView, type RunView } from "./runView";
 import { useRun } from "./useRun";
 import { ReportView } from "./ReportView";
+import { MonteCarloView } from "../research/MonteCarloView";
 import { DevDetail, DetailsToggle } from "../ui/Details";
 import { trpcClient } from "../lib/trpc";
 
@@ -52,7 +53,7 @@ function RunDetail({ run }: { run: RunView }) {
   const drawMs = useApp((s) => s.lastDrawMs);
   // The chart paints first; the table (thousands of trades on 1m data) follows a moment later.
   const trades = useDeferredValue(run.trades, EMPTY);
-  const [tab, setTab] = useState<"chart" | "report">("chart");
+  const [tab, setTab] = useState<"chart" | "report" | "montecarlo">("chart");
   const onPick = (t: Trade) => {
     setTab("chart");
     setActive(t.entryTime);
@@ -93,9 +94,9 @@ function RunDetail({ run }: { run: RunView }) {
           )}
           <span className="spacer" />
           <div className="seg" role="tablist" aria-label="Results view">
-            {(["chart", "report"] as const).map((t) => (
+            {(["chart", "report", "montecarlo"] as const).map((t) => (
               <button key={t} type="button" role="tab" aria-selected={tab === t} className={`seg-btn${tab === t ? " active" : ""}`} onClick={() => setTab(t)} data-testid={`results-tab-${t}`}>
-                {t === "chart" ? "Chart" : "Report"}
+                {t === "chart" ? "Chart" : t === "report" ? "Report" : "Monte Carlo"}
               </button>
             ))}
           </div>
@@ -118,6 +119,7 @@ function RunDetail({ run }: { run: RunView }) {
             <PriceChart ref={chart} run={run} onDrawn={onDrawn} loadDetail={loadDetail} />
           </div>
           {tab === "report" && <ReportView run={run} chartPng={() => chart.current?.png() ?? Promise.resolve(null)} />}
+          {tab === "montecarlo" && <MonteCarloView runId={run.id} />}
         </div>
       </div>
       <aside className="results-side">

@@ -14,6 +14,7 @@ import { StrategiesModal } from "../strategies/StrategiesModal";
 import { TemplatesModal } from "../strategies/TemplatesModal";
 import { SettingsModal } from "../strategies/SettingsModal";
 import { BotsPage } from "../bots/BotsPage";
+import { ResearchView } from "../research/ResearchView";
 import { BotsLayer } from "../bots/BotsLayer";
 import { KeysPage } from "../keys/KeysPage";
 
@@ -53,6 +54,7 @@ export function App() {
             <EditorView />
           </div>
           {view === "results" && <ResultsView />}
+          {view === "research" && <ResearchView />}
           {view === "bots" && <BotsPage />}
           {view === "keys" && <KeysPage />}
         </main>

@@ -40,8 +40,10 @@ export function distribution(values: Float64Array, bins = 30): Distribution {
   const sorted = Float64Array.from(values).sort();
   const min = sorted[0] ?? 0;
   const max = sorted[sorted.length - 1] ?? 0;
-  const width = max > min ? (max - min) / bins : 1;
-  const histogram = Array.from({ length: max > min ? bins : 1 }, (_, k) => ({ from: min + k * width, to: max > min ? min + (k + 1) * width : max, count: 0 }));
+  // Shuffled trades compound to the same equity up to rounding: that is one value, not a spread.
+  const spread = max - min > 1e-9 * Math.max(1, Math.abs(max));
+  const width = spread ? (max - min) / bins : 1;
+  const histogram = Array.from({ length: spread ? bins : 1 }, (_, k) => ({ from: min + k * width, to: spread ? min + (k + 1) * width : max, count: 0 }));
   for (const v of sorted) histogram[Math.min(histogram.length - 1, Math.floor((v - min) / width))]!.count++;
   return { p5: percentile(sorted, 0.05), p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), histogram };
 }
