@@ -320,7 +320,8 @@ export function createEditorStore(initial: FlowGraph = emptyFlow()): StoreApi<Ed
               return Object.keys(ranges).length > 0 ? { ...node, ranges } : node;
             }),
           },
-          { coalesce: `range:${nodeId}:${key}` },
+          // Typing into a range is one step; turning a range on or off is a step of its own.
+          range && flow.nodes.find((n) => n.id === nodeId)?.ranges?.[key] ? { coalesce: `range:${nodeId}:${key}` } : {},
         );
       },
 
