@@ -106,4 +106,24 @@ describe("parameter sweep", () => {
     expect(await page.locator(tid("wf-window")).count()).toBe(3);
     await shot(page, "sweep-walkforward");
   }, 120_000);
+
+  it("reserves a hold-out the sweep never uses, then unlocks it once and shows that next to results", async () => {
+    await page.click(tid("tab-research"));
+    await page.fill(tid("holdout-from"), "2024-07-01");
+    await page.click(tid("holdout-lock"));
+    await page.waitForSelector(tid("holdout-locked"));
+    await page.click(tid("sweep-run"));
+    await page.waitForSelector(tid("result-holdout"), { timeout: 60_000 });
+    const list = await app!.client.research.listForStrategy.query({ strategyId: (await app!.client.strategies.list.query())[0]!.id });
+    const latest = await app!.client.research.get.query({ id: list[0]!.id });
+    expect(latest.toTime).toBe(Date.UTC(2024, 6, 1));
+    await page.click(tid("holdout-unlock"));
+    await page.click(tid("confirm-ok"));
+    await page.waitForSelector(tid("holdout-unlocked"));
+    await page.click(tid("tab-results"));
+    await page.waitForSelector(tid("holdout-note"));
+    expect(await page.textContent(tid("holdout-note"))).toContain("unlocked");
+    await page.click(tid("tab-research"));
+    await shot(page, "sweep-holdout");
+  }, 120_000);
 });

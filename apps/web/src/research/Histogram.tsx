@@ -18,7 +18,7 @@ export function Histogram({ dist, label, format, testId, actual }: { dist: Distr
     { v: dist.p95, name: "95th" },
   ];
   return (
-    <figure className="histogram" data-testid={testId} data-p5={dist.p5} data-p50={dist.p50} data-p95={dist.p95}>
+    <figure className="mc-histogram" data-testid={testId} data-p5={dist.p5} data-p50={dist.p50} data-p95={dist.p95}>
       <figcaption>
         {label}
         <span className="dim">
@@ -27,7 +27,13 @@ export function Histogram({ dist, label, format, testId, actual }: { dist: Distr
           {actual !== undefined && ` · actual ${format(actual)}`}
         </span>
       </figcaption>
-      <svg viewBox={`0 0 ${w} ${h}`} width="100%" height={h} preserveAspectRatio="none" role="img" aria-label={`${label} histogram`}>
+      {bins.length === 1 ? (
+        <div className="mc-histogram-one" data-testid={`${testId}-single`}>
+          Every run ends at {format(dist.p50)}: the order of the trades does not change the result, only the path to it.
+        </div>
+      ) : (
+      <div className="mc-histogram-plot">
+      <svg viewBox={`0 0 ${w} ${h}`} width="100%" height="100%" preserveAspectRatio="none" role="img" aria-label={`${label} histogram`}>
         {bins.map((b, i) => {
           const bh = ((h - pad.t - pad.b) * b.count) / max;
           return <rect key={i} x={pad.l + i * bw + 0.5} y={h - pad.b - bh} width={Math.max(1, bw - 1)} height={bh} fill="#3d8bfd" opacity={0.75} />;
@@ -48,6 +54,8 @@ export function Histogram({ dist, label, format, testId, actual }: { dist: Distr
           {format(hi)}
         </text>
       </svg>
+      </div>
+      )}
     </figure>
   );
 }

@@ -12,7 +12,7 @@ export function MonteCarloView({ runId }: { runId: string }) {
   const [seed, setSeed] = useState(1);
   const q = useQuery(trpc.research.monteCarlo.queryOptions({ runId, settings: { method, runs: 1000, seed } }));
   return (
-    <div className="report montecarlo" data-testid="montecarlo">
+    <div className="report scroll montecarlo" data-testid="montecarlo">
       <div className="report-actions">
         <div className="seg" role="tablist" aria-label="Resampling">
           {(["shuffle", "bootstrap"] as const).map((m) => (
@@ -32,14 +32,16 @@ export function MonteCarloView({ runId }: { runId: string }) {
       ) : !q.data ? (
         <div className="empty-note">Resampling…</div>
       ) : (
+        <>
         <div className="mc-grid">
           <Histogram dist={q.data.maxDrawdownPct} label="Max drawdown" format={(v) => `${v.toFixed(1)} %`} testId="mc-drawdown" actual={q.data.actual.maxDrawdownPct} />
           <Histogram dist={q.data.finalEquity} label="Final equity" format={(v) => num(v, 0)} testId="mc-equity" actual={q.data.actual.finalEquity} />
-          <div className="dim">
-            {q.data.settings.runs.toLocaleString("en-US")} runs over {q.data.trades} trades, seed {q.data.settings.seed}. Drawdowns are measured from trade to trade.
-            {method === "shuffle" && " Shuffling keeps every trade, so the final equity is the same in every run; only the path differs."}
-          </div>
         </div>
+          <p className="explain">
+            {q.data.settings.runs.toLocaleString("en-US")} runs over {q.data.trades} trades, seed {q.data.settings.seed}. Drawdowns are measured from trade to trade.
+            {" "}Green line: the trades in their real order.
+          </p>
+        </>
       )}
     </div>
   );

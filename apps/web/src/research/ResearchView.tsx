@@ -1,5 +1,4 @@
 import { useQuery } from "@tanstack/react-query";
-import { skipToken } from "@tanstack/react-query";
 import {
   gridSize,
   halvingRungs,
@@ -22,6 +21,7 @@ import { researchStore, useResearch } from "./researchStore";
 import { cancelResearch, startResearch } from "./runResearch";
 import { SweepResults } from "./SweepResults";
 import { WalkForwardResults } from "./WalkForwardResults";
+import { HoldoutNote } from "./HoldoutNote";
 
 const METHOD_WORDS: Record<SweepMethod, string> = {
   grid: "Every combination.",
@@ -243,13 +243,10 @@ function PastRuns({ strategyId }: { strategyId: string }) {
 
 function ShownResult({ id }: { id: string }) {
   const q = useQuery(trpc.research.get.queryOptions({ id }));
-  const strategyId = useEditor((s) => s.strategyId);
-  const hold = useQuery(trpc.research.holdout.queryOptions(strategyId ? { strategyId } : skipToken));
   const run = q.data;
   if (q.error) return <div className="empty-note">{errorMessage(q.error)}</div>;
   if (!run) return <div className="empty-note">Loading…</div>;
   const tf = TIMEFRAME_MS[run.market.timeframe];
-  const unlockedBefore = hold.data?.unlockedAt != null && hold.data.unlockedAt <= run.createdAt;
   return (
     <div className="research-result" data-testid="research-result" data-id={id}>
       <div className="results-head">
@@ -259,15 +256,11 @@ function ShownResult({ id }: { id: string }) {
         </span>
         {run.durationMs !== null && <span className="dim">{run.durationMs < 60_000 ? `${(run.durationMs / 1000).toFixed(1)} s` : duration(run.durationMs)}</span>}
         {run.holdoutFrom !== null && (
-          <span className={unlockedBefore ? "pill warn" : "pill ok"} data-testid="result-holdout">
-            {unlockedBefore ? `hold-out from ${date(run.holdoutFrom)} was unlocked ${dateTime(hold.data!.unlockedAt!)}` : `hold-out from ${date(run.holdoutFrom)} unseen`}
+          <span className="pill ok" data-testid="result-holdout">
+            hold-out from {date(run.holdoutFrom)} not used
           </span>
         )}
-        {hold.data?.unlockedAt != null && !unlockedBefore && (
-          <span className="pill warn" data-testid="result-holdout-later">
-            hold-out unlocked later, {dateTime(hold.data.unlockedAt)}
-          </span>
-        )}
+        <HoldoutNote strategyId={run.strategyId} createdAt={run.createdAt} toTime={run.toTime} />
       </div>
       {run.status !== "done" ? (
         <div className="empty-note">{run.error ?? run.status}</div>

@@ -15,6 +15,7 @@ import { chartView, type RunView } from "./runView";
 import { useRun } from "./useRun";
 import { ReportView } from "./ReportView";
 import { MonteCarloView } from "../research/MonteCarloView";
+import { HoldoutNote } from "../research/HoldoutNote";
 import { DevDetail, DetailsToggle } from "../ui/Details";
 import { trpcClient } from "../lib/trpc";
 
@@ -86,6 +87,7 @@ function RunDetail({ run }: { run: RunView }) {
             {date(run.fromTime)} → {date(run.toTime)}
           </span>
           <span>{compact(run.bars)} bars</span>
+          <HoldoutNote strategyId={run.strategyId} createdAt={run.createdAt} toTime={run.toTime} />
           {open && (
             <span title={`Entered ${dateTime(open.entryTime)} at ${open.entryPrice}`}>
               open position {open.returnPct >= 0 ? "+" : ""}
