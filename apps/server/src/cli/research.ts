@@ -110,7 +110,8 @@ export async function runResearchCommand(command: Command, argv: string[], backe
     });
     if (!settings.success) throw new InputError(settings.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("\n"));
     const threads = int("--threads", values.threads);
-    const session = await (backend ?? threadBackend(threads ? { threads } : {})).open({ flow, params: space.params, candles });
+    const runOn = backend ?? threadBackend(threads ? { threads } : {});
+    const session = await runOn.open({ flow, params: space.params, candles });
     const started = performance.now();
     const onProgress = values.json && !process.stderr.isTTY ? undefined : ({ done, total }: { done: number; total: number }) => process.stderr.write(`\r  ${done} / ${total} runs`);
     try {
@@ -185,6 +186,7 @@ export async function runResearchCommand(command: Command, argv: string[], backe
       return 0;
     } finally {
       await session.close();
+      if (!backend) await runOn.close();
     }
   } catch (err) {
     if (err instanceof InputError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {

@@ -92,6 +92,7 @@ export class ResearchJobs {
     this.closed = true;
     for (const abort of this.running.values()) abort.abort();
     await this.chain;
+    await this.backend.close();
   }
 
   private async run(job: ResearchJob, signal: AbortSignal): Promise<void> {

@@ -22,6 +22,8 @@ export interface SweepSession {
  */
 export interface SweepBackend {
   open(job: SweepJobData): Promise<SweepSession>;
+  /** Stops whatever the backend keeps running (threads, connections). */
+  close(): Promise<void>;
 }
 
 /** Chunks run in this thread, one at a time (tests, and as the reference the others must equal). */
@@ -30,4 +32,5 @@ export const localBackend: SweepBackend = {
     const evaluator = new ComboEvaluator(job.flow, job.params, job.candles);
     return { runner: localRunner(evaluator), parallel: 1, peakCacheBytes: async () => evaluator.peakCacheBytes, close: async () => undefined };
   },
+  async close() {},
 };

@@ -4,7 +4,9 @@ import type { PackedCandles } from "../jobs/workerProtocol";
 export type SweepRequest =
   | { type: "init"; flow: FlowGraph; params: SweepParam[]; candles: PackedCandles }
   | { type: "chunk"; chunk: SweepChunk }
-  | { type: "peak" };
+  | { type: "peak" }
+  /** The sweep is over: drop its flow, candles and indicator cache. */
+  | { type: "release" };
 
 export type SweepReply =
   | { type: "ready" }

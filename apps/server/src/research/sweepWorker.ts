@@ -1,5 +1,6 @@
-// Worker thread entry for sweep chunks: holds one sweep's flow and candles and its indicator cache,
-// runs the chunks it is handed one at a time. Bundled to dist/sweepWorker.js; loads only the engine.
+// Worker thread entry for sweep chunks: holds one sweep's flow and candles and its indicator cache
+// (until released), runs the chunks it is handed one at a time. Bundled to dist/sweepWorker.js;
+// loads only the engine.
 import { parentPort } from "node:worker_threads";
 import { ComboEvaluator } from "@keyflow/core";
 import { unpackCandles } from "../jobs/workerProtocol";
@@ -19,8 +20,11 @@ port.on("message", (req: SweepRequest) => {
     } else if (req.type === "chunk") {
       if (!evaluator) throw new Error("sweep worker got a chunk before its job");
       post({ type: "runs", id: req.chunk.id, runs: evaluator.runChunk(req.chunk) });
-    } else {
+    } else if (req.type === "peak") {
       post({ type: "peak", bytes: evaluator?.peakCacheBytes ?? 0 });
+    } else {
+      evaluator = null;
+      post({ type: "ready" });
     }
   } catch (e) {
     post({ type: "error", message: e instanceof Error ? e.message : String(e) });

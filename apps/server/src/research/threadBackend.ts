@@ -27,6 +27,10 @@ class Lane {
   private waiting: { resolve: (m: SweepReply) => void; reject: (e: Error) => void } | null = null;
   private dead: Error | null = null;
 
+  get alive(): boolean {
+    return this.dead === null;
+  }
+
   constructor(readonly worker: Worker) {
     worker.on("message", (m: SweepReply) => {
       const w = this.waiting;
@@ -41,6 +45,8 @@ class Lane {
     };
     worker.on("error", fail);
     worker.on("exit", (code) => fail(new Error(`sweep worker stopped (exit code ${code})`)));
+    // Idle between sweeps: it must not keep the process alive.
+    worker.unref();
   }
 
   ask(req: SweepRequest, transfer?: ArrayBuffer[]): Promise<SweepReply> {
@@ -53,32 +59,54 @@ class Lane {
 }
 
 /**
- * Sweeps on worker threads in this process, one per core by default. Each sweep gets its own
- * threads (its indicator cache lives in them) and ends them when it closes.
+ * Sweeps on worker threads in this process, one per core by default. The threads stay up between
+ * sweeps (starting one and loading the engine costs more than many runs, and a reused thread keeps
+ * its JIT warm); each sweep sends them its job, and frees its indicator cache when it closes. One
+ * sweep at a time: a second `open` waits for the first to close.
  */
 export function threadBackend(opts: { threads?: number; spawn?: () => Worker } = {}): SweepBackend {
   const threads = Math.max(1, opts.threads ?? availableParallelism());
   const spawn = opts.spawn ?? spawnSweepWorker;
+  let lanes: Lane[] = [];
+  let turn: Promise<void> = Promise.resolve();
+  let closed = false;
   return {
     async open(job: SweepJobData): Promise<SweepSession> {
-      const lanes = Array.from({ length: threads }, () => new Lane(spawn()));
-      const close = async () => {
-        await Promise.all(lanes.map((l) => l.worker.terminate()));
+      let done!: () => void;
+      const previous = turn;
+      turn = new Promise<void>((resolve) => (done = resolve));
+      await previous;
+      if (closed) {
+        done();
+        throw new Error("The sweep backend is closed.");
+      }
+      // Replace threads that died since the last sweep.
+      lanes = lanes.filter((l) => l.alive);
+      while (lanes.length < threads) lanes.push(new Lane(spawn()));
+      const mine = [...lanes];
+      for (const l of mine) l.worker.ref();
+      let released = false;
+      const release = async () => {
+        if (released) return;
+        released = true;
+        await Promise.all(mine.map((l) => (l.alive ? l.ask({ type: "release" }).catch(() => undefined) : undefined)));
+        for (const l of mine) l.worker.unref();
+        done();
       };
       try {
         // Each worker gets its own copy of the candles (a transfer would take them from the next).
         // Packed from a copy: the candles may be a view of a longer series (the part before a
         // locked hold-out), and the rest must not travel with them.
         const candles = packCandles(copyCandles(job.candles));
-        await Promise.all(lanes.map((l) => l.ask({ type: "init", flow: job.flow, params: job.params, candles })));
+        await Promise.all(mine.map((l) => l.ask({ type: "init", flow: job.flow, params: job.params, candles })));
       } catch (e) {
-        await close();
+        await release();
         throw e;
       }
-      const idle = [...lanes];
+      const idle = [...mine];
       const queue: ((l: Lane) => void)[] = [];
       const acquire = () => new Promise<Lane>((resolve) => (idle.length ? resolve(idle.pop()!) : queue.push(resolve)));
-      const release = (l: Lane) => {
+      const putBack = (l: Lane) => {
         const next = queue.shift();
         if (next) next(l);
         else idle.push(l);
@@ -92,19 +120,24 @@ export function threadBackend(opts: { threads?: number; spawn?: () => Worker } =
             if (reply.type !== "runs") throw new Error(`unexpected reply ${reply.type}`);
             return reply.runs;
           } finally {
-            release(lane);
+            putBack(lane);
           }
         },
         async peakCacheBytes() {
           let peak = 0;
-          for (const l of lanes) {
+          for (const l of mine) {
             const r = await l.ask({ type: "peak" });
             if (r.type === "peak") peak = Math.max(peak, r.bytes);
           }
           return peak;
         },
-        close,
+        close: release,
       };
+    },
+    async close() {
+      closed = true;
+      await Promise.all(lanes.map((l) => l.worker.terminate()));
+      lanes = [];
     },
   };
 }
