@@ -24,7 +24,7 @@ async function makeRange(node: string, from: number, to: number, step: number) {
   await page.fill(tid("range-from-period"), String(from));
   await page.fill(tid("range-to-period"), String(to));
   await page.fill(tid("range-step-period"), String(step));
-  await page.waitForFunction(([sel, n]) => document.querySelector(sel)?.textContent?.startsWith(`${n} value`), [tid("range-count-period"), Math.floor((to - from) / step) + 1] as const);
+  await page.waitForSelector(`${tid("range-count-period")}:has-text("${Math.floor((to - from) / step) + 1} values")`);
 }
 
 describe("parameter sweep", () => {
@@ -41,17 +41,17 @@ describe("parameter sweep", () => {
     await page.waitForSelector(tid("sweep-space"));
     expect(await page.textContent(tid("sweep-space"))).toContain("= 20 combinations");
     // Record every progress state the page draws (a fast sweep shows it only briefly).
-    await page.evaluate((sel) => {
-      const seen: string[] = [];
-      (window as unknown as { __progress: string[] }).__progress = seen;
+    // (Page code as text: this project's tests are typed without the DOM library.)
+    await page.evaluate(`(() => {
+      const seen = (window.__progress = []);
       new MutationObserver(() => {
-        const el = document.querySelector(sel);
-        if (el) seen.push(`${el.getAttribute("data-done")}/${el.getAttribute("data-total")}`);
+        const el = document.querySelector('${tid("sweep-progress")}');
+        if (el) seen.push(el.getAttribute("data-done") + "/" + el.getAttribute("data-total"));
       }).observe(document.body, { subtree: true, childList: true, attributes: true });
-    }, tid("sweep-progress"));
+    })()`);
     await page.click(tid("sweep-run"));
     await page.waitForSelector(tid("sweep-results"), { timeout: 60_000 });
-    const seen = await page.evaluate(() => (window as unknown as { __progress: string[] }).__progress);
+    const seen = (await page.evaluate("window.__progress")) as string[];
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.every((s) => s.endsWith("/20"))).toBe(true);
 
@@ -72,12 +72,12 @@ describe("parameter sweep", () => {
     await page.click(`${tid("heatmap-cell")}[data-row="${top.row}"]`);
     expect(await page.textContent(tid("picked-params"))).toBe(`fast.period = ${top.x}, slow.period = ${top.y}`);
     await page.click(tid("apply-row"));
-    await page.waitForFunction(() => document.body.textContent?.includes("Saved as version"));
+    await page.waitForSelector(`${tid("toast")}:has-text("Saved as version")`);
 
     // The editor holds the new version with the chosen values; backtest it.
     await page.click(tid("tab-editor"));
     await page.click(tid("node-fast"), { position: { x: 20, y: 12 } });
-    await page.waitForFunction(([sel, v]) => (document.querySelector(sel) as HTMLInputElement | null)?.value === v, [tid("param-period"), String(top.x)] as const);
+    await page.waitForFunction(`document.querySelector('${tid("param-period")}')?.value === "${top.x}"`);
     await page.click(tid("backtest-button"));
     await page.waitForSelector(tid("results"), { timeout: 60_000 });
     const runId = await page.getAttribute(tid("results"), "data-run-id");
