@@ -1,4 +1,4 @@
-// Bundles the server for `node dist/main.js`: the CLI/server entry and the backtest worker, with
+// Bundles the server for `node dist/main.js`: the CLI/server entry, the backtest worker and the sweep worker, with
 // native and heavy dependencies left as imports. The db migrations are copied next to the bundle.
 import { cpSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -10,7 +10,7 @@ const outdir = here("./dist");
 rmSync(outdir, { recursive: true, force: true });
 const started = performance.now();
 await build({
-  entryPoints: { main: here("./src/main.ts"), worker: here("./src/jobs/backtestWorker.ts") },
+  entryPoints: { main: here("./src/main.ts"), worker: here("./src/jobs/backtestWorker.ts"), sweepWorker: here("./src/research/sweepWorker.ts") },
   outdir,
   bundle: true,
   // Each CLI command in its own chunk: \`keyflow backtest\` loads neither ccxt nor SQLite nor tRPC.

@@ -52,6 +52,17 @@ describe("CLI start-up", () => {
     expect(r.modules.filter(heavy)).toEqual([]);
   });
 
+  it("keyflow sweep --data loads neither ccxt, SQLite, drizzle nor tRPC, in its worker threads either", () => {
+    const csv = join(dir, "candles.csv");
+    const rows = ["time,open,high,low,close,volume"];
+    for (let i = 0; i < 400; i++) rows.push(`${1_700_000_000_000 + i * 3_600_000},${100 + 10 * Math.sin(i / 9)},${102 + 10 * Math.sin(i / 9)},${98 + 10 * Math.sin(i / 9)},${100.5 + 10 * Math.sin(i / 9)},1`);
+    writeFileSync(csv, rows.join("\n"));
+    const r = modulesOf(["sweep", "sma-cross", "--data", csv, "--param", "fast.period=5..7", "--threads", "2", "--json"]);
+    expect(r.status).toBe(0);
+    expect(r.modules.some((m) => /sweepWorker/.test(m))).toBe(true);
+    expect(r.modules.filter(heavy)).toEqual([]);
+  });
+
   it("while a command that needs them loads them (the hook sees every module)", () => {
     const r = modulesOf(["bots", "list"]);
     expect(r.status).toBe(0);

@@ -8,6 +8,9 @@ import { installDemoMarket } from "./data/demoMarket";
 import { publicExchanges, type ExchangeFactory } from "./data/exchangeFactory";
 import { BacktestJobs, type BacktestJobsOptions } from "./jobs/backtestJobs";
 import { DownloadJobs } from "./jobs/downloadJobs";
+import { ResearchJobs } from "./research/researchJobs";
+import type { SweepBackend } from "./research/sweepBackend";
+import { threadBackend } from "./research/threadBackend";
 import { DEFAULT_EXCHANGE_SETTINGS } from "./keys/exchangeSettings";
 import { KeyService } from "./keys/keyService";
 import type { Services } from "./trpc";
@@ -16,6 +19,8 @@ import { createVault } from "./vault";
 export interface ServicesOptions {
   exchangeFactory?: ExchangeFactory;
   backtests?: BacktestJobsOptions;
+  /** Where sweep chunks run (default: worker threads, one per core). */
+  research?: { backend?: SweepBackend };
   /** Install the demo market if missing (default true). */
   demo?: boolean;
   log?: (line: string) => void;
@@ -32,6 +37,7 @@ export function createServices(config: ServerConfig, options: ServicesOptions = 
   try {
     const interrupted = db.backtests.failInterrupted();
     if (interrupted > 0) log(`Marked ${interrupted} backtest(s) interrupted by the last shutdown as failed.`);
+    db.research.failInterrupted();
     if (options.demo !== false) {
       const demo = installDemoMarket(db);
       if (demo.installed) log(`Installed the demo market (${demo.candles.toLocaleString("en")} candles) in ${(demo.ms / 1000).toFixed(1)} s.`);
@@ -41,6 +47,7 @@ export function createServices(config: ServerConfig, options: ServicesOptions = 
     throw e;
   }
   const backtests = new BacktestJobs(db, options.backtests);
+  const research = new ResearchJobs(db, options.research?.backend ?? threadBackend());
   const exchange = config.exchange ?? DEFAULT_EXCHANGE_SETTINGS;
   const downloads = new DownloadJobs(db, options.exchangeFactory ?? publicExchanges(exchange), { dataDir: config.dataDir });
   downloads.resumePending(log);
@@ -62,6 +69,7 @@ export function createServices(config: ServerConfig, options: ServicesOptions = 
   return {
     db,
     backtests,
+    research,
     downloads,
     keys,
     bots,
@@ -71,7 +79,7 @@ export function createServices(config: ServerConfig, options: ServicesOptions = 
     async close() {
       // Bots stop first (their runners end; a bot left running resumes on the next start).
       await bots.shutdown();
-      await Promise.all([backtests.shutdown(), downloads.shutdown(), alerts.settled()]);
+      await Promise.all([backtests.shutdown(), research.shutdown(), downloads.shutdown(), alerts.settled()]);
       db.close();
     },
   };

@@ -6,12 +6,14 @@ import type { ServerConfig } from "./config";
 import { UserError, type UserErrorDetails } from "./errors";
 import type { BacktestJobs } from "./jobs/backtestJobs";
 import type { DownloadJobs } from "./jobs/downloadJobs";
+import type { ResearchJobs } from "./research/researchJobs";
 import type { KeyService } from "./keys/keyService";
 
 /** Everything a procedure may use; built once per process and shared by every request. */
 export interface Services {
   db: KeyflowDb;
   backtests: BacktestJobs;
+  research: ResearchJobs;
   downloads: DownloadJobs;
   keys: KeyService;
   bots: BotManager;

@@ -6,7 +6,7 @@ describe("results chart", () => {
   it("draws an overlay indicator's lines over the price but its 0/1 signal output in a pane", () => {
     const flow = flowGraphSchema.parse({
       format: "keyflow.flow",
-      version: 1,
+      version: 2,
       name: "sar",
       market: { exchange: "demo", symbol: "DEMO/USDT", timeframe: "1h" },
       settings: { initialCash: 10_000, feeRate: 0, slippage: 0 },

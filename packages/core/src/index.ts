@@ -36,3 +36,4 @@ export { ENGINE_VERSION, FILL_RULES } from "./engine/version";
 export * from "./results/bundle";
 export { candleChecks, firstDifferingCheck } from "./results/candleChecks";
 export { compareOutcomes, describeDivergence, type Divergence, type Outcome } from "./results/compareOutcomes";
+export * from "./research";

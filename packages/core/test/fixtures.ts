@@ -27,7 +27,7 @@ type EdgeSpec = [source: string, sourceHandle: string, target: string, targetHan
 export function makeFlow(nodes: NodeSpec[], edges: EdgeSpec[], settings: FlowGraphInput["settings"] = {}): FlowGraph {
   return flowGraphSchema.parse({
     format: "keyflow.flow",
-    version: 1,
+    version: 2,
     name: "test",
     market: { exchange: "demo", symbol: "DEMO/USDT", timeframe: "1h" },
     settings: { initialCash: 10_000, feeRate: 0, slippage: 0, ...settings },

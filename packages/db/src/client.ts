@@ -7,6 +7,7 @@ import { findMigrationsFolder } from "./migrations";
 import { makeDataDirPrivate } from "./privateFiles";
 import { backtestRepo } from "./repo/backtests";
 import { alertRepo } from "./repo/alerts";
+import { researchRepo } from "./repo/research";
 import { banRepo } from "./repo/bans";
 import { botRepo } from "./repo/bots";
 import { candleRepo } from "./repo/candles";
@@ -78,6 +79,7 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}) {
         const runs = backtests.storage();
         return { fileBytes: memory ? 0 : size(path) + size(`${path}-wal`), candleBytes: candleBytes.get() as number, runBytes: runs.bytes, runs: runs.runs };
       },
+      research: researchRepo(ctx),
       /** Runs `fn` in one transaction (nested calls become savepoints). */
       transaction<T>(fn: () => T): T {
         return sqlite.transaction(fn)();

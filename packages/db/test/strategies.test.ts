@@ -1,4 +1,5 @@
 import { FLOW_FORMAT, FLOW_VERSION, type FlowGraph } from "@keyflow/core";
+import BetterSqlite3 from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { tempDb } from "./helpers";
 
@@ -30,6 +31,17 @@ describe("strategies and versions", () => {
     expect(repo.get("s1", 1)?.flow.nodes[0]?.params).toEqual({ period: 10 });
     expect(repo.list()).toMatchObject([{ id: "s1", market: { symbol: "DEMO/USDT" } }]);
     expect(repo.saveVersion("nope", flow("x"), null)).toBeUndefined();
+  });
+
+  it("a flow stored by an older Keyflow (format 1) reads back in the current format", () => {
+    const t = tempDb();
+    cleanup = t.cleanup;
+    t.db.strategies.create({ id: "s1", flow: flow("Old"), specHash: "h1" });
+    const raw = new BetterSqlite3(t.db.path);
+    raw.prepare("UPDATE strategy_versions SET flow = json_set(flow, '$.version', 1)").run();
+    expect((raw.prepare("SELECT json_extract(flow, '$.version') AS v FROM strategy_versions").get() as { v: number }).v).toBe(1);
+    raw.close();
+    expect(t.db.strategies.get("s1")?.flow).toEqual(flow("Old"));
   });
 
   it("deleting a strategy keeps its backtests but unlinks them", () => {

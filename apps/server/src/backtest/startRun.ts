@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { canonicalJson, compile, ENGINE_VERSION, FILL_RULES, TIMEFRAME_MS, type CompileIssue, type FlowGraph, type GapReport, type Market, type Settings } from "@keyflow/core";
+import { canonicalJson, ENGINE_VERSION, FILL_RULES, TIMEFRAME_MS, type CompileIssue, type FlowGraph, type GapReport, type Market, type Settings } from "@keyflow/core";
 import { notFound, UserError } from "../errors";
 import type { Services } from "../trpc";
-import { utcMinute } from "../utcMinute";
 import { DEFAULT_KEEP_RUNS } from "../config";
 import { candlesVersion } from "../jobs/workerProtocol";
 import { rangeFacts } from "./rangeFacts";
+import { compileOrThrow, inclusiveRange, noCandlesInRange, storedSeries } from "./runInputs";
 
 export interface StartRunInput {
   flow?: FlowGraph;
@@ -57,33 +57,14 @@ export function startRun(services: Services, input: StartRunInput): StartedRun {
   if (!flow) throw new UserError("BAD_REQUEST", "Nothing to backtest: send a flow or the id of a saved strategy.", { kind: "input", issues: [{ path: "flow", message: "required" }] });
 
   const effective: FlowGraph = { ...flow, market: input.market ?? flow.market, settings: { ...flow.settings, ...input.settings } };
-  const compiled = compile(effective);
-  if (!compiled.ok) {
-    const n = compiled.errors.length;
-    throw new UserError("BAD_REQUEST", `The flow has ${n} problem${n > 1 ? "s" : ""} to fix before it can run: ${compiled.errors[0]!.message}${n > 1 ? " (and more, marked on the blocks)" : ""}`, {
-      kind: "compile",
-      issues: compiled.errors,
-    });
-  }
+  const compiled = compileOrThrow(effective);
 
   const market = effective.market;
-  const series = db.candles.find(market);
-  const name = `${market.exchange} ${market.symbol} ${market.timeframe}`;
-  if (!series || series.count === 0 || series.firstTime === null || series.lastTime === null) {
-    throw new UserError(
-      "BAD_REQUEST",
-      `No candles stored for ${name}. Import a CSV or download them from the exchange first, or pick the demo market (demo DEMO/USDT).`,
-      { kind: "noCandles" },
-    );
-  }
   const tf = TIMEFRAME_MS[market.timeframe];
-  const from = input.from ?? series.firstTime;
-  const to = input.to ?? series.lastTime;
-  if (!(to >= from)) throw new UserError("BAD_REQUEST", `The date range is empty: the end (${utcMinute(to)}) must be after the start (${utcMinute(from)}).`, { kind: "input", issues: [{ path: "to", message: "must be after from" }] });
+  const series = storedSeries(db, market);
+  const { from, to } = inclusiveRange(series, input);
   const facts = rangeFacts(db, market, series, from, to);
-  if (!facts) {
-    throw new UserError("BAD_REQUEST", `No ${name} candles between ${utcMinute(from)} and ${utcMinute(to)} UTC; stored data covers ${utcMinute(series.firstTime)} to ${utcMinute(series.lastTime)}.`, { kind: "noCandles" });
-  }
+  if (!facts) throw noCandlesInRange(market, series, from, to);
   // The run records the candles it really used, whatever range was asked for.
   const { first, last, gaps, data, bars } = facts;
 

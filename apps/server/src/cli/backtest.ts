@@ -1,4 +1,3 @@
-import { readFileSync, existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   backtest,
@@ -6,10 +5,6 @@ import {
   describeGaps,
   findGaps,
   formatSpacing,
-  generateDemoCandles,
-  getTemplate,
-  parseCandlesCsv,
-  parseFlowDocument,
   TEMPLATES,
   TIMEFRAME_MS,
   type BacktestReport,
@@ -17,6 +12,7 @@ import {
   type FlowGraph,
 } from "@keyflow/core";
 import { utcMinute } from "../utcMinute";
+import { demoCandles, InputError as UserError, loadCsv, loadFlow } from "./flowInput";
 
 const USAGE = `Usage: keyflow backtest <flow.json | template-id> [--data candles.csv] [--cash 10000] [--fee 0.001] [--slippage 0] [--json]
 
@@ -26,8 +22,6 @@ const USAGE = `Usage: keyflow backtest <flow.json | template-id> [--data candles
                   without it, the generated demo market (one year) at the flow's timeframe is used
   --json          print one JSON object (metrics, trades, openPosition, bars, specHash) on stdout`;
 
-/** A problem the person can fix; printed as a message, never as a stack trace. */
-class UserError extends Error {}
 
 /** `keyflow backtest`: returns the process exit code. */
 export async function runBacktestCommand(argv: string[]): Promise<number> {
@@ -96,39 +90,6 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
     }
     throw err;
   }
-}
-
-function loadFlow(source: string): FlowGraph {
-  if (!existsSync(source)) {
-    const template = getTemplate(source);
-    if (template) return template.flow;
-    throw new UserError(`"${source}" is neither a file nor a built-in template (${TEMPLATES.map((t) => t.id).join(", ")}).`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(source, "utf8"));
-  } catch (err) {
-    throw new UserError(`${source} is not valid JSON: ${(err as Error).message}`);
-  }
-  const doc = parseFlowDocument(json);
-  if (!doc.ok) throw new UserError(`${source} is not a valid Keyflow flow:\n${doc.errors.map((e) => `  ✗ ${e}`).join("\n")}`);
-  return doc.flow;
-}
-
-function loadCsv(path: string): Candles {
-  if (!existsSync(path)) throw new UserError(`No such file: ${path}`);
-  const parsed = parseCandlesCsv(readFileSync(path, "utf8"));
-  if (!parsed.ok) {
-    throw new UserError(`${path} has bad rows:\n${parsed.errors.map((e) => `  line ${e.line}: ${e.message}`).join("\n")}`);
-  }
-  if (parsed.candles.length === 0) throw new UserError(`${path} has no candles.`);
-  return parsed.candles;
-}
-
-function demoCandles(flow: FlowGraph): Candles {
-  const barMs = TIMEFRAME_MS[flow.market.timeframe];
-  const bars = Math.round((365 * 86_400_000) / barMs);
-  return generateDemoCandles({ seed: 1, timeframe: flow.market.timeframe, start: Date.UTC(2025, 0, 1), bars });
 }
 
 function positiveNumber(flag: string, text: string): number {

@@ -13,6 +13,9 @@ Usage: keyflow <command>
   data download <exchange> <symbol> <timeframe> --since 2024-01-01
   backtest <flow.json | template-id> [--data candles.csv] [--json]
   verify <result.json>       re-run an exported result on your own candles; exit 0 only when verified
+  sweep <flow | template> --param fast.period=5..14 …   parameter sweep (grid, random, halving)
+  walkforward <flow | template> --param … --in N --out N   optimise in sample, test out of sample
+  montecarlo <flow | template> [--runs 1000]   resample the trades: drawdown and equity percentiles
   keys add|list|probe|rotate|rm   exchange API keys (credentials via hidden prompt or stdin, never argv)
   bots deploy|list|start|stop|close|run  paper and live bots; \`bots stop --all [--close]\` is the kill switch
   alerts list|add-webhook|add-telegram|test|rm  where fills, stops and halts are reported
@@ -36,6 +39,10 @@ export async function main(argv: string[]): Promise<number> {
       return (await import("./backtest")).runBacktestCommand(rest);
     case "verify":
       return (await import("./verify")).runVerifyCommand(rest);
+    case "sweep":
+    case "walkforward":
+    case "montecarlo":
+      return (await import("./research")).runResearchCommand(command, rest);
     case "keys":
       return (await import("./keys")).runKeysCommand(rest);
     case "bots":

@@ -5,6 +5,7 @@ import { botsRouter } from "./bots";
 import { healthRouter } from "./health";
 import { keysRouter } from "./keys";
 import { marketsRouter } from "./markets";
+import { researchRouter } from "./research";
 import { strategiesRouter } from "./strategies";
 import { templatesRouter } from "./templates";
 
@@ -15,6 +16,7 @@ export const appRouter = createTRPCRouter({
   strategies: strategiesRouter,
   templates: templatesRouter,
   backtests: backtestsRouter,
+  research: researchRouter,
   keys: keysRouter,
   bots: botsRouter,
   alerts: alertsRouter,

@@ -1,6 +1,6 @@
 import { memo } from "react";
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
-import { getBlock, type CompileIssue } from "@keyflow/core";
+import { getBlock, type CompileIssue, type ParamRange } from "@keyflow/core";
 import { paramFieldsOf } from "@keyflow/core";
 import { formatParam } from "./paramText";
 import { CATEGORY_COLOR } from "./theme";
@@ -8,6 +8,8 @@ import { CATEGORY_COLOR } from "./theme";
 export interface BlockNodeData extends Record<string, unknown> {
   kind: string;
   params: Record<string, unknown>;
+  /** Params a sweep varies: drawn as their range. */
+  ranges?: Record<string, ParamRange>;
   errors: CompileIssue[];
   warnings: CompileIssue[];
   /** Input ports that have an edge. */
@@ -15,6 +17,12 @@ export interface BlockNodeData extends Record<string, unknown> {
 }
 
 export type BlockRFNode = Node<BlockNodeData, "block">;
+
+/** "5–14", "5–14 by 3" or "5, 8, 13" (a long list shortened). */
+function rangeText(r: ParamRange): string {
+  if ("values" in r) return r.values.length > 4 ? `${r.values.slice(0, 3).join(", ")}, …` : r.values.join(", ");
+  return `${r.from}–${r.to}${r.step !== 1 ? ` by ${r.step}` : ""}`;
+}
 
 /** How many params the node body shows; the rest are in the params panel. */
 const KEY_PARAMS = 3;
@@ -66,7 +74,13 @@ function BlockNodeView({ id, data, selected }: NodeProps<BlockRFNode>) {
           {shown.map((f) => (
             <div key={f.key} className={`bn-param${badParams.has(f.key) ? " bad" : ""}`}>
               <span>{f.label.replace(/ \(if unconnected\)$/, "")}</span>
-              <b>{formatParam(f, data.params[f.key])}</b>
+              {data.ranges?.[f.key] ? (
+                <b className="bn-range" title="Swept over this range; a single backtest uses the value in the settings">
+                  ⇄ {rangeText(data.ranges[f.key]!)}
+                </b>
+              ) : (
+                <b>{formatParam(f, data.params[f.key])}</b>
+              )}
             </div>
           ))}
         </div>

@@ -75,9 +75,9 @@ export function Canvas() {
       const connectedInputs = connected.get(n.id) ?? NO_INPUTS;
       const prev = prevData.get(n.id);
       const data =
-        prev && prev.kind === n.kind && prev.params === n.params && prev.errors === ni.errors && prev.warnings === ni.warnings && prev.connectedInputs === connectedInputs
+        prev && prev.kind === n.kind && prev.params === n.params && prev.ranges === n.ranges && prev.errors === ni.errors && prev.warnings === ni.warnings && prev.connectedInputs === connectedInputs
           ? prev
-          : { kind: n.kind, params: n.params, errors: ni.errors, warnings: ni.warnings, connectedInputs };
+          : { kind: n.kind, params: n.params, ranges: n.ranges, errors: ni.errors, warnings: ni.warnings, connectedInputs };
       nextData.set(n.id, data);
       const m = measured[n.id];
       return {

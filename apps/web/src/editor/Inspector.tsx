@@ -33,6 +33,8 @@ function BlockParams({ nodeId }: { nodeId: string }) {
         errors={errors}
         hidden={hidden}
         onChange={(key, value) => editorStore.getState().setParam(nodeId, key, value)}
+        ranges={node.ranges}
+        onRange={(key, range) => editorStore.getState().setParamRange(nodeId, key, range)}
       />
       {(block.inputs.length > 0 || block.outputs.length > 0) && (
         <div className="ports-info">

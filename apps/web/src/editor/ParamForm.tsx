@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import type { CompileIssue } from "@keyflow/core";
-import type { ParamField } from "@keyflow/core";
+import type { ParamField, ParamRange } from "@keyflow/core";
+import { RangeInput } from "./RangeInput";
 import { enumWord, parseNumberInput } from "./paramText";
 
 /** A bound as the range hint shows it: 1e-12 (just above zero) reads "0", 1e15 (no real limit) "∞". */
@@ -46,10 +47,13 @@ export interface ParamFormProps {
   /** Params hidden because the input they stand in for is connected. */
   hidden?: ReadonlySet<string>;
   onChange: (key: string, value: unknown) => void;
+  /** Sweep ranges of number params; with `onRange`, each number param can be made one. */
+  ranges?: Record<string, ParamRange>;
+  onRange?: (key: string, range: ParamRange | null) => void;
 }
 
 /** The params form of a block, generated from its zod schema (see paramFields). */
-export function ParamForm({ fields, values, errors = [], hidden, onChange }: ParamFormProps) {
+export function ParamForm({ fields, values, errors = [], hidden, onChange, ranges, onRange }: ParamFormProps) {
   const visible = fields.filter((f) => !hidden?.has(f.key));
   if (visible.length === 0) return <div className="empty-note">This block has no settings.</div>;
   return (
@@ -66,6 +70,22 @@ export function ParamForm({ fields, values, errors = [], hidden, onChange }: Par
                   {f.min !== undefined ? fmtBound(f.min) : "−∞"} – {f.max !== undefined ? fmtBound(f.max) : "∞"}
                   {f.integer ? ", whole" : ""}
                 </span>
+              )}
+              {f.kind === "number" && onRange && (
+                <button
+                  type="button"
+                  className={`range-toggle${ranges?.[f.key] ? " on" : ""}`}
+                  title={ranges?.[f.key] ? "Back to one value" : "Sweep this setting over a range of values"}
+                  aria-pressed={!!ranges?.[f.key]}
+                  onClick={(e) => {
+                    e.preventDefault();
+                    const v = typeof value === "number" ? value : f.default;
+                    onRange(f.key, ranges?.[f.key] ? null : { from: v, to: v + (f.integer ? 10 : v || 1), step: f.integer ? 1 : (v || 1) / 10 });
+                  }}
+                  data-testid={`range-toggle-${f.key}`}
+                >
+                  ⇄ range
+                </button>
               )}
             </label>
             {f.kind === "number" ? (
@@ -88,6 +108,9 @@ export function ParamForm({ fields, values, errors = [], hidden, onChange }: Par
               <input id={`param-${f.key}`} type="checkbox" checked={value === true} onChange={(e) => onChange(f.key, e.target.checked)} data-testid={`param-${f.key}`} />
             ) : (
               <input id={`param-${f.key}`} className="input" value={String(value ?? "")} onChange={(e) => onChange(f.key, e.target.value)} data-testid={`param-${f.key}`} />
+            )}
+            {f.kind === "number" && onRange && ranges?.[f.key] && (
+              <RangeInput paramKey={f.key} value={typeof value === "number" ? value : f.default} range={ranges[f.key]!} onChange={(r) => onRange(f.key, r)} />
             )}
             {err ? (
               <div className="field-error" role="alert" data-testid={`param-error-${f.key}`}>

@@ -15,6 +15,24 @@ describe("editor store", () => {
     expect(s.getState().addNode("nope")).toBeNull();
   });
 
+  it("makes a param a sweep range and back; the flow still compiles to the same spec; undo restores", () => {
+    const s = createEditorStore(smaCross());
+    const st = () => s.getState();
+    const hashOf = () => {
+      const v = st().validation;
+      return v.ok ? v.hash : null;
+    };
+    const hash = hashOf();
+    expect(hash).not.toBeNull();
+    st().setParamRange("fast", "period", { from: 5, to: 14, step: 1 });
+    expect(st().flow.nodes.find((n) => n.id === "fast")!.ranges).toEqual({ period: { from: 5, to: 14, step: 1 } });
+    expect(hashOf()).toBe(hash);
+    st().setParamRange("fast", "period", null);
+    expect("ranges" in st().flow.nodes.find((n) => n.id === "fast")!).toBe(false);
+    st().undo();
+    expect(st().flow.nodes.find((n) => n.id === "fast")!.ranges).toEqual({ period: { from: 5, to: 14, step: 1 } });
+  });
+
   it("undoes and redoes every edit as a snapshot", () => {
     const s = createEditorStore(emptyFlow());
     const st = () => s.getState();

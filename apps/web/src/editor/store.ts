@@ -14,6 +14,7 @@ import {
   type FlowGraph,
   type FlowNode,
   type Market,
+  type ParamRange,
   type Settings,
   type BacktestRange,
 } from "@keyflow/core";
@@ -72,6 +73,8 @@ export interface EditorActions {
   deleteSelection(): void;
   connect(c: Connection): boolean;
   setParam(nodeId: string, key: string, value: unknown): void;
+  /** Makes a number param a sweep range or list (null: back to its single value). */
+  setParamRange(nodeId: string, key: string, range: ParamRange | null): void;
   setName(name: string): void;
   setDescription(description: string): void;
   setMarket(market: Market): void;
@@ -308,6 +311,24 @@ export function createEditorStore(initial: FlowGraph = emptyFlow()): StoreApi<Ed
         commit(
           { ...flow, nodes: flow.nodes.map((n) => (n.id === nodeId ? { ...n, params: { ...n.params, [key]: value } } : n)) },
           { coalesce: `param:${nodeId}:${key}` },
+        );
+      },
+
+      setParamRange(nodeId, key, range) {
+        const { flow } = get();
+        commit(
+          {
+            ...flow,
+            nodes: flow.nodes.map((n) => {
+              if (n.id !== nodeId) return n;
+              const { [key]: _, ...rest } = n.ranges ?? {};
+              const ranges = range ? { ...rest, [key]: range } : rest;
+              const { ranges: _old, ...node } = n;
+              return Object.keys(ranges).length > 0 ? { ...node, ranges } : node;
+            }),
+          },
+          // Typing into a range is one step; turning a range on or off is a step of its own.
+          range && flow.nodes.find((n) => n.id === nodeId)?.ranges?.[key] ? { coalesce: `range:${nodeId}:${key}` } : {},
         );
       },
 

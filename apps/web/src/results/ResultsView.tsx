@@ -15,6 +15,8 @@ import { chartView, type RunView } from "./runView";
 import { useRun } from "./useRun";
 import { ReportView } from "./ReportView";
 import { ReproductionNote, VerificationBadge } from "./VerificationBadge";
+import { MonteCarloView } from "../research/MonteCarloView";
+import { HoldoutNote } from "../research/HoldoutNote";
 import { DevDetail, DetailsToggle } from "../ui/Details";
 import { trpcClient } from "../lib/trpc";
 
@@ -53,7 +55,7 @@ function RunDetail({ run }: { run: RunView }) {
   const drawMs = useApp((s) => s.lastDrawMs);
   // The chart paints first; the table (thousands of trades on 1m data) follows a moment later.
   const trades = useDeferredValue(run.trades, EMPTY);
-  const [tab, setTab] = useState<"chart" | "report">("chart");
+  const [tab, setTab] = useState<"chart" | "report" | "montecarlo">("chart");
   const onPick = (t: Trade) => {
     setTab("chart");
     setActive(t.entryTime);
@@ -86,6 +88,7 @@ function RunDetail({ run }: { run: RunView }) {
             {dateTime(run.fromTime)} → {dateTime(run.toTime)}
           </span>
           <span>{compact(run.bars)} bars</span>
+          <HoldoutNote strategyId={run.strategyId} createdAt={run.createdAt} toTime={run.toTime} />
           {open && (
             <span title={`Entered ${dateTime(open.entryTime)} at ${open.entryPrice}`}>
               open position {open.returnPct >= 0 ? "+" : ""}
@@ -103,9 +106,9 @@ function RunDetail({ run }: { run: RunView }) {
             Run again
           </button>
           <div className="seg" role="tablist" aria-label="Results view">
-            {(["chart", "report"] as const).map((t) => (
+            {(["chart", "report", "montecarlo"] as const).map((t) => (
               <button key={t} type="button" role="tab" aria-selected={tab === t} className={`seg-btn${tab === t ? " active" : ""}`} onClick={() => setTab(t)} data-testid={`results-tab-${t}`}>
-                {t === "chart" ? "Chart" : "Report"}
+                {t === "chart" ? "Chart" : t === "report" ? "Report" : "Monte Carlo"}
               </button>
             ))}
           </div>
@@ -137,6 +140,7 @@ function RunDetail({ run }: { run: RunView }) {
             <PriceChart ref={chart} run={run} onDrawn={onDrawn} loadDetail={loadDetail} />
           </div>
           {tab === "report" && <ReportView run={run} chartPng={() => chart.current?.png() ?? Promise.resolve(null)} />}
+          {tab === "montecarlo" && <MonteCarloView runId={run.id} />}
         </div>
       </div>
       <aside className="results-side">

@@ -14,6 +14,7 @@ import { StrategiesModal } from "../strategies/StrategiesModal";
 import { TemplatesModal } from "../strategies/TemplatesModal";
 import { SettingsModal } from "../strategies/SettingsModal";
 import { BotsPage } from "../bots/BotsPage";
+import { ResearchView } from "../research/ResearchView";
 import { BotsLayer } from "../bots/BotsLayer";
 import { KeysPage } from "../keys/KeysPage";
 import { DataPage } from "../data/DataPage";
@@ -54,6 +55,7 @@ export function App() {
             <EditorView />
           </div>
           {view === "results" && <ResultsView />}
+          {view === "research" && <ResearchView />}
           {view === "bots" && <BotsPage />}
           {view === "keys" && <KeysPage />}
           {view === "data" && <DataPage />}

@@ -161,6 +161,9 @@ export function TopBar() {
         <button type="button" className={`tab ${view === "results" ? "active" : ""}`} onClick={() => app.set({ view: "results" })} data-testid="tab-results">
           Results
         </button>
+        <button type="button" className={`tab ${view === "research" ? "active" : ""}`} onClick={() => app.set({ view: "research" })} data-testid="tab-research" title="Parameter sweeps, walk-forward and the locked hold-out">
+          Optimise
+        </button>
         <button type="button" className={`tab ${view === "bots" ? "active" : ""}`} onClick={() => app.set({ view: "bots" })} data-testid="tab-bots">
           Bots
         </button>

@@ -5,6 +5,7 @@ import type { Settings } from "../flow/schema";
 import { computeMetrics } from "./metrics";
 import type { RunColumns, RunTally } from "./program";
 import type { BacktestResult, RecordedSeries } from "./result";
+import type { BuildOptions } from "./program";
 import { Session } from "./session";
 
 export interface BacktestOptions {
@@ -20,6 +21,8 @@ export interface BacktestOptions {
   timeframeMs?: number;
   /** Precomputed spec hash (saves hashing again). */
   hash?: string;
+  /** Outputs of compute nodes already computed over these candles (sweeps share them); see BuildOptions. */
+  shared?: BuildOptions["shared"];
 }
 
 /** Runs a spec over closed candles with the simulated broker. Deterministic: same inputs, same output. */
@@ -29,7 +32,7 @@ export function backtest(
   settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">,
   opts: BacktestOptions = {},
 ): BacktestResult {
-  const session = new Session(spec, settings, { record: opts.record ?? false });
+  const session = new Session(spec, settings, { record: opts.record ?? false, shared: opts.shared });
   const { broker, strategy } = session;
   const { program } = strategy;
   const n = candles.length;

@@ -90,6 +90,13 @@ export interface Program {
 export interface BuildOptions {
   /** Publish every indicator and math output in `v` (for charts). */
   record?: boolean;
+  /**
+   * Sweeps: the outputs of a compute node already computed over the whole run's candles (one array
+   * per output port, bar i at index i), or undefined to compute them here. The program then reads
+   * bar i's values instead of updating the block, so it must be run over exactly those candles
+   * from the first. The values are the block's own, so results do not change (see research/sharedSeries).
+   */
+  shared?: (node: number) => readonly Float64Array[] | undefined;
 }
 
 // Numbers cross function boundaries and closure variables boxed; typed arrays keep them raw.
@@ -133,6 +140,8 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   };
 
   const body: string[] = [];
+  // Index of the bar being run, for reading shared series; declared only when one is used.
+  let barIndex = "";
   const entries: EntryRule[] = [];
   const exitSlots: number[] = [];
   /** Names, in the generated code, of the entry rules' signals (in rule order) and of the exit signals. */
@@ -147,9 +156,15 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     const inputs = n.inputs.map((ref) => ("const" in ref ? num(ref.const) : outName(ref.node, ref.port)));
     if (block.role === "compute") {
       const outputs = block.outputs.map((_, port) => outName(i, port));
-      // A spec may come from storage: re-check its params so nothing unvalidated shapes the code.
-      const params = block.params.parse(n.params);
-      body.push(block.emit!(params as never, { inputs, outputs, ...io }));
+      const pre = opts.shared?.(i);
+      if (pre && pre.length === outputs.length) {
+        if (!barIndex) barIndex = io.counter(0);
+        body.push(outputs.map((o, port) => `const ${o} = ${io.keep(pre[port]!)}[bi];`).join(" "));
+      } else {
+        // A spec may come from storage: re-check its params so nothing unvalidated shapes the code.
+        const params = block.params.parse(n.params);
+        body.push(block.emit!(params as never, { inputs, outputs, ...io }));
+      }
       if (block.category === "indicator" || block.category === "math") {
         charted.push(...outputs);
         if (opts.record) block.outputs.forEach((_, port) => recorded.push({ node: i, port, slot: publish(i, port) }));
@@ -204,6 +219,8 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   const warmSlot = charted.length > 0 ? slots++ : -1;
   if (warmSlot >= 0) publishing.push(`v[${warmSlot}] = ${warmth};`);
 
+  // Shared series are read at the bar's index, counted in the state like any block's (so `update`, bar by bar, and `run` agree).
+  if (barIndex) body.unshift(`const bi = ${barIndex}; ${barIndex} = bi + 1;`);
   const recordedNames = recorded.map((r) => outName(r.node, r.port));
   const bodyText = body.join("\n");
   // The close is always read: the equity is marked to it and orders are placed at it.

@@ -4,11 +4,14 @@ import { FLOW_FORMAT, FLOW_VERSION, flowGraphSchema, type FlowGraph } from "./sc
 export type FlowDocumentResult = { ok: true; flow: FlowGraph; migratedFrom?: number } | { ok: false; errors: string[] };
 
 /**
- * One step per past version: `MIGRATIONS[v]` turns a version-v document into version v+1.
- * Version 1 is the first published format, so there is nothing to migrate yet; the next
- * incompatible change adds `1: (doc) => ...` here together with a test that a v1 file still opens.
+ * One step per past version: `MIGRATIONS[v]` turns a version-v document into version v+1, each
+ * with a test that a version-v file still opens.
  */
-const MIGRATIONS: Migrations = {};
+const MIGRATIONS: Migrations = {
+  // 2 added param ranges (`nodes[].ranges`, optional): a version-1 flow has none, so it reads as is.
+  // The bump keeps an older Keyflow from silently dropping ranges it does not know.
+  1: (doc) => doc,
+};
 
 /** Validates a flow document (a saved strategy or a template file), migrating older versions forward. */
 export function parseFlowDocument(input: unknown): FlowDocumentResult {

@@ -3,7 +3,7 @@ import { nameSchema } from "./name";
 
 export const FLOW_FORMAT = "keyflow.flow";
 /** Bump on every incompatible change of the document; add a step to `migrate.ts` with it. */
-export const FLOW_VERSION = 1;
+export const FLOW_VERSION = 2;
 
 export const timeframeSchema = z.enum(["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "12h", "1d", "1w"]);
 export type Timeframe = z.infer<typeof timeframeSchema>;
@@ -68,10 +68,22 @@ const idSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9_.:-]+$/, "ids may only contain letters, digits and _ . : -");
 
+/**
+ * Values a sweep tries for one number param: from..to by step (both ends included when the steps
+ * land on them), or a list. The param's own value stays what a single backtest uses.
+ */
+export const paramRangeSchema = z.union([
+  z.strictObject({ from: z.number(), to: z.number(), step: z.number().positive() }),
+  z.strictObject({ values: z.array(z.number()).min(1).max(10_000) }),
+]);
+export type ParamRange = z.infer<typeof paramRangeSchema>;
+
 export const flowNodeSchema = z.strictObject({
   id: idSchema,
   kind: z.string().min(1).max(64),
   params: z.record(z.string(), z.unknown()).default({}),
+  /** Since version 2: number params a sweep varies, by param name. */
+  ranges: z.record(z.string(), paramRangeSchema).optional(),
   position: z.strictObject({ x: z.number(), y: z.number() }).default({ x: 0, y: 0 }),
 });
 export type FlowNode = z.infer<typeof flowNodeSchema>;

@@ -1,5 +1,6 @@
 import { blob, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { FlowGraph, Metrics, OpenPosition, Settings, Timeframe, Trade, Verification } from "@keyflow/core";
+import { flowColumn } from "./flowColumn";
+import type { Metrics, OpenPosition, Settings, Timeframe, Trade, Verification } from "@keyflow/core";
 import type { BacktestChart } from "../chart";
 import { strategies } from "./strategies";
 
@@ -13,7 +14,7 @@ export const backtestRuns = sqliteTable(
     id: text("id").primaryKey(),
     strategyId: text("strategy_id").references(() => strategies.id, { onDelete: "set null" }),
     strategyVersion: integer("strategy_version"),
-    flow: text("flow", { mode: "json" }).$type<FlowGraph>().notNull(),
+    flow: flowColumn("flow").notNull(),
     specHash: text("spec_hash").notNull(),
     exchange: text("exchange").notNull(),
     symbol: text("symbol").notNull(),

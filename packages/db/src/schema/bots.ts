@@ -1,5 +1,6 @@
 import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import type { FlowGraph, StrategySpec, Timeframe } from "@keyflow/core";
+import { flowColumn } from "./flowColumn";
+import type { StrategySpec, Timeframe } from "@keyflow/core";
 import { z } from "zod";
 import { exchangeKeys } from "./keys";
 import { strategies } from "./strategies";
@@ -123,7 +124,7 @@ export const bots = sqliteTable(
     strategyId: text("strategy_id").references(() => strategies.id, { onDelete: "set null" }),
     strategyVersion: integer("strategy_version"),
     /** The flow as deployed (market and settings as the bot uses them). */
-    flow: text("flow", { mode: "json" }).$type<FlowGraph>().notNull(),
+    flow: flowColumn("flow").notNull(),
     spec: text("spec", { mode: "json" }).$type<StrategySpec>().notNull(),
     specHash: text("spec_hash").notNull(),
     exchange: text("exchange").notNull(),

@@ -6,3 +6,4 @@ export * from "./keys";
 export * from "./bots";
 export * from "./bans";
 export * from "./alerts";
+export * from "./research";

@@ -1,5 +1,6 @@
 import { integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import type { FlowGraph } from "@keyflow/core";
+import { flowColumn } from "./flowColumn";
+
 
 /** A saved strategy; its flow lives in versions, the newest being `latestVersion`. */
 export const strategies = sqliteTable("strategies", {
@@ -20,7 +21,7 @@ export const strategyVersions = sqliteTable(
       .notNull()
       .references(() => strategies.id, { onDelete: "cascade" }),
     version: integer("version").notNull(),
-    flow: text("flow", { mode: "json" }).$type<FlowGraph>().notNull(),
+    flow: flowColumn("flow").notNull(),
     /** Hash of the compiled spec when the flow compiled, else null. */
     specHash: text("spec_hash"),
     createdAt: integer("created_at").notNull(),

@@ -1,0 +1,137 @@
+import {
+  runSweep,
+  runWalkForward,
+  storedSweep,
+  SweepCancelled,
+  namedCombo,
+  type Candles,
+  type FlowGraph,
+  type SweepParam,
+  type SweepProgress,
+  type SweepSettings,
+  type WalkForwardSettings,
+} from "@keyflow/core";
+import type { KeyflowDb, ResearchStatus } from "@keyflow/db";
+import { ProgressHub } from "../jobs/progressHub";
+import type { SweepBackend } from "./sweepBackend";
+
+/** What `research.progress` streams. */
+export interface ResearchProgress {
+  id: string;
+  status: ResearchStatus;
+  done: number;
+  total: number;
+  /** Best combination so far (its params by `<node>.<setting>`) and its score. */
+  best: { params: Record<string, number>; score: number } | null;
+  /** Estimated time left, from the pace so far; null before the first chunk. */
+  etaMs: number | null;
+  error: string | null;
+}
+
+export interface ResearchJob {
+  id: string;
+  flow: FlowGraph;
+  params: SweepParam[];
+  candles: Candles;
+  settings: SweepSettings;
+  walkForward: WalkForwardSettings | null;
+  /** Combinations (plus out-of-sample runs) the job will run, for the first progress. */
+  total: number;
+}
+
+/**
+ * Runs sweeps and walk-forwards through a backend (worker threads, one per core), one job at a time
+ * so each gets every core; keeps their progress for subscribers and stores the outcome.
+ */
+export class ResearchJobs {
+  private readonly hub = new ProgressHub<ResearchProgress>();
+  private readonly running = new Map<string, AbortController>();
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly db: KeyflowDb,
+    private readonly backend: SweepBackend,
+  ) {}
+
+  /** The run's row must already exist (status running). */
+  start(job: ResearchJob): void {
+    if (this.closed) throw new Error("The server is shutting down; start the sweep again once it is back.");
+    const abort = new AbortController();
+    this.running.set(job.id, abort);
+    this.hub.publish(job.id, { id: job.id, status: "running", done: 0, total: job.total, best: null, etaMs: null, error: null });
+    this.chain = this.chain.then(() => this.run(job, abort.signal));
+  }
+
+  current(id: string): ResearchProgress | undefined {
+    const live = this.hub.get(id);
+    if (live) return live;
+    const run = this.db.research.get(id);
+    if (!run) return undefined;
+    const n = run.sweep?.rows.length ?? run.walkForwardResult?.windows.length ?? 0;
+    return { id, status: run.status, done: n, total: n, best: null, etaMs: null, error: run.error };
+  }
+
+  async *progress(id: string, signal?: AbortSignal): AsyncGenerator<ResearchProgress> {
+    if (this.hub.has(id)) {
+      yield* this.hub.subscribe(id, signal);
+      return;
+    }
+    const state = this.current(id);
+    if (state) yield state;
+  }
+
+  cancel(id: string): boolean {
+    const abort = this.running.get(id);
+    if (!abort || abort.signal.aborted) return false;
+    abort.abort();
+    return true;
+  }
+
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    for (const abort of this.running.values()) abort.abort();
+    await this.chain;
+    await this.backend.close();
+  }
+
+  private async run(job: ResearchJob, signal: AbortSignal): Promise<void> {
+    const started = performance.now();
+    const publish = (p: Partial<ResearchProgress>, final = false) => this.hub.publish(job.id, { ...this.hub.get(job.id)!, ...p }, final);
+    const onProgress = (p: SweepProgress) => {
+      const elapsed = performance.now() - started;
+      publish({
+        done: p.done,
+        total: p.total,
+        etaMs: p.done > 0 ? Math.round((elapsed / p.done) * (p.total - p.done)) : null,
+        ...(p.best ? { best: { params: namedCombo(job.params, p.best.combo), score: p.best.score } } : {}),
+      });
+    };
+    try {
+      if (signal.aborted) throw new SweepCancelled();
+      const session = await this.backend.open({ flow: job.flow, params: job.params, candles: job.candles });
+      try {
+        const opts = { parallel: session.parallel, onProgress, signal };
+        if (job.walkForward) {
+          const out = await runWalkForward(job.params, job.settings, job.walkForward, job.candles.length, session.runner, opts);
+          if (!out.ok) throw new Error(out.error);
+          this.db.research.finish(job.id, { walkForwardResult: out.result, durationMs: Math.round(performance.now() - started) });
+        } else {
+          const out = await runSweep(job.params, job.settings, job.candles.length, session.runner, opts);
+          if (!out.ok) throw new Error(out.error);
+          this.db.research.finish(job.id, { sweep: storedSweep(out.result), durationMs: Math.round(performance.now() - started) });
+        }
+      } finally {
+        await session.close();
+      }
+      publish({ status: "done", etaMs: 0 }, true);
+    } catch (e) {
+      const cancelled = e instanceof SweepCancelled;
+      const message = cancelled ? (this.closed ? "Cancelled because the server stopped; run it again." : "Cancelled.") : `The sweep failed: ${e instanceof Error ? e.message : String(e)}`;
+      this.db.research.fail(job.id, cancelled ? "cancelled" : "failed", message);
+      publish({ status: cancelled ? "cancelled" : "failed", error: message, etaMs: null }, true);
+    } finally {
+      this.running.delete(job.id);
+    }
+  }
+}

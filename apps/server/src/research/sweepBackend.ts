@@ -1,0 +1,36 @@
+import { ComboEvaluator, localRunner, type Candles, type ChunkRunner, type FlowGraph, type SweepParam } from "@keyflow/core";
+
+/** What every chunk of one sweep shares: sent once to each worker, not with every chunk. */
+export interface SweepJobData {
+  flow: FlowGraph;
+  params: SweepParam[];
+  candles: Candles;
+}
+
+/** One sweep's connection to a backend: run chunks through `runner`, at most `parallel` at once. */
+export interface SweepSession {
+  runner: ChunkRunner;
+  parallel: number;
+  /** Largest indicator cache a worker held, in bytes (after the runs). */
+  peakCacheBytes(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Where sweep chunks run. Worker threads in this process today; a queue (BullMQ, issue 16) later.
+ * A chunk's result depends only on the chunk and the job data, so any backend gives the same sweep.
+ */
+export interface SweepBackend {
+  open(job: SweepJobData): Promise<SweepSession>;
+  /** Stops whatever the backend keeps running (threads, connections). */
+  close(): Promise<void>;
+}
+
+/** Chunks run in this thread, one at a time (tests, and as the reference the others must equal). */
+export const localBackend: SweepBackend = {
+  async open(job) {
+    const evaluator = new ComboEvaluator(job.flow, job.params, job.candles);
+    return { runner: localRunner(evaluator), parallel: 1, peakCacheBytes: async () => evaluator.peakCacheBytes, close: async () => undefined };
+  },
+  async close() {},
+};

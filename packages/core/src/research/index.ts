@@ -1,0 +1,13 @@
+export * from "./space";
+export * from "./objectives";
+export * from "./evaluate";
+export * from "./sweep";
+export * from "./walkForward";
+export * from "./monteCarlo";
+export { deflatedSharpe, expectedMaxSharpe, pboCscv, sweepDeflatedSharpe, combinations, type PboResult, type DeflatedSharpeInput } from "./overfitting";
+export { returnStats, blocksSharpe, CSCV_BLOCKS, type ReturnStats, type ReturnBlock } from "./returnStats";
+export { normalCdf, normalQuantile } from "./normal";
+export { SeriesCache, subSpec, subSpecHash, computeSeries } from "./sharedSeries";
+export { beforeHoldout } from "./holdout";
+export { RESEARCH_WORDS } from "./explain";
+export { heatmap, neighbourAverage, type HeatmapCell, type ScoredCombo } from "./heatmap";

@@ -1,0 +1,122 @@
+import { z } from "zod";
+import type { BarRange, ChunkRunner } from "./evaluate";
+import { runCombos, bestIndex, sweepCombos, type RunOptions, type SweepSettings, SweepCancelled } from "./sweep";
+import type { Combo, SweepParam } from "./space";
+
+export const walkForwardSettingsSchema = z.strictObject({
+  mode: z.enum(["rolling", "anchored"]).default("rolling"),
+  windows: z.number().int().min(1).max(100).default(5),
+  /** In-sample length of each window, in bars (anchored: of the first window). */
+  inSampleBars: z.number().int().min(10),
+  /** Out-of-sample length of each window, in bars. */
+  outOfSampleBars: z.number().int().min(2),
+});
+export type WalkForwardSettings = z.infer<typeof walkForwardSettingsSchema>;
+
+export interface WalkWindow {
+  inSample: BarRange;
+  outOfSample: BarRange;
+}
+
+/**
+ * Windows over bars [0, bars): the out-of-sample parts follow one another to the end of the range
+ * without overlapping; each in-sample part ends where its out-of-sample part starts. Rolling: the
+ * in-sample part has a fixed length; anchored: it always starts at the first window's start.
+ */
+export function walkForwardWindows(bars: number, s: WalkForwardSettings): { ok: true; windows: WalkWindow[] } | { ok: false; error: string } {
+  const need = s.inSampleBars + s.windows * s.outOfSampleBars;
+  if (need > bars) {
+    return {
+      ok: false,
+      error: `${s.windows} windows of ${s.inSampleBars} in-sample and ${s.outOfSampleBars} out-of-sample bars need ${need.toLocaleString("en-US")} bars; there are ${bars.toLocaleString("en-US")}. Use fewer or shorter windows.`,
+    };
+  }
+  const firstOos = bars - s.windows * s.outOfSampleBars;
+  const windows = Array.from({ length: s.windows }, (_, k) => {
+    const from = firstOos + k * s.outOfSampleBars;
+    return {
+      inSample: { from: s.mode === "anchored" ? firstOos - s.inSampleBars : from - s.inSampleBars, to: from },
+      outOfSample: { from, to: from + s.outOfSampleBars },
+    };
+  });
+  return { ok: true, windows };
+}
+
+export interface WalkForwardWindowResult extends WalkWindow {
+  /** Chosen in sample; null when no combination met the constraints. */
+  combo: Combo | null;
+  inSampleScore: number | null;
+  inSampleCagrPct: number | null;
+  outOfSample: BarRange;
+  outOfSampleReturnPct: number | null;
+  outOfSampleCagrPct: number | null;
+  outOfSampleTrades: number | null;
+}
+
+export interface WalkForwardResult {
+  params: SweepParam[];
+  settings: WalkForwardSettings;
+  windows: WalkForwardWindowResult[];
+  /** Out-of-sample returns compounded window after window, in %. */
+  stitchedReturnPct: number;
+  /**
+   * Walk-forward efficiency: the mean annualised out-of-sample return over the mean annualised
+   * in-sample return of the chosen combinations (near 1: held up; near 0 or below: fitted noise).
+   */
+  efficiency: number | null;
+}
+
+/** Optimises each window in sample (the sweep's method and objective) and runs the choice out of sample. */
+export async function runWalkForward(
+  params: SweepParam[],
+  sweep: SweepSettings,
+  wf: WalkForwardSettings,
+  bars: number,
+  runner: ChunkRunner,
+  opts: RunOptions = {},
+): Promise<{ ok: true; result: WalkForwardResult } | { ok: false; error: string }> {
+  const layout = walkForwardWindows(bars, wf);
+  if (!layout.ok) return layout;
+  const combos = sweepCombos(params, sweep);
+  if (!combos.ok) return combos;
+  const total = layout.windows.length * (combos.combos.length + 1);
+  let base = 0;
+  const windows: WalkForwardWindowResult[] = [];
+  for (const [k, w] of layout.windows.entries()) {
+    if (opts.signal?.aborted) throw new SweepCancelled();
+    const rows = await runCombos(combos.combos, w.inSample, sweep, runner, { ...opts, progressBase: base, progressTotal: total, idPrefix: `w${k}i:` });
+    base += rows.length;
+    const best = bestIndex(rows);
+    if (best === null) {
+      windows.push({ ...w, combo: null, inSampleScore: null, inSampleCagrPct: null, outOfSampleReturnPct: null, outOfSampleCagrPct: null, outOfSampleTrades: null });
+      continue;
+    }
+    const chosen = rows[best]!;
+    const [oos] = await runner({ id: `w${k}o`, combos: [chosen.combo], bars: w.outOfSample });
+    base += 1;
+    opts.onProgress?.({ done: base, total, best: null });
+    windows.push({
+      ...w,
+      combo: chosen.combo,
+      inSampleScore: chosen.score,
+      inSampleCagrPct: chosen.metrics!.cagrPct,
+      outOfSampleReturnPct: oos?.metrics?.totalReturnPct ?? null,
+      outOfSampleCagrPct: oos?.metrics?.cagrPct ?? null,
+      outOfSampleTrades: oos?.metrics?.trades ?? null,
+    });
+  }
+  const stitched = windows.reduce((g, w) => g * (1 + (w.outOfSampleReturnPct ?? 0) / 100), 1);
+  const ran = windows.filter((w) => w.inSampleCagrPct !== null && w.outOfSampleCagrPct !== null);
+  const meanIs = ran.reduce((s, w) => s + w.inSampleCagrPct!, 0) / Math.max(1, ran.length);
+  const meanOos = ran.reduce((s, w) => s + w.outOfSampleCagrPct!, 0) / Math.max(1, ran.length);
+  return {
+    ok: true,
+    result: {
+      params,
+      settings: wf,
+      windows,
+      stitchedReturnPct: (stitched - 1) * 100,
+      efficiency: ran.length > 0 && meanIs !== 0 ? meanOos / meanIs : null,
+    },
+  };
+}
