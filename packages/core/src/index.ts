@@ -18,6 +18,7 @@ export { sha256Hex } from "./util/sha256";
 export { backtest, type BacktestOptions } from "./engine/backtest";
 export { Session } from "./engine/session";
 export { SimBroker } from "./engine/simBroker";
+export { entryQty, hasStops, stopLossLevel, takeProfitLevel, trailFraction, trailLevel, trailingFirst } from "./engine/execution";
 export { Strategy, NO_ACTION, EXIT, FLAT, PENDING_ENTRY, LONG, type PositionState } from "./engine/strategy";
 export { buildProgram, type Program, type EntryRule } from "./engine/program";
 export { computeMetrics, type MetricsInput } from "./engine/metrics";

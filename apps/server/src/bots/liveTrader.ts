@@ -2,12 +2,13 @@
 // order gateway with a client order id derived from (bot, bar, intent), journalled before and after
 // sending; position and cash come from the fills. On start the journal is reconciled with the exchange
 // before anything else happens.
-import { EXIT, FLAT, LONG, NO_ACTION, PENDING_ENTRY, type Bar, type EntryRule, type PositionState } from "@keyflow/core";
-import type { AfterDowntime, BotBook, BotOrder, BotOrderStatus, BotRepo, BotRiskLimits, MissedSignal, NewBotFill } from "@keyflow/db";
+import { entryQty, EXIT, FLAT, LONG, PENDING_ENTRY, stopLossLevel, takeProfitLevel, trailFraction, trailingFirst, trailLevel, type Bar, type PositionState, type Strategy } from "@keyflow/core";
+import type { Bot, BotBook, BotOrder, BotOrderStatus, BotRepo, MissedSignal, NewBotFill } from "@keyflow/db";
 import { clientOrderId, type OrderGateway, type OrderSnapshot, type Retrier, type TradeSnapshot } from "@keyflow/exchange";
 import type { MarketInterface as CcxtMarket } from "ccxt";
 import type { CrashHook } from "./crashHook";
 import { Ledger, ledgerFromFills, type Assets } from "./ledger";
+import type { Trader } from "./trader";
 import { utcMinute } from "../utcMinute";
 
 export type LogFn = (level: "info" | "warn" | "error", message: string) => void;
@@ -24,10 +25,8 @@ export interface LiveContext {
   initialCash: number;
   /** The flow's fee rate, used to size entries exactly as the backtest does. */
   feeRate: number;
-  entries: readonly EntryRule[];
-  risk: () => BotRiskLimits;
-  /** What to do about signals of candles that closed while the bot was down. */
-  afterDowntime: () => AfterDowntime;
+  /** The flow's evaluator (the same Strategy the backtest runs). */
+  strategy: Strategy;
   log: LogFn;
   crash: CrashHook;
   now: () => number;
@@ -36,7 +35,6 @@ export interface LiveContext {
   isStopped: () => boolean;
   /** Sets the bot halted (no new entries) until `until` (null: until started again). */
   halt: (reason: string, until: number | null) => void;
-  isHalted: () => boolean;
   unknownGraceMs: number;
   /** Tells the alert channels of a fill or a stop. */
   alert: (type: "fill" | "stop", text: string) => void;
@@ -79,9 +77,11 @@ const entryIndexOf = (intent: string): number | null => {
   return m ? (m[1] ? Number(m[1]) : 0) : null;
 };
 
-export class LiveTrader {
+export class LiveTrader implements Trader {
   readonly ledger: Ledger;
   book: BotBook;
+  /** The bot's row as read for the current poll or candle (risk limits, downtime policy, halted). */
+  private row: Bot;
   /** Journalled-but-pending orders the exchange has confirmed it never received. */
   private readonly confirmedAbsent = new Set<string>();
   private readonly knownTrades = new Set<string>();
@@ -92,8 +92,10 @@ export class LiveTrader {
 
   constructor(
     private readonly ctx: LiveContext,
+    bot: Bot,
     book: BotBook,
   ) {
+    this.row = bot;
     const fills = ctx.repo.fills(ctx.botId);
     for (const f of fills) this.knownTrades.add(f.tradeId);
     this.dust = Math.max(ctx.market.limits?.amount?.min ?? 0, ctx.market.precision?.amount && ctx.market.precision.amount < 1 ? ctx.market.precision.amount : 0, 1e-12);
@@ -103,6 +105,47 @@ export class LiveTrader {
 
   setLatestClosed(t: number | null): void {
     this.latestClosed = t;
+  }
+
+  // ---------------------------------------------------------------- the trader interface
+
+  prepare(): Promise<void> {
+    return this.reconcile();
+  }
+
+  warm(bar: Bar): void {
+    this.ctx.strategy.update(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
+  }
+
+  /** Live bots rebuild only the indicators on resume: their position comes from the fills. */
+  replay(bar: Bar): void {
+    this.warm(bar);
+  }
+
+  resumed(): string {
+    return "";
+  }
+
+  async poll(bot: Bot): Promise<void> {
+    this.row = bot;
+    if (this.hasActiveOrders()) await this.sync();
+    if (bot.closeRequestedAt !== null) await this.closeNow(bot.closeRequestedAt, bot.lastBarTime ?? 0, this.book.markPrice ?? this.book.avgEntryPrice);
+  }
+
+  async step(bar: Bar, latest: boolean, bot: Bot): Promise<void> {
+    this.row = bot;
+    const strategy = this.ctx.strategy;
+    strategy.update(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
+    await this.onBar(bar, latest, (state) => strategy.decide(state));
+  }
+
+  private halted(): boolean {
+    return this.row.status === "halted";
+  }
+
+  private halt(reason: string, until: number | null): void {
+    this.ctx.halt(reason, until);
+    this.row = { ...this.row, status: "halted", haltedUntil: until };
   }
 
   // ---------------------------------------------------------------- reconciliation
@@ -140,7 +183,7 @@ export class LiveTrader {
       held = await this.recheckAfterOrdersSettle();
     }
     if (held + this.dust < this.ledger.qty) {
-      this.ctx.halt(
+      this.halt(
         `The exchange holds ${fmt(held)} ${assets.base} but this bot's fills add up to ${fmt(this.ledger.qty)} ${assets.base} (${fmt(this.ledger.qty - held)} ${assets.base} missing, checked twice): someone traded or moved funds outside Keyflow. Check the account, then start the bot again.`,
         null,
       );
@@ -354,7 +397,7 @@ export class LiveTrader {
    * Acts on one closed candle, after the strategy has seen it. `latest` is false for candles being
    * caught up after a pause: their decisions are logged, not traded (the moment has passed).
    */
-  async onBar(bar: Bar, latest: boolean, decide: (state: PositionState) => number): Promise<void> {
+  private async onBar(bar: Bar, latest: boolean, decide: (state: PositionState) => number): Promise<void> {
     this.processing = bar.time;
     try {
       if (!latest) {
@@ -375,7 +418,7 @@ export class LiveTrader {
       // The flow's position after the candles missed during downtime, when it differs from the bot's.
       const missed = this.book.missed ?? null;
       this.book = { ...this.book, missed: null };
-      const policy = this.ctx.afterDowntime();
+      const policy = this.row.afterDowntime;
       if (state === LONG) {
         if (stop) await this.exit(bar, stop, `${STOP_WORDS[stop]} reached on the ${utcMinute(bar.time)} candle`);
         else if (action === EXIT) await this.exit(bar, "exit", "sell signal");
@@ -443,14 +486,14 @@ export class LiveTrader {
 
   /** Market orders still open a candle after their decision, and limit entries past their validity, are cancelled. */
   private async cancelStale(bar: Bar): Promise<void> {
-    const { repo, botId, entries, tf } = this.ctx;
+    const { repo, botId, strategy, tf } = this.ctx;
     for (const o of repo.activeOrders(botId)) {
       if (o.status !== "open" && o.status !== "partially_filled" && o.status !== "sent") continue;
       let stale = false;
       if (o.type === "market") stale = bar.time >= o.barTime + tf;
       else {
         const k = entryIndexOf(o.intent);
-        const validBars = k !== null ? entries[k]?.validBars : undefined;
+        const validBars = k !== null ? strategy.entries[k]?.validBars : undefined;
         stale = validBars !== undefined && Number.isFinite(validBars) && bar.time >= o.barTime + validBars * tf;
       }
       if (!stale) continue;
@@ -523,14 +566,14 @@ export class LiveTrader {
    */
   private checkStops(bar: Bar): "stopLoss" | "takeProfit" | "trailingStop" | null {
     if (!this.ledger.open || this.book.entryRule === null) return null;
-    const rule = this.ctx.entries[this.book.entryRule];
+    const rule = this.ctx.strategy.entries[this.book.entryRule];
     if (!rule) return null;
     const entry = this.book.avgEntryPrice;
-    const sl = entry * (1 - rule.stopLossPct / 100);
+    const sl = stopLossLevel(rule, entry);
     const peak = Math.max(this.book.peak || entry, entry);
-    const tr = Number.isFinite(rule.trailingPct) ? peak * (1 - rule.trailingPct / 100) : NaN;
-    const tp = entry * (1 + rule.takeProfitPct / 100);
-    const trailFirst = Number.isFinite(tr) && !(sl >= tr);
+    const tr = trailLevel(peak, trailFraction(rule));
+    const tp = takeProfitLevel(rule, entry);
+    const trailFirst = trailingFirst(sl, tr);
     const stop = trailFirst ? tr : sl;
     let hit: "stopLoss" | "takeProfit" | "trailingStop" | null = null;
     if (Number.isFinite(stop) && bar.low <= stop) hit = trailFirst ? "trailingStop" : "stopLoss";
@@ -542,8 +585,8 @@ export class LiveTrader {
   // ---------------------------------------------------------------- risk
 
   private checkDailyLoss(bar: Bar): void {
-    const max = this.ctx.risk().maxDailyLoss;
-    if (max === null || this.ctx.isHalted()) return;
+    const max = this.row.risk.maxDailyLoss;
+    if (max === null || this.halted()) return;
     const now = this.ctx.now();
     const dayStart = Math.floor(now / DAY_MS) * DAY_MS;
     const realizedToday = this.ctx.repo
@@ -553,7 +596,7 @@ export class LiveTrader {
     const unrealized = this.ledger.open ? this.ledger.qty * bar.close - this.ledger.costBasis : 0;
     const loss = -(realizedToday + unrealized);
     if (loss >= max) {
-      this.ctx.halt(
+      this.halt(
         `Daily loss limit reached: ${fmt(loss, 2)} ${this.ctx.assets.quote} lost today (limit ${max}). No new entries until 00:00 UTC; exits still run.`,
         dayStart + DAY_MS,
       );
@@ -562,9 +605,9 @@ export class LiveTrader {
 
   /** Why an entry must not be sent, or null. Exits are never refused: they reduce risk. */
   private refuseEntry(qty: number, price: number): string | null {
-    const { maxOrderValue, maxPosition, maxOrdersPerHour } = this.ctx.risk();
+    const { maxOrderValue, maxPosition, maxOrdersPerHour } = this.row.risk;
     const q = this.ctx.assets.quote;
-    if (this.ctx.isHalted()) return "the bot is halted (see its status)";
+    if (this.halted()) return "the bot is halted (see its status)";
     const value = qty * price;
     if (maxOrderValue !== null && value > maxOrderValue) return `the order is worth ${fmt(value, 2)} ${q}, above the limit of ${maxOrderValue} ${q} per order`;
     const position = (this.ledger.qty + qty) * price;
@@ -579,19 +622,13 @@ export class LiveTrader {
   // ---------------------------------------------------------------- orders
 
   private async enter(bar: Bar, k: number): Promise<void> {
-    const { entries, feeRate, gateway, symbol, log, assets } = this.ctx;
-    const rule = entries[k]!;
+    const { strategy, feeRate, gateway, symbol, log, assets } = this.ctx;
+    const rule = strategy.entries[k]!;
     const ex = gateway.exchange;
     let price = bar.close;
     if (rule.type === "limit") price = Number(ex.priceToPrecision(symbol, bar.close * (1 - rule.offsetPct / 100)));
     // Sized like the simulated broker sizes at the fill: never more than the bot's cash including the fee.
-    const unit = price * (1 + feeRate);
-    const cash = this.ledger.cash;
-    const s = rule.sizing;
-    let qty: number;
-    if (s.mode === "percentEquity") qty = (cash * (Math.min(s.value, 100) / 100)) / unit;
-    else if (s.mode === "quote") qty = Math.min(s.value, cash) / unit;
-    else qty = Math.min(s.value, cash / unit);
+    const qty = entryQty(rule.sizing, this.ledger.cash, price, feeRate);
     if (!(qty > 0)) {
       log("warn", `Entry signal on the ${utcMinute(bar.time)} candle, but the bot has no cash left to buy with.`);
       return;

@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { compile, Strategy, TIMEFRAME_MS, type Bar, type Market } from "@keyflow/core";
-import type { Bot, BotBook, BotHealth, BotLease, KeyflowDb } from "@keyflow/db";
+import type { Bot, BotHealth, BotLease, KeyflowDb } from "@keyflow/db";
 import { classifyError, isTransient, OrderGateway, redact, Retrier, secretsOf, type LimiterRegistry } from "@keyflow/exchange";
 import type { Exchange, MarketInterface as CcxtMarket } from "ccxt";
 import { connectExchange, setCredentials } from "../keys/connect";
@@ -15,6 +15,7 @@ import { noCrash, type CrashHook } from "./crashHook";
 import { emptyBook } from "./ledger";
 import { LiveTrader } from "./liveTrader";
 import { PaperTrader } from "./paperTrader";
+import type { Trader } from "./trader";
 import type { BotSettings } from "./settings";
 import { utcMinute } from "../utcMinute";
 
@@ -204,51 +205,46 @@ export class BotRunner {
       if (!ccxtMarket) return;
       const assets = { base: ccxtMarket.base, quote: ccxtMarket.quote };
       const settingsOfFlow = bot.flow.settings;
-      const strategyBook: { book: BotBook } = { book: bot.book ?? emptyBook(settingsOfFlow.initialCash) };
-
-      let live: LiveTrader | undefined;
       const logFn = (level: "info" | "warn" | "error", message: string) => this.log(level, message);
-      const paper = bot.mode === "paper" ? new PaperTrader(compiled.spec, { botId: bot.id, repo: db.bots, assets, tf, settings: settingsOfFlow, log: logFn, alert: (type, text) => this.alert(type, text) }) : undefined;
-      // The one evaluator: the paper session's own strategy, or a Strategy of the same spec for live.
-      const strategy = paper ? paper.session.strategy : new Strategy(compiled.spec);
-      if (!paper) {
-        live = new LiveTrader(
-          {
-            botId: bot.id,
-            repo: db.bots,
-            gateway,
-            retrier,
-            symbol: market.symbol,
-            market: ccxtMarket,
-            assets,
-            tf,
-            initialCash: settingsOfFlow.initialCash,
-            feeRate: settingsOfFlow.feeRate,
-            entries: strategy.entries,
-            risk: () => this.bot().risk,
-            afterDowntime: () => this.bot().afterDowntime,
-            log: logFn,
-            crash: this.deps.crash ?? noCrash,
-            now: this.now,
-            sleep: (ms) => this.sleep(ms),
-            isStopped: () => this.deps.db.bots.get(this.botId)?.status === "stopped",
-            halt: (reason, until) => this.setHalted(reason, until),
-            isHalted: () => this.deps.db.bots.get(this.botId)?.status === "halted",
-            unknownGraceMs: settings.unknownGraceMs,
-            alert: (type, text) => this.alert(type, text),
-            orderProblem: (reason) => {
-              if (reason !== null) this.report("degraded", reason, { sticky: true });
-              else if (this.deps.db.bots.get(this.botId)?.health?.sticky) this.report("running", null, { clearSticky: true });
-            },
-          },
-          strategyBook.book,
-        );
-      }
+      const alert = (type: "fill" | "stop", text: string) => this.alert(type, text);
+      const startBook = bot.book ?? emptyBook(settingsOfFlow.initialCash);
+      const trader: Trader =
+        bot.mode === "paper"
+          ? new PaperTrader(compiled.spec, { botId: bot.id, repo: db.bots, assets, tf, settings: settingsOfFlow, log: logFn, alert }, startBook)
+          : new LiveTrader(
+              {
+                botId: bot.id,
+                repo: db.bots,
+                gateway,
+                retrier,
+                symbol: market.symbol,
+                market: ccxtMarket,
+                assets,
+                tf,
+                initialCash: settingsOfFlow.initialCash,
+                feeRate: settingsOfFlow.feeRate,
+                strategy: new Strategy(compiled.spec),
+                log: logFn,
+                crash: this.deps.crash ?? noCrash,
+                now: this.now,
+                sleep: (ms) => this.sleep(ms),
+                isStopped: () => this.deps.db.bots.status(this.botId) === "stopped",
+                halt: (reason, until) => this.setHalted(reason, until),
+                unknownGraceMs: settings.unknownGraceMs,
+                alert,
+                orderProblem: (reason) => {
+                  if (reason !== null) this.report("degraded", reason, { sticky: true });
+                  else if (this.deps.db.bots.get(this.botId)?.health?.sticky) this.report("running", null, { clearSticky: true });
+                },
+              },
+              bot,
+              startBook,
+            );
 
       // 1. Reconcile (live) before anything else.
-      while (live && !signal.aborted) {
+      while (!signal.aborted) {
         try {
-          await live.reconcile();
+          await trader.prepare();
           break;
         } catch (e) {
           if (this.fatal(e)) return;
@@ -271,25 +267,18 @@ export class BotRunner {
             let hist = await feed.latest(bot.warmupBars);
             const before = hist[0]?.time ?? Math.floor(this.now() / tf) * tf;
             hist = [...storedBefore(db, market, before, bot.warmupBars - hist.length), ...hist];
-            for (const b of hist) (paper ? paper.warm(b) : strategy.update(b.time, b.open, b.high, b.low, b.close, b.volume));
+            for (const b of hist) trader.warm(b);
             const last = hist.at(-1)?.time ?? Math.floor(this.now() / tf) * tf - tf;
-            db.bots.update(bot.id, { startBarTime: last + tf, lastBarTime: last, book: strategyBook.book });
+            db.bots.update(bot.id, { startBarTime: last + tf, lastBarTime: last, book: trader.book });
             this.log("info", `Warmed up on ${hist.length} candle${hist.length === 1 ? "" : "s"} of ${market.symbol} ${market.timeframe}; acting from the candle that opens at ${utcMinute(last + tf)} UTC.`);
           } else {
             const from = bot.startBarTime - warmupMs;
             let hist = await feed.range(from, bot.lastBarTime + tf);
             const first = hist[0]?.time ?? bot.startBarTime;
             if (first > from) hist = [...storedBefore(db, market, first, Math.round((first - from) / tf)), ...hist];
-            let replayed = 0;
-            for (const b of hist) {
-              if (b.time < bot.startBarTime) (paper ? paper.warm(b) : strategy.update(b.time, b.open, b.high, b.low, b.close, b.volume));
-              else if (paper) {
-                paper.step(b, true);
-                replayed++;
-              } else strategy.update(b.time, b.open, b.high, b.low, b.close, b.volume);
-            }
-            if (paper) strategyBook.book = paper.book(strategyBook.book, hist.at(-1) ?? null);
-            this.log("info", `Resumed: indicators rebuilt from ${hist.length} candles${paper ? `, ${replayed} paper candles replayed` : ""}; next candle ${utcMinute(bot.lastBarTime + tf)} UTC.`);
+            for (const b of hist) (b.time < bot.startBarTime ? trader.warm(b) : trader.replay(b));
+            const replayed = trader.resumed(hist.at(-1) ?? null);
+            this.log("info", `Resumed: indicators rebuilt from ${hist.length} candles${replayed}; next candle ${utcMinute(bot.lastBarTime + tf)} UTC.`);
           }
           warmed = true;
         } catch (e) {
@@ -300,8 +289,17 @@ export class BotRunner {
       }
 
       // 3. The loop: once per poll, follow orders and act on each newly closed candle in order.
+      // The bot's row is read once per poll and once per candle (status, limits, requests).
       let lastTouch = this.now();
       let lastCandleAt = this.now();
+      let written = JSON.stringify(bot.book);
+      const commit = (barTime: number | null) => {
+        const book = trader.book;
+        written = JSON.stringify(book);
+        if (barTime === null) db.bots.update(bot.id, { book });
+        else db.bots.commitBar(bot.id, barTime, book);
+        this.deps.notify?.(bot.id);
+      };
       while (!signal.aborted) {
         if (!db.bots.renewLease(this.botId, this.token, this.now() + settings.leaseMs)) {
           this.log("warn", "Another process took over this bot; this runner stops.");
@@ -315,55 +313,46 @@ export class BotRunner {
         if (bot.status === "halted") {
           if (bot.haltedUntil === null) return;
           if (this.now() >= bot.haltedUntil) {
-            db.bots.update(bot.id, { status: "running", haltReason: null, haltedUntil: null });
+            bot = db.bots.update(bot.id, { status: "running", haltReason: null, haltedUntil: null }) ?? bot;
             this.log("info", "The halt ended: entries are allowed again.");
           }
         }
-        if (live && bot.keyId) {
+        if (bot.keyId) {
           const v = keys.version(bot.keyId);
-          if (v !== undefined && v !== keyVersion) {
+          if (keyVersion !== undefined && v !== undefined && v !== keyVersion) {
             setCredentials(ex, keys.credentials(bot.keyId));
             keyVersion = v;
             this.log("info", "Now signing with the rotated key.");
           }
-          if (this.now() - lastTouch > 60_000) {
+          if (keyVersion !== undefined && this.now() - lastTouch > 60_000) {
             keys.touch(bot.keyId);
             lastTouch = this.now();
           }
         }
         try {
-          if (live && live.hasActiveOrders()) await live.sync();
-          if (live && bot.closeRequestedAt !== null) {
-            await live.closeNow(bot.closeRequestedAt, bot.lastBarTime ?? 0, live.book.markPrice ?? live.book.avgEntryPrice);
-            strategyBook.book = live.book;
-            db.bots.update(bot.id, { closeRequestedAt: null, book: live.book });
-            this.deps.notify?.(bot.id);
+          await trader.poll(bot);
+          if (bot.closeRequestedAt !== null) {
+            db.bots.update(bot.id, { closeRequestedAt: null });
+            commit(null);
           }
           const next = (bot.lastBarTime ?? 0) + tf;
           const bars: Bar[] = await feed.since(next);
-          live?.setLatestClosed(bars.at(-1)?.time ?? bot.lastBarTime);
+          trader.setLatestClosed(bars.at(-1)?.time ?? bot.lastBarTime);
           if (bars.length > 0) lastCandleAt = this.now();
           for (let i = 0; i < bars.length && !signal.aborted; i++) {
             const b = bars[i]!;
-            if (this.bot().status === "stopped") break;
-            if (paper) {
-              paper.step(b);
-              strategyBook.book = paper.book(strategyBook.book, b);
-            } else {
-              strategy.update(b.time, b.open, b.high, b.low, b.close, b.volume);
-              await live!.onBar(b, i === bars.length - 1, (state) => strategy.decide(state));
-              strategyBook.book = live!.book;
-            }
-            db.bots.commitBar(bot.id, b.time, strategyBook.book);
-            this.deps.notify?.(bot.id);
+            const row = this.bot();
+            if (row.status === "stopped") break;
+            await trader.step(b, i === bars.length - 1, row);
+            commit(b.time);
           }
           // Fills seen between candles change the book too; write it only when it changed (each write wakes the UI).
-          if (live && JSON.stringify(live.book) !== JSON.stringify(this.bot().book)) db.bots.update(bot.id, { book: live.book });
+          if (JSON.stringify(trader.book) !== written) commit(null);
           // Answers but no new candle for more than two candles (plus the exchange's publishing delay): late.
           const quiet = this.now() - lastCandleAt;
           if (quiet > 2 * tf + CANDLE_GRACE_MS) {
             this.failureCount = 0;
-            this.report("degraded", `No new ${market.timeframe} candle from ${market.exchange} for ${Math.round(quiet / 60_000)} min (the last one processed opened at ${utcMinute(this.bot().lastBarTime ?? 0)} UTC): the exchange is not delivering candles.`);
+            this.report("degraded", `No new ${market.timeframe} candle from ${market.exchange} for ${Math.round(quiet / 60_000)} min (the last one processed opened at ${utcMinute(bot.lastBarTime ?? 0)} UTC): the exchange is not delivering candles.`);
           } else this.succeeded();
         } catch (e) {
           if (this.fatal(e)) return;
@@ -375,13 +364,13 @@ export class BotRunner {
       }
 
       if (!this.stoppedByRequest && this.deps.db.bots.get(this.botId)?.status === "stopped") this.stoppedByRequest = true;
-      if (this.stoppedByRequest && live) {
+      if (this.stoppedByRequest) {
         // Stopped (by the user or the kill switch): nothing of this bot stays working on the exchange.
         for (let attempt = 0; attempt < 3; attempt++) {
           try {
-            this.cancelledOnStop += await live.cancelAll("the bot was stopped");
-            await live.sync();
-            db.bots.update(bot.id, { book: live.book });
+            this.cancelledOnStop += await trader.cancelAll("the bot was stopped");
+            await trader.poll({ ...this.bot(), closeRequestedAt: null });
+            db.bots.update(bot.id, { book: trader.book });
             break;
           } catch (e) {
             this.log("error", `Could not cancel the bot's open orders: ${this.describe(e)}`);
@@ -389,8 +378,6 @@ export class BotRunner {
           }
         }
         this.log("info", `Stopped${this.cancelledOnStop ? `; cancelled ${this.cancelledOnStop} open order${this.cancelledOnStop === 1 ? "" : "s"}` : ""}.`);
-      } else if (this.stoppedByRequest) {
-        this.log("info", "Stopped.");
       }
     } finally {
       unsubscribe();

@@ -48,6 +48,11 @@ export function botRepo(ctx: RepoContext) {
     return db.select().from(bots).where(eq(bots.id, id)).get();
   }
 
+  /** Only the bot's status (what a runner checks before every send), without reading the whole row. */
+  function status(id: string): Bot["status"] | undefined {
+    return db.select({ status: bots.status }).from(bots).where(eq(bots.id, id)).get()?.status;
+  }
+
   function list(): Bot[] {
     return db.select().from(bots).orderBy(desc(bots.createdAt)).all();
   }
@@ -227,6 +232,7 @@ export function botRepo(ctx: RepoContext) {
   return {
     create,
     get,
+    status,
     list,
     update,
     usingKey,
