@@ -32,6 +32,7 @@ export interface NewOrderInput {
   price: string | undefined;
   timeInForce: string | undefined;
   newClientOrderId: string | undefined;
+  stopPrice?: string | undefined;
 }
 
 export interface EngineOptions {
@@ -94,7 +95,19 @@ export class MatchingEngine {
   placeOrder(input: NewOrderInput, fillScripts: Map<string, number[]>): FakeOrder {
     const m = this.market(input.symbol);
     if (input.side !== "BUY" && input.side !== "SELL") throw new BinanceReject(-1117, "Invalid side.");
-    if (input.type !== "MARKET" && input.type !== "LIMIT") throw new BinanceReject(-1116, "Invalid orderType.");
+    if (input.type !== "MARKET" && input.type !== "LIMIT" && input.type !== "STOP_LOSS" && input.type !== "TAKE_PROFIT") throw new BinanceReject(-1116, "Invalid orderType.");
+    let stopPrice = 0;
+    if (input.type === "STOP_LOSS" || input.type === "TAKE_PROFIT") {
+      stopPrice = Number(input.stopPrice);
+      if (input.stopPrice === undefined || !Number.isFinite(stopPrice) || stopPrice <= 0) {
+        throw new BinanceReject(-1102, "Mandatory parameter 'stopPrice' was not sent, was empty/null, or malformed.");
+      }
+      if (stopPrice < m.minPrice || stopPrice > m.maxPrice || !onGrid(stopPrice, 0, m.tickSize)) throw new BinanceReject(-1013, "Filter failure: PRICE_FILTER");
+      // Binance: a stop that the last price has already passed would trigger at once.
+      const last = this.lastPrice(m.symbol);
+      const passed = (input.type === "STOP_LOSS") === (input.side === "SELL") ? last <= stopPrice : last >= stopPrice;
+      if (passed) throw new BinanceReject(-2010, "Stop price would trigger immediately.");
+    }
     const qty = Number(input.quantity);
     if (input.quantity === undefined || !Number.isFinite(qty) || qty <= 0) {
       throw new BinanceReject(-1102, "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed.");
@@ -115,7 +128,7 @@ export class MatchingEngine {
     if (qty < m.minQty || qty > m.maxQty || !onGrid(qty, m.minQty, m.stepSize)) {
       throw new BinanceReject(-1013, "Filter failure: LOT_SIZE");
     }
-    const refPrice = input.type === "LIMIT" ? price : this.lastPrice(m.symbol);
+    const refPrice = input.type === "LIMIT" ? price : stopPrice > 0 ? stopPrice : this.lastPrice(m.symbol);
     if (qty * refPrice < m.minNotional) throw new BinanceReject(-1013, "Filter failure: NOTIONAL");
 
     const clientOrderId = input.newClientOrderId ?? `fake${this.nextOrderId}`;
@@ -149,6 +162,8 @@ export class MatchingEngine {
       type: input.type,
       timeInForce: input.type === "LIMIT" ? "GTC" : undefined,
       price,
+      stopPrice,
+      orderListId: -1,
       origQty: qty,
       executedQty: 0,
       cummulativeQuoteQty: 0,
@@ -213,6 +228,16 @@ export class MatchingEngine {
       if (!isOpen(order.status)) continue;
       const c = closedNow[order.symbol];
       if (c) this.match(order, c);
+      // One leg of an OCO executing cancels the other.
+      if (order.orderListId >= 0 && order.executedQty > 0) {
+        for (const other of this.orders) {
+          if (other !== order && other.orderListId === order.orderListId && isOpen(other.status)) {
+            this.release(other);
+            other.status = "EXPIRED";
+            other.updateTime = this.opts.now();
+          }
+        }
+      }
     }
     return closedNow;
   }
@@ -222,7 +247,12 @@ export class MatchingEngine {
     let fillPrice: number | undefined;
     let isMaker = false;
     if (order.type === "MARKET") fillPrice = open;
-    else if (order.side === "BUY") {
+    else if (order.type === "STOP_LOSS" || order.type === "TAKE_PROFIT") {
+      // Triggered when the candle reaches the stop price; a candle that opens beyond it fills at its open.
+      const down = (order.type === "STOP_LOSS") === (order.side === "SELL");
+      if (down ? open <= order.stopPrice : open >= order.stopPrice) fillPrice = open;
+      else if (down ? low <= order.stopPrice : high >= order.stopPrice) fillPrice = order.stopPrice;
+    } else if (order.side === "BUY") {
       if (open <= order.price) fillPrice = open;
       else if (low <= order.price) {
         fillPrice = order.price;

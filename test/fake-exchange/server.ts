@@ -22,6 +22,8 @@ export interface FakeExchangeOptions {
   keys?: Record<string, Partial<KeyPermissions>>;
   /** Server clock minus local clock, ms (for -1021 / time-sync tests). */
   clockSkewMs?: number;
+  /** Whether the exchange holds stop-market orders (STOP_LOSS / TAKE_PROFIT, and OCO lists); default true. */
+  stopOrders?: boolean;
   /** If set, the fake itself answers 429 + Retry-After when more requests arrive in the window. */
   enforceRateLimit?: { windowMs: number; max: number; retryAfterSec: number };
 }
@@ -149,6 +151,7 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
   const intervalMs = INTERVAL_MS[interval];
   if (intervalMs === undefined) throw new Error(`fake exchange: unsupported interval ${interval}`);
   const closedAtStart = opts.closedAtStart ?? 50;
+  const stopOrders = opts.stopOrders ?? true;
   // The default stream ends its closed history at the current wall-clock bar, so klines look recent.
   const defaultStart = Math.floor(Date.now() / intervalMs) * intervalMs - closedAtStart * intervalMs;
   const candles: Record<string, Candle[]> =
@@ -196,11 +199,11 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
   };
 
   const orderJson = (o: FakeOrder, respType: "ACK" | "RESULT" | "FULL" | "QUERY") => {
-    if (respType === "ACK") return { symbol: o.symbol, orderId: o.orderId, orderListId: -1, clientOrderId: o.clientOrderId, transactTime: o.time };
+    if (respType === "ACK") return { symbol: o.symbol, orderId: o.orderId, orderListId: o.orderListId, clientOrderId: o.clientOrderId, transactTime: o.time };
     const common = {
       symbol: o.symbol,
       orderId: o.orderId,
-      orderListId: -1,
+      orderListId: o.orderListId,
       clientOrderId: o.clientOrderId,
       price: fmt(o.price),
       origQty: fmt(o.origQty),
@@ -214,7 +217,7 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
     if (respType === "QUERY") {
       return {
         ...common,
-        stopPrice: "0.00000000",
+        stopPrice: fmt(o.stopPrice),
         icebergQty: "0.00000000",
         time: o.time,
         updateTime: o.updateTime,
@@ -266,9 +269,9 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
       quoteAssetPrecision: 8,
       baseCommissionPrecision: 8,
       quoteCommissionPrecision: 8,
-      orderTypes: ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"],
+      orderTypes: stopOrders ? ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"] : ["LIMIT", "LIMIT_MAKER", "MARKET"],
       icebergAllowed: true,
-      ocoAllowed: true,
+      ocoAllowed: stopOrders,
       otoAllowed: true,
       quoteOrderQtyMarketAllowed: true,
       allowTrailingStop: true,
@@ -403,8 +406,9 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
           enablePortfolioMarginTrading: false,
         };
       case "POST /api/v3/order": {
+        if (!stopOrders && p("type") !== "MARKET" && p("type") !== "LIMIT") throw new BinanceReject(-1116, "Invalid orderType.");
         const order = engine.placeOrder(
-          { symbol: p("symbol") ?? "", side: p("side") ?? "", type: p("type") ?? "", quantity: p("quantity"), price: p("price"), timeInForce: p("timeInForce"), newClientOrderId: p("newClientOrderId") },
+          { symbol: p("symbol") ?? "", side: p("side") ?? "", type: p("type") ?? "", quantity: p("quantity"), price: p("price"), timeInForce: p("timeInForce"), newClientOrderId: p("newClientOrderId"), stopPrice: p("stopPrice") },
           fillScripts,
         );
         const respType = (p("newOrderRespType") ?? (order.type === "MARKET" ? "FULL" : "ACK")) as "ACK" | "RESULT" | "FULL";

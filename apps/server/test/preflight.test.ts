@@ -10,7 +10,8 @@ import { userErrorOf } from "./helpers";
 
 const NOW = Date.UTC(2026, 11, 1);
 const key = { exchange: "binance", label: "main", createdAt: NOW - 10 * 86_400_000, rotatedAt: null, warnings: [] } as unknown as ExchangeKey;
-const entry = (sizing: EntryRule["sizing"]) => ({ sizing }) as EntryRule;
+const entry = (sizing: EntryRule["sizing"], stops: Partial<Pick<EntryRule, "stopLossPct" | "takeProfitPct" | "trailingPct">> = {}) =>
+  ({ sizing, stopLossPct: NaN, takeProfitPct: NaN, trailingPct: NaN, ...stops }) as EntryRule;
 const input = (over: Partial<PreflightInput> = {}): PreflightInput => ({
   key,
   symbol: "BTC/USDT",
@@ -21,7 +22,7 @@ const input = (over: Partial<PreflightInput> = {}): PreflightInput => ({
   entries: [entry({ mode: "percentEquity", value: 100 })],
   ...over,
 });
-const facts = { quote: "USDT", freeQuote: 5000, minAmount: 0.00001, minOrderValue: 5, amountStep: 0.00001, priceStep: 0.01, takerFee: 0.001 };
+const facts = { quote: "USDT", freeQuote: 5000, minAmount: 0.00001, minOrderValue: 5, amountStep: 0.00001, priceStep: 0.01, takerFee: 0.001, restingStops: "stop" as const };
 
 describe("judge", () => {
   it("passes a bot that fits the account and the market", () => {
@@ -52,6 +53,21 @@ describe("judge", () => {
       "binance charges a taker fee of 0.2 % on BTC/USDT; the flow's backtest assumes 0.1 %. Set the flow's fee to match, so the backtest says what this bot will pay.",
       'The key "main" is 120 days old: rotate it (Keys → Rotate) — its bots keep running.',
     ]);
+  });
+});
+
+describe("where the stops execute", () => {
+  const guarded = [entry({ mode: "percentEquity", value: 100 }, { stopLossPct: 2, takeProfitPct: 5 })];
+  it("says that stops are checked on closed candles where the exchange holds no stop orders", () => {
+    const pf = judge(input({ entries: guarded }), NOW, { ...facts, restingStops: null });
+    expect(pf.ok).toBe(true);
+    expect(pf.warnings).toEqual([expect.stringMatching(/^binance cannot hold stop orders for BTC\/USDT: this bot checks its stop loss, take profit and trailing stop when each candle closes/)]);
+  });
+
+  it("says the take profit is checked on candles when only one stop order can rest, and nothing with an OCO or without stops", () => {
+    expect(judge(input({ entries: guarded }), NOW, facts).warnings).toEqual([expect.stringMatching(/^The stop loss \(or trailing stop\) rests on binance as a stop order; the take profit is checked when each candle closes/)]);
+    expect(judge(input({ entries: guarded }), NOW, { ...facts, restingStops: "oco" }).warnings).toEqual([]);
+    expect(judge(input(), NOW, { ...facts, restingStops: null }).warnings).toEqual([]);
   });
 });
 

@@ -17,6 +17,7 @@ export {
 } from "./errors";
 export {
   OrderGateway,
+  stopSupport,
   createOrderGateway,
   type OrderRequest,
   type OrderSnapshot,

@@ -1,6 +1,6 @@
 // How a live bot talks to its exchange: orders rounded and checked before sending, every call through
 // the retrier, and a send whose outcome is unknown reported as such — never resent.
-import { OrderNotFound, type Balances, type Exchange, type Market, type Order, type Trade } from "ccxt";
+import { OrderNotFound, type Balances, type Exchange, type Market, type MarketInterface, type Order, type Trade } from "ccxt";
 import { classifyError, UnknownOutcomeError, type ErrorKind } from "./errors";
 import { redact, secretsOf } from "./redact";
 import { Retrier } from "./retry";
@@ -18,6 +18,27 @@ export interface OrderRequest {
   referencePrice?: number;
   /** From clientOrderId(botId, barTime, intent). */
   clientOrderId: string;
+  /**
+   * A resting order that waits on the exchange until the price reaches `price`, then executes as a
+   * market order: a stop loss (sells when the price falls to it) or a take profit (rises to it).
+   * Only for market orders on exchanges `stopSupport` says can hold them.
+   */
+  trigger?: { kind: "stopLoss" | "takeProfit"; price: number };
+}
+
+/**
+ * Which protective orders the exchange can hold for a market (ccxt `has` and, where the market lists
+ * them, its order types): "oco" — a stop loss and a take profit as one order list (Binance spot);
+ * "stop" — one stop-market order; null — none (stops are checked on closed candles instead).
+ */
+export function stopSupport(ex: Exchange, market: MarketInterface): "oco" | "stop" | null {
+  if (market.spot === false) return null;
+  if (!(ex.has["createStopLossOrder"] || ex.has["createStopMarketOrder"] || ex.has["createTriggerOrder"])) return null;
+  const info = (market.info ?? {}) as Record<string, unknown>;
+  const types = Array.isArray(info["orderTypes"]) ? (info["orderTypes"] as string[]) : undefined;
+  if (types && !types.includes("STOP_LOSS")) return null;
+  if (ex.id.startsWith("binance") && info["ocoAllowed"] === true && types?.includes("TAKE_PROFIT")) return "oco";
+  return "stop";
 }
 
 export type OrderStatus = "open" | "closed" | "canceled" | "expired" | "rejected";
@@ -113,6 +134,11 @@ export class OrderGateway {
       return { status: "rejected", reason: "below-min-amount", message: `${req.amount} ${market.base} rounds to zero at ${req.symbol}'s step of ${step}.` };
     }
     let price: string | undefined;
+    let trigger: string | undefined;
+    if (req.trigger) {
+      if (req.type !== "market") return { status: "rejected", reason: "missing-price", message: "A resting stop is a market order with a trigger price." };
+      trigger = String(ex.priceToPrecision(req.symbol, req.trigger.price));
+    }
     if (req.type === "limit") {
       if (req.price === undefined) return { status: "rejected", reason: "missing-price", message: "A limit order needs a price." };
       price = String(ex.priceToPrecision(req.symbol, req.price));
@@ -127,7 +153,7 @@ export class OrderGateway {
       return { status: "rejected", reason: "above-max-amount", message: `${amount} ${market.base} is above ${req.symbol}'s maximum order amount of ${maxAmount}.` };
     }
     const minCost = limits.cost?.min;
-    const costPrice = price !== undefined ? Number(price) : req.referencePrice;
+    const costPrice = price !== undefined ? Number(price) : trigger !== undefined ? Number(trigger) : req.referencePrice;
     if (minCost !== undefined && costPrice !== undefined && Number(amount) * costPrice < minCost) {
       const value = Number(amount) * costPrice;
       return {
@@ -143,10 +169,14 @@ export class OrderGateway {
         `createOrder ${req.clientOrderId}`,
         // For market orders the price is NOT passed: ccxt's binance would turn amount * price into a
         // quoteOrderQty (spend this much quote) order instead of a base-amount order.
-        () => ex.createOrder(req.symbol, req.type, req.side, Number(amount), price === undefined ? undefined : Number(price), { clientOrderId: req.clientOrderId }),
+        () =>
+          ex.createOrder(req.symbol, req.type, req.side, Number(amount), price === undefined ? undefined : Number(price), {
+            clientOrderId: req.clientOrderId,
+            ...(req.trigger && trigger !== undefined ? { [req.trigger.kind === "stopLoss" ? "stopLossPrice" : "takeProfitPrice"]: Number(trigger) } : {}),
+          }),
         { idempotent: false },
       );
-      return { status: "placed", order: snapshot(order, req.clientOrderId), sent: { amount, price } };
+      return { status: "placed", order: snapshot(order, req.clientOrderId), sent: { amount, price: price ?? trigger } };
     } catch (e) {
       if (e instanceof UnknownOutcomeError) {
         return { status: "unknown", symbol: req.symbol, clientOrderId: req.clientOrderId, message: this.safe(e.message) };

@@ -7,7 +7,7 @@ import type { Bot, BotBook, BotOrder, BotOrderStatus, BotRepo, MissedSignal, New
 import { clientOrderId, type OrderGateway, type OrderSnapshot, type Retrier, type TradeSnapshot } from "@keyflow/exchange";
 import type { MarketInterface as CcxtMarket } from "ccxt";
 import type { CrashHook } from "./crashHook";
-import { Ledger, ledgerFromFills, type Assets } from "./ledger";
+import { intentReason, Ledger, ledgerFromFills, RESTING, type Assets } from "./ledger";
 import type { Trader } from "./trader";
 import { utcMinute } from "../utcMinute";
 
@@ -40,12 +40,16 @@ export interface LiveContext {
   alert: (type: "fill" | "stop", text: string) => void;
   /** An order the exchange refused for a reason the person must fix (the bot shows degraded until an order goes through); null: one went through. */
   orderProblem: (reason: string | null) => void;
+  /** Which protective orders the exchange holds for this market (`stopSupport`); null: stops are checked on closed candles. */
+  restingStops: "oco" | "stop" | null;
 }
 
 const ACTIVE = new Set<BotOrderStatus>(["pending", "sent", "open", "partially_filled", "unknown"]);
 const EPS = 1e-9;
 const MAX_EXIT_ATTEMPTS = 5;
 const DAY_MS = 86_400_000;
+/** The dead-man switch's timeout: the exchange cancels the bot's working orders this long after its last sign of life. */
+const DEAD_MAN_MS = 120_000;
 
 /** The intent of an exit made because the flow got out while the bot was down (counted apart from signal exits). */
 export const DOWNTIME_EXIT = "exit-downtime";
@@ -53,6 +57,10 @@ export const DOWNTIME_EXIT = "exit-downtime";
 export const MANUAL_CLOSE = "close";
 
 const STOP_WORDS = { stopLoss: "stop loss", takeProfit: "take profit", trailingStop: "trailing stop" } as const;
+type StopReason = keyof typeof STOP_WORDS;
+
+const isResting = (o: BotOrder): boolean => o.intent.startsWith(RESTING);
+const isStopReason = (r: string): r is StopReason => r in STOP_WORDS;
 
 const fmt = (x: number, digits = 8) => String(Number(x.toFixed(digits)));
 
@@ -129,7 +137,33 @@ export class LiveTrader implements Trader {
   async poll(bot: Bot): Promise<void> {
     this.row = bot;
     if (this.hasActiveOrders()) await this.sync();
-    if (bot.closeRequestedAt !== null) await this.closeNow(bot.closeRequestedAt, bot.lastBarTime ?? 0, this.book.markPrice ?? this.book.avgEntryPrice);
+    const markPrice = this.book.markPrice ?? this.book.avgEntryPrice;
+    if (bot.closeRequestedAt !== null) await this.closeNow(bot.closeRequestedAt, bot.lastBarTime ?? 0, markPrice);
+    else if (bot.status !== "stopped" && bot.lastBarTime !== null) {
+      // An entry that filled since the last candle gets its stop on the exchange now, not a candle later.
+      await this.protect({ time: bot.lastBarTime, open: markPrice, high: markPrice, low: markPrice, close: markPrice, volume: 0 });
+    }
+    await this.armDeadMan();
+  }
+
+  private deadManArmedAt: number | null = null;
+
+  /**
+   * Where ccxt offers a dead-man switch (`cancelAllOrdersAfter`), it is armed while the bot has
+   * working orders and no resting stop: should this process die, the exchange cancels them after a
+   * few polls. It is disarmed while a stop rests (the switch would cancel the stop that protects the
+   * position while the server is down).
+   */
+  private async armDeadMan(): Promise<void> {
+    const ex = this.ctx.gateway.exchange;
+    if (!ex.has["cancelAllOrdersAfter"]) return;
+    const active = this.ctx.repo.activeOrders(this.ctx.botId);
+    const arm = active.length > 0 && !active.some(isResting);
+    const now = this.ctx.now();
+    if (arm && this.deadManArmedAt !== null && now - this.deadManArmedAt < DEAD_MAN_MS / 3) return;
+    if (!arm && this.deadManArmedAt === null) return;
+    await this.ctx.retrier.call(ex, "cancelAllOrdersAfter", () => ex.cancelAllOrdersAfter(arm ? DEAD_MAN_MS : 0), { idempotent: true });
+    this.deadManArmedAt = arm ? now : null;
   }
 
   async step(bar: Bar, latest: boolean, bot: Bot): Promise<void> {
@@ -247,7 +281,7 @@ export class LiveTrader implements Trader {
       } else if (o.status === "unknown") {
         repo.updateOrder(o.clientOrderId, { status: "rejected", message: `${o.message ?? "Send outcome unknown"}; the exchange has no order with this client order id, so it was never placed.`, closedAt: now() });
         log("warn", `The ${o.intent} order of the ${utcMinute(o.barTime)} candle never reached the exchange (looked up by its client order id).`);
-        if (o.side === "sell") this.wantExit(o.intent);
+        if (o.side === "sell" && !isResting(o)) this.wantExit(o.intent);
       } else {
         repo.updateOrder(o.clientOrderId, { status: "cancelled", message: "The exchange no longer knows this order.", closedAt: now() });
         log("warn", `The exchange no longer knows the ${o.intent} order of the ${utcMinute(o.barTime)} candle; marked cancelled.`);
@@ -280,7 +314,7 @@ export class LiveTrader implements Trader {
       const what = status === "filled" ? `filled ${fmt(snap.filled)} at ${fmt(snap.average ?? 0)}` : `${status}${snap.filled > 0 ? ` after filling ${fmt(snap.filled)}` : ""}`;
       this.ctx.log("info", `${o.side === "buy" ? "Buy" : "Sell"} order (${o.intent}, candle ${utcMinute(o.barTime)}) ${what}.`);
       if (snap.filled > 0) {
-        const stop = ["stopLoss", "takeProfit", "trailingStop"].includes(o.intent.replace(/-r\d+$/, ""));
+        const stop = isStopReason(intentReason(o.intent));
         this.ctx.alert(stop ? "stop" : "fill", `${o.side === "buy" ? "Bought" : "Sold"} ${fmt(snap.filled)} ${this.ctx.assets.base} at ${fmt(snap.average ?? 0)} ${this.ctx.assets.quote} (${o.intent}).`);
       }
     }
@@ -319,7 +353,8 @@ export class LiveTrader implements Trader {
     const upper = Math.max(lower, current + (this.processing === null ? 0 : tf));
     const tsBar = Math.floor(ts / tf) * tf;
     if (tsBar >= lower && tsBar <= upper) return tsBar;
-    if (o.type === "market") return lower;
+    // A market order fills at the open after its decision; a resting stop or a limit order on the candle that reached it.
+    if (o.type === "market" && !isResting(o)) return lower;
     return Math.min(Math.max(current, lower), upper);
   }
 
@@ -420,7 +455,8 @@ export class LiveTrader implements Trader {
       this.book = { ...this.book, missed: null };
       const policy = this.row.afterDowntime;
       if (state === LONG) {
-        if (stop) await this.exit(bar, stop, `${STOP_WORDS[stop]} reached on the ${utcMinute(bar.time)} candle`);
+        // A stop resting on the exchange executes there (its fill is seen at the next poll); only the rest is sold here.
+        if (stop && !(stop !== "takeProfit" && this.stopResting())) await this.exit(bar, stop, `${STOP_WORDS[stop]} reached on the ${utcMinute(bar.time)} candle`);
         else if (action === EXIT) await this.exit(bar, "exit", "sell signal");
         else if (this.book.exitWanted) await this.exit(bar, this.book.exitWanted, "retrying an exit that did not go through");
         else if (missed?.flow === "flat" && decide(FLAT) < 0) {
@@ -437,6 +473,7 @@ export class LiveTrader implements Trader {
         this.ctx.log("info", `Entering after downtime: the ${missed.what} of the ${utcMinute(missed.barTime)} candle came while the bot was not running (this bot is set to enter late).`);
         await this.enter(bar, missed.entryRule ?? 0);
       }
+      await this.protect(bar);
     } finally {
       this.processing = null;
     }
@@ -480,7 +517,7 @@ export class LiveTrader implements Trader {
       if (o.status !== "pending" || !this.confirmedAbsent.has(o.clientOrderId) || o.barTime >= barTime) continue;
       repo.updateOrder(o.clientOrderId, { status: "rejected", message: "Not sent: the bot stopped between journalling and sending it, and its candle has passed.", closedAt: now() });
       this.confirmedAbsent.delete(o.clientOrderId);
-      if (o.side === "sell") this.wantExit(o.intent);
+      if (o.side === "sell" && !isResting(o)) this.wantExit(o.intent);
     }
   }
 
@@ -489,6 +526,7 @@ export class LiveTrader implements Trader {
     const { repo, botId, strategy, tf } = this.ctx;
     for (const o of repo.activeOrders(botId)) {
       if (o.status !== "open" && o.status !== "partially_filled" && o.status !== "sent") continue;
+      if (isResting(o)) continue;
       let stale = false;
       if (o.type === "market") stale = bar.time >= o.barTime + tf;
       else {
@@ -532,6 +570,8 @@ export class LiveTrader implements Trader {
       return;
     }
     await this.cancelBuys("the position is being closed by hand");
+    await this.cancelResting("the position is being closed by hand");
+    if (!this.ledger.open) return;
     const amount = this.sellableAmount();
     if (amount === null) return;
     log("info", `Selling ${fmt(amount)} ${assets.base}: closed by hand.`);
@@ -554,8 +594,8 @@ export class LiveTrader implements Trader {
 
   private wantExit(intent: string): void {
     if (!this.ledger.open) return;
-    const base = intent.replace(/-r\d+$/, "");
-    this.book = { ...this.book, exitWanted: base === "exit" || ["stopLoss", "takeProfit", "trailingStop"].includes(base) ? base : "exit" };
+    const base = intentReason(intent);
+    this.book = { ...this.book, exitWanted: base === "exit" || isStopReason(base) ? base : "exit" };
   }
 
   // ---------------------------------------------------------------- stops (live: on closed candles)
@@ -564,7 +604,7 @@ export class LiveTrader implements Trader {
    * Stops and targets in live trading are checked against each CLOSED candle's low and high and
    * executed with a market order at the next open — not intrabar like the simulated broker.
    */
-  private checkStops(bar: Bar): "stopLoss" | "takeProfit" | "trailingStop" | null {
+  private checkStops(bar: Bar): StopReason | null {
     if (!this.ledger.open || this.book.entryRule === null) return null;
     const rule = this.ctx.strategy.entries[this.book.entryRule];
     if (!rule) return null;
@@ -575,11 +615,64 @@ export class LiveTrader implements Trader {
     const tp = takeProfitLevel(rule, entry);
     const trailFirst = trailingFirst(sl, tr);
     const stop = trailFirst ? tr : sl;
-    let hit: "stopLoss" | "takeProfit" | "trailingStop" | null = null;
+    let hit: StopReason | null = null;
     if (Number.isFinite(stop) && bar.low <= stop) hit = trailFirst ? "trailingStop" : "stopLoss";
     else if (Number.isFinite(tp) && bar.high >= tp) hit = "takeProfit";
     if (!hit && bar.high > peak) this.book = { ...this.book, peak: bar.high };
     return hit;
+  }
+
+  // ---------------------------------------------------------------- stops resting on the exchange
+
+  /** The exchange refused to hold this position's stop: its stops are checked on closed candles until it is closed. */
+  private restingRefused = false;
+
+  private async cancelResting(why: string): Promise<void> {
+    for (const o of this.ctx.repo.activeOrders(this.ctx.botId)) {
+      if (isResting(o) && o.status !== "pending") await this.cancel(o, why);
+    }
+  }
+
+  /**
+   * Keeps the open position's stop resting on the exchange where it can hold one: placed once the
+   * entry has filled, moved up (cancel + replace, at most once per candle, by at least one price
+   * step) as the trailing stop's peak rises, never loosened. The take profit rests beside it only as
+   * an OCO (Binance spot); otherwise it is checked on closed candles.
+   */
+  private async protect(bar: Bar): Promise<void> {
+    const { repo, botId, gateway, symbol } = this.ctx;
+    const resting = repo.activeOrders(botId).filter(isResting);
+    if (!this.ledger.open || this.state() !== LONG) {
+      if (resting.length > 0 && !this.ledger.open) await this.cancelResting("the position is closed");
+      this.restingRefused = false;
+      return;
+    }
+    if (this.ctx.restingStops === null || this.restingRefused || this.book.entryRule === null || this.book.exitWanted) return;
+    const rule = this.ctx.strategy.entries[this.book.entryRule];
+    if (!rule) return;
+    const entry = this.book.avgEntryPrice;
+    const sl = stopLossLevel(rule, entry);
+    const tr = trailLevel(Math.max(this.book.peak || entry, entry), trailFraction(rule));
+    const trailFirst = trailingFirst(sl, tr);
+    const level = trailFirst ? tr : sl;
+    if (!(level > 0)) return;
+    const stopPrice = Number(gateway.exchange.priceToPrecision(symbol, level));
+    const current = resting.find((o) => intentReason(o.intent) !== "takeProfit");
+    // Never loosened, and moved only when the new level is at least one price step higher.
+    if (current && current.price !== null && stopPrice <= current.price) return;
+    if (current && current.status === "pending") return;
+    if (current && !(await this.cancel(current, `the trailing stop moves up to ${fmt(stopPrice)}`))) return;
+    if (!this.ledger.open) return;
+    const amount = this.sellableAmount();
+    if (amount === null) return;
+    const n = repo.allOrders(botId).filter(isResting).length + 1;
+    const reason: StopReason = trailFirst ? "trailingStop" : "stopLoss";
+    await this.place(bar, `${RESTING}${reason}-${n}`, "sell", "market", amount, undefined, { kind: "stopLoss", price: stopPrice });
+  }
+
+  /** Whether a stop of the open position is resting on the exchange (then it, not the candle check, executes it). */
+  private stopResting(): boolean {
+    return this.ctx.repo.activeOrders(this.ctx.botId).some((o) => isResting(o) && intentReason(o.intent) !== "takeProfit" && o.status !== "pending");
   }
 
   // ---------------------------------------------------------------- risk
@@ -663,8 +756,11 @@ export class LiveTrader implements Trader {
     const { repo, botId, log, assets } = this.ctx;
     // A sell already working (e.g. sent on this candle before a restart) is not doubled.
     // (A journalled-but-unsent one is not working: place() below sends it, once its absence is confirmed.)
-    if (repo.activeOrders(botId).some((o) => o.side === "sell" && o.barTime === bar.time && o.status !== "pending")) return;
+    if (repo.activeOrders(botId).some((o) => o.side === "sell" && !isResting(o) && o.barTime === bar.time && o.status !== "pending")) return;
     await this.cancelBuys("the position is being closed");
+    await this.cancelResting(`the position is being closed (${why})`);
+    // The resting stop may have filled before the cancel reached it: then there is nothing left to sell.
+    if (!this.ledger.open || this.ledger.qty < this.minSellable()) return;
     const amount = this.sellableAmount();
     if (amount === null) return;
     const attempts = this.book.exitWanted ? this.book.exitAttempts : 0;
@@ -694,7 +790,15 @@ export class LiveTrader implements Trader {
     return `Order rejected: insufficient ${asset} (need ${n(need)}${have !== undefined ? `, have ${n(have)}` : ""}). Add funds or lower the bot's budget, then the next order goes through.`;
   }
 
-  private async place(bar: Bar, intent: string, side: "buy" | "sell", type: "market" | "limit", amount: number, price: number | undefined): Promise<void> {
+  private async place(
+    bar: Bar,
+    intent: string,
+    side: "buy" | "sell",
+    type: "market" | "limit",
+    amount: number,
+    price: number | undefined,
+    trigger?: { kind: "stopLoss" | "takeProfit"; price: number },
+  ): Promise<void> {
     const { repo, botId, gateway, symbol, crash, log, now } = this.ctx;
     const cid = clientOrderId(botId, bar.time, intent, gateway.exchange.id);
     let row = repo.getOrder(cid);
@@ -709,7 +813,7 @@ export class LiveTrader implements Trader {
       log("info", `Sending the ${intent} order of the ${utcMinute(bar.time)} candle that was journalled but never sent before the restart.`);
     } else {
       crash("before-journal");
-      row = repo.journal({ botId, clientOrderId: cid, barTime: bar.time, intent, side, type, amount, price: price ?? null, status: "pending" }).order;
+      row = repo.journal({ botId, clientOrderId: cid, barTime: bar.time, intent, side, type, amount, price: price ?? trigger?.price ?? null, status: "pending" }).order;
     }
     crash("after-journal");
     if (this.ctx.isStopped()) {
@@ -717,19 +821,23 @@ export class LiveTrader implements Trader {
       this.confirmedAbsent.delete(cid);
       return;
     }
-    const res = await gateway.placeOrder({ symbol, side, type, amount, ...(price !== undefined ? { price } : {}), referencePrice: bar.close, clientOrderId: cid });
+    const res = await gateway.placeOrder({ symbol, side, type, amount, ...(price !== undefined ? { price } : {}), ...(trigger ? { trigger } : {}), referencePrice: bar.close, clientOrderId: cid });
     crash("after-send");
     this.confirmedAbsent.delete(cid);
     if (res.status === "placed") {
       this.ctx.orderProblem(null);
       repo.updateOrder(cid, { status: "sent", exchangeOrderId: res.order.id, amount: Number(res.sent.amount), price: res.sent.price === undefined ? null : Number(res.sent.price), sentAt: now() });
-      log("info", `Placed ${side} ${type} ${res.sent.amount} ${this.ctx.assets.base}${res.sent.price ? ` at ${res.sent.price}` : ""} (${intent}, candle ${utcMinute(bar.time)}).`);
+      const what = trigger ? `${STOP_WORDS[intentReason(intent) as StopReason]} order resting on the exchange: sell ${res.sent.amount} ${this.ctx.assets.base} when the price reaches ${res.sent.price}` : `${side} ${type} ${res.sent.amount} ${this.ctx.assets.base}${res.sent.price ? ` at ${res.sent.price}` : ""}`;
+      log("info", `Placed ${what} (${intent}, candle ${utcMinute(bar.time)}).`);
       await this.adopt(repo.getOrder(cid)!, res.order);
     } else if (res.status === "rejected") {
       repo.updateOrder(cid, { status: "rejected", message: res.message, closedAt: now() });
       log("warn", `The ${intent} order of the ${utcMinute(bar.time)} candle was rejected (${res.reason}): ${res.message}`);
       if (res.reason === "insufficient-funds") this.ctx.orderProblem(await this.insufficientFunds(side, amount, price ?? bar.close));
-      if (side === "sell") this.wantExit(intent);
+      if (trigger) {
+        this.restingRefused = true;
+        log("warn", `The exchange would not hold the ${STOP_WORDS[intentReason(intent) as StopReason] ?? "stop"} order; this position's stops are checked on each closed candle instead.`);
+      } else if (side === "sell") this.wantExit(intent);
     } else {
       repo.updateOrder(cid, { status: "unknown", message: res.message, sentAt: now() });
       log("warn", `The exchange did not confirm the ${intent} order of the ${utcMinute(bar.time)} candle (${res.message}); looking it up by its client order id instead of sending it again.`);

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { compile, Strategy, TIMEFRAME_MS, type Bar, type Market } from "@keyflow/core";
 import type { Bot, BotHealth, BotLease, KeyflowDb } from "@keyflow/db";
-import { classifyError, isTransient, OrderGateway, redact, Retrier, secretsOf, type LimiterRegistry } from "@keyflow/exchange";
+import { classifyError, isTransient, OrderGateway, redact, Retrier, secretsOf, stopSupport, type LimiterRegistry } from "@keyflow/exchange";
 import type { Exchange, MarketInterface as CcxtMarket } from "ccxt";
 import { connectExchange, setCredentials } from "../keys/connect";
 import type { ExchangeSettings } from "../keys/exchangeSettings";
@@ -224,6 +224,7 @@ export class BotRunner {
                 initialCash: settingsOfFlow.initialCash,
                 feeRate: settingsOfFlow.feeRate,
                 strategy: new Strategy(compiled.spec),
+                restingStops: stopSupport(ex, ccxtMarket),
                 log: logFn,
                 crash: this.deps.crash ?? noCrash,
                 now: this.now,
