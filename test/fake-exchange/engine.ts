@@ -55,6 +55,7 @@ export class MatchingEngine {
   /** Number of candles closed so far (same for every symbol's stream). */
   closed: number;
   private nextOrderId = 1000;
+  private nextListId = 1;
   private nextTradeId = 5000;
   private cancelSeq = 0;
 
@@ -179,6 +180,40 @@ export class MatchingEngine {
     return order;
   }
 
+  /**
+   * An OCO sell (Binance's POST /api/v3/orderList/oco): a TAKE_PROFIT leg above and a STOP_LOSS leg
+   * below, one quantity reserved once; when one leg executes the other expires, cancelling one
+   * cancels both.
+   */
+  placeOco(input: { symbol: string; side: string; quantity: string | undefined; aboveType: string | undefined; aboveStopPrice: string | undefined; aboveClientOrderId: string | undefined; belowType: string | undefined; belowStopPrice: string | undefined; belowClientOrderId: string | undefined }, fillScripts: Map<string, number[]>): { orderListId: number; orders: FakeOrder[] } {
+    if (input.side !== "SELL") throw new BinanceReject(-1117, "Invalid side.");
+    if (input.aboveType !== "TAKE_PROFIT" || input.belowType !== "STOP_LOSS") throw new BinanceReject(-1116, "Invalid orderType.");
+    const below = this.placeOrder({ symbol: input.symbol, side: "SELL", type: "STOP_LOSS", quantity: input.quantity, price: undefined, timeInForce: undefined, newClientOrderId: input.belowClientOrderId, stopPrice: input.belowStopPrice }, fillScripts);
+    let above: FakeOrder;
+    try {
+      // The list reserves its quantity once: the second leg shares the first one's reservation.
+      const bal = this.balance(below.lockedAsset);
+      bal.free = round8(bal.free + below.locked);
+      try {
+        above = this.placeOrder({ symbol: input.symbol, side: "SELL", type: "TAKE_PROFIT", quantity: input.quantity, price: undefined, timeInForce: undefined, newClientOrderId: input.aboveClientOrderId, stopPrice: input.aboveStopPrice }, fillScripts);
+      } finally {
+        bal.free = round8(bal.free - below.locked);
+      }
+      const other = this.balance(above.lockedAsset);
+      other.locked = round8(other.locked - above.locked);
+      other.free = round8(other.free + above.locked);
+      above.locked = 0;
+    } catch (e) {
+      this.orders.splice(this.orders.indexOf(below), 1);
+      this.release(below);
+      throw e;
+    }
+    const orderListId = this.nextListId++;
+    below.orderListId = orderListId;
+    above.orderListId = orderListId;
+    return { orderListId, orders: [below, above] };
+  }
+
   /** The most recent order with this id (client ids may repeat once the earlier one is filled). */
   findOrder(symbol: string, orderId: string | undefined, origClientOrderId: string | undefined): FakeOrder {
     this.market(symbol);
@@ -204,9 +239,12 @@ export class MatchingEngine {
       throw e;
     }
     if (!isOpen(order.status)) throw new BinanceReject(-2011, "Unknown order sent.");
-    this.release(order);
-    order.status = "CANCELED";
-    order.updateTime = this.opts.now();
+    // Cancelling one leg of an order list cancels the whole list.
+    for (const o of order.orderListId >= 0 ? this.orders.filter((x) => x.orderListId === order.orderListId && isOpen(x.status)) : [order]) {
+      this.release(o);
+      o.status = "CANCELED";
+      o.updateTime = this.opts.now();
+    }
     return { order, cancelClientOrderId: `cancel${++this.cancelSeq}` };
   }
 

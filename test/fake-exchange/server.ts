@@ -329,7 +329,7 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
     const now = serverNow();
     if (timestamp >= now + 1000) throw new BinanceReject(-1021, "Timestamp for this request was 1000ms ahead of the server's time.");
     if (now - timestamp > recvWindow) throw new BinanceReject(-1021, "Timestamp for this request is outside of the recvWindow.");
-    const needsTrade = path === "/api/v3/order" && (method === "POST" || method === "DELETE");
+    const needsTrade = (path === "/api/v3/order" && (method === "POST" || method === "DELETE")) || (path === "/api/v3/orderList/oco" && method === "POST");
     const needsRead = READ_PATHS.has(path) || (path === "/api/v3/order" && method === "GET");
     if ((needsTrade && !key.enableSpotAndMarginTrading) || (needsRead && !key.enableReading)) {
       throw new BinanceReject(-2015, "Invalid API-key, IP, or permissions for action.", 401);
@@ -413,6 +413,34 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
         );
         const respType = (p("newOrderRespType") ?? (order.type === "MARKET" ? "FULL" : "ACK")) as "ACK" | "RESULT" | "FULL";
         return orderJson(order, respType);
+      }
+      case "POST /api/v3/orderList/oco": {
+        if (!stopOrders) throw new BinanceReject(-1116, "Invalid orderType.");
+        const list = engine.placeOco(
+          {
+            symbol: p("symbol") ?? "",
+            side: p("side") ?? "",
+            quantity: p("quantity"),
+            aboveType: p("aboveType"),
+            aboveStopPrice: p("aboveStopPrice"),
+            aboveClientOrderId: p("aboveClientOrderId"),
+            belowType: p("belowType"),
+            belowStopPrice: p("belowStopPrice"),
+            belowClientOrderId: p("belowClientOrderId"),
+          },
+          fillScripts,
+        );
+        return {
+          orderListId: list.orderListId,
+          contingencyType: "OCO",
+          listStatusType: "EXEC_STARTED",
+          listOrderStatus: "EXECUTING",
+          listClientOrderId: p("listClientOrderId") ?? `list${list.orderListId}`,
+          transactionTime: serverNow(),
+          symbol: list.orders[0]!.symbol,
+          orders: list.orders.map((o) => ({ symbol: o.symbol, orderId: o.orderId, clientOrderId: o.clientOrderId })),
+          orderReports: list.orders.map((o) => orderJson(o, "RESULT")),
+        };
       }
       case "GET /api/v3/order":
         return orderJson(engine.findOrder(p("symbol") ?? "", p("orderId"), p("origClientOrderId")), "QUERY");

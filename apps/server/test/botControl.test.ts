@@ -178,6 +178,44 @@ describe("live stops", () => {
     expect(h.services.db.bots.get(bot.id)!.book.qty).toBeLessThan(0.0001);
   });
 
+  it("on Binance spot the stop loss and the take profit rest as one OCO: one leg executing cancels the other", async () => {
+    h = await harness({ fake: fakeOpts() });
+    const key = await liveKey(h);
+    const bot = await h.caller.bots.deploy({ flow: smaFlow(3, 8, { stopLossPct: 0.25, takeProfitPct: 0.25 }), mode: "live", keyId: key.id, confirmLive: true, warmupBars: 50 });
+    const hh = h;
+    // Exits executed by a resting leg (a stop or target reached on the very candle the entry filled on is
+    // found by the candle check: the fill is seen only after that candle closed).
+    const restFilled = (kind: string) => hh.services.db.bots.allOrders(bot.id).filter((o) => o.status === "filled" && o.intent.startsWith(`rest-${kind}-`));
+    const exitsAt = (kind: string) => {
+      const times = new Set(hh.services.db.bots.fills(bot.id).filter((f) => restFilled(kind).some((o) => o.clientOrderId === f.clientOrderId)).map((f) => f.barTime));
+      return hh.services.bots.get(bot.id).trades.filter((t) => times.has(t.exitTime));
+    };
+    await stepUntil(h, [bot.id], () => restFilled("takeProfit").length >= 1 && restFilled("stopLoss").length >= 1 && hh.services.db.bots.activeOrders(bot.id).length === 0, 600);
+    const lists = new Map<number, typeof h.fake.engine.orders>();
+    for (const o of h.fake.engine.orders.filter((o) => o.orderListId >= 0)) lists.set(o.orderListId, [...(lists.get(o.orderListId) ?? []), o]);
+    expect(lists.size).toBeGreaterThanOrEqual(2);
+    for (const legs of lists.values()) {
+      expect(legs.map((o) => o.type).sort()).toEqual(["STOP_LOSS", "TAKE_PROFIT"]);
+      // Never both executed: at most one leg filled, the other expired or cancelled with it.
+      expect(legs.filter((o) => o.executedQty > 0).length).toBeLessThanOrEqual(1);
+    }
+    const candles = new Map(h.fake.engine.closedCandles("BTCUSDT").map((c) => [c[0], c]));
+    expect(exitsAt("takeProfit").map((t) => t.exitReason)).toEqual(exitsAt("takeProfit").map(() => "takeProfit"));
+    for (const t of exitsAt("takeProfit")) {
+      const c = candles.get(t.exitTime)!;
+      const target = Math.round(t.entryPrice * 1.0025 * 100) / 100;
+      expect(c[2]).toBeGreaterThanOrEqual(target);
+      expect(t.exitPrice).toBeCloseTo(Math.max(c[1], target), 1);
+    }
+    // The sibling of each executed leg is closed in the journal too (expired with its list).
+    for (const o of [...restFilled("takeProfit"), ...restFilled("stopLoss")]) {
+      const n = o.intent.split("-").at(-1);
+      const sibling = h.services.db.bots.allOrders(bot.id).find((x) => x.intent.startsWith("rest-") && x.intent.endsWith(`-${n}`) && x.clientOrderId !== o.clientOrderId)!;
+      expect(sibling.status).toBe("cancelled");
+    }
+    expect(h.fake.engine.openOrders("BTCUSDT")).toEqual([]);
+  });
+
   it("a trailing stop on the exchange is moved up as the peak rises and never loosened", async () => {
     h = await harness({ fake: fakeOpts() });
     const key = await liveKey(h);

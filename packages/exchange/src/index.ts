@@ -25,6 +25,8 @@ export {
   type TradeSnapshot,
   type BalanceSnapshot,
   type PlaceOrderResult,
+  type OcoRequest,
+  type PlaceOcoResult,
   type CancelResult,
   type RejectReason,
 } from "./orderGateway";

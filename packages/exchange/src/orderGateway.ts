@@ -92,6 +92,23 @@ export type PlaceOrderResult =
   /** May or may not be on the exchange: look it up with findOrderByClientId, never resend blindly. */
   | { status: "unknown"; symbol: string; clientOrderId: string; message: string };
 
+/** A sell of `amount` that rests as two legs of one list: a stop loss below and a take profit above; one executing cancels the other. */
+export interface OcoRequest {
+  symbol: string;
+  amount: number;
+  stopPrice: number;
+  takeProfitPrice: number;
+  /** Client order ids of the list and of its two legs. */
+  listClientOrderId: string;
+  stopClientOrderId: string;
+  takeProfitClientOrderId: string;
+}
+
+export type PlaceOcoResult =
+  | { status: "placed"; stopOrderId: string; takeProfitOrderId: string; sent: { amount: string; stopPrice: string; takeProfitPrice: string } }
+  | { status: "rejected"; reason: RejectReason; message: string }
+  | { status: "unknown"; message: string };
+
 export type CancelResult = { status: "canceled"; order: OrderSnapshot } | { status: "not-open"; message: string };
 
 export class OrderGateway {
@@ -184,6 +201,65 @@ export class OrderGateway {
       const kind = classifyError(e);
       if (kind === "unknown") throw e;
       // Transient kinds reach here only when they prove the order was not executed (429, -1021).
+      return { status: "rejected", reason: kind, message: this.safe(e instanceof Error ? e.message : String(e)) };
+    }
+  }
+
+  /**
+   * Places an OCO sell (Binance spot's order list: a STOP_LOSS leg below, a TAKE_PROFIT leg above),
+   * through ccxt's signed implicit endpoint. Its legs are followed and cancelled like any order by
+   * their client order ids; cancelling one leg cancels the list.
+   */
+  async placeOco(req: OcoRequest): Promise<PlaceOcoResult> {
+    const ex = this.exchange as Exchange & { privatePostOrderListOco?: (params: Record<string, unknown>) => Promise<Record<string, unknown>> };
+    if (typeof ex.privatePostOrderListOco !== "function") return { status: "rejected", reason: "unknown", message: `${ex.id} has no OCO orders.` };
+    let market: Market;
+    try {
+      market = (await this.loadMarkets())[req.symbol];
+    } catch (e) {
+      const kind = classifyError(e);
+      if (kind === "unknown") throw e;
+      return { status: "rejected", reason: kind, message: this.safe(`Could not load ${ex.id} markets: ${e instanceof Error ? e.message : String(e)}`) };
+    }
+    if (!market) return { status: "rejected", reason: "unknown-market", message: `${ex.id} has no market ${req.symbol}.` };
+    let amount: string;
+    try {
+      amount = String(ex.amountToPrecision(req.symbol, req.amount));
+    } catch {
+      return { status: "rejected", reason: "below-min-amount", message: `${req.amount} ${market.base} rounds to zero at ${req.symbol}'s step of ${market.precision.amount}.` };
+    }
+    const stopPrice = String(ex.priceToPrecision(req.symbol, req.stopPrice));
+    const takeProfitPrice = String(ex.priceToPrecision(req.symbol, req.takeProfitPrice));
+    const minCost = market.limits.cost?.min;
+    if (minCost !== undefined && Number(amount) * Number(stopPrice) < minCost) {
+      return { status: "rejected", reason: "below-min-cost", message: `A stop worth ${(Number(amount) * Number(stopPrice)).toFixed(2)} ${market.quote} is below ${req.symbol}'s minimum order value of ${minCost} ${market.quote}.` };
+    }
+    try {
+      const r = await this.retrier.call(
+        ex,
+        `orderList/oco ${req.listClientOrderId}`,
+        () =>
+          ex.privatePostOrderListOco!({
+            symbol: market.id,
+            side: "SELL",
+            quantity: amount,
+            listClientOrderId: req.listClientOrderId,
+            aboveType: "TAKE_PROFIT",
+            aboveStopPrice: takeProfitPrice,
+            aboveClientOrderId: req.takeProfitClientOrderId,
+            belowType: "STOP_LOSS",
+            belowStopPrice: stopPrice,
+            belowClientOrderId: req.stopClientOrderId,
+          }),
+        { idempotent: false },
+      );
+      const legs = Array.isArray(r["orders"]) ? (r["orders"] as { orderId?: unknown; clientOrderId?: unknown }[]) : [];
+      const idOf = (cid: string) => String(legs.find((l) => l.clientOrderId === cid)?.orderId ?? "");
+      return { status: "placed", stopOrderId: idOf(req.stopClientOrderId), takeProfitOrderId: idOf(req.takeProfitClientOrderId), sent: { amount, stopPrice, takeProfitPrice } };
+    } catch (e) {
+      if (e instanceof UnknownOutcomeError) return { status: "unknown", message: this.safe(e.message) };
+      const kind = classifyError(e);
+      if (kind === "unknown") throw e;
       return { status: "rejected", reason: kind, message: this.safe(e instanceof Error ? e.message : String(e)) };
     }
   }

@@ -456,7 +456,7 @@ export class LiveTrader implements Trader {
       const policy = this.row.afterDowntime;
       if (state === LONG) {
         // A stop resting on the exchange executes there (its fill is seen at the next poll); only the rest is sold here.
-        if (stop && !(stop !== "takeProfit" && this.stopResting())) await this.exit(bar, stop, `${STOP_WORDS[stop]} reached on the ${utcMinute(bar.time)} candle`);
+        if (stop && !this.restingFor(stop)) await this.exit(bar, stop, `${STOP_WORDS[stop]} reached on the ${utcMinute(bar.time)} candle`);
         else if (action === EXIT) await this.exit(bar, "exit", "sell signal");
         else if (this.book.exitWanted) await this.exit(bar, this.book.exitWanted, "retrying an exit that did not go through");
         else if (missed?.flow === "flat" && decide(FLAT) < 0) {
@@ -655,24 +655,63 @@ export class LiveTrader implements Trader {
     const tr = trailLevel(Math.max(this.book.peak || entry, entry), trailFraction(rule));
     const trailFirst = trailingFirst(sl, tr);
     const level = trailFirst ? tr : sl;
-    if (!(level > 0)) return;
-    const stopPrice = Number(gateway.exchange.priceToPrecision(symbol, level));
-    const current = resting.find((o) => intentReason(o.intent) !== "takeProfit");
-    // Never loosened, and moved only when the new level is at least one price step higher.
-    if (current && current.price !== null && stopPrice <= current.price) return;
-    if (current && current.status === "pending") return;
-    if (current && !(await this.cancel(current, `the trailing stop moves up to ${fmt(stopPrice)}`))) return;
+    const target = takeProfitLevel(rule, entry);
+    const oco = this.ctx.restingStops === "oco" && target > 0;
+    if (!(level > 0) && !oco) return;
+    const price = (x: number) => (x > 0 ? Number(gateway.exchange.priceToPrecision(symbol, x)) : NaN);
+    const stopPrice = price(level);
+    const current = resting.find((o) => intentReason(o.intent) !== "takeProfit") ?? resting[0];
+    if (current) {
+      if (current.status === "pending" || intentReason(current.intent) === "takeProfit") return;
+      // Never loosened, and moved only when the new level is at least one price step higher.
+      if (current.price !== null && !(stopPrice > current.price)) return;
+      await this.cancelResting(`the trailing stop moves up to ${fmt(stopPrice)}`);
+      if (repo.activeOrders(botId).some(isResting)) return;
+    }
     if (!this.ledger.open) return;
     const amount = this.sellableAmount();
     if (amount === null) return;
     const n = repo.allOrders(botId).filter(isResting).length + 1;
     const reason: StopReason = trailFirst ? "trailingStop" : "stopLoss";
-    await this.place(bar, `${RESTING}${reason}-${n}`, "sell", "market", amount, undefined, { kind: "stopLoss", price: stopPrice });
+    if (oco && stopPrice > 0) await this.placeOco(bar, n, reason, amount, stopPrice, price(target));
+    else if (stopPrice > 0) await this.place(bar, `${RESTING}${reason}-${n}`, "sell", "market", amount, undefined, { kind: "stopLoss", price: stopPrice });
+    else await this.place(bar, `${RESTING}takeProfit-${n}`, "sell", "market", amount, undefined, { kind: "takeProfit", price: price(target) });
   }
 
-  /** Whether a stop of the open position is resting on the exchange (then it, not the candle check, executes it). */
-  private stopResting(): boolean {
-    return this.ctx.repo.activeOrders(this.ctx.botId).some((o) => isResting(o) && intentReason(o.intent) !== "takeProfit" && o.status !== "pending");
+  /** The stop loss (or trailing stop) and the take profit as one OCO list; both legs are journalled before it is sent. */
+  private async placeOco(bar: Bar, n: number, reason: StopReason, amount: number, stopPrice: number, takeProfitPrice: number): Promise<void> {
+    const { repo, botId, gateway, symbol, log, now } = this.ctx;
+    const id = (intent: string) => clientOrderId(botId, bar.time, intent, gateway.exchange.id);
+    const legs = [
+      { intent: `${RESTING}${reason}-${n}`, price: stopPrice },
+      { intent: `${RESTING}takeProfit-${n}`, price: takeProfitPrice },
+    ].map((l) => ({ ...l, cid: id(l.intent) }));
+    if (legs.some((l) => repo.getOrder(l.cid))) return; // journalled before a restart: followed by sync
+    for (const l of legs) repo.journal({ botId, clientOrderId: l.cid, barTime: bar.time, intent: l.intent, side: "sell", type: "market", amount, price: l.price, status: "pending" });
+    if (this.ctx.isStopped()) {
+      for (const l of legs) repo.updateOrder(l.cid, { status: "rejected", message: "Not sent: the bot was stopped.", closedAt: now() });
+      return;
+    }
+    const res = await gateway.placeOco({ symbol, amount, stopPrice, takeProfitPrice, listClientOrderId: id(`${RESTING}list-${n}`), stopClientOrderId: legs[0]!.cid, takeProfitClientOrderId: legs[1]!.cid });
+    if (res.status === "placed") {
+      repo.updateOrder(legs[0]!.cid, { status: "sent", exchangeOrderId: res.stopOrderId || null, amount: Number(res.sent.amount), price: Number(res.sent.stopPrice), sentAt: now() });
+      repo.updateOrder(legs[1]!.cid, { status: "sent", exchangeOrderId: res.takeProfitOrderId || null, amount: Number(res.sent.amount), price: Number(res.sent.takeProfitPrice), sentAt: now() });
+      log("info", `Placed an OCO resting on the exchange: sell ${res.sent.amount} ${this.ctx.assets.base} at the ${STOP_WORDS[reason]} ${res.sent.stopPrice} or the take profit ${res.sent.takeProfitPrice}, whichever comes first (candle ${utcMinute(bar.time)}).`);
+    } else if (res.status === "rejected") {
+      for (const l of legs) repo.updateOrder(l.cid, { status: "rejected", message: res.message, closedAt: now() });
+      this.restingRefused = true;
+      log("warn", `The exchange would not hold the OCO (${res.message}); this position's stops are checked on each closed candle instead.`);
+    } else {
+      for (const l of legs) repo.updateOrder(l.cid, { status: "unknown", message: res.message, sentAt: now() });
+      log("warn", `The exchange did not confirm the OCO of the ${utcMinute(bar.time)} candle (${res.message}); looking its legs up by their client order ids.`);
+    }
+  }
+
+  /** Whether the exit the candle check found rests on the exchange (then the exchange, not a market sell, executes it). */
+  private restingFor(hit: StopReason): boolean {
+    return this.ctx.repo
+      .activeOrders(this.ctx.botId)
+      .some((o) => isResting(o) && o.status !== "pending" && (intentReason(o.intent) === "takeProfit") === (hit === "takeProfit"));
   }
 
   // ---------------------------------------------------------------- risk
