@@ -44,6 +44,8 @@ export interface EngineOptions {
   /** How many candles of each stream are already closed at start. */
   closedAtStart: number;
   now: () => number;
+  /** Bid-ask spread in basis points: market (and triggered stop) orders pay half of it — buys above the candle's price, sells below. */
+  spreadBps?: number;
 }
 
 export class MatchingEngine {
@@ -304,6 +306,10 @@ export class MatchingEngine {
     if (fillPrice === undefined) return;
 
     const m = this.market(order.symbol);
+    const half = (this.opts.spreadBps ?? 0) / 2 / 1e4;
+    if (half > 0 && !isMaker && order.type !== "LIMIT") {
+      fillPrice = round8(Math.round((fillPrice * (order.side === "BUY" ? 1 + half : 1 - half)) / m.tickSize) * m.tickSize);
+    }
     const remaining = round8(order.origQty - order.executedQty);
     let qty = remaining;
     const fraction = order.fillScript.shift();

@@ -22,6 +22,8 @@ export interface FakeExchangeOptions {
   keys?: Record<string, Partial<KeyPermissions>>;
   /** Server clock minus local clock, ms (for -1021 / time-sync tests). */
   clockSkewMs?: number;
+  /** Bid-ask spread in basis points paid by market orders (half on each side); default 0. */
+  spreadBps?: number;
   /** Whether the exchange holds stop-market orders (STOP_LOSS / TAKE_PROFIT, and OCO lists); default true. */
   stopOrders?: boolean;
   /** If set, the fake itself answers 429 + Retry-After when more requests arrive in the window. */
@@ -166,6 +168,7 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
     feeRate: opts.feeRate ?? 0.001,
     closedAtStart,
     now: serverNow,
+    spreadBps: opts.spreadBps ?? 0,
   });
   const fillScripts = new Map<string, number[]>();
 

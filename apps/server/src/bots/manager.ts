@@ -9,6 +9,7 @@ import type { ExchangeSettings } from "../keys/exchangeSettings";
 import { withdrawConfirmationMissing, type KeyService } from "../keys/keyService";
 import type { CrashHook } from "./crashHook";
 import type { AlertSink } from "../alerts/alertService";
+import { driftReport, type DriftReport } from "./drift";
 import { emptyBook } from "./ledger";
 import { preflight, type Preflight } from "./preflight";
 import { BotRunner, LeaseHeldError } from "./runner";
@@ -260,6 +261,11 @@ export class BotManager {
 
   get(id: string): BotDetail {
     return toBotDetail(this.db, this.row(id));
+  }
+
+  /** The bot's received candles replayed through the backtest engine and compared with what it did. */
+  drift(id: string): DriftReport {
+    return driftReport(this.db, this.row(id));
   }
 
   events(botId: string | undefined, signal?: AbortSignal): AsyncGenerator<BotStreamEvent> {

@@ -269,6 +269,7 @@ export class BotRunner {
             const before = hist[0]?.time ?? Math.floor(this.now() / tf) * tf;
             hist = [...storedBefore(db, market, before, bot.warmupBars - hist.length), ...hist];
             for (const b of hist) trader.warm(b);
+            db.bots.recordCandles(hist.map((b) => ({ botId: bot.id, ...b, receivedAt: this.now(), warmup: true, missed: false })));
             const last = hist.at(-1)?.time ?? Math.floor(this.now() / tf) * tf - tf;
             db.bots.update(bot.id, { startBarTime: last + tf, lastBarTime: last, book: trader.book });
             this.log("info", `Warmed up on ${hist.length} candle${hist.length === 1 ? "" : "s"} of ${market.symbol} ${market.timeframe}; acting from the candle that opens at ${utcMinute(last + tf)} UTC.`);
@@ -344,7 +345,9 @@ export class BotRunner {
             const b = bars[i]!;
             const row = this.bot();
             if (row.status === "stopped") break;
-            await trader.step(b, i === bars.length - 1, row);
+            const latest = i === bars.length - 1;
+            db.bots.recordCandles([{ botId: bot.id, ...b, receivedAt: this.now(), warmup: false, missed: !latest }]);
+            await trader.step(b, latest, row);
             commit(b.time);
           }
           // Fills seen between candles change the book too; write it only when it changed (each write wakes the UI).

@@ -8,6 +8,7 @@ import { openBotServices } from "./botServices";
 import { confirmTyped, refuseSecretFlags } from "./secretInput";
 import { utcMinute } from "../utcMinute";
 import type { Preflight } from "../bots/preflight";
+import type { DriftReport } from "../bots/drift";
 import { CliError, runSubcommands } from "./subcommands";
 
 export const BOTS_USAGE = `Usage:
@@ -21,6 +22,8 @@ export const BOTS_USAGE = `Usage:
   keyflow bots stop <bot-id>        stops it and cancels its open orders
   keyflow bots stop --all [--close] the kill switch: every bot, every open order (--close: sell live positions first)
   keyflow bots close <bot-id>       sells a running live bot's position now
+  keyflow bots drift <bot-id> [--json] what the backtest would have done on the candles the bot received,
+                                    against what it did: signals, prices (bps), fees, late or missing candles
   keyflow bots run <bot-id> [--wait] runs one bot in this process until it is stopped (Ctrl-C pauses it);
                                     --wait takes over when the process running it now ends
 
@@ -54,7 +57,7 @@ function describe(b: BotView): string {
 }
 
 export function runBotsCommand(argv: string[]): Promise<number> {
-  return runSubcommands("bots", BOTS_USAGE, { deploy, list, ls: list, start, stop, close, run }, argv, {
+  return runSubcommands("bots", BOTS_USAGE, { deploy, list, ls: list, start, stop, close, drift, run }, argv, {
     check: refuseSecretFlags,
     usageErrors: /Unknown option|Unexpected argument|argument missing/,
   });
@@ -184,6 +187,35 @@ async function start(argv: string[]): Promise<number> {
   } finally {
     await s.close();
   }
+}
+
+async function drift(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean" } } });
+  if (positionals.length !== 1) throw new CliError("Give the bot id (see `keyflow bots list`).");
+  const s = openBotServices();
+  try {
+    const r = s.bots.drift(positionals[0]!);
+    process.stdout.write(values.json ? `${JSON.stringify(r, null, 2)}\n` : describeDrift(r));
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+function describeDrift(r: DriftReport): string {
+  const bps = (x: number | null) => (x === null ? "—" : `${num(x, 2)} bps`);
+  const lines = [
+    `Drift of ${r.mode} bot ${r.botId} against the backtest of the candles it received:`,
+    `  candles: ${r.candles.received} received, ${r.candles.late} late (caught up after a pause), ${r.candles.gaps} missing`,
+    `  fills: backtest ${r.signals.backtest}, bot ${r.signals.bot}, agreeing ${r.signals.matched} (${num(r.signals.agreement * 100, 1)} %)${r.signals.exitDowntime ? `; ${r.signals.exitDowntime} exit${r.signals.exitDowntime === 1 ? "" : "s"} after downtime` : ""}`,
+    `  price vs backtest: mean ${bps(r.slippageBps.mean)}, worst ${bps(r.slippageBps.max)} (positive: worse for the bot)`,
+    `  fees vs the flow's ${num(r.feeRate * 100, 4)} %: mean ${bps(r.feeBps.mean)}`,
+    ...r.rows.map(
+      (x) =>
+        `  ${utcMinute(x.time)} ${x.side.padEnd(4)} backtest ${x.backtest ? `${x.backtest.what} ${num(x.backtest.price, 8)}` : "—"} | bot ${x.bot ? `${x.bot.what} ${num(x.bot.price, 8)}` : "—"}${x.slippageBps !== null ? ` | ${bps(x.slippageBps)}` : ""}`,
+    ),
+  ];
+  return `${lines.join("\n")}\n`;
 }
 
 async function close(argv: string[]): Promise<number> {

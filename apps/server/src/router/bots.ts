@@ -49,6 +49,9 @@ export const botsRouter = createTRPCRouter({
   /** One bot with its flow, recent orders and fills, round-trip trades and log. */
   get: publicProcedure.input(z.object({ id })).query(({ ctx, input }) => ctx.services.bots.get(input.id)),
 
+  /** The drift report: the candles the bot received replayed through the backtest, compared candle by candle with what it did. */
+  drift: publicProcedure.input(z.object({ id })).query(({ ctx, input }) => ctx.services.bots.drift(input.id)),
+
   /** Starts a bot (a live one after its pre-flight passes). */
   start: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.bots.startChecked(input.id)),
 
