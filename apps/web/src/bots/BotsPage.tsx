@@ -9,6 +9,7 @@ import type { BotDetail, BotEvent, BotOrder, BotView } from "./types";
 import { botsUi, isActive, useBot, useBots, useBotsUi } from "./live";
 import { KillSwitch, killSummary } from "./KillSwitch";
 import { ModeBadge, StatusBadge } from "./badges";
+import { DriftPanel } from "./DriftPanel";
 
 const baseOf = (symbol: string) => symbol.split("/")[0] ?? symbol;
 const quoteOf = (symbol: string) => symbol.split("/")[1]?.split(":")[0] ?? "";
@@ -264,6 +265,7 @@ function Detail({ bot, detail }: { bot: BotView; detail: BotDetail | undefined }
         <Stat k="Last candle" v={lastCandleText(bot)} s={bot.state === "running" ? `next ${bot.market.timeframe} candle after it closes` : (bot.stateReason ?? STATE_HINT[bot.state])} testId="detail-last-candle" />
         <Stat k="Orders" v={String(detail?.orders.length ?? "—")} s={`${detail?.trades.length ?? 0} round trips`} />
       </div>
+      <DriftPanel bot={bot} />
       <div className="bot-panes">
         <div className="bot-pane">
           <div className="side-head">Orders (journal)</div>
