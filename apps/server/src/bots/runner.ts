@@ -229,7 +229,10 @@ export class BotRunner {
                 crash: this.deps.crash ?? noCrash,
                 now: this.now,
                 sleep: (ms) => this.sleep(ms),
-                isStopped: () => this.deps.db.bots.status(this.botId) === "stopped",
+                isStopped: () => {
+                  const status = this.deps.db.bots.status(this.botId);
+                  return status === "stopped" || status === "paused";
+                },
                 halt: (reason, until) => this.setHalted(reason, until),
                 unknownGraceMs: settings.unknownGraceMs,
                 alert,
@@ -312,6 +315,11 @@ export class BotRunner {
           this.stoppedByRequest = true;
           break;
         }
+        // Paused: the loop ends, its working orders stay (a resting stop keeps protecting the position).
+        if (bot.status === "paused") {
+          this.log("info", "Paused: working orders left in place.");
+          return;
+        }
         if (bot.status === "halted") {
           if (bot.haltedUntil === null) return;
           if (this.now() >= bot.haltedUntil) {
@@ -344,7 +352,7 @@ export class BotRunner {
           for (let i = 0; i < bars.length && !signal.aborted; i++) {
             const b = bars[i]!;
             const row = this.bot();
-            if (row.status === "stopped") break;
+            if (row.status === "stopped" || row.status === "paused") break;
             const latest = i === bars.length - 1;
             db.bots.recordCandles([{ botId: bot.id, ...b, receivedAt: this.now(), warmup: false, missed: !latest }]);
             await trader.step(b, latest, row);

@@ -22,6 +22,10 @@ export const BOTS_USAGE = `Usage:
   keyflow bots stop <bot-id>        stops it and cancels its open orders
   keyflow bots stop --all [--close] the kill switch: every bot, every open order (--close: sell live positions first)
   keyflow bots close <bot-id>       sells a running live bot's position now
+  keyflow bots pause <bot-id>       no new orders; its working orders (a stop on the exchange) stay
+  keyflow bots resume <bot-id>      a paused bot catches up and runs again
+  keyflow bots journal <bot-id>     its order journal as CSV (on stdout)
+  keyflow bots delete <bot-id>      deletes a stopped bot with its journal (save \`bots journal\` first)
   keyflow bots drift <bot-id> [--json] what the backtest would have done on the candles the bot received,
                                     against what it did: signals, prices (bps), fees, late or missing candles
   keyflow bots run <bot-id> [--wait] runs one bot in this process until it is stopped (Ctrl-C pauses it);
@@ -57,7 +61,7 @@ function describe(b: BotView): string {
 }
 
 export function runBotsCommand(argv: string[]): Promise<number> {
-  return runSubcommands("bots", BOTS_USAGE, { deploy, list, ls: list, start, stop, close, drift, run }, argv, {
+  return runSubcommands("bots", BOTS_USAGE, { deploy, list, ls: list, start, resume: start, stop, pause, close, drift, journal, delete: remove, run }, argv, {
     check: refuseSecretFlags,
     usageErrors: /Unknown option|Unexpected argument|argument missing/,
   });
@@ -183,6 +187,42 @@ async function start(argv: string[]): Promise<number> {
   try {
     const bot = await s.bots.startChecked(id, { launch: false });
     process.stdout.write(`${describe(bot)}\nIt runs inside \`keyflow serve\`, or with \`keyflow bots run ${id}\`.\n`);
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+async function pause(argv: string[]): Promise<number> {
+  const id = oneId(argv);
+  const s = openBotServices();
+  try {
+    const bot = await s.bots.pause(id);
+    process.stdout.write(`${describe(bot)}\nPaused: the process running it stops acting at its next poll; its working orders stay. \`keyflow bots resume ${id}\` catches up.\n`);
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+async function journal(argv: string[]): Promise<number> {
+  const id = oneId(argv);
+  const s = openBotServices();
+  try {
+    process.stdout.write(s.bots.journalCsv(id).csv);
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+async function remove(argv: string[]): Promise<number> {
+  const id = oneId(argv);
+  const s = openBotServices();
+  try {
+    const name = s.bots.view(id).name;
+    s.bots.delete(id);
+    process.stdout.write(`Deleted "${name}" with its journal, fills and log.\n`);
     return 0;
   } finally {
     await s.close();

@@ -7,8 +7,12 @@ import { strategies } from "./strategies";
 export const BOT_MODES = ["paper", "live"] as const;
 export type BotMode = (typeof BOT_MODES)[number];
 
-/** running: acting on candles; halted: a risk limit stopped new entries (see haltReason); stopped: not running. */
-export const BOT_STATUSES = ["running", "stopped", "halted"] as const;
+/**
+ * running: acting on candles; halted: a risk limit stopped new entries (see haltReason); paused: not
+ * acting, its working orders (a stop resting on the exchange) left in place, catching up on resume;
+ * stopped: not running, its orders cancelled.
+ */
+export const BOT_STATUSES = ["running", "stopped", "halted", "paused"] as const;
 export type BotStatus = (typeof BOT_STATUSES)[number];
 
 /**
