@@ -10,6 +10,7 @@ export { parseFormula, FORMULA_FUNCTIONS, FORMULA_VARIABLES, type FormulaParse }
 export * from "./compile/spec";
 export * from "./compile/errors";
 export { compile, compileFlow, specHash, PORT_TYPE_WORDS, type CompileResult } from "./compile/compile";
+export { warmupNeed, type WarmupNeed } from "./compile/warmup";
 export { checkConnection, type Connection, type ConnectionCheck } from "./compile/connection";
 export * from "./data/candles";
 export * from "./engine/result";

@@ -1,6 +1,6 @@
 // Deploys, starts and stops bots; runs their runners in this process; the kill switch.
 import { randomUUID } from "node:crypto";
-import { compile, Strategy, type FlowGraph, type Market, type Settings } from "@keyflow/core";
+import { compile, Strategy, warmupNeed, type FlowGraph, type Market, type Settings } from "@keyflow/core";
 import { ACTIVE_ORDER_STATUSES, DEFAULT_AFTER_DOWNTIME, type AfterDowntime, type Bot, type BotMode, type BotRiskLimits, type KeyflowDb } from "@keyflow/db";
 import { exchangeIds, OrderGateway, redact, Retrier } from "@keyflow/exchange";
 import { notFound, UserError } from "../errors";
@@ -197,6 +197,8 @@ export class BotManager {
       feeRate: effective.settings.feeRate,
       risk: { ...NO_LIMITS, ...input.risk },
       entries: new Strategy(compiled.spec).entries,
+      warmupBars: input.warmupBars ?? DEFAULT_WARMUP_BARS,
+      warmup: warmupNeed(compiled.spec),
     });
   }
 
@@ -213,6 +215,8 @@ export class BotManager {
       feeRate: b.flow.settings.feeRate,
       risk: b.risk,
       entries: new Strategy(b.spec).entries,
+      warmupBars: b.warmupBars,
+      warmup: warmupNeed(b.spec),
     });
   }
 

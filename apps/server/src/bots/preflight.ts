@@ -1,7 +1,7 @@
 // Pre-flight of a live bot, before its deploy and at every start: what the exchange says about the
 // account and the market, checked against the bot's budget, limits and sizing. Each refusal says
 // what to change; the numbers are shown in the review step and the CLI.
-import { hasStops, type EntryRule } from "@keyflow/core";
+import { getBlock, hasStops, type EntryRule, type WarmupNeed } from "@keyflow/core";
 import type { BotRiskLimits, ExchangeKey } from "@keyflow/db";
 import { OrderGateway, Retrier, stopSupport, type BanBook } from "@keyflow/exchange";
 import { connectExchange } from "../keys/connect";
@@ -29,6 +29,9 @@ export interface PreflightNumbers {
   takerFee: number | null;
   flowFee: number;
   keyAgeDays: number;
+  /** Candles the bot warms up on, and what its recursive indicators need (0: none). */
+  warmupBars: number;
+  warmupNeeded: number;
   /** Which protective orders the exchange holds for this market: "oco" (stop loss and take profit as one list), "stop" (a stop-market order), null (stops checked on closed candles). */
   restingStops: "oco" | "stop" | null;
 }
@@ -50,6 +53,9 @@ export interface PreflightInput {
   feeRate: number;
   risk: BotRiskLimits;
   entries: readonly EntryRule[];
+  /** The bot's warm-up length and what the flow's recursive indicators need (`warmupNeed`). */
+  warmupBars: number;
+  warmup: WarmupNeed;
 }
 
 const n = (x: number, d = 2) => x.toLocaleString("en", { maximumFractionDigits: d });
@@ -117,10 +123,17 @@ export function judge(input: PreflightInput, now: number, facts: ExchangeFacts, 
     warnings.push(`${key.exchange} charges a taker fee of ${n(takerFee * 100, 4)} % on ${input.symbol}; the flow's backtest assumes ${n(feeRate * 100, 4)} %. Set the flow's fee to match, so the backtest says what this bot will pay.`);
   }
   warnings.push(...stopWords(input, facts.restingStops));
+  const w = input.warmup;
+  if (w.recursive && input.warmupBars < w.bars) {
+    const what = `${getBlock(w.kind ?? "")?.label ?? w.kind}${w.period ? ` (period ${w.period})` : ""}`;
+    refusals.push(
+      `The warm-up (${input.warmupBars} candles) is shorter than the ${what} needs to settle (${w.bars} candles: a recursive indicator carries its starting value for several periods, so the bot's first signals would differ from the backtest's): set the warm-up to at least ${w.bars} candles.`,
+    );
+  }
   const keyAgeDays = Math.floor((now - (key.rotatedAt ?? key.createdAt)) / 86_400_000);
   if (keyAgeDays >= KEY_ROTATION_DAYS) warnings.push(`The key "${key.label}" is ${keyAgeDays} days old: rotate it (Keys → Rotate) — its bots keep running.`);
   for (const w of key.warnings) warnings.push(w);
-  return { ok: refusals.length === 0, refusals, warnings, numbers: { ...facts, budget, firstOrderValues, maxOrderValue: risk.maxOrderValue, flowFee: feeRate, keyAgeDays } };
+  return { ok: refusals.length === 0, refusals, warnings, numbers: { ...facts, budget, firstOrderValues, maxOrderValue: risk.maxOrderValue, flowFee: feeRate, keyAgeDays, warmupBars: input.warmupBars, warmupNeeded: input.warmup.recursive ? input.warmup.bars : 0 } };
 }
 
 /** Where the flow's stops will execute, said before the bot trades (nothing when the flow has none). */

@@ -42,7 +42,7 @@ function describePreflight(pf: Preflight): string {
   const x = pf.numbers;
   const lines = [
     `Pre-flight on the exchange: free ${num(x.freeQuote)} ${x.quote} for a budget of ${num(x.budget)} ${x.quote}; first order ${x.firstOrderValues.map((v) => (v === null ? "sized in base units" : `${num(v)} ${x.quote}`)).join(", ")}` +
-      `${x.minOrderValue !== null ? ` (smallest allowed ${num(x.minOrderValue)} ${x.quote})` : ""}; taker fee ${x.takerFee === null ? "not reported" : `${num(x.takerFee * 100, 4)} %`} (flow assumes ${num(x.flowFee * 100, 4)} %); stops ${x.restingStops === null ? "checked on closed candles" : x.restingStops === "oco" ? "rest on the exchange (OCO)" : "rest on the exchange"}.`,
+      `${x.minOrderValue !== null ? ` (smallest allowed ${num(x.minOrderValue)} ${x.quote})` : ""}; taker fee ${x.takerFee === null ? "not reported" : `${num(x.takerFee * 100, 4)} %`} (flow assumes ${num(x.flowFee * 100, 4)} %); warm-up ${x.warmupBars} candles${x.warmupNeeded > 0 ? ` (recursive indicators need ${x.warmupNeeded})` : ""}; stops ${x.restingStops === null ? "checked on closed candles" : x.restingStops === "oco" ? "rest on the exchange (OCO)" : "rest on the exchange"}.`,
     ...pf.warnings.map((w) => `Warning: ${w}`),
   ];
   return `${lines.join("\n")}\n`;

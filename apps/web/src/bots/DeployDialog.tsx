@@ -204,6 +204,7 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
               <FragmentRow label="Smallest order" value={pf.numbers.minOrderValue === null ? "not reported" : `${money(pf.numbers.minOrderValue)} ${pf.numbers.quote}`} />
               <FragmentRow label="Taker fee" value={`${pf.numbers.takerFee === null ? "not reported" : `${(pf.numbers.takerFee * 100).toFixed(3)} %`} (backtest: ${(pf.numbers.flowFee * 100).toFixed(3)} %)`} />
               <FragmentRow label="Stops" value={STOP_WORDS[pf.numbers.restingStops ?? "none"]} />
+              <FragmentRow label="Warm-up" value={`${pf.numbers.warmupBars} candles${pf.numbers.warmupNeeded > 0 ? ` (its recursive indicators need ${pf.numbers.warmupNeeded})` : ""}`} />
             </dl>
           )}
           {pf?.refusals.map((r) => (
