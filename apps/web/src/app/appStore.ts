@@ -1,7 +1,7 @@
 import { createStore } from "zustand/vanilla";
 import { useStore } from "zustand";
 
-export type View = "editor" | "results" | "bots" | "keys";
+export type View = "editor" | "results" | "bots" | "keys" | "alerts";
 export type Modal = null | "strategies" | "templates" | "import" | "settings";
 export type RangePreset = "all" | "1y" | "6m" | "3m" | "1m" | "custom";
 

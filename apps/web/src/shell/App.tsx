@@ -15,6 +15,7 @@ import { TemplatesModal } from "../strategies/TemplatesModal";
 import { SettingsModal } from "../strategies/SettingsModal";
 import { BotsPage } from "../bots/BotsPage";
 import { BotsLayer } from "../bots/BotsLayer";
+import { AlertsPage } from "../alerts/AlertsPage";
 import { KeysPage } from "../keys/KeysPage";
 
 function EditorView() {
@@ -55,6 +56,7 @@ export function App() {
           {view === "results" && <ResultsView />}
           {view === "bots" && <BotsPage />}
           {view === "keys" && <KeysPage />}
+          {view === "alerts" && <AlertsPage />}
         </main>
       </div>
       {modal === "strategies" && <StrategiesModal />}
