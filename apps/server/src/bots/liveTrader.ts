@@ -648,6 +648,8 @@ export class LiveTrader implements Trader {
       return;
     }
     if (this.ctx.restingStops === null || this.restingRefused || this.book.entryRule === null || this.book.exitWanted) return;
+    // A sell already working (an exit, a close by hand) holds the coins: nothing to protect meanwhile.
+    if (repo.activeOrders(botId).some((o) => o.side === "sell" && !isResting(o))) return;
     const rule = this.ctx.strategy.entries[this.book.entryRule];
     if (!rule) return;
     const entry = this.book.avgEntryPrice;

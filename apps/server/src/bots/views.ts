@@ -30,7 +30,8 @@ export interface BotView {
   warmupBars: number;
   startBarTime: number | null;
   lastBarTime: number | null;
-  position: { qty: number; avgEntryPrice: number; entryTime: number | null; markPrice: number | null; markTime: number | null; value: number };
+  /** `dust`: below this the holding cannot be sold (the market's smallest amount): the bot is flat. */
+  position: { qty: number; dust: number; avgEntryPrice: number; entryTime: number | null; markPrice: number | null; markTime: number | null; value: number };
   pnl: { realized: number; unrealized: number; total: number; fees: number; returnPct: number };
   initialCash: number;
   cash: number;
@@ -95,7 +96,7 @@ export function toBotView(db: KeyflowDb, b: Bot, now = Date.now()): BotView {
     warmupBars: b.warmupBars,
     startBarTime: b.startBarTime,
     lastBarTime: b.lastBarTime,
-    position: { qty: book.qty, avgEntryPrice: book.avgEntryPrice, entryTime: book.entryTime, markPrice: book.markPrice, markTime: book.markTime, value },
+    position: { qty: book.qty, dust: book.dust ?? 0, avgEntryPrice: book.avgEntryPrice, entryTime: book.entryTime, markPrice: book.markPrice, markTime: book.markTime, value },
     pnl: { realized: book.realizedPnl, unrealized, total: equity - initialCash, fees: book.fees, returnPct: ((equity - initialCash) / initialCash) * 100 },
     initialCash,
     cash: book.cash,

@@ -17,6 +17,7 @@ const quoteOf = (symbol: string) => symbol.split("/")[1]?.split(":")[0] ?? "";
 
 function positionText(b: BotView): string {
   if (!(b.position.qty > 0)) return "flat";
+  if (b.position.qty <= b.position.dust) return `flat (dust ${qty(b.position.qty)} ${baseOf(b.market.symbol)})`;
   return `${qty(b.position.qty)} ${baseOf(b.market.symbol)} @ ${price(b.position.avgEntryPrice)}`;
 }
 
@@ -162,7 +163,7 @@ function DeleteBot({ bot }: { bot: BotView }) {
 function ClosePosition({ bot }: { bot: BotView }) {
   const qc = useQueryClient();
   const [busy, setBusy] = useState(false);
-  if (bot.mode !== "live" || !(bot.position.qty > 0) || !isActive(bot) || bot.status === "paused") return null;
+  if (bot.mode !== "live" || !(bot.position.qty > bot.position.dust) || !isActive(bot) || bot.status === "paused") return null;
   const act = async () => {
     if (!window.confirm(`Sell ${qty(bot.position.qty)} ${baseOf(bot.market.symbol)} now at the market price? The bot keeps running.`)) return;
     setBusy(true);
