@@ -107,11 +107,14 @@ export class BotRunner {
     return redact(text, secrets);
   }
 
+  /** While a candle is processed, subscribers are woken once its book is committed (orders, fills, log and position arrive together). */
+  private holdNotify = false;
+
   private log(level: "info" | "warn" | "error", message: string): void {
     const safe = this.safe(message);
     this.deps.db.bots.log(this.botId, level, safe);
     this.deps.log?.(`[bot ${this.botId.slice(0, 8)}] ${level}: ${safe}`);
-    this.deps.notify?.(this.botId);
+    if (!this.holdNotify) this.deps.notify?.(this.botId);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -355,7 +358,12 @@ export class BotRunner {
             if (row.status === "stopped" || row.status === "paused") break;
             const latest = i === bars.length - 1;
             db.bots.recordCandles([{ botId: bot.id, ...b, receivedAt: this.now(), warmup: false, missed: !latest }]);
-            await trader.step(b, latest, row);
+            this.holdNotify = true;
+            try {
+              await trader.step(b, latest, row);
+            } finally {
+              this.holdNotify = false;
+            }
             commit(b.time);
           }
           // Fills seen between candles change the book too; write it only when it changed (each write wakes the UI).
