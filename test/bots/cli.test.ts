@@ -122,6 +122,24 @@ describe("keyflow keys", () => {
     expect(h.services.db.keys.get(keyId)).toMatchObject({ liveAllowed: true, withdrawOffConfirmedAt: expect.any(Number) });
     expect((await keyflow(["keys", "rm", keyId])).code).toBe(0);
   }, 60_000);
+
+  it("bots drift, journal, pause and delete: a stopped bot's journal is printed as CSV, then the bot is deleted", async () => {
+    const paper = h.services.db.bots.list().find((b) => b.name === "cli paper")!;
+    const drift = await keyflow(["bots", "drift", paper.id, "--json"]);
+    expect(drift.code, drift.stderr).toBe(0);
+    expect(JSON.parse(drift.stdout)).toMatchObject({ botId: paper.id, mode: "paper", signals: { agreement: 1 }, rows: [] });
+    expect((await keyflow(["bots", "drift", paper.id])).stdout).toMatch(/^Drift of paper bot .* against the backtest of the candles it received:\n {2}candles: 0 received/);
+    const paused = await keyflow(["bots", "pause", paper.id]);
+    expect(paused.code).toBe(1);
+    expect(paused.stderr).toMatch(/This bot is stopped: only a running bot can be paused/);
+    const journal = await keyflow(["bots", "journal", paper.id]);
+    expect(journal.code, journal.stderr).toBe(0);
+    expect(journal.stdout.split("\n")[0]).toBe("created,candle,intent,side,type,amount,price,status,filled,avgPrice,fee,feeCurrency,clientOrderId,exchangeOrderId,message");
+    const deleted = await keyflow(["bots", "delete", paper.id]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toBe('Deleted "cli paper" with its journal, fills and log.\n');
+    expect(h.services.db.bots.get(paper.id)).toBeUndefined();
+  }, 60_000);
 });
 
 describe("keyflow bots lift-cap", () => {

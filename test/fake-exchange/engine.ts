@@ -32,6 +32,7 @@ export interface NewOrderInput {
   price: string | undefined;
   timeInForce: string | undefined;
   newClientOrderId: string | undefined;
+  stopPrice?: string | undefined;
 }
 
 export interface EngineOptions {
@@ -43,6 +44,8 @@ export interface EngineOptions {
   /** How many candles of each stream are already closed at start. */
   closedAtStart: number;
   now: () => number;
+  /** Bid-ask spread in basis points: market (and triggered stop) orders pay half of it — buys above the candle's price, sells below. */
+  spreadBps?: number;
 }
 
 export class MatchingEngine {
@@ -54,6 +57,7 @@ export class MatchingEngine {
   /** Number of candles closed so far (same for every symbol's stream). */
   closed: number;
   private nextOrderId = 1000;
+  private nextListId = 1;
   private nextTradeId = 5000;
   private cancelSeq = 0;
 
@@ -94,7 +98,19 @@ export class MatchingEngine {
   placeOrder(input: NewOrderInput, fillScripts: Map<string, number[]>): FakeOrder {
     const m = this.market(input.symbol);
     if (input.side !== "BUY" && input.side !== "SELL") throw new BinanceReject(-1117, "Invalid side.");
-    if (input.type !== "MARKET" && input.type !== "LIMIT") throw new BinanceReject(-1116, "Invalid orderType.");
+    if (input.type !== "MARKET" && input.type !== "LIMIT" && input.type !== "STOP_LOSS" && input.type !== "TAKE_PROFIT") throw new BinanceReject(-1116, "Invalid orderType.");
+    let stopPrice = 0;
+    if (input.type === "STOP_LOSS" || input.type === "TAKE_PROFIT") {
+      stopPrice = Number(input.stopPrice);
+      if (input.stopPrice === undefined || !Number.isFinite(stopPrice) || stopPrice <= 0) {
+        throw new BinanceReject(-1102, "Mandatory parameter 'stopPrice' was not sent, was empty/null, or malformed.");
+      }
+      if (stopPrice < m.minPrice || stopPrice > m.maxPrice || !onGrid(stopPrice, 0, m.tickSize)) throw new BinanceReject(-1013, "Filter failure: PRICE_FILTER");
+      // Binance: a stop that the last price has already passed would trigger at once.
+      const last = this.lastPrice(m.symbol);
+      const passed = (input.type === "STOP_LOSS") === (input.side === "SELL") ? last <= stopPrice : last >= stopPrice;
+      if (passed) throw new BinanceReject(-2010, "Stop price would trigger immediately.");
+    }
     const qty = Number(input.quantity);
     if (input.quantity === undefined || !Number.isFinite(qty) || qty <= 0) {
       throw new BinanceReject(-1102, "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed.");
@@ -115,7 +131,7 @@ export class MatchingEngine {
     if (qty < m.minQty || qty > m.maxQty || !onGrid(qty, m.minQty, m.stepSize)) {
       throw new BinanceReject(-1013, "Filter failure: LOT_SIZE");
     }
-    const refPrice = input.type === "LIMIT" ? price : this.lastPrice(m.symbol);
+    const refPrice = input.type === "LIMIT" ? price : stopPrice > 0 ? stopPrice : this.lastPrice(m.symbol);
     if (qty * refPrice < m.minNotional) throw new BinanceReject(-1013, "Filter failure: NOTIONAL");
 
     const clientOrderId = input.newClientOrderId ?? `fake${this.nextOrderId}`;
@@ -149,6 +165,8 @@ export class MatchingEngine {
       type: input.type,
       timeInForce: input.type === "LIMIT" ? "GTC" : undefined,
       price,
+      stopPrice,
+      orderListId: -1,
       origQty: qty,
       executedQty: 0,
       cummulativeQuoteQty: 0,
@@ -162,6 +180,40 @@ export class MatchingEngine {
     };
     this.orders.push(order);
     return order;
+  }
+
+  /**
+   * An OCO sell (Binance's POST /api/v3/orderList/oco): a TAKE_PROFIT leg above and a STOP_LOSS leg
+   * below, one quantity reserved once; when one leg executes the other expires, cancelling one
+   * cancels both.
+   */
+  placeOco(input: { symbol: string; side: string; quantity: string | undefined; aboveType: string | undefined; aboveStopPrice: string | undefined; aboveClientOrderId: string | undefined; belowType: string | undefined; belowStopPrice: string | undefined; belowClientOrderId: string | undefined }, fillScripts: Map<string, number[]>): { orderListId: number; orders: FakeOrder[] } {
+    if (input.side !== "SELL") throw new BinanceReject(-1117, "Invalid side.");
+    if (input.aboveType !== "TAKE_PROFIT" || input.belowType !== "STOP_LOSS") throw new BinanceReject(-1116, "Invalid orderType.");
+    const below = this.placeOrder({ symbol: input.symbol, side: "SELL", type: "STOP_LOSS", quantity: input.quantity, price: undefined, timeInForce: undefined, newClientOrderId: input.belowClientOrderId, stopPrice: input.belowStopPrice }, fillScripts);
+    let above: FakeOrder;
+    try {
+      // The list reserves its quantity once: the second leg shares the first one's reservation.
+      const bal = this.balance(below.lockedAsset);
+      bal.free = round8(bal.free + below.locked);
+      try {
+        above = this.placeOrder({ symbol: input.symbol, side: "SELL", type: "TAKE_PROFIT", quantity: input.quantity, price: undefined, timeInForce: undefined, newClientOrderId: input.aboveClientOrderId, stopPrice: input.aboveStopPrice }, fillScripts);
+      } finally {
+        bal.free = round8(bal.free - below.locked);
+      }
+      const other = this.balance(above.lockedAsset);
+      other.locked = round8(other.locked - above.locked);
+      other.free = round8(other.free + above.locked);
+      above.locked = 0;
+    } catch (e) {
+      this.orders.splice(this.orders.indexOf(below), 1);
+      this.release(below);
+      throw e;
+    }
+    const orderListId = this.nextListId++;
+    below.orderListId = orderListId;
+    above.orderListId = orderListId;
+    return { orderListId, orders: [below, above] };
   }
 
   /** The most recent order with this id (client ids may repeat once the earlier one is filled). */
@@ -189,9 +241,12 @@ export class MatchingEngine {
       throw e;
     }
     if (!isOpen(order.status)) throw new BinanceReject(-2011, "Unknown order sent.");
-    this.release(order);
-    order.status = "CANCELED";
-    order.updateTime = this.opts.now();
+    // Cancelling one leg of an order list cancels the whole list.
+    for (const o of order.orderListId >= 0 ? this.orders.filter((x) => x.orderListId === order.orderListId && isOpen(x.status)) : [order]) {
+      this.release(o);
+      o.status = "CANCELED";
+      o.updateTime = this.opts.now();
+    }
     return { order, cancelClientOrderId: `cancel${++this.cancelSeq}` };
   }
 
@@ -213,6 +268,16 @@ export class MatchingEngine {
       if (!isOpen(order.status)) continue;
       const c = closedNow[order.symbol];
       if (c) this.match(order, c);
+      // One leg of an OCO executing cancels the other.
+      if (order.orderListId >= 0 && order.executedQty > 0) {
+        for (const other of this.orders) {
+          if (other !== order && other.orderListId === order.orderListId && isOpen(other.status)) {
+            this.release(other);
+            other.status = "EXPIRED";
+            other.updateTime = this.opts.now();
+          }
+        }
+      }
     }
     return closedNow;
   }
@@ -229,7 +294,12 @@ export class MatchingEngine {
     let fillPrice: number | undefined;
     let isMaker = false;
     if (order.type === "MARKET") fillPrice = open;
-    else if (order.side === "BUY") {
+    else if (order.type === "STOP_LOSS" || order.type === "TAKE_PROFIT") {
+      // Triggered when the candle reaches the stop price; a candle that opens beyond it fills at its open.
+      const down = (order.type === "STOP_LOSS") === (order.side === "SELL");
+      if (down ? open <= order.stopPrice : open >= order.stopPrice) fillPrice = open;
+      else if (down ? low <= order.stopPrice : high >= order.stopPrice) fillPrice = order.stopPrice;
+    } else if (order.side === "BUY") {
       if (open <= order.price) fillPrice = open;
       else if (low <= order.price) {
         fillPrice = order.price;
@@ -243,6 +313,10 @@ export class MatchingEngine {
     if (fillPrice === undefined) return;
 
     const m = this.market(order.symbol);
+    const half = (this.opts.spreadBps ?? 0) / 2 / 1e4;
+    if (half > 0 && !isMaker && order.type !== "LIMIT") {
+      fillPrice = round8(Math.round((fillPrice * (order.side === "BUY" ? 1 + half : 1 - half)) / m.tickSize) * m.tickSize);
+    }
     const remaining = round8(order.origQty - order.executedQty);
     let qty = remaining;
     const fraction = order.fillScript.shift();

@@ -67,6 +67,8 @@ export interface MarketOptions {
   closedAtStart?: number;
   balances?: Record<string, number>;
   feeRate?: number;
+  /** Bid-ask spread in basis points paid by market orders (half on each side); default 0. */
+  spreadBps?: number;
 }
 
 /** The engine with the defaults every fake shares: the default stream ends its closed history at the current bar. */
@@ -87,6 +89,7 @@ export function createMarket(opts: MarketOptions, now: () => number): { engine: 
     feeRate: opts.feeRate ?? 0.001,
     closedAtStart,
     now,
+    spreadBps: opts.spreadBps ?? 0,
   });
   return { engine, interval, intervalMs };
 }

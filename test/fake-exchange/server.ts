@@ -16,6 +16,10 @@ export interface FakeExchangeOptions extends MarketOptions {
   keys?: Record<string, Partial<KeyPermissions>>;
   /** Server clock minus local clock, ms (for -1021 / time-sync tests). */
   clockSkewMs?: number;
+  /** Bid-ask spread in basis points paid by market orders (half on each side); default 0. */
+  spreadBps?: number;
+  /** Whether the exchange holds stop-market orders (STOP_LOSS / TAKE_PROFIT, and OCO lists); default true. */
+  stopOrders?: boolean;
   /** If set, the fake itself answers 429 + Retry-After when more requests arrive in the window. */
   enforceRateLimit?: { windowMs: number; max: number; retryAfterSec: number };
   /** Listen on this port (default: any free one) — a fake restarted on the same port keeps its URL. */
@@ -124,6 +128,7 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
   let clockSkewMs = opts.clockSkewMs ?? 0;
   const serverNow = () => Date.now() + clockSkewMs;
   const { engine, interval, intervalMs } = createMarket(opts, serverNow);
+  const stopOrders = opts.stopOrders ?? true;
   const fillScripts = new Map<string, number[]>();
 
   const keys: Record<string, FakeKey> = {};
@@ -156,11 +161,11 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
   };
 
   const orderJson = (o: FakeOrder, respType: "ACK" | "RESULT" | "FULL" | "QUERY") => {
-    if (respType === "ACK") return { symbol: o.symbol, orderId: o.orderId, orderListId: -1, clientOrderId: o.clientOrderId, transactTime: o.time };
+    if (respType === "ACK") return { symbol: o.symbol, orderId: o.orderId, orderListId: o.orderListId, clientOrderId: o.clientOrderId, transactTime: o.time };
     const common = {
       symbol: o.symbol,
       orderId: o.orderId,
-      orderListId: -1,
+      orderListId: o.orderListId,
       clientOrderId: o.clientOrderId,
       price: fmt(o.price),
       origQty: fmt(o.origQty),
@@ -174,7 +179,7 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
     if (respType === "QUERY") {
       return {
         ...common,
-        stopPrice: "0.00000000",
+        stopPrice: fmt(o.stopPrice),
         icebergQty: "0.00000000",
         time: o.time,
         updateTime: o.updateTime,
@@ -226,9 +231,9 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
       quoteAssetPrecision: 8,
       baseCommissionPrecision: 8,
       quoteCommissionPrecision: 8,
-      orderTypes: ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"],
+      orderTypes: stopOrders ? ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"] : ["LIMIT", "LIMIT_MAKER", "MARKET"],
       icebergAllowed: true,
-      ocoAllowed: true,
+      ocoAllowed: stopOrders,
       otoAllowed: true,
       quoteOrderQtyMarketAllowed: true,
       allowTrailingStop: true,
@@ -305,7 +310,7 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
     const now = serverNow();
     if (timestamp >= now + 1000) throw new BinanceReject(-1021, "Timestamp for this request was 1000ms ahead of the server's time.");
     if (now - timestamp > recvWindow) throw new BinanceReject(-1021, "Timestamp for this request is outside of the recvWindow.");
-    const needsTrade = path === "/api/v3/order" && (method === "POST" || method === "DELETE");
+    const needsTrade = (path === "/api/v3/order" && (method === "POST" || method === "DELETE")) || (path === "/api/v3/orderList/oco" && method === "POST");
     const needsRead = READ_PATHS.has(path) || (path === "/api/v3/order" && method === "GET");
     if ((needsTrade && !key.enableSpotAndMarginTrading) || (needsRead && !key.enableReading)) {
       throw new BinanceReject(-2015, "Invalid API-key, IP, or permissions for action.", 401);
@@ -382,12 +387,41 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
           enablePortfolioMarginTrading: false,
         };
       case "POST /api/v3/order": {
+        if (!stopOrders && p("type") !== "MARKET" && p("type") !== "LIMIT") throw new BinanceReject(-1116, "Invalid orderType.");
         const order = engine.placeOrder(
-          { symbol: p("symbol") ?? "", side: p("side") ?? "", type: p("type") ?? "", quantity: p("quantity"), price: p("price"), timeInForce: p("timeInForce"), newClientOrderId: p("newClientOrderId") },
+          { symbol: p("symbol") ?? "", side: p("side") ?? "", type: p("type") ?? "", quantity: p("quantity"), price: p("price"), timeInForce: p("timeInForce"), newClientOrderId: p("newClientOrderId"), stopPrice: p("stopPrice") },
           fillScripts,
         );
         const respType = (p("newOrderRespType") ?? (order.type === "MARKET" ? "FULL" : "ACK")) as "ACK" | "RESULT" | "FULL";
         return orderJson(order, respType);
+      }
+      case "POST /api/v3/orderList/oco": {
+        if (!stopOrders) throw new BinanceReject(-1116, "Invalid orderType.");
+        const list = engine.placeOco(
+          {
+            symbol: p("symbol") ?? "",
+            side: p("side") ?? "",
+            quantity: p("quantity"),
+            aboveType: p("aboveType"),
+            aboveStopPrice: p("aboveStopPrice"),
+            aboveClientOrderId: p("aboveClientOrderId"),
+            belowType: p("belowType"),
+            belowStopPrice: p("belowStopPrice"),
+            belowClientOrderId: p("belowClientOrderId"),
+          },
+          fillScripts,
+        );
+        return {
+          orderListId: list.orderListId,
+          contingencyType: "OCO",
+          listStatusType: "EXEC_STARTED",
+          listOrderStatus: "EXECUTING",
+          listClientOrderId: p("listClientOrderId") ?? `list${list.orderListId}`,
+          transactionTime: serverNow(),
+          symbol: list.orders[0]!.symbol,
+          orders: list.orders.map((o) => ({ symbol: o.symbol, orderId: o.orderId, clientOrderId: o.clientOrderId })),
+          orderReports: list.orders.map((o) => orderJson(o, "RESULT")),
+        };
       }
       case "GET /api/v3/order":
         return orderJson(engine.findOrder(p("symbol") ?? "", p("orderId"), p("origClientOrderId")), "QUERY");

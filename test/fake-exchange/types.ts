@@ -51,9 +51,14 @@ export interface FakeOrder {
   orderId: number;
   clientOrderId: string;
   side: "BUY" | "SELL";
-  type: "MARKET" | "LIMIT";
+  /** STOP_LOSS / TAKE_PROFIT: a market order that waits until a candle reaches `stopPrice`. */
+  type: "MARKET" | "LIMIT" | "STOP_LOSS" | "TAKE_PROFIT";
   timeInForce: "GTC" | undefined;
   price: number;
+  /** Trigger price of STOP_LOSS / TAKE_PROFIT orders (0 for others). */
+  stopPrice: number;
+  /** The order list (OCO) it belongs to, or -1. */
+  orderListId: number;
   origQty: number;
   executedQty: number;
   cummulativeQuoteQty: number;

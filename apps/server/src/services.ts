@@ -66,6 +66,8 @@ export function createServices(config: ServerConfig, options: ServicesOptions = 
     db.close();
     throw e;
   }
+  // The process that runs the bots also sends the daily summary.
+  const stopSummary = options.bots?.autoRun === false ? () => {} : alerts.scheduleDailySummary();
   return {
     db,
     backtests,
@@ -78,6 +80,7 @@ export function createServices(config: ServerConfig, options: ServicesOptions = 
     startedAt: Date.now(),
     async close() {
       // Bots stop first (their runners end; a bot left running resumes on the next start).
+      stopSummary();
       await bots.shutdown();
       await Promise.all([backtests.shutdown(), research.shutdown(), downloads.shutdown(), alerts.settled()]);
       db.close();

@@ -102,4 +102,38 @@ describe("alerts", () => {
     expect(await userErrorOf(hh.caller.alerts.addWebhook({ url: "ftp://x", secret: SECRET }))).toMatchObject({ message: expect.stringMatching(/must start with https:\/\//) });
     expect(await userErrorOf(hh.caller.alerts.addWebhook({ url: "https://example.com/h", secret: "short" }))).toMatchObject({ message: expect.stringMatching(/at least 16 characters/) });
   });
+
+  it("sends the daily summary of the day that ended once per channel, with each bot's fills and profit", async () => {
+    const hook = await receiver(1);
+    closers.push(hook.close);
+    const hh = (h = await harness({
+      fake: { candles: { BTCUSDT: makeCandles({ start: Date.UTC(2024, 5, 1), count: 600, seed: 13 }) }, closedAtStart: 60, balances: { USDT: 1_000_000, BTC: 0 } },
+      services: { demo: false, alerts: { baseDelayMs: 20 } },
+    }));
+    const channel = await hh.caller.alerts.addWebhook({ url: `${hook.url}/daily`, secret: SECRET });
+    const bot = await hh.caller.bots.deploy({ flow: smaFlow(2, 5), warmupBars: 30, name: "Summed" });
+    await caughtUp(hh, bot.id);
+    for (let i = 0; i < 30; i++) {
+      hh.fake.advance();
+      await caughtUp(hh, bot.id);
+    }
+    await hh.services.alerts.settled();
+    hook.got.splice(0);
+    const fills = hh.services.db.bots.fills(bot.id).length;
+    expect(fills).toBeGreaterThan(0);
+    // Not yet: today has not ended.
+    expect(await hh.services.alerts.dailySummary(Date.now())).toBe(0);
+    // Just after the next 00:00 UTC: today's summary, delivered once though the first try failed.
+    const tomorrow = (Math.floor(Date.now() / 86_400_000) + 1) * 86_400_000 + 60_000;
+    expect(await hh.services.alerts.dailySummary(tomorrow)).toBe(1);
+    expect(await hh.services.alerts.dailySummary(tomorrow + 3_600_000)).toBe(0);
+    expect(hook.got).toHaveLength(1);
+    const body = JSON.parse(hook.got[0]!.body) as { type: string; bot: unknown; text: string };
+    expect(body).toMatchObject({ type: "summary", bot: null });
+    expect(body.text).toMatch(/^Daily summary for \d{4}-\d{2}-\d{2} \(UTC\):\n/);
+    expect(body.text).toContain(`Summed (paper, running): ${fills} fill${fills === 1 ? "" : "s"}, realized `);
+    expect(hook.got[0]!.headers[SIGNATURE_HEADER]).toBe(`sha256=${createHmac("sha256", SECRET).update(hook.got[0]!.body).digest("hex")}`);
+    // The claim is stored with the channel: another process (or a restart) does not send it again.
+    expect(hh.services.db.alerts.get(channel.id)!.summaryDay).toBe(Math.floor(tomorrow / 86_400_000) * 86_400_000 - 86_400_000);
+  });
 });

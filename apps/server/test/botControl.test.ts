@@ -136,8 +136,8 @@ describe("key rotation under a running bot", () => {
 });
 
 describe("live stops", () => {
-  it("a stop loss is checked on each closed candle and sells at the next open", async () => {
-    h = await harness({ fake: fakeOpts() });
+  it("where the exchange cannot hold stop orders, a stop loss is checked on each closed candle and sells at the next open", async () => {
+    h = await harness({ fake: { ...fakeOpts(), stopOrders: false } });
     const key = await liveKey(h);
     const bot = await h.caller.bots.deploy({ flow: smaFlow(3, 8, { stopLossPct: 0.2 }), mode: "live", keyId: key.id, confirmLive: true, warmupBars: 50 });
     const hh = h;
@@ -150,6 +150,95 @@ describe("live stops", () => {
       expect(trigger[3]).toBeLessThanOrEqual(t.entryPrice * (1 - 0.002));
       expect(t.exitPrice).toBe(candles.get(t.exitTime)![1]);
     }
+    expect(h.fake.engine.orders.every((o) => o.type === "MARKET")).toBe(true);
+  });
+
+  it("a stop loss rests on the exchange after the entry fills and sells inside the candle that reaches it", async () => {
+    h = await harness({ fake: fakeOpts() });
+    const key = await liveKey(h);
+    const bot = await h.caller.bots.deploy({ flow: smaFlow(3, 8, { stopLossPct: 0.2 }), mode: "live", keyId: key.id, confirmLive: true, warmupBars: 50 });
+    const hh = h;
+    const stopped = () => hh.services.bots.get(bot.id).trades.filter((t) => t.exitReason === "stopLoss");
+    await stepUntil(h, [bot.id], () => stopped().length >= 2 && hh.services.db.bots.activeOrders(bot.id).length === 0, 600);
+    const candles = new Map(h.fake.engine.closedCandles("BTCUSDT").map((c) => [c[0], c]));
+    const stops = h.fake.engine.orders.filter((o) => o.type === "STOP_LOSS");
+    expect(stops.length).toBeGreaterThanOrEqual(2);
+    for (const t of stopped()) {
+      // Filled on the candle whose low reached the stop: at the stop price, or at the open when it gapped below.
+      const c = candles.get(t.exitTime)!;
+      const stop = Math.round(t.entryPrice * (1 - 0.002) * 100) / 100;
+      expect(c[3]).toBeLessThanOrEqual(stop);
+      expect(t.exitPrice).toBeCloseTo(Math.min(c[1], stop), 1);
+    }
+    // Each position had its stop on the exchange; the bot journalled them under resting intents.
+    const journal = h.services.db.bots.allOrders(bot.id).filter((o) => o.intent.startsWith("rest-stopLoss-"));
+    expect(journal.filter((o) => o.status === "filled").length).toBe(stopped().length);
+    // A signal exit cancels the position's resting stop: nothing stays working on a flat bot.
+    expect(h.fake.engine.openOrders("BTCUSDT")).toEqual([]);
+    expect(h.services.db.bots.get(bot.id)!.book.qty).toBeLessThan(0.0001);
+  });
+
+  it("on Binance spot the stop loss and the take profit rest as one OCO: one leg executing cancels the other", async () => {
+    h = await harness({ fake: fakeOpts() });
+    const key = await liveKey(h);
+    const bot = await h.caller.bots.deploy({ flow: smaFlow(3, 8, { stopLossPct: 0.25, takeProfitPct: 0.25 }), mode: "live", keyId: key.id, confirmLive: true, warmupBars: 50 });
+    const hh = h;
+    // Exits executed by a resting leg (a stop or target reached on the very candle the entry filled on is
+    // found by the candle check: the fill is seen only after that candle closed).
+    const restFilled = (kind: string) => hh.services.db.bots.allOrders(bot.id).filter((o) => o.status === "filled" && o.intent.startsWith(`rest-${kind}-`));
+    const exitsAt = (kind: string) => {
+      const times = new Set(hh.services.db.bots.fills(bot.id).filter((f) => restFilled(kind).some((o) => o.clientOrderId === f.clientOrderId)).map((f) => f.barTime));
+      return hh.services.bots.get(bot.id).trades.filter((t) => times.has(t.exitTime));
+    };
+    await stepUntil(h, [bot.id], () => restFilled("takeProfit").length >= 1 && restFilled("stopLoss").length >= 1 && hh.services.db.bots.activeOrders(bot.id).length === 0, 600);
+    const lists = new Map<number, typeof h.fake.engine.orders>();
+    for (const o of h.fake.engine.orders.filter((o) => o.orderListId >= 0)) lists.set(o.orderListId, [...(lists.get(o.orderListId) ?? []), o]);
+    expect(lists.size).toBeGreaterThanOrEqual(2);
+    for (const legs of lists.values()) {
+      expect(legs.map((o) => o.type).sort()).toEqual(["STOP_LOSS", "TAKE_PROFIT"]);
+      // Never both executed: at most one leg filled, the other expired or cancelled with it.
+      expect(legs.filter((o) => o.executedQty > 0).length).toBeLessThanOrEqual(1);
+    }
+    const candles = new Map(h.fake.engine.closedCandles("BTCUSDT").map((c) => [c[0], c]));
+    expect(exitsAt("takeProfit").map((t) => t.exitReason)).toEqual(exitsAt("takeProfit").map(() => "takeProfit"));
+    for (const t of exitsAt("takeProfit")) {
+      const c = candles.get(t.exitTime)!;
+      const target = Math.round(t.entryPrice * 1.0025 * 100) / 100;
+      expect(c[2]).toBeGreaterThanOrEqual(target);
+      expect(t.exitPrice).toBeCloseTo(Math.max(c[1], target), 1);
+    }
+    // The sibling of each executed leg is closed in the journal too (expired with its list).
+    for (const o of [...restFilled("takeProfit"), ...restFilled("stopLoss")]) {
+      const n = o.intent.split("-").at(-1);
+      const sibling = h.services.db.bots.allOrders(bot.id).find((x) => x.intent.startsWith("rest-") && x.intent.endsWith(`-${n}`) && x.clientOrderId !== o.clientOrderId)!;
+      expect(sibling.status).toBe("cancelled");
+    }
+    expect(h.fake.engine.openOrders("BTCUSDT")).toEqual([]);
+  });
+
+  it("a trailing stop on the exchange is moved up as the peak rises and never loosened", async () => {
+    h = await harness({ fake: fakeOpts() });
+    const key = await liveKey(h);
+    const bot = await h.caller.bots.deploy({ flow: smaFlow(3, 8, { trailingPct: 0.4 }), mode: "live", keyId: key.id, confirmLive: true, warmupBars: 50 });
+    const hh = h;
+    const moved = () => /the trailing stop moves up/.test(events(hh, bot.id));
+    await stepUntil(h, [bot.id], () => moved() && hh.services.bots.get(bot.id).trades.length >= 3, 600);
+    const trails = h.fake.engine.orders.filter((o) => o.type === "STOP_LOSS");
+    // Per position (one entry order each), the stop prices only go up.
+    const entries = h.fake.engine.orders.filter((o) => o.side === "BUY");
+    let raised = 0;
+    for (let i = 0; i < entries.length; i++) {
+      const from = entries[i]!.orderId;
+      const to = entries[i + 1]?.orderId ?? Infinity;
+      const prices = trails.filter((o) => o.orderId > from && o.orderId < to).map((o) => o.stopPrice);
+      for (let k = 1; k < prices.length; k++) {
+        expect(prices[k]!).toBeGreaterThan(prices[k - 1]!);
+        raised++;
+      }
+      // At most one stop of a position works at a time.
+      expect(trails.filter((o) => o.orderId > from && o.orderId < to && o.status !== "CANCELED").length).toBeLessThanOrEqual(1);
+    }
+    expect(raised).toBeGreaterThan(0);
   });
 });
 

@@ -124,7 +124,7 @@ export function template(id: string): FlowGraph {
 }
 
 /** SMA cross with chosen periods, on the fake's BTC/USDT 1m market. */
-export function smaFlow(fast: number, slow: number, opts: { limit?: { offsetPct: number; validBars: number }; stopLossPct?: number; feeRate?: number; initialCash?: number } = {}): FlowGraph {
+export function smaFlow(fast: number, slow: number, opts: { limit?: { offsetPct: number; validBars: number }; stopLossPct?: number; trailingPct?: number; takeProfitPct?: number; feeRate?: number; initialCash?: number } = {}): FlowGraph {
   const flow = template("sma-cross");
   flow.market = { exchange: "binance", symbol: "BTC/USDT", timeframe: "1m" };
   flow.settings = { ...flow.settings, feeRate: opts.feeRate ?? 0.001, initialCash: opts.initialCash ?? 10_000 };
@@ -136,9 +136,11 @@ export function smaFlow(fast: number, slow: number, opts: { limit?: { offsetPct:
       n.params = { ...n.params, offsetPct: opts.limit.offsetPct, validBars: opts.limit.validBars };
     }
   }
-  if (opts.stopLossPct !== undefined) {
-    flow.nodes.push({ id: "sl", kind: "stopLoss", params: { pct: opts.stopLossPct }, position: { x: 0, y: 0 } });
-    flow.edges.push({ id: "e-sl", source: "buy", sourceHandle: "order", target: "sl", targetHandle: "order" });
+  const risk = { sl: ["stopLoss", opts.stopLossPct], tr: ["trailingStop", opts.trailingPct], tp: ["takeProfit", opts.takeProfitPct] } as const;
+  for (const [id, [kind, pct]] of Object.entries(risk)) {
+    if (pct === undefined) continue;
+    flow.nodes.push({ id, kind, params: { pct }, position: { x: 0, y: 0 } });
+    flow.edges.push({ id: `e-${id}`, source: "buy", sourceHandle: "order", target: id, targetHandle: "order" });
   }
   return flow;
 }

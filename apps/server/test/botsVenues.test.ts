@@ -98,6 +98,11 @@ describe.each(VENUES)("bots on %s (fake)", (venue) => {
     await until(() => entry.status === "CANCELED", 5000, "the entry to be cancelled at the exchange");
     expect(fake.requests.some((r) => r.path.includes("cancel") && r.status === 200 && r.apiKey === fake.keys.trade!.apiKey)).toBe(true);
     expect(h.services.db.bots.activeOrders(bot.id)).toEqual([]);
+    // OKX holds a dead-man switch while the entry works (armed, then disarmed once nothing works);
+    // Bybit's fires only when a private websocket drops, so a polling bot does not arm it.
+    const deadMan = fake.requests.filter((r) => /cancel-all-after|disconnected-cancel-all/.test(r.path) && r.status === 200).length;
+    if (venue === "okx") expect(deadMan).toBeGreaterThanOrEqual(2);
+    else expect(deadMan).toBe(0);
     await h.caller.bots.stop({ id: bot.id });
   });
 

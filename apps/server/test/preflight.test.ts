@@ -1,16 +1,17 @@
 // A live bot's pre-flight: the exchange's balance, market limits and fees against the bot's budget,
 // limits and sizing; each refusal says what to change, and a refused bot is not deployed or started.
-import type { EntryRule } from "@keyflow/core";
+import { warmupNeed, type EntryRule } from "@keyflow/core";
 import type { ExchangeKey } from "@keyflow/db";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeCandles } from "../../../test/fake-exchange/index";
 import { judge, type PreflightInput } from "../src/bots/preflight";
-import { harness, smaFlow, type Harness } from "./botHelpers";
+import { harness, smaFlow, template, type Harness } from "./botHelpers";
 import { userErrorOf } from "./helpers";
 
 const NOW = Date.UTC(2026, 11, 1);
 const key = { exchange: "binance", label: "main", createdAt: NOW - 10 * 86_400_000, rotatedAt: null, warnings: [] } as unknown as ExchangeKey;
-const entry = (sizing: EntryRule["sizing"]) => ({ sizing }) as EntryRule;
+const entry = (sizing: EntryRule["sizing"], stops: Partial<Pick<EntryRule, "stopLossPct" | "takeProfitPct" | "trailingPct">> = {}) =>
+  ({ sizing, stopLossPct: NaN, takeProfitPct: NaN, trailingPct: NaN, ...stops }) as EntryRule;
 const input = (over: Partial<PreflightInput> = {}): PreflightInput => ({
   key,
   symbol: "BTC/USDT",
@@ -19,9 +20,11 @@ const input = (over: Partial<PreflightInput> = {}): PreflightInput => ({
   feeRate: 0.001,
   risk: { maxOrderValue: 1000, maxPosition: null, maxDailyLoss: null, maxOrdersPerHour: null },
   entries: [entry({ mode: "percentEquity", value: 100 })],
+  warmupBars: 500,
+  warmup: { bars: 0, kind: null, period: null, recursive: false },
   ...over,
 });
-const facts = { quote: "USDT", freeQuote: 5000, minAmount: 0.00001, minOrderValue: 5, amountStep: 0.00001, priceStep: 0.01, takerFee: 0.001 };
+const facts = { quote: "USDT", freeQuote: 5000, minAmount: 0.00001, minOrderValue: 5, amountStep: 0.00001, priceStep: 0.01, takerFee: 0.001, restingStops: "stop" as const };
 
 describe("judge", () => {
   it("passes a bot that fits the account and the market", () => {
@@ -52,6 +55,55 @@ describe("judge", () => {
       "binance charges a taker fee of 0.2 % on BTC/USDT; the flow's backtest assumes 0.1 %. Set the flow's fee to match, so the backtest says what this bot will pay.",
       'The key "main" is 120 days old: rotate it (Keys → Rotate) — its bots keep running.',
     ]);
+  });
+});
+
+describe("warm-up of recursive indicators", () => {
+  const rsiFlow = () => ({ ...template("rsi-reversion"), market: { exchange: "binance", symbol: "BTC/USDT", timeframe: "1m" as const } });
+
+  it("asks for several times the period of an EMA, RSI or ADX, through chains of blocks", () => {
+    const need = (kind: string, params: Record<string, unknown>, chained?: { kind: string; params: Record<string, unknown> }) =>
+      warmupNeed({ format: "keyflow.spec", version: 1, nodes: [{ kind: "price", params: {}, inputs: [] }, { kind, params, inputs: [{ node: 0, port: 0 }] }, ...(chained ? [{ ...chained, inputs: [{ node: 1, port: 0 }] }] : [])] });
+    expect(need("ema", { period: 50 })).toMatchObject({ bars: 200, kind: "ema", period: 50, recursive: true });
+    expect(need("rsi", { period: 14 })).toMatchObject({ bars: 112, kind: "rsi", recursive: true });
+    expect(need("adx", { period: 14 })).toMatchObject({ bars: 224, recursive: true });
+    // An EMA of an RSI settles only once both have: their lengths add up.
+    expect(need("rsi", { period: 14 }, { kind: "ema", params: { period: 10 } })).toMatchObject({ bars: 152, kind: "ema", recursive: true });
+    // Windowed indicators are exact after their window: nothing recursive to cover.
+    expect(need("sma", { period: 200 })).toMatchObject({ recursive: false });
+  });
+
+  it("refuses a warm-up shorter than the flow's RSI needs, saying how long it must be", () => {
+    const pf = judge(input({ warmupBars: 50, warmup: { bars: 112, kind: "rsi", period: 14, recursive: true } }), NOW, facts);
+    expect(pf.ok).toBe(false);
+    expect(pf.refusals).toEqual([expect.stringMatching(/^The warm-up \(50 candles\) is shorter than the RSI \(period 14\) needs to settle \(112 candles.*set the warm-up to at least 112 candles\.$/)]);
+    expect(pf.numbers).toMatchObject({ warmupBars: 50, warmupNeeded: 112 });
+    expect(judge(input({ warmupBars: 112, warmup: { bars: 112, kind: "rsi", period: 14, recursive: true } }), NOW, facts).ok).toBe(true);
+  });
+
+  it("the deploy's pre-flight computes it from the flow", async () => {
+    const hh = (h = await harness({ fake: { candles: { BTCUSDT: makeCandles({ start: Date.UTC(2024, 1, 1), count: 300, seed: 2 }) }, closedAtStart: 60, balances: { USDT: 100_000, BTC: 0 }, feeRate: 0.001 } }));
+    const k = hh.fake.keys.trade!;
+    const keyView = await hh.caller.keys.add({ exchange: "binance", apiKey: k.apiKey, secret: k.secret });
+    const shown = await hh.caller.bots.preflight({ flow: rsiFlow(), mode: "live", keyId: keyView.id, warmupBars: 60 });
+    expect(shown.ok).toBe(false);
+    expect(shown.numbers).toMatchObject({ warmupBars: 60, warmupNeeded: 112 });
+    expect((await hh.caller.bots.preflight({ flow: rsiFlow(), mode: "live", keyId: keyView.id })).numbers).toMatchObject({ warmupBars: 500, warmupNeeded: 112 });
+  });
+});
+
+describe("where the stops execute", () => {
+  const guarded = [entry({ mode: "percentEquity", value: 100 }, { stopLossPct: 2, takeProfitPct: 5 })];
+  it("says that stops are checked on closed candles where the exchange holds no stop orders", () => {
+    const pf = judge(input({ entries: guarded }), NOW, { ...facts, restingStops: null });
+    expect(pf.ok).toBe(true);
+    expect(pf.warnings).toEqual([expect.stringMatching(/^binance cannot hold stop orders for BTC\/USDT: this bot checks its stop loss, take profit and trailing stop when each candle closes/)]);
+  });
+
+  it("says the take profit is checked on candles when only one stop order can rest, and nothing with an OCO or without stops", () => {
+    expect(judge(input({ entries: guarded }), NOW, facts).warnings).toEqual([expect.stringMatching(/^The stop loss \(or trailing stop\) rests on binance as a stop order; the take profit is checked when each candle closes/)]);
+    expect(judge(input({ entries: guarded }), NOW, { ...facts, restingStops: "oco" }).warnings).toEqual([]);
+    expect(judge(input(), NOW, { ...facts, restingStops: null }).warnings).toEqual([]);
   });
 });
 

@@ -10,6 +10,7 @@ export { parseFormula, FORMULA_FUNCTIONS, FORMULA_VARIABLES, type FormulaParse }
 export * from "./compile/spec";
 export * from "./compile/errors";
 export { compile, compileFlow, specHash, PORT_TYPE_WORDS, type CompileResult } from "./compile/compile";
+export { warmupNeed, type WarmupNeed } from "./compile/warmup";
 export { checkConnection, type Connection, type ConnectionCheck } from "./compile/connection";
 export * from "./data/candles";
 export * from "./engine/result";
@@ -23,6 +24,7 @@ export { Session } from "./engine/session";
 export { SimBroker } from "./engine/simBroker";
 export { Strategy } from "./engine/strategy";
 export { NO_ACTION, EXIT, FLAT, PENDING_ENTRY, LONG, type PositionState } from "./engine/position";
+export { entryQty, hasStops, stopLossLevel, takeProfitLevel, trailFraction, trailLevel, trailingFirst } from "./engine/execution";
 export { buildProgram, type Program, type EntryRule } from "./engine/program";
 export { computeMetrics, type MetricsInput } from "./engine/metrics";
 export { medianSpacingMs, formatSpacing } from "./engine/barSpacing";

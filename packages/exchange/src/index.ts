@@ -18,6 +18,7 @@ export {
 } from "./errors";
 export {
   OrderGateway,
+  stopSupport,
   createOrderGateway,
   type OrderRequest,
   type OrderSnapshot,
@@ -25,6 +26,8 @@ export {
   type TradeSnapshot,
   type BalanceSnapshot,
   type PlaceOrderResult,
+  type OcoRequest,
+  type PlaceOcoResult,
   type CancelResult,
   type RejectReason,
 } from "./orderGateway";

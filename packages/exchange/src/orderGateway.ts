@@ -1,6 +1,6 @@
 // How a live bot talks to its exchange: orders rounded and checked before sending, every call through
 // the retrier, and a send whose outcome is unknown reported as such — never resent.
-import { OrderNotFound, type Balances, type Exchange, type Market, type Order, type Trade } from "ccxt";
+import { OrderNotFound, type Balances, type Exchange, type Market, type MarketInterface, type Order, type Trade } from "ccxt";
 import { classifyError, UnknownOutcomeError, type ErrorKind } from "./errors";
 import { redact, secretsOf } from "./redact";
 import { Retrier } from "./retry";
@@ -19,6 +19,27 @@ export interface OrderRequest {
   referencePrice?: number;
   /** From clientOrderId(botId, barTime, intent). */
   clientOrderId: string;
+  /**
+   * A resting order that waits on the exchange until the price reaches `price`, then executes as a
+   * market order: a stop loss (sells when the price falls to it) or a take profit (rises to it).
+   * Only for market orders on exchanges `stopSupport` says can hold them.
+   */
+  trigger?: { kind: "stopLoss" | "takeProfit"; price: number };
+}
+
+/**
+ * Which protective orders the exchange can hold for a market (ccxt `has` and, where the market lists
+ * them, its order types): "oco" — a stop loss and a take profit as one order list (Binance spot);
+ * "stop" — one stop-market order; null — none (stops are checked on closed candles instead).
+ */
+export function stopSupport(ex: Exchange, market: MarketInterface): "oco" | "stop" | null {
+  if (market.spot === false) return null;
+  if (!(ex.has["createStopLossOrder"] || ex.has["createStopMarketOrder"] || ex.has["createTriggerOrder"])) return null;
+  const info = (market.info ?? {}) as Record<string, unknown>;
+  const types = Array.isArray(info["orderTypes"]) ? (info["orderTypes"] as string[]) : undefined;
+  if (types && !types.includes("STOP_LOSS")) return null;
+  if (ex.id.startsWith("binance") && info["ocoAllowed"] === true && types?.includes("TAKE_PROFIT")) return "oco";
+  return "stop";
 }
 
 export type OrderStatus = "open" | "closed" | "canceled" | "expired" | "rejected";
@@ -72,6 +93,23 @@ export type PlaceOrderResult =
   /** May or may not be on the exchange: look it up with findOrderByClientId, never resend blindly. */
   | { status: "unknown"; symbol: string; clientOrderId: string; message: string };
 
+/** A sell of `amount` that rests as two legs of one list: a stop loss below and a take profit above; one executing cancels the other. */
+export interface OcoRequest {
+  symbol: string;
+  amount: number;
+  stopPrice: number;
+  takeProfitPrice: number;
+  /** Client order ids of the list and of its two legs. */
+  listClientOrderId: string;
+  stopClientOrderId: string;
+  takeProfitClientOrderId: string;
+}
+
+export type PlaceOcoResult =
+  | { status: "placed"; stopOrderId: string; takeProfitOrderId: string; sent: { amount: string; stopPrice: string; takeProfitPrice: string } }
+  | { status: "rejected"; reason: RejectReason; message: string }
+  | { status: "unknown"; message: string };
+
 export type CancelResult = { status: "canceled"; order: OrderSnapshot } | { status: "not-open"; message: string };
 
 export class OrderGateway {
@@ -114,6 +152,11 @@ export class OrderGateway {
       return { status: "rejected", reason: "below-min-amount", message: `${req.amount} ${market.base} rounds to zero at ${req.symbol}'s step of ${step}.` };
     }
     let price: string | undefined;
+    let trigger: string | undefined;
+    if (req.trigger) {
+      if (req.type !== "market") return { status: "rejected", reason: "missing-price", message: "A resting stop is a market order with a trigger price." };
+      trigger = String(ex.priceToPrecision(req.symbol, req.trigger.price));
+    }
     if (req.type === "limit") {
       if (req.price === undefined) return { status: "rejected", reason: "missing-price", message: "A limit order needs a price." };
       price = String(ex.priceToPrecision(req.symbol, req.price));
@@ -128,7 +171,7 @@ export class OrderGateway {
       return { status: "rejected", reason: "above-max-amount", message: `${amount} ${market.base} is above ${req.symbol}'s maximum order amount of ${maxAmount}.` };
     }
     const minCost = limits.cost?.min;
-    const costPrice = price !== undefined ? Number(price) : req.referencePrice;
+    const costPrice = price !== undefined ? Number(price) : trigger !== undefined ? Number(trigger) : req.referencePrice;
     if (minCost !== undefined && costPrice !== undefined && Number(amount) * costPrice < minCost) {
       const value = Number(amount) * costPrice;
       return {
@@ -144,10 +187,14 @@ export class OrderGateway {
         `createOrder ${req.clientOrderId}`,
         // For market orders the price is NOT passed: ccxt's binance would turn amount * price into a
         // quoteOrderQty (spend this much quote) order instead of a base-amount order.
-        () => ex.createOrder(req.symbol, req.type, req.side, Number(amount), price === undefined ? undefined : Number(price), { clientOrderId: req.clientOrderId }),
+        () =>
+          ex.createOrder(req.symbol, req.type, req.side, Number(amount), price === undefined ? undefined : Number(price), {
+            clientOrderId: req.clientOrderId,
+            ...(req.trigger && trigger !== undefined ? { [req.trigger.kind === "stopLoss" ? "stopLossPrice" : "takeProfitPrice"]: Number(trigger) } : {}),
+          }),
         { idempotent: false },
       );
-      return { status: "placed", order: snapshot(order, req.clientOrderId), sent: { amount, price } };
+      return { status: "placed", order: snapshot(order, req.clientOrderId), sent: { amount, price: price ?? trigger } };
     } catch (e) {
       if (e instanceof UnknownOutcomeError) {
         return { status: "unknown", symbol: req.symbol, clientOrderId: req.clientOrderId, message: this.safe(e.message) };
@@ -155,6 +202,65 @@ export class OrderGateway {
       const kind = classifyError(e);
       if (kind === "unknown") throw e;
       // Transient kinds reach here only when they prove the order was not executed (429, -1021).
+      return { status: "rejected", reason: kind, message: this.safe(e instanceof Error ? e.message : String(e)) };
+    }
+  }
+
+  /**
+   * Places an OCO sell (Binance spot's order list: a STOP_LOSS leg below, a TAKE_PROFIT leg above),
+   * through ccxt's signed implicit endpoint. Its legs are followed and cancelled like any order by
+   * their client order ids; cancelling one leg cancels the list.
+   */
+  async placeOco(req: OcoRequest): Promise<PlaceOcoResult> {
+    const ex = this.exchange as Exchange & { privatePostOrderListOco?: (params: Record<string, unknown>) => Promise<Record<string, unknown>> };
+    if (typeof ex.privatePostOrderListOco !== "function") return { status: "rejected", reason: "unknown", message: `${ex.id} has no OCO orders.` };
+    let market: Market;
+    try {
+      market = (await this.loadMarkets())[req.symbol];
+    } catch (e) {
+      const kind = classifyError(e);
+      if (kind === "unknown") throw e;
+      return { status: "rejected", reason: kind, message: this.safe(`Could not load ${ex.id} markets: ${e instanceof Error ? e.message : String(e)}`) };
+    }
+    if (!market) return { status: "rejected", reason: "unknown-market", message: `${ex.id} has no market ${req.symbol}.` };
+    let amount: string;
+    try {
+      amount = String(ex.amountToPrecision(req.symbol, req.amount));
+    } catch {
+      return { status: "rejected", reason: "below-min-amount", message: `${req.amount} ${market.base} rounds to zero at ${req.symbol}'s step of ${market.precision.amount}.` };
+    }
+    const stopPrice = String(ex.priceToPrecision(req.symbol, req.stopPrice));
+    const takeProfitPrice = String(ex.priceToPrecision(req.symbol, req.takeProfitPrice));
+    const minCost = market.limits.cost?.min;
+    if (minCost !== undefined && Number(amount) * Number(stopPrice) < minCost) {
+      return { status: "rejected", reason: "below-min-cost", message: `A stop worth ${(Number(amount) * Number(stopPrice)).toFixed(2)} ${market.quote} is below ${req.symbol}'s minimum order value of ${minCost} ${market.quote}.` };
+    }
+    try {
+      const r = await this.retrier.call(
+        ex,
+        `orderList/oco ${req.listClientOrderId}`,
+        () =>
+          ex.privatePostOrderListOco!({
+            symbol: market.id,
+            side: "SELL",
+            quantity: amount,
+            listClientOrderId: req.listClientOrderId,
+            aboveType: "TAKE_PROFIT",
+            aboveStopPrice: takeProfitPrice,
+            aboveClientOrderId: req.takeProfitClientOrderId,
+            belowType: "STOP_LOSS",
+            belowStopPrice: stopPrice,
+            belowClientOrderId: req.stopClientOrderId,
+          }),
+        { idempotent: false },
+      );
+      const legs = Array.isArray(r["orders"]) ? (r["orders"] as { orderId?: unknown; clientOrderId?: unknown }[]) : [];
+      const idOf = (cid: string) => String(legs.find((l) => l.clientOrderId === cid)?.orderId ?? "");
+      return { status: "placed", stopOrderId: idOf(req.stopClientOrderId), takeProfitOrderId: idOf(req.takeProfitClientOrderId), sent: { amount, stopPrice, takeProfitPrice } };
+    } catch (e) {
+      if (e instanceof UnknownOutcomeError) return { status: "unknown", message: this.safe(e.message) };
+      const kind = classifyError(e);
+      if (kind === "unknown") throw e;
       return { status: "rejected", reason: kind, message: this.safe(e instanceof Error ? e.message : String(e)) };
     }
   }

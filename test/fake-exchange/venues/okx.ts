@@ -259,6 +259,15 @@ export const okxDialect: VenueDialect = {
       const o = book.cancel(instrument(book, body["instId"]), body["ordId"], body["clOrdId"]);
       return ok([{ clOrdId: o.clientOrderId, ordId: String(o.orderId), ts: String(o.updateTime), sCode: "0", sMsg: "" }]);
     },
+    // The dead-man switch: a countdown (seconds, 0 disarms) after which OKX cancels every working order.
+    "POST /api/v5/trade/cancel-all-after": (key, req, book) => {
+      mayTrade(key);
+      const timeOut = Number((jsonOf(req) as Record<string, unknown>)["timeOut"]);
+      if (!Number.isInteger(timeOut) || (timeOut !== 0 && (timeOut < 10 || timeOut > 120))) throw failed("51000", "Parameter timeOut error");
+      const ts = Math.floor(Date.now() / 1000);
+      book.deadManArmedUntil = timeOut === 0 ? null : (ts + timeOut) * 1000;
+      return ok([{ triggerTime: timeOut === 0 ? "0" : String(ts + timeOut), ts: String(ts) }]);
+    },
     "GET /api/v5/trade/order": (_key, req, book) => {
       const q = queryOf(req);
       return ok([orderJson(book, book.find(instrument(book, q.get("instId")), q.get("ordId") ?? undefined, q.get("clOrdId") ?? undefined))]);

@@ -7,8 +7,9 @@ import type { AlertChannel, AlertKind, KeyflowDb } from "@keyflow/db";
 import { redact } from "@keyflow/exchange";
 import { notFound, UserError } from "../errors";
 import type { Vault } from "../vault";
+import { DAY_MS, dailySummaryText } from "./dailySummary";
 
-export const ALERT_TYPES = ["fill", "stop", "halt", "degraded", "recovered", "probation", "test"] as const;
+export const ALERT_TYPES = ["fill", "stop", "halt", "degraded", "recovered", "probation", "summary", "test"] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 
 export interface AlertEvent {
@@ -117,6 +118,35 @@ export class AlertService implements AlertSink {
       const p = this.deliver(row, event, id).finally(() => this.pending.delete(p));
       this.pending.add(p);
     }
+  }
+
+  /**
+   * After 00:00 UTC: the summary of the day that ended goes to every channel that existed during it,
+   * once per (channel, day) — the claim is stored, so a restart or a second process does not repeat it.
+   * Returns how many channels it was sent to.
+   */
+  async dailySummary(now = Date.now()): Promise<number> {
+    const today = Math.floor(now / DAY_MS) * DAY_MS;
+    const day = today - DAY_MS;
+    const rows = this.db.alerts.list().filter((r) => r.createdAt < today && (r.summaryDay === null || r.summaryDay < day));
+    if (rows.length === 0) return 0;
+    const text = dailySummaryText(this.db, day);
+    if (text === null) return 0;
+    const id = randomUUID();
+    const claimed = rows.filter((r) => this.db.alerts.claimSummary(r.id, day));
+    await Promise.all(claimed.map((r) => this.deliver(r, { type: "summary", bot: null, text }, id)));
+    return claimed.length;
+  }
+
+  /** Checks every minute whether a daily summary is due (the server process); returns the stop function. */
+  scheduleDailySummary(everyMs = 60_000): () => void {
+    const t = setInterval(() => {
+      const p = this.dailySummary().catch(() => 0).then(() => undefined);
+      this.pending.add(p);
+      void p.finally(() => this.pending.delete(p));
+    }, everyMs);
+    t.unref();
+    return () => clearInterval(t);
   }
 
   /** Resolves when every delivery in flight has ended (tests, shutdown). */

@@ -3,12 +3,15 @@
 import type { Bot, BotHealth } from "@keyflow/db";
 import { utcMinute } from "../utcMinute";
 
-export const BOT_STATES = ["starting", "warming up", "running", "degraded", "halted", "stopped"] as const;
+export const BOT_STATES = ["starting", "warming up", "running", "degraded", "halted", "paused", "stopped"] as const;
 export type BotState = (typeof BOT_STATES)[number];
 
 export function botState(b: Pick<Bot, "status" | "haltReason" | "health" | "lease" | "stoppedAt">, now: number): { state: BotState; reason: string | null } {
   if (b.status === "stopped") return { state: "stopped", reason: b.stoppedAt !== null ? `Stopped at ${utcMinute(b.stoppedAt)} UTC.` : null };
   if (b.status === "halted") return { state: "halted", reason: b.haltReason };
+  if (b.status === "paused") {
+    return { state: "paused", reason: `Paused${b.stoppedAt !== null ? ` at ${utcMinute(b.stoppedAt)} UTC` : ""}: not acting on candles; its working orders (a stop on the exchange) stay. Resume to catch up.` };
+  }
   const running = b.lease !== null && b.lease.until > now;
   const h: BotHealth | null = b.health;
   if (!running || h === null || h.state === "starting") {

@@ -134,9 +134,19 @@ export function ledgerFromFills(fills: readonly FillLike[], initialCash: number,
 
 const EXIT_REASONS: readonly ExitReason[] = ["signal", "stopLoss", "takeProfit", "trailingStop"];
 
-/** "exit" → signal; "stopLoss-r2" → stopLoss. */
+/** The intent prefix of a protective order resting on the exchange: `rest-<stopLoss|trailingStop|takeProfit>-<n>`. */
+export const RESTING = "rest-";
+
+/** What an order's intent stands for: "stopLoss-r2" → "stopLoss", "rest-trailingStop-3" → "trailingStop", "exit-downtime" stays. */
+export function intentReason(intent: string): string {
+  const base = intent.replace(/-r\d+$/, "");
+  const m = /^rest-(stopLoss|trailingStop|takeProfit)-\d+$/.exec(base);
+  return m ? m[1]! : base;
+}
+
+/** "exit" → signal; "stopLoss-r2" → stopLoss; a resting stop's fill → its stop. */
 export function exitReasonOf(intent: string | undefined): ExitReason {
-  const base = (intent ?? "exit").replace(/-r\d+$/, "");
+  const base = intentReason(intent ?? "exit");
   return (EXIT_REASONS as readonly string[]).includes(base) ? (base as ExitReason) : "signal";
 }
 

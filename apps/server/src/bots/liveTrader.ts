@@ -2,13 +2,15 @@
 // order gateway with a client order id derived from (bot, bar, intent), journalled before and after
 // sending; position and cash come from the fills. On start the journal is reconciled with the exchange
 // before anything else happens.
-import { EXIT, FLAT, LONG, NO_ACTION, PENDING_ENTRY, type Bar, type EntryRule, type PositionState } from "@keyflow/core";
-import type { AfterDowntime, BotBook, BotOrder, BotOrderStatus, BotRepo, BotRiskLimits, MissedSignal, NewBotFill } from "@keyflow/db";
+import { entryQty, EXIT, FLAT, LONG, PENDING_ENTRY, stopLossLevel, takeProfitLevel, trailFraction, trailingFirst, trailLevel, type Bar, type PositionState, type Strategy } from "@keyflow/core";
+import type { Bot, BotBook, BotOrder, BotOrderStatus, BotRepo, MissedSignal, NewBotFill } from "@keyflow/db";
 import { clientOrderId, type OrderGateway, type OrderSnapshot, type Retrier, type TradeSnapshot } from "@keyflow/exchange";
 import type { MarketInterface as CcxtMarket } from "ccxt";
 import type { CrashHook } from "./crashHook";
-import { Ledger, ledgerFromFills, type Assets } from "./ledger";
+import { intentReason, Ledger, ledgerFromFills, RESTING, type Assets } from "./ledger";
+import type { Trader } from "./trader";
 import { utcMinute } from "../utcMinute";
+import { probationCap } from "./probation";
 
 export type LogFn = (level: "info" | "warn" | "error", message: string) => void;
 
@@ -24,12 +26,8 @@ export interface LiveContext {
   initialCash: number;
   /** The flow's fee rate, used to size entries exactly as the backtest does. */
   feeRate: number;
-  entries: readonly EntryRule[];
-  risk: () => BotRiskLimits;
-  /** The probation cap on an entry's value (quote), or null (see probation.ts). */
-  probationCap: () => number | null;
-  /** What to do about signals of candles that closed while the bot was down. */
-  afterDowntime: () => AfterDowntime;
+  /** The flow's evaluator (the same Strategy the backtest runs). */
+  strategy: Strategy;
   log: LogFn;
   crash: CrashHook;
   now: () => number;
@@ -38,18 +36,28 @@ export interface LiveContext {
   isStopped: () => boolean;
   /** Sets the bot halted (no new entries) until `until` (null: until started again). */
   halt: (reason: string, until: number | null) => void;
-  isHalted: () => boolean;
   unknownGraceMs: number;
   /** Tells the alert channels of a fill or a stop. */
   alert: (type: "fill" | "stop", text: string) => void;
   /** An order the exchange refused for a reason the person must fix (the bot shows degraded until an order goes through); null: one went through. */
   orderProblem: (reason: string | null) => void;
+  /** Which protective orders the exchange holds for this market (`stopSupport`); null: stops are checked on closed candles. */
+  restingStops: "oco" | "stop" | null;
 }
 
 const ACTIVE = new Set<BotOrderStatus>(["pending", "sent", "open", "partially_filled", "unknown"]);
 const EPS = 1e-9;
 const MAX_EXIT_ATTEMPTS = 5;
 const DAY_MS = 86_400_000;
+/**
+ * Exchanges whose \`cancelAllOrdersAfter\` is a countdown a REST client re-arms (OKX's cancel-all-after,
+ * Kraken's CancelAllOrdersAfter). Bybit's (disconnected-cancel-all) fires only when a private websocket
+ * drops, which a polling bot never opens, so it would protect nothing there.
+ */
+const COUNTDOWN_DEAD_MAN = new Set(["okx", "kraken"]);
+
+/** The dead-man switch's timeout: the exchange cancels the bot's working orders this long after its last sign of life. */
+const DEAD_MAN_MS = 120_000;
 
 /** The intent of an exit made because the flow got out while the bot was down (counted apart from signal exits). */
 export const DOWNTIME_EXIT = "exit-downtime";
@@ -57,6 +65,10 @@ export const DOWNTIME_EXIT = "exit-downtime";
 export const MANUAL_CLOSE = "close";
 
 const STOP_WORDS = { stopLoss: "stop loss", takeProfit: "take profit", trailingStop: "trailing stop" } as const;
+type StopReason = keyof typeof STOP_WORDS;
+
+const isResting = (o: BotOrder): boolean => o.intent.startsWith(RESTING);
+const isStopReason = (r: string): r is StopReason => r in STOP_WORDS;
 
 const fmt = (x: number, digits = 8) => String(Number(x.toFixed(digits)));
 
@@ -81,9 +93,11 @@ const entryIndexOf = (intent: string): number | null => {
   return m ? (m[1] ? Number(m[1]) : 0) : null;
 };
 
-export class LiveTrader {
+export class LiveTrader implements Trader {
   readonly ledger: Ledger;
   book: BotBook;
+  /** The bot's row as read for the current poll or candle (risk limits, downtime policy, halted). */
+  private row: Bot;
   /** Journalled-but-pending orders the exchange has confirmed it never received. */
   private readonly confirmedAbsent = new Set<string>();
   private readonly knownTrades = new Set<string>();
@@ -94,8 +108,10 @@ export class LiveTrader {
 
   constructor(
     private readonly ctx: LiveContext,
+    bot: Bot,
     book: BotBook,
   ) {
+    this.row = bot;
     const fills = ctx.repo.fills(ctx.botId);
     for (const f of fills) this.knownTrades.add(f.tradeId);
     this.dust = Math.max(ctx.market.limits?.amount?.min ?? 0, ctx.market.precision?.amount && ctx.market.precision.amount < 1 ? ctx.market.precision.amount : 0, 1e-12);
@@ -105,6 +121,81 @@ export class LiveTrader {
 
   setLatestClosed(t: number | null): void {
     this.latestClosed = t;
+  }
+
+  // ---------------------------------------------------------------- the trader interface
+
+  prepare(): Promise<void> {
+    return this.reconcile();
+  }
+
+  warm(bar: Bar): void {
+    this.ctx.strategy.update(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
+  }
+
+  /** Live bots rebuild only the indicators on resume: their position comes from the fills. */
+  replay(bar: Bar): void {
+    this.warm(bar);
+  }
+
+  resumed(): string {
+    return "";
+  }
+
+  async poll(bot: Bot): Promise<void> {
+    this.row = bot;
+    if (this.hasActiveOrders()) await this.sync();
+    const markPrice = this.book.markPrice ?? this.book.avgEntryPrice;
+    if (bot.closeRequestedAt !== null) await this.closeNow(bot.closeRequestedAt, bot.lastBarTime ?? 0, markPrice);
+    else if (bot.status !== "stopped" && bot.lastBarTime !== null) {
+      // An entry that filled since the last candle gets its stop on the exchange now, not a candle later.
+      await this.protect({ time: bot.lastBarTime, open: markPrice, high: markPrice, low: markPrice, close: markPrice, volume: 0 });
+    }
+    await this.armDeadMan();
+  }
+
+  private deadManArmedAt: number | null = null;
+
+  /**
+   * Where ccxt offers a dead-man switch (`cancelAllOrdersAfter`), it is armed while the bot has
+   * working orders and no resting stop: should this process die, the exchange cancels them after a
+   * few polls. It is disarmed while a stop rests (the switch would cancel the stop that protects the
+   * position while the server is down).
+   */
+  private async armDeadMan(): Promise<void> {
+    const ex = this.ctx.gateway.exchange;
+    if (!ex.has["cancelAllOrdersAfter"] || this.deadManBroken || !COUNTDOWN_DEAD_MAN.has(ex.id)) return;
+    const active = this.ctx.repo.activeOrders(this.ctx.botId);
+    const arm = active.length > 0 && !active.some(isResting);
+    const now = this.ctx.now();
+    if (arm && this.deadManArmedAt !== null && now - this.deadManArmedAt < DEAD_MAN_MS / 3) return;
+    if (!arm && this.deadManArmedAt === null) return;
+    try {
+      await this.ctx.retrier.call(ex, "cancelAllOrdersAfter", () => ex.cancelAllOrdersAfter(arm ? DEAD_MAN_MS : 0), { idempotent: true });
+      this.deadManArmedAt = arm ? now : null;
+    } catch (e) {
+      // A switch the account cannot use must not stop the bot trading: say so once and go on without it.
+      this.deadManBroken = true;
+      this.ctx.log("warn", `${ex.name ?? ex.id} refused the dead-man switch (${e instanceof Error ? e.message : String(e)}); the bot runs without it, so its working orders stay if Keyflow stops.`);
+    }
+  }
+
+  private deadManBroken = false;
+
+  async step(bar: Bar, latest: boolean, bot: Bot): Promise<void> {
+    this.row = bot;
+    const strategy = this.ctx.strategy;
+    strategy.update(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
+    await this.onBar(bar, latest, (state) => strategy.decide(state));
+  }
+
+  private halted(): boolean {
+    return this.row.status === "halted";
+  }
+
+  private halt(reason: string, until: number | null): void {
+    this.ctx.halt(reason, until);
+    this.row = { ...this.row, status: "halted", haltedUntil: until };
   }
 
   // ---------------------------------------------------------------- reconciliation
@@ -142,7 +233,7 @@ export class LiveTrader {
       held = await this.recheckAfterOrdersSettle();
     }
     if (held + this.dust < this.ledger.qty) {
-      this.ctx.halt(
+      this.halt(
         `The exchange holds ${fmt(held)} ${assets.base} but this bot's fills add up to ${fmt(this.ledger.qty)} ${assets.base} (${fmt(this.ledger.qty - held)} ${assets.base} missing, checked twice): someone traded or moved funds outside Keyflow. Check the account, then start the bot again.`,
         null,
       );
@@ -206,7 +297,7 @@ export class LiveTrader {
       } else if (o.status === "unknown") {
         repo.updateOrder(o.clientOrderId, { status: "rejected", message: `${o.message ?? "Send outcome unknown"}; the exchange has no order with this client order id, so it was never placed.`, closedAt: now() });
         log("warn", `The ${o.intent} order of the ${utcMinute(o.barTime)} candle never reached the exchange (looked up by its client order id).`);
-        if (o.side === "sell") this.wantExit(o.intent);
+        if (o.side === "sell" && !isResting(o)) this.wantExit(o.intent);
       } else {
         repo.updateOrder(o.clientOrderId, { status: "cancelled", message: "The exchange no longer knows this order.", closedAt: now() });
         log("warn", `The exchange no longer knows the ${o.intent} order of the ${utcMinute(o.barTime)} candle; marked cancelled.`);
@@ -239,7 +330,7 @@ export class LiveTrader {
       const what = status === "filled" ? `filled ${fmt(snap.filled)} at ${fmt(snap.average ?? 0)}` : `${status}${snap.filled > 0 ? ` after filling ${fmt(snap.filled)}` : ""}`;
       this.ctx.log("info", `${o.side === "buy" ? "Buy" : "Sell"} order (${o.intent}, candle ${utcMinute(o.barTime)}) ${what}.`);
       if (snap.filled > 0) {
-        const stop = ["stopLoss", "takeProfit", "trailingStop"].includes(o.intent.replace(/-r\d+$/, ""));
+        const stop = isStopReason(intentReason(o.intent));
         this.ctx.alert(stop ? "stop" : "fill", `${o.side === "buy" ? "Bought" : "Sold"} ${fmt(snap.filled)} ${this.ctx.assets.base} at ${fmt(snap.average ?? 0)} ${this.ctx.assets.quote} (${o.intent}).`);
       }
     }
@@ -278,7 +369,8 @@ export class LiveTrader {
     const upper = Math.max(lower, current + (this.processing === null ? 0 : tf));
     const tsBar = Math.floor(ts / tf) * tf;
     if (tsBar >= lower && tsBar <= upper) return tsBar;
-    if (o.type === "market") return lower;
+    // A market order fills at the open after its decision; a resting stop or a limit order on the candle that reached it.
+    if (o.type === "market" && !isResting(o)) return lower;
     return Math.min(Math.max(current, lower), upper);
   }
 
@@ -356,7 +448,7 @@ export class LiveTrader {
    * Acts on one closed candle, after the strategy has seen it. `latest` is false for candles being
    * caught up after a pause: their decisions are logged, not traded (the moment has passed).
    */
-  async onBar(bar: Bar, latest: boolean, decide: (state: PositionState) => number): Promise<void> {
+  private async onBar(bar: Bar, latest: boolean, decide: (state: PositionState) => number): Promise<void> {
     this.processing = bar.time;
     try {
       if (!latest) {
@@ -377,9 +469,10 @@ export class LiveTrader {
       // The flow's position after the candles missed during downtime, when it differs from the bot's.
       const missed = this.book.missed ?? null;
       this.book = { ...this.book, missed: null };
-      const policy = this.ctx.afterDowntime();
+      const policy = this.row.afterDowntime;
       if (state === LONG) {
-        if (stop) await this.exit(bar, stop, `${STOP_WORDS[stop]} reached on the ${utcMinute(bar.time)} candle`);
+        // A stop resting on the exchange executes there (its fill is seen at the next poll); only the rest is sold here.
+        if (stop && !this.restingFor(stop)) await this.exit(bar, stop, `${STOP_WORDS[stop]} reached on the ${utcMinute(bar.time)} candle`);
         else if (action === EXIT) await this.exit(bar, "exit", "sell signal");
         else if (this.book.exitWanted) await this.exit(bar, this.book.exitWanted, "retrying an exit that did not go through");
         else if (missed?.flow === "flat" && decide(FLAT) < 0) {
@@ -396,6 +489,7 @@ export class LiveTrader {
         this.ctx.log("info", `Entering after downtime: the ${missed.what} of the ${utcMinute(missed.barTime)} candle came while the bot was not running (this bot is set to enter late).`);
         await this.enter(bar, missed.entryRule ?? 0);
       }
+      await this.protect(bar);
     } finally {
       this.processing = null;
     }
@@ -439,20 +533,21 @@ export class LiveTrader {
       if (o.status !== "pending" || !this.confirmedAbsent.has(o.clientOrderId) || o.barTime >= barTime) continue;
       repo.updateOrder(o.clientOrderId, { status: "rejected", message: "Not sent: the bot stopped between journalling and sending it, and its candle has passed.", closedAt: now() });
       this.confirmedAbsent.delete(o.clientOrderId);
-      if (o.side === "sell") this.wantExit(o.intent);
+      if (o.side === "sell" && !isResting(o)) this.wantExit(o.intent);
     }
   }
 
   /** Market orders still open a candle after their decision, and limit entries past their validity, are cancelled. */
   private async cancelStale(bar: Bar): Promise<void> {
-    const { repo, botId, entries, tf } = this.ctx;
+    const { repo, botId, strategy, tf } = this.ctx;
     for (const o of repo.activeOrders(botId)) {
       if (o.status !== "open" && o.status !== "partially_filled" && o.status !== "sent") continue;
+      if (isResting(o)) continue;
       let stale = false;
       if (o.type === "market") stale = bar.time >= o.barTime + tf;
       else {
         const k = entryIndexOf(o.intent);
-        const validBars = k !== null ? entries[k]?.validBars : undefined;
+        const validBars = k !== null ? strategy.entries[k]?.validBars : undefined;
         stale = validBars !== undefined && Number.isFinite(validBars) && bar.time >= o.barTime + validBars * tf;
       }
       if (!stale) continue;
@@ -491,6 +586,8 @@ export class LiveTrader {
       return;
     }
     await this.cancelBuys("the position is being closed by hand");
+    await this.cancelResting("the position is being closed by hand");
+    if (!this.ledger.open) return;
     const amount = this.sellableAmount();
     if (amount === null) return;
     log("info", `Selling ${fmt(amount)} ${assets.base}: closed by hand.`);
@@ -513,8 +610,8 @@ export class LiveTrader {
 
   private wantExit(intent: string): void {
     if (!this.ledger.open) return;
-    const base = intent.replace(/-r\d+$/, "");
-    this.book = { ...this.book, exitWanted: base === "exit" || ["stopLoss", "takeProfit", "trailingStop"].includes(base) ? base : "exit" };
+    const base = intentReason(intent);
+    this.book = { ...this.book, exitWanted: base === "exit" || isStopReason(base) ? base : "exit" };
   }
 
   // ---------------------------------------------------------------- stops (live: on closed candles)
@@ -523,29 +620,123 @@ export class LiveTrader {
    * Stops and targets in live trading are checked against each CLOSED candle's low and high and
    * executed with a market order at the next open — not intrabar like the simulated broker.
    */
-  private checkStops(bar: Bar): "stopLoss" | "takeProfit" | "trailingStop" | null {
+  private checkStops(bar: Bar): StopReason | null {
     if (!this.ledger.open || this.book.entryRule === null) return null;
-    const rule = this.ctx.entries[this.book.entryRule];
+    const rule = this.ctx.strategy.entries[this.book.entryRule];
     if (!rule) return null;
     const entry = this.book.avgEntryPrice;
-    const sl = entry * (1 - rule.stopLossPct / 100);
+    const sl = stopLossLevel(rule, entry);
     const peak = Math.max(this.book.peak || entry, entry);
-    const tr = Number.isFinite(rule.trailingPct) ? peak * (1 - rule.trailingPct / 100) : NaN;
-    const tp = entry * (1 + rule.takeProfitPct / 100);
-    const trailFirst = Number.isFinite(tr) && !(sl >= tr);
+    const tr = trailLevel(peak, trailFraction(rule));
+    const tp = takeProfitLevel(rule, entry);
+    const trailFirst = trailingFirst(sl, tr);
     const stop = trailFirst ? tr : sl;
-    let hit: "stopLoss" | "takeProfit" | "trailingStop" | null = null;
+    let hit: StopReason | null = null;
     if (Number.isFinite(stop) && bar.low <= stop) hit = trailFirst ? "trailingStop" : "stopLoss";
     else if (Number.isFinite(tp) && bar.high >= tp) hit = "takeProfit";
     if (!hit && bar.high > peak) this.book = { ...this.book, peak: bar.high };
     return hit;
   }
 
+  // ---------------------------------------------------------------- stops resting on the exchange
+
+  /** The exchange refused to hold this position's stop: its stops are checked on closed candles until it is closed. */
+  private restingRefused = false;
+
+  private async cancelResting(why: string): Promise<void> {
+    for (const o of this.ctx.repo.activeOrders(this.ctx.botId)) {
+      if (isResting(o) && o.status !== "pending") await this.cancel(o, why);
+    }
+  }
+
+  /**
+   * Keeps the open position's stop resting on the exchange where it can hold one: placed once the
+   * entry has filled, moved up (cancel + replace, at most once per candle, by at least one price
+   * step) as the trailing stop's peak rises, never loosened. The take profit rests beside it only as
+   * an OCO (Binance spot); otherwise it is checked on closed candles.
+   */
+  private async protect(bar: Bar): Promise<void> {
+    const { repo, botId, gateway, symbol } = this.ctx;
+    const resting = repo.activeOrders(botId).filter(isResting);
+    if (!this.ledger.open || this.state() !== LONG) {
+      if (resting.length > 0 && !this.ledger.open) await this.cancelResting("the position is closed");
+      this.restingRefused = false;
+      return;
+    }
+    if (this.ctx.restingStops === null || this.restingRefused || this.book.entryRule === null || this.book.exitWanted) return;
+    // A sell already working (an exit, a close by hand) holds the coins: nothing to protect meanwhile.
+    if (repo.activeOrders(botId).some((o) => o.side === "sell" && !isResting(o))) return;
+    const rule = this.ctx.strategy.entries[this.book.entryRule];
+    if (!rule) return;
+    const entry = this.book.avgEntryPrice;
+    const sl = stopLossLevel(rule, entry);
+    const tr = trailLevel(Math.max(this.book.peak || entry, entry), trailFraction(rule));
+    const trailFirst = trailingFirst(sl, tr);
+    const level = trailFirst ? tr : sl;
+    const target = takeProfitLevel(rule, entry);
+    const oco = this.ctx.restingStops === "oco" && target > 0;
+    if (!(level > 0) && !oco) return;
+    const price = (x: number) => (x > 0 ? Number(gateway.exchange.priceToPrecision(symbol, x)) : NaN);
+    const stopPrice = price(level);
+    const current = resting.find((o) => intentReason(o.intent) !== "takeProfit") ?? resting[0];
+    if (current) {
+      if (current.status === "pending" || intentReason(current.intent) === "takeProfit") return;
+      // Never loosened, and moved only when the new level is at least one price step higher.
+      if (current.price !== null && !(stopPrice > current.price)) return;
+      await this.cancelResting(`the trailing stop moves up to ${fmt(stopPrice)}`);
+      if (repo.activeOrders(botId).some(isResting)) return;
+    }
+    if (!this.ledger.open) return;
+    const amount = this.sellableAmount();
+    if (amount === null) return;
+    const n = repo.allOrders(botId).filter(isResting).length + 1;
+    const reason: StopReason = trailFirst ? "trailingStop" : "stopLoss";
+    if (oco && stopPrice > 0) await this.placeOco(bar, n, reason, amount, stopPrice, price(target));
+    else if (stopPrice > 0) await this.place(bar, `${RESTING}${reason}-${n}`, "sell", "market", amount, undefined, { kind: "stopLoss", price: stopPrice });
+    else await this.place(bar, `${RESTING}takeProfit-${n}`, "sell", "market", amount, undefined, { kind: "takeProfit", price: price(target) });
+  }
+
+  /** The stop loss (or trailing stop) and the take profit as one OCO list; both legs are journalled before it is sent. */
+  private async placeOco(bar: Bar, n: number, reason: StopReason, amount: number, stopPrice: number, takeProfitPrice: number): Promise<void> {
+    const { repo, botId, gateway, symbol, log, now } = this.ctx;
+    const id = (intent: string) => clientOrderId(botId, bar.time, intent, gateway.exchange.id);
+    const legs = [
+      { intent: `${RESTING}${reason}-${n}`, price: stopPrice },
+      { intent: `${RESTING}takeProfit-${n}`, price: takeProfitPrice },
+    ].map((l) => ({ ...l, cid: id(l.intent) }));
+    if (legs.some((l) => repo.getOrder(l.cid))) return; // journalled before a restart: followed by sync
+    for (const l of legs) repo.journal({ botId, clientOrderId: l.cid, barTime: bar.time, intent: l.intent, side: "sell", type: "market", amount, price: l.price, status: "pending" });
+    if (this.ctx.isStopped()) {
+      for (const l of legs) repo.updateOrder(l.cid, { status: "rejected", message: "Not sent: the bot was stopped.", closedAt: now() });
+      return;
+    }
+    const res = await gateway.placeOco({ symbol, amount, stopPrice, takeProfitPrice, listClientOrderId: id(`${RESTING}list-${n}`), stopClientOrderId: legs[0]!.cid, takeProfitClientOrderId: legs[1]!.cid });
+    if (res.status === "placed") {
+      repo.updateOrder(legs[0]!.cid, { status: "sent", exchangeOrderId: res.stopOrderId || null, amount: Number(res.sent.amount), price: Number(res.sent.stopPrice), sentAt: now() });
+      repo.updateOrder(legs[1]!.cid, { status: "sent", exchangeOrderId: res.takeProfitOrderId || null, amount: Number(res.sent.amount), price: Number(res.sent.takeProfitPrice), sentAt: now() });
+      log("info", `Placed an OCO resting on the exchange: sell ${res.sent.amount} ${this.ctx.assets.base} at the ${STOP_WORDS[reason]} ${res.sent.stopPrice} or the take profit ${res.sent.takeProfitPrice}, whichever comes first (candle ${utcMinute(bar.time)}).`);
+    } else if (res.status === "rejected") {
+      for (const l of legs) repo.updateOrder(l.cid, { status: "rejected", message: res.message, closedAt: now() });
+      this.restingRefused = true;
+      log("warn", `The exchange would not hold the OCO (${res.message}); this position's stops are checked on each closed candle instead.`);
+    } else {
+      for (const l of legs) repo.updateOrder(l.cid, { status: "unknown", message: res.message, sentAt: now() });
+      log("warn", `The exchange did not confirm the OCO of the ${utcMinute(bar.time)} candle (${res.message}); looking its legs up by their client order ids.`);
+    }
+  }
+
+  /** Whether the exit the candle check found rests on the exchange (then the exchange, not a market sell, executes it). */
+  private restingFor(hit: StopReason): boolean {
+    return this.ctx.repo
+      .activeOrders(this.ctx.botId)
+      .some((o) => isResting(o) && o.status !== "pending" && (intentReason(o.intent) === "takeProfit") === (hit === "takeProfit"));
+  }
+
   // ---------------------------------------------------------------- risk
 
   private checkDailyLoss(bar: Bar): void {
-    const max = this.ctx.risk().maxDailyLoss;
-    if (max === null || this.ctx.isHalted()) return;
+    const max = this.row.risk.maxDailyLoss;
+    if (max === null || this.halted()) return;
     const now = this.ctx.now();
     const dayStart = Math.floor(now / DAY_MS) * DAY_MS;
     const realizedToday = this.ctx.repo
@@ -555,7 +746,7 @@ export class LiveTrader {
     const unrealized = this.ledger.open ? this.ledger.qty * bar.close - this.ledger.costBasis : 0;
     const loss = -(realizedToday + unrealized);
     if (loss >= max) {
-      this.ctx.halt(
+      this.halt(
         `Daily loss limit reached: ${fmt(loss, 2)} ${this.ctx.assets.quote} lost today (limit ${max}). No new entries until 00:00 UTC; exits still run.`,
         dayStart + DAY_MS,
       );
@@ -564,11 +755,11 @@ export class LiveTrader {
 
   /** Why an entry must not be sent, or null. Exits are never refused: they reduce risk. */
   private refuseEntry(qty: number, price: number): string | null {
-    const { maxOrderValue, maxPosition, maxOrdersPerHour } = this.ctx.risk();
+    const { maxOrderValue, maxPosition, maxOrdersPerHour } = this.row.risk;
     const q = this.ctx.assets.quote;
-    if (this.ctx.isHalted()) return "the bot is halted (see its status)";
+    if (this.halted()) return "the bot is halted (see its status)";
     const value = qty * price;
-    const cap = this.ctx.probationCap();
+    const cap = probationCap(this.row.probation, this.ctx.initialCash);
     if (cap !== null && value > cap * (1 + 1e-9)) return `the order is worth ${fmt(value, 2)} ${q}, above the probation cap of ${fmt(cap, 2)} ${q}`;
     if (maxOrderValue !== null && value > maxOrderValue) return `the order is worth ${fmt(value, 2)} ${q}, above the limit of ${maxOrderValue} ${q} per order`;
     const position = (this.ledger.qty + qty) * price;
@@ -583,21 +774,15 @@ export class LiveTrader {
   // ---------------------------------------------------------------- orders
 
   private async enter(bar: Bar, k: number): Promise<void> {
-    const { entries, feeRate, gateway, symbol, log, assets } = this.ctx;
-    const rule = entries[k]!;
+    const { strategy, feeRate, gateway, symbol, log, assets } = this.ctx;
+    const rule = strategy.entries[k]!;
     const ex = gateway.exchange;
     let price = bar.close;
     if (rule.type === "limit") price = Number(ex.priceToPrecision(symbol, bar.close * (1 - rule.offsetPct / 100)));
     // Sized like the simulated broker sizes at the fill: never more than the bot's cash including the fee.
-    const unit = price * (1 + feeRate);
-    const cash = this.ledger.cash;
-    const s = rule.sizing;
-    let qty: number;
-    if (s.mode === "percentEquity") qty = (cash * (Math.min(s.value, 100) / 100)) / unit;
-    else if (s.mode === "quote") qty = Math.min(s.value, cash) / unit;
-    else qty = Math.min(s.value, cash / unit);
+    let qty = entryQty(rule.sizing, this.ledger.cash, price, feeRate);
     // Probation: the entry is sized down to the cap (refuseEntry holds it to the cap after rounding).
-    const cap = this.ctx.probationCap();
+    const cap = probationCap(this.row.probation, this.ctx.initialCash);
     if (cap !== null && qty * price > cap) qty = cap / price;
     if (!(qty > 0)) {
       log("warn", `Entry signal on the ${utcMinute(bar.time)} candle, but the bot has no cash left to buy with.`);
@@ -633,8 +818,11 @@ export class LiveTrader {
     const { repo, botId, log, assets } = this.ctx;
     // A sell already working (e.g. sent on this candle before a restart) is not doubled.
     // (A journalled-but-unsent one is not working: place() below sends it, once its absence is confirmed.)
-    if (repo.activeOrders(botId).some((o) => o.side === "sell" && o.barTime === bar.time && o.status !== "pending")) return;
+    if (repo.activeOrders(botId).some((o) => o.side === "sell" && !isResting(o) && o.barTime === bar.time && o.status !== "pending")) return;
     await this.cancelBuys("the position is being closed");
+    await this.cancelResting(`the position is being closed (${why})`);
+    // The resting stop may have filled before the cancel reached it: then there is nothing left to sell.
+    if (!this.ledger.open || this.ledger.qty < this.minSellable()) return;
     const amount = this.sellableAmount();
     if (amount === null) return;
     const attempts = this.book.exitWanted ? this.book.exitAttempts : 0;
@@ -664,7 +852,15 @@ export class LiveTrader {
     return `Order rejected: insufficient ${asset} (need ${n(need)}${have !== undefined ? `, have ${n(have)}` : ""}). Add funds or lower the bot's budget, then the next order goes through.`;
   }
 
-  private async place(bar: Bar, intent: string, side: "buy" | "sell", type: "market" | "limit", amount: number, price: number | undefined): Promise<void> {
+  private async place(
+    bar: Bar,
+    intent: string,
+    side: "buy" | "sell",
+    type: "market" | "limit",
+    amount: number,
+    price: number | undefined,
+    trigger?: { kind: "stopLoss" | "takeProfit"; price: number },
+  ): Promise<void> {
     const { repo, botId, gateway, symbol, crash, log, now } = this.ctx;
     const cid = clientOrderId(botId, bar.time, intent, gateway.exchange.id);
     let row = repo.getOrder(cid);
@@ -679,7 +875,7 @@ export class LiveTrader {
       log("info", `Sending the ${intent} order of the ${utcMinute(bar.time)} candle that was journalled but never sent before the restart.`);
     } else {
       crash("before-journal");
-      row = repo.journal({ botId, clientOrderId: cid, barTime: bar.time, intent, side, type, amount, price: price ?? null, status: "pending" }).order;
+      row = repo.journal({ botId, clientOrderId: cid, barTime: bar.time, intent, side, type, amount, price: price ?? trigger?.price ?? null, status: "pending" }).order;
     }
     crash("after-journal");
     if (this.ctx.isStopped()) {
@@ -687,19 +883,23 @@ export class LiveTrader {
       this.confirmedAbsent.delete(cid);
       return;
     }
-    const res = await gateway.placeOrder({ symbol, side, type, amount, ...(price !== undefined ? { price } : {}), referencePrice: bar.close, clientOrderId: cid });
+    const res = await gateway.placeOrder({ symbol, side, type, amount, ...(price !== undefined ? { price } : {}), ...(trigger ? { trigger } : {}), referencePrice: bar.close, clientOrderId: cid });
     crash("after-send");
     this.confirmedAbsent.delete(cid);
     if (res.status === "placed") {
       this.ctx.orderProblem(null);
       repo.updateOrder(cid, { status: "sent", exchangeOrderId: res.order.id, amount: Number(res.sent.amount), price: res.sent.price === undefined ? null : Number(res.sent.price), sentAt: now() });
-      log("info", `Placed ${side} ${type} ${res.sent.amount} ${this.ctx.assets.base}${res.sent.price ? ` at ${res.sent.price}` : ""} (${intent}, candle ${utcMinute(bar.time)}).`);
+      const what = trigger ? `${STOP_WORDS[intentReason(intent) as StopReason]} order resting on the exchange: sell ${res.sent.amount} ${this.ctx.assets.base} when the price reaches ${res.sent.price}` : `${side} ${type} ${res.sent.amount} ${this.ctx.assets.base}${res.sent.price ? ` at ${res.sent.price}` : ""}`;
+      log("info", `Placed ${what} (${intent}, candle ${utcMinute(bar.time)}).`);
       await this.adopt(repo.getOrder(cid)!, res.order);
     } else if (res.status === "rejected") {
       repo.updateOrder(cid, { status: "rejected", message: res.message, closedAt: now() });
       log("warn", `The ${intent} order of the ${utcMinute(bar.time)} candle was rejected (${res.reason}): ${res.message}`);
       if (res.reason === "insufficient-funds") this.ctx.orderProblem(await this.insufficientFunds(side, amount, price ?? bar.close));
-      if (side === "sell") this.wantExit(intent);
+      if (trigger) {
+        this.restingRefused = true;
+        log("warn", `The exchange would not hold the ${STOP_WORDS[intentReason(intent) as StopReason] ?? "stop"} order; this position's stops are checked on each closed candle instead.`);
+      } else if (side === "sell") this.wantExit(intent);
     } else {
       repo.updateOrder(cid, { status: "unknown", message: res.message, sentAt: now() });
       log("warn", `The exchange did not confirm the ${intent} order of the ${utcMinute(bar.time)} candle (${res.message}); looking it up by its client order id instead of sending it again.`);

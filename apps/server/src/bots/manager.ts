@@ -1,6 +1,6 @@
 // Deploys, starts and stops bots; runs their runners in this process; the kill switch.
 import { randomUUID } from "node:crypto";
-import { compile, Strategy, type FlowGraph, type Market, type Settings } from "@keyflow/core";
+import { compile, Strategy, warmupNeed, type FlowGraph, type Market, type Settings } from "@keyflow/core";
 import { ACTIVE_ORDER_STATUSES, DEFAULT_AFTER_DOWNTIME, type AfterDowntime, type Bot, type BotMode, type BotRiskLimits, type KeyflowDb } from "@keyflow/db";
 import { exchangeIds, OrderGateway, redact, Retrier } from "@keyflow/exchange";
 import { notFound, UserError } from "../errors";
@@ -9,6 +9,8 @@ import type { ExchangeSettings } from "../keys/exchangeSettings";
 import { withdrawConfirmationMissing, type KeyService } from "../keys/keyService";
 import type { CrashHook } from "./crashHook";
 import type { AlertSink } from "../alerts/alertService";
+import { driftReport, type DriftReport } from "./drift";
+import { journalCsv } from "./journalCsv";
 import { emptyBook } from "./ledger";
 import { preflight, type Preflight } from "./preflight";
 import { liftProbation, startProbation, type ProbationTerms } from "./probation";
@@ -215,6 +217,8 @@ export class BotManager {
       risk: { ...NO_LIMITS, ...input.risk },
       entries: new Strategy(compiled.spec).entries,
       probation: this.probationTerms("live", key.testnet),
+      warmupBars: input.warmupBars ?? DEFAULT_WARMUP_BARS,
+      warmup: warmupNeed(compiled.spec),
     });
   }
 
@@ -232,6 +236,8 @@ export class BotManager {
       risk: b.risk,
       entries: new Strategy(b.spec).entries,
       probation: b.probation && b.probation.liftedAt === null ? { fraction: b.probation.fraction, trades: b.probation.trades, days: (b.probation.until - b.probation.startedAt) / 86_400_000 } : null,
+      warmupBars: b.warmupBars,
+      warmup: warmupNeed(b.spec),
     });
   }
 
@@ -283,6 +289,11 @@ export class BotManager {
     return toBotDetail(this.db, this.row(id));
   }
 
+  /** The bot's received candles replayed through the backtest engine and compared with what it did. */
+  drift(id: string): DriftReport {
+    return driftReport(this.db, this.row(id));
+  }
+
   events(botId: string | undefined, signal?: AbortSignal): AsyncGenerator<BotStreamEvent> {
     if (botId !== undefined) this.row(botId);
     return botStream(this.db, this.notifier, { botId }, signal);
@@ -304,10 +315,49 @@ export class BotManager {
       this.checkLive(b.keyId, b.exchange, true);
     }
     this.db.bots.update(id, { status: "running", haltReason: null, haltedUntil: null, startedAt: Date.now() });
-    this.db.bots.log(id, "info", "Started.");
+    this.db.bots.log(id, "info", b.status === "paused" ? "Resumed: catching up on the candles missed while paused." : "Started.");
     if (opts.launch !== false) this.launch(id);
     this.notifier.notify();
     return this.view(id);
+  }
+
+  /**
+   * Pauses a running bot: it stops acting on candles, but unlike a stop nothing is cancelled — a stop
+   * resting on the exchange keeps protecting the position. Resume (start) catches up on the candles
+   * it missed, as after downtime.
+   */
+  async pause(id: string): Promise<BotView> {
+    const b = this.row(id);
+    if (b.status !== "running" && b.status !== "halted") {
+      throw new UserError("CONFLICT", `This bot is ${b.status}: only a running bot can be paused.`, { kind: "conflict" });
+    }
+    this.db.bots.update(id, { status: "paused", stoppedAt: Date.now() });
+    this.db.bots.log(id, "info", "Paused by hand: no new orders until resumed; working orders stay on the exchange.");
+    this.notifier.notify();
+    await this.runners.get(id)?.halt();
+    return this.view(id);
+  }
+
+  /** Deletes a stopped bot with its journal, fills and log (export the journal first: journalCsv). */
+  delete(id: string): { deleted: true } {
+    const b = this.row(id);
+    if (b.status !== "stopped") throw new UserError("CONFLICT", `This bot is ${b.status}: stop it first (stopping cancels its orders), then delete it.`, { kind: "conflict" });
+    if (this.runners.has(id) || (b.lease !== null && b.lease.until > Date.now())) {
+      throw new UserError("CONFLICT", "This bot is still winding down in a Keyflow process: try again in a few seconds.", { kind: "conflict" });
+    }
+    if (this.db.bots.activeOrders(id).length > 0) {
+      throw new UserError("CONFLICT", "This bot still has orders working on the exchange: start and stop it again (stopping cancels them), then delete it.", { kind: "conflict" });
+    }
+    this.db.bots.remove(id);
+    this.notifier.notify();
+    return { deleted: true };
+  }
+
+  /** The bot's order journal as CSV (to keep before deleting it). */
+  journalCsv(id: string): { fileName: string; csv: string } {
+    const b = this.row(id);
+    const name = `${b.name}-${b.symbol}-journal`.replace(/[^A-Za-z0-9]+/g, "-").toLowerCase();
+    return { fileName: `${name}.csv`, csv: journalCsv(this.db.bots.allOrders(id)) };
   }
 
   /** Stops the bot and cancels its open orders on the exchange (the position is left as it is). */

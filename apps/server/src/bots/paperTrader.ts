@@ -1,9 +1,10 @@
 // Paper trading: the backtest's own Session (strategy + simulated broker) stepped one closed candle at
 // a time, so a paper bot's trades are the backtest's trades on the same candles.
 import { PENDING_ENTRY, Session, type Bar, type Settings, type StrategySpec, type Trade } from "@keyflow/core";
-import type { BotBook, BotRepo } from "@keyflow/db";
+import type { Bot, BotBook, BotRepo } from "@keyflow/db";
 import { clientOrderId } from "@keyflow/exchange";
 import type { Assets } from "./ledger";
+import type { Trader } from "./trader";
 import { utcMinute } from "../utcMinute";
 
 export interface PaperContext {
@@ -30,14 +31,48 @@ interface SimFill {
 
 const fmt = (x: number, digits = 8) => String(Number(x.toFixed(digits)));
 
-export class PaperTrader {
+export class PaperTrader implements Trader {
   readonly session: Session;
+  private current: BotBook;
+  private replayed = 0;
 
   constructor(
     spec: StrategySpec,
     private readonly ctx: PaperContext,
+    book: BotBook,
   ) {
     this.session = new Session(spec, ctx.settings);
+    this.current = book;
+  }
+
+  get book(): BotBook {
+    return this.current;
+  }
+
+  async prepare(): Promise<void> {}
+
+  replay(bar: Bar): void {
+    this.simulate(bar, true);
+    this.replayed++;
+  }
+
+  resumed(mark: Bar | null): string {
+    this.current = this.bookAt(mark);
+    return `, ${this.replayed} paper candles replayed`;
+  }
+
+  setLatestClosed(): void {}
+
+  /** Nothing works on an exchange; a close by hand is refused for paper bots before it gets here. */
+  async poll(_bot: Bot): Promise<void> {}
+
+  async step(bar: Bar, _latest: boolean, _bot: Bot): Promise<void> {
+    this.simulate(bar);
+    this.current = this.bookAt(bar);
+  }
+
+  async cancelAll(): Promise<number> {
+    return 0;
   }
 
   /** Warm-up: indicators only, no orders (a bot starts flat). */
@@ -50,7 +85,7 @@ export class PaperTrader {
    * Fills are journalled (idempotently: replaying after a restart writes nothing new); `quiet`
    * replays do not log.
    */
-  step(bar: Bar, quiet = false): void {
+  private simulate(bar: Bar, quiet = false): void {
     const b = this.session.broker;
     const qty0 = b.qty;
     const trades0 = b.trades.length;
@@ -124,7 +159,8 @@ export class PaperTrader {
     }
   }
 
-  book(prev: BotBook, mark: Bar | null): BotBook {
+  private bookAt(mark: Bar | null): BotBook {
+    const prev = this.current;
     const b = this.session.broker;
     const realized = b.trades.reduce((s, t) => s + t.pnl, 0);
     return {

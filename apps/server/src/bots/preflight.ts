@@ -1,9 +1,9 @@
 // Pre-flight of a live bot, before its deploy and at every start: what the exchange says about the
 // account and the market, checked against the bot's budget, limits and sizing. Each refusal says
 // what to change; the numbers are shown in the review step and the CLI.
-import type { EntryRule } from "@keyflow/core";
+import { getBlock, hasStops, type EntryRule, type WarmupNeed } from "@keyflow/core";
 import type { BotRiskLimits, ExchangeKey } from "@keyflow/db";
-import { OrderGateway, Retrier, type BanBook } from "@keyflow/exchange";
+import { OrderGateway, Retrier, stopSupport, type BanBook } from "@keyflow/exchange";
 import { connectExchange } from "../keys/connect";
 import type { ExchangeSettings } from "../keys/exchangeSettings";
 import type { KeyService } from "../keys/keyService";
@@ -32,6 +32,11 @@ export interface PreflightNumbers {
   takerFee: number | null;
   flowFee: number;
   keyAgeDays: number;
+  /** Candles the bot warms up on, and what its recursive indicators need (0: none). */
+  warmupBars: number;
+  warmupNeeded: number;
+  /** Which protective orders the exchange holds for this market: "oco" (stop loss and take profit as one list), "stop" (a stop-market order), null (stops checked on closed candles). */
+  restingStops: "oco" | "stop" | null;
 }
 
 export interface Preflight {
@@ -53,6 +58,9 @@ export interface PreflightInput {
   entries: readonly EntryRule[];
   /** The probation the bot starts (or still is) under; null for none. */
   probation: ProbationTerms | null;
+  /** The bot's warm-up length and what the flow's recursive indicators need (`warmupNeed`). */
+  warmupBars: number;
+  warmup: WarmupNeed;
 }
 
 const n = (x: number, d = 2) => x.toLocaleString("en", { maximumFractionDigits: d });
@@ -67,7 +75,7 @@ export async function preflight(settings: ExchangeSettings, keys: KeyService, ba
     const market = markets[symbol];
     const { quote } = assetsOfSymbol(symbol);
     if (!market) {
-      return judge(input, now, { quote, freeQuote: 0, minAmount: null, minOrderValue: null, amountStep: null, priceStep: null, takerFee: null }, [`${key.exchange} has no market ${symbol}: pick a symbol the exchange lists.`]);
+      return judge(input, now, { quote, freeQuote: 0, minAmount: null, minOrderValue: null, amountStep: null, priceStep: null, takerFee: null, restingStops: null }, [`${key.exchange} has no market ${symbol}: pick a symbol the exchange lists.`]);
     }
     const balance = await gateway.fetchBalance();
     const num = (x: unknown) => (typeof x === "number" && Number.isFinite(x) ? x : null);
@@ -79,13 +87,14 @@ export async function preflight(settings: ExchangeSettings, keys: KeyService, ba
       amountStep: num(market.precision?.amount),
       priceStep: num(market.precision?.price),
       takerFee: num(market.taker),
+      restingStops: stopSupport(ex, market),
     });
   } finally {
     await ex.close().catch(() => undefined);
   }
 }
 
-type ExchangeFacts = Pick<PreflightNumbers, "quote" | "freeQuote" | "minAmount" | "minOrderValue" | "amountStep" | "priceStep" | "takerFee">;
+type ExchangeFacts = Pick<PreflightNumbers, "quote" | "freeQuote" | "minAmount" | "minOrderValue" | "amountStep" | "priceStep" | "takerFee" | "restingStops">;
 
 /** The judgement itself, a pure function of the bot's settings and the exchange's facts. */
 export function judge(input: PreflightInput, now: number, facts: ExchangeFacts, refusals: string[] = []): Preflight {
@@ -128,8 +137,33 @@ export function judge(input: PreflightInput, now: number, facts: ExchangeFacts, 
   if (takerFee !== null && Math.abs(takerFee - feeRate) > 1e-9) {
     warnings.push(`${key.exchange} charges a taker fee of ${n(takerFee * 100, 4)} % on ${input.symbol}; the flow's backtest assumes ${n(feeRate * 100, 4)} %. Set the flow's fee to match, so the backtest says what this bot will pay.`);
   }
+  warnings.push(...stopWords(input, facts.restingStops));
+  const w = input.warmup;
+  if (w.recursive && input.warmupBars < w.bars) {
+    const what = `${getBlock(w.kind ?? "")?.label ?? w.kind}${w.period ? ` (period ${w.period})` : ""}`;
+    refusals.push(
+      `The warm-up (${input.warmupBars} candles) is shorter than the ${what} needs to settle (${w.bars} candles: a recursive indicator carries its starting value for several periods, so the bot's first signals would differ from the backtest's): set the warm-up to at least ${w.bars} candles.`,
+    );
+  }
   const keyAgeDays = Math.floor((now - (key.rotatedAt ?? key.createdAt)) / 86_400_000);
   if (keyAgeDays >= KEY_ROTATION_DAYS) warnings.push(`The key "${key.label}" is ${keyAgeDays} days old: rotate it (Keys → Rotate) — its bots keep running.`);
   for (const w of key.warnings) warnings.push(w);
-  return { ok: refusals.length === 0, refusals, warnings, numbers: { ...facts, budget, firstOrderValues, maxOrderValue: risk.maxOrderValue, probation, flowFee: feeRate, keyAgeDays } };
+  return { ok: refusals.length === 0, refusals, warnings, numbers: { ...facts, budget, firstOrderValues, maxOrderValue: risk.maxOrderValue, probation, flowFee: feeRate, keyAgeDays, warmupBars: input.warmupBars, warmupNeeded: input.warmup.recursive ? input.warmup.bars : 0 } };
+}
+
+/** Where the flow's stops will execute, said before the bot trades (nothing when the flow has none). */
+function stopWords(input: PreflightInput, support: "oco" | "stop" | null): string[] {
+  const guarded = input.entries.filter(hasStops);
+  if (guarded.length === 0) return [];
+  const { exchange } = input.key;
+  if (support === null) {
+    return [
+      `${exchange} cannot hold stop orders for ${input.symbol}: this bot checks its stop loss, take profit and trailing stop when each candle closes and sells at the next open (up to two candles late), and nothing protects the position while Keyflow is not running.`,
+    ];
+  }
+  const withTarget = guarded.some((e) => e.takeProfitPct === e.takeProfitPct);
+  if (support === "stop" && withTarget) {
+    return [`The stop loss (or trailing stop) rests on ${exchange} as a stop order; the take profit is checked when each candle closes (${exchange} holds one protective order per position here).`];
+  }
+  return [];
 }

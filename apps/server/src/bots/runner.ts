@@ -3,8 +3,8 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { compile, Strategy, TIMEFRAME_MS, type Bar, type Market } from "@keyflow/core";
-import type { Bot, BotBook, BotHealth, BotLease, KeyflowDb } from "@keyflow/db";
-import { classifyError, isTransient, OrderGateway, redact, Retrier, secretsOf, type LimiterRegistry } from "@keyflow/exchange";
+import type { Bot, BotHealth, BotLease, KeyflowDb } from "@keyflow/db";
+import { classifyError, isTransient, OrderGateway, redact, Retrier, secretsOf, stopSupport, type LimiterRegistry } from "@keyflow/exchange";
 import type { Exchange, MarketInterface as CcxtMarket } from "ccxt";
 import { connectExchange, setCredentials } from "../keys/connect";
 import type { ExchangeSettings } from "../keys/exchangeSettings";
@@ -15,7 +15,8 @@ import { noCrash, type CrashHook } from "./crashHook";
 import { emptyBook } from "./ledger";
 import { LiveTrader } from "./liveTrader";
 import { PaperTrader } from "./paperTrader";
-import { askToLiftWhenReady, probationCap } from "./probation";
+import { askToLiftWhenReady } from "./probation";
+import type { Trader } from "./trader";
 import type { BotSettings } from "./settings";
 import { utcMinute } from "../utcMinute";
 
@@ -107,11 +108,14 @@ export class BotRunner {
     return redact(text, secrets);
   }
 
+  /** While a candle is processed, subscribers are woken once its book is committed (orders, fills, log and position arrive together). */
+  private holdNotify = false;
+
   private log(level: "info" | "warn" | "error", message: string): void {
     const safe = this.safe(message);
     this.deps.db.bots.log(this.botId, level, safe);
     this.deps.log?.(`[bot ${this.botId.slice(0, 8)}] ${level}: ${safe}`);
-    this.deps.notify?.(this.botId);
+    if (!this.holdNotify) this.deps.notify?.(this.botId);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -205,52 +209,50 @@ export class BotRunner {
       if (!ccxtMarket) return;
       const assets = { base: ccxtMarket.base, quote: ccxtMarket.quote };
       const settingsOfFlow = bot.flow.settings;
-      const strategyBook: { book: BotBook } = { book: bot.book ?? emptyBook(settingsOfFlow.initialCash) };
-
-      let live: LiveTrader | undefined;
       const logFn = (level: "info" | "warn" | "error", message: string) => this.log(level, message);
-      const paper = bot.mode === "paper" ? new PaperTrader(compiled.spec, { botId: bot.id, repo: db.bots, assets, tf, settings: settingsOfFlow, log: logFn, alert: (type, text) => this.alert(type, text) }) : undefined;
-      // The one evaluator: the paper session's own strategy, or a Strategy of the same spec for live.
-      const strategy = paper ? paper.session.strategy : new Strategy(compiled.spec);
-      if (!paper) {
-        live = new LiveTrader(
-          {
-            botId: bot.id,
-            repo: db.bots,
-            gateway,
-            retrier,
-            symbol: market.symbol,
-            market: ccxtMarket,
-            assets,
-            tf,
-            initialCash: settingsOfFlow.initialCash,
-            feeRate: settingsOfFlow.feeRate,
-            entries: strategy.entries,
-            risk: () => this.bot().risk,
-            probationCap: () => probationCap(this.bot().probation, settingsOfFlow.initialCash),
-            afterDowntime: () => this.bot().afterDowntime,
-            log: logFn,
-            crash: this.deps.crash ?? noCrash,
-            now: this.now,
-            sleep: (ms) => this.sleep(ms),
-            isStopped: () => this.deps.db.bots.get(this.botId)?.status === "stopped",
-            halt: (reason, until) => this.setHalted(reason, until),
-            isHalted: () => this.deps.db.bots.get(this.botId)?.status === "halted",
-            unknownGraceMs: settings.unknownGraceMs,
-            alert: (type, text) => this.alert(type, text),
-            orderProblem: (reason) => {
-              if (reason !== null) this.report("degraded", reason, { sticky: true });
-              else if (this.deps.db.bots.get(this.botId)?.health?.sticky) this.report("running", null, { clearSticky: true });
-            },
-          },
-          strategyBook.book,
-        );
-      }
+      const alert = (type: "fill" | "stop", text: string) => this.alert(type, text);
+      const startBook = bot.book ?? emptyBook(settingsOfFlow.initialCash);
+      const trader: Trader =
+        bot.mode === "paper"
+          ? new PaperTrader(compiled.spec, { botId: bot.id, repo: db.bots, assets, tf, settings: settingsOfFlow, log: logFn, alert }, startBook)
+          : new LiveTrader(
+              {
+                botId: bot.id,
+                repo: db.bots,
+                gateway,
+                retrier,
+                symbol: market.symbol,
+                market: ccxtMarket,
+                assets,
+                tf,
+                initialCash: settingsOfFlow.initialCash,
+                feeRate: settingsOfFlow.feeRate,
+                strategy: new Strategy(compiled.spec),
+                restingStops: stopSupport(ex, ccxtMarket),
+                log: logFn,
+                crash: this.deps.crash ?? noCrash,
+                now: this.now,
+                sleep: (ms) => this.sleep(ms),
+                isStopped: () => {
+                  const status = this.deps.db.bots.status(this.botId);
+                  return status === "stopped" || status === "paused";
+                },
+                halt: (reason, until) => this.setHalted(reason, until),
+                unknownGraceMs: settings.unknownGraceMs,
+                alert,
+                orderProblem: (reason) => {
+                  if (reason !== null) this.report("degraded", reason, { sticky: true });
+                  else if (this.deps.db.bots.get(this.botId)?.health?.sticky) this.report("running", null, { clearSticky: true });
+                },
+              },
+              bot,
+              startBook,
+            );
 
       // 1. Reconcile (live) before anything else.
-      while (live && !signal.aborted) {
+      while (!signal.aborted) {
         try {
-          await live.reconcile();
+          await trader.prepare();
           break;
         } catch (e) {
           if (this.fatal(e)) return;
@@ -273,25 +275,19 @@ export class BotRunner {
             let hist = await feed.latest(bot.warmupBars);
             const before = hist[0]?.time ?? Math.floor(this.now() / tf) * tf;
             hist = [...storedBefore(db, market, before, bot.warmupBars - hist.length), ...hist];
-            for (const b of hist) (paper ? paper.warm(b) : strategy.update(b.time, b.open, b.high, b.low, b.close, b.volume));
+            for (const b of hist) trader.warm(b);
+            db.bots.recordCandles(hist.map((b) => ({ botId: bot.id, ...b, receivedAt: this.now(), warmup: true, missed: false })));
             const last = hist.at(-1)?.time ?? Math.floor(this.now() / tf) * tf - tf;
-            db.bots.update(bot.id, { startBarTime: last + tf, lastBarTime: last, book: strategyBook.book });
+            db.bots.update(bot.id, { startBarTime: last + tf, lastBarTime: last, book: trader.book });
             this.log("info", `Warmed up on ${hist.length} candle${hist.length === 1 ? "" : "s"} of ${market.symbol} ${market.timeframe}; acting from the candle that opens at ${utcMinute(last + tf)} UTC.`);
           } else {
             const from = bot.startBarTime - warmupMs;
             let hist = await feed.range(from, bot.lastBarTime + tf);
             const first = hist[0]?.time ?? bot.startBarTime;
             if (first > from) hist = [...storedBefore(db, market, first, Math.round((first - from) / tf)), ...hist];
-            let replayed = 0;
-            for (const b of hist) {
-              if (b.time < bot.startBarTime) (paper ? paper.warm(b) : strategy.update(b.time, b.open, b.high, b.low, b.close, b.volume));
-              else if (paper) {
-                paper.step(b, true);
-                replayed++;
-              } else strategy.update(b.time, b.open, b.high, b.low, b.close, b.volume);
-            }
-            if (paper) strategyBook.book = paper.book(strategyBook.book, hist.at(-1) ?? null);
-            this.log("info", `Resumed: indicators rebuilt from ${hist.length} candles${paper ? `, ${replayed} paper candles replayed` : ""}; next candle ${utcMinute(bot.lastBarTime + tf)} UTC.`);
+            for (const b of hist) (b.time < bot.startBarTime ? trader.warm(b) : trader.replay(b));
+            const replayed = trader.resumed(hist.at(-1) ?? null);
+            this.log("info", `Resumed: indicators rebuilt from ${hist.length} candles${replayed}; next candle ${utcMinute(bot.lastBarTime + tf)} UTC.`);
           }
           warmed = true;
         } catch (e) {
@@ -302,8 +298,17 @@ export class BotRunner {
       }
 
       // 3. The loop: once per poll, follow orders and act on each newly closed candle in order.
+      // The bot's row is read once per poll and once per candle (status, limits, requests).
       let lastTouch = this.now();
       let lastCandleAt = this.now();
+      let written = JSON.stringify(bot.book);
+      const commit = (barTime: number | null) => {
+        const book = trader.book;
+        written = JSON.stringify(book);
+        if (barTime === null) db.bots.update(bot.id, { book });
+        else db.bots.commitBar(bot.id, barTime, book);
+        this.deps.notify?.(bot.id);
+      };
       while (!signal.aborted) {
         if (!db.bots.renewLease(this.botId, this.token, this.now() + settings.leaseMs)) {
           this.log("warn", "Another process took over this bot; this runner stops.");
@@ -314,59 +319,62 @@ export class BotRunner {
           this.stoppedByRequest = true;
           break;
         }
+        // Paused: the loop ends, its working orders stay (a resting stop keeps protecting the position).
+        if (bot.status === "paused") {
+          this.log("info", "Paused: working orders left in place.");
+          return;
+        }
         if (bot.status === "halted") {
           if (bot.haltedUntil === null) return;
           if (this.now() >= bot.haltedUntil) {
-            db.bots.update(bot.id, { status: "running", haltReason: null, haltedUntil: null });
+            bot = db.bots.update(bot.id, { status: "running", haltReason: null, haltedUntil: null }) ?? bot;
             this.log("info", "The halt ended: entries are allowed again.");
           }
         }
-        if (live && bot.keyId) {
+        if (bot.keyId) {
           const v = keys.version(bot.keyId);
-          if (v !== undefined && v !== keyVersion) {
+          if (keyVersion !== undefined && v !== undefined && v !== keyVersion) {
             setCredentials(ex, keys.credentials(bot.keyId));
             keyVersion = v;
             this.log("info", "Now signing with the rotated key.");
           }
-          if (this.now() - lastTouch > 60_000) {
+          if (keyVersion !== undefined && this.now() - lastTouch > 60_000) {
             keys.touch(bot.keyId);
             lastTouch = this.now();
           }
         }
         try {
-          if (live && live.hasActiveOrders()) await live.sync();
-          if (live && bot.closeRequestedAt !== null) {
-            await live.closeNow(bot.closeRequestedAt, bot.lastBarTime ?? 0, live.book.markPrice ?? live.book.avgEntryPrice);
-            strategyBook.book = live.book;
-            db.bots.update(bot.id, { closeRequestedAt: null, book: live.book });
-            this.deps.notify?.(bot.id);
+          await trader.poll(bot);
+          if (bot.closeRequestedAt !== null) {
+            db.bots.update(bot.id, { closeRequestedAt: null });
+            commit(null);
           }
           const next = (bot.lastBarTime ?? 0) + tf;
           const bars: Bar[] = await feed.since(next);
-          live?.setLatestClosed(bars.at(-1)?.time ?? bot.lastBarTime);
+          trader.setLatestClosed(bars.at(-1)?.time ?? bot.lastBarTime);
           if (bars.length > 0) lastCandleAt = this.now();
           for (let i = 0; i < bars.length && !signal.aborted; i++) {
             const b = bars[i]!;
-            if (this.bot().status === "stopped") break;
-            if (paper) {
-              paper.step(b);
-              strategyBook.book = paper.book(strategyBook.book, b);
-            } else {
-              strategy.update(b.time, b.open, b.high, b.low, b.close, b.volume);
-              await live!.onBar(b, i === bars.length - 1, (state) => strategy.decide(state));
-              strategyBook.book = live!.book;
+            const row = this.bot();
+            if (row.status === "stopped" || row.status === "paused") break;
+            const latest = i === bars.length - 1;
+            db.bots.recordCandles([{ botId: bot.id, ...b, receivedAt: this.now(), warmup: false, missed: !latest }]);
+            this.holdNotify = true;
+            try {
+              await trader.step(b, latest, row);
+            } finally {
+              this.holdNotify = false;
             }
-            db.bots.commitBar(bot.id, b.time, strategyBook.book);
-            if (live) askToLiftWhenReady(db, this.bot(), this.now(), (text) => (this.log("warn", text), this.alert("probation", text)));
-            this.deps.notify?.(bot.id);
+            commit(b.time);
+            if (bot.mode === "live") askToLiftWhenReady(db, this.bot(), this.now(), (text) => (this.log("warn", text), this.alert("probation", text)));
           }
           // Fills seen between candles change the book too; write it only when it changed (each write wakes the UI).
-          if (live && JSON.stringify(live.book) !== JSON.stringify(this.bot().book)) db.bots.update(bot.id, { book: live.book });
+          if (JSON.stringify(trader.book) !== written) commit(null);
           // Answers but no new candle for more than two candles (plus the exchange's publishing delay): late.
           const quiet = this.now() - lastCandleAt;
           if (quiet > 2 * tf + CANDLE_GRACE_MS) {
             this.failureCount = 0;
-            this.report("degraded", `No new ${market.timeframe} candle from ${market.exchange} for ${Math.round(quiet / 60_000)} min (the last one processed opened at ${utcMinute(this.bot().lastBarTime ?? 0)} UTC): the exchange is not delivering candles.`);
+            this.report("degraded", `No new ${market.timeframe} candle from ${market.exchange} for ${Math.round(quiet / 60_000)} min (the last one processed opened at ${utcMinute(bot.lastBarTime ?? 0)} UTC): the exchange is not delivering candles.`);
           } else this.succeeded();
         } catch (e) {
           if (this.fatal(e)) return;
@@ -378,13 +386,13 @@ export class BotRunner {
       }
 
       if (!this.stoppedByRequest && this.deps.db.bots.get(this.botId)?.status === "stopped") this.stoppedByRequest = true;
-      if (this.stoppedByRequest && live) {
+      if (this.stoppedByRequest) {
         // Stopped (by the user or the kill switch): nothing of this bot stays working on the exchange.
         for (let attempt = 0; attempt < 3; attempt++) {
           try {
-            this.cancelledOnStop += await live.cancelAll("the bot was stopped");
-            await live.sync();
-            db.bots.update(bot.id, { book: live.book });
+            this.cancelledOnStop += await trader.cancelAll("the bot was stopped");
+            await trader.poll({ ...this.bot(), closeRequestedAt: null });
+            db.bots.update(bot.id, { book: trader.book });
             break;
           } catch (e) {
             this.log("error", `Could not cancel the bot's open orders: ${this.describe(e)}`);
@@ -392,8 +400,6 @@ export class BotRunner {
           }
         }
         this.log("info", `Stopped${this.cancelledOnStop ? `; cancelled ${this.cancelledOnStop} open order${this.cancelledOnStop === 1 ? "" : "s"}` : ""}.`);
-      } else if (this.stoppedByRequest) {
-        this.log("info", "Stopped.");
       }
     } finally {
       unsubscribe();

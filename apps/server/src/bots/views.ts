@@ -33,7 +33,8 @@ export interface BotView {
   lastBarTime: number | null;
   /** A live bot's start-small cap, its progress and live results; null when it trades full size from the start. */
   probation: ProbationView | null;
-  position: { qty: number; avgEntryPrice: number; entryTime: number | null; markPrice: number | null; markTime: number | null; value: number };
+  /** `dust`: below this the holding cannot be sold (the market's smallest amount): the bot is flat. */
+  position: { qty: number; dust: number; avgEntryPrice: number; entryTime: number | null; markPrice: number | null; markTime: number | null; value: number };
   pnl: { realized: number; unrealized: number; total: number; fees: number; returnPct: number };
   initialCash: number;
   cash: number;
@@ -99,7 +100,7 @@ export function toBotView(db: KeyflowDb, b: Bot, now = Date.now()): BotView {
     startBarTime: b.startBarTime,
     lastBarTime: b.lastBarTime,
     probation: probationView(db, b, now),
-    position: { qty: book.qty, avgEntryPrice: book.avgEntryPrice, entryTime: book.entryTime, markPrice: book.markPrice, markTime: book.markTime, value },
+    position: { qty: book.qty, dust: book.dust ?? 0, avgEntryPrice: book.avgEntryPrice, entryTime: book.entryTime, markPrice: book.markPrice, markTime: book.markTime, value },
     pnl: { realized: book.realizedPnl, unrealized, total: equity - initialCash, fees: book.fees, returnPct: ((equity - initialCash) / initialCash) * 100 },
     initialCash,
     cash: book.cash,

@@ -9,6 +9,7 @@ import { openBotServices } from "./botServices";
 import { confirmTyped, refuseSecretFlags } from "./secretInput";
 import { utcMinute } from "../utcMinute";
 import type { Preflight } from "../bots/preflight";
+import type { DriftReport } from "../bots/drift";
 import { CliError, runSubcommands } from "./subcommands";
 
 export const BOTS_USAGE = `Usage:
@@ -23,6 +24,12 @@ export const BOTS_USAGE = `Usage:
   keyflow bots stop --all [--close] the kill switch: every bot, every open order (--close: sell live positions first)
   keyflow bots close <bot-id>       sells a running live bot's position now
   keyflow bots lift-cap <bot-id>    lets a new live bot trade its full size, once its probation is complete
+  keyflow bots pause <bot-id>       no new orders; its working orders (a stop on the exchange) stay
+  keyflow bots resume <bot-id>      a paused bot catches up and runs again
+  keyflow bots journal <bot-id>     its order journal as CSV (on stdout)
+  keyflow bots delete <bot-id>      deletes a stopped bot with its journal (save \`bots journal\` first)
+  keyflow bots drift <bot-id> [--json] what the backtest would have done on the candles the bot received,
+                                    against what it did: signals, prices (bps), fees, late or missing candles
   keyflow bots run <bot-id> [--wait] runs one bot in this process until it is stopped (Ctrl-C pauses it);
                                     --wait takes over when the process running it now ends
 
@@ -39,7 +46,7 @@ function describePreflight(pf: Preflight): string {
   const x = pf.numbers;
   const lines = [
     `Pre-flight on the exchange: free ${num(x.freeQuote)} ${x.quote} for a budget of ${num(x.budget)} ${x.quote}; first order ${x.firstOrderValues.map((v) => (v === null ? "sized in base units" : `${num(v)} ${x.quote}`)).join(", ")}` +
-      `${x.minOrderValue !== null ? ` (smallest allowed ${num(x.minOrderValue)} ${x.quote})` : ""}; taker fee ${x.takerFee === null ? "not reported" : `${num(x.takerFee * 100, 4)} %`} (flow assumes ${num(x.flowFee * 100, 4)} %).`,
+      `${x.minOrderValue !== null ? ` (smallest allowed ${num(x.minOrderValue)} ${x.quote})` : ""}; taker fee ${x.takerFee === null ? "not reported" : `${num(x.takerFee * 100, 4)} %`} (flow assumes ${num(x.flowFee * 100, 4)} %); warm-up ${x.warmupBars} candles${x.warmupNeeded > 0 ? ` (recursive indicators need ${x.warmupNeeded})` : ""}; stops ${x.restingStops === null ? "checked on closed candles" : x.restingStops === "oco" ? "rest on the exchange (OCO)" : "rest on the exchange"}.`,
     ...pf.warnings.map((w) => `Warning: ${w}`),
   ];
   return `${lines.join("\n")}\n`;
@@ -64,7 +71,7 @@ function describeProbation(id: string, p: NonNullable<BotView["probation"]>): st
 }
 
 export function runBotsCommand(argv: string[]): Promise<number> {
-  return runSubcommands("bots", BOTS_USAGE, { deploy, list, ls: list, start, stop, close, "lift-cap": liftCap, run }, argv, {
+  return runSubcommands("bots", BOTS_USAGE, { deploy, list, ls: list, start, resume: start, stop, pause, close, "lift-cap": liftCap, drift, journal, delete: remove, run }, argv, {
     check: refuseSecretFlags,
     usageErrors: /Unknown option|Unexpected argument|argument missing/,
   });
@@ -194,6 +201,71 @@ async function start(argv: string[]): Promise<number> {
   } finally {
     await s.close();
   }
+}
+
+async function pause(argv: string[]): Promise<number> {
+  const id = oneId(argv);
+  const s = openBotServices();
+  try {
+    const bot = await s.bots.pause(id);
+    process.stdout.write(`${describe(bot)}\nPaused: the process running it stops acting at its next poll; its working orders stay. \`keyflow bots resume ${id}\` catches up.\n`);
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+async function journal(argv: string[]): Promise<number> {
+  const id = oneId(argv);
+  const s = openBotServices();
+  try {
+    process.stdout.write(s.bots.journalCsv(id).csv);
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+async function remove(argv: string[]): Promise<number> {
+  const id = oneId(argv);
+  const s = openBotServices();
+  try {
+    const name = s.bots.view(id).name;
+    s.bots.delete(id);
+    process.stdout.write(`Deleted "${name}" with its journal, fills and log.\n`);
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+async function drift(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean" } } });
+  if (positionals.length !== 1) throw new CliError("Give the bot id (see `keyflow bots list`).");
+  const s = openBotServices();
+  try {
+    const r = s.bots.drift(positionals[0]!);
+    process.stdout.write(values.json ? `${JSON.stringify(r, null, 2)}\n` : describeDrift(r));
+    return 0;
+  } finally {
+    await s.close();
+  }
+}
+
+function describeDrift(r: DriftReport): string {
+  const bps = (x: number | null) => (x === null ? "—" : `${num(x, 2)} bps`);
+  const lines = [
+    `Drift of ${r.mode} bot ${r.botId} against the backtest of the candles it received:`,
+    `  candles: ${r.candles.received} received, ${r.candles.late} late (caught up after a pause), ${r.candles.gaps} missing`,
+    `  fills: backtest ${r.signals.backtest}, bot ${r.signals.bot}, agreeing ${r.signals.matched} (${num(r.signals.agreement * 100, 1)} %)${r.signals.exitDowntime ? `; ${r.signals.exitDowntime} exit${r.signals.exitDowntime === 1 ? "" : "s"} after downtime` : ""}`,
+    `  price vs backtest: mean ${bps(r.slippageBps.mean)}, worst ${bps(r.slippageBps.max)} (positive: worse for the bot)`,
+    `  fees vs the flow's ${num(r.feeRate * 100, 4)} %: mean ${bps(r.feeBps.mean)}`,
+    ...r.rows.map(
+      (x) =>
+        `  ${utcMinute(x.time)} ${x.side.padEnd(4)} backtest ${x.backtest ? `${x.backtest.what} ${num(x.backtest.price, 8)}` : "—"} | bot ${x.bot ? `${x.bot.what} ${num(x.bot.price, 8)}` : "—"}${x.slippageBps !== null ? ` | ${bps(x.slippageBps)}` : ""}`,
+    ),
+  ];
+  return `${lines.join("\n")}\n`;
 }
 
 async function close(argv: string[]): Promise<number> {

@@ -49,8 +49,20 @@ export const botsRouter = createTRPCRouter({
   /** One bot with its flow, recent orders and fills, round-trip trades and log. */
   get: publicProcedure.input(z.object({ id })).query(({ ctx, input }) => ctx.services.bots.get(input.id)),
 
+  /** The drift report: the candles the bot received replayed through the backtest, compared candle by candle with what it did. */
+  drift: publicProcedure.input(z.object({ id })).query(({ ctx, input }) => ctx.services.bots.drift(input.id)),
+
   /** Starts a bot (a live one after its pre-flight passes). */
   start: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.bots.startChecked(input.id)),
+
+  /** Pauses the bot: no new orders, its working orders (a stop on the exchange) stay; `start` resumes it. */
+  pause: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.bots.pause(input.id)),
+
+  /** Deletes a stopped bot with its journal (export it first with `journalCsv`). */
+  delete: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.bots.delete(input.id)),
+
+  /** The bot's order journal as CSV. */
+  journalCsv: publicProcedure.input(z.object({ id })).query(({ ctx, input }) => ctx.services.bots.journalCsv(input.id)),
 
   /** Stops the bot and cancels its open orders (the position stays as it is). */
   stop: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => ctx.services.bots.stop(input.id)),

@@ -2,7 +2,7 @@ import { createStore } from "zustand/vanilla";
 import { useStore } from "zustand";
 import type { BacktestRange, FlowGraph, RangePreset } from "@keyflow/core";
 
-export type View = "editor" | "results" | "research" | "bots" | "keys" | "data";
+export type View = "editor" | "results" | "research" | "bots" | "keys" | "data" | "alerts";
 export type Modal = null | "strategies" | "templates" | "import" | "settings";
 
 export interface RunState {

@@ -11,7 +11,7 @@ export interface Route {
   runId: string | null;
 }
 
-const VIEWS: readonly View[] = ["editor", "results", "research", "bots", "keys", "data"];
+const VIEWS: readonly View[] = ["editor", "results", "research", "bots", "keys", "data", "alerts"];
 const isView = (v: string | undefined): v is View => v !== undefined && (VIEWS as readonly string[]).includes(v);
 
 export function parseRoute(hash: string): Route | null {

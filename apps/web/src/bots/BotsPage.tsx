@@ -10,12 +10,15 @@ import type { BotDetail, BotEvent, BotOrder, BotView } from "./types";
 import { botsUi, isActive, useBot, useBots, useBotsUi } from "./live";
 import { KillSwitch, killSummary } from "./KillSwitch";
 import { ModeBadge, StatusBadge } from "./badges";
+import { DriftPanel } from "./DriftPanel";
+import { downloadFile } from "../ui/download";
 
 const baseOf = (symbol: string) => symbol.split("/")[0] ?? symbol;
 const quoteOf = (symbol: string) => symbol.split("/")[1]?.split(":")[0] ?? "";
 
 function positionText(b: BotView): string {
   if (!(b.position.qty > 0)) return "flat";
+  if (b.position.qty <= b.position.dust) return `flat (dust ${qty(b.position.qty)} ${baseOf(b.market.symbol)})`;
   return `${qty(b.position.qty)} ${baseOf(b.market.symbol)} @ ${price(b.position.avgEntryPrice)}`;
 }
 
@@ -25,6 +28,7 @@ const STATE_HINT: Record<BotView["state"], string> = {
   running: "",
   degraded: "see the reason above",
   halted: "no new entries until it is started again",
+  paused: "its orders on the exchange stay; resume to catch up",
   stopped: "not running",
 };
 
@@ -71,11 +75,96 @@ function StartStop({ bot, small }: { bot: BotView; small?: boolean }) {
   );
 }
 
+/**
+ * Pause keeps the bot's working orders (a stop resting on the exchange) and catches up on resume;
+ * a paused bot shows Resume.
+ */
+function PauseResume({ bot }: { bot: BotView }) {
+  const qc = useQueryClient();
+  const [busy, setBusy] = useState(false);
+  const paused = bot.status === "paused";
+  if (!paused && bot.status === "stopped") return null;
+  const act = async () => {
+    setBusy(true);
+    try {
+      if (paused) {
+        await trpcClient.bots.start.mutate({ id: bot.id });
+        app.toast(`Resumed “${bot.name}”: it catches up on the candles it missed.`);
+      } else {
+        await trpcClient.bots.pause.mutate({ id: bot.id });
+        app.toast(`Paused “${bot.name}”: no new orders; its working orders stay on the exchange.`);
+      }
+    } catch (e) {
+      app.toast(errorMessage(e), true);
+    } finally {
+      setBusy(false);
+      void qc.invalidateQueries({ queryKey: trpc.bots.list.queryKey() });
+      void qc.invalidateQueries({ queryKey: trpc.bots.get.queryKey({ id: bot.id }) });
+    }
+  };
+  return (
+    <button type="button" className={`btn ${paused ? "start" : ""}`} onClick={() => void act()} disabled={busy} data-testid={paused ? "bot-resume" : "bot-pause"} title={paused ? "Resume: catch up and act on the next candle" : "Pause: no new orders; working orders (its stop on the exchange) stay"}>
+      {busy ? "…" : paused ? "Resume" : "Pause"}
+    </button>
+  );
+}
+
+/** A stopped bot can be deleted; its journal is offered as CSV first. */
+function DeleteBot({ bot }: { bot: BotView }) {
+  const qc = useQueryClient();
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  if (bot.status !== "stopped") return null;
+  const exportCsv = async () => {
+    try {
+      const { fileName, csv } = await trpcClient.bots.journalCsv.query({ id: bot.id });
+      downloadFile(fileName, new Blob([csv], { type: "text/csv" }));
+    } catch (e) {
+      app.toast(errorMessage(e), true);
+    }
+  };
+  const remove = async () => {
+    setBusy(true);
+    try {
+      await trpcClient.bots.delete.mutate({ id: bot.id });
+      app.toast(`Deleted “${bot.name}”.`);
+      botsUi.setState({ selectedId: null });
+    } catch (e) {
+      app.toast(errorMessage(e), true);
+    } finally {
+      setBusy(false);
+      setAsking(false);
+      void qc.invalidateQueries({ queryKey: trpc.bots.list.queryKey() });
+    }
+  };
+  if (!asking) {
+    return (
+      <button type="button" className="btn" onClick={() => setAsking(true)} data-testid="bot-delete">
+        Delete…
+      </button>
+    );
+  }
+  return (
+    <span className="delete-confirm" data-testid="bot-delete-confirm">
+      <span>Its orders, fills and log go too.</span>
+      <button type="button" className="btn small" onClick={() => void exportCsv()} data-testid="bot-export-journal">
+        Download journal CSV
+      </button>
+      <button type="button" className="btn small danger" onClick={() => void remove()} disabled={busy} data-testid="bot-delete-yes">
+        {busy ? "…" : "Delete bot"}
+      </button>
+      <button type="button" className="btn small" onClick={() => setAsking(false)}>
+        Cancel
+      </button>
+    </span>
+  );
+}
+
 /** Sells a running live bot's position now (its runner does it at its next poll, journalled). */
 function ClosePosition({ bot }: { bot: BotView }) {
   const qc = useQueryClient();
   const [busy, setBusy] = useState(false);
-  if (bot.mode !== "live" || !(bot.position.qty > 0) || !isActive(bot)) return null;
+  if (bot.mode !== "live" || !(bot.position.qty > bot.position.dust) || !isActive(bot) || bot.status === "paused") return null;
   const act = async () => {
     if (!window.confirm(`Sell ${qty(bot.position.qty)} ${baseOf(bot.market.symbol)} now at the market price? The bot keeps running.`)) return;
     setBusy(true);
@@ -291,6 +380,8 @@ function Detail({ bot, detail }: { bot: BotView; detail: BotDetail | undefined }
           Backtest this bot's market
         </button>
         <ClosePosition bot={bot} />
+        <DeleteBot bot={bot} />
+        <PauseResume bot={bot} />
         <StartStop bot={bot} />
       </div>
       {bot.state === "degraded" && bot.stateReason && (
@@ -312,6 +403,7 @@ function Detail({ bot, detail }: { bot: BotView; detail: BotDetail | undefined }
         <Stat k="Last candle" v={lastCandleText(bot)} s={bot.state === "running" ? `next ${bot.market.timeframe} candle after it closes` : (bot.stateReason ?? STATE_HINT[bot.state])} testId="detail-last-candle" />
         <Stat k="Orders" v={String(detail?.orders.length ?? "—")} s={`${detail?.trades.length ?? 0} round trips`} />
       </div>
+      <DriftPanel bot={bot} />
       <div className="bot-panes">
         <div className="bot-pane">
           <div className="side-head">Orders (journal)</div>

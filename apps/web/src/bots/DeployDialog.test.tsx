@@ -23,7 +23,7 @@ function key(id: string, label: string, liveAllowed: boolean, exchange = "binanc
 
 const KEYS = [key("trade-key", "Binance trading", true), key("read-key", "Binance read-only", false), key("kraken-key", "Kraken", true, "kraken")];
 
-const NUMBERS = { quote: "USDT", budget: 10_000, freeQuote: 25_000, firstOrderValues: [1_000], probation: { fraction: 0.1, trades: 5, days: 7, cap: 1_000 }, maxOrderValue: 10_000, minAmount: 0.00001, minOrderValue: 5, amountStep: 0.00001, priceStep: 0.01, takerFee: 0.001, flowFee: 0.001, keyAgeDays: 3 };
+const NUMBERS = { quote: "USDT", budget: 10_000, freeQuote: 25_000, firstOrderValues: [1_000], probation: { fraction: 0.1, trades: 5, days: 7, cap: 1_000 }, maxOrderValue: 10_000, minAmount: 0.00001, minOrderValue: 5, amountStep: 0.00001, priceStep: 0.01, takerFee: 0.001, flowFee: 0.001, keyAgeDays: 3, restingStops: "stop" as const, warmupBars: 500, warmupNeeded: 0 };
 const PREFLIGHT_OK = { ok: true, refusals: [] as string[], warnings: [] as string[], numbers: NUMBERS };
 let preflightAnswer = PREFLIGHT_OK;
 

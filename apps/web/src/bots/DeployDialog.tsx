@@ -23,6 +23,12 @@ type AfterDowntime = Required<NonNullable<DeployInput["afterDowntime"]>>;
 
 /** Defaults scaled to the bot's budget: a runaway strategy or a bad day stops at these. */
 
+const STOP_WORDS = {
+  oco: "rest on the exchange (stop loss and take profit as one OCO order)",
+  stop: "rest on the exchange as a stop order",
+  none: "checked when each candle closes (the exchange holds no stop orders here)",
+} as const;
+
 export function defaultRisk(budget: number): BotRisk {
   const b = Number.isFinite(budget) && budget > 0 ? budget : 1000;
   const round = (x: number) => Math.round(x * 100) / 100;
@@ -208,6 +214,8 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
               )}
               <FragmentRow label="Smallest order" value={pf.numbers.minOrderValue === null ? "not reported" : `${money(pf.numbers.minOrderValue)} ${pf.numbers.quote}`} />
               <FragmentRow label="Taker fee" value={`${pf.numbers.takerFee === null ? "not reported" : `${(pf.numbers.takerFee * 100).toFixed(3)} %`} (backtest: ${(pf.numbers.flowFee * 100).toFixed(3)} %)`} />
+              <FragmentRow label="Stops" value={STOP_WORDS[pf.numbers.restingStops ?? "none"]} />
+              <FragmentRow label="Warm-up" value={`${pf.numbers.warmupBars} candles${pf.numbers.warmupNeeded > 0 ? ` (its recursive indicators need ${pf.numbers.warmupNeeded})` : ""}`} />
             </dl>
           )}
           {pf?.refusals.map((r) => (

@@ -24,6 +24,7 @@ const STATE_TEXT: Record<BotView["state"], string> = {
   running: "Running",
   degraded: "Degraded",
   halted: "Halted",
+  paused: "Paused",
   stopped: "Stopped",
 };
 

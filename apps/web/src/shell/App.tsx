@@ -16,6 +16,7 @@ import { SettingsModal } from "../strategies/SettingsModal";
 import { BotsPage } from "../bots/BotsPage";
 import { ResearchView } from "../research/ResearchView";
 import { BotsLayer } from "../bots/BotsLayer";
+import { AlertsPage } from "../alerts/AlertsPage";
 import { KeysPage } from "../keys/KeysPage";
 import { DataPage } from "../data/DataPage";
 
@@ -59,6 +60,7 @@ export function App() {
           {view === "bots" && <BotsPage />}
           {view === "keys" && <KeysPage />}
           {view === "data" && <DataPage />}
+          {view === "alerts" && <AlertsPage />}
         </main>
       </div>
       {modal === "strategies" && <StrategiesModal />}

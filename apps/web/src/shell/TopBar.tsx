@@ -173,6 +173,9 @@ export function TopBar() {
         <button type="button" className={`tab ${view === "keys" ? "active" : ""}`} onClick={() => app.set({ view: "keys" })} data-testid="tab-keys">
           Keys
         </button>
+        <button type="button" className={`tab ${view === "alerts" ? "active" : ""}`} onClick={() => app.set({ view: "alerts" })} data-testid="tab-alerts">
+          Alerts
+        </button>
       </div>
       <span className="sep" />
       <NameInput />

@@ -1,5 +1,6 @@
 import { TIE_REL } from "../catalogue/emit";
 import type { Settings } from "../flow/schema";
+import { entryQty, hasStops, stopLossLevel, takeProfitLevel, trailFraction, trailingFirst, trailLevel } from "./execution";
 import type { EntryRule } from "./program";
 import type { ExitReason, OpenPosition, Trade } from "./result";
 import { EXIT, FLAT, LONG, NO_ACTION, PENDING_ENTRY, type PositionState } from "./position";
@@ -127,8 +128,8 @@ export class SimBroker {
             // the two, so assume the worse: the stop was hit after the fill. The trailing stop's
             // peak is the fill itself on this bar; the higher of the two stops is met first.
             const sl = this.stopLoss;
-            const tr = this.trailing === this.trailing ? fill * (1 - this.trailing) : NaN;
-            const trailFirst = tr === tr && !(sl >= tr);
+            const tr = trailLevel(fill, this.trailing);
+            const trailFirst = trailingFirst(sl, tr);
             const stop = trailFirst ? tr : sl;
             if (stop === stop && low <= stop) this.close(time, stop * (1 - this.slip), trailFirst ? "trailingStop" : "stopLoss");
           }
@@ -147,9 +148,9 @@ export class SimBroker {
     const high = bar[2]!;
     const low = bar[3]!;
     const sl = this.stopLoss;
-    const tr = this.trailing === this.trailing ? this.peak * (1 - this.trailing) : NaN;
+    const tr = trailLevel(this.peak, this.trailing);
     // The higher of the two stops is the one the price meets first on the way down.
-    const trailFirst = tr === tr && !(sl >= tr);
+    const trailFirst = trailingFirst(sl, tr);
     const stop = trailFirst ? tr : sl;
     const stopReason: ExitReason = trailFirst ? "trailingStop" : "stopLoss";
     const tp = this.takeProfit;
@@ -162,12 +163,7 @@ export class SimBroker {
 
   /** Buys with the rule's sizing, never spending more than the cash including the fee. */
   private open(time: number, price: number, rule: EntryRule): boolean {
-    const unit = price * (1 + this.fee);
-    const s = rule.sizing;
-    let qty: number;
-    if (s.mode === "percentEquity") qty = (this.cash * (Math.min(s.value, 100) / 100)) / unit;
-    else if (s.mode === "quote") qty = Math.min(s.value, this.cash) / unit;
-    else qty = Math.min(s.value, this.cash / unit);
+    const qty = entryQty(rule.sizing, this.cash, price, this.fee);
     if (!(qty > 0) || !(price > 0)) return false;
     const value = qty * price;
     const fee = value * this.fee;
@@ -178,10 +174,10 @@ export class SimBroker {
     this.entryFee = fee;
     this.totalFees += fee;
     this.peak = price;
-    this.stopLoss = price * (1 - rule.stopLossPct / 100);
-    this.takeProfit = price * (1 + rule.takeProfitPct / 100);
-    this.trailing = rule.trailingPct / 100;
-    this.hasStops = rule.stopLossPct === rule.stopLossPct || rule.takeProfitPct === rule.takeProfitPct || rule.trailingPct === rule.trailingPct;
+    this.stopLoss = stopLossLevel(rule, price);
+    this.takeProfit = takeProfitLevel(rule, price);
+    this.trailing = trailFraction(rule);
+    this.hasStops = hasStops(rule);
     return true;
   }
 

@@ -1,10 +1,12 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, ne } from "drizzle-orm";
 import {
+  botCandles,
   botEvents,
   botFills,
   botOrders,
   bots,
   type BotBook,
+  type BotCandleRow,
   type BotEventLevel,
   type BotEventRow,
   type BotFillRow,
@@ -46,6 +48,11 @@ export function botRepo(ctx: RepoContext) {
 
   function get(id: string): Bot | undefined {
     return db.select().from(bots).where(eq(bots.id, id)).get();
+  }
+
+  /** Only the bot's status (what a runner checks before every send), without reading the whole row. */
+  function status(id: string): Bot["status"] | undefined {
+    return db.select({ status: bots.status }).from(bots).where(eq(bots.id, id)).get()?.status;
   }
 
   function list(): Bot[] {
@@ -193,6 +200,18 @@ export function botRepo(ctx: RepoContext) {
     return db.select().from(botFills).where(where).orderBy(asc(botFills.id)).all();
   }
 
+  // ---- candles the bot received (for the drift report)
+
+  /** Records candles as the bot received them; a candle already recorded keeps its first record. */
+  const recordCandles = sqlite.transaction((rows: BotCandleRow[]): void => {
+    for (const r of rows) db.insert(botCandles).values(r).onConflictDoNothing({ target: [botCandles.botId, botCandles.time] }).run();
+  });
+
+  /** Oldest first. */
+  function candles(botId: string): BotCandleRow[] {
+    return db.select().from(botCandles).where(eq(botCandles.botId, botId)).orderBy(asc(botCandles.time)).all();
+  }
+
   // ---- event log
 
   function log(botId: string, level: BotEventLevel, message: string): BotEvent {
@@ -227,6 +246,7 @@ export function botRepo(ctx: RepoContext) {
   return {
     create,
     get,
+    status,
     list,
     update,
     usingKey,
@@ -247,6 +267,8 @@ export function botRepo(ctx: RepoContext) {
     recordFill,
     fills,
     fillsForOrder,
+    recordCandles,
+    candles,
     fillsAfter,
     log,
     eventsAfter,

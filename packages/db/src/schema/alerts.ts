@@ -18,6 +18,8 @@ export const alertChannels = sqliteTable("alert_channels", {
   lastSentAt: integer("last_sent_at"),
   /** Why the last delivery failed (redacted), null after a success. */
   lastError: text("last_error"),
+  /** Start (UTC ms) of the last day whose daily summary this channel was sent; null: none yet. */
+  summaryDay: integer("summary_day"),
 });
 
 export type AlertChannel = typeof alertChannels.$inferSelect;

@@ -8,8 +8,12 @@ import { strategies } from "./strategies";
 export const BOT_MODES = ["paper", "live"] as const;
 export type BotMode = (typeof BOT_MODES)[number];
 
-/** running: acting on candles; halted: a risk limit stopped new entries (see haltReason); stopped: not running. */
-export const BOT_STATUSES = ["running", "stopped", "halted"] as const;
+/**
+ * running: acting on candles; halted: a risk limit stopped new entries (see haltReason); paused: not
+ * acting, its working orders (a stop resting on the exchange) left in place, catching up on resume;
+ * stopped: not running, its orders cancelled.
+ */
+export const BOT_STATUSES = ["running", "stopped", "halted", "paused"] as const;
 export type BotStatus = (typeof BOT_STATUSES)[number];
 
 /**
@@ -242,7 +246,34 @@ export const botEvents = sqliteTable(
   (t) => [index("bot_events_bot").on(t.botId, t.id)],
 );
 
+/**
+ * The candles a bot was fed, as it received them: its warm-up and every closed candle it processed,
+ * with when it got each. The drift report replays exactly these through the backtest engine.
+ */
+export const botCandles = sqliteTable(
+  "bot_candles",
+  {
+    botId: text("bot_id")
+      .notNull()
+      .references(() => bots.id, { onDelete: "cascade" }),
+    time: integer("time").notNull(),
+    open: real("open").notNull(),
+    high: real("high").notNull(),
+    low: real("low").notNull(),
+    close: real("close").notNull(),
+    volume: real("volume").notNull(),
+    /** When the bot processed it (unix ms). */
+    receivedAt: integer("received_at").notNull(),
+    /** Warm-up only: the indicators saw it, the bot could not act on it. */
+    warmup: integer("warmup", { mode: "boolean" }).notNull(),
+    /** Live: processed while catching up after downtime (followed, not traded). */
+    missed: integer("missed", { mode: "boolean" }).notNull(),
+  },
+  (t) => [uniqueIndex("bot_candles_bot_time").on(t.botId, t.time)],
+);
+
 export type BotRow = typeof bots.$inferSelect;
 export type BotOrderRow = typeof botOrders.$inferSelect;
 export type BotFillRow = typeof botFills.$inferSelect;
 export type BotEventRow = typeof botEvents.$inferSelect;
+export type BotCandleRow = typeof botCandles.$inferSelect;
