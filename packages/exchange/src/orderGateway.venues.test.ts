@@ -8,7 +8,7 @@ import { clientOrderId } from "./clientOrderId";
 import { createExchange, redirectExchange } from "./createExchange";
 import { createOrderGateway, type OrderGateway } from "./orderGateway";
 
-const TRADING_VENUES: VenueId[] = ["okx", "bybit"];
+const TRADING_VENUES: VenueId[] = ["okx", "bybit", "kucoin"];
 const START = Date.UTC(2024, 0, 1);
 
 describe.each(TRADING_VENUES)("a live bot's order paths on the fake %s", (venue) => {

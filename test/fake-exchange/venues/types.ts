@@ -27,6 +27,8 @@ export interface VenueRequest {
   method: string;
   /** Path without the query, e.g. "/api/v5/account/config". */
   path: string;
+  /** Values of the route's {name} segments ("/api/v1/hf/orders/{orderId}"). */
+  params: Record<string, string>;
   /** The query string as sent, without "?". */
   rawQuery: string;
   body: string;
@@ -55,7 +57,7 @@ export interface VenueDialect {
   makeApiKey(name: string): string;
   /** Finds the signing key and checks signature, passphrase and timestamp like the venue; throws VenueReply. */
   authenticate(req: VenueRequest, keys: ReadonlyMap<string, VenueKey>, verifyKeys: ReadonlyMap<string, string>): VenueKey;
-  /** Signed routes by "METHOD /path"; the answer body on success. */
+  /** Signed routes by "METHOD /path" (a {name} segment matches any one segment); the answer body on success. */
   routes: Record<string, (key: VenueKey, req: VenueRequest, book: VenueBook) => unknown>;
   /** Unsigned routes (markets, candles, server time) by "METHOD /path". */
   publicRoutes?: Record<string, (req: VenueRequest, book: VenueBook) => unknown>;
