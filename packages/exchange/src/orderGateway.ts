@@ -1,6 +1,6 @@
 // How a live bot talks to its exchange: orders rounded and checked before sending, every call through
 // the retrier, and a send whose outcome is unknown reported as such — never resent.
-import { OrderNotFound, type Balances, type Exchange, type Market, type Order, type Trade } from "ccxt";
+import ccxt, { OrderNotFound, type Balances, type Exchange, type Market, type Order, type Trade } from "ccxt";
 import { classifyError, UnknownOutcomeError, type ErrorKind } from "./errors";
 import { redact, secretsOf } from "./redact";
 import { Retrier } from "./retry";
@@ -65,8 +65,11 @@ export interface BalanceSnapshot {
 export type RejectReason = ErrorKind | "unknown-market" | "below-min-amount" | "above-max-amount" | "below-min-cost" | "missing-price";
 
 export type PlaceOrderResult =
-  /** Accepted by the exchange. `sent` is exactly what went on the wire after rounding. */
-  | { status: "placed"; order: OrderSnapshot; sent: { amount: string; price: string | undefined } }
+  /**
+   * Accepted by the exchange. `sent` is exactly what went on the wire after rounding; `cost` is the quote
+   * a market buy was sent to spend on exchanges that size market buys in the quote (Bitget, Coinbase).
+   */
+  | { status: "placed"; order: OrderSnapshot; sent: { amount: string; price: string | undefined; cost?: string } }
   /** Definitely NOT on the exchange: safe to decide again. */
   | { status: "rejected"; reason: RejectReason; message: string }
   /** May or may not be on the exchange: look it up with findOrderByClientId, never resend blindly. */
@@ -138,16 +141,27 @@ export class OrderGateway {
       };
     }
 
+    // Exchanges whose spot market buy is sized in the quote: what `amount` costs at the reference price.
+    let cost: string | undefined;
+    if (req.type === "market" && req.side === "buy" && marketBuyNeedsCost(ex)) {
+      if (req.referencePrice === undefined) {
+        return { status: "rejected", reason: "missing-price", message: `A market buy on ${ex.name ?? ex.id} is sized in ${market.quote}: it needs a recent price to turn ${amount} ${market.base} into what to spend.` };
+      }
+      cost = marketBuyCost(ex, market, Number(amount), req.referencePrice);
+    }
+    const params: Record<string, unknown> = { clientOrderId: req.clientOrderId, ...(cost !== undefined ? { cost: Number(cost) } : {}) };
+
     try {
       const order = await this.retrier.call(
         ex,
         `createOrder ${req.clientOrderId}`,
         // For market orders the price is NOT passed: ccxt's binance would turn amount * price into a
-        // quoteOrderQty (spend this much quote) order instead of a base-amount order.
-        () => ex.createOrder(req.symbol, req.type, req.side, Number(amount), price === undefined ? undefined : Number(price), { clientOrderId: req.clientOrderId }),
+        // quoteOrderQty (spend this much quote) order instead of a base-amount order. Where a market buy
+        // must name what to spend, ccxt's own `cost` param carries it.
+        () => ex.createOrder(req.symbol, req.type, req.side, Number(amount), price === undefined ? undefined : Number(price), params),
         { idempotent: false },
       );
-      return { status: "placed", order: snapshot(order, req.clientOrderId), sent: { amount, price } };
+      return { status: "placed", order: snapshot(order, req.clientOrderId), sent: { amount, price, ...(cost !== undefined ? { cost } : {}) } };
     } catch (e) {
       if (e instanceof UnknownOutcomeError) {
         return { status: "unknown", symbol: req.symbol, clientOrderId: req.clientOrderId, message: this.safe(e.message) };
@@ -230,6 +244,31 @@ export class OrderGateway {
     };
     return { free: pick("free"), used: pick("used"), total: pick("total") };
   }
+}
+
+/**
+ * ccxt's flag for exchanges whose spot market buy spends a quote amount (Bitget, Coinbase Advanced):
+ * `createMarketBuyOrderRequiresPrice` true, top level or under options.createOrder. Elsewhere (Binance,
+ * OKX, Bybit, KuCoin) a market buy takes the base amount and nothing changes.
+ */
+export function marketBuyNeedsCost(ex: Exchange): boolean {
+  const nested = ex.options["createOrder"] as { createMarketBuyOrderRequiresPrice?: unknown } | undefined;
+  return ex.options["createMarketBuyOrderRequiresPrice"] === true || nested?.createMarketBuyOrderRequiresPrice === true;
+}
+
+/**
+ * The quote to spend on `amount` at `price`, on the market's cost grid and rounded UP a step, so that
+ * spending it at that price buys at least `amount` and the venue's fill rounds to `amount` at its step
+ * (ccxt's costToPrecision truncates, which would buy one step less).
+ */
+export function marketBuyCost(ex: Exchange, market: NonNullable<Market>, amount: number, price: number): string {
+  const exact = amount * price;
+  const truncated = ex.costToPrecision(market.symbol, exact);
+  if (Number(truncated) >= exact - 1e-12) return String(truncated);
+  const precision = (market.precision as { cost?: number; price?: number }).cost ?? market.precision.price;
+  const mode = ex.precisionMode;
+  const step = precision === undefined ? undefined : mode === ccxt.TICK_SIZE ? precision : mode === ccxt.DECIMAL_PLACES ? 10 ** -precision : undefined;
+  return step === undefined ? String(truncated) : String(ex.costToPrecision(market.symbol, Number(truncated) + step));
 }
 
 export const createOrderGateway = (exchange: Exchange, retrier?: Retrier): OrderGateway => new OrderGateway(exchange, retrier);
