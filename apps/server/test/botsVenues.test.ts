@@ -25,7 +25,10 @@ const marketOptions = () => ({
 });
 
 /** Venues whose fakes trade (the others serve the key probe only; see test/fake-exchange/venues). */
-const VENUES: VenueId[] = ["okx", "bybit", "kucoin"];
+const VENUES: VenueId[] = ["okx", "bybit", "kucoin", "bitget"];
+
+/** Venues whose spot market buy spends a quote amount: the live bot sends what the amount costs. */
+const QUOTE_SIZED_MARKET_BUYS = new Set<VenueId>(["bitget", "coinbase"]);
 
 /** The clock of a stream whose last closed candle is the engine's: a second into the forming one. */
 const clockAt = (fake: VenueFake) => START + fake.engine.closed * 60_000 + 1_000;
@@ -90,6 +93,9 @@ describe.each(VENUES)("bots on %s (fake)", (venue) => {
     expect(orders.every((o) => o.status === "FILLED")).toBe(true);
     const journal = h.services.db.bots.orders(live.id).map((o) => o.clientOrderId).reverse();
     expect(orders.map((o) => o.clientOrderId)).toEqual(journal);
+    // Where a market buy is sized in the quote, the journal says what it was sent to spend.
+    const spent = h.logs.filter((l) => /Placed buy market [\d.]+ BTC, spending [\d.]+ USDT/.test(l));
+    expect(spent.length > 0).toBe(QUOTE_SIZED_MARKET_BUYS.has(venue));
     // The position from fills equals what the exchange holds.
     const btc = fake.engine.balance("BTC");
     expect((await h.caller.bots.get({ id: live.id })).position.qty).toBeCloseTo(btc.free + btc.locked, 8);
