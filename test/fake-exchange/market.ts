@@ -67,6 +67,8 @@ export interface MarketOptions {
   closedAtStart?: number;
   balances?: Record<string, number>;
   feeRate?: number;
+  /** Commissions in the quote asset (Coinbase) instead of the asset received. */
+  feesInQuote?: boolean;
 }
 
 /** The engine with the defaults every fake shares: the default stream ends its closed history at the current bar. */
@@ -85,6 +87,7 @@ export function createMarket(opts: MarketOptions, now: () => number): { engine: 
     candles,
     balances: opts.balances ?? { USDT: 10_000, BTC: 0.5, ETH: 5 },
     feeRate: opts.feeRate ?? 0.001,
+    feesInQuote: opts.feesInQuote ?? false,
     closedAtStart,
     now,
   });

@@ -4,7 +4,7 @@ import ccxt, { OrderNotFound, type Balances, type Exchange, type Market, type Or
 import { classifyError, UnknownOutcomeError, type ErrorKind } from "./errors";
 import { redact, secretsOf } from "./redact";
 import { Retrier } from "./retry";
-import { cancelByClientIdParams } from "./clientOrderId";
+import { cancelByClientIdParams, cancelsByExchangeIdOnly, placeByClientIdParams } from "./clientOrderId";
 
 export interface OrderRequest {
   /** Unified symbol, e.g. "BTC/USDT". */
@@ -149,7 +149,7 @@ export class OrderGateway {
       }
       cost = marketBuyCost(ex, market, Number(amount), req.referencePrice);
     }
-    const params: Record<string, unknown> = { clientOrderId: req.clientOrderId, ...(cost !== undefined ? { cost: Number(cost) } : {}) };
+    const params: Record<string, unknown> = { ...placeByClientIdParams(ex.id, req.clientOrderId), ...(cost !== undefined ? { cost: Number(cost) } : {}) };
 
     try {
       const order = await this.retrier.call(
@@ -208,6 +208,7 @@ export class OrderGateway {
   /** Cancels by exchange id or client order id. Repeating a cancel is safe: it reports "not-open". */
   async cancelOrder(symbol: string, ref: { id?: string; clientOrderId?: string }): Promise<CancelResult> {
     if (ref.id === undefined && ref.clientOrderId === undefined) throw new Error("cancelOrder needs an id or a clientOrderId");
+    if (cancelsByExchangeIdOnly(this.exchange.id)) return this.cancelByExchangeId(symbol, ref);
     const params = ref.clientOrderId !== undefined ? cancelByClientIdParams(this.exchange.id, ref.clientOrderId) : {};
     // No exchange id: undefined, not "" (bybit sends an empty orderId, which it reads as "given").
     const id = ref.id as string;
@@ -223,6 +224,20 @@ export class OrderGateway {
       if (kind === "order-not-found") return { status: "not-open", message: this.safe(e instanceof Error ? e.message : String(e)) };
       throw e;
     }
+  }
+
+  /**
+   * Coinbase: batch_cancel takes only the exchange's order ids, refuses an order that is no longer open
+   * with a generic failure, and answers without the order's state. So the order is looked up first
+   * (by client id when that is all there is), cancelled only while open, and read again afterwards.
+   */
+  private async cancelByExchangeId(symbol: string, ref: { id?: string; clientOrderId?: string }): Promise<CancelResult> {
+    const ex = this.exchange;
+    const found = ref.id !== undefined ? await this.fetchOrder(symbol, ref.id) : await this.findOrderByClientId(symbol, ref.clientOrderId!);
+    if (!found || found.status !== "open") return { status: "not-open", message: `${ex.name ?? ex.id} has no open order ${ref.clientOrderId ?? ref.id}.` };
+    await this.read(`cancelOrder ${ref.clientOrderId ?? ref.id}`, () => ex.cancelOrder(found.id, symbol));
+    const order = await this.fetchOrder(symbol, found.id);
+    return { status: "canceled", order: { ...order, clientOrderId: order.clientOrderId ?? ref.clientOrderId } };
   }
 
   async fetchOpenOrders(symbol?: string): Promise<OrderSnapshot[]> {

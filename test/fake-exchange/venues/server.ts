@@ -68,7 +68,7 @@ function routeOf<T>(table: Record<string, T> | undefined, req: VenueRequest): T 
 
 export async function startVenueFake(id: VenueId, opts: VenueFakeOptions = {}): Promise<VenueFake> {
   const venue: VenueDialect = VENUE_DIALECTS[id];
-  const { engine, interval, intervalMs } = createMarket(opts, Date.now);
+  const { engine, interval, intervalMs } = createMarket({ feesInQuote: venue.feesInQuote, ...opts }, Date.now);
   const book = new VenueBook(engine, interval, intervalMs, venue.instId ?? ((s) => s.symbol));
   const keys: Record<string, VenueKey> = {};
   const verifyKeys = new Map<string, string>();

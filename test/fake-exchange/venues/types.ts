@@ -51,6 +51,8 @@ export interface VenueDialect {
   /** The ccxt exchange id this fake speaks to. */
   id: string;
   needsPassphrase: boolean;
+  /** The venue charges every commission in the quote asset (Coinbase); others in the asset received. */
+  feesInQuote?: boolean;
   /** Makes a secret in the venue's format (hex, base64, a PEM private key). */
   makeSecret(): { secret: string; verifyWith?: string };
   /** Makes an API key id in the venue's format. */
