@@ -25,7 +25,7 @@ const marketOptions = () => ({
 });
 
 /** Venues whose fakes trade (the others serve the key probe only; see test/fake-exchange/venues). */
-const VENUES: VenueId[] = ["okx", "bybit", "kucoin", "bitget"];
+const VENUES: VenueId[] = ["okx", "bybit", "kucoin", "bitget", "coinbase"];
 
 /** Venues whose spot market buy spends a quote amount: the live bot sends what the amount costs. */
 const QUOTE_SIZED_MARKET_BUYS = new Set<VenueId>(["bitget", "coinbase"]);
