@@ -3,7 +3,7 @@
 // Spot trading of a classic (not unified) account as ccxt's bitget class calls it (read in ccxt's
 // bitget.js): v3 account/settings refused (not UTA), public symbols (precisions as decimal places),
 // margin currencies (none), coins, candles and history-candles (oldest first, the latest `limit` in
-// [startTime, endTime]), account/assets, place-order (a market BUY's size is the quote to spend,
+// [startTime, endTime)), account/assets, place-order (a market BUY's size is the quote to spend,
 // planType "total"), cancel-order, orderInfo, unfilled-orders, history-orders and fills.
 import { randomBytes } from "node:crypto";
 import type { BinanceReject } from "../engine";
@@ -100,11 +100,12 @@ function candles(max: number) {
     const start = Number(q.get("startTime") ?? -Infinity);
     const end = Number(q.get("endTime") ?? Infinity);
     const limit = Math.min(Number(q.get("limit") ?? 100), max);
-    // Oldest first: the latest `limit` candles in [startTime, endTime]; [ts, open, high, low, close, baseVolume, usdtVolume, quoteVolume].
+    // Oldest first: the latest `limit` candles in [startTime, endTime) (ccxt asks for since + limit × the
+    // timeframe as the end); [ts, open, high, low, close, baseVolume, usdtVolume, quoteVolume].
     return ok(
       book.engine
         .closedCandles(s.symbol)
-        .filter((c) => c[0] >= start && c[0] <= end)
+        .filter((c) => c[0] >= start && c[0] < end)
         .slice(-limit)
         .map((c) => [String(c[0]), dec(c[1]), dec(c[2]), dec(c[3]), dec(c[4]), dec(c[5]), dec(c[5] * c[4]), dec(c[5] * c[4])]),
     );
