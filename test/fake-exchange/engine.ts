@@ -41,6 +41,8 @@ export interface EngineOptions {
   balances: Record<string, number>;
   /** Commission rate charged on every fill, in the asset received (Binance's default). */
   feeRate: number;
+  /** Charge every commission in the quote asset instead, on top of a buy's cost (Coinbase). */
+  feesInQuote?: boolean;
   /** How many candles of each stream are already closed at start. */
   closedAtStart: number;
   now: () => number;
@@ -342,9 +344,16 @@ export class MatchingEngine {
       order.locked = round8(order.locked - fromLock);
       quote.locked = round8(quote.locked - fromLock);
       quote.free = round8(quote.free - fromFree);
-      commission = round8(qty * this.opts.feeRate);
-      commissionAsset = m.baseAsset;
-      base.free = round8(base.free + qty - commission);
+      if (this.opts.feesInQuote) {
+        commission = round8(quoteQty * this.opts.feeRate);
+        commissionAsset = m.quoteAsset;
+        quote.free = round8(quote.free - commission);
+        base.free = round8(base.free + qty);
+      } else {
+        commission = round8(qty * this.opts.feeRate);
+        commissionAsset = m.baseAsset;
+        base.free = round8(base.free + qty - commission);
+      }
     } else {
       order.locked = round8(order.locked - qty);
       base.locked = round8(base.locked - qty);

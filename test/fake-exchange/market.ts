@@ -69,6 +69,8 @@ export interface MarketOptions {
   feeRate?: number;
   /** Bid-ask spread in basis points paid by market orders (half on each side); default 0. */
   spreadBps?: number;
+  /** Commissions in the quote asset (Coinbase) instead of the asset received. */
+  feesInQuote?: boolean;
 }
 
 /** The engine with the defaults every fake shares: the default stream ends its closed history at the current bar. */
@@ -87,6 +89,7 @@ export function createMarket(opts: MarketOptions, now: () => number): { engine: 
     candles,
     balances: opts.balances ?? { USDT: 10_000, BTC: 0.5, ETH: 5 },
     feeRate: opts.feeRate ?? 0.001,
+    feesInQuote: opts.feesInQuote ?? false,
     closedAtStart,
     now,
     spreadBps: opts.spreadBps ?? 0,

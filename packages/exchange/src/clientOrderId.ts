@@ -49,3 +49,14 @@ export function clientOrderId(botId: string, barTime: number, intent: string, ex
 export function cancelByClientIdParams(exchangeId: string, clientOrderId: string): Record<string, string> {
   return exchangeId === "bybit" ? { orderLinkId: clientOrderId } : { clientOrderId };
 }
+
+/**
+ * The params that make ccxt's createOrder send our client order id. ccxt's coinbase drops the unified
+ * `clientOrderId` and sends its own "ccxt-<uuid>"; Coinbase's own `client_order_id` goes through.
+ */
+export function placeByClientIdParams(exchangeId: string, clientOrderId: string): Record<string, string> {
+  return exchangeId === "coinbase" ? { client_order_id: clientOrderId } : { clientOrderId };
+}
+
+/** Exchanges that cancel only by their own order id (Coinbase's batch_cancel takes order_ids). */
+export const cancelsByExchangeIdOnly = (exchangeId: string): boolean => exchangeId === "coinbase";

@@ -56,6 +56,9 @@ const EXCHANGE_DEFAULTS: Record<string, Record<string, unknown>> = {
     // Measure the server clock offset when markets load, so signed timestamps start in sync.
     adjustForTimeDifference: true,
   },
+  // Advanced Trade's accounts (available and on hold), not the Coinbase app's v2 accounts (a total only):
+  // a bot needs what its open orders hold.
+  coinbase: { fetchBalance: "v3PrivateGetBrokerageAccounts" },
 };
 
 export function createExchange(opts: CreateExchangeOptions): Exchange {

@@ -1,10 +1,10 @@
 // How a live bot talks to its exchange: orders rounded and checked before sending, every call through
 // the retrier, and a send whose outcome is unknown reported as such — never resent.
-import { OrderNotFound, type Balances, type Exchange, type Market, type MarketInterface, type Order, type Trade } from "ccxt";
+import ccxt, { OrderNotFound, type Balances, type Exchange, type Market, type MarketInterface, type Order, type Trade } from "ccxt";
 import { classifyError, UnknownOutcomeError, type ErrorKind } from "./errors";
 import { redact, secretsOf } from "./redact";
 import { Retrier } from "./retry";
-import { cancelByClientIdParams } from "./clientOrderId";
+import { cancelByClientIdParams, cancelsByExchangeIdOnly, placeByClientIdParams } from "./clientOrderId";
 
 export interface OrderRequest {
   /** Unified symbol, e.g. "BTC/USDT". */
@@ -86,8 +86,11 @@ export interface BalanceSnapshot {
 export type RejectReason = ErrorKind | "unknown-market" | "below-min-amount" | "above-max-amount" | "below-min-cost" | "missing-price";
 
 export type PlaceOrderResult =
-  /** Accepted by the exchange. `sent` is exactly what went on the wire after rounding. */
-  | { status: "placed"; order: OrderSnapshot; sent: { amount: string; price: string | undefined } }
+  /**
+   * Accepted by the exchange. `sent` is exactly what went on the wire after rounding; `cost` is the quote
+   * a market buy was sent to spend on exchanges that size market buys in the quote (Bitget, Coinbase).
+   */
+  | { status: "placed"; order: OrderSnapshot; sent: { amount: string; price: string | undefined; cost?: string } }
   /** Definitely NOT on the exchange: safe to decide again. */
   | { status: "rejected"; reason: RejectReason; message: string }
   /** May or may not be on the exchange: look it up with findOrderByClientId, never resend blindly. */
@@ -181,20 +184,31 @@ export class OrderGateway {
       };
     }
 
+    // Exchanges whose spot market buy is sized in the quote: what `amount` costs at the reference price.
+    let cost: string | undefined;
+    if (req.type === "market" && req.side === "buy" && marketBuyNeedsCost(ex)) {
+      if (req.referencePrice === undefined) {
+        return { status: "rejected", reason: "missing-price", message: `A market buy on ${ex.name ?? ex.id} is sized in ${market.quote}: it needs a recent price to turn ${amount} ${market.base} into what to spend.` };
+      }
+      cost = marketBuyCost(ex, market, Number(amount), req.referencePrice);
+    }
+    const params: Record<string, unknown> = { ...placeByClientIdParams(ex.id, req.clientOrderId), ...(cost !== undefined ? { cost: Number(cost) } : {}) };
+
     try {
       const order = await this.retrier.call(
         ex,
         `createOrder ${req.clientOrderId}`,
         // For market orders the price is NOT passed: ccxt's binance would turn amount * price into a
-        // quoteOrderQty (spend this much quote) order instead of a base-amount order.
+        // quoteOrderQty (spend this much quote) order instead of a base-amount order. Where a market buy
+        // must name what to spend, ccxt's own `cost` param carries it.
         () =>
           ex.createOrder(req.symbol, req.type, req.side, Number(amount), price === undefined ? undefined : Number(price), {
-            clientOrderId: req.clientOrderId,
+            ...params,
             ...(req.trigger && trigger !== undefined ? { [req.trigger.kind === "stopLoss" ? "stopLossPrice" : "takeProfitPrice"]: Number(trigger) } : {}),
           }),
         { idempotent: false },
       );
-      return { status: "placed", order: snapshot(order, req.clientOrderId), sent: { amount, price: price ?? trigger } };
+      return { status: "placed", order: snapshot(order, req.clientOrderId), sent: { amount, price: price ?? trigger, ...(cost !== undefined ? { cost } : {}) } };
     } catch (e) {
       if (e instanceof UnknownOutcomeError) {
         return { status: "unknown", symbol: req.symbol, clientOrderId: req.clientOrderId, message: this.safe(e.message) };
@@ -300,6 +314,7 @@ export class OrderGateway {
   /** Cancels by exchange id or client order id. Repeating a cancel is safe: it reports "not-open". */
   async cancelOrder(symbol: string, ref: { id?: string; clientOrderId?: string }): Promise<CancelResult> {
     if (ref.id === undefined && ref.clientOrderId === undefined) throw new Error("cancelOrder needs an id or a clientOrderId");
+    if (cancelsByExchangeIdOnly(this.exchange.id)) return this.cancelByExchangeId(symbol, ref);
     const params = ref.clientOrderId !== undefined ? cancelByClientIdParams(this.exchange.id, ref.clientOrderId) : {};
     // No exchange id: undefined, not "" (bybit sends an empty orderId, which it reads as "given").
     const id = ref.id as string;
@@ -315,6 +330,20 @@ export class OrderGateway {
       if (kind === "order-not-found") return { status: "not-open", message: this.safe(e instanceof Error ? e.message : String(e)) };
       throw e;
     }
+  }
+
+  /**
+   * Coinbase: batch_cancel takes only the exchange's order ids, refuses an order that is no longer open
+   * with a generic failure, and answers without the order's state. So the order is looked up first
+   * (by client id when that is all there is), cancelled only while open, and read again afterwards.
+   */
+  private async cancelByExchangeId(symbol: string, ref: { id?: string; clientOrderId?: string }): Promise<CancelResult> {
+    const ex = this.exchange;
+    const found = ref.id !== undefined ? await this.fetchOrder(symbol, ref.id) : await this.findOrderByClientId(symbol, ref.clientOrderId!);
+    if (!found || found.status !== "open") return { status: "not-open", message: `${ex.name ?? ex.id} has no open order ${ref.clientOrderId ?? ref.id}.` };
+    await this.read(`cancelOrder ${ref.clientOrderId ?? ref.id}`, () => ex.cancelOrder(found.id, symbol));
+    const order = await this.fetchOrder(symbol, found.id);
+    return { status: "canceled", order: { ...order, clientOrderId: order.clientOrderId ?? ref.clientOrderId } };
   }
 
   async fetchOpenOrders(symbol?: string): Promise<OrderSnapshot[]> {
@@ -336,6 +365,31 @@ export class OrderGateway {
     };
     return { free: pick("free"), used: pick("used"), total: pick("total") };
   }
+}
+
+/**
+ * ccxt's flag for exchanges whose spot market buy spends a quote amount (Bitget, Coinbase Advanced):
+ * `createMarketBuyOrderRequiresPrice` true, top level or under options.createOrder. Elsewhere (Binance,
+ * OKX, Bybit, KuCoin) a market buy takes the base amount and nothing changes.
+ */
+export function marketBuyNeedsCost(ex: Exchange): boolean {
+  const nested = ex.options["createOrder"] as { createMarketBuyOrderRequiresPrice?: unknown } | undefined;
+  return ex.options["createMarketBuyOrderRequiresPrice"] === true || nested?.createMarketBuyOrderRequiresPrice === true;
+}
+
+/**
+ * The quote to spend on `amount` at `price`, on the market's cost grid and rounded UP a step, so that
+ * spending it at that price buys at least `amount` and the venue's fill rounds to `amount` at its step
+ * (ccxt's costToPrecision truncates, which would buy one step less).
+ */
+export function marketBuyCost(ex: Exchange, market: NonNullable<Market>, amount: number, price: number): string {
+  const exact = amount * price;
+  const truncated = ex.costToPrecision(market.symbol, exact);
+  if (Number(truncated) >= exact - 1e-12) return String(truncated);
+  const precision = (market.precision as { cost?: number; price?: number }).cost ?? market.precision.price;
+  const mode = ex.precisionMode;
+  const step = precision === undefined ? undefined : mode === ccxt.TICK_SIZE ? precision : mode === ccxt.DECIMAL_PLACES ? 10 ** -precision : undefined;
+  return step === undefined ? String(truncated) : String(ex.costToPrecision(market.symbol, Number(truncated) + step));
 }
 
 export const createOrderGateway = (exchange: Exchange, retrier?: Retrier): OrderGateway => new OrderGateway(exchange, retrier);

@@ -6,10 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCandles, startVenueFake, type VenueFake, type VenueId } from "../../../test/fake-exchange/index";
 import { clientOrderId } from "./clientOrderId";
 import { createExchange, redirectExchange } from "./createExchange";
-import { createOrderGateway, type OrderGateway } from "./orderGateway";
+import { createOrderGateway, marketBuyNeedsCost, type OrderGateway } from "./orderGateway";
 
-const TRADING_VENUES: VenueId[] = ["okx", "bybit"];
-const START = Date.UTC(2024, 0, 1);
+const TRADING_VENUES: VenueId[] = ["okx", "bybit", "kucoin", "bitget", "coinbase"];
+/** Venues whose spot market buy spends a quote amount (ccxt's createMarketBuyOrderRequiresPrice). */
+const QUOTE_SIZED_MARKET_BUYS = new Set<VenueId>(["bitget", "coinbase"]);
+/** Venues that charge every fee in the quote (the others: in the asset received). */
+const FEES_IN_QUOTE = new Set<VenueId>(["coinbase"]);
+// A stream of current candles (the last closed an hour ago): ccxt's bitget picks its candle endpoint and
+// window from the clock, as a real exchange's candles are current.
+const START = Math.floor(Date.now() / 60_000) * 60_000 - 60 * 60_000;
 
 describe.each(TRADING_VENUES)("a live bot's order paths on the fake %s", (venue) => {
   let fake: VenueFake;
@@ -46,22 +52,35 @@ describe.each(TRADING_VENUES)("a live bot's order paths on the fake %s", (venue)
 
   it("places a market buy by client id, finds it, fills it on the next candle with its trades, and reports the balance", async () => {
     const cid = clientOrderId("bot-1", START + 9 * 60_000, "entry", venue);
-    const placed = await gw.placeOrder({ symbol: "BTC/USDT", side: "buy", type: "market", amount: 0.1, referencePrice: 30_000, clientOrderId: cid });
+    const last = fake.engine.lastPrice("BTCUSDT");
+    const placed = await gw.placeOrder({ symbol: "BTC/USDT", side: "buy", type: "market", amount: 0.1, referencePrice: last, clientOrderId: cid });
     expect(placed.status).toBe("placed");
+    expect(marketBuyNeedsCost(ex)).toBe(QUOTE_SIZED_MARKET_BUYS.has(venue));
+    // Sized in the quote: 0.1 × the last close, rounded up to the cent, so that it buys 0.1 at that price.
+    if (placed.status === "placed") expect(placed.sent.cost).toBe(QUOTE_SIZED_MARKET_BUYS.has(venue) ? (Math.ceil(0.1 * last * 100 - 1e-6) / 100).toString() : undefined);
     const open = await gw.findOrderByClientId("BTC/USDT", cid);
-    expect(open).toMatchObject({ clientOrderId: cid, status: "open", amount: 0.1, filled: 0, side: "buy" });
+    // ccxt reports a quote-sized market buy's amount as what it has bought so far.
+    expect(open).toMatchObject({ clientOrderId: cid, status: "open", amount: QUOTE_SIZED_MARKET_BUYS.has(venue) ? 0 : 0.1, filled: 0, side: "buy" });
 
     const candle = fake.advance()[0]!;
     const done = await gw.findOrderByClientId("BTC/USDT", cid);
     expect(done).toMatchObject({ clientOrderId: cid, status: "closed", amount: 0.1, filled: 0.1, average: candle[1] });
-    const trades = (await ex.fetchOrderTrades(done!.id, "BTC/USDT")).map((t) => ({ order: t.order, price: t.price, amount: t.amount, fee: t.fee }));
-    expect(trades).toEqual([{ order: done!.id, price: candle[1], amount: 0.1, fee: expect.objectContaining({ cost: 0.0001, currency: "BTC" }) }]);
+    const orderTrades = ex.has["fetchOrderTrades"] ? await ex.fetchOrderTrades(done!.id, "BTC/USDT") : (await ex.fetchMyTrades("BTC/USDT")).filter((t) => t.order === done!.id);
+    const trades = orderTrades.map((t) => ({ order: t.order, price: t.price, amount: t.amount, fee: t.fee }));
+    // The fee: 0.1 % of what was received (Coinbase: of the cost, in the quote).
+    const fee = FEES_IN_QUOTE.has(venue) ? { cost: expect.closeTo(0.1 * candle[1] * 0.001, 8), currency: "USDT" } : { cost: 0.0001, currency: "BTC" };
+    expect(trades).toEqual([{ order: done!.id, price: candle[1], amount: 0.1, fee: expect.objectContaining(fee) }]);
     const mine = await gw.fetchMyTrades("BTC/USDT");
     expect(mine.map((t) => t.orderId)).toContain(done!.id);
 
     const b = await gw.fetchBalance();
-    expect(b.total["BTC"]).toBeCloseTo(0.0999, 10);
-    expect(b.total["USDT"]).toBeCloseTo(50_000 - 0.1 * candle[1], 6);
+    if (FEES_IN_QUOTE.has(venue)) {
+      expect(b.total["BTC"]).toBeCloseTo(0.1, 10);
+      expect(b.total["USDT"]).toBeCloseTo(50_000 - 0.1 * candle[1] * 1.001, 6);
+    } else {
+      expect(b.total["BTC"]).toBeCloseTo(0.0999, 10);
+      expect(b.total["USDT"]).toBeCloseTo(50_000 - 0.1 * candle[1], 6);
+    }
   });
 
   it("places and cancels a limit sell by client id; a second cancel says the order is not open", async () => {

@@ -76,7 +76,7 @@ export const dec = (x: number): string => {
 /** Volume-weighted average fill price of an order, 0 before any fill. */
 export const averagePrice = (o: FakeOrder): number => (o.executedQty > 0 ? o.cummulativeQuoteQty / o.executedQty : 0);
 
-/** Total commission of an order's fills, and its asset (the venue convention the engine follows: buy fees in the base, sell fees in the quote). */
+/** Total commission of an order's fills, and its asset (the engine's: by default buy fees in the base, sell fees in the quote). */
 export function commissionOf(o: FakeOrder, s: FakeSymbol): { fee: number; asset: string } {
-  return { fee: round8(o.trades.reduce((sum, t) => sum + t.commission, 0)), asset: o.side === "BUY" ? s.baseAsset : s.quoteAsset };
+  return { fee: round8(o.trades.reduce((sum, t) => sum + t.commission, 0)), asset: o.trades[0]?.commissionAsset ?? (o.side === "BUY" ? s.baseAsset : s.quoteAsset) };
 }

@@ -47,9 +47,28 @@ export interface VenueFakeOptions extends MarketOptions {
   keys?: Record<string, Partial<VenueKeyRights>>;
 }
 
+/** The route of a request: its exact "METHOD /path" entry, else one whose {name} segments match (their values go to req.params). */
+function routeOf<T>(table: Record<string, T> | undefined, req: VenueRequest): T | undefined {
+  if (!table) return undefined;
+  const exact = table[`${req.method} ${req.path}`];
+  if (exact) return exact;
+  const segments = req.path.split("/");
+  for (const [name, route] of Object.entries(table)) {
+    const [method, path = ""] = name.split(" ");
+    const pattern = path.split("/");
+    if (method !== req.method || !path.includes("{") || pattern.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    if (pattern.every((p, i) => (p.startsWith("{") && p.endsWith("}") ? ((params[p.slice(1, -1)] = decodeURIComponent(segments[i]!)), true) : p === segments[i]))) {
+      req.params = params;
+      return route;
+    }
+  }
+  return undefined;
+}
+
 export async function startVenueFake(id: VenueId, opts: VenueFakeOptions = {}): Promise<VenueFake> {
   const venue: VenueDialect = VENUE_DIALECTS[id];
-  const { engine, interval, intervalMs } = createMarket(opts, Date.now);
+  const { engine, interval, intervalMs } = createMarket({ feesInQuote: venue.feesInQuote, ...opts }, Date.now);
   const book = new VenueBook(engine, interval, intervalMs, venue.instId ?? ((s) => s.symbol));
   const keys: Record<string, VenueKey> = {};
   const verifyKeys = new Map<string, string>();
@@ -74,15 +93,15 @@ export async function startVenueFake(id: VenueId, opts: VenueFakeOptions = {}): 
         rawQuery: q < 0 ? "" : rawUrl.slice(q + 1),
         body: Buffer.concat(chunks).toString("utf8"),
         headers: req.headers,
+        params: {},
         now: Date.now(),
       };
       let status = 200;
       let body: unknown;
       let signer: VenueKey | undefined;
       try {
-        const name = `${r.method} ${r.path}`;
-        const publicRoute = venue.publicRoutes?.[name];
-        const route = venue.routes[name];
+        const publicRoute = routeOf(venue.publicRoutes, r);
+        const route = routeOf(venue.routes, r);
         if (publicRoute) body = publicRoute(r, book);
         else if (route) {
           signer = venue.authenticate(r, byApiKey, verifyKeys);

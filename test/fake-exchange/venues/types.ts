@@ -27,6 +27,8 @@ export interface VenueRequest {
   method: string;
   /** Path without the query, e.g. "/api/v5/account/config". */
   path: string;
+  /** Values of the route's {name} segments ("/api/v1/hf/orders/{orderId}"). */
+  params: Record<string, string>;
   /** The query string as sent, without "?". */
   rawQuery: string;
   body: string;
@@ -49,13 +51,15 @@ export interface VenueDialect {
   /** The ccxt exchange id this fake speaks to. */
   id: string;
   needsPassphrase: boolean;
+  /** The venue charges every commission in the quote asset (Coinbase); others in the asset received. */
+  feesInQuote?: boolean;
   /** Makes a secret in the venue's format (hex, base64, a PEM private key). */
   makeSecret(): { secret: string; verifyWith?: string };
   /** Makes an API key id in the venue's format. */
   makeApiKey(name: string): string;
   /** Finds the signing key and checks signature, passphrase and timestamp like the venue; throws VenueReply. */
   authenticate(req: VenueRequest, keys: ReadonlyMap<string, VenueKey>, verifyKeys: ReadonlyMap<string, string>): VenueKey;
-  /** Signed routes by "METHOD /path"; the answer body on success. */
+  /** Signed routes by "METHOD /path" (a {name} segment matches any one segment); the answer body on success. */
   routes: Record<string, (key: VenueKey, req: VenueRequest, book: VenueBook) => unknown>;
   /** Unsigned routes (markets, candles, server time) by "METHOD /path". */
   publicRoutes?: Record<string, (req: VenueRequest, book: VenueBook) => unknown>;

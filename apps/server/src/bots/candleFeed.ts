@@ -9,6 +9,12 @@ const PAGE = 1000;
 
 export class CandleFeed {
   readonly tf: number;
+  /**
+   * Candles asked for per request: ours, or fewer where ccxt says the exchange serves fewer
+   * (features.spot.fetchOHLCV.limit: OKX 300, Bitget 200). ccxt's bitget, asked for more than 200 old
+   * candles, serves the END of the window asked for, which would skip the rest.
+   */
+  private readonly page: number;
 
   constructor(
     private readonly exchange: Exchange,
@@ -17,6 +23,8 @@ export class CandleFeed {
     private readonly now: () => number = Date.now,
   ) {
     this.tf = TIMEFRAME_MS[market.timeframe];
+    const most = (exchange.features as { spot?: { fetchOHLCV?: { limit?: unknown } } } | undefined)?.spot?.fetchOHLCV?.limit;
+    this.page = typeof most === "number" && most > 0 ? Math.min(PAGE, most) : PAGE;
   }
 
   /** A candle is closed once its whole span lies in the past (the exchange's forming candle is dropped). */
@@ -39,30 +47,46 @@ export class CandleFeed {
     });
   }
 
-  /** Closed candles with time ≥ since, oldest first, paging forward until the newest. */
-  async since(since: number, maxBars = 100_000): Promise<Bar[]> {
-    const out: Bar[] = [];
-    let from = since;
-    for (;;) {
-      const rows = await this.fetch(from, PAGE);
-      const bars = this.closed(rows).filter((b) => b.time >= from && (out.length === 0 || b.time > out[out.length - 1]!.time));
-      out.push(...bars);
-      if (rows.length < PAGE || bars.length === 0 || out.length >= maxBars) return out;
-      from = out[out.length - 1]!.time + this.tf;
-    }
+  /** Open time of the newest candle that can be closed now. */
+  private newestClosable(): number {
+    return Math.floor(this.now() / this.tf) * this.tf - this.tf;
+  }
+
+  /** Closed candles with time ≥ since, oldest first, paging forward until the newest closed one. */
+  since(since: number, maxBars = 100_000): Promise<Bar[]> {
+    return this.forward(since, Infinity, maxBars);
   }
 
   /** Closed candles in [from, to), oldest first. */
   async range(from: number, to: number): Promise<Bar[]> {
     if (to <= from) return [];
-    return (await this.since(from, Math.ceil((to - from) / this.tf) + 1)).filter((b) => b.time < to);
+    return (await this.forward(from, to, Math.ceil((to - from) / this.tf) + 1)).filter((b) => b.time < to);
+  }
+
+  /**
+   * Pages forward from `from` until a page reaches `to`, the newest closed candle, or nothing newer (an
+   * empty page). Pages end where the exchange ends them, so a page shorter than asked is no sign of the
+   * present.
+   */
+  private async forward(from: number, to: number, maxBars: number): Promise<Bar[]> {
+    const out: Bar[] = [];
+    const end = Math.min(to, this.newestClosable() + this.tf);
+    while (from < end && out.length < maxBars) {
+      const rows = await this.fetch(from, this.page);
+      const bars = this.closed(rows).filter((b) => b.time >= from && (out.length === 0 || b.time > out[out.length - 1]!.time));
+      if (bars.length === 0) break;
+      out.push(...bars);
+      from = out[out.length - 1]!.time + this.tf;
+    }
+    return out;
   }
 
   /** The newest `n` closed candles, oldest first. */
   async latest(n: number): Promise<Bar[]> {
-    const rows = await this.fetch(undefined, Math.min(PAGE, n + 1));
+    const rows = await this.fetch(undefined, Math.min(this.page, n + 1));
     let bars = this.closed(rows);
-    if (bars.length > 0 && n > bars.length && rows.length >= PAGE) {
+    // Fewer than asked: the exchange's page may be shorter than ours (OKX: 300), so ask for the older ones.
+    if (bars.length > 0 && n > bars.length) {
       const first = bars[0]!.time;
       const older = await this.range(first - (n - bars.length) * this.tf, first);
       bars = [...older, ...bars];

@@ -889,7 +889,8 @@ export class LiveTrader implements Trader {
     if (res.status === "placed") {
       this.ctx.orderProblem(null);
       repo.updateOrder(cid, { status: "sent", exchangeOrderId: res.order.id, amount: Number(res.sent.amount), price: res.sent.price === undefined ? null : Number(res.sent.price), sentAt: now() });
-      const what = trigger ? `${STOP_WORDS[intentReason(intent) as StopReason]} order resting on the exchange: sell ${res.sent.amount} ${this.ctx.assets.base} when the price reaches ${res.sent.price}` : `${side} ${type} ${res.sent.amount} ${this.ctx.assets.base}${res.sent.price ? ` at ${res.sent.price}` : ""}`;
+      const spending = res.sent.cost === undefined ? "" : `, spending ${res.sent.cost} ${this.ctx.assets.quote}`;
+      const what = trigger ? `${STOP_WORDS[intentReason(intent) as StopReason]} order resting on the exchange: sell ${res.sent.amount} ${this.ctx.assets.base} when the price reaches ${res.sent.price}` : `${side} ${type} ${res.sent.amount} ${this.ctx.assets.base}${res.sent.price ? ` at ${res.sent.price}` : ""}${spending}`;
       log("info", `Placed ${what} (${intent}, candle ${utcMinute(bar.time)}).`);
       await this.adopt(repo.getOrder(cid)!, res.order);
     } else if (res.status === "rejected") {
