@@ -20,9 +20,6 @@ import {
   type Settings,
   type StrategySpec,
 } from "@keyflow/core";
-import { openDatabase } from "@keyflow/db";
-import { configFromEnv } from "../config";
-import { installDemoMarket } from "../data/demoMarket";
 import { utcMinute } from "../utcMinute";
 
 const USAGE = `Usage: keyflow backtest <flow.json | template-id> [--data candles.csv …] [--symbols BTC/USDT,ETH/USDT] [--cash 10000] [--fee 0.001] [--slippage 0] [--json]
@@ -78,7 +75,7 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
     if (!values.json) for (const w of compiled.warnings) process.stderr.write(`  ! ${w.message}\n`);
 
     if (values.symbols !== undefined && values.data) throw new UserError("Give either --data files or --symbols, not both.");
-    const markets = values.symbols !== undefined ? storedMarkets(flow, values.symbols) : (values.data ?? []).length > 1 ? values.data!.map((path) => ({ name: basename(path), candles: loadCsv(path) })) : null;
+    const markets = values.symbols !== undefined ? await storedMarkets(flow, values.symbols) : (values.data ?? []).length > 1 ? values.data!.map((path) => ({ name: basename(path), candles: loadCsv(path) })) : null;
     if (markets) {
       const runs = markets.map((m) => ({ name: m.name, ...runOne(flow, compiled.spec, compiled.hash, settings, m.candles, false) }));
       const portfolio = combineEquity(
@@ -130,9 +127,11 @@ function runOne(flow: FlowGraph, spec: StrategySpec, hash: string, settings: Set
 }
 
 /** The stored candles of each symbol of the flow's exchange and timeframe. */
-function storedMarkets(flow: FlowGraph, list: string): { name: string; candles: Candles }[] {
+async function storedMarkets(flow: FlowGraph, list: string): Promise<{ name: string; candles: Candles }[]> {
   const symbols = [...new Set(list.split(",").map((s) => s.trim()).filter((s) => s.length > 0))];
   if (symbols.length === 0) throw new UserError("--symbols needs at least one market, e.g. --symbols BTC/USDT,ETH/USDT.");
+  // Loaded only here: a plain `keyflow backtest` starts without SQLite (see cliStartup.test.ts).
+  const [{ openDatabase }, { configFromEnv }, { installDemoMarket }] = await Promise.all([import("@keyflow/db"), import("../config"), import("../data/demoMarket")]);
   const db = openDatabase(configFromEnv().dataDir);
   try {
     installDemoMarket(db);
