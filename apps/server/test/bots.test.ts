@@ -48,6 +48,11 @@ describe("paper bots", () => {
     flow.nodes.push({ id: "close5m", kind: "price", params: { field: "close", timeframe: "5m" }, position: { x: 0, y: 0 } });
     flow.edges = flow.edges.map((e) => (e.target === "slow" ? { ...e, source: "close5m" } : e));
     const bot = await h.caller.bots.deploy({ flow });
+    // SMA(4) of 5m closes: 4 × 5 bars, plus a 5m candle for a start inside one; the default (500) covers it.
+    expect(bot.warmupBars).toBe(500);
+    expect(h.services.db.bots.eventsAfter(0, bot.id).some((e) => e.level === "warn")).toBe(false);
+    const short = await h.caller.bots.deploy({ flow, warmupBars: 10, start: false });
+    expect(h.services.db.bots.eventsAfter(0, short.id).map((e) => e.message)).toContainEqual(expect.stringMatching(/need 25 candles to warm up, but the bot replays 10/));
     await caughtUp(h, bot.id);
     let seed = 5;
     while (h.fake.engine.closed < 400) {

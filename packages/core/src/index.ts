@@ -25,6 +25,7 @@ export { Strategy } from "./engine/strategy";
 export { NO_ACTION, EXIT, FLAT, PENDING_ENTRY, LONG, type PositionState } from "./engine/position";
 export { buildProgram, type Program, type EntryRule } from "./engine/program";
 export { computeMetrics, type MetricsInput } from "./engine/metrics";
+export { warmupBarsNeeded } from "./engine/warmup";
 export { combineEquity, type EquityCurve, type Portfolio } from "./engine/portfolio";
 export { medianSpacingMs, formatSpacing } from "./engine/barSpacing";
 export { monthlyReturns } from "./engine/monthlyReturns";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backtest, compile, generateDemoCandles, Session, sliceCandles, specHash, type Candles, type FlowGraph, type Timeframe } from "../src";
+import { backtest, compile, generateDemoCandles, Session, sliceCandles, specHash, warmupBarsNeeded, type Candles, type FlowGraph, type Timeframe } from "../src";
 import { makeFlow } from "./fixtures";
 
 const H4 = 4 * 3_600_000;
@@ -188,5 +188,16 @@ describe("a source on a higher timeframe", () => {
     expect(withFlow.spec.timeframe).toBeUndefined();
     expect(compiled(mtfFlow("4h")).spec.timeframe).toBe("15m");
     expect(specHash(compiled(mtfFlow("4h")).spec)).not.toBe(withFlow.hash);
+  });
+});
+
+describe("warmupBarsNeeded", () => {
+  it("counts the flow's bars until every indicator has a value, in higher candles when it reads one", () => {
+    // SMA(5) of 4h closes in a 15m flow: 5 closed 4h candles (80 bars) plus a 4h candle (16 bars) for a mid-candle start.
+    expect(warmupBarsNeeded(compiled(mtfFlow("4h")).spec, "15m")).toBe(5 * 16 + 16);
+    expect(warmupBarsNeeded(compiled(mtfFlow("1h")).spec, "15m")).toBe(5 * 4 + 4);
+    // On the flow's own candles: the SMA's 5 bars.
+    expect(warmupBarsNeeded(compiled(mtfFlow("flow")).spec, "15m")).toBe(5);
+    expect(warmupBarsNeeded(compiled(mtfFlow("1w", "1h")).spec, "1h", 500)).toBeNull();
   });
 });
