@@ -158,6 +158,42 @@ describe("backtests router", () => {
     expect(b.chart.candles.close.at(-1)).not.toBe(a.chart.candles.close.at(-1));
   }, 120_000);
 
+  it("runs one flow over several markets: each market is the run made for it alone, the portfolio splits the cash", async () => {
+    const start = Date.UTC(2024, 0, 1);
+    const markets = ["AAA/USDT", "BBB/USDT"].map((symbol, k) => {
+      const market = { exchange: "csv", symbol, timeframe: "1h" as const };
+      t.services.db.candles.importCandles(market, "csv", generateDemoCandles({ seed: 20 + k, timeframe: "1h", start, bars: 2000, startPrice: 100 * (k + 1) }));
+      return market;
+    });
+    const flow = { ...template("sma-cross"), market: markets[0]! };
+    const strategy = await t.caller.strategies.create({ flow });
+    const { markets: started } = await t.caller.backtests.runMarkets({ strategyId: strategy.id, symbols: ["AAA/USDT", "BBB/USDT", "NONE/USDT"] });
+    expect(started.map((m) => m.symbol)).toEqual(["AAA/USDT", "BBB/USDT", "NONE/USDT"]);
+    expect("error" in started[2]! && started[2].error).toMatch(/No candles stored for csv NONE\/USDT 1h/);
+    const runIds = started.flatMap((m) => ("run" in m ? [m.run.runId] : []));
+    for (const id of runIds) await follow(id);
+    // The same as running each market alone (the second ask is answered by the stored run).
+    for (const [k, market] of markets.entries()) {
+      const alone = await t.caller.backtests.run({ strategyId: strategy.id, market });
+      expect(alone.reused).toBe(true);
+      expect(alone.runId).toBe(runIds[k]);
+      const single = await t.caller.backtests.run({ flow: { ...flow, market } });
+      await follow(single.runId);
+      expect(unpackRun(await t.caller.backtests.get({ runId: single.runId }))!.trades).toEqual(unpackRun(await t.caller.backtests.get({ runId: runIds[k]! }))!.trades);
+    }
+    const summary = await t.caller.backtests.markets({ runIds });
+    expect(summary.rows.map((r) => [r.symbol, r.status])).toEqual([
+      ["AAA/USDT", "done"],
+      ["BBB/USDT", "done"],
+    ]);
+    const [a, b] = summary.rows;
+    expect(a!.trades! + b!.trades!).toBeGreaterThan(2);
+    expect(summary.portfolio!.trades).toBe(a!.trades! + b!.trades!);
+    // Same candle times: the portfolio's return is the mean of the two.
+    expect(summary.portfolio!.returnPct).toBeCloseTo((a!.returnPct! + b!.returnPct!) / 2, 9);
+    expect(summary.portfolio!.maxDrawdownPct).toBeLessThanOrEqual(Math.max(a!.maxDrawdownPct!, b!.maxDrawdownPct!) + 1e-9);
+  }, 120_000);
+
   it("returns compile errors per node as a typed payload, before queueing anything", async () => {
     const flow = template("sma-cross");
     flow.edges = flow.edges.slice(1);

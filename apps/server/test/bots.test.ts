@@ -41,6 +41,32 @@ describe("paper bots", () => {
     expect(got.fills.length).toBe(expected.trades.length * 2 + (expected.openPosition ? 1 : 0));
   });
 
+  it("a flow reading a higher timeframe (5m candles in a 1m flow) trades in paper exactly as in the backtest", async () => {
+    h = await harness({ fake: { candles: candles(400), closedAtStart: 5 } });
+    const flow = smaFlow(5, 4);
+    // The slow SMA averages 5m closes, built from the 1m candles and visible once each has closed.
+    flow.nodes.push({ id: "close5m", kind: "price", params: { field: "close", timeframe: "5m" }, position: { x: 0, y: 0 } });
+    flow.edges = flow.edges.map((e) => (e.target === "slow" ? { ...e, source: "close5m" } : e));
+    const bot = await h.caller.bots.deploy({ flow });
+    // SMA(4) of 5m closes: 4 × 5 bars, plus a 5m candle for a start inside one; the default (500) covers it.
+    expect(bot.warmupBars).toBe(500);
+    expect(h.services.db.bots.eventsAfter(0, bot.id).some((e) => e.level === "warn")).toBe(false);
+    const short = await h.caller.bots.deploy({ flow, warmupBars: 10, start: false });
+    expect(h.services.db.bots.eventsAfter(0, short.id).map((e) => e.message)).toContainEqual(expect.stringMatching(/need 25 candles to warm up, but the bot replays 10/));
+    await caughtUp(h, bot.id);
+    let seed = 5;
+    while (h.fake.engine.closed < 400) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      h.fake.advance(Math.min(400 - h.fake.engine.closed, 1 + (seed % 17)));
+      await caughtUp(h, bot.id);
+    }
+    const expected = backtestOf(flow, h);
+    const c = compile(flow);
+    expect(c.ok && c.spec.timeframe).toBe("1m");
+    expect(expected.trades.length).toBeGreaterThan(5);
+    expect((await h.caller.bots.get({ id: bot.id })).trades).toEqual(expected.trades);
+  });
+
   it("resumes after a restart with the same state (replay, no duplicate journal rows)", async () => {
     h = await harness({ fake: { candles: candles(300), closedAtStart: 5 } });
     const flow = smaFlow(5, 13);

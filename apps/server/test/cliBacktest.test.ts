@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { backtest, backtestReportSchema, compile, getTemplate, parseCandlesCsv } from "@keyflow/core";
 import { runBacktestCommand } from "../src/cli/backtest";
+import { runDataCommand } from "../src/cli/data";
 
 function capture() {
   const out: string[] = [];
@@ -79,5 +80,74 @@ describe("keyflow backtest", () => {
     expect(io.err.join("")).toContain("[buy.when]");
     expect(await runBacktestCommand(["sma-cross", "--fee", "5"])).toBe(2);
     expect(io.err.join("")).toContain("--fee");
+  });
+
+  describe("over several markets", () => {
+    // A second market: the same shape, shifted and scaled, so both trade differently.
+    const rowsB = ["time,open,high,low,close,volume"];
+    for (let i = 0; i < 300; i++) {
+      const p = 50 + 12 * Math.cos(i / 11) + i * 0.02;
+      rowsB.push(`${1_700_000_000_000 + i * 3_600_000},${p},${p + 0.6},${p - 0.6},${p - 0.2},7`);
+    }
+    const csvB = csv("second.csv", rowsB.join("\n"));
+
+    async function single(path: string) {
+      capture();
+      const io = capture();
+      expect(await runBacktestCommand(["sma-cross", "--data", path, "--json"])).toBe(0);
+      vi.restoreAllMocks();
+      return backtestReportSchema.parse(JSON.parse(io.out.join("")));
+    }
+
+    it("--data twice: each market is the single-market run, the portfolio splits the cash equally", async () => {
+      const a = await single(goodCsv);
+      const b = await single(csvB);
+      const io = capture();
+      expect(await runBacktestCommand(["sma-cross", "--data", goodCsv, "--data", csvB, "--json"])).toBe(0);
+      const out = JSON.parse(io.out.join("")) as { markets: ({ market: string } & typeof a)[]; portfolio: { returnPct: number; trades: number; maxDrawdownPct: number } };
+      expect(out.markets.map((m) => m.market)).toEqual(["good.csv", "second.csv"]);
+      expect(out.markets[0]!.trades).toEqual(a.trades);
+      expect(out.markets[1]!.trades).toEqual(b.trades);
+      expect(a.trades.length + b.trades.length).toBeGreaterThan(2);
+      expect(out.portfolio.trades).toBe(a.metrics.trades + b.metrics.trades);
+      // Same candle times: the portfolio ends at the mean of the two final equities.
+      const cash = a.metrics.finalEquity / (1 + a.metrics.totalReturnPct / 100);
+      expect(out.portfolio.returnPct).toBeCloseTo(((a.metrics.finalEquity + b.metrics.finalEquity) / 2 / cash - 1) * 100, 9);
+      // The mean of two curves never falls further than the worse of them.
+      expect(out.portfolio.maxDrawdownPct).toBeGreaterThan(0);
+      expect(out.portfolio.maxDrawdownPct).toBeLessThanOrEqual(Math.max(a.metrics.maxDrawdownPct, b.metrics.maxDrawdownPct) + 1e-9);
+    });
+
+    it("--symbols reads the stored markets of the flow's exchange and timeframe, and names a missing one", async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), "keyflow-cli-symbols-"));
+      vi.stubEnv("KEYFLOW_DATA_DIR", dataDir);
+      try {
+        capture();
+        expect(await runDataCommand(["import", goodCsv, "--market", "AAA/USDT", "--timeframe", "1h", "--exchange", "csv"])).toBe(0);
+        expect(await runDataCommand(["import", csvB, "--market", "BBB/USDT", "--timeframe", "1h", "--exchange", "csv"])).toBe(0);
+        vi.restoreAllMocks();
+        const flow = { ...getTemplate("sma-cross")!.flow, market: { exchange: "csv", symbol: "AAA/USDT", timeframe: "1h" as const } };
+        const flowFile = csv("flow.json", JSON.stringify(flow));
+        const a = await single(goodCsv);
+        const b = await single(csvB);
+        const io = capture();
+        expect(await runBacktestCommand([flowFile, "--symbols", "AAA/USDT, BBB/USDT", "--json"])).toBe(0);
+        const out = JSON.parse(io.out.join("")) as { markets: ({ market: string } & typeof a)[] };
+        expect(out.markets.map((m) => [m.market, m.trades])).toEqual([
+          ["AAA/USDT", a.trades],
+          ["BBB/USDT", b.trades],
+        ]);
+        vi.restoreAllMocks();
+        const table = capture();
+        expect(await runBacktestCommand([flowFile, "--symbols", "AAA/USDT,BBB/USDT"])).toBe(0);
+        expect(table.out.join("")).toMatch(/BBB\/USDT[\s\S]*portfolio/);
+        vi.restoreAllMocks();
+        const missing = capture();
+        expect(await runBacktestCommand([flowFile, "--symbols", "AAA/USDT,ZZZ/USDT"])).toBe(2);
+        expect(missing.err.join("")).toContain("No csv ZZZ/USDT 1h candles stored. Download them first: keyflow data download csv ZZZ/USDT 1h");
+      } finally {
+        vi.unstubAllEnvs();
+      }
+    });
   });
 });

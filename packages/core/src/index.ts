@@ -27,6 +27,8 @@ export { NO_ACTION, EXIT, FLAT, PENDING_ENTRY, LONG, type PositionState } from "
 export { entryQty, hasStops, stopLossLevel, takeProfitLevel, trailFraction, trailLevel, trailingFirst } from "./engine/execution";
 export { buildProgram, type Program, type EntryRule } from "./engine/program";
 export { computeMetrics, type MetricsInput } from "./engine/metrics";
+export { warmupBarsNeeded } from "./engine/warmup";
+export { combineEquity, type EquityCurve, type Portfolio } from "./engine/portfolio";
 export { medianSpacingMs, formatSpacing } from "./engine/barSpacing";
 export { monthlyReturns } from "./engine/monthlyReturns";
 export { TEMPLATES, DEFAULT_TEMPLATE_ID, getTemplate, type Template } from "./templates";

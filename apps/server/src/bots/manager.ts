@@ -1,6 +1,6 @@
 // Deploys, starts and stops bots; runs their runners in this process; the kill switch.
 import { randomUUID } from "node:crypto";
-import { compile, Strategy, warmupNeed, type FlowGraph, type Market, type Settings } from "@keyflow/core";
+import { compile, Strategy, warmupBarsNeeded, warmupNeed, type FlowGraph, type Market, type Settings } from "@keyflow/core";
 import { ACTIVE_ORDER_STATUSES, DEFAULT_AFTER_DOWNTIME, type AfterDowntime, type Bot, type BotMode, type BotRiskLimits, type KeyflowDb } from "@keyflow/db";
 import { exchangeIds, OrderGateway, redact, Retrier } from "@keyflow/exchange";
 import { notFound, UserError } from "../errors";
@@ -57,6 +57,8 @@ export interface StopAllResult {
 const CLOSE_WAIT_MS = 20_000;
 
 export const DEFAULT_WARMUP_BARS = 500;
+/** The most candles a bot replays to warm up (the deploy API's limit). */
+export const MAX_WARMUP_BARS = 5000;
 function refuseUnlessClear(pf: Preflight): void {
   if (pf.ok) return;
   throw new UserError("PRECONDITION_FAILED", `Pre-flight refused this live bot: ${pf.refusals.join(" ")}`, { kind: "preflight", refusals: pf.refusals, warnings: pf.warnings });
@@ -145,6 +147,9 @@ export class BotManager {
     const now = Date.now();
     const onTestnet = mode === "live" && input.keyId !== undefined && this.keys.isTestnet(input.keyId);
     const probation = this.probationTerms(mode, onTestnet);
+    // Enough history for every indicator (a 4h SMA in a 15m flow needs 16 bars per 4h candle).
+    const needed = warmupBarsNeeded(compiled.spec, market.timeframe, MAX_WARMUP_BARS);
+    const warmupBars = input.warmupBars ?? Math.min(MAX_WARMUP_BARS, Math.max(DEFAULT_WARMUP_BARS, needed ?? MAX_WARMUP_BARS));
     db.bots.create({
       id,
       name: input.name?.trim() || `${effective.name} · ${market.symbol} ${market.timeframe}`,
@@ -161,11 +166,14 @@ export class BotManager {
       risk,
       afterDowntime: { ...DEFAULT_AFTER_DOWNTIME, ...input.afterDowntime },
       status: start ? "running" : "stopped",
-      warmupBars: input.warmupBars ?? DEFAULT_WARMUP_BARS,
+      warmupBars,
       book: emptyBook(effective.settings.initialCash),
       probation: probation ? startProbation(probation, now) : null,
     });
     db.bots.update(id, start ? { startedAt: now } : { stoppedAt: now });
+    if (needed === null || warmupBars < needed) {
+      db.bots.log(id, "warn", `The indicators need ${needed ?? `more than ${MAX_WARMUP_BARS}`} candles to warm up, but the bot replays ${warmupBars}: until they have values it decides on less history than a backtest would.`);
+    }
     const how = mode === "live" ? (onTestnet ? "LIVE on the exchange's TESTNET (play money)" : "LIVE (real orders)") : "in paper mode (simulated fills)";
     db.bots.log(id, mode === "live" ? "warn" : "info", `Deployed ${how} on ${market.exchange} ${market.symbol} ${market.timeframe}; spec ${compiled.hash.slice(0, 12)}.`);
     if (probation) {

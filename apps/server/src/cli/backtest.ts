@@ -1,6 +1,8 @@
+import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import {
   backtest,
+  combineEquity,
   compile,
   describeGaps,
   findGaps,
@@ -10,16 +12,22 @@ import {
   type BacktestReport,
   type Candles,
   type FlowGraph,
+  type Settings,
+  type StrategySpec,
 } from "@keyflow/core";
 import { utcMinute } from "../utcMinute";
 import { demoCandles, InputError as UserError, loadCsv, loadFlow } from "./flowInput";
 
-const USAGE = `Usage: keyflow backtest <flow.json | template-id> [--data candles.csv] [--cash 10000] [--fee 0.001] [--slippage 0] [--json]
+const USAGE = `Usage: keyflow backtest <flow.json | template-id> [--data candles.csv …] [--symbols BTC/USDT,ETH/USDT] [--cash 10000] [--fee 0.001] [--slippage 0] [--json]
 
   <flow.json>     a flow or template file saved by Keyflow
   <template-id>   a built-in template: ${TEMPLATES.map((t) => t.id).join(", ")}
   --data          CSV with header time,open,high,low,close,volume (time: unix ms, unix s or ISO date);
-                  without it, the generated demo market (one year) at the flow's timeframe is used
+                  without it, the generated demo market (one year) at the flow's timeframe is used.
+                  Give it more than once to run the flow over each file (a market per file)
+  --symbols       run the flow over these stored markets of the flow's exchange and timeframe
+                  (keyflow data list shows them), each an ordinary backtest; the portfolio splits
+                  the cash equally between them (the mean of their equity curves)
   --json          print one JSON object (metrics, trades, openPosition, bars, specHash) on stdout`;
 
 
@@ -30,7 +38,8 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       options: {
-        data: { type: "string" },
+        data: { type: "string", multiple: true },
+        symbols: { type: "string" },
         cash: { type: "string" },
         fee: { type: "string" },
         slippage: { type: "string" },
@@ -59,27 +68,22 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
     }
     if (!values.json) for (const w of compiled.warnings) process.stderr.write(`  ! ${w.message}\n`);
 
-    const candles = values.data ? loadCsv(values.data) : demoCandles(flow);
-    const gaps = findGaps(candles.time, TIMEFRAME_MS[flow.market.timeframe], { max: 3 });
-    if (gaps.count > 0) process.stderr.write(`  ! ${describeGaps(gaps)}. Trades across a gap may not be what the market did.\n`);
-    const showProgress = !values.json || process.stderr.isTTY;
-    const started = performance.now();
-    const result = backtest(compiled.spec, candles, settings, {
-      hash: compiled.hash,
-      timeframeMs: TIMEFRAME_MS[flow.market.timeframe],
-      progressEvery: 250_000,
-      onProgress: showProgress && candles.length > 1_000_000 ? (done, total) => progress(done, total) : undefined,
-    });
-    const ms = performance.now() - started;
-    if (showProgress && candles.length > 1_000_000) process.stderr.write("\n");
-
-    const report: BacktestReport = {
-      metrics: result.metrics,
-      trades: result.trades,
-      openPosition: result.openPosition,
-      bars: result.bars,
-      specHash: result.specHash,
-    };
+    if (values.symbols !== undefined && values.data) throw new UserError("Give either --data files or --symbols, not both.");
+    const markets = values.symbols !== undefined ? await storedMarkets(flow, values.symbols) : (values.data ?? []).length > 1 ? values.data!.map((path) => ({ name: basename(path), candles: loadCsv(path) })) : null;
+    if (markets) {
+      const runs = markets.map((m) => ({ name: m.name, ...runOne(flow, compiled.spec, compiled.hash, settings, m.candles, false) }));
+      const portfolio = combineEquity(
+        runs.map((r) => ({ time: r.candles.time, value: r.equity })),
+        settings.initialCash,
+        runs.map((r) => r.report.metrics.trades),
+      );
+      const { equity: _curve, ...totals } = portfolio;
+      if (values.json) process.stdout.write(`${JSON.stringify({ markets: runs.map((r) => ({ market: r.name, ...r.report })), portfolio: totals })}\n`);
+      else process.stdout.write(marketsTable(flow, runs, totals));
+      return 0;
+    }
+    const candles = values.data ? loadCsv(values.data[0]!) : demoCandles(flow);
+    const { report, ms } = runOne(flow, compiled.spec, compiled.hash, settings, candles, !values.json || process.stderr.isTTY);
     if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else process.stdout.write(summary(flow, report, candles, ms));
     return 0;
@@ -90,6 +94,64 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
     }
     throw err;
   }
+}
+
+/** One backtest over `candles`, as the single-market command prints it. */
+function runOne(flow: FlowGraph, spec: StrategySpec, hash: string, settings: Settings, candles: Candles, showProgress: boolean) {
+  const gaps = findGaps(candles.time, TIMEFRAME_MS[flow.market.timeframe], { max: 3 });
+  if (gaps.count > 0) process.stderr.write(`  ! ${describeGaps(gaps)}. Trades across a gap may not be what the market did.\n`);
+  const big = showProgress && candles.length > 1_000_000;
+  const started = performance.now();
+  const result = backtest(spec, candles, settings, {
+    hash,
+    timeframeMs: TIMEFRAME_MS[flow.market.timeframe],
+    progressEvery: 250_000,
+    onProgress: big ? (done, total) => progress(done, total) : undefined,
+  });
+  const ms = performance.now() - started;
+  if (big) process.stderr.write("\n");
+  const report: BacktestReport = {
+    metrics: result.metrics,
+    trades: result.trades,
+    openPosition: result.openPosition,
+    bars: result.bars,
+    specHash: result.specHash,
+  };
+  return { report, ms, candles, equity: result.equity };
+}
+
+/** The stored candles of each symbol of the flow's exchange and timeframe. */
+async function storedMarkets(flow: FlowGraph, list: string): Promise<{ name: string; candles: Candles }[]> {
+  const symbols = [...new Set(list.split(",").map((s) => s.trim()).filter((s) => s.length > 0))];
+  if (symbols.length === 0) throw new UserError("--symbols needs at least one market, e.g. --symbols BTC/USDT,ETH/USDT.");
+  // Loaded only here: a plain `keyflow backtest` starts without SQLite (see cliStartup.test.ts).
+  const [{ openDatabase }, { configFromEnv }, { installDemoMarket }] = await Promise.all([import("@keyflow/db"), import("../config"), import("../data/demoMarket")]);
+  const db = openDatabase(configFromEnv().dataDir);
+  try {
+    installDemoMarket(db);
+    const { exchange, timeframe } = flow.market;
+    return symbols.map((symbol) => {
+      const series = db.candles.find({ exchange, symbol, timeframe });
+      if (!series || series.count === 0) {
+        throw new UserError(`No ${exchange} ${symbol} ${timeframe} candles stored. Download them first: keyflow data download ${exchange} ${symbol} ${timeframe}`);
+      }
+      return { name: symbol, candles: db.candles.read(series.id) };
+    });
+  } finally {
+    db.close();
+  }
+}
+
+function marketsTable(flow: FlowGraph, runs: { name: string; report: BacktestReport }[], totals: Omit<ReturnType<typeof combineEquity>, "equity">): string {
+  const width = Math.max(9, ...runs.map((r) => r.name.length));
+  const row = (name: string, ret: string, trades: string, dd: string) => `  ${name.padEnd(width)} ${ret.padStart(10)} ${trades.padStart(7)} ${dd.padStart(10)}`;
+  return [
+    `\n  ${flow.name} — ${runs.length} markets, ${flow.market.exchange} ${flow.market.timeframe}, cash split equally\n`,
+    row("market", "return", "trades", "drawdown"),
+    ...runs.map((r) => row(r.name, pct(r.report.metrics.totalReturnPct), String(r.report.metrics.trades), `${r.report.metrics.maxDrawdownPct.toFixed(2)} %`)),
+    row("portfolio", pct(totals.returnPct), String(totals.trades), `${totals.maxDrawdownPct.toFixed(2)} %`),
+    "",
+  ].join("\n");
 }
 
 function positiveNumber(flag: string, text: string): number {

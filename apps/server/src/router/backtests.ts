@@ -4,6 +4,7 @@ import { z } from "zod";
 import { runWindow } from "../backtest/runWindow";
 import { runGaps } from "../backtest/rangeFacts";
 import { startRun } from "../backtest/startRun";
+import { marketsSummary, startMarkets } from "../backtest/markets";
 import { rerun, reproduction } from "../results/rerun";
 import { exportBundle } from "../results/bundle";
 import { BUNDLE_MAX_BYTES, downloadThroughJobs, importBundle, readBundleJson } from "../results/importBundle";
@@ -33,6 +34,29 @@ export const backtestsRouter = createTRPCRouter({
         .refine((i) => i.flow !== undefined || i.strategyId !== undefined, { message: "Send a flow or a strategyId.", path: ["flow"] }),
     )
     .mutation(({ ctx, input }) => startRun(ctx.services, input)),
+
+  /**
+   * The flow over several markets of its exchange and timeframe: one ordinary run per symbol (a
+   * market without candles in the range says so on its row). Read them with `markets`.
+   */
+  runMarkets: publicProcedure
+    .input(
+      z
+        .object({
+          flow: flowGraphSchema.optional(),
+          strategyId: z.string().optional(),
+          version: z.number().int().positive().optional(),
+          symbols: z.array(marketSchema.shape.symbol).min(1).max(50),
+          from: unixMs.optional(),
+          to: unixMs.optional(),
+          settings: settingsSchema.partial().optional(),
+        })
+        .refine((i) => i.flow !== undefined || i.strategyId !== undefined, { message: "Send a flow or a strategyId.", path: ["flow"] }),
+    )
+    .mutation(({ ctx, input }) => ({ markets: startMarkets(ctx.services, input) })),
+
+  /** Runs of one flow over several markets: a row per run, and the portfolio (cash split equally) once all are done. */
+  markets: publicProcedure.input(z.object({ runIds: z.array(runId).min(1).max(50) })).query(({ ctx, input }) => marketsSummary(ctx.services, input.runIds)),
 
   /** "Run again": the run's strategy version, market, range and settings, on the candles stored now. */
   rerun: publicProcedure.input(z.object({ runId })).mutation(({ ctx, input }) => rerun(ctx.services, input.runId)),

@@ -2,6 +2,7 @@ import { flowGraphSchema, marketSchema, nameSchema, settingsSchema } from "@keyf
 import { afterDowntimeSchema, BOT_MODES } from "@keyflow/db";
 import { z } from "zod";
 import { createTRPCRouter, publicProcedure } from "../trpc";
+import { MAX_WARMUP_BARS } from "../bots/manager";
 
 const id = z.string().min(1).max(64);
 const limit = z.number().positive().max(1e15).nullable().optional();
@@ -24,7 +25,7 @@ const deployInput = z
     risk: z.object({ maxOrderValue: limit, maxPosition: limit, maxDailyLoss: limit, maxOrdersPerHour: z.number().int().positive().nullable().optional() }).optional(),
     afterDowntime: afterDowntimeSchema.partial().optional(),
     settings: settingsSchema.pick({ initialCash: true, feeRate: true, slippage: true }).partial().optional(),
-    warmupBars: z.number().int().min(0).max(5000).optional(),
+    warmupBars: z.number().int().min(0).max(MAX_WARMUP_BARS).optional(),
     start: z.boolean().default(true),
   })
   .refine((i) => i.flow !== undefined || i.strategyId !== undefined, { message: "Send a flow or a strategyId.", path: ["flow"] });

@@ -8,6 +8,7 @@ import rsiReversion from "./results/rsi-reversion.result.json";
 import smaCross from "./results/sma-cross.result.json";
 import smaCrossRsiFilter from "./results/sma-cross-rsi-filter.result.json";
 import zscoreReversion from "./results/zscore-reversion.result.json";
+import mtfTrendFilter from "./results/mtf-trend-filter.result.json";
 
 /**
  * Where the gallery's results come from: Binance spot BTC/USDT 1h, the whole of the shared candles
@@ -27,6 +28,7 @@ export const BUILT_IN_RESULTS: Readonly<Record<string, ResultBundle>> = {
   "ema-cross-stops": emaCrossStops,
   "sma-cross-rsi-filter": smaCrossRsiFilter,
   "zscore-reversion": zscoreReversion,
+  "mtf-trend-filter": mtfTrendFilter,
 } as Record<string, ResultBundle>;
 
 /** A template's result on the given candles of the built-in results' market, as a bundle (no per-candle checks: the files stay small). */

@@ -3,7 +3,7 @@ import { useStore } from "zustand";
 import type { BacktestRange, FlowGraph, RangePreset } from "@keyflow/core";
 
 export type View = "editor" | "results" | "research" | "bots" | "keys" | "data" | "alerts";
-export type Modal = null | "strategies" | "templates" | "import" | "settings";
+export type Modal = null | "strategies" | "templates" | "import" | "settings" | "markets";
 
 export interface RunState {
   status: "idle" | "starting" | "running" | "loading" | "done" | "error" | "cancelled";

@@ -25,16 +25,21 @@ export async function runBacktest(): Promise<void> {
   if (!validation.ok) return;
   app.set({ run: { status: "starting", runId: null, percent: 0, barsPerSec: null, clickedAt, error: null }, lastDrawMs: null });
 
-  // The run belongs to the saved strategy, so save pending edits first (fast: one request).
+  const pinned = await savedStrategyRun();
+  if (typeof pinned === "string") return fail(pinned);
+  await startAndFollow(pinned);
+}
+
+/**
+ * Saves pending edits and says which saved version (and range) a run starts from: a run belongs to
+ * the saved strategy and is pinned to a version, never started from the canvas. A string: why not.
+ */
+export async function savedStrategyRun(): Promise<{ strategyId: string; version?: number; from?: number; to?: number } | string> {
   if (editorStore.getState().dirty || !editorStore.getState().strategyId) await save();
   const { strategyId, savedVersion, dirty, flow } = editorStore.getState();
-  // The run is pinned to a saved version: it is started by id and version, never from the canvas.
-  if (!strategyId || dirty) {
-    fail(appStore.getState().saveError ?? "The strategy could not be saved, so it cannot run; try again.");
-    return;
-  }
+  if (!strategyId || dirty) return appStore.getState().saveError ?? "The strategy could not be saved, so it cannot run; try again.";
   const { from, to } = rangeOf(flow);
-  await startAndFollow({ strategyId, ...(savedVersion !== null ? { version: savedVersion } : {}), ...(from !== null ? { from } : {}), ...(to !== null ? { to } : {}) });
+  return { strategyId, ...(savedVersion !== null ? { version: savedVersion } : {}), ...(from !== null ? { from } : {}), ...(to !== null ? { to } : {}) };
 }
 
 /**

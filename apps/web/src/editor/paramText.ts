@@ -6,6 +6,7 @@ const ENUM_WORDS: Record<string, string> = {
   quote: "Quote amount",
   base: "Base quantity",
   default: "Flow default",
+  flow: "Flow's own",
   hl2: "hl2 (high+low)/2",
   hlc3: "hlc3 (high+low+close)/3",
   ohlc4: "ohlc4 (o+h+l+c)/4",
@@ -17,7 +18,7 @@ export function enumWord(v: string): string {
 
 /** Short text of a param value for the node body. */
 export function formatParam(field: ParamField, value: unknown): string {
-  if (value === undefined) return "—";
+  if (value === undefined) return field.kind === "enum" ? enumWord(field.default) : "—";
   if (field.kind === "enum") return enumWord(String(value));
   if (typeof value === "number") return Number.isInteger(value) ? String(value) : String(+value.toPrecision(6));
   return String(value);

@@ -13,6 +13,7 @@ import { ResultsView } from "../results/ResultsView";
 import { StrategiesModal } from "../strategies/StrategiesModal";
 import { TemplatesModal } from "../strategies/TemplatesModal";
 import { SettingsModal } from "../strategies/SettingsModal";
+import { MarketsModal } from "../results/MarketsModal";
 import { BotsPage } from "../bots/BotsPage";
 import { ResearchView } from "../research/ResearchView";
 import { BotsLayer } from "../bots/BotsLayer";
@@ -66,6 +67,7 @@ export function App() {
       {modal === "strategies" && <StrategiesModal />}
       {(modal === "templates" || modal === "import") && <TemplatesModal key={modal} />}
       {modal === "settings" && <SettingsModal />}
+      {modal === "markets" && <MarketsModal />}
       <ConfirmDialog />
       <BotsLayer />
       <Toast />

@@ -115,6 +115,17 @@ function RunControls() {
         </svg>
         Backtest
       </button>
+      <button
+        type="button"
+        className="btn run more"
+        disabled={!!reason}
+        title={reason ?? "Backtest over several markets: pick stored markets of this exchange and timeframe"}
+        aria-label="Backtest over several markets"
+        onClick={() => app.set({ modal: "markets" })}
+        data-testid="markets-button"
+      >
+        ▾
+      </button>
     </div>
   );
 }

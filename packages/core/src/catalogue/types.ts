@@ -35,6 +35,20 @@ export interface EmitIo {
   state(init: number): string;
   /** The same for a small whole number (a count, an index): the JIT keeps it as an integer. */
   counter(init: number): string;
+  /**
+   * The variables holding the last closed candle of a higher timeframe (e.g. "4h"), built from the
+   * flow's own bars (see engine/higherTimeframe.ts). NaN until the first one has closed.
+   */
+  higher(timeframe: string): CandleVars;
+}
+
+/** Names of the variables that hold a candle's fields in emitted code. */
+export interface CandleVars {
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
 }
 
 /** The bar's fields inside emitted code. */

@@ -3,6 +3,7 @@ import { paramFields, paramFieldsFor, paramProblem, withinBounds } from "../cata
 import { flowGraphSchema, type FlowEdge, type FlowGraph } from "../flow/schema";
 import { canonicalJson } from "../util/canonicalJson";
 import { sha256Hex } from "../util/sha256";
+import { higherTimeframeProblem } from "../engine/higherTimeframe";
 import type { CompileIssue } from "./errors";
 import { SPEC_FORMAT, type SpecNode, type SpecRef, type StrategySpec } from "./spec";
 
@@ -88,6 +89,21 @@ export function compileFlow(flow: FlowGraph): CompileResult {
       for (const f of outOfBounds) errors.push({ code: "badParam", nodeId: node.id, param: f.key, message: `${block.label}: ${paramProblem(f, data[f.key])}.` });
       nodes.set(node.id, { id: node.id, block, params: {}, feeds: new Map() });
       continue;
+    }
+    // A source reading a higher timeframe: "flow" is the same as none (one spec, one hash for both),
+    // and any other must be a whole multiple of the flow's, above it.
+    if (block.category === "source" && typeof data.timeframe === "string") {
+      if (data.timeframe === "flow") {
+        const { timeframe: _flow, ...rest } = data;
+        data = rest;
+      } else {
+        const problem = higherTimeframeProblem(data.timeframe, flow.market.timeframe);
+        if (problem) {
+          errors.push({ code: "badParam", nodeId: node.id, param: "timeframe", message: `${block.label}: Timeframe — ${problem}.` });
+          nodes.set(node.id, { id: node.id, block, params: {}, feeds: new Map() });
+          continue;
+        }
+      }
     }
     // An entry sized "as the flow's default" is resolved now, so the spec alone says how much it buys.
     if (block.role === "entry" && data.sizeMode === "default") {
@@ -331,8 +347,9 @@ function buildSpec(flow: FlowGraph, nodes: Map<string, Checked>, topo: string[])
     });
     return { kind: n.block.kind, params: n.params, inputs };
   });
+  const readsHigher = specNodes.some((n) => n.params.timeframe !== undefined);
   return {
-    spec: { format: SPEC_FORMAT, version: 1, nodes: specNodes },
+    spec: { format: SPEC_FORMAT, version: 1, nodes: specNodes, ...(readsHigher ? { timeframe: flow.market.timeframe } : {}) },
     nodeIds: kept,
   };
 }

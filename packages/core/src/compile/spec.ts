@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { timeframeSchema } from "../flow/schema";
 
 export const SPEC_FORMAT = "keyflow.spec";
 
@@ -25,5 +26,10 @@ export const strategySpecSchema = z.strictObject({
   format: z.literal(SPEC_FORMAT),
   version: z.literal(1),
   nodes: z.array(specNodeSchema),
+  /**
+   * The flow's bar length, present only when a block reads a higher timeframe (which is built from
+   * these bars); absent otherwise, so specs of flows without one hash as they always did.
+   */
+  timeframe: timeframeSchema.optional(),
 });
 export type StrategySpec = z.infer<typeof strategySpecSchema>;

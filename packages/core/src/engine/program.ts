@@ -4,6 +4,8 @@ import type { StrategySpec } from "../compile/spec";
 import type { Sizing } from "../flow/schema";
 import type { SimBroker } from "./simBroker";
 import { EXIT, FLAT, NO_ACTION, type PositionState } from "./position";
+import { higherClock, type HigherClock } from "./higherTimeframe";
+import { timeframeSchema } from "../flow/schema";
 
 /** How an entry block opens a position, with the risk blocks attached to it. NaN = not set. */
 export interface EntryRule {
@@ -130,6 +132,29 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   };
   const outName = (node: number, port: number) => `n${node}_${port}`;
 
+  // Higher timeframes: each one read gets its candle built once, before the first block reading it.
+  const body: string[] = [];
+  const clocks = new Map<string, HigherClock>();
+  const higher = (timeframe: string): HigherClock => {
+    let clock = clocks.get(timeframe);
+    if (!clock) {
+      if (!spec.timeframe) throw new Error("a block reads a higher timeframe but the spec has no timeframe");
+      clock = higherClock(timeframeSchema.parse(timeframe), spec.timeframe, clocks.size, io);
+      clocks.set(timeframe, clock);
+      body.push(clock.code);
+    }
+    return clock;
+  };
+  /**
+   * The higher timeframe each node computes on, or null for the flow's. A price block reading one
+   * is on it; an indicator or math block fed only from one timeframe's blocks (and not reading the
+   * bar itself) is on it too: it updates once per higher candle, on the bar that candle closes, and
+   * holds its outputs in between, so an SMA(20) of 4h closes averages 20 4h candles. Conditions and
+   * logic always run on the flow's bars: a cross of two 4h series fires once, on the bar it shows.
+   */
+  const clockOf: (string | null)[] = [];
+  const readsBar = new RegExp(`\\b(${Object.values(BAR_VARS).join("|")})\\b`);
+
   // Outputs others read from outside the function get a slot in `v`.
   let slots = 0;
   const outputSlots = spec.nodes.map((_, i) => blocks[i]!.outputs.map(() => -1));
@@ -139,7 +164,6 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     return row[port]!;
   };
 
-  const body: string[] = [];
   // Index of the bar being run, for reading shared series; declared only when one is used.
   let barIndex = "";
   const entries: EntryRule[] = [];
@@ -156,14 +180,37 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     const inputs = n.inputs.map((ref) => ("const" in ref ? num(ref.const) : outName(ref.node, ref.port)));
     if (block.role === "compute") {
       const outputs = block.outputs.map((_, port) => outName(i, port));
+      // A spec may come from storage: re-check its params so nothing unvalidated shapes the code.
+      const params = block.params.parse(n.params);
+      const own = (params as { timeframe?: string }).timeframe;
+      const fed = n.inputs.flatMap((ref) => ("node" in ref ? [clockOf[ref.node]!] : []));
+      let clock: string | null = block.category === "source" && own !== undefined && own !== "flow" ? own : null;
+      if ((block.category === "indicator" || block.category === "math") && fed.length > 0 && fed[0] !== null && fed.every((c) => c === fed[0])) clock = fed[0]!;
       const pre = opts.shared?.(i);
       if (pre && pre.length === outputs.length) {
+        // Sweeps: the node's series computed once (held between higher-timeframe candles as here);
+        // it keeps its clock, so a block fed by it still updates once per higher candle.
         if (!barIndex) barIndex = io.counter(0);
         body.push(outputs.map((o, port) => `const ${o} = ${io.keep(pre[port]!)}[bi];`).join(" "));
+        clockOf[i] = clock;
       } else {
-        // A spec may come from storage: re-check its params so nothing unvalidated shapes the code.
-        const params = block.params.parse(n.params);
-        body.push(block.emit!(params as never, { inputs, outputs, ...io }));
+        const ticked = clock !== null && block.category !== "source" ? higher(clock).ticked : null;
+        const emitted = block.emit!(params as never, {
+          inputs,
+          outputs: ticked ? outputs.map((o) => `${o}$h`) : outputs,
+          ...io,
+          higher: (tf) => higher(tf).vars,
+        });
+        if (ticked && !readsBar.test(emitted)) {
+          const held = outputs.map(() => io.state(NaN));
+          body.push(
+            [`if (${ticked} === 1) {`, ...indent([emitted, ...outputs.map((o, k) => `${held[k]} = ${o}$h;`)], 1), "}", ...outputs.map((o, k) => `const ${o} = ${held[k]};`)].join("\n"),
+          );
+        } else {
+          if (ticked) clock = null;
+          body.push(ticked ? block.emit!(params as never, { inputs, outputs, ...io, higher: (tf) => higher(tf).vars }) : emitted);
+        }
+        clockOf[i] = clock;
       }
       if (block.category === "indicator" || block.category === "math") {
         charted.push(...outputs);
@@ -171,6 +218,7 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
       }
       return;
     }
+    clockOf[i] = null;
     const ref = n.inputs[0];
     if (!ref || "const" in ref) throw new Error(`${n.kind} without an input in spec`);
     if (block.role === "entry") {

@@ -6,6 +6,7 @@ import bollingerBreakout from "./bollinger-breakout.json";
 import emaCrossStops from "./ema-cross-stops.json";
 import smaCrossRsiFilter from "./sma-cross-rsi-filter.json";
 import zscoreReversion from "./zscore-reversion.json";
+import mtfTrendFilter from "./mtf-trend-filter.json";
 
 export interface Template {
   id: string;
@@ -21,6 +22,7 @@ export const TEMPLATES: readonly Template[] = Object.entries({
   "ema-cross-stops": emaCrossStops,
   "sma-cross-rsi-filter": smaCrossRsiFilter,
   "zscore-reversion": zscoreReversion,
+  "mtf-trend-filter": mtfTrendFilter,
 }).map(([id, json]) => ({ id, flow: flowGraphSchema.parse(json) }));
 
 export const DEFAULT_TEMPLATE_ID = "sma-cross";
