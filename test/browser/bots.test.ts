@@ -429,15 +429,16 @@ describe("keys and bots in a real browser", () => {
     const bot = (await services!.bots.list()).find((b) => b.name === "SMA cross · OKX demo")!;
     expect(bot).toMatchObject({ mode: "live", testnet: true, probation: null, market: { exchange: "okx", symbol: "BTC/USDT", timeframe: "1m" } });
 
+    // Under a loaded machine the bot's warm-up from the venue fake (300-candle pages) can take a while.
     // The next candle makes sma-cross buy; its market order fills at the following open, on OKX's demo environment.
     await row.click();
-    await page.locator(tid("detail-last-candle")).filter({ hasText: hhmm(barTime(WARM - 1)) }).waitFor();
+    await page.locator(tid("detail-last-candle")).filter({ hasText: hhmm(barTime(WARM - 1)) }).waitFor({ timeout: 45_000 });
     okx.advance(1);
-    await page.locator(tid("detail-last-candle")).filter({ hasText: hhmm(barTime(WARM)) }).waitFor();
+    await page.locator(tid("detail-last-candle")).filter({ hasText: hhmm(barTime(WARM)) }).waitFor({ timeout: 45_000 });
     okx.advance(1);
     const order = page.locator(`${tid("order-row")}[data-bar="${barTime(WARM)}"]`);
-    await order.waitFor();
-    await page.locator(`${tid("order-row")}[data-bar="${barTime(WARM)}"][data-status="filled"]`).waitFor();
+    await order.waitFor({ timeout: 45_000 });
+    await page.locator(`${tid("order-row")}[data-bar="${barTime(WARM)}"][data-status="filled"]`).waitFor({ timeout: 45_000 });
     expect(await order.getAttribute("data-side")).toBe("buy");
     expect(okx.engine.orders.map((o) => [o.side, o.status])).toEqual([["BUY", "FILLED"]]);
     // Signed only by the demo key, every request with OKX's demo header (the fake refuses a demo key without it).

@@ -116,7 +116,8 @@ describe("parameter sweep", () => {
     await page.waitForSelector(tid("result-holdout"), { timeout: 60_000 });
     const list = await app!.client.research.listForStrategy.query({ strategyId: (await app!.client.strategies.list.query())[0]!.id });
     const latest = await app!.client.research.get.query({ id: list[0]!.id });
-    expect(latest.toTime).toBe(Date.UTC(2024, 6, 1));
+    // The sweep read up to the last candle before the hold-out (1h candles), never one inside it.
+    expect(latest.toTime).toBe(Date.UTC(2024, 6, 1) - 3_600_000);
     await page.click(tid("holdout-unlock"));
     await page.click(tid("confirm-ok"));
     await page.waitForSelector(tid("holdout-unlocked"));

@@ -108,7 +108,8 @@ describe("verifiable results in the browser", () => {
     expect(await page.textContent(tid("verification-reason"))).toMatch(/the same \d+ trades and the same numbers/);
     await shot(page, "verify-03-imported-verified");
     await page.click(tid("open-strategies"));
-    expect(await page.locator(`${tid("strategy-row")} ${tid("verification-badge")}[data-status="verified"]`).count()).toBe(1);
+    // The list loads when the dialog opens.
+    await expect.poll(() => page.locator(`${tid("strategy-row")} ${tid("verification-badge")}[data-status="verified"]`).count(), { timeout: 10_000 }).toBe(1);
     await shot(page, "verify-03b-strategies");
     await page.keyboard.press("Escape");
   });
