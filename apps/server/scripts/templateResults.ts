@@ -12,7 +12,7 @@ const all = parsed.candles;
 let lo = 0;
 while (lo < all.length && all.time[lo]! < BUILT_IN_RESULTS_RANGE.from) lo++;
 let hi = lo;
-while (hi < all.length && all.time[hi]! < BUILT_IN_RESULTS_RANGE.to) hi++;
+while (hi < all.length && all.time[hi]! <= BUILT_IN_RESULTS_RANGE.to) hi++;
 const candles = sliceCandles(all, lo, hi);
 for (const t of TEMPLATES) {
   const bundle = builtInResult(t, candles, BUILT_IN_RESULTS_RANGE.to);

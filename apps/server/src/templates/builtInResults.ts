@@ -16,7 +16,8 @@ import mtfTrendFilter from "./results/mtf-trend-filter.result.json";
  * every one of them on those candles, so a result shown here is verified by every build.
  */
 export const BUILT_IN_RESULTS_MARKET: Market = { exchange: "binance", symbol: "BTC/USDT", timeframe: "1h" };
-export const BUILT_IN_RESULTS_RANGE = { from: Date.UTC(2021, 3, 4, 20), to: Date.UTC(2023, 11, 30, 19) };
+/** Open times of the first and last candle used, both included (like every run's range). */
+export const BUILT_IN_RESULTS_RANGE = { from: Date.UTC(2021, 3, 4, 20), to: Date.UTC(2023, 11, 30, 18) };
 const EQUITY_POINTS = 400;
 
 /** The result files shipped with the templates, by template id (regenerate with `pnpm --filter @keyflow/server template-results`). */
