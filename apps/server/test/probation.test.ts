@@ -86,6 +86,8 @@ describe("a new live bot on probation (fake Binance)", () => {
     expect(asked.probation).toMatchObject({ ready: true, liftedAt: null, results: { closedTrades: 2 } });
     const events = h.services.db.bots.recentEvents(bot.id, 500).map((e) => e.message);
     expect(events.filter((m) => m.startsWith("Probation complete")).length).toBe(1);
+    // …and how the live trading compares with the backtest on the candles the bot received (the drift report).
+    expect(events.join("\n")).toMatch(/Against the backtest on the same candles: (\d+) of \1 fills on the same candle and side \(100 %\)/);
     expect(events.join("\n")).toMatch(/Probation complete after 2 closed trades: 2 closed trades, \d won, [+-][\d,.]+ USDT .*until you lift the cap: "Lift cap" on the bot, or keyflow bots lift-cap/);
 
     // Asked, not lifted: the next entries stay capped.

@@ -153,3 +153,14 @@ function botFills(fills: readonly BotFill[], orders: Map<string, BotOrder>, asse
   }
   return out;
 }
+
+/** One sentence of a drift report: how far the bot's live trading is from its backtest on the same candles. */
+export function driftSentence(r: DriftReport): string {
+  const { signals, slippageBps, feeBps } = r;
+  if (signals.backtest === 0 && signals.bot === 0) return "Against the backtest on the same candles: neither traded yet.";
+  const bps = (x: number | null) => (x === null ? "–" : `${x >= 0 ? "" : "−"}${Math.abs(x).toFixed(1)} bps`);
+  return (
+    `Against the backtest on the same candles: ${signals.matched} of ${Math.max(signals.backtest, signals.bot)} fills on the same candle and side (${Math.round(signals.agreement * 100)} %), ` +
+    `fill prices ${bps(slippageBps.mean)} worse on average, fees ${bps(feeBps.mean)} above the fee model (see Drift on the bot's page).`
+  );
+}

@@ -100,10 +100,11 @@ export function resultsText(r: ProbationResults): string {
 }
 
 /**
- * Once N trades or D days are reached, asks the person (event and alert, once) to lift the cap.
+ * Once N trades or D days are reached, asks the person (event and alert, once) to lift the cap,
+ * with the bot's live results and, when given, how they compare with the backtest on the same candles.
  * Returns the text it sent, or null when it did not ask now.
  */
-export function askToLiftWhenReady(db: KeyflowDb, b: BotLike & { name: string }, now: number, tell: (text: string) => void): string | null {
+export function askToLiftWhenReady(db: KeyflowDb, b: BotLike & { name: string }, now: number, tell: (text: string) => void, versusBacktest?: () => string): string | null {
   const p = b.probation;
   if (!p || p.askedAt !== null || p.liftedAt !== null) return null;
   const v = probationView(db, b, now)!;
@@ -111,7 +112,7 @@ export function askToLiftWhenReady(db: KeyflowDb, b: BotLike & { name: string },
   db.bots.update(b.id, { probation: { ...b.probation!, askedAt: now } });
   const why = v.results.closedTrades >= v.trades ? `${v.trades} closed trades` : `${Math.round((v.until - b.probation!.startedAt) / DAY_MS)} days`;
   const text =
-    `Probation complete after ${why}: ${resultsText(v.results)}. Entries stay capped at ${Math.round(v.fraction * 100)} % of the budget (${money(v.cap)} ${v.results.quote}) ` +
+    `Probation complete after ${why}: ${resultsText(v.results)}.${versusBacktest ? ` ${versusBacktest()}` : ""} Entries stay capped at ${Math.round(v.fraction * 100)} % of the budget (${money(v.cap)} ${v.results.quote}) ` +
     `until you lift the cap: "Lift cap" on the bot, or keyflow bots lift-cap ${b.id}.`;
   tell(text);
   return text;

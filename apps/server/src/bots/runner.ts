@@ -16,6 +16,7 @@ import { emptyBook } from "./ledger";
 import { LiveTrader } from "./liveTrader";
 import { PaperTrader } from "./paperTrader";
 import { askToLiftWhenReady } from "./probation";
+import { driftReport, driftSentence } from "./drift";
 import type { Trader } from "./trader";
 import type { BotSettings } from "./settings";
 import { utcMinute } from "../utcMinute";
@@ -366,7 +367,10 @@ export class BotRunner {
               this.holdNotify = false;
             }
             commit(b.time);
-            if (bot.mode === "live") askToLiftWhenReady(db, this.bot(), this.now(), (text) => (this.log("warn", text), this.alert("probation", text)));
+            if (bot.mode === "live") {
+              const row = this.bot();
+              askToLiftWhenReady(db, row, this.now(), (text) => (this.log("warn", text), this.alert("probation", text)), () => driftSentence(driftReport(db, row)));
+            }
           }
           // Fills seen between candles change the book too; write it only when it changed (each write wakes the UI).
           if (JSON.stringify(trader.book) !== written) commit(null);
