@@ -51,13 +51,16 @@ export function parseAllowedHosts(text: string | undefined): string[] {
 }
 
 /** Reads KEYFLOW_* settings; throws a readable Error when they do not make sense. */
+/** Where Keyflow keeps its database and caches: KEYFLOW_DATA_DIR, else ~/.keyflow. */
+export const dataDirFromEnv = (env: NodeJS.ProcessEnv = process.env): string => resolve(env.KEYFLOW_DATA_DIR?.trim() || join(homedir(), ".keyflow"));
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const host = env.KEYFLOW_HOST?.trim() || DEFAULT_HOST;
   const portText = env.KEYFLOW_PORT?.trim();
   const port = portText ? Number(portText) : DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`KEYFLOW_PORT must be a port number (0–65535), not "${portText}".`);
   const token = env.KEYFLOW_TOKEN?.trim() || undefined;
-  const dataDir = resolve(env.KEYFLOW_DATA_DIR?.trim() || join(homedir(), ".keyflow"));
+  const dataDir = dataDirFromEnv(env);
   const allowedHosts = parseAllowedHosts(env.KEYFLOW_ALLOWED_HOSTS);
   const keepText = env.KEYFLOW_KEEP_RUNS?.trim();
   const keepRuns = keepText ? Number(keepText) : DEFAULT_KEEP_RUNS;

@@ -109,7 +109,7 @@ export class ResearchJobs {
     };
     try {
       if (signal.aborted) throw new SweepCancelled();
-      const session = await this.backend.open({ flow: job.flow, params: job.params, candles: job.candles });
+      const session = await this.backend.open({ flow: job.flow, params: job.params, candles: job.candles }, { signal });
       try {
         const opts = { parallel: session.parallel, onProgress, signal };
         if (job.walkForward) {
