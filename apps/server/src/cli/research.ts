@@ -41,7 +41,7 @@ const COMMON = `  <flow.json>        a flow or template file saved by Keyflow; <
   --max-drawdown     rank combinations with a deeper drawdown (%) last
   --holdout-from     date: candles from then on are a hold-out that is never read
   --threads          worker threads                                                       [one per core]
-                     (with KEYFLOW_REDIS_URL set, chunks go to the queue for `keyflow worker`s instead)
+                     (with KEYFLOW_REDIS_URL set, chunks go to the queue for keyflow worker processes instead)
   --json             print one JSON object on stdout`;
 
 const USAGE = {

@@ -1,0 +1,153 @@
+// Sweeps through BullMQ on a real redis-server with `keyflow worker` processes (run from source).
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Queue } from "bullmq";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateDemoCandles, getTemplate, runSweep, SweepCancelled, sweepSettingsSchema, sweepSpace, type Candles, type FlowGraph } from "@keyflow/core";
+import { bullBackend } from "../src/research/bullBackend";
+import { redisConnection, SWEEP_QUEUE, type ChunkJobData } from "../src/research/bullProtocol";
+import { localBackend, type SweepBackend } from "../src/research/sweepBackend";
+import { startRedis, type TestRedis } from "./redisServer";
+
+const serverDir = fileURLToPath(new URL("..", import.meta.url));
+let redis: TestRedis;
+let dataDir = "";
+const workers: ChildProcess[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  dataDir = mkdtempSync(join(tmpdir(), "keyflow-workers-"));
+});
+
+afterAll(async () => {
+  await Promise.all(
+    workers.map((w) => (w.exitCode === null && w.signalCode === null ? new Promise((resolve) => (w.once("exit", resolve), w.kill("SIGTERM"))) : undefined)),
+  );
+  await redis?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** A `keyflow worker` process; `log` collects its stderr lines. */
+async function startWorker(name: string): Promise<{ child: ChildProcess; log: string[] }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "worker", "--concurrency", "1", "--stall-ms", "1000"], {
+    cwd: serverDir,
+    env: { ...process.env, KEYFLOW_REDIS_URL: redis.url, KEYFLOW_DATA_DIR: join(dataDir, name) },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  workers.push(child);
+  const log: string[] = [];
+  let rest = "";
+  await new Promise<void>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`worker ${name} exited (${code}): ${log.join("\n")}`)));
+    child.stderr!.on("data", (b: Buffer) => {
+      const lines = (rest + b.toString()).split("\n");
+      rest = lines.pop()!;
+      log.push(...lines);
+      if (lines.some((l) => l.includes("ready:"))) resolve();
+    });
+  });
+  return { child, log };
+}
+
+const idsOf = (log: string[], word: "start" | "done") => log.flatMap((l) => l.match(new RegExp(`\\] ${word} (\\S+)`))?.[1] ?? []);
+
+function ranged(fast: number[], slow: number[]): FlowGraph {
+  const flow = getTemplate("sma-cross")!.flow;
+  return { ...flow, nodes: flow.nodes.map((n) => (n.id === "fast" ? { ...n, ranges: { period: { values: fast } } } : n.id === "slow" ? { ...n, ranges: { period: { values: slow } } } : n)) };
+}
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+
+async function sweep(on: SweepBackend, flow: FlowGraph, candles: Candles, opts: { chunkSize?: number; signal?: AbortSignal } = {}) {
+  const space = sweepSpace(flow);
+  if (!space.ok) throw new Error(space.errors.join());
+  const session = await on.open({ flow, params: space.params, candles }, { signal: opts.signal });
+  try {
+    const out = await runSweep(space.params, sweepSettingsSchema.parse({}), candles.length, session.runner, { parallel: session.parallel, ...opts });
+    if (!out.ok) throw new Error(out.error);
+    return { rows: out.result.rows, best: out.result.best };
+  } finally {
+    await session.close();
+  }
+}
+
+describe("sweeps through BullMQ and keyflow worker processes", () => {
+  it("a 400-combination sweep on two workers equals the same sweep in this thread, and each worker fetched the candles once", async () => {
+    const candles = generateDemoCandles({ seed: 4, timeframe: "1h", start: Date.UTC(2024, 0, 1), bars: 1500 });
+    const flow = ranged(range(3, 20), range(25, 20));
+    const [a, b] = await Promise.all([startWorker("eq-a"), startWorker("eq-b")]);
+    const queue = bullBackend({ url: redis.url });
+    try {
+      const viaQueue = await sweep(queue, flow, candles);
+      const here = await sweep(localBackend, flow, candles);
+      expect(viaQueue.rows).toHaveLength(400);
+      expect(viaQueue.rows).toEqual(here.rows);
+      expect(viaQueue.best).toBe(here.best);
+      // Both took part, every chunk ran once, and the candles crossed once per worker.
+      const done = [...idsOf(a.log, "done"), ...idsOf(b.log, "done")];
+      expect(idsOf(a.log, "done").length).toBeGreaterThan(0);
+      expect(idsOf(b.log, "done").length).toBeGreaterThan(0);
+      expect(new Set(done).size).toBe(done.length);
+      for (const w of [a, b]) expect(w.log.filter((l) => l.includes("fetched from Redis"))).toHaveLength(1);
+    } finally {
+      await queue.close();
+      for (const w of [a, b]) w.child.kill("SIGTERM");
+    }
+  }, 60_000);
+
+  it("a worker killed (SIGKILL) mid-chunk loses nothing: another runs its chunk, and each chunk counts once", async () => {
+    const candles = generateDemoCandles({ seed: 5, timeframe: "1m", start: Date.UTC(2024, 0, 1), bars: 50_000 });
+    const flow = ranged(range(5, 10), [30, 40, 50, 60, 70, 80]);
+    const a = await startWorker("kill-a");
+    const queue = bullBackend({ url: redis.url, inflight: 2 });
+    try {
+      const running = sweep(queue, flow, candles, { chunkSize: 10 });
+      // Killed as soon as it reports a chunk started (a chunk takes ~10 runs of 50,000 bars).
+      const victim = await new Promise<string>((resolve) => {
+        const poll = setInterval(() => {
+          const id = idsOf(a.log, "start")[0];
+          if (id) {
+            a.child.kill("SIGKILL");
+            clearInterval(poll);
+            resolve(id);
+          }
+        }, 2);
+      });
+      const b = await startWorker("kill-b");
+      const result = await running;
+      expect(result).toEqual(await sweep(localBackend, flow, candles, { chunkSize: 10 }));
+      expect(idsOf(a.log, "done")).not.toContain(victim);
+      expect(idsOf(b.log, "done")).toContain(victim);
+      const done = [...idsOf(a.log, "done"), ...idsOf(b.log, "done")];
+      expect(done).toHaveLength(6);
+      expect(new Set(done).size).toBe(6);
+      b.child.kill("SIGTERM");
+    } finally {
+      await queue.close();
+    }
+  }, 60_000);
+
+  it("cancel removes the sweep's waiting chunks", async () => {
+    const prefix = "cancel-test";
+    const candles = generateDemoCandles({ seed: 6, timeframe: "1h", start: Date.UTC(2024, 0, 1), bars: 500 });
+    const flow = ranged(range(3, 10), range(25, 10));
+    // No worker serves this prefix: the chunks wait until cancelled.
+    const backend = bullBackend({ url: redis.url, prefix, inflight: 4 });
+    const inspect = new Queue<ChunkJobData>(SWEEP_QUEUE, { connection: redisConnection(redis.url), prefix });
+    const abort = new AbortController();
+    try {
+      const running = sweep(backend, flow, candles, { signal: abort.signal });
+      const outcome = running.then(() => "finished", (e: unknown) => e);
+      while ((await inspect.getWaitingCount()) < 4) await new Promise((r) => setTimeout(r, 10));
+      abort.abort();
+      expect(await outcome).toBeInstanceOf(SweepCancelled);
+      expect(await inspect.getWaitingCount()).toBe(0);
+      expect(await inspect.getDelayedCount()).toBe(0);
+    } finally {
+      await inspect.close();
+      await backend.close();
+    }
+  }, 30_000);
+});
