@@ -60,11 +60,12 @@ export function bullBackend(opts: BullBackendOptions): SweepBackend {
       let stop!: (e: Error) => void;
       const halted = new Promise<never>((_, reject) => (stop = reject));
       halted.catch(() => undefined);
-      const halt = async () => {
-        if (stopped) return;
+      let removal: Promise<unknown> | null = null;
+      // Stops waiting at once; close() waits for the removal of the chunks still queued.
+      const halt = () => {
         stopped = true;
         stop(new SweepCancelled());
-        await removeWaitingChunks(queue, sweep);
+        return (removal ??= removeWaitingChunks(queue, sweep));
       };
       const onAbort = () => void halt();
       signal?.addEventListener("abort", onAbort, { once: true });
