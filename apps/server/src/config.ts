@@ -1,6 +1,5 @@
 import { isIP } from "node:net";
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { dataDirFromEnv } from "./dataDir";
 import { botSettingsFromEnv, type BotSettings } from "./bots/settings";
 import { exchangeSettingsFromEnv, type ExchangeSettings } from "./keys/exchangeSettings";
 
@@ -51,9 +50,6 @@ export function parseAllowedHosts(text: string | undefined): string[] {
 }
 
 /** Reads KEYFLOW_* settings; throws a readable Error when they do not make sense. */
-/** Where Keyflow keeps its database and caches: KEYFLOW_DATA_DIR, else ~/.keyflow. */
-export const dataDirFromEnv = (env: NodeJS.ProcessEnv = process.env): string => resolve(env.KEYFLOW_DATA_DIR?.trim() || join(homedir(), ".keyflow"));
-
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const host = env.KEYFLOW_HOST?.trim() || DEFAULT_HOST;
   const portText = env.KEYFLOW_PORT?.trim();

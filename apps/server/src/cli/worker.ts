@@ -3,7 +3,7 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { dataDirFromEnv } from "../config";
+import { dataDirFromEnv } from "../dataDir";
 import { startSweepWorker } from "../research/bullWorker";
 import { CliError } from "./subcommands";
 
