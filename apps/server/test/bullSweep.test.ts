@@ -80,6 +80,7 @@ describe("sweeps through BullMQ and keyflow worker processes", () => {
     const [a, b] = await Promise.all([startWorker("eq-a"), startWorker("eq-b")]);
     const queue = bullBackend({ url: redis.url });
     try {
+      expect(await queue.queue!()).toEqual({ workers: 2, waiting: 0, active: 0, failed: 0 });
       const viaQueue = await sweep(queue, flow, candles);
       const here = await sweep(localBackend, flow, candles);
       expect(viaQueue.rows).toHaveLength(400);
@@ -141,6 +142,7 @@ describe("sweeps through BullMQ and keyflow worker processes", () => {
       const running = sweep(backend, flow, candles, { signal: abort.signal });
       const outcome = running.then(() => "finished", (e: unknown) => e);
       while ((await inspect.getWaitingCount()) < 4) await new Promise((r) => setTimeout(r, 10));
+      expect(await backend.queue!()).toMatchObject({ workers: 0, waiting: 4, active: 0 });
       abort.abort();
       expect(await outcome).toBeInstanceOf(SweepCancelled);
       expect(await inspect.getWaitingCount()).toBe(0);

@@ -13,6 +13,7 @@ export function backendFromEnv(env: NodeJS.ProcessEnv, opts: { threads?: number 
   const load = () => (loaded ??= import("./bullBackend").then((m) => m.bullBackend({ url })));
   return {
     open: async (job, o) => (await load()).open(job, o),
+    queue: async () => (await load()).queue!(),
     async close() {
       if (loaded) await (await loaded).close();
     },

@@ -3,7 +3,7 @@ import { Queue, QueueEvents } from "bullmq";
 import { SweepCancelled, type ComboRun, type SweepChunk } from "@keyflow/core";
 import { packCandles } from "../jobs/workerProtocol";
 import { CANDLE_TTL_S, candleBytes, candleKey, compressCandles, decodeRuns, hashBytes, redisConnection, SWEEP_QUEUE, type ChunkJobData } from "./bullProtocol";
-import type { SweepBackend, SweepSession } from "./sweepBackend";
+import type { QueueStats, SweepBackend, SweepSession } from "./sweepBackend";
 import { copyCandles } from "./threadBackend";
 
 export interface BullBackendOptions {
@@ -97,6 +97,11 @@ export function bullBackend(opts: BullBackendOptions): SweepBackend {
           await halt();
         },
       };
+    },
+    async queue(): Promise<QueueStats> {
+      const { queue } = await connect();
+      const [workers, counts] = await Promise.all([queue.getWorkersCount(), queue.getJobCounts("waiting", "delayed", "prioritized", "active", "failed")]);
+      return { workers, waiting: (counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.prioritized ?? 0), active: counts.active ?? 0, failed: counts.failed ?? 0 };
     },
     async close() {
       if (!parts) return;

@@ -13,7 +13,7 @@ import {
 } from "@keyflow/core";
 import type { KeyflowDb, ResearchStatus } from "@keyflow/db";
 import { ProgressHub } from "../jobs/progressHub";
-import type { SweepBackend } from "./sweepBackend";
+import type { QueueStats, SweepBackend } from "./sweepBackend";
 
 /** What `research.progress` streams. */
 export interface ResearchProgress {
@@ -79,6 +79,11 @@ export class ResearchJobs {
     }
     const state = this.current(id);
     if (state) yield state;
+  }
+
+  /** Where sweeps run: threads here, or a queue and its state (workers, chunks waiting/active/failed). */
+  async backendState(): Promise<({ kind: "queue" } & QueueStats) | { kind: "threads" }> {
+    return this.backend.queue ? { kind: "queue", ...(await this.backend.queue()) } : { kind: "threads" };
   }
 
   cancel(id: string): boolean {
