@@ -92,39 +92,55 @@ describe("sweeps through BullMQ and keyflow worker processes", () => {
       expect(idsOf(b.log, "done").length).toBeGreaterThan(0);
       expect(new Set(done).size).toBe(done.length);
       for (const w of [a, b]) expect(w.log.filter((l) => l.includes("fetched from Redis"))).toHaveLength(1);
+      // The same sweep again (a restarted server, say) finds its chunks done in the queue: no worker needed.
+      await Promise.all([a, b].map((w) => new Promise((resolve) => (w.child.once("exit", resolve), w.child.kill("SIGKILL")))));
+      const again = bullBackend({ url: redis.url });
+      try {
+        expect(await sweep(again, flow, candles)).toEqual(here);
+      } finally {
+        await again.close();
+      }
     } finally {
       await queue.close();
       for (const w of [a, b]) w.child.kill("SIGTERM");
     }
   }, 60_000);
 
-  it("a worker killed (SIGKILL) mid-chunk loses nothing: another runs its chunk, and each chunk counts once", async () => {
+  it("workers killed (SIGKILL) mid-chunk, three times, lose nothing: others run their chunks, and each chunk counts once", async () => {
     const candles = generateDemoCandles({ seed: 5, timeframe: "1m", start: Date.UTC(2024, 0, 1), bars: 50_000 });
     const flow = ranged(range(5, 10), [30, 40, 50, 60, 70, 80]);
-    const a = await startWorker("kill-a");
     const queue = bullBackend({ url: redis.url, inflight: 2 });
+    const logs: string[][] = [];
+    const victims: string[] = [];
     try {
       const running = sweep(queue, flow, candles, { chunkSize: 10 });
-      // Killed as soon as it reports a chunk started (a chunk takes ~10 runs of 50,000 bars).
-      const victim = await new Promise<string>((resolve) => {
-        const poll = setInterval(() => {
-          const id = idsOf(a.log, "start")[0];
-          if (id) {
-            a.child.kill("SIGKILL");
-            clearInterval(poll);
-            resolve(id);
-          }
-        }, 2);
-      });
-      const b = await startWorker("kill-b");
+      for (let k = 0; k < 3; k++) {
+        const w = await startWorker(`kill-${k}`);
+        logs.push(w.log);
+        // Killed as soon as it reports a chunk started (a chunk is ~10 runs of 50,000 bars).
+        victims.push(
+          await new Promise<string>((resolve) => {
+            const poll = setInterval(() => {
+              const id = idsOf(w.log, "start")[0];
+              if (id) {
+                w.child.kill("SIGKILL");
+                clearInterval(poll);
+                resolve(id);
+              }
+            }, 2);
+          }),
+        );
+      }
+      const last = await startWorker("kill-last");
+      logs.push(last.log);
       const result = await running;
       expect(result).toEqual(await sweep(localBackend, flow, candles, { chunkSize: 10 }));
-      expect(idsOf(a.log, "done")).not.toContain(victim);
-      expect(idsOf(b.log, "done")).toContain(victim);
-      const done = [...idsOf(a.log, "done"), ...idsOf(b.log, "done")];
+      const done = logs.flatMap((l) => idsOf(l, "done"));
+      for (const [k, victim] of victims.entries()) expect(idsOf(logs[k]!, "done")).not.toContain(victim);
+      for (const victim of victims) expect(done).toContain(victim);
       expect(done).toHaveLength(6);
       expect(new Set(done).size).toBe(6);
-      b.child.kill("SIGTERM");
+      last.child.kill("SIGTERM");
     } finally {
       await queue.close();
     }
