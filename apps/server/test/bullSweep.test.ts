@@ -1,18 +1,16 @@
 // Sweeps through BullMQ on a real redis-server with `keyflow worker` processes (run from source).
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateDemoCandles, getTemplate, runSweep, SweepCancelled, sweepSettingsSchema, sweepSpace, type Candles, type FlowGraph } from "@keyflow/core";
 import { bullBackend } from "../src/research/bullBackend";
 import { redisConnection, SWEEP_QUEUE, type ChunkJobData } from "../src/research/bullProtocol";
 import { localBackend, type SweepBackend } from "../src/research/sweepBackend";
-import { startRedis, type TestRedis } from "./redisServer";
+import { startRedis, startWorkerProcess, type TestRedis } from "./redisServer";
 
-const serverDir = fileURLToPath(new URL("..", import.meta.url));
 let redis: TestRedis;
 let dataDir = "";
 const workers: ChildProcess[] = [];
@@ -30,26 +28,11 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** A `keyflow worker` process; `log` collects its stderr lines. */
-async function startWorker(name: string): Promise<{ child: ChildProcess; log: string[] }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "worker", "--concurrency", "1", "--stall-ms", "1000"], {
-    cwd: serverDir,
-    env: { ...process.env, KEYFLOW_REDIS_URL: redis.url, KEYFLOW_DATA_DIR: join(dataDir, name) },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  workers.push(child);
-  const log: string[] = [];
-  let rest = "";
-  await new Promise<void>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`worker ${name} exited (${code}): ${log.join("\n")}`)));
-    child.stderr!.on("data", (b: Buffer) => {
-      const lines = (rest + b.toString()).split("\n");
-      rest = lines.pop()!;
-      log.push(...lines);
-      if (lines.some((l) => l.includes("ready:"))) resolve();
-    });
-  });
-  return { child, log };
+/** A `keyflow worker` process (one thread, quick stall detection) whose stderr lines collect in `log`. */
+async function startWorker(name: string) {
+  const w = await startWorkerProcess({ url: redis.url, dataDir: join(dataDir, name), args: ["--concurrency", "1", "--stall-ms", "1000"] });
+  workers.push(w.child);
+  return w;
 }
 
 const idsOf = (log: string[], word: "start" | "done") => log.flatMap((l) => l.match(new RegExp(`\\] ${word} (\\S+)`))?.[1] ?? []);

@@ -1,10 +1,12 @@
-// A throw-away redis-server on a free loopback port for the queue tests. Missing redis-server is a
-// failure, not a skip: install Debian's `redis-server` (.ci/run does).
+// A throw-away redis-server on a free loopback port, and `keyflow worker` processes run from source,
+// for the queue tests and bench. Missing redis-server is a failure, not a skip: install Debian's
+// `redis-server` (.ci/run does).
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -43,4 +45,25 @@ export async function startRedis(): Promise<TestRedis> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** `keyflow worker <args>` from source, resolved once it reports ready; its stderr lines collect in `log`. */
+export async function startWorkerProcess(o: { url: string; dataDir: string; args: string[] }): Promise<{ child: ChildProcess; log: string[] }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "worker", ...o.args], {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    env: { ...process.env, KEYFLOW_REDIS_URL: o.url, KEYFLOW_DATA_DIR: o.dataDir },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const log: string[] = [];
+  let rest = "";
+  await new Promise<void>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`keyflow worker exited (${code}): ${log.join("\n")}`)));
+    child.stderr!.on("data", (b: Buffer) => {
+      const lines = (rest + b.toString()).split("\n");
+      rest = lines.pop()!;
+      log.push(...lines);
+      if (lines.some((l) => l.includes("ready:"))) resolve();
+    });
+  });
+  return { child, log };
 }
