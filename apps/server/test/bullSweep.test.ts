@@ -129,6 +129,26 @@ describe("sweeps through BullMQ and keyflow worker processes", () => {
     }
   }, 60_000);
 
+  it("Redis stopped for 2 s mid-sweep: the workers and the server reconnect and the sweep completes", async () => {
+    const candles = generateDemoCandles({ seed: 7, timeframe: "1m", start: Date.UTC(2024, 0, 1), bars: 50_000 });
+    const flow = ranged(range(5, 10), [30, 40, 50, 60]);
+    const w = await startWorker("outage");
+    const queue = bullBackend({ url: redis.url, inflight: 2 });
+    try {
+      const running = sweep(queue, flow, candles, { chunkSize: 5 });
+      while (idsOf(w.log, "done").length === 0) await new Promise((r) => setTimeout(r, 5));
+      let finished = false;
+      void running.then(() => (finished = true));
+      await redis.restart(2000);
+      // Redis went down mid-sweep: the sweep could not have finished while it was down.
+      expect(finished).toBe(false);
+      expect(await running).toEqual(await sweep(localBackend, flow, candles, { chunkSize: 5 }));
+      w.child.kill("SIGTERM");
+    } finally {
+      await queue.close();
+    }
+  }, 60_000);
+
   it("cancel removes the sweep's waiting chunks", async () => {
     const prefix = "cancel-test";
     const candles = generateDemoCandles({ seed: 6, timeframe: "1h", start: Date.UTC(2024, 0, 1), bars: 500 });

@@ -18,30 +18,47 @@ async function freePort(): Promise<number> {
 
 export interface TestRedis {
   url: string;
+  /** Stops redis-server (it writes its append-only file first), waits `downMs`, starts it again. */
+  restart(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<TestRedis> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "keyflow-redis-"));
-  const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
-  await new Promise<void>((resolve, reject) => {
+function launch(port: number, dir: string): Promise<ChildProcess> {
+  // Append-only file, synced on every write: a restart keeps the queue, as a real Redis would.
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", dir], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return new Promise((resolve, reject) => {
     let out = "";
     child.once("error", (e) => reject(new Error(`redis-server could not start (${e.message}); install it: apt-get install redis-server`)));
     child.once("exit", (code) => reject(new Error(`redis-server exited (${code}): ${out}`)));
     child.stdout!.on("data", (b: Buffer) => {
       out += b.toString();
-      if (out.includes("Ready to accept connections")) resolve();
+      if (out.includes("Ready to accept connections")) resolve(child);
     });
   });
+}
+
+async function halt(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill(signal);
+  await exited;
+}
+
+export async function startRedis(): Promise<TestRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "keyflow-redis-"));
+  let child = await launch(port, dir);
   return {
     url: `redis://127.0.0.1:${port}`,
+    async restart(downMs) {
+      await halt(child, "SIGTERM");
+      await new Promise((r) => setTimeout(r, downMs));
+      child = await launch(port, dir);
+    },
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill("SIGKILL");
-        await exited;
-      }
+      await halt(child, "SIGKILL");
       rmSync(dir, { recursive: true, force: true });
     },
   };
