@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateDemoCandles, getTemplate, runSweep, SweepCancelled, sweepSettingsSchema, sweepSpace, type Candles, type FlowGraph } from "@keyflow/core";
+import { generateDemoCandles, getTemplate, runSweep, runWalkForward, walkForwardSettingsSchema, SweepCancelled, sweepSettingsSchema, sweepSpace, type Candles, type FlowGraph } from "@keyflow/core";
 import { bullBackend } from "../src/research/bullBackend";
 import { redisConnection, SWEEP_QUEUE, type ChunkJobData } from "../src/research/bullProtocol";
 import { localBackend, type SweepBackend } from "../src/research/sweepBackend";
@@ -57,7 +57,7 @@ async function sweep(on: SweepBackend, flow: FlowGraph, candles: Candles, opts: 
 }
 
 describe("sweeps through BullMQ and keyflow worker processes", () => {
-  it("a 400-combination sweep on two workers equals the same sweep in this thread, and each worker fetched the candles once", async () => {
+  it("a 400-combination sweep and a walk-forward on two workers equal the same in this thread, and each worker fetched the candles once", async () => {
     const candles = generateDemoCandles({ seed: 4, timeframe: "1h", start: Date.UTC(2024, 0, 1), bars: 1500 });
     const flow = ranged(range(3, 20), range(25, 20));
     const [a, b] = await Promise.all([startWorker("eq-a"), startWorker("eq-b")]);
@@ -75,6 +75,21 @@ describe("sweeps through BullMQ and keyflow worker processes", () => {
       expect(idsOf(b.log, "done").length).toBeGreaterThan(0);
       expect(new Set(done).size).toBe(done.length);
       for (const w of [a, b]) expect(w.log.filter((l) => l.includes("fetched from Redis"))).toHaveLength(1);
+      // A walk-forward goes through the same chunks.
+      const wf = walkForwardSettingsSchema.parse({ windows: 2, inSampleBars: 600, outOfSampleBars: 300 });
+      const walk = async (on: SweepBackend) => {
+        const space = sweepSpace(flow);
+        if (!space.ok) throw new Error(space.errors.join());
+        const session = await on.open({ flow, params: space.params, candles });
+        try {
+          return await runWalkForward(space.params, sweepSettingsSchema.parse({}), wf, candles.length, session.runner, { parallel: session.parallel });
+        } finally {
+          await session.close();
+        }
+      };
+      const walked = await walk(queue);
+      expect(walked.ok).toBe(true);
+      expect(walked).toEqual(await walk(localBackend));
       // The same sweep again (a restarted server, say) finds its chunks done in the queue: no worker needed.
       await Promise.all([a, b].map((w) => new Promise((resolve) => (w.child.once("exit", resolve), w.child.kill("SIGKILL")))));
       const again = bullBackend({ url: redis.url });
