@@ -40,13 +40,19 @@ export function bullBackend(opts: BullBackendOptions): SweepBackend {
   const connection = redisConnection(opts.url);
   const prefix = opts.prefix ?? "bull";
   let parts: Promise<{ queue: Queue<ChunkJobData>; events: QueueEvents }> | null = null;
-  const connect = () =>
-    (parts ??= (async () => {
-      const queue = new Queue<ChunkJobData>(SWEEP_QUEUE, { connection, prefix });
-      const events = new QueueEvents(SWEEP_QUEUE, { connection, prefix });
-      await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-      return { queue, events };
-    })());
+  const connect = () => {
+    if (!parts) {
+      parts = (async () => {
+        const queue = new Queue<ChunkJobData>(SWEEP_QUEUE, { connection, prefix });
+        const events = new QueueEvents(SWEEP_QUEUE, { connection, prefix });
+        await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+        return { queue, events };
+      })();
+      // A failed connection is tried again by the next sweep.
+      parts.catch(() => (parts = null));
+    }
+    return parts;
+  };
 
   return {
     async open(job, { signal } = {}): Promise<SweepSession> {
