@@ -20,7 +20,7 @@ await build({
   format: "esm",
   target: "node20",
   sourcemap: true,
-  external: ["better-sqlite3", "ccxt", "tsx", "esbuild"],
+  external: ["better-sqlite3", "ccxt", "tsx", "esbuild", "bullmq"],
   // Bundled CommonJS dependencies may call require(); give them one.
   banner: { js: "import { createRequire as __kfCreateRequire } from 'node:module'; const require = __kfCreateRequire(import.meta.url);" },
   logLevel: "warning",

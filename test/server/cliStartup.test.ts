@@ -42,17 +42,17 @@ function modulesOf(args: string[]): { status: number | null; modules: string[] }
   return { status: r.status, modules: readFileSync(log, "utf8").split("\n").filter(Boolean) };
 }
 
-const heavy = (m: string) => /\/ccxt\/|better-sqlite3|@trpc|drizzle-orm/.test(m);
+const heavy = (m: string) => /\/ccxt\/|better-sqlite3|@trpc|drizzle-orm|\/bullmq\/|\/ioredis\//.test(m);
 
 describe("CLI start-up", () => {
-  it("keyflow backtest loads neither ccxt, SQLite, drizzle nor tRPC", () => {
+  it("keyflow backtest loads neither ccxt, SQLite, drizzle, tRPC nor bullmq", () => {
     const r = modulesOf(["backtest", "sma-cross", "--json"]);
     expect(r.status).toBe(0);
     expect(r.modules.length).toBeGreaterThan(1);
     expect(r.modules.filter(heavy)).toEqual([]);
   });
 
-  it("keyflow sweep --data loads neither ccxt, SQLite, drizzle nor tRPC, in its worker threads either", () => {
+  it("keyflow sweep --data loads neither ccxt, SQLite, drizzle, tRPC nor bullmq, in its worker threads either", () => {
     const csv = join(dir, "candles.csv");
     const rows = ["time,open,high,low,close,volume"];
     for (let i = 0; i < 400; i++) rows.push(`${1_700_000_000_000 + i * 3_600_000},${100 + 10 * Math.sin(i / 9)},${102 + 10 * Math.sin(i / 9)},${98 + 10 * Math.sin(i / 9)},${100.5 + 10 * Math.sin(i / 9)},1`);
@@ -61,6 +61,13 @@ describe("CLI start-up", () => {
     expect(r.status).toBe(0);
     expect(r.modules.some((m) => /sweepWorker/.test(m))).toBe(true);
     expect(r.modules.filter(heavy)).toEqual([]);
+  });
+
+  it("keyflow worker loads bullmq, and neither ccxt, SQLite, drizzle nor tRPC", () => {
+    const r = modulesOf(["worker", "--help"]);
+    expect(r.status).toBe(0);
+    expect(r.modules.some((m) => /\/bullmq\//.test(m))).toBe(true);
+    expect(r.modules.filter((m) => heavy(m) && !/\/bullmq\/|\/ioredis\//.test(m))).toEqual([]);
   });
 
   it("while a command that needs them loads them (the hook sees every module)", () => {

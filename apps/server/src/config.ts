@@ -1,6 +1,5 @@
 import { isIP } from "node:net";
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { dataDirFromEnv } from "./dataDir";
 import { botSettingsFromEnv, type BotSettings } from "./bots/settings";
 import { exchangeSettingsFromEnv, type ExchangeSettings } from "./keys/exchangeSettings";
 
@@ -57,7 +56,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   const port = portText ? Number(portText) : DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`KEYFLOW_PORT must be a port number (0–65535), not "${portText}".`);
   const token = env.KEYFLOW_TOKEN?.trim() || undefined;
-  const dataDir = resolve(env.KEYFLOW_DATA_DIR?.trim() || join(homedir(), ".keyflow"));
+  const dataDir = dataDirFromEnv(env);
   const allowedHosts = parseAllowedHosts(env.KEYFLOW_ALLOWED_HOSTS);
   const keepText = env.KEYFLOW_KEEP_RUNS?.trim();
   const keepRuns = keepText ? Number(keepText) : DEFAULT_KEEP_RUNS;

@@ -10,7 +10,7 @@ import { BacktestJobs, type BacktestJobsOptions } from "./jobs/backtestJobs";
 import { DownloadJobs } from "./jobs/downloadJobs";
 import { ResearchJobs } from "./research/researchJobs";
 import type { SweepBackend } from "./research/sweepBackend";
-import { threadBackend } from "./research/threadBackend";
+import { backendFromEnv } from "./research/backendFromEnv";
 import { DEFAULT_EXCHANGE_SETTINGS } from "./keys/exchangeSettings";
 import { KeyService } from "./keys/keyService";
 import type { Services } from "./trpc";
@@ -47,7 +47,7 @@ export function createServices(config: ServerConfig, options: ServicesOptions = 
     throw e;
   }
   const backtests = new BacktestJobs(db, options.backtests);
-  const research = new ResearchJobs(db, options.research?.backend ?? threadBackend());
+  const research = new ResearchJobs(db, options.research?.backend ?? backendFromEnv(process.env));
   const exchange = config.exchange ?? DEFAULT_EXCHANGE_SETTINGS;
   const downloads = new DownloadJobs(db, options.exchangeFactory ?? publicExchanges(exchange), { dataDir: config.dataDir });
   downloads.resumePending(log);

@@ -16,6 +16,7 @@ Usage: keyflow <command>
   sweep <flow | template> --param fast.period=5..14 …   parameter sweep (grid, random, halving)
   walkforward <flow | template> --param … --in N --out N   optimise in sample, test out of sample
   montecarlo <flow | template> [--runs 1000]   resample the trades: drawdown and equity percentiles
+  worker [--concurrency N]   run sweep chunks from the queue at KEYFLOW_REDIS_URL (BullMQ on Redis)
   keys add|list|probe|rotate|rm   exchange API keys (credentials via hidden prompt or stdin, never argv)
   bots deploy|list|start|stop|close|run  paper and live bots; \`bots stop --all [--close]\` is the kill switch
   alerts list|add-webhook|add-telegram|test|rm  where fills, stops and halts are reported
@@ -43,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
     case "walkforward":
     case "montecarlo":
       return (await import("./research")).runResearchCommand(command, rest);
+    case "worker":
+      return (await import("./worker")).runWorkerCommand(rest);
     case "keys":
       return (await import("./keys")).runKeysCommand(rest);
     case "bots":

@@ -27,7 +27,7 @@ import {
 } from "@keyflow/core";
 import { applyParamSpec, applyParamValue } from "../research/paramSpec";
 import type { SweepBackend } from "../research/sweepBackend";
-import { threadBackend } from "../research/threadBackend";
+import { backendFromEnv } from "../research/backendFromEnv";
 import { demoCandles, InputError, loadCsv, loadFlow } from "./flowInput";
 
 const COMMON = `  <flow.json>        a flow or template file saved by Keyflow; <template-id>: ${TEMPLATES.map((t) => t.id).join(", ")}
@@ -41,6 +41,7 @@ const COMMON = `  <flow.json>        a flow or template file saved by Keyflow; <
   --max-drawdown     rank combinations with a deeper drawdown (%) last
   --holdout-from     date: candles from then on are a hold-out that is never read
   --threads          worker threads                                                       [one per core]
+                     (with KEYFLOW_REDIS_URL set, chunks go to the queue for keyflow worker processes instead)
   --json             print one JSON object on stdout`;
 
 const USAGE = {
@@ -110,7 +111,7 @@ export async function runResearchCommand(command: Command, argv: string[], backe
     });
     if (!settings.success) throw new InputError(settings.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("\n"));
     const threads = int("--threads", values.threads);
-    const runOn = backend ?? threadBackend(threads ? { threads } : {});
+    const runOn = backend ?? backendFromEnv(process.env, threads ? { threads } : {});
     const session = await runOn.open({ flow, params: space.params, candles });
     const started = performance.now();
     const onProgress = values.json && !process.stderr.isTTY ? undefined : ({ done, total }: { done: number; total: number }) => process.stderr.write(`\r  ${done} / ${total} runs`);

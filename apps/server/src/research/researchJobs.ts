@@ -13,7 +13,7 @@ import {
 } from "@keyflow/core";
 import type { KeyflowDb, ResearchStatus } from "@keyflow/db";
 import { ProgressHub } from "../jobs/progressHub";
-import type { SweepBackend } from "./sweepBackend";
+import type { QueueStats, SweepBackend } from "./sweepBackend";
 
 /** What `research.progress` streams. */
 export interface ResearchProgress {
@@ -81,6 +81,11 @@ export class ResearchJobs {
     if (state) yield state;
   }
 
+  /** Where sweeps run: threads here, or a queue and its state (workers, chunks waiting/active/failed). */
+  async backendState(): Promise<({ kind: "queue" } & QueueStats) | { kind: "threads" }> {
+    return this.backend.queue ? { kind: "queue", ...(await this.backend.queue()) } : { kind: "threads" };
+  }
+
   cancel(id: string): boolean {
     const abort = this.running.get(id);
     if (!abort || abort.signal.aborted) return false;
@@ -109,7 +114,7 @@ export class ResearchJobs {
     };
     try {
       if (signal.aborted) throw new SweepCancelled();
-      const session = await this.backend.open({ flow: job.flow, params: job.params, candles: job.candles });
+      const session = await this.backend.open({ flow: job.flow, params: job.params, candles: job.candles }, { signal });
       try {
         const opts = { parallel: session.parallel, onProgress, signal };
         if (job.walkForward) {

@@ -17,11 +17,23 @@ export interface SweepSession {
 }
 
 /**
- * Where sweep chunks run. Worker threads in this process today; a queue (BullMQ, issue 16) later.
+ * Where sweep chunks run. Worker threads in this process (threadBackend) or a BullMQ queue served by `keyflow worker`
+ * processes (bullBackend, when KEYFLOW_REDIS_URL is set; see backendFromEnv).
  * A chunk's result depends only on the chunk and the job data, so any backend gives the same sweep.
  */
+/** What a queue backend reports for Settings: workers connected and its chunks by state. */
+export interface QueueStats {
+  workers: number;
+  waiting: number;
+  active: number;
+  failed: number;
+}
+
 export interface SweepBackend {
-  open(job: SweepJobData): Promise<SweepSession>;
+  /** `signal`: the sweep was cancelled; a queue drops the chunks still waiting and stops waiting for the rest. */
+  open(job: SweepJobData, opts?: { signal?: AbortSignal }): Promise<SweepSession>;
+  /** A queue's state; absent for backends in this process. */
+  queue?(): Promise<QueueStats>;
   /** Stops whatever the backend keeps running (threads, connections). */
   close(): Promise<void>;
 }

@@ -16,14 +16,15 @@ export function spawnSweepWorker(): Worker {
   return new Worker(built);
 }
 
-function copyCandles(c: Candles): Candles {
+/** The candles in buffers of their own (a view of a longer series would drag the rest along). */
+export function copyCandles(c: Candles): Candles {
   const out = allocCandles(c.length);
   for (const f of ["time", "open", "high", "low", "close", "volume"] as const) out[f].set(c[f]);
   return out;
 }
 
 /** One worker and the reply it is waiting for. */
-class Lane {
+export class Lane {
   private waiting: { resolve: (m: SweepReply) => void; reject: (e: Error) => void } | null = null;
   private dead: Error | null = null;
 

@@ -31,6 +31,9 @@ export const researchRouter = createTRPCRouter({
     yield* ctx.services.research.progress(input.id, signal);
   }),
 
+  /** Where sweeps run (for Settings): worker threads here, or the queue with its workers and chunks. */
+  backend: publicProcedure.query(({ ctx }) => ctx.services.research.backendState()),
+
   cancel: publicProcedure.input(z.object({ id })).mutation(({ ctx, input }) => ({ cancelled: ctx.services.research.cancel(input.id) })),
 
   get: publicProcedure.input(z.object({ id })).query(({ ctx, input }) => {

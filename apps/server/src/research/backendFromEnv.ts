@@ -1,0 +1,21 @@
+import { threadBackend } from "./threadBackend";
+import type { SweepBackend } from "./sweepBackend";
+
+/**
+ * The sweep backend the environment asks for: a BullMQ queue served by `keyflow worker` processes
+ * when KEYFLOW_REDIS_URL is set, else worker threads here. The queue's code (bullmq, ioredis) loads
+ * only when a sweep first runs on it.
+ */
+export function backendFromEnv(env: NodeJS.ProcessEnv, opts: { threads?: number } = {}): SweepBackend {
+  const url = env.KEYFLOW_REDIS_URL;
+  if (!url) return threadBackend(opts.threads ? { threads: opts.threads } : {});
+  let loaded: Promise<SweepBackend> | null = null;
+  const load = () => (loaded ??= import("./bullBackend").then((m) => m.bullBackend({ url })));
+  return {
+    open: async (job, o) => (await load()).open(job, o),
+    queue: async () => (await load()).queue!(),
+    async close() {
+      if (loaded) await (await loaded).close();
+    },
+  };
+}

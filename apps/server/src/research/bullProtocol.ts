@@ -1,0 +1,70 @@
+// What the server and `keyflow worker` processes share over Redis: the queue, the job, the candles.
+import { createHash } from "node:crypto";
+import { deserialize, serialize } from "node:v8";
+import { gunzipSync, gzipSync } from "node:zlib";
+import type { ComboRun, FlowGraph, SweepChunk, SweepParam } from "@keyflow/core";
+import type { PackedCandles } from "../jobs/workerProtocol";
+
+export const SWEEP_QUEUE = "keyflow-sweep";
+/** Candles stay in Redis this long after a sweep last sent them. */
+export const CANDLE_TTL_S = 7 * 86_400;
+
+/** One BullMQ job: a chunk of a sweep and everything needed to run it but the candles (by hash). */
+export interface ChunkJobData {
+  /** Content hash of the sweep (flow, params, candles): chunks of one sweep share it. */
+  sweep: string;
+  flow: FlowGraph;
+  params: SweepParam[];
+  /** sha256 of the packed candles; the worker fetches them once and caches them. */
+  candles: string;
+  chunk: SweepChunk;
+}
+
+export const candleKey = (hash: string) => `keyflow:candles:${hash}`;
+
+const COLUMNS = 6;
+
+/** Candles packed as six contiguous Float64 columns (what packCandles gives for a copy). */
+export function candleBytes(p: PackedCandles): Buffer {
+  return Buffer.from(p.buffer, 0, p.length * 8 * COLUMNS);
+}
+
+export const hashBytes = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
+
+/** gzip, base64 (the queue's client stores strings). */
+export const compressCandles = (bytes: Buffer): string => gzipSync(bytes).toString("base64");
+
+/** The candles back from Redis or the disk cache; throws when they do not match their hash. */
+export function decompressCandles(stored: string | Buffer, hash: string): PackedCandles {
+  const raw = gunzipSync(typeof stored === "string" ? Buffer.from(stored, "base64") : stored);
+  if (hashBytes(raw) !== hash) throw new Error(`candles ${hash.slice(0, 12)} do not match their hash`);
+  const length = raw.byteLength / (8 * COLUMNS);
+  const buffer = new ArrayBuffer(raw.byteLength);
+  new Uint8Array(buffer).set(raw);
+  return { length, buffer, offsets: Array.from({ length: COLUMNS }, (_, i) => i * length * 8) };
+}
+
+/** Runs as a job's return value: v8-serialised so NaN, ±Infinity and typed arrays come back exact. */
+export const encodeRuns = (runs: ComboRun[]): string => serialize(runs).toString("base64");
+export const decodeRuns = (s: string): ComboRun[] => deserialize(Buffer.from(s, "base64")) as ComboRun[];
+
+/** BullMQ connection options from a redis:// or rediss:// URL (never logged: it may hold a password). */
+export function redisConnection(url: string) {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error("KEYFLOW_REDIS_URL is not a URL; use redis://host:6379 (or rediss:// with TLS).");
+  }
+  if (u.protocol !== "redis:" && u.protocol !== "rediss:") throw new Error("KEYFLOW_REDIS_URL must start with redis:// or rediss://.");
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    db: Number(u.pathname.slice(1) || 0),
+    ...(u.protocol === "rediss:" ? { tls: {} } : {}),
+    // Workers block on Redis; BullMQ needs commands to wait for a reconnect rather than fail.
+    maxRetriesPerRequest: null,
+  };
+}
