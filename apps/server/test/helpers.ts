@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { inflateRawSync } from "node:zlib";
 import { getTemplate, RESULT_COLUMNS_VERSION, unpackResults, type FlowGraph, type RunResults } from "@keyflow/core";
 import { createCaller } from "../src/router/root";
+import { threadBackend } from "../src/research/threadBackend";
 import { createServices, type ServicesOptions } from "../src/services";
 import { createContext } from "../src/trpc";
 
@@ -14,7 +15,8 @@ export function tempDir(prefix = "keyflow-server-"): string {
 /** Services on a fresh temporary data directory, a server-side caller, and cleanup. */
 export function testServices(options: ServicesOptions = {}) {
   const dir = tempDir();
-  const services = createServices({ host: "127.0.0.1", port: 0, token: undefined, dataDir: dir }, { demo: false, ...options });
+  // Sweeps on this process's threads unless a test asks otherwise, whatever KEYFLOW_REDIS_URL the shell has.
+  const services = createServices({ host: "127.0.0.1", port: 0, token: undefined, dataDir: dir }, { demo: false, research: { backend: threadBackend() }, ...options });
   const caller = createCaller(createContext(services));
   return {
     dir,
