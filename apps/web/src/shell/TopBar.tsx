@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "react";
-import { NAME_MAX } from "@keyflow/core";
+import { NAME_MAX, type BacktestRange } from "@keyflow/core";
 import { app, rangeOf, useApp } from "../app/appStore";
 import { cancelBacktest, runBacktest } from "../app/backtest";
 import { exportFlow, save } from "../app/session";
@@ -156,6 +156,8 @@ function SecondaryActions() {
   );
 }
 
+const rangeLabel = (range: BacktestRange) => (range.preset === "all" ? "all data" : range.preset === "custom" ? "custom range" : `last ${range.preset}`);
+
 export function TopBar() {
   const view = useApp((s) => s.view);
   const market = useEditor((s) => s.flow.market);
@@ -196,9 +198,9 @@ export function TopBar() {
       <KillSwitch where="topbar" />
       <SecondaryActions />
       <span className="sep" />
-      <button type="button" className="market-chip" onClick={() => app.set({ modal: "settings" })} title="Market, range and broker settings" data-testid="market-chip">
+      <button type="button" className="market-chip" onClick={() => app.set({ modal: "settings" })} title={`Range: ${rangeLabel(range)}. Market, range and broker settings`} data-testid="market-chip">
         <b>{marketLabel(market)}</b>
-        <span className="chip-range">{range.preset === "all" ? "all data" : range.preset === "custom" ? "custom range" : `last ${range.preset}`}</span>
+        <span className="chip-range">{rangeLabel(range)}</span>
         <svg width="12" height="12" viewBox="0 0 16 16" fill="none" style={{ color: "var(--muted)" }}>
           <path d="M8 10.5a2.5 2.5 0 100-5 2.5 2.5 0 000 5z M13 8l1.5-1-1-2-1.7.4-1-.8L10.5 3h-2l-.3 1.6-1 .6L5.5 4.8l-1 2L6 8l-1.5 1 1 2 1.7-.4 1 .8.3 1.6h2l.3-1.6 1-.6 1.7.4 1-2z" stroke="currentColor" strokeWidth="1.1" />
         </svg>
