@@ -104,6 +104,10 @@ describe("parameter sweep", () => {
     await page.click(tid("wf-run"));
     await page.waitForSelector(tid("wf-results"), { timeout: 60_000 });
     expect(await page.locator(tid("wf-window")).count()).toBe(3);
+    // The stitched curve is drawn bar by bar (many more points than windows), one marked boundary per window.
+    expect(await page.locator(tid("wf-boundary")).count()).toBe(3);
+    const points = ((await page.getAttribute(`${tid("wf-curve")} polyline`, "points")) ?? "").trim().split(" ").length;
+    expect(points).toBeGreaterThan(100);
     await shot(page, "sweep-walkforward");
   }, 120_000);
 

@@ -60,10 +60,52 @@ export interface WalkForwardResult {
   /** Out-of-sample returns compounded window after window, in %. */
   stitchedReturnPct: number;
   /**
+   * The stitched out-of-sample equity, one value per out-of-sample bar from the first window's first
+   * bar to the last window's last, in cents (see `stitchOutOfSample`). Absent in walk-forwards stored
+   * before it existed.
+   */
+  stitchedEquity?: number[];
+  /** The cash the stitched curve starts from (the flow's starting cash). */
+  stitchedStart?: number;
+  /**
    * Walk-forward efficiency: the mean annualised out-of-sample return over the mean annualised
    * in-sample return of the chosen combinations (near 1: held up; near 0 or below: fitted noise).
    */
   efficiency: number | null;
+}
+
+/** One window's out-of-sample run as the stitched curve needs it: its bars, and its equity (null: nothing was chosen). */
+export interface OutOfSampleCurve {
+  bars: number;
+  equity: { start: number; values: ArrayLike<number> } | null;
+}
+
+const cents = (v: number) => Math.round(v * 100) / 100;
+
+/**
+ * The stitched out-of-sample equity curve. Convention: each window's out-of-sample run starts from
+ * the flow's starting cash on its own (indicators warm up inside the window); in the stitched curve
+ * it starts from the equity the previous window ended with, i.e. its curve is scaled by (previous
+ * end ÷ starting cash) — its returns compounded onto what came before. That is exactly what carrying
+ * the money over would give for sizing in % of equity; for fixed-size orders it is the window's
+ * returns compounded. A window where no combination met the constraints does not trade: the curve
+ * stays flat over it. The curve starts at the first window's starting cash; values are rounded to
+ * cents (the scaling is not). Its last value is the starting cash times (1 + stitchedReturnPct).
+ */
+export function stitchOutOfSample(curves: readonly OutOfSampleCurve[], start: number): number[] {
+  const out: number[] = [];
+  let carried = start;
+  for (const c of curves) {
+    if (!c.equity) {
+      for (let i = 0; i < c.bars; i++) out.push(cents(carried));
+      continue;
+    }
+    const scale = carried / c.equity.start;
+    const v = c.equity.values;
+    for (let i = 0; i < v.length; i++) out.push(cents(v[i]! * scale));
+    if (v.length > 0) carried = v[v.length - 1]! * scale;
+  }
+  return out;
 }
 
 /** Optimises each window in sample (the sweep's method and objective) and runs the choice out of sample. */
@@ -82,6 +124,8 @@ export async function runWalkForward(
   const total = layout.windows.length * (combos.combos.length + 1);
   let base = 0;
   const windows: WalkForwardWindowResult[] = [];
+  const curves: OutOfSampleCurve[] = [];
+  let start: number | null = null;
   for (const [k, w] of layout.windows.entries()) {
     if (opts.signal?.aborted) throw new SweepCancelled();
     const rows = await runCombos(combos.combos, w.inSample, sweep, runner, { ...opts, progressBase: base, progressTotal: total, idPrefix: `w${k}i:` });
@@ -89,11 +133,14 @@ export async function runWalkForward(
     const best = bestIndex(rows);
     if (best === null) {
       windows.push({ ...w, combo: null, inSampleScore: null, inSampleCagrPct: null, outOfSampleReturnPct: null, outOfSampleCagrPct: null, outOfSampleTrades: null });
+      curves.push({ bars: w.outOfSample.to - w.outOfSample.from, equity: null });
       continue;
     }
     const chosen = rows[best]!;
-    const [oos] = await runner({ id: `w${k}o`, combos: [chosen.combo], bars: w.outOfSample });
+    const [oos] = await runner({ id: `w${k}o`, combos: [chosen.combo], bars: w.outOfSample, keepEquity: true });
     base += 1;
+    curves.push({ bars: w.outOfSample.to - w.outOfSample.from, equity: oos?.metrics ? (oos.equity ?? null) : null });
+    start ??= oos?.equity?.start ?? null;
     opts.onProgress?.({ done: base, total, best: null });
     windows.push({
       ...w,
@@ -116,6 +163,7 @@ export async function runWalkForward(
       settings: wf,
       windows,
       stitchedReturnPct: (stitched - 1) * 100,
+      ...(start === null ? {} : { stitchedEquity: stitchOutOfSample(curves, start), stitchedStart: start }),
       efficiency: ran.length > 0 && meanIs !== 0 ? meanOos / meanIs : null,
     },
   };
