@@ -110,7 +110,9 @@ function StitchedCurve({
       </text>
       {result.windows.map((win, k) => {
         const x = px(win.outOfSample.from - first);
-        const chosen = win.combo ? keys.map((key, j) => `${key.split(".").pop()}=${win.combo![j]}`).join(" ") : "nothing chosen";
+        // Names and values where the window is wide enough, the values alone where it is not (the table has both).
+        const wide = px(win.outOfSample.to - first) - x >= 6 * keys.join("=00 ").length;
+        const chosen = win.combo ? (wide ? keys.map((key, j) => `${key}=${win.combo![j]}`).join(" ") : win.combo.join(" · ")) : "nothing chosen";
         return (
           <g key={k} data-testid="wf-boundary">
             <line x1={x} x2={x} y1={TOP - 4} y2={H - BOTTOM} stroke="#3a4558" strokeDasharray="3 3" />

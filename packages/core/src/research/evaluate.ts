@@ -104,8 +104,14 @@ export class ComboEvaluator {
     return run;
   }
 
-  runChunk(chunk: SweepChunk): ComboRun[] {
-    return chunk.combos.map((c) => this.run(c, chunk.bars, chunk.keepEquity === true));
+  /** `stop`, asked between combinations: true ends the chunk early with the runs made so far (a cancelled sweep). */
+  runChunk(chunk: SweepChunk, stop?: () => boolean): ComboRun[] {
+    const runs: ComboRun[] = [];
+    for (const c of chunk.combos) {
+      if (stop?.()) break;
+      runs.push(this.run(c, chunk.bars, chunk.keepEquity === true));
+    }
+    return runs;
   }
 }
 

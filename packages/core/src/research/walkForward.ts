@@ -108,6 +108,13 @@ export function stitchOutOfSample(curves: readonly OutOfSampleCurve[], start: nu
   return out;
 }
 
+/** A walk-forward cancelled part way: `partial` holds the windows it finished (their stitched curve and efficiency too). */
+export class WalkForwardCancelled extends SweepCancelled {
+  constructor(readonly partial: WalkForwardResult) {
+    super();
+  }
+}
+
 /** Optimises each window in sample (the sweep's method and objective) and runs the choice out of sample. */
 export async function runWalkForward(
   params: SweepParam[],
@@ -119,25 +126,38 @@ export async function runWalkForward(
 ): Promise<{ ok: true; result: WalkForwardResult } | { ok: false; error: string }> {
   const layout = walkForwardWindows(bars, wf);
   if (!layout.ok) return layout;
-  const combos = sweepCombos(params, sweep);
-  if (!combos.ok) return combos;
-  const total = layout.windows.length * (combos.combos.length + 1);
+  const space = sweepCombos(params, sweep);
+  if (!space.ok) return space;
+  const combos = space.combos;
+  const total = layout.windows.length * (combos.length + 1);
   let base = 0;
   const windows: WalkForwardWindowResult[] = [];
   const curves: OutOfSampleCurve[] = [];
   let start: number | null = null;
+  const summary = (): WalkForwardResult => summarise(params, wf, windows, curves, start);
   for (const [k, w] of layout.windows.entries()) {
-    if (opts.signal?.aborted) throw new SweepCancelled();
-    const rows = await runCombos(combos.combos, w.inSample, sweep, runner, { ...opts, progressBase: base, progressTotal: total, idPrefix: `w${k}i:` });
+    if (opts.signal?.aborted) throw new WalkForwardCancelled(summary());
+    try {
+      await runWindow(k, w);
+    } catch (e) {
+      throw e instanceof SweepCancelled ? new WalkForwardCancelled(summary()) : e;
+    }
+  }
+  return { ok: true, result: summary() };
+
+  async function runWindow(k: number, w: WalkWindow): Promise<void> {
+    const rows = await runCombos(combos, w.inSample, sweep, runner, { ...opts, progressBase: base, progressTotal: total, idPrefix: `w${k}i:` });
     base += rows.length;
     const best = bestIndex(rows);
     if (best === null) {
       windows.push({ ...w, combo: null, inSampleScore: null, inSampleCagrPct: null, outOfSampleReturnPct: null, outOfSampleCagrPct: null, outOfSampleTrades: null });
       curves.push({ bars: w.outOfSample.to - w.outOfSample.from, equity: null });
-      continue;
+      return;
     }
     const chosen = rows[best]!;
     const [oos] = await runner({ id: `w${k}o`, combos: [chosen.combo], bars: w.outOfSample, keepEquity: true });
+    // Cancelled during the out-of-sample run: the window is not finished (and not kept).
+    if (opts.signal?.aborted) throw new SweepCancelled();
     base += 1;
     curves.push({ bars: w.outOfSample.to - w.outOfSample.from, equity: oos?.metrics ? (oos.equity ?? null) : null });
     start ??= oos?.equity?.start ?? null;
@@ -152,19 +172,20 @@ export async function runWalkForward(
       outOfSampleTrades: oos?.metrics?.trades ?? null,
     });
   }
+}
+
+/** The result of the windows run so far. */
+function summarise(params: SweepParam[], wf: WalkForwardSettings, windows: WalkForwardWindowResult[], curves: OutOfSampleCurve[], start: number | null): WalkForwardResult {
   const stitched = windows.reduce((g, w) => g * (1 + (w.outOfSampleReturnPct ?? 0) / 100), 1);
   const ran = windows.filter((w) => w.inSampleCagrPct !== null && w.outOfSampleCagrPct !== null);
   const meanIs = ran.reduce((s, w) => s + w.inSampleCagrPct!, 0) / Math.max(1, ran.length);
   const meanOos = ran.reduce((s, w) => s + w.outOfSampleCagrPct!, 0) / Math.max(1, ran.length);
   return {
-    ok: true,
-    result: {
-      params,
-      settings: wf,
-      windows,
-      stitchedReturnPct: (stitched - 1) * 100,
-      ...(start === null ? {} : { stitchedEquity: stitchOutOfSample(curves, start), stitchedStart: start }),
-      efficiency: ran.length > 0 && meanIs !== 0 ? meanOos / meanIs : null,
-    },
+    params,
+    settings: wf,
+    windows: [...windows],
+    stitchedReturnPct: (stitched - 1) * 100,
+    ...(start === null ? {} : { stitchedEquity: stitchOutOfSample(curves, start), stitchedStart: start }),
+    efficiency: ran.length > 0 && meanIs !== 0 ? meanOos / meanIs : null,
   };
 }
