@@ -230,7 +230,7 @@ describe("editor and results in a real browser", () => {
     for (let i = 0; i < 60 && (await viewBars()) > 2500; i++) {
       const before = await viewBars();
       await page.mouse.wheel(0, -400);
-      await page.waitForFunction(([sel, b]) => Number(document.querySelector(sel as string)?.getAttribute("data-view-bars")) !== b, [host, before] as const);
+      await page.waitForFunction(`Number(document.querySelector(${JSON.stringify(host)})?.getAttribute("data-view-bars")) !== ${before}`);
     }
     await zoomBars.waitFor();
     const zoomed = Number(await page.getAttribute(tid("chart-detail"), "data-bars"));

@@ -52,10 +52,7 @@ export async function openBrowser(viewport = { width: 1440, height: 900 }): Prom
 
 /** Resolves once the page has laid out and painted what its DOM holds now (fonts loaded, two frames drawn). */
 export async function painted(page: Page): Promise<void> {
-  await page.evaluate(async () => {
-    await document.fonts.ready;
-    await new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
-  });
+  await page.evaluate("document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))");
 }
 
 /** A screenshot of what the page shows once it has painted its latest state. */

@@ -2,9 +2,9 @@
 // once, storing the run as cancelled with what it had finished. States and events only, no timing.
 import type { Worker } from "node:worker_threads";
 import { afterAll, describe, expect, it } from "vitest";
-import { ComboEvaluator, generateDemoCandles, getTemplate, runSweep, sweepSettingsSchema, sweepSpace, type FlowGraph } from "@keyflow/core";
+import { ComboEvaluator, generateDemoCandles, getTemplate, sweepSpace, type FlowGraph } from "@keyflow/core";
 import type { ResearchProgress } from "../src/research/researchJobs";
-import { localBackend, type SweepBackend } from "../src/research/sweepBackend";
+import type { SweepBackend } from "../src/research/sweepBackend";
 import { spawnSweepWorker, threadBackend } from "../src/research/threadBackend";
 import { testServices } from "./helpers";
 
@@ -154,32 +154,6 @@ describe("cancel stops running chunks now and keeps what finished", () => {
       expect(runs.length).toBeLessThan(combos.length);
       const local = new ComboEvaluator(flow, space.params, candles);
       runs.forEach((r, k) => expect(r.metrics).toEqual(local.run(combos[k]!).metrics));
-    } finally {
-      await backend.close();
-    }
-  }, 120_000);
-
-  it("two sweeps open on the same threads at once each get what this thread gives", async () => {
-    const backend = threadBackend({ threads: 2 });
-    const sweep = async (on: SweepBackend, flow: FlowGraph, seed: number) => {
-      const candles = generateDemoCandles({ seed, timeframe: "1h", start: Date.UTC(2024, 0, 1), bars: 1500 });
-      const space = sweepSpace(flow);
-      if (!space.ok) throw new Error(space.errors.join());
-      const session = await on.open({ flow, params: space.params, candles });
-      try {
-        const out = await runSweep(space.params, sweepSettingsSchema.parse({}), candles.length, session.runner, { parallel: session.parallel, chunkSize: 2 });
-        if (!out.ok) throw new Error(out.error);
-        return out.result.rows.map((r) => r.metrics);
-      } finally {
-        await session.close();
-      }
-    };
-    try {
-      const a = ranged([4, 6, 8, 10, 12], [20, 30]);
-      const b = ranged([5, 9], [25, 35, 45]);
-      const [ra, rb] = await Promise.all([sweep(backend, a, 1), sweep(backend, b, 2)]);
-      expect(ra).toEqual(await sweep(localBackend, a, 1));
-      expect(rb).toEqual(await sweep(localBackend, b, 2));
     } finally {
       await backend.close();
     }
