@@ -5,7 +5,7 @@ import { generateDemoCandles } from "../src/data/demo";
 import { backtest } from "../src/engine/backtest";
 import { TIMEFRAME_MS, type FlowGraph } from "../src/flow/schema";
 import { getTemplate } from "../src/templates";
-import { applyCombo, ComboEvaluator, localRunner, runWalkForward, stitchOutOfSample, sweepSettingsSchema, sweepSpace } from "../src/research";
+import { applyCombo, ComboEvaluator, localRunner, runWalkForward, stitchOutOfSample, sweepSettingsSchema, sweepSpace, WalkForwardCancelled, type ChunkRunner } from "../src/research";
 
 const candles = generateDemoCandles({ seed: 11, timeframe: "1h", start: Date.UTC(2024, 0, 1), bars: 3000 });
 
@@ -62,5 +62,29 @@ describe("walk-forward: the stitched out-of-sample equity curve", () => {
       100,
     );
     expect(curve).toEqual([100, 110, 110, 110, 110, 99, 132]);
+  });
+
+  it("cancelled after its first window, it keeps that window and its stitched curve", async () => {
+    const space = sweepSpace(flow);
+    if (!space.ok) throw new Error(space.errors.join(" "));
+    const wf = { mode: "rolling" as const, windows: 4, inSampleBars: 900, outOfSampleBars: 400 };
+    const local = localRunner(new ComboEvaluator(flow, space.params, candles));
+    const whole = await runWalkForward(space.params, sweepSettingsSchema.parse({}), wf, candles.length, local);
+    if (!whole.ok) throw new Error(whole.error);
+    const abort = new AbortController();
+    // Cancelled as soon as the first window's out-of-sample run is back.
+    const runner: ChunkRunner = async (chunk) => {
+      const runs = await local(chunk);
+      if (chunk.id === "w0o") abort.abort();
+      return runs;
+    };
+    const cancelled = await runWalkForward(space.params, sweepSettingsSchema.parse({}), wf, candles.length, runner, { signal: abort.signal }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(cancelled).toBeInstanceOf(WalkForwardCancelled);
+    const partial = (cancelled as WalkForwardCancelled).partial;
+    expect(partial.windows).toEqual(whole.result.windows.slice(0, 1));
+    expect(partial.stitchedEquity).toEqual(whole.result.stitchedEquity!.slice(0, 400));
   });
 });

@@ -156,8 +156,8 @@ export async function runWalkForward(
     }
     const chosen = rows[best]!;
     const [oos] = await runner({ id: `w${k}o`, combos: [chosen.combo], bars: w.outOfSample, keepEquity: true });
-    // Cancelled during the out-of-sample run: the window is not finished (and not kept).
-    if (opts.signal?.aborted) throw new SweepCancelled();
+    // Cancelled before the out-of-sample run was made (a stopped chunk hands back no run): the window is not finished (and not kept).
+    if (!oos && opts.signal?.aborted) throw new SweepCancelled();
     base += 1;
     curves.push({ bars: w.outOfSample.to - w.outOfSample.from, equity: oos?.metrics ? (oos.equity ?? null) : null });
     start ??= oos?.equity?.start ?? null;
