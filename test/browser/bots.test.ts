@@ -255,7 +255,6 @@ describe("keys and bots in a real browser", () => {
     expect(await page.locator(tid("bot-row")).first().locator(tid("bot-position")).textContent()).toMatch(/BTC @ /);
     await page.locator(tid("log-line")).filter({ hasText: /Paper: bought .* BTC at/ }).waitFor();
     await page.locator(tid("detail-last-candle")).filter({ hasText: hhmm(barTime(WARM + 1)) }).waitFor();
-    await page.waitForTimeout(200);
     await shot("26-bot-acted");
   });
 
@@ -278,7 +277,6 @@ describe("keys and bots in a real browser", () => {
     await page.waitForSelector(`${tid("kill-switch-topbar")} [data-running="2"][data-live="1"]`);
     expect((await services!.bots.list()).find((b) => b.mode === "live")).toMatchObject({ market: { symbol: "ETH/USDT" }, keyLabel: "Binance trading" });
     await page.locator(tid("detail-last-candle")).filter({ hasText: hhmm(barTime(WARM + 1)) }).waitFor();
-    await page.waitForTimeout(200);
     await shot("27-live-bot-running");
 
     await page.click(tid("tab-keys"));
@@ -333,7 +331,6 @@ describe("keys and bots in a real browser", () => {
     await page.waitForSelector(tid("kill-switch-topbar"), { state: "detached" });
     expect((await services!.bots.list()).map((b) => b.status)).toEqual(["stopped", "stopped"]);
     await page.locator(tid("log-line")).filter({ hasText: "Stopped by the kill switch." }).first().waitFor();
-    await page.waitForTimeout(200);
     await shot("30-kill-switch-done");
 
     // Its live bot stopped, the key may be removed.
@@ -445,7 +442,6 @@ describe("keys and bots in a real browser", () => {
     const signedBy = new Set(okx.requests.filter((r) => r.method === "POST").map((r) => r.apiKey));
     expect([...signedBy]).toEqual([k.apiKey]);
     expect(fake.engine.orders.filter((o) => o.time > bot.createdAt)).toEqual([]);
-    await page.waitForTimeout(200);
     await shot("34-okx-testnet-bot");
     await expectNoSecrets("after the OKX testnet bot traded");
     expect(pageErrors).toEqual([]);

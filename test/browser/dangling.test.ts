@@ -1,26 +1,15 @@
 // An imported flow with a link to a block it does not have: the link is drawn red to a stand-in for
 // the missing block, can be clicked and deleted like any link, and the flow then compiles.
 import { getTemplate } from "@keyflow/core";
-import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { shot as shotOf, startApp, tid, type BrowserApp } from "./harness";
+import { describe, expect, it } from "vitest";
+import { appForFile, openEditor, shot as shotOf, tid } from "./harness";
 
-let app: BrowserApp | undefined;
-let page: Page;
-
-beforeAll(async () => {
-  app = await startApp();
-  page = app.page;
-}, 180_000);
-
-afterAll(async () => {
-  await app?.close();
-});
+const held = appForFile();
 
 describe("a link to a missing block", () => {
   it("is drawn red to a stand-in, and deleting it fixes the flow", async () => {
-    await page.goto(app!.url);
-    await page.waitForSelector(tid("compiles-ok"));
+    const { app, page } = held;
+    await openEditor(app);
     const flow = structuredClone(getTemplate("sma-cross")!.flow);
     flow.name = "Broken link";
     flow.edges.push({ id: "ghost", source: "fast", sourceHandle: "value", target: "gone", targetHandle: "a" });
@@ -40,6 +29,6 @@ describe("a link to a missing block", () => {
     await page.waitForSelector(tid("missing-gone"), { state: "detached" });
     await page.waitForSelector(tid("compiles-ok"));
     expect(await dangling.count()).toBe(0);
-    expect(app!.pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

@@ -184,7 +184,6 @@ describe("editor and results in a real browser", () => {
     await page.click(".react-flow__pane", { position: { x: 30, y: 30 } });
     await page.click(".react-flow__controls-fitview");
     await page.waitForSelector(`${tid("save-state")}[data-state="saved"]`);
-    await page.waitForTimeout(300);
     await shot("05-editor-built-flow");
   });
 
@@ -218,16 +217,20 @@ describe("editor and results in a real browser", () => {
     await page.mouse.move(chartBox.x + chartBox.width / 2, chartBox.y + chartBox.height * 0.3);
     await page.waitForSelector(tid("chart-hover"));
     expect(await page.textContent(tid("chart-hover"))).toMatch(/O [\d,.]+ H [\d,.]+ L [\d,.]+ C [\d,.]+.*RSI 14 [\d.]+/);
-    await page.waitForTimeout(300);
     await shot("06-results-trade-focused");
     await page.click(tid("chart-detail-back"));
     await page.waitForSelector(tid("chart-detail"), { state: "detached" });
     // Zoomed in far enough on the merged candles, the chart draws the market's own bars of what is in view.
     await page.mouse.move(chartBox.x + chartBox.width / 2, chartBox.y + chartBox.height * 0.3);
     const zoomBars = page.locator(`${tid("chart-detail")}[data-bars]`).filter({ hasText: /candles, / });
-    for (let i = 0; i < 60 && (await zoomBars.count()) === 0; i++) {
+    // Each wheel step waits for the chart to take the zoom (the bars in view change), until few
+    // enough bars are in view for the chart to fetch the market's own (2,500).
+    const host = `${tid("price-chart")} .chart-host`;
+    const viewBars = async () => Number(await page.getAttribute(host, "data-view-bars"));
+    for (let i = 0; i < 60 && (await viewBars()) > 2500; i++) {
+      const before = await viewBars();
       await page.mouse.wheel(0, -400);
-      await page.waitForTimeout(60);
+      await page.waitForFunction(`Number(document.querySelector(${JSON.stringify(host)})?.getAttribute("data-view-bars")) !== ${before}`);
     }
     await zoomBars.waitFor();
     const zoomed = Number(await page.getAttribute(tid("chart-detail"), "data-bars"));
@@ -365,7 +368,6 @@ describe("editor and results in a real browser", () => {
     const labels = await page.locator(tid("compare-label")).allTextContents();
     expect(labels[0]).toMatch(/^DEMO\/USDT 1h( · \d{4}-\d\d-\d\d → \d{4}-\d\d-\d\d)?$/);
     expect(labels[1]).toMatch(/^DEMO\/USDT 1m( · \d{4}-\d\d-\d\d → \d{4}-\d\d-\d\d)?$/);
-    await page.waitForTimeout(300);
     await shot("10-compare-runs");
 
     await page.click(tid("open-templates"));

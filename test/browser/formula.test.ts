@@ -1,22 +1,12 @@
 // The palette search and the formula block in a real browser: find blocks by their aliases, build a
 // z-score flow with a formula, see a parse error pointing at its character, fix it, backtest.
-import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dragWire, dropBlock, shot as shotOf, startApp, tid, type BrowserApp } from "./harness";
+import { describe, expect, it } from "vitest";
+import { appForFile, newStrategyWithBlocks, openEditor, shot as shotOf, tid } from "./harness";
 
-let app: BrowserApp | undefined;
-let page: Page;
-
-beforeAll(async () => {
-  app = await startApp();
-  page = app.page;
-}, 180_000);
-
-afterAll(async () => {
-  await app?.close();
-});
+const held = appForFile();
 
 async function search(q: string): Promise<string[]> {
+  const { page } = held;
   await page.fill(tid("palette-search"), q);
   const ids = await page.locator(`${tid("palette")} .palette-item`).evaluateAll((els) => els.map((e) => e.getAttribute("data-testid") ?? ""));
   return ids.map((id) => id.replace(/^palette-/, ""));
@@ -24,8 +14,8 @@ async function search(q: string): Promise<string[]> {
 
 describe("palette search and the formula block", () => {
   it("finds blocks by the abbreviations traders type", async () => {
-    await page.goto(app!.url);
-    await page.waitForSelector(tid("compiles-ok"));
+    const { app, page } = held;
+    await openEditor(app);
     expect((await search("BB"))[0]).toBe("bbands");
     expect((await search("%R"))[0]).toBe("willr");
     expect((await search("SAR"))[0]).toBe("sar");
@@ -34,39 +24,31 @@ describe("palette search and the formula block", () => {
   });
 
   it("builds (close - SMA) / StdDev with a formula, points at a typo, and backtests once fixed", async () => {
-    await page.click(tid("open-strategies"));
-    await page.click(tid("strategy-new"));
-    await page.waitForSelector(tid("canvas-empty"));
-    const drops: [string, string, number, number][] = [
-      ["price", "price", 100, 330],
-      ["moving average", "sma", 290, 140],
-      ["standard deviation", "stdDev", 290, 520],
-      ["formula", "formula", 480, 330],
-      ["cross below", "crossBelow", 670, 140],
-      ["cross above", "crossAbove", 670, 520],
-      ["buy", "buy", 790, 330],
-      ["sell", "sell", 790, 640],
-    ];
-    for (const [q, kind, x, y] of drops) {
-      await search(q);
-      await dropBlock(page, kind, x, y);
-      await page.waitForSelector(tid(`node-${kind}-1`));
-    }
-    await search("");
-    for (const [from, to] of [
-      ["price-1-out-value", "sma-1-in-source"],
-      ["price-1-out-value", "stdDev-1-in-source"],
-      ["price-1-out-value", "formula-1-in-a"],
-      ["sma-1-out-value", "formula-1-in-b"],
-      ["stdDev-1-out-value", "formula-1-in-c"],
-      ["formula-1-out-value", "crossBelow-1-in-a"],
-      ["formula-1-out-value", "crossAbove-1-in-a"],
-      ["crossBelow-1-out-signal", "buy-1-in-when"],
-      ["crossAbove-1-out-signal", "sell-1-in-when"],
-    ]) {
-      await dragWire(page, `handle-${from}`, `handle-${to}`);
-    }
-    await expect.poll(() => page.locator(".react-flow__edge").count(), { timeout: 10_000 }).toBe(9);
+    const { app, page } = held;
+    await newStrategyWithBlocks(
+      page,
+      [
+        ["price", "price", 100, 330],
+        ["moving average", "sma", 290, 140],
+        ["standard deviation", "stdDev", 290, 520],
+        ["formula", "formula", 480, 330],
+        ["cross below", "crossBelow", 670, 140],
+        ["cross above", "crossAbove", 670, 520],
+        ["buy", "buy", 790, 330],
+        ["sell", "sell", 790, 640],
+      ],
+      [
+        ["price-1-out-value", "sma-1-in-source"],
+        ["price-1-out-value", "stdDev-1-in-source"],
+        ["price-1-out-value", "formula-1-in-a"],
+        ["sma-1-out-value", "formula-1-in-b"],
+        ["stdDev-1-out-value", "formula-1-in-c"],
+        ["formula-1-out-value", "crossBelow-1-in-a"],
+        ["formula-1-out-value", "crossAbove-1-in-a"],
+        ["crossBelow-1-out-signal", "buy-1-in-when"],
+        ["crossAbove-1-out-signal", "sell-1-in-when"],
+      ],
+    );
 
     await page.locator(`${tid("node-crossBelow-1")} .bn-title`).click();
     await page.fill(tid("param-value"), "-2");
@@ -82,10 +64,10 @@ describe("palette search and the formula block", () => {
     // Drawn (the timing itself sits behind the results' "details" switch).
     await page.waitForSelector(`${tid("results")}[data-draw-ms]`, { timeout: 60_000 });
     const runId = (await page.locator(tid("results")).getAttribute("data-run-id"))!;
-    const run = await app!.client.backtests.get.query({ runId });
+    const run = await app.client.backtests.get.query({ runId });
     expect(run.status).toBe("done");
     expect(run.metrics!.trades).toBeGreaterThan(0);
     await shotOf(page, "formula-02-results");
-    expect(app!.pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

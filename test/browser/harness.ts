@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, expect } from "vitest";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { inflateRawSync } from "node:zlib";
 import { KEYFLOW_CLIENT_HEADER, unpackResults } from "@keyflow/core";
@@ -49,7 +50,14 @@ export async function openBrowser(viewport = { width: 1440, height: 900 }): Prom
   return { browser, page, pageErrors, consoleLines };
 }
 
+/** Resolves once the page has laid out and painted what its DOM holds now (fonts loaded, two frames drawn). */
+export async function painted(page: Page): Promise<void> {
+  await page.evaluate("document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))))");
+}
+
+/** A screenshot of what the page shows once it has painted its latest state. */
 export async function shot(page: Page, name: string): Promise<void> {
+  await painted(page);
   await page.screenshot({ path: join(artifacts, `${name}.png`) });
 }
 
@@ -125,4 +133,45 @@ export async function startApp(opts: { exchange?: ExchangeSettings } = {}): Prom
       await server.close();
     },
   };
+}
+
+/** The app started once for a test file (before its tests) and closed after them; `page` is its browser page. */
+export function appForFile(opts: { exchange?: ExchangeSettings } = {}): { app: BrowserApp; page: Page } {
+  const held = {} as { app: BrowserApp; page: Page };
+  beforeAll(async () => {
+    held.app = await startApp(opts);
+    held.page = held.app.page;
+  }, 180_000);
+  afterAll(async () => {
+    await held.app?.close();
+  });
+  return held;
+}
+
+/** Opens the editor on the app's start page and waits until its flow compiles. */
+export async function openEditor(app: BrowserApp): Promise<void> {
+  await app.page.goto(app.url);
+  await app.page.waitForSelector(tid("compiles-ok"));
+}
+
+/**
+ * Starts a new strategy from the strategies list and builds it as a person would: each block found
+ * in the palette by `search` and dropped at (x, y), then each wire dragged between two handles
+ * (`<node>-out-<port>` → `<node>-in-<port>`, nodes named `<kind>-<n>` in the order dropped). Waits
+ * until every block and wire is on the canvas.
+ */
+export async function newStrategyWithBlocks(page: Page, blocks: readonly (readonly [search: string, kind: string, x: number, y: number])[], wires: readonly (readonly [from: string, to: string])[]): Promise<void> {
+  await page.click(tid("open-strategies"));
+  await page.click(tid("strategy-new"));
+  await page.waitForSelector(tid("canvas-empty"));
+  const counts = new Map<string, number>();
+  for (const [q, kind, x, y] of blocks) {
+    await page.fill(tid("palette-search"), q);
+    await dropBlock(page, kind, x, y);
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    await page.waitForSelector(tid(`node-${kind}-${counts.get(kind)}`));
+  }
+  await page.fill(tid("palette-search"), "");
+  for (const [from, to] of wires) await dragWire(page, `handle-${from}`, `handle-${to}`);
+  await expect.poll(() => page.locator(".react-flow__edge").count(), { timeout: 10_000 }).toBe(wires.length);
 }

@@ -11,6 +11,7 @@ import type { Browser, Page } from "playwright-core";
 import { configFromEnv, createServices, startHttpServer, type RunningServer } from "@keyflow/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCandles, startFakeExchange, type FakeExchange } from "../fake-exchange/index";
+import { until } from "../bots/harness";
 import { buildWeb, openBrowser, shot as shotOf, tid } from "./harness";
 
 const START = Date.UTC(2024, 4, 1);
@@ -72,16 +73,18 @@ afterAll(async () => {
 const bot = () => services!.db.bots.list()[0]!;
 const lastClosed = () => fake.engine.closedCandles("BTCUSDT").at(-1)![0];
 
-/** Closes candles one at a time, each once the bot has processed the previous one, until `done`. */
+const klines = () => fake.stats.count({ path: "/api/v3/klines" });
+
+/**
+ * Closes candles one at a time, each once the bot has processed the previous one and made one more
+ * poll (its fills and protective orders followed: a poll asks for candles only after that), until `done`.
+ */
 async function stepUntil(what: string, done: () => boolean, max = 400): Promise<void> {
   for (let i = 0; i < max && !done(); i++) {
     fake.advance();
-    const deadline = Date.now() + 10_000;
-    while (bot().lastBarTime !== lastClosed()) {
-      if (Date.now() > deadline) throw new Error(`the bot did not process a candle (${what})`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    await new Promise((r) => setTimeout(r, 150)); // a poll for fills and protective orders
+    await until(`the bot to process a candle (${what})`, () => bot().lastBarTime === lastClosed());
+    const asked = klines();
+    await until(`the bot's next poll (${what})`, () => klines() > asked);
   }
   if (!done()) throw new Error(`not reached: ${what}`);
 }
@@ -115,7 +118,6 @@ describe("a live bot with stops on the exchange, in a real browser", () => {
     const resting = () => fake.engine.openOrders("BTCUSDT").filter((o) => o.type === "STOP_LOSS");
     await stepUntil("an entry with its OCO on the exchange", () => resting().length === 1);
     const stop = resting()[0]!;
-    await page.waitForTimeout(300);
     await shot("31-stop-resting");
     await page.locator(tid("order-row")).filter({ hasText: /rest-stopLoss-\d+/ }).first().waitFor();
     // The next candle falls through the stop.
@@ -133,11 +135,7 @@ describe("a live bot with stops on the exchange, in a real browser", () => {
     await stepUntil("a second entry", () => bot().book.qty > bot().book.dust && fake.engine.openOrders("BTCUSDT").length > 0);
     await page.click(tid("bot-close-position"));
     // The bot sends the sell at its next poll; the fake fills market orders on the candle it closes next.
-    const sent = Date.now() + 10_000;
-    while (!services!.db.bots.allOrders(bot().id).some((o) => o.intent.startsWith("close-") && o.status !== "pending")) {
-      if (Date.now() > sent) throw new Error("the close was not sent");
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until("the close to be sent", () => services!.db.bots.allOrders(bot().id).some((o) => o.intent.startsWith("close-") && o.status !== "pending"));
     await stepUntil("the close to fill", () => bot().book.qty <= bot().book.dust && services!.db.bots.activeOrders(bot().id).length === 0, 3);
     await page.locator(`${tid("order-row")}[data-status="filled"]`).filter({ hasText: /close-/ }).waitFor();
     await page.locator(tid("detail-position")).filter({ hasText: "flat" }).waitFor();

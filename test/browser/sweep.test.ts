@@ -1,6 +1,8 @@
 // Sweeps in a real browser: two settings of the SMA cross become ranges in the Inspector, the sweep
 // runs on the server's worker threads with progress, the heatmap shows every combination, the best
 // cell is applied as a new version and backtested: the same result as the sweep's row.
+import { availableParallelism } from "node:os";
+import { getTemplate } from "@keyflow/core";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { shot, startApp, tid, type BrowserApp } from "./harness";
@@ -104,6 +106,10 @@ describe("parameter sweep", () => {
     await page.click(tid("wf-run"));
     await page.waitForSelector(tid("wf-results"), { timeout: 60_000 });
     expect(await page.locator(tid("wf-window")).count()).toBe(3);
+    // The stitched curve is drawn bar by bar (many more points than windows), one marked boundary per window.
+    expect(await page.locator(tid("wf-boundary")).count()).toBe(3);
+    const points = ((await page.getAttribute(`${tid("wf-curve")} polyline`, "points")) ?? "").trim().split(" ").length;
+    expect(points).toBeGreaterThan(100);
     await shot(page, "sweep-walkforward");
   }, 120_000);
 
@@ -126,5 +132,31 @@ describe("parameter sweep", () => {
     expect(await page.textContent(tid("holdout-note"))).toContain("unlocked");
     await page.click(tid("tab-research"));
     await shot(page, "sweep-holdout");
+  }, 120_000);
+
+  it("a sweep waits as queued while every slot is busy, and is cancelled from there without running", async () => {
+    // Long sweeps on every slot (one per core).
+    const flow = structuredClone(getTemplate("sma-cross")!.flow);
+    const values = Array.from({ length: 40 }, (_, i) => i + 2);
+    flow.nodes = flow.nodes.map((n) => (n.id === "fast" || n.id === "slow" ? { ...n, ranges: { period: { values } } } : n));
+    const settings = { method: "grid" as const, samples: 1, seed: 1, objective: "equity" as const, constraints: { minTrades: 0 } };
+    const busy = [];
+    for (let i = 0; i < availableParallelism(); i++) busy.push((await app!.client.research.start.mutate({ flow, settings })).id);
+    await page.click(tid("tab-research"));
+    await page.click(tid("sweep-run"));
+    await page.waitForSelector(tid("sweep-queued"));
+    await shot(page, "sweep-queued");
+    const strategyId = (await app!.client.strategies.list.query())[0]!.id;
+    const queued = (await app!.client.research.listForStrategy.query({ strategyId }))[0]!;
+    expect(queued.status).toBe("queued");
+    await page.click(tid("sweep-cancel"));
+    await page.waitForSelector(tid("sweep-queued"), { state: "detached" });
+    const after = await app!.client.research.get.query({ id: queued.id });
+    expect(after.status).toBe("cancelled");
+    expect(after.sweep).toBeNull();
+    for (const id of busy) await app!.client.research.cancel.mutate({ id });
+    for (const id of busy) {
+      await expect.poll(async () => (await app!.client.research.get.query({ id })).status, { timeout: 30_000 }).toBe("cancelled");
+    }
   }, 120_000);
 });

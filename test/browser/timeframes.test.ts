@@ -1,57 +1,35 @@
 // A source on a higher timeframe in a real browser: drag a 1h close, a 4h close and an SMA of the 4h
 // closes together, see the inspector refuse a timeframe below the flow's, pick 4h, backtest.
-import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dragWire, dropBlock, shot as shotOf, startApp, tid, type BrowserApp } from "./harness";
+import { describe, expect, it } from "vitest";
+import { appForFile, newStrategyWithBlocks, openEditor, shot as shotOf, tid } from "./harness";
 
-let app: BrowserApp | undefined;
-let page: Page;
-
-beforeAll(async () => {
-  app = await startApp();
-  page = app.page;
-}, 180_000);
-
-afterAll(async () => {
-  await app?.close();
-});
+const held = appForFile();
 
 describe("a higher timeframe on a price block", () => {
   it("builds a 1h flow on 4h closes, refuses 30m, and backtests with 4h", async () => {
-    await page.goto(app!.url);
-    await page.waitForSelector(tid("compiles-ok"));
-    await page.click(tid("open-strategies"));
-    await page.click(tid("strategy-new"));
-    await page.waitForSelector(tid("canvas-empty"));
-    const drops: [string, string, number, number][] = [
-      ["price", "price", 100, 200],
-      ["price", "price", 100, 480],
-      ["moving average", "sma", 300, 480],
-      ["cross above", "crossAbove", 520, 200],
-      ["cross below", "crossBelow", 520, 480],
-      ["buy", "buy", 760, 200],
-      ["sell", "sell", 760, 480],
-    ];
-    const counts = new Map<string, number>();
-    for (const [q, kind, x, y] of drops) {
-      await page.fill(tid("palette-search"), q);
-      await dropBlock(page, kind, x, y);
-      counts.set(kind, (counts.get(kind) ?? 0) + 1);
-      await page.waitForSelector(tid(`node-${kind}-${counts.get(kind)}`));
-    }
-    await page.fill(tid("palette-search"), "");
-    for (const [from, to] of [
-      ["price-2-out-value", "sma-1-in-source"],
-      ["price-1-out-value", "crossAbove-1-in-a"],
-      ["sma-1-out-value", "crossAbove-1-in-b"],
-      ["price-1-out-value", "crossBelow-1-in-a"],
-      ["sma-1-out-value", "crossBelow-1-in-b"],
-      ["crossAbove-1-out-signal", "buy-1-in-when"],
-      ["crossBelow-1-out-signal", "sell-1-in-when"],
-    ]) {
-      await dragWire(page, `handle-${from}`, `handle-${to}`);
-    }
-    await expect.poll(() => page.locator(".react-flow__edge").count(), { timeout: 10_000 }).toBe(7);
+    const { app, page } = held;
+    await openEditor(app);
+    await newStrategyWithBlocks(
+      page,
+      [
+        ["price", "price", 100, 200],
+        ["price", "price", 100, 480],
+        ["moving average", "sma", 300, 480],
+        ["cross above", "crossAbove", 520, 200],
+        ["cross below", "crossBelow", 520, 480],
+        ["buy", "buy", 760, 200],
+        ["sell", "sell", 760, 480],
+      ],
+      [
+        ["price-2-out-value", "sma-1-in-source"],
+        ["price-1-out-value", "crossAbove-1-in-a"],
+        ["sma-1-out-value", "crossAbove-1-in-b"],
+        ["price-1-out-value", "crossBelow-1-in-a"],
+        ["sma-1-out-value", "crossBelow-1-in-b"],
+        ["crossAbove-1-out-signal", "buy-1-in-when"],
+        ["crossBelow-1-out-signal", "sell-1-in-when"],
+      ],
+    );
     await page.waitForSelector(tid("compiles-ok"));
 
     await page.locator(`${tid("node-price-2")} .bn-title`).click();
@@ -68,10 +46,10 @@ describe("a higher timeframe on a price block", () => {
     await page.click(tid("backtest-button"));
     await page.waitForSelector(`${tid("results")}[data-draw-ms]`, { timeout: 60_000 });
     const runId = (await page.locator(tid("results")).getAttribute("data-run-id"))!;
-    const run = await app!.client.backtests.get.query({ runId });
+    const run = await app.client.backtests.get.query({ runId });
     expect(run.status).toBe("done");
     expect(run.metrics!.trades).toBeGreaterThan(0);
     await shotOf(page, "timeframes-03-results");
-    expect(app!.pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

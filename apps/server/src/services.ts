@@ -20,7 +20,8 @@ export interface ServicesOptions {
   exchangeFactory?: ExchangeFactory;
   backtests?: BacktestJobsOptions;
   /** Where sweep chunks run (default: worker threads, one per core). */
-  research?: { backend?: SweepBackend };
+  /** `limit`: sweeps and walk-forwards run at once (default one per core; the rest wait, queued). */
+  research?: { backend?: SweepBackend; limit?: number };
   /** Install the demo market if missing (default true). */
   demo?: boolean;
   log?: (line: string) => void;
@@ -47,7 +48,7 @@ export function createServices(config: ServerConfig, options: ServicesOptions = 
     throw e;
   }
   const backtests = new BacktestJobs(db, options.backtests);
-  const research = new ResearchJobs(db, options.research?.backend ?? backendFromEnv(process.env));
+  const research = new ResearchJobs(db, options.research?.backend ?? backendFromEnv(process.env), { limit: options.research?.limit });
   const exchange = config.exchange ?? DEFAULT_EXCHANGE_SETTINGS;
   const downloads = new DownloadJobs(db, options.exchangeFactory ?? publicExchanges(exchange), { dataDir: config.dataDir });
   downloads.resumePending(log);

@@ -88,7 +88,7 @@ export function databaseBytes(dir: string): string {
 }
 
 /** Every place a secret must never appear, with a name for the failure message. */
-export function leakSites(h: Harness, extra: Record<string, string> = {}): Record<string, string> {
+export function leakSites(h: Harness, extra: Record<string, string> = {}): Record<"database" | "logs" | "responses" | "events", string> & Record<string, string> {
   const db = h.services.db;
   const events = db.bots
     .list()

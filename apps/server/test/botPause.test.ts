@@ -42,8 +42,10 @@ describe("pause and resume", () => {
     expect(paused).toMatchObject({ status: "paused", state: "paused" });
     expect(paused.stateReason).toMatch(/its working orders \(a stop on the exchange\) stay/);
     const orders = hh.fake.engine.orders.length;
+    // No process runs the bot any more (its runner ended and let go of the lease; adoption skips a
+    // paused bot): the candles that close now are not acted on.
+    await until(() => hh.services.db.bots.get(bot.id)!.lease === null, 5000, "the runner to let go of the paused bot");
     hh.fake.advance(5);
-    await new Promise((r) => setTimeout(r, 200));
     expect(hh.fake.engine.orders.length).toBe(orders);
     expect(stop.status === "NEW" || stop.status === "FILLED").toBe(true);
     expect(hh.services.db.bots.get(bot.id)!.lastBarTime).toBeLessThan(hh.fake.engine.closedCandles("BTCUSDT").at(-1)![0]);

@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { formatBytes, generateDemoCandles, getTemplate } from "@keyflow/core";
+import { ENGINE_VERSION, FILL_RULES, formatBytes, generateDemoCandles, getTemplate } from "@keyflow/core";
 import { openDatabase } from "@keyflow/db";
 import { runDataCommand } from "../src/cli/data";
 import { tempDir } from "./helpers";
@@ -13,7 +13,7 @@ describe("keyflow data list", () => {
     vi.stubEnv("KEYFLOW_DATA_DIR", dir);
     const db = openDatabase(dir);
     const flow = structuredClone(getTemplate("sma-cross")!.flow);
-    db.backtests.create({ id: "r", strategyId: null, strategyVersion: null, flow, specHash: "h", market: flow.market, fromTime: 0, toTime: 1, settings: flow.settings, bars: 1 });
+    db.backtests.create({ id: "r", strategyId: null, strategyVersion: null, flow, specHash: "h", market: flow.market, fromTime: 0, toTime: 1, settings: flow.settings, bars: 1, dataHash: "0".repeat(64), dataFirstTime: 0, dataLastTime: 0, engineVersion: ENGINE_VERSION, fillRules: FILL_RULES });
     const chart = { candles: { bucketMs: 1, time: [], open: [], high: [], low: [], close: [], volume: [] }, equity: { time: [], value: [] }, drawdown: { time: [], value: [] }, indicators: [] };
     db.backtests.finish("r", { metrics: { trades: 0 } as never, trades: [], openPosition: null, chart, bars: 1, durationMs: 1 });
     const runBytes = db.backtests.get("r")!.bytes;

@@ -95,8 +95,17 @@ describe("keyflow walkforward and montecarlo", () => {
       localBackend,
     );
     expect(code).toBe(0);
-    const r = JSON.parse(io.out.join("")) as { windows: { inSample: { to: number }; outOfSample: { from: number; to: number }; params: Record<string, number> }[]; efficiency: number | null };
+    const r = JSON.parse(io.out.join("")) as {
+      windows: { inSample: { to: number }; outOfSample: { from: number; to: number }; params: Record<string, number> }[];
+      efficiency: number | null;
+      stitchedReturnPct: number;
+      stitchedEquity: { start: number; cents: number[] };
+    };
     expect(r.windows).toHaveLength(3);
+    // The stitched curve: one value per out-of-sample bar, ending at the compounded window returns.
+    expect(r.stitchedEquity.cents).toHaveLength(3 * 400);
+    expect(r.stitchedEquity.cents.every(Number.isInteger)).toBe(true);
+    expect(r.stitchedEquity.cents.at(-1)! / 100).toBeCloseTo(r.stitchedEquity.start * (1 + r.stitchedReturnPct / 100), 1);
     r.windows.forEach((w, k) => {
       expect(w.inSample.to).toBeLessThan(w.outOfSample.from);
       if (k > 0) expect(w.outOfSample.from).toBeGreaterThan(r.windows[k - 1]!.outOfSample.to);

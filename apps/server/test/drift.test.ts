@@ -3,7 +3,7 @@
 // fake's spread on its prices and nothing else.
 import { afterEach, describe, expect, it } from "vitest";
 import { makeCandles } from "../../../test/fake-exchange/index";
-import { caughtUp, harness, smaFlow, type Harness } from "./botHelpers";
+import { caughtUp, harness, smaFlow, until, type Harness } from "./botHelpers";
 
 const START = Date.UTC(2024, 8, 1);
 const fakeOpts = (spreadBps = 0) => ({
@@ -26,8 +26,10 @@ async function run(hh: Harness, botId: string, candles: number): Promise<void> {
     hh.fake.advance();
     await caughtUp(hh, botId);
   }
-  // Fills of the last candle's orders are seen at the next poll.
-  await new Promise((r) => setTimeout(r, 100));
+  // The fake fills a market order when the next candle opens; the bot sees that fill at its next
+  // poll. Wait until every order from before the last candle is done in the bot's journal.
+  const last = hh.services.db.bots.get(botId)!.lastBarTime;
+  await until(() => hh.services.db.bots.activeOrders(botId).every((o) => o.status === "pending" || o.barTime === last), 10_000, "the fills of the orders sent before the last candle");
 }
 
 describe("drift report", () => {

@@ -18,7 +18,7 @@ function client(url: string, token?: string) {
         true: httpSubscriptionLink({
           url: `${url}/trpc`,
           EventSource,
-          ...(token ? { connectionParams: undefined, eventSourceOptions: { fetch: (u, init) => fetch(u, { ...init, headers: { ...init?.headers, ...headers } }) } } : {}),
+          ...(token ? { connectionParams: undefined, eventSourceOptions: { fetch: (u: string | URL, init?: RequestInit) => fetch(u, { ...init, headers: { ...init?.headers, ...headers } }) } } : {}),
         }),
         false: httpBatchLink({ url: `${url}/trpc`, headers }),
       }),
@@ -97,7 +97,11 @@ describe("HTTP server (real sockets, tRPC client, SSE)", () => {
     expect(data.code).toBe("BAD_REQUEST");
     expect(data.userError?.kind).toBe("compile");
     expect(JSON.stringify(data)).not.toMatch(/stack|\.ts:\d+/);
-    const bad = await api.strategies.get.query({ id: 42 as unknown as string }).catch((e: TRPCClientError<AppRouter>) => e);
+    const bad = await api.strategies.get.query({ id: 42 as unknown as string }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    if (!(bad instanceof TRPCClientError)) throw new Error("a wrong id type was accepted");
     expect(bad.data?.userError).toMatchObject({ kind: "input", issues: [{ path: "id" }] });
   }, 60_000);
 

@@ -105,7 +105,7 @@ describe("keys.capabilities: what the add-key form tells before a key is added",
 
 describe("a key whose withdrawal right the exchange does not report", () => {
   const flow = () => template("sma-cross");
-  const market = { exchange: "binanceus", symbol: "BTC/USDT", timeframe: "1m" };
+  const market = { exchange: "binanceus", symbol: "BTC/USDT", timeframe: "1m" as const };
   const addUnknown = (label: string) => {
     const k = h.fake.keys.trade!;
     return h.caller.keys.add({ exchange: "binanceus", label, apiKey: k.apiKey, secret: k.secret });

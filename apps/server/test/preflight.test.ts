@@ -22,6 +22,7 @@ const input = (over: Partial<PreflightInput> = {}): PreflightInput => ({
   entries: [entry({ mode: "percentEquity", value: 100 })],
   warmupBars: 500,
   warmup: { bars: 0, kind: null, period: null, recursive: false },
+  probation: null,
   ...over,
 });
 const facts = { quote: "USDT", freeQuote: 5000, minAmount: 0.00001, minOrderValue: 5, amountStep: 0.00001, priceStep: 0.01, takerFee: 0.001, restingStops: "stop" as const };

@@ -105,7 +105,22 @@ describe("research router", () => {
     }
     expect(last!.status).toBe("cancelled");
     expect(last!.done).toBeLessThan(1600);
-    expect((await t.caller.research.get({ id: started.id })).status).toBe("cancelled");
+    // Stored as cancelled with the rows that finished (also those of chunks stopped part way), each a single backtest's.
+    const run = await t.caller.research.get({ id: started.id });
+    expect(run.status).toBe("cancelled");
+    const rows = run.sweep!.rows;
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThan(1600);
+    expect(run.sweep!.trials).toBe(rows.length);
+    expect(rows[run.sweep!.best!]!.score).toBe(Math.max(...rows.map((r) => r.score ?? -Infinity)));
+    const series = t.services.db.candles.find(run.market)!;
+    const candles = t.services.db.candles.read(series.id, { from: run.fromTime, to: run.toTime + 1 });
+    for (const row of [rows[0]!, rows.at(-1)!]) {
+      const f = applyCombo(run.flow, run.params, row.combo);
+      const c = compileFlow(f);
+      if (!c.ok) throw new Error("does not compile");
+      expect(row.metrics).toEqual(pickSweepMetrics(backtest(c.spec, candles, f.settings, { timeframeMs: TIMEFRAME_MS[f.market.timeframe] }).metrics));
+    }
   }, 120_000);
 
   it("Monte Carlo of a finished backtest: seeded percentiles of its trades", async () => {

@@ -1,5 +1,5 @@
 import { rmSync, statSync } from "node:fs";
-import { backtest, compile, generateDemoCandles, getTemplate } from "@keyflow/core";
+import { backtest, compile, ENGINE_VERSION, FILL_RULES, generateDemoCandles, getTemplate } from "@keyflow/core";
 import { encodeResults, openDatabase } from "@keyflow/db";
 import { describe, expect, it } from "vitest";
 import { buildChart } from "../src/backtest/chart";
@@ -29,9 +29,11 @@ describe("stored runs on disk", () => {
     openDatabase(dir).close();
     const before = statSync(file).size;
     const db = openDatabase(dir);
+    // What a real run pins (the candles' hash, first and last candle, engine, fill rules).
+    const pins = { dataHash: "0".repeat(64), dataFirstTime: start, dataLastTime: start + (YEAR_OF_1M - 1) * MINUTE, engineVersion: ENGINE_VERSION, fillRules: FILL_RULES };
     for (let i = 0; i < 200; i++) {
       const id = `run-${i}`;
-      db.backtests.create({ id, strategyId: null, strategyVersion: null, flow, specHash: compiled.hash, market: flow.market, fromTime: start, toTime: start + YEAR_OF_1M * MINUTE, settings: flow.settings, bars: YEAR_OF_1M });
+      db.backtests.create({ id, strategyId: null, strategyVersion: null, flow, specHash: compiled.hash, market: flow.market, fromTime: start, toTime: start + YEAR_OF_1M * MINUTE, settings: flow.settings, bars: YEAR_OF_1M, ...pins });
       db.backtests.finishEncoded(id, { metrics: r.metrics, openPosition: r.openPosition, results, bars: r.bars, durationMs: 1000 });
     }
     const run = db.backtests.get("run-199")!;

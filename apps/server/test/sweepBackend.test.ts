@@ -45,4 +45,12 @@ describe("worker-thread sweep backend", () => {
     expect(await sweep(backend, a, 3)).toEqual(await sweep(localBackend, a, 3));
     expect(spawned).toHaveLength(3);
   }, 60_000);
+
+  it("runs two sweeps open at once on the same threads, each giving what this thread gives", async () => {
+    const a = ranged("sma-cross", "fast", [4, 6, 8, 10, 12]);
+    const b = ranged("ema-cross-stops", "fast", [5, 9, 13]);
+    const [ra, rb] = await Promise.all([sweep(backend, a, 4), sweep(backend, b, 5)]);
+    expect(ra).toEqual(await sweep(localBackend, a, 4));
+    expect(rb).toEqual(await sweep(localBackend, b, 5));
+  }, 60_000);
 });

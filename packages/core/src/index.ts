@@ -18,6 +18,7 @@ export { canonicalJson } from "./util/canonicalJson";
 export { sha256Hex } from "./util/sha256";
 export { formatBytes } from "./util/bytes";
 export { backtestChartSchema, chartLineSchema, type BacktestChart, type ChartLine } from "./results/chart";
+export { downsampleMinMax } from "./results/downsample";
 export { packResults, unpackResults, RESULT_COLUMNS_VERSION, type RunResults } from "./results/resultColumns";
 export { backtest, type BacktestOptions } from "./engine/backtest";
 export { Session } from "./engine/session";

@@ -24,6 +24,7 @@ import {
   type FlowGraph,
   type SweepParam,
   type SweepRow,
+  type WalkForwardResult,
 } from "@keyflow/core";
 import { applyParamSpec, applyParamValue } from "../research/paramSpec";
 import type { SweepBackend } from "../research/sweepBackend";
@@ -168,7 +169,7 @@ export async function runResearchCommand(command: Command, argv: string[], backe
         outOfSampleTrades: w.outOfSampleTrades,
       }));
       if (values.json) {
-        process.stdout.write(`${JSON.stringify({ params: r.params.map(paramKey), mode: r.settings.mode, windows, stitchedReturnPct: r.stitchedReturnPct, efficiency: r.efficiency })}\n`);
+        process.stdout.write(`${JSON.stringify({ params: r.params.map(paramKey), mode: r.settings.mode, windows, stitchedReturnPct: r.stitchedReturnPct, efficiency: r.efficiency, stitchedEquity: stitchedJson(r) })}\n`);
       } else {
         const lines = windows.map(
           (w, k) =>
@@ -196,6 +197,15 @@ export async function runResearchCommand(command: Command, argv: string[], backe
     }
     throw err;
   }
+}
+
+/**
+ * The stitched out-of-sample curve for --json, compact: the starting cash and one value per
+ * out-of-sample bar in cents (window k's bars start at the sum of the earlier windows' lengths).
+ */
+function stitchedJson(r: WalkForwardResult): { start: number; cents: number[] } | null {
+  if (!r.stitchedEquity || r.stitchedStart === undefined) return null;
+  return { start: r.stitchedStart, cents: r.stitchedEquity.map((v) => Math.round(v * 100)) };
 }
 
 function monteCarloCommand(flow: FlowGraph, params: string[], candles: Candles, values: { runs?: string; resample?: string; seed?: string; json?: boolean }): number {

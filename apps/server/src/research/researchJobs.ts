@@ -1,9 +1,15 @@
+import { availableParallelism } from "node:os";
 import {
+  bestIndex,
   runSweep,
   runWalkForward,
+  scoreOf,
   storedSweep,
   SweepCancelled,
+  WalkForwardCancelled,
   namedCombo,
+  type ChunkRunner,
+  type ComboRun,
   type Candles,
   type FlowGraph,
   type SweepParam,
@@ -40,27 +46,59 @@ export interface ResearchJob {
 }
 
 /**
- * Runs sweeps and walk-forwards through a backend (worker threads, one per core), one job at a time
- * so each gets every core; keeps their progress for subscribers and stores the outcome.
+ * What a cancelled sweep had finished: the full-length runs that came back (halving's shortened
+ * runs are left out), scored as the sweep would have. Trials count these runs; the overfitting
+ * statistics need the whole sweep, so they are left empty.
+ */
+export function partialSweep(job: Pick<ResearchJob, "params" | "settings" | "candles">, runs: readonly ComboRun[]) {
+  const rows = runs.map((run) => ({ ...run, score: scoreOf(run, job.settings.objective, job.settings.constraints) }));
+  return storedSweep({ params: job.params, settings: job.settings, rows, best: bestIndex(rows), trials: rows.length, deflatedSharpe: null, pbo: null });
+}
+
+/**
+ * Runs sweeps and walk-forwards through a backend (worker threads, one per core): up to `limit` at
+ * once (default one per core; they share the backend's threads chunk by chunk), the others queued in
+ * the order they came (status "queued"). Keeps their progress for subscribers and stores the
+ * outcome; cancel drops a queued job, or stops a running one between combinations and stores it as
+ * cancelled with what it had finished.
  */
 export class ResearchJobs {
   private readonly hub = new ProgressHub<ResearchProgress>();
-  private readonly running = new Map<string, AbortController>();
-  private chain: Promise<void> = Promise.resolve();
+  private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private readonly waiting: ResearchJob[] = [];
+  private readonly limit: number;
   private closed = false;
 
   constructor(
     private readonly db: KeyflowDb,
     private readonly backend: SweepBackend,
-  ) {}
+    opts: { limit?: number } = {},
+  ) {
+    this.limit = Math.max(1, opts.limit ?? availableParallelism());
+  }
 
-  /** The run's row must already exist (status running). */
+  /** The run's row must already exist. */
   start(job: ResearchJob): void {
     if (this.closed) throw new Error("The server is shutting down; start the sweep again once it is back.");
+    if (this.running.size < this.limit) {
+      this.launch(job);
+      return;
+    }
+    this.waiting.push(job);
+    this.db.research.setWaiting(job.id, true);
+    this.hub.publish(job.id, { id: job.id, status: "queued", done: 0, total: job.total, best: null, etaMs: null, error: null });
+  }
+
+  private launch(job: ResearchJob): void {
     const abort = new AbortController();
-    this.running.set(job.id, abort);
+    this.db.research.setWaiting(job.id, false);
     this.hub.publish(job.id, { id: job.id, status: "running", done: 0, total: job.total, best: null, etaMs: null, error: null });
-    this.chain = this.chain.then(() => this.run(job, abort.signal));
+    const done = this.run(job, abort.signal).finally(() => {
+      this.running.delete(job.id);
+      const next = this.closed ? undefined : this.waiting.shift();
+      if (next) this.launch(next);
+    });
+    this.running.set(job.id, { abort, done });
   }
 
   current(id: string): ResearchProgress | undefined {
@@ -87,7 +125,13 @@ export class ResearchJobs {
   }
 
   cancel(id: string): boolean {
-    const abort = this.running.get(id);
+    const queued = this.waiting.findIndex((j) => j.id === id);
+    if (queued >= 0) {
+      this.waiting.splice(queued, 1);
+      this.stop(id, "Cancelled before it started.");
+      return true;
+    }
+    const abort = this.running.get(id)?.abort;
     if (!abort || abort.signal.aborted) return false;
     abort.abort();
     return true;
@@ -95,9 +139,16 @@ export class ResearchJobs {
 
   async shutdown(): Promise<void> {
     this.closed = true;
-    for (const abort of this.running.values()) abort.abort();
-    await this.chain;
+    for (const job of this.waiting.splice(0)) this.stop(job.id, "Cancelled because the server stopped; run it again.");
+    for (const { abort } of this.running.values()) abort.abort();
+    await Promise.all([...this.running.values()].map((r) => r.done));
     await this.backend.close();
+  }
+
+  /** A job that never ran: stored and announced as cancelled. */
+  private stop(id: string, message: string): void {
+    this.db.research.fail(id, "cancelled", message);
+    this.hub.publish(id, { ...this.hub.get(id)!, status: "cancelled", error: message, etaMs: null }, true);
   }
 
   private async run(job: ResearchJob, signal: AbortSignal): Promise<void> {
@@ -112,17 +163,24 @@ export class ResearchJobs {
         ...(p.best ? { best: { params: namedCombo(job.params, p.best.combo), score: p.best.score } } : {}),
       });
     };
+    // Full-length runs as they come back: what a cancelled sweep keeps.
+    const finished: ComboRun[] = [];
     try {
       if (signal.aborted) throw new SweepCancelled();
       const session = await this.backend.open({ flow: job.flow, params: job.params, candles: job.candles }, { signal });
       try {
+        const runner: ChunkRunner = async (chunk) => {
+          const runs = await session.runner(chunk);
+          if (chunk.bars.from === 0 && chunk.bars.to === job.candles.length) finished.push(...runs);
+          return runs;
+        };
         const opts = { parallel: session.parallel, onProgress, signal };
         if (job.walkForward) {
-          const out = await runWalkForward(job.params, job.settings, job.walkForward, job.candles.length, session.runner, opts);
+          const out = await runWalkForward(job.params, job.settings, job.walkForward, job.candles.length, runner, opts);
           if (!out.ok) throw new Error(out.error);
           this.db.research.finish(job.id, { walkForwardResult: out.result, durationMs: Math.round(performance.now() - started) });
         } else {
-          const out = await runSweep(job.params, job.settings, job.candles.length, session.runner, opts);
+          const out = await runSweep(job.params, job.settings, job.candles.length, runner, opts);
           if (!out.ok) throw new Error(out.error);
           this.db.research.finish(job.id, { sweep: storedSweep(out.result), durationMs: Math.round(performance.now() - started) });
         }
@@ -133,10 +191,17 @@ export class ResearchJobs {
     } catch (e) {
       const cancelled = e instanceof SweepCancelled;
       const message = cancelled ? (this.closed ? "Cancelled because the server stopped; run it again." : "Cancelled.") : `The sweep failed: ${e instanceof Error ? e.message : String(e)}`;
-      this.db.research.fail(job.id, cancelled ? "cancelled" : "failed", message);
+      const durationMs = Math.round(performance.now() - started);
+      // Cancelled: keep what finished (the session is closed by now, so every chunk has come back).
+      const partial = !cancelled
+        ? {}
+        : e instanceof WalkForwardCancelled
+          ? { walkForwardResult: e.partial, durationMs }
+          : job.walkForward
+            ? { durationMs }
+            : { sweep: partialSweep(job, finished), durationMs };
+      this.db.research.fail(job.id, cancelled ? "cancelled" : "failed", message, partial);
       publish({ status: cancelled ? "cancelled" : "failed", error: message, etaMs: null }, true);
-    } finally {
-      this.running.delete(job.id);
     }
   }
 }

@@ -1,5 +1,5 @@
-// Worker thread entry for sweep chunks: holds one sweep's flow and candles and its indicator cache
-// (until released), runs the chunks it is handed one at a time. Bundled to dist/sweepWorker.js;
+// Worker thread entry for sweep chunks: holds each open sweep's flow and candles and its indicator
+// cache (until released), runs the chunks it is handed one at a time. Bundled to dist/sweepWorker.js;
 // loads only the engine.
 import { parentPort } from "node:worker_threads";
 import { ComboEvaluator } from "@keyflow/core";
@@ -10,20 +10,24 @@ const port = parentPort;
 if (!port) throw new Error("sweepWorker must run in a worker thread");
 const post = (m: SweepReply) => port.postMessage(m);
 
-let evaluator: ComboEvaluator | null = null;
+/** One evaluator per open sweep (concurrent research shares the threads), with its cancel flag. */
+const sessions = new Map<string, { evaluator: ComboEvaluator; cancel: Int32Array | null }>();
 
 port.on("message", (req: SweepRequest) => {
+  const key = req.session ?? "";
   try {
     if (req.type === "init") {
-      evaluator = new ComboEvaluator(req.flow, req.params, unpackCandles(req.candles));
+      sessions.set(key, { evaluator: new ComboEvaluator(req.flow, req.params, unpackCandles(req.candles)), cancel: req.cancel ? new Int32Array(req.cancel) : null });
       post({ type: "ready" });
     } else if (req.type === "chunk") {
-      if (!evaluator) throw new Error("sweep worker got a chunk before its job");
-      post({ type: "runs", id: req.chunk.id, runs: evaluator.runChunk(req.chunk) });
+      const s = sessions.get(key);
+      if (!s) throw new Error("sweep worker got a chunk before its job");
+      const cancel = s.cancel;
+      post({ type: "runs", id: req.chunk.id, runs: s.evaluator.runChunk(req.chunk, cancel ? () => Atomics.load(cancel, 0) !== 0 : undefined) });
     } else if (req.type === "peak") {
-      post({ type: "peak", bytes: evaluator?.peakCacheBytes ?? 0 });
+      post({ type: "peak", bytes: sessions.get(key)?.evaluator.peakCacheBytes ?? 0 });
     } else {
-      evaluator = null;
+      sessions.delete(key);
       post({ type: "ready" });
     }
   } catch (e) {

@@ -23,10 +23,12 @@ export function copyCandles(c: Candles): Candles {
   return out;
 }
 
-/** One worker and the reply it is waiting for. */
+/** One worker and the replies it owes, in the order asked (a worker answers each message once, in turn). */
 export class Lane {
-  private waiting: { resolve: (m: SweepReply) => void; reject: (e: Error) => void } | null = null;
+  private readonly waiting: { resolve: (m: SweepReply) => void; reject: (e: Error) => void }[] = [];
   private dead: Error | null = null;
+  /** Sessions whose job this worker holds (see threadBackend). */
+  readonly sessions = new Set<string>();
 
   get alive(): boolean {
     return this.dead === null;
@@ -34,15 +36,13 @@ export class Lane {
 
   constructor(readonly worker: Worker) {
     worker.on("message", (m: SweepReply) => {
-      const w = this.waiting;
-      this.waiting = null;
+      const w = this.waiting.shift();
       if (m.type === "error") w?.reject(new Error(m.message));
       else w?.resolve(m);
     });
     const fail = (e: Error) => {
       this.dead = e;
-      this.waiting?.reject(e);
-      this.waiting = null;
+      for (const w of this.waiting.splice(0)) w.reject(e);
     };
     worker.on("error", fail);
     worker.on("exit", (code) => fail(new Error(`sweep worker stopped (exit code ${code})`)));
@@ -53,7 +53,7 @@ export class Lane {
   ask(req: SweepRequest, transfer?: ArrayBuffer[]): Promise<SweepReply> {
     if (this.dead) return Promise.reject(this.dead);
     return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject };
+      this.waiting.push({ resolve, reject });
       this.worker.postMessage(req, transfer);
     });
   }
@@ -62,62 +62,64 @@ export class Lane {
 /**
  * Sweeps on worker threads in this process, one per core by default. The threads stay up between
  * sweeps (starting one and loading the engine costs more than many runs, and a reused thread keeps
- * its JIT warm); each sweep sends them its job, and frees its indicator cache when it closes. One
- * sweep at a time: a second `open` waits for the first to close.
+ * its JIT warm). Several sweeps may be open at once: they share the threads chunk by chunk, in the
+ * order their chunks ask (so each gets its turn); a thread is sent a sweep's job the first time it
+ * runs one of its chunks, and frees it (indicator cache and all) when the sweep closes. Cancelling
+ * (`signal`) raises a flag the threads read between combinations: running chunks end at once with
+ * the runs they made.
  */
 export function threadBackend(opts: { threads?: number; spawn?: () => Worker } = {}): SweepBackend {
   const threads = Math.max(1, opts.threads ?? availableParallelism());
   const spawn = opts.spawn ?? spawnSweepWorker;
-  let lanes: Lane[] = [];
-  let turn: Promise<void> = Promise.resolve();
+  const lanes: Lane[] = [];
+  const idle: Lane[] = [];
+  const queue: ((l: Lane) => void)[] = [];
+  let open = 0;
+  let serial = 0;
   let closed = false;
+  const acquire = () => new Promise<Lane>((resolve) => (idle.length ? resolve(idle.pop()!) : queue.push(resolve)));
+  const putBack = (l: Lane) => {
+    const next = queue.shift();
+    if (next) next(l);
+    else idle.push(l);
+  };
+  /** A dead thread's place goes to a new one (it holds no session yet). */
+  const renew = (l: Lane): Lane => {
+    if (l.alive) return l;
+    const fresh = new Lane(spawn());
+    if (open > 0) fresh.worker.ref();
+    lanes[lanes.indexOf(l)] = fresh;
+    return fresh;
+  };
   return {
-    async open(job: SweepJobData): Promise<SweepSession> {
-      let done!: () => void;
-      const previous = turn;
-      turn = new Promise<void>((resolve) => (done = resolve));
-      await previous;
-      if (closed) {
-        done();
-        throw new Error("The sweep backend is closed.");
+    async open(job: SweepJobData, o: { signal?: AbortSignal } = {}): Promise<SweepSession> {
+      if (closed) throw new Error("The sweep backend is closed.");
+      while (lanes.length < threads) {
+        const l = new Lane(spawn());
+        lanes.push(l);
+        idle.push(l);
       }
-      // Replace threads that died since the last sweep.
-      lanes = lanes.filter((l) => l.alive);
-      while (lanes.length < threads) lanes.push(new Lane(spawn()));
-      const mine = [...lanes];
-      for (const l of mine) l.worker.ref();
+      if (open++ === 0) for (const l of lanes) l.worker.ref();
+      const session = `s${++serial}`;
+      // Packed from a copy: the candles may be a view of a longer series (the part before a locked
+      // hold-out), and the rest must not travel with them. Each thread gets its own copy of these.
+      const candles = packCandles(copyCandles(job.candles));
+      const cancel = new SharedArrayBuffer(4);
+      const flag = new Int32Array(cancel);
+      const raise = () => Atomics.store(flag, 0, 1);
+      if (o.signal?.aborted) raise();
+      o.signal?.addEventListener("abort", raise, { once: true });
       let released = false;
-      const release = async () => {
-        if (released) return;
-        released = true;
-        await Promise.all(mine.map((l) => (l.alive ? l.ask({ type: "release" }).catch(() => undefined) : undefined)));
-        for (const l of mine) l.worker.unref();
-        done();
-      };
-      try {
-        // Each worker gets its own copy of the candles (a transfer would take them from the next).
-        // Packed from a copy: the candles may be a view of a longer series (the part before a
-        // locked hold-out), and the rest must not travel with them.
-        const candles = packCandles(copyCandles(job.candles));
-        await Promise.all(mine.map((l) => l.ask({ type: "init", flow: job.flow, params: job.params, candles })));
-      } catch (e) {
-        await release();
-        throw e;
-      }
-      const idle = [...mine];
-      const queue: ((l: Lane) => void)[] = [];
-      const acquire = () => new Promise<Lane>((resolve) => (idle.length ? resolve(idle.pop()!) : queue.push(resolve)));
-      const putBack = (l: Lane) => {
-        const next = queue.shift();
-        if (next) next(l);
-        else idle.push(l);
-      };
       return {
         parallel: threads,
         async runner(chunk: SweepChunk): Promise<ComboRun[]> {
-          const lane = await acquire();
+          let lane = renew(await acquire());
           try {
-            const reply = await lane.ask({ type: "chunk", chunk });
+            if (!lane.sessions.has(session)) {
+              await lane.ask({ type: "init", session, flow: job.flow, params: job.params, candles, cancel });
+              lane.sessions.add(session);
+            }
+            const reply = await lane.ask({ type: "chunk", session, chunk });
             if (reply.type !== "runs") throw new Error(`unexpected reply ${reply.type}`);
             return reply.runs;
           } finally {
@@ -126,19 +128,29 @@ export function threadBackend(opts: { threads?: number; spawn?: () => Worker } =
         },
         async peakCacheBytes() {
           let peak = 0;
-          for (const l of mine) {
-            const r = await l.ask({ type: "peak" });
+          for (const l of lanes.filter((x) => x.alive && x.sessions.has(session))) {
+            const r = await l.ask({ type: "peak", session });
             if (r.type === "peak") peak = Math.max(peak, r.bytes);
           }
           return peak;
         },
-        close: release,
+        async close() {
+          if (released) return;
+          released = true;
+          o.signal?.removeEventListener("abort", raise);
+          // Asked after any chunk still running for this session: answered once it is done.
+          await Promise.all(
+            lanes.filter((l) => l.sessions.delete(session)).map((l) => (l.alive ? l.ask({ type: "release", session }).catch(() => undefined) : undefined)),
+          );
+          if (--open === 0) for (const l of lanes) l.worker.unref();
+        },
       };
     },
     async close() {
       closed = true;
       await Promise.all(lanes.map((l) => l.worker.terminate()));
-      lanes = [];
+      lanes.length = 0;
+      idle.length = 0;
     },
   };
 }

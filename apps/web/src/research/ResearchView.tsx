@@ -46,7 +46,7 @@ function SweepSettingsCard() {
   const error = useResearch((s) => s.error);
   const space = useMemo(() => sweepSpace(flow), [flow]);
   const set = (patch: Partial<typeof settings>) => researchStore.setState({ settings: { ...settings, ...patch } });
-  const running = progress?.status === "running";
+  const running = progress?.status === "running" || progress?.status === "queued";
   const combos = space.ok ? gridSize(space.params) : 0;
   const runs = !space.ok ? 0 : settings.method === "grid" ? combos : settings.method === "random" ? Math.min(combos, settings.samples) : halvingRungs(Math.min(combos, settings.samples), 10_000).reduce((s, r) => s + r.count, 0);
   return (
@@ -131,8 +131,19 @@ function SweepSettingsCard() {
 
 function ProgressBar() {
   const p = useResearch((s) => s.progress);
-  if (!p || p.status !== "running") return null;
+  if (!p || (p.status !== "running" && p.status !== "queued")) return null;
   const pctDone = p.total > 0 ? (100 * p.done) / p.total : 0;
+  if (p.status === "queued") {
+    return (
+      <div className="research-progress" data-testid="sweep-queued">
+        <span className="pill">queued</span>
+        <span className="dim">Other sweeps are using every core; this one starts when one of them ends.</span>
+        <button type="button" className="btn small" onClick={() => void cancelResearch()} data-testid="sweep-cancel">
+          Cancel
+        </button>
+      </div>
+    );
+  }
   return (
     <div className="research-progress" data-testid="sweep-progress" data-done={p.done} data-total={p.total}>
       <div className="progress-track">
@@ -262,7 +273,13 @@ function ShownResult({ id }: { id: string }) {
         )}
         <HoldoutNote strategyId={run.strategyId} createdAt={run.createdAt} toTime={run.toTime} />
       </div>
-      {run.status !== "done" ? (
+      {run.status === "cancelled" && (run.sweep || run.walkForwardResult) && (
+        <div className="empty-note" data-testid="research-partial">
+          Cancelled: {run.sweep ? `the ${run.sweep.rows.length.toLocaleString("en-US")} combinations that finished` : `the ${run.walkForwardResult!.windows.length} windows that finished`} are shown. The overfitting
+          statistics need the whole sweep.
+        </div>
+      )}
+      {run.status !== "done" && !(run.status === "cancelled" && (run.sweep || run.walkForwardResult)) ? (
         <div className="empty-note">{run.error ?? run.status}</div>
       ) : run.sweep ? (
         <SweepResults key={id} id={id} sweep={run.sweep} />

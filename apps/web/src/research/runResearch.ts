@@ -11,7 +11,7 @@ let unsubscribe: (() => void) | null = null;
 /** Saves the flow (ranges included), starts a sweep or walk-forward on the server and follows its progress. */
 export async function startResearch(kind: "sweep" | "walkforward"): Promise<void> {
   const s = researchStore.getState();
-  if (s.progress?.status === "running") return;
+  if (s.progress?.status === "running" || s.progress?.status === "queued") return;
   researchStore.setState({ error: null, progress: null });
   if (editorStore.getState().dirty || !editorStore.getState().strategyId) await save();
   const { strategyId, flow } = editorStore.getState();
@@ -41,10 +41,14 @@ export async function startResearch(kind: "sweep" | "walkforward"): Promise<void
       onData: (p) => {
         if (researchStore.getState().activeId !== id) return;
         researchStore.setState({ progress: p });
-        if (p.status !== "running") {
+        if (p.status === "running" || p.status === "queued") {
+          // A queued run shows in the list of past sweeps as queued.
+          if (p.status === "queued") void queryClient.invalidateQueries({ queryKey: trpc.research.listForStrategy.pathKey() });
+        } else {
           unsubscribe?.();
           unsubscribe = null;
-          if (p.status === "done") researchStore.setState({ shownId: id });
+          // A cancelled run keeps (and shows) what it had finished.
+          if (p.status === "done" || p.status === "cancelled") researchStore.setState({ shownId: id });
           else if (p.status === "failed") researchStore.setState({ error: p.error ?? "The sweep failed." });
           void queryClient.invalidateQueries({ queryKey: trpc.research.listForStrategy.pathKey() });
         }

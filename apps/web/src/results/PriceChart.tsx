@@ -308,8 +308,14 @@ export const PriceChart = forwardRef<
     };
     p.updateMarkers = updateMarkers;
     updateMarkers();
+    // The bars in view, on the element (tests wait for a zoom to take effect by it).
+    const markView = (r: { from: Time; to: Time } | null) => {
+      if (r) host.current?.setAttribute("data-view-bars", String(Math.round(((r.to as number) - (r.from as number)) * 1000 / tf)));
+    };
+    markView(chart.timeScale().getVisibleRange());
     let zoomTimer: ReturnType<typeof setTimeout> | undefined;
     chart.timeScale().subscribeVisibleTimeRangeChange((r) => {
+      markView(r);
       // A pause after zooming in, then the bars of what is in view.
       clearTimeout(zoomTimer);
       if (r) zoomTimer = setTimeout(() => zoomed.current((r.from as number) * 1000, (r.to as number) * 1000), 250);

@@ -30,6 +30,8 @@ export interface ComboRun {
   /** Why the combination could not run (it does not compile with these values). */
   error?: string;
   stats?: ReturnStats;
+  /** The run's equity bar by bar and the cash it started with, when the chunk asked for it (`keepEquity`). */
+  equity?: { start: number; values: number[] };
 }
 
 /** Bars [from, to) of the candles a job was given. */
@@ -46,6 +48,8 @@ export interface SweepChunk {
   id: string;
   combos: Combo[];
   bars: BarRange;
+  /** Return each run's equity curve too (walk-forward's out-of-sample runs, for the stitched curve). */
+  keepEquity?: boolean;
 }
 
 /** Runs chunks somewhere and gives back their runs in the order of `chunk.combos`. */
@@ -85,7 +89,7 @@ export class ComboEvaluator {
     return cache;
   }
 
-  run(combo: Combo, bars: BarRange = { from: 0, to: this.candles.length }): ComboRun {
+  run(combo: Combo, bars: BarRange = { from: 0, to: this.candles.length }, keepEquity = false): ComboRun {
     const flow = applyCombo(this.flow, this.params, combo);
     const compiled = compileFlow(flow);
     if (!compiled.ok) return { combo, metrics: null, error: compiled.errors.map((e) => e.message).join(" ") };
@@ -95,11 +99,19 @@ export class ComboEvaluator {
       timeframeMs: TIMEFRAME_MS[flow.market.timeframe],
       shared: cache.sharedFor(compiled.spec),
     });
-    return { combo, metrics: pickSweepMetrics(result.metrics), stats: returnStats(result.equity) };
+    const run: ComboRun = { combo, metrics: pickSweepMetrics(result.metrics), stats: returnStats(result.equity) };
+    if (keepEquity) run.equity = { start: flow.settings.initialCash, values: Array.from(result.equity) };
+    return run;
   }
 
-  runChunk(chunk: SweepChunk): ComboRun[] {
-    return chunk.combos.map((c) => this.run(c, chunk.bars));
+  /** `stop`, asked between combinations: true ends the chunk early with the runs made so far (a cancelled sweep). */
+  runChunk(chunk: SweepChunk, stop?: () => boolean): ComboRun[] {
+    const runs: ComboRun[] = [];
+    for (const c of chunk.combos) {
+      if (stop?.()) break;
+      runs.push(this.run(c, chunk.bars, chunk.keepEquity === true));
+    }
+    return runs;
   }
 }
 

@@ -60,10 +60,59 @@ export interface WalkForwardResult {
   /** Out-of-sample returns compounded window after window, in %. */
   stitchedReturnPct: number;
   /**
+   * The stitched out-of-sample equity, one value per out-of-sample bar from the first window's first
+   * bar to the last window's last, in cents (see `stitchOutOfSample`). Absent in walk-forwards stored
+   * before it existed.
+   */
+  stitchedEquity?: number[];
+  /** The cash the stitched curve starts from (the flow's starting cash). */
+  stitchedStart?: number;
+  /**
    * Walk-forward efficiency: the mean annualised out-of-sample return over the mean annualised
    * in-sample return of the chosen combinations (near 1: held up; near 0 or below: fitted noise).
    */
   efficiency: number | null;
+}
+
+/** One window's out-of-sample run as the stitched curve needs it: its bars, and its equity (null: nothing was chosen). */
+export interface OutOfSampleCurve {
+  bars: number;
+  equity: { start: number; values: ArrayLike<number> } | null;
+}
+
+const cents = (v: number) => Math.round(v * 100) / 100;
+
+/**
+ * The stitched out-of-sample equity curve. Convention: each window's out-of-sample run starts from
+ * the flow's starting cash on its own (indicators warm up inside the window); in the stitched curve
+ * it starts from the equity the previous window ended with, i.e. its curve is scaled by (previous
+ * end ÷ starting cash) — its returns compounded onto what came before. That is exactly what carrying
+ * the money over would give for sizing in % of equity; for fixed-size orders it is the window's
+ * returns compounded. A window where no combination met the constraints does not trade: the curve
+ * stays flat over it. The curve starts at the first window's starting cash; values are rounded to
+ * cents (the scaling is not). Its last value is the starting cash times (1 + stitchedReturnPct).
+ */
+export function stitchOutOfSample(curves: readonly OutOfSampleCurve[], start: number): number[] {
+  const out: number[] = [];
+  let carried = start;
+  for (const c of curves) {
+    if (!c.equity) {
+      for (let i = 0; i < c.bars; i++) out.push(cents(carried));
+      continue;
+    }
+    const scale = carried / c.equity.start;
+    const v = c.equity.values;
+    for (let i = 0; i < v.length; i++) out.push(cents(v[i]! * scale));
+    if (v.length > 0) carried = v[v.length - 1]! * scale;
+  }
+  return out;
+}
+
+/** A walk-forward cancelled part way: `partial` holds the windows it finished (their stitched curve and efficiency too). */
+export class WalkForwardCancelled extends SweepCancelled {
+  constructor(readonly partial: WalkForwardResult) {
+    super();
+  }
 }
 
 /** Optimises each window in sample (the sweep's method and objective) and runs the choice out of sample. */
@@ -77,23 +126,41 @@ export async function runWalkForward(
 ): Promise<{ ok: true; result: WalkForwardResult } | { ok: false; error: string }> {
   const layout = walkForwardWindows(bars, wf);
   if (!layout.ok) return layout;
-  const combos = sweepCombos(params, sweep);
-  if (!combos.ok) return combos;
-  const total = layout.windows.length * (combos.combos.length + 1);
+  const space = sweepCombos(params, sweep);
+  if (!space.ok) return space;
+  const combos = space.combos;
+  const total = layout.windows.length * (combos.length + 1);
   let base = 0;
   const windows: WalkForwardWindowResult[] = [];
+  const curves: OutOfSampleCurve[] = [];
+  let start: number | null = null;
+  const summary = (): WalkForwardResult => summarise(params, wf, windows, curves, start);
   for (const [k, w] of layout.windows.entries()) {
-    if (opts.signal?.aborted) throw new SweepCancelled();
-    const rows = await runCombos(combos.combos, w.inSample, sweep, runner, { ...opts, progressBase: base, progressTotal: total, idPrefix: `w${k}i:` });
+    if (opts.signal?.aborted) throw new WalkForwardCancelled(summary());
+    try {
+      await runWindow(k, w);
+    } catch (e) {
+      throw e instanceof SweepCancelled ? new WalkForwardCancelled(summary()) : e;
+    }
+  }
+  return { ok: true, result: summary() };
+
+  async function runWindow(k: number, w: WalkWindow): Promise<void> {
+    const rows = await runCombos(combos, w.inSample, sweep, runner, { ...opts, progressBase: base, progressTotal: total, idPrefix: `w${k}i:` });
     base += rows.length;
     const best = bestIndex(rows);
     if (best === null) {
       windows.push({ ...w, combo: null, inSampleScore: null, inSampleCagrPct: null, outOfSampleReturnPct: null, outOfSampleCagrPct: null, outOfSampleTrades: null });
-      continue;
+      curves.push({ bars: w.outOfSample.to - w.outOfSample.from, equity: null });
+      return;
     }
     const chosen = rows[best]!;
-    const [oos] = await runner({ id: `w${k}o`, combos: [chosen.combo], bars: w.outOfSample });
+    const [oos] = await runner({ id: `w${k}o`, combos: [chosen.combo], bars: w.outOfSample, keepEquity: true });
+    // Cancelled before the out-of-sample run was made (a stopped chunk hands back no run): the window is not finished (and not kept).
+    if (!oos && opts.signal?.aborted) throw new SweepCancelled();
     base += 1;
+    curves.push({ bars: w.outOfSample.to - w.outOfSample.from, equity: oos?.metrics ? (oos.equity ?? null) : null });
+    start ??= oos?.equity?.start ?? null;
     opts.onProgress?.({ done: base, total, best: null });
     windows.push({
       ...w,
@@ -105,18 +172,20 @@ export async function runWalkForward(
       outOfSampleTrades: oos?.metrics?.trades ?? null,
     });
   }
+}
+
+/** The result of the windows run so far. */
+function summarise(params: SweepParam[], wf: WalkForwardSettings, windows: WalkForwardWindowResult[], curves: OutOfSampleCurve[], start: number | null): WalkForwardResult {
   const stitched = windows.reduce((g, w) => g * (1 + (w.outOfSampleReturnPct ?? 0) / 100), 1);
   const ran = windows.filter((w) => w.inSampleCagrPct !== null && w.outOfSampleCagrPct !== null);
   const meanIs = ran.reduce((s, w) => s + w.inSampleCagrPct!, 0) / Math.max(1, ran.length);
   const meanOos = ran.reduce((s, w) => s + w.outOfSampleCagrPct!, 0) / Math.max(1, ran.length);
   return {
-    ok: true,
-    result: {
-      params,
-      settings: wf,
-      windows,
-      stitchedReturnPct: (stitched - 1) * 100,
-      efficiency: ran.length > 0 && meanIs !== 0 ? meanOos / meanIs : null,
-    },
+    params,
+    settings: wf,
+    windows: [...windows],
+    stitchedReturnPct: (stitched - 1) * 100,
+    ...(start === null ? {} : { stitchedEquity: stitchOutOfSample(curves, start), stitchedStart: start }),
+    efficiency: ran.length > 0 && meanIs !== 0 ? meanOos / meanIs : null,
   };
 }

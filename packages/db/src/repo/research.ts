@@ -1,5 +1,5 @@
 import type { FlowGraph, Market, StoredSweep, SweepParam, SweepSettings, WalkForwardResult, WalkForwardSettings } from "@keyflow/core";
-import { and, desc, eq, getTableColumns, isNull } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, inArray, isNull } from "drizzle-orm";
 import { researchRuns, strategyHoldouts, type ResearchKind, type ResearchRunRow, type StrategyHoldoutRow } from "../schema";
 import type { RepoContext } from "./context";
 
@@ -42,8 +42,19 @@ export function researchRepo(ctx: RepoContext) {
         .where(eq(researchRuns.id, id))
         .run();
     },
-    fail(id: string, status: "failed" | "cancelled", error: string): void {
-      db.update(researchRuns).set({ status, error, finishedAt: now() }).where(eq(researchRuns.id, id)).run();
+    /** `partial`: what a cancelled run had finished (kept with it, shown as partial). */
+    fail(id: string, status: "failed" | "cancelled", error: string, partial: { sweep?: StoredSweep; walkForwardResult?: WalkForwardResult; durationMs?: number } = {}): void {
+      db.update(researchRuns)
+        .set({ ...partial, status, error, finishedAt: now() })
+        .where(eq(researchRuns.id, id))
+        .run();
+    },
+    /** A queued run got its slot, or a run waits for one. */
+    setWaiting(id: string, waiting: boolean): void {
+      db.update(researchRuns)
+        .set({ status: waiting ? "queued" : "running" })
+        .where(eq(researchRuns.id, id))
+        .run();
     },
     get(id: string): ResearchRun | undefined {
       return db.select().from(researchRuns).where(eq(researchRuns.id, id)).get();
@@ -51,12 +62,12 @@ export function researchRepo(ctx: RepoContext) {
     listForStrategy(strategyId: string, limit = 50): ResearchRunSummary[] {
       return db.select(summaryColumns).from(researchRuns).where(eq(researchRuns.strategyId, strategyId)).orderBy(desc(researchRuns.createdAt)).limit(limit).all();
     },
-    /** Crash-only recovery: research left running by a previous process did not finish. */
+    /** Crash-only recovery: research left running or queued by a previous process did not finish. */
     failInterrupted(): number {
       return db
         .update(researchRuns)
         .set({ status: "failed", error: "Interrupted because the server stopped; run it again.", finishedAt: now() })
-        .where(eq(researchRuns.status, "running"))
+        .where(inArray(researchRuns.status, ["queued", "running"]))
         .run().changes;
     },
     holdout(strategyId: string): StrategyHoldout | undefined {

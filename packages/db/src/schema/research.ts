@@ -5,7 +5,8 @@ import { strategies } from "./strategies";
 
 export const RESEARCH_KINDS = ["sweep", "walkforward"] as const;
 export type ResearchKind = (typeof RESEARCH_KINDS)[number];
-export const RESEARCH_STATUSES = ["running", "done", "failed", "cancelled"] as const;
+/** queued: waiting for a free slot (research runs a few at a time). */
+export const RESEARCH_STATUSES = ["queued", "running", "done", "failed", "cancelled"] as const;
 export type ResearchStatus = (typeof RESEARCH_STATUSES)[number];
 
 /** A sweep or walk-forward of a flow: what was asked, and once done its results. */
