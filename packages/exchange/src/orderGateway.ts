@@ -361,7 +361,7 @@ export class OrderGateway {
     const target = req.trigger?.price ?? req.price;
     if (target === undefined) return { status: "rejected", reason: "missing-price", message: "An amendment needs a new price.", cancelled: false };
     const price = String(ex.priceToPrecision(req.symbol, target));
-    const params: Record<string, unknown> = { ...placeByClientIdParams(ex.id, req.newClientOrderId), ...(req.trigger ? { triggerPrice: Number(price) } : {}) };
+    const params: Record<string, unknown> = { ...placeByClientIdParams(ex.id, req.newClientOrderId), ...(req.trigger ? { stopPrice: Number(price) } : {}) };
     try {
       const order = await this.retrier.call(
         ex,
