@@ -123,6 +123,13 @@ export class LiveTrader implements Trader {
     this.dust = Math.max(ctx.market.limits?.amount?.min ?? 0, ctx.market.precision?.amount && ctx.market.precision.amount < 1 ? ctx.market.precision.amount : 0, 1e-12);
     this.ledger = ledgerFromFills(fills, ctx.initialCash, ctx.assets, this.dust);
     this.book = { ...this.ledger.book(book), dust: this.dust };
+    // An entry fill recorded just before a crash (between polls, before the book was written): which
+    // entry opened the position comes from its order, so its stops still apply after the restart.
+    if (this.ledger.open && this.book.entryRule === null) {
+      const lastBuy = fills.findLast((f) => f.side === "buy");
+      const order = lastBuy ? ctx.repo.getOrder(lastBuy.clientOrderId) : undefined;
+      this.book = { ...this.book, entryRule: (order && entryIndexOf(order.intent)) ?? 0, peak: this.book.peak || (lastBuy?.price ?? 0) };
+    }
   }
 
   setLatestClosed(t: number | null): void {
