@@ -148,8 +148,9 @@ export function amendSupport(ex: Exchange, market: MarketInterface): AmendSuppor
   const info = (market.info ?? {}) as Record<string, unknown>;
   // Binance spot: cancelReplace keeps one order working throughout; a stop is re-sent as STOP_LOSS.
   if (ex.id.startsWith("binance")) return info["cancelReplaceAllowed"] === true ? "replace" : null;
-  // Elsewhere ccxt's spot edit either cannot carry our new client order id or does not reach trigger
-  // orders (OKX algo orders, Bybit and Bitget plan orders), so it is not used there yet.
+  // Elsewhere ccxt's edit keeps the order's id and client id (OKX amend-order / amend-algos, Bybit
+  // v5 amend, Bitget modify-plan-order, Coinbase edit) — the journal follows an amendment by its own
+  // client id, so those are not used yet — or reaches only ordinary orders (KuCoin alter).
   return null;
 }
 
