@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { makeCandles } from "../../../test/fake-exchange/index";
 import type { FakeOrder } from "../../../test/fake-exchange/types";
-import { caughtUp, harness, smaFlow, type Harness } from "./botHelpers";
+import { caughtUp, harness, smaFlow, until, type Harness } from "./botHelpers";
 
 const START = Date.UTC(2024, 6, 1);
 const fakeOpts = (extra: { cancelReplace?: boolean } = {}) => ({
@@ -103,5 +103,27 @@ describe("amend in place", () => {
     // The bot page's journal carries the gap.
     const shown = hh.services.bots.get(botId).orders.find((o) => o.clientOrderId === replaced()[0]!.clientOrderId)!;
     expect(shown).toMatchObject({ amendMode: "cancel-replace", replaces: replaced()[0]!.replaces, gapMs: replaced()[0]!.gapMs });
+  });
+
+  it("a restart whose book lost the entry (a crash before it was written) still protects and moves the stop", async () => {
+    h = await harness({ fake: fakeOpts() });
+    const hh = h;
+    const botId = await trailingBot(hh);
+    const resting = () => hh.fake.engine.openOrders("BTCUSDT").filter(isStop);
+    await stepUntil(hh, botId, () => resting().length === 1);
+    await hh.caller.bots.pause({ id: botId });
+    await hh.services.bots.settle(botId);
+    // What a crash between recording the entry fill and writing the book leaves: fills, no entry rule.
+    const book = hh.services.db.bots.get(botId)!.book;
+    expect(book.entryRule).toBe(0);
+    hh.services.db.bots.update(botId, { book: { ...book, entryRule: null, peak: 0 } });
+    await hh.caller.bots.start({ id: botId });
+    await until(() => hh.services.db.bots.get(botId)!.status === "running", 5000, "running");
+    await caughtUp(hh, botId);
+    await until(() => hh.services.db.bots.get(botId)!.book.entryRule === 0, 5000, "the restarted bot to find the entry rule from the entry order");
+    // The restarted bot keeps following the position's stop: it is moved (or it fills) as before.
+    const before = hh.services.db.bots.allOrders(botId).length;
+    await stepUntil(hh, botId, () => hh.services.db.bots.allOrders(botId).slice(before).some((o) => o.amendMode === "edit") || resting().length === 0, 200);
+    expect(hh.services.db.bots.allOrders(botId).slice(before).some((o) => o.amendMode === "edit") || hh.fake.engine.orders.some((o) => isStop(o) && o.status === "FILLED")).toBe(true);
   });
 });
