@@ -68,13 +68,13 @@ const STOP_WORDS = { stopLoss: "stop loss", takeProfit: "take profit", trailingS
 type StopReason = keyof typeof STOP_WORDS;
 
 const isResting = (o: BotOrder): boolean => o.intent.startsWith(RESTING);
+const isStopReason = (r: string): r is StopReason => r in STOP_WORDS;
 
 /** A cancel-and-replace in progress: the order cancelled, and when the exchange acknowledged the cancel. */
 interface Amendment {
   replaces: string;
   cancelAckAt: number;
 }
-const isStopReason = (r: string): r is StopReason => r in STOP_WORDS;
 
 const fmt = (x: number, digits = 8) => String(Number(x.toFixed(digits)));
 
@@ -779,12 +779,12 @@ export class LiveTrader implements Trader {
     }
   }
 
-  /** The stop loss (or trailing stop) and the take profit as one OCO list; both legs are journalled before it is sent. */
   /** The gap of a cancel-and-replace, measured when the new order's acknowledgement arrives. */
   private gapSince(replaced: Amendment): { gapMs: number } {
     return { gapMs: Math.max(0, this.ctx.now() - replaced.cancelAckAt) };
   }
 
+  /** The stop loss (or trailing stop) and the take profit as one OCO list; both legs are journalled before it is sent. */
   private async placeOco(bar: Bar, n: number, reason: StopReason, amount: number, stopPrice: number, takeProfitPrice: number, replaced?: Amendment): Promise<void> {
     const { repo, botId, gateway, symbol, log, now } = this.ctx;
     const id = (intent: string) => clientOrderId(botId, bar.time, intent, gateway.exchange.id);
@@ -802,9 +802,10 @@ export class LiveTrader implements Trader {
     }
     const res = await gateway.placeOco({ symbol, amount, stopPrice, takeProfitPrice, listClientOrderId: id(`${RESTING}list-${n}`), stopClientOrderId: legs[0]!.cid, takeProfitClientOrderId: legs[1]!.cid });
     if (res.status === "placed") {
-      const gap = replaced ? this.gapSince(replaced) : {};
+      const gap: { gapMs?: number } = replaced ? this.gapSince(replaced) : {};
       repo.updateOrder(legs[0]!.cid, { status: "sent", exchangeOrderId: res.stopOrderId || null, amount: Number(res.sent.amount), price: Number(res.sent.stopPrice), sentAt: now(), ...gap });
       repo.updateOrder(legs[1]!.cid, { status: "sent", exchangeOrderId: res.takeProfitOrderId || null, amount: Number(res.sent.amount), price: Number(res.sent.takeProfitPrice), sentAt: now() });
+      if (gap.gapMs !== undefined) log("info", `Replaced the OCO by cancel and new list (an order list cannot be amended in place): no stop was working for ${gap.gapMs} ms.`);
       log("info", `Placed an OCO resting on the exchange: sell ${res.sent.amount} ${this.ctx.assets.base} at the ${STOP_WORDS[reason]} ${res.sent.stopPrice} or the take profit ${res.sent.takeProfitPrice}, whichever comes first (candle ${utcMinute(bar.time)}).`);
     } else if (res.status === "rejected") {
       for (const l of legs) repo.updateOrder(l.cid, { status: "rejected", message: res.message, closedAt: now() });
