@@ -8,9 +8,32 @@ export class BinanceReject extends Error {
     readonly code: number,
     msg: string,
     readonly status = 400,
+    /** Extra detail Binance puts beside code and msg (cancelReplace's per-step results). */
+    readonly data?: Record<string, unknown>,
   ) {
     super(msg);
   }
+}
+
+/** The working orders of one symbol after a change to them: what the amend checks read. */
+export interface LiveSample {
+  seq: number;
+  /** Server wall-clock time of the change. */
+  at: number;
+  symbol: string;
+  /** Order ids working after the change. */
+  open: number[];
+}
+
+/** A stretch of samples during which at least one order matching a filter was working. */
+export interface LiveSpan {
+  fromSeq: number;
+  /** The sample at which none was working any more (null: still working). */
+  toSeq: number | null;
+  /** The most matching orders working at once inside the span. */
+  max: number;
+  /** Every matching order id seen working in the span. */
+  orders: number[];
 }
 
 const E8 = 1e8;
@@ -62,6 +85,12 @@ export class MatchingEngine {
   private nextListId = 1;
   private nextTradeId = 5000;
   private cancelSeq = 0;
+  /**
+   * The working orders of a symbol after every change to them (place, cancel, cancelReplace, a fill),
+   * in order. One atomic request is one sample, so an amendment done in place never shows a moment
+   * without the order, while a cancel followed by a new order does.
+   */
+  readonly liveLog: LiveSample[] = [];
 
   constructor(private readonly opts: EngineOptions) {
     for (const s of opts.symbols) this.symbols.set(s.symbol, s);
@@ -181,7 +210,91 @@ export class MatchingEngine {
       trades: [],
     };
     this.orders.push(order);
+    if (!this.inBatch) this.sample(m.symbol);
     return order;
+  }
+
+  private inBatch = false;
+  private readonly lastSample = new Map<string, LiveSample>();
+
+  /** Runs `fn` as one atomic change: one sample of the symbol's working orders afterwards. */
+  private atomically<T>(symbol: string, fn: () => T): T {
+    const outer = this.inBatch;
+    this.inBatch = true;
+    try {
+      return fn();
+    } finally {
+      this.inBatch = outer;
+      if (!outer) this.sample(symbol);
+    }
+  }
+
+  private sample(symbol: string): void {
+    const open = this.orders.filter((o) => o.symbol === symbol && isOpen(o.status)).map((o) => o.orderId);
+    const last = this.lastSample.get(symbol);
+    if (last && last.open.length === open.length && last.open.every((id, i) => id === open[i])) return;
+    const next = { seq: this.liveLog.length, at: this.opts.now(), symbol, open };
+    this.liveLog.push(next);
+    this.lastSample.set(symbol, next);
+  }
+
+  /**
+   * The stretches of the live log during which orders matching `pred` were working, each with the
+   * most that worked at once. An order amended in place any number of times is one span with max 1;
+   * a cancel-and-replace splits it (a moment with none), a replacement placed before the cancel gives max 2.
+   */
+  liveSpans(symbol: string, pred: (o: FakeOrder) => boolean): LiveSpan[] {
+    const byId = new Map(this.orders.map((o) => [o.orderId, o]));
+    const spans: LiveSpan[] = [];
+    let cur: LiveSpan | null = null;
+    for (const s of this.liveLog) {
+      if (s.symbol !== symbol) continue;
+      const hits = s.open.filter((id) => pred(byId.get(id)!));
+      if (hits.length > 0) {
+        if (!cur) {
+          cur = { fromSeq: s.seq, toSeq: null, max: 0, orders: [] };
+          spans.push(cur);
+        }
+        cur.max = Math.max(cur.max, hits.length);
+        for (const id of hits) if (!cur.orders.includes(id)) cur.orders.push(id);
+      } else if (cur) {
+        cur.toSeq = s.seq;
+        cur = null;
+      }
+    }
+    return spans;
+  }
+
+  /**
+   * Binance's POST /api/v3/order/cancelReplace with cancelReplaceMode STOP_ON_FAILURE: the order is
+   * cancelled and its successor placed in one step. A cancel that fails places nothing (-2022, the
+   * order works on); a new order that fails after the cancel leaves none (-2021, as Binance does).
+   */
+  cancelReplace(input: NewOrderInput & { cancelOrderId: string | undefined; cancelOrigClientOrderId: string | undefined; cancelReplaceMode: string | undefined }, fillScripts: Map<string, number[]>): { cancelled: FakeOrder; placed: FakeOrder } {
+    if (input.cancelReplaceMode !== "STOP_ON_FAILURE" && input.cancelReplaceMode !== "ALLOW_FAILURE") {
+      throw new BinanceReject(-1102, "Mandatory parameter 'cancelReplaceMode' was not sent, was empty/null, or malformed.");
+    }
+    const symbol = this.market(input.symbol).symbol;
+    return this.atomically(symbol, () => {
+      let old: FakeOrder | undefined;
+      try {
+        old = this.findOrder(symbol, input.cancelOrderId, input.cancelOrigClientOrderId);
+      } catch {
+        old = undefined;
+      }
+      if (!old || !isOpen(old.status) || old.orderListId >= 0) {
+        throw new BinanceReject(-2022, "Order cancel-replace failed.", 400, { cancelResult: "FAILURE", newOrderResult: "NOT_ATTEMPTED", cancelResponse: { code: -2011, msg: "Unknown order sent." }, newOrderResponse: null });
+      }
+      this.release(old);
+      old.status = "CANCELED";
+      old.updateTime = this.opts.now();
+      try {
+        return { cancelled: old, placed: this.placeOrder(input, fillScripts) };
+      } catch (e) {
+        const inner = e instanceof BinanceReject ? { code: e.code, msg: e.message } : { code: -1000, msg: String(e) };
+        throw new BinanceReject(-2021, "Order cancel-replace partially failed.", 400, { cancelResult: "SUCCESS", newOrderResult: "FAILURE", cancelResponse: { orderId: old.orderId, clientOrderId: old.clientOrderId, status: "CANCELED" }, newOrderResponse: inner });
+      }
+    });
   }
 
   /**
@@ -192,6 +305,10 @@ export class MatchingEngine {
   placeOco(input: { symbol: string; side: string; quantity: string | undefined; aboveType: string | undefined; aboveStopPrice: string | undefined; aboveClientOrderId: string | undefined; belowType: string | undefined; belowStopPrice: string | undefined; belowClientOrderId: string | undefined }, fillScripts: Map<string, number[]>): { orderListId: number; orders: FakeOrder[] } {
     if (input.side !== "SELL") throw new BinanceReject(-1117, "Invalid side.");
     if (input.aboveType !== "TAKE_PROFIT" || input.belowType !== "STOP_LOSS") throw new BinanceReject(-1116, "Invalid orderType.");
+    return this.atomically(this.market(input.symbol).symbol, () => this.placeOcoLegs(input, fillScripts));
+  }
+
+  private placeOcoLegs(input: Parameters<MatchingEngine["placeOco"]>[0], fillScripts: Map<string, number[]>): { orderListId: number; orders: FakeOrder[] } {
     const below = this.placeOrder({ symbol: input.symbol, side: "SELL", type: "STOP_LOSS", quantity: input.quantity, price: undefined, timeInForce: undefined, newClientOrderId: input.belowClientOrderId, stopPrice: input.belowStopPrice }, fillScripts);
     let above: FakeOrder;
     try {
@@ -249,6 +366,7 @@ export class MatchingEngine {
       o.status = "CANCELED";
       o.updateTime = this.opts.now();
     }
+    this.sample(symbol);
     return { order, cancelClientOrderId: `cancel${++this.cancelSeq}` };
   }
 
@@ -266,6 +384,12 @@ export class MatchingEngine {
     }
     if (Object.keys(closedNow).length === 0) throw new Error("fake exchange: the candle stream is exhausted");
     this.closed += 1;
+    this.matchAll(closedNow);
+    for (const sym of Object.keys(closedNow)) this.sample(sym);
+    return closedNow;
+  }
+
+  private matchAll(closedNow: Record<string, Candle>): void {
     for (const order of this.orders) {
       if (!isOpen(order.status)) continue;
       const c = closedNow[order.symbol];
@@ -281,7 +405,6 @@ export class MatchingEngine {
         }
       }
     }
-    return closedNow;
   }
 
   /** advance() n times: the candles closed, every stream's in turn. */

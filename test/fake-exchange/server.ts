@@ -22,6 +22,8 @@ export interface FakeExchangeOptions extends MarketOptions {
   stopOrders?: boolean;
   /** If set, the fake itself answers 429 + Retry-After when more requests arrive in the window. */
   enforceRateLimit?: { windowMs: number; max: number; retryAfterSec: number };
+  /** Whether the markets allow POST /api/v3/order/cancelReplace (Binance's cancelReplaceAllowed); default true. */
+  cancelReplace?: boolean;
   /** Listen on this port (default: any free one) — a fake restarted on the same port keeps its URL. */
   port?: number;
 }
@@ -129,6 +131,7 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
   const serverNow = () => Date.now() + clockSkewMs;
   const { engine, interval, intervalMs } = createMarket(opts, serverNow);
   const stopOrders = opts.stopOrders ?? true;
+  const cancelReplace = opts.cancelReplace ?? true;
   const fillScripts = new Map<string, number[]>();
 
   const keys: Record<string, FakeKey> = {};
@@ -237,7 +240,7 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
       otoAllowed: true,
       quoteOrderQtyMarketAllowed: true,
       allowTrailingStop: true,
-      cancelReplaceAllowed: true,
+      cancelReplaceAllowed: cancelReplace,
       isSpotTradingAllowed: true,
       isMarginTradingAllowed: false,
       filters: [
@@ -310,7 +313,7 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
     const now = serverNow();
     if (timestamp >= now + 1000) throw new BinanceReject(-1021, "Timestamp for this request was 1000ms ahead of the server's time.");
     if (now - timestamp > recvWindow) throw new BinanceReject(-1021, "Timestamp for this request is outside of the recvWindow.");
-    const needsTrade = (path === "/api/v3/order" && (method === "POST" || method === "DELETE")) || (path === "/api/v3/orderList/oco" && method === "POST");
+    const needsTrade = (path === "/api/v3/order" && (method === "POST" || method === "DELETE")) || ((path === "/api/v3/orderList/oco" || path === "/api/v3/order/cancelReplace") && method === "POST");
     const needsRead = READ_PATHS.has(path) || (path === "/api/v3/order" && method === "GET");
     if ((needsTrade && !key.enableSpotAndMarginTrading) || (needsRead && !key.enableReading)) {
       throw new BinanceReject(-2015, "Invalid API-key, IP, or permissions for action.", 401);
@@ -394,6 +397,33 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
         );
         const respType = (p("newOrderRespType") ?? (order.type === "MARKET" ? "FULL" : "ACK")) as "ACK" | "RESULT" | "FULL";
         return orderJson(order, respType);
+      }
+      case "POST /api/v3/order/cancelReplace": {
+        if (!cancelReplace) throw new BinanceReject(-1013, "Cancel-replace is not allowed for this symbol.");
+        if (!stopOrders && p("type") !== "MARKET" && p("type") !== "LIMIT") throw new BinanceReject(-1116, "Invalid orderType.");
+        const { cancelled, placed } = engine.cancelReplace(
+          {
+            symbol: p("symbol") ?? "",
+            side: p("side") ?? "",
+            type: p("type") ?? "",
+            quantity: p("quantity"),
+            price: p("price"),
+            timeInForce: p("timeInForce"),
+            newClientOrderId: p("newClientOrderId"),
+            stopPrice: p("stopPrice"),
+            cancelOrderId: p("cancelOrderId"),
+            cancelOrigClientOrderId: p("cancelOrigClientOrderId"),
+            cancelReplaceMode: p("cancelReplaceMode"),
+          },
+          fillScripts,
+        );
+        const respType = (p("newOrderRespType") ?? "ACK") as "ACK" | "RESULT" | "FULL";
+        return {
+          cancelResult: "SUCCESS",
+          newOrderResult: "SUCCESS",
+          cancelResponse: { ...(orderJson(cancelled, "RESULT") as Record<string, unknown>), origClientOrderId: cancelled.clientOrderId, clientOrderId: p("cancelNewClientOrderId") ?? `cancel${cancelled.orderId}` },
+          newOrderResponse: orderJson(placed, respType),
+        };
       }
       case "POST /api/v3/orderList/oco": {
         if (!stopOrders) throw new BinanceReject(-1116, "Invalid orderType.");
@@ -515,7 +545,7 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
       send(new Reply(200, body));
     } catch (e) {
       if (e instanceof Reply) send(e);
-      else if (e instanceof BinanceReject) send(new Reply(e.status, { code: e.code, msg: e.message }));
+      else if (e instanceof BinanceReject) send(new Reply(e.status, { code: e.code, msg: e.message, ...(e.data ? { data: e.data } : {}) }));
       else send(new Reply(500, { code: -1000, msg: `fake exchange bug: ${String(e)}` }));
     }
   };

@@ -19,7 +19,11 @@ export {
 export {
   OrderGateway,
   stopSupport,
+  amendSupport,
   createOrderGateway,
+  type AmendRequest,
+  type AmendResult,
+  type AmendSupport,
   type OrderRequest,
   type OrderSnapshot,
   type OrderStatus,

@@ -113,6 +113,61 @@ export type PlaceOcoResult =
   | { status: "rejected"; reason: RejectReason; message: string }
   | { status: "unknown"; message: string };
 
+/**
+ * A working order moved to a new price (a trailing stop raised, a resting limit re-priced): same
+ * symbol, side and amount; a new client order id of its own, so the amendment is journalled and found
+ * again like any order.
+ */
+export interface AmendRequest {
+  symbol: string;
+  /** The exchange's id of the order being amended. */
+  id: string;
+  /** Our client order id of the order being amended. */
+  clientOrderId: string;
+  /** The client order id the amended order carries from now on. */
+  newClientOrderId: string;
+  side: "buy" | "sell";
+  type: "market" | "limit";
+  amount: number;
+  /** The new limit price (limit orders). */
+  price?: number;
+  /** The new trigger price (a resting stop loss). */
+  trigger?: { kind: "stopLoss"; price: number };
+}
+
+/**
+ * How an exchange moves a working order in place, by what ccxt 4.5's `editOrder` really sends there:
+ * "replace" — one atomic request that cancels the order and places its successor under a new id
+ * (Binance spot POST /api/v3/order/cancelReplace, where the market lists cancelReplaceAllowed);
+ * null — no edit Keyflow trusts for this order: cancel, then place (the gap is measured).
+ */
+export type AmendSupport = "replace" | null;
+
+export function amendSupport(ex: Exchange, market: MarketInterface): AmendSupport {
+  if (!ex.has["editOrder"] || market.spot === false) return null;
+  const info = (market.info ?? {}) as Record<string, unknown>;
+  // Binance spot: cancelReplace keeps one order working throughout; a stop is re-sent as STOP_LOSS.
+  if (ex.id.startsWith("binance")) return info["cancelReplaceAllowed"] === true ? "replace" : null;
+  // Elsewhere ccxt's edit keeps the order's id and client id (OKX amend-order / amend-algos, Bybit
+  // v5 amend, Bitget modify-plan-order, Coinbase edit) — the journal follows an amendment by its own
+  // client id, so those are not used yet — or reaches only ordinary orders (KuCoin alter).
+  return null;
+}
+
+/** Which side of an atomic cancel-replace failed, from Binance's -2021/-2022 answer. */
+function cancelReplaceFailure(message: string): { cancelled: boolean } | null {
+  const m = /"cancelResult"\s*:\s*"(\w+)"/.exec(message);
+  if (!m) return null;
+  return { cancelled: m[1] === "SUCCESS" };
+}
+
+export type AmendResult =
+  | { status: "amended"; order: OrderSnapshot; sent: { amount: string; price: string } }
+  /** Not amended; `cancelled` says whether the original order was cancelled on the way (then the bot holds none). */
+  | { status: "rejected"; reason: RejectReason; message: string; cancelled: boolean | "unknown" }
+  /** May or may not have happened: look both orders up by their client order ids. */
+  | { status: "unknown"; message: string };
+
 export type CancelResult = { status: "canceled"; order: OrderSnapshot } | { status: "not-open"; message: string };
 
 export class OrderGateway {
@@ -276,6 +331,54 @@ export class OrderGateway {
       const kind = classifyError(e);
       if (kind === "unknown") throw e;
       return { status: "rejected", reason: kind, message: this.safe(e instanceof Error ? e.message : String(e)) };
+    }
+  }
+
+  /**
+   * Moves a working order to a new price in one request where `amendSupport` says the exchange can
+   * (see there); callers cancel and place where it cannot. Never retried blindly: an unanswered
+   * amendment is "unknown" and both orders are looked up by their client order ids.
+   */
+  async amendOrder(req: AmendRequest): Promise<AmendResult> {
+    const ex = this.exchange;
+    let market: Market;
+    try {
+      market = (await this.loadMarkets())[req.symbol];
+    } catch (e) {
+      const kind = classifyError(e);
+      if (kind === "unknown") throw e;
+      return { status: "rejected", reason: kind, message: this.safe(`Could not load ${ex.id} markets: ${e instanceof Error ? e.message : String(e)}`), cancelled: false };
+    }
+    if (!market) return { status: "rejected", reason: "unknown-market", message: `${ex.id} has no market ${req.symbol}.`, cancelled: false };
+    if (amendSupport(ex, market) === null) {
+      return { status: "rejected", reason: "rejected", message: `${ex.name ?? ex.id} cannot amend this order in place.`, cancelled: false };
+    }
+    let amount: string;
+    try {
+      amount = String(ex.amountToPrecision(req.symbol, req.amount));
+    } catch {
+      return { status: "rejected", reason: "below-min-amount", message: `${req.amount} ${market.base} rounds to zero at ${req.symbol}'s step of ${market.precision.amount}.`, cancelled: false };
+    }
+    const target = req.trigger?.price ?? req.price;
+    if (target === undefined) return { status: "rejected", reason: "missing-price", message: "An amendment needs a new price.", cancelled: false };
+    const price = String(ex.priceToPrecision(req.symbol, target));
+    const params: Record<string, unknown> = { ...placeByClientIdParams(ex.id, req.newClientOrderId), ...(req.trigger ? { stopPrice: Number(price) } : {}) };
+    try {
+      const order = await this.retrier.call(
+        ex,
+        `editOrder ${req.clientOrderId} -> ${req.newClientOrderId}`,
+        () => ex.editOrder(req.id, req.symbol, req.type, req.side, Number(amount), req.trigger ? undefined : Number(price), params),
+        { idempotent: false },
+      );
+      return { status: "amended", order: snapshot(order, req.newClientOrderId), sent: { amount, price } };
+    } catch (e) {
+      const text = e instanceof Error ? e.message : String(e);
+      const failed = cancelReplaceFailure(text);
+      if (failed) return { status: "rejected", reason: "rejected", message: this.safe(text), cancelled: failed.cancelled };
+      if (e instanceof UnknownOutcomeError) return { status: "unknown", message: this.safe(text) };
+      const kind = classifyError(e);
+      if (kind === "unknown") throw e;
+      return { status: "rejected", reason: kind, message: this.safe(text), cancelled: "unknown" };
     }
   }
 

@@ -2,7 +2,7 @@
 // time a runner reaches "after-send". Unset (always, outside the crash test), the hook does nothing.
 import { writeSync } from "node:fs";
 
-export const CRASH_POINTS = ["before-journal", "after-journal", "after-send", "while-polling", "after-fill"] as const;
+export const CRASH_POINTS = ["before-journal", "after-journal", "after-send", "while-polling", "after-fill", "amend-after-journal", "amend-after-send"] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 export type CrashHook = (point: CrashPoint) => void;
 

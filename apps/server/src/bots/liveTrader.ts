@@ -4,7 +4,7 @@
 // before anything else happens.
 import { entryQty, EXIT, FLAT, LONG, PENDING_ENTRY, stopLossLevel, takeProfitLevel, trailFraction, trailingFirst, trailLevel, type Bar, type PositionState, type Strategy } from "@keyflow/core";
 import type { Bot, BotBook, BotOrder, BotOrderStatus, BotRepo, MissedSignal, NewBotFill } from "@keyflow/db";
-import { clientOrderId, type OrderGateway, type OrderSnapshot, type Retrier, type TradeSnapshot } from "@keyflow/exchange";
+import { amendSupport, clientOrderId, type OrderGateway, type OrderSnapshot, type Retrier, type TradeSnapshot } from "@keyflow/exchange";
 import type { MarketInterface as CcxtMarket } from "ccxt";
 import type { CrashHook } from "./crashHook";
 import { intentReason, Ledger, ledgerFromFills, RESTING, type Assets } from "./ledger";
@@ -70,6 +70,12 @@ type StopReason = keyof typeof STOP_WORDS;
 const isResting = (o: BotOrder): boolean => o.intent.startsWith(RESTING);
 const isStopReason = (r: string): r is StopReason => r in STOP_WORDS;
 
+/** A cancel-and-replace in progress: the order cancelled, and when the exchange acknowledged the cancel. */
+interface Amendment {
+  replaces: string;
+  cancelAckAt: number;
+}
+
 const fmt = (x: number, digits = 8) => String(Number(x.toFixed(digits)));
 
 function statusOf(s: OrderSnapshot): BotOrderStatus {
@@ -117,6 +123,13 @@ export class LiveTrader implements Trader {
     this.dust = Math.max(ctx.market.limits?.amount?.min ?? 0, ctx.market.precision?.amount && ctx.market.precision.amount < 1 ? ctx.market.precision.amount : 0, 1e-12);
     this.ledger = ledgerFromFills(fills, ctx.initialCash, ctx.assets, this.dust);
     this.book = { ...this.ledger.book(book), dust: this.dust };
+    // An entry fill recorded just before a crash (between polls, before the book was written): which
+    // entry opened the position comes from its order, so its stops still apply after the restart.
+    if (this.ledger.open && this.book.entryRule === null) {
+      const lastBuy = fills.findLast((f) => f.side === "buy");
+      const order = lastBuy ? ctx.repo.getOrder(lastBuy.clientOrderId) : undefined;
+      this.book = { ...this.book, entryRule: (order && entryIndexOf(order.intent)) ?? 0, peak: this.book.peak || (lastBuy?.price ?? 0) };
+    }
   }
 
   setLatestClosed(t: number | null): void {
@@ -679,25 +692,100 @@ export class LiveTrader implements Trader {
     const price = (x: number) => (x > 0 ? Number(gateway.exchange.priceToPrecision(symbol, x)) : NaN);
     const stopPrice = price(level);
     const current = resting.find((o) => intentReason(o.intent) !== "takeProfit") ?? resting[0];
+    const reason: StopReason = trailFirst ? "trailingStop" : "stopLoss";
+    let replaced: Amendment | undefined;
     if (current) {
       if (current.status === "pending" || intentReason(current.intent) === "takeProfit") return;
       // Never loosened, and moved only when the new level is at least one price step higher.
       if (current.price !== null && !(stopPrice > current.price)) return;
-      await this.cancelResting(`the trailing stop moves up to ${fmt(stopPrice)}`);
+      const why = `the ${STOP_WORDS[reason]} moves up to ${fmt(stopPrice)}`;
+      // In place where the exchange can move it in one request: the position is never without its stop.
+      if (!oco && current.exchangeOrderId !== null && current.filledQty === 0 && amendSupport(gateway.exchange, this.ctx.market) !== null) {
+        await this.amendStop(bar, current, reason, stopPrice, why);
+        return;
+      }
+      // Otherwise cancel, then place: the time in between (no stop working) is measured and journalled.
+      await this.cancelResting(why);
       if (repo.activeOrders(botId).some(isResting)) return;
+      replaced = { replaces: current.clientOrderId, cancelAckAt: this.ctx.now() };
     }
     if (!this.ledger.open) return;
     const amount = this.sellableAmount();
     if (amount === null) return;
     const n = repo.allOrders(botId).filter(isResting).length + 1;
-    const reason: StopReason = trailFirst ? "trailingStop" : "stopLoss";
-    if (oco && stopPrice > 0) await this.placeOco(bar, n, reason, amount, stopPrice, price(target));
-    else if (stopPrice > 0) await this.place(bar, `${RESTING}${reason}-${n}`, "sell", "market", amount, undefined, { kind: "stopLoss", price: stopPrice });
+    if (oco && stopPrice > 0) await this.placeOco(bar, n, reason, amount, stopPrice, price(target), replaced);
+    else if (stopPrice > 0) await this.place(bar, `${RESTING}${reason}-${n}`, "sell", "market", amount, undefined, { kind: "stopLoss", price: stopPrice }, replaced);
     else await this.place(bar, `${RESTING}takeProfit-${n}`, "sell", "market", amount, undefined, { kind: "takeProfit", price: price(target) });
   }
 
+  /**
+   * Moves the resting stop to `stopPrice` in one request (`amendSupport`): journalled first as an
+   * amendment with its own client order id (replaces = the stop it moves), so a restart finds it by that
+   * id. An amendment journalled before a restart is looked up, and sent only once its absence is sure.
+   */
+  private async amendStop(bar: Bar, current: BotOrder, reason: StopReason, stopPrice: number, why: string): Promise<void> {
+    const { repo, botId, gateway, symbol, crash, log, now } = this.ctx;
+    let row = repo.activeOrders(botId).find((o) => o.replaces === current.clientOrderId);
+    if (row) {
+      if (row.status !== "pending" || !this.confirmedAbsent.has(row.clientOrderId)) {
+        await this.refresh(row, { waitForGrace: true });
+        row = repo.getOrder(row.clientOrderId)!;
+        if (row.status !== "pending" || !this.confirmedAbsent.has(row.clientOrderId)) return;
+      }
+      log("info", `Sending the amendment ${row.intent} that was journalled but never sent before the restart.`);
+    } else {
+      const n = repo.allOrders(botId).filter(isResting).length + 1;
+      const intent = `${RESTING}${reason}-${n}`;
+      const cid = clientOrderId(botId, bar.time, intent, gateway.exchange.id);
+      if (repo.getOrder(cid)) return; // this candle's amendment was decided already (and finished)
+      row = repo.journal({ botId, clientOrderId: cid, barTime: bar.time, intent, side: "sell", type: "market", amount: current.amount, price: stopPrice, status: "pending", replaces: current.clientOrderId, amendMode: "edit" }).order;
+    }
+    crash("amend-after-journal");
+    if (this.ctx.isStopped()) {
+      repo.updateOrder(row.clientOrderId, { status: "rejected", message: "Not sent: the bot was stopped.", closedAt: now() });
+      this.confirmedAbsent.delete(row.clientOrderId);
+      return;
+    }
+    const res = await gateway.amendOrder({
+      symbol,
+      id: current.exchangeOrderId!,
+      clientOrderId: current.clientOrderId,
+      newClientOrderId: row.clientOrderId,
+      side: "sell",
+      type: "market",
+      amount: row.amount,
+      trigger: { kind: "stopLoss", price: row.price ?? stopPrice },
+    });
+    crash("amend-after-send");
+    this.confirmedAbsent.delete(row.clientOrderId);
+    const cid = row.clientOrderId;
+    if (res.status === "amended") {
+      repo.updateOrder(cid, { status: "sent", exchangeOrderId: res.order.id, amount: Number(res.sent.amount), price: Number(res.sent.price), sentAt: now() });
+      // The order it replaces is cancelled by the same request: read its end state (and any fill before it).
+      await this.refresh(repo.getOrder(current.clientOrderId)!);
+      repo.updateOrder(current.clientOrderId, { message: `Amended in place: replaced by ${row.intent} at ${res.sent.price}.` });
+      log("info", `Moved the ${STOP_WORDS[reason]} in place on the exchange (${why}): sell ${res.sent.amount} ${this.ctx.assets.base} when the price reaches ${res.sent.price} (${row.intent} replaces ${current.intent}, candle ${utcMinute(bar.time)}).`);
+      await this.adopt(repo.getOrder(cid)!, res.order);
+    } else if (res.status === "rejected") {
+      repo.updateOrder(cid, { status: "rejected", message: res.message, closedAt: now() });
+      await this.refresh(repo.getOrder(current.clientOrderId)!);
+      const gone = !ACTIVE.has(repo.getOrder(current.clientOrderId)!.status);
+      log("warn", `The exchange refused to move the ${STOP_WORDS[reason]} (${res.message}); ${gone ? "the stop it was moving is no longer working, so a new one is placed at the next check" : `the stop at ${fmt(current.price ?? 0)} stays`}.`);
+    } else {
+      repo.updateOrder(cid, { status: "unknown", message: res.message, sentAt: now() });
+      log("warn", `The exchange did not confirm moving the ${STOP_WORDS[reason]} (${res.message}); looking both orders up by their client order ids.`);
+      await this.refresh(repo.getOrder(current.clientOrderId)!);
+      await this.refresh(repo.getOrder(cid)!);
+    }
+  }
+
+  /** The gap of a cancel-and-replace, measured when the new order's acknowledgement arrives. */
+  private gapSince(replaced: Amendment): { gapMs: number } {
+    return { gapMs: Math.max(0, this.ctx.now() - replaced.cancelAckAt) };
+  }
+
   /** The stop loss (or trailing stop) and the take profit as one OCO list; both legs are journalled before it is sent. */
-  private async placeOco(bar: Bar, n: number, reason: StopReason, amount: number, stopPrice: number, takeProfitPrice: number): Promise<void> {
+  private async placeOco(bar: Bar, n: number, reason: StopReason, amount: number, stopPrice: number, takeProfitPrice: number, replaced?: Amendment): Promise<void> {
     const { repo, botId, gateway, symbol, log, now } = this.ctx;
     const id = (intent: string) => clientOrderId(botId, bar.time, intent, gateway.exchange.id);
     const legs = [
@@ -705,15 +793,19 @@ export class LiveTrader implements Trader {
       { intent: `${RESTING}takeProfit-${n}`, price: takeProfitPrice },
     ].map((l) => ({ ...l, cid: id(l.intent) }));
     if (legs.some((l) => repo.getOrder(l.cid))) return; // journalled before a restart: followed by sync
-    for (const l of legs) repo.journal({ botId, clientOrderId: l.cid, barTime: bar.time, intent: l.intent, side: "sell", type: "market", amount, price: l.price, status: "pending" });
+    for (const [i, l] of legs.entries()) {
+      repo.journal({ botId, clientOrderId: l.cid, barTime: bar.time, intent: l.intent, side: "sell", type: "market", amount, price: l.price, status: "pending", ...(replaced && i === 0 ? { replaces: replaced.replaces, amendMode: "cancel-replace" as const } : {}) });
+    }
     if (this.ctx.isStopped()) {
       for (const l of legs) repo.updateOrder(l.cid, { status: "rejected", message: "Not sent: the bot was stopped.", closedAt: now() });
       return;
     }
     const res = await gateway.placeOco({ symbol, amount, stopPrice, takeProfitPrice, listClientOrderId: id(`${RESTING}list-${n}`), stopClientOrderId: legs[0]!.cid, takeProfitClientOrderId: legs[1]!.cid });
     if (res.status === "placed") {
-      repo.updateOrder(legs[0]!.cid, { status: "sent", exchangeOrderId: res.stopOrderId || null, amount: Number(res.sent.amount), price: Number(res.sent.stopPrice), sentAt: now() });
+      const gap: { gapMs?: number } = replaced ? this.gapSince(replaced) : {};
+      repo.updateOrder(legs[0]!.cid, { status: "sent", exchangeOrderId: res.stopOrderId || null, amount: Number(res.sent.amount), price: Number(res.sent.stopPrice), sentAt: now(), ...gap });
       repo.updateOrder(legs[1]!.cid, { status: "sent", exchangeOrderId: res.takeProfitOrderId || null, amount: Number(res.sent.amount), price: Number(res.sent.takeProfitPrice), sentAt: now() });
+      if (gap.gapMs !== undefined) log("info", `Replaced the OCO by cancel and new list (an order list cannot be amended in place): no stop was working for ${gap.gapMs} ms.`);
       log("info", `Placed an OCO resting on the exchange: sell ${res.sent.amount} ${this.ctx.assets.base} at the ${STOP_WORDS[reason]} ${res.sent.stopPrice} or the take profit ${res.sent.takeProfitPrice}, whichever comes first (candle ${utcMinute(bar.time)}).`);
     } else if (res.status === "rejected") {
       for (const l of legs) repo.updateOrder(l.cid, { status: "rejected", message: res.message, closedAt: now() });
@@ -860,6 +952,7 @@ export class LiveTrader implements Trader {
     amount: number,
     price: number | undefined,
     trigger?: { kind: "stopLoss" | "takeProfit"; price: number },
+    replaced?: Amendment,
   ): Promise<void> {
     const { repo, botId, gateway, symbol, crash, log, now } = this.ctx;
     const cid = clientOrderId(botId, bar.time, intent, gateway.exchange.id);
@@ -875,7 +968,7 @@ export class LiveTrader implements Trader {
       log("info", `Sending the ${intent} order of the ${utcMinute(bar.time)} candle that was journalled but never sent before the restart.`);
     } else {
       crash("before-journal");
-      row = repo.journal({ botId, clientOrderId: cid, barTime: bar.time, intent, side, type, amount, price: price ?? trigger?.price ?? null, status: "pending" }).order;
+      row = repo.journal({ botId, clientOrderId: cid, barTime: bar.time, intent, side, type, amount, price: price ?? trigger?.price ?? null, status: "pending", ...(replaced ? { replaces: replaced.replaces, amendMode: "cancel-replace" as const } : {}) }).order;
     }
     crash("after-journal");
     if (this.ctx.isStopped()) {
@@ -888,7 +981,9 @@ export class LiveTrader implements Trader {
     this.confirmedAbsent.delete(cid);
     if (res.status === "placed") {
       this.ctx.orderProblem(null);
-      repo.updateOrder(cid, { status: "sent", exchangeOrderId: res.order.id, amount: Number(res.sent.amount), price: res.sent.price === undefined ? null : Number(res.sent.price), sentAt: now() });
+      const gap: { gapMs?: number } = replaced ? this.gapSince(replaced) : {};
+      repo.updateOrder(cid, { status: "sent", exchangeOrderId: res.order.id, amount: Number(res.sent.amount), price: res.sent.price === undefined ? null : Number(res.sent.price), sentAt: now(), ...gap });
+      if (gap.gapMs !== undefined) log("info", `Replaced by cancel and new order (the exchange cannot amend it in place): no stop was working for ${gap.gapMs} ms.`);
       const spending = res.sent.cost === undefined ? "" : `, spending ${res.sent.cost} ${this.ctx.assets.quote}`;
       const what = trigger ? `${STOP_WORDS[intentReason(intent) as StopReason]} order resting on the exchange: sell ${res.sent.amount} ${this.ctx.assets.base} when the price reaches ${res.sent.price}` : `${side} ${type} ${res.sent.amount} ${this.ctx.assets.base}${res.sent.price ? ` at ${res.sent.price}` : ""}${spending}`;
       log("info", `Placed ${what} (${intent}, candle ${utcMinute(bar.time)}).`);

@@ -293,6 +293,7 @@ function OrdersTable({ orders, symbol }: { orders: BotOrder[]; symbol: string })
             <td>
               {o.intent}
               {o.type === "limit" && <span className="reason"> limit</span>}
+              {o.replaces !== null && <AmendNote order={o} />}
             </td>
             <td className={o.side === "buy" ? "pos" : "neg"}>{o.side}</td>
             <td>
@@ -306,6 +307,21 @@ function OrdersTable({ orders, symbol }: { orders: BotOrder[]; symbol: string })
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** An amendment: moved in place (one request), or cancelled and placed again with the time no order was working. */
+function AmendNote({ order }: { order: BotOrder }) {
+  const edit = order.amendMode === "edit";
+  const text = edit ? "amended in place" : order.gapMs !== null ? `replaced · ${order.gapMs} ms gap` : "replaced";
+  const title = edit
+    ? "Moved on the exchange in one request: an order was working at every moment."
+    : "This exchange cannot amend the order: it was cancelled and placed again. The gap is the time between the cancel's and the new order's confirmations.";
+  return (
+    <span className="reason" title={title} data-testid="order-amend" data-mode={order.amendMode ?? ""} data-gap={order.gapMs ?? ""}>
+      {" "}
+      {text}
+    </span>
   );
 }
 

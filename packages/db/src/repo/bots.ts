@@ -24,8 +24,8 @@ export type BotEvent = BotEventRow;
 
 export type NewBot = Omit<BotRow, "createdAt" | "updatedAt" | "lease" | "startedAt" | "stoppedAt" | "lastBarTime" | "startBarTime" | "haltReason" | "haltedUntil" | "health" | "closeRequestedAt">;
 export type BotPatch = Partial<Omit<BotRow, "id" | "createdAt" | "updatedAt">>;
-export type NewBotOrder = Omit<BotOrderRow, "id" | "createdAt" | "updatedAt" | "sentAt" | "closedAt" | "exchangeOrderId" | "filledQty" | "avgPrice" | "fee" | "feeCurrency" | "message"> &
-  Partial<Pick<BotOrderRow, "exchangeOrderId" | "filledQty" | "avgPrice" | "fee" | "feeCurrency" | "message" | "sentAt" | "closedAt">>;
+export type NewBotOrder = Omit<BotOrderRow, "id" | "createdAt" | "updatedAt" | "sentAt" | "closedAt" | "exchangeOrderId" | "filledQty" | "avgPrice" | "fee" | "feeCurrency" | "message" | "replaces" | "amendMode" | "gapMs"> &
+  Partial<Pick<BotOrderRow, "exchangeOrderId" | "filledQty" | "avgPrice" | "fee" | "feeCurrency" | "message" | "sentAt" | "closedAt" | "replaces" | "amendMode" | "gapMs">>;
 export type BotOrderPatch = Partial<Omit<BotOrderRow, "id" | "botId" | "clientOrderId" | "createdAt">>;
 export type NewBotFill = Omit<BotFillRow, "id" | "createdAt">;
 

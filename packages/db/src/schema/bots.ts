@@ -193,6 +193,12 @@ export const botOrders = sqliteTable(
     feeCurrency: text("fee_currency"),
     /** Why it was rejected or cancelled, or what is uncertain; never a credential. */
     message: text("message"),
+    /** An amendment: the client order id of the order this one replaces (same side and amount, a new price). */
+    replaces: text("replaces"),
+    /** How the amendment reached the exchange: "edit" (one request, ccxt editOrder) or "cancel-replace" (a cancel, then a new order). */
+    amendMode: text("amend_mode", { enum: ["edit", "cancel-replace"] }),
+    /** Cancel-replace only: ms between the cancel's acknowledgement and the new order's, the time the bot held no order. */
+    gapMs: integer("gap_ms"),
     createdAt: integer("created_at").notNull(),
     sentAt: integer("sent_at"),
     updatedAt: integer("updated_at").notNull(),
