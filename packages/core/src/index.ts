@@ -24,7 +24,7 @@ export { Session } from "./engine/session";
 export { SimBroker } from "./engine/simBroker";
 export { Strategy } from "./engine/strategy";
 export { NO_ACTION, EXIT, FLAT, PENDING_ENTRY, LONG, type PositionState } from "./engine/position";
-export { entryQty, hasStops, stopLossLevel, takeProfitLevel, trailFraction, trailLevel, trailingFirst } from "./engine/execution";
+export { capToMaxPosition, entryQty, hasStops, safetyLevel, safetyQty, scales, stepLevel, stepQty, stopLossLevel, takeProfitLevel, trailFraction, trailLevel, trailingFirst } from "./engine/execution";
 export { buildProgram, type Program, type EntryRule } from "./engine/program";
 export { computeMetrics, type MetricsInput } from "./engine/metrics";
 export { warmupBarsNeeded } from "./engine/warmup";

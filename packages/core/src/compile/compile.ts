@@ -207,14 +207,20 @@ export function compileFlow(flow: FlowGraph): CompileResult {
     const attached = (consumers.get(`${entry.id}:order`) ?? []).map((e) => nodes.get(e.target)!);
     const seen = new Map<string, string>();
     for (const r of attached) {
-      const other = seen.get(r.block.kind);
+      // Steps (a take-profit in parts) may be several, each at its own level.
+      const key = r.block.manyPerEntry ? `${r.block.kind}@${String((r.params as { pct?: unknown }).pct)}` : r.block.kind;
+      const other = seen.get(key);
+      if (other && r.block.manyPerEntry) {
+        errors.push({ code: "conflict", nodeId: r.id, message: `${entry.block.label} (${entry.id}) already has a ${r.block.label} at this level (${other}); give each step its own %.` });
+        continue;
+      }
       if (other) {
         errors.push({
           code: "conflict",
           nodeId: r.id,
           message: `${entry.block.label} (${entry.id}) already has a ${r.block.label} (${other}); keep one.`,
         });
-      } else seen.set(r.block.kind, r.id);
+      } else seen.set(key, r.id);
     }
   }
 
