@@ -13,6 +13,22 @@ afterEach(async () => {
   h = undefined;
 });
 
+/** smaFlow with a part of the cash per entry, two safety orders and a take-profit in two steps. */
+function scaledFlow() {
+  const flow = smaFlow(5, 13);
+  for (const n of flow.nodes) if (n.id === "buy") n.params = { sizeMode: "quote", size: 3000 };
+  const risk = [
+    { id: "so", kind: "safetyOrders", params: { count: 2, stepPct: 0.2, sizeMode: "quote", size: 3000, scale: 1 } },
+    { id: "tp1", kind: "partialTakeProfit", params: { pct: 0.2, sellPct: 50 } },
+    { id: "tp", kind: "takeProfit", params: { pct: 0.4 } },
+  ];
+  for (const r of risk) {
+    flow.nodes.push({ ...r, position: { x: 0, y: 0 } });
+    flow.edges.push({ id: `e-${r.id}`, source: "buy", sourceHandle: "order", target: r.id, targetHandle: "order" });
+  }
+  return flow;
+}
+
 function backtestOf(flow: ReturnType<typeof smaFlow>, hh: Harness) {
   const c = compile(flow);
   if (!c.ok) throw new Error("flow does not compile");
@@ -65,6 +81,34 @@ describe("paper bots", () => {
     expect(c.ok && c.spec.timeframe).toBe("1m");
     expect(expected.trades.length).toBeGreaterThan(5);
     expect((await h.caller.bots.get({ id: bot.id })).trades).toEqual(expected.trades);
+  });
+
+  it("scaling in and out (safety orders, a take-profit in two steps) trades in paper as in the backtest: a row per exit, average entry price", async () => {
+    h = await harness({ fake: { candles: candles(400), closedAtStart: 5 } });
+    const flow = scaledFlow();
+    const bot = await h.caller.bots.deploy({ flow });
+    await caughtUp(h, bot.id);
+    let seed = 11;
+    while (h.fake.engine.closed < 400) {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      h.fake.advance(Math.min(400 - h.fake.engine.closed, 1 + (seed % 13)));
+      await caughtUp(h, bot.id);
+    }
+    const expected = backtestOf(flow, h);
+    const view = await h.caller.bots.get({ id: bot.id });
+    const intents = view.fills.map((f) => h!.services.db.bots.getOrder(f.clientOrderId)?.intent);
+    // The candles meet every kind of fill: safety orders and both steps.
+    expect(intents).toContain("safety-1");
+    expect(intents).toContain("takeProfit-p1");
+    expect(expected.trades.some((t, i) => t.entryTime === expected.trades[i + 1]?.entryTime)).toBe(true);
+    expect(view.trades.length).toBe(expected.trades.length);
+    view.trades.forEach((t, i) => {
+      const bt = expected.trades[i]!;
+      expect([t.entryTime, t.exitTime, t.exitPrice, t.exitReason, t.pnl]).toEqual([bt.entryTime, bt.exitTime, bt.exitPrice, bt.exitReason, bt.pnl]);
+      // The journal sums the fills again: equal up to rounding.
+      for (const k of ["entryPrice", "qty", "fees", "returnPct"] as const) expect(t[k]).toBeCloseTo(bt[k], 9);
+    });
+    expect(view.equity).toBeCloseTo(expected.equity[expected.equity.length - 1]!, 6);
   });
 
   it("resumes after a restart with the same state (replay, no duplicate journal rows)", async () => {

@@ -21,7 +21,7 @@ export { backtestChartSchema, chartLineSchema, type BacktestChart, type ChartLin
 export { packResults, unpackResults, RESULT_COLUMNS_VERSION, type RunResults } from "./results/resultColumns";
 export { backtest, type BacktestOptions } from "./engine/backtest";
 export { Session } from "./engine/session";
-export { SimBroker } from "./engine/simBroker";
+export { SimBroker, type SimFill } from "./engine/simBroker";
 export { Strategy } from "./engine/strategy";
 export { NO_ACTION, EXIT, FLAT, PENDING_ENTRY, LONG, type PositionState } from "./engine/position";
 export { capToMaxPosition, entryQty, hasStops, safetyLevel, safetyQty, scales, stepLevel, stepQty, stopLossLevel, takeProfitLevel, trailFraction, trailLevel, trailingFirst } from "./engine/execution";

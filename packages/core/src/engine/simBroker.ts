@@ -5,6 +5,19 @@ import type { EntryRule } from "./program";
 import type { ExitReason, OpenPosition, Trade } from "./result";
 import { EXIT, FLAT, LONG, NO_ACTION, PENDING_ENTRY, type PositionState } from "./position";
 
+/** One fill of the simulated broker, for a paper bot's journal (`SimBroker.onFill`). */
+export interface SimFill {
+  side: "buy" | "sell";
+  /** "entry", "safety-<k>" (safety order k), the exit reason, or "takeProfit-p<k>" (take-profit step k, from 1). */
+  intent: string;
+  time: number;
+  price: number;
+  qty: number;
+  fee: number;
+  /** Sells: the trade row this fill closed. */
+  trade: Trade | null;
+}
+
 const NONE = 0;
 const MARKET_BUY = 1;
 const MARKET_SELL = 2;
@@ -26,6 +39,8 @@ export class SimBroker {
   peak = 0;
   totalFees = 0;
   readonly trades: Trade[] = [];
+  /** Called with every fill when set (paper bots journal them; backtests leave it unset). */
+  onFill: ((fill: SimFill) => void) | null = null;
 
   private readonly fee: number;
   private readonly slip: number;
@@ -182,7 +197,7 @@ export class SimBroker {
       const level = safetyLevel(rule, this.firstPrice, k);
       // A resting buy: the low must trade through it (as a limit entry's default); the stop, if at or above it, comes first.
       if (!(low < level) || stop >= level) break;
-      this.add(open < level ? open : level, rule, k);
+      this.add(time, open < level ? open : level, rule, k);
       stop = this.stopNow();
     }
     if (stop === stop && low <= stop) return this.close(time, stop * (1 - this.slip), this.stopWhy);
@@ -197,7 +212,7 @@ export class SimBroker {
     while (this.stepsDone < rule.takeProfitSteps.length) {
       const level = stepLevel(rule, this.entryPrice, this.stepsDone);
       if (tp <= level || !(reach >= level)) break;
-      this.sell(time, fill(level), stepQty(rule, this.qty, this.stepsDone++), "takeProfit");
+      this.sell(time, fill(level), stepQty(rule, this.qty, this.stepsDone++), "takeProfit", this.stepsDone);
       if (!(this.qty > 0)) return true;
     }
     if (tp === tp && reach >= tp) {
@@ -208,12 +223,13 @@ export class SimBroker {
   }
 
   /** Safety order `k` fills at `price`: the average entry price, and the levels hung on it, move. */
-  private add(price: number, rule: EntryRule, k: number): void {
+  private add(time: number, price: number, rule: EntryRule, k: number): void {
     this.safetyDone = k;
     const qty = capToMaxPosition(rule, safetyQty(rule, k, this.cash, price, this.fee), price, this.qty, this.entryPrice);
     if (!(qty > 0)) return;
     const fee = qty * price * this.fee;
     this.cash = Math.max(0, this.cash - qty * price - fee);
+    this.onFill?.({ side: "buy", intent: `safety-${k}`, time, price, qty, fee, trade: null });
     this.entryPrice = (this.qty * this.entryPrice + qty * price) / (this.qty + qty);
     this.qty += qty;
     this.entryFee += fee;
@@ -249,6 +265,7 @@ export class SimBroker {
     const value = qty * price;
     const fee = value * this.fee;
     this.cash = Math.max(0, this.cash - value - fee);
+    this.onFill?.({ side: "buy", intent: "entry", time, price, qty, fee, trade: null });
     this.qty = qty;
     this.entryPrice = price;
     this.entryTime = time;
@@ -274,7 +291,7 @@ export class SimBroker {
    * Sells `qty` (all of the position at or above it) at `price`: one trade row with that quantity,
    * the average entry price and its share of the entry fees. A part leaves the average unchanged.
    */
-  private sell(time: number, price: number, qty: number, reason: ExitReason): void {
+  private sell(time: number, price: number, qty: number, reason: ExitReason, step = 0): void {
     const all = !(qty < this.qty);
     if (all) qty = this.qty;
     const value = qty * price;
@@ -284,7 +301,7 @@ export class SimBroker {
     const entryFee = all ? this.entryFee : this.entryFee * (qty / this.qty);
     const cost = qty * this.entryPrice + entryFee;
     const pnl = value - fee - cost;
-    this.trades.push({
+    const trade: Trade = {
       side: "long",
       entryTime: this.entryTime,
       entryPrice: this.entryPrice,
@@ -295,7 +312,9 @@ export class SimBroker {
       fees: entryFee + fee,
       returnPct: (pnl / cost) * 100,
       exitReason: reason,
-    });
+    };
+    this.trades.push(trade);
+    this.onFill?.({ side: "sell", intent: step > 0 ? `${reason}-p${step}` : reason === "signal" ? "exit" : reason, time, price, qty, fee, trade });
     if (!all) {
       this.qty -= qty;
       this.entryFee -= entryFee;
