@@ -61,6 +61,8 @@ export class Ledger {
   entryNotional = 0;
   entryQty = 0;
   entryTime: number | null = null;
+  /** The open position's first fill price (safety orders hang below it). */
+  firstPrice = 0;
 
   constructor(
     initialCash: number,
@@ -85,6 +87,7 @@ export class Ledger {
         this.entryQty = 0;
         this.entryTime = f.barTime;
         this.costBasis = 0;
+        this.firstPrice = f.price;
       }
       this.qty += f.amount - (f.feeCurrency === base ? f.fee : 0);
       this.cash -= f.cost + (f.feeCurrency === quote ? f.fee : 0);
