@@ -193,4 +193,48 @@ describe("live bots against the fake exchange", () => {
     const btc = h.fake.engine.balance("BTC");
     expect(view.position.qty).toBeCloseTo(btc.free + btc.locked, 8);
   });
+
+  it("scales in and out on the exchange: safety orders below the first fill, a take-profit step selling half as its own trade row", async () => {
+    const { hh, key } = await liveHarness(260);
+    h = hh;
+    const flow = scaledFlow();
+    const bot = await h.caller.bots.deploy({ flow, mode: "live", keyId: key.id, confirmLive: true });
+    await stepAll(h, bot.id, 260);
+    await until(() => h!.services.db.bots.activeOrders(bot.id).length === 0, 5000, "orders to settle");
+    const db = h.services.db.bots;
+    const orders = new Map(db.allOrders(bot.id).map((o) => [o.clientOrderId, o]));
+    const bars = new Map(h.fake.engine.closedCandles("BTCUSDT").map((r) => [r[0], r]));
+    // Walk the fills as the bot's position: every safety order and step must have been due on its candle.
+    let held = 0;
+    let avgCost = 0;
+    let first = 0;
+    const seen = new Set<string>();
+    for (const f of db.fills(bot.id)) {
+      const o = orders.get(f.clientOrderId)!;
+      const bar = bars.get(o.barTime)!;
+      const got = f.amount - (f.side === "buy" && f.feeCurrency === "BTC" ? f.fee : 0);
+      if (o.intent.startsWith("safety-")) {
+        const k = Number(o.intent.slice(7));
+        expect(bar[3]).toBeLessThan(first * (1 - (k * 0.2) / 100));
+        seen.add("safety");
+      } else if (o.intent.startsWith("takeProfit-p")) {
+        expect(bar[2]).toBeGreaterThanOrEqual(avgCost * 1.002 * (1 - 1e-12));
+        // Half of what was held, to the exchange's amount step.
+        expect(Math.abs(f.amount - held / 2)).toBeLessThanOrEqual(0.00001);
+        seen.add("step");
+      }
+      if (f.side === "buy") {
+        if (held < 0.00001) first = f.price; // flat, or dust below the amount step
+        avgCost = (held * avgCost + got * f.price) / (held + got);
+        held += got;
+      } else held -= f.amount;
+    }
+    expect([...seen].sort()).toEqual(["safety", "step"]);
+    // A step is a trade row of its own, its quantity what it sold.
+    const view = await h.caller.bots.get({ id: bot.id });
+    const stepRows = view.fills.filter((f) => orders.get(f.clientOrderId)!.intent.startsWith("takeProfit-p"));
+    for (const f of stepRows) expect(view.trades).toContainEqual(expect.objectContaining({ exitTime: f.barTime, qty: f.amount, exitReason: "takeProfit" }));
+    const btc = h.fake.engine.balance("BTC");
+    expect(view.position.qty).toBeCloseTo(btc.free + btc.locked, 8);
+  });
 });
