@@ -35,7 +35,7 @@ describe("scaling in and out", () => {
     await page.waitForSelector(tid("compiles-ok"));
 
     await page.fill(tid("palette-search"), "scale out");
-    await dropBlock(page, "partialTakeProfit", 900, 560);
+    await dropBlock(page, "partialTakeProfit", 560, 640);
     await page.waitForSelector(tid("node-partialTakeProfit-1"));
     await page.fill(tid("palette-search"), "");
     await dragWire(page, "handle-buy-out-order", "handle-partialTakeProfit-1-in-order");
