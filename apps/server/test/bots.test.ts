@@ -35,20 +35,24 @@ function backtestOf(flow: ReturnType<typeof smaFlow>, hh: Harness) {
   return backtest(c.spec, closedCandles(hh.fake), flow.settings);
 }
 
+/** Candles close in bursts of random size up to `most` (as after pauses) until `upTo` are closed; the bot catches up after each. */
+async function inBursts(hh: Harness, botId: string, upTo: number, seed: number, most: number) {
+  await caughtUp(hh, botId);
+  while (hh.fake.engine.closed < upTo) {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    hh.fake.advance(Math.min(upTo - hh.fake.engine.closed, 1 + (seed % most)));
+    await caughtUp(hh, botId);
+  }
+}
+
 describe("paper bots", () => {
   it("replaying a candle history through a paper bot gives exactly the backtest's trades", async () => {
     h = await harness({ fake: { candles: candles(400), closedAtStart: 5 } });
     const flow = smaFlow(5, 13);
     const bot = await h.caller.bots.deploy({ flow });
     expect(bot).toMatchObject({ mode: "paper", status: "running" });
-    await caughtUp(h, bot.id);
     // Candles close in bursts of random size, as after pauses; paper catches up bar by bar.
-    let seed = 3;
-    while (h.fake.engine.closed < 400) {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      h.fake.advance(Math.min(400 - h.fake.engine.closed, 1 + (seed % 25)));
-      await caughtUp(h, bot.id);
-    }
+    await inBursts(h, bot.id, 400, 3, 25);
     const expected = backtestOf(flow, h);
     expect(expected.trades.length).toBeGreaterThan(5);
     const got = await h.caller.bots.get({ id: bot.id });
@@ -69,13 +73,7 @@ describe("paper bots", () => {
     expect(h.services.db.bots.eventsAfter(0, bot.id).some((e) => e.level === "warn")).toBe(false);
     const short = await h.caller.bots.deploy({ flow, warmupBars: 10, start: false });
     expect(h.services.db.bots.eventsAfter(0, short.id).map((e) => e.message)).toContainEqual(expect.stringMatching(/need 25 candles to warm up, but the bot replays 10/));
-    await caughtUp(h, bot.id);
-    let seed = 5;
-    while (h.fake.engine.closed < 400) {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      h.fake.advance(Math.min(400 - h.fake.engine.closed, 1 + (seed % 17)));
-      await caughtUp(h, bot.id);
-    }
+    await inBursts(h, bot.id, 400, 5, 17);
     const expected = backtestOf(flow, h);
     const c = compile(flow);
     expect(c.ok && c.spec.timeframe).toBe("1m");
@@ -87,13 +85,7 @@ describe("paper bots", () => {
     h = await harness({ fake: { candles: candles(400), closedAtStart: 5 } });
     const flow = scaledFlow();
     const bot = await h.caller.bots.deploy({ flow });
-    await caughtUp(h, bot.id);
-    let seed = 11;
-    while (h.fake.engine.closed < 400) {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      h.fake.advance(Math.min(400 - h.fake.engine.closed, 1 + (seed % 13)));
-      await caughtUp(h, bot.id);
-    }
+    await inBursts(h, bot.id, 400, 11, 13);
     const expected = backtestOf(flow, h);
     const view = await h.caller.bots.get({ id: bot.id });
     const intents = view.fills.map((f) => h!.services.db.bots.getOrder(f.clientOrderId)?.intent);
