@@ -180,3 +180,13 @@ describe("compiling scaling blocks", () => {
     if (!r.ok) expect(r.errors[0]).toMatchObject({ code: "badParam", nodeId: "so", param: "stepPct" });
   });
 });
+
+describe("compiling a step above the take-profit", () => {
+  it("warns at the step's level that it never sells", () => {
+    const r = compile(flow([["tp1", "partialTakeProfit", { pct: 8, sellPct: 50 }], ["tp", "takeProfit", { pct: 6 }]]));
+    expect(r.ok).toBe(true);
+    expect(r.warnings).toContainEqual(expect.objectContaining({ code: "unreachedLevel", nodeId: "tp1", param: "pct" }));
+    const below = compile(flow(twoSteps));
+    expect(below.warnings.filter((w) => w.code === "unreachedLevel")).toEqual([]);
+  });
+});

@@ -222,6 +222,19 @@ export function compileFlow(flow: FlowGraph): CompileResult {
         });
       } else seen.set(key, r.id);
     }
+    // A step at or above the take-profit never fires: the take-profit sells everything first.
+    const full = attached.find((r) => r.block.kind === "takeProfit");
+    const fullPct = full?.params.pct;
+    for (const r of attached) {
+      const pct = r.params.pct;
+      if (!r.block.manyPerEntry || typeof pct !== "number" || typeof fullPct !== "number" || pct < fullPct) continue;
+      warnings.push({
+        code: "unreachedLevel",
+        nodeId: r.id,
+        param: "pct",
+        message: `${r.block.label} at ${pct} % never sells: the Take-profit % (${full!.id}) sells everything at ${fullPct} %. Set the step below ${fullPct} %.`,
+      });
+    }
   }
 
   if (errors.length > 0) return { ok: false, errors, warnings };
