@@ -52,6 +52,8 @@ describe("scaling in and out", () => {
     // A step and the rest of its position: two rows with the same entry.
     const trades = run.trades!;
     expect(trades.some((t, i) => i > 0 && t.entryTime === trades[i - 1]!.entryTime)).toBe(true);
+    // The trades table marks the rows a step sold part of a position in.
+    await page.waitForSelector(tid("trade-part"));
     await shotOf(page, "scaling-03-results");
     expect(app!.pageErrors).toEqual([]);
   });
