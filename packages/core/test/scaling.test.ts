@@ -190,3 +190,17 @@ describe("compiling a step above the take-profit", () => {
     expect(below.warnings.filter((w) => w.code === "unreachedLevel")).toEqual([]);
   });
 });
+
+describe("a step the adds moved below the open", () => {
+  it("fills at its level on the way up, not at the open", () => {
+    // 10 at 100 (1000), then 1000 at 95 and 1000 at 90 on the way down: average 3,000 / 31.6…; its
+    // 3 % step (≈ 97.7) is below the bar's open of 99, reached again on the way up to 99.5.
+    const so: Risk = ["so", "safetyOrders", { count: 2, stepPct: 5, sizeMode: "quote", size: 1000, scale: 1 }];
+    const { result } = run(flow([so, ["tp1", "partialTakeProfit", { pct: 3, sellPct: 50 }]], { size: { sizeMode: "quote", size: 1000 } }), [...ENTRY, [99, 99.5, 89, 95]]);
+    const qty = 10 + 1000 / 95 + 1000 / 90;
+    const avg = 3000 / qty;
+    expect(result.trades).toHaveLength(1);
+    expect(result.trades[0]!.exitPrice).toBeCloseTo(avg * 1.03, 9);
+    expect(result.trades[0]!.qty).toBeCloseTo(qty / 2, 12);
+  });
+});

@@ -190,7 +190,7 @@ export class SimBroker {
     const low = bar[3]!;
     let stop = this.stopNow();
     if (stop === stop && open <= stop) return this.close(time, open * (1 - this.slip), this.stopWhy);
-    if (this.takeProfits(time, open, open, rule)) return;
+    if (this.takeProfits(time, open, true, rule)) return;
     const so = rule.safetyOrders;
     while (so !== null && this.safetyDone < so.count) {
       const k = this.safetyDone + 1;
@@ -201,14 +201,18 @@ export class SimBroker {
       stop = this.stopNow();
     }
     if (stop === stop && low <= stop) return this.close(time, stop * (1 - this.slip), this.stopWhy);
-    if (this.takeProfits(time, open, high, rule)) return;
+    if (this.takeProfits(time, high, false, rule)) return;
     if (high > this.peak) this.peak = high;
   }
 
-  /** Takes the steps and then the target up to `reach` (a level the open gapped over fills at the open, with slippage); true when the position closed. */
-  private takeProfits(time: number, open: number, reach: number, rule: EntryRule): boolean {
+  /**
+   * Takes the steps and then the target up to `reach`: at the open (`atOpen`: levels the bar gapped
+   * over, filled at the open with slippage) or on the way up to the high (at their levels, also one
+   * that safety orders moved below the open on the way down); true when the position closed.
+   */
+  private takeProfits(time: number, reach: number, atOpen: boolean, rule: EntryRule): boolean {
     const tp = this.takeProfit;
-    const fill = (level: number) => (open >= level ? open * (1 - this.slip) : level);
+    const fill = (level: number) => (atOpen ? reach * (1 - this.slip) : level);
     while (this.stepsDone < rule.takeProfitSteps.length) {
       const level = stepLevel(rule, this.entryPrice, this.stepsDone);
       if (tp <= level || !(reach >= level)) break;
