@@ -1,7 +1,7 @@
 // The drift report: the candles a bot actually received, replayed through the backtest engine, and
 // compared candle by candle with what the bot did — which fills agree, how far the bot's prices and
 // fees are from the backtest's, which candles came late or not at all.
-import { Session, TIMEFRAME_MS, type Trade } from "@keyflow/core";
+import { Session, TIMEFRAME_MS } from "@keyflow/core";
 import type { Bot, BotFill, BotOrder, KeyflowDb } from "@keyflow/db";
 import { feeInQuote } from "./ledger";
 import { DOWNTIME_EXIT } from "./liveTrader";
@@ -70,11 +70,12 @@ export function driftReport(db: KeyflowDb, bot: Bot): DriftReport {
 
   // The backtest on exactly these candles: warm-up bars feed the indicators only, as the bot's did.
   const session = new Session(bot.spec, settings);
+  const expected: FillEvent[] = [];
+  session.broker.onFill = (f) => expected.push({ time: f.time, side: f.side, price: f.price, value: f.qty * f.price, fee: f.fee, what: f.intent });
   for (const c of candles) {
     if (c.warmup) session.strategy.update(c.time, c.open, c.high, c.low, c.close, c.volume);
     else session.step(c.time, c.open, c.high, c.low, c.close, c.volume);
   }
-  const expected = backtestFills(session.broker.trades, session.broker, settings.feeRate);
 
   const orders = new Map(db.bots.allOrders(bot.id).map((o) => [o.clientOrderId, o]));
   const actual = botFills(db.bots.fills(bot.id), orders, assetsOfSymbol(bot.symbol));
@@ -125,18 +126,6 @@ export function driftReport(db: KeyflowDb, bot: Bot): DriftReport {
     feeBps: { mean: mean(fees) },
     rows,
   };
-}
-
-function backtestFills(trades: readonly Trade[], open: { qty: number; entryTime: number; entryPrice: number; entryFee: number }, feeRate: number): FillEvent[] {
-  const out: FillEvent[] = [];
-  for (const t of trades) {
-    const buy = t.qty * t.entryPrice;
-    const sell = t.qty * t.exitPrice;
-    out.push({ time: t.entryTime, side: "buy", price: t.entryPrice, value: buy, fee: buy * feeRate, what: "entry" });
-    out.push({ time: t.exitTime, side: "sell", price: t.exitPrice, value: sell, fee: sell * feeRate, what: t.exitReason === "signal" ? "exit" : t.exitReason });
-  }
-  if (open.qty > 0) out.push({ time: open.entryTime, side: "buy", price: open.entryPrice, value: open.qty * open.entryPrice, fee: open.entryFee, what: "entry" });
-  return out;
 }
 
 /** The bot's fills, one event per order (its average price), on the candle of its first fill. */

@@ -61,6 +61,8 @@ export class Ledger {
   entryNotional = 0;
   entryQty = 0;
   entryTime: number | null = null;
+  /** The open position's first fill price (safety orders hang below it). */
+  firstPrice = 0;
 
   constructor(
     initialCash: number,
@@ -85,6 +87,7 @@ export class Ledger {
         this.entryQty = 0;
         this.entryTime = f.barTime;
         this.costBasis = 0;
+        this.firstPrice = f.price;
       }
       this.qty += f.amount - (f.feeCurrency === base ? f.fee : 0);
       this.cash -= f.cost + (f.feeCurrency === quote ? f.fee : 0);
@@ -102,6 +105,9 @@ export class Ledger {
     const pnl = f.realizedPnl ?? proceeds - basisOut;
     this.realized += pnl;
     this.costBasis -= basisOut;
+    // What is left keeps its average entry price (a part sold, docs/fills.md): a later buy averages with it alone.
+    this.entryNotional *= 1 - share;
+    this.entryQty *= 1 - share;
     this.qty = held - f.amount - (f.feeCurrency === base ? f.fee : 0);
     this.cash += proceeds;
     if (!this.open) this.costBasis = 0;
@@ -137,9 +143,9 @@ const EXIT_REASONS: readonly ExitReason[] = ["signal", "stopLoss", "takeProfit",
 /** The intent prefix of a protective order resting on the exchange: `rest-<stopLoss|trailingStop|takeProfit>-<n>`. */
 export const RESTING = "rest-";
 
-/** What an order's intent stands for: "stopLoss-r2" → "stopLoss", "rest-trailingStop-3" → "trailingStop", "exit-downtime" stays. */
+/** What an order's intent stands for: "stopLoss-r2" → "stopLoss", "rest-trailingStop-3" → "trailingStop", "takeProfit-p1" (a take-profit step) → "takeProfit", "exit-downtime" stays. */
 export function intentReason(intent: string): string {
-  const base = intent.replace(/-r\d+$/, "");
+  const base = intent.replace(/-r\d+$/, "").replace(/-p\d+$/, "");
   const m = /^rest-(stopLoss|trailingStop|takeProfit)-\d+$/.exec(base);
   return m ? m[1]! : base;
 }
@@ -150,10 +156,14 @@ export function exitReasonOf(intent: string | undefined): ExitReason {
   return (EXIT_REASONS as readonly string[]).includes(base) ? (base as ExitReason) : "signal";
 }
 
+/** Whether an intent is a take-profit step (a partial exit: its own trade row, docs/fills.md). */
+export const isStepIntent = (intent: string | undefined): boolean => intent !== undefined && /-p\d+(?:-r\d+)?$/.test(intent);
+
 /**
  * Closed round trips from fills, shaped like the backtest's trades. With one fill per side (paper,
  * or a live order filled at once) prices and quantity are the fills' own numbers, so a paper bot's
- * trades compare exactly with the backtest's.
+ * trades compare exactly with the backtest's. A take-profit step is a row of its own, with the
+ * quantity it sold, the average entry price and its share of the entry fees (as the simulated broker).
  */
 export function roundTrips(fills: readonly FillLike[], assets: Assets, intentOf: (clientOrderId: string) => string | undefined, dust = 0): Trade[] {
   const trades: Trade[] = [];
@@ -165,7 +175,13 @@ export function roundTrips(fills: readonly FillLike[], assets: Assets, intentOf:
   /** Cash spent on entry besides the price: quote fees only (a base fee is paid by holding less). */
   let entryQuoteFees = 0;
   let exitFees = 0;
-  for (const f of fills) {
+  /** Scaled round trips (a step sold part): what is left of the entry fees, the quote cost of the rows' share, and whether a row was written. */
+  let entryFeesLeft = 0;
+  let basisOut = 0;
+  let rowEntryFees = 0;
+  let parted = false;
+  for (let i = 0; i < fills.length; i++) {
+    const f = fills[i]!;
     const wasOpen = l.open;
     if (f.side === "buy" && !wasOpen) {
       buys = [];
@@ -174,22 +190,61 @@ export function roundTrips(fills: readonly FillLike[], assets: Assets, intentOf:
       entryFees = 0;
       entryQuoteFees = 0;
       exitFees = 0;
+      entryFeesLeft = 0;
+      basisOut = 0;
+      rowEntryFees = 0;
+      parted = false;
     }
     if (f.side === "sell" && !wasOpen) {
       l.apply(f);
       continue;
     }
+    const heldBefore = l.qty;
+    const basisBefore = l.costBasis;
+    const avgBefore = l.entryQty > 0 ? l.entryNotional / l.entryQty : 0;
     const realized = l.apply(f);
     if (f.side === "buy") {
       buys.push(f);
       entryFees += feeInQuote(f, assets);
+      entryFeesLeft += feeInQuote(f, assets);
       if (f.feeCurrency === assets.quote) entryQuoteFees += f.fee;
       continue;
     }
     sells.push(f);
     pnl += realized ?? 0;
     exitFees += feeInQuote(f, assets);
-    if (l.open) continue;
+    const share = heldBefore > 0 ? Math.min(1, f.amount / heldBefore) : 1;
+    const feeShare = l.open ? entryFeesLeft * share : entryFeesLeft;
+    entryFeesLeft -= feeShare;
+    rowEntryFees += feeShare;
+    basisOut += basisBefore - (l.open ? l.costBasis : 0);
+    const next = fills[i + 1];
+    const step = isStepIntent(intentOf(f.clientOrderId)) && (next === undefined || next.clientOrderId !== f.clientOrderId);
+    if (l.open && !step) continue;
+    if (step || parted) {
+      // A row per exit: this one's quantity, the average entry so far, its share of the entry fees.
+      const sold = sells.reduce((s, x) => s + x.amount, 0);
+      const last = sells[sells.length - 1]!;
+      trades.push({
+        side: "long",
+        entryTime: buys[0]!.barTime,
+        entryPrice: buys.length === 1 ? buys[0]!.price : avgBefore,
+        exitTime: last.barTime,
+        exitPrice: sells.length === 1 ? last.price : sells.reduce((s, x) => s + x.cost, 0) / sold,
+        qty: sold,
+        pnl,
+        fees: rowEntryFees + exitFees,
+        returnPct: (pnl / basisOut) * 100,
+        exitReason: exitReasonOf(intentOf(last.clientOrderId)),
+      });
+      parted = l.open;
+      sells = [];
+      pnl = 0;
+      exitFees = 0;
+      basisOut = 0;
+      rowEntryFees = 0;
+      continue;
+    }
     const entryCost = buys.reduce((s, b) => s + b.cost, 0);
     const qty = buys.length === 1 ? buys[0]!.amount : buys.reduce((s, b) => s + b.amount, 0);
     const exitQty = sells.reduce((s, x) => s + x.amount, 0);

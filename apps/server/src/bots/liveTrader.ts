@@ -2,12 +2,32 @@
 // order gateway with a client order id derived from (bot, bar, intent), journalled before and after
 // sending; position and cash come from the fills. On start the journal is reconciled with the exchange
 // before anything else happens.
-import { entryQty, EXIT, FLAT, LONG, PENDING_ENTRY, stopLossLevel, takeProfitLevel, trailFraction, trailingFirst, trailLevel, type Bar, type PositionState, type Strategy } from "@keyflow/core";
+import {
+  capToMaxPosition,
+  entryQty,
+  EXIT,
+  FLAT,
+  LONG,
+  PENDING_ENTRY,
+  safetyLevel,
+  safetyQty,
+  scales,
+  stepLevel,
+  stepQty,
+  stopLossLevel,
+  takeProfitLevel,
+  trailFraction,
+  trailingFirst,
+  trailLevel,
+  type Bar,
+  type PositionState,
+  type Strategy,
+} from "@keyflow/core";
 import type { Bot, BotBook, BotOrder, BotOrderStatus, BotRepo, MissedSignal, NewBotFill } from "@keyflow/db";
 import { amendSupport, clientOrderId, type OrderGateway, type OrderSnapshot, type Retrier, type TradeSnapshot } from "@keyflow/exchange";
 import type { MarketInterface as CcxtMarket } from "ccxt";
 import type { CrashHook } from "./crashHook";
-import { intentReason, Ledger, ledgerFromFills, RESTING, type Assets } from "./ledger";
+import { intentReason, isStepIntent, Ledger, ledgerFromFills, RESTING, type Assets } from "./ledger";
 import type { Trader } from "./trader";
 import { utcMinute } from "../utcMinute";
 import { probationCap } from "./probation";
@@ -493,7 +513,7 @@ export class LiveTrader implements Trader {
           const why = `the ${missed.what} of the ${utcMinute(missed.barTime)} candle came while the bot was not running`;
           if (policy.exits === "exit") await this.exit(bar, DOWNTIME_EXIT, `exit after downtime: ${why}`);
           else this.ctx.log("warn", `Holding the position although ${why}: this bot is set to hold after downtime until the next sell signal.`);
-        }
+        } else await this.scale(bar);
       } else if (state === PENDING_ENTRY && action === EXIT) {
         await this.cancelBuys("the sell signal cancels the waiting entry");
       } else if (state === FLAT && action >= 0) {
@@ -622,7 +642,8 @@ export class LiveTrader implements Trader {
   }
 
   private wantExit(intent: string): void {
-    if (!this.ledger.open) return;
+    // A take-profit step that did not go through is not retried as an exit of the whole position.
+    if (!this.ledger.open || isStepIntent(intent)) return;
     const base = intentReason(intent);
     this.book = { ...this.book, exitWanted: base === "exit" || isStopReason(base) ? base : "exit" };
   }
@@ -651,6 +672,65 @@ export class LiveTrader implements Trader {
     return hit;
   }
 
+  // ---------------------------------------------------------------- scaling in and out (live: on closed candles)
+
+  /**
+   * Safety orders and take-profit steps, with the simulated broker's levels and sizes
+   * (core/engine/execution.ts), checked against each closed candle like the stops: a market buy for
+   * each safety level the candle traded through, else a market sell for each step it reached. Each is
+   * journalled under its own intent (`safety-<k>`, `takeProfit-p<k>`), so it is sent once per position.
+   */
+  private async scale(bar: Bar): Promise<void> {
+    const { strategy, repo, botId, feeRate, gateway, symbol, log, assets } = this.ctx;
+    const rule = this.book.entryRule === null ? undefined : strategy.entries[this.book.entryRule];
+    const since = this.ledger.entryTime;
+    if (!rule || !scales(rule) || since === null) return;
+    const sent = repo.allOrders(botId).filter((o) => o.barTime >= since);
+    const done = (re: RegExp) => sent.reduce((n, o) => Math.max(n, Number(re.exec(o.intent)?.[1] ?? 0)), 0);
+    const ex = gateway.exchange;
+    const amountOf = (qty: number): number | null => {
+      try {
+        return Number(ex.amountToPrecision(symbol, qty));
+      } catch {
+        return null;
+      }
+    };
+    let held = this.ledger.qty;
+    let avg = this.book.avgEntryPrice;
+    let cash = this.ledger.cash;
+    let added = false;
+    const so = rule.safetyOrders;
+    for (let k = done(/^safety-(\d+)$/) + 1; so !== null && k <= so.count; k++) {
+      if (!(bar.low < safetyLevel(rule, this.ledger.firstPrice, k))) break;
+      const price = bar.close;
+      const amount = amountOf(capToMaxPosition(rule, safetyQty(rule, k, cash, price, feeRate), price, held, avg));
+      if (amount === null || !(amount > 0)) break;
+      const refused = this.refuseEntry(amount, price);
+      if (refused) {
+        log("warn", `Risk limit: safety order ${k} of the ${utcMinute(bar.time)} candle was not placed: ${refused}.`);
+        break;
+      }
+      log("info", `Safety order ${k}: the ${utcMinute(bar.time)} candle traded below ${fmt(safetyLevel(rule, this.ledger.firstPrice, k))}; buying ${fmt(amount)} ${assets.base}.`);
+      await this.place(bar, `safety-${k}`, "buy", "market", amount, undefined);
+      avg = (held * avg + amount * price) / (held + amount);
+      held += amount;
+      cash -= amount * price * (1 + feeRate);
+      added = true;
+    }
+    // The steps' levels follow the average, which the buys just sent will move: they wait for the next candle.
+    if (added) return;
+    const tp = takeProfitLevel(rule, avg);
+    for (let k = done(/^takeProfit-p(\d+)(?:-r\d+)?$/) + 1; k <= rule.takeProfitSteps.length && held >= this.minSellable(); k++) {
+      const level = stepLevel(rule, avg, k - 1);
+      if (tp <= level || !(bar.high >= level)) break;
+      const amount = amountOf(Math.min(held, stepQty(rule, held, k - 1)));
+      if (amount === null || !(amount > 0)) break;
+      log("info", `Take-profit step ${k}: the ${utcMinute(bar.time)} candle reached ${fmt(level)}; selling ${fmt(amount)} ${assets.base}.`);
+      await this.place(bar, `takeProfit-p${k}`, "sell", "market", amount, undefined);
+      held -= amount;
+    }
+  }
+
   // ---------------------------------------------------------------- stops resting on the exchange
 
   /** The exchange refused to hold this position's stop: its stops are checked on closed candles until it is closed. */
@@ -677,6 +757,8 @@ export class LiveTrader implements Trader {
       return;
     }
     if (this.ctx.restingStops === null || this.restingRefused || this.book.entryRule === null || this.book.exitWanted) return;
+    // A position that scales in or out changes size: its stops are checked on closed candles (bots/README.md).
+    if (scales(this.ctx.strategy.entries[this.book.entryRule] ?? this.ctx.strategy.entries[0]!)) return;
     // A sell already working (an exit, a close by hand) holds the coins: nothing to protect meanwhile.
     if (repo.activeOrders(botId).some((o) => o.side === "sell" && !isResting(o))) return;
     const rule = this.ctx.strategy.entries[this.book.entryRule];

@@ -1,6 +1,6 @@
 // Paper trading: the backtest's own Session (strategy + simulated broker) stepped one closed candle at
 // a time, so a paper bot's trades are the backtest's trades on the same candles.
-import { PENDING_ENTRY, Session, type Bar, type Settings, type StrategySpec, type Trade } from "@keyflow/core";
+import { PENDING_ENTRY, Session, type Bar, type Settings, type StrategySpec } from "@keyflow/core";
 import type { Bot, BotBook, BotRepo } from "@keyflow/db";
 import { clientOrderId } from "@keyflow/exchange";
 import type { Assets } from "./ledger";
@@ -87,24 +87,16 @@ export class PaperTrader implements Trader {
    */
   private simulate(bar: Bar, quiet = false): void {
     const b = this.session.broker;
-    const qty0 = b.qty;
-    const trades0 = b.trades.length;
     const state0 = b.state();
-    this.session.step(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
-    const fee = this.ctx.settings.feeRate;
     const entryType = this.session.strategy.entries.length === 1 ? this.session.strategy.entries[0]!.type : "market";
+    // The broker reports each fill as it makes it: entries, safety orders, exits and take-profit steps.
     const fills: SimFill[] = [];
-    const closed = b.trades.slice(trades0);
-    for (const t of closed) {
-      if (!(qty0 > 0)) {
-        // Opened and closed within this bar (a limit fill that ran into its stop).
-        const value = t.qty * t.entryPrice;
-        fills.push({ intent: "entry", side: "buy", type: entryType, time: t.entryTime, price: t.entryPrice, qty: t.qty, fee: value * fee, realizedPnl: null });
-      }
-      fills.push(exitFill(t, fee));
-    }
-    if (b.qty > 0 && (qty0 === 0 || closed.length > 0)) {
-      fills.push({ intent: "entry", side: "buy", type: entryType, time: b.entryTime, price: b.entryPrice, qty: b.qty, fee: b.entryFee, realizedPnl: null });
+    b.onFill = (f) =>
+      fills.push({ intent: f.intent, side: f.side, type: f.intent === "entry" ? entryType : "market", time: f.time, price: f.price, qty: f.qty, fee: f.fee, realizedPnl: f.trade ? f.trade.pnl : null });
+    try {
+      this.session.step(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
+    } finally {
+      b.onFill = null;
     }
     for (const f of fills) this.journal(f, quiet);
     if (!quiet) {
@@ -177,18 +169,4 @@ export class PaperTrader implements Trader {
       costBasis: b.qty > 0 ? b.qty * b.entryPrice + b.entryFee : 0,
     };
   }
-}
-
-function exitFill(t: Trade, feeRate: number): SimFill {
-  const value = t.qty * t.exitPrice;
-  return {
-    intent: t.exitReason === "signal" ? "exit" : t.exitReason,
-    side: "sell",
-    type: "market",
-    time: t.exitTime,
-    price: t.exitPrice,
-    qty: t.qty,
-    fee: value * feeRate,
-    realizedPnl: t.pnl,
-  };
 }

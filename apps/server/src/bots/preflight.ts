@@ -1,7 +1,7 @@
 // Pre-flight of a live bot, before its deploy and at every start: what the exchange says about the
 // account and the market, checked against the bot's budget, limits and sizing. Each refusal says
 // what to change; the numbers are shown in the review step and the CLI.
-import { getBlock, hasStops, type EntryRule, type WarmupNeed } from "@keyflow/core";
+import { getBlock, hasStops, scales, type EntryRule, type WarmupNeed } from "@keyflow/core";
 import type { BotRiskLimits, ExchangeKey } from "@keyflow/db";
 import { OrderGateway, Retrier, stopSupport, type BanBook } from "@keyflow/exchange";
 import { connectExchange } from "../keys/connect";
@@ -153,9 +153,15 @@ export function judge(input: PreflightInput, now: number, facts: ExchangeFacts, 
 
 /** Where the flow's stops will execute, said before the bot trades (nothing when the flow has none). */
 function stopWords(input: PreflightInput, support: "oco" | "stop" | null): string[] {
+  const { exchange } = input.key;
+  const scaled = input.entries.some(scales)
+    ? [
+        `This flow scales in or out (safety orders or a take-profit in steps): the bot checks those levels, and the stops of such a position, when each candle closes and trades at the next open (the backtest fills them inside the candle), and nothing protects the position while Keyflow is not running.`,
+      ]
+    : [];
+  if (scaled.length > 0) return scaled;
   const guarded = input.entries.filter(hasStops);
   if (guarded.length === 0) return [];
-  const { exchange } = input.key;
   if (support === null) {
     return [
       `${exchange} cannot hold stop orders for ${input.symbol}: this bot checks its stop loss, take profit and trailing stop when each candle closes and sells at the next open (up to two candles late), and nothing protects the position while Keyflow is not running.`,

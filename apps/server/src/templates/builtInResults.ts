@@ -9,6 +9,8 @@ import smaCross from "./results/sma-cross.result.json";
 import smaCrossRsiFilter from "./results/sma-cross-rsi-filter.result.json";
 import zscoreReversion from "./results/zscore-reversion.result.json";
 import mtfTrendFilter from "./results/mtf-trend-filter.result.json";
+import dcaSafetyOrders from "./results/dca-safety-orders.result.json";
+import twoStepTakeProfit from "./results/two-step-take-profit.result.json";
 
 /**
  * Where the gallery's results come from: Binance spot BTC/USDT 1h, the whole of the shared candles
@@ -30,6 +32,8 @@ export const BUILT_IN_RESULTS: Readonly<Record<string, ResultBundle>> = {
   "sma-cross-rsi-filter": smaCrossRsiFilter,
   "zscore-reversion": zscoreReversion,
   "mtf-trend-filter": mtfTrendFilter,
+  "dca-safety-orders": dcaSafetyOrders,
+  "two-step-take-profit": twoStepTakeProfit,
 } as Record<string, ResultBundle>;
 
 /** A template's result on the given candles of the built-in results' market, as a bundle (no per-candle checks: the files stay small). */

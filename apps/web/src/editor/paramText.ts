@@ -3,6 +3,7 @@ import type { ParamField } from "@keyflow/core";
 /** Human words for enum values the catalogue uses; anything else is shown as is. */
 const ENUM_WORDS: Record<string, string> = {
   percentEquity: "% of equity",
+  percentCash: "% of cash left",
   quote: "Quote amount",
   base: "Base quantity",
   default: "Flow default",

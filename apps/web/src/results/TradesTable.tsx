@@ -27,6 +27,12 @@ export function TradesTable({ trades, active, onPick }: { trades: readonly Trade
   const [sort, setSort] = useState<{ col: Col; dir: 1 | -1 }>({ col: "entryTime", dir: 1 });
   const [limit, setLimit] = useState(PAGE);
   const rows = useMemo(() => sortTrades(trades, sort.col, sort.dir), [trades, sort]);
+  // A take-profit step sold part of a position: later rows of the trades share its entry (docs/fills.md).
+  const parts = useMemo(() => {
+    const last = new Map<number, Trade>();
+    for (const t of trades) last.set(t.entryTime, t);
+    return new Set(trades.filter((t) => last.get(t.entryTime) !== t));
+  }, [trades]);
   if (trades.length === 0) {
     return <div className="empty-note">No closed trades in this range. The entry condition never fired, or the position is still open — try a longer range or looser conditions.</div>;
   }
@@ -48,12 +54,19 @@ export function TradesTable({ trades, active, onPick }: { trades: readonly Trade
         </tr>
       </thead>
       <tbody>
-        {rows.slice(0, limit).map((t) => (
-          <tr key={t.entryTime} className={active === t.entryTime ? "active" : ""} onClick={() => onPick(t)} data-testid="trade-row">
+        {rows.slice(0, limit).map((t, i) => (
+          <tr key={`${t.entryTime}-${t.exitTime}-${i}`} className={active === t.entryTime ? "active" : ""} onClick={() => onPick(t)} data-testid="trade-row">
             <td title={`Entry ${dateTime(t.entryTime)} · exit ${dateTime(t.exitTime)} (${REASON[t.exitReason]})`}>{shortDateTime(t.entryTime)}</td>
             <td className="col-entryPrice">{price(t.entryPrice)}</td>
             <td>
-              {price(t.exitPrice)} {t.exitReason !== "signal" && <span className="reason">{REASON[t.exitReason]}</span>}
+              {price(t.exitPrice)}{" "}
+              {parts.has(t) ? (
+                <span className="reason" title={`A take-profit step: sold ${+t.qty.toPrecision(6)} of the position, the rest later`} data-testid="trade-part">
+                  part
+                </span>
+              ) : (
+                t.exitReason !== "signal" && <span className="reason">{REASON[t.exitReason]}</span>
+              )}
             </td>
             <td>{duration(t.exitTime - t.entryTime)}</td>
             <td className={signClass(t.returnPct)}>{pct(t.returnPct)}</td>

@@ -9,7 +9,7 @@ import { formula } from "./formula";
 import { between, crossAbove, crossBelow, falling, greaterThan, lessThan, rising } from "./conditions";
 import { and, not, or } from "./logic";
 import { buy, limitBuy, sell } from "./actions";
-import { stopLoss, takeProfit, trailingStop } from "./risk";
+import { maxPosition, partialTakeProfit, safetyOrders, stopLoss, takeProfit, trailingStop } from "./risk";
 import { matchBlocks } from "./search";
 
 export * from "./types";
@@ -71,6 +71,9 @@ export const BLOCKS: readonly BlockDef[] = [
   stopLoss,
   takeProfit,
   trailingStop,
+  partialTakeProfit,
+  safetyOrders,
+  maxPosition,
 ] as unknown as readonly BlockDef[];
 
 const byKind = new Map(BLOCKS.map((b) => [b.kind, b]));

@@ -86,6 +86,8 @@ export interface BlockDef<P extends z.ZodObject = z.ZodObject> {
   checkInputs?: (params: z.infer<P>, connected: ReadonlySet<string>) => { port: string; message: string }[];
   /** Where an indicator's outputs belong on the chart: over the price, or in its own pane. */
   chart?: "overlay" | "pane";
+  /** Risk blocks: several may hang on one entry (each a step, e.g. a take-profit in parts); otherwise one per kind. */
+  manyPerEntry?: boolean;
 }
 
 /** Identity helper that keeps the params schema's type for `emit`. */

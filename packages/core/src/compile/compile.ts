@@ -207,14 +207,33 @@ export function compileFlow(flow: FlowGraph): CompileResult {
     const attached = (consumers.get(`${entry.id}:order`) ?? []).map((e) => nodes.get(e.target)!);
     const seen = new Map<string, string>();
     for (const r of attached) {
-      const other = seen.get(r.block.kind);
+      // Steps (a take-profit in parts) may be several, each at its own level.
+      const key = r.block.manyPerEntry ? `${r.block.kind}@${String((r.params as { pct?: unknown }).pct)}` : r.block.kind;
+      const other = seen.get(key);
+      if (other && r.block.manyPerEntry) {
+        errors.push({ code: "conflict", nodeId: r.id, message: `${entry.block.label} (${entry.id}) already has a ${r.block.label} at this level (${other}); give each step its own %.` });
+        continue;
+      }
       if (other) {
         errors.push({
           code: "conflict",
           nodeId: r.id,
           message: `${entry.block.label} (${entry.id}) already has a ${r.block.label} (${other}); keep one.`,
         });
-      } else seen.set(r.block.kind, r.id);
+      } else seen.set(key, r.id);
+    }
+    // A step at or above the take-profit never fires: the take-profit sells everything first.
+    const full = attached.find((r) => r.block.kind === "takeProfit");
+    const fullPct = full?.params.pct;
+    for (const r of attached) {
+      const pct = r.params.pct;
+      if (!r.block.manyPerEntry || typeof pct !== "number" || typeof fullPct !== "number" || pct < fullPct) continue;
+      warnings.push({
+        code: "unreachedLevel",
+        nodeId: r.id,
+        param: "pct",
+        message: `${r.block.label} at ${pct} % never sells: the Take-profit % (${full!.id}) sells everything at ${fullPct} %. Set the step below ${fullPct} %.`,
+      });
     }
   }
 

@@ -14,6 +14,7 @@ export const compileIssueCodeSchema = z.enum([
   "unusedBlock",
   "unusedInput",
   "noExit",
+  "unreachedLevel",
 ]);
 
 /** A problem in a flow, pointing at what the person has to fix. */

@@ -21,6 +21,15 @@ export interface EntryRule {
   stopLossPct: number;
   takeProfitPct: number;
   trailingPct: number;
+  /** Take-profit steps, ascending by `pct`: sell `sellPct` % of what is held at avg entry × (1 + pct / 100). */
+  takeProfitSteps: { pct: number; sellPct: number }[];
+  /**
+   * Safety orders (DCA): order k = 1..count buys at first fill × (1 − k × stepPct / 100), sized
+   * `sizing` × scale^(k−1) (`percentEquity` here is % of the cash left). Null: none.
+   */
+  safetyOrders: { count: number; stepPct: number; sizing: Sizing; scale: number } | null;
+  /** The largest position: a quote value at its entry prices, or a base quantity. Null: no cap. */
+  maxPosition: { mode: "quote" | "base"; value: number } | null;
 }
 
 /** Runs the program on the bar held in `Program.bar`. */
@@ -233,6 +242,9 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
         stopLossPct: NaN,
         takeProfitPct: NaN,
         trailingPct: NaN,
+        takeProfitSteps: [],
+        safetyOrders: null,
+        maxPosition: null,
       };
       entries.push(rule);
       entrySignals.push(outName(ref.node, ref.port));
@@ -249,10 +261,17 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     const ref = n.inputs[0];
     const rule = ref && "node" in ref ? entryOf.get(ref.node) : undefined;
     if (!rule) throw new Error(`${n.kind} not attached to an entry in spec`);
-    const pct = (n.params as { pct: number }).pct;
-    if (n.kind === "stopLoss") rule.stopLossPct = pct;
-    else if (n.kind === "takeProfit") rule.takeProfitPct = pct;
-    else if (n.kind === "trailingStop") rule.trailingPct = pct;
+    const p = n.params as { pct: number; sellPct: number; count: number; stepPct: number; sizeMode: string; size: number; scale: number; mode: "quote" | "base"; value: number };
+    if (n.kind === "stopLoss") rule.stopLossPct = p.pct;
+    else if (n.kind === "takeProfit") rule.takeProfitPct = p.pct;
+    else if (n.kind === "trailingStop") rule.trailingPct = p.pct;
+    else if (n.kind === "partialTakeProfit") {
+      rule.takeProfitSteps.push({ pct: p.pct, sellPct: p.sellPct });
+      rule.takeProfitSteps.sort((a, b) => a.pct - b.pct);
+    } else if (n.kind === "safetyOrders") {
+      const mode = p.sizeMode === "percentCash" ? "percentEquity" : (p.sizeMode as Sizing["mode"]);
+      rule.safetyOrders = { count: p.count, stepPct: p.stepPct, sizing: { mode, value: p.size }, scale: p.scale };
+    } else if (n.kind === "maxPosition") rule.maxPosition = { mode: p.mode, value: p.value };
   });
 
   const publishing: string[] = [];

@@ -1,9 +1,22 @@
 import { TIE_REL } from "../catalogue/emit";
 import type { Settings } from "../flow/schema";
-import { entryQty, hasStops, stopLossLevel, takeProfitLevel, trailFraction, trailingFirst, trailLevel } from "./execution";
+import { capToMaxPosition, entryQty, hasStops, safetyLevel, safetyQty, scales, stepLevel, stepQty, stopLossLevel, takeProfitLevel, trailFraction, trailingFirst, trailLevel } from "./execution";
 import type { EntryRule } from "./program";
 import type { ExitReason, OpenPosition, Trade } from "./result";
 import { EXIT, FLAT, LONG, NO_ACTION, PENDING_ENTRY, type PositionState } from "./position";
+
+/** One fill of the simulated broker, for a paper bot's journal (`SimBroker.onFill`). */
+export interface SimFill {
+  side: "buy" | "sell";
+  /** "entry", "safety-<k>" (safety order k), the exit reason, or "takeProfit-p<k>" (take-profit step k, from 1). */
+  intent: string;
+  time: number;
+  price: number;
+  qty: number;
+  fee: number;
+  /** Sells: the trade row this fill closed. */
+  trade: Trade | null;
+}
 
 const NONE = 0;
 const MARKET_BUY = 1;
@@ -26,6 +39,8 @@ export class SimBroker {
   peak = 0;
   totalFees = 0;
   readonly trades: Trade[] = [];
+  /** Called with every fill when set (paper bots journal them; backtests leave it unset). */
+  onFill: ((fill: SimFill) => void) | null = null;
 
   private readonly fee: number;
   private readonly slip: number;
@@ -38,6 +53,14 @@ export class SimBroker {
   private pendingRule: EntryRule | null = null;
   private limitPrice = 0;
   private limitBarsLeft = 0;
+  /** Scaling in and out (docs/fills.md): the open position's rule, when it has steps or safety orders. */
+  private scaled: EntryRule | null = null;
+  /** The position's first fill price (safety order levels hang below it). */
+  private firstPrice = 0;
+  /** Safety orders filled (or skipped for want of cash or room) and take-profit steps taken. */
+  private safetyDone = 0;
+  private stepsDone = 0;
+  private stopWhy: ExitReason = "stopLoss";
 
   constructor(settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">) {
     this.cash = settings.initialCash;
@@ -139,7 +162,84 @@ export class SimBroker {
         return;
       }
     }
-    if (this.qty > 0 && this.hasStops) this.checkStops(bar);
+    if (this.qty > 0 && this.hasStops) {
+      if (this.scaled) this.checkScaled(bar, this.scaled);
+      else this.checkStops(bar);
+    }
+  }
+
+  /** The stop level in force (NaN: none), its reason in `stopWhy`: the higher of stop loss and trailing stop. */
+  private stopNow(): number {
+    const sl = this.stopLoss;
+    const tr = trailLevel(this.peak, this.trailing);
+    const trailFirst = trailingFirst(sl, tr);
+    this.stopWhy = trailFirst ? "trailingStop" : "stopLoss";
+    return trailFirst ? tr : sl;
+  }
+
+  /**
+   * A position that scales in or out, through the bar as open → low → high (the worse order for a
+   * long): a gap through the stop stops it at the open; steps and target the open gapped over fill
+   * there; on the way down safety orders fill at their levels (a new average moves the stop) until
+   * the stop is met; on the way up the steps and then the target fill at their levels.
+   */
+  private checkScaled(bar: Float64Array, rule: EntryRule): void {
+    const time = bar[0]!;
+    const open = bar[1]!;
+    const high = bar[2]!;
+    const low = bar[3]!;
+    let stop = this.stopNow();
+    if (stop === stop && open <= stop) return this.close(time, open * (1 - this.slip), this.stopWhy);
+    if (this.takeProfits(time, open, true, rule)) return;
+    const so = rule.safetyOrders;
+    while (so !== null && this.safetyDone < so.count) {
+      const k = this.safetyDone + 1;
+      const level = safetyLevel(rule, this.firstPrice, k);
+      // A resting buy: the low must trade through it (as a limit entry's default); the stop, if at or above it, comes first.
+      if (!(low < level) || stop >= level) break;
+      this.add(time, open < level ? open : level, rule, k);
+      stop = this.stopNow();
+    }
+    if (stop === stop && low <= stop) return this.close(time, stop * (1 - this.slip), this.stopWhy);
+    if (this.takeProfits(time, high, false, rule)) return;
+    if (high > this.peak) this.peak = high;
+  }
+
+  /**
+   * Takes the steps and then the target up to `reach`: at the open (`atOpen`: levels the bar gapped
+   * over, filled at the open with slippage) or on the way up to the high (at their levels, also one
+   * that safety orders moved below the open on the way down); true when the position closed.
+   */
+  private takeProfits(time: number, reach: number, atOpen: boolean, rule: EntryRule): boolean {
+    const tp = this.takeProfit;
+    const fill = (level: number) => (atOpen ? reach * (1 - this.slip) : level);
+    while (this.stepsDone < rule.takeProfitSteps.length) {
+      const level = stepLevel(rule, this.entryPrice, this.stepsDone);
+      if (tp <= level || !(reach >= level)) break;
+      this.sell(time, fill(level), stepQty(rule, this.qty, this.stepsDone++), "takeProfit", this.stepsDone);
+      if (!(this.qty > 0)) return true;
+    }
+    if (tp === tp && reach >= tp) {
+      this.close(time, fill(tp), "takeProfit");
+      return true;
+    }
+    return false;
+  }
+
+  /** Safety order `k` fills at `price`: the average entry price, and the levels hung on it, move. */
+  private add(time: number, price: number, rule: EntryRule, k: number): void {
+    this.safetyDone = k;
+    const qty = capToMaxPosition(rule, safetyQty(rule, k, this.cash, price, this.fee), price, this.qty, this.entryPrice);
+    if (!(qty > 0)) return;
+    const fee = qty * price * this.fee;
+    this.cash = Math.max(0, this.cash - qty * price - fee);
+    this.onFill?.({ side: "buy", intent: `safety-${k}`, time, price, qty, fee, trade: null });
+    this.entryPrice = (this.qty * this.entryPrice + qty * price) / (this.qty + qty);
+    this.qty += qty;
+    this.entryFee += fee;
+    this.totalFees += fee;
+    this.stopLoss = stopLossLevel(rule, this.entryPrice);
+    this.takeProfit = takeProfitLevel(rule, this.entryPrice);
   }
 
   private checkStops(bar: Float64Array): void {
@@ -163,11 +263,13 @@ export class SimBroker {
 
   /** Buys with the rule's sizing, never spending more than the cash including the fee. */
   private open(time: number, price: number, rule: EntryRule): boolean {
-    const qty = entryQty(rule.sizing, this.cash, price, this.fee);
+    let qty = entryQty(rule.sizing, this.cash, price, this.fee);
+    if (rule.maxPosition !== null) qty = capToMaxPosition(rule, qty, price, 0, 0);
     if (!(qty > 0) || !(price > 0)) return false;
     const value = qty * price;
     const fee = value * this.fee;
     this.cash = Math.max(0, this.cash - value - fee);
+    this.onFill?.({ side: "buy", intent: "entry", time, price, qty, fee, trade: null });
     this.qty = qty;
     this.entryPrice = price;
     this.entryTime = time;
@@ -177,19 +279,33 @@ export class SimBroker {
     this.stopLoss = stopLossLevel(rule, price);
     this.takeProfit = takeProfitLevel(rule, price);
     this.trailing = trailFraction(rule);
-    this.hasStops = hasStops(rule);
+    this.scaled = scales(rule) ? rule : null;
+    this.firstPrice = price;
+    this.safetyDone = 0;
+    this.stepsDone = 0;
+    this.hasStops = hasStops(rule) || this.scaled !== null;
     return true;
   }
 
   private close(time: number, price: number, reason: ExitReason): void {
-    const qty = this.qty;
+    this.sell(time, price, this.qty, reason);
+  }
+
+  /**
+   * Sells `qty` (all of the position at or above it) at `price`: one trade row with that quantity,
+   * the average entry price and its share of the entry fees. A part leaves the average unchanged.
+   */
+  private sell(time: number, price: number, qty: number, reason: ExitReason, step = 0): void {
+    const all = !(qty < this.qty);
+    if (all) qty = this.qty;
     const value = qty * price;
     const fee = value * this.fee;
     this.cash += value - fee;
     this.totalFees += fee;
-    const cost = this.costBasis();
+    const entryFee = all ? this.entryFee : this.entryFee * (qty / this.qty);
+    const cost = qty * this.entryPrice + entryFee;
     const pnl = value - fee - cost;
-    this.trades.push({
+    const trade: Trade = {
       side: "long",
       entryTime: this.entryTime,
       entryPrice: this.entryPrice,
@@ -197,10 +313,18 @@ export class SimBroker {
       exitPrice: price,
       qty,
       pnl,
-      fees: this.entryFee + fee,
+      fees: entryFee + fee,
       returnPct: (pnl / cost) * 100,
       exitReason: reason,
-    });
+    };
+    this.trades.push(trade);
+    this.onFill?.({ side: "sell", intent: step > 0 ? `${reason}-p${step}` : reason === "signal" ? "exit" : reason, time, price, qty, fee, trade });
+    if (!all) {
+      this.qty -= qty;
+      this.entryFee -= entryFee;
+      return;
+    }
+    this.scaled = null;
     this.qty = 0;
     this.entryFee = 0;
     this.stopLoss = NaN;

@@ -7,6 +7,8 @@ import emaCrossStops from "./ema-cross-stops.json";
 import smaCrossRsiFilter from "./sma-cross-rsi-filter.json";
 import zscoreReversion from "./zscore-reversion.json";
 import mtfTrendFilter from "./mtf-trend-filter.json";
+import dcaSafetyOrders from "./dca-safety-orders.json";
+import twoStepTakeProfit from "./two-step-take-profit.json";
 
 export interface Template {
   id: string;
@@ -23,6 +25,8 @@ export const TEMPLATES: readonly Template[] = Object.entries({
   "sma-cross-rsi-filter": smaCrossRsiFilter,
   "zscore-reversion": zscoreReversion,
   "mtf-trend-filter": mtfTrendFilter,
+  "dca-safety-orders": dcaSafetyOrders,
+  "two-step-take-profit": twoStepTakeProfit,
 }).map(([id, json]) => ({ id, flow: flowGraphSchema.parse(json) }));
 
 export const DEFAULT_TEMPLATE_ID = "sma-cross";
