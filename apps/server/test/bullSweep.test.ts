@@ -63,7 +63,7 @@ describe("sweeps through BullMQ and keyflow worker processes", () => {
     const [a, b] = await Promise.all([startWorker("eq-a"), startWorker("eq-b")]);
     const queue = bullBackend({ url: redis.url });
     try {
-      expect(await queue.queue!()).toEqual({ workers: 2, waiting: 0, active: 0, failed: 0 });
+      expect(await queue.queue!()).toEqual({ at: redis.url, reachable: true, workers: 2, waiting: 0, active: 0, failed: 0 });
       const viaQueue = await sweep(queue, flow, candles);
       const here = await sweep(localBackend, flow, candles);
       expect(viaQueue.rows).toHaveLength(400);

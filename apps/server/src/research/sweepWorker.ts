@@ -19,7 +19,9 @@ port.on("message", (req: SweepRequest) => {
       post({ type: "ready" });
     } else if (req.type === "chunk") {
       if (!evaluator) throw new Error("sweep worker got a chunk before its job");
-      post({ type: "runs", id: req.chunk.id, runs: evaluator.runChunk(req.chunk) });
+      const last = req.chunk.combos.length;
+      const runs = evaluator.runChunk(req.chunk, (done) => done < last && post({ type: "progress", done }));
+      post({ type: "runs", id: req.chunk.id, runs });
     } else if (req.type === "peak") {
       post({ type: "peak", bytes: evaluator?.peakCacheBytes ?? 0 });
     } else {

@@ -27,6 +27,8 @@ export function copyCandles(c: Candles): Candles {
 export class Lane {
   private waiting: { resolve: (m: SweepReply) => void; reject: (e: Error) => void } | null = null;
   private dead: Error | null = null;
+  /** Told how many combinations of the chunk it runs are done, while it runs. */
+  onProgress: ((done: number) => void) | null = null;
 
   get alive(): boolean {
     return this.dead === null;
@@ -34,6 +36,7 @@ export class Lane {
 
   constructor(readonly worker: Worker) {
     worker.on("message", (m: SweepReply) => {
+      if (m.type === "progress") return void this.onProgress?.(m.done);
       const w = this.waiting;
       this.waiting = null;
       if (m.type === "error") w?.reject(new Error(m.message));

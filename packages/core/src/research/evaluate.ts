@@ -98,8 +98,13 @@ export class ComboEvaluator {
     return { combo, metrics: pickSweepMetrics(result.metrics), stats: returnStats(result.equity) };
   }
 
-  runChunk(chunk: SweepChunk): ComboRun[] {
-    return chunk.combos.map((c) => this.run(c, chunk.bars));
+  /** `onRun`: told the number of combinations done after each (progress within a chunk). */
+  runChunk(chunk: SweepChunk, onRun?: (done: number) => void): ComboRun[] {
+    return chunk.combos.map((c, i) => {
+      const run = this.run(c, chunk.bars);
+      onRun?.(i + 1);
+      return run;
+    });
   }
 }
 
