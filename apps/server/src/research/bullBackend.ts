@@ -98,15 +98,21 @@ export function bullBackend(opts: BullBackendOptions): SweepBackend {
   const connected = async (signal?: AbortSignal, onWait?: (w: string | null) => void) => {
     const ready = connect(signal);
     const notice = setTimeout(() => onWait?.(`the queue at ${shownRedis(opts.url)} (start Redis, or unset KEYFLOW_REDIS_URL to sweep here)`), opts.waitNoticeMs ?? 1000);
+    let onAbort = () => {};
     const aborted = new Promise<never>((_, reject) => {
-      if (signal?.aborted) reject(new SweepCancelled());
-      signal?.addEventListener("abort", () => reject(new SweepCancelled()), { once: true });
+      onAbort = () => reject(new SweepCancelled());
+      if (signal?.aborted) onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
     aborted.catch(() => undefined);
     try {
       return await Promise.race([ready, aborted]);
+    } catch (e) {
+      // The server stopped while the sweep waited for Redis: the next one picks it up.
+      throw closed && !(e instanceof SweepCancelled) ? new SweepDetached() : e;
     } finally {
       clearTimeout(notice);
+      signal?.removeEventListener("abort", onAbort);
       onWait?.(null);
     }
   };
