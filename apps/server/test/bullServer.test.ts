@@ -101,6 +101,7 @@ describe("the queue behind the Keyflow server", () => {
       expect(run.sweep).toEqual(await localSweep(second, id));
     } finally {
       await second.close();
+      await new Promise((resolve) => (worker.child.once("exit", resolve), worker.child.kill("SIGTERM")));
     }
   }, 180_000);
 
@@ -125,6 +126,7 @@ describe("the queue behind the Keyflow server", () => {
       const pnls = Array.from({ length: 40 }, (_, i) => ((i * 37) % 11) - 5 + i / 7);
       const mc = monteCarloSettingsSchema.parse({ method: "bootstrap", runs: 300, seed: 3 });
       expect(await s.research.monteCarlo(10_000, pnls, mc)).toEqual(monteCarlo(10_000, pnls, mc));
+      expect(worker.log.some((l) => l.includes("(Monte Carlo, 300 runs)"))).toBe(true);
       expect((await backend.queue!()).reachable).toBe(true);
     } finally {
       await s.close();

@@ -1,7 +1,7 @@
 // Sweeps through a BullMQ queue on Redis: each chunk a job that any `keyflow worker` may take.
 import { gzipSync } from "node:zlib";
 import { Queue, QueueEvents } from "bullmq";
-import { SweepCancelled, type ComboRun, type MonteCarloResult, type SweepChunk } from "@keyflow/core";
+import { monteCarlo, SweepCancelled, type ComboRun, type MonteCarloResult, type SweepChunk } from "@keyflow/core";
 import { packCandles } from "../jobs/workerProtocol";
 import {
   CANDLE_TTL_S,
@@ -202,8 +202,11 @@ export function bullBackend(opts: BullBackendOptions): SweepBackend {
         },
       };
     },
+    // On a worker when one is connected; else here (it takes milliseconds, and nobody should wait for a worker to appear).
     async monteCarlo(initialCash, pnls, settings): Promise<MonteCarloResult> {
-      const { queue, events } = await connected();
+      const reached = await Promise.race([connect(), sleep(1000).then(() => null)]).catch(() => null);
+      if (!reached || (await reached.queue.getWorkersCount()) === 0) return monteCarlo(initialCash, pnls, settings);
+      const { queue, events } = reached;
       const data: MonteCarloJobData = { initialCash, pnls, settings };
       const jobId = `mc-${hashBytes(JSON.stringify(data)).slice(0, 32)}`;
       const added = await queue.add("montecarlo", data, { jobId, attempts: opts.attempts ?? 5, ...JOB_OPTIONS });

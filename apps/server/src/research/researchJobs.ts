@@ -1,4 +1,5 @@
 import {
+  monteCarlo,
   runSweep,
   runWalkForward,
   storedSweep,
@@ -6,6 +7,8 @@ import {
   namedCombo,
   type Candles,
   type FlowGraph,
+  type MonteCarloResult,
+  type MonteCarloSettings,
   type SweepParam,
   type SweepProgress,
   type SweepSettings,
@@ -13,7 +16,6 @@ import {
 } from "@keyflow/core";
 import type { KeyflowDb, ResearchStatus } from "@keyflow/db";
 import { ProgressHub } from "../jobs/progressHub";
-import { monteCarlo, type MonteCarloResult, type MonteCarloSettings } from "@keyflow/core";
 import { SweepDetached, type QueueStats, type SweepBackend } from "./sweepBackend";
 
 /** What `research.progress` streams. */
