@@ -43,6 +43,7 @@ function ranged(fast: number[], slow: number[]): FlowGraph {
   const flow = structuredClone(getTemplate("sma-cross")!.flow);
   return { ...flow, market: MINUTE, nodes: flow.nodes.map((n) => (n.id === "fast" ? { ...n, ranges: { period: { values: fast } } } : n.id === "slow" ? { ...n, ranges: { period: { values: slow } } } : n)) };
 }
+const doneIds = (log: string[]) => log.flatMap((l) => l.match(/\] done (\S+)/)?.[1] ?? []);
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
 function server(backend: SweepBackend) {
@@ -83,10 +84,13 @@ describe("the queue behind the Keyflow server", () => {
     const { id, total } = (await import("../src/research/startResearch")).startResearch(first, { flow, from: FROM, to: TO, settings });
     expect(total).toBe(100);
     // 100 combinations in chunks of 7 (2 in flight × 8 per slot): a count between multiples of 7 came from inside a chunk.
-    const seen = await follow(first, id, (e) => e.done > 0 && e.done % 7 !== 0);
-    expect(seen.at(-1)!.done % 7).not.toBe(0);
+    const seen = await follow(first, id, (e) => e.done >= 14);
+    expect(seen.some((e) => e.done % 7 !== 0)).toBe(true);
+    expect(seen.at(-1)!.status).toBe("running");
     await Promise.all([first.close(), http.close()]);
     expect(worker.log.some((l) => l.includes("fetched from the server"))).toBe(true);
+    const doneBefore = doneIds(worker.log);
+    const linesBefore = worker.log.length;
     // Still running in the database: the queue holds it.
     const left = openDatabase(join(dir, "data"));
     expect(left.research.get(id)!.status).toBe("running");
@@ -99,6 +103,10 @@ describe("the queue behind the Keyflow server", () => {
       const run = second.db.research.get(id)!;
       expect(run.status).toBe("done");
       expect(run.sweep).toEqual(await localSweep(second, id));
+      // Chunks finished before the restart were taken from the queue, not run again.
+      expect(doneBefore.length).toBeGreaterThan(0);
+      const doneAfter = doneIds(worker.log.slice(linesBefore));
+      for (const chunk of doneBefore) expect(doneAfter).not.toContain(chunk);
     } finally {
       await second.close();
       await new Promise((resolve) => (worker.child.once("exit", resolve), worker.child.kill("SIGTERM")));
