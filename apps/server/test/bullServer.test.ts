@@ -11,7 +11,7 @@ import { loadMarketCandles } from "../src/backtest/runInputs";
 import { DEMO_MARKETS } from "../src/data/demoMarket";
 import { startHttpServer } from "../src/http/server";
 import { bullBackend } from "../src/research/bullBackend";
-import { candleBytes, hashBytes } from "../src/research/bullProtocol";
+import { candleBytes, hashBytes, shownRedis } from "../src/research/bullProtocol";
 import { fetchFromServer } from "../src/research/bullWorker";
 import type { ResearchProgress } from "../src/research/researchJobs";
 import { localBackend, type SweepBackend } from "../src/research/sweepBackend";
@@ -178,5 +178,10 @@ describe("the worker candle route", () => {
     } finally {
       await local.close();
     }
+  });
+
+  it("the queue's address is shown without its user and password", () => {
+    expect(shownRedis("redis://keyflow:s3cret-pass@10.0.0.5:6380/2")).toBe("redis://10.0.0.5:6380");
+    expect(shownRedis("not a url :s3cret")).toBe("KEYFLOW_REDIS_URL");
   });
 });
