@@ -3,6 +3,7 @@
 // workers fetch candles from the server (behind their own token when it is not on loopback).
 import type { ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateDemoCandles, getTemplate, monteCarlo, monteCarloSettingsSchema, runSweep, storedSweep, sweepSettingsSchema, type FlowGraph } from "@keyflow/core";
@@ -43,6 +44,20 @@ function ranged(fast: number[], slow: number[]): FlowGraph {
   const flow = structuredClone(getTemplate("sma-cross")!.flow);
   return { ...flow, market: MINUTE, nodes: flow.nodes.map((n) => (n.id === "fast" ? { ...n, ranges: { period: { values: fast } } } : n.id === "slow" ? { ...n, ranges: { period: { values: slow } } } : n)) };
 }
+/** Resolves once nothing accepts connections at the Redis URL's port. */
+async function redisDown(url: string): Promise<void> {
+  const { hostname, port } = new URL(url);
+  for (;;) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect(Number(port), hostname);
+      socket.once("connect", () => (socket.destroy(), resolve(false)));
+      socket.once("error", () => resolve(true));
+    });
+    if (refused) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 const doneIds = (log: string[]) => log.flatMap((l) => l.match(/\] done (\S+)/)?.[1] ?? []);
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
@@ -118,7 +133,7 @@ describe("the queue behind the Keyflow server", () => {
     children.push(worker.child);
     const backend = bullBackend({ url: redis.url, waitNoticeMs: 100 });
     const restarting = redis.restart(3000);
-    await new Promise((r) => setTimeout(r, 300));
+    await redisDown(redis.url);
     const s = server(backend);
     try {
       const { id } = (await import("../src/research/startResearch")).startResearch(s, { flow: ranged([5, 9], [30, 60]), from: FROM, to: Date.UTC(2024, 2, 5), settings });
