@@ -157,6 +157,23 @@ describe("the queue behind the Keyflow server", () => {
   }, 120_000);
 });
 
+describe("without a queue", () => {
+  it("a sweep the last server left running is marked failed on start (nothing outlived the process)", async () => {
+    const dataDir = tempDir();
+    const db = openDatabase(dataDir);
+    const flow = ranged([5], [30]);
+    db.research.create({ id: "left", strategyId: null, strategyVersion: null, kind: "sweep", flow, market: MINUTE, fromTime: FROM, toTime: TO, bars: 10, params: [], settings, walkForward: null, holdoutFrom: null });
+    db.close();
+    const s = createServices({ host: "127.0.0.1", port: 0, token: undefined, dataDir }, { demo: false, research: { backend: localBackend } });
+    try {
+      expect(s.db.research.get("left")).toMatchObject({ status: "failed", error: "Interrupted because the server stopped; run it again." });
+    } finally {
+      await s.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("the worker candle route", () => {
   const candles = generateDemoCandles({ seed: 2, timeframe: "1h", start: Date.UTC(2024, 0, 1), bars: 50 });
   const gz = Buffer.from("stand-in for gzip bytes");
