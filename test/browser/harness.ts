@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect } from "vitest";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { inflateRawSync } from "node:zlib";
 import { KEYFLOW_CLIENT_HEADER, unpackResults } from "@keyflow/core";
-import { createServices, startHttpServer, type AppRouter, type RunningServer } from "@keyflow/server";
+import { createServices, startHttpServer, type AppRouter, type RunningServer, type ServicesOptions } from "@keyflow/server";
 
 type ExchangeSettings = NonNullable<Parameters<typeof createServices>[0]["exchange"]>;
 
@@ -73,9 +73,9 @@ export interface TestServer {
  * The real server on a random loopback port, with a temporary data directory removed on close.
  * `exchange` points it at a fake exchange (what KEYFLOW_EXCHANGE_URLS does for `keyflow serve`).
  */
-export async function startTestServer(name: string, opts: { exchange?: ExchangeSettings } = {}): Promise<TestServer> {
+export async function startTestServer(name: string, opts: { exchange?: ExchangeSettings; research?: ServicesOptions["research"] } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), `keyflow-${name}-`));
-  const services = createServices({ host: "127.0.0.1", port: 0, token: undefined, dataDir, ...(opts.exchange ? { exchange: opts.exchange } : {}) });
+  const services = createServices({ host: "127.0.0.1", port: 0, token: undefined, dataDir, ...(opts.exchange ? { exchange: opts.exchange } : {}) }, opts.research ? { research: opts.research } : {});
   const http: RunningServer = await startHttpServer(services);
   return {
     services,
@@ -118,7 +118,7 @@ export interface BrowserApp extends BrowserPage, TestServer {
 }
 
 /** The web app built as it is now, served by a real server on a random port over a temporary data directory, and a browser page. */
-export async function startApp(opts: { exchange?: ExchangeSettings } = {}): Promise<BrowserApp> {
+export async function startApp(opts: { exchange?: ExchangeSettings; research?: ServicesOptions["research"] } = {}): Promise<BrowserApp> {
   buildWeb();
   const server = await startTestServer("e2e", opts);
   // The server takes changes only with Keyflow's client header (SECURITY.md).

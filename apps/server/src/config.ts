@@ -10,6 +10,11 @@ export interface ServerConfig {
   token: string | undefined;
   dataDir: string;
   /**
+   * KEYFLOW_WORKER_TOKEN: what `keyflow worker` processes send to fetch candles from this server
+   * (only that route; required for it when `host` is not a loopback address).
+   */
+  workerToken?: string;
+  /**
    * KEYFLOW_ALLOWED_HOSTS: further names the server answers to (`host` or `host:port`), besides
    * 127.0.0.1, localhost, [::1] and KEYFLOW_HOST on its port. Every other Host header is refused.
    */
@@ -56,12 +61,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   const port = portText ? Number(portText) : DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`KEYFLOW_PORT must be a port number (0–65535), not "${portText}".`);
   const token = env.KEYFLOW_TOKEN?.trim() || undefined;
+  const workerToken = env.KEYFLOW_WORKER_TOKEN?.trim() || undefined;
   const dataDir = dataDirFromEnv(env);
   const allowedHosts = parseAllowedHosts(env.KEYFLOW_ALLOWED_HOSTS);
   const keepText = env.KEYFLOW_KEEP_RUNS?.trim();
   const keepRuns = keepText ? Number(keepText) : DEFAULT_KEEP_RUNS;
   if (!Number.isInteger(keepRuns) || keepRuns < 1) throw new Error(`KEYFLOW_KEEP_RUNS must be a whole number of runs (1 or more), not "${keepText}".`);
-  return checkConfig({ host, port, token, dataDir, allowedHosts, keepRuns, exchange: exchangeSettingsFromEnv(env), bots: botSettingsFromEnv(env) });
+  return checkConfig({ host, port, token, ...(workerToken ? { workerToken } : {}), dataDir, allowedHosts, keepRuns, exchange: exchangeSettingsFromEnv(env), bots: botSettingsFromEnv(env) });
 }
 
 export function checkConfig(config: ServerConfig): ServerConfig {
@@ -72,5 +78,7 @@ export function checkConfig(config: ServerConfig): ServerConfig {
     );
   }
   if (config.token !== undefined && config.token.length < 16) throw new Error("KEYFLOW_TOKEN is too short; use at least 16 random characters.");
+  if (config.workerToken !== undefined && config.workerToken.length < 16) throw new Error("KEYFLOW_WORKER_TOKEN is too short; use at least 16 random characters.");
+  if (config.workerToken !== undefined && config.workerToken === config.token) throw new Error("KEYFLOW_WORKER_TOKEN must differ from KEYFLOW_TOKEN: a worker's token opens only the candles, not your keys.");
   return config;
 }

@@ -8,6 +8,7 @@ export type { DownloadProgress } from "./jobs/downloadJobs";
 export type { BotView, BotDetail, BotStreamEvent } from "./bots/views";
 export type { KeyView } from "./keys/keyService";
 export { createServices, type ServicesOptions } from "./services";
+export { backendFromEnv } from "./research/backendFromEnv";
 export { startHttpServer, type RunningServer } from "./http/server";
 export { configFromEnv, type ServerConfig } from "./config";
 export { botSettings } from "./bots/settings";

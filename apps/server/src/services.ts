@@ -11,6 +11,7 @@ import { DownloadJobs } from "./jobs/downloadJobs";
 import { ResearchJobs } from "./research/researchJobs";
 import type { SweepBackend } from "./research/sweepBackend";
 import { backendFromEnv } from "./research/backendFromEnv";
+import { resumeResearch } from "./research/resumeResearch";
 import { DEFAULT_EXCHANGE_SETTINGS } from "./keys/exchangeSettings";
 import { KeyService } from "./keys/keyService";
 import type { Services } from "./trpc";
@@ -38,7 +39,6 @@ export function createServices(config: ServerConfig, options: ServicesOptions = 
   try {
     const interrupted = db.backtests.failInterrupted();
     if (interrupted > 0) log(`Marked ${interrupted} backtest(s) interrupted by the last shutdown as failed.`);
-    db.research.failInterrupted();
     if (options.demo !== false) {
       const demo = installDemoMarket(db);
       if (demo.installed) log(`Installed the demo market (${demo.candles.toLocaleString("en")} candles) in ${(demo.ms / 1000).toFixed(1)} s.`);
@@ -49,6 +49,7 @@ export function createServices(config: ServerConfig, options: ServicesOptions = 
   }
   const backtests = new BacktestJobs(db, options.backtests);
   const research = new ResearchJobs(db, options.research?.backend ?? backendFromEnv(process.env), { limit: options.research?.limit });
+  resumeResearch(db, research, log);
   const exchange = config.exchange ?? DEFAULT_EXCHANGE_SETTINGS;
   const downloads = new DownloadJobs(db, options.exchangeFactory ?? publicExchanges(exchange), { dataDir: config.dataDir });
   downloads.resumePending(log);

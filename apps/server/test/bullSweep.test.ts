@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateDemoCandles, getTemplate, runSweep, runWalkForward, walkForwardSettingsSchema, SweepCancelled, sweepSettingsSchema, sweepSpace, type Candles, type FlowGraph } from "@keyflow/core";
+import { generateDemoCandles, getTemplate, mulberry32, runSweep, runWalkForward, walkForwardSettingsSchema, SweepCancelled, sweepSettingsSchema, sweepSpace, type Candles, type FlowGraph } from "@keyflow/core";
 import { bullBackend } from "../src/research/bullBackend";
 import { redisConnection, SWEEP_QUEUE, type ChunkJobData } from "../src/research/bullProtocol";
 import { localBackend, type SweepBackend } from "../src/research/sweepBackend";
@@ -63,7 +63,7 @@ describe("sweeps through BullMQ and keyflow worker processes", () => {
     const [a, b] = await Promise.all([startWorker("eq-a"), startWorker("eq-b")]);
     const queue = bullBackend({ url: redis.url });
     try {
-      expect(await queue.queue!()).toEqual({ workers: 2, waiting: 0, active: 0, failed: 0 });
+      expect(await queue.queue!()).toEqual({ at: redis.url, reachable: true, workers: 2, waiting: 0, active: 0, failed: 0 });
       const viaQueue = await sweep(queue, flow, candles);
       const here = await sweep(localBackend, flow, candles);
       expect(viaQueue.rows).toHaveLength(400);
@@ -143,6 +143,44 @@ describe("sweeps through BullMQ and keyflow worker processes", () => {
       await queue.close();
     }
   }, 60_000);
+
+  it("a worker SIGKILLed at ten seeded random moments, started again each time: the sweep completes with every combination exactly once, as in this thread", async () => {
+    // ~8 s of work on one thread in 32 chunks of 3 (~0.25 s each): ten short-lived workers do not finish it.
+    const candles = generateDemoCandles({ seed: 8, timeframe: "1m", start: Date.UTC(2024, 0, 1), bars: 150_000 });
+    const flow = ranged(range(5, 12), [30, 40, 50, 60, 70, 80, 90, 100]);
+    const queue = bullBackend({ url: redis.url, inflight: 3 });
+    const random = mulberry32(16);
+    const moments: number[] = [];
+    const logs: string[][] = [];
+    try {
+      const running = sweep(queue, flow, candles, { chunkSize: 3 });
+      let finished = false;
+      void running.then(() => (finished = true), () => (finished = true));
+      // Each victim dies at a random moment within 600 ms of taking its first chunk: mid-chunk or between chunks.
+      for (let k = 0; k < 10 && !finished; k++) {
+        const victim = await startWorker(`victim-${k}`);
+        logs.push(victim.log);
+        while (idsOf(victim.log, "start").length === 0) await new Promise((r) => setTimeout(r, 2));
+        const ms = Math.floor(random() * 600);
+        moments.push(ms);
+        await new Promise((r) => setTimeout(r, ms));
+        await new Promise((resolve) => (victim.child.once("exit", resolve), victim.child.kill("SIGKILL")));
+      }
+      expect(finished).toBe(false);
+      expect(moments).toHaveLength(10);
+      const finishers = await Promise.all([startWorker("finish-a"), startWorker("finish-b")]);
+      const result = await running;
+      // Some victims died mid-chunk: a chunk they started did not finish with them.
+      const started = logs.flatMap((l) => idsOf(l, "start").filter((id) => !idsOf(l, "done").includes(id)));
+      expect(started.length).toBeGreaterThan(0);
+      expect(result.rows).toHaveLength(96);
+      expect(new Set(result.rows.map((r) => JSON.stringify(r.combo))).size).toBe(96);
+      expect(result).toEqual(await sweep(localBackend, flow, candles, { chunkSize: 3 }));
+      for (const f of finishers) f.child.kill("SIGTERM");
+    } finally {
+      await queue.close();
+    }
+  }, 180_000);
 
   it("Redis stopped for 2 s mid-sweep: the workers and the server reconnect and the sweep completes", async () => {
     const candles = generateDemoCandles({ seed: 7, timeframe: "1m", start: Date.UTC(2024, 0, 1), bars: 50_000 });

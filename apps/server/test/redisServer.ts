@@ -65,10 +65,10 @@ export async function startRedis(): Promise<TestRedis> {
 }
 
 /** `keyflow worker <args>` from source, resolved once it reports ready; its stderr lines collect in `log`. */
-export async function startWorkerProcess(o: { url: string; dataDir: string; args: string[] }): Promise<{ child: ChildProcess; log: string[] }> {
+export async function startWorkerProcess(o: { url: string; dataDir: string; args: string[]; env?: Record<string, string> }): Promise<{ child: ChildProcess; log: string[] }> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "worker", ...o.args], {
     cwd: fileURLToPath(new URL("..", import.meta.url)),
-    env: { ...process.env, KEYFLOW_REDIS_URL: o.url, KEYFLOW_DATA_DIR: o.dataDir },
+    env: { ...process.env, KEYFLOW_REDIS_URL: o.url, KEYFLOW_DATA_DIR: o.dataDir, ...o.env },
     stdio: ["ignore", "ignore", "pipe"],
   });
   const log: string[] = [];

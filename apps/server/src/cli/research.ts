@@ -22,6 +22,7 @@ import {
   walkForwardSettingsSchema,
   type Candles,
   type FlowGraph,
+  type MonteCarloResult,
   type SweepParam,
   type SweepRow,
   type WalkForwardResult,
@@ -94,7 +95,7 @@ export async function runResearchCommand(command: Command, argv: string[], backe
     const candles = beforeHoldout(allCandles, holdoutFrom);
     if (candles.length < 2) throw new InputError("No candles before the hold-out; move --holdout-from later.");
 
-    if (command === "montecarlo") return monteCarloCommand(flow, values.param ?? [], candles, values);
+    if (command === "montecarlo") return await monteCarloCommand(flow, values.param ?? [], candles, values, backend);
 
     for (const spec of values.param ?? []) {
       const r = applyParamSpec(flow, spec);
@@ -208,7 +209,7 @@ function stitchedJson(r: WalkForwardResult): { start: number; cents: number[] } 
   return { start: r.stitchedStart, cents: r.stitchedEquity.map((v) => Math.round(v * 100)) };
 }
 
-function monteCarloCommand(flow: FlowGraph, params: string[], candles: Candles, values: { runs?: string; resample?: string; seed?: string; json?: boolean }): number {
+async function monteCarloCommand(flow: FlowGraph, params: string[], candles: Candles, values: { runs?: string; resample?: string; seed?: string; json?: boolean }, backend?: SweepBackend): Promise<number> {
   for (const spec of params) {
     const r = applyParamValue(flow, spec);
     if (!r.ok) throw new InputError(r.error);
@@ -224,7 +225,15 @@ function monteCarloCommand(flow: FlowGraph, params: string[], candles: Candles, 
   if (!settings.success) throw new InputError(settings.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("\n"));
   const result = backtest(compiled.spec, candles, flow.settings, { hash: compiled.hash, timeframeMs: TIMEFRAME_MS[flow.market.timeframe] });
   if (result.trades.length < 2) throw new InputError(`The flow made ${result.trades.length} trade(s) on these candles; Monte Carlo needs at least 2.`);
-  const mc = monteCarlo(flow.settings.initialCash, result.trades.map((t) => t.pnl), settings.data);
+  // On the queue's workers when KEYFLOW_REDIS_URL is set (the same numbers either way).
+  const runOn = backend ?? backendFromEnv(process.env);
+  const pnls = result.trades.map((t) => t.pnl);
+  let mc: MonteCarloResult;
+  try {
+    mc = runOn.monteCarlo ? await runOn.monteCarlo(flow.settings.initialCash, pnls, settings.data) : monteCarlo(flow.settings.initialCash, pnls, settings.data);
+  } finally {
+    if (!backend) await runOn.close();
+  }
   if (values.json) {
     process.stdout.write(`${JSON.stringify(mc)}\n`);
     return 0;

@@ -1,5 +1,5 @@
 // `keyflow worker`: runs sweep chunks from the BullMQ queue at KEYFLOW_REDIS_URL on worker threads.
-// Needs only Redis (the candles come from there); loads the engine, bullmq and nothing else.
+// Needs Redis, and optionally the Keyflow server for candles; loads the engine, bullmq and nothing else.
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -10,8 +10,10 @@ import { CliError } from "./subcommands";
 const USAGE = `Usage: keyflow worker [--concurrency N] [--stall-ms 30000]
 
 Takes sweep and walk-forward chunks from the queue at KEYFLOW_REDIS_URL (redis://host:6379) and runs
-them, one worker thread per chunk; start as many workers, on as many machines, as you like. Candles
-are fetched from Redis once per series and cached in KEYFLOW_DATA_DIR/cache/candles.
+them (and Monte Carlo jobs), one worker thread per chunk; start as many workers, on as many machines,
+as you like. Candles are fetched once per series and cached in KEYFLOW_DATA_DIR/cache/candles: from
+the Keyflow server at KEYFLOW_SERVER_URL when set (with KEYFLOW_WORKER_TOKEN when that server is not
+on loopback), else from Redis.
 
   --concurrency      chunks run at once (worker threads)                                 [one per core]
   --stall-ms         how soon a chunk of a worker that died is given to another, in ms  [30000]`;
@@ -41,7 +43,11 @@ export async function runWorkerCommand(argv: string[]): Promise<number> {
     const concurrency = positiveInt("--concurrency", values.concurrency, availableParallelism());
     const stallMs = positiveInt("--stall-ms", values["stall-ms"], 30_000);
     const log = (line: string) => process.stderr.write(`[worker ${process.pid}] ${line}\n`);
-    const worker = await startSweepWorker({ url, concurrency, stallMs, cacheDir: join(dataDirFromEnv(), "cache", "candles"), log });
+    const serverUrl = process.env.KEYFLOW_SERVER_URL?.trim();
+    if (serverUrl && !/^https?:\/\//.test(serverUrl)) throw new CliError(`KEYFLOW_SERVER_URL must be the Keyflow server's address, e.g. http://10.0.0.5:5177, not "${serverUrl}".`);
+    const token = process.env.KEYFLOW_WORKER_TOKEN?.trim() || undefined;
+    const server = serverUrl ? { url: serverUrl, ...(token ? { token } : {}) } : undefined;
+    const worker = await startSweepWorker({ url, concurrency, stallMs, cacheDir: join(dataDirFromEnv(), "cache", "candles"), log, ...(server ? { server } : {}) });
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once("SIGINT", stop);

@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 const COOKIE = "keyflow_token";
 
-function same(a: string, b: string): boolean {
+/** Constant-time comparison of two secrets. */
+export function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);

@@ -4,6 +4,7 @@ import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { appRouter } from "../router/root";
 import { createContext, type Services } from "../trpc";
 import { authorize } from "./auth";
+import { isWorkerRoute, serveWorkerCandles } from "./workerCandles";
 import { allowedHosts, checkApiRequest, checkHost, SECURITY_HEADERS, type Refusal } from "./perimeter";
 import { serveStatic } from "./static";
 
@@ -93,6 +94,7 @@ export function startHttpServer(services: Services, log: (line: string) => void 
     } catch {
       return refuse(res, { status: 400, message: "Bad request target: the path could not be read as a URL.\n" });
     }
+    if (isWorkerRoute(url)) return serveWorkerCandles(req, res, url, services);
     if (!authorize(req, res, url, token)) return;
     if (url.pathname === "/trpc" || url.pathname.startsWith("/trpc/")) {
       const apiRefusal = checkApiRequest(req.method, req.headers, hosts);

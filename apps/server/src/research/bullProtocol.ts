@@ -1,8 +1,8 @@
 // What the server and `keyflow worker` processes share over Redis: the queue, the job, the candles.
 import { createHash } from "node:crypto";
 import { deserialize, serialize } from "node:v8";
-import { gunzipSync, gzipSync } from "node:zlib";
-import type { ComboRun, FlowGraph, SweepChunk, SweepParam } from "@keyflow/core";
+import { gunzipSync } from "node:zlib";
+import type { ComboRun, FlowGraph, MonteCarloSettings, SweepChunk, SweepParam } from "@keyflow/core";
 import type { PackedCandles } from "../jobs/workerProtocol";
 
 export const SWEEP_QUEUE = "keyflow-sweep";
@@ -20,6 +20,29 @@ export interface ChunkJobData {
   chunk: SweepChunk;
 }
 
+/** A Monte Carlo job (name "montecarlo"): a finished run's trade results, reshuffled on a worker. */
+export interface MonteCarloJobData {
+  initialCash: number;
+  pnls: number[];
+  settings: MonteCarloSettings;
+}
+
+/** Job names on the queue: a sweep chunk or a Monte Carlo. */
+export type QueueJobData = ChunkJobData | MonteCarloJobData;
+
+/** The route a worker fetches candles from on the Keyflow server (KEYFLOW_SERVER_URL). */
+export const WORKER_CANDLES_PATH = "/worker/candles/";
+
+/** redis://host:port without user or password, for messages. */
+export function shownRedis(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return "KEYFLOW_REDIS_URL";
+  }
+}
+
 export const candleKey = (hash: string) => `keyflow:candles:${hash}`;
 
 const COLUMNS = 6;
@@ -30,9 +53,6 @@ export function candleBytes(p: PackedCandles): Buffer {
 }
 
 export const hashBytes = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
-
-/** gzip, base64 (the queue's client stores strings). */
-export const compressCandles = (bytes: Buffer): string => gzipSync(bytes).toString("base64");
 
 /** The candles back from Redis or the disk cache; throws when they do not match their hash. */
 export function decompressCandles(stored: string | Buffer, hash: string): PackedCandles {

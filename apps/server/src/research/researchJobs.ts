@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import {
   bestIndex,
+  monteCarlo,
   runSweep,
   runWalkForward,
   scoreOf,
@@ -12,6 +13,8 @@ import {
   type ComboRun,
   type Candles,
   type FlowGraph,
+  type MonteCarloResult,
+  type MonteCarloSettings,
   type SweepParam,
   type SweepProgress,
   type SweepSettings,
@@ -19,7 +22,7 @@ import {
 } from "@keyflow/core";
 import type { KeyflowDb, ResearchStatus } from "@keyflow/db";
 import { ProgressHub } from "../jobs/progressHub";
-import type { QueueStats, SweepBackend } from "./sweepBackend";
+import { SweepDetached, type QueueStats, type SweepBackend } from "./sweepBackend";
 
 /** What `research.progress` streams. */
 export interface ResearchProgress {
@@ -32,6 +35,8 @@ export interface ResearchProgress {
   /** Estimated time left, from the pace so far; null before the first chunk. */
   etaMs: number | null;
   error: string | null;
+  /** What the sweep waits for before it can start (the queue unreachable), else absent. */
+  waitingFor?: string;
 }
 
 export interface ResearchJob {
@@ -124,6 +129,21 @@ export class ResearchJobs {
     return this.backend.queue ? { kind: "queue", ...(await this.backend.queue()) } : { kind: "threads" };
   }
 
+  /** Monte Carlo where sweeps run: on the queue's workers when there is one, else here. */
+  monteCarlo(initialCash: number, pnls: number[], settings: MonteCarloSettings): Promise<MonteCarloResult> {
+    return this.backend.monteCarlo ? this.backend.monteCarlo(initialCash, pnls, settings) : Promise.resolve(monteCarlo(initialCash, pnls, settings));
+  }
+
+  /** Packed candles of a running sweep by hash, for workers (the queue backend keeps them). */
+  candles(hash: string): Buffer | undefined {
+    return this.backend.candles?.(hash);
+  }
+
+  /** Sweeps outlive this process (a queue): a restart picks them up rather than failing them. */
+  get durable(): boolean {
+    return this.backend.durable === true;
+  }
+
   cancel(id: string): boolean {
     const queued = this.waiting.findIndex((j) => j.id === id);
     if (queued >= 0) {
@@ -139,9 +159,18 @@ export class ResearchJobs {
 
   async shutdown(): Promise<void> {
     this.closed = true;
+    const running = () => Promise.all([...this.running.values()].map((r) => r.done));
+    if (this.durable) {
+      // The queue keeps the chunks: running sweeps detach, queued ones stay queued in the database,
+      // and the next server goes on with both.
+      this.waiting.splice(0);
+      await this.backend.close();
+      await running();
+      return;
+    }
     for (const job of this.waiting.splice(0)) this.stop(job.id, "Cancelled because the server stopped; run it again.");
     for (const { abort } of this.running.values()) abort.abort();
-    await Promise.all([...this.running.values()].map((r) => r.done));
+    await running();
     await this.backend.close();
   }
 
@@ -165,16 +194,32 @@ export class ResearchJobs {
     };
     // Full-length runs as they come back: what a cancelled sweep keeps.
     const finished: ComboRun[] = [];
+    // Combinations done in chunks still running, added to the finished ones.
+    let partial = 0;
+    let shown = 0;
+    let last: SweepProgress = { done: 0, total: job.total, best: null };
+    const onChunks = (p: SweepProgress) => {
+      last = p;
+      // A chunk's partial count leaves just before its runs arrive: never show a step back.
+      shown = Math.max(shown, Math.min(p.total, p.done + partial));
+      onProgress({ ...p, done: shown });
+    };
+    const onPartial = (n: number) => {
+      partial = n;
+      onChunks(last);
+    };
+    const onWait = (w: string | null) => publish(w === null ? { waitingFor: undefined } : { waitingFor: w });
     try {
       if (signal.aborted) throw new SweepCancelled();
-      const session = await this.backend.open({ flow: job.flow, params: job.params, candles: job.candles }, { signal });
+      if (this.closed && this.durable) throw new SweepDetached();
+      const session = await this.backend.open({ flow: job.flow, params: job.params, candles: job.candles }, { signal, onWait, onPartial });
       try {
         const runner: ChunkRunner = async (chunk) => {
           const runs = await session.runner(chunk);
           if (chunk.bars.from === 0 && chunk.bars.to === job.candles.length) finished.push(...runs);
           return runs;
         };
-        const opts = { parallel: session.parallel, onProgress, signal };
+        const opts = { parallel: session.parallel, onProgress: onChunks, signal };
         if (job.walkForward) {
           const out = await runWalkForward(job.params, job.settings, job.walkForward, job.candles.length, runner, opts);
           if (!out.ok) throw new Error(out.error);
@@ -189,6 +234,8 @@ export class ResearchJobs {
       }
       publish({ status: "done", etaMs: 0 }, true);
     } catch (e) {
+      // Left running in the database: the next server picks it up from the queue.
+      if (e instanceof SweepDetached) return;
       const cancelled = e instanceof SweepCancelled;
       const message = cancelled ? (this.closed ? "Cancelled because the server stopped; run it again." : "Cancelled.") : `The sweep failed: ${e instanceof Error ? e.message : String(e)}`;
       const durationMs = Math.round(performance.now() - started);

@@ -3,7 +3,6 @@ import {
   applyCombo,
   backtest,
   halvingRungs,
-  monteCarlo,
   namedCombo,
   pickSweepMetrics,
   sweepCombos,
@@ -46,6 +45,15 @@ function resolveFlow(services: Services, q: { strategyId?: string; version?: num
   return { flow: q.flow, strategyVersion: null };
 }
 
+/** Combinations (plus out-of-sample runs) a sweep or walk-forward runs; a string: the windows do not fit. */
+export function researchTotal(combos: number, bars: number, settings: SweepSettings, walkForward: WalkForwardSettings | null): number | string {
+  if (walkForward) {
+    const w = walkForwardWindows(bars, walkForward);
+    return w.ok ? w.windows.length * (combos + 1) : w.error;
+  }
+  return settings.method === "halving" ? halvingRungs(combos, bars).reduce((s, r) => s + r.count, 0) : combos;
+}
+
 /**
  * Checks a sweep or walk-forward, loads the candles before the strategy's hold-out (the hold-out is
  * not even read from the database) and queues it; returns its id at once.
@@ -67,14 +75,8 @@ export function startResearch(services: Services, q: StartResearchInput): { id: 
   }
   const { candles, from, to: end } = loadMarketCandles(db, flow.market, { from: q.from, to: q.to, ...(holdoutFrom === null ? {} : { before: holdoutFrom }) });
 
-  let total: number;
-  if (q.walkForward) {
-    const w = walkForwardWindows(candles.length, q.walkForward);
-    if (!w.ok) throw input("walkForward", w.error);
-    total = w.windows.length * (combos.combos.length + 1);
-  } else {
-    total = q.settings.method === "halving" ? halvingRungs(combos.combos.length, candles.length).reduce((s, r) => s + r.count, 0) : combos.combos.length;
-  }
+  const total = researchTotal(combos.combos.length, candles.length, q.settings, q.walkForward ?? null);
+  if (typeof total === "string") throw input("walkForward", total);
   const id = randomUUID();
   db.research.create({
     id,
@@ -132,11 +134,11 @@ export function unlockHoldout(services: Services, strategyId: string, version?: 
   return db.research.holdout(strategyId)!;
 }
 
-/** Monte Carlo over a finished backtest's trades. */
+/** Monte Carlo over a finished backtest's trades (on the queue's workers when sweeps go there). */
 export function monteCarloOfRun(services: Services, runId: string, settings: MonteCarloSettings) {
   const run = services.db.backtests.get(runId);
   if (!run || run.status !== "done" || !run.trades) throw notFound("This finished backtest");
   if (run.trades.length < 2) throw input("runId", `This run made ${run.trades.length} trade(s); Monte Carlo needs at least 2.`);
-  return monteCarlo(run.settings.initialCash, run.trades.map((t) => t.pnl), settings);
+  return services.research.monteCarlo(run.settings.initialCash, run.trades.map((t) => t.pnl), settings);
 }
 

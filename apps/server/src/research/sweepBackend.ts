@@ -1,4 +1,4 @@
-import { ComboEvaluator, localRunner, type Candles, type ChunkRunner, type FlowGraph, type SweepParam } from "@keyflow/core";
+import { ComboEvaluator, localRunner, type Candles, type ChunkRunner, type FlowGraph, type MonteCarloResult, type MonteCarloSettings, type SweepParam } from "@keyflow/core";
 
 /** What every chunk of one sweep shares: sent once to each worker, not with every chunk. */
 export interface SweepJobData {
@@ -23,19 +23,48 @@ export interface SweepSession {
  */
 /** What a queue backend reports for Settings: workers connected and its chunks by state. */
 export interface QueueStats {
+  /** Where the queue is (redis://host:port, never a password). */
+  at: string;
+  /** false: Redis did not answer (the counts are then 0). */
+  reachable: boolean;
   workers: number;
   waiting: number;
   active: number;
   failed: number;
 }
 
+export interface OpenOptions {
+  /** The sweep was cancelled; a queue drops the chunks still waiting and stops waiting for the rest. */
+  signal?: AbortSignal;
+  /** What the sweep waits for before its first chunk can go out (the queue unreachable), null once it goes. */
+  onWait?: (waitingFor: string | null) => void;
+  /** Combinations finished inside chunks still running (workers report them as they go). */
+  onPartial?: (combos: number) => void;
+}
+
 export interface SweepBackend {
-  /** `signal`: the sweep was cancelled; a queue drops the chunks still waiting and stops waiting for the rest. */
-  open(job: SweepJobData, opts?: { signal?: AbortSignal }): Promise<SweepSession>;
+  /**
+   * Chunks live outside this process (a queue): a sweep outlives the server. On close its sessions
+   * end with SweepDetached and their chunks stay queued, so a new server can pick the sweep up.
+   */
+  durable?: boolean;
+  open(job: SweepJobData, opts?: OpenOptions): Promise<SweepSession>;
+  /** Monte Carlo where the chunks run (a queue's workers); absent: in this process. */
+  monteCarlo?(initialCash: number, pnls: number[], settings: MonteCarloSettings): Promise<MonteCarloResult>;
+  /** Packed candles (gzip) of an open sweep by content hash, for workers fetching them from this server. */
+  candles?(hash: string): Buffer | undefined;
   /** A queue's state; absent for backends in this process. */
   queue?(): Promise<QueueStats>;
   /** Stops whatever the backend keeps running (threads, connections). */
   close(): Promise<void>;
+}
+
+/** A durable backend closed under a running sweep: its chunks stay queued for the next server. */
+export class SweepDetached extends Error {
+  constructor() {
+    super("The server stopped; the sweep stays in the queue and goes on when it starts again.");
+    this.name = "SweepDetached";
+  }
 }
 
 /** Chunks run in this thread, one at a time (tests, and as the reference the others must equal). */

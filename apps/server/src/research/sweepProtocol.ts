@@ -16,5 +16,7 @@ export type SweepRequest =
 export type SweepReply =
   | { type: "ready" }
   | { type: "runs"; id: string; runs: ComboRun[] }
+  /** Combinations of the current chunk done so far (sent while it runs; not a reply). */
+  | { type: "progress"; done: number }
   | { type: "peak"; bytes: number }
   | { type: "error"; message: string };

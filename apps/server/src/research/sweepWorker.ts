@@ -23,7 +23,12 @@ port.on("message", (req: SweepRequest) => {
       const s = sessions.get(key);
       if (!s) throw new Error("sweep worker got a chunk before its job");
       const cancel = s.cancel;
-      post({ type: "runs", id: req.chunk.id, runs: s.evaluator.runChunk(req.chunk, cancel ? () => Atomics.load(cancel, 0) !== 0 : undefined) });
+      const last = req.chunk.combos.length;
+      const runs = s.evaluator.runChunk(req.chunk, {
+        ...(cancel ? { stop: () => Atomics.load(cancel, 0) !== 0 } : {}),
+        onRun: (done) => done < last && post({ type: "progress", done }),
+      });
+      post({ type: "runs", id: req.chunk.id, runs });
     } else if (req.type === "peak") {
       post({ type: "peak", bytes: sessions.get(key)?.evaluator.peakCacheBytes ?? 0 });
     } else {

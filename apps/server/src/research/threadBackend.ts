@@ -29,6 +29,8 @@ export class Lane {
   private dead: Error | null = null;
   /** Sessions whose job this worker holds (see threadBackend). */
   readonly sessions = new Set<string>();
+  /** Told how many combinations of the chunk it runs are done, while it runs. */
+  onProgress: ((done: number) => void) | null = null;
 
   get alive(): boolean {
     return this.dead === null;
@@ -36,6 +38,7 @@ export class Lane {
 
   constructor(readonly worker: Worker) {
     worker.on("message", (m: SweepReply) => {
+      if (m.type === "progress") return void this.onProgress?.(m.done);
       const w = this.waiting.shift();
       if (m.type === "error") w?.reject(new Error(m.message));
       else w?.resolve(m);

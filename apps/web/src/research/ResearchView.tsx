@@ -157,7 +157,13 @@ function ProgressBar() {
           best so far {Object.entries(p.best.params).map(([k, v]) => `${k} = ${v}`).join(", ")} ({p.best.score.toPrecision(5)})
         </span>
       )}
-      {p.etaMs !== null && <span className="dim">about {duration(p.etaMs)} left</span>}
+      {p.waitingFor ? (
+        <span className="dim" data-testid="sweep-waiting">
+          waiting for {p.waitingFor}
+        </span>
+      ) : (
+        p.etaMs !== null && <span className="dim">about {duration(p.etaMs)} left</span>
+      )}
       <button type="button" className="btn small" onClick={() => void cancelResearch()} data-testid="sweep-cancel">
         Cancel
       </button>

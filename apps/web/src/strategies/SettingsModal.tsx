@@ -2,6 +2,7 @@ import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { settingsSchema, timeframeSchema, type Market, type RangePreset, type Settings, type Timeframe } from "@keyflow/core";
 import { Modal } from "../ui/Modal";
+import { QueueStatus } from "../research/QueueStatus";
 import { app, rangeFor, rangeOf } from "../app/appStore";
 import { trpc, type RouterOutputs } from "../lib/trpc";
 import { DEMO_MARKET, editorStore, useEditor } from "../editor/store";
@@ -281,6 +282,13 @@ export function SettingsModal() {
         </div>
         <PctField label="Fee" help="Per fill, of traded value (0.1 % is a typical spot taker fee)." value={flow.settings.feeRate} max={0.1} onChange={(v) => set({ feeRate: v })} testId="settings-fee" />
         <PctField label="Slippage" help="Paid on market and stop fills." value={flow.settings.slippage} max={0.1} onChange={(v) => set({ slippage: v })} testId="settings-slippage" />
+
+        <div className="section-title full" style={{ marginTop: 8 }}>
+          Sweeps run on
+        </div>
+        <div className="field full">
+          <QueueStatus />
+        </div>
 
         <div className="section-title full" style={{ marginTop: 8 }}>
           Description

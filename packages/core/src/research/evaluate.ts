@@ -104,12 +104,16 @@ export class ComboEvaluator {
     return run;
   }
 
-  /** `stop`, asked between combinations: true ends the chunk early with the runs made so far (a cancelled sweep). */
-  runChunk(chunk: SweepChunk, stop?: () => boolean): ComboRun[] {
+  /**
+   * `stop`, asked between combinations: true ends the chunk early with the runs made so far (a
+   * cancelled sweep). `onRun`: told the number of combinations done after each (progress within a chunk).
+   */
+  runChunk(chunk: SweepChunk, hooks: { stop?: () => boolean; onRun?: (done: number) => void } = {}): ComboRun[] {
     const runs: ComboRun[] = [];
     for (const c of chunk.combos) {
-      if (stop?.()) break;
+      if (hooks.stop?.()) break;
       runs.push(this.run(c, chunk.bars, chunk.keepEquity === true));
+      hooks.onRun?.(runs.length);
     }
     return runs;
   }

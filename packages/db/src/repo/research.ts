@@ -62,6 +62,10 @@ export function researchRepo(ctx: RepoContext) {
     listForStrategy(strategyId: string, limit = 50): ResearchRunSummary[] {
       return db.select(summaryColumns).from(researchRuns).where(eq(researchRuns.strategyId, strategyId)).orderBy(desc(researchRuns.createdAt)).limit(limit).all();
     },
+    /** Research a previous process left running or queued (oldest first): a queue may still hold its chunks. */
+    listRunning(): ResearchRun[] {
+      return db.select().from(researchRuns).where(inArray(researchRuns.status, ["running", "queued"])).orderBy(researchRuns.createdAt).all();
+    },
     /** Crash-only recovery: research left running or queued by a previous process did not finish. */
     failInterrupted(): number {
       return db
