@@ -23,32 +23,70 @@ export interface MetricsInput {
   timeframeMs?: number;
 }
 
-export function computeMetrics(m: MetricsInput): Metrics {
+/** The metrics a sweep ranks and filters combinations by: one pass over the equity, one over the trades. */
+export type HeadlineMetrics = Pick<
+  Metrics,
+  "finalEquity" | "totalReturnPct" | "cagrPct" | "maxDrawdownPct" | "sharpe" | "sortino" | "calmar" | "profitFactor" | "trades" | "winRatePct"
+>;
+
+/**
+ * The headline metrics, exactly as `computeMetrics` reports them (it calls this). `spacingMs`: the
+ * candles' median spacing when the caller knows it already (a sweep runs many times over the same
+ * candles), else it is measured here.
+ */
+export function headlineMetrics(m: MetricsInput, spacingMs = medianSpacingMs(m.time)): HeadlineMetrics {
+  return headline(m, spacingMs, equityStats(m, barLength(spacingMs, m.timeframeMs)), tradeStats(m.trades, m.time));
+}
+
+const barLength = (spacing: number, timeframeMs: number | undefined) => (spacing > 0 ? spacing : (timeframeMs ?? 0));
+
+function headline(m: MetricsInput, spacing: number, curve: ReturnType<typeof equityStats>, trades: ReturnType<typeof tradeStats>): HeadlineMetrics {
   const n = m.equity.length;
   const finalEquity = n > 0 ? m.equity[n - 1]! : m.initialCash;
-  const spacing = medianSpacingMs(m.time);
-  const barMs = spacing > 0 ? spacing : (m.timeframeMs ?? 0);
-  const curve = equityStats(m, barMs);
-  const trades = tradeStats(m.trades, m.time);
+  const barMs = barLength(spacing, m.timeframeMs);
   const count = m.trades.length;
-  const first = m.close[0] ?? 0;
-  const last = m.close[n - 1] ?? 0;
   const cagr = n > 0 ? annualGrowth(finalEquity / m.initialCash, (m.time[n - 1]! - m.time[0]! + barMs) / YEAR_MS) : 0;
   return {
     finalEquity,
     totalReturnPct: (finalEquity / m.initialCash - 1) * 100,
-    buyHoldReturnPct: first > 0 ? (last / first - 1) * 100 : 0,
     cagrPct: cagr * 100,
     maxDrawdownPct: curve.maxDrawdown * 100,
-    maxDrawdownDurationMs: curve.maxDrawdownDurationMs,
     calmar: curve.maxDrawdown > 0 ? cagr / curve.maxDrawdown : null,
     sharpe: curve.sharpe,
     sortino: curve.sortino,
-    barMs,
-    timeframeWarning: timeframeWarning(spacing, m.timeframeMs),
     trades: count,
     winRatePct: count > 0 ? (trades.wins / count) * 100 : 0,
     profitFactor: trades.grossLoss > 0 ? trades.grossWin / trades.grossLoss : null,
+  };
+}
+
+export function computeMetrics(m: MetricsInput): Metrics {
+  const n = m.equity.length;
+  const spacing = medianSpacingMs(m.time);
+  const barMs = barLength(spacing, m.timeframeMs);
+  const curve = equityStats(m, barMs);
+  const trades = tradeStats(m.trades, m.time);
+  const head = headline(m, spacing, curve, trades);
+  const { finalEquity } = head;
+  const count = m.trades.length;
+  const first = m.close[0] ?? 0;
+  const last = m.close[n - 1] ?? 0;
+  // In the order the results have always listed them.
+  return {
+    finalEquity,
+    totalReturnPct: head.totalReturnPct,
+    buyHoldReturnPct: first > 0 ? (last / first - 1) * 100 : 0,
+    cagrPct: head.cagrPct,
+    maxDrawdownPct: head.maxDrawdownPct,
+    maxDrawdownDurationMs: curve.maxDrawdownDurationMs,
+    calmar: head.calmar,
+    sharpe: head.sharpe,
+    sortino: head.sortino,
+    barMs,
+    timeframeWarning: timeframeWarning(spacing, m.timeframeMs),
+    trades: count,
+    winRatePct: head.winRatePct,
+    profitFactor: head.profitFactor,
     avgTradePct: count > 0 ? trades.sumReturnPct / count : 0,
     expectancy: trades.expectancy,
     sqn: trades.sqn,

@@ -130,7 +130,15 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
       return `$s${stateInits.length - 1}`;
     },
   };
-  const outName = (node: number, port: number) => `n${node}_${port}`;
+  // Compute nodes are named in the order they are emitted, not by spec index: the spec orders nodes
+  // by a hash of their params, so two sweep combinations of one flow may number the same blocks
+  // differently (an entry between two crosses or after them) and would otherwise generate different
+  // sources, each compiled and warmed up again.
+  const computeIndex = new Map<number, number>();
+  spec.nodes.forEach((_, i) => {
+    if (blocks[i]!.role === "compute") computeIndex.set(i, computeIndex.size);
+  });
+  const outName = (node: number, port: number) => `n${computeIndex.get(node) ?? `x${node}`}_${port}`;
 
   // Higher timeframes: each one read gets its candle built once, before the first block reading it.
   const body: string[] = [];
@@ -171,6 +179,8 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   /** Names, in the generated code, of the entry rules' signals (in rule order) and of the exit signals. */
   const entrySignals: string[] = [];
   const exitSignals: string[] = [];
+  const entryRefs: { node: number; port: number }[] = [];
+  const exitRefs: { node: number; port: number }[] = [];
   const recorded: Program["recorded"] = [];
   const charted: string[] = [];
   /** The rule of each entry node, by spec index, for the risk blocks attached to it. */
@@ -225,7 +235,7 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
       const p = n.params as { sizeMode: Sizing["mode"]; size: number; offsetPct?: number; validBars?: number; fill?: "through" | "touch" };
       const rule: EntryRule = {
         type: n.kind === "limitBuy" ? "limit" : "market",
-        signalSlot: publish(ref.node, ref.port),
+        signalSlot: -1, // published below
         sizing: { mode: p.sizeMode, value: p.size },
         offsetPct: p.offsetPct ?? NaN,
         validBars: p.validBars ?? NaN,
@@ -235,13 +245,17 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
         trailingPct: NaN,
       };
       entries.push(rule);
+      entryRefs.push(ref);
       entrySignals.push(outName(ref.node, ref.port));
       entryOf.set(i, rule);
     } else if (block.role === "exit") {
-      exitSlots.push(publish(ref.node, ref.port));
+      exitRefs.push(ref);
       exitSignals.push(outName(ref.node, ref.port));
     }
   });
+  // Entry signals get their slots first, then exit signals, whatever the spec order (see outName).
+  entryRefs.forEach((ref, k) => (entries[k]!.signalSlot = publish(ref.node, ref.port)));
+  for (const ref of exitRefs) exitSlots.push(publish(ref.node, ref.port));
 
   // Risk blocks refer back to their entry's order output.
   spec.nodes.forEach((n, i) => {
@@ -255,12 +269,14 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     else if (n.kind === "trailingStop") rule.trailingPct = pct;
   });
 
-  const publishing: string[] = [];
+  // In slot order, for the same reason as the names.
+  const published: [slot: number, name: string][] = [];
   outputSlots.forEach((row, i) =>
     row.forEach((slot, port) => {
-      if (slot >= 0) publishing.push(`v[${slot}] = ${outName(i, port)};`);
+      if (slot >= 0) published.push([slot, outName(i, port)]);
     }),
   );
+  const publishing = published.sort((a, b) => a[0] - b[0]).map(([slot, name]) => `v[${slot}] = ${name};`);
 
   // NaN + anything is NaN, so the sum × 0 is 0 exactly when every output has a value.
   const warmth = charted.length > 0 ? `(${charted.join(" + ")}) * 0` : "0";
