@@ -101,7 +101,7 @@ export class ComboEvaluator {
     let spacing = this.spacing.get(cache);
     if (spacing === undefined) this.spacing.set(cache, (spacing = medianSpacingMs(candles.time)));
     // What `backtest` does, less what a sweep does not keep (trade list, monthly table, chart).
-    const run = simulate(compiled.spec, candles, flow.settings, { shared: cache.sharedFor(compiled.spec), equity: this.equity, progressEvery: Number(process.env.EVERY ?? 65536) });
+    const run = simulate(compiled.spec, candles, flow.settings, { shared: cache.sharedFor(compiled.spec), equity: this.equity });
     const metrics = headlineMetrics(
       {
         initialCash: flow.settings.initialCash,
