@@ -127,7 +127,8 @@ describe("sweep runs", () => {
     const byCombo = new Map(other.map((r) => [r.combo.join(), r]));
     for (const row of inOrder) expect(byCombo.get(row.combo.join())!.metrics).toEqual(row.metrics);
     expect(tiny.peakCacheBytes).toBeLessThanOrEqual(2 * candles.length * 8);
-  });
+    // 360 runs, many of them recomputing evicted series: seconds on a loaded machine.
+  }, 60_000);
 
   it("never reads the hold-out: poisoned hold-out candles change nothing", async () => {
     const holdoutFrom = candles.time[2400]!;

@@ -298,7 +298,8 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     '"use strict";',
     // The classes behind k0, k1, …: programs differing only in them do not share a factory.
     `// ${kept.map((obj, k) => `k${k}: ${obj.constructor.name}`).join(", ")}`,
-    "function update() {",
+    "function update($c) {",
+    `  ${CONTEXT}`,
     ...indent(loadKept, 1),
     ...indent(loadState, 1),
     `  const ${BAR_FIELDS.map((name, k) => `${name} = bar[${k}]`).join(", ")};`,
@@ -306,7 +307,8 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     ...indent(saveState, 1),
     ...indent(publishing, 1),
     "}",
-    "function decide(state) {",
+    "function decide(state, $c) {",
+    "  const v = $c.v;",
     ...indent(decision("state", entrySignals.map((_, k) => `v[${entries[k]!.signalSlot}]`), exitSlots.map((slot) => `v[${slot}]`), (a) => `return ${a};`), 1),
     `  return ${NO_ACTION};`,
     "}",
@@ -314,7 +316,8 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     // decision taken on the locals and handed to the broker (what Session.next does, bar by bar).
     // One function for the whole run lets the JIT keep every value in registers, inline the
     // indicators' updates and skip the broker on bars where it has nothing to do.
-    "function run(cols, from, to, broker, tally) {",
+    "function run(cols, from, to, broker, tally, $c) {",
+    `  ${CONTEXT}`,
     "  const $time = cols.time, $open = cols.open, $high = cols.high, $low = cols.low, $close = cols.close, $volume = cols.volume, $equity = cols.equity;",
     ...recordedNames.map((_, k) => `  const $rec${k} = cols.recorded[${k}];`),
     ...indent(loadKept, 1),
@@ -346,29 +349,58 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   const bar = new Float64Array(BAR_FIELDS.length);
   const v = new Float64Array(Math.max(1, slots)).fill(NaN);
   const st = Float64Array.from(stateInits);
-  const { update, decide, run } = factoryFor(source)(bar, v, st, entries, kept);
-  return { update, decide, run, bar, v, outputSlots, entries, exitSlots, recorded, warmSlot, source };
+  const context: Context = { bar, v, st, entries, kept };
+  const fns = functionsFor(source);
+  return {
+    update: () => fns.update(context),
+    decide: (state) => fns.decide(state, context),
+    run: (cols, from, to, broker, tally) => fns.run(cols, from, to, broker, tally, context),
+    bar,
+    v,
+    outputSlots,
+    entries,
+    exitSlots,
+    recorded,
+    warmSlot,
+    source,
+  };
 }
 
-type Factory = (...args: unknown[]) => Pick<Program, "update" | "decide" | "run">;
+/** What differs between two programs with the same source: handed to the shared functions on every call. */
+interface Context {
+  bar: Float64Array;
+  v: Float64Array;
+  st: Float64Array;
+  entries: EntryRule[];
+  kept: object[];
+}
+
+const CONTEXT = "const bar = $c.bar, v = $c.v, st = $c.st, entries = $c.entries, kept = $c.kept;";
+
+interface SharedFunctions {
+  update: (c: Context) => void;
+  decide: (state: PositionState, c: Context) => number;
+  run: (cols: RunColumns, from: number, to: number, broker: SimBroker, tally: RunTally, c: Context) => void;
+}
 
 /**
- * One compiled factory per distinct source. Every program built from it shares the JIT's type
- * feedback and optimised code: a sweep's thousandth backtest runs optimised from its first bar
- * instead of warming up again (and a chunked run does not fall out of optimised code at the end of
- * each chunk). What differs between two such programs (parameters, state) is in the arguments.
+ * One set of functions per distinct source, made once: every program built from it calls the very
+ * same functions with its own context, so they share the JIT's type feedback and optimised code. A
+ * sweep's thousandth backtest runs optimised from its first bar instead of warming up again, and a
+ * chunked run does not fall out of optimised code at the end of each chunk. (Closures made anew per
+ * program, even from one compiled factory, did not share it reliably: each could be compiled again.)
  */
-const factories = new Map<string, Factory>();
-const MAX_FACTORIES = 256;
+const functions = new Map<string, SharedFunctions>();
+const MAX_FUNCTIONS = 256;
 
-function factoryFor(source: string): Factory {
-  let factory = factories.get(source);
-  if (!factory) {
-    factory = new Function("bar", "v", "st", "entries", "kept", source) as Factory;
-    if (factories.size >= MAX_FACTORIES) factories.delete(factories.keys().next().value!);
-    factories.set(source, factory);
+function functionsFor(source: string): SharedFunctions {
+  let fns = functions.get(source);
+  if (!fns) {
+    fns = (new Function(source) as () => SharedFunctions)();
+    if (functions.size >= MAX_FUNCTIONS) functions.delete(functions.keys().next().value!);
+    functions.set(source, fns);
   }
-  return factory;
+  return fns;
 }
 
 /** Reads the broker's state into the run loop's locals. */

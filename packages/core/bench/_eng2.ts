@@ -1,0 +1,2 @@
+import "./_heap";
+await import("./_eng");
