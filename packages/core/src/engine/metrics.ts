@@ -35,12 +35,12 @@ export type HeadlineMetrics = Pick<
  * candles), else it is measured here.
  */
 export function headlineMetrics(m: MetricsInput, spacingMs = medianSpacingMs(m.time)): HeadlineMetrics {
-  return headline(m, spacingMs, equityStats(m, barLength(spacingMs, m.timeframeMs)), tradeStats(m.trades, m.time));
+  return headline(m, spacingMs, equityStats(m, barLength(spacingMs, m.timeframeMs)), winLoss(m.trades));
 }
 
 const barLength = (spacing: number, timeframeMs: number | undefined) => (spacing > 0 ? spacing : (timeframeMs ?? 0));
 
-function headline(m: MetricsInput, spacing: number, curve: ReturnType<typeof equityStats>, trades: ReturnType<typeof tradeStats>): HeadlineMetrics {
+function headline(m: MetricsInput, spacing: number, curve: ReturnType<typeof equityStats>, trades: ReturnType<typeof winLoss>): HeadlineMetrics {
   const n = m.equity.length;
   const finalEquity = n > 0 ? m.equity[n - 1]! : m.initialCash;
   const barMs = barLength(spacing, m.timeframeMs);
@@ -167,11 +167,24 @@ function equityStats(m: MetricsInput, barMs: number) {
   };
 }
 
-/** Per-trade statistics. A trade is a win when its net P&L is above 0, a loss otherwise. */
-function tradeStats(trades: readonly Trade[], time: ArrayLike<number>) {
+/** A trade is a win when its net P&L is above 0, a loss otherwise. */
+function winLoss(trades: readonly Trade[]) {
   let wins = 0;
   let grossWin = 0;
   let grossLoss = 0;
+  for (const t of trades) {
+    if (t.pnl > 0) {
+      wins++;
+      grossWin += t.pnl;
+    } else {
+      grossLoss -= t.pnl;
+    }
+  }
+  return { wins, grossWin, grossLoss };
+}
+
+/** Per-trade statistics (wins and losses as `winLoss` counts them). */
+function tradeStats(trades: readonly Trade[], time: ArrayLike<number>) {
   let sumReturnPct = 0;
   let sumPnl = 0;
   let largestWin: number | null = null;
@@ -189,13 +202,10 @@ function tradeStats(trades: readonly Trade[], time: ArrayLike<number>) {
   let j = 0;
   for (const t of trades) {
     if (t.pnl > 0) {
-      wins++;
-      grossWin += t.pnl;
       if (largestWin === null || t.pnl > largestWin) largestWin = t.pnl;
       streak = 0;
       if (++winStreak > longestWinningStreak) longestWinningStreak = winStreak;
     } else {
-      grossLoss -= t.pnl;
       if (t.pnl < 0 && (largestLoss === null || t.pnl < largestLoss)) largestLoss = t.pnl;
       if (++streak > longestLosingStreak) longestLosingStreak = streak;
       winStreak = 0;
@@ -218,9 +228,7 @@ function tradeStats(trades: readonly Trade[], time: ArrayLike<number>) {
   for (const t of trades) sq += (t.pnl - expectancy) ** 2;
   const std = count > 1 ? Math.sqrt(sq / (count - 1)) : 0;
   return {
-    wins,
-    grossWin,
-    grossLoss,
+    ...winLoss(trades),
     sumReturnPct,
     expectancy,
     sqn: std > 0 ? (Math.sqrt(count) * expectancy) / std : null,
