@@ -3,17 +3,18 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { allocCandles, type Candles, type ComboRun, type SweepChunk } from "@keyflow/core";
+import { ENGINE_WORKER } from "../jobs/spawnWorker";
 import { packCandles } from "../jobs/workerProtocol";
 import type { SweepBackend, SweepJobData, SweepSession } from "./sweepBackend";
 import type { SweepReply, SweepRequest } from "./sweepProtocol";
 
 /** Built: dist/sweepWorker.js beside main.js (this code may sit in dist/chunks/). From source: the .mjs shim. */
 export function spawnSweepWorker(): Worker {
-  if (import.meta.url.endsWith(".ts")) return new Worker(new URL("./sweepWorker.dev.mjs", import.meta.url));
+  if (import.meta.url.endsWith(".ts")) return new Worker(new URL("./sweepWorker.dev.mjs", import.meta.url), ENGINE_WORKER);
   const candidates = [new URL("./sweepWorker.js", import.meta.url), new URL("../sweepWorker.js", import.meta.url)];
   const built = candidates.find((u) => existsSync(fileURLToPath(u)));
   if (!built) throw new Error(`Sweep worker missing at ${fileURLToPath(candidates[0]!)}; run \`pnpm build\`.`);
-  return new Worker(built);
+  return new Worker(built, ENGINE_WORKER);
 }
 
 /** The candles in buffers of their own (a view of a longer series would drag the rest along). */
