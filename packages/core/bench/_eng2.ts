@@ -1,2 +1,0 @@
-import "./_heap";
-await import("./_eng");
