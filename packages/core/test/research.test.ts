@@ -3,6 +3,7 @@ import { compileFlow } from "../src/compile/compile";
 import { allocCandles, sliceCandles, type Candles } from "../src/data/candles";
 import { generateDemoCandles, mulberry32 } from "../src/data/demo";
 import { backtest } from "../src/engine/backtest";
+import { buildProgram } from "../src/engine/program";
 import { parseFlowDocument } from "../src/flow/migrate";
 import { TIMEFRAME_MS, type FlowGraph } from "../src/flow/schema";
 import { getTemplate } from "../src/templates";
@@ -10,6 +11,7 @@ import {
   applyCombo,
   beforeHoldout,
   ComboEvaluator,
+  SeriesCache,
   deflatedSharpe,
   expectedMaxSharpe,
   gridCombos,
@@ -111,6 +113,26 @@ describe("sweep runs", () => {
     expect(rows.some((r) => r.metrics!.trades > 0)).toBe(true);
     // The cache did share: fewer indicator series computed than indicator blocks run.
     expect((evaluator as unknown as { caches: Map<string, { misses: number; hits: number }> }).caches.values().next().value!.hits).toBeGreaterThan(0);
+  });
+
+  it("combinations whose specs order the same blocks differently share one generated program", () => {
+    // The spec orders blocks by a hash of their params, so the entry may sit between the two crosses
+    // in one combination and after them in another; with the averages shared, both must run one
+    // source (one compiled loop for the whole sweep, not one per ordering).
+    const flow = withRanges("sma-cross", { fast: { period: { from: 5, to: 14, step: 1 } }, slow: { period: { from: 20, to: 29, step: 1 } } });
+    const p = params(flow);
+    const grid = gridCombos(p);
+    if (!grid.ok) throw new Error(grid.error);
+    const cache = new SeriesCache(sliceCandles(candles, 0, 200));
+    const byOrder = new Map<string, string>();
+    for (const combo of grid.combos) {
+      const compiled = compileFlow(applyCombo(flow, p, combo));
+      if (!compiled.ok) throw new Error("does not compile");
+      const order = compiled.spec.nodes.map((n) => `${n.kind}(${n.inputs.map((r) => ("node" in r ? r.node : "c")).join()})`).join(" ");
+      byOrder.set(order, buildProgram(compiled.spec, { shared: cache.sharedFor(compiled.spec) }).source);
+    }
+    expect(byOrder.size).toBeGreaterThan(1);
+    expect(new Set(byOrder.values()).size).toBeLessThan(byOrder.size);
   });
 
   it("the grid's order and the cache's size do not change any result", async () => {
