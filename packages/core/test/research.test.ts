@@ -196,6 +196,27 @@ describe("sweep runs", () => {
   });
 });
 
+describe("return statistics", () => {
+  it("each block sums the bar returns whose index falls in its share of the run, for any length", () => {
+    for (const length of [0, 1, 2, 5, 12, 13, 25, 997]) {
+      for (const blocks of [1, 3, 7, 12]) {
+        const equity = Float64Array.from({ length }, (_, i) => 100 + Math.sin(i * 0.37) * 3 + i * 0.01);
+        const n = Math.max(0, length - 1);
+        // Written out directly: return i (bar i-1 to bar i) belongs to block ⌊(i−1)·blocks / n⌋.
+        const want = Array.from({ length: blocks }, () => ({ n: 0, sum: 0, sumSq: 0 }));
+        for (let i = 1; i <= n; i++) {
+          const r = equity[i]! / equity[i - 1]! - 1;
+          const b = want[Math.floor(((i - 1) * blocks) / n)]!;
+          b.n++;
+          b.sum += r;
+          b.sumSq += r * r;
+        }
+        expect(returnStats(equity, blocks).blocks).toEqual(want);
+      }
+    }
+  });
+});
+
 describe("walk-forward windows", () => {
   it.each(["rolling", "anchored"] as const)("%s: out-of-sample parts follow one another without overlap; in-sample ends where out-of-sample starts", (mode) => {
     const w = walkForwardWindows(1000, { mode, windows: 4, inSampleBars: 300, outOfSampleBars: 150 });
