@@ -296,7 +296,7 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   const loadKept = kept.length > 0 ? [`const ${kept.map((_, k) => `k${k} = kept[${k}]`).join(", ")};`] : [];
   const source = [
     '"use strict";',
-    // The classes behind k0, k1, …: programs differing only in them do not share a factory.
+    // The classes behind k0, k1, …: programs differing only in them do not share functions.
     `// ${kept.map((obj, k) => `k${k}: ${obj.constructor.name}`).join(", ")}`,
     "function update($c) {",
     `  ${CONTEXT}`,
