@@ -4,7 +4,7 @@
  * p95 latency (queue + run + store) and both as ratios to the sequential single run.
  */
 import { rmSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { generateDemoCandles, getTemplate, type FlowGraph } from "@keyflow/core";
 import { startRun } from "../src/backtest/startRun";
 import { createCaller } from "../src/router/root";
@@ -44,8 +44,12 @@ export async function throughputBench(): Promise<void> {
     const aloneInWorker = inWorker(5);
     const t = performance.now();
     const elu = performance.eventLoopUtilization();
+    const cpu0 = process.cpuUsage();
     const latencies = await Promise.all(Array.from({ length: CONCURRENT }, one));
     const mainBusy = performance.eventLoopUtilization(elu).utilization;
+    const cpu = process.cpuUsage(cpu0);
+    // CPU of every thread per run: what the batch costs whatever else the machine is doing.
+    const cpuPerRun = (cpu.user + cpu.system) / 1000 / CONCURRENT;
     const wall = performance.now() - t;
     const batchInWorker = inWorker(CONCURRENT);
     const p95 = quantile(latencies, 0.95);
@@ -69,6 +73,7 @@ export async function throughputBench(): Promise<void> {
     console.log(`| ${CONCURRENT} at once: throughput | ${rate.toFixed(2)} runs/s | ${(rate * (single / 1000)).toFixed(2)}× one run's rate |`);
     console.log(`| worker time per run (candles, engine, chart, encoding): alone → in the batch | ${aloneInWorker.toFixed(0)} → ${batchInWorker.toFixed(0)} ms | ${(batchInWorker / aloneInWorker).toFixed(2)}× |`);
     console.log(`| main thread busy during the batch | ${(mainBusy * 100).toFixed(0)} % | |`);
+    console.log(`| CPU per run in the batch, all threads (load average ${loadavg()[0]!.toFixed(1)}) | ${cpuPerRun.toFixed(0)} ms → ≈ ${((availableParallelism() * 1000) / cpuPerRun).toFixed(1)} runs/s on ${availableParallelism()} free cores | |`);
     console.log(`| stored size of one run | ${(run.bytes / 1024).toFixed(0)} KB | |`);
     console.log(`| backtests.get of one run: response, main-thread time (best of 5) | ${(getBytes / 1024).toFixed(0)} KB, ${getMs.toFixed(1)} ms | |`);
   } finally {

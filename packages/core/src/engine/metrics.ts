@@ -23,32 +23,70 @@ export interface MetricsInput {
   timeframeMs?: number;
 }
 
-export function computeMetrics(m: MetricsInput): Metrics {
+/** The metrics a sweep ranks and filters combinations by: one pass over the equity, one over the trades. */
+export type HeadlineMetrics = Pick<
+  Metrics,
+  "finalEquity" | "totalReturnPct" | "cagrPct" | "maxDrawdownPct" | "sharpe" | "sortino" | "calmar" | "profitFactor" | "trades" | "winRatePct"
+>;
+
+/**
+ * The headline metrics, exactly as `computeMetrics` reports them (it calls this). `spacingMs`: the
+ * candles' median spacing when the caller knows it already (a sweep runs many times over the same
+ * candles), else it is measured here.
+ */
+export function headlineMetrics(m: MetricsInput, spacingMs = medianSpacingMs(m.time)): HeadlineMetrics {
+  return headline(m, spacingMs, equityStats(m, barLength(spacingMs, m.timeframeMs)), winLoss(m.trades));
+}
+
+const barLength = (spacing: number, timeframeMs: number | undefined) => (spacing > 0 ? spacing : (timeframeMs ?? 0));
+
+function headline(m: MetricsInput, spacing: number, curve: ReturnType<typeof equityStats>, trades: ReturnType<typeof winLoss>): HeadlineMetrics {
   const n = m.equity.length;
   const finalEquity = n > 0 ? m.equity[n - 1]! : m.initialCash;
-  const spacing = medianSpacingMs(m.time);
-  const barMs = spacing > 0 ? spacing : (m.timeframeMs ?? 0);
-  const curve = equityStats(m, barMs);
-  const trades = tradeStats(m.trades, m.time);
+  const barMs = barLength(spacing, m.timeframeMs);
   const count = m.trades.length;
-  const first = m.close[0] ?? 0;
-  const last = m.close[n - 1] ?? 0;
   const cagr = n > 0 ? annualGrowth(finalEquity / m.initialCash, (m.time[n - 1]! - m.time[0]! + barMs) / YEAR_MS) : 0;
   return {
     finalEquity,
     totalReturnPct: (finalEquity / m.initialCash - 1) * 100,
-    buyHoldReturnPct: first > 0 ? (last / first - 1) * 100 : 0,
     cagrPct: cagr * 100,
     maxDrawdownPct: curve.maxDrawdown * 100,
-    maxDrawdownDurationMs: curve.maxDrawdownDurationMs,
     calmar: curve.maxDrawdown > 0 ? cagr / curve.maxDrawdown : null,
     sharpe: curve.sharpe,
     sortino: curve.sortino,
-    barMs,
-    timeframeWarning: timeframeWarning(spacing, m.timeframeMs),
     trades: count,
     winRatePct: count > 0 ? (trades.wins / count) * 100 : 0,
     profitFactor: trades.grossLoss > 0 ? trades.grossWin / trades.grossLoss : null,
+  };
+}
+
+export function computeMetrics(m: MetricsInput): Metrics {
+  const n = m.equity.length;
+  const spacing = medianSpacingMs(m.time);
+  const barMs = barLength(spacing, m.timeframeMs);
+  const curve = equityStats(m, barMs);
+  const trades = tradeStats(m.trades, m.time);
+  const head = headline(m, spacing, curve, trades);
+  const { finalEquity } = head;
+  const count = m.trades.length;
+  const first = m.close[0] ?? 0;
+  const last = m.close[n - 1] ?? 0;
+  // In the order the results have always listed them.
+  return {
+    finalEquity,
+    totalReturnPct: head.totalReturnPct,
+    buyHoldReturnPct: first > 0 ? (last / first - 1) * 100 : 0,
+    cagrPct: head.cagrPct,
+    maxDrawdownPct: head.maxDrawdownPct,
+    maxDrawdownDurationMs: curve.maxDrawdownDurationMs,
+    calmar: head.calmar,
+    sharpe: head.sharpe,
+    sortino: head.sortino,
+    barMs,
+    timeframeWarning: timeframeWarning(spacing, m.timeframeMs),
+    trades: count,
+    winRatePct: head.winRatePct,
+    profitFactor: head.profitFactor,
     avgTradePct: count > 0 ? trades.sumReturnPct / count : 0,
     expectancy: trades.expectancy,
     sqn: trades.sqn,
@@ -129,11 +167,24 @@ function equityStats(m: MetricsInput, barMs: number) {
   };
 }
 
-/** Per-trade statistics. A trade is a win when its net P&L is above 0, a loss otherwise. */
-function tradeStats(trades: readonly Trade[], time: ArrayLike<number>) {
+/** A trade is a win when its net P&L is above 0, a loss otherwise. */
+function winLoss(trades: readonly Trade[]) {
   let wins = 0;
   let grossWin = 0;
   let grossLoss = 0;
+  for (const t of trades) {
+    if (t.pnl > 0) {
+      wins++;
+      grossWin += t.pnl;
+    } else {
+      grossLoss -= t.pnl;
+    }
+  }
+  return { wins, grossWin, grossLoss };
+}
+
+/** Per-trade statistics (wins and losses as `winLoss` counts them). */
+function tradeStats(trades: readonly Trade[], time: ArrayLike<number>) {
   let sumReturnPct = 0;
   let sumPnl = 0;
   let largestWin: number | null = null;
@@ -151,13 +202,10 @@ function tradeStats(trades: readonly Trade[], time: ArrayLike<number>) {
   let j = 0;
   for (const t of trades) {
     if (t.pnl > 0) {
-      wins++;
-      grossWin += t.pnl;
       if (largestWin === null || t.pnl > largestWin) largestWin = t.pnl;
       streak = 0;
       if (++winStreak > longestWinningStreak) longestWinningStreak = winStreak;
     } else {
-      grossLoss -= t.pnl;
       if (t.pnl < 0 && (largestLoss === null || t.pnl < largestLoss)) largestLoss = t.pnl;
       if (++streak > longestLosingStreak) longestLosingStreak = streak;
       winStreak = 0;
@@ -180,9 +228,7 @@ function tradeStats(trades: readonly Trade[], time: ArrayLike<number>) {
   for (const t of trades) sq += (t.pnl - expectancy) ** 2;
   const std = count > 1 ? Math.sqrt(sq / (count - 1)) : 0;
   return {
-    wins,
-    grossWin,
-    grossLoss,
+    ...winLoss(trades),
     sumReturnPct,
     expectancy,
     sqn: std > 0 ? (Math.sqrt(count) * expectancy) / std : null,

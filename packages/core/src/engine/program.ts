@@ -139,7 +139,15 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
       return `$s${stateInits.length - 1}`;
     },
   };
-  const outName = (node: number, port: number) => `n${node}_${port}`;
+  // Compute nodes are named in the order they are emitted, not by spec index: the spec orders nodes
+  // by a hash of their params, so two sweep combinations of one flow may number the same blocks
+  // differently (an entry between two crosses or after them) and would otherwise generate different
+  // sources, each compiled and warmed up again.
+  const computeIndex = new Map<number, number>();
+  spec.nodes.forEach((_, i) => {
+    if (blocks[i]!.role === "compute") computeIndex.set(i, computeIndex.size);
+  });
+  const outName = (node: number, port: number) => `n${computeIndex.get(node) ?? `x${node}`}_${port}`;
 
   // Higher timeframes: each one read gets its candle built once, before the first block reading it.
   const body: string[] = [];
@@ -180,6 +188,8 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   /** Names, in the generated code, of the entry rules' signals (in rule order) and of the exit signals. */
   const entrySignals: string[] = [];
   const exitSignals: string[] = [];
+  const entryRefs: { node: number; port: number }[] = [];
+  const exitRefs: { node: number; port: number }[] = [];
   const recorded: Program["recorded"] = [];
   const charted: string[] = [];
   /** The rule of each entry node, by spec index, for the risk blocks attached to it. */
@@ -234,7 +244,7 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
       const p = n.params as { sizeMode: Sizing["mode"]; size: number; offsetPct?: number; validBars?: number; fill?: "through" | "touch" };
       const rule: EntryRule = {
         type: n.kind === "limitBuy" ? "limit" : "market",
-        signalSlot: publish(ref.node, ref.port),
+        signalSlot: -1, // published below
         sizing: { mode: p.sizeMode, value: p.size },
         offsetPct: p.offsetPct ?? NaN,
         validBars: p.validBars ?? NaN,
@@ -247,13 +257,17 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
         maxPosition: null,
       };
       entries.push(rule);
+      entryRefs.push(ref);
       entrySignals.push(outName(ref.node, ref.port));
       entryOf.set(i, rule);
     } else if (block.role === "exit") {
-      exitSlots.push(publish(ref.node, ref.port));
+      exitRefs.push(ref);
       exitSignals.push(outName(ref.node, ref.port));
     }
   });
+  // Entry signals get their slots first, then exit signals, whatever the spec order (see outName).
+  entryRefs.forEach((ref, k) => (entries[k]!.signalSlot = publish(ref.node, ref.port)));
+  for (const ref of exitRefs) exitSlots.push(publish(ref.node, ref.port));
 
   // Risk blocks refer back to their entry's order output.
   spec.nodes.forEach((n, i) => {
@@ -274,12 +288,14 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     } else if (n.kind === "maxPosition") rule.maxPosition = { mode: p.mode, value: p.value };
   });
 
-  const publishing: string[] = [];
+  // In slot order, for the same reason as the names.
+  const published: [slot: number, name: string][] = [];
   outputSlots.forEach((row, i) =>
     row.forEach((slot, port) => {
-      if (slot >= 0) publishing.push(`v[${slot}] = ${outName(i, port)};`);
+      if (slot >= 0) published.push([slot, outName(i, port)]);
     }),
   );
+  const publishing = published.sort((a, b) => a[0] - b[0]).map(([slot, name]) => `v[${slot}] = ${name};`);
 
   // NaN + anything is NaN, so the sum × 0 is 0 exactly when every output has a value.
   const warmth = charted.length > 0 ? `(${charted.join(" + ")}) * 0` : "0";
@@ -299,9 +315,10 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   const loadKept = kept.length > 0 ? [`const ${kept.map((_, k) => `k${k} = kept[${k}]`).join(", ")};`] : [];
   const source = [
     '"use strict";',
-    // The classes behind k0, k1, …: programs differing only in them do not share a factory.
+    // The classes behind k0, k1, …: programs differing only in them do not share functions.
     `// ${kept.map((obj, k) => `k${k}: ${obj.constructor.name}`).join(", ")}`,
-    "function update() {",
+    "function update($c) {",
+    `  ${CONTEXT}`,
     ...indent(loadKept, 1),
     ...indent(loadState, 1),
     `  const ${BAR_FIELDS.map((name, k) => `${name} = bar[${k}]`).join(", ")};`,
@@ -309,7 +326,8 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     ...indent(saveState, 1),
     ...indent(publishing, 1),
     "}",
-    "function decide(state) {",
+    "function decide(state, $c) {",
+    "  const v = $c.v;",
     ...indent(decision("state", entrySignals.map((_, k) => `v[${entries[k]!.signalSlot}]`), exitSlots.map((slot) => `v[${slot}]`), (a) => `return ${a};`), 1),
     `  return ${NO_ACTION};`,
     "}",
@@ -317,7 +335,8 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     // decision taken on the locals and handed to the broker (what Session.next does, bar by bar).
     // One function for the whole run lets the JIT keep every value in registers, inline the
     // indicators' updates and skip the broker on bars where it has nothing to do.
-    "function run(cols, from, to, broker, tally) {",
+    "function run(cols, from, to, broker, tally, $c) {",
+    `  ${CONTEXT}`,
     "  const $time = cols.time, $open = cols.open, $high = cols.high, $low = cols.low, $close = cols.close, $volume = cols.volume, $equity = cols.equity;",
     ...recordedNames.map((_, k) => `  const $rec${k} = cols.recorded[${k}];`),
     ...indent(loadKept, 1),
@@ -349,29 +368,58 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   const bar = new Float64Array(BAR_FIELDS.length);
   const v = new Float64Array(Math.max(1, slots)).fill(NaN);
   const st = Float64Array.from(stateInits);
-  const { update, decide, run } = factoryFor(source)(bar, v, st, entries, kept);
-  return { update, decide, run, bar, v, outputSlots, entries, exitSlots, recorded, warmSlot, source };
+  const context: Context = { bar, v, st, entries, kept };
+  const fns = functionsFor(source);
+  return {
+    update: () => fns.update(context),
+    decide: (state) => fns.decide(state, context),
+    run: (cols, from, to, broker, tally) => fns.run(cols, from, to, broker, tally, context),
+    bar,
+    v,
+    outputSlots,
+    entries,
+    exitSlots,
+    recorded,
+    warmSlot,
+    source,
+  };
 }
 
-type Factory = (...args: unknown[]) => Pick<Program, "update" | "decide" | "run">;
+/** What differs between two programs with the same source: handed to the shared functions on every call. */
+interface Context {
+  bar: Float64Array;
+  v: Float64Array;
+  st: Float64Array;
+  entries: EntryRule[];
+  kept: object[];
+}
+
+const CONTEXT = "const bar = $c.bar, v = $c.v, st = $c.st, entries = $c.entries, kept = $c.kept;";
+
+interface SharedFunctions {
+  update: (c: Context) => void;
+  decide: (state: PositionState, c: Context) => number;
+  run: (cols: RunColumns, from: number, to: number, broker: SimBroker, tally: RunTally, c: Context) => void;
+}
 
 /**
- * One compiled factory per distinct source. Every program built from it shares the JIT's type
- * feedback and optimised code: a sweep's thousandth backtest runs optimised from its first bar
- * instead of warming up again (and a chunked run does not fall out of optimised code at the end of
- * each chunk). What differs between two such programs (parameters, state) is in the arguments.
+ * One set of functions per distinct source, made once: every program built from it calls the very
+ * same functions with its own context, so they share the JIT's type feedback and optimised code. A
+ * sweep's thousandth backtest runs optimised from its first bar instead of warming up again, and a
+ * chunked run does not fall out of optimised code at the end of each chunk. (Closures made anew per
+ * program, even from one compiled factory, did not share it reliably: each could be compiled again.)
  */
-const factories = new Map<string, Factory>();
-const MAX_FACTORIES = 256;
+const functions = new Map<string, SharedFunctions>();
+const MAX_FUNCTIONS = 256;
 
-function factoryFor(source: string): Factory {
-  let factory = factories.get(source);
-  if (!factory) {
-    factory = new Function("bar", "v", "st", "entries", "kept", source) as Factory;
-    if (factories.size >= MAX_FACTORIES) factories.delete(factories.keys().next().value!);
-    factories.set(source, factory);
+function functionsFor(source: string): SharedFunctions {
+  let fns = functions.get(source);
+  if (!fns) {
+    fns = (new Function(source) as () => SharedFunctions)();
+    if (functions.size >= MAX_FUNCTIONS) functions.delete(functions.keys().next().value!);
+    functions.set(source, fns);
   }
-  return factory;
+  return fns;
 }
 
 /** Reads the broker's state into the run loop's locals. */

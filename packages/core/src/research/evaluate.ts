@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { compileFlow } from "../compile/compile";
 import { sliceCandles, type Candles } from "../data/candles";
-import { backtest } from "../engine/backtest";
+import { simulate } from "../engine/backtest";
+import { medianSpacingMs } from "../engine/barSpacing";
+import { headlineMetrics } from "../engine/metrics";
 import { metricsSchema, type Metrics } from "../engine/result";
 import { TIMEFRAME_MS, type FlowGraph } from "../flow/schema";
 import { returnStats, type ReturnStats } from "./returnStats";
@@ -63,6 +65,10 @@ export const pickSweepMetrics = (m: Metrics): SweepMetrics => sweepMetricsSchema
  */
 export class ComboEvaluator {
   private readonly caches = new Map<string, SeriesCache>();
+  /** Median bar spacing of each cached range's candles (measured once, not per run). */
+  private readonly spacing = new WeakMap<SeriesCache, number>();
+  /** Equity curves are written here run after run: only their statistics are kept. */
+  private equity = new Float64Array(0);
 
   constructor(
     readonly flow: FlowGraph,
@@ -94,14 +100,30 @@ export class ComboEvaluator {
     const compiled = compileFlow(flow);
     if (!compiled.ok) return { combo, metrics: null, error: compiled.errors.map((e) => e.message).join(" ") };
     const cache = this.cacheFor(bars);
-    const result = backtest(compiled.spec, cache.candles, flow.settings, {
-      hash: compiled.hash,
-      timeframeMs: TIMEFRAME_MS[flow.market.timeframe],
-      shared: cache.sharedFor(compiled.spec),
-    });
-    const run: ComboRun = { combo, metrics: pickSweepMetrics(result.metrics), stats: returnStats(result.equity) };
-    if (keepEquity) run.equity = { start: flow.settings.initialCash, values: Array.from(result.equity) };
-    return run;
+    const candles = cache.candles;
+    if (this.equity.length < candles.length) this.equity = new Float64Array(candles.length);
+    let spacing = this.spacing.get(cache);
+    if (spacing === undefined) this.spacing.set(cache, (spacing = medianSpacingMs(candles.time)));
+    // What `backtest` does, less what a sweep does not keep (trade list, monthly table, chart).
+    const run = simulate(compiled.spec, candles, flow.settings, { shared: cache.sharedFor(compiled.spec), equity: this.equity });
+    const metrics = headlineMetrics(
+      {
+        initialCash: flow.settings.initialCash,
+        equity: run.equity,
+        time: candles.time,
+        close: candles.close,
+        trades: run.broker.trades,
+        barsInMarket: run.tally.inMarket,
+        fees: run.broker.totalFees,
+        firstTradableBar: Math.max(0, run.tally.firstTradable),
+        timeframeMs: TIMEFRAME_MS[flow.market.timeframe],
+      },
+      spacing,
+    );
+    const out: ComboRun = { combo, metrics, stats: returnStats(run.equity) };
+    // A copy: the buffer is reused by the next combination.
+    if (keepEquity) out.equity = { start: flow.settings.initialCash, values: Array.from(run.equity) };
+    return out;
   }
 
   /**

@@ -27,13 +27,24 @@ export function returnStats(equity: ArrayLike<number>, blocks = CSCV_BLOCKS): Re
   const n = Math.max(0, equity.length - 1);
   const out: ReturnBlock[] = Array.from({ length: blocks }, () => ({ n: 0, sum: 0, sumSq: 0 }));
   let s1 = 0;
-  for (let i = 1; i <= n; i++) {
-    const r = equity[i]! / equity[i - 1]! - 1;
-    const b = out[Math.min(blocks - 1, Math.floor(((i - 1) * blocks) / n))]!;
-    b.n++;
-    b.sum += r;
-    b.sumSq += r * r;
-    s1 += r;
+  // Return i (from bar i-1 to bar i) goes to block ⌊(i−1)·blocks / n⌋: block k holds returns
+  // ⌈k·n / blocks⌉ + 1 up to ⌈(k+1)·n / blocks⌉, so the loop needs no division per bar.
+  for (let k = 0, i = 1; k < blocks; k++) {
+    const b = out[k]!;
+    const end = Math.ceil(((k + 1) * n) / blocks);
+    let bn = 0;
+    let sum = 0;
+    let sumSq = 0;
+    for (; i <= end; i++) {
+      const r = equity[i]! / equity[i - 1]! - 1;
+      bn++;
+      sum += r;
+      sumSq += r * r;
+      s1 += r;
+    }
+    b.n = bn;
+    b.sum = sum;
+    b.sumSq = sumSq;
   }
   const mean = n > 0 ? s1 / n : 0;
   let m2 = 0;

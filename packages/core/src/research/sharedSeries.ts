@@ -76,7 +76,8 @@ export class SeriesCache {
   }
 
   series(spec: StrategySpec, node: number): Float64Array[] {
-    const key = subSpecHash(spec, node);
+    // The canonical text the sub-spec hash is made of: the same key, without hashing it on every run.
+    const key = canonicalJson(subSpec(spec, node));
     const hit = this.entries.get(key);
     if (hit) {
       this.hits++;
