@@ -145,8 +145,9 @@ describe("sweeps through BullMQ and keyflow worker processes", () => {
   }, 60_000);
 
   it("a worker SIGKILLed at ten seeded random moments, started again each time: the sweep completes with every combination exactly once, as in this thread", async () => {
-    // ~8 s of work on one thread in 32 chunks of 3 (~0.25 s each): ten short-lived workers do not finish it.
-    const candles = generateDemoCandles({ seed: 8, timeframe: "1m", start: Date.UTC(2024, 0, 1), bars: 150_000 });
+    // 32 chunks of 3 runs over 400,000 bars: far more than ten victims can do (each lives < 600 ms
+    // after its first chunk starts), even with a faster engine on a quiet machine.
+    const candles = generateDemoCandles({ seed: 8, timeframe: "1m", start: Date.UTC(2024, 0, 1), bars: 400_000 });
     const flow = ranged(range(5, 12), [30, 40, 50, 60, 70, 80, 90, 100]);
     const queue = bullBackend({ url: redis.url, inflight: 3 });
     const random = mulberry32(16);
