@@ -12,6 +12,7 @@ export type { BotRepo, Bot, BotOrder, BotFill, BotEvent, NewBot, BotPatch, NewBo
 export { ACTIVE_ORDER_STATUSES } from "./repo/bots";
 export { CHUNK_CANDLES, allocPackedCandles } from "./candleCodec";
 export { backtestChartSchema, chartLineSchema, type BacktestChart, type ChartLine } from "./chart";
+export { DELIVERY_CHANNELS, type DeliveryChannel } from "./schema";
 export { CANDLE_SOURCES, BACKTEST_STATUSES, type CandleSource, type BacktestStatus, RESEARCH_KINDS, RESEARCH_STATUSES, type ResearchKind, type ResearchStatus } from "./schema";
 export {
   BOT_MODES,

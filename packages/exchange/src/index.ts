@@ -3,7 +3,7 @@ export { createExchange, hasStreamClass, redirectExchange, requiredCredentials, 
 export { probePermissions, judgeProbe, KeyCheckError, WITHDRAW_UNKNOWN_WARNING, WITHDRAW_CONFIRMED_NOTE, type Permission, type ProbeResult, type ProbeVerdict } from "./probe";
 export { PERMISSION_READERS, type PermissionReader } from "./probes";
 export { KEY_PAGES, type KeyPage } from "./keyPages";
-export { RateLimiter, LimiterRegistry, sharedLimiters, attachLimiter, rememberBans, DEFAULT_LIMIT, type LimiterConfig, type BanBook } from "./limiter";
+export { RateLimiter, LimiterRegistry, sharedLimiters, attachLimiter, requestCount, rememberBans, DEFAULT_LIMIT, type LimiterConfig, type BanBook } from "./limiter";
 export { Retrier, createRetrier, DEFAULT_RETRY_POLICY, type RetryPolicy, type RetrierOptions, type RetryEvent, type CallOptions } from "./retry";
 export {
   classifyError,

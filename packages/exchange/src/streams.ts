@@ -67,6 +67,8 @@ export class StreamConnection {
   private closed = false;
   /** Messages seen per kind (for the bot page and tests). */
   readonly counts = { candles: 0, orders: 0, reconnects: 0 };
+  /** ccxt needs an HTTP agent loaded before it opens a plain ws:// URL (a loopback fake); harmless otherwise. */
+  private readonly ready: Promise<unknown>;
 
   constructor(
     readonly exchange: Exchange,
@@ -74,6 +76,8 @@ export class StreamConnection {
     private readonly backoff: StreamBackoff = DEFAULT_BACKOFF,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {
+    const agent = (exchange as unknown as { loadHttpProxyAgent?: () => Promise<unknown> }).loadHttpProxyAgent;
+    this.ready = agent ? agent.call(exchange).catch(() => undefined) : Promise.resolve();
     if (exchange.id === "binance") {
       const ex = exchange as unknown as { handleMessage: (client: unknown, message: unknown) => unknown };
       const ccxtHandle = ex.handleMessage.bind(exchange);
@@ -160,6 +164,7 @@ export class StreamConnection {
 
   private async runCandles(symbol: string, timeframe: string, loop: Loop<CandleListener> & { lastTime: number | null }): Promise<void> {
     const exact = this.exchange.id === "binance";
+    await this.ready;
     let failures = 0;
     while (!loop.stop && !this.closed) {
       try {
@@ -184,6 +189,7 @@ export class StreamConnection {
 
   private async runOrders(loop: Loop<OrderListener> & { bySymbol: Map<OrderListener, string> }): Promise<void> {
     const ex = this.exchange as Exchange & { authenticate?: (params?: Record<string, unknown>) => Promise<unknown> };
+    await this.ready;
     let failures = 0;
     while (!loop.stop && !this.closed) {
       try {

@@ -3,7 +3,7 @@
 // sending; position and cash come from the fills. On start the journal is reconciled with the exchange
 // before anything else happens.
 import { entryQty, EXIT, FLAT, LONG, PENDING_ENTRY, stopLossLevel, takeProfitLevel, trailFraction, trailingFirst, trailLevel, type Bar, type PositionState, type Strategy } from "@keyflow/core";
-import type { Bot, BotBook, BotOrder, BotOrderStatus, BotRepo, MissedSignal, NewBotFill } from "@keyflow/db";
+import type { Bot, BotBook, BotOrder, BotOrderStatus, BotRepo, DeliveryChannel, MissedSignal, NewBotFill } from "@keyflow/db";
 import { clientOrderId, type OrderGateway, type OrderSnapshot, type Retrier, type TradeSnapshot } from "@keyflow/exchange";
 import type { MarketInterface as CcxtMarket } from "ccxt";
 import type { CrashHook } from "./crashHook";
@@ -105,6 +105,7 @@ export class LiveTrader implements Trader {
   private processing: number | null = null;
   private latestClosed: number | null = null;
   private readonly dust: number;
+  channel: DeliveryChannel = "poll";
 
   constructor(
     private readonly ctx: LiveContext,
@@ -393,6 +394,7 @@ export class LiveTrader implements Trader {
         time: t.timestamp,
         barTime: this.fillBar(o, t.timestamp),
         realizedPnl: null,
+        channel: this.channel,
       };
       const wasOpen = this.ledger.open;
       fill.realizedPnl = this.ledger.apply(fill);

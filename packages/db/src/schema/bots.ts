@@ -38,6 +38,8 @@ export interface BotHealth {
   since: number;
   /** A degraded state that only a later success of the same kind clears (a rejected order), not the next good poll. */
   sticky?: boolean;
+  /** How the bot hears of candles and orders now, and the REST requests it spent in the last minute. */
+  delivery?: { candles: "stream" | "poll"; orders: "stream" | "poll" | null; requestsPerMinute: number };
 }
 
 /**
