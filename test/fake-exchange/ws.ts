@@ -23,7 +23,7 @@ export type WsFault =
   | { kind: "delay"; ms: number; times?: number }
   /** The next `times` messages are sent twice. */
   | { kind: "duplicate"; times?: number }
-  /** The next message is held back and sent after the one following it (`times` such swaps). */
+  /** The next message is held back and sent after the one following it (`times` messages; a held one is never held twice). */
   | { kind: "reorder"; times?: number };
 
 /** A message the fake published, as it was handed to the connection (after faults). */
@@ -173,12 +173,8 @@ export function attachFakeWs(
       }
     };
     if (fault?.kind === "drop") return;
-    if (fault?.kind === "reorder") {
-      const before = held.get(channel);
-      held.set(channel, () => {
-        before?.();
-        write();
-      });
+    if (fault?.kind === "reorder" && !held.has(channel)) {
+      held.set(channel, write);
       return;
     }
     if (fault?.kind === "delay") {

@@ -162,15 +162,31 @@ export class StreamConnection {
     for (const l of [...loop.listeners]) l.candle(c);
   }
 
+  /** Resolves once a connected websocket of this instance carries a subscription naming the market. */
+  private async subscribed(symbol: string, marketId: string): Promise<void> {
+    const ex = this.exchange as unknown as { clients?: Record<string, { isConnected?: boolean; subscriptions?: Record<string, unknown> }> };
+    const id = marketId.toLowerCase();
+    for (;;) {
+      for (const c of Object.values(ex.clients ?? {})) {
+        if (c.isConnected && Object.keys(c.subscriptions ?? {}).some((k) => k.includes(symbol) || k.toLowerCase().includes(id))) return;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   private async runCandles(symbol: string, timeframe: string, loop: Loop<CandleListener> & { lastTime: number | null }): Promise<void> {
     const exact = this.exchange.id === "binance";
     await this.ready;
     let failures = 0;
     while (!loop.stop && !this.closed) {
       try {
-        const rows = (await this.exchange.watchOHLCV(symbol, timeframe)) as number[][];
+        const watching = this.exchange.watchOHLCV(symbol, timeframe) as Promise<number[][]>;
+        watching.catch(() => undefined); // awaited below; this only keeps an early failure from being unhandled
+        // Up once subscribed (a candle may be a whole timeframe away).
+        if (loop.state !== "up") await Promise.race([watching, this.subscribed(symbol, loop.marketId)]);
         failures = 0;
         this.setState(loop, "up");
+        const rows = await watching;
         // Without a final flag: the candle before a newer one has closed (its values come by REST).
         for (const r of rows) {
           const t = r[0]!;

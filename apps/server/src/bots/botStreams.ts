@@ -78,7 +78,7 @@ export class BotStreams {
     const before = kind === "candles" ? this.candleState : this.orderState;
     if (kind === "candles") this.candleState = s;
     else this.orderState = s;
-    if (s === "up" && kind === "orders") this.reconnected = true;
+    if (s === "up") this.reconnected = true;
     if (s === "down" && before === "up") this.opts.log("warn", `The ${kind} stream from ${this.opts.exchangeId} dropped (${(why ?? "").slice(0, 200)}); polling until it reconnects.`);
     if (s === "up" && before === "down") this.opts.log("info", `The ${kind} stream is back; reconciling by REST whatever it missed.`);
     this.wake();
@@ -104,7 +104,7 @@ export class BotStreams {
     return this.candlesUp && this.ordersUp;
   }
 
-  /** An order notice or a (re)connect since the last call: the orders should be read by REST now. */
+  /** An order notice or a stream (re)connected since the last call: the orders (and candles) are read by REST now. */
   takeOrderNotice(): { noticed: boolean; reconnected: boolean } {
     const r = { noticed: this.ordersNoticed, reconnected: this.reconnected };
     this.ordersNoticed = false;

@@ -375,8 +375,8 @@ export class BotRunner {
         }
         try {
           // While the streams are healthy, REST is asked only when they say something happened, and as a safety net.
-          const safetyDue = this.now() - lastRestAt >= (streams.healthy ? settings.safetyNetMs : 0);
           const notice = streams.takeOrderNotice();
+          const safetyDue = notice.reconnected || this.now() - lastRestAt >= (streams.healthy ? settings.safetyNetMs : 0);
           if (safetyDue || !streams.ordersUp || notice.noticed || notice.reconnected || bot.closeRequestedAt !== null) {
             trader.channel = streams.ordersUp && (notice.noticed || notice.reconnected) ? "stream" : "poll";
             await trader.poll(bot);
