@@ -5,7 +5,7 @@ import { backtest, compile } from "@keyflow/core";
 import type { BotFill } from "@keyflow/db";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeCandles, type WsFault } from "../../../test/fake-exchange/index";
-import { caughtUp, closedCandles, harness, smaFlow, until, type Harness } from "./botHelpers";
+import { caughtUp, closedCandles, expectNoSecrets, harness, leakSites, smaFlow, until, type Harness } from "./botHelpers";
 
 const START = Date.UTC(2024, 0, 1);
 const candles = (count: number, seed = 7) => ({ BTCUSDT: makeCandles({ start: START, count, seed }), ETHUSDT: makeCandles({ start: START, count, seed: seed + 1, startPrice: 2000 }) });
@@ -127,6 +127,8 @@ describe("bots on streams", () => {
     const fills = h.services.db.bots.fills(bot.id);
     expect(fills.map((f) => f.tradeId).sort()).toEqual(h.fake.engine.trades.map((t) => String(t.id)).sort());
     expect(h.services.db.bots.eventsAfter(0, bot.id, 10_000).some((e) => /orders stream is back/.test(e.message))).toBe(true);
+    // The key opened a websocket too (its signed subscription carries the API key): nothing of it is logged.
+    expectNoSecrets(leakSites(h), [h.fake.keys.trade!.apiKey, h.fake.keys.trade!.secret]);
   });
 
   it("duplicated and reordered messages change nothing: the journal equals a run without faults", async () => {
