@@ -174,7 +174,7 @@ export class StreamConnection {
     }
   }
 
-  private async runCandles(symbol: string, timeframe: string, loop: Loop<CandleListener> & { lastTime: number | null }): Promise<void> {
+  private async runCandles(symbol: string, timeframe: string, loop: Loop<CandleListener> & { lastTime: number | null; marketId: string }): Promise<void> {
     const exact = this.exchange.id === "binance";
     await this.ready;
     let failures = 0;

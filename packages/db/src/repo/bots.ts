@@ -214,6 +214,17 @@ export function botRepo(ctx: RepoContext) {
     return db.select().from(botCandles).where(eq(botCandles.botId, botId)).orderBy(asc(botCandles.time)).all();
   }
 
+  /** The last `n` candles it acted on (warm-up excluded), newest first. */
+  function recentCandles(botId: string, n: number): BotCandleRow[] {
+    return db
+      .select()
+      .from(botCandles)
+      .where(and(eq(botCandles.botId, botId), eq(botCandles.warmup, false)))
+      .orderBy(desc(botCandles.time))
+      .limit(n)
+      .all();
+  }
+
   // ---- event log
 
   function log(botId: string, level: BotEventLevel, message: string): BotEvent {
@@ -270,6 +281,7 @@ export function botRepo(ctx: RepoContext) {
     fills,
     fillsForOrder,
     recordCandles,
+    recentCandles,
     candles,
     fillsAfter,
     log,
