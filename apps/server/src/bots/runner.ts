@@ -441,7 +441,8 @@ export class BotRunner {
           await this.failed(e, market.exchange);
           continue;
         }
-        await streams.wait(streams.healthy ? Math.max(0, lastRestAt + settings.safetyNetMs - this.now()) : settings.pollMs, this.abort.signal);
+        // The loop still turns every poll interval (the bot's row: stop, pause, close requests), but asks REST only as above.
+        await streams.wait(settings.pollMs, this.abort.signal);
       }
 
       if (!this.stoppedByRequest && this.deps.db.bots.get(this.botId)?.status === "stopped") this.stoppedByRequest = true;
