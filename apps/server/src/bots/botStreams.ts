@@ -114,7 +114,8 @@ export class BotStreams {
 
   /**
    * The closed candles from `next` on that the stream delivered in one unbroken run with their values;
-   * `gap` when the first one is later than `next` or came without values (then REST fills in).
+   * `gap` when the first one is later than `next` or came without values (then REST fills in). They
+   * stay buffered until the bot has committed them (a failed step takes them again).
    */
   takeCandles(next: number, tf: number): { bars: Bar[]; gap: boolean } {
     for (const t of [...this.buffered.keys()]) if (t < next) this.buffered.delete(t);
@@ -124,7 +125,6 @@ export class BotStreams {
       if (!c.values) return { bars: [], gap: true };
       const [open, high, low, close, volume] = c.values;
       bars.push({ time: t, open, high, low, close, volume });
-      this.buffered.delete(t);
       t += tf;
     }
     return { bars, gap: bars.length === 0 && this.buffered.size > 0 };

@@ -437,6 +437,8 @@ export class BotRunner {
           }
         } catch (e) {
           if (this.fatal(e)) return;
+          // What the streams had said is consumed: the next turn asks REST again.
+          lastRestAt = -Infinity;
           this.log(this.failureCount >= DEGRADE_AFTER_FAILURES ? "error" : "warn", `${this.describe(e)} (will retry)`);
           await this.failed(e, market.exchange);
           continue;
