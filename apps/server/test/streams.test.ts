@@ -159,6 +159,23 @@ describe("bots on streams", () => {
     expect(faulty.candles).toEqual(clean.candles);
   }, 60_000);
 
+  it("bots on one key share one websocket connection per stream, closed when the last bot stops", async () => {
+    const { hh, key } = await live(60);
+    h = hh;
+    const a = await h.caller.bots.deploy({ flow: smaFlow(5, 13), mode: "live", keyId: key.id, confirmLive: true });
+    const flowEth = smaFlow(4, 9);
+    flowEth.market = { exchange: "binance", symbol: "ETH/USDT", timeframe: "1m" };
+    const b = await h.caller.bots.deploy({ flow: flowEth, mode: "live", keyId: key.id, confirmLive: true });
+    await Promise.all([streamsUp(h, a.id), streamsUp(h, b.id)]);
+    expect(h.fake.ws.connections("user")).toBe(1);
+    expect(h.fake.ws.connections("market")).toBe(1);
+    await h.caller.bots.stop({ id: a.id });
+    await until(() => !h!.services.db.bots.get(a.id)?.lease, 10_000, "the first bot's runner to end");
+    expect(h.fake.ws.connections("user")).toBe(1);
+    await h.caller.bots.stop({ id: b.id });
+    await until(() => h!.fake.ws.connections() === 0, 10_000, "the connections to close");
+  });
+
   it("spends at most a tenth of polling's REST requests per minute while streams are healthy (counted at the fake)", async () => {
     const perMinute = async (streams: boolean) => {
       const { hh, key } = await live(80, { pollMs: 100, streams });
