@@ -176,6 +176,9 @@ export class BotRunner {
           const next = keys.credentials(keyId);
           this.loadedSecrets.push(...secretValues(next));
           setCredentials(this.ex, next);
+          // The key's shared websocket signs its next (re)subscription with the rotated key too.
+          const stream = (this.deps.streams ?? sharedStreams).get(market.exchange, keyId);
+          if (stream) setCredentials(stream.exchange, next);
           keyVersion = keys.version(keyId);
           this.log("info", "Now signing with the rotated key.");
         });
