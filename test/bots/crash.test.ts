@@ -135,12 +135,16 @@ describe(`crash safety: ${RUNS} kills of a live bot process`, () => {
     expect(qty).toBeCloseTo(btc.free + btc.locked, 8);
     expect(db().bots.get(botId)!.book.qty).toBeCloseTo(btc.free + btc.locked, 8);
     expect(h.fake.engine.openOrders(undefined)).toEqual([]);
+    // 5. Streams were on (KEYFLOW_STREAMS defaults to on): candles and fills arrived by websocket too.
+    const byStream = { candles: db().bots.candles(botId).filter((c) => c.channel === "stream").length, fills: fills.filter((f) => f.channel === "stream").length };
+    expect(byStream.candles).toBeGreaterThan(0);
+    expect(byStream.fills).toBeGreaterThan(0);
 
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const partiallyFilled = h.fake.engine.orders.filter((o) => o.status === "CANCELED" && o.executedQty > 0).length;
     console.log(
       `crash test: ${RUNS} kills (${timedKills} at random moments; hooks fired ${JSON.stringify(hits)}), ${partials} partial-fill scripts (${partiallyFilled} orders partly filled then cancelled), ` +
-        `${h.fake.engine.orders.length} orders, ${fills.length} fills, ${db().bots.allOrders(botId).length} journal rows, final position ${qty.toFixed(8)} BTC, ${seconds} s`,
+        `${h.fake.engine.orders.length} orders, ${fills.length} fills (${byStream.fills} by stream, ${byStream.candles} candles by stream), ${db().bots.allOrders(botId).length} journal rows, final position ${qty.toFixed(8)} BTC, ${seconds} s`,
     );
     expect(Object.keys(hits).length).toBeGreaterThanOrEqual(4);
   }, 600_000);

@@ -255,6 +255,10 @@ describe("keys and bots in a real browser", () => {
     expect(await page.locator(tid("bot-row")).first().locator(tid("bot-position")).textContent()).toMatch(/BTC @ /);
     await page.locator(tid("log-line")).filter({ hasText: /Paper: bought .* BTC at/ }).waitFor();
     await page.locator(tid("detail-last-candle")).filter({ hasText: hhmm(barTime(WARM + 1)) }).waitFor();
+    // The candles came over the exchange's websocket: the page says so, with the bot's REST spend.
+    await page.locator(tid("detail-delivery")).filter({ hasText: "stream" }).waitFor();
+    await page.locator(`${tid("recent-candles")} [data-channel="stream"]`).filter({ hasText: hhmm(barTime(WARM + 1)).slice(11) }).waitFor();
+    expect(await page.locator(tid("detail-delivery")).locator("xpath=..").textContent()).toMatch(/candles by stream · \d+ requests\/min/);
     await shot("26-bot-acted");
   });
 

@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { BinanceReject, round8, type MatchingEngine } from "./engine";
 import { createMarket, DEFAULT_SYMBOLS, INTERVAL_MS, type MarketOptions } from "./market";
+import { attachFakeWs, type FakeWs } from "./ws";
 import type { Candle, Fault, FaultMatch, FakeKey, FakeOrder, FakeSymbol, FakeTrade, KeyPermissions, RequestRecord } from "./types";
 
 export { DEFAULT_SYMBOLS, makeCandles } from "./market";
@@ -52,6 +53,8 @@ export interface FakeExchange {
     maxInWindow(windowMs: number, filter?: { method?: string; path?: string; apiKey?: string }): number;
     reset(): void;
   };
+  /** The websocket side (kline stream, user data stream) with its fault controls. */
+  ws: FakeWs;
   close(): Promise<void>;
 }
 
@@ -537,6 +540,7 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
       if (fault?.kind === "timestamp") throw new BinanceReject(-1021, "Timestamp for this request is outside of the recvWindow.");
       if (fault?.kind === "reject") throw new BinanceReject(fault.code, fault.msg, fault.status ?? 400);
       const body = route(method, path, params, key);
+      if (method !== "GET") ws.publish();
       if (fault?.kind === "dropAfterAccept") {
         record.outcome = "dropped";
         res.socket?.destroy();
@@ -561,6 +565,7 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
+  const ws = attachFakeWs(server, { engine, keys: byApiKey, interval, intervalMs, now: serverNow });
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 
@@ -571,7 +576,11 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
     url: `http://127.0.0.1:${port}`,
     keys,
     engine,
-    advance: (n = 1) => engine.advanceBy(n),
+    advance: (n = 1) => {
+      const closed = engine.advanceBy(n);
+      ws.publish();
+      return closed;
+    },
     scriptFills(clientOrderId, fractions) {
       fillScripts.set(clientOrderId, fractions);
     },
@@ -603,7 +612,9 @@ export async function startFakeExchange(opts: FakeExchangeOptions = {}): Promise
       },
       reset: () => void requests.splice(0),
     },
+    ws,
     async close() {
+      ws.close();
       for (const res of hanging) res.destroy();
       hanging.clear();
       for (const s of sockets) s.destroy();

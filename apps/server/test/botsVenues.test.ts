@@ -44,7 +44,8 @@ describe.each(VENUES)("bots on %s (fake)", (venue) => {
   beforeAll(async () => {
     fake = await startVenueFake(venue, marketOptions());
     vi.setSystemTime(clockAt(fake));
-    h = await harness({ exchange: { urls: { [venue]: fake.url } } });
+    // The venue fakes serve REST only (no websocket side): these bots poll, as they would where a venue has no stream.
+    h = await harness({ exchange: { urls: { [venue]: fake.url } }, bots: { streams: false } });
     const k = fake.keys.trade!;
     keyId = (await h.caller.keys.add({ exchange: venue, label: `${venue} bots`, apiKey: k.apiKey, secret: k.secret, password: k.passphrase })).id;
   });
@@ -142,7 +143,7 @@ describe("an OKX demo-trading (testnet) key (fake)", () => {
   beforeAll(async () => {
     fake = await startVenueFake("okx", { ...marketOptions(), keys: { demo: { demo: true } } });
     vi.setSystemTime(clockAt(fake));
-    h = await harness({ exchange: { urls: { okx: fake.url } } });
+    h = await harness({ exchange: { urls: { okx: fake.url } }, bots: { streams: false } });
   });
   afterAll(async () => {
     await h?.close();

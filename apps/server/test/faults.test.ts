@@ -21,6 +21,9 @@ beforeAll(async () => {
       feeRate: 0.001,
     },
     exchange: { timeoutMs: 800 },
+    // Faults of the REST path (candles, order lookups, the shared limiter under load): the bot polls, as it
+    // does whenever its streams are down. The stream path has its own faults in streams.test.ts.
+    bots: { streams: false },
   });
   const key = await h.caller.keys.add({ exchange: "binance", apiKey: h.fake.keys.trade!.apiKey, secret: h.fake.keys.trade!.secret });
   botId = (await h.caller.bots.deploy({ flow: smaFlow(2, 5), mode: "live", keyId: key.id, confirmLive: true, warmupBars: 50 })).id;

@@ -42,12 +42,16 @@ describe("health of running bots", () => {
     const bot = await hh.caller.bots.deploy({ flow: smaFlow(3, 8), warmupBars: 30 });
     await caughtUp(hh, bot.id);
     await until(async () => (await view(hh, bot.id)).state === "running", 10_000, "running");
+    // Unreachable: REST answers 503 and the websocket is cut and refused (the bot falls back to polling, which fails too).
     hh.fake.faults.inject({ kind: "status", status: 503 }, { path: "/api/v3/klines", times: 1_000_000 });
+    hh.fake.ws.refuse(true);
+    hh.fake.ws.cut();
     hh.fake.advance();
     const down = await until(async () => ((await view(hh, bot.id)).state === "degraded" ? view(hh, bot.id) : null), 20_000, "degraded");
     expect(down.stateReason).toMatch(/^Can't reach binance since \d{4}-\d\d-\d\d \d\d:\d\d UTC — retrying every \d+ s/);
     expect(down.status).toBe("running");
     hh.fake.faults.clear();
+    hh.fake.ws.refuse(false);
     await until(async () => (await view(hh, bot.id)).state === "running", 20_000, "recovered");
     await caughtUp(hh, bot.id);
   });

@@ -8,10 +8,11 @@ export type { BanRepo } from "./repo/bans";
 export type { AlertRepo } from "./repo/alerts";
 export type { ResearchRepo, ResearchRun, ResearchRunSummary, StrategyHoldout, NewResearchRun } from "./repo/research";
 export type { KeyRepo, ExchangeKey, SealedCredentials, ProbeRecord, NewExchangeKey } from "./repo/keys";
-export type { BotRepo, Bot, BotOrder, BotFill, BotEvent, NewBot, BotPatch, NewBotOrder, BotOrderPatch, NewBotFill } from "./repo/bots";
+export type { BotRepo, Bot, BotOrder, BotFill, BotEvent, NewBot, BotPatch, NewBotOrder, BotOrderPatch, NewBotFill, NewBotCandle } from "./repo/bots";
 export { ACTIVE_ORDER_STATUSES } from "./repo/bots";
 export { CHUNK_CANDLES, allocPackedCandles } from "./candleCodec";
 export { backtestChartSchema, chartLineSchema, type BacktestChart, type ChartLine } from "./chart";
+export { DELIVERY_CHANNELS, type DeliveryChannel } from "./schema";
 export { CANDLE_SOURCES, BACKTEST_STATUSES, type CandleSource, type BacktestStatus, RESEARCH_KINDS, RESEARCH_STATUSES, type ResearchKind, type ResearchStatus } from "./schema";
 export {
   BOT_MODES,

@@ -33,6 +33,8 @@ export interface CreateExchangeOptions {
    * Only for exchanges where hasTestnet() is true.
    */
   testnet?: boolean;
+  /** ccxt's websocket class (ccxt.pro) instead of the REST one: the same REST methods plus watch*. */
+  stream?: boolean;
 }
 
 type ExchangeClass = new (config?: Record<string, unknown>) => Exchange;
@@ -61,8 +63,13 @@ const EXCHANGE_DEFAULTS: Record<string, Record<string, unknown>> = {
   coinbase: { fetchBalance: "v3PrivateGetBrokerageAccounts" },
 };
 
+/** Whether ccxt has a websocket class for the exchange. */
+export function hasStreamClass(exchangeId: string): boolean {
+  return Boolean((ccxt.pro as unknown as Record<string, unknown> | undefined)?.[exchangeId]);
+}
+
 export function createExchange(opts: CreateExchangeOptions): Exchange {
-  const Cls = exchangeClass(opts.exchangeId);
+  const Cls = opts.stream ? ((ccxt.pro as unknown as Record<string, ExchangeClass>)[opts.exchangeId] ?? exchangeClass(opts.exchangeId)) : exchangeClass(opts.exchangeId);
   const config: Record<string, unknown> = {
     enableRateLimit: true,
     options: { ...(EXCHANGE_DEFAULTS[opts.exchangeId] ?? {}), ...(opts.options ?? {}) },
@@ -96,9 +103,16 @@ function onlySpotMarkets(ex: Exchange): void {
   else if (fm && typeof fm === "object" && Array.isArray((fm as { types?: unknown }).types)) ex.options["fetchMarkets"] = { ...(fm as object), types: ["spot"] };
 }
 
-/** Point every REST base URL of an exchange at `baseUrl`, keeping the paths (tests and development against a fake). */
+/**
+ * Point every REST base URL of an exchange at `baseUrl`, keeping the paths (tests and development
+ * against a fake). Websocket URLs go to the same server with the exchange's host as the first path
+ * segment (`wss://stream.binance.com:9443/ws` → `ws://127.0.0.1:port/stream.binance.com:9443/ws`), so a
+ * fake can tell them apart and ccxt still recognises them.
+ */
 export function redirectExchange<T extends Exchange>(ex: T, baseUrl: string): T {
+  const wsBase = baseUrl.replace(/^http/, "ws");
   const rewrite = (v: unknown): unknown => {
+    if (typeof v === "string" && /^wss?:\/\//.test(v)) return v.replace(/^wss?:\/\/([^/]+)/, (_m, host: string) => `${wsBase}/${host}`);
     if (typeof v === "string") return v.replace(/^https?:\/\/[^/]+/, baseUrl);
     if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rewrite(x)]));
     return v;

@@ -142,6 +142,13 @@ export const RETRY_AFTER_MS = Symbol("keyflow.retryAfterMs");
  * signs (fetch2: throttle → sign → fetch), so time spent waiting here never stales the signed
  * timestamp. The `fetch` hook sees 429/418 and pauses the limiter for everyone sharing it.
  */
+const REQUESTS = Symbol("keyflow.requests");
+
+/** HTTP requests this instance has sent (counted where the limiter sees them), for requests-per-minute figures. */
+export function requestCount(exchange: Exchange): number {
+  return (exchange as unknown as { [REQUESTS]?: number })[REQUESTS] ?? 0;
+}
+
 export function attachLimiter<T extends Exchange>(exchange: T, limiter: RateLimiter, clock: Clock = systemClock): T {
   const ex = exchange as unknown as HookableExchange;
   ex.enableRateLimit = true;
@@ -152,6 +159,8 @@ export function attachLimiter<T extends Exchange>(exchange: T, limiter: RateLimi
   };
   const ccxtFetch = ex.fetch.bind(exchange);
   ex.fetch = async (url, method, headers, body) => {
+    const counted = exchange as unknown as { [REQUESTS]?: number };
+    counted[REQUESTS] = (counted[REQUESTS] ?? 0) + 1;
     try {
       return await ccxtFetch(url, method, headers, body);
     } catch (e) {

@@ -19,6 +19,16 @@ describe("scrub: signed requests by their shape", () => {
     expect(scrub(prose)).toBe(prose);
   });
 
+  it("removes a user data stream's listen key from websocket URLs and messages", () => {
+    const listenKey = "pqia91ma19a5s61cv6a81va65sdf19v8a65a1a5s61cv6a81va65sdf19v8a65a1";
+    expect(scrub(`binance connection closed: wss://stream.binance.com:9443/ws/${listenKey} 1006`)).toBe("binance connection closed: wss://stream.binance.com:9443/ws/[redacted] 1006");
+    expect(scrub(`wss://fstream.binance.com/private/ws?listenKey=${listenKey}&x=1`)).toBe("wss://fstream.binance.com/private/ws?[signed query removed]");
+    expect(scrub(`{"listenKey":"${listenKey}"}`)).toBe('{"listenKey":"[redacted]"}');
+    // A public stream URL keeps its path.
+    const pub = "wss://stream.binance.com:9443/ws/0 closed";
+    expect(scrub(pub)).toBe(pub);
+  });
+
   it("turns a pasted HTML error page into one sentence with its status", () => {
     const html = "binance GET https://api.binance.com/api/v3/order 502 Bad Gateway <html><head><title>502</title></head><body><h1>502 Bad Gateway</h1><script>x</script></body></html> (retrying)";
     expect(scrub(html)).toBe("binance GET https://api.binance.com/api/v3/order 502 Bad Gateway (the exchange answered HTTP 502 with an error page) (retrying)");

@@ -4,9 +4,16 @@ import type { Exchange } from "ccxt";
 const MIN_SECRET_LENGTH = 4;
 
 /** Query parameters that only signed (private) requests carry. */
-const SIGNED_QUERY = /[?&](?:signature|sign|timestamp|recvWindow|nonce|apiKey|api_key|access_key)=/i;
-/** A URL with its query string. */
-const URL_WITH_QUERY = /\b(https?:\/\/[^\s"'<>?]+)\?[^\s"'<>]*/gi;
+const SIGNED_QUERY = /[?&](?:signature|sign|timestamp|recvWindow|nonce|apiKey|api_key|access_key|listenKey|listenToken)=/i;
+/** A URL (REST or websocket) with its query string. */
+const URL_WITH_QUERY = /\b((?:https?|wss?):\/\/[^\s"'<>?]+)\?[^\s"'<>]*/gi;
+/**
+ * A user data stream's token: Binance's listenKey is the last path segment of the websocket URL
+ * (`wss://stream.binance.com:9443/ws/<listenKey>`) or a `listenKey=` / `listenToken=` parameter;
+ * whoever holds it reads the account's orders and balances.
+ */
+const WS_LISTEN_KEY = /\b(wss?:\/\/[^\s"'<>?]*\/ws\/)[A-Za-z0-9]{20,}/gi;
+const LISTEN_KEY_PARAM = /\b(listenKey|listenToken)(["']?\s*[=:]\s*["']?)[A-Za-z0-9._-]{8,}/gi;
 /** A signature, wherever it appears (a query without its URL, a form body). */
 const SIGNATURE_PARAM = /\b(signature|sign)=[^&\s"'<>]+/gi;
 /** Headers that carry a key, a signature or a passphrase (Binance, OKX, KuCoin, Bybit, Coinbase, Bitget, Kraken…). */
@@ -23,6 +30,8 @@ const HTML_PAGE = /<(?:!doctype\s+html|html)\b[\s\S]*?(?:<\/html>|$)/gi;
 export function scrub(text: string): string {
   let out = text.replace(URL_WITH_QUERY, (url, base: string) => (SIGNED_QUERY.test(url) ? `${base}?[signed query removed]` : url));
   out = out.replace(SIGNATURE_PARAM, "$1=[redacted]");
+  out = out.replace(WS_LISTEN_KEY, "$1[redacted]");
+  out = out.replace(LISTEN_KEY_PARAM, "$1$2[redacted]");
   out = out.replace(CREDENTIAL_HEADER, (_m, q: string, name: string, sep: string, vq: string) => `${q}${name}${q}${sep}${vq}[redacted]${vq}`);
   if (/<(?:!doctype\s+html|html)\b/i.test(out)) {
     const status = /\b([45]\d\d)\b/.exec(out.slice(0, out.search(/<(?:!doctype\s+html|html)\b/i)))?.[1];
@@ -49,6 +58,8 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined |
   return scrub(out);
 }
 
-/** Everything secret a ccxt instance holds (its current credentials), for redact(). */
-export const secretsOf = (ex: Exchange): string[] =>
-  [ex.apiKey, ex.secret, ex.password, ex.uid].filter((s): s is string => typeof s === "string" && s.length > 0);
+/** Everything secret a ccxt instance holds (its current credentials, and a websocket instance's listen keys), for redact(). */
+export const secretsOf = (ex: Exchange): string[] => {
+  const listenKeys = Object.values((ex.options ?? {}) as Record<string, unknown>).map((o) => (o && typeof o === "object" ? (o as Record<string, unknown>)["listenKey"] : undefined));
+  return [ex.apiKey, ex.secret, ex.password, ex.uid, ...listenKeys].filter((s): s is string => typeof s === "string" && s.length > 0);
+};

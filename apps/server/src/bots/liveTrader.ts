@@ -23,7 +23,7 @@ import {
   type PositionState,
   type Strategy,
 } from "@keyflow/core";
-import type { Bot, BotBook, BotOrder, BotOrderStatus, BotRepo, MissedSignal, NewBotFill } from "@keyflow/db";
+import type { Bot, BotBook, BotOrder, BotOrderStatus, BotRepo, DeliveryChannel, MissedSignal, NewBotFill } from "@keyflow/db";
 import { amendSupport, clientOrderId, type OrderGateway, type OrderSnapshot, type Retrier, type TradeSnapshot } from "@keyflow/exchange";
 import type { MarketInterface as CcxtMarket } from "ccxt";
 import type { CrashHook } from "./crashHook";
@@ -131,6 +131,7 @@ export class LiveTrader implements Trader {
   private processing: number | null = null;
   private latestClosed: number | null = null;
   private readonly dust: number;
+  channel: DeliveryChannel = "poll";
 
   constructor(
     private readonly ctx: LiveContext,
@@ -426,6 +427,7 @@ export class LiveTrader implements Trader {
         time: t.timestamp,
         barTime: this.fillBar(o, t.timestamp),
         realizedPnl: null,
+        channel: this.channel,
       };
       const wasOpen = this.ledger.open;
       fill.realizedPnl = this.ledger.apply(fill);

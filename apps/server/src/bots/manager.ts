@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { compile, Strategy, warmupBarsNeeded, warmupNeed, type FlowGraph, type Market, type Settings } from "@keyflow/core";
 import { ACTIVE_ORDER_STATUSES, DEFAULT_AFTER_DOWNTIME, type AfterDowntime, type Bot, type BotMode, type BotRiskLimits, type KeyflowDb } from "@keyflow/db";
-import { exchangeIds, OrderGateway, redact, Retrier } from "@keyflow/exchange";
+import { exchangeIds, OrderGateway, redact, Retrier, StreamRegistry } from "@keyflow/exchange";
 import { notFound, UserError } from "../errors";
 import { connectExchange } from "../keys/connect";
 import type { ExchangeSettings } from "../keys/exchangeSettings";
@@ -80,6 +80,8 @@ export interface BotManagerOptions {
 export class BotManager {
   readonly notifier = new BotNotifier();
   private readonly runners = new Map<string, BotRunner>();
+  /** One websocket connection per (exchange, key), shared by this manager's bots. */
+  private readonly streams = new StreamRegistry();
   private adoptTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -509,6 +511,7 @@ export class BotManager {
         settings: this.opts.settings,
         ...(this.opts.crash ? { crash: this.opts.crash } : {}),
         notify: () => this.notifier.notify(),
+        streams: this.streams,
         ...(this.opts.log ? { log: this.opts.log } : {}),
         ...(this.opts.alerts ? { alerts: this.opts.alerts } : {}),
       }).start();

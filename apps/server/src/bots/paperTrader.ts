@@ -1,7 +1,7 @@
 // Paper trading: the backtest's own Session (strategy + simulated broker) stepped one closed candle at
 // a time, so a paper bot's trades are the backtest's trades on the same candles.
 import { PENDING_ENTRY, Session, type Bar, type Settings, type StrategySpec } from "@keyflow/core";
-import type { Bot, BotBook, BotRepo } from "@keyflow/db";
+import type { Bot, BotBook, BotRepo, DeliveryChannel } from "@keyflow/db";
 import { clientOrderId } from "@keyflow/exchange";
 import type { Assets } from "./ledger";
 import type { Trader } from "./trader";
@@ -34,6 +34,7 @@ const fmt = (x: number, digits = 8) => String(Number(x.toFixed(digits)));
 export class PaperTrader implements Trader {
   readonly session: Session;
   private current: BotBook;
+  channel: DeliveryChannel = "poll";
   private replayed = 0;
 
   constructor(
@@ -141,6 +142,7 @@ export class PaperTrader implements Trader {
       time: f.time,
       barTime: f.time,
       realizedPnl: f.realizedPnl,
+      channel: this.channel,
     });
     if (created && !quiet) {
       const what = f.side === "buy" ? "bought" : "sold";

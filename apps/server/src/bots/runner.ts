@@ -4,12 +4,13 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { compile, Strategy, TIMEFRAME_MS, type Bar, type Market } from "@keyflow/core";
 import type { Bot, BotHealth, BotLease, KeyflowDb } from "@keyflow/db";
-import { classifyError, isTransient, OrderGateway, redact, Retrier, secretsOf, stopSupport, type LimiterRegistry } from "@keyflow/exchange";
+import { classifyError, isTransient, OrderGateway, redact, requestCount, Retrier, secretsOf, sharedStreams, stopSupport, type LimiterRegistry, type StreamRegistry } from "@keyflow/exchange";
 import type { Exchange, MarketInterface as CcxtMarket } from "ccxt";
 import { connectExchange, setCredentials } from "../keys/connect";
 import type { ExchangeSettings } from "../keys/exchangeSettings";
 import type { KeyService } from "../keys/keyService";
 import type { AlertSink, AlertType } from "../alerts/alertService";
+import { BotStreams } from "./botStreams";
 import { CandleFeed, storedBefore } from "./candleFeed";
 import { noCrash, type CrashHook } from "./crashHook";
 import { emptyBook } from "./ledger";
@@ -28,6 +29,8 @@ export interface RunnerDeps {
   settings: BotSettings;
   crash?: CrashHook;
   limiters?: LimiterRegistry;
+  /** Shared websocket connections per (exchange, key); default: the process-wide registry. */
+  streams?: StreamRegistry;
   /** Wakes SSE subscribers after the bot's rows changed. */
   notify?: (botId: string) => void;
   /** The server's own log (stderr); bot events go to the database as well. */
@@ -150,12 +153,14 @@ export class BotRunner {
       return;
     }
     let keyVersion: number | undefined;
+    let streamCredentials: ReturnType<KeyService["credentials"]> | undefined;
     let unsubscribe = () => {};
     try {
       if (bot.mode === "live") {
         if (!bot.keyId) throw new Error("This live bot has no key (it was deleted): deploy it again with a key.");
         keyVersion = keys.version(bot.keyId);
         const credentials = keys.credentials(bot.keyId);
+        streamCredentials = credentials;
         this.loadedSecrets = secretValues(credentials);
         this.ex = connectExchange(this.deps.exchange, market.exchange, {
           credentials,
@@ -171,6 +176,9 @@ export class BotRunner {
           const next = keys.credentials(keyId);
           this.loadedSecrets.push(...secretValues(next));
           setCredentials(this.ex, next);
+          // The key's shared websocket signs its next (re)subscription with the rotated key too.
+          const stream = (this.deps.streams ?? sharedStreams).get(market.exchange, keyId);
+          if (stream) setCredentials(stream.exchange, next);
           keyVersion = keys.version(keyId);
           this.log("info", "Now signing with the rotated key.");
         });
@@ -303,6 +311,30 @@ export class BotRunner {
       let lastTouch = this.now();
       let lastCandleAt = this.now();
       let written = JSON.stringify(bot.book);
+      // Streams: candles (and a live bot's order notices) over the key's shared websocket connection.
+      const streams = new BotStreams({
+        registry: this.deps.streams ?? sharedStreams,
+        exchangeId: market.exchange,
+        keyId: bot.keyId ?? "public",
+        create: () =>
+          connectExchange(this.deps.exchange, market.exchange, {
+            ...(streamCredentials ? { credentials: streamCredentials } : {}),
+            ...(bot.keyId ? { keyId: bot.keyId, testnet: keys.isTestnet(bot.keyId) } : {}),
+            bans: db.bans,
+            ...(this.deps.limiters ? { limiters: this.deps.limiters } : {}),
+            stream: true,
+          }),
+        rest: ex,
+        symbol: market.symbol,
+        timeframe: market.timeframe,
+        orders: bot.mode === "live",
+        log: (level, message) => this.log(level, message),
+      });
+      if (settings.streams) streams.start();
+      this.closeStreams = () => streams.close();
+      let lastRestAt = this.now();
+      const rate: [number, number][] = [];
+      let lastDelivery = "";
       const commit = (barTime: number | null) => {
         const book = trader.book;
         written = JSON.stringify(book);
@@ -345,13 +377,27 @@ export class BotRunner {
           }
         }
         try {
-          await trader.poll(bot);
+          // While the streams are healthy, REST is asked only when they say something happened, and as a safety net.
+          const notice = streams.takeOrderNotice();
+          const safetyDue = notice.reconnected || this.now() - lastRestAt >= (streams.healthy ? settings.safetyNetMs : 0);
+          if (safetyDue || !streams.ordersUp || notice.noticed || notice.reconnected || bot.closeRequestedAt !== null) {
+            trader.channel = streams.ordersUp && (notice.noticed || notice.reconnected) ? "stream" : "poll";
+            await trader.poll(bot);
+          }
           if (bot.closeRequestedAt !== null) {
             db.bots.update(bot.id, { closeRequestedAt: null });
             commit(null);
           }
           const next = (bot.lastBarTime ?? 0) + tf;
-          const bars: Bar[] = await feed.since(next);
+          const fromStream = streams.candlesUp ? streams.takeCandles(next, tf) : null;
+          let bars: Bar[];
+          let channel: "stream" | "poll" = "stream";
+          if (fromStream && !fromStream.gap && !(safetyDue && fromStream.bars.length === 0)) bars = fromStream.bars;
+          else {
+            bars = await feed.since(next);
+            channel = "poll";
+          }
+          if (safetyDue) lastRestAt = this.now();
           trader.setLatestClosed(bars.at(-1)?.time ?? bot.lastBarTime);
           if (bars.length > 0) lastCandleAt = this.now();
           for (let i = 0; i < bars.length && !signal.aborted; i++) {
@@ -359,7 +405,8 @@ export class BotRunner {
             const row = this.bot();
             if (row.status === "stopped" || row.status === "paused") break;
             const latest = i === bars.length - 1;
-            db.bots.recordCandles([{ botId: bot.id, ...b, receivedAt: this.now(), warmup: false, missed: !latest }]);
+            db.bots.recordCandles([{ botId: bot.id, ...b, receivedAt: this.now(), warmup: false, missed: !latest, channel }]);
+            trader.channel = channel;
             this.holdNotify = true;
             try {
               await trader.step(b, latest, row);
@@ -380,13 +427,27 @@ export class BotRunner {
             this.failureCount = 0;
             this.report("degraded", `No new ${market.timeframe} candle from ${market.exchange} for ${Math.round(quiet / 60_000)} min (the last one processed opened at ${utcMinute(bot.lastBarTime ?? 0)} UTC): the exchange is not delivering candles.`);
           } else this.succeeded();
+          // Requests per minute this bot's REST instance spent, and the channels it hears on (shown on the bot page).
+          const t = this.now();
+          rate.push([t, requestCount(ex)]);
+          while (rate.length > 1 && rate[0]![0] < t - 60_000) rate.shift();
+          const span = Math.max(1, t - rate[0]![0]);
+          const perMinute = rate.length > 1 ? Math.round(((rate.at(-1)![1] - rate[0]![1]) * 60_000) / Math.max(span, 10_000)) : 0;
+          const delivery = { candles: streams.candlesUp ? "stream" : "poll", orders: bot.mode === "live" ? (streams.ordersUp ? "stream" : "poll") : null, requestsPerMinute: perMinute } as const;
+          if (JSON.stringify(delivery) !== lastDelivery) {
+            lastDelivery = JSON.stringify(delivery);
+            this.setDelivery(delivery);
+          }
         } catch (e) {
           if (this.fatal(e)) return;
+          // What the streams had said is consumed: the next turn asks REST again.
+          lastRestAt = -Infinity;
           this.log(this.failureCount >= DEGRADE_AFTER_FAILURES ? "error" : "warn", `${this.describe(e)} (will retry)`);
           await this.failed(e, market.exchange);
           continue;
         }
-        await this.sleep(settings.pollMs);
+        // The loop still turns every poll interval (the bot's row: stop, pause, close requests), but asks REST only as above.
+        await streams.wait(settings.pollMs, this.abort.signal);
       }
 
       if (!this.stoppedByRequest && this.deps.db.bots.get(this.botId)?.status === "stopped") this.stoppedByRequest = true;
@@ -407,12 +468,22 @@ export class BotRunner {
       }
     } finally {
       unsubscribe();
+      await this.closeStreams().catch(() => undefined);
       await ex.close().catch(() => undefined);
     }
   }
 
   private failureCount = 0;
   private failingSince: number | null = null;
+  private closeStreams: () => Promise<void> = () => Promise.resolve();
+
+  /** Writes how the bot hears of candles and orders and what REST it spends, keeping its health state. */
+  private setDelivery(delivery: NonNullable<BotHealth["delivery"]>): void {
+    const current = this.deps.db.bots.get(this.botId)?.health ?? null;
+    if (!current) return;
+    this.deps.db.bots.update(this.botId, { health: { ...current, delivery } });
+    this.deps.notify?.(this.botId);
+  }
 
   /** A failed exchange step: waits (backing off); after a few in a row the bot is degraded, saying since when and why. */
   private async failed(e: unknown, exchange: string): Promise<void> {
@@ -440,7 +511,7 @@ export class BotRunner {
     if (current?.sticky && current.state === "degraded" && !opts.sticky && !opts.clearSticky && state === "running") return;
     const safe = reason === null ? null : this.safe(reason);
     if (current && current.state === state && current.reason === safe && !!current.sticky === !!opts.sticky) return;
-    const health: BotHealth = { state, reason: safe, since: current?.state === state ? current.since : this.now(), ...(opts.sticky ? { sticky: true } : {}) };
+    const health: BotHealth = { state, reason: safe, since: current?.state === state ? current.since : this.now(), ...(opts.sticky ? { sticky: true } : {}), ...(current?.delivery ? { delivery: current.delivery } : {}) };
     this.deps.db.bots.update(this.botId, { health });
     this.deps.notify?.(this.botId);
     if (state === "degraded" && current?.state !== "degraded") this.alert("degraded", `Degraded: ${safe ?? "see the bot"}`);

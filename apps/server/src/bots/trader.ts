@@ -1,7 +1,7 @@
 // The one interface a bot's loop drives: the paper trader (the backtest's simulated broker) and the
 // live trader (orders on the exchange) both implement it, so runner.ts never asks which one it has.
 import type { Bar } from "@keyflow/core";
-import type { Bot, BotBook } from "@keyflow/db";
+import type { Bot, BotBook, DeliveryChannel } from "@keyflow/db";
 
 export interface Trader {
   /** The bot's position, cash and profit as this trader knows them now. */
@@ -20,6 +20,8 @@ export interface Trader {
   poll(bot: Bot): Promise<void>;
   /** One closed candle, with the bot's row read for it; `latest` is false while catching up on candles missed during downtime. */
   step(bar: Bar, latest: boolean, bot: Bot): Promise<void>;
+  /** What told the bot of what it is about to process (a stream message or a poll); fills recorded meanwhile carry it. */
+  channel: DeliveryChannel;
   /** The bot was stopped: cancels its working orders; returns how many. */
   cancelAll(why: string): Promise<number>;
 }

@@ -1,6 +1,6 @@
 // What the API says about bots: never a secret (bots hold none; keys are referenced by id and label).
 import type { FlowGraph, Market, Trade } from "@keyflow/core";
-import type { AfterDowntime, Bot, BotEvent, BotFill, BotMode, BotOrder, BotRiskLimits, BotStatus, KeyflowDb } from "@keyflow/db";
+import type { AfterDowntime, Bot, BotEvent, BotFill, BotHealth, BotMode, BotOrder, BotRiskLimits, BotStatus, DeliveryChannel, KeyflowDb } from "@keyflow/db";
 import { botState, type BotState } from "./health";
 import { roundTrips } from "./ledger";
 import { probationView, type ProbationView } from "./probation";
@@ -28,6 +28,8 @@ export interface BotView {
   haltedUntil: number | null;
   /** A process is running this bot right now (holds its lease). */
   active: boolean;
+  /** While it runs: whether candles and order updates reach it by the exchange's stream or by polling, and the REST requests per minute it spends. */
+  delivery: NonNullable<BotHealth["delivery"]> | null;
   warmupBars: number;
   startBarTime: number | null;
   lastBarTime: number | null;
@@ -55,6 +57,8 @@ export interface BotDetail extends BotView {
   trades: Trade[];
   /** Newest last. */
   events: BotEvent[];
+  /** The last candles it acted on, newest first, with the channel that delivered each. */
+  recentCandles: { time: number; channel: DeliveryChannel; receivedAt: number }[];
 }
 
 /** What `bots.events` streams (SSE). */
@@ -96,6 +100,7 @@ export function toBotView(db: KeyflowDb, b: Bot, now = Date.now()): BotView {
     haltReason: b.haltReason,
     haltedUntil: b.haltedUntil,
     active: b.lease !== null && b.lease.until > now,
+    delivery: b.lease !== null && b.lease.until > now ? (b.health?.delivery ?? null) : null,
     warmupBars: b.warmupBars,
     startBarTime: b.startBarTime,
     lastBarTime: b.lastBarTime,
@@ -124,6 +129,7 @@ export function toBotDetail(db: KeyflowDb, b: Bot): BotDetail {
     fills: fills.slice(-200).reverse(),
     trades: roundTrips(fills, { base, quote }, (cid) => intents.get(cid), b.mode === "paper" ? 0 : (b.book.dust ?? 0)),
     events: db.bots.recentEvents(b.id, 200),
+    recentCandles: db.bots.recentCandles(b.id, 12).map((c) => ({ time: c.time, channel: c.channel, receivedAt: c.receivedAt })),
   };
 }
 

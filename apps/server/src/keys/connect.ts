@@ -13,6 +13,8 @@ export interface ConnectOptions {
   bans?: BanBook;
   /** The key is a testnet / demo key: the instance talks to the exchange's test environment only. */
   testnet?: boolean;
+  /** ccxt's websocket class (for the shared stream connection of a key). */
+  stream?: boolean;
 }
 
 export function connectExchange(settings: ExchangeSettings, exchangeId: string, opts: ConnectOptions = {}): Exchange {
@@ -27,6 +29,7 @@ export function connectExchange(settings: ExchangeSettings, exchangeId: string, 
     ...(settings.timeoutMs !== undefined ? { timeoutMs: settings.timeoutMs } : {}),
     ...(settings.ccxtRateLimitMs !== undefined ? { ccxtRateLimitMs: settings.ccxtRateLimitMs } : {}),
     ...(opts.testnet ? { testnet: true } : {}),
+    ...(opts.stream ? { stream: true } : {}),
   });
   const base = (opts.testnet ? settings.urls[`${exchangeId}:testnet`] : undefined) ?? settings.urls[exchangeId];
   if (base) redirectExchange(ex, base);

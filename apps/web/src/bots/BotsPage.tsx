@@ -272,7 +272,18 @@ function EmptyBots({ onDeploy }: { onDeploy: () => void }) {
   );
 }
 
-function OrdersTable({ orders, symbol }: { orders: BotOrder[]; symbol: string }) {
+/** How the bot learnt of each order's fills: by the exchange's stream, by a poll, or both. */
+function fillChannels(fills: BotDetail["fills"]): Map<string, string> {
+  const out = new Map<string, Set<string>>();
+  for (const f of fills) {
+    const set = out.get(f.clientOrderId) ?? new Set<string>();
+    set.add(f.channel);
+    out.set(f.clientOrderId, set);
+  }
+  return new Map([...out].map(([cid, set]) => [cid, [...set].sort().join(" + ")]));
+}
+
+function OrdersTable({ orders, symbol, via }: { orders: BotOrder[]; symbol: string; via: Map<string, string> }) {
   if (orders.length === 0) return <div className="empty-note">No orders yet. The bot sends one when the flow's entry or exit fires on a closed candle.</div>;
   return (
     <table className="trades orders" data-testid="orders-table">
@@ -284,6 +295,7 @@ function OrdersTable({ orders, symbol }: { orders: BotOrder[]; symbol: string })
           <th>Amount</th>
           <th>Price</th>
           <th>Status</th>
+          <th title="How the bot heard of the fill: the exchange's websocket stream, or a REST poll">Fill via</th>
         </tr>
       </thead>
       <tbody>
@@ -303,6 +315,7 @@ function OrdersTable({ orders, symbol }: { orders: BotOrder[]; symbol: string })
             <td>
               <span className={`ostatus ${o.status}`}>{o.status.replace("_", " ")}</span>
             </td>
+            <td data-testid="order-fill-channel">{via.get(o.clientOrderId) ?? "—"}</td>
           </tr>
         ))}
       </tbody>
@@ -365,6 +378,19 @@ function Stat({ k, v, s, cls, testId }: { k: string; v: string; s?: string; cls?
   );
 }
 
+function deliveryText(bot: BotView): string {
+  const d = bot.delivery;
+  if (!d) return "—";
+  return d.candles === "stream" && (d.orders ?? "stream") === "stream" ? "stream" : d.candles === "poll" && (d.orders ?? "poll") === "poll" ? "polling" : "stream + polling";
+}
+
+function deliveryNote(bot: BotView): string {
+  const d = bot.delivery;
+  if (!d) return "while it runs";
+  const orders = d.orders === null ? "" : ` · orders by ${d.orders}`;
+  return `candles by ${d.candles}${orders} · ${d.requestsPerMinute} requests/min`;
+}
+
 function Detail({ bot, detail }: { bot: BotView; detail: BotDetail | undefined }) {
   const quote = quoteOf(bot.market.symbol);
   const stream = useBotsUi((s) => s.stream);
@@ -418,12 +444,23 @@ function Detail({ bot, detail }: { bot: BotView; detail: BotDetail | undefined }
         <Stat k="Position" v={positionText(bot)} s={bot.position.qty > 0 ? `worth ${money(bot.position.value)} ${quote} · unrealized ${money(bot.pnl.unrealized)}` : `cash ${money(bot.cash)} ${quote}`} testId="detail-position" />
         <Stat k="Last candle" v={lastCandleText(bot)} s={bot.state === "running" ? `next ${bot.market.timeframe} candle after it closes` : (bot.stateReason ?? STATE_HINT[bot.state])} testId="detail-last-candle" />
         <Stat k="Orders" v={String(detail?.orders.length ?? "—")} s={`${detail?.trades.length ?? 0} round trips`} />
+        <Stat k="Delivery" v={deliveryText(bot)} s={deliveryNote(bot)} testId="detail-delivery" />
       </div>
+      {detail && detail.recentCandles.length > 0 && (
+        <div className="delivery-line" data-testid="recent-candles" title="The candles the bot acted on last, and whether the exchange's stream or a REST poll delivered each">
+          Last candles:
+          {detail.recentCandles.map((c) => (
+            <span key={c.time} className={`via ${c.channel}`} data-channel={c.channel}>
+              {timeOfDay(c.time, false)} {c.channel}
+            </span>
+          ))}
+        </div>
+      )}
       <DriftPanel bot={bot} />
       <div className="bot-panes">
         <div className="bot-pane">
           <div className="side-head">Orders (journal)</div>
-          <div className="scroll">{detail ? <OrdersTable orders={detail.orders} symbol={bot.market.symbol} /> : <div className="empty-note">Loading…</div>}</div>
+          <div className="scroll">{detail ? <OrdersTable orders={detail.orders} symbol={bot.market.symbol} via={fillChannels(detail.fills)} /> : <div className="empty-note">Loading…</div>}</div>
         </div>
         <div className="bot-pane">
           <div className="side-head">

@@ -27,7 +27,9 @@ export type BotPatch = Partial<Omit<BotRow, "id" | "createdAt" | "updatedAt">>;
 export type NewBotOrder = Omit<BotOrderRow, "id" | "createdAt" | "updatedAt" | "sentAt" | "closedAt" | "exchangeOrderId" | "filledQty" | "avgPrice" | "fee" | "feeCurrency" | "message" | "replaces" | "amendMode" | "gapMs"> &
   Partial<Pick<BotOrderRow, "exchangeOrderId" | "filledQty" | "avgPrice" | "fee" | "feeCurrency" | "message" | "sentAt" | "closedAt" | "replaces" | "amendMode" | "gapMs">>;
 export type BotOrderPatch = Partial<Omit<BotOrderRow, "id" | "botId" | "clientOrderId" | "createdAt">>;
-export type NewBotFill = Omit<BotFillRow, "id" | "createdAt">;
+export type NewBotFill = Omit<BotFillRow, "id" | "createdAt" | "channel"> & Partial<Pick<BotFillRow, "channel">>;
+/** A candle as a bot received it; the channel defaults to a REST poll. */
+export type NewBotCandle = Omit<BotCandleRow, "channel"> & Partial<Pick<BotCandleRow, "channel">>;
 
 /** Orders that may still change on the exchange (or whose fate we have not learnt yet). */
 export const ACTIVE_ORDER_STATUSES: readonly BotOrderStatus[] = ["pending", "sent", "open", "partially_filled", "unknown"];
@@ -203,13 +205,24 @@ export function botRepo(ctx: RepoContext) {
   // ---- candles the bot received (for the drift report)
 
   /** Records candles as the bot received them; a candle already recorded keeps its first record. */
-  const recordCandles = sqlite.transaction((rows: BotCandleRow[]): void => {
+  const recordCandles = sqlite.transaction((rows: NewBotCandle[]): void => {
     for (const r of rows) db.insert(botCandles).values(r).onConflictDoNothing({ target: [botCandles.botId, botCandles.time] }).run();
   });
 
   /** Oldest first. */
   function candles(botId: string): BotCandleRow[] {
     return db.select().from(botCandles).where(eq(botCandles.botId, botId)).orderBy(asc(botCandles.time)).all();
+  }
+
+  /** The last `n` candles it acted on (warm-up excluded), newest first. */
+  function recentCandles(botId: string, n: number): BotCandleRow[] {
+    return db
+      .select()
+      .from(botCandles)
+      .where(and(eq(botCandles.botId, botId), eq(botCandles.warmup, false)))
+      .orderBy(desc(botCandles.time))
+      .limit(n)
+      .all();
   }
 
   // ---- event log
@@ -268,6 +281,7 @@ export function botRepo(ctx: RepoContext) {
     fills,
     fillsForOrder,
     recordCandles,
+    recentCandles,
     candles,
     fillsAfter,
     log,

@@ -38,6 +38,8 @@ export interface BotHealth {
   since: number;
   /** A degraded state that only a later success of the same kind clears (a rejected order), not the next good poll. */
   sticky?: boolean;
+  /** How the bot hears of candles and orders now, and the REST requests it spent in the last minute. */
+  delivery?: { candles: "stream" | "poll"; orders: "stream" | "poll" | null; requestsPerMinute: number };
 }
 
 /**
@@ -207,6 +209,10 @@ export const botOrders = sqliteTable(
   (t) => [uniqueIndex("bot_orders_client_order_id").on(t.clientOrderId), index("bot_orders_bot_status").on(t.botId, t.status), index("bot_orders_bot_created").on(t.botId, t.createdAt)],
 );
 
+/** How a candle or a fill reached a bot. */
+export const DELIVERY_CHANNELS = ["stream", "poll"] as const;
+export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
+
 /** Executions of the bot's orders, one row per exchange trade (paper: one per simulated fill). */
 export const botFills = sqliteTable(
   "bot_fills",
@@ -230,6 +236,8 @@ export const botFills = sqliteTable(
     /** On fills that close (part of) a position: profit after fees. */
     realizedPnl: real("realized_pnl"),
     createdAt: integer("created_at").notNull(),
+    /** What told the bot of it: the exchange's websocket ("stream") or a REST poll ("poll"). */
+    channel: text("channel", { enum: DELIVERY_CHANNELS }).notNull().default("poll"),
   },
   (t) => [uniqueIndex("bot_fills_trade").on(t.botId, t.tradeId), index("bot_fills_bot_time").on(t.botId, t.id)],
 );
@@ -274,6 +282,8 @@ export const botCandles = sqliteTable(
     warmup: integer("warmup", { mode: "boolean" }).notNull(),
     /** Live: processed while catching up after downtime (followed, not traded). */
     missed: integer("missed", { mode: "boolean" }).notNull(),
+    /** How it reached the bot: the exchange's websocket ("stream") or a REST poll ("poll"). */
+    channel: text("channel", { enum: DELIVERY_CHANNELS }).notNull().default("poll"),
   },
   (t) => [uniqueIndex("bot_candles_bot_time").on(t.botId, t.time)],
 );

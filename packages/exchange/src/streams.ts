@@ -1,0 +1,284 @@
+// Websocket streams through ccxt's unified watch methods: closed candles (watchOHLCV) and order
+// updates (watchOrders), one connection per (exchange, key) shared by every bot on it and closed when
+// the last one lets go. A dropped connection is reopened with back-off; each time it is (re)opened the
+// listeners are told ("up"), so they reconcile over REST whatever the stream may have missed — the
+// journal never depends on a message arriving. Order messages only wake the bot (it then reads the
+// order by REST), so a duplicated or reordered message changes nothing.
+import type { Exchange } from "ccxt";
+
+/** A closed candle: [open time, open, high, low, close, volume]; values absent when the exchange's stream only tells that it closed. */
+export interface StreamCandle {
+  time: number;
+  values: [number, number, number, number, number] | null;
+}
+
+export type StreamState = "connecting" | "up" | "down";
+
+export interface CandleListener {
+  /** A candle closed (in the order messages arrive: may repeat, skip or go back). */
+  candle(c: StreamCandle): void;
+  state(s: StreamState, why?: string): void;
+}
+
+export interface OrderListener {
+  /** Something happened to an order of this symbol (which: the client order ids named). */
+  orders(clientOrderIds: string[]): void;
+  state(s: StreamState, why?: string): void;
+}
+
+/** What a stream connection can carry on this exchange (ccxt's `has`). */
+export function streamSupport(ex: Exchange): { candles: boolean; orders: boolean } {
+  return { candles: ex.has["watchOHLCV"] === true, orders: ex.has["watchOrders"] === true };
+}
+
+export interface StreamBackoff {
+  firstMs: number;
+  maxMs: number;
+}
+
+const DEFAULT_BACKOFF: StreamBackoff = { firstMs: 250, maxMs: 30_000 };
+
+/**
+ * Binance's kline events say whether the candle is final (`k.x`); ccxt keeps only the values. This
+ * reads the flag from the raw message so a closed candle is taken with its final values at once.
+ * Other exchanges' candles are taken as closed when a later one starts (values then come by REST).
+ */
+function finalKline(message: unknown): { marketId: string; interval: string; candle: StreamCandle } | null {
+  const m = message as { e?: unknown; k?: Record<string, unknown>; event?: unknown; data?: unknown };
+  const inner = (m && typeof m === "object" && ((m.data as typeof m) ?? m)) as typeof m;
+  if (!inner || inner.e !== "kline" || !inner.k || inner.k["x"] !== true) return null;
+  const k = inner.k;
+  const num = (x: unknown) => Number(x);
+  const values: [number, number, number, number, number] = [num(k["o"]), num(k["h"]), num(k["l"]), num(k["c"]), num(k["v"])];
+  return { marketId: String(k["s"]), interval: String(k["i"]), candle: { time: num(k["t"]), values: values.every(Number.isFinite) ? values : null } };
+}
+
+interface Loop<L> {
+  listeners: Set<L>;
+  state: StreamState;
+  stop: boolean;
+}
+
+/** One ccxt pro instance (one exchange, one key) and the watch loops running on it. */
+export class StreamConnection {
+  private refs = 0;
+  private readonly candleLoops = new Map<string, Loop<CandleListener> & { lastTime: number | null; marketId: string; interval: string }>();
+  private orderLoop: (Loop<OrderListener> & { bySymbol: Map<OrderListener, string> }) | null = null;
+  private closed = false;
+  /** Messages seen per kind (for the bot page and tests). */
+  readonly counts = { candles: 0, orders: 0, reconnects: 0 };
+  /** ccxt needs an HTTP agent loaded before it opens a plain ws:// URL (a loopback fake); harmless otherwise. */
+  private readonly ready: Promise<unknown>;
+
+  constructor(
+    readonly exchange: Exchange,
+    private readonly onEmpty: () => void,
+    private readonly backoff: StreamBackoff = DEFAULT_BACKOFF,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {
+    const agent = (exchange as unknown as { loadHttpProxyAgent?: () => Promise<unknown> }).loadHttpProxyAgent;
+    this.ready = agent ? agent.call(exchange).catch(() => undefined) : Promise.resolve();
+    if (exchange.id === "binance") {
+      const ex = exchange as unknown as { handleMessage: (client: unknown, message: unknown) => unknown };
+      const ccxtHandle = ex.handleMessage.bind(exchange);
+      ex.handleMessage = (client, message) => {
+        const k = finalKline(message);
+        if (k) for (const loop of this.candleLoops.values()) if (loop.marketId === k.marketId && loop.interval === k.interval) this.deliverCandle(loop, k.candle);
+        return ccxtHandle(client, message);
+      };
+    }
+  }
+
+  retain(): this {
+    this.refs++;
+    return this;
+  }
+
+  /** Lets go of one use; the last one closes the connection. */
+  async release(): Promise<void> {
+    if (--this.refs > 0) return;
+    this.closed = true;
+    for (const l of this.candleLoops.values()) l.stop = true;
+    if (this.orderLoop) this.orderLoop.stop = true;
+    this.onEmpty();
+    await this.exchange.close().catch(() => undefined);
+  }
+
+  get users(): number {
+    return this.refs;
+  }
+
+  /** Closed candles of one market; returns the unsubscribe. */
+  watchCandles(symbol: string, timeframe: string, listener: CandleListener): () => void {
+    const key = `${symbol}|${timeframe}`;
+    let loop = this.candleLoops.get(key);
+    if (!loop) {
+      const market = this.exchange.market(symbol);
+      const interval = String((this.exchange.timeframes as Record<string, unknown> | undefined)?.[timeframe] ?? timeframe);
+      loop = { listeners: new Set(), state: "connecting", stop: false, lastTime: null, marketId: String(market.id), interval };
+      this.candleLoops.set(key, loop);
+      void this.runCandles(symbol, timeframe, loop);
+    }
+    loop.listeners.add(listener);
+    listener.state(loop.state);
+    const l = loop;
+    return () => {
+      l.listeners.delete(listener);
+      if (l.listeners.size === 0) {
+        l.stop = true;
+        this.candleLoops.delete(key);
+      }
+    };
+  }
+
+  /** Order updates of one symbol on this key; returns the unsubscribe. */
+  watchOrders(symbol: string, listener: OrderListener): () => void {
+    if (!this.orderLoop) {
+      this.orderLoop = { listeners: new Set(), state: "connecting", stop: false, bySymbol: new Map() };
+      void this.runOrders(this.orderLoop);
+    }
+    const loop = this.orderLoop;
+    loop.listeners.add(listener);
+    loop.bySymbol.set(listener, symbol);
+    listener.state(loop.state);
+    return () => {
+      loop.listeners.delete(listener);
+      loop.bySymbol.delete(listener);
+      if (loop.listeners.size === 0) {
+        loop.stop = true;
+        if (this.orderLoop === loop) this.orderLoop = null;
+      }
+    };
+  }
+
+  private setState<L extends { state(s: StreamState, why?: string): void }>(loop: Loop<L>, s: StreamState, why?: string): void {
+    if (loop.state === s) return;
+    loop.state = s;
+    for (const l of [...loop.listeners]) l.state(s, why);
+  }
+
+  private deliverCandle(loop: Loop<CandleListener> & { lastTime: number | null }, c: StreamCandle): void {
+    this.counts.candles++;
+    for (const l of [...loop.listeners]) l.candle(c);
+  }
+
+  /** Resolves once a connected websocket of this instance carries a subscription naming the market. */
+  private async subscribed(symbol: string, marketId: string): Promise<void> {
+    const ex = this.exchange as unknown as { clients?: Record<string, { isConnected?: boolean; subscriptions?: Record<string, unknown> }> };
+    const id = marketId.toLowerCase();
+    for (;;) {
+      for (const c of Object.values(ex.clients ?? {})) {
+        if (c.isConnected && Object.keys(c.subscriptions ?? {}).some((k) => k.includes(symbol) || k.toLowerCase().includes(id))) return;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  private async runCandles(symbol: string, timeframe: string, loop: Loop<CandleListener> & { lastTime: number | null; marketId: string }): Promise<void> {
+    const exact = this.exchange.id === "binance";
+    await this.ready;
+    let failures = 0;
+    while (!loop.stop && !this.closed) {
+      try {
+        const watching = this.exchange.watchOHLCV(symbol, timeframe) as Promise<number[][]>;
+        watching.catch(() => undefined); // awaited below; this only keeps an early failure from being unhandled
+        // Up once subscribed (a candle may be a whole timeframe away).
+        if (loop.state !== "up") await Promise.race([watching, this.subscribed(symbol, loop.marketId)]);
+        failures = 0;
+        this.setState(loop, "up");
+        const rows = await watching;
+        // Without a final flag: the candle before a newer one has closed (its values come by REST).
+        for (const r of rows) {
+          const t = r[0]!;
+          if (!exact && loop.lastTime !== null && t > loop.lastTime) this.deliverCandle(loop, { time: loop.lastTime, values: null });
+          if (loop.lastTime === null || t > loop.lastTime) loop.lastTime = t;
+        }
+      } catch (e) {
+        if (loop.stop || this.closed) break;
+        failures++;
+        this.counts.reconnects++;
+        this.setState(loop, "down", e instanceof Error ? e.message : String(e));
+        await this.sleep(Math.min(this.backoff.maxMs, this.backoff.firstMs * 2 ** Math.min(failures - 1, 10)));
+      }
+    }
+  }
+
+  private async runOrders(loop: Loop<OrderListener> & { bySymbol: Map<OrderListener, string> }): Promise<void> {
+    const ex = this.exchange as Exchange & { authenticate?: (params?: Record<string, unknown>) => Promise<unknown> };
+    await this.ready;
+    let failures = 0;
+    while (!loop.stop && !this.closed) {
+      try {
+        const watching = ex.watchOrders();
+        watching.catch(() => undefined); // awaited below; this only keeps an early failure from being unhandled
+        // The subscription is confirmed before the first order message: listeners reconcile from then on.
+        if (loop.state !== "up") {
+          if (typeof ex.authenticate === "function") {
+            const auth = ex.authenticate({ type: "spot" });
+            auth.catch(() => undefined);
+            await Promise.race([auth, watching.then(() => undefined)]);
+          }
+          failures = 0;
+          this.setState(loop, "up");
+        }
+        const orders = await watching;
+        this.counts.orders++;
+        const bySymbol = new Map<string, string[]>();
+        for (const o of orders) {
+          const symbol = o.symbol ?? "";
+          const ids = bySymbol.get(symbol) ?? [];
+          if (o.clientOrderId) ids.push(o.clientOrderId);
+          bySymbol.set(symbol, ids);
+        }
+        for (const [listener, symbol] of [...loop.bySymbol]) {
+          const ids = bySymbol.get(symbol);
+          if (ids) listener.orders(ids);
+        }
+      } catch (e) {
+        if (loop.stop || this.closed) break;
+        failures++;
+        this.counts.reconnects++;
+        this.setState(loop, "down", e instanceof Error ? e.message : String(e));
+        await this.sleep(Math.min(this.backoff.maxMs, this.backoff.firstMs * 2 ** Math.min(failures - 1, 10)));
+      }
+    }
+  }
+}
+
+/** The shared stream connections of a process, one per (exchange, key). */
+export class StreamRegistry {
+  private readonly connections = new Map<string, StreamConnection>();
+
+  constructor(private readonly backoff: StreamBackoff = DEFAULT_BACKOFF) {}
+
+  /**
+   * The connection of (exchange, key), made by `create` on first use (a ccxt pro instance). The markets
+   * of the caller's REST instance are handed over, so the stream instance loads nothing by REST.
+   */
+  acquire(exchangeId: string, keyId: string, create: () => Exchange, markets?: Exchange): StreamConnection {
+    const key = `${exchangeId}|${keyId}`;
+    let c = this.connections.get(key);
+    if (!c) {
+      const ex = create();
+      c = new StreamConnection(ex, () => this.connections.delete(key), this.backoff);
+      this.connections.set(key, c);
+    }
+    if (markets?.markets && !c.exchange.markets) {
+      c.exchange.setMarkets(markets.markets, markets.currencies as never);
+      const diff = markets.options["timeDifference"];
+      if (diff !== undefined) c.exchange.options["timeDifference"] = diff;
+    }
+    return c.retain();
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  get(exchangeId: string, keyId: string): StreamConnection | undefined {
+    return this.connections.get(`${exchangeId}|${keyId}`);
+  }
+}
+
+/** The process-wide registry. */
+export const sharedStreams = new StreamRegistry();
