@@ -28,7 +28,7 @@ export { entryQty, hasStops, stopLossLevel, takeProfitLevel, trailFraction, trai
 export { buildProgram, type Program, type EntryRule } from "./engine/program";
 export { computeMetrics, type MetricsInput } from "./engine/metrics";
 export { warmupBarsNeeded } from "./engine/warmup";
-export { portfolioBacktest, PortfolioSession, type MarketOutcome, type PortfolioMarket, type PortfolioResult, type PortfolioRules } from "./engine/portfolio";
+export { portfolioBacktest, PortfolioSession, type MarketOutcome, type PortfolioMarket, type PortfolioResult, type PortfolioRules, portfolioSymbols } from "./engine/portfolio";
 export { medianSpacingMs, formatSpacing } from "./engine/barSpacing";
 export { monthlyReturns } from "./engine/monthlyReturns";
 export { TEMPLATES, DEFAULT_TEMPLATE_ID, getTemplate, type Template } from "./templates";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allocCandles, backtest, compile, flowGraphSchema, getTemplate, portfolioBacktest, type Candles, type FlowGraph, type StrategySpec } from "../src";
+import { allocCandles, backtest, compile, flowGraphSchema, getTemplate, portfolioBacktest, portfolioSymbols, type Candles, type FlowGraph, type StrategySpec } from "../src";
 import { hasSharedDataFile, loadSharedCsv } from "./sharedData";
 
 function specOf(flow: FlowGraph): StrategySpec {
@@ -127,4 +127,19 @@ describe("portfolio over several markets on shared cash", () => {
       expect(tight.markets[1]!.skippedEntries).toBeGreaterThan(0);
     },
   );
+});
+
+describe("portfolioSymbols", () => {
+  const market = { exchange: "binance", symbol: "BTC/USDT", timeframe: "1h" as const };
+  const stored = [
+    { exchange: "binance", symbol: "SOL/USDT", timeframe: "1h" as const },
+    { exchange: "binance", symbol: "ETH/USDT", timeframe: "1h" as const },
+    { exchange: "binance", symbol: "ETH/BTC", timeframe: "1h" as const },
+    { exchange: "binance", symbol: "ADA/USDT", timeframe: "4h" as const },
+    { exchange: "kraken", symbol: "XRP/USDT", timeframe: "1h" as const },
+  ];
+  it("lists the named markets first, then the stored series of the exchange, timeframe and quote by symbol", () => {
+    expect(portfolioSymbols({ market, portfolio: { symbols: ["SOL/USDT", "BTC/USDT"], allStoredQuote: "usdt", maxOpenPositions: 2 } }, stored)).toEqual(["SOL/USDT", "BTC/USDT", "ETH/USDT"]);
+    expect(portfolioSymbols({ market }, stored)).toEqual(["BTC/USDT"]);
+  });
 });

@@ -27,7 +27,7 @@
 import type { StrategySpec } from "../compile/spec";
 import { specHash } from "../compile/compile";
 import { setBar, type Candles } from "../data/candles";
-import type { Settings } from "../flow/schema";
+import type { FlowGraph, Market, Settings } from "../flow/schema";
 import { medianSpacingMs } from "./barSpacing";
 import { computeMetrics } from "./metrics";
 import { FLAT, NO_ACTION } from "./position";
@@ -254,4 +254,23 @@ export function portfolioBacktest(
     budgetPerPosition: session.budget,
     maxOpenPositions: session.maxOpen,
   };
+}
+
+/**
+ * The markets a portfolio flow trades, in their slot order: the listed symbols, then every stored
+ * series of the flow's exchange and timeframe quoted in `allStoredQuote` (by symbol) not listed.
+ */
+export function portfolioSymbols(flow: Pick<FlowGraph, "market" | "portfolio">, stored: readonly Market[]): string[] {
+  const p = flow.portfolio;
+  if (!p) return [flow.market.symbol];
+  const out = [...new Set(p.symbols)];
+  if (p.allStoredQuote !== undefined) {
+    const quote = p.allStoredQuote.toUpperCase();
+    const more = stored
+      .filter((s) => s.exchange === flow.market.exchange && s.timeframe === flow.market.timeframe && s.symbol.split(":")[0]!.split("/")[1]?.toUpperCase() === quote)
+      .map((s) => s.symbol)
+      .sort();
+    for (const s of more) if (!out.includes(s)) out.push(s);
+  }
+  return out.length > 0 ? out : [flow.market.symbol];
 }
