@@ -11,8 +11,9 @@ let page: Page;
 beforeAll(async () => {
   app = await startApp();
   page = app.page;
-  // A second demo-exchange market next to DEMO/USDT 1h.
-  app.services.db.candles.importCandles({ exchange: "demo", symbol: "ALT/USDT", timeframe: "1h" }, "csv", generateDemoCandles({ seed: 9, timeframe: "1h", start: Date.UTC(2024, 0, 1), bars: 4000, startPrice: 50 }));
+  // A second demo-exchange market over the same hours as DEMO/USDT 1h.
+  const demo = app.services.db.candles.find({ exchange: "demo", symbol: "DEMO/USDT", timeframe: "1h" })!;
+  app.services.db.candles.importCandles({ exchange: "demo", symbol: "ALT/USDT", timeframe: "1h" }, "csv", generateDemoCandles({ seed: 9, timeframe: "1h", start: demo.firstTime!, bars: demo.count, startPrice: 50 }));
 }, 180_000);
 
 afterAll(async () => {

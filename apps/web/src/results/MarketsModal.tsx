@@ -161,14 +161,14 @@ function PortfolioView({ run }: { run: PortfolioRun }) {
   const t0 = eq.time[0] ?? 0;
   const t1 = eq.time.at(-1) ?? 1;
   const line = eq.time.length > 1 ? path(eq.time, eq.value, t0, t1, 900, 110).d : "";
+  const end = Math.max(...run.markets.map((x) => x.last ?? 0));
   const kpis: [string, string, string][] = [
     ["Final equity", num(m.finalEquity), ""],
     ["Return", pct(m.totalReturnPct), signClass(m.totalReturnPct)],
-    ["Markets held equally", pct(m.buyHoldReturnPct), signClass(m.buyHoldReturnPct)],
+    ["Buy & hold", pct(m.buyHoldReturnPct), signClass(m.buyHoldReturnPct)],
     ["Max drawdown", pct(-m.maxDrawdownPct, 2, false), "neg"],
     ["Sharpe", m.sharpe.toFixed(2), ""],
     ["Trades", String(m.trades), ""],
-    ["Win rate", pct(m.winRatePct, 1, false), ""],
     ["Fees", num(m.fees), ""],
   ];
   return (
@@ -178,7 +178,7 @@ function PortfolioView({ run }: { run: PortfolioRun }) {
       </p>
       <div className="kpis markets-kpis" data-testid="markets-kpis">
         {kpis.map(([k, v, cls]) => (
-          <div className="kpi" key={k}>
+          <div className="kpi" key={k} title={k === "Buy & hold" ? "The markets bought in equal parts on their first candle and held" : undefined}>
             <div className="k">{k}</div>
             <div className={`v ${cls}`}>{v}</div>
           </div>
@@ -206,7 +206,15 @@ function PortfolioView({ run }: { run: PortfolioRun }) {
             const wins = x.trades.filter((t) => t.pnl > 0).length;
             return (
               <tr key={x.symbol} data-testid={`markets-row-${x.symbol}`}>
-                <td>{x.symbol}</td>
+                <td>
+                  {x.symbol}
+                  {x.last !== null && x.last < end && (
+                    <span className="dim markets-ends" title="Its candles end before the others': an open position is held at its last close (and keeps its slot) to the end">
+                      {" "}
+                      · candles end {date(x.last)}
+                    </span>
+                  )}
+                </td>
                 <td>{x.trades.length}</td>
                 <td>{x.trades.length > 0 ? pct((wins / x.trades.length) * 100, 1, false) : "–"}</td>
                 <td className={signClass(profit)}>{num(profit)}</td>
