@@ -7,6 +7,7 @@ import emaCrossStops from "./ema-cross-stops.json";
 import smaCrossRsiFilter from "./sma-cross-rsi-filter.json";
 import zscoreReversion from "./zscore-reversion.json";
 import mtfTrendFilter from "./mtf-trend-filter.json";
+import btcEthPortfolio from "./btc-eth-portfolio.json";
 
 export interface Template {
   id: string;
@@ -23,6 +24,7 @@ export const TEMPLATES: readonly Template[] = Object.entries({
   "sma-cross-rsi-filter": smaCrossRsiFilter,
   "zscore-reversion": zscoreReversion,
   "mtf-trend-filter": mtfTrendFilter,
+  "btc-eth-portfolio": btcEthPortfolio,
 }).map(([id, json]) => ({ id, flow: flowGraphSchema.parse(json) }));
 
 export const DEFAULT_TEMPLATE_ID = "sma-cross";
