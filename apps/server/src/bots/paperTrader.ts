@@ -1,6 +1,6 @@
 // Paper trading: the backtest's own Session (strategy + simulated broker) stepped one closed candle at
 // a time, so a paper bot's trades are the backtest's trades on the same candles.
-import { PENDING_ENTRY, Session, type Bar, type Settings, type StrategySpec, type Trade } from "@keyflow/core";
+import { PENDING_ENTRY, Session, type Bar, type Settings, type SimBroker, type StrategySpec, type Trade } from "@keyflow/core";
 import type { Bot, BotBook, BotRepo } from "@keyflow/db";
 import { clientOrderId } from "@keyflow/exchange";
 import type { Assets } from "./ledger";
@@ -18,7 +18,8 @@ export interface PaperContext {
   alert?: (type: "fill" | "stop", text: string) => void;
 }
 
-interface SimFill {
+export interface SimFill {
+  /** What the order was for; a bot over several markets prefixes the market ("ETH/USDT entry"). */
   intent: string;
   side: "buy" | "sell";
   type: "market" | "limit";
@@ -87,75 +88,18 @@ export class PaperTrader implements Trader {
    */
   private simulate(bar: Bar, quiet = false): void {
     const b = this.session.broker;
-    const qty0 = b.qty;
-    const trades0 = b.trades.length;
-    const state0 = b.state();
+    const before = brokerMark(b);
     this.session.step(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
-    const fee = this.ctx.settings.feeRate;
     const entryType = this.session.strategy.entries.length === 1 ? this.session.strategy.entries[0]!.type : "market";
-    const fills: SimFill[] = [];
-    const closed = b.trades.slice(trades0);
-    for (const t of closed) {
-      if (!(qty0 > 0)) {
-        // Opened and closed within this bar (a limit fill that ran into its stop).
-        const value = t.qty * t.entryPrice;
-        fills.push({ intent: "entry", side: "buy", type: entryType, time: t.entryTime, price: t.entryPrice, qty: t.qty, fee: value * fee, realizedPnl: null });
-      }
-      fills.push(exitFill(t, fee));
-    }
-    if (b.qty > 0 && (qty0 === 0 || closed.length > 0)) {
-      fills.push({ intent: "entry", side: "buy", type: entryType, time: b.entryTime, price: b.entryPrice, qty: b.qty, fee: b.entryFee, realizedPnl: null });
-    }
-    for (const f of fills) this.journal(f, quiet);
+    const fills = simulatedFills(b, before, entryType, this.ctx.settings.feeRate);
+    for (const f of fills) journalPaperFill(this.ctx, f, quiet);
     if (!quiet) {
       const state = b.state();
-      if (state === PENDING_ENTRY && state0 !== PENDING_ENTRY) {
+      if (state === PENDING_ENTRY && before.state !== PENDING_ENTRY) {
         this.ctx.log("info", `Paper: entry signal on the ${utcMinute(bar.time)} candle; ${entryType === "limit" ? "the limit order waits for its price" : "it fills at the next open"}.`);
-      } else if (state0 === PENDING_ENTRY && state !== PENDING_ENTRY && fills.length === 0) {
+      } else if (before.state === PENDING_ENTRY && state !== PENDING_ENTRY && fills.length === 0) {
         this.ctx.log("info", `Paper: the waiting limit entry was cancelled at ${utcMinute(bar.time)}.`);
       }
-    }
-  }
-
-  private journal(f: SimFill, quiet: boolean): void {
-    const { repo, botId, assets } = this.ctx;
-    const cid = clientOrderId(botId, f.time, `paper-${f.intent}`);
-    const { created } = repo.journal({
-      botId,
-      clientOrderId: cid,
-      barTime: f.time,
-      intent: f.intent,
-      side: f.side,
-      type: f.type,
-      amount: f.qty,
-      price: f.type === "limit" ? f.price : null,
-      status: "filled",
-      filledQty: f.qty,
-      avgPrice: f.price,
-      fee: f.fee,
-      feeCurrency: assets.quote,
-      closedAt: Date.now(),
-    });
-    repo.recordFill({
-      botId,
-      clientOrderId: cid,
-      tradeId: `paper-${cid}`,
-      side: f.side,
-      price: f.price,
-      amount: f.qty,
-      cost: f.qty * f.price,
-      fee: f.fee,
-      feeCurrency: assets.quote,
-      time: f.time,
-      barTime: f.time,
-      realizedPnl: f.realizedPnl,
-    });
-    if (created && !quiet) {
-      const what = f.side === "buy" ? "bought" : "sold";
-      const pnl = f.realizedPnl === null ? "" : `, profit ${fmt(f.realizedPnl, 2)} ${assets.quote}`;
-      const text = `Paper: ${what} ${fmt(f.qty)} ${assets.base} at ${fmt(f.price)} (${f.intent}, candle ${utcMinute(f.time)})${pnl}.`;
-      this.ctx.log("info", text);
-      this.ctx.alert?.(["stopLoss", "takeProfit", "trailingStop"].includes(f.intent) ? "stop" : "fill", text);
     }
   }
 
@@ -176,6 +120,75 @@ export class PaperTrader implements Trader {
       peak: b.qty > 0 ? b.peak : 0,
       costBasis: b.qty > 0 ? b.qty * b.entryPrice + b.entryFee : 0,
     };
+  }
+}
+
+/** What a simulated broker held before a bar, to tell the fills of that bar. */
+export function brokerMark(b: SimBroker): { qty: number; trades: number; state: number } {
+  return { qty: b.qty, trades: b.trades.length, state: b.state() };
+}
+
+/** The fills the simulated broker made on the bar since `before` (an entry, exits, or both within the bar). */
+export function simulatedFills(b: SimBroker, before: { qty: number; trades: number }, entryType: "market" | "limit", fee: number): SimFill[] {
+  const fills: SimFill[] = [];
+  const closed = b.trades.slice(before.trades);
+  for (const t of closed) {
+    if (!(before.qty > 0)) {
+      // Opened and closed within this bar (a limit fill that ran into its stop).
+      const value = t.qty * t.entryPrice;
+      fills.push({ intent: "entry", side: "buy", type: entryType, time: t.entryTime, price: t.entryPrice, qty: t.qty, fee: value * fee, realizedPnl: null });
+    }
+    fills.push(exitFill(t, fee));
+  }
+  if (b.qty > 0 && (before.qty === 0 || closed.length > 0)) {
+    fills.push({ intent: "entry", side: "buy", type: entryType, time: b.entryTime, price: b.entryPrice, qty: b.qty, fee: b.entryFee, realizedPnl: null });
+  }
+  return fills;
+}
+
+/**
+ * Journals a simulated fill as a filled order and its fill (idempotently: replaying after a restart
+ * writes nothing new); `quiet` replays do not log. `assets` are the fill's market's.
+ */
+export function journalPaperFill(ctx: Pick<PaperContext, "botId" | "repo" | "assets" | "log" | "alert">, f: SimFill, quiet: boolean, assets: Assets = ctx.assets): void {
+  const { repo, botId } = ctx;
+  const cid = clientOrderId(botId, f.time, `paper-${f.intent}`);
+  const { created } = repo.journal({
+    botId,
+    clientOrderId: cid,
+    barTime: f.time,
+    intent: f.intent,
+    side: f.side,
+    type: f.type,
+    amount: f.qty,
+    price: f.type === "limit" ? f.price : null,
+    status: "filled",
+    filledQty: f.qty,
+    avgPrice: f.price,
+    fee: f.fee,
+    feeCurrency: assets.quote,
+    closedAt: Date.now(),
+  });
+  repo.recordFill({
+    botId,
+    clientOrderId: cid,
+    tradeId: `paper-${cid}`,
+    side: f.side,
+    price: f.price,
+    amount: f.qty,
+    cost: f.qty * f.price,
+    fee: f.fee,
+    feeCurrency: assets.quote,
+    time: f.time,
+    barTime: f.time,
+    realizedPnl: f.realizedPnl,
+  });
+  if (created && !quiet) {
+    const what = f.side === "buy" ? "bought" : "sold";
+    const pnl = f.realizedPnl === null ? "" : `, profit ${fmt(f.realizedPnl, 2)} ${assets.quote}`;
+    const text = `Paper: ${what} ${fmt(f.qty)} ${assets.base} at ${fmt(f.price)} (${f.intent}, candle ${utcMinute(f.time)})${pnl}.`;
+    ctx.log("info", text);
+    ctx.alert?.(/stopLoss|takeProfit|trailingStop/.test(f.intent) ? "stop" : "fill", text);
   }
 }
 

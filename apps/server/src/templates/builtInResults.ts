@@ -43,7 +43,7 @@ export type BuiltInPortfolio = ReturnType<typeof builtInPortfolio>;
 
 /** The portfolio results shipped with the portfolio templates, by template id. */
 export const BUILT_IN_PORTFOLIOS: Readonly<Record<string, BuiltInPortfolio>> = {
-  "btc-eth-portfolio": btcEthPortfolioPortfolio,
+  "btc-eth-portfolio": btcEthPortfolioPortfolio as BuiltInPortfolio,
 };
 
 /** A portfolio template's result on the shared candles of its markets (`candles` by symbol). */
