@@ -11,13 +11,15 @@ import { botsUi, isActive, useBot, useBots, useBotsUi } from "./live";
 import { KillSwitch, killSummary } from "./KillSwitch";
 import { ModeBadge, StatusBadge } from "./badges";
 import { DriftPanel } from "./DriftPanel";
+import { GroupMarkets } from "./GroupMarkets";
 import { downloadFile } from "../ui/download";
 
 const baseOf = (symbol: string) => symbol.split("/")[0] ?? symbol;
 const quoteOf = (symbol: string) => symbol.split("/")[1]?.split(":")[0] ?? "";
 
 function positionText(b: BotView): string {
-  if (!(b.position.qty > 0)) return "flat";
+  // A bot over several markets holds its positions per market (shown under its KPIs).
+  if (!(b.position.qty > 0)) return b.position.value > 0 ? `${money(b.position.value)} in positions` : "flat";
   if (b.position.qty <= b.position.dust) return `flat (dust ${qty(b.position.qty)} ${baseOf(b.market.symbol)})`;
   return `${qty(b.position.qty)} ${baseOf(b.market.symbol)} @ ${price(b.position.avgEntryPrice)}`;
 }
@@ -403,6 +405,7 @@ function Detail({ bot, detail }: { bot: BotView; detail: BotDetail | undefined }
         <Stat k="Last candle" v={lastCandleText(bot)} s={bot.state === "running" ? `next ${bot.market.timeframe} candle after it closes` : (bot.stateReason ?? STATE_HINT[bot.state])} testId="detail-last-candle" />
         <Stat k="Orders" v={String(detail?.orders.length ?? "—")} s={`${detail?.trades.length ?? 0} round trips`} />
       </div>
+      {detail?.markets && <GroupMarkets markets={detail.markets} />}
       <DriftPanel bot={bot} />
       <div className="bot-panes">
         <div className="bot-pane">
