@@ -163,7 +163,7 @@ export class PaperGroupTrader implements Trader {
     if (quiet) return;
     if (broker.state() === PENDING_ENTRY && before.state !== PENDING_ENTRY) this.ctx.log("info", `Paper: ${symbol} entry signal on the ${utcMinute(time)} candle; it fills at the next open.`);
     if (this.session.skipped[m]! > skipped) {
-      this.ctx.log("info", `Paper: ${symbol} entry signal on the ${utcMinute(time)} candle skipped: ${this.session.openCount >= this.session.maxOpen ? `all ${this.session.maxOpen} positions are open` : "no free cash"}.`);
+      this.ctx.log("info", `Paper: ${symbol} entry signal on the ${utcMinute(time)} candle skipped: ${this.session.openCount >= this.session.maxOpen ? `no free slot (${this.session.openCount} of ${this.session.maxOpen} open)` : "no free cash"}.`);
     }
   }
 

@@ -15,6 +15,11 @@ import { GroupMarkets } from "./GroupMarkets";
 import { downloadFile } from "../ui/download";
 
 const baseOf = (symbol: string) => symbol.split("/")[0] ?? symbol;
+/** A bot over several markets names the market first in its orders' intents ("ETH/USDT entry"). */
+const marketOfIntent = (intent: string) => {
+  const first = intent.split(" ")[0]!;
+  return intent.includes(" ") && first.includes("/") ? first : null;
+};
 const quoteOf = (symbol: string) => symbol.split("/")[1]?.split(":")[0] ?? "";
 
 function positionText(b: BotView): string {
@@ -298,7 +303,7 @@ function OrdersTable({ orders, symbol }: { orders: BotOrder[]; symbol: string })
             </td>
             <td className={o.side === "buy" ? "pos" : "neg"}>{o.side}</td>
             <td>
-              {qty(o.filledQty > 0 ? o.filledQty : o.amount)} {baseOf(symbol)}
+              {qty(o.filledQty > 0 ? o.filledQty : o.amount)} {baseOf(marketOfIntent(o.intent) ?? symbol)}
             </td>
             <td>{o.avgPrice !== null ? price(o.avgPrice) : o.price !== null ? price(o.price) : "market"}</td>
             <td>
@@ -406,7 +411,8 @@ function Detail({ bot, detail }: { bot: BotView; detail: BotDetail | undefined }
         <Stat k="Orders" v={String(detail?.orders.length ?? "—")} s={`${detail?.trades.length ?? 0} round trips`} />
       </div>
       {detail?.markets && <GroupMarkets markets={detail.markets} />}
-      <DriftPanel bot={bot} />
+      {/* The drift report replays one market; a bot over several has none yet. */}
+      {!detail?.markets && <DriftPanel bot={bot} />}
       <div className="bot-panes">
         <div className="bot-pane">
           <div className="side-head">Orders (journal)</div>
