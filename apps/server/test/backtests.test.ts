@@ -161,7 +161,7 @@ describe("backtests router", () => {
   it("runs one flow over several markets as one portfolio on shared cash, stores it, and each market trades as alone when they never compete", async () => {
     const start = Date.UTC(2024, 0, 1);
     const markets = ["AAA/USDT", "BBB/USDT"].map((symbol, k) => {
-      const market = { exchange: "csv", symbol, timeframe: "1h" as const };
+      const market = { exchange: "portfolio-test", symbol, timeframe: "1h" as const };
       t.services.db.candles.importCandles(market, "csv", generateDemoCandles({ seed: 20 + k, timeframe: "1h", start, bars: 2000, startPrice: 100 * (k + 1) }));
       return market;
     });
@@ -201,7 +201,7 @@ describe("backtests router", () => {
     const tight = await t.caller.backtests.runPortfolio({ strategyId: strategy.id, maxOpenPositions: 1 });
     expect(tight.markets.reduce((n, m) => n + m.skippedEntries, 0)).toBeGreaterThan(0);
     const missing = await userErrorOf(t.caller.backtests.runPortfolio({ strategyId: strategy.id, symbols: ["AAA/USDT", "NONE/USDT"] }));
-    expect(missing.message).toMatch(/No candles stored for csv NONE\/USDT 1h/);
+    expect(missing.message).toMatch(/No candles stored for portfolio-test NONE\/USDT 1h/);
   }, 120_000);
 
   it("returns compile errors per node as a typed payload, before queueing anything", async () => {
