@@ -61,6 +61,9 @@ describe("paper bot over several markets", () => {
     // Never two positions at once: each entry comes after the previous exit, whatever the market.
     const spans = got.trades.map((t) => [t.entryTime, t.exitTime] as const).sort((a, b) => a[0] - b[0]);
     for (let k = 1; k < spans.length; k++) expect(spans[k]![0]).toBeGreaterThan(spans[k - 1]![1]);
+    // The kill switch stops the group as one bot.
+    expect(await h.caller.bots.stopAll()).toMatchObject({ stopped: 1, errors: [] });
+    expect((await h.caller.bots.get({ id: bot.id })).status).toBe("stopped");
   });
 
   it("resumes after a restart with the same state", async () => {
