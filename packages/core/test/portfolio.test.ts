@@ -93,6 +93,35 @@ describe("portfolio over several markets on shared cash", () => {
     expect(c!.openPosition!.qty).toBeCloseTo(1350 / 110, 12);
   });
 
+  it("a sell signal that cancels a waiting limit entry frees its slot for the markets listed after it on the same close", () => {
+    const flow = flowGraphSchema.parse({
+      format: "keyflow.flow",
+      version: 2,
+      name: "limit above 100",
+      market: { exchange: "demo", symbol: "A/USDT", timeframe: "1h" },
+      settings: { initialCash: 3000, feeRate: 0, slippage: 0 },
+      nodes: [
+        { id: "close", kind: "price", params: { field: "close" } },
+        { id: "gt", kind: "greaterThan", params: { value: 100 } },
+        { id: "lt", kind: "lessThan", params: { value: 100 } },
+        // 50 % below the close: never reached by these bars.
+        { id: "buy", kind: "limitBuy", params: { sizeMode: "percentEquity", size: 100, offsetPct: 50, validBars: 10 } },
+        { id: "sell", kind: "sell", params: {} },
+      ],
+      edges: [
+        { id: "e1", source: "close", sourceHandle: "value", target: "gt", targetHandle: "a" },
+        { id: "e2", source: "close", sourceHandle: "value", target: "lt", targetHandle: "a" },
+        { id: "e3", source: "gt", sourceHandle: "signal", target: "buy", targetHandle: "when" },
+        { id: "e4", source: "lt", sourceHandle: "signal", target: "sell", targetHandle: "when" },
+      ],
+    });
+    const r = portfolioBacktest(specOf(flow), [{ symbol: "A", candles: bars([110, 90, 90]) }, { symbol: "B", candles: bars([90, 110, 110]) }], settings, { maxOpenPositions: 1 });
+    // A's limit entry waits from bar 0 and is cancelled by its sell signal at bar 1's close; B wants
+    // in at that same close and takes the slot then (not one bar later).
+    expect(r.markets.map((m) => m.skippedEntries)).toEqual([0, 0]);
+    expect(r.markets.every((m) => m.trades.length === 0)).toBe(true);
+  });
+
   it("the default budget is the initial cash over max open positions", () => {
     const r = portfolioBacktest(above100, [{ symbol: "B", candles: B }], settings, { maxOpenPositions: 3 });
     expect(r.budgetPerPosition).toBe(1000);

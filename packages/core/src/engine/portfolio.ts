@@ -15,7 +15,8 @@
  *    markets hold or await a position, and is given min(budget per position, free cash) from the
  *    free cash, reserved until the position closes; the flow's sizing then applies to that stake
  *    (100 % of equity = the whole stake). With no free slot or no free cash the entry is skipped
- *    (counted per market). Exits are submitted as always.
+ *    (counted per market). Exits are submitted as always; a sell signal that cancels a waiting entry
+ *    frees its slot at once.
  *
  * So a market's trades are those of the single-market backtest whose cash is its stake, and when the
  * markets never compete (enough slots and cash, sizing not above the stake) the portfolio's trades
@@ -92,16 +93,16 @@ export class PortfolioSession {
   /** Processes the bars written for `markets` (ascending indices), which close at the same time. */
   step(markets: readonly number[]): void {
     for (const m of markets) {
-      const { broker, bar } = this.sessions[m]!;
-      broker.onBar(bar);
-      this.lastClose[m] = bar[4]!;
+      const session = this.sessions[m]!;
+      session.fill();
+      this.lastClose[m] = session.bar[4]!;
       this.barsSeen[m]!++;
       this.release(m);
     }
     for (const m of markets) {
-      const { broker, strategy, bar } = this.sessions[m]!;
-      strategy.run();
-      const action = strategy.decide(broker.state());
+      const session = this.sessions[m]!;
+      const { broker } = session;
+      const action = session.decide();
       if (action === NO_ACTION) continue;
       if (action >= 0 && broker.state() === FLAT) {
         if (this.openCount >= this.maxOpen || !(this.free > 0)) {
@@ -114,7 +115,9 @@ export class PortfolioSession {
         this.staked[m] = true;
         this.openCount++;
       }
-      broker.submit(action, strategy.entries, bar[4]!);
+      session.submit(action);
+      // A sell signal that cancelled a waiting entry frees its slot at once.
+      this.release(m);
     }
   }
 
