@@ -158,40 +158,50 @@ describe("backtests router", () => {
     expect(b.chart.candles.close.at(-1)).not.toBe(a.chart.candles.close.at(-1));
   }, 120_000);
 
-  it("runs one flow over several markets: each market is the run made for it alone, the portfolio splits the cash", async () => {
+  it("runs one flow over several markets as one portfolio on shared cash, stores it, and each market trades as alone when they never compete", async () => {
     const start = Date.UTC(2024, 0, 1);
     const markets = ["AAA/USDT", "BBB/USDT"].map((symbol, k) => {
-      const market = { exchange: "csv", symbol, timeframe: "1h" as const };
+      const market = { exchange: "portfolio-test", symbol, timeframe: "1h" as const };
       t.services.db.candles.importCandles(market, "csv", generateDemoCandles({ seed: 20 + k, timeframe: "1h", start, bars: 2000, startPrice: 100 * (k + 1) }));
       return market;
     });
-    const flow = { ...template("sma-cross"), market: markets[0]! };
+    // A fixed 1,000 USDT a trade, so a market alone on 10,000 never lacks cash.
+    const base = template("sma-cross");
+    const flow = {
+      ...base,
+      market: markets[0]!,
+      settings: { ...base.settings, initialCash: 20_000 },
+      portfolio: { symbols: [], allStoredQuote: "USDT", maxOpenPositions: 2, budgetPerPosition: 10_000 },
+      nodes: base.nodes.map((n) => (n.kind === "buy" ? { ...n, params: { sizeMode: "quote", size: 1000 } } : n)),
+    };
     const strategy = await t.caller.strategies.create({ flow });
-    const { markets: started } = await t.caller.backtests.runMarkets({ strategyId: strategy.id, symbols: ["AAA/USDT", "BBB/USDT", "NONE/USDT"] });
-    expect(started.map((m) => m.symbol)).toEqual(["AAA/USDT", "BBB/USDT", "NONE/USDT"]);
-    expect("error" in started[2]! && started[2].error).toMatch(/No candles stored for csv NONE\/USDT 1h/);
-    const runIds = started.flatMap((m) => ("run" in m ? [m.run.runId] : []));
-    for (const id of runIds) await follow(id);
-    // The same as running each market alone (the second ask is answered by the stored run).
+    const run = await t.caller.backtests.runPortfolio({ strategyId: strategy.id });
+    expect(run.markets.map((m) => m.symbol)).toEqual(["AAA/USDT", "BBB/USDT"]);
+    expect(run.rules).toEqual({ maxOpenPositions: 2, budgetPerPosition: 10_000 });
+    expect(run.strategyVersion).toBe(1);
+    let sum = 0;
     for (const [k, market] of markets.entries()) {
-      const alone = await t.caller.backtests.run({ strategyId: strategy.id, market });
-      expect(alone.reused).toBe(true);
-      expect(alone.runId).toBe(runIds[k]);
-      const single = await t.caller.backtests.run({ flow: { ...flow, market } });
+      const single = await t.caller.backtests.run({ flow: { ...flow, portfolio: undefined, market, settings: { ...flow.settings, initialCash: 10_000 } } });
       await follow(single.runId);
-      expect(unpackRun(await t.caller.backtests.get({ runId: single.runId }))!.trades).toEqual(unpackRun(await t.caller.backtests.get({ runId: runIds[k]! }))!.trades);
+      const got = await t.caller.backtests.get({ runId: single.runId });
+      const alone = unpackRun(got)!;
+      expect(run.markets[k]!.trades).toEqual(alone.trades);
+      expect(run.markets[k]!.skippedEntries).toBe(0);
+      expect(run.markets[k]!.bars).toBe(2000);
+      sum += got.metrics!.finalEquity;
     }
-    const summary = await t.caller.backtests.markets({ runIds });
-    expect(summary.rows.map((r) => [r.symbol, r.status])).toEqual([
-      ["AAA/USDT", "done"],
-      ["BBB/USDT", "done"],
-    ]);
-    const [a, b] = summary.rows;
-    expect(a!.trades! + b!.trades!).toBeGreaterThan(2);
-    expect(summary.portfolio!.trades).toBe(a!.trades! + b!.trades!);
-    // Same candle times: the portfolio's return is the mean of the two.
-    expect(summary.portfolio!.returnPct).toBeCloseTo((a!.returnPct! + b!.returnPct!) / 2, 9);
-    expect(summary.portfolio!.maxDrawdownPct).toBeLessThanOrEqual(Math.max(a!.maxDrawdownPct!, b!.maxDrawdownPct!) + 1e-9);
+    expect(run.metrics.trades).toBeGreaterThan(2);
+    expect(run.metrics.finalEquity).toBeCloseTo(sum, 6);
+    // Stored: read back by id and listed with the strategy.
+    const stored = await t.caller.backtests.portfolio({ id: run.id });
+    expect(stored.markets[1]!.trades).toEqual(run.markets[1]!.trades);
+    expect(stored.equity.value.at(-1)).toBeCloseTo(run.metrics.finalEquity, 6);
+    expect((await t.caller.backtests.portfolios({ strategyId: strategy.id })).map((r) => r.id)).toEqual([run.id]);
+    // One slot: the two compete; a missing market is named.
+    const tight = await t.caller.backtests.runPortfolio({ strategyId: strategy.id, maxOpenPositions: 1 });
+    expect(tight.markets.reduce((n, m) => n + m.skippedEntries, 0)).toBeGreaterThan(0);
+    const missing = await userErrorOf(t.caller.backtests.runPortfolio({ strategyId: strategy.id, symbols: ["AAA/USDT", "NONE/USDT"] }));
+    expect(missing.message).toMatch(/No candles stored for portfolio-test NONE\/USDT 1h/);
   }, 120_000);
 
   it("returns compile errors per node as a typed payload, before queueing anything", async () => {

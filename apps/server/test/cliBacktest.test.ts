@@ -91,31 +91,55 @@ describe("keyflow backtest", () => {
     }
     const csvB = csv("second.csv", rowsB.join("\n"));
 
-    async function single(path: string) {
+    // sma-cross buying a fixed 1,000 USDT: a single-market run on 5,000 never lacks cash for it.
+    const fixed = (() => {
+      const flow = getTemplate("sma-cross")!.flow;
+      return { ...flow, nodes: flow.nodes.map((n) => (n.kind === "buy" ? { ...n, params: { sizeMode: "quote", size: 1000 } } : n)) };
+    })();
+    const fixedFile = csv("fixed.json", JSON.stringify(fixed));
+
+    async function single(path: string, source = "sma-cross", cash?: string) {
       capture();
       const io = capture();
-      expect(await runBacktestCommand(["sma-cross", "--data", path, "--json"])).toBe(0);
+      expect(await runBacktestCommand([source, "--data", path, "--json", ...(cash ? ["--cash", cash] : [])])).toBe(0);
       vi.restoreAllMocks();
       return backtestReportSchema.parse(JSON.parse(io.out.join("")));
     }
+    type PortfolioJson = {
+      portfolio: { metrics: { finalEquity: number; trades: number }; maxOpenPositions: number; budgetPerPosition: number };
+      markets: { symbol: string; trades: unknown[]; skippedEntries: number }[];
+    };
 
-    it("--data twice: each market is the single-market run, the portfolio splits the cash equally", async () => {
-      const a = await single(goodCsv);
-      const b = await single(csvB);
+    it("--data twice: one portfolio on shared cash; markets that never compete trade as they would alone", async () => {
+      const a = await single(goodCsv, fixedFile, "5000");
+      const b = await single(csvB, fixedFile, "5000");
       const io = capture();
-      expect(await runBacktestCommand(["sma-cross", "--data", goodCsv, "--data", csvB, "--json"])).toBe(0);
-      const out = JSON.parse(io.out.join("")) as { markets: ({ market: string } & typeof a)[]; portfolio: { returnPct: number; trades: number; maxDrawdownPct: number } };
-      expect(out.markets.map((m) => m.market)).toEqual(["good.csv", "second.csv"]);
+      expect(await runBacktestCommand([fixedFile, "--data", goodCsv, "--data", csvB, "--cash", "10000", "--json"])).toBe(0);
+      const out = JSON.parse(io.out.join("")) as PortfolioJson;
+      expect(out.markets.map((m) => m.symbol)).toEqual(["good.csv", "second.csv"]);
+      // Defaults: a slot per market, the cash split between the slots.
+      expect(out.portfolio.maxOpenPositions).toBe(2);
+      expect(out.portfolio.budgetPerPosition).toBe(5000);
       expect(out.markets[0]!.trades).toEqual(a.trades);
       expect(out.markets[1]!.trades).toEqual(b.trades);
       expect(a.trades.length + b.trades.length).toBeGreaterThan(2);
-      expect(out.portfolio.trades).toBe(a.metrics.trades + b.metrics.trades);
-      // Same candle times: the portfolio ends at the mean of the two final equities.
-      const cash = a.metrics.finalEquity / (1 + a.metrics.totalReturnPct / 100);
-      expect(out.portfolio.returnPct).toBeCloseTo(((a.metrics.finalEquity + b.metrics.finalEquity) / 2 / cash - 1) * 100, 9);
-      // The mean of two curves never falls further than the worse of them.
-      expect(out.portfolio.maxDrawdownPct).toBeGreaterThan(0);
-      expect(out.portfolio.maxDrawdownPct).toBeLessThanOrEqual(Math.max(a.metrics.maxDrawdownPct, b.metrics.maxDrawdownPct) + 1e-9);
+      expect(out.portfolio.metrics.trades).toBe(a.metrics.trades + b.metrics.trades);
+      // Same candle times: the portfolio ends at the sum of the two final equities.
+      expect(out.portfolio.metrics.finalEquity).toBeCloseTo(a.metrics.finalEquity + b.metrics.finalEquity, 9);
+      vi.restoreAllMocks();
+      // One slot: the two compete, and some entries are skipped.
+      const tight = capture();
+      expect(await runBacktestCommand([fixedFile, "--data", goodCsv, "--data", csvB, "--max-open", "1", "--json"])).toBe(0);
+      const one = JSON.parse(tight.out.join("")) as PortfolioJson;
+      expect(one.portfolio.maxOpenPositions).toBe(1);
+      expect(one.markets.reduce((s, m) => s + m.skippedEntries, 0)).toBeGreaterThan(0);
+      vi.restoreAllMocks();
+      const table = capture();
+      expect(await runBacktestCommand([fixedFile, "--data", goodCsv, "--data", csvB, "--budget", "2000"])).toBe(0);
+      const text = table.out.join("");
+      expect(text).toContain("one portfolio on shared cash");
+      expect(text).toContain("at most 2 open, 2,000.00 a position");
+      expect(text).toMatch(/second\.csv[\s\S]*Final equity/);
     });
 
     it("--symbols reads the stored markets of the flow's exchange and timeframe, and names a missing one", async () => {
@@ -132,15 +156,23 @@ describe("keyflow backtest", () => {
         const b = await single(csvB);
         const io = capture();
         expect(await runBacktestCommand([flowFile, "--symbols", "AAA/USDT, BBB/USDT", "--json"])).toBe(0);
-        const out = JSON.parse(io.out.join("")) as { markets: ({ market: string } & typeof a)[] };
-        expect(out.markets.map((m) => [m.market, m.trades])).toEqual([
-          ["AAA/USDT", a.trades],
-          ["BBB/USDT", b.trades],
-        ]);
+        const out = JSON.parse(io.out.join("")) as PortfolioJson;
+        // Percent-of-equity sizing: the first trade of each is the single run's on half the cash.
+        expect(out.markets.map((m) => m.symbol)).toEqual(["AAA/USDT", "BBB/USDT"]);
+        expect(out.markets.map((m) => m.trades.length)).toEqual([a.trades.length, b.trades.length]);
+        expect(out.markets.map((m) => (m.trades[0] as { entryTime: number }).entryTime)).toEqual([a.trades[0]!.entryTime, b.trades[0]!.entryTime]);
         vi.restoreAllMocks();
         const table = capture();
         expect(await runBacktestCommand([flowFile, "--symbols", "AAA/USDT,BBB/USDT"])).toBe(0);
-        expect(table.out.join("")).toMatch(/BBB\/USDT[\s\S]*portfolio/);
+        expect(table.out.join("")).toMatch(/BBB\/USDT[\s\S]*Final equity/);
+        vi.restoreAllMocks();
+        // A flow naming its own portfolio: every stored USDT series of its exchange and timeframe.
+        const own = csv("own.json", JSON.stringify({ ...flow, portfolio: { allStoredQuote: "USDT", maxOpenPositions: 1 } }));
+        const ownIo = capture();
+        expect(await runBacktestCommand([own, "--json"])).toBe(0);
+        const mine = JSON.parse(ownIo.out.join("")) as PortfolioJson;
+        expect(mine.markets.map((m) => m.symbol)).toEqual(["AAA/USDT", "BBB/USDT"]);
+        expect(mine.portfolio.maxOpenPositions).toBe(1);
         vi.restoreAllMocks();
         const missing = capture();
         expect(await runBacktestCommand([flowFile, "--symbols", "AAA/USDT,ZZZ/USDT"])).toBe(2);

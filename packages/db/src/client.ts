@@ -8,6 +8,7 @@ import { makeDataDirPrivate } from "./privateFiles";
 import { backtestRepo } from "./repo/backtests";
 import { alertRepo } from "./repo/alerts";
 import { researchRepo } from "./repo/research";
+import { portfoliosRepo } from "./repo/portfolios";
 import { banRepo } from "./repo/bans";
 import { botRepo } from "./repo/bots";
 import { candleRepo } from "./repo/candles";
@@ -80,6 +81,7 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}) {
         return { fileBytes: memory ? 0 : size(path) + size(`${path}-wal`), candleBytes: candleBytes.get() as number, runBytes: runs.bytes, runs: runs.runs };
       },
       research: researchRepo(ctx),
+      portfolios: portfoliosRepo(ctx),
       /** Runs `fn` in one transaction (nested calls become savepoints). */
       transaction<T>(fn: () => T): T {
         return sqlite.transaction(fn)();

@@ -1,6 +1,6 @@
-import { compile, type Candles, type CompileResult, type FlowGraph, type Market } from "@keyflow/core";
+import { canonicalJson, compile, type Candles, type CompileResult, type FlowGraph, type Market } from "@keyflow/core";
 import type { KeyflowDb } from "@keyflow/db";
-import { UserError } from "../errors";
+import { notFound, UserError } from "../errors";
 import { utcMinute } from "../utcMinute";
 
 /** Compiles a flow about to run; its problems become a UserError pointing at the blocks. */
@@ -14,6 +14,24 @@ export function compileOrThrow(flow: FlowGraph): Extract<CompileResult, { ok: tr
     });
   }
   return compiled;
+}
+
+/**
+ * The flow a run is asked for: the one sent, or the saved strategy's (a version, default the latest).
+ * `strategyVersion` is set when the run is of a saved version as it is (a flow sent along with the id
+ * counts only if it is that version), null otherwise.
+ */
+export function flowToRun(db: KeyflowDb, input: { flow?: FlowGraph; strategyId?: string; version?: number }): { flow: FlowGraph; strategyVersion: number | null } {
+  let flow = input.flow;
+  let strategyVersion: number | null = null;
+  if (input.strategyId !== undefined) {
+    const s = db.strategies.get(input.strategyId, input.version);
+    if (!s) throw notFound(input.version ? `Version ${input.version} of this strategy` : "This strategy");
+    if (!input.flow || canonicalJson(input.flow) === canonicalJson(s.flow)) strategyVersion = input.version ?? s.latestVersion;
+    flow ??= s.flow;
+  }
+  if (!flow) throw new UserError("BAD_REQUEST", "Nothing to backtest: send a flow or the id of a saved strategy.", { kind: "input", issues: [{ path: "flow", message: "required" }] });
+  return { flow, strategyVersion };
 }
 
 /** A market's stored series, or a UserError saying what is missing. */

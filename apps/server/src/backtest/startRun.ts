@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { canonicalJson, ENGINE_VERSION, FILL_RULES, TIMEFRAME_MS, type CompileIssue, type FlowGraph, type GapReport, type Market, type Settings } from "@keyflow/core";
-import { notFound, UserError } from "../errors";
+import { ENGINE_VERSION, FILL_RULES, TIMEFRAME_MS, type CompileIssue, type FlowGraph, type GapReport, type Market, type Settings } from "@keyflow/core";
 import type { Services } from "../trpc";
 import { DEFAULT_KEEP_RUNS } from "../config";
 import { candlesVersion } from "../jobs/workerProtocol";
 import { rangeFacts } from "./rangeFacts";
-import { compileOrThrow, inclusiveRange, noCandlesInRange, storedSeries } from "./runInputs";
+import { compileOrThrow, flowToRun, inclusiveRange, noCandlesInRange, storedSeries } from "./runInputs";
 
 export interface StartRunInput {
   flow?: FlowGraph;
@@ -45,16 +44,7 @@ export interface StartedRun {
 /** Compiles the flow, loads the candles and queues the backtest; user mistakes become UserErrors. */
 export function startRun(services: Services, input: StartRunInput): StartedRun {
   const { db } = services;
-  let flow = input.flow;
-  let strategyVersion: number | null = null;
-  if (input.strategyId !== undefined) {
-    const s = db.strategies.get(input.strategyId, input.version);
-    if (!s) throw notFound(input.version ? `Version ${input.version} of this strategy` : "This strategy");
-    // A flow sent along with the id is pinned to the saved version only if it is that version.
-    if (!input.flow || canonicalJson(input.flow) === canonicalJson(s.flow)) strategyVersion = input.version ?? s.latestVersion;
-    flow ??= s.flow;
-  }
-  if (!flow) throw new UserError("BAD_REQUEST", "Nothing to backtest: send a flow or the id of a saved strategy.", { kind: "input", issues: [{ path: "flow", message: "required" }] });
+  const { flow, strategyVersion } = flowToRun(db, input);
 
   const effective: FlowGraph = { ...flow, market: input.market ?? flow.market, settings: { ...flow.settings, ...input.settings } };
   const compiled = compileOrThrow(effective);

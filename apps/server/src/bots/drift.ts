@@ -1,6 +1,7 @@
 // The drift report: the candles a bot actually received, replayed through the backtest engine, and
 // compared candle by candle with what the bot did — which fills agree, how far the bot's prices and
 // fees are from the backtest's, which candles came late or not at all.
+import { UserError } from "../errors";
 import { Session, TIMEFRAME_MS } from "@keyflow/core";
 import type { Bot, BotFill, BotOrder, KeyflowDb } from "@keyflow/db";
 import { feeInQuote } from "./ledger";
@@ -63,6 +64,9 @@ export interface DriftReport {
 const clean = (x: number) => Math.round(x * 1e6) / 1e6 || 0;
 
 export function driftReport(db: KeyflowDb, bot: Bot): DriftReport {
+  if (bot.flow.portfolio) {
+    throw new UserError("BAD_REQUEST", "The drift report compares one market with its backtest; this bot trades several. Backtest its strategy over the same markets to compare.", { kind: "input", issues: [{ path: "id", message: "bot over several markets" }] });
+  }
   const tf = TIMEFRAME_MS[bot.timeframe];
   const settings = bot.flow.settings;
   const candles = db.bots.candles(bot.id);

@@ -1,6 +1,6 @@
 // Deploys, starts and stops bots; runs their runners in this process; the kill switch.
 import { randomUUID } from "node:crypto";
-import { compile, Strategy, warmupBarsNeeded, warmupNeed, type FlowGraph, type Market, type Settings } from "@keyflow/core";
+import { compile, portfolioSymbols, Strategy, warmupBarsNeeded, warmupNeed, type FlowGraph, type Market, type Settings } from "@keyflow/core";
 import { ACTIVE_ORDER_STATUSES, DEFAULT_AFTER_DOWNTIME, type AfterDowntime, type Bot, type BotMode, type BotRiskLimits, type KeyflowDb } from "@keyflow/db";
 import { exchangeIds, OrderGateway, redact, Retrier, StreamRegistry } from "@keyflow/exchange";
 import { notFound, UserError } from "../errors";
@@ -133,6 +133,17 @@ export class BotManager {
     if (!exchangeIds().includes(market.exchange)) {
       throw new UserError("BAD_REQUEST", `Unknown exchange "${market.exchange}". Use a ccxt exchange id in lower case, e.g. binance.`, { kind: "input", issues: [{ path: "market.exchange", message: "unknown exchange" }] });
     }
+    // A flow over several markets: its markets are fixed at deploy (stored series added later do not join a running bot).
+    if (effective.portfolio) {
+      if (input.mode === "live") {
+        throw new UserError("BAD_REQUEST", "A bot over several markets trades in paper mode for now. Deploy it in paper, or remove the strategy's markets to trade its one market live.", {
+          kind: "input",
+          issues: [{ path: "mode", message: "live is for one market" }],
+        });
+      }
+      const symbols = portfolioSymbols(effective, db.candles.list());
+      return { effective: { ...effective, portfolio: { ...effective.portfolio, symbols, allStoredQuote: undefined } }, compiled, strategyVersion };
+    }
     return { effective, compiled, strategyVersion };
   }
 
@@ -154,7 +165,7 @@ export class BotManager {
     const warmupBars = input.warmupBars ?? Math.min(MAX_WARMUP_BARS, Math.max(DEFAULT_WARMUP_BARS, needed ?? MAX_WARMUP_BARS));
     db.bots.create({
       id,
-      name: input.name?.trim() || `${effective.name} · ${market.symbol} ${market.timeframe}`,
+      name: input.name?.trim() || `${effective.name} · ${effective.portfolio ? effective.portfolio.symbols.join(" + ") : market.symbol} ${market.timeframe}`,
       strategyId: input.strategyId ?? null,
       strategyVersion,
       flow: effective,

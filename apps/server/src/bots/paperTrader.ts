@@ -1,6 +1,6 @@
 // Paper trading: the backtest's own Session (strategy + simulated broker) stepped one closed candle at
 // a time, so a paper bot's trades are the backtest's trades on the same candles.
-import { PENDING_ENTRY, Session, type Bar, type Settings, type StrategySpec } from "@keyflow/core";
+import { PENDING_ENTRY, Session, type Bar, type Settings, type SimBroker, type StrategySpec } from "@keyflow/core";
 import type { Bot, BotBook, BotRepo, DeliveryChannel } from "@keyflow/db";
 import { clientOrderId } from "@keyflow/exchange";
 import type { Assets } from "./ledger";
@@ -18,7 +18,8 @@ export interface PaperContext {
   alert?: (type: "fill" | "stop", text: string) => void;
 }
 
-interface SimFill {
+export interface SimFill {
+  /** What the order was for; a bot over several markets prefixes the market ("ETH/USDT entry"). */
   intent: string;
   side: "buy" | "sell";
   type: "market" | "limit";
@@ -88,68 +89,23 @@ export class PaperTrader implements Trader {
    */
   private simulate(bar: Bar, quiet = false): void {
     const b = this.session.broker;
-    const state0 = b.state();
+    const before = b.state();
     const entryType = this.session.strategy.entries.length === 1 ? this.session.strategy.entries[0]!.type : "market";
-    // The broker reports each fill as it makes it: entries, safety orders, exits and take-profit steps.
     const fills: SimFill[] = [];
-    b.onFill = (f) =>
-      fills.push({ intent: f.intent, side: f.side, type: f.intent === "entry" ? entryType : "market", time: f.time, price: f.price, qty: f.qty, fee: f.fee, realizedPnl: f.trade ? f.trade.pnl : null });
+    const detach = reportFills(b, entryType, fills);
     try {
       this.session.step(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
     } finally {
-      b.onFill = null;
+      detach();
     }
-    for (const f of fills) this.journal(f, quiet);
+    for (const f of fills) journalPaperFill(this.ctx, f, quiet, this.channel, this.ctx.assets);
     if (!quiet) {
       const state = b.state();
-      if (state === PENDING_ENTRY && state0 !== PENDING_ENTRY) {
+      if (state === PENDING_ENTRY && before !== PENDING_ENTRY) {
         this.ctx.log("info", `Paper: entry signal on the ${utcMinute(bar.time)} candle; ${entryType === "limit" ? "the limit order waits for its price" : "it fills at the next open"}.`);
-      } else if (state0 === PENDING_ENTRY && state !== PENDING_ENTRY && fills.length === 0) {
+      } else if (before === PENDING_ENTRY && state !== PENDING_ENTRY && fills.length === 0) {
         this.ctx.log("info", `Paper: the waiting limit entry was cancelled at ${utcMinute(bar.time)}.`);
       }
-    }
-  }
-
-  private journal(f: SimFill, quiet: boolean): void {
-    const { repo, botId, assets } = this.ctx;
-    const cid = clientOrderId(botId, f.time, `paper-${f.intent}`);
-    const { created } = repo.journal({
-      botId,
-      clientOrderId: cid,
-      barTime: f.time,
-      intent: f.intent,
-      side: f.side,
-      type: f.type,
-      amount: f.qty,
-      price: f.type === "limit" ? f.price : null,
-      status: "filled",
-      filledQty: f.qty,
-      avgPrice: f.price,
-      fee: f.fee,
-      feeCurrency: assets.quote,
-      closedAt: Date.now(),
-    });
-    repo.recordFill({
-      botId,
-      clientOrderId: cid,
-      tradeId: `paper-${cid}`,
-      side: f.side,
-      price: f.price,
-      amount: f.qty,
-      cost: f.qty * f.price,
-      fee: f.fee,
-      feeCurrency: assets.quote,
-      time: f.time,
-      barTime: f.time,
-      realizedPnl: f.realizedPnl,
-      channel: this.channel,
-    });
-    if (created && !quiet) {
-      const what = f.side === "buy" ? "bought" : "sold";
-      const pnl = f.realizedPnl === null ? "" : `, profit ${fmt(f.realizedPnl, 2)} ${assets.quote}`;
-      const text = `Paper: ${what} ${fmt(f.qty)} ${assets.base} at ${fmt(f.price)} (${f.intent}, candle ${utcMinute(f.time)})${pnl}.`;
-      this.ctx.log("info", text);
-      this.ctx.alert?.(["stopLoss", "takeProfit", "trailingStop"].includes(f.intent) ? "stop" : "fill", text);
     }
   }
 
@@ -170,5 +126,70 @@ export class PaperTrader implements Trader {
       peak: b.qty > 0 ? b.peak : 0,
       costBasis: b.qty > 0 ? b.qty * b.entryPrice + b.entryFee : 0,
     };
+  }
+}
+
+/**
+ * Has the simulated broker report each fill it makes into `into` (entries, safety orders, exits and
+ * take-profit steps, in the order made) until the returned function is called.
+ */
+export function reportFills(b: SimBroker, entryType: "market" | "limit", into: SimFill[]): () => void {
+  b.onFill = (f) =>
+    into.push({ intent: f.intent, side: f.side, type: f.intent === "entry" ? entryType : "market", time: f.time, price: f.price, qty: f.qty, fee: f.fee, realizedPnl: f.trade ? f.trade.pnl : null });
+  return () => {
+    b.onFill = null;
+  };
+}
+
+/**
+ * Journals a simulated fill as a filled order and its fill (idempotently: replaying after a restart
+ * writes nothing new); `quiet` replays do not log. `assets` are the fill's market's.
+ */
+export function journalPaperFill(
+  ctx: Pick<PaperContext, "botId" | "repo" | "log" | "alert">,
+  f: SimFill,
+  quiet: boolean,
+  channel: DeliveryChannel,
+  assets: Assets,
+): void {
+  const { repo, botId } = ctx;
+  const cid = clientOrderId(botId, f.time, `paper-${f.intent}`);
+  const { created } = repo.journal({
+    botId,
+    clientOrderId: cid,
+    barTime: f.time,
+    intent: f.intent,
+    side: f.side,
+    type: f.type,
+    amount: f.qty,
+    price: f.type === "limit" ? f.price : null,
+    status: "filled",
+    filledQty: f.qty,
+    avgPrice: f.price,
+    fee: f.fee,
+    feeCurrency: assets.quote,
+    closedAt: Date.now(),
+  });
+  repo.recordFill({
+    botId,
+    clientOrderId: cid,
+    tradeId: `paper-${cid}`,
+    side: f.side,
+    price: f.price,
+    amount: f.qty,
+    cost: f.qty * f.price,
+    fee: f.fee,
+    feeCurrency: assets.quote,
+    time: f.time,
+    barTime: f.time,
+    realizedPnl: f.realizedPnl,
+    channel,
+  });
+  if (created && !quiet) {
+    const what = f.side === "buy" ? "bought" : "sold";
+    const pnl = f.realizedPnl === null ? "" : `, profit ${fmt(f.realizedPnl, 2)} ${assets.quote}`;
+    const text = `Paper: ${what} ${fmt(f.qty)} ${assets.base} at ${fmt(f.price)} (${f.intent}, candle ${utcMinute(f.time)})${pnl}.`;
+    ctx.log("info", text);
+    ctx.alert?.(/stopLoss|takeProfit|trailingStop/.test(f.intent) ? "stop" : "fill", text);
   }
 }

@@ -16,6 +16,7 @@ import { noCrash, type CrashHook } from "./crashHook";
 import { emptyBook } from "./ledger";
 import { LiveTrader } from "./liveTrader";
 import { PaperTrader } from "./paperTrader";
+import { PaperGroupTrader } from "./paperGroupTrader";
 import { askToLiftWhenReady } from "./probation";
 import { driftReport, driftSentence } from "./drift";
 import type { Trader } from "./trader";
@@ -221,8 +222,34 @@ export class BotRunner {
       const logFn = (level: "info" | "warn" | "error", message: string) => this.log(level, message);
       const alert = (type: "fill" | "stop", text: string) => this.alert(type, text);
       const startBook = bot.book ?? emptyBook(settingsOfFlow.initialCash);
+      // A flow over several markets (paper): one trader for all, each market's candles from its own feed.
+      const group = bot.flow.portfolio;
+      if (group) {
+        const missing = group.symbols.filter((s) => !(ex.markets as Record<string, unknown> | undefined)?.[s]);
+        if (missing.length > 0) {
+          this.setHalted(`${market.exchange} has no market ${missing.join(", ")}. Deploy the bot over symbols the exchange lists.`, null);
+          return;
+        }
+      }
       const trader: Trader =
-        bot.mode === "paper"
+        bot.mode === "paper" && group
+          ? new PaperGroupTrader(
+              compiled.spec,
+              {
+                botId: bot.id,
+                repo: db.bots,
+                tf,
+                symbols: group.symbols,
+                feeds: group.symbols.map((symbol) => new CandleFeed(ex, retrier, { ...market, symbol }, this.now)),
+                rules: group,
+                settings: settingsOfFlow,
+                log: logFn,
+                alert,
+              },
+              bot,
+              startBook,
+            )
+          : bot.mode === "paper"
           ? new PaperTrader(compiled.spec, { botId: bot.id, repo: db.bots, assets, tf, settings: settingsOfFlow, log: logFn, alert }, startBook)
           : new LiveTrader(
               {

@@ -1,6 +1,6 @@
 // What the API says about bots: never a secret (bots hold none; keys are referenced by id and label).
 import type { FlowGraph, Market, Trade } from "@keyflow/core";
-import type { AfterDowntime, Bot, BotEvent, BotFill, BotHealth, BotMode, BotOrder, BotRiskLimits, BotStatus, DeliveryChannel, KeyflowDb } from "@keyflow/db";
+import type { AfterDowntime, Bot, BotBook, BotEvent, BotFill, BotHealth, BotMode, BotOrder, BotRiskLimits, BotStatus, DeliveryChannel, KeyflowDb } from "@keyflow/db";
 import { botState, type BotState } from "./health";
 import { roundTrips } from "./ledger";
 import { probationView, type ProbationView } from "./probation";
@@ -53,8 +53,10 @@ export interface BotDetail extends BotView {
   orders: BotOrder[];
   /** Newest first. */
   fills: BotFill[];
-  /** Closed round trips, oldest first, shaped like a backtest's trades. */
+  /** Closed round trips, oldest first (by exit), shaped like a backtest's trades. */
   trades: Trade[];
+  /** A bot over several markets: each market's round trips and position (null for a one-market bot). */
+  markets: { symbol: string; trades: Trade[]; position: NonNullable<BotBook["group"]>["markets"][number] | null }[] | null;
   /** Newest last. */
   events: BotEvent[];
   /** The last candles it acted on, newest first, with the channel that delivered each. */
@@ -76,10 +78,11 @@ function stateOf(b: Bot, now: number): { state: BotState; stateReason: string | 
 export function toBotView(db: KeyflowDb, b: Bot, now = Date.now()): BotView {
   const book = b.book;
   const mark = book.markPrice ?? book.avgEntryPrice;
-  const value = book.qty * mark;
+  // A bot over several markets holds its positions in `book.group`.
+  const value = book.qty * mark + (book.group?.positionsValue ?? 0);
   const equity = book.cash + value;
   const initialCash = b.flow.settings.initialCash;
-  const unrealized = book.qty > 0 ? value - book.costBasis : 0;
+  const unrealized = (book.qty > 0 ? book.qty * mark - book.costBasis : 0) + (book.group ? book.group.positionsValue - book.group.positionsCost : 0);
   const key = b.keyId ? db.keys.get(b.keyId) : undefined;
   const keyLabel = key?.label ?? null;
   return {
@@ -122,12 +125,26 @@ export function toBotDetail(db: KeyflowDb, b: Bot): BotDetail {
   const all = db.bots.allOrders(b.id);
   const intents = new Map(all.map((o) => [o.clientOrderId, o.intent]));
   const fills = db.bots.fills(b.id);
+  const dust = b.mode === "paper" ? 0 : (b.book.dust ?? 0);
+  // A group's orders carry their market in the intent ("ETH/USDT entry"): round trips per market.
+  const markets =
+    b.flow.portfolio?.symbols.map((symbol) => ({
+      symbol,
+      trades: roundTrips(
+        fills.filter((f) => intents.get(f.clientOrderId)?.startsWith(`${symbol} `)),
+        assetsOfSymbol(symbol),
+        (cid) => intents.get(cid)?.slice(symbol.length + 1),
+        dust,
+      ),
+      position: b.book.group?.markets.find((m) => m.symbol === symbol) ?? null,
+    })) ?? null;
   return {
     ...toBotView(db, b),
     flow: b.flow,
     orders: all.slice(-200).reverse(),
     fills: fills.slice(-200).reverse(),
-    trades: roundTrips(fills, { base, quote }, (cid) => intents.get(cid), b.mode === "paper" ? 0 : (b.book.dust ?? 0)),
+    trades: markets ? markets.flatMap((m) => m.trades).sort((x, y) => x.exitTime - y.exitTime || x.entryTime - y.entryTime) : roundTrips(fills, { base, quote }, (cid) => intents.get(cid), dust),
+    markets,
     events: db.bots.recentEvents(b.id, 200),
     recentCandles: db.bots.recentCandles(b.id, 12).map((c) => ({ time: c.time, channel: c.channel, receivedAt: c.receivedAt })),
   };

@@ -2,32 +2,38 @@ import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import {
   backtest,
-  combineEquity,
   compile,
   describeGaps,
   findGaps,
   formatSpacing,
+  portfolioBacktest,
+  portfolioSymbols,
   TEMPLATES,
   TIMEFRAME_MS,
   type BacktestReport,
   type Candles,
   type FlowGraph,
+  type PortfolioResult,
   type Settings,
   type StrategySpec,
 } from "@keyflow/core";
 import { utcMinute } from "../utcMinute";
 import { demoCandles, InputError as UserError, loadCsv, loadFlow } from "./flowInput";
 
-const USAGE = `Usage: keyflow backtest <flow.json | template-id> [--data candles.csv …] [--symbols BTC/USDT,ETH/USDT] [--cash 10000] [--fee 0.001] [--slippage 0] [--json]
+const USAGE = `Usage: keyflow backtest <flow.json | template-id> [--data candles.csv …] [--symbols BTC/USDT,ETH/USDT] [--max-open 2] [--budget 5000] [--cash 10000] [--fee 0.001] [--slippage 0] [--json]
 
   <flow.json>     a flow or template file saved by Keyflow
   <template-id>   a built-in template: ${TEMPLATES.map((t) => t.id).join(", ")}
   --data          CSV with header time,open,high,low,close,volume (time: unix ms, unix s or ISO date);
                   without it, the generated demo market (one year) at the flow's timeframe is used.
-                  Give it more than once to run the flow over each file (a market per file)
-  --symbols       run the flow over these stored markets of the flow's exchange and timeframe
-                  (keyflow data list shows them), each an ordinary backtest; the portfolio splits
-                  the cash equally between them (the mean of their equity curves)
+                  Give it more than once to trade the flow over each file (a market per file) as
+                  one portfolio on shared cash
+  --symbols       trade the flow over these stored markets of the flow's exchange and timeframe
+                  (keyflow data list shows them) as one portfolio on shared cash; a flow with
+                  portfolio markets of its own trades them without this
+  --max-open      portfolio: most positions open at once (default: the flow's, else one per market)
+  --budget        portfolio: cash given to each new position (default: the flow's, else cash ÷ max open)
+                  Markets take free slots in the order given; see docs/portfolio.md
   --json          print one JSON object (metrics, trades, openPosition, bars, specHash) on stdout`;
 
 
@@ -40,6 +46,8 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
       options: {
         data: { type: "string", multiple: true },
         symbols: { type: "string" },
+        "max-open": { type: "string" },
+        budget: { type: "string" },
         cash: { type: "string" },
         fee: { type: "string" },
         slippage: { type: "string" },
@@ -69,17 +77,25 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
     if (!values.json) for (const w of compiled.warnings) process.stderr.write(`  ! ${w.message}\n`);
 
     if (values.symbols !== undefined && values.data) throw new UserError("Give either --data files or --symbols, not both.");
-    const markets = values.symbols !== undefined ? await storedMarkets(flow, values.symbols) : (values.data ?? []).length > 1 ? values.data!.map((path) => ({ name: basename(path), candles: loadCsv(path) })) : null;
+    const symbols = values.symbols !== undefined ? values.symbols : !values.data && flow.portfolio ? null : undefined;
+    const markets =
+      symbols !== undefined ? await storedMarkets(flow, symbols) : (values.data ?? []).length > 1 ? values.data!.map((path) => ({ name: basename(path), candles: loadCsv(path) })) : null;
     if (markets) {
-      const runs = markets.map((m) => ({ name: m.name, ...runOne(flow, compiled.spec, compiled.hash, settings, m.candles, false) }));
-      const portfolio = combineEquity(
-        runs.map((r) => ({ time: r.candles.time, value: r.equity })),
-        settings.initialCash,
-        runs.map((r) => r.report.metrics.trades),
+      const maxOpen = values["max-open"] !== undefined ? positiveInteger("--max-open", values["max-open"]) : (flow.portfolio?.maxOpenPositions ?? markets.length);
+      const budget = values.budget !== undefined ? positiveNumber("--budget", values.budget) : flow.portfolio?.budgetPerPosition;
+      const tf = TIMEFRAME_MS[flow.market.timeframe];
+      for (const m of markets) warnGaps(m.candles, tf, m.name);
+      const started = performance.now();
+      const result = portfolioBacktest(
+        compiled.spec,
+        markets.map((m) => ({ symbol: m.name, candles: m.candles })),
+        settings,
+        { maxOpenPositions: maxOpen, budgetPerPosition: budget },
+        { timeframeMs: tf, hash: compiled.hash },
       );
-      const { equity: _curve, ...totals } = portfolio;
-      if (values.json) process.stdout.write(`${JSON.stringify({ markets: runs.map((r) => ({ market: r.name, ...r.report })), portfolio: totals })}\n`);
-      else process.stdout.write(marketsTable(flow, runs, totals));
+      const ms = performance.now() - started;
+      if (values.json) process.stdout.write(`${JSON.stringify(portfolioJson(result))}\n`);
+      else process.stdout.write(portfolioTable(flow, settings, result, ms));
       return 0;
     }
     const candles = values.data ? loadCsv(values.data[0]!) : demoCandles(flow);
@@ -98,8 +114,7 @@ export async function runBacktestCommand(argv: string[]): Promise<number> {
 
 /** One backtest over `candles`, as the single-market command prints it. */
 function runOne(flow: FlowGraph, spec: StrategySpec, hash: string, settings: Settings, candles: Candles, showProgress: boolean) {
-  const gaps = findGaps(candles.time, TIMEFRAME_MS[flow.market.timeframe], { max: 3 });
-  if (gaps.count > 0) process.stderr.write(`  ! ${describeGaps(gaps)}. Trades across a gap may not be what the market did.\n`);
+  warnGaps(candles, TIMEFRAME_MS[flow.market.timeframe]);
   const big = showProgress && candles.length > 1_000_000;
   const started = performance.now();
   const result = backtest(spec, candles, settings, {
@@ -120,16 +135,22 @@ function runOne(flow: FlowGraph, spec: StrategySpec, hash: string, settings: Set
   return { report, ms, candles, equity: result.equity };
 }
 
-/** The stored candles of each symbol of the flow's exchange and timeframe. */
-async function storedMarkets(flow: FlowGraph, list: string): Promise<{ name: string; candles: Candles }[]> {
-  const symbols = [...new Set(list.split(",").map((s) => s.trim()).filter((s) => s.length > 0))];
-  if (symbols.length === 0) throw new UserError("--symbols needs at least one market, e.g. --symbols BTC/USDT,ETH/USDT.");
+function warnGaps(candles: Candles, timeframeMs: number, market?: string): void {
+  const gaps = findGaps(candles.time, timeframeMs, { max: 3 });
+  if (gaps.count > 0) process.stderr.write(`  ! ${market ? `${market}: ` : ""}${describeGaps(gaps)}. Trades across a gap may not be what the market did.\n`);
+}
+
+/** The stored candles of each symbol of the flow's exchange and timeframe (`list` null: the flow's portfolio markets). */
+async function storedMarkets(flow: FlowGraph, list: string | null): Promise<{ name: string; candles: Candles }[]> {
+  const named = list === null ? [] : [...new Set(list.split(",").map((s) => s.trim()).filter((s) => s.length > 0))];
+  if (list !== null && named.length === 0) throw new UserError("--symbols needs at least one market, e.g. --symbols BTC/USDT,ETH/USDT.");
   // Loaded only here: a plain `keyflow backtest` starts without SQLite (see cliStartup.test.ts).
   const [{ openDatabase }, { configFromEnv }, { installDemoMarket }] = await Promise.all([import("@keyflow/db"), import("../config"), import("../data/demoMarket")]);
   const db = openDatabase(configFromEnv().dataDir);
   try {
     installDemoMarket(db);
     const { exchange, timeframe } = flow.market;
+    const symbols = list === null ? portfolioSymbols(flow, db.candles.list()) : named;
     return symbols.map((symbol) => {
       const series = db.candles.find({ exchange, symbol, timeframe });
       if (!series || series.count === 0) {
@@ -142,16 +163,38 @@ async function storedMarkets(flow: FlowGraph, list: string): Promise<{ name: str
   }
 }
 
-function marketsTable(flow: FlowGraph, runs: { name: string; report: BacktestReport }[], totals: Omit<ReturnType<typeof combineEquity>, "equity">): string {
-  const width = Math.max(9, ...runs.map((r) => r.name.length));
-  const row = (name: string, ret: string, trades: string, dd: string) => `  ${name.padEnd(width)} ${ret.padStart(10)} ${trades.padStart(7)} ${dd.padStart(10)}`;
+/** The portfolio as `--json` prints it: its metrics and rules, and each market's trades. */
+function portfolioJson(r: PortfolioResult) {
+  return {
+    portfolio: { metrics: r.metrics, bars: r.bars, specHash: r.specHash, maxOpenPositions: r.maxOpenPositions, budgetPerPosition: r.budgetPerPosition },
+    markets: r.markets,
+  };
+}
+
+function portfolioTable(flow: FlowGraph, settings: Settings, r: PortfolioResult, ms: number): string {
+  const width = Math.max(9, ...r.markets.map((m) => m.symbol.length));
+  const row = (name: string, pnl: string, trades: string, skipped: string, open: string) => `  ${name.padEnd(width)} ${pnl.padStart(14)} ${trades.padStart(7)} ${skipped.padStart(8)} ${open.padStart(5)}`;
+  const m = r.metrics;
   return [
-    `\n  ${flow.name} — ${runs.length} markets, ${flow.market.exchange} ${flow.market.timeframe}, cash split equally\n`,
-    row("market", "return", "trades", "drawdown"),
-    ...runs.map((r) => row(r.name, pct(r.report.metrics.totalReturnPct), String(r.report.metrics.trades), `${r.report.metrics.maxDrawdownPct.toFixed(2)} %`)),
-    row("portfolio", pct(totals.returnPct), String(totals.trades), `${totals.maxDrawdownPct.toFixed(2)} %`),
+    `\n  ${flow.name} — ${r.markets.length} markets, ${flow.market.exchange} ${flow.market.timeframe}, one portfolio on shared cash (${ms.toFixed(0)} ms)`,
+    `  ${num(settings.initialCash)} cash, at most ${r.maxOpenPositions} open, ${num(r.budgetPerPosition)} a position · spec ${r.specHash.slice(0, 12)}\n`,
+    row("market", "profit", "trades", "skipped", "open"),
+    ...r.markets.map((x) => row(x.symbol, num(x.pnl + (x.openPosition?.unrealizedPnl ?? 0)), String(x.trades.length), String(x.skippedEntries), x.openPosition ? "yes" : "–")),
+    "",
+    `  ${"Final equity".padEnd(18)} ${num(m.finalEquity)}`,
+    `  ${"Total return".padEnd(18)} ${pct(m.totalReturnPct)} (markets held in equal parts: ${pct(m.buyHoldReturnPct)})`,
+    `  ${"Max drawdown".padEnd(18)} ${m.maxDrawdownPct.toFixed(2)} %`,
+    `  ${"Sharpe / Sortino".padEnd(18)} ${m.sharpe.toFixed(2)} / ${m.sortino.toFixed(2)}`,
+    `  ${"Trades".padEnd(18)} ${m.trades} (win rate ${m.winRatePct.toFixed(1)} %)`,
+    `  ${"Fees".padEnd(18)} ${num(m.fees)}`,
     "",
   ].join("\n");
+}
+
+function positiveInteger(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new UserError(`${flag} must be a whole number from 1 to 100, got "${text}".`);
+  return n;
 }
 
 function positiveNumber(flag: string, text: string): number {

@@ -1,10 +1,10 @@
-import { flowGraphSchema, marketSchema, nameSchema, settingsSchema } from "@keyflow/core";
+import { flowGraphSchema, marketSchema, nameSchema, portfolioSchema, settingsSchema } from "@keyflow/core";
 import { resultsForBrowser } from "@keyflow/db";
 import { z } from "zod";
 import { runWindow } from "../backtest/runWindow";
 import { runGaps } from "../backtest/rangeFacts";
 import { startRun } from "../backtest/startRun";
-import { marketsSummary, startMarkets } from "../backtest/markets";
+import { MAX_PORTFOLIO_MARKETS, runPortfolio } from "../backtest/portfolioRun";
 import { rerun, reproduction } from "../results/rerun";
 import { exportBundle } from "../results/bundle";
 import { BUNDLE_MAX_BYTES, downloadThroughJobs, importBundle, readBundleJson } from "../results/importBundle";
@@ -36,27 +36,36 @@ export const backtestsRouter = createTRPCRouter({
     .mutation(({ ctx, input }) => startRun(ctx.services, input)),
 
   /**
-   * The flow over several markets of its exchange and timeframe: one ordinary run per symbol (a
-   * market without candles in the range says so on its row). Read them with `markets`.
+   * The flow over several markets of its exchange and timeframe as one portfolio on shared cash
+   * (its own portfolio markets, or `symbols`): computed at once and stored; returns the stored run.
    */
-  runMarkets: publicProcedure
+  runPortfolio: publicProcedure
     .input(
       z
         .object({
           flow: flowGraphSchema.optional(),
           strategyId: z.string().optional(),
           version: z.number().int().positive().optional(),
-          symbols: z.array(marketSchema.shape.symbol).min(1).max(50),
+          symbols: z.array(marketSchema.shape.symbol).min(1).max(MAX_PORTFOLIO_MARKETS).optional(),
+          maxOpenPositions: portfolioSchema.shape.maxOpenPositions.unwrap().optional(),
+          budgetPerPosition: portfolioSchema.shape.budgetPerPosition,
           from: unixMs.optional(),
           to: unixMs.optional(),
           settings: settingsSchema.partial().optional(),
         })
         .refine((i) => i.flow !== undefined || i.strategyId !== undefined, { message: "Send a flow or a strategyId.", path: ["flow"] }),
     )
-    .mutation(({ ctx, input }) => ({ markets: startMarkets(ctx.services, input) })),
+    .mutation(({ ctx, input }) => runPortfolio(ctx.services, input)),
 
-  /** Runs of one flow over several markets: a row per run, and the portfolio (cash split equally) once all are done. */
-  markets: publicProcedure.input(z.object({ runIds: z.array(runId).min(1).max(50) })).query(({ ctx, input }) => marketsSummary(ctx.services, input.runIds)),
+  /** A stored portfolio run: its rules, metrics, equity and each market's trades. */
+  portfolio: publicProcedure.input(z.object({ id: runId })).query(({ ctx, input }) => {
+    const run = ctx.services.db.portfolios.get(input.id);
+    if (!run) throw notFound("This portfolio run");
+    return run;
+  }),
+
+  /** A strategy's portfolio runs, newest first, without trades. */
+  portfolios: publicProcedure.input(z.object({ strategyId: z.string() })).query(({ ctx, input }) => ctx.services.db.portfolios.listForStrategy(input.strategyId)),
 
   /** "Run again": the run's strategy version, market, range and settings, on the candles stored now. */
   rerun: publicProcedure.input(z.object({ runId })).mutation(({ ctx, input }) => rerun(ctx.services, input.runId)),

@@ -1,4 +1,4 @@
-import { backtest, compile, ENGINE_VERSION, FILL_RULES, TIMEFRAME_MS, type Candles, type Market, type ResultBundle, type Template } from "@keyflow/core";
+import { backtest, compile, ENGINE_VERSION, FILL_RULES, portfolioBacktest, TIMEFRAME_MS, type Candles, type Market, type ResultBundle, type Template } from "@keyflow/core";
 import { downsampleMinMax } from "../backtest/downsample";
 import { assembleBundle } from "../results/bundle";
 import bollingerBreakout from "./results/bollinger-breakout.result.json";
@@ -11,6 +11,8 @@ import zscoreReversion from "./results/zscore-reversion.result.json";
 import mtfTrendFilter from "./results/mtf-trend-filter.result.json";
 import dcaSafetyOrders from "./results/dca-safety-orders.result.json";
 import twoStepTakeProfit from "./results/two-step-take-profit.result.json";
+import btcEthPortfolio from "./results/btc-eth-portfolio.result.json";
+import btcEthPortfolioPortfolio from "./results/btc-eth-portfolio.portfolio.json";
 
 /**
  * Where the gallery's results come from: Binance spot BTC/USDT 1h, the whole of the shared candles
@@ -34,7 +36,45 @@ export const BUILT_IN_RESULTS: Readonly<Record<string, ResultBundle>> = {
   "mtf-trend-filter": mtfTrendFilter,
   "dca-safety-orders": dcaSafetyOrders,
   "two-step-take-profit": twoStepTakeProfit,
+  "btc-eth-portfolio": btcEthPortfolio,
 } as Record<string, ResultBundle>;
+
+/**
+ * A portfolio template's result over its markets (the shared Binance 1h candles of each, same range
+ * as BUILT_IN_RESULTS_RANGE): the portfolio's figures and each market's, checked by a test every build.
+ */
+export type BuiltInPortfolio = ReturnType<typeof builtInPortfolio>;
+
+/** The portfolio results shipped with the portfolio templates, by template id. */
+export const BUILT_IN_PORTFOLIOS: Readonly<Record<string, BuiltInPortfolio>> = {
+  "btc-eth-portfolio": btcEthPortfolioPortfolio as BuiltInPortfolio,
+};
+
+/** A portfolio template's result on the shared candles of its markets (`candles` by symbol). */
+export function builtInPortfolio(t: Template, candles: (symbol: string) => Candles) {
+  const flow = { ...t.flow, market: { ...BUILT_IN_RESULTS_MARKET, timeframe: t.flow.market.timeframe } };
+  const compiled = compile(flow);
+  if (!compiled.ok || !flow.portfolio) throw new Error(`template ${t.id} is not a portfolio that compiles`);
+  const symbols = flow.portfolio.symbols;
+  const r = portfolioBacktest(
+    compiled.spec,
+    symbols.map((symbol) => ({ symbol, candles: candles(symbol) })),
+    flow.settings,
+    flow.portfolio,
+    { hash: compiled.hash, timeframeMs: TIMEFRAME_MS[flow.market.timeframe] },
+  );
+  const m = r.metrics;
+  return {
+    specHash: compiled.hash,
+    engineVersion: ENGINE_VERSION,
+    exchange: flow.market.exchange,
+    timeframe: flow.market.timeframe,
+    range: BUILT_IN_RESULTS_RANGE,
+    rules: { maxOpenPositions: r.maxOpenPositions, budgetPerPosition: r.budgetPerPosition },
+    metrics: { finalEquity: m.finalEquity, totalReturnPct: m.totalReturnPct, buyHoldReturnPct: m.buyHoldReturnPct, maxDrawdownPct: m.maxDrawdownPct, sharpe: m.sharpe, trades: m.trades, fees: m.fees },
+    markets: r.markets.map((x) => ({ symbol: x.symbol, trades: x.trades.length, pnl: x.pnl, skippedEntries: x.skippedEntries, openPosition: x.openPosition !== null })),
+  };
+}
 
 /** A template's result on the given candles of the built-in results' market, as a bundle (no per-candle checks: the files stay small). */
 export function builtInResult(t: Template, candles: Candles, createdAt: number): ResultBundle {

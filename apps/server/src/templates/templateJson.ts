@@ -47,6 +47,7 @@ export function shareableFlow(flow: FlowGraph): FlowGraph {
     description: flow.description,
     market: { exchange: flow.market.exchange, symbol: flow.market.symbol, timeframe: flow.market.timeframe },
     settings: flow.settings,
+    ...(flow.portfolio ? { portfolio: flow.portfolio } : {}),
     nodes: flow.nodes.map((n) => ({
       id: n.id,
       kind: n.kind,

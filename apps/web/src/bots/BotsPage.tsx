@@ -11,13 +11,20 @@ import { botsUi, isActive, useBot, useBots, useBotsUi } from "./live";
 import { KillSwitch, killSummary } from "./KillSwitch";
 import { ModeBadge, StatusBadge } from "./badges";
 import { DriftPanel } from "./DriftPanel";
+import { GroupMarkets } from "./GroupMarkets";
 import { downloadFile } from "../ui/download";
 
 const baseOf = (symbol: string) => symbol.split("/")[0] ?? symbol;
+/** A bot over several markets names the market first in its orders' intents ("ETH/USDT entry"). */
+const marketOfIntent = (intent: string) => {
+  const first = intent.split(" ")[0]!;
+  return intent.includes(" ") && first.includes("/") ? first : null;
+};
 const quoteOf = (symbol: string) => symbol.split("/")[1]?.split(":")[0] ?? "";
 
 function positionText(b: BotView): string {
-  if (!(b.position.qty > 0)) return "flat";
+  // A bot over several markets holds its positions per market (shown under its KPIs).
+  if (!(b.position.qty > 0)) return b.position.value > 0 ? `${money(b.position.value)} in positions` : "flat";
   if (b.position.qty <= b.position.dust) return `flat (dust ${qty(b.position.qty)} ${baseOf(b.market.symbol)})`;
   return `${qty(b.position.qty)} ${baseOf(b.market.symbol)} @ ${price(b.position.avgEntryPrice)}`;
 }
@@ -309,7 +316,7 @@ function OrdersTable({ orders, symbol, via }: { orders: BotOrder[]; symbol: stri
             </td>
             <td className={o.side === "buy" ? "pos" : "neg"}>{o.side}</td>
             <td>
-              {qty(o.filledQty > 0 ? o.filledQty : o.amount)} {baseOf(symbol)}
+              {qty(o.filledQty > 0 ? o.filledQty : o.amount)} {baseOf(marketOfIntent(o.intent) ?? symbol)}
             </td>
             <td>{o.avgPrice !== null ? price(o.avgPrice) : o.price !== null ? price(o.price) : "market"}</td>
             <td>
@@ -456,7 +463,9 @@ function Detail({ bot, detail }: { bot: BotView; detail: BotDetail | undefined }
           ))}
         </div>
       )}
-      <DriftPanel bot={bot} />
+      {detail?.markets && <GroupMarkets markets={detail.markets} />}
+      {/* The drift report replays one market; a bot over several has none yet. */}
+      {!detail?.markets && <DriftPanel bot={bot} />}
       <div className="bot-panes">
         <div className="bot-pane">
           <div className="side-head">Orders (journal)</div>

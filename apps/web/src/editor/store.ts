@@ -17,6 +17,7 @@ import {
   type ParamRange,
   type Settings,
   type BacktestRange,
+  type PortfolioSettings,
 } from "@keyflow/core";
 
 /**
@@ -81,6 +82,8 @@ export interface EditorActions {
   setSettings(patch: Partial<Settings>): void;
   /** The backtest date range, saved with the strategy. */
   setRange(range: BacktestRange): void;
+  /** The markets the strategy trades together on shared cash (undefined: its one market). */
+  setPortfolio(portfolio: PortfolioSettings | undefined): void;
   select(nodes: string[], edges?: string[]): void;
   setSelection(kind: "node" | "edge", id: string, selected: boolean): void;
   selectAll(): void;
@@ -351,6 +354,11 @@ export function createEditorStore(initial: FlowGraph = emptyFlow()): StoreApi<Ed
 
       setRange(range) {
         commit({ ...get().flow, range }, { coalesce: "range" });
+      },
+
+      setPortfolio(portfolio) {
+        const { portfolio: _old, ...flow } = get().flow;
+        commit(portfolio ? { ...flow, portfolio } : flow, { coalesce: "portfolio" });
       },
 
       select(nodes, edges = []) {

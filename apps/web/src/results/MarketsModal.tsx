@@ -1,8 +1,10 @@
-// One flow over several markets: pick stored markets of the flow's exchange and timeframe, run the
-// saved strategy on each (ordinary runs, each opened like any other), and read a row per market with
-// the portfolio's totals (the cash split equally between the markets).
+// One flow over several markets as one portfolio on shared cash: pick stored markets of the flow's
+// exchange and timeframe (their order is the order they take a free slot), the most positions open at
+// once and the cash each gets; the choice is saved with the strategy (flow.portfolio) and the server
+// runs and stores the portfolio (backtests.runPortfolio). Shows the portfolio and a row per market.
 import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
+import type { PortfolioSettings } from "@keyflow/core";
 import { app } from "../app/appStore";
 import { savedStrategyRun } from "../app/backtest";
 import { useEditor } from "../editor/store";
@@ -10,27 +12,58 @@ import { errorMessage } from "../lib/errors";
 import { trpc, trpcClient } from "../lib/trpc";
 import { useMarkets } from "../strategies/SettingsModal";
 import { Modal } from "../ui/Modal";
-import { pct } from "../ui/format";
+import { date, num, pct, signClass } from "../ui/format";
+import { path } from "./htmlReport";
 
-type Started = Awaited<ReturnType<typeof trpcClient.backtests.runMarkets.mutate>>["markets"];
+type PortfolioRun = Awaited<ReturnType<typeof trpcClient.backtests.runPortfolio.mutate>>;
+
+const quoteOf = (symbol: string) => symbol.split(":")[0]!.split("/")[1] ?? "";
 
 export function MarketsModal() {
-  const market = useEditor((s) => s.flow.market);
+  const flow = useEditor((s) => s.flow);
+  const strategyId = useEditor((s) => s.strategyId);
+  const setPortfolio = useEditor((s) => s.setPortfolio);
+  const { market, settings } = flow;
+  const saved = flow.portfolio;
   const series = useMarkets();
   const choices = (series.data ?? []).filter((s) => s.exchange === market.exchange && s.timeframe === market.timeframe && s.count > 0).map((s) => s.symbol);
-  const [picked, setPicked] = useState<string[]>([market.symbol]);
-  const [started, setStarted] = useState<Started | null>(null);
+  const quote = quoteOf(market.symbol);
+  const [picked, setPicked] = useState<string[]>(saved?.symbols.length ? saved.symbols : [market.symbol]);
+  const [allQuote, setAllQuote] = useState(saved?.allStoredQuote !== undefined);
+  const [maxOpenText, setMaxOpenText] = useState(saved ? String(saved.maxOpenPositions) : "");
+  const [budgetText, setBudgetText] = useState(saved?.budgetPerPosition !== undefined ? String(saved.budgetPerPosition) : "");
+  const [result, setResult] = useState<PortfolioRun | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const close = () => app.set({ modal: null });
+
+  const marketCount = allQuote ? new Set([...picked, ...choices.filter((s) => quoteOf(s) === quote)]).size : picked.length;
+  const maxOpen = maxOpenText.trim() === "" ? Math.max(1, marketCount) : Number(maxOpenText);
+  const maxOpenBad = !Number.isInteger(maxOpen) || maxOpen < 1 || maxOpen > 100;
+  const budget = budgetText.trim() === "" ? undefined : Number(budgetText);
+  const budgetBad = budget !== undefined && !(Number.isFinite(budget) && budget > 0);
+  const shownBudget = budget ?? settings.initialCash / (maxOpenBad ? 1 : maxOpen);
+
+  // The strategy's last portfolio run, shown until a new one is made.
+  const last = useQuery({ ...trpc.backtests.portfolios.queryOptions({ strategyId: strategyId ?? "" }), enabled: strategyId !== null && result === null });
+  const lastId = last.data?.[0]?.id;
+  const lastRun = useQuery({ ...trpc.backtests.portfolio.queryOptions({ id: lastId ?? "" }), enabled: lastId !== undefined && result === null });
+  const shown = result ?? lastRun.data ?? null;
 
   const run = async () => {
     setBusy(true);
     setError(null);
     try {
+      const portfolio: PortfolioSettings = {
+        symbols: picked,
+        maxOpenPositions: maxOpen,
+        ...(allQuote && quote ? { allStoredQuote: quote } : {}),
+        ...(budget !== undefined ? { budgetPerPosition: budget } : {}),
+      };
+      setPortfolio(portfolio);
       const pinned = await savedStrategyRun();
       if (typeof pinned === "string") return setError(pinned);
-      setStarted((await trpcClient.backtests.runMarkets.mutate({ ...pinned, symbols: picked })).markets);
+      setResult(await trpcClient.backtests.runPortfolio.mutate(pinned));
     } catch (e) {
       setError(errorMessage(e));
     } finally {
@@ -41,7 +74,7 @@ export function MarketsModal() {
   return (
     <Modal
       title="Backtest over several markets"
-      subtitle={`${market.exchange} · ${market.timeframe}: each market is an ordinary run; the portfolio splits the cash equally between them.`}
+      subtitle={`${market.exchange} · ${market.timeframe}: one portfolio on shared cash. Markets take a free slot in the order you tick them; when no slot or no cash is free, an entry is skipped.`}
       onClose={close}
       size="wide"
       testId="markets-modal"
@@ -52,98 +85,156 @@ export function MarketsModal() {
               {error}
             </span>
           )}
-          <button type="button" className="btn run" disabled={busy || picked.length === 0} onClick={() => void run()} data-testid="markets-run">
-            Run on {picked.length} market{picked.length === 1 ? "" : "s"}
+          <button type="button" className="btn run" disabled={busy || marketCount === 0 || maxOpenBad || budgetBad} onClick={() => void run()} data-testid="markets-run">
+            {busy ? "Running…" : `Run on ${marketCount} market${marketCount === 1 ? "" : "s"}`}
           </button>
         </>
       }
     >
       <div className="markets-pick" data-testid="markets-pick">
         {choices.length === 0 && <p className="dim">No stored {market.timeframe} markets of {market.exchange}: download some on the Data page.</p>}
-        {choices.map((symbol) => (
-          <label key={symbol} className="markets-choice">
-            <input
-              type="checkbox"
-              checked={picked.includes(symbol)}
-              onChange={(e) => setPicked((p) => (e.target.checked ? [...p, symbol] : p.filter((x) => x !== symbol)))}
-              data-testid={`markets-choice-${symbol}`}
-            />
-            {symbol}
+        {choices.map((symbol) => {
+          const slot = picked.indexOf(symbol);
+          return (
+            <label key={symbol} className="markets-choice">
+              <input
+                type="checkbox"
+                checked={slot >= 0}
+                onChange={(e) => setPicked((p) => (e.target.checked ? [...p, symbol] : p.filter((x) => x !== symbol)))}
+                data-testid={`markets-choice-${symbol}`}
+              />
+              {symbol}
+              {slot >= 0 && <span className="markets-slot" title="Order in which this market takes a free slot">{slot + 1}</span>}
+            </label>
+          );
+        })}
+        {quote && (
+          <label className="markets-choice markets-all" title={`Every stored ${market.exchange} ${market.timeframe} series quoted in ${quote}, also ones downloaded later (after the ticked ones, by name)`}>
+            <input type="checkbox" checked={allQuote} onChange={(e) => setAllQuote(e.target.checked)} data-testid="markets-all-quote" />
+            All stored {quote} markets
           </label>
-        ))}
+        )}
       </div>
-      {started && <MarketsTable started={started} />}
+      <div className="field-row markets-rules">
+        <div className="field">
+          <label>
+            <span>Max open positions</span>
+            <span className="range">1 – 100</span>
+          </label>
+          <input
+            className={`input${maxOpenBad ? " invalid" : ""}`}
+            type="number"
+            min={1}
+            max={100}
+            step={1}
+            placeholder={String(Math.max(1, marketCount))}
+            value={maxOpenText}
+            onChange={(e) => setMaxOpenText(e.target.value)}
+            data-testid="markets-max-open"
+          />
+        </div>
+        <div className="field">
+          <label>
+            <span>Budget per position</span>
+            <span className="range">of {num(settings.initialCash, 0)} shared cash</span>
+          </label>
+          <input
+            className={`input${budgetBad ? " invalid" : ""}`}
+            type="number"
+            min={0}
+            step="any"
+            placeholder={`${num(shownBudget, 2)} (cash ÷ max open)`}
+            value={budgetText}
+            onChange={(e) => setBudgetText(e.target.value)}
+            data-testid="markets-budget"
+          />
+        </div>
+      </div>
+      {shown && <PortfolioView run={shown} />}
     </Modal>
   );
 }
 
-function MarketsTable({ started }: { started: Started }) {
-  const runIds = started.flatMap((m) => ("run" in m ? [m.run.runId] : []));
-  const summary = useQuery({
-    ...trpc.backtests.markets.queryOptions({ runIds }),
-    enabled: runIds.length > 0,
-    // Poll while any market is still running.
-    refetchInterval: (q) => (q.state.data && q.state.data.rows.every((r) => r.status !== "queued" && r.status !== "running") ? false : 500),
-  });
-  const rows = new Map((summary.data?.rows ?? []).map((r) => [r.runId, r]));
-  const total = summary.data?.portfolio;
+function PortfolioView({ run }: { run: PortfolioRun }) {
+  const m = run.metrics;
+  const eq = run.equity;
+  const t0 = eq.time[0] ?? 0;
+  const t1 = eq.time.at(-1) ?? 1;
+  const line = eq.time.length > 1 ? path(eq.time, eq.value, t0, t1, 900, 110).d : "";
+  const end = Math.max(...run.markets.map((x) => x.last ?? 0));
+  const kpis: [string, string, string][] = [
+    ["Final equity", num(m.finalEquity), ""],
+    ["Return", pct(m.totalReturnPct), signClass(m.totalReturnPct)],
+    ["Buy & hold", pct(m.buyHoldReturnPct), signClass(m.buyHoldReturnPct)],
+    ["Max drawdown", pct(-m.maxDrawdownPct, 2, false), "neg"],
+    ["Sharpe", m.sharpe.toFixed(2), ""],
+    ["Trades", String(m.trades), ""],
+    ["Fees", num(m.fees), ""],
+  ];
   return (
-    <table className="report-table markets-table" data-testid="markets-table">
-      <thead>
-        <tr>
-          <th>Market</th>
-          <th>Return</th>
-          <th>Trades</th>
-          <th>Max drawdown</th>
-          <th />
-        </tr>
-      </thead>
-      <tbody>
-        {started.map((m) => {
-          if ("error" in m) {
+    <section className="markets-result" data-testid="markets-result" data-portfolio-id={run.id}>
+      <p className="dim markets-rules-used" data-testid="markets-rules-used">
+        {run.markets.length} markets · {num(run.settings.initialCash, 0)} shared cash · at most {run.rules.maxOpenPositions} open · {num(run.rules.budgetPerPosition)} a position
+      </p>
+      <div className="kpis markets-kpis" data-testid="markets-kpis">
+        {kpis.map(([k, v, cls]) => (
+          <div className="kpi" key={k} title={k === "Buy & hold" ? "The markets bought in equal parts on their first candle and held" : undefined}>
+            <div className="k">{k}</div>
+            <div className={`v ${cls}`}>{v}</div>
+          </div>
+        ))}
+      </div>
+      {line && (
+        <svg className="markets-equity" viewBox="0 0 900 110" preserveAspectRatio="none" role="img" aria-label="Portfolio equity" data-testid="markets-equity">
+          <path d={line} />
+        </svg>
+      )}
+      <table className="report-table markets-table" data-testid="markets-table">
+        <thead>
+          <tr>
+            <th>Market</th>
+            <th>Trades</th>
+            <th>Win rate</th>
+            <th>Profit</th>
+            <th title="Entries the flow signalled while no slot or no cash was free">Skipped entries</th>
+            <th>Open now</th>
+          </tr>
+        </thead>
+        <tbody>
+          {run.markets.map((x) => {
+            const profit = x.pnl + (x.openPosition?.unrealizedPnl ?? 0);
+            const wins = x.trades.filter((t) => t.pnl > 0).length;
             return (
-              <tr key={m.symbol} data-testid={`markets-row-${m.symbol}`}>
-                <td>{m.symbol}</td>
-                <td colSpan={4} className="dim">
-                  {m.error}
+              <tr key={x.symbol} data-testid={`markets-row-${x.symbol}`}>
+                <td>
+                  {x.symbol}
+                  {x.last !== null && x.last < end && (
+                    <span className="dim markets-ends" title="Its candles end before the others': an open position is held at its last close (and keeps its slot) to the end">
+                      {" "}
+                      · candles end {date(x.last)}
+                    </span>
+                  )}
                 </td>
+                <td>{x.trades.length}</td>
+                <td>{x.trades.length > 0 ? pct((wins / x.trades.length) * 100, 1, false) : "–"}</td>
+                <td className={signClass(profit)}>{num(profit)}</td>
+                <td>{x.skippedEntries}</td>
+                <td>{x.openPosition ? `since ${date(x.openPosition.entryTime)}` : "–"}</td>
               </tr>
             );
-          }
-          const r = rows.get(m.run.runId);
-          const done = r?.status === "done";
-          return (
-            <tr key={m.symbol} data-testid={`markets-row-${m.symbol}`} data-status={r?.status ?? "queued"}>
-              <td>{m.symbol}</td>
-              <td className={done && r.returnPct! < 0 ? "neg" : "pos"}>{done ? pct(r.returnPct) : (r?.status ?? "queued")}</td>
-              <td>{done ? r.trades : ""}</td>
-              <td>{done ? pct(-r.maxDrawdownPct!, 2, false) : ""}</td>
-              <td>
-                <button
-                  type="button"
-                  className="btn small"
-                  disabled={!done}
-                  onClick={() => app.set({ modal: null, shownRunId: m.run.runId, comparing: false, view: "results" })}
-                  data-testid={`markets-open-${m.symbol}`}
-                >
-                  Open
-                </button>
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-      {total && (
+          })}
+        </tbody>
         <tfoot>
           <tr data-testid="markets-total">
             <th>Portfolio</th>
-            <th className={total.returnPct < 0 ? "neg" : "pos"}>{pct(total.returnPct)}</th>
-            <th>{total.trades}</th>
-            <th>{pct(-total.maxDrawdownPct, 2, false)}</th>
-            <th />
+            <th>{m.trades}</th>
+            <th>{pct(m.winRatePct, 1, false)}</th>
+            <th className={signClass(m.netProfit)}>{num(m.netProfit)}</th>
+            <th>{run.markets.reduce((s, x) => s + x.skippedEntries, 0)}</th>
+            <th>{run.markets.filter((x) => x.openPosition).length}</th>
           </tr>
         </tfoot>
-      )}
-    </table>
+      </table>
+    </section>
   );
 }

@@ -16,7 +16,7 @@ const W = 960;
 const H = 220;
 
 /** A polyline of (time, value) scaled into a w×h box; gaps (null) break the line. */
-function path(time: readonly number[], value: readonly (number | null)[], t0: number, t1: number, w: number, h: number): { d: string; y: (v: number) => number } {
+export function path(time: readonly number[], value: readonly (number | null)[], t0: number, t1: number, w: number, h: number): { d: string; y: (v: number) => number } {
   const vs = value.filter((v): v is number => v !== null && Number.isFinite(v));
   const lo = Math.min(...vs);
   const hi = Math.max(...vs);

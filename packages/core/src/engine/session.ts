@@ -31,11 +31,23 @@ export class Session {
 
   /** Processes the bar in `bar`: fills what was pending, updates the blocks, decides. */
   next(): void {
-    const broker = this.broker;
-    const strategy = this.strategy;
-    broker.onBar(this.bar);
-    strategy.run();
-    const action = strategy.decide(broker.state());
-    if (action !== NO_ACTION) broker.submit(action, strategy.entries, this.bar[4]!);
+    this.fill();
+    this.submit(this.decide());
+  }
+
+  /** The first half of `next`: fills what was pending at the bar's open, stops and targets inside it. */
+  fill(): void {
+    this.broker.onBar(this.bar);
+  }
+
+  /** The second half of `next`: updates the blocks with the bar and says what the flow wants (NO_ACTION, EXIT or an entry rule's index). */
+  decide(): number {
+    this.strategy.run();
+    return this.strategy.decide(this.broker.state());
+  }
+
+  /** Hands a decision to the broker (a portfolio first gives an entry its cash, see portfolio.ts). */
+  submit(action: number): void {
+    if (action !== NO_ACTION) this.broker.submit(action, this.strategy.entries, this.bar[4]!);
   }
 }

@@ -48,6 +48,22 @@ export const settingsSchema = z.strictObject({
 export type Settings = z.infer<typeof settingsSchema>;
 export const DEFAULT_SETTINGS: Settings = settingsSchema.parse({});
 
+/**
+ * One flow over several markets on one shared cash balance (see engine/portfolio.ts): the markets
+ * of the flow's exchange and timeframe it trades, how many positions may be open at once, and what
+ * each position is given from the shared cash. Absent: the flow trades its one market.
+ */
+export const portfolioSchema = z.strictObject({
+  /** Markets in the order they take a free slot when several want to enter on the same close. */
+  symbols: z.array(marketSchema.shape.symbol).max(100).default([]),
+  /** Instead of (or added after) `symbols`: every stored series of the exchange and timeframe quoted in this currency, by symbol. */
+  allStoredQuote: z.string().min(1).max(16).optional(),
+  maxOpenPositions: z.number().int().min(1).max(100).default(2),
+  /** Cash each new position is given, in the quote currency; absent = initial cash ÷ max open positions. */
+  budgetPerPosition: z.number().positive().max(1e15).optional(),
+});
+export type PortfolioSettings = z.infer<typeof portfolioSchema>;
+
 const unixMs = z.number().int().min(0).max(8.64e15);
 
 /**
@@ -107,6 +123,8 @@ export const flowGraphSchema = z.strictObject({
   settings: settingsSchema.default(DEFAULT_SETTINGS),
   /** Where this strategy's backtests run; absent = all stored candles. Templates leave it out. */
   range: backtestRangeSchema.optional(),
+  /** Trade several markets on shared cash; absent = the one market above. */
+  portfolio: portfolioSchema.optional(),
   nodes: z.array(flowNodeSchema).max(500),
   edges: z.array(flowEdgeSchema).max(2000),
 });

@@ -9,6 +9,7 @@ import zscoreReversion from "./zscore-reversion.json";
 import mtfTrendFilter from "./mtf-trend-filter.json";
 import dcaSafetyOrders from "./dca-safety-orders.json";
 import twoStepTakeProfit from "./two-step-take-profit.json";
+import btcEthPortfolio from "./btc-eth-portfolio.json";
 
 export interface Template {
   id: string;
@@ -27,6 +28,7 @@ export const TEMPLATES: readonly Template[] = Object.entries({
   "mtf-trend-filter": mtfTrendFilter,
   "dca-safety-orders": dcaSafetyOrders,
   "two-step-take-profit": twoStepTakeProfit,
+  "btc-eth-portfolio": btcEthPortfolio,
 }).map(([id, json]) => ({ id, flow: flowGraphSchema.parse(json) }));
 
 export const DEFAULT_TEMPLATE_ID = "sma-cross";

@@ -96,6 +96,15 @@ export interface BotBook {
   dust: number;
   /** Live: set while catching up on candles that closed during downtime, acted on at the next live candle. */
   missed?: MissedSignal | null;
+  /**
+   * A bot over several markets (flow.portfolio; paper): its positions, each marked to its market's
+   * last close. `qty` above is then 0 and `cash` is all the group's cash.
+   */
+  group?: {
+    positionsValue: number;
+    positionsCost: number;
+    markets: { symbol: string; qty: number; avgEntryPrice: number; entryTime: number | null; markPrice: number | null; skippedEntries: number }[];
+  };
 }
 
 /** Who runs the bot now: a process holding the lease renews it every loop. */

@@ -7,3 +7,4 @@ export * from "./bots";
 export * from "./bans";
 export * from "./alerts";
 export * from "./research";
+export * from "./portfolios";
