@@ -10,8 +10,22 @@ import { userErrorOf } from "./helpers";
 
 const NOW = Date.UTC(2026, 11, 1);
 const key = { exchange: "binance", label: "main", createdAt: NOW - 10 * 86_400_000, rotatedAt: null, warnings: [] } as unknown as ExchangeKey;
-const entry = (sizing: EntryRule["sizing"], stops: Partial<Pick<EntryRule, "stopLossPct" | "takeProfitPct" | "trailingPct">> = {}) =>
-  ({ sizing, stopLossPct: NaN, takeProfitPct: NaN, trailingPct: NaN, ...stops }) as EntryRule;
+// A whole rule, not a cast: a field added to EntryRule must be given here too.
+const entry = (sizing: EntryRule["sizing"], stops: Partial<Pick<EntryRule, "stopLossPct" | "takeProfitPct" | "trailingPct">> = {}): EntryRule => ({
+  type: "market",
+  signalSlot: 0,
+  sizing,
+  offsetPct: 0,
+  validBars: 0,
+  fillOnTouch: false,
+  stopLossPct: NaN,
+  takeProfitPct: NaN,
+  trailingPct: NaN,
+  takeProfitSteps: [],
+  safetyOrders: null,
+  maxPosition: null,
+  ...stops,
+});
 const input = (over: Partial<PreflightInput> = {}): PreflightInput => ({
   key,
   symbol: "BTC/USDT",
