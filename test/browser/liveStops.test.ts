@@ -50,6 +50,8 @@ beforeAll(async () => {
     KEYFLOW_PORT: "0",
     KEYFLOW_EXCHANGE_URLS: JSON.stringify({ binance: fake.url }),
     KEYFLOW_BOT_POLL_MS: "100",
+    // The REST path: stepUntil counts the bot's candle polls (streams: apps/server/test/streams.test.ts).
+    KEYFLOW_STREAMS: "off",
     KEYFLOW_CCXT_RATE_LIMIT_MS: "1",
     KEYFLOW_RATE_LIMIT: "50/1000",
   });
