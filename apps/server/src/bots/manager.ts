@@ -64,10 +64,13 @@ function refuseUnlessClear(pf: Preflight): void {
   throw new UserError("PRECONDITION_FAILED", `Pre-flight refused this live bot: ${pf.refusals.join(" ")}`, { kind: "preflight", refusals: pf.refusals, warnings: pf.warnings });
 }
 
-/** A bot over several markets trades on paper only: its live trader (one per market on the group's budget) is not built yet. Its pre-flight can already be shown. */
+/** A bot over several markets trades on paper only: its live trader (one per market on the group's budget) is not built yet. */
+const LIVE_GROUP_REFUSAL = "A bot over several markets trades in paper mode for now. Deploy it in paper, or remove the strategy's markets to trade its one market live.";
+
+/** Refuses a live group at deploy; its pre-flight is shown (each market's limits) with this refusal among the others. */
 function refuseLiveGroup(flow: FlowGraph, mode: BotMode): void {
   if (!flow.portfolio || mode !== "live") return;
-  throw new UserError("BAD_REQUEST", "A bot over several markets trades in paper mode for now. Deploy it in paper, or remove the strategy's markets to trade its one market live.", {
+  throw new UserError("BAD_REQUEST", LIVE_GROUP_REFUSAL, {
     kind: "input",
     issues: [{ path: "mode", message: "live is for one market" }],
   });
@@ -235,7 +238,7 @@ export class BotManager {
     const key = this.keys.usable(input.keyId);
     const budget = effective.settings.initialCash;
     const group = effective.portfolio;
-    return preflight(this.opts.exchange, this.keys, this.db.bans, {
+    const pf = await preflight(this.opts.exchange, this.keys, this.db.bans, {
       key,
       symbol: group?.symbols[0] ?? effective.market.symbol,
       ...(group ? { group: { symbols: group.symbols, stake: positionBudget(budget, group) } } : {}),
@@ -248,6 +251,7 @@ export class BotManager {
       warmupBars: input.warmupBars ?? DEFAULT_WARMUP_BARS,
       warmup: warmupNeed(compiled.spec),
     });
+    return group ? { ...pf, ok: false, refusals: [LIVE_GROUP_REFUSAL, ...pf.refusals] } : pf;
   }
 
   /** Pre-flight of starting a stored live bot: what it may still spend against the free balance. */
