@@ -2,7 +2,7 @@
 // what the portfolio backtest trades on the same candles, with the markets competing for one slot.
 import { compile, portfolioBacktest } from "@keyflow/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { makeCandles } from "../../../test/fake-exchange/index";
+import { DEFAULT_SYMBOLS, makeCandles } from "../../../test/fake-exchange/index";
 import { caughtUp, closedCandles, harness, smaFlow, type Harness } from "./botHelpers";
 import { userErrorOf } from "./helpers";
 
@@ -93,5 +93,26 @@ describe("paper bot over several markets", () => {
     h = await harness({ fake: { candles: candles(50), closedAtStart: 5 } });
     const e = await userErrorOf(h.caller.bots.deploy({ flow: groupFlow(1), mode: "live", keyId: "none", confirmLive: true }));
     expect(e.message).toMatch(/several markets trades in paper mode for now/);
+  });
+
+  it("has its pre-flight judge every market's limits against the budget per position", async () => {
+    const symbols = DEFAULT_SYMBOLS.map((s) => (s.symbol === "ETHUSDT" ? { ...s, minNotional: 7000 } : s));
+    h = await harness({ fake: { symbols, candles: candles(50), closedAtStart: 5, balances: { USDT: 100_000 }, feeRate: 0.001 } });
+    const k = h.fake.keys.trade!;
+    const keyView = await h.caller.keys.add({ exchange: "binance", apiKey: k.apiKey, secret: k.secret });
+    const pf = await h.caller.bots.preflight({ flow: groupFlow(1), mode: "live", keyId: keyView.id, risk: { maxOrderValue: 6000 } });
+    expect(pf.numbers).toMatchObject({ budget: 10_000, firstOrderValues: [6000], freeQuote: 100_000 });
+    expect(pf.numbers.markets!.map((m) => [m.symbol, m.minOrderValue])).toEqual([
+      ["BTC/USDT", 5],
+      ["ETH/USDT", 7000],
+    ]);
+    expect(pf.refusals).toEqual([
+      expect.stringMatching(/several markets trades in paper mode for now/),
+      "The entry would be 6,000 USDT, below binance's smallest order of 7,000 USDT for ETH/USDT: raise the budget per position or the entry's size.",
+    ]);
+    // Deploying it live is still refused, and nothing is deployed.
+    const e = await userErrorOf(h.caller.bots.deploy({ flow: groupFlow(1), mode: "live", keyId: keyView.id, confirmLive: true, risk: { maxOrderValue: 6000 } }));
+    expect(e.message).toMatch(/several markets trades in paper mode for now/);
+    expect(await h.caller.bots.list()).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { warmupNeed, type EntryRule } from "@keyflow/core";
 import type { ExchangeKey } from "@keyflow/db";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeCandles } from "../../../test/fake-exchange/index";
-import { judge, type PreflightInput } from "../src/bots/preflight";
+import { judge, judgeGroup, type PreflightInput } from "../src/bots/preflight";
 import { harness, smaFlow, template, type Harness } from "./botHelpers";
 import { userErrorOf } from "./helpers";
 
@@ -70,6 +70,30 @@ describe("judge", () => {
       "binance charges a taker fee of 0.2 % on BTC/USDT; the flow's backtest assumes 0.1 %. Set the flow's fee to match, so the backtest says what this bot will pay.",
       'The key "main" is 120 days old: rotate it (Keys → Rotate) — its bots keep running.',
     ]);
+  });
+});
+
+describe("a group over several markets", () => {
+  const market = (symbol: string, minOrderValue: number, takerFee = 0.001) => ({ symbol, minAmount: 0.0001, minOrderValue, amountStep: 0.0001, priceStep: 0.01, takerFee, restingStops: "stop" as const });
+  const group = (stake: number) => input({ budget: 1000, cashNeeded: 1000, group: { symbols: ["BTC/USDT", "ETH/USDT", "SOL/USDT"], stake } });
+  const account = { quote: "USDT", freeQuote: 5000 };
+
+  it("sizes each entry on the stake of one position and checks it against every market's smallest order", () => {
+    const pf = judgeGroup(group(40), NOW, account, [market("BTC/USDT", 5), market("ETH/USDT", 50), market("SOL/USDT", 60, 0.002)]);
+    expect(pf.ok).toBe(false);
+    expect(pf.numbers.firstOrderValues).toEqual([40]);
+    expect(pf.refusals).toEqual([
+      "The entry would be 40 USDT, below binance's smallest order of 50 USDT for ETH/USDT: raise the budget per position or the entry's size.",
+      "The entry would be 40 USDT, below binance's smallest order of 60 USDT for SOL/USDT: raise the budget per position or the entry's size.",
+    ]);
+    expect(pf.warnings).toEqual([expect.stringMatching(/^binance charges a taker fee of 0\.2 % on SOL\/USDT/)]);
+    expect(pf.numbers.markets!.map((m) => m.symbol)).toEqual(["BTC/USDT", "ETH/USDT", "SOL/USDT"]);
+    expect(judgeGroup(group(100), NOW, account, [market("BTC/USDT", 5), market("ETH/USDT", 50), market("SOL/USDT", 60)]).ok).toBe(true);
+  });
+
+  it("judges the account once against the group's shared budget", () => {
+    const pf = judgeGroup(group(500), NOW, { ...account, freeQuote: 300 }, [market("BTC/USDT", 5), market("ETH/USDT", 5)]);
+    expect(pf.refusals).toEqual([expect.stringMatching(/^The budget \(1,000 USDT\) is above the free USDT balance on binance \(300 USDT\)/)]);
   });
 });
 

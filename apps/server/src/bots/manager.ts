@@ -1,6 +1,6 @@
 // Deploys, starts and stops bots; runs their runners in this process; the kill switch.
 import { randomUUID } from "node:crypto";
-import { compile, portfolioSymbols, Strategy, warmupBarsNeeded, warmupNeed, type FlowGraph, type Market, type Settings } from "@keyflow/core";
+import { compile, portfolioSymbols, positionBudget, Strategy, warmupBarsNeeded, warmupNeed, type FlowGraph, type Market, type Settings } from "@keyflow/core";
 import { ACTIVE_ORDER_STATUSES, DEFAULT_AFTER_DOWNTIME, type AfterDowntime, type Bot, type BotMode, type BotRiskLimits, type KeyflowDb } from "@keyflow/db";
 import { exchangeIds, OrderGateway, redact, Retrier, StreamRegistry } from "@keyflow/exchange";
 import { notFound, UserError } from "../errors";
@@ -62,6 +62,18 @@ export const MAX_WARMUP_BARS = 5000;
 function refuseUnlessClear(pf: Preflight): void {
   if (pf.ok) return;
   throw new UserError("PRECONDITION_FAILED", `Pre-flight refused this live bot: ${pf.refusals.join(" ")}`, { kind: "preflight", refusals: pf.refusals, warnings: pf.warnings });
+}
+
+/** A bot over several markets trades on paper only: its live trader (one per market on the group's budget) is not built yet. */
+const LIVE_GROUP_REFUSAL = "A bot over several markets trades in paper mode for now. Deploy it in paper, or remove the strategy's markets to trade its one market live.";
+
+/** Refuses a live group at deploy; its pre-flight is shown (each market's limits) with this refusal among the others. */
+function refuseLiveGroup(flow: FlowGraph, mode: BotMode): void {
+  if (!flow.portfolio || mode !== "live") return;
+  throw new UserError("BAD_REQUEST", LIVE_GROUP_REFUSAL, {
+    kind: "input",
+    issues: [{ path: "mode", message: "live is for one market" }],
+  });
 }
 
 const NO_LIMITS: BotRiskLimits = { maxOrderValue: null, maxPosition: null, maxDailyLoss: null, maxOrdersPerHour: null };
@@ -135,12 +147,6 @@ export class BotManager {
     }
     // A flow over several markets: its markets are fixed at deploy (stored series added later do not join a running bot).
     if (effective.portfolio) {
-      if (input.mode === "live") {
-        throw new UserError("BAD_REQUEST", "A bot over several markets trades in paper mode for now. Deploy it in paper, or remove the strategy's markets to trade its one market live.", {
-          kind: "input",
-          issues: [{ path: "mode", message: "live is for one market" }],
-        });
-      }
       const symbols = portfolioSymbols(effective, db.candles.list());
       return { effective: { ...effective, portfolio: { ...effective.portfolio, symbols, allStoredQuote: undefined } }, compiled, strategyVersion };
     }
@@ -152,6 +158,7 @@ export class BotManager {
     const { effective, compiled, strategyVersion } = this.resolve(input);
     const market = effective.market;
     const mode: BotMode = input.mode ?? "paper";
+    refuseLiveGroup(effective, mode);
     if (mode === "live") this.checkLive(input.keyId, market.exchange, input.confirmLive === true);
     else if (input.keyId !== undefined) this.keyRow(input.keyId);
     const risk: BotRiskLimits = { ...NO_LIMITS, ...input.risk };
@@ -213,6 +220,7 @@ export class BotManager {
   /** deploy(), after a live bot's pre-flight passed (the API and the CLI deploy through here). */
   async deployChecked(input: DeployInput): Promise<BotView & { preflight: Preflight | null }> {
     let pf: Preflight | null = null;
+    refuseLiveGroup(this.resolve(input).effective, input.mode ?? "paper");
     if (input.mode === "live" && input.confirmLive === true) refuseUnlessClear((pf = await this.preflight(input)));
     return { ...this.deploy(input), preflight: pf };
   }
@@ -229,9 +237,11 @@ export class BotManager {
     if (!input.keyId) throw new UserError("BAD_REQUEST", "A live bot trades through a stored exchange key: choose one (keyId).", { kind: "input", issues: [{ path: "keyId", message: "required for live" }] });
     const key = this.keys.usable(input.keyId);
     const budget = effective.settings.initialCash;
-    return preflight(this.opts.exchange, this.keys, this.db.bans, {
+    const group = effective.portfolio;
+    const pf = await preflight(this.opts.exchange, this.keys, this.db.bans, {
       key,
-      symbol: effective.market.symbol,
+      symbol: group?.symbols[0] ?? effective.market.symbol,
+      ...(group ? { group: { symbols: group.symbols, stake: positionBudget(budget, group) } } : {}),
       budget,
       cashNeeded: budget,
       feeRate: effective.settings.feeRate,
@@ -241,6 +251,7 @@ export class BotManager {
       warmupBars: input.warmupBars ?? DEFAULT_WARMUP_BARS,
       warmup: warmupNeed(compiled.spec),
     });
+    return group ? { ...pf, ok: false, refusals: [LIVE_GROUP_REFUSAL, ...pf.refusals] } : pf;
   }
 
   /** Pre-flight of starting a stored live bot: what it may still spend against the free balance. */
@@ -248,9 +259,11 @@ export class BotManager {
     const b = this.row(id);
     if (!b.keyId) throw new UserError("BAD_REQUEST", "This live bot's key was deleted: deploy the strategy again with a key.", { kind: "input", issues: [{ path: "keyId", message: "missing" }] });
     const key = this.keys.usable(b.keyId);
+    const group = b.flow.portfolio;
     return preflight(this.opts.exchange, this.keys, this.db.bans, {
       key,
-      symbol: b.symbol,
+      symbol: group?.symbols[0] ?? b.symbol,
+      ...(group ? { group: { symbols: group.symbols, stake: positionBudget(b.flow.settings.initialCash, group) } } : {}),
       budget: b.flow.settings.initialCash,
       cashNeeded: b.book.cash,
       feeRate: b.flow.settings.feeRate,

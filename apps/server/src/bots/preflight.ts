@@ -28,6 +28,8 @@ export interface PreflightNumbers {
   minOrderValue: number | null;
   amountStep: number | null;
   priceStep: number | null;
+  /** A bot over several markets: each market's smallest order and fee (the fields above are its first market's). */
+  markets?: MarketFacts[];
   /** The exchange's taker fee for this market, and the fee the flow's backtest assumes. */
   takerFee: number | null;
   flowFee: number;
@@ -61,7 +63,16 @@ export interface PreflightInput {
   /** The bot's warm-up length and what the flow's recursive indicators need (`warmupNeed`). */
   warmupBars: number;
   warmup: WarmupNeed;
+  /**
+   * A bot over several markets (`flow.portfolio`): its markets, and the cash one position is given
+   * (`budgetPerPosition`, docs/portfolio.md). Its entries are sized on that stake; the budget is the
+   * group's shared cash. `symbol` is then the first market.
+   */
+  group?: { symbols: readonly string[]; stake: number };
 }
+
+/** One market of a group as the exchange describes it. */
+export type MarketFacts = { symbol: string } & Pick<PreflightNumbers, "minAmount" | "minOrderValue" | "amountStep" | "priceStep" | "takerFee" | "restingStops">;
 
 const n = (x: number, d = 2) => x.toLocaleString("en", { maximumFractionDigits: d });
 
@@ -72,23 +83,31 @@ export async function preflight(settings: ExchangeSettings, keys: KeyService, ba
   try {
     const gateway = new OrderGateway(ex, new Retrier({ maxAttempts: 3, baseDelayMs: 300 }));
     const markets = await gateway.loadMarkets();
-    const market = markets[symbol];
     const { quote } = assetsOfSymbol(symbol);
-    if (!market) {
-      return judge(input, now, { quote, freeQuote: 0, minAmount: null, minOrderValue: null, amountStep: null, priceStep: null, takerFee: null, restingStops: null }, [`${key.exchange} has no market ${symbol}: pick a symbol the exchange lists.`]);
-    }
-    const balance = await gateway.fetchBalance();
     const num = (x: unknown) => (typeof x === "number" && Number.isFinite(x) ? x : null);
-    return judge(input, now, {
-      quote: market.quote ?? quote,
-      freeQuote: balance.free[market.quote ?? quote] ?? 0,
-      minAmount: num(market.limits?.amount?.min),
-      minOrderValue: num(market.limits?.cost?.min),
-      amountStep: num(market.precision?.amount),
-      priceStep: num(market.precision?.price),
-      takerFee: num(market.taker),
-      restingStops: stopSupport(ex, market),
-    });
+    const missing = (input.group?.symbols ?? [symbol]).filter((s) => !markets[s]);
+    if (missing.length > 0) {
+      const none = { quote, freeQuote: 0, minAmount: null, minOrderValue: null, amountStep: null, priceStep: null, takerFee: null, restingStops: null };
+      return judge(input, now, none, [`${key.exchange} has no market ${missing.join(", ")}: pick ${missing.length > 1 ? "symbols" : "a symbol"} the exchange lists.`]);
+    }
+    const factsOf = (s: string): MarketFacts => {
+      const market = markets[s]!;
+      return {
+        symbol: s,
+        minAmount: num(market.limits?.amount?.min),
+        minOrderValue: num(market.limits?.cost?.min),
+        amountStep: num(market.precision?.amount),
+        priceStep: num(market.precision?.price),
+        takerFee: num(market.taker),
+        restingStops: stopSupport(ex, market),
+      };
+    };
+    const balance = await gateway.fetchBalance();
+    const q = markets[symbol]!.quote ?? quote;
+    const account = { quote: q, freeQuote: balance.free[q] ?? 0 };
+    if (input.group) return judgeGroup(input, now, account, input.group.symbols.map(factsOf));
+    const { symbol: _s, ...facts } = factsOf(symbol);
+    return judge(input, now, { ...account, ...facts });
   } finally {
     await ex.close().catch(() => undefined);
   }
@@ -96,13 +115,33 @@ export async function preflight(settings: ExchangeSettings, keys: KeyService, ba
 
 type ExchangeFacts = Pick<PreflightNumbers, "quote" | "freeQuote" | "minAmount" | "minOrderValue" | "amountStep" | "priceStep" | "takerFee" | "restingStops">;
 
+/**
+ * A group's judgement: the account against the group's shared budget once, and each market's
+ * smallest order, amount and fee against entries sized on the stake one position is given.
+ */
+export function judgeGroup(input: PreflightInput, now: number, account: Pick<ExchangeFacts, "quote" | "freeQuote">, markets: readonly MarketFacts[]): Preflight {
+  const [first, ...rest] = markets;
+  if (!first) throw new Error("judgeGroup: a group has at least one market");
+  const { symbol: _f, ...firstFacts } = first;
+  const pf = judge({ ...input, symbol: first.symbol }, now, { ...account, ...firstFacts });
+  for (const m of rest) {
+    const { symbol, ...facts } = m;
+    const other = judge({ ...input, symbol }, now, { ...account, ...facts });
+    for (const r of other.refusals) if (!pf.refusals.includes(r)) pf.refusals.push(r);
+    for (const w of other.warnings) if (!pf.warnings.includes(w)) pf.warnings.push(w);
+  }
+  return { ...pf, ok: pf.refusals.length === 0, numbers: { ...pf.numbers, markets: [...markets] } };
+}
+
 /** The judgement itself, a pure function of the bot's settings and the exchange's facts. */
 export function judge(input: PreflightInput, now: number, facts: ExchangeFacts, refusals: string[] = []): Preflight {
   const { budget, cashNeeded, risk, entries, key, feeRate } = input;
+  // In a group an entry is sized on the stake its position is given, not on the shared budget.
+  const stake = input.group ? Math.min(input.group.stake, budget) : budget;
   const { quote, freeQuote, minOrderValue, minAmount, takerFee } = facts;
   const warnings: string[] = [];
   const probation = input.probation ? { ...input.probation, cap: input.probation.fraction * budget } : null;
-  const full = entries.map((e) => (e.sizing.mode === "percentEquity" ? (budget * Math.min(e.sizing.value, 100)) / 100 : e.sizing.mode === "quote" ? Math.min(e.sizing.value, budget) : null));
+  const full = entries.map((e) => (e.sizing.mode === "percentEquity" ? (stake * Math.min(e.sizing.value, 100)) / 100 : e.sizing.mode === "quote" ? Math.min(e.sizing.value, stake) : null));
   // Under probation the first entries are sized down to the cap.
   const firstOrderValues = full.map((v) => (v !== null && probation ? Math.min(v, probation.cap) : v));
   if (probation) {
@@ -124,7 +163,7 @@ export function judge(input: PreflightInput, now: number, facts: ExchangeFacts, 
     firstOrderValues.forEach((v, k) => {
       if (v !== null && v < minOrderValue) {
         refusals.push(
-          `${entries.length > 1 ? `Entry ${k + 1}` : "The entry"} would be ${n(v)} ${quote}${probation && v === probation.cap ? " (the probation cap)" : ""}, below ${key.exchange}'s smallest order of ${n(minOrderValue)} ${quote} for ${input.symbol}: raise the budget or the entry's size.`,
+          `${entries.length > 1 ? `Entry ${k + 1}` : "The entry"} would be ${n(v)} ${quote}${probation && v === probation.cap ? " (the probation cap)" : ""}, below ${key.exchange}'s smallest order of ${n(minOrderValue)} ${quote} for ${input.symbol}: raise the ${input.group ? "budget per position" : "budget"} or the entry's size.`,
         );
       }
     });

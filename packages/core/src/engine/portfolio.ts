@@ -55,6 +55,14 @@ export interface MarketOutcome {
   skippedEntries: number;
 }
 
+/** Most positions open at once (at least one). */
+const maxOpenOf = (rules: Pick<PortfolioRules, "maxOpenPositions">): number => Math.max(1, Math.floor(rules.maxOpenPositions));
+
+/** The cash each new position is given: `budgetPerPosition`, or the initial cash shared by the slots. */
+export function positionBudget(initialCash: number, rules: Pick<PortfolioRules, "maxOpenPositions" | "budgetPerPosition">): number {
+  return rules.budgetPerPosition ?? initialCash / maxOpenOf(rules);
+}
+
 export class PortfolioSession {
   readonly sessions: Session[];
   /** Cash not given to any position. */
@@ -77,8 +85,8 @@ export class PortfolioSession {
     const n = symbols.length;
     this.sessions = symbols.map(() => new Session(spec, { ...settings, initialCash: 0 }));
     this.free = settings.initialCash;
-    this.maxOpen = Math.max(1, Math.floor(rules.maxOpenPositions));
-    this.budget = rules.budgetPerPosition ?? settings.initialCash / this.maxOpen;
+    this.maxOpen = maxOpenOf(rules);
+    this.budget = positionBudget(settings.initialCash, rules);
     this.skipped = new Array<number>(n).fill(0);
     this.lastClose = new Float64Array(n).fill(NaN);
     this.barsSeen = new Int32Array(n);
