@@ -2,11 +2,12 @@ import { describe, expect, it } from "vitest";
 import { compileFlow } from "../src/compile/compile";
 import { allocCandles, sliceCandles, type Candles } from "../src/data/candles";
 import { generateDemoCandles, mulberry32 } from "../src/data/demo";
-import { backtest } from "../src/engine/backtest";
+import { backtest, simulate } from "../src/engine/backtest";
+import { headlineMetrics } from "../src/engine/metrics";
 import { buildProgram } from "../src/engine/program";
 import { parseFlowDocument } from "../src/flow/migrate";
 import { TIMEFRAME_MS, type FlowGraph } from "../src/flow/schema";
-import { getTemplate } from "../src/templates";
+import { getTemplate, TEMPLATES } from "../src/templates";
 import {
   applyCombo,
   beforeHoldout,
@@ -113,6 +114,24 @@ describe("sweep runs", () => {
     expect(rows.some((r) => r.metrics!.trades > 0)).toBe(true);
     // The cache did share: fewer indicator series computed than indicator blocks run.
     expect((evaluator as unknown as { caches: Map<string, { misses: number; hits: number }> }).caches.values().next().value!.hits).toBeGreaterThan(0);
+  });
+
+  it("a run without trade rows keeps a tally that gives the same headline metrics as the trades (every template)", () => {
+    let closed = 0;
+    for (const t of TEMPLATES) {
+      const compiled = compileFlow(t.flow);
+      if (!compiled.ok) throw new Error(`${t.id} does not compile`);
+      const timeframeMs = TIMEFRAME_MS[t.flow.market.timeframe];
+      const full = backtest(compiled.spec, candles, t.flow.settings, { timeframeMs });
+      const lean = simulate(compiled.spec, candles, t.flow.settings, { keepTrades: false });
+      expect(lean.broker.trades).toEqual([]);
+      expect(lean.broker.tally.count).toBe(full.trades.length);
+      expect(lean.equity).toEqual(full.equity);
+      const input = { initialCash: t.flow.settings.initialCash, equity: lean.equity, time: candles.time, close: candles.close, barsInMarket: lean.tally.inMarket, fees: lean.broker.totalFees, firstTradableBar: Math.max(0, lean.tally.firstTradable), timeframeMs };
+      expect(headlineMetrics({ ...input, trades: lean.broker.tally })).toEqual(pickSweepMetrics(full.metrics));
+      closed += full.trades.length;
+    }
+    expect(closed).toBeGreaterThan(0);
   });
 
   it("combinations whose specs order the same blocks differently share one generated program", () => {
