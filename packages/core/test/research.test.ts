@@ -154,6 +154,24 @@ describe("sweep runs", () => {
     expect(new Set(byOrder.values()).size).toBeLessThan(byOrder.size);
   });
 
+  it("a grid over a block's number (the RSI limit, a Number block) shares one generated program", () => {
+    const flow = withRanges("sma-cross-rsi-filter", { calm: { value: { from: 50, to: 95, step: 5 } } });
+    const p = params(flow);
+    const grid = gridCombos(p);
+    if (!grid.ok) throw new Error(grid.error);
+    const sources = new Set<string>();
+    for (const combo of grid.combos) {
+      const compiled = compileFlow(applyCombo(flow, p, combo));
+      if (!compiled.ok) throw new Error("does not compile");
+      sources.add(buildProgram(compiled.spec).source);
+    }
+    expect(grid.combos.length).toBe(10);
+    expect(sources.size).toBe(1);
+    // The limit still decides: different limits, different trades (same program, own context).
+    const trades = grid.combos.map((c) => single(flow, p, c, candles).metrics.trades);
+    expect(new Set(trades).size).toBeGreaterThan(1);
+  });
+
   it("the grid's order and the cache's size do not change any result", async () => {
     const p = params(rsiFlow);
     const grid = gridCombos(p);
