@@ -151,7 +151,7 @@ describe("sweep runs", () => {
       byOrder.set(order, buildProgram(compiled.spec, { shared: cache.sharedFor(compiled.spec) }).source);
     }
     expect(byOrder.size).toBeGreaterThan(1);
-    expect(new Set(byOrder.values()).size).toBeLessThan(byOrder.size);
+    expect(new Set(byOrder.values()).size).toBe(1);
   });
 
   it("a grid over a block's number (the RSI limit, a Number block) shares one generated program", () => {

@@ -439,7 +439,8 @@ function functionsFor(source: string): SharedFunctions {
 
 /**
  * The order blocks are emitted in: compute blocks in a topological order that depends only on the
- * flow's shape (each ready block by its kind and where its inputs were emitted, ties in spec order),
+ * flow's shape (each ready block by its kind, where its inputs were emitted and which inputs of
+ * which kinds of block read it — so a fast and a slow average differ — remaining ties in spec order),
  * then the others in spec order (entry rules keep their priority). The spec sorts blocks by a hash
  * of their params, so without this a sweep over one number (an RSI limit) could move a block and
  * generate another source for some values. Blocks only read what was emitted before them, so the
@@ -450,8 +451,11 @@ function emissionOrder(spec: StrategySpec, blocks: readonly BlockDef[]): number[
   const position = new Array<number>(n).fill(-1);
   const order: number[] = [];
   const compute = spec.nodes.flatMap((_, i) => (blocks[i]!.role === "compute" ? [i] : []));
+  const uses = spec.nodes.map(() => [] as string[]);
+  spec.nodes.forEach((node, j) => node.inputs.forEach((ref, k) => "node" in ref && uses[ref.node]!.push(`${node.kind}.${k}.${ref.port}`)));
+  const readBy = uses.map((u) => u.sort().join(","));
   const ready = (i: number) => spec.nodes[i]!.inputs.every((ref) => "const" in ref || position[ref.node]! >= 0);
-  const key = (i: number) => `${spec.nodes[i]!.kind}(${spec.nodes[i]!.inputs.map((ref) => ("const" in ref ? "c" : `${position[ref.node]}.${ref.port}`)).join(",")})`;
+  const key = (i: number) => `${spec.nodes[i]!.kind}(${spec.nodes[i]!.inputs.map((ref) => ("const" in ref ? "c" : `${position[ref.node]}.${ref.port}`)).join(",")})>${readBy[i]}`;
   let left = compute;
   while (left.length > 0) {
     let best = -1;
