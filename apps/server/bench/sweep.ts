@@ -5,7 +5,7 @@
  * peak memory.   pnpm --filter @keyflow/server bench
  */
 import { availableParallelism, loadavg } from "node:os";
-import { backtest, compileFlow, applyCombo, generateDemoCandles, getTemplate, gridCombos, runSweep, sweepSettingsSchema, sweepSpace, TIMEFRAME_MS, type Candles, type FlowGraph } from "@keyflow/core";
+import { backtest, compileFlow, applyCombo, generateDemoCandles, headlineMetrics, SeriesCache, simulate, getTemplate, gridCombos, runSweep, sweepSettingsSchema, sweepSpace, TIMEFRAME_MS, type Candles, type FlowGraph } from "@keyflow/core";
 import { loadSharedCsv } from "@keyflow/core/test/sharedData";
 import { localBackend, type SweepBackend } from "../src/research/sweepBackend";
 import { threadBackend } from "../src/research/threadBackend";
@@ -97,6 +97,44 @@ for (const [label, flow] of [
 }
 
 const year = generateDemoCandles({ seed: 42, timeframe: "1m", start: Date.UTC(2024, 0, 1), bars: 525_600 });
+
+/**
+ * One combination as a sweep runs it (shared series, reused equity buffer, headline metrics), with
+ * the broker's trade rows and the metrics counted over them, or with its tally only (what sweeps do).
+ * Same answer both ways, or the comparison means nothing.
+ */
+function tradeRowsVsTally(flow: FlowGraph, candles: Candles, count: number) {
+  const space = sweepSpace(flow);
+  if (!space.ok) throw new Error(space.errors.join());
+  const grid = gridCombos(space.params);
+  if (!grid.ok) throw new Error(grid.error);
+  const combos = grid.combos.slice(0, count);
+  const cache = new SeriesCache(candles);
+  const equity = new Float64Array(candles.length);
+  const specs = combos.map((c) => {
+    const compiled = compileFlow(applyCombo(flow, space.params, c));
+    if (!compiled.ok) throw new Error("compile");
+    return compiled.spec;
+  });
+  const settings = flow.settings;
+  const once = (keepTrades: boolean) =>
+    specs.map((spec) => {
+      const run = simulate(spec, candles, settings, { shared: cache.sharedFor(spec), equity, keepTrades });
+      const input = { initialCash: settings.initialCash, equity: run.equity, time: candles.time, close: candles.close, barsInMarket: run.tally.inMarket, fees: run.broker.totalFees, firstTradableBar: Math.max(0, run.tally.firstTradable) };
+      return headlineMetrics({ ...input, trades: keepTrades ? run.broker.trades : run.broker.tally }, 60_000);
+    });
+  let rows = Infinity;
+  let tally = Infinity;
+  for (let round = 0; round < 5; round++) {
+    let a: unknown[] = [];
+    let b: unknown[] = [];
+    rows = Math.min(rows, cpuMs(() => (a = once(true))));
+    tally = Math.min(tally, cpuMs(() => (b = once(false))));
+    if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error("the tally's metrics differ from the trade rows'");
+  }
+  return { rows: rows / count, tally: tally / count };
+}
+
 const grid1000 = ranged("sma-cross", { fast: { period: { from: 5, to: 54, step: 1 } }, slow: { period: { from: 20, to: 39, step: 1 } } });
 let big = { totalMs: Infinity, runMs: Infinity, peak: 0, cpu: Infinity };
 for (let round = 0; round < 1; round++) {
@@ -113,4 +151,9 @@ console.log(`  ${cores} worker threads: ${fmt(big.totalMs / 1000, 2)} s with thr
 console.log(`  CPU of the whole process (main thread + workers): ${fmt(big.cpu / 1000, 1)} s = ${fmt(big.cpu / 1000, 1)} ms per combination; on ${cores} free cores ≈ ${fmt(big.cpu / 1000 / cores, 1)} s wall`);
 console.log(`  unshared, one after another (10 measured, ×100): ~${fmt(plainEstimate / 1000, 1)} s → ratio ${(big.totalMs / plainEstimate).toFixed(2)}×`);
 console.log(`  indicator cache peak: ${fmt(big.peak / 2 ** 20, 1)} MiB per worker (bound 256 MiB; 70 SMA series × ${fmt((year.length * 8) / 2 ** 20, 1)} MiB)\n`);
+{
+  // A stretch of the 1,000-grid in this thread, best of 5 interleaved rounds.
+  const lean = tradeRowsVsTally(grid1000, year, 20);
+  console.log(`One combination of that grid in this thread (20 of them, best of 5 interleaved): broker with trade rows ${fmt(lean.rows, 1)} CPU ms, tally only (sweeps) ${fmt(lean.tally, 1)} CPU ms → ${(lean.tally / lean.rows).toFixed(2)}×\n`);
+}
 await threads.close();

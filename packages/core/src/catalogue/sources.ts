@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { BAR_VARS, defineBlock, type CandleVars } from "./types";
 import { enumParam, numParam } from "./params";
-import { num } from "./emit";
 
 const FIELD_NAMES = ["close", "open", "high", "low", "volume", "hl2", "hlc3", "ohlc4"] as const;
 
@@ -68,5 +67,5 @@ export const constant = defineBlock({
     value: numParam({ label: "Value", help: "The number this block outputs on every bar" }, 0, -1e12, 1e12),
   }),
   role: "compute",
-  emit: (p, { outputs: [out] }) => `const ${out} = ${num(p.value)};`,
+  emit: (p, { outputs: [out], constant }) => `const ${out} = ${constant(p.value)};`,
 });

@@ -25,7 +25,7 @@ export interface PortDef {
  * calls, as fast as a hand-written loop. Only numbers and names made here ever enter that code.
  */
 export interface EmitIo {
-  /** A JS expression per input port: a variable of an upstream output, or a number literal. */
+  /** A JS expression per input port: a variable of an upstream output, or of a number the block was given (see `constant`). */
   inputs: readonly string[];
   /** A fresh variable name per output port; the emitted code must declare each (`const` or `let`). */
   outputs: readonly string[];
@@ -35,6 +35,11 @@ export interface EmitIo {
   state(init: number): string;
   /** The same for a small whole number (a count, an index): the JIT keeps it as an integer. */
   counter(init: number): string;
+  /**
+   * A number the block was given (a param), as a variable read from the program's context: programs
+   * differing only in such numbers share one generated source (a sweep over a limit compiles once).
+   */
+  constant(value: number): string;
   /**
    * The variables holding the last closed candle of a higher timeframe (e.g. "4h"), built from the
    * flow's own bars (see engine/higherTimeframe.ts). NaN until the first one has closed.

@@ -37,15 +37,16 @@ export interface Simulation {
 /**
  * The bar loop of `backtest` without the metrics: the program run over every candle with the
  * simulated broker. `equity`: a buffer of at least `candles.length` to write the curve into (a sweep
- * reuses one across its runs); its first `candles.length` values are the curve.
+ * reuses one across its runs); its first `candles.length` values are the curve. `keepTrades` false:
+ * the broker makes no trade list, only its tally (what `headlineMetrics` needs).
  */
 export function simulate(
   spec: StrategySpec,
   candles: Candles,
   settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">,
-  opts: BacktestOptions & { equity?: Float64Array } = {},
+  opts: BacktestOptions & { equity?: Float64Array; keepTrades?: boolean } = {},
 ): Simulation {
-  const session = new Session(spec, settings, { record: opts.record ?? false, shared: opts.shared });
+  const session = new Session(spec, settings, { record: opts.record ?? false, shared: opts.shared, keepTrades: opts.keepTrades });
   const { broker, strategy } = session;
   const { program } = strategy;
   const n = candles.length;

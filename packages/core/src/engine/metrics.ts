@@ -23,6 +23,21 @@ export interface MetricsInput {
   timeframeMs?: number;
 }
 
+/**
+ * Trades as the headline metrics count them: a trade is a win when its net P&L is above 0, a loss
+ * otherwise; the sums are taken in trade order (so a broker keeping them as it goes, see
+ * `SimBroker.tally`, gives the very same numbers as `winLoss` over its trade list).
+ */
+export interface TradeTally {
+  count: number;
+  wins: number;
+  grossWin: number;
+  grossLoss: number;
+}
+
+/** What `headlineMetrics` reads: the trades themselves or only their tally (a sweep keeps no trade list). */
+export type HeadlineInput = Omit<MetricsInput, "trades"> & { trades: readonly Trade[] | TradeTally };
+
 /** The metrics a sweep ranks and filters combinations by: one pass over the equity, one over the trades. */
 export type HeadlineMetrics = Pick<
   Metrics,
@@ -34,17 +49,18 @@ export type HeadlineMetrics = Pick<
  * candles' median spacing when the caller knows it already (a sweep runs many times over the same
  * candles), else it is measured here.
  */
-export function headlineMetrics(m: MetricsInput, spacingMs = medianSpacingMs(m.time)): HeadlineMetrics {
-  return headline(m, spacingMs, equityStats(m, barLength(spacingMs, m.timeframeMs)), winLoss(m.trades));
+export function headlineMetrics(m: HeadlineInput, spacingMs = medianSpacingMs(m.time)): HeadlineMetrics {
+  const trades = "count" in m.trades ? m.trades : winLoss(m.trades);
+  return headline(m, spacingMs, equityStats(m, barLength(spacingMs, m.timeframeMs)), trades);
 }
 
 const barLength = (spacing: number, timeframeMs: number | undefined) => (spacing > 0 ? spacing : (timeframeMs ?? 0));
 
-function headline(m: MetricsInput, spacing: number, curve: ReturnType<typeof equityStats>, trades: ReturnType<typeof winLoss>): HeadlineMetrics {
+function headline(m: Omit<MetricsInput, "trades">, spacing: number, curve: ReturnType<typeof equityStats>, trades: TradeTally): HeadlineMetrics {
   const n = m.equity.length;
   const finalEquity = n > 0 ? m.equity[n - 1]! : m.initialCash;
   const barMs = barLength(spacing, m.timeframeMs);
-  const count = m.trades.length;
+  const count = trades.count;
   const cagr = n > 0 ? annualGrowth(finalEquity / m.initialCash, (m.time[n - 1]! - m.time[0]! + barMs) / YEAR_MS) : 0;
   return {
     finalEquity,
@@ -121,7 +137,7 @@ function timeframeWarning(spacing: number, timeframeMs: number | undefined): str
 }
 
 /** Drawdown (depth and duration) and per-bar Sharpe and Sortino of the close-marked equity curve. */
-function equityStats(m: MetricsInput, barMs: number) {
+function equityStats(m: Omit<MetricsInput, "trades">, barMs: number) {
   const eq = m.equity;
   const time = m.time;
   const n = eq.length;
@@ -168,7 +184,7 @@ function equityStats(m: MetricsInput, barMs: number) {
 }
 
 /** A trade is a win when its net P&L is above 0, a loss otherwise. */
-function winLoss(trades: readonly Trade[]) {
+function winLoss(trades: readonly Trade[]): TradeTally {
   let wins = 0;
   let grossWin = 0;
   let grossLoss = 0;
@@ -180,7 +196,7 @@ function winLoss(trades: readonly Trade[]) {
       grossLoss -= t.pnl;
     }
   }
-  return { wins, grossWin, grossLoss };
+  return { count: trades.length, wins, grossWin, grossLoss };
 }
 
 /** Per-trade statistics (wins and losses as `winLoss` counts them). */

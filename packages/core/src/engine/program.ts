@@ -121,6 +121,7 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
     return block;
   });
   const kept: object[] = [];
+  const consts: number[] = [];
   const stateInits: number[] = [];
   const stateInts: boolean[] = [];
   const io = {
@@ -138,15 +139,19 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
       stateInts.push(true);
       return `$s${stateInits.length - 1}`;
     },
+    constant(value: number) {
+      num(value); // refuses what is not a number, as a literal would
+      consts.push(value);
+      return `$p${consts.length - 1}`;
+    },
   };
   // Compute nodes are named in the order they are emitted, not by spec index: the spec orders nodes
   // by a hash of their params, so two sweep combinations of one flow may number the same blocks
   // differently (an entry between two crosses or after them) and would otherwise generate different
   // sources, each compiled and warmed up again.
+  const emitOrder = emissionOrder(spec, blocks);
   const computeIndex = new Map<number, number>();
-  spec.nodes.forEach((_, i) => {
-    if (blocks[i]!.role === "compute") computeIndex.set(i, computeIndex.size);
-  });
+  for (const i of emitOrder) if (blocks[i]!.role === "compute") computeIndex.set(i, computeIndex.size);
   const outName = (node: number, port: number) => `n${computeIndex.get(node) ?? `x${node}`}_${port}`;
 
   // Higher timeframes: each one read gets its candle built once, before the first block reading it.
@@ -194,10 +199,13 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   const charted: string[] = [];
   /** The rule of each entry node, by spec index, for the risk blocks attached to it. */
   const entryOf = new Map<number, EntryRule>();
-  spec.nodes.forEach((n, i) => {
+  for (const i of emitOrder) {
+    const n = spec.nodes[i]!;
     const block = blocks[i]!;
-    const inputs = n.inputs.map((ref) => ("const" in ref ? num(ref.const) : outName(ref.node, ref.port)));
     if (block.role === "compute") {
+      // Numbers typed into a block (a limit to compare with) come from the context, not the source,
+      // so a sweep over one shares a single generated program (see `constant`).
+      const inputs = n.inputs.map((ref) => ("const" in ref ? io.constant(ref.const) : outName(ref.node, ref.port)));
       const outputs = block.outputs.map((_, port) => outName(i, port));
       // A spec may come from storage: re-check its params so nothing unvalidated shapes the code.
       const params = block.params.parse(n.params);
@@ -235,7 +243,7 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
         charted.push(...outputs);
         if (opts.record) block.outputs.forEach((_, port) => recorded.push({ node: i, port, slot: publish(i, port) }));
       }
-      return;
+      continue;
     }
     clockOf[i] = null;
     const ref = n.inputs[0];
@@ -264,7 +272,9 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
       exitRefs.push(ref);
       exitSignals.push(outName(ref.node, ref.port));
     }
-  });
+  }
+  // Charted series in spec order, whatever order they were emitted in.
+  recorded.sort((a, b) => a.node - b.node || a.port - b.port);
   // Entry signals get their slots first, then exit signals, whatever the spec order (see outName).
   entryRefs.forEach((ref, k) => (entries[k]!.signalSlot = publish(ref.node, ref.port)));
   for (const ref of exitRefs) exitSlots.push(publish(ref.node, ref.port));
@@ -312,7 +322,10 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   // and written back at the end: once per bar in `update`, once per run (not per bar) in `run`.
   const loadState = stateInits.length > 0 ? [`let ${stateInits.map((_, k) => `$s${k} = st[${k}]${stateInts[k] ? " | 0" : ""}`).join(", ")};`] : [];
   const saveState = stateInits.map((_, k) => `st[${k}] = $s${k};`);
-  const loadKept = kept.length > 0 ? [`const ${kept.map((_, k) => `k${k} = kept[${k}]`).join(", ")};`] : [];
+  const loadKept = [
+    ...(kept.length > 0 ? [`const ${kept.map((_, k) => `k${k} = kept[${k}]`).join(", ")};`] : []),
+    ...(consts.length > 0 ? [`const ${consts.map((_, k) => `$p${k} = consts[${k}]`).join(", ")};`] : []),
+  ];
   const source = [
     '"use strict";',
     // The classes behind k0, k1, …: programs differing only in them do not share functions.
@@ -368,7 +381,7 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   const bar = new Float64Array(BAR_FIELDS.length);
   const v = new Float64Array(Math.max(1, slots)).fill(NaN);
   const st = Float64Array.from(stateInits);
-  const context: Context = { bar, v, st, entries, kept };
+  const context: Context = { bar, v, st, entries, kept, consts: Float64Array.from(consts) };
   const fns = functionsFor(source);
   return {
     update: () => fns.update(context),
@@ -392,9 +405,11 @@ interface Context {
   st: Float64Array;
   entries: EntryRule[];
   kept: object[];
+  /** The blocks' numbers (`EmitIo.constant`), read into locals `$p0`, `$p1`, … at the start of a call. */
+  consts: Float64Array;
 }
 
-const CONTEXT = "const bar = $c.bar, v = $c.v, st = $c.st, entries = $c.entries, kept = $c.kept;";
+const CONTEXT = "const bar = $c.bar, v = $c.v, st = $c.st, entries = $c.entries, kept = $c.kept, consts = $c.consts;";
 
 interface SharedFunctions {
   update: (c: Context) => void;
@@ -420,6 +435,44 @@ function functionsFor(source: string): SharedFunctions {
     functions.set(source, fns);
   }
   return fns;
+}
+
+/**
+ * The order blocks are emitted in: compute blocks in a topological order that depends only on the
+ * flow's shape (each ready block by its kind, where its inputs were emitted and which inputs of
+ * which kinds of block read it — so a fast and a slow average differ — remaining ties in spec order),
+ * then the others in spec order (entry rules keep their priority). The spec sorts blocks by a hash
+ * of their params, so without this a sweep over one number (an RSI limit) could move a block and
+ * generate another source for some values. Blocks only read what was emitted before them, so the
+ * order changes no value.
+ */
+function emissionOrder(spec: StrategySpec, blocks: readonly BlockDef[]): number[] {
+  const n = spec.nodes.length;
+  const position = new Array<number>(n).fill(-1);
+  const order: number[] = [];
+  const compute = spec.nodes.flatMap((_, i) => (blocks[i]!.role === "compute" ? [i] : []));
+  const uses = spec.nodes.map(() => [] as string[]);
+  spec.nodes.forEach((node, j) => node.inputs.forEach((ref, k) => "node" in ref && uses[ref.node]!.push(`${node.kind}.${k}.${ref.port}`)));
+  const readBy = uses.map((u) => u.sort().join(","));
+  const ready = (i: number) => spec.nodes[i]!.inputs.every((ref) => "const" in ref || position[ref.node]! >= 0);
+  const key = (i: number) => `${spec.nodes[i]!.kind}(${spec.nodes[i]!.inputs.map((ref) => ("const" in ref ? "c" : `${position[ref.node]}.${ref.port}`)).join(",")})>${readBy[i]}`;
+  let left = compute;
+  while (left.length > 0) {
+    let best = -1;
+    let bestKey = "";
+    for (const i of left) {
+      if (!ready(i)) continue;
+      const k = key(i);
+      if (best < 0 || k < bestKey) [best, bestKey] = [i, k];
+    }
+    // Not a DAG of compute blocks (cannot happen for a compiled spec): keep the spec's order.
+    if (best < 0) return spec.nodes.map((_, i) => i);
+    position[best] = order.length;
+    order.push(best);
+    left = left.filter((i) => i !== best);
+  }
+  for (let i = 0; i < n; i++) if (blocks[i]!.role !== "compute") order.push(i);
+  return order;
 }
 
 /** Reads the broker's state into the run loop's locals. */

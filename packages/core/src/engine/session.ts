@@ -14,9 +14,10 @@ export class Session {
   readonly strategy: Strategy;
   readonly broker: SimBroker;
 
-  constructor(spec: StrategySpec, settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">, opts: BuildOptions = {}) {
+  /** `keepTrades` false: the broker keeps only its trade tally (see SimBroker). */
+  constructor(spec: StrategySpec, settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">, opts: BuildOptions & { keepTrades?: boolean } = {}) {
     this.strategy = new Strategy(spec, opts);
-    this.broker = new SimBroker(settings);
+    this.broker = new SimBroker(settings, opts.keepTrades ?? true);
     this.bar = this.strategy.bar;
   }
 

@@ -2,6 +2,7 @@ import { TIE_REL } from "../catalogue/emit";
 import type { Settings } from "../flow/schema";
 import { capToMaxPosition, entryQty, hasStops, safetyLevel, safetyQty, scales, stepLevel, stepQty, stopLossLevel, takeProfitLevel, trailFraction, trailingFirst, trailLevel } from "./execution";
 import type { EntryRule } from "./program";
+import type { TradeTally } from "./metrics";
 import type { ExitReason, OpenPosition, Trade } from "./result";
 import { EXIT, FLAT, LONG, NO_ACTION, PENDING_ENTRY, type PositionState } from "./position";
 
@@ -38,7 +39,10 @@ export class SimBroker {
   /** Highest price since entry, for the trailing stop (updated after each bar's stop check). */
   peak = 0;
   totalFees = 0;
+  /** Every trade closed, in order; left empty when built with `keepTrades` false (sweeps). */
   readonly trades: Trade[] = [];
+  /** The closed trades' count, wins and gross profit and loss, kept as they close (what a sweep's metrics read). */
+  readonly tally: TradeTally = { count: 0, wins: 0, grossWin: 0, grossLoss: 0 };
   /** Called with every fill when set (paper bots journal them; backtests leave it unset). */
   onFill: ((fill: SimFill) => void) | null = null;
 
@@ -62,7 +66,14 @@ export class SimBroker {
   private stepsDone = 0;
   private stopWhy: ExitReason = "stopLoss";
 
-  constructor(settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">) {
+  /**
+   * `keepTrades` false: no Trade row is made for a closing fill (unless `onFill` wants it), only
+   * `tally` is kept: a sweep runs thousands of backtests and ranks them by metrics alone.
+   */
+  constructor(
+    settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">,
+    private readonly keepTrades = true,
+  ) {
     this.cash = settings.initialCash;
     this.fee = settings.feeRate;
     this.slip = settings.slippage;
@@ -305,20 +316,31 @@ export class SimBroker {
     const entryFee = all ? this.entryFee : this.entryFee * (qty / this.qty);
     const cost = qty * this.entryPrice + entryFee;
     const pnl = value - fee - cost;
-    const trade: Trade = {
-      side: "long",
-      entryTime: this.entryTime,
-      entryPrice: this.entryPrice,
-      exitTime: time,
-      exitPrice: price,
-      qty,
-      pnl,
-      fees: entryFee + fee,
-      returnPct: (pnl / cost) * 100,
-      exitReason: reason,
-    };
-    this.trades.push(trade);
-    this.onFill?.({ side: "sell", intent: step > 0 ? `${reason}-p${step}` : reason === "signal" ? "exit" : reason, time, price, qty, fee, trade });
+    // As `winLoss` in metrics.ts counts them, in the same order.
+    const tally = this.tally;
+    tally.count++;
+    if (pnl > 0) {
+      tally.wins++;
+      tally.grossWin += pnl;
+    } else {
+      tally.grossLoss -= pnl;
+    }
+    if (this.keepTrades || this.onFill) {
+      const trade: Trade = {
+        side: "long",
+        entryTime: this.entryTime,
+        entryPrice: this.entryPrice,
+        exitTime: time,
+        exitPrice: price,
+        qty,
+        pnl,
+        fees: entryFee + fee,
+        returnPct: (pnl / cost) * 100,
+        exitReason: reason,
+      };
+      if (this.keepTrades) this.trades.push(trade);
+      this.onFill?.({ side: "sell", intent: step > 0 ? `${reason}-p${step}` : reason === "signal" ? "exit" : reason, time, price, qty, fee, trade });
+    }
     if (!all) {
       this.qty -= qty;
       this.entryFee -= entryFee;

@@ -104,15 +104,15 @@ export class ComboEvaluator {
     if (this.equity.length < candles.length) this.equity = new Float64Array(candles.length);
     let spacing = this.spacing.get(cache);
     if (spacing === undefined) this.spacing.set(cache, (spacing = medianSpacingMs(candles.time)));
-    // What `backtest` does, less what a sweep does not keep (trade list, monthly table, chart).
-    const run = simulate(compiled.spec, candles, flow.settings, { shared: cache.sharedFor(compiled.spec), equity: this.equity });
+    // What `backtest` does, less what a sweep does not keep (trade rows, monthly table, chart).
+    const run = simulate(compiled.spec, candles, flow.settings, { shared: cache.sharedFor(compiled.spec), equity: this.equity, keepTrades: false });
     const metrics = headlineMetrics(
       {
         initialCash: flow.settings.initialCash,
         equity: run.equity,
         time: candles.time,
         close: candles.close,
-        trades: run.broker.trades,
+        trades: run.broker.tally,
         barsInMarket: run.tally.inMarket,
         fees: run.broker.totalFees,
         firstTradableBar: Math.max(0, run.tally.firstTradable),
