@@ -3,7 +3,7 @@
 // Spot trading of a unified (UTA) account as ccxt's bybit class calls it (read in ccxt's bybit.ts):
 // instruments-info per category, kline (newest first), account/info and user/query-api (ccxt's
 // isUnifiedEnabled), wallet-balance, order/create (a market order's qty in baseCoin when marketUnit
-// says so), order/cancel, order/realtime, order/history, execution/list. Rejections are HTTP 200.
+// says so), order/amend (in place: same orderId and orderLinkId), order/cancel, order/realtime, order/history, execution/list. Rejections are HTTP 200.
 import { randomBytes } from "node:crypto";
 import type { BinanceReject } from "../engine";
 import type { FakeOrder, FakeSymbol, FakeTrade, OrderStatus } from "../types";
@@ -251,6 +251,16 @@ export const bybitDialect: VenueDialect = {
       const s = instrument(book, b["category"], b["symbol"]);
       if (!b["orderId"] && !b["orderLinkId"]) throw reject(10001, "params error: orderId or orderLinkId is required", 200);
       const o = book.cancel(s, b["orderId"], b["orderLinkId"]);
+      return ok({ orderId: String(o.orderId), orderLinkId: o.clientOrderId });
+    },
+    // Amends a working order where it rests: same orderId and orderLinkId, new price, qty or triggerPrice.
+    "POST /v5/order/amend": (key, req, book) => {
+      mayTrade(key);
+      const b = jsonOf(req) as Record<string, string | undefined>;
+      const s = instrument(book, b["category"], b["symbol"]);
+      if (!b["orderId"] && !b["orderLinkId"]) throw reject(10001, "params error: orderId or orderLinkId is required", 200);
+      if (b["qty"] === undefined && b["price"] === undefined && b["triggerPrice"] === undefined) throw reject(10001, "params error: nothing to amend", 200);
+      const o = book.engine.amendInPlace(s.symbol, { orderId: b["orderId"], clientOrderId: b["orderLinkId"] }, { price: b["price"], stopPrice: b["triggerPrice"], quantity: b["qty"] });
       return ok({ orderId: String(o.orderId), orderLinkId: o.clientOrderId });
     },
     "GET /v5/order/realtime": (_key, req, book) => {
