@@ -56,6 +56,8 @@ export interface OrderSnapshot {
   filled: number;
   remaining: number;
   price: number | undefined;
+  /** A resting stop's trigger price, where the exchange reports it. */
+  triggerPrice?: number;
   /** Average fill price. */
   average: number | undefined;
   /** Quote spent or received so far. */
@@ -553,6 +555,7 @@ function snapshot(o: Order, clientOrderId?: string): OrderSnapshot {
     filled,
     remaining: num(o.remaining, Math.max(0, amount - filled)),
     price: o.price ?? undefined,
+    ...(typeof (o.triggerPrice ?? o.stopPrice) === "number" ? { triggerPrice: (o.triggerPrice ?? o.stopPrice) as number } : {}),
     average: o.average ?? undefined,
     cost: num(o.cost),
     timestamp: o.timestamp ?? undefined,
