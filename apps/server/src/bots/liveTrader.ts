@@ -23,6 +23,7 @@ import {
   type PositionState,
   type Strategy,
 } from "@keyflow/core";
+import { amendedInPlace, exchangeClientId } from "./inPlaceAmendment";
 import type { Bot, BotBook, BotOrder, BotOrderStatus, BotRepo, DeliveryChannel, MissedSignal, NewBotFill } from "@keyflow/db";
 import { amendSupport, clientOrderId, type OrderGateway, type OrderSnapshot, type Retrier, type TradeSnapshot } from "@keyflow/exchange";
 import type { MarketInterface as CcxtMarket } from "ccxt";
@@ -311,21 +312,12 @@ export class LiveTrader implements Trader {
     return this.ctx.repo.activeOrders(this.ctx.botId).length > 0;
   }
 
-  /**
-   * An amendment that kept the exchange's order (OKX, Bybit): it records the id of the order it amended,
-   * the same as the row it replaces. Null for everything else (Binance's cancelReplace gets a new id).
-   */
   private amendedInPlace(o: BotOrder): BotOrder | null {
-    if (o.amendMode !== "edit" || o.replaces === null || o.exchangeOrderId === null) return null;
-    const prev = this.ctx.repo.getOrder(o.replaces);
-    return prev && prev.exchangeOrderId === o.exchangeOrderId ? prev : null;
+    return amendedInPlace(o, (cid) => this.ctx.repo.getOrder(cid));
   }
 
-  /** The client order id the exchange knows an order by: an in-place amendment's is the first order's. */
   private exchangeClientId(o: BotOrder): string {
-    let cur = o;
-    for (let prev = this.amendedInPlace(cur); prev; prev = this.amendedInPlace(cur)) cur = prev;
-    return cur.clientOrderId;
+    return exchangeClientId(o, (cid) => this.ctx.repo.getOrder(cid));
   }
 
   private async refresh(o: BotOrder, opts: { waitForGrace?: boolean } = {}): Promise<void> {
@@ -657,7 +649,7 @@ export class LiveTrader implements Trader {
 
   private async cancel(o: BotOrder, why: string): Promise<boolean> {
     const { gateway, symbol, log, repo } = this.ctx;
-    const r = await gateway.cancelOrder(symbol, { clientOrderId: o.clientOrderId });
+    const r = await gateway.cancelOrder(symbol, { clientOrderId: this.exchangeClientId(o) });
     if (r.status === "canceled") {
       await this.adopt(repo.getOrder(o.clientOrderId)!, r.order);
       log("info", `Cancelled the ${o.intent} order of the ${utcMinute(o.barTime)} candle: ${why}.`);
