@@ -43,7 +43,8 @@ const orderJson = (book: VenueBook, o: FakeOrder) => {
     side: o.side === "BUY" ? "Buy" : "Sell",
     isLeverage: "0",
     positionIdx: 0,
-    orderStatus: STATUS[o.status],
+    // A spot TP/SL order waits as "Untriggered" until its trigger price is reached.
+    orderStatus: o.stopPrice > 0 && o.status === "NEW" ? "Untriggered" : STATUS[o.status],
     cancelType: o.status === "CANCELED" ? "CancelByUser" : "UNKNOWN",
     rejectReason: "EC_NoError",
     avgPrice: o.executedQty > 0 ? dec(averagePrice(o)) : "0",
@@ -55,15 +56,15 @@ const orderJson = (book: VenueBook, o: FakeOrder) => {
     cumFeeDetail: fee > 0 ? { [asset]: dec(fee) } : {},
     timeInForce: o.type === "LIMIT" ? "GTC" : "IOC",
     orderType: o.type === "LIMIT" ? "Limit" : "Market",
-    stopOrderType: "",
+    stopOrderType: o.stopPrice > 0 ? "tpslOrder" : "",
     orderIv: "",
     marketUnit: o.type === "MARKET" ? "baseCoin" : "",
-    triggerPrice: "0",
+    triggerPrice: o.stopPrice > 0 ? dec(o.stopPrice) : "0",
     takeProfit: "0",
     stopLoss: "0",
     tpTriggerBy: "",
     slTriggerBy: "",
-    triggerDirection: 0,
+    triggerDirection: o.stopPrice > 0 ? ((o.type === "STOP_LOSS") === (o.side === "SELL") ? 2 : 1) : 0,
     triggerBy: "",
     lastPriceOnCreated: "",
     reduceOnly: false,
@@ -242,6 +243,14 @@ export const bybitDialect: VenueDialect = {
       // A spot market buy's qty is what to spend unless marketUnit says baseCoin; the engine takes a base amount.
       const inQuote = type === "market" && (b["marketUnit"] === "quoteCoin" || (b["marketUnit"] === undefined && side === "buy"));
       if (inQuote && qty !== undefined) qty = dec(Math.floor(Number(qty) / book.lastPrice(s) / s.stepSize) * s.stepSize);
+      // A spot TP/SL order (orderFilter tpslOrder, as ccxt sends a stopLossPrice / takeProfitPrice): a
+      // market order that waits for its trigger price; triggerDirection 2 = when the price falls to it.
+      if (b["orderFilter"] === "tpslOrder" && b["triggerPrice"] !== undefined && type === "market") {
+        const falls = String(b["triggerDirection"]) === "2";
+        const stopType = falls === (side === "sell") ? "STOP_LOSS" : "TAKE_PROFIT";
+        const o = book.engine.placeOrder({ symbol: s.symbol, side: side === "buy" ? "BUY" : "SELL", type: stopType, quantity: qty, price: undefined, timeInForce: undefined, newClientOrderId: link, stopPrice: b["triggerPrice"] }, book.fillScripts);
+        return ok({ orderId: String(o.orderId), orderLinkId: o.clientOrderId });
+      }
       const o = book.place(s, side, type, qty, type === "limit" ? b["price"] : undefined, link);
       return ok({ orderId: String(o.orderId), orderLinkId: o.clientOrderId });
     },
