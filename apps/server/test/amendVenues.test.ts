@@ -54,7 +54,8 @@ describe.each(VENUES)("a trailing stop amended in place on %s (fake)", (venue) =
       await caughtUp(h, botId, 10_000, fake);
     }
     expect(amendments().length).toBeGreaterThanOrEqual(3);
-    expect(fake.stats.count({ method: "POST", path: "/v5/order/amend" })).toBe(amendments().length);
+    expect(stopFilled()).toBe(true);
+    expect(fake.requests.filter((r) => r.method === "POST" && r.path === "/v5/order/amend" && r.status === 200)).toHaveLength(amendments().length);
 
     const engine = fake.engine;
     const spans = engine.liveSpans("BTCUSDT", isStop);
@@ -78,7 +79,9 @@ describe.each(VENUES)("a trailing stop amended in place on %s (fake)", (venue) =
     expect(spans.every((s) => s.orders.length === 1)).toBe(true);
     // The stop that executed: its fill belongs to the one row following it, at the price it was amended to.
     const filled = stopOrders.find((o) => o.status === "FILLED");
-    if (filled) {
+    expect(filled).toBeDefined();
+    {
+      if (!filled) return;
       const rows = journal().filter((o) => o.exchangeOrderId === String(filled.orderId));
       const live = rows.filter((o) => o.status === "filled");
       expect(live).toHaveLength(1);
