@@ -335,6 +335,52 @@ export class MatchingEngine {
     return { orderListId, orders: [below, above] };
   }
 
+  /**
+   * An amendment that keeps the order (OKX amend-order / amend-algos, Bybit v5 order/amend): the working
+   * order's price, trigger price or quantity changes where it rests, its exchange id and client id stay,
+   * in one step (one sample of the live log: the order never stops working). A new quantity counts the
+   * part already filled (as OKX's newSz and Bybit's qty do) and may not fall to or below it. Rejections as
+   * Binance codes for the dialect to translate: -2013 no such order, -2011 no longer working, -1013 filters.
+   */
+  amendInPlace(symbol: string, ref: { orderId?: string; clientOrderId?: string }, change: { price?: string; stopPrice?: string; quantity?: string }): FakeOrder {
+    const m = this.market(symbol);
+    return this.atomically(m.symbol, () => {
+      const order = this.findOrder(m.symbol, ref.orderId || undefined, ref.clientOrderId || undefined);
+      if (!isOpen(order.status) || order.orderListId >= 0) throw new BinanceReject(-2011, "Unknown order sent.");
+      const num = (x: string | undefined) => (x === undefined || x === "" ? undefined : Number(x));
+      const price = num(change.price);
+      const stopPrice = num(change.stopPrice);
+      const qty = num(change.quantity);
+      const onTick = (x: number) => Number.isFinite(x) && x >= m.minPrice && x <= m.maxPrice && onGrid(x, 0, m.tickSize);
+      if (price !== undefined && (order.type !== "LIMIT" || !onTick(price))) throw new BinanceReject(-1013, "Filter failure: PRICE_FILTER");
+      if (stopPrice !== undefined) {
+        if (order.stopPrice <= 0 || !onTick(stopPrice)) throw new BinanceReject(-1013, "Filter failure: PRICE_FILTER");
+        const last = this.lastPrice(m.symbol);
+        const passed = (order.type === "STOP_LOSS") === (order.side === "SELL") ? last <= stopPrice : last >= stopPrice;
+        if (passed) throw new BinanceReject(-2010, "Stop price would trigger immediately.");
+      }
+      if (qty !== undefined && (!Number.isFinite(qty) || qty <= order.executedQty || qty > m.maxQty || !onGrid(qty, m.minQty, m.stepSize))) {
+        throw new BinanceReject(-1013, "Filter failure: LOT_SIZE");
+      }
+      const nextPrice = price ?? order.price;
+      const nextStop = stopPrice ?? order.stopPrice;
+      const nextQty = qty ?? order.origQty;
+      const refPrice = order.type === "LIMIT" ? nextPrice : nextStop > 0 ? nextStop : this.lastPrice(m.symbol);
+      const remaining = round8(nextQty - order.executedQty);
+      const locked = round8(order.side === "BUY" ? remaining * refPrice : remaining);
+      const bal = this.balance(order.lockedAsset);
+      if (bal.free + order.locked + 1e-12 < locked) throw new BinanceReject(-2010, "Account has insufficient balance for requested action.");
+      bal.free = round8(bal.free + order.locked - locked);
+      bal.locked = round8(bal.locked - order.locked + locked);
+      order.locked = locked;
+      order.price = nextPrice;
+      order.stopPrice = nextStop;
+      order.origQty = nextQty;
+      order.updateTime = this.opts.now();
+      return order;
+    });
+  }
+
   /** The most recent order with this id (client ids may repeat once the earlier one is filled). */
   findOrder(symbol: string, orderId: string | undefined, origClientOrderId: string | undefined): FakeOrder {
     this.market(symbol);

@@ -56,6 +56,8 @@ export interface OrderSnapshot {
   filled: number;
   remaining: number;
   price: number | undefined;
+  /** A resting stop's trigger price, where the exchange reports it. */
+  triggerPrice?: number;
   /** Average fill price. */
   average: number | undefined;
   /** Quote spent or received so far. */
@@ -137,21 +139,38 @@ export interface AmendRequest {
 
 /**
  * How an exchange moves a working order in place, by what ccxt 4.5's `editOrder` really sends there:
- * "replace" — one atomic request that cancels the order and places its successor under a new id
- * (Binance spot POST /api/v3/order/cancelReplace, where the market lists cancelReplaceAllowed);
+ * "replace" — one atomic request that cancels the order and places its successor under a new id and
+ * our new client order id (Binance spot POST /api/v3/order/cancelReplace, where the market lists
+ * cancelReplaceAllowed);
+ * "in-place" — the order itself is amended and keeps its exchange id and client order id (OKX
+ * POST /api/v5/trade/amend-order, or trade/amend-algos for a trigger order; Bybit POST /v5/order/amend);
  * null — no edit Keyflow trusts for this order: cancel, then place (the gap is measured).
  */
-export type AmendSupport = "replace" | null;
+export type AmendSupport = "replace" | "in-place" | null;
 
 export function amendSupport(ex: Exchange, market: MarketInterface): AmendSupport {
   if (!ex.has["editOrder"] || market.spot === false) return null;
   const info = (market.info ?? {}) as Record<string, unknown>;
   // Binance spot: cancelReplace keeps one order working throughout; a stop is re-sent as STOP_LOSS.
   if (ex.id.startsWith("binance")) return info["cancelReplaceAllowed"] === true ? "replace" : null;
-  // Elsewhere ccxt's edit keeps the order's id and client id (OKX amend-order / amend-algos, Bybit
-  // v5 amend, Bitget modify-plan-order, Coinbase edit) — the journal follows an amendment by its own
-  // client id, so those are not used yet — or reaches only ordinary orders (KuCoin alter).
+  // OKX and Bybit amend the order where it rests (same order id, same client id).
+  if (ex.id === "okx" || ex.id === "bybit") return "in-place";
+  // Elsewhere ccxt's edit is a cancel and new id for ordinary orders only (KuCoin alter, Bitget
+  // cancel-replace-order) or reaches limit orders alone (Coinbase edit): cancel + replace there.
   return null;
+}
+
+/**
+ * What ccxt's editOrder needs to amend an order in place on `ex` (read in ccxt 4.5.84's okx.ts and
+ * bybit.ts): the order is named by its exchange id (no client id param: Bybit would look the order up
+ * by it, OKX too); OKX amends a trigger order through amend-algos, chosen by the order type
+ * "conditional", with the new stop trigger and "-1" (market) as its order price; Bybit takes the new
+ * trigger price as triggerPrice.
+ */
+function inPlaceEdit(ex: Exchange, req: AmendRequest, price: number): { type: string; price: number | undefined; params: Record<string, unknown> } {
+  if (!req.trigger) return { type: req.type, price, params: {} };
+  if (ex.id === "okx") return { type: "conditional", price: undefined, params: { stopLossPrice: price, newSlOrdPx: -1 } };
+  return { type: req.type, price: undefined, params: { triggerPrice: price } };
 }
 
 /** Which side of an atomic cancel-replace failed, from Binance's -2021/-2022 answer. */
@@ -162,7 +181,11 @@ function cancelReplaceFailure(message: string): { cancelled: boolean } | null {
 }
 
 export type AmendResult =
-  | { status: "amended"; order: OrderSnapshot; sent: { amount: string; price: string } }
+  /**
+   * Amended. `inPlace`: the order kept its exchange id and client order id (`order` is that order);
+   * otherwise `order` is its successor, under a new id and `newClientOrderId`.
+   */
+  | { status: "amended"; order: OrderSnapshot; sent: { amount: string; price: string }; inPlace: boolean }
   /** Not amended; `cancelled` says whether the original order was cancelled on the way (then the bot holds none). */
   | { status: "rejected"; reason: RejectReason; message: string; cancelled: boolean | "unknown" }
   /** May or may not have happened: look both orders up by their client order ids. */
@@ -336,7 +359,8 @@ export class OrderGateway {
 
   /**
    * Moves a working order to a new price in one request where `amendSupport` says the exchange can
-   * (see there); callers cancel and place where it cannot. Never retried blindly: an unanswered
+   * (see there): in place (same ids) or by Binance's atomic cancelReplace (new id, `newClientOrderId`);
+   * callers cancel and place where it cannot. Never retried blindly: an unanswered
    * amendment is "unknown" and both orders are looked up by their client order ids.
    */
   async amendOrder(req: AmendRequest): Promise<AmendResult> {
@@ -350,7 +374,8 @@ export class OrderGateway {
       return { status: "rejected", reason: kind, message: this.safe(`Could not load ${ex.id} markets: ${e instanceof Error ? e.message : String(e)}`), cancelled: false };
     }
     if (!market) return { status: "rejected", reason: "unknown-market", message: `${ex.id} has no market ${req.symbol}.`, cancelled: false };
-    if (amendSupport(ex, market) === null) {
+    const mode = amendSupport(ex, market);
+    if (mode === null) {
       return { status: "rejected", reason: "rejected", message: `${ex.name ?? ex.id} cannot amend this order in place.`, cancelled: false };
     }
     let amount: string;
@@ -362,15 +387,32 @@ export class OrderGateway {
     const target = req.trigger?.price ?? req.price;
     if (target === undefined) return { status: "rejected", reason: "missing-price", message: "An amendment needs a new price.", cancelled: false };
     const price = String(ex.priceToPrecision(req.symbol, target));
-    const params: Record<string, unknown> = { ...placeByClientIdParams(ex.id, req.newClientOrderId), ...(req.trigger ? { stopPrice: Number(price) } : {}) };
     try {
+      if (mode === "in-place") {
+        const edit = inPlaceEdit(ex, req, Number(price));
+        const order = await this.retrier.call(
+          ex,
+          `editOrder ${req.clientOrderId} in place`,
+          () => ex.editOrder(req.id, req.symbol, edit.type as Parameters<Exchange["editOrder"]>[2], req.side, Number(amount), edit.price, edit.params),
+          { idempotent: false },
+        );
+        // The venues answer an amendment with the ids only: the order is the one amended, as it now stands.
+        const kept = snapshot(order, req.clientOrderId);
+        return {
+          status: "amended",
+          order: { ...kept, id: kept.id && kept.id !== "undefined" ? kept.id : req.id, symbol: req.symbol, side: req.side, amount: Number(amount), price: req.trigger ? undefined : Number(price) },
+          sent: { amount, price },
+          inPlace: true,
+        };
+      }
+      const params: Record<string, unknown> = { ...placeByClientIdParams(ex.id, req.newClientOrderId), ...(req.trigger ? { stopPrice: Number(price) } : {}) };
       const order = await this.retrier.call(
         ex,
         `editOrder ${req.clientOrderId} -> ${req.newClientOrderId}`,
         () => ex.editOrder(req.id, req.symbol, req.type, req.side, Number(amount), req.trigger ? undefined : Number(price), params),
         { idempotent: false },
       );
-      return { status: "amended", order: snapshot(order, req.newClientOrderId), sent: { amount, price } };
+      return { status: "amended", order: snapshot(order, req.newClientOrderId), sent: { amount, price }, inPlace: false };
     } catch (e) {
       const text = e instanceof Error ? e.message : String(e);
       const failed = cancelReplaceFailure(text);
@@ -513,6 +555,7 @@ function snapshot(o: Order, clientOrderId?: string): OrderSnapshot {
     filled,
     remaining: num(o.remaining, Math.max(0, amount - filled)),
     price: o.price ?? undefined,
+    ...(typeof (o.triggerPrice ?? o.stopPrice) === "number" ? { triggerPrice: (o.triggerPrice ?? o.stopPrice) as number } : {}),
     average: o.average ?? undefined,
     cost: num(o.cost),
     timestamp: o.timestamp ?? undefined,

@@ -3,7 +3,7 @@
 // Spot trading of a unified (UTA) account as ccxt's bybit class calls it (read in ccxt's bybit.ts):
 // instruments-info per category, kline (newest first), account/info and user/query-api (ccxt's
 // isUnifiedEnabled), wallet-balance, order/create (a market order's qty in baseCoin when marketUnit
-// says so), order/cancel, order/realtime, order/history, execution/list. Rejections are HTTP 200.
+// says so), order/amend (in place: same orderId and orderLinkId), order/cancel, order/realtime, order/history, execution/list. Rejections are HTTP 200.
 import { randomBytes } from "node:crypto";
 import type { BinanceReject } from "../engine";
 import type { FakeOrder, FakeSymbol, FakeTrade, OrderStatus } from "../types";
@@ -43,7 +43,8 @@ const orderJson = (book: VenueBook, o: FakeOrder) => {
     side: o.side === "BUY" ? "Buy" : "Sell",
     isLeverage: "0",
     positionIdx: 0,
-    orderStatus: STATUS[o.status],
+    // A spot TP/SL order waits as "Untriggered" until its trigger price is reached.
+    orderStatus: o.stopPrice > 0 && o.status === "NEW" ? "Untriggered" : STATUS[o.status],
     cancelType: o.status === "CANCELED" ? "CancelByUser" : "UNKNOWN",
     rejectReason: "EC_NoError",
     avgPrice: o.executedQty > 0 ? dec(averagePrice(o)) : "0",
@@ -55,15 +56,15 @@ const orderJson = (book: VenueBook, o: FakeOrder) => {
     cumFeeDetail: fee > 0 ? { [asset]: dec(fee) } : {},
     timeInForce: o.type === "LIMIT" ? "GTC" : "IOC",
     orderType: o.type === "LIMIT" ? "Limit" : "Market",
-    stopOrderType: "",
+    stopOrderType: o.stopPrice > 0 ? "tpslOrder" : "",
     orderIv: "",
     marketUnit: o.type === "MARKET" ? "baseCoin" : "",
-    triggerPrice: "0",
+    triggerPrice: o.stopPrice > 0 ? dec(o.stopPrice) : "0",
     takeProfit: "0",
     stopLoss: "0",
     tpTriggerBy: "",
     slTriggerBy: "",
-    triggerDirection: 0,
+    triggerDirection: o.stopPrice > 0 ? ((o.type === "STOP_LOSS") === (o.side === "SELL") ? 2 : 1) : 0,
     triggerBy: "",
     lastPriceOnCreated: "",
     reduceOnly: false,
@@ -242,6 +243,14 @@ export const bybitDialect: VenueDialect = {
       // A spot market buy's qty is what to spend unless marketUnit says baseCoin; the engine takes a base amount.
       const inQuote = type === "market" && (b["marketUnit"] === "quoteCoin" || (b["marketUnit"] === undefined && side === "buy"));
       if (inQuote && qty !== undefined) qty = dec(Math.floor(Number(qty) / book.lastPrice(s) / s.stepSize) * s.stepSize);
+      // A spot TP/SL order (orderFilter tpslOrder, as ccxt sends a stopLossPrice / takeProfitPrice): a
+      // market order that waits for its trigger price; triggerDirection 2 = when the price falls to it.
+      if (b["orderFilter"] === "tpslOrder" && b["triggerPrice"] !== undefined && type === "market") {
+        const falls = String(b["triggerDirection"]) === "2";
+        const stopType = falls === (side === "sell") ? "STOP_LOSS" : "TAKE_PROFIT";
+        const o = book.engine.placeOrder({ symbol: s.symbol, side: side === "buy" ? "BUY" : "SELL", type: stopType, quantity: qty, price: undefined, timeInForce: undefined, newClientOrderId: link, stopPrice: b["triggerPrice"] }, book.fillScripts);
+        return ok({ orderId: String(o.orderId), orderLinkId: o.clientOrderId });
+      }
       const o = book.place(s, side, type, qty, type === "limit" ? b["price"] : undefined, link);
       return ok({ orderId: String(o.orderId), orderLinkId: o.clientOrderId });
     },
@@ -251,6 +260,16 @@ export const bybitDialect: VenueDialect = {
       const s = instrument(book, b["category"], b["symbol"]);
       if (!b["orderId"] && !b["orderLinkId"]) throw reject(10001, "params error: orderId or orderLinkId is required", 200);
       const o = book.cancel(s, b["orderId"], b["orderLinkId"]);
+      return ok({ orderId: String(o.orderId), orderLinkId: o.clientOrderId });
+    },
+    // Amends a working order where it rests: same orderId and orderLinkId, new price, qty or triggerPrice.
+    "POST /v5/order/amend": (key, req, book) => {
+      mayTrade(key);
+      const b = jsonOf(req) as Record<string, string | undefined>;
+      const s = instrument(book, b["category"], b["symbol"]);
+      if (!b["orderId"] && !b["orderLinkId"]) throw reject(10001, "params error: orderId or orderLinkId is required", 200);
+      if (b["qty"] === undefined && b["price"] === undefined && b["triggerPrice"] === undefined) throw reject(10001, "params error: nothing to amend", 200);
+      const o = book.engine.amendInPlace(s.symbol, { orderId: b["orderId"], clientOrderId: b["orderLinkId"] }, { price: b["price"], stopPrice: b["triggerPrice"], quantity: b["qty"] });
       return ok({ orderId: String(o.orderId), orderLinkId: o.clientOrderId });
     },
     "GET /v5/order/realtime": (_key, req, book) => {

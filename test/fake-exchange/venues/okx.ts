@@ -2,7 +2,7 @@
 // timestamp + METHOD + path with query + body. Errors are {code, msg, data} with OKX's codes.
 // Spot trading as ccxt's okx class calls it (read in ccxt's okx.ts): instruments, candles and
 // history-candles (newest first), the trading account's balance, batch-orders / order, cancel-order,
-// orders-pending / orders-history / order, fills-history. An order's failure is code "1" with the
+// amend-order (in place: same ordId and clOrdId), orders-pending / orders-history / order, fills-history. An order's failure is code "1" with the
 // reason in data[0].sCode / sMsg (HTTP 200), as OKX answers it.
 import { randomBytes, randomUUID } from "node:crypto";
 import type { BinanceReject } from "../engine";
@@ -258,6 +258,25 @@ export const okxDialect: VenueDialect = {
       const body = jsonOf(req) as Record<string, string | undefined>;
       const o = book.cancel(instrument(book, body["instId"]), body["ordId"], body["clOrdId"]);
       return ok([{ clOrdId: o.clientOrderId, ordId: String(o.orderId), ts: String(o.updateTime), sCode: "0", sMsg: "" }]);
+    },
+    // Amends a working order where it rests: same ordId and clOrdId, new px and/or sz (sz counts what has filled).
+    "POST /api/v5/trade/amend-order": (key, req, book) => {
+      mayTrade(key);
+      const body = jsonOf(req) as Record<string, string | undefined>;
+      const s = instrument(book, body["instId"]);
+      if (!body["ordId"] && !body["clOrdId"]) throw failed("51000", "Parameter ordId error");
+      if (body["newSz"] === undefined && body["newPx"] === undefined) throw failed("51000", "Parameter newSz or newPx error");
+      const reqId = body["reqId"] ?? "";
+      let o: FakeOrder;
+      try {
+        o = book.engine.amendInPlace(s.symbol, { orderId: body["ordId"], clientOrderId: body["clOrdId"] }, { price: body["newPx"], quantity: body["newSz"] });
+      } catch (e) {
+        const code = (e as { code?: unknown }).code;
+        // OKX: an order that is gone (filled, cancelled) or unknown cannot be amended.
+        if (code === -2011 || code === -2013) throw failed("51503", "Order modification failed as the order has been filled, canceled or does not exist.", { ordId: body["ordId"] ?? "", clOrdId: body["clOrdId"] ?? "", reqId });
+        throw e;
+      }
+      return ok([{ clOrdId: o.clientOrderId, ordId: String(o.orderId), ts: String(o.updateTime), reqId, sCode: "0", sMsg: "" }]);
     },
     // The dead-man switch: a countdown (seconds, 0 disarms) after which OKX cancels every working order.
     "POST /api/v5/trade/cancel-all-after": (key, req, book) => {

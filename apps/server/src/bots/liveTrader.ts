@@ -23,6 +23,7 @@ import {
   type PositionState,
   type Strategy,
 } from "@keyflow/core";
+import { amendedInPlace, exchangeClientId } from "./inPlaceAmendment";
 import type { Bot, BotBook, BotOrder, BotOrderStatus, BotRepo, DeliveryChannel, MissedSignal, NewBotFill } from "@keyflow/db";
 import { amendSupport, clientOrderId, type OrderGateway, type OrderSnapshot, type Retrier, type TradeSnapshot } from "@keyflow/exchange";
 import type { MarketInterface as CcxtMarket } from "ccxt";
@@ -311,9 +312,18 @@ export class LiveTrader implements Trader {
     return this.ctx.repo.activeOrders(this.ctx.botId).length > 0;
   }
 
+  private amendedInPlace(o: BotOrder): BotOrder | null {
+    return amendedInPlace(o, (cid) => this.ctx.repo.getOrder(cid));
+  }
+
+  private exchangeClientId(o: BotOrder): string {
+    return exchangeClientId(o, (cid) => this.ctx.repo.getOrder(cid));
+  }
+
   private async refresh(o: BotOrder, opts: { waitForGrace?: boolean } = {}): Promise<void> {
     const { gateway, symbol, repo, log, crash, now } = this.ctx;
     if (o.status === "pending" && this.confirmedAbsent.has(o.clientOrderId)) return;
+    if (this.amendedInPlace(o)) return this.refreshInPlace(o, opts);
     let snap = await gateway.findOrderByClientId(symbol, o.clientOrderId);
     crash("while-polling");
     if (!snap && (o.status === "pending" || o.status === "unknown")) {
@@ -340,6 +350,52 @@ export class LiveTrader implements Trader {
     }
     if (o.status === "pending" || o.status === "unknown") log("info", `Found the ${o.intent} order of the ${utcMinute(o.barTime)} candle on the exchange (${snap.status}); it was not sent again.`);
     await this.adopt(o, snap);
+  }
+
+  /**
+   * Follows an in-place amendment through the one exchange order (found by the client id it has
+   * carried since it was placed). Not yet confirmed (journalled before a crash, or unanswered): the
+   * order at the amendment's price means it took effect, and the amendment takes the order over; the
+   * order still at its old price means it did not (sent once more by the next check, or closed as not
+   * applied); the order gone means there is nothing left to amend.
+   */
+  private async refreshInPlace(o: BotOrder, opts: { waitForGrace?: boolean }): Promise<void> {
+    const { gateway, symbol, repo, log, now } = this.ctx;
+    const prev = this.amendedInPlace(o)!;
+    const snap = await gateway.findOrderByClientId(symbol, this.exchangeClientId(o));
+    if (o.status !== "pending" && o.status !== "unknown") {
+      if (snap) return this.adopt(o, snap);
+      repo.updateOrder(o.clientOrderId, { status: "cancelled", message: "The exchange no longer knows this order.", closedAt: now() });
+      return;
+    }
+    const at = snap ? (snap.triggerPrice ?? snap.price) : undefined;
+    const tick = this.priceStep();
+    if (snap && at !== undefined && o.price !== null && Math.abs(at - o.price) <= tick / 2) {
+      log("info", `Found the amendment ${o.intent} applied on the exchange (the order is at ${fmt(at)}); it was not sent again.`);
+      this.takeOver(o, prev);
+      return this.adopt(repo.getOrder(o.clientOrderId)!, snap);
+    }
+    const age = now() - (o.sentAt ?? o.createdAt);
+    if (snap && ACTIVE.has(statusOf(snap)) && age < this.ctx.unknownGraceMs && !opts.waitForGrace) return;
+    if (snap && ACTIVE.has(statusOf(snap)) && o.status === "pending") {
+      this.confirmedAbsent.add(o.clientOrderId);
+      return;
+    }
+    repo.updateOrder(o.clientOrderId, { status: "rejected", message: `${o.message ?? "Not applied"}; the exchange's order was ${snap ? `${statusOf(snap)} at ${fmt(at ?? 0)}` : "not found"}, so the amendment never took effect.`, closedAt: now() });
+    log("warn", `The amendment ${o.intent} never took effect on the exchange; the stop is decided again at the next check.`);
+    await this.refresh(repo.getOrder(prev.clientOrderId)!);
+  }
+
+  /** An in-place amendment that took effect: it becomes the exchange order's row; the row it amended closes. */
+  private takeOver(o: BotOrder, prev: BotOrder): void {
+    const { repo, now } = this.ctx;
+    repo.updateOrder(prev.clientOrderId, { status: "cancelled", message: `Amended in place: the same exchange order continues as ${o.intent} at ${fmt(o.price ?? 0)}.`, closedAt: now() });
+    repo.updateOrder(o.clientOrderId, { status: "sent", ...(o.sentAt === null ? { sentAt: now() } : {}) });
+  }
+
+  private priceStep(): number {
+    const p = this.ctx.market.precision?.price;
+    return typeof p === "number" && p < 1 ? p : 1e-8;
   }
 
   /** Records an order's new fills (first) and then its state from the exchange's snapshot. */
@@ -593,7 +649,7 @@ export class LiveTrader implements Trader {
 
   private async cancel(o: BotOrder, why: string): Promise<boolean> {
     const { gateway, symbol, log, repo } = this.ctx;
-    const r = await gateway.cancelOrder(symbol, { clientOrderId: o.clientOrderId });
+    const r = await gateway.cancelOrder(symbol, { clientOrderId: this.exchangeClientId(o) });
     if (r.status === "canceled") {
       await this.adopt(repo.getOrder(o.clientOrderId)!, r.order);
       log("info", `Cancelled the ${o.intent} order of the ${utcMinute(o.barTime)} candle: ${why}.`);
@@ -822,7 +878,9 @@ export class LiveTrader implements Trader {
       const intent = `${RESTING}${reason}-${n}`;
       const cid = clientOrderId(botId, bar.time, intent, gateway.exchange.id);
       if (repo.getOrder(cid)) return; // this candle's amendment was decided already (and finished)
-      row = repo.journal({ botId, clientOrderId: cid, barTime: bar.time, intent, side: "sell", type: "market", amount: current.amount, price: stopPrice, status: "pending", replaces: current.clientOrderId, amendMode: "edit" }).order;
+      // In place (OKX, Bybit): the amendment records the exchange order it amends, which keeps its ids.
+      const inPlace = amendSupport(gateway.exchange, this.ctx.market) === "in-place";
+      row = repo.journal({ botId, clientOrderId: cid, barTime: bar.time, intent, side: "sell", type: "market", amount: current.amount, price: stopPrice, status: "pending", replaces: current.clientOrderId, amendMode: "edit", ...(inPlace ? { exchangeOrderId: current.exchangeOrderId } : {}) }).order;
     }
     crash("amend-after-journal");
     if (this.ctx.isStopped()) {
@@ -843,7 +901,13 @@ export class LiveTrader implements Trader {
     crash("amend-after-send");
     this.confirmedAbsent.delete(row.clientOrderId);
     const cid = row.clientOrderId;
-    if (res.status === "amended") {
+    if (res.status === "amended" && res.inPlace) {
+      // The same exchange order at its new price: the amendment's row follows it from now on.
+      repo.updateOrder(cid, { amount: Number(res.sent.amount), price: Number(res.sent.price), sentAt: now() });
+      this.takeOver(repo.getOrder(cid)!, repo.getOrder(current.clientOrderId)!);
+      log("info", `Moved the ${STOP_WORDS[reason]} in place on the exchange (${why}): sell ${res.sent.amount} ${this.ctx.assets.base} when the price reaches ${res.sent.price} (${row.intent} amends ${current.intent}, same exchange order, candle ${utcMinute(bar.time)}).`);
+      await this.refresh(repo.getOrder(cid)!);
+    } else if (res.status === "amended") {
       repo.updateOrder(cid, { status: "sent", exchangeOrderId: res.order.id, amount: Number(res.sent.amount), price: Number(res.sent.price), sentAt: now() });
       // The order it replaces is cancelled by the same request: read its end state (and any fill before it).
       await this.refresh(repo.getOrder(current.clientOrderId)!);

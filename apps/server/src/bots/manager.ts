@@ -11,6 +11,7 @@ import type { CrashHook } from "./crashHook";
 import type { AlertSink } from "../alerts/alertService";
 import { driftReport, type DriftReport } from "./drift";
 import { journalCsv } from "./journalCsv";
+import { exchangeClientId } from "./inPlaceAmendment";
 import { emptyBook } from "./ledger";
 import { preflight, type Preflight } from "./preflight";
 import { liftProbation, startProbation, type ProbationTerms } from "./probation";
@@ -500,7 +501,7 @@ export class BotManager {
     try {
       for (const o of this.db.bots.activeOrders(b.id)) {
         if (!(ACTIVE_ORDER_STATUSES as readonly string[]).includes(o.status) || o.status === "pending") continue;
-        const r = await gw.cancelOrder(b.symbol, { clientOrderId: o.clientOrderId });
+        const r = await gw.cancelOrder(b.symbol, { clientOrderId: exchangeClientId(o, (cid) => this.db.bots.getOrder(cid)) });
         if (r.status === "canceled") {
           n++;
           // Fills are recorded by the runner's reconciliation on its next start (filledQty > recorded fills).

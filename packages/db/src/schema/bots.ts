@@ -204,7 +204,7 @@ export const botOrders = sqliteTable(
     feeCurrency: text("fee_currency"),
     /** Why it was rejected or cancelled, or what is uncertain; never a credential. */
     message: text("message"),
-    /** An amendment: the client order id of the order this one replaces (same side and amount, a new price). */
+    /** An amendment: the client order id of the order this one replaces (same side and amount, a new price). An amendment that kept the exchange order (OKX, Bybit) records that order's exchange id, the same as the replaced row's, at journal time. */
     replaces: text("replaces"),
     /** How the amendment reached the exchange: "edit" (one request, ccxt editOrder) or "cancel-replace" (a cancel, then a new order). */
     amendMode: text("amend_mode", { enum: ["edit", "cancel-replace"] }),
