@@ -1,22 +1,17 @@
 // The bot page shows how a live bot's trailing stop was moved: on a market that cannot amend in place
 // (the fake Binance with cancelReplaceAllowed false) each move is a cancel and a new order, and the
 // orders table shows the gap without an order, as journalled. Screenshot in test/artifacts (3a-*.png).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { getTemplate } from "@keyflow/core";
-import { configFromEnv, createServices, startHttpServer, type RunningServer } from "@keyflow/server";
+import type { createServices } from "@keyflow/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCandles, startFakeExchange, type FakeExchange } from "../fake-exchange/index";
-import { buildWeb, openBrowser, shot as shotOf, tid } from "./harness";
+import { buildWeb, shot as shotOf, startEnvApp, tid } from "./harness";
 
 const START = Date.UTC(2024, 6, 1);
 let fake: FakeExchange;
-let dataDir = "";
 let services: ReturnType<typeof createServices> | undefined;
-let http: RunningServer | undefined;
-let browser: Browser | undefined;
+let app: Awaited<ReturnType<typeof startEnvApp>> | undefined;
 let page: Page;
 
 beforeAll(async () => {
@@ -27,27 +22,17 @@ beforeAll(async () => {
     balances: { USDT: 1_000_000, BTC: 0, ETH: 0 },
     cancelReplace: false,
   });
-  dataDir = mkdtempSync(join(tmpdir(), "keyflow-e2e-amend-"));
-  const config = configFromEnv({
-    KEYFLOW_DATA_DIR: dataDir,
-    KEYFLOW_PORT: "0",
-    KEYFLOW_EXCHANGE_URLS: JSON.stringify({ binance: fake.url }),
+  app = await startEnvApp("amend", { binance: fake.url }, {
     KEYFLOW_BOT_POLL_MS: "50",
-    KEYFLOW_CCXT_RATE_LIMIT_MS: "1",
-    KEYFLOW_RATE_LIMIT: "50/1000",
     KEYFLOW_PROBATION: "off",
   });
-  services = createServices(config, { demo: false });
-  http = await startHttpServer(services);
-  ({ browser, page } = await openBrowser());
+  services = app.services;
+  ({ page } = app);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await http?.close();
-  await services?.close();
+  await app?.close();
   await fake?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe("the bot page shows each amendment of a resting stop", () => {
@@ -77,7 +62,7 @@ describe("the bot page shows each amendment of a resting stop", () => {
     }
     expect(replaced().length).toBeGreaterThanOrEqual(2);
 
-    await page.goto(http!.url);
+    await page.goto(app!.url);
     await page.click(tid("tab-bots"));
     await page.locator(tid("bot-row")).first().click();
     await page.waitForSelector(tid("bot-detail"));

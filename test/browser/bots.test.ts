@@ -2,15 +2,13 @@
 // a withdraw-capable key is refused, a trading key shows its probe result, the sma-cross template is
 // deployed to paper, acts on the next candle the fake closes, and the kill switch stops every bot.
 // No secret may ever be in the page's HTML or text, its URL, its storage or its console.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { allocCandles, backtest, compile, getTemplate } from "@keyflow/core";
-import { configFromEnv, createServices, startHttpServer, type RunningServer } from "@keyflow/server";
+import type { createServices } from "@keyflow/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCandles, startFakeExchange, startVenueFake, type Candle, type FakeExchange, type VenueFake } from "../fake-exchange/index";
-import { buildWeb, openBrowser, shot as shotOf, tid } from "./harness";
+import { buildWeb, shot as shotOf, startEnvApp, tid } from "./harness";
 
 const MIN = 60_000;
 const START = Date.UTC(2024, 0, 1);
@@ -41,10 +39,8 @@ const hhmm = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace("T"
 let fake: FakeExchange;
 /** A fake OKX (its signing scheme with passphrase, its key-permission endpoint, spot trading, demo trading). */
 let okx: VenueFake;
-let dataDir = "";
 let services: ReturnType<typeof createServices> | undefined;
-let http: RunningServer | undefined;
-let browser: Browser | undefined;
+let app: Awaited<ReturnType<typeof startEnvApp>> | undefined;
 let page: Page;
 let pageErrors: string[] = [];
 let consoleLines: string[] = [];
@@ -81,30 +77,17 @@ beforeAll(async () => {
     ...[okx.keys.trade!, okx.keys.demo!].flatMap((k) => [k.secret, k.apiKey, k.passphrase!]),
   ];
 
-  dataDir = mkdtempSync(join(tmpdir(), "keyflow-e2e-bots-"));
-  // The server as configured from its environment: temp data dir, random port, binance → the fake.
-  const config = configFromEnv({
-    KEYFLOW_DATA_DIR: dataDir,
-    KEYFLOW_PORT: "0",
-    KEYFLOW_EXCHANGE_URLS: JSON.stringify({ binance: fake.url, okx: okx.url }),
-    KEYFLOW_BOT_POLL_MS: "150",
-    KEYFLOW_CCXT_RATE_LIMIT_MS: "1",
-    KEYFLOW_RATE_LIMIT: "50/1000",
-  });
-  services = createServices(config, { demo: false });
-  http = await startHttpServer(services);
-
-  ({ browser, page, pageErrors, consoleLines } = await openBrowser());
+  // The server as configured from its environment: temp data dir, random port, binance and okx → the fakes.
+  app = await startEnvApp("bots", { binance: fake.url, okx: okx.url }, { KEYFLOW_BOT_POLL_MS: "150" });
+  services = app.services;
+  ({ page, pageErrors, consoleLines } = app);
   page.on("request", (r) => requestUrls.push(r.url()));
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await http?.close();
-  await services?.close();
+  await app?.close();
   await fake?.close();
   await okx?.close();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe("keys and bots in a real browser", () => {
@@ -123,7 +106,7 @@ describe("keys and bots in a real browser", () => {
   });
 
   it("empty states say what to do next", async () => {
-    await page.goto(http!.url);
+    await page.goto(app!.url);
     await page.waitForSelector(tid("node-fast"));
     await page.click(tid("tab-bots"));
     await page.waitForSelector(tid("bots-empty"));

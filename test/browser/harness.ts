@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect } from "vitest";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { inflateRawSync } from "node:zlib";
 import { KEYFLOW_CLIENT_HEADER, unpackResults } from "@keyflow/core";
-import { createServices, startHttpServer, type AppRouter, type RunningServer, type ServicesOptions } from "@keyflow/server";
+import { configFromEnv, createServices, startHttpServer, type AppRouter, type RunningServer, type ServicesOptions } from "@keyflow/server";
 
 type ExchangeSettings = NonNullable<Parameters<typeof createServices>[0]["exchange"]>;
 
@@ -81,6 +81,38 @@ export async function startTestServer(name: string, opts: { exchange?: ExchangeS
     services,
     url: http.url,
     async close() {
+      await http.close();
+      await services.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The server as `keyflow serve` configures it from its environment — a temporary data directory, a
+ * random port, the exchanges at `exchangeUrls` (the loopback fakes), ccxt's own throttle off and
+ * Keyflow's limiter at 50 requests a second — plus `env` (the poll interval, streams, probation…),
+ * and a browser on it. Close removes the data directory; the fakes are the caller's.
+ */
+export async function startEnvApp(name: string, exchangeUrls: Record<string, string>, env: Record<string, string>): Promise<TestServer & BrowserPage> {
+  const dataDir = mkdtempSync(join(tmpdir(), `keyflow-e2e-${name}-`));
+  const config = configFromEnv({
+    KEYFLOW_DATA_DIR: dataDir,
+    KEYFLOW_PORT: "0",
+    KEYFLOW_EXCHANGE_URLS: JSON.stringify(exchangeUrls),
+    KEYFLOW_CCXT_RATE_LIMIT_MS: "1",
+    KEYFLOW_RATE_LIMIT: "50/1000",
+    ...env,
+  });
+  const services = createServices(config, { demo: false });
+  const http: RunningServer = await startHttpServer(services);
+  const browser = await openBrowser();
+  return {
+    services,
+    url: http.url,
+    ...browser,
+    async close() {
+      await browser.browser.close();
       await http.close();
       await services.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -2,24 +2,19 @@
 // numbers (stops resting as an OCO), the stop rests on the exchange and fills there, a second
 // position is closed by hand, the drift report reads the fake's spread, and the alerts page sends a
 // test alert to a loopback receiver. Screenshots in test/artifacts (3x-*.png).
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { configFromEnv, createServices, startHttpServer, type RunningServer } from "@keyflow/server";
+import type { Page } from "playwright-core";
+import type { createServices } from "@keyflow/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCandles, startFakeExchange, type FakeExchange } from "../fake-exchange/index";
 import { until } from "../bots/harness";
-import { buildWeb, openBrowser, shot as shotOf, tid } from "./harness";
+import { buildWeb, shot as shotOf, startEnvApp, tid } from "./harness";
 
 const START = Date.UTC(2024, 4, 1);
 let fake: FakeExchange;
-let dataDir = "";
 let services: ReturnType<typeof createServices> | undefined;
-let http: RunningServer | undefined;
-let browser: Browser | undefined;
+let app: Awaited<ReturnType<typeof startEnvApp>> | undefined;
 let page: Page;
 let hook: Server | undefined;
 let hookUrl = "";
@@ -44,32 +39,22 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => hook!.listen(0, "127.0.0.1", r));
   hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/keyflow`;
-  dataDir = mkdtempSync(join(tmpdir(), "keyflow-e2e-stops-"));
-  const config = configFromEnv({
-    KEYFLOW_DATA_DIR: dataDir,
-    KEYFLOW_PORT: "0",
-    KEYFLOW_EXCHANGE_URLS: JSON.stringify({ binance: fake.url }),
+  app = await startEnvApp("stops", { binance: fake.url }, {
     KEYFLOW_BOT_POLL_MS: "100",
     // The REST path: stepUntil counts the bot's candle polls (streams: apps/server/test/streams.test.ts).
     KEYFLOW_STREAMS: "off",
-    KEYFLOW_CCXT_RATE_LIMIT_MS: "1",
-    KEYFLOW_RATE_LIMIT: "50/1000",
   });
-  services = createServices(config, { demo: false });
-  http = await startHttpServer(services);
+  services = app.services;
   const k = fake.keys.trade!;
   await services.keys.add({ exchange: "binance", label: "Binance trading", apiKey: k.apiKey, secret: k.secret });
-  ({ browser, page } = await openBrowser());
+  ({ page } = app);
   page.on("dialog", (d) => void d.accept());
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await http?.close();
-  await services?.close();
+  await app?.close();
   await fake?.close();
   await new Promise((r) => (hook ? hook.close(r) : r(undefined)));
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 const bot = () => services!.db.bots.list()[0]!;
@@ -93,7 +78,7 @@ async function stepUntil(what: string, done: () => boolean, max = 400): Promise<
 
 describe("a live bot with stops on the exchange, in a real browser", () => {
   it("shows the pre-flight's numbers in the review step and deploys the live bot", async () => {
-    await page.goto(http!.url);
+    await page.goto(app!.url);
     await page.click(tid("open-templates"));
     await page.click(tid("template-ema-cross-stops"));
     await page.click(tid("deploy-button"));
