@@ -4,9 +4,9 @@
 // whose edit Keyflow does not use (KuCoin, Bitget, Coinbase) are refused before anything is sent.
 import type { Exchange } from "ccxt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeCandles, startVenueFake, type VenueFake, type VenueId } from "../../../test/fake-exchange/index";
+import type { VenueFake, VenueId } from "../../../test/fake-exchange/index";
+import { venueTrading } from "./testing/fake";
 import { clientOrderId } from "./clientOrderId";
-import { createExchange, redirectExchange } from "./createExchange";
 import { amendSupport, createOrderGateway, type OrderGateway } from "./orderGateway";
 
 const START = Math.floor(Date.now() / 60_000) * 60_000 - 60 * 60_000;
@@ -17,22 +17,13 @@ describe.each(VENUES)("amending a resting order on the fake %s", (venue) => {
   let fake: VenueFake;
   let ex: Exchange;
   let gw: OrderGateway;
+  let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    fake = await startVenueFake(venue, {
-      candles: { BTCUSDT: makeCandles({ start: START, count: 40, seed: 5 }), ETHUSDT: makeCandles({ start: START, count: 40, seed: 6, startPrice: 2000 }) },
-      closedAtStart: 10,
-      balances: { USDT: 50_000, BTC: 0, ETH: 0 },
-    });
-    const k = fake.keys.trade!;
-    ex = redirectExchange(
-      createExchange({ exchangeId: venue, credentials: { apiKey: k.apiKey, secret: k.secret, ...(k.passphrase ? { password: k.passphrase } : {}) }, ccxtRateLimitMs: 1, timeoutMs: 3000 }),
-      fake.url,
-    );
+    ({ fake, ex, close } = await venueTrading(venue, START, 5));
     gw = createOrderGateway(ex);
   });
   afterAll(async () => {
-    await ex?.close();
-    await fake?.close();
+    await close?.();
   });
 
   it(IN_PLACE.has(venue) ? "amends in place: same exchange id and client id, one order working at every moment" : "is not offered: refused before sending, the order stays as it was", async () => {

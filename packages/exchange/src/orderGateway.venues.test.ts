@@ -3,9 +3,9 @@
 // wire format from the shared matching engine.
 import type { Exchange } from "ccxt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeCandles, startVenueFake, type VenueFake, type VenueId } from "../../../test/fake-exchange/index";
+import type { VenueFake, VenueId } from "../../../test/fake-exchange/index";
+import { venueTrading } from "./testing/fake";
 import { clientOrderId } from "./clientOrderId";
-import { createExchange, redirectExchange } from "./createExchange";
 import { createOrderGateway, marketBuyNeedsCost, type OrderGateway } from "./orderGateway";
 
 const TRADING_VENUES: VenueId[] = ["okx", "bybit", "kucoin", "bitget", "coinbase"];
@@ -21,22 +21,13 @@ describe.each(TRADING_VENUES)("a live bot's order paths on the fake %s", (venue)
   let fake: VenueFake;
   let ex: Exchange;
   let gw: OrderGateway;
+  let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    fake = await startVenueFake(venue, {
-      candles: { BTCUSDT: makeCandles({ start: START, count: 40, seed: 3 }), ETHUSDT: makeCandles({ start: START, count: 40, seed: 4, startPrice: 2000 }) },
-      closedAtStart: 10,
-      balances: { USDT: 50_000, BTC: 0, ETH: 0 },
-    });
-    const k = fake.keys.trade!;
-    ex = redirectExchange(
-      createExchange({ exchangeId: venue, credentials: { apiKey: k.apiKey, secret: k.secret, ...(k.passphrase ? { password: k.passphrase } : {}) }, ccxtRateLimitMs: 1, timeoutMs: 3000 }),
-      fake.url,
-    );
+    ({ fake, ex, close } = await venueTrading(venue, START, 3));
     gw = createOrderGateway(ex);
   });
   afterAll(async () => {
-    await ex?.close();
-    await fake?.close();
+    await close?.();
   });
 
   it("loads the spot markets with the engine's steps and minimums", async () => {
