@@ -59,6 +59,32 @@ interface Loop<L> {
   stop: boolean;
 }
 
+/**
+ * ccxt creates futures on its websocket clients that nobody awaits (binance's user-data subscription
+ * makes `authenticate:signature:spot` ahead of its request) and rejects every future when the exchange
+ * closes the connection: such a rejection, unhandled, would stop the process. Each future a client of
+ * this instance makes gets a no-op handler as it is made; whoever awaits it still gets the rejection.
+ */
+function handleEveryFuture(exchange: Exchange): void {
+  type Client = { future(messageHash: string): Promise<unknown> };
+  const ex = exchange as unknown as { client(url: string): Client };
+  const made = ex.client.bind(exchange);
+  const wrapped = new WeakSet<Client>();
+  ex.client = (url) => {
+    const client = made(url);
+    if (!wrapped.has(client)) {
+      wrapped.add(client);
+      const future = client.future.bind(client);
+      client.future = (messageHash) => {
+        const f = future(messageHash);
+        f.catch(() => undefined);
+        return f;
+      };
+    }
+    return client;
+  };
+}
+
 /** One ccxt pro instance (one exchange, one key) and the watch loops running on it. */
 export class StreamConnection {
   private refs = 0;
@@ -78,6 +104,7 @@ export class StreamConnection {
   ) {
     const agent = (exchange as unknown as { loadHttpProxyAgent?: () => Promise<unknown> }).loadHttpProxyAgent;
     this.ready = agent ? agent.call(exchange).catch(() => undefined) : Promise.resolve();
+    handleEveryFuture(exchange);
     if (exchange.id === "binance") {
       const ex = exchange as unknown as { handleMessage: (client: unknown, message: unknown) => unknown };
       const ccxtHandle = ex.handleMessage.bind(exchange);
