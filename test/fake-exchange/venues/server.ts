@@ -11,6 +11,7 @@ import { krakenDialect } from "./kraken";
 import { kucoinDialect } from "./kucoin";
 import { okxDialect } from "./okx";
 import { BinanceReject, type MatchingEngine } from "../engine";
+import type { FakeWs } from "../wsHub";
 import { createMarket, type MarketOptions } from "../market";
 import type { Candle } from "../types";
 import { VenueBook } from "./book";
@@ -34,8 +35,10 @@ export interface VenueFake {
   keys: Record<keyof typeof BUILTIN_VENUE_KEYS | string, VenueKey>;
   /** The account's order book (the same engine as Binance's fake). */
   engine: MatchingEngine;
-  /** Closes the next candle of every stream, filling orders against it. */
+  /** Closes the next candle of every stream, filling orders against it (and publishes it on the websocket side). */
   advance(n?: number): Candle[];
+  /** The venue's websocket side, where its dialect has one (see VenueDialect.ws). */
+  ws: FakeWs | undefined;
   /** Fractions of the order's quantity filled on successive matching candles, by client order id. */
   scriptFills(clientOrderId: string, fractions: number[]): void;
   /** Every request: method, path, the API key that signed it (public requests: undefined) and HTTP status answered. */
@@ -114,6 +117,7 @@ export async function startVenueFake(id: VenueId, opts: VenueFakeOptions = {}): 
         body = reply.body;
       }
       requests.push({ method: r.method, path: r.path, apiKey: signer?.apiKey, status });
+      if (r.method !== "GET") ws?.publish();
       const text = typeof body === "string" ? body : JSON.stringify(body);
       res.writeHead(status, { "Content-Type": typeof body === "string" ? "text/plain" : "application/json" });
       res.end(text);
@@ -124,6 +128,7 @@ export async function startVenueFake(id: VenueId, opts: VenueFakeOptions = {}): 
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
+  const ws = venue.ws?.(server, { engine, book, keys: byApiKey, verifyKeys, interval, intervalMs, now: Date.now });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -131,12 +136,18 @@ export async function startVenueFake(id: VenueId, opts: VenueFakeOptions = {}): 
     url: `http://127.0.0.1:${port}`,
     keys,
     engine,
-    advance: (n = 1) => engine.advanceBy(n),
+    advance: (n = 1) => {
+      const closed = engine.advanceBy(n);
+      ws?.publish();
+      return closed;
+    },
+    ws,
     scriptFills(clientOrderId, fractions) {
       book.fillScripts.set(clientOrderId, fractions);
     },
     requests,
     async close() {
+      ws?.close();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

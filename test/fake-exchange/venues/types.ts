@@ -1,7 +1,8 @@
 // Shapes shared by the venue fakes: loopback servers that speak one exchange's signing scheme and its
 // key-permission endpoint well enough for ccxt's own class of that exchange.
-import type { IncomingHttpHeaders } from "node:http";
-import type { BinanceReject } from "../engine";
+import type { IncomingHttpHeaders, Server } from "node:http";
+import type { BinanceReject, MatchingEngine } from "../engine";
+import type { FakeWs } from "../wsHub";
 import type { FakeSymbol } from "../types";
 import type { VenueBook } from "./book";
 
@@ -69,6 +70,24 @@ export interface VenueDialect {
   engineReject?: (e: BinanceReject, req: VenueRequest) => VenueReply;
   /** The venue's answer for an unknown route. */
   notFound(req: VenueRequest): VenueReply;
+  /**
+   * The venue's websocket side on the fake's HTTP server (ccxt's websocket URLs are redirected to it by
+   * host: `wss://ws.okx.com:8443/ws/v5/public` → `ws://127.0.0.1:port/ws.okx.com:8443/ws/v5/public`),
+   * built on wsHub.ts and engineEvents.ts. Venues without one are polled.
+   */
+  ws?: (server: Server, ctx: VenueWsContext) => FakeWs;
+}
+
+/** What a venue's websocket side reads: the account's engine and book, the keys, the clock. */
+export interface VenueWsContext {
+  engine: MatchingEngine;
+  book: VenueBook;
+  /** Keys by API key id, and the public halves of keys the venue verifies asymmetrically. */
+  keys: ReadonlyMap<string, VenueKey>;
+  verifyKeys: ReadonlyMap<string, string>;
+  interval: string;
+  intervalMs: number;
+  now: () => number;
 }
 
 export const header = (req: VenueRequest, name: string): string | undefined => {
