@@ -38,20 +38,75 @@ export interface StreamBackoff {
 
 const DEFAULT_BACKOFF: StreamBackoff = { firstMs: 250, maxMs: 30_000 };
 
-/**
- * Binance's kline events say whether the candle is final (`k.x`); ccxt keeps only the values. This
- * reads the flag from the raw message so a closed candle is taken with its final values at once.
- * Other exchanges' candles are taken as closed when a later one starts (values then come by REST).
- */
-function finalKline(message: unknown): { marketId: string; interval: string; candle: StreamCandle } | null {
-  const m = message as { e?: unknown; k?: Record<string, unknown>; event?: unknown; data?: unknown };
-  const inner = (m && typeof m === "object" && ((m.data as typeof m) ?? m)) as typeof m;
-  if (!inner || inner.e !== "kline" || !inner.k || inner.k["x"] !== true) return null;
-  const k = inner.k;
-  const num = (x: unknown) => Number(x);
-  const values: [number, number, number, number, number] = [num(k["o"]), num(k["h"]), num(k["l"]), num(k["c"]), num(k["v"])];
-  return { marketId: String(k["s"]), interval: String(k["i"]), candle: { time: num(k["t"]), values: values.every(Number.isFinite) ? values : null } };
+/** A candle the exchange's raw message says is final, with its market id and interval as the exchange names them. */
+interface FinalCandle {
+  marketId: string;
+  interval: string;
+  candle: StreamCandle;
 }
+
+/** Reads the closed candles out of one raw websocket message of a client (connection). */
+type FinalCandleReader = (client: object, message: unknown) => FinalCandle[];
+
+const num = (x: unknown) => Number(x);
+const valuesOf = (o: unknown, h: unknown, l: unknown, c: unknown, v: unknown): StreamCandle["values"] => {
+  const values: [number, number, number, number, number] = [num(o), num(h), num(l), num(c), num(v)];
+  return values.every(Number.isFinite) ? values : null;
+};
+
+/** Binance: a kline event says whether its candle is final (`k.x`). */
+const binanceFinal: FinalCandleReader = (_client, message) => {
+  const m = message as { e?: unknown; k?: Record<string, unknown>; data?: unknown };
+  const inner = (m && typeof m === "object" && ((m.data as typeof m) ?? m)) as typeof m;
+  if (!inner || inner.e !== "kline" || !inner.k || inner.k["x"] !== true) return [];
+  const k = inner.k;
+  return [{ marketId: String(k["s"]), interval: String(k["i"]), candle: { time: num(k["t"]), values: valuesOf(k["o"], k["h"], k["l"], k["c"], k["v"]) } }];
+};
+
+/** Bybit v5: `kline.<interval>.<symbol>` messages; a candle is final when it says `confirm: true`. */
+const bybitFinal: FinalCandleReader = (_client, message) => {
+  const m = message as { topic?: unknown; data?: unknown };
+  if (!m || typeof m.topic !== "string" || !m.topic.startsWith("kline.") || !Array.isArray(m.data)) return [];
+  const [, interval = "", marketId = ""] = m.topic.split(".");
+  return (m.data as Record<string, unknown>[])
+    .filter((k) => k && k["confirm"] === true)
+    .map((k) => ({ marketId, interval, candle: { time: num(k["start"]), values: valuesOf(k["open"], k["high"], k["low"], k["close"], k["volume"]) } }));
+};
+
+/**
+ * KuCoin: `/market/candles:<symbol>_<type>` messages carry the forming candle and no final flag, pushed
+ * on every change. On one connection (messages in order) the last push of a candle before a later one
+ * starts holds its final values; a new connection starts over (it may have missed pushes).
+ */
+function kucoinFinal(): FinalCandleReader {
+  const lastByClient = new WeakMap<object, Map<string, FinalCandle>>();
+  return (client, message) => {
+    const m = message as { topic?: unknown; subject?: unknown; data?: { symbol?: unknown; candles?: unknown } };
+    if (!m || m.subject !== "trade.candles.update" || typeof m.topic !== "string" || !Array.isArray(m.data?.candles)) return [];
+    const [, interval = ""] = m.topic.split("_");
+    const marketId = String(m.data.symbol);
+    const [t, o, c, h, l, v] = m.data.candles as unknown[];
+    const now: FinalCandle = { marketId, interval, candle: { time: num(t) * 1000, values: valuesOf(o, h, l, c, v) } };
+    let last = lastByClient.get(client);
+    if (!last) lastByClient.set(client, (last = new Map()));
+    const key = `${marketId}|${interval}`;
+    const before = last.get(key);
+    if (before && now.candle.time < before.candle.time) return [];
+    last.set(key, now);
+    return before && now.candle.time > before.candle.time ? [before] : [];
+  };
+}
+
+/**
+ * Exchanges whose stream tells when a candle closed, by ccxt id: a closed candle is taken with its final
+ * values at once. ccxt keeps only the values, so this reads the raw messages. Other exchanges' candles
+ * are taken as closed when a later one starts (values then come by REST).
+ */
+const FINAL_CANDLES: Record<string, () => FinalCandleReader> = {
+  binance: () => binanceFinal,
+  bybit: () => bybitFinal,
+  kucoin: kucoinFinal,
+};
 
 interface Loop<L> {
   listeners: Set<L>;
@@ -105,12 +160,14 @@ export class StreamConnection {
     const agent = (exchange as unknown as { loadHttpProxyAgent?: () => Promise<unknown> }).loadHttpProxyAgent;
     this.ready = agent ? agent.call(exchange).catch(() => undefined) : Promise.resolve();
     handleEveryFuture(exchange);
-    if (exchange.id === "binance") {
-      const ex = exchange as unknown as { handleMessage: (client: unknown, message: unknown) => unknown };
+    const reader = FINAL_CANDLES[exchange.id]?.();
+    if (reader) {
+      const ex = exchange as unknown as { handleMessage: (client: object, message: unknown) => unknown };
       const ccxtHandle = ex.handleMessage.bind(exchange);
       ex.handleMessage = (client, message) => {
-        const k = finalKline(message);
-        if (k) for (const loop of this.candleLoops.values()) if (loop.marketId === k.marketId && loop.interval === k.interval) this.deliverCandle(loop, k.candle);
+        for (const k of reader(client, message)) {
+          for (const loop of this.candleLoops.values()) if (loop.marketId === k.marketId && loop.interval === k.interval) this.deliverCandle(loop, k.candle);
+        }
         return ccxtHandle(client, message);
       };
     }
@@ -189,20 +246,19 @@ export class StreamConnection {
     for (const l of [...loop.listeners]) l.candle(c);
   }
 
-  /** Resolves once a connected websocket of this instance carries a subscription naming the market. */
-  private async subscribed(symbol: string, marketId: string): Promise<void> {
+  /** Resolves once a connected websocket of this instance carries a subscription whose key passes `test`. */
+  private async subscribed(test: (key: string) => boolean): Promise<void> {
     const ex = this.exchange as unknown as { clients?: Record<string, { isConnected?: boolean; subscriptions?: Record<string, unknown> }> };
-    const id = marketId.toLowerCase();
     for (;;) {
       for (const c of Object.values(ex.clients ?? {})) {
-        if (c.isConnected && Object.keys(c.subscriptions ?? {}).some((k) => k.includes(symbol) || k.toLowerCase().includes(id))) return;
+        if (c.isConnected && Object.keys(c.subscriptions ?? {}).some(test)) return;
       }
       await new Promise((r) => setTimeout(r, 20));
     }
   }
 
   private async runCandles(symbol: string, timeframe: string, loop: Loop<CandleListener> & { lastTime: number | null; marketId: string }): Promise<void> {
-    const exact = this.exchange.id === "binance";
+    const exact = this.exchange.id in FINAL_CANDLES;
     await this.ready;
     let failures = 0;
     while (!loop.stop && !this.closed) {
@@ -210,7 +266,8 @@ export class StreamConnection {
         const watching = this.exchange.watchOHLCV(symbol, timeframe) as Promise<number[][]>;
         watching.catch(() => undefined); // awaited below; this only keeps an early failure from being unhandled
         // Up once subscribed (a candle may be a whole timeframe away).
-        if (loop.state !== "up") await Promise.race([watching, this.subscribed(symbol, loop.marketId)]);
+        const id = loop.marketId.toLowerCase();
+        if (loop.state !== "up") await Promise.race([watching, this.subscribed((k) => k.includes(symbol) || k.toLowerCase().includes(id))]);
         failures = 0;
         this.setState(loop, "up");
         const rows = await watching;
@@ -240,11 +297,13 @@ export class StreamConnection {
         watching.catch(() => undefined); // awaited below; this only keeps an early failure from being unhandled
         // The subscription is confirmed before the first order message: listeners reconcile from then on.
         if (loop.state !== "up") {
-          if (typeof ex.authenticate === "function") {
+          // Binance's user stream is confirmed by its (URL-free) authenticate; elsewhere ccxt sends the
+          // order subscription only once logged in (Bybit's auth op, KuCoin's private token).
+          if (typeof ex.authenticate === "function" && ex.authenticate.length === 0) {
             const auth = ex.authenticate({ type: "spot" });
             auth.catch(() => undefined);
             await Promise.race([auth, watching.then(() => undefined)]);
-          }
+          } else await Promise.race([watching.then(() => undefined), this.subscribed((k) => /orders/i.test(k))]);
           failures = 0;
           this.setState(loop, "up");
         }

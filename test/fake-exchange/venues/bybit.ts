@@ -9,12 +9,14 @@ import type { BinanceReject } from "../engine";
 import type { FakeOrder, FakeSymbol, FakeTrade, OrderStatus } from "../types";
 import { averagePrice, commissionOf, dec, jsonOf, queryOf, type VenueBook } from "./book";
 import { hmacSha256, sameSignature } from "./hmac";
+import { attachBybitWs } from "./bybitWs";
 import { header, VenueReply, type VenueDialect, type VenueKey, type VenueRequest } from "./types";
 
 const reject = (retCode: number, retMsg: string, status = 401) => new VenueReply(status, { retCode, retMsg, result: {}, retExtInfo: {}, time: Date.now() });
 const ok = (result: unknown) => ({ retCode: 0, retMsg: "OK", result, retExtInfo: {}, time: Date.now() });
 
-const INTERVAL: Record<string, string> = { "1m": "1", "5m": "5", "15m": "15", "1h": "60", "4h": "240", "1d": "D" };
+/** Bybit's kline interval ids by ccxt timeframe. */
+export const BYBIT_INTERVAL: Record<string, string> = { "1m": "1", "5m": "5", "15m": "15", "1h": "60", "4h": "240", "1d": "D" };
 const STATUS: Record<OrderStatus, string> = { NEW: "New", PARTIALLY_FILLED: "PartiallyFilled", FILLED: "Filled", CANCELED: "Cancelled", EXPIRED: "Cancelled" };
 
 function instrument(book: VenueBook, category: string | null | undefined, id: string | null | undefined): FakeSymbol {
@@ -28,7 +30,8 @@ function mayTrade(key: VenueKey): void {
   if (!key.trade) throw reject(10005, "Permission denied, please check your API key permissions.", 200);
 }
 
-const orderJson = (book: VenueBook, o: FakeOrder) => {
+/** An order as Bybit's REST API (and its private "order" topic) writes it. */
+export const bybitOrderJson = (book: VenueBook, o: FakeOrder) => {
   const s = book.engine.market(o.symbol);
   const { fee, asset } = commissionOf(o, s);
   const open = o.status === "NEW" || o.status === "PARTIALLY_FILLED";
@@ -78,7 +81,8 @@ const orderJson = (book: VenueBook, o: FakeOrder) => {
   };
 };
 
-const executionJson = (book: VenueBook, t: FakeTrade) => {
+/** An execution as Bybit's REST API (and its private "execution" topic) writes it. */
+export const bybitExecutionJson = (book: VenueBook, t: FakeTrade) => {
   const o = book.engine.orders.find((x) => x.orderId === t.orderId)!;
   return {
     symbol: book.instIdOfOrder(t),
@@ -276,21 +280,21 @@ export const bybitDialect: VenueDialect = {
       const q = queryOf(req);
       const s = q.get("symbol") === null ? undefined : instrument(book, q.get("category"), q.get("symbol"));
       const list = book.engine.orders.filter((o) => (o.status === "NEW" || o.status === "PARTIALLY_FILLED") && byFilters(q, s)(o));
-      return ok({ category: "spot", list: list.reverse().map((o) => orderJson(book, o)), nextPageCursor: "" });
+      return ok({ category: "spot", list: list.reverse().map((o) => bybitOrderJson(book, o)), nextPageCursor: "" });
     },
     "GET /v5/order/history": (_key, req, book) => {
       const q = queryOf(req);
       const s = q.get("symbol") === null ? undefined : instrument(book, q.get("category"), q.get("symbol"));
       const status = q.get("orderStatus");
       const list = book.engine.orders.filter((o) => o.status !== "NEW" && o.status !== "PARTIALLY_FILLED" && byFilters(q, s)(o) && (status === null || STATUS[o.status] === status));
-      return ok({ category: "spot", list: list.reverse().slice(0, Math.min(Number(q.get("limit") ?? 20), 50)).map((o) => orderJson(book, o)), nextPageCursor: "" });
+      return ok({ category: "spot", list: list.reverse().slice(0, Math.min(Number(q.get("limit") ?? 20), 50)).map((o) => bybitOrderJson(book, o)), nextPageCursor: "" });
     },
     "GET /v5/execution/list": (_key, req, book) => {
       const q = queryOf(req);
       const s = q.get("symbol") === null ? undefined : instrument(book, q.get("category"), q.get("symbol"));
       const start = Number(q.get("startTime") ?? -Infinity);
       const list = book.engine.trades.filter((t) => (s === undefined || t.symbol === s.symbol) && t.time >= start && (q.get("orderId") === null || String(t.orderId) === q.get("orderId")));
-      return ok({ category: "spot", list: list.reverse().slice(0, Math.min(Number(q.get("limit") ?? 50), 100)).map((t) => executionJson(book, t)), nextPageCursor: "" });
+      return ok({ category: "spot", list: list.reverse().slice(0, Math.min(Number(q.get("limit") ?? 50), 100)).map((t) => bybitExecutionJson(book, t)), nextPageCursor: "" });
     },
   },
   instId: (s) => s.symbol,
@@ -322,7 +326,7 @@ export const bybitDialect: VenueDialect = {
     "GET /v5/market/kline": (req, book) => {
       const q = queryOf(req);
       const s = instrument(book, q.get("category"), q.get("symbol"));
-      if (q.get("interval") !== INTERVAL[book.interval]) throw reject(10001, "params error: interval invalid", 200);
+      if (q.get("interval") !== BYBIT_INTERVAL[book.interval]) throw reject(10001, "params error: interval invalid", 200);
       const start = Number(q.get("start") ?? -Infinity);
       const end = Number(q.get("end") ?? Infinity);
       const limit = Math.min(Number(q.get("limit") ?? 200), 1000);
@@ -338,5 +342,6 @@ export const bybitDialect: VenueDialect = {
       });
     },
   },
+  ws: attachBybitWs,
   notFound: (req) => reject(10001, `fake bybit: no route for ${req.method} ${req.path}`, 404),
 };
