@@ -79,8 +79,8 @@ interface Pending {
 }
 
 export interface WsHubOptions<S> {
-  /** The channel of an upgrade request's path, or null to refuse it (not this venue's websocket). */
-  route(path: string): WsChannel | null;
+  /** The channel of an upgrade request's path (and query: KuCoin's says which token), or null to refuse it (not this venue's websocket). */
+  route(path: string, query: URLSearchParams): WsChannel | null;
   /** The dialect's state of a new connection. */
   initial(channel: WsChannel, path: string, query: URLSearchParams): S;
   /** A text message received on a connection. */
@@ -102,7 +102,7 @@ export function attachWsHub<S>(server: Server, opts: WsHubOptions<S>): WsHub<S> 
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const [path = "", search = ""] = (req.url ?? "").split("?");
-    const channel = opts.route(path);
+    const channel = opts.route(path, new URLSearchParams(search));
     if (!channel || refusing) {
       socket.destroy();
       return;

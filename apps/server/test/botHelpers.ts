@@ -3,6 +3,7 @@
 import { readFileSync, existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { allocCandles, getTemplate, type Candles, type FlowGraph } from "@keyflow/core";
+import type { BotFill } from "@keyflow/db";
 import { startFakeExchange, type FakeExchange, type FakeExchangeOptions } from "../../../test/fake-exchange/index";
 import { botSettings, type BotSettings } from "../src/bots/settings";
 import type { ExchangeSettings } from "../src/keys/exchangeSettings";
@@ -171,3 +172,32 @@ export function lastClosedTime(fake: AnyFake, symbol = "BTCUSDT"): number {
 export function caughtUp(h: Harness, botId: string, timeoutMs = 10_000, fake: AnyFake = h.fake): Promise<unknown> {
   return until(() => h.services.db.bots.get(botId)?.lastBarTime === lastClosedTime(fake), timeoutMs, "the bot to process the latest candle");
 }
+
+/** Waits until the bot's candles come by stream and its orders (live bots) are followed by stream. */
+export const streamsUp = (h: Harness, botId: string) =>
+  until(() => {
+    const d = h.services.db.bots.get(botId)?.health?.delivery;
+    return d?.candles === "stream" && d.orders !== "poll";
+  }, 10_000, "the bot's streams to be up");
+
+/** A fake whose next candle a test closes (a venue fake's `advance` may also move the test's clock). */
+type Steppable = AnyFake & { advance(): unknown };
+
+/** One candle at a time until `upTo` are closed, each processed before the next closes; `between` runs before each. */
+export async function stepAll(h: Harness, botId: string, upTo: number, between?: () => void, fake: Steppable = h.fake): Promise<void> {
+  await caughtUp(h, botId, 10_000, fake);
+  while (fake.engine.closed < upTo) {
+    between?.();
+    fake.advance();
+    await caughtUp(h, botId, 10_000, fake);
+  }
+}
+
+/** A closed trade as runs are compared (no ids). */
+export const tradeTuple = (t: { entryTime: number; entryPrice: number; exitTime: number | null; exitPrice: number | null; exitReason: string | null }) => [t.entryTime, t.entryPrice, t.exitTime, t.exitPrice, t.exitReason];
+
+/** Fills and orders as they would be compared between runs (no bot-derived ids or clocks). */
+export const journal = (h: Harness, botId: string) => ({
+  fills: h.services.db.bots.fills(botId).map((f: BotFill) => [f.tradeId, f.side, f.price, f.amount, f.fee, f.barTime]),
+  orders: h.services.db.bots.allOrders(botId).map((o) => [o.barTime, o.intent, o.side, o.status, o.filledQty, o.avgPrice]),
+});

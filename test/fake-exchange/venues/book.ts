@@ -7,6 +7,8 @@ import type { VenueRequest } from "./types";
 export class VenueBook {
   /** Fractions of an order's quantity filled on successive matching candles, by client order id. */
   readonly fillScripts = new Map<string, number[]>();
+  /** Websocket tokens the venue handed out (KuCoin's bullet): token → the API key it was issued to, null for a public one. */
+  readonly wsTokens = new Map<string, string | null>();
   /** When an armed dead-man switch (OKX's cancel-all-after) would cancel every working order; null: disarmed. */
   deadManArmedUntil: number | null = null;
 

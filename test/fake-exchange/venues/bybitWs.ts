@@ -103,21 +103,20 @@ export function attachBybitWs(server: Server, ctx: VenueWsContext): FakeWs {
     return o;
   };
 
-  const userEvent = (topic: "order" | "execution", apiKeyOf: (conn: WsConn<BybitConn>) => boolean, data: Record<string, unknown>) =>
+  // One account per fake: every authenticated key hears its orders.
+  const userEvent = (topic: "order" | "execution", data: Record<string, unknown>) =>
     hub.emit(
       "user",
       topic,
       data,
-      (c) => c.state.apiKey !== null && c.state.topics.has(topic) && apiKeyOf(c),
+      (c) => c.state.apiKey !== null && c.state.topics.has(topic),
       () => ({ id: randomUUID(), topic, creationTime: ctx.now(), data: [data] }),
     );
 
   const publishOrders = () => {
-    // One account per fake: every authenticated key sees its orders.
-    const anyKey = () => true;
     for (const e of events.orderEvents()) {
-      userEvent("order", anyKey, { category: "spot", ...orderAt(e) });
-      if (e.kind === "trade") userEvent("execution", anyKey, { category: "spot", ...bybitExecutionJson(ctx.book, e.trade) });
+      userEvent("order", { category: "spot", ...orderAt(e) });
+      if (e.kind === "trade") userEvent("execution", { category: "spot", ...bybitExecutionJson(ctx.book, e.trade) });
     }
   };
 

@@ -11,12 +11,14 @@ import type { BinanceReject } from "../engine";
 import type { FakeOrder, FakeSymbol, FakeTrade } from "../types";
 import { dec, jsonOf, queryOf, type VenueBook } from "./book";
 import { hmacSha256, sameSignature } from "./hmac";
+import { attachKucoinWs, issueKucoinToken, KUCOIN_WS_PATH } from "./kucoinWs";
 import { header, VenueReply, type VenueDialect, type VenueKey, type VenueRequest } from "./types";
 
 const reject = (code: string, msg: string, status = 401) => new VenueReply(status, { code, msg });
 const ok = (data: unknown) => ({ code: "200000", data });
 
-const TYPE: Record<string, string> = { "1m": "1min", "5m": "5min", "15m": "15min", "1h": "1hour", "4h": "4hour", "1d": "1day" };
+/** KuCoin's candle types by ccxt timeframe. */
+export const KUCOIN_TYPE: Record<string, string> = { "1m": "1min", "5m": "5min", "15m": "15min", "1h": "1hour", "4h": "4hour", "1d": "1day" };
 
 function instrument(book: VenueBook, id: string | null | undefined): FakeSymbol {
   const s = book.symbolOf(id ?? undefined);
@@ -126,6 +128,10 @@ function ordersOf(book: VenueBook, req: VenueRequest, open: boolean) {
     .map((o) => orderJson(book, o));
 }
 
+/** A bullet answer: the token and the endpoint to connect to (this fake's own server). */
+const bullet = (req: VenueRequest, token: string) =>
+  ok({ token, instanceServers: [{ endpoint: `ws://${req.headers.host ?? "127.0.0.1"}${KUCOIN_WS_PATH}`, encrypt: true, protocol: "websocket", pingInterval: 18_000, pingTimeout: 10_000 }] });
+
 export const kucoinDialect: VenueDialect = {
   id: "kucoin",
   needsPassphrase: true,
@@ -207,6 +213,8 @@ export const kucoinDialect: VenueDialect = {
         .map((t) => fillJson(book, t));
       return ok({ items, lastId: 0 });
     },
+    // A private websocket token for this key (the signature was checked like any signed request).
+    "POST /api/v1/bullet-private": (key, req, book) => bullet(req, issueKucoinToken(book.wsTokens, key.apiKey)),
     "GET /api/v1/user/api-key": (key) => ({
       code: "200000",
       data: {
@@ -225,6 +233,7 @@ export const kucoinDialect: VenueDialect = {
   engineReject,
   publicRoutes: {
     "GET /api/v1/timestamp": () => ok(Date.now()),
+    "POST /api/v1/bullet-public": (req, book) => bullet(req, issueKucoinToken(book.wsTokens, null)),
     "GET /api/v2/symbols": (_req, book) =>
       ok(
         book.symbols.map((s) => ({
@@ -277,7 +286,7 @@ export const kucoinDialect: VenueDialect = {
     "GET /api/v1/market/candles": (req, book) => {
       const q = queryOf(req);
       const s = instrument(book, q.get("symbol"));
-      if (q.get("type") !== TYPE[book.interval]) throw reject("400100", "Unsupported type", 200);
+      if (q.get("type") !== KUCOIN_TYPE[book.interval]) throw reject("400100", "Unsupported type", 200);
       const startAt = Number(q.get("startAt") ?? 0) * 1000;
       const endAt = q.get("endAt") === null || q.get("endAt") === "0" ? Infinity : Number(q.get("endAt")) * 1000;
       // Newest first, at most 1500, times in seconds; [time, open, close, high, low, volume, turnover].
@@ -291,5 +300,6 @@ export const kucoinDialect: VenueDialect = {
       );
     },
   },
+  ws: attachKucoinWs,
   notFound: (req) => reject("404000", `fake kucoin: no route for ${req.method} ${req.path}`, 404),
 };
