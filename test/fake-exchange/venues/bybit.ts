@@ -4,6 +4,7 @@
 // instruments-info per category, kline (newest first), account/info and user/query-api (ccxt's
 // isUnifiedEnabled), wallet-balance, order/create (a market order's qty in baseCoin when marketUnit
 // says so), order/amend (in place: same orderId and orderLinkId), order/cancel, order/realtime, order/history, execution/list. Rejections are HTTP 200.
+// Its websocket side (public spot kline, private auth / order / execution) is bybitWs.ts.
 import { randomBytes } from "node:crypto";
 import type { BinanceReject } from "../engine";
 import type { FakeOrder, FakeSymbol, FakeTrade, OrderStatus } from "../types";

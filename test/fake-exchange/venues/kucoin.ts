@@ -6,6 +6,7 @@
 // v2 symbols, allTickers (fee rates), currencies, margin symbol lists (empty), candles (newest first,
 // times in seconds), the trade_hf account's balances, hf/orders (place, cancel by id or clientOid,
 // active, done, one order) and hf/fills. A spot market order carries size (base) or funds (quote).
+// bullet-public / bullet-private hand out the tokens of its websocket side (kucoinWs.ts: candles, orderChange).
 import { randomBytes, randomUUID } from "node:crypto";
 import type { BinanceReject } from "../engine";
 import type { FakeOrder, FakeSymbol, FakeTrade } from "../types";
