@@ -79,7 +79,8 @@ const bybitFinal: FinalCandleReader = (_client, message) => {
  * starts holds its final values; a new connection starts over (it may have missed pushes).
  */
 function kucoinFinal(): FinalCandleReader {
-  const lastByClient = new WeakMap<object, Map<string, FinalCandle>>();
+  /** Per client: the connection the pushes came on (ccxt may reopen a client object) and the last push per candle series. */
+  const lastByClient = new WeakMap<object, { connection: unknown; last: Map<string, FinalCandle> }>();
   return (client, message) => {
     const m = message as { topic?: unknown; subject?: unknown; data?: { symbol?: unknown; candles?: unknown } };
     if (!m || m.subject !== "trade.candles.update" || typeof m.topic !== "string" || !Array.isArray(m.data?.candles)) return [];
@@ -87,8 +88,10 @@ function kucoinFinal(): FinalCandleReader {
     const marketId = String(m.data.symbol);
     const [t, o, c, h, l, v] = m.data.candles as unknown[];
     const now: FinalCandle = { marketId, interval, candle: { time: num(t) * 1000, values: valuesOf(o, h, l, c, v) } };
-    let last = lastByClient.get(client);
-    if (!last) lastByClient.set(client, (last = new Map()));
+    const connection = (client as { connectionEstablished?: unknown }).connectionEstablished;
+    let seen = lastByClient.get(client);
+    if (!seen || seen.connection !== connection) lastByClient.set(client, (seen = { connection, last: new Map() }));
+    const last = seen.last;
     const key = `${marketId}|${interval}`;
     const before = last.get(key);
     if (before && now.candle.time < before.candle.time) return [];
