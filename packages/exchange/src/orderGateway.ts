@@ -284,9 +284,8 @@ export class OrderGateway {
           ex.createOrder(req.symbol, req.type, req.side, Number(amount), price === undefined ? undefined : Number(price), {
             ...params,
             ...(req.trigger && trigger !== undefined ? { [req.trigger.kind === "stopLoss" ? "stopLossPrice" : "takeProfitPrice"]: Number(trigger) } : {}),
-            // OKX holds a stop as an algo order, whose client id is algoClOrdId (ccxt sends only clOrdId);
-            // ccxt gives a spot stop its default margin mode ("cross") unless tdMode says cash.
-            ...(req.trigger && ex.id === "okx" ? { algoClOrdId: req.clientOrderId, tdMode: "cash" } : {}),
+            // OKX holds a stop as an algo order, whose client id is algoClOrdId (ccxt sends only clOrdId).
+            ...(req.trigger && ex.id === "okx" ? { algoClOrdId: req.clientOrderId } : {}),
           }),
         { idempotent: false },
       );

@@ -111,7 +111,9 @@ export function okxAlgoRoutes(instrument: (book: VenueBook, id: string | null | 
       // ccxt sends our id as clOrdId; OKX's own name for an algo's client id is algoClOrdId.
       const cid = str("algoClOrdId") ?? str("clOrdId");
       const entry = { algoId: "", algoClOrdId: cid ?? "", clOrdId: cid ?? "" };
-      if (str("tdMode") !== "cash") throw failed("51000", "Parameter tdMode error", entry);
+      // ccxt sends a spot stop with its default margin mode, "cross" (its note: OKX refused "cash" for
+      // one); the fake's spot account borrows nothing either way.
+      if (str("tdMode") !== "cash" && str("tdMode") !== "cross") throw failed("51000", "Parameter tdMode error", entry);
       if (cid !== undefined && !/^[A-Za-z0-9]{1,32}$/.test(cid)) throw failed("51000", "Parameter algoClOrdId error", entry);
       const side = str("side");
       if (side !== "buy" && side !== "sell") throw failed("51000", "Parameter side error", entry);
