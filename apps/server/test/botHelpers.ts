@@ -171,3 +171,35 @@ export function lastClosedTime(fake: AnyFake, symbol = "BTCUSDT"): number {
 export function caughtUp(h: Harness, botId: string, timeoutMs = 10_000, fake: AnyFake = h.fake): Promise<unknown> {
   return until(() => h.services.db.bots.get(botId)?.lastBarTime === lastClosedTime(fake), timeoutMs, "the bot to process the latest candle");
 }
+
+/** Waits until the bot's candles come by stream and its orders are not polled. */
+export function streamsUp(h: Harness, botId: string): Promise<unknown> {
+  return until(() => {
+    const d = h.services.db.bots.get(botId)?.health?.delivery;
+    return d?.candles === "stream" && d.orders !== "poll";
+  }, 10_000, "the bot's streams to be up");
+}
+
+/**
+ * One candle at a time until `upTo` candles are closed, each processed before the next closes:
+ * `between` runs before each candle, `advance` closes one (the harness's fake by default).
+ */
+export async function stepAll(h: Harness, botId: string, upTo: number, opts: { fake?: AnyFake; advance?: () => void; between?: () => void } = {}): Promise<void> {
+  const fake = opts.fake ?? h.fake;
+  const advance = opts.advance ?? (() => h.fake.advance());
+  await caughtUp(h, botId, 10_000, fake);
+  while (fake.engine.closed < upTo) {
+    opts.between?.();
+    advance();
+    await caughtUp(h, botId, 10_000, fake);
+  }
+}
+
+/** A trade as compared between runs. */
+export const tradeTuple = (t: { entryTime: number; entryPrice: number; exitTime: number | null; exitPrice: number | null; exitReason: string | null }) => [t.entryTime, t.entryPrice, t.exitTime, t.exitPrice, t.exitReason];
+
+/** Fills and orders as they would be compared between runs (no bot-derived ids or clocks). */
+export const journalOf = (h: Harness, botId: string) => ({
+  fills: h.services.db.bots.fills(botId).map((f) => [f.tradeId, f.side, f.price, f.amount, f.fee, f.barTime]),
+  orders: h.services.db.bots.allOrders(botId).map((o) => [o.barTime, o.intent, o.side, o.status, o.filledQty, o.avgPrice]),
+});

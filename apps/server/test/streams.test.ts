@@ -2,10 +2,9 @@
 // exchange publishes them; a cut, dropped, duplicated or reordered message loses or changes nothing
 // (REST reconciles after every reconnect); REST polling drops to a safety net while streams are up.
 import { backtest, compile } from "@keyflow/core";
-import type { BotFill } from "@keyflow/db";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeCandles, type WsFault } from "../../../test/fake-exchange/index";
-import { caughtUp, closedCandles, expectNoSecrets, harness, leakSites, smaFlow, until, type Harness } from "./botHelpers";
+import { caughtUp, closedCandles, expectNoSecrets, harness, journalOf, leakSites, smaFlow, stepAll, streamsUp, tradeTuple, until, type Harness } from "./botHelpers";
 
 const START = Date.UTC(2024, 0, 1);
 const candles = (count: number, seed = 7) => ({ BTCUSDT: makeCandles({ start: START, count, seed }), ETHUSDT: makeCandles({ start: START, count, seed: seed + 1, startPrice: 2000 }) });
@@ -31,30 +30,6 @@ async function live(count: number, opts: { pollMs?: number; streams?: boolean } 
   const key = await hh.caller.keys.add({ exchange: "binance", apiKey: hh.fake.keys.trade!.apiKey, secret: hh.fake.keys.trade!.secret });
   return { hh, key };
 }
-
-const streamsUp = (hh: Harness, botId: string) =>
-  until(() => {
-    const d = hh.services.db.bots.get(botId)?.health?.delivery;
-    return d?.candles === "stream" && d.orders !== "poll";
-  }, 10_000, "the bot's streams to be up");
-
-/** One candle at a time, each processed before the next closes. */
-async function stepAll(hh: Harness, botId: string, upTo: number, between?: () => void) {
-  await caughtUp(hh, botId);
-  while (hh.fake.engine.closed < upTo) {
-    between?.();
-    hh.fake.advance();
-    await caughtUp(hh, botId);
-  }
-}
-
-const tradeTuple = (t: { entryTime: number; entryPrice: number; exitTime: number | null; exitPrice: number | null; exitReason: string | null }) => [t.entryTime, t.entryPrice, t.exitTime, t.exitPrice, t.exitReason];
-
-/** Fills and orders as they would be compared between runs (no bot-derived ids or clocks). */
-const journal = (hh: Harness, botId: string) => ({
-  fills: hh.services.db.bots.fills(botId).map((f: BotFill) => [f.tradeId, f.side, f.price, f.amount, f.fee, f.barTime]),
-  orders: hh.services.db.bots.allOrders(botId).map((o) => [o.barTime, o.intent, o.side, o.status, o.filledQty, o.avgPrice]),
-});
 
 describe("bots on streams", () => {
   it("a paper bot fed by the candle stream trades exactly what the backtest trades, and its candles came by stream", async () => {
@@ -111,13 +86,15 @@ describe("bots on streams", () => {
     await caughtUp(h, bot.id);
     await streamsUp(h, bot.id);
     let cuts = 0;
-    await stepAll(h, bot.id, 120, () => {
-      // An order is working: its fill will be published while the user stream is down and its messages lost.
-      if (h!.services.db.bots.activeOrders(bot.id).some((o) => o.status === "sent" || o.status === "open")) {
-        h!.fake.ws.faults.inject({ kind: "drop", times: 4 }, "user");
-        h!.fake.ws.cut("user");
-        cuts++;
-      }
+    await stepAll(h, bot.id, 120, {
+      between: () => {
+        // An order is working: its fill will be published while the user stream is down and its messages lost.
+        if (h!.services.db.bots.activeOrders(bot.id).some((o) => o.status === "sent" || o.status === "open")) {
+          h!.fake.ws.faults.inject({ kind: "drop", times: 4 }, "user");
+          h!.fake.ws.cut("user");
+          cuts++;
+        }
+      },
     });
     await until(() => h!.services.db.bots.activeOrders(bot.id).length === 0, 10_000, "orders to settle");
     expect(cuts).toBeGreaterThan(2);
@@ -142,7 +119,7 @@ describe("bots on streams", () => {
       await stepAll(hh, bot.id, 160);
       await until(() => hh.services.db.bots.activeOrders(bot.id).length === 0, 10_000, "orders to settle");
       hh.fake.ws.faults.clear();
-      const out = { journal: journal(hh, bot.id), trades: (await hh.caller.bots.get({ id: bot.id })).trades.map(tradeTuple), candles: hh.services.db.bots.candles(bot.id).map((c) => [c.time, c.open, c.high, c.low, c.close, c.volume]) };
+      const out = { journal: journalOf(hh, bot.id), trades: (await hh.caller.bots.get({ id: bot.id })).trades.map(tradeTuple), candles: hh.services.db.bots.candles(bot.id).map((c) => [c.time, c.open, c.high, c.low, c.close, c.volume]) };
       await hh.close();
       return out;
     };

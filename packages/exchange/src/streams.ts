@@ -38,20 +38,42 @@ export interface StreamBackoff {
 
 const DEFAULT_BACKOFF: StreamBackoff = { firstMs: 250, maxMs: 30_000 };
 
-/**
- * Binance's kline events say whether the candle is final (`k.x`); ccxt keeps only the values. This
- * reads the flag from the raw message so a closed candle is taken with its final values at once.
- * Other exchanges' candles are taken as closed when a later one starts (values then come by REST).
- */
-function finalKline(message: unknown): { marketId: string; interval: string; candle: StreamCandle } | null {
-  const m = message as { e?: unknown; k?: Record<string, unknown>; event?: unknown; data?: unknown };
-  const inner = (m && typeof m === "object" && ((m.data as typeof m) ?? m)) as typeof m;
-  if (!inner || inner.e !== "kline" || !inner.k || inner.k["x"] !== true) return null;
-  const k = inner.k;
-  const num = (x: unknown) => Number(x);
-  const values: [number, number, number, number, number] = [num(k["o"]), num(k["h"]), num(k["l"]), num(k["c"]), num(k["v"])];
-  return { marketId: String(k["s"]), interval: String(k["i"]), candle: { time: num(k["t"]), values: values.every(Number.isFinite) ? values : null } };
+/** A closed candle read from a raw stream message, with the market id and interval it belongs to. */
+interface FinalCandle {
+  marketId: string;
+  interval: string;
+  candle: StreamCandle;
 }
+
+const numbers = (xs: unknown[]): [number, number, number, number, number] | null => {
+  const v = xs.map(Number) as [number, number, number, number, number];
+  return v.length === 5 && v.every(Number.isFinite) ? v : null;
+};
+
+/**
+ * Exchanges whose candle messages say whether the candle is final; ccxt keeps only the values. These
+ * read the flag from the raw message so a closed candle is taken with its final values at once. Other
+ * exchanges' candles are taken as closed when a later one starts (values then come by REST).
+ */
+const FINAL_CANDLES: Record<string, (message: unknown) => FinalCandle[]> = {
+  // Binance: kline events, `k.x` true once final (wrapped in {stream, data} on combined streams).
+  binance(message) {
+    const m = message as { e?: unknown; k?: Record<string, unknown>; data?: unknown };
+    const inner = (m && typeof m === "object" && ((m.data as typeof m) ?? m)) as typeof m;
+    if (!inner || inner.e !== "kline" || !inner.k || inner.k["x"] !== true) return [];
+    const k = inner.k;
+    return [{ marketId: String(k["s"]), interval: String(k["i"]), candle: { time: Number(k["t"]), values: numbers([k["o"], k["h"], k["l"], k["c"], k["v"]]) } }];
+  },
+  // OKX v5: {arg: {channel: "candle1m", instId}, data: [[ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]]}, confirm "1" once closed.
+  okx(message) {
+    const m = message as { arg?: { channel?: unknown; instId?: unknown }; data?: unknown };
+    const channel = m && typeof m === "object" ? m.arg?.channel : undefined;
+    if (typeof channel !== "string" || !channel.startsWith("candle") || !Array.isArray(m.data)) return [];
+    return (m.data as unknown[][])
+      .filter((r) => Array.isArray(r) && r[8] === "1")
+      .map((r) => ({ marketId: String(m.arg!.instId), interval: channel.slice("candle".length), candle: { time: Number(r[0]), values: numbers(r.slice(1, 6)) } }));
+  },
+};
 
 interface Loop<L> {
   listeners: Set<L>;
@@ -105,12 +127,12 @@ export class StreamConnection {
     const agent = (exchange as unknown as { loadHttpProxyAgent?: () => Promise<unknown> }).loadHttpProxyAgent;
     this.ready = agent ? agent.call(exchange).catch(() => undefined) : Promise.resolve();
     handleEveryFuture(exchange);
-    if (exchange.id === "binance") {
+    const finals = FINAL_CANDLES[exchange.id];
+    if (finals) {
       const ex = exchange as unknown as { handleMessage: (client: unknown, message: unknown) => unknown };
       const ccxtHandle = ex.handleMessage.bind(exchange);
       ex.handleMessage = (client, message) => {
-        const k = finalKline(message);
-        if (k) for (const loop of this.candleLoops.values()) if (loop.marketId === k.marketId && loop.interval === k.interval) this.deliverCandle(loop, k.candle);
+        for (const k of finals(message)) for (const loop of this.candleLoops.values()) if (loop.marketId === k.marketId && loop.interval === k.interval) this.deliverCandle(loop, k.candle);
         return ccxtHandle(client, message);
       };
     }
@@ -202,7 +224,7 @@ export class StreamConnection {
   }
 
   private async runCandles(symbol: string, timeframe: string, loop: Loop<CandleListener> & { lastTime: number | null; marketId: string }): Promise<void> {
-    const exact = this.exchange.id === "binance";
+    const exact = FINAL_CANDLES[this.exchange.id] !== undefined;
     await this.ready;
     let failures = 0;
     while (!loop.stop && !this.closed) {

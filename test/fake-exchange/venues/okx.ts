@@ -3,13 +3,15 @@
 // Spot trading as ccxt's okx class calls it (read in ccxt's okx.ts): instruments, candles and
 // history-candles (newest first), the trading account's balance, batch-orders / order, cancel-order,
 // amend-order (in place: same ordId and clOrdId), orders-pending / orders-history / order, fills-history. An order's failure is code "1" with the
-// reason in data[0].sCode / sMsg (HTTP 200), as OKX answers it.
+// reason in data[0].sCode / sMsg (HTTP 200), as OKX answers it. Stops are algo orders (okxAlgo.ts); the
+// websocket side (candles, order updates, login, ping/pong) is okxWs.ts.
 import { randomBytes, randomUUID } from "node:crypto";
 import { BinanceReject } from "../engine";
 import type { FakeOrder, FakeSymbol, FakeTrade, OrderStatus } from "../types";
 import { averagePrice, commissionOf, dec, jsonOf, queryOf, type VenueBook } from "./book";
 import { hmacSha256, sameSignature } from "./hmac";
 import { isAlgo, okxAlgoId, okxAlgoRoutes, ordinary } from "./okxAlgo";
+import { okxWs } from "./okxWs";
 import { header, VenueReply, type VenueDialect, type VenueKey, type VenueRequest } from "./types";
 
 const reject = (code: string, msg: string, status = 401) => new VenueReply(status, { code, msg, data: [] });
@@ -31,7 +33,7 @@ function mayTrade(key: VenueKey): void {
   if (!key.trade) throw reject("50120", "API key doesn't have permission to perform this operation.", 403);
 }
 
-const orderJson = (book: VenueBook, o: FakeOrder) => {
+export const orderJson = (book: VenueBook, o: FakeOrder) => {
   const s = book.engine.market(o.symbol);
   const { fee, asset } = commissionOf(o, s);
   const last = o.trades[o.trades.length - 1];
@@ -375,4 +377,5 @@ export const okxDialect: VenueDialect = {
     "GET /api/v5/market/history-candles": candles,
   },
   notFound: (req) => reject("50014", `fake okx: no route for ${req.method} ${req.path}`, 404),
+  ws: okxWs(orderJson),
 };
