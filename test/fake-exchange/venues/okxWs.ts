@@ -45,6 +45,8 @@ export function okxWs(orderJson: (book: VenueBook, o: FakeOrder) => Record<strin
       const a = args[0] ?? {};
       const key = ctx.keys.get(a["apiKey"] ?? "");
       if (!key) return error(conn, "60005", "Invalid OK-ACCESS-KEY");
+      // Demo trading has its own websocket host (wspap.okx.com); keys of one environment fail in the other.
+      if (key.demo !== /^\/wspap\./.test(conn.path)) return error(conn, "50101", "APIKey does not match current environment.");
       if (a["passphrase"] !== key.passphrase) return error(conn, "60024", "Wrong passphrase");
       const ts = Number(a["timestamp"]);
       if (!Number.isFinite(ts) || Math.abs(ctx.now() / 1000 - ts) > 30) return error(conn, "60006", "Timestamp request expired");
