@@ -1,9 +1,10 @@
 // A live bot's trailing stop amended in place on a venue that keeps the order's ids (Bybit's
-// /v5/order/amend through ccxt's bybit class, against the venue fake in Bybit's wire format): one
-// exchange order the whole time (one span of working stops, never two), each amendment journalled as
-// its own row that records the exchange order it amended, and the order's fill attributed to the one
-// row that follows it at the end. (Binance's cancelReplace is in amend.test.ts; OKX's amend-order is
-// covered at the gateway, its fake holds no trigger orders yet.)
+// /v5/order/amend; OKX's amend-algos, its stops being algo orders — through ccxt's classes, against the
+// venue fakes in their wire formats): one exchange order the whole time (one span of working stops,
+// never two), each amendment journalled as its own row that records the exchange order it amended, and
+// the order's fill attributed to the one row that follows it at the end; an amendment cut off by a crash
+// is settled on restart, and a stop that fills while the bot is down is found on restart. (Binance's
+// cancelReplace is in amend.test.ts.)
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 // The venue's clock is the stream's (see botsVenues.test.ts): only Date is faked, timers stay real.
@@ -13,12 +14,21 @@ vi.hoisted(() => {
 
 import { makeCandles, startVenueFake, type VenueFake, type VenueId } from "../../../test/fake-exchange/index";
 import type { FakeOrder } from "../../../test/fake-exchange/types";
+import { okxAlgoId } from "../../../test/fake-exchange/venues/okxAlgo";
 import type { CrashPoint } from "../src/bots/crashHook";
 import { caughtUp, harness, smaFlow, until, type Harness } from "./botHelpers";
 
 const START = Date.UTC(2024, 6, 1);
-const VENUES: VenueId[] = ["bybit"];
+const VENUES: VenueId[] = ["bybit", "okx"];
 const isStop = (o: FakeOrder) => o.type === "STOP_LOSS";
+/**
+ * Venue specifics: the amendment's path, and the ids the exchange gives one engine order (an OKX stop is
+ * an algo order under its algoId until it triggers, then the market order it became, under its own id).
+ */
+const SPEC: Partial<Record<VenueId, { amendPath: string; ids: (o: FakeOrder) => string[] }>> = {
+  bybit: { amendPath: "/v5/order/amend", ids: (o) => [String(o.orderId)] },
+  okx: { amendPath: "/api/v5/trade/amend-algos", ids: (o) => [okxAlgoId(o), String(o.orderId)] },
+};
 
 describe.each(VENUES)("a trailing stop amended in place on %s (fake)", (venue) => {
   let h: Harness;
@@ -26,6 +36,9 @@ describe.each(VENUES)("a trailing stop amended in place on %s (fake)", (venue) =
   /** The crash point that throws once (the runner's work stops there, as a killed process's would), then the bot restarts. */
   const crash = { at: null as CrashPoint | null };
   const clockAt = () => START + fake.engine.closed * 60_000 + 1_000;
+  const spec = SPEC[venue]!;
+  /** The engine order a journal row's exchange order id names. */
+  const engineOrder = (exchangeOrderId: string | null) => fake.engine.orders.find((o) => exchangeOrderId !== null && spec.ids(o).includes(exchangeOrderId));
   beforeAll(async () => {
     fake = await startVenueFake(venue, {
       candles: { BTCUSDT: makeCandles({ start: START, count: 700, seed: 21 }), ETHUSDT: makeCandles({ start: START, count: 700, seed: 22, startPrice: 2000 }) },
@@ -70,7 +83,7 @@ describe.each(VENUES)("a trailing stop amended in place on %s (fake)", (venue) =
     }
     expect(amendments().length).toBeGreaterThanOrEqual(3);
     expect(stopFilled()).toBe(true);
-    expect(fake.requests.filter((r) => r.method === "POST" && r.path === "/v5/order/amend" && r.status === 200)).toHaveLength(amendments().length);
+    expect(fake.requests.filter((r) => r.method === "POST" && r.path === spec.amendPath && r.status === 200)).toHaveLength(amendments().length);
 
     const engine = fake.engine;
     const spans = engine.liveSpans("BTCUSDT", isStop);
@@ -78,13 +91,14 @@ describe.each(VENUES)("a trailing stop amended in place on %s (fake)", (venue) =
     for (const a of amendments()) {
       // The amendment names the row it amends and records the same exchange order; that row closed as amended.
       const old = journal().find((o) => o.clientOrderId === a.replaces)!;
-      expect(a.exchangeOrderId).toBe(old.exchangeOrderId);
+      expect(engineOrder(a.exchangeOrderId)).toBeDefined();
+      expect(engineOrder(a.exchangeOrderId)).toBe(engineOrder(old.exchangeOrderId));
       expect(old.status).toBe("cancelled");
       expect(old.message).toMatch(/^Amended in place: the same exchange order continues as rest-\w+-\d+ at [\d.]+\.$/);
       expect(a.price!).toBeGreaterThan(old.price!);
       expect(a.gapMs).toBeNull();
       // On the exchange: one order, still under the client id it was placed with, in one span.
-      const onExchange = engine.orders.find((o) => String(o.orderId) === a.exchangeOrderId)!;
+      const onExchange = engineOrder(a.exchangeOrderId)!;
       expect(engine.orders.filter((o) => o.clientOrderId === a.clientOrderId)).toEqual([]);
       expect(spans.filter((s) => s.orders.includes(onExchange.orderId))).toHaveLength(1);
     }
@@ -97,7 +111,7 @@ describe.each(VENUES)("a trailing stop amended in place on %s (fake)", (venue) =
     expect(filled).toBeDefined();
     {
       if (!filled) return;
-      const rows = journal().filter((o) => o.exchangeOrderId === String(filled.orderId));
+      const rows = journal().filter((o) => engineOrder(o.exchangeOrderId) === filled);
       const live = rows.filter((o) => o.status === "filled");
       expect(live).toHaveLength(1);
       expect(live[0]!.price).toBe(filled.stopPrice);
@@ -117,7 +131,7 @@ describe.each(VENUES)("a trailing stop amended in place on %s (fake)", (venue) =
     flow.market = { exchange: venue, symbol: "BTC/USDT", timeframe: "1m" };
     const botId = (await h.caller.bots.deploy({ flow, mode: "live", keyId, confirmLive: true, warmupBars: 50, name: point })).id;
     const journal = () => h.services.db.bots.allOrders(botId);
-    const amendRequests = () => fake.requests.filter((r) => r.method === "POST" && r.path === "/v5/order/amend").length;
+    const amendRequests = () => fake.requests.filter((r) => r.method === "POST" && r.path === spec.amendPath).length;
     const step = async () => {
       fake.advance();
       vi.setSystemTime(clockAt());
@@ -143,11 +157,11 @@ describe.each(VENUES)("a trailing stop amended in place on %s (fake)", (venue) =
     await caughtUp(h, botId, 10_000, fake);
     await until(() => h.services.db.bots.getOrder(cut.clientOrderId)!.status !== "pending", 10_000, "the cut-off amendment to be reconciled");
     const row = h.services.db.bots.getOrder(cut.clientOrderId)!;
-    const onExchange = fake.engine.orders.find((o) => String(o.orderId) === cut.exchangeOrderId)!;
+    const onExchange = engineOrder(row.exchangeOrderId)!;
     // The amendment took effect exactly once: its row follows the one exchange order, at its price.
     expect(amendRequests() - before).toBe(journal().filter((o) => o.amendMode === "edit" && !known.has(o.clientOrderId) && o.status !== "rejected").length);
     expect(["open", "filled", "sent"]).toContain(row.status);
-    expect(row.exchangeOrderId).toBe(String(onExchange.orderId));
+    expect(onExchange).toBe(engineOrder(cut.exchangeOrderId));
     if (onExchange.status === "NEW") expect(onExchange.stopPrice).toBe(row.price);
     expect(h.services.db.bots.getOrder(cut.replaces!)!.status).toBe("cancelled");
     // How it was settled: found applied by the order's price (sent before the cut), or sent once (not sent).
@@ -156,6 +170,50 @@ describe.each(VENUES)("a trailing stop amended in place on %s (fake)", (venue) =
     // Never two stops, and no second exchange order for the amendment.
     expect(fake.engine.liveSpans("BTCUSDT", isStop).every((s) => s.max === 1)).toBe(true);
     expect(journal().filter((o) => ["open", "sent", "partially_filled"].includes(o.status) && o.intent.startsWith("rest-"))).toHaveLength(onExchange.status === "NEW" ? 1 : 0);
+    await h.caller.bots.pause({ id: botId });
+    await h.services.bots.settle(botId);
+  });
+
+  it("a stop that fills while the bot is down is found on restart: the exit journalled with its fill, nothing sold twice", async () => {
+    const k = fake.keys.trade!;
+    const keyId = (await h.caller.keys.add({ exchange: venue, label: "down", apiKey: k.apiKey, secret: k.secret, password: k.passphrase })).id;
+    const flow = smaFlow(3, 8, { trailingPct: 0.4 });
+    flow.market = { exchange: venue, symbol: "BTC/USDT", timeframe: "1m" };
+    const botId = (await h.caller.bots.deploy({ flow, mode: "live", keyId, confirmLive: true, warmupBars: 50, name: "down" })).id;
+    const journal = () => h.services.db.bots.allOrders(botId);
+    const step = async () => {
+      fake.advance();
+      vi.setSystemTime(clockAt());
+      await caughtUp(h, botId, 10_000, fake);
+    };
+    await caughtUp(h, botId, 10_000, fake);
+    // A position with its stop working on the exchange, then the bot goes down (its stop stays).
+    for (let i = 0; i < 300 && !journal().some((o) => o.intent.startsWith("rest-") && o.status === "open"); i++) await step();
+    const rest = journal().find((o) => o.intent.startsWith("rest-") && o.status === "open")!;
+    expect(rest).toBeDefined();
+    await h.caller.bots.pause({ id: botId });
+    await h.services.bots.settle(botId);
+    const stop = engineOrder(rest.exchangeOrderId)!;
+    expect(stop).toMatchObject({ type: "STOP_LOSS", status: "NEW" });
+    for (let i = 0; i < 500 && stop.status !== "FILLED"; i++) {
+      fake.advance();
+      vi.setSystemTime(clockAt());
+    }
+    expect(stop.status).toBe("FILLED");
+    const sellsBefore = fake.engine.orders.filter((o) => o.side === "SELL").length;
+
+    await h.caller.bots.start({ id: botId });
+    await until(() => h.services.db.bots.get(botId)!.status === "running", 5000, "running");
+    await caughtUp(h, botId, 10_000, fake);
+    await until(() => h.services.db.bots.activeOrders(botId).length === 0, 10_000, "the stop to be reconciled");
+    const row = h.services.db.bots.getOrder(rest.clientOrderId)!;
+    expect(row.status).toBe("filled");
+    expect(engineOrder(row.exchangeOrderId)).toBe(stop);
+    const fills = h.services.db.bots.fillsForOrder(rest.clientOrderId);
+    expect(fills.map((f) => f.tradeId)).toEqual(stop.trades.map((t) => String(t.id)));
+    expect(h.services.db.bots.get(botId)!.book.qty).toBeLessThan(0.00001);
+    // Nothing sold after the restart for the position the stop had closed.
+    expect(fake.engine.orders.filter((o) => o.side === "SELL")).toHaveLength(sellsBefore);
     await h.caller.bots.pause({ id: botId });
     await h.services.bots.settle(botId);
   });

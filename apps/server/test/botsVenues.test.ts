@@ -12,7 +12,7 @@ vi.hoisted(() => {
 
 import { backtest, compile } from "@keyflow/core";
 import { makeCandles, startVenueFake, type VenueFake, type VenueId } from "../../../test/fake-exchange/index";
-import { caughtUp, closedCandles, expectNoSecrets, harness, leakSites, smaFlow, until, type Harness } from "./botHelpers";
+import { caughtUp, closedCandles, expectNoSecrets, harness, leakSites, smaFlow, streamsUp, until, type Harness } from "./botHelpers";
 import { userErrorOf } from "./helpers";
 
 const START = Date.UTC(2024, 0, 1);
@@ -143,7 +143,7 @@ describe("an OKX demo-trading (testnet) key (fake)", () => {
   beforeAll(async () => {
     fake = await startVenueFake("okx", { ...marketOptions(), keys: { demo: { demo: true } } });
     vi.setSystemTime(clockAt(fake));
-    h = await harness({ exchange: { urls: { okx: fake.url } }, bots: { streams: false } });
+    h = await harness({ exchange: { urls: { okx: fake.url } }, bots: { streams: fake.ws !== undefined } });
   });
   afterAll(async () => {
     await h?.close();
@@ -165,6 +165,8 @@ describe("an OKX demo-trading (testnet) key (fake)", () => {
     // Play money: no probation on a testnet bot.
     expect(bot).toMatchObject({ testnet: true, probation: null });
     await caughtUp(h, bot.id, 10_000, fake);
+    // Streams up before the clock runs candle by candle (a login signed a minute of this clock ago is expired).
+    if (fake.ws) await streamsUp(h, bot.id);
     while (fake.engine.orders.length < 2 && fake.engine.closed < COUNT) {
       fake.advance();
       vi.setSystemTime(clockAt(fake));
@@ -175,6 +177,8 @@ describe("an OKX demo-trading (testnet) key (fake)", () => {
     // refused request is the real key's probe, sent with the header.
     expect(fake.requests.filter((r) => r.apiKey === demo.apiKey && r.method === "POST").length).toBeGreaterThanOrEqual(2);
     expect(fake.requests.filter((r) => r.status !== 200).map((r) => `${r.status} ${r.path}`)).toEqual(["401 /api/v5/account/config"]);
+    // Its order stream is the demo environment's (its own websocket host, where the demo key logged in).
+    expect(fake.ws!.sent.some((m) => m.channel === "user")).toBe(true);
     await h.caller.bots.stop({ id: bot.id });
   });
 });

@@ -271,6 +271,7 @@ export class OrderGateway {
       cost = marketBuyCost(ex, market, Number(amount), req.referencePrice);
     }
     const params: Record<string, unknown> = { ...placeByClientIdParams(ex.id, req.clientOrderId), ...(cost !== undefined ? { cost: Number(cost) } : {}) };
+    if (req.trigger && ex.id === "okx") this.okxAlgoIds.add(req.clientOrderId);
 
     try {
       const order = await this.retrier.call(
@@ -283,6 +284,8 @@ export class OrderGateway {
           ex.createOrder(req.symbol, req.type, req.side, Number(amount), price === undefined ? undefined : Number(price), {
             ...params,
             ...(req.trigger && trigger !== undefined ? { [req.trigger.kind === "stopLoss" ? "stopLossPrice" : "takeProfitPrice"]: Number(trigger) } : {}),
+            // OKX holds a stop as an algo order, whose client id is algoClOrdId (ccxt sends only clOrdId).
+            ...(req.trigger && ex.id === "okx" ? { algoClOrdId: req.clientOrderId } : {}),
           }),
         { idempotent: false },
       );
@@ -441,6 +444,7 @@ export class OrderGateway {
         throw e;
       }
     }
+    if (ex.id === "okx") return this.findOkxOrder(symbol, clientOrderId);
     const open = await this.fetchOpenOrders(symbol);
     const hit = open.find((o) => o.clientOrderId === clientOrderId);
     if (hit) return hit;
@@ -450,6 +454,43 @@ export class OrderGateway {
     const matches = closed.filter((o) => o.clientOrderId === clientOrderId);
     const last = matches[matches.length - 1];
     return last ? snapshot(last) : null;
+  }
+
+  /** Client ids this gateway knows to name OKX algo orders (its stops): looked up as algos first. */
+  private readonly okxAlgoIds = new Set<string>();
+
+  /**
+   * OKX keeps stops apart from ordinary orders: an algo order (trade/order-algo) named by algoClOrdId,
+   * which trade/order does not know. So an id is looked up as an ordinary order and as an algo (algos
+   * first where this gateway placed or found it as one). An algo whose trigger was reached became an
+   * ordinary market order with an id of its own (the algo's ordId): that order is the answer, under our
+   * client id, so its fills are read by its id (ccxt reports such an order under its algoId).
+   */
+  private async findOkxOrder(symbol: string, clientOrderId: string): Promise<OrderSnapshot | null> {
+    const ex = this.exchange;
+    const lookup = async (trigger: boolean): Promise<Order | null> => {
+      try {
+        return await this.read(`fetchOrder ${clientOrderId}${trigger ? " (algo)" : ""}`, () => ex.fetchOrder("", symbol, { clientOrderId, ...(trigger ? { trigger: true } : {}) }));
+      } catch (e) {
+        if (e instanceof OrderNotFound) return null;
+        throw e;
+      }
+    };
+    const algoFirst = this.okxAlgoIds.has(clientOrderId);
+    let order = await lookup(algoFirst);
+    let algo = algoFirst;
+    if (!order) {
+      algo = !algoFirst;
+      order = await lookup(algo);
+    }
+    if (!order) return null;
+    if (!algo) return snapshot(order, clientOrderId);
+    this.okxAlgoIds.add(clientOrderId);
+    const info = (order.info ?? {}) as Record<string, unknown>;
+    const ordId = typeof info["ordId"] === "string" && info["ordId"] !== "" ? info["ordId"] : undefined;
+    if (!ordId) return snapshot(order, clientOrderId);
+    const placed = await this.read(`fetchOrder ${ordId} (triggered by ${clientOrderId})`, () => ex.fetchOrder(ordId, symbol));
+    return { ...snapshot(placed, clientOrderId), id: ordId };
   }
 
   async fetchOrder(symbol: string, id: string): Promise<OrderSnapshot> {
@@ -464,6 +505,7 @@ export class OrderGateway {
     // No exchange id: undefined, not "" (bybit sends an empty orderId, which it reads as "given").
     const id = ref.id as string;
     try {
+      if (this.exchange.id === "okx" && ref.clientOrderId !== undefined && this.okxAlgoIds.has(ref.clientOrderId)) return await this.cancelOkxAlgo(symbol, ref.clientOrderId);
       const order = await this.read(`cancelOrder ${ref.clientOrderId ?? ref.id}`, () => this.exchange.cancelOrder(id, symbol, params));
       // Binance answers a cancel with a NEW clientOrderId (the cancel request's own) and puts the
       // order's id in origClientOrderId; ccxt's parseOrder reports the former.
@@ -472,9 +514,25 @@ export class OrderGateway {
       return { status: "canceled", order: snapshot(order, original) };
     } catch (e) {
       const kind = classifyError(e);
+      // OKX: not an ordinary order; it may be a stop (an algo order) placed before a restart.
+      if (kind === "order-not-found" && this.exchange.id === "okx" && ref.clientOrderId !== undefined && !this.okxAlgoIds.has(ref.clientOrderId)) {
+        return this.cancelOkxAlgo(symbol, ref.clientOrderId).catch((e2: unknown) => {
+          if (classifyError(e2) === "order-not-found") return { status: "not-open" as const, message: this.safe(e instanceof Error ? e.message : String(e)) };
+          throw e2;
+        });
+      }
       if (kind === "order-not-found") return { status: "not-open", message: this.safe(e instanceof Error ? e.message : String(e)) };
       throw e;
     }
+  }
+
+  /** Cancels an OKX algo order (trade/cancel-algos by algoClOrdId) and reads it back as it now stands. */
+  private async cancelOkxAlgo(symbol: string, clientOrderId: string): Promise<CancelResult> {
+    const ex = this.exchange;
+    await this.read(`cancelOrder ${clientOrderId} (algo)`, () => ex.cancelOrder("", symbol, { clientOrderId, trigger: true }));
+    this.okxAlgoIds.add(clientOrderId);
+    const order = await this.read(`fetchOrder ${clientOrderId} (algo)`, () => ex.fetchOrder("", symbol, { clientOrderId, trigger: true }));
+    return { status: "canceled", order: snapshot(order, clientOrderId) };
   }
 
   /**
@@ -544,6 +602,7 @@ const num = (x: number | undefined | null, fallback = 0): number => (typeof x ==
 function snapshot(o: Order, clientOrderId?: string): OrderSnapshot {
   const amount = num(o.amount);
   const filled = num(o.filled);
+  const trigger = o.triggerPrice ?? o.stopPrice ?? o.stopLossPrice ?? o.takeProfitPrice;
   return {
     id: String(o.id),
     clientOrderId: clientOrderId ?? o.clientOrderId ?? undefined,
@@ -555,7 +614,8 @@ function snapshot(o: Order, clientOrderId?: string): OrderSnapshot {
     filled,
     remaining: num(o.remaining, Math.max(0, amount - filled)),
     price: o.price ?? undefined,
-    ...(typeof (o.triggerPrice ?? o.stopPrice) === "number" ? { triggerPrice: (o.triggerPrice ?? o.stopPrice) as number } : {}),
+    // OKX's algo orders report a stop's trigger as stopLossPrice / takeProfitPrice, not triggerPrice.
+    ...(typeof trigger === "number" ? { triggerPrice: trigger } : {}),
     average: o.average ?? undefined,
     cost: num(o.cost),
     timestamp: o.timestamp ?? undefined,

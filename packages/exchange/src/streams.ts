@@ -73,6 +73,16 @@ const bybitFinal: FinalCandleReader = (_client, message) => {
     .map((k) => ({ marketId, interval, candle: { time: num(k["start"]), values: valuesOf(k["open"], k["high"], k["low"], k["close"], k["volume"]) } }));
 };
 
+/** OKX v5: `{arg: {channel: "candle1m", instId}, data: [[ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]]}`, final once `confirm` is "1". */
+const okxFinal: FinalCandleReader = (_client, message) => {
+  const m = message as { arg?: { channel?: unknown; instId?: unknown }; data?: unknown };
+  const channel = m && typeof m === "object" ? m.arg?.channel : undefined;
+  if (typeof channel !== "string" || !channel.startsWith("candle") || !Array.isArray(m.data)) return [];
+  return (m.data as unknown[][])
+    .filter((r) => Array.isArray(r) && r[8] === "1")
+    .map((r) => ({ marketId: String(m.arg!.instId), interval: channel.slice("candle".length), candle: { time: num(r[0]), values: valuesOf(r[1], r[2], r[3], r[4], r[5]) } }));
+};
+
 /**
  * KuCoin: `/market/candles:<symbol>_<type>` messages carry the forming candle and no final flag, pushed
  * on every change. On one connection (messages in order) the last push of a candle before a later one
@@ -109,6 +119,7 @@ const FINAL_CANDLES: Record<string, () => FinalCandleReader> = {
   binance: () => binanceFinal,
   bybit: () => bybitFinal,
   kucoin: kucoinFinal,
+  okx: () => okxFinal,
 };
 
 interface Loop<L> {

@@ -3,12 +3,15 @@
 // Spot trading as ccxt's okx class calls it (read in ccxt's okx.ts): instruments, candles and
 // history-candles (newest first), the trading account's balance, batch-orders / order, cancel-order,
 // amend-order (in place: same ordId and clOrdId), orders-pending / orders-history / order, fills-history. An order's failure is code "1" with the
-// reason in data[0].sCode / sMsg (HTTP 200), as OKX answers it.
+// reason in data[0].sCode / sMsg (HTTP 200), as OKX answers it. Stops are algo orders (okxAlgo.ts); the
+// websocket side (candles, order updates, login, ping/pong) is okxWs.ts.
 import { randomBytes, randomUUID } from "node:crypto";
-import type { BinanceReject } from "../engine";
+import { BinanceReject } from "../engine";
 import type { FakeOrder, FakeSymbol, FakeTrade, OrderStatus } from "../types";
 import { averagePrice, commissionOf, dec, jsonOf, queryOf, type VenueBook } from "./book";
 import { hmacSha256, sameSignature } from "./hmac";
+import { isAlgo, okxAlgoId, okxAlgoRoutes, ordinary } from "./okxAlgo";
+import { okxWs } from "./okxWs";
 import { header, VenueReply, type VenueDialect, type VenueKey, type VenueRequest } from "./types";
 
 const reject = (code: string, msg: string, status = 401) => new VenueReply(status, { code, msg, data: [] });
@@ -30,7 +33,7 @@ function mayTrade(key: VenueKey): void {
   if (!key.trade) throw reject("50120", "API key doesn't have permission to perform this operation.", 403);
 }
 
-const orderJson = (book: VenueBook, o: FakeOrder) => {
+export const orderJson = (book: VenueBook, o: FakeOrder) => {
   const s = book.engine.market(o.symbol);
   const { fee, asset } = commissionOf(o, s);
   const last = o.trades[o.trades.length - 1];
@@ -39,7 +42,10 @@ const orderJson = (book: VenueBook, o: FakeOrder) => {
     instId: book.instId(s),
     ccy: "",
     ordId: String(o.orderId),
-    clOrdId: o.clientOrderId,
+    // A triggered algo order: its own ordId, no clOrdId, and the algo it came from.
+    clOrdId: isAlgo(o) ? "" : o.clientOrderId,
+    algoId: isAlgo(o) ? okxAlgoId(o) : "",
+    algoClOrdId: isAlgo(o) ? o.clientOrderId : "",
     tag: "",
     px: o.type === "LIMIT" ? dec(o.price) : "",
     sz: dec(o.origQty),
@@ -80,7 +86,7 @@ const fillJson = (book: VenueBook, t: FakeTrade) => {
     instId: book.instIdOfOrder(t),
     tradeId: String(t.id),
     ordId: String(t.orderId),
-    clOrdId: o.clientOrderId,
+    clOrdId: isAlgo(o) ? "" : o.clientOrderId,
     billId: String(t.id * 10),
     tag: "",
     fillPx: dec(t.price),
@@ -96,6 +102,22 @@ const fillJson = (book: VenueBook, t: FakeTrade) => {
     fillTime: String(t.time),
   };
 };
+
+/**
+ * The ordinary order (not an untriggered algo) of a symbol by ordId or clOrdId, the most recent first;
+ * BinanceReject -2013 when none. A triggered algo is found by its ordId only (its clOrdId is empty).
+ */
+function findOrdinary(book: VenueBook, s: FakeSymbol, ordId: string | undefined, clOrdId: string | undefined): FakeOrder {
+  if (!ordId && !clOrdId) throw failed("51000", "Parameter ordId error");
+  for (let i = book.engine.orders.length - 1; i >= 0; i--) {
+    const o = book.engine.orders[i]!;
+    if (o.symbol !== s.symbol || !ordinary(o)) continue;
+    if (ordId && String(o.orderId) !== ordId) continue;
+    if (clOrdId && (isAlgo(o) || o.clientOrderId !== clOrdId)) continue;
+    return o;
+  }
+  throw new BinanceReject(-2013, "Order does not exist.");
+}
 
 /** One order of a batch-orders or order request. */
 function placeOne(book: VenueBook, req: Record<string, unknown>): { clOrdId: string; ordId: string; tag: string; ts: string; sCode: string; sMsg: string } {
@@ -123,7 +145,7 @@ function ordersOf(book: VenueBook, q: URLSearchParams, open: boolean): unknown[]
   const s = q.get("instId") === null ? undefined : instrument(book, q.get("instId"));
   const state = q.get("state");
   return book.engine.orders
-    .filter((o) => (s === undefined || o.symbol === s.symbol) && (open ? o.status === "NEW" || o.status === "PARTIALLY_FILLED" : o.status !== "NEW" && o.status !== "PARTIALLY_FILLED"))
+    .filter((o) => ordinary(o) && (s === undefined || o.symbol === s.symbol) && (open ? o.status === "NEW" || o.status === "PARTIALLY_FILLED" : o.status !== "NEW" && o.status !== "PARTIALLY_FILLED"))
     .filter((o) => state === null || STATE[o.status] === state)
     .reverse()
     .slice(0, Math.min(Number(q.get("limit") ?? 100), 100))
@@ -188,6 +210,7 @@ export const okxDialect: VenueDialect = {
     return key;
   },
   routes: {
+    ...okxAlgoRoutes(instrument, mayTrade),
     "GET /api/v5/account/config": (key) => ({
       code: "0",
       msg: "",
@@ -256,7 +279,9 @@ export const okxDialect: VenueDialect = {
     "POST /api/v5/trade/cancel-order": (key, req, book) => {
       mayTrade(key);
       const body = jsonOf(req) as Record<string, string | undefined>;
-      const o = book.cancel(instrument(book, body["instId"]), body["ordId"], body["clOrdId"]);
+      const s = instrument(book, body["instId"]);
+      const found = findOrdinary(book, s, body["ordId"], body["clOrdId"]);
+      const o = book.cancel(s, String(found.orderId), undefined);
       return ok([{ clOrdId: o.clientOrderId, ordId: String(o.orderId), ts: String(o.updateTime), sCode: "0", sMsg: "" }]);
     },
     // Amends a working order where it rests: same ordId and clOrdId, new px and/or sz (sz counts what has filled).
@@ -269,7 +294,7 @@ export const okxDialect: VenueDialect = {
       const reqId = body["reqId"] ?? "";
       let o: FakeOrder;
       try {
-        o = book.engine.amendInPlace(s.symbol, { orderId: body["ordId"], clientOrderId: body["clOrdId"] }, { price: body["newPx"], quantity: body["newSz"] });
+        o = book.engine.amendInPlace(s.symbol, { orderId: String(findOrdinary(book, s, body["ordId"], body["clOrdId"]).orderId) }, { price: body["newPx"], quantity: body["newSz"] });
       } catch (e) {
         const code = (e as { code?: unknown }).code;
         // OKX: an order that is gone (filled, cancelled) or unknown cannot be amended.
@@ -289,7 +314,7 @@ export const okxDialect: VenueDialect = {
     },
     "GET /api/v5/trade/order": (_key, req, book) => {
       const q = queryOf(req);
-      return ok([orderJson(book, book.find(instrument(book, q.get("instId")), q.get("ordId") ?? undefined, q.get("clOrdId") ?? undefined))]);
+      return ok([orderJson(book, findOrdinary(book, instrument(book, q.get("instId")), q.get("ordId") ?? undefined, q.get("clOrdId") ?? undefined))]);
     },
     "GET /api/v5/trade/orders-pending": (_key, req, book) => ok(ordersOf(book, queryOf(req), true)),
     "GET /api/v5/trade/orders-history": (_key, req, book) => ok(ordersOf(book, queryOf(req), false)),
@@ -352,4 +377,5 @@ export const okxDialect: VenueDialect = {
     "GET /api/v5/market/history-candles": candles,
   },
   notFound: (req) => reject("50014", `fake okx: no route for ${req.method} ${req.path}`, 404),
+  ws: okxWs(orderJson),
 };
