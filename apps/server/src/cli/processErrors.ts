@@ -18,7 +18,7 @@ export interface ProcessErrorOptions {
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
-function describe(e: unknown): string {
+function stackOf(e: unknown): string {
   if (e instanceof Error) return e.stack ?? `${e.name}: ${e.message}`;
   return String(e);
 }
@@ -49,12 +49,12 @@ export function handleProcessErrors(o: ProcessErrorOptions): () => void {
   };
 
   const onRejection = (reason: unknown) => {
-    write(`Unhandled promise rejection (a bug; Keyflow keeps running, please report it): ${describe(reason)}`);
+    write(`Unhandled promise rejection (a bug; Keyflow keeps running, please report it): ${stackOf(reason)}`);
   };
 
   let stopping = false;
   const onException = (e: unknown) => {
-    write(`Uncaught exception (a bug; please report it): ${describe(e)}`);
+    write(`Uncaught exception (a bug; please report it): ${stackOf(e)}`);
     if (stopping) {
       // A second one while stopping: the shutdown itself is broken.
       exit(1);
@@ -73,7 +73,7 @@ export function handleProcessErrors(o: ProcessErrorOptions): () => void {
       },
       (err: unknown) => {
         clearTimeout(deadline);
-        write(`The shutdown failed: ${describe(err)}`);
+        write(`The shutdown failed: ${stackOf(err)}`);
         exit(1);
       },
     );
