@@ -6,7 +6,7 @@ import type { Page } from "playwright-core";
 import { findGaps } from "@keyflow/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCandles, startFakeExchange, type Candle, type FakeExchange } from "../fake-exchange/index";
-import { shot as shotOf, startApp, tid, type BrowserApp } from "./harness";
+import { backtestShown, shot as shotOf, startApp, tid, type BrowserApp } from "./harness";
 
 const H = 3_600_000;
 const DAY = 24 * H;
@@ -127,10 +127,7 @@ describe("Data page", () => {
     await shot("05-picker");
     await page.keyboard.press("Escape");
     await page.waitForSelector(`${tid("save-state")}[data-state="saved"]`);
-    await page.click(tid("backtest-button"));
-    const results = page.locator(`${tid("results")}[data-draw-ms]`);
-    await results.waitFor({ timeout: 60_000 });
-    ethRunId = (await results.getAttribute("data-run-id"))!;
+    ethRunId = await backtestShown(page);
     const warning = page.locator(tid("gap-warning"));
     await warning.waitFor();
     const holeAfter = new Date(eth[HOLE_AT - 1]![0]).toISOString().slice(0, 16).replace("T", " ");
@@ -148,10 +145,7 @@ describe("Data page", () => {
     await page.fill(tid("range-to"), to);
     await page.keyboard.press("Escape");
     await page.waitForSelector(`${tid("save-state")}[data-state="saved"]`);
-    await page.click(tid("backtest-button"));
-    const results = page.locator(`${tid("results")}[data-draw-ms]`);
-    await results.waitFor({ timeout: 60_000 });
-    const runId = (await results.getAttribute("data-run-id"))!;
+    const runId = await backtestShown(page);
     // 30 whole days, both ends included: the header names the first and the last candle used.
     expect(await page.textContent(tid("results-head-range"))).toBe(`${from} 00:00 → ${to} 23:00`);
     expect(await page.locator(tid("gap-warning")).count()).toBe(0);

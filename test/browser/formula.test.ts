@@ -1,7 +1,7 @@
 // The palette search and the formula block in a real browser: find blocks by their aliases, build a
 // z-score flow with a formula, see a parse error pointing at its character, fix it, backtest.
 import { describe, expect, it } from "vitest";
-import { appForFile, newStrategyWithBlocks, openEditor, shot as shotOf, tid } from "./harness";
+import { appForFile, backtestShown, newStrategyWithBlocks, openEditor, shot as shotOf, tid } from "./harness";
 
 const held = appForFile();
 
@@ -60,11 +60,7 @@ describe("palette search and the formula block", () => {
 
     await page.fill(tid("param-expression"), "(a - b) / c");
     await page.waitForSelector(tid("compiles-ok"));
-    await page.click(tid("backtest-button"));
-    // Drawn (the timing itself sits behind the results' "details" switch).
-    await page.waitForSelector(`${tid("results")}[data-draw-ms]`, { timeout: 60_000 });
-    const runId = (await page.locator(tid("results")).getAttribute("data-run-id"))!;
-    const run = await app.client.backtests.get.query({ runId });
+    const run = await app.client.backtests.get.query({ runId: await backtestShown(page) });
     expect(run.status).toBe("done");
     expect(run.metrics!.trades).toBeGreaterThan(0);
     await shotOf(page, "formula-02-results");

@@ -136,6 +136,17 @@ export async function dragWire(page: Page, from: string, to: string): Promise<vo
   await page.mouse.up();
 }
 
+/**
+ * Clicks Backtest and waits until its results are drawn (they carry their click → drawn time then);
+ * returns the shown run's id.
+ */
+export async function backtestShown(page: Page, timeout = 60_000): Promise<string> {
+  await page.click(tid("backtest-button"));
+  const results = page.locator(`${tid("results")}[data-draw-ms]`);
+  await results.waitFor({ timeout });
+  return (await results.getAttribute("data-run-id"))!;
+}
+
 /** A run as `backtests.get` sends it, with its packed trades and chart unpacked (null before done). */
 export async function getRun(client: BrowserApp["client"], runId: string) {
   const row = await client.backtests.get.query({ runId });

@@ -2,8 +2,11 @@
 // Checked by bounding boxes (what is on screen, what overlaps), with screenshots for a person to look at.
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getTemplate } from "@keyflow/core";
+import { makeCandles, startFakeExchange, type FakeExchange } from "../fake-exchange/index";
 import { buildWeb, openBrowser, shot, startTestServer, tid, type TestServer } from "./harness";
 
+let fake: FakeExchange | undefined;
 let server: TestServer | undefined;
 let browser: Browser | undefined;
 let page: Page;
@@ -29,6 +32,42 @@ function offScreen(name: string, b: Box, vw: number, vh: number): string[] {
   if (b.x + b.width > vw + 0.5) out.push(`${name} ends at x = ${Math.round(b.x + b.width)} > ${vw}`);
   if (b.y + b.height > vh + 0.5) out.push(`${name} ends at y = ${Math.round(b.y + b.height)} > ${vh}`);
   return out;
+}
+
+/**
+ * What is wrong with the top bar's tabs: a tab strip that scrolls (its last tabs hidden behind the
+ * edge), a tab whose label is cut, a tab off screen or outside the strip.
+ */
+async function tabsCut(vw: number, vh: number): Promise<string[]> {
+  const strip = page.locator(".topbar .tabs");
+  const out = await clipped(strip);
+  const stripBox = await box(strip);
+  out.push(...(await clipped(page.locator(".topbar .tab"))));
+  for (const tab of await page.locator(".topbar .tab").all()) {
+    const name = (await tab.textContent())!;
+    const b = await box(tab);
+    out.push(...offScreen(`tab ${name}`, b, vw, vh));
+    if (b.x < stripBox.x - 0.5 || b.x + b.width > stripBox.x + stripBox.width + 0.5) out.push(`tab ${name} lies outside the tab strip`);
+  }
+  return out;
+}
+
+/** The top bar's parts that must all be on screen and apart. */
+async function barParts(): Promise<[string, Box][]> {
+  const parts: [string, Box][] = [["tabs", await box(page.locator(".topbar .tabs"))]];
+  for (const [name, id] of [
+    ["name", "strategy-name"],
+    ["save state", "save-state"],
+    ["kill switch", "kill-switch-topbar"],
+    ["menu", "topbar-menu"],
+    ["deploy", "deploy-button"],
+    ["market chip", "market-chip"],
+    ["Backtest", "backtest-button"],
+  ] as const) {
+    const l = page.locator(tid(id));
+    if ((await l.count()) > 0 && (await l.isVisible())) parts.push([name, await box(l)]);
+  }
+  return parts;
 }
 
 const overlap = (a: Box, b: Box) => Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x) > 0.5 && Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y) > 0.5;
@@ -62,13 +101,16 @@ async function setSize(width: number, height: number) {
 
 beforeAll(async () => {
   buildWeb();
-  server = await startTestServer("layout");
+  // A live bot on this fake puts the kill switch in the top bar (the last test).
+  fake = await startFakeExchange({ candles: { BTCUSDT: makeCandles({ start: Date.UTC(2024, 8, 1), count: 400, seed: 3 }) }, closedAtStart: 200 });
+  server = await startTestServer("layout", { exchange: { urls: { binance: fake.url }, timeoutMs: 3000, limit: { maxRequests: 50, windowMs: 1000 }, ccxtRateLimitMs: 1 } });
   ({ browser, page, pageErrors } = await openBrowser({ width: 1024, height: 700 }));
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  await fake?.close();
 });
 
 describe("layout at 1024×700, 1280×800 and 1440×900", () => {
@@ -188,5 +230,42 @@ describe("layout at 1024×700, 1280×800 and 1440×900", () => {
     await page.keyboard.press("Control+z");
     for (let i = 0; i < 5; i++) await page.keyboard.press("Control+z");
     await page.waitForFunction(`document.querySelectorAll(".react-flow__node").length === ${before}`);
+  });
+
+  it("shows every tab whole at 1024, 1280 and 1440 px, without bots and with a live bot's kill switch in the bar", async () => {
+    const sizes = [
+      [1024, 700],
+      [1280, 800],
+      [1440, 900],
+    ] as const;
+    const check = async (what: string) => {
+      for (const [w, h] of sizes) {
+        await setSize(w, h);
+        await page.click(tid("tab-editor"));
+        await page.waitForSelector(tid("canvas"));
+        expect(await pageWidth()).toBeLessThanOrEqual(w);
+        expect(await tabsCut(w, h)).toEqual([]);
+        const parts = await barParts();
+        expect(parts.flatMap(([n, b]) => offScreen(n, b, w, h))).toEqual([]);
+        expect(overlaps(parts)).toEqual([]);
+        // The switch's count of running and live bots is whole too.
+        expect(await clipped(page.locator(`${tid("kill-switch-topbar")}, ${tid("kill-switch-topbar")} .kill-count`))).toEqual([]);
+        await shot(page, `layout-${w}-topbar-${what}`);
+      }
+    };
+    await page.locator(tid("kill-switch-topbar")).waitFor({ state: "detached" });
+    await check("no-bots");
+
+    const services = server!.services;
+    const k = fake!.keys.trade!;
+    const key = await services.keys.add({ exchange: "binance", label: "Binance trading", apiKey: k.apiKey, secret: k.secret });
+    const flow = structuredClone(getTemplate("sma-cross")!.flow);
+    flow.market = { exchange: "binance", symbol: "BTC/USDT", timeframe: "1m" };
+    services.bots.deploy({ flow, mode: "live", keyId: key.id, confirmLive: true, warmupBars: 50, name: "Layout live" });
+    // The bar shows the switch with its count of running and live bots.
+    await page.waitForSelector(`${tid("kill-switch-topbar")} [data-live="1"]`, { timeout: 30_000 });
+    await check("live-bot");
+    await services.bots.stopAll();
+    expect(pageErrors).toEqual([]);
   });
 });

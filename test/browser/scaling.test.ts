@@ -2,7 +2,7 @@
 // the Inspector, a refused step size pointed at its field, then a backtest with a row per exit.
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dragWire, dropBlock, getRun, shot as shotOf, startApp, tid, type BrowserApp } from "./harness";
+import { backtestShown, dragWire, dropBlock, getRun, shot as shotOf, startApp, tid, type BrowserApp } from "./harness";
 
 let app: BrowserApp | undefined;
 let page: Page;
@@ -45,9 +45,7 @@ describe("scaling in and out", () => {
     await page.waitForSelector(tid("compiles-ok"));
     await shotOf(page, "scaling-02-take-profit-step");
 
-    await page.click(tid("backtest-button"));
-    await page.waitForSelector(`${tid("results")}[data-draw-ms]`, { timeout: 60_000 });
-    const run = await getRun(app!.client, (await page.locator(tid("results")).getAttribute("data-run-id"))!);
+    const run = await getRun(app!.client, await backtestShown(page));
     expect(run.status).toBe("done");
     // A step and the rest of its position: two rows with the same entry.
     const trades = run.trades!;

@@ -1,7 +1,7 @@
 // A source on a higher timeframe in a real browser: drag a 1h close, a 4h close and an SMA of the 4h
 // closes together, see the inspector refuse a timeframe below the flow's, pick 4h, backtest.
 import { describe, expect, it } from "vitest";
-import { appForFile, newStrategyWithBlocks, openEditor, shot as shotOf, tid } from "./harness";
+import { appForFile, backtestShown, newStrategyWithBlocks, openEditor, shot as shotOf, tid } from "./harness";
 
 const held = appForFile();
 
@@ -43,10 +43,7 @@ describe("a higher timeframe on a price block", () => {
     await page.waitForSelector(tid("compiles-ok"));
     expect(await page.textContent(tid("node-price-2"))).toContain("4h");
     await shotOf(page, "timeframes-02-4h");
-    await page.click(tid("backtest-button"));
-    await page.waitForSelector(`${tid("results")}[data-draw-ms]`, { timeout: 60_000 });
-    const runId = (await page.locator(tid("results")).getAttribute("data-run-id"))!;
-    const run = await app.client.backtests.get.query({ runId });
+    const run = await app.client.backtests.get.query({ runId: await backtestShown(page) });
     expect(run.status).toBe("done");
     expect(run.metrics!.trades).toBeGreaterThan(0);
     await shotOf(page, "timeframes-03-results");

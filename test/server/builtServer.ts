@@ -24,10 +24,13 @@ export interface BuiltServer {
   stop(): Promise<number | null>;
 }
 
-/** `node dist/main.js serve` with the given environment; resolves once it prints its address. */
-export async function startBuiltServer(env: Record<string, string | undefined>): Promise<BuiltServer> {
+/**
+ * `node dist/main.js serve` with the given environment; resolves once it prints its address.
+ * `nodeArgs` go before the script (e.g. `--import` of a test-only module).
+ */
+export async function startBuiltServer(env: Record<string, string | undefined>, nodeArgs: string[] = []): Promise<BuiltServer> {
   buildServer();
-  const child = spawn(process.execPath, ["dist/main.js", "serve"], {
+  const child = spawn(process.execPath, [...nodeArgs, "dist/main.js", "serve"], {
     cwd: serverDir,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, KEYFLOW_PORT: "0", KEYFLOW_HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],

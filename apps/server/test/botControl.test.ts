@@ -6,8 +6,8 @@ import type { BotStreamEvent } from "../src/bots/views";
 import { caughtUp, expectNoSecrets, harness, leakSites, smaFlow, until, type Harness } from "./botHelpers";
 
 const START = Date.UTC(2024, 6, 1);
-const fakeOpts = (count = 2000) => ({
-  candles: { BTCUSDT: makeCandles({ start: START, count, seed: 21 }), ETHUSDT: makeCandles({ start: START, count, seed: 22, startPrice: 2000 }) },
+const fakeOpts = (count = 2000, seed = 21) => ({
+  candles: { BTCUSDT: makeCandles({ start: START, count, seed }), ETHUSDT: makeCandles({ start: START, count, seed: 22, startPrice: 2000 }) },
   closedAtStart: 10,
   balances: { USDT: 1_000_000, BTC: 0, ETH: 0 },
   feeRate: 0.001,
@@ -179,7 +179,10 @@ describe("live stops", () => {
   });
 
   it("on Binance spot the stop loss and the take profit rest as one OCO: one leg executing cancels the other", async () => {
-    h = await harness({ fake: fakeOpts() });
+    // Candles on which a resting target and a resting stop both execute within ~20 candles. The bot is
+    // stepped one candle at a time (a full cycle of exchange requests each); on seed 21's long rise the
+    // first stop a resting leg executed came ~190 candles in, most of the 30 s test timeout under load.
+    h = await harness({ fake: fakeOpts(2000, 248) });
     const key = await liveKey(h);
     const bot = await h.caller.bots.deploy({ flow: smaFlow(3, 8, { stopLossPct: 0.25, takeProfitPct: 0.25 }), mode: "live", keyId: key.id, confirmLive: true, warmupBars: 50 });
     const hh = h;

@@ -21,38 +21,47 @@ function bars(prices: number[]): Candles {
   return c;
 }
 
-/** Buys (all of its stake) while the close is above 100, sells while it is below. */
-const above100 = specOf(
-  flowGraphSchema.parse({
-    format: "keyflow.flow",
-    version: 2,
-    name: "above 100",
-    market: { exchange: "demo", symbol: "A/USDT", timeframe: "1h" },
-    settings: { initialCash: 3000, feeRate: 0, slippage: 0 },
-    nodes: [
-      { id: "close", kind: "price", params: { field: "close" } },
-      { id: "gt", kind: "greaterThan", params: { value: 100 } },
-      { id: "lt", kind: "lessThan", params: { value: 100 } },
-      { id: "buy", kind: "buy", params: { sizeMode: "percentEquity", size: 100 } },
-      { id: "sell", kind: "sell", params: {} },
-    ],
-    edges: [
-      { id: "e1", source: "close", sourceHandle: "value", target: "gt", targetHandle: "a" },
-      { id: "e2", source: "close", sourceHandle: "value", target: "lt", targetHandle: "a" },
-      { id: "e3", source: "gt", sourceHandle: "signal", target: "buy", targetHandle: "when" },
-      { id: "e4", source: "lt", sourceHandle: "signal", target: "sell", targetHandle: "when" },
-    ],
-  }),
-);
+/**
+ * Enters with `buy` while the close is above 100 and sells while it is below: the flow every test
+ * here trades, with its entry block varied.
+ */
+function above100With(name: string, buy: { kind: "buy" | "limitBuy"; params: Record<string, number | string> }): StrategySpec {
+  return specOf(
+    flowGraphSchema.parse({
+      format: "keyflow.flow",
+      version: 2,
+      name,
+      market: { exchange: "demo", symbol: "A/USDT", timeframe: "1h" },
+      settings: { initialCash: 3000, feeRate: 0, slippage: 0 },
+      nodes: [
+        { id: "close", kind: "price", params: { field: "close" } },
+        { id: "gt", kind: "greaterThan", params: { value: 100 } },
+        { id: "lt", kind: "lessThan", params: { value: 100 } },
+        { id: "buy", ...buy },
+        { id: "sell", kind: "sell", params: {} },
+      ],
+      edges: [
+        { id: "e1", source: "close", sourceHandle: "value", target: "gt", targetHandle: "a" },
+        { id: "e2", source: "close", sourceHandle: "value", target: "lt", targetHandle: "a" },
+        { id: "e3", source: "gt", sourceHandle: "signal", target: "buy", targetHandle: "when" },
+        { id: "e4", source: "lt", sourceHandle: "signal", target: "sell", targetHandle: "when" },
+      ],
+    }),
+  );
+}
+
+/** Buys (all of its stake) at the next open while the close is above 100, sells while it is below. */
+const above100 = above100With("above 100", { kind: "buy", params: { sizeMode: "percentEquity", size: 100 } });
 
 describe("portfolio over several markets on shared cash", () => {
   const settings = { initialCash: 3000, feeRate: 0, slippage: 0 };
   const A = bars([90, 110, 120, 90, 90, 90]); // enters at 120 (bar 2), exits at 90 (bar 4)
   const B = bars([90, 110, 110, 110, 110, 110]); // enters at 110 (bar 2), holds
   const C = bars([90, 110, 110, 110, 110, 110]); // wants in from bar 1 on
+  const abc = [{ symbol: "A", candles: A }, { symbol: "B", candles: B }, { symbol: "C", candles: C }];
 
   it("respects max open positions: the third market waits for a free slot, taken in the listed order (hand-checked)", () => {
-    const r = portfolioBacktest(above100, [{ symbol: "A", candles: A }, { symbol: "B", candles: B }, { symbol: "C", candles: C }], settings, { maxOpenPositions: 2, budgetPerPosition: 1000 });
+    const r = portfolioBacktest(above100, abc, settings, { maxOpenPositions: 2, budgetPerPosition: 1000 });
     const [a, b, c] = r.markets;
     // A: 1000 / 120 bought at bar 2's open, sold at bar 4's open (90): −250.
     expect(a!.trades).toHaveLength(1);
@@ -84,7 +93,7 @@ describe("portfolio over several markets on shared cash", () => {
   });
 
   it("gives a position what cash is left when less than its budget, and skips an entry when none is left", () => {
-    const r = portfolioBacktest(above100, [{ symbol: "A", candles: A }, { symbol: "B", candles: B }, { symbol: "C", candles: C }], settings, { maxOpenPositions: 3, budgetPerPosition: 1800 });
+    const r = portfolioBacktest(above100, abc, settings, { maxOpenPositions: 3, budgetPerPosition: 1800 });
     const [a, b, c] = r.markets;
     expect(a!.trades[0]!.qty).toBeCloseTo(1800 / 120, 12);
     expect(b!.openPosition!.qty).toBeCloseTo(1200 / 110, 12); // 3000 − 1800 left
@@ -94,28 +103,9 @@ describe("portfolio over several markets on shared cash", () => {
   });
 
   it("a sell signal that cancels a waiting limit entry frees its slot for the markets listed after it on the same close", () => {
-    const flow = flowGraphSchema.parse({
-      format: "keyflow.flow",
-      version: 2,
-      name: "limit above 100",
-      market: { exchange: "demo", symbol: "A/USDT", timeframe: "1h" },
-      settings: { initialCash: 3000, feeRate: 0, slippage: 0 },
-      nodes: [
-        { id: "close", kind: "price", params: { field: "close" } },
-        { id: "gt", kind: "greaterThan", params: { value: 100 } },
-        { id: "lt", kind: "lessThan", params: { value: 100 } },
-        // 50 % below the close: never reached by these bars.
-        { id: "buy", kind: "limitBuy", params: { sizeMode: "percentEquity", size: 100, offsetPct: 50, validBars: 10 } },
-        { id: "sell", kind: "sell", params: {} },
-      ],
-      edges: [
-        { id: "e1", source: "close", sourceHandle: "value", target: "gt", targetHandle: "a" },
-        { id: "e2", source: "close", sourceHandle: "value", target: "lt", targetHandle: "a" },
-        { id: "e3", source: "gt", sourceHandle: "signal", target: "buy", targetHandle: "when" },
-        { id: "e4", source: "lt", sourceHandle: "signal", target: "sell", targetHandle: "when" },
-      ],
-    });
-    const r = portfolioBacktest(specOf(flow), [{ symbol: "A", candles: bars([110, 90, 90]) }, { symbol: "B", candles: bars([90, 110, 110]) }], settings, { maxOpenPositions: 1 });
+    // 50 % below the close: never reached by these bars.
+    const limitAbove100 = above100With("limit above 100", { kind: "limitBuy", params: { sizeMode: "percentEquity", size: 100, offsetPct: 50, validBars: 10 } });
+    const r = portfolioBacktest(limitAbove100, [{ symbol: "A", candles: bars([110, 90, 90]) }, { symbol: "B", candles: bars([90, 110, 110]) }], settings, { maxOpenPositions: 1 });
     // A's limit entry waits from bar 0 and is cancelled by its sell signal at bar 1's close; B wants
     // in at that same close and takes the slot then (not one bar later).
     expect(r.markets.map((m) => m.skippedEntries)).toEqual([0, 0]);
@@ -139,7 +129,8 @@ describe("portfolio over several markets on shared cash", () => {
       const spec = specOf({ ...flow, nodes: flow.nodes.map((n) => (n.kind === "buy" ? { ...n, params: { sizeMode: "quote", size: 2000 } } : n)) });
       const one = { initialCash: 10_000, feeRate: 0.001, slippage: 0.0005 };
       const alone = [btc, eth].map((c) => backtest(spec, c, one));
-      const r = portfolioBacktest(spec, [{ symbol: "BTC/USDT", candles: btc }, { symbol: "ETH/USDT", candles: eth }], { ...one, initialCash: 20_000 }, { maxOpenPositions: 2, budgetPerPosition: 10_000 }, { timeframeMs: HOUR });
+      const both = [{ symbol: "BTC/USDT", candles: btc }, { symbol: "ETH/USDT", candles: eth }];
+      const r = portfolioBacktest(spec, both, { ...one, initialCash: 20_000 }, { maxOpenPositions: 2, budgetPerPosition: 10_000 }, { timeframeMs: HOUR });
       expect(alone[0]!.trades.length).toBeGreaterThan(100);
       expect(r.markets[0]!.trades).toEqual(alone[0]!.trades);
       expect(r.markets[1]!.trades).toEqual(alone[1]!.trades);
@@ -150,7 +141,7 @@ describe("portfolio over several markets on shared cash", () => {
       for (let k = 0; k < btc.length; k += 997) expect(r.equity.value[k]).toBeCloseTo(alone[0]!.equity[k]! + alone[1]!.equity[k]!, 6);
       expect(r.metrics.finalEquity).toBeCloseTo(alone[0]!.equity[btc.length - 1]! + alone[1]!.metrics.finalEquity, 6);
       // With one slot the two compete, and the portfolio never holds both.
-      const tight = portfolioBacktest(spec, [{ symbol: "BTC/USDT", candles: btc }, { symbol: "ETH/USDT", candles: eth }], { ...one, initialCash: 20_000 }, { maxOpenPositions: 1 });
+      const tight = portfolioBacktest(spec, both, { ...one, initialCash: 20_000 }, { maxOpenPositions: 1 });
       const spans = tight.markets.flatMap((m) => m.trades.map((t) => [t.entryTime, t.exitTime] as const)).sort((x, y) => x[0] - y[0]);
       for (let k = 1; k < spans.length; k++) expect(spans[k]![0]).toBeGreaterThanOrEqual(spans[k - 1]![1]);
       expect(tight.markets[1]!.skippedEntries).toBeGreaterThan(0);

@@ -8,7 +8,7 @@
 import { PENDING_ENTRY, PortfolioSession, type Bar, type PortfolioRules, type Settings, type StrategySpec } from "@keyflow/core";
 import type { Bot, BotBook, BotRepo, DeliveryChannel } from "@keyflow/db";
 import type { Assets } from "./ledger";
-import { journalPaperFill, reportFills, type SimFill } from "./paperTrader";
+import { entryTypeOf, journalPaperFill, reportFills, type SimFill } from "./paperTrader";
 import type { Trader } from "./trader";
 import { utcMinute } from "../utcMinute";
 import { assetsOfSymbol } from "./views";
@@ -206,9 +206,4 @@ export class PaperGroupTrader implements Trader {
       group: { positionsValue: value, positionsCost: cost, markets },
     };
   }
-}
-
-/** How a flow's entry orders are placed (one limit entry: limit; otherwise market). */
-function entryTypeOf(strategy: { entries: readonly { type: "market" | "limit" }[] }): "market" | "limit" {
-  return strategy.entries.length === 1 ? strategy.entries[0]!.type : "market";
 }

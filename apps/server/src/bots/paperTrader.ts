@@ -1,6 +1,6 @@
 // Paper trading: the backtest's own Session (strategy + simulated broker) stepped one closed candle at
 // a time, so a paper bot's trades are the backtest's trades on the same candles.
-import { PENDING_ENTRY, Session, type Bar, type Settings, type SimBroker, type StrategySpec } from "@keyflow/core";
+import { PENDING_ENTRY, Session, type Bar, type EntryRule, type Settings, type SimBroker, type StrategySpec } from "@keyflow/core";
 import type { Bot, BotBook, BotRepo, DeliveryChannel } from "@keyflow/db";
 import { clientOrderId } from "@keyflow/exchange";
 import type { Assets } from "./ledger";
@@ -90,7 +90,7 @@ export class PaperTrader implements Trader {
   private simulate(bar: Bar, quiet = false): void {
     const b = this.session.broker;
     const before = b.state();
-    const entryType = this.session.strategy.entries.length === 1 ? this.session.strategy.entries[0]!.type : "market";
+    const entryType = entryTypeOf(this.session.strategy);
     const fills: SimFill[] = [];
     const detach = reportFills(b, entryType, fills);
     try {
@@ -127,6 +127,14 @@ export class PaperTrader implements Trader {
       costBasis: b.qty > 0 ? b.qty * b.entryPrice + b.entryFee : 0,
     };
   }
+}
+
+/**
+ * The order type a paper bot journals for its entry fills (paper and paper groups alike): the type of
+ * the flow's entry rule when it has one; market when several rules share the position.
+ */
+export function entryTypeOf(strategy: { entries: readonly Pick<EntryRule, "type">[] }): EntryRule["type"] {
+  return strategy.entries.length === 1 ? strategy.entries[0]!.type : "market";
 }
 
 /**

@@ -1,6 +1,7 @@
 import { configFromEnv } from "../config";
-import { startHttpServer } from "../http/server";
+import { startHttpServer, type RunningServer } from "../http/server";
 import { createServices } from "../services";
+import { handleProcessErrors } from "./processErrors";
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -9,10 +10,17 @@ export async function runServe(): Promise<number> {
   const config = configFromEnv();
   log(`Keyflow data directory: ${config.dataDir}`);
   const services = createServices(config, { log });
-  let http;
+  let http: RunningServer | undefined;
+  const shutdown = async () => {
+    await http?.close();
+    await services.close();
+  };
+  // From here on a stray rejection (a bot resuming, a ccxt client) is logged, not fatal.
+  const unguard = handleProcessErrors({ log, secrets: () => services.keys.openableSecrets(), shutdown });
   try {
     http = await startHttpServer(services, log);
   } catch (e) {
+    unguard();
     await services.close();
     throw e;
   }
@@ -28,8 +36,8 @@ export async function runServe(): Promise<number> {
       }
       stopping = true;
       log(`${signal}: stopping (finishing running backtests for up to 5 s)…`);
-      await http.close();
-      await services.close();
+      await shutdown();
+      unguard();
       log("Stopped.");
       resolve(0);
     };

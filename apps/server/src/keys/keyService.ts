@@ -229,6 +229,20 @@ export class KeyService {
     }
   }
 
+  /** Every stored credential this process can open: for redacting a text whose origin is unknown (a stray error). */
+  openableSecrets(): string[] {
+    const out: string[] = [];
+    for (const k of this.db.keys.list()) {
+      try {
+        const c = this.credentials(k.id);
+        out.push(...[c.apiKey, c.secret, c.password, c.uid].filter((v): v is string => typeof v === "string"));
+      } catch {
+        // Sealed under another master key or damaged: this process cannot have used it.
+      }
+    }
+    return out;
+  }
+
   /** The key's record when its secrets are sealed under the current master key; a user error saying how to fix it otherwise. */
   usable(id: string): ExchangeKey {
     const k = this.row(id);

@@ -58,11 +58,11 @@ export function KillSwitch({ where }: { where: "page" | "topbar" }) {
         type="button"
         className={`btn kill${where === "topbar" ? " small-kill" : ""}`}
         onClick={() => setAsking(true)}
-        title="Stop every bot and cancel all their open orders"
+        title="Kill switch: stop every bot and cancel all their open orders"
         data-testid={where === "topbar" ? "kill-switch-topbar" : "kill-switch"}
       >
         <Icon />
-        KILL SWITCH
+        <span className="kill-label">KILL SWITCH</span>
         {where === "topbar" && (
           <span className="kill-count" title={`${count(active.length, "bot")} running${live.length > 0 ? `, ${live.length} live` : ""}`} data-running={active.length} data-live={live.length}>
             {active.length}

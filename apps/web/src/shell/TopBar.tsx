@@ -10,6 +10,7 @@ import { marketLabel } from "../strategies/SettingsModal";
 import { KillSwitch } from "../bots/KillSwitch";
 import { AttentionBadge } from "../bots/badges";
 import { openDeploy } from "../bots/BotsLayer";
+import { isActive, useBots } from "../bots/live";
 import { MenuButton, type MenuItem } from "../ui/MenuButton";
 import { useMediaQuery } from "../ui/useMediaQuery";
 
@@ -69,9 +70,9 @@ function SaveState() {
   const error = useApp((s) => s.saveError);
   const text = { saved: "Saved", saving: "Saving…", dirty: "Unsaved changes", unsaved: "Not saved", error: "Save failed" }[state];
   return (
-    <span className={`save-state ${state === "dirty" || state === "unsaved" ? "dirty" : state === "error" ? "error" : ""}`} title={error ?? undefined} data-testid="save-state" data-state={state}>
+    <span className={`save-state ${state === "dirty" || state === "unsaved" ? "dirty" : state === "error" ? "error" : ""}`} title={error ?? text} data-testid="save-state" data-state={state}>
       <span className="dot" />
-      {text}
+      <span className="save-text">{text}</span>
       {(state === "error" || state === "unsaved") && (
         <button type="button" className="btn small ghost" onClick={() => void save()}>
           Save now
@@ -141,13 +142,26 @@ const SECONDARY: MenuItem[] = [
 
 /** Below this width the top bar's secondary actions move into the menu (see styles.css, same width). */
 export const NARROW_TOPBAR = "(max-width: 1399px)";
+/**
+ * Below this width, while bots run, the kill switch takes the room of four of them: only Deploy stays
+ * inline, so every tab stays whole (the seven tabs, the name, the switch and Backtest at 1440 px).
+ */
+export const CROWDED_TOPBAR = "(max-width: 1799px)";
 
 function SecondaryActions() {
   const narrow = useMediaQuery(NARROW_TOPBAR);
-  if (narrow) return <MenuButton label="More actions" items={SECONDARY} testId="topbar-menu">More ▾</MenuButton>;
+  const crowdedWidth = useMediaQuery(CROWDED_TOPBAR);
+  const botsRun = (useBots().data ?? []).some(isActive);
+  const inMenu = narrow ? SECONDARY : botsRun && crowdedWidth ? SECONDARY.filter((a) => a.testId !== "deploy-button") : [];
+  const inline = SECONDARY.filter((a) => !inMenu.includes(a));
   return (
     <>
-      {SECONDARY.map((a) => (
+      {inMenu.length > 0 && (
+        <MenuButton label="More actions" items={inMenu} testId="topbar-menu">
+          More ▾
+        </MenuButton>
+      )}
+      {inline.map((a) => (
         <button key={a.label} type="button" className="btn ghost" onClick={a.onSelect} title={a.title} data-testid={a.testId}>
           {a.label}
         </button>
@@ -201,7 +215,7 @@ export function TopBar() {
       <button type="button" className="market-chip" onClick={() => app.set({ modal: "settings" })} title={`Range: ${rangeLabel(range)}. Market, range and broker settings`} data-testid="market-chip">
         <b>{marketLabel(market)}</b>
         <span className="chip-range">{rangeLabel(range)}</span>
-        <svg width="12" height="12" viewBox="0 0 16 16" fill="none" style={{ color: "var(--muted)" }}>
+        <svg className="chip-gear" width="12" height="12" viewBox="0 0 16 16" fill="none" style={{ color: "var(--muted)" }}>
           <path d="M8 10.5a2.5 2.5 0 100-5 2.5 2.5 0 000 5z M13 8l1.5-1-1-2-1.7.4-1-.8L10.5 3h-2l-.3 1.6-1 .6L5.5 4.8l-1 2L6 8l-1.5 1 1 2 1.7-.4 1 .8.3 1.6h2l.3-1.6 1-.6 1.7.4 1-2z" stroke="currentColor" strokeWidth="1.1" />
         </svg>
       </button>
