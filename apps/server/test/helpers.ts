@@ -58,3 +58,18 @@ export async function userErrorOf(p: Promise<unknown>): Promise<{ message: strin
 export function csvOf(rows: (string | number)[][]): string {
   return ["time,open,high,low,close,volume", ...rows.map((r) => r.join(","))].join("\n");
 }
+
+type Caller = ReturnType<typeof testServices>["caller"];
+
+/** Waits for a queued portfolio run (`backtests.runPortfolio`) to end and returns the stored run. */
+export async function finishedPortfolio(caller: Caller, runId: string) {
+  for await (const e of await caller.backtests.progress({ runId })) if (e.status !== "queued" && e.status !== "running") break;
+  return caller.backtests.portfolio({ id: runId });
+}
+
+/** A finished portfolio run's markets and equity (asserting it finished). */
+export async function portfolioResult(caller: Caller, runId: string) {
+  const run = await finishedPortfolio(caller, runId);
+  if (run.status !== "done" || !run.markets || !run.metrics || !run.equity) throw new Error(`portfolio run ${run.status}: ${run.error}`);
+  return { ...run, markets: run.markets, metrics: run.metrics, equity: run.equity };
+}

@@ -37,7 +37,8 @@ export const backtestsRouter = createTRPCRouter({
 
   /**
    * The flow over several markets of its exchange and timeframe as one portfolio on shared cash
-   * (its own portfolio markets, or `symbols`): computed at once and stored; returns the stored run.
+   * (its own portfolio markets, or `symbols`): queued on the backtest workers like `run`; returns at
+   * once with the run id (progress: `progress`, result: `portfolio`, stop: `cancel`).
    */
   runPortfolio: publicProcedure
     .input(
@@ -57,14 +58,14 @@ export const backtestsRouter = createTRPCRouter({
     )
     .mutation(({ ctx, input }) => runPortfolio(ctx.services, input)),
 
-  /** A stored portfolio run: its rules, metrics, equity and each market's trades. */
+  /** A stored portfolio run: its rules, status, metrics, equity and each market's trades (null until done). */
   portfolio: publicProcedure.input(z.object({ id: runId })).query(({ ctx, input }) => {
     const run = ctx.services.db.portfolios.get(input.id);
     if (!run) throw notFound("This portfolio run");
     return run;
   }),
 
-  /** A strategy's portfolio runs, newest first, without trades. */
+  /** A strategy's portfolio runs, newest first, without trades (kept like its single runs: the newest plus pinned ones). */
   portfolios: publicProcedure.input(z.object({ strategyId: z.string() })).query(({ ctx, input }) => ctx.services.db.portfolios.listForStrategy(input.strategyId)),
 
   /** "Run again": the run's strategy version, market, range and settings, on the candles stored now. */
@@ -119,19 +120,21 @@ export const backtestsRouter = createTRPCRouter({
     .input(z.object({ strategyId: z.string(), limit: z.number().int().min(1).max(500).default(50) }))
     .query(({ ctx, input }) => ctx.services.db.backtests.listForStrategy(input.strategyId, input.limit)),
 
-  /** Names a run (null: back to its label from what it ran). */
+  /** Names a run, single or portfolio (null: back to its label from what it ran). */
   rename: publicProcedure.input(z.object({ runId, name: nameSchema.nullable() })).mutation(({ ctx, input }) => {
-    if (!ctx.services.db.backtests.rename(input.runId, input.name)) throw notFound("This backtest");
+    const { db } = ctx.services;
+    if (!db.backtests.rename(input.runId, input.name) && !db.portfolios.rename(input.runId, input.name)) throw notFound("This backtest");
     return { runId: input.runId, name: input.name };
   }),
 
-  /** Pins a run (kept whatever the retention of old runs) or unpins it. */
+  /** Pins a run, single or portfolio (kept whatever the retention of old runs), or unpins it. */
   pin: publicProcedure.input(z.object({ runId, pinned: z.boolean() })).mutation(({ ctx, input }) => {
-    if (!ctx.services.db.backtests.setPinned(input.runId, input.pinned)) throw notFound("This backtest");
+    const { db } = ctx.services;
+    if (!db.backtests.setPinned(input.runId, input.pinned) && !db.portfolios.setPinned(input.runId, input.pinned)) throw notFound("This backtest");
     return { runId: input.runId, pinned: input.pinned };
   }),
 
-  /** Disk used by the database and how much of it backtest runs and candles take. */
+  /** Disk used by the database and how much of it backtest runs (portfolio runs included) and candles take. */
   storage: publicProcedure.query(({ ctx }) => ctx.services.db.usage()),
 
   /** The most recent runs of any flow, newest first, without trades and chart. */
