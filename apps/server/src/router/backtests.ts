@@ -6,7 +6,7 @@ import { runGaps } from "../backtest/rangeFacts";
 import { startRun } from "../backtest/startRun";
 import { MAX_PORTFOLIO_MARKETS, runPortfolio } from "../backtest/portfolioRun";
 import { rerun, reproduction } from "../results/rerun";
-import { exportBundle } from "../results/bundle";
+import { exportBundle, exportPortfolioBundle } from "../results/bundle";
 import { BUNDLE_MAX_BYTES, downloadThroughJobs, importBundle, readBundleJson } from "../results/importBundle";
 import { notFound } from "../errors";
 import { createTRPCRouter, publicProcedure } from "../trpc";
@@ -79,8 +79,13 @@ export const backtestsRouter = createTRPCRouter({
     return exportBundle(ctx.services.db, input.runId, { includeCandles: input.includeCandles });
   }),
 
+  /** A finished portfolio run as a result file (`kind: "portfolio"`: every market's candle fingerprint and trades); `keyflow verify` checks it. */
+  exportPortfolio: publicProcedure.input(z.object({ runId, includeCandles: z.boolean().default(false) })).query(({ ctx, input }) => {
+    return exportPortfolioBundle(ctx.services.db, input.runId, { includeCandles: input.includeCandles });
+  }),
+
   /**
-   * Imports a result bundle: verifies it on this install's candles (downloading them if missing),
+   * Imports a result bundle (a portfolio's too): verifies it on this install's candles (downloading them if missing),
    * saves its template as a strategy and runs it; the run carries the verification.
    */
   importBundle: publicProcedure
