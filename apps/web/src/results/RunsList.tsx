@@ -16,9 +16,15 @@ export function RunsList() {
   const shown = useApp((s) => s.shownRunId);
   const compare = useApp((s) => s.compare);
   const q = useRuns(strategyId);
+  // Portfolio runs (one flow over several markets) are kept beside the single runs and listed with them.
+  const portfolios = useQuery(trpc.backtests.portfolios.queryOptions(strategyId ? { strategyId } : skipToken));
   const storage = useQuery(trpc.backtests.storage.queryOptions(undefined, { enabled: q.isSuccess }));
   const qc = useQueryClient();
-  const refresh = () => void qc.invalidateQueries({ queryKey: trpc.backtests.listForStrategy.pathKey() });
+  const refresh = () => {
+    void qc.invalidateQueries({ queryKey: trpc.backtests.listForStrategy.pathKey() });
+    void qc.invalidateQueries({ queryKey: trpc.backtests.portfolios.pathKey() });
+    void qc.invalidateQueries({ queryKey: trpc.backtests.storage.queryKey() });
+  };
   const pin = async (runId: string, pinned: boolean) => {
     try {
       await trpcClient.backtests.pin.mutate({ runId, pinned });
@@ -41,7 +47,8 @@ export function RunsList() {
   if (q.isPending) return <div className="empty-note">Loading…</div>;
   if (q.isError) return <div className="empty-note">{errorMessage(q.error)}</div>;
   const runs = [...q.data].sort((a, b) => b.createdAt - a.createdAt);
-  if (runs.length === 0) return <div className="empty-note">Every backtest of this strategy is listed here; tick two to compare them side by side.</div>;
+  const portfolioRuns = portfolios.data ?? [];
+  if (runs.length === 0 && portfolioRuns.length === 0) return <div className="empty-note">Every backtest of this strategy is listed here; tick two to compare them side by side.</div>;
   const toggle = (id: string) => {
     const next = compare.includes(id) ? compare.filter((x) => x !== id) : [...compare, id].slice(-2);
     app.set({ compare: next });
@@ -98,6 +105,44 @@ export function RunsList() {
             title={r.pinned ? "Pinned: kept however many runs follow. Click to unpin." : "Pin: keep this run (older runs are removed after the newest 50)"}
             aria-pressed={r.pinned}
             data-testid="run-pin"
+          >
+            {r.pinned ? "★" : "☆"}
+          </button>
+        </div>
+      ))}
+      {portfolioRuns.map((r) => (
+        <div
+          key={r.id}
+          className="run-row portfolio-run"
+          onClick={() => r.status === "done" && app.set({ modal: "markets", shownPortfolioId: r.id })}
+          data-testid="portfolio-run-row"
+          data-run-id={r.id}
+        >
+          <span className="run-kind" title="One flow over several markets on shared cash">▦</span>
+          <div>
+            <div className="r-title" onDoubleClick={(e) => (e.stopPropagation(), void rename(r.id, r.name))} title={`${r.data.map((d) => d.symbol).join(", ")} · double-click to rename`}>
+              {r.name && <b>{r.name} · </b>}
+              Portfolio of {r.data.length} · {r.timeframe}
+              <span className="dim">
+                {" "}
+                · {date(r.fromTime)} → {date(r.toTime)}
+              </span>
+            </div>
+            <div className="r-sub">
+              {ago(r.createdAt)}
+              {r.metrics && ` · ${r.metrics.trades} trades`}
+              {r.status === "done" && <span title="Disk this run takes (every market's trades, equity, flow)"> · {formatBytes(r.bytes)}</span>}
+              {r.status !== "done" && ` · ${r.error ?? r.status}`}
+            </div>
+          </div>
+          <div className={`r-ret ${signClass(r.metrics?.totalReturnPct ?? null)}`}>{pct(r.metrics?.totalReturnPct ?? null)}</div>
+          <button
+            type="button"
+            className={`btn ghost small pin${r.pinned ? " on" : ""}`}
+            onClick={(e) => (e.stopPropagation(), void pin(r.id, !r.pinned))}
+            title={r.pinned ? "Pinned: kept however many runs follow. Click to unpin." : "Pin: keep this run (older portfolio runs are removed after the newest 50)"}
+            aria-pressed={r.pinned}
+            data-testid="portfolio-run-pin"
           >
             {r.pinned ? "★" : "☆"}
           </button>
