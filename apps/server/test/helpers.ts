@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inflateRawSync } from "node:zlib";
 import { getTemplate, RESULT_COLUMNS_VERSION, unpackResults, type FlowGraph, type RunResults } from "@keyflow/core";
+import { main } from "../src/cli/main";
 import { createCaller } from "../src/router/root";
 import { threadBackend } from "../src/research/threadBackend";
 import { createServices, type ServicesOptions } from "../src/services";
@@ -72,4 +73,19 @@ export async function portfolioResult(caller: Caller, runId: string) {
   const run = await finishedPortfolio(caller, runId);
   if (run.status !== "done" || !run.markets || !run.metrics || !run.equity) throw new Error(`portfolio run ${run.status}: ${run.error}`);
   return { ...run, markets: run.markets, metrics: run.metrics, equity: run.equity };
+}
+
+/** `keyflow verify <args>` on the data directory `dataDir`, with what it printed on stdout. */
+export async function verifyCli(dataDir: string, ...args: string[]): Promise<{ code: number; out: string }> {
+  const write = process.stdout.write.bind(process.stdout);
+  let out = "";
+  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
+  const before = process.env.KEYFLOW_DATA_DIR;
+  process.env.KEYFLOW_DATA_DIR = dataDir;
+  try {
+    return { code: await main(["verify", ...args]), out };
+  } finally {
+    process.stdout.write = write;
+    process.env.KEYFLOW_DATA_DIR = before;
+  }
 }

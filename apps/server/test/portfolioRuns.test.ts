@@ -7,11 +7,10 @@ import { join } from "node:path";
 import { allocCandles, compile, parseResultFile, portfolioBacktest, TIMEFRAME_MS, type Candles, type FlowGraph, type Market, type PortfolioBundle } from "@keyflow/core";
 import { sharedDataFile } from "@keyflow/core/test/sharedData";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../src/cli/main";
 import { importCsv } from "../src/data/importCsv";
 import type { BacktestProgress } from "../src/jobs/backtestJobs";
 import { utcMinute } from "../src/utcMinute";
-import { finishedPortfolio, portfolioResult, template, testServices } from "./helpers";
+import { finishedPortfolio, portfolioResult, template, testServices, verifyCli } from "./helpers";
 
 const BTC: Market = { exchange: "binance", symbol: "BTC/USDT", timeframe: "1h" };
 const ETH: Market = { ...BTC, symbol: "ETH/USDT" };
@@ -49,19 +48,7 @@ async function events(t: typeof a, runId: string): Promise<BacktestProgress[]> {
 }
 
 /** `keyflow verify` against install b's data directory. */
-async function verify(...args: string[]): Promise<{ code: number; out: string }> {
-  const write = process.stdout.write.bind(process.stdout);
-  let out = "";
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  const before = process.env.KEYFLOW_DATA_DIR;
-  process.env.KEYFLOW_DATA_DIR = b.dir;
-  try {
-    return { code: await main(["verify", ...args]), out };
-  } finally {
-    process.stdout.write = write;
-    process.env.KEYFLOW_DATA_DIR = before;
-  }
-}
+const verify = (...args: string[]) => verifyCli(b.dir, ...args);
 
 function writeFile(name: string, doc: unknown): string {
   const path = join(b.dir, `${name}.result.json`);

@@ -6,10 +6,9 @@ import { allocCandles, parseResultBundle, REPORT_BUNDLE_ID, type Market, type Re
 import { sharedDataFile } from "@keyflow/core/test/sharedData";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../src/cli/main";
 import { importCsv } from "../src/data/importCsv";
 import { utcMinute } from "../src/utcMinute";
-import { template, testServices, unpackRun, userErrorOf } from "./helpers";
+import { template, testServices, unpackRun, userErrorOf, verifyCli } from "./helpers";
 
 const market: Market = { exchange: "binance", symbol: "BTC/USDT", timeframe: "1h" };
 const from = Date.UTC(2022, 0, 1);
@@ -42,19 +41,7 @@ const tampered = (f: (x: ResultBundle) => void) => {
   return x;
 };
 
-async function cli(...args: string[]): Promise<{ code: number; out: string }> {
-  const write = process.stdout.write.bind(process.stdout);
-  let out = "";
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  const before = process.env.KEYFLOW_DATA_DIR;
-  process.env.KEYFLOW_DATA_DIR = b.dir;
-  try {
-    return { code: await main(["verify", ...args]), out };
-  } finally {
-    process.stdout.write = write;
-    process.env.KEYFLOW_DATA_DIR = before;
-  }
-}
+const cli = (...args: string[]) => verifyCli(b.dir, ...args);
 
 describe("result bundles", () => {
   it("exports a run with its template, data fingerprint, engine and result; the file round-trips", async () => {

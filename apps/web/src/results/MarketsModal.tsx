@@ -16,6 +16,7 @@ import { Modal } from "../ui/Modal";
 import { compact, date, num, pct, signClass } from "../ui/format";
 import { downloadFile } from "../ui/download";
 import { path } from "./htmlReport";
+import { PinButton } from "./RunsList";
 
 type StoredPortfolio = Awaited<ReturnType<typeof trpcClient.backtests.portfolio.query>>;
 type PortfolioRun = StoredPortfolio & { markets: NonNullable<StoredPortfolio["markets"]>; metrics: NonNullable<StoredPortfolio["metrics"]>; equity: NonNullable<StoredPortfolio["equity"]> };
@@ -253,9 +254,7 @@ function PortfolioView({ run, onPinned }: { run: PortfolioRun; onPinned: (pinned
           {run.name && <b>{run.name} · </b>}
           {run.markets.length} markets · {num(run.settings.initialCash, 0)} shared cash · at most {run.rules.maxOpenPositions} open · {num(run.rules.budgetPerPosition)} a position · run {date(run.createdAt)}
         </p>
-        <button type="button" className={`btn ghost small pin${run.pinned ? " on" : ""}`} onClick={() => void pin()} aria-pressed={run.pinned} title={run.pinned ? "Pinned: kept however many runs follow. Click to unpin." : "Pin: keep this run (older runs are removed after the newest 50)"} data-testid="markets-pin">
-          {run.pinned ? "★" : "☆"}
-        </button>
+        <PinButton pinned={run.pinned} onToggle={() => void pin()} testId="markets-pin" />
         <button type="button" className="btn small" onClick={() => void exportPortfolio(run.id)} title="A file anyone can check on their own candles: keyflow verify <file>" data-testid="markets-export">
           Export result
         </button>

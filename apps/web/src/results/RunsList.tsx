@@ -98,16 +98,7 @@ export function RunsList() {
             </div>
           </div>
           <div className={`r-ret ${signClass(r.metrics?.totalReturnPct ?? null)}`}>{pct(r.metrics?.totalReturnPct ?? null)}</div>
-          <button
-            type="button"
-            className={`btn ghost small pin${r.pinned ? " on" : ""}`}
-            onClick={(e) => (e.stopPropagation(), void pin(r.id, !r.pinned))}
-            title={r.pinned ? "Pinned: kept however many runs follow. Click to unpin." : "Pin: keep this run (older runs are removed after the newest 50)"}
-            aria-pressed={r.pinned}
-            data-testid="run-pin"
-          >
-            {r.pinned ? "★" : "☆"}
-          </button>
+          <PinButton pinned={r.pinned} onToggle={() => void pin(r.id, !r.pinned)} testId="run-pin" />
         </div>
       ))}
       {portfolioRuns.map((r) => (
@@ -136,16 +127,7 @@ export function RunsList() {
             </div>
           </div>
           <div className={`r-ret ${signClass(r.metrics?.totalReturnPct ?? null)}`}>{pct(r.metrics?.totalReturnPct ?? null)}</div>
-          <button
-            type="button"
-            className={`btn ghost small pin${r.pinned ? " on" : ""}`}
-            onClick={(e) => (e.stopPropagation(), void pin(r.id, !r.pinned))}
-            title={r.pinned ? "Pinned: kept however many runs follow. Click to unpin." : "Pin: keep this run (older portfolio runs are removed after the newest 50)"}
-            aria-pressed={r.pinned}
-            data-testid="portfolio-run-pin"
-          >
-            {r.pinned ? "★" : "☆"}
-          </button>
+          <PinButton pinned={r.pinned} onToggle={() => void pin(r.id, !r.pinned)} testId="portfolio-run-pin" />
         </div>
       ))}
       <div style={{ padding: 10 }}>
@@ -159,5 +141,21 @@ export function RunsList() {
         )}
       </div>
     </div>
+  );
+}
+
+/** The star that pins a run (single or portfolio) so the retention of old runs keeps it. */
+export function PinButton({ pinned, onToggle, testId }: { pinned: boolean; onToggle: () => void; testId: string }) {
+  return (
+    <button
+      type="button"
+      className={`btn ghost small pin${pinned ? " on" : ""}`}
+      onClick={(e) => (e.stopPropagation(), onToggle())}
+      title={pinned ? "Pinned: kept however many runs follow. Click to unpin." : "Pin: keep this run (older runs are removed after the newest 50)"}
+      aria-pressed={pinned}
+      data-testid={testId}
+    >
+      {pinned ? "★" : "☆"}
+    </button>
   );
 }
