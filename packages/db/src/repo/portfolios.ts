@@ -1,10 +1,11 @@
 import type { Metrics, Trade } from "@keyflow/core";
-import { and, desc, eq, getTableColumns, inArray, isNull, sql } from "drizzle-orm";
+import { desc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type { ChartLine } from "../chart";
 import { decodeResults } from "../resultCodec";
 import { portfolioRuns, type PortfolioMarketData, type PortfolioMarketRow, type PortfolioRunRow, type StoredPortfolioMarket } from "../schema";
 import type { BacktestStatus } from "../schema";
 import type { RepoContext } from "./context";
+import { pruneRuns } from "./retention";
 
 /** A portfolio run as the rest of Keyflow sees it: each market's trades and the equity decoded (null until done). */
 export type PortfolioRun = Omit<PortfolioRunRow, "results" | "legacyEquity" | "markets" | "data"> & {
@@ -34,9 +35,6 @@ const runBytes = sql<number>`(coalesce(octet_length(${portfolioRuns.results}), 0
 
 const { results: _r, legacyEquity: _e, markets: _m, flow: _f, ...summaryColumns } = getTableColumns(portfolioRuns);
 const { results, legacyEquity, markets, ...rowColumns } = getTableColumns(portfolioRuns);
-
-/** Runs still queued or running are never pruned. */
-const FINISHED: BacktestStatus[] = ["done", "failed", "cancelled"];
 
 /** What a legacy row (stored with its trades, before runs were queued) says about the candles it read. */
 function dataOf(row: { data: PortfolioMarketData[] | null; markets: StoredPortfolioMarket[] | null }): PortfolioMarketData[] {
@@ -130,23 +128,9 @@ export function portfoliosRepo(ctx: RepoContext) {
     storage(): { runs: number; bytes: number } {
       return db.select({ runs: sql<number>`count(*)`, bytes: sql<number>`coalesce(sum(${runBytes}), 0)` }).from(portfolioRuns).get()!;
     },
-    /**
-     * Retention, as for single runs: keeps the newest `keep` portfolio runs of a strategy (or of flows
-     * run without one) plus every pinned one; deletes older finished ones. Returns how many went.
-     */
+    /** Retention, as for single runs: the newest `keep` portfolio runs of a strategy plus every pinned one stay (see `pruneRuns`). */
     prune(strategyId: string | null, keep: number): number {
-      const owner = strategyId === null ? isNull(portfolioRuns.strategyId) : eq(portfolioRuns.strategyId, strategyId);
-      const old = db
-        .select({ id: portfolioRuns.id, status: portfolioRuns.status })
-        .from(portfolioRuns)
-        .where(and(owner, eq(portfolioRuns.pinned, false)))
-        .orderBy(desc(portfolioRuns.createdAt))
-        .all()
-        .slice(keep)
-        .filter((r) => FINISHED.includes(r.status))
-        .map((r) => r.id);
-      for (let i = 0; i < old.length; i += 500) db.delete(portfolioRuns).where(inArray(portfolioRuns.id, old.slice(i, i + 500))).run();
-      return old.length;
+      return pruneRuns(db, portfolioRuns, strategyId, keep);
     },
   };
 }
