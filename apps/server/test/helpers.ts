@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inflateRawSync } from "node:zlib";
-import { getTemplate, RESULT_COLUMNS_VERSION, unpackResults, type FlowGraph, type RunResults } from "@keyflow/core";
+import { allocCandles, getTemplate, RESULT_COLUMNS_VERSION, unpackResults, type FlowGraph, type Market, type RunResults } from "@keyflow/core";
 import { main } from "../src/cli/main";
 import { createCaller } from "../src/router/root";
 import { threadBackend } from "../src/research/threadBackend";
@@ -88,4 +88,15 @@ export async function verifyCli(dataDir: string, ...args: string[]): Promise<{ c
     process.stdout.write = write;
     process.env.KEYFLOW_DATA_DIR = before;
   }
+}
+
+/** Changes one stored candle (opening at `time`) of a market by `delta` in `field`; returns a function that puts it back. */
+export function changeCandle(db: ReturnType<typeof testServices>["services"]["db"], market: Market, time: number, field: "open" | "high" | "low" | "close" | "volume", delta: number) {
+  const series = db.candles.find(market)!;
+  const old = db.candles.read(series.id, { from: time, to: time + 1 });
+  const c = allocCandles(1);
+  for (const k of ["time", "open", "high", "low", "close", "volume"] as const) c[k][0] = old[k][0]!;
+  c[field][0] = old[field][0]! + delta;
+  db.candles.insert(series.id, c);
+  return { before: old[field][0]!, after: c[field][0]!, restore: () => db.candles.insert(series.id, old) };
 }

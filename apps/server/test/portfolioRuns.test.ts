@@ -4,13 +4,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import { join } from "node:path";
-import { allocCandles, compile, parseResultFile, portfolioBacktest, TIMEFRAME_MS, type Candles, type FlowGraph, type Market, type PortfolioBundle } from "@keyflow/core";
+import { compile, parseResultFile, portfolioBacktest, TIMEFRAME_MS, type Candles, type FlowGraph, type Market, type PortfolioBundle } from "@keyflow/core";
 import { sharedDataFile } from "@keyflow/core/test/sharedData";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importCsv } from "../src/data/importCsv";
 import type { BacktestProgress } from "../src/jobs/backtestJobs";
 import { utcMinute } from "../src/utcMinute";
-import { finishedPortfolio, portfolioResult, template, testServices, verifyCli } from "./helpers";
+import { changeCandle, finishedPortfolio, portfolioResult, template, testServices, verifyCli } from "./helpers";
 
 const BTC: Market = { exchange: "binance", symbol: "BTC/USDT", timeframe: "1h" };
 const ETH: Market = { ...BTC, symbol: "ETH/USDT" };
@@ -179,13 +179,8 @@ describe("portfolio runs", () => {
   it("other candles of one market are 'data differs' at that market's candle; a missing market is named; an unreadable file exits 2", async () => {
     const withCandles = (await a.caller.backtests.exportPortfolio({ runId, includeCandles: true })).bundle;
     expect(withCandles.markets.every((m) => m.candles !== undefined)).toBe(true);
-    const series = b.services.db.candles.find(ETH)!;
     const t = Date.UTC(2022, 7, 9, 5);
-    const old = b.services.db.candles.read(series.id, { from: t, to: t + 3_600_000 });
-    const c = allocCandles(1);
-    for (const k of ["time", "open", "high", "low", "close", "volume"] as const) c[k][0] = old[k][0]!;
-    c.high[0] = old.high[0]! + 1;
-    b.services.db.candles.insert(series.id, c);
+    const changed = changeCandle(b.services.db, ETH, t, "high", 1);
     try {
       const differs = await verify(writeFile("differs", withCandles), "--offline", "--json");
       expect(differs.code).toBe(1);
@@ -193,9 +188,9 @@ describe("portfolio runs", () => {
       expect(v).toMatchObject({ status: "dataDiffers", at: t });
       expect(v.reason).toContain("Your binance ETH/USDT 1h candles differ");
       expect(v.reason).toContain(utcMinute(t));
-      expect(v.reason).toContain(`high is ${old.high[0]} in the result's candles and ${c.high[0]} in yours`);
+      expect(v.reason).toContain(`high is ${changed.before} in the result's candles and ${changed.after} in yours`);
     } finally {
-      b.services.db.candles.insert(series.id, old);
+      changed.restore();
     }
     const elsewhere = structuredClone(bundle);
     elsewhere.markets[1]!.data.symbol = "SOL/USDT";

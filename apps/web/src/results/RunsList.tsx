@@ -84,10 +84,7 @@ export function RunsList() {
               )}
             </div>
             <div className="r-sub">
-              {ago(r.createdAt)}
-              {r.metrics && ` · ${r.metrics.trades} trades`}
-              {r.status === "done" && <span title="Disk this run takes (trades, chart, flow)"> · {formatBytes(r.bytes)}</span>}
-              {r.status !== "done" && ` · ${r.error ?? r.status}`}
+              <RunFacts run={r} disk="trades, chart, flow" />
               {r.rerunOf && " · run again"}
               {r.verification && (
                 <>
@@ -120,10 +117,7 @@ export function RunsList() {
               </span>
             </div>
             <div className="r-sub">
-              {ago(r.createdAt)}
-              {r.metrics && ` · ${r.metrics.trades} trades`}
-              {r.status === "done" && <span title="Disk this run takes (every market's trades, equity, flow)"> · {formatBytes(r.bytes)}</span>}
-              {r.status !== "done" && ` · ${r.error ?? r.status}`}
+              <RunFacts run={r} disk="every market's trades, equity, flow" />
             </div>
           </div>
           <div className={`r-ret ${signClass(r.metrics?.totalReturnPct ?? null)}`}>{pct(r.metrics?.totalReturnPct ?? null)}</div>
@@ -141,6 +135,18 @@ export function RunsList() {
         )}
       </div>
     </div>
+  );
+}
+
+/** When a run was made, its trade count and disk use, or how it ended when it did not finish. */
+function RunFacts({ run, disk }: { run: { createdAt: number; metrics: { trades: number } | null; status: string; bytes: number; error: string | null }; disk: string }) {
+  return (
+    <>
+      {ago(run.createdAt)}
+      {run.metrics && ` · ${run.metrics.trades} trades`}
+      {run.status === "done" && <span title={`Disk this run takes (${disk})`}> · {formatBytes(run.bytes)}</span>}
+      {run.status !== "done" && ` · ${run.error ?? run.status}`}
+    </>
   );
 }
 
