@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { skipToken, useQuery, useQueryClient } from "@tanstack/react-query";
 import { formatBytes, NAME_MAX } from "@keyflow/core";
 import { app, useApp } from "../app/appStore";
@@ -73,16 +74,9 @@ export function RunsList() {
             data-testid="run-compare-check"
           />
           <div>
-            <div className="r-title" onDoubleClick={(e) => (e.stopPropagation(), void rename(r.id, r.name))} title="Double-click to rename">
-              {r.name && <b data-testid="run-name">{r.name} · </b>}
+            <RunTitle name={r.name} onRename={() => void rename(r.id, r.name)} from={r.fromTime} to={r.toTime}>
               {r.symbol} {r.timeframe}
-              {r.fromTime !== null && r.toTime !== null && (
-                <span className="dim">
-                  {" "}
-                  · {date(r.fromTime)} → {date(r.toTime)}
-                </span>
-              )}
-            </div>
+            </RunTitle>
             <div className="r-sub">
               <RunFacts run={r} disk="trades, chart, flow" />
               {r.rerunOf && " · run again"}
@@ -108,14 +102,9 @@ export function RunsList() {
         >
           <span className="run-kind" title="One flow over several markets on shared cash">▦</span>
           <div>
-            <div className="r-title" onDoubleClick={(e) => (e.stopPropagation(), void rename(r.id, r.name))} title={`${r.data.map((d) => d.symbol).join(", ")} · double-click to rename`}>
-              {r.name && <b>{r.name} · </b>}
+            <RunTitle name={r.name} onRename={() => void rename(r.id, r.name)} from={r.fromTime} to={r.toTime} hint={r.data.map((d) => d.symbol).join(", ")}>
               Portfolio of {r.data.length} · {r.timeframe}
-              <span className="dim">
-                {" "}
-                · {date(r.fromTime)} → {date(r.toTime)}
-              </span>
-            </div>
+            </RunTitle>
             <div className="r-sub">
               <RunFacts run={r} disk="every market's trades, equity, flow" />
             </div>
@@ -134,6 +123,22 @@ export function RunsList() {
           </div>
         )}
       </div>
+    </div>
+  );
+}
+
+/** A run's name (if given), what it ran and its range; a double-click renames it. */
+function RunTitle({ name, onRename, from, to, hint, children }: { name: string | null; onRename: () => void; from: number | null; to: number | null; hint?: string; children: ReactNode }) {
+  return (
+    <div className="r-title" onDoubleClick={(e) => (e.stopPropagation(), onRename())} title={hint ? `${hint} · double-click to rename` : "Double-click to rename"}>
+      {name && <b data-testid="run-name">{name} · </b>}
+      {children}
+      {from !== null && to !== null && (
+        <span className="dim">
+          {" "}
+          · {date(from)} → {date(to)}
+        </span>
+      )}
     </div>
   );
 }
