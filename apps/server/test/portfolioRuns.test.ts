@@ -6,7 +6,8 @@ import Database from "better-sqlite3";
 import { join } from "node:path";
 import { compile, parseResultFile, portfolioBacktest, TIMEFRAME_MS, type Candles, type FlowGraph, type Market, type PortfolioBundle } from "@keyflow/core";
 import { sharedDataFile } from "@keyflow/core/test/sharedData";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { runBacktestCommand } from "../src/cli/backtest";
 import { importCsv } from "../src/data/importCsv";
 import type { BacktestProgress } from "../src/jobs/backtestJobs";
 import { utcMinute } from "../src/utcMinute";
@@ -201,6 +202,25 @@ describe("portfolio runs", () => {
     expect((await verify(writeFile("broken", broken))).code).toBe(2);
     // After putting the candle back, it verifies again.
     expect((await verify(writeFile("again", bundle), "--offline")).code).toBe(0);
+  }, 120_000);
+
+  it("the server's worker run equals `keyflow backtest --symbols` (in the CLI's own process) on the same stored candles", async () => {
+    const server = await portfolioResult(a.caller, (await a.caller.backtests.runPortfolio({ strategyId })).runId);
+    const flowFile = join(a.dir, "portfolio.flow.json");
+    writeFileSync(flowFile, JSON.stringify(flow));
+    let out = "";
+    vi.spyOn(process.stdout, "write").mockImplementation((text) => ((out += String(text)), true));
+    vi.stubEnv("KEYFLOW_DATA_DIR", a.dir);
+    try {
+      expect(await runBacktestCommand([flowFile, "--symbols", "BTC/USDT,ETH/USDT", "--json"])).toBe(0);
+    } finally {
+      vi.restoreAllMocks();
+      vi.unstubAllEnvs();
+    }
+    const cli = JSON.parse(out) as { portfolio: { metrics: unknown; bars: number }; markets: { symbol: string; trades: unknown[]; skippedEntries: number }[] };
+    expect(cli.portfolio.metrics).toEqual(server.metrics);
+    expect(cli.portfolio.bars).toBe(server.bars);
+    expect(cli.markets.map((m) => [m.symbol, m.trades, m.skippedEntries])).toEqual(server.markets.map((m) => [m.symbol, m.trades, m.skippedEntries]));
   }, 120_000);
 
   it("reads a portfolio run stored before runs were queued (trades and curve as JSON)", async () => {
