@@ -1,9 +1,12 @@
 // One flow over several markets in a real browser: pick two stored markets next to Backtest, set the
-// shared-cash rules, run the portfolio, and read the portfolio with a row per market.
-import { generateDemoCandles } from "@keyflow/core";
+// shared-cash rules, run the portfolio (queued on the server's workers, followed to the end), read the
+// portfolio with a row per market, pin it, export its result file, and find it among the past runs.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { generateDemoCandles, parseResultFile } from "@keyflow/core";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { shot as shotOf, startApp, tid, type BrowserApp } from "./harness";
+import { artifacts, shot as shotOf, startApp, tid, type BrowserApp } from "./harness";
 
 let app: BrowserApp | undefined;
 let page: Page;
@@ -36,7 +39,9 @@ describe("backtest over several markets", () => {
     expect(rows).toEqual(["markets-row-DEMO/USDT", "markets-row-ALT/USDT"]);
     // What the page shows is the stored portfolio run.
     const id = (await page.getAttribute(tid("markets-result"), "data-portfolio-id"))!;
-    const run = await app!.client.backtests.portfolio.query({ id });
+    const stored = await app!.client.backtests.portfolio.query({ id });
+    const run = { ...stored, markets: stored.markets!, metrics: stored.metrics! };
+    expect(run.status).toBe("done");
     expect(run.rules).toEqual({ maxOpenPositions: 1, budgetPerPosition: 8000 });
     expect(run.markets.map((m) => m.symbol)).toEqual(["DEMO/USDT", "ALT/USDT"]);
     const total = (await page.textContent(tid("markets-total")))!;
@@ -50,6 +55,29 @@ describe("backtest over several markets", () => {
     expect(saved.flow.portfolio).toEqual({ symbols: ["DEMO/USDT", "ALT/USDT"], maxOpenPositions: 1, budgetPerPosition: 8000 });
     expect(run.strategyVersion).toBe(saved.latestVersion);
     await shotOf(page, "markets-01-portfolio");
+
+    // Pinned from the dialog: the server keeps it whatever the retention.
+    await page.click(tid("markets-pin"));
+    await page.waitForSelector(`${tid("markets-pin")}[aria-pressed="true"]`);
+    expect((await app!.client.backtests.portfolio.query({ id })).pinned).toBe(true);
+    // Its result file names both markets' candles.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click(tid("markets-export"))]);
+    const file = join(artifacts, download.suggestedFilename());
+    await download.saveAs(file);
+    const parsed = parseResultFile(JSON.parse(readFileSync(file, "utf8")));
+    expect(parsed.ok && "kind" in parsed.bundle && parsed.bundle.markets.map((m) => m.data.symbol)).toEqual(["DEMO/USDT", "ALT/USDT"]);
+
+    // Listed with the strategy's past runs, pinned, with its disk use; a click opens it again.
+    await page.click('[aria-label="Close"]');
+    await page.click(tid("tab-results"));
+    const row = page.locator(`${tid("portfolio-run-row")}[data-run-id="${id}"]`);
+    await row.waitFor();
+    expect(await row.locator(tid("portfolio-run-pin")).getAttribute("aria-pressed")).toBe("true");
+    expect(await row.textContent()).toMatch(/Portfolio of 2 · 1h.*\d+ trades · [\d.]+ [KMG]?B/);
+    expect(await page.textContent(tid("runs-disk"))).toMatch(/^1 stored run take/);
+    await shotOf(page, "markets-02-past-runs");
+    await row.click();
+    await page.waitForSelector(`${tid("markets-result")}[data-portfolio-id="${id}"]`);
     expect(app!.pageErrors).toEqual([]);
   });
 });

@@ -37,7 +37,7 @@ export function createServices(config: ServerConfig, options: ServicesOptions = 
   const log = options.log ?? (() => {});
   const db = openDatabase(config.dataDir, { warn: log });
   try {
-    const interrupted = db.backtests.failInterrupted();
+    const interrupted = db.backtests.failInterrupted() + db.portfolios.failInterrupted();
     if (interrupted > 0) log(`Marked ${interrupted} backtest(s) interrupted by the last shutdown as failed.`);
     if (options.demo !== false) {
       const demo = installDemoMarket(db);

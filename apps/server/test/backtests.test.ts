@@ -1,7 +1,7 @@
 import { generateDemoCandles } from "@keyflow/core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { BacktestProgress } from "../src/jobs/backtestJobs";
-import { template, testServices, unpackRun, userErrorOf } from "./helpers";
+import { portfolioResult, template, testServices, unpackRun, userErrorOf } from "./helpers";
 
 let t: ReturnType<typeof testServices>;
 beforeAll(() => {
@@ -175,7 +175,7 @@ describe("backtests router", () => {
       nodes: base.nodes.map((n) => (n.kind === "buy" ? { ...n, params: { sizeMode: "quote", size: 1000 } } : n)),
     };
     const strategy = await t.caller.strategies.create({ flow });
-    const run = await t.caller.backtests.runPortfolio({ strategyId: strategy.id });
+    const run = await portfolioResult(t.caller, (await t.caller.backtests.runPortfolio({ strategyId: strategy.id })).runId);
     expect(run.markets.map((m) => m.symbol)).toEqual(["AAA/USDT", "BBB/USDT"]);
     expect(run.rules).toEqual({ maxOpenPositions: 2, budgetPerPosition: 10_000 });
     expect(run.strategyVersion).toBe(1);
@@ -194,11 +194,11 @@ describe("backtests router", () => {
     expect(run.metrics.finalEquity).toBeCloseTo(sum, 6);
     // Stored: read back by id and listed with the strategy.
     const stored = await t.caller.backtests.portfolio({ id: run.id });
-    expect(stored.markets[1]!.trades).toEqual(run.markets[1]!.trades);
-    expect(stored.equity.value.at(-1)).toBeCloseTo(run.metrics.finalEquity, 6);
+    expect(stored.markets![1]!.trades).toEqual(run.markets[1]!.trades);
+    expect(stored.equity!.value.at(-1)).toBeCloseTo(run.metrics.finalEquity, 6);
     expect((await t.caller.backtests.portfolios({ strategyId: strategy.id })).map((r) => r.id)).toEqual([run.id]);
     // One slot: the two compete; a missing market is named.
-    const tight = await t.caller.backtests.runPortfolio({ strategyId: strategy.id, maxOpenPositions: 1 });
+    const tight = await portfolioResult(t.caller, (await t.caller.backtests.runPortfolio({ strategyId: strategy.id, maxOpenPositions: 1 })).runId);
     expect(tight.markets.reduce((n, m) => n + m.skippedEntries, 0)).toBeGreaterThan(0);
     const missing = await userErrorOf(t.caller.backtests.runPortfolio({ strategyId: strategy.id, symbols: ["AAA/USDT", "NONE/USDT"] }));
     expect(missing.message).toMatch(/No candles stored for portfolio-test NONE\/USDT 1h/);

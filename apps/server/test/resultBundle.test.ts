@@ -2,14 +2,13 @@
 import { writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
-import { allocCandles, parseResultBundle, REPORT_BUNDLE_ID, type Market, type ResultBundle } from "@keyflow/core";
+import { parseResultBundle, REPORT_BUNDLE_ID, type Market, type ResultBundle } from "@keyflow/core";
 import { sharedDataFile } from "@keyflow/core/test/sharedData";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../src/cli/main";
 import { importCsv } from "../src/data/importCsv";
 import { utcMinute } from "../src/utcMinute";
-import { template, testServices, unpackRun, userErrorOf } from "./helpers";
+import { changeCandle, template, testServices, unpackRun, userErrorOf, verifyCli } from "./helpers";
 
 const market: Market = { exchange: "binance", symbol: "BTC/USDT", timeframe: "1h" };
 const from = Date.UTC(2022, 0, 1);
@@ -42,19 +41,7 @@ const tampered = (f: (x: ResultBundle) => void) => {
   return x;
 };
 
-async function cli(...args: string[]): Promise<{ code: number; out: string }> {
-  const write = process.stdout.write.bind(process.stdout);
-  let out = "";
-  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
-  const before = process.env.KEYFLOW_DATA_DIR;
-  process.env.KEYFLOW_DATA_DIR = b.dir;
-  try {
-    return { code: await main(["verify", ...args]), out };
-  } finally {
-    process.stdout.write = write;
-    process.env.KEYFLOW_DATA_DIR = before;
-  }
-}
+const cli = (...args: string[]) => verifyCli(b.dir, ...args);
 
 describe("result bundles", () => {
   it("exports a run with its template, data fingerprint, engine and result; the file round-trips", async () => {
@@ -105,20 +92,15 @@ describe("result bundles", () => {
 
   it("one changed candle makes it 'data differs' at that candle; unreadable files are refused", async () => {
     const withCandles = (await a.caller.backtests.exportBundle({ runId: (await a.caller.backtests.recent({ limit: 1 }))[0]!.id, includeCandles: true })).bundle;
-    const series = b.services.db.candles.find(market)!;
     const t = Date.UTC(2022, 5, 13, 7);
-    const old = b.services.db.candles.read(series.id, { from: t, to: t + 3_600_000 });
-    const c = allocCandles(1);
-    for (const k of ["time", "open", "high", "low", "close", "volume"] as const) c[k][0] = old[k][0]!;
-    c.close[0] = old.close[0]! + 0.01;
-    b.services.db.candles.insert(series.id, c);
+    const changed = changeCandle(b.services.db, market, t, "close", 0.01);
 
     for (const doc of [bundle, withCandles]) {
       const r = await importInto(b, doc);
       expect(r.verification).toMatchObject({ status: "dataDiffers", at: t });
       expect(r.verification.reason).toContain(utcMinute(t));
     }
-    expect((await importInto(b, withCandles)).verification.reason).toContain(`close is ${old.close[0]} in the result's candles and ${c.close[0]} in yours`);
+    expect((await importInto(b, withCandles)).verification.reason).toContain(`close is ${changed.before} in the result's candles and ${changed.after} in yours`);
     expect((await cli(writeBundle("differs", bundle), "--offline")).code).toBe(1);
     // Candles that unpack to more than the fingerprint names are refused, never unpacked whole.
     const bomb = { ...withCandles, candles: { ...withCandles.candles!, data: gzipSync(Buffer.alloc(48 * bundle.data.count * 50)).toString("base64") } };

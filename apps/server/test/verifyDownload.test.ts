@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { startFakeExchange, type Candle } from "../../../test/fake-exchange/index";
 import { publicExchanges } from "../src/data/exchangeFactory";
 import { DEFAULT_EXCHANGE_SETTINGS } from "../src/keys/exchangeSettings";
-import { template, testServices } from "./helpers";
+import { portfolioResult, template, testServices } from "./helpers";
 
 const H = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -38,5 +38,32 @@ describe("verify downloads missing candles", () => {
     expect(r.verification).toMatchObject({ status: "verified" });
     expect((await b.caller.markets.list()).map((x) => [x.exchange, x.symbol, x.count])).toEqual([["binance", "BTC/USDT", 1500]]);
     expect(r.runId).not.toBeNull();
+  }, 60_000);
+
+  it("a portfolio's result downloads every missing market, then verifies", async () => {
+    const candles = (k: number): Candle[] => TIMES.map((t, i) => [t, 100 + ((i * k) % 37), 102 + ((i * k) % 37), 98 + ((i * k) % 37), 101 + ((i * (k + 6)) % 37), 10]);
+    const fake = await startFakeExchange({ interval: "1h", candles: { BTCUSDT: candles(1), ETHUSDT: candles(3) }, closedAtStart: TIMES.length });
+    open.push(fake);
+    const exchangeFactory = publicExchanges({ ...DEFAULT_EXCHANGE_SETTINGS, urls: { binance: fake.url }, ccxtRateLimitMs: 1 });
+    const a = testServices({ exchangeFactory, backtests: { concurrency: 1 } });
+    const b = testServices({ exchangeFactory, backtests: { concurrency: 1 } });
+    open.push(a, b);
+    for (const symbol of ["BTC/USDT", "ETH/USDT"]) {
+      const { jobId } = await a.caller.markets.download({ market: { ...market, symbol }, since: T0, until: T0 + 1500 * H });
+      await a.services.downloads.wait(jobId);
+    }
+    const flow = { ...template("sma-cross"), market, portfolio: { symbols: ["BTC/USDT", "ETH/USDT"], maxOpenPositions: 1 } };
+    const s = await a.caller.strategies.create({ flow });
+    const run = await portfolioResult(a.caller, (await a.caller.backtests.runPortfolio({ strategyId: s.id })).runId);
+    expect(run.markets.every((m) => m.trades.length > 0)).toBe(true);
+    const { bundle } = await a.caller.backtests.exportPortfolio({ runId: run.id });
+
+    const r = await b.caller.backtests.importBundle({ json: JSON.stringify(bundle) });
+    expect(r.verification).toMatchObject({ status: "verified" });
+    expect((await b.caller.markets.list()).map((x) => [x.symbol, x.count])).toEqual([
+      ["BTC/USDT", 1500],
+      ["ETH/USDT", 1500],
+    ]);
+    expect((await portfolioResult(b.caller, r.portfolioRunId!)).metrics).toEqual(run.metrics);
   }, 60_000);
 });

@@ -55,6 +55,7 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}) {
     migrate(db, { migrationsFolder: options.migrationsFolder ?? findMigrationsFolder() });
     const ctx: RepoContext = { db, sqlite, now: options.now ?? Date.now };
     const backtests = backtestRepo(ctx);
+    const portfolios = portfoliosRepo(ctx);
     const candleBytes = sqlite.prepare("SELECT coalesce(sum(length(data)), 0) FROM candle_chunks").pluck();
     return {
       path,
@@ -77,11 +78,13 @@ export function openDatabase(dataDir: string, options: OpenOptions = {}) {
             return 0;
           }
         };
+        // Portfolio runs count as runs: they are kept, pinned and pruned the same way.
         const runs = backtests.storage();
-        return { fileBytes: memory ? 0 : size(path) + size(`${path}-wal`), candleBytes: candleBytes.get() as number, runBytes: runs.bytes, runs: runs.runs };
+        const more = portfolios.storage();
+        return { fileBytes: memory ? 0 : size(path) + size(`${path}-wal`), candleBytes: candleBytes.get() as number, runBytes: runs.bytes + more.bytes, runs: runs.runs + more.runs };
       },
       research: researchRepo(ctx),
-      portfolios: portfoliosRepo(ctx),
+      portfolios,
       /** Runs `fn` in one transaction (nested calls become savepoints). */
       transaction<T>(fn: () => T): T {
         return sqlite.transaction(fn)();

@@ -7,8 +7,8 @@ export { encodeResults, decodeResults, resultsForBrowser, RESULT_CODEC_VERSION, 
 export type { BanRepo } from "./repo/bans";
 export type { AlertRepo } from "./repo/alerts";
 export type { ResearchRepo, ResearchRun, ResearchRunSummary, StrategyHoldout, NewResearchRun } from "./repo/research";
-export type { PortfoliosRepo, PortfolioRun, PortfolioRunSummary, NewPortfolioRun } from "./repo/portfolios";
-export type { PortfolioMarketRow } from "./schema";
+export type { PortfoliosRepo, PortfolioRun, PortfolioRunSummary, NewPortfolioRun, PortfolioOutcome } from "./repo/portfolios";
+export type { PortfolioMarketRow, PortfolioMarketData } from "./schema";
 export type { KeyRepo, ExchangeKey, SealedCredentials, ProbeRecord, NewExchangeKey } from "./repo/keys";
 export type { BotRepo, Bot, BotOrder, BotFill, BotEvent, NewBot, BotPatch, NewBotOrder, BotOrderPatch, NewBotFill, NewBotCandle } from "./repo/bots";
 export { ACTIVE_ORDER_STATUSES } from "./repo/bots";

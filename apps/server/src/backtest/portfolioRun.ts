@@ -1,15 +1,17 @@
 // One flow over several markets of its exchange and timeframe as one portfolio on shared cash
-// (core's portfolioBacktest): the markets' candles are read, the portfolio computed here in one go
-// (it is as fast as one backtest per market) and stored as one row with each market's trades.
+// (core's portfolioBacktest), queued on the backtest workers like a single-market run: this thread
+// compiles the flow and pins each market's candles (count, first and last, content hash); the worker
+// reads the candles itself, posts progress, and the result is stored in portfolio_runs.
 import { randomUUID } from "node:crypto";
-import { ENGINE_VERSION, portfolioBacktest, portfolioSymbols, TIMEFRAME_MS, type FlowGraph, type Settings } from "@keyflow/core";
-import type { PortfolioMarketRow, PortfolioRun } from "@keyflow/db";
+import { ENGINE_VERSION, FILL_RULES, portfolioSymbols, positionBudget, TIMEFRAME_MS, type CompileIssue, type FlowGraph, type Settings } from "@keyflow/core";
+import type { PortfolioMarketData } from "@keyflow/db";
+import { DEFAULT_KEEP_RUNS } from "../config";
 import { UserError } from "../errors";
+import { candlesVersion } from "../jobs/workerProtocol";
+import type { MarketCandles } from "../jobs/backtestJobs";
 import type { Services } from "../trpc";
-import { candleFingerprint } from "../results/fingerprint";
-import { CHART_POINTS } from "./chart";
-import { downsampleMinMax } from "./downsample";
-import { compileOrThrow, flowToRun, loadMarketCandles } from "./runInputs";
+import { rangeFacts } from "./rangeFacts";
+import { compileOrThrow, flowToRun, inclusiveRange, noCandlesInRange, storedSeries } from "./runInputs";
 
 export interface RunPortfolioInput {
   flow?: FlowGraph;
@@ -25,11 +27,22 @@ export interface RunPortfolioInput {
   settings?: Partial<Settings>;
 }
 
+export interface StartedPortfolio {
+  runId: string;
+  specHash: string;
+  /** Candles of all markets: what progress counts. */
+  bars: number;
+  /** What each market's candles are, in slot order. */
+  data: PortfolioMarketData[];
+  rules: { maxOpenPositions: number; budgetPerPosition: number };
+  warnings: CompileIssue[];
+}
+
 /** Most markets in one portfolio run. */
 export const MAX_PORTFOLIO_MARKETS = 50;
 
-/** Runs and stores the portfolio; user mistakes (no markets, no candles, a flow that does not compile) are UserErrors. */
-export function runPortfolio(services: Services, input: RunPortfolioInput): PortfolioRun {
+/** Queues the portfolio run (progress on `backtests.progress` with its id); user mistakes (no markets, no candles, a flow that does not compile) are UserErrors. */
+export function runPortfolio(services: Services, input: RunPortfolioInput): StartedPortfolio {
   const { db } = services;
   const { flow, strategyVersion } = flowToRun(db, input);
   const effective: FlowGraph = { ...flow, settings: { ...flow.settings, ...input.settings } };
@@ -40,35 +53,40 @@ export function runPortfolio(services: Services, input: RunPortfolioInput): Port
   }
   if (symbols.length > MAX_PORTFOLIO_MARKETS) throw new UserError("BAD_REQUEST", `A portfolio trades at most ${MAX_PORTFOLIO_MARKETS} markets; this one has ${symbols.length}. Name fewer markets.`, { kind: "input", issues: [{ path: "symbols", message: "too many" }] });
   const { exchange, timeframe } = effective.market;
-  const started = performance.now();
-  const loaded = symbols.map((symbol) => {
+  const markets: MarketCandles[] = [];
+  const data: PortfolioMarketData[] = symbols.map((symbol) => {
     const market = { exchange, symbol, timeframe };
-    const { candles, from, to } = loadMarketCandles(db, market, input);
-    return { symbol, candles, from, to, dataHash: candleFingerprint(market, { from, to }, candles).contentHash };
+    const series = storedSeries(db, market);
+    const { from, to } = inclusiveRange(series, input);
+    const facts = rangeFacts(db, market, series, from, to);
+    if (!facts) throw noCandlesInRange(market, series, from, to);
+    // The worker reads [first, last + 1): exactly the candles pinned here.
+    markets.push({ symbol, seriesId: series.id, candlesVersion: candlesVersion(series), range: { from: facts.first, to: facts.last + 1 } });
+    return { symbol, first: facts.first, last: facts.last, count: facts.bars, dataHash: facts.data.contentHash };
   });
-  const rules = {
-    maxOpenPositions: input.maxOpenPositions ?? effective.portfolio?.maxOpenPositions ?? symbols.length,
-    budgetPerPosition: input.budgetPerPosition ?? effective.portfolio?.budgetPerPosition,
-  };
-  const result = portfolioBacktest(compiled.spec, loaded, effective.settings, rules, { timeframeMs: TIMEFRAME_MS[timeframe], hash: compiled.hash });
-  const markets: PortfolioMarketRow[] = result.markets.map((m, k) => ({ ...m, first: loaded[k]!.from, last: loaded[k]!.to, dataHash: loaded[k]!.dataHash }));
-  return db.portfolios.create({
-    id: randomUUID(),
+  const maxOpenPositions = input.maxOpenPositions ?? effective.portfolio?.maxOpenPositions ?? symbols.length;
+  const rules = { maxOpenPositions, budgetPerPosition: input.budgetPerPosition ?? effective.portfolio?.budgetPerPosition ?? positionBudget(effective.settings.initialCash, { maxOpenPositions }) };
+  const bars = data.reduce((n, d) => n + d.count, 0);
+  const runId = randomUUID();
+  db.portfolios.create({
+    id: runId,
     strategyId: input.strategyId ?? null,
     strategyVersion,
     flow: effective,
     specHash: compiled.hash,
     exchange,
     timeframe,
-    fromTime: Math.min(...loaded.map((l) => l.from)),
-    toTime: Math.max(...loaded.map((l) => l.to)),
+    fromTime: Math.min(...data.map((d) => d.first)),
+    toTime: Math.max(...data.map((d) => d.last)),
     settings: effective.settings,
-    rules: { maxOpenPositions: result.maxOpenPositions, budgetPerPosition: result.budgetPerPosition },
-    bars: result.bars,
-    metrics: result.metrics,
-    markets,
-    equity: downsampleMinMax(result.equity.time, result.equity.value, CHART_POINTS),
+    rules,
+    bars,
+    data,
     engineVersion: ENGINE_VERSION,
-    durationMs: Math.round(performance.now() - started),
+    fillRules: FILL_RULES,
   });
+  // Retention, as for single runs: the newest portfolio runs of this strategy (and every pinned one) stay.
+  db.portfolios.prune(input.strategyId ?? null, services.config.keepRuns ?? DEFAULT_KEEP_RUNS);
+  services.backtests.startPortfolio({ runId, spec: compiled.spec, hash: compiled.hash, settings: effective.settings, timeframeMs: TIMEFRAME_MS[timeframe], bars, rules, markets, data });
+  return { runId, specHash: compiled.hash, bars, data, rules, warnings: compiled.warnings };
 }

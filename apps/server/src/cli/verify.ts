@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import type { Verification } from "@keyflow/core";
+import { isPortfolioBundle, type Verification } from "@keyflow/core";
 import { openDatabase } from "@keyflow/db";
 import { configFromEnv } from "../config";
 import { DEMO_EXCHANGE, installDemoMarket } from "../data/demoMarket";
@@ -12,8 +12,8 @@ import { verifyBundle } from "../results/verifyBundle";
 
 const USAGE = `Usage: keyflow verify <result.json | report.html> [--offline] [--json]
 
-  Re-runs a result exported from Keyflow on this install's own candles (KEYFLOW_DATA_DIR),
-  downloading missing ones from the exchange unless --offline.
+  Re-runs a result exported from Keyflow (one market's or a portfolio's) on this install's own
+  candles (KEYFLOW_DATA_DIR), downloading missing ones from the exchange unless --offline.
   Exit code 0: verified; 1: data differs or not reproduced; 2: the file cannot be read.
   --json   print the verification as one JSON object`;
 
@@ -50,7 +50,8 @@ export async function runVerifyCommand(argv: string[]): Promise<number> {
   const db = openDatabase(configFromEnv().dataDir);
   try {
     // The demo market is generated, not downloaded: only a demo result needs it.
-    if (bundle.data.exchange === DEMO_EXCHANGE) installDemoMarket(db);
+    const data = isPortfolioBundle(bundle) ? bundle.markets.map((m) => m.data) : [bundle.data];
+    if (data.some((d) => d.exchange === DEMO_EXCHANGE)) installDemoMarket(db);
     const v = await verifyBundle(db, bundle, values.offline ? {} : { download: async (req) => void (await downloadCandles(db, publicExchanges(configFromEnv().exchange)(req.exchange), req)) });
     process.stdout.write(values.json ? `${JSON.stringify(v)}\n` : `${LABEL[v.status]}: ${v.reason}\n`);
     return v.status === "verified" ? 0 : 1;

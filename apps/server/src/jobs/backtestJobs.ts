@@ -1,12 +1,12 @@
 import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
-import type { BacktestChart, KeyflowDb } from "@keyflow/db";
+import type { BacktestChart, KeyflowDb, PortfolioMarketData } from "@keyflow/db";
 import { ProgressHub } from "./progressHub";
 import { spawnBacktestWorker } from "./spawnWorker";
 import { WorkerPool } from "./workerPool";
 import { ReplayWorker } from "./replayWorker";
-import { packCandles, type CandleSource, type RunRequest, type WorkerMessage } from "./workerProtocol";
-import type { Settings, StrategySpec } from "@keyflow/core";
+import { packCandles, type CandleSource, type WorkerMessage, type WorkerRequest } from "./workerProtocol";
+import type { PortfolioRules, Settings, StrategySpec } from "@keyflow/core";
 
 export type JobStatus = "queued" | "running" | "done" | "failed" | "cancelled";
 
@@ -37,11 +37,25 @@ export interface BacktestJob {
   range: { from: number; to: number };
 }
 
+/** Where one market of a portfolio run reads its candles. */
+export type MarketCandles = Pick<BacktestJob, "seriesId" | "candlesVersion" | "range"> & { symbol: string };
+
+/** One flow over several markets as one portfolio (its row in portfolio_runs already exists, queued). */
+export interface PortfolioJob extends Omit<BacktestJob, "seriesId" | "candlesVersion" | "range" | "nodeIds"> {
+  rules: Required<PortfolioRules>;
+  /** In slot order. */
+  markets: MarketCandles[];
+  /** What each market's candles are (stored with each market's outcome). */
+  data: PortfolioMarketData[];
+}
+
+const isPortfolio = (job: BacktestJob | PortfolioJob): job is PortfolioJob => "markets" in job;
+
 /** A window of a finished run at bar resolution (`backtests.window`). */
 export type WindowJob = Omit<BacktestJob, "bars"> & { window: { from: number; to: number; maxPoints: number } };
 
 interface Active {
-  job: BacktestJob;
+  job: BacktestJob | PortfolioJob;
   worker?: Worker;
   /** Holds one of the `concurrency` slots. */
   started: boolean;
@@ -58,8 +72,9 @@ export interface BacktestJobsOptions {
 }
 
 /**
- * Runs backtests in worker threads so API calls stay responsive, several at a time, each one
- * cancellable; keeps their progress for subscribers and writes the outcome to the database.
+ * Runs backtests (single-market runs and portfolio runs) in worker threads so API calls stay
+ * responsive, several at a time, each one cancellable; keeps their progress for subscribers and
+ * writes the outcome to the database.
  */
 export class BacktestJobs {
   private readonly hub = new ProgressHub<BacktestProgress>();
@@ -90,6 +105,15 @@ export class BacktestJobs {
 
   /** The run's row must already exist (status queued). */
   start(job: BacktestJob): void {
+    this.enqueue(job);
+  }
+
+  /** A portfolio run, on the same workers and queue; its portfolio_runs row must already exist (status queued). */
+  startPortfolio(job: PortfolioJob): void {
+    this.enqueue(job);
+  }
+
+  private enqueue(job: BacktestJob | PortfolioJob): void {
     if (this.closed) throw new Error("The server is shutting down; start the backtest again once it is back.");
     const a: Active = { job, started: false, cancelled: false };
     this.active.set(job.runId, a);
@@ -102,7 +126,7 @@ export class BacktestJobs {
   current(runId: string): BacktestProgress | undefined {
     const live = this.hub.get(runId);
     if (live) return live;
-    const run = this.db.backtests.getInfo(runId);
+    const run = this.db.backtests.getInfo(runId) ?? this.db.portfolios.getInfo(runId);
     if (!run) return undefined;
     const finished = run.status === "done";
     return {
@@ -133,7 +157,7 @@ export class BacktestJobs {
     const queued = this.queue.indexOf(a);
     if (queued >= 0) this.queue.splice(queued, 1);
     void a.worker?.terminate();
-    this.db.backtests.fail(runId, "cancelled", reason);
+    this.store(a.job).fail(runId, "cancelled", reason);
     this.finish(a, { status: "cancelled", error: reason });
     return true;
   }
@@ -172,7 +196,7 @@ export class BacktestJobs {
 
   private run(a: Active): void {
     const { job } = a;
-    this.db.backtests.setStatus(job.runId, "running");
+    this.store(job).setStatus(job.runId, "running");
     this.publish(job.runId, { status: "running", done: 0, total: job.bars, barsPerSec: 0, error: null });
     let worker: Worker;
     try {
@@ -182,8 +206,7 @@ export class BacktestJobs {
       return;
     }
     a.worker = worker;
-    const source = this.source(job);
-    const request: RunRequest = { type: "run", spec: job.spec, hash: job.hash, nodeIds: job.nodeIds, settings: job.settings, timeframeMs: job.timeframeMs, source };
+    const { request, transfer } = this.request(job);
     let settled = false;
     const detach = () => {
       worker.off("message", onMessage);
@@ -194,12 +217,20 @@ export class BacktestJobs {
       if (a.cancelled || settled) return;
       if (m.type === "progress") {
         this.publish(job.runId, { status: "running", done: m.done, total: m.total, barsPerSec: rate(m.done, m.elapsedMs), error: null });
-      } else if (m.type === "result") {
+      } else if (m.type === "result" && !isPortfolio(job)) {
         settled = true;
         detach();
         this.pool.release(worker);
         this.db.backtests.finishEncoded(job.runId, { ...m.report, results: m.results, durationMs: Math.round(m.elapsedMs) });
         this.finish(a, { status: "done", done: m.report.bars, total: m.report.bars, barsPerSec: rate(m.report.bars, m.backtestMs), error: null });
+      } else if (m.type === "portfolioResult" && isPortfolio(job)) {
+        settled = true;
+        detach();
+        this.pool.release(worker);
+        const markets = m.markets.map((o, k) => ({ ...o, first: job.data[k]!.first, last: job.data[k]!.last, dataHash: job.data[k]!.dataHash }));
+        this.db.portfolios.finish(job.runId, { metrics: m.metrics, markets, results: m.results, bars: m.bars, durationMs: Math.round(m.elapsedMs) });
+        // Progress counts candles of all markets, as the worker does.
+        this.finish(a, { status: "done", done: job.bars, total: job.bars, barsPerSec: rate(job.bars, m.backtestMs), error: null });
       } else if (m.type === "error") {
         settled = true;
         detach();
@@ -223,7 +254,21 @@ export class BacktestJobs {
     worker.on("error", onError);
     worker.on("exit", onExit);
     // Handed-over candles are transferred: the worker owns them from here.
-    worker.postMessage(request, source.kind === "packed" ? [source.candles.buffer] : []);
+    worker.postMessage(request, transfer);
+  }
+
+  /** The worker request for a job, and the buffers of handed-over candles to transfer with it. */
+  private request(job: BacktestJob | PortfolioJob): { request: WorkerRequest; transfer: ArrayBuffer[] } {
+    const { spec, hash, settings, timeframeMs } = job;
+    const sources = isPortfolio(job) ? job.markets.map((m) => this.source(m)) : [this.source(job)];
+    const transfer = sources.flatMap((s) => (s.kind === "packed" ? [s.candles.buffer] : []));
+    if (!isPortfolio(job)) return { request: { type: "run", spec, hash, nodeIds: job.nodeIds, settings, timeframeMs, source: sources[0]! }, transfer };
+    return { request: { type: "portfolio", spec, hash, settings, timeframeMs, rules: job.rules, markets: job.markets.map((m, k) => ({ symbol: m.symbol, source: sources[k]! })) }, transfer };
+  }
+
+  /** Where a job's row lives. */
+  private store(job: BacktestJob | PortfolioJob): Pick<KeyflowDb["backtests"], "setStatus" | "fail"> {
+    return isPortfolio(job) ? this.db.portfolios : this.db.backtests;
   }
 
   /**
@@ -244,7 +289,7 @@ export class BacktestJobs {
   }
 
   private fail(a: Active, message: string): void {
-    this.db.backtests.fail(a.job.runId, "failed", message);
+    this.store(a.job).fail(a.job.runId, "failed", message);
     this.finish(a, { status: "failed", error: message });
   }
 

@@ -1,13 +1,14 @@
-// Worker thread entry: runs one backtest off the server's event loop: reads its candles from the
-// database file itself, posts progress, and posts the result already encoded for storage (the main
-// thread only writes it). Also replays finished runs for bar-level windows. Bundled to dist/worker.js.
+// Worker thread entry: runs one backtest (or one portfolio over several markets) off the server's
+// event loop: reads its candles from the database file itself, posts progress, and posts the result
+// already encoded for storage (the main thread only writes it). Also replays finished runs for bar-level windows. Bundled to dist/worker.js.
 import { parentPort } from "node:worker_threads";
-import { backtest, compile, generateDemoCandles, getTemplate, type Candles } from "@keyflow/core";
+import { backtest, compile, generateDemoCandles, getTemplate, portfolioBacktest, type Candles } from "@keyflow/core";
 import { encodeResults, openCandleReader, type ReadCandles } from "@keyflow/db/worker";
 import { buildChart } from "../backtest/chart";
 import { windowChart, type Replayed } from "../backtest/window";
 import { drawdownPct } from "../backtest/downsample";
-import { unpackCandles, type CandleSource, type RunRequest, type WindowRequest, type WorkerMessage, type WorkerRequest } from "./workerProtocol";
+import { encodePortfolio } from "../backtest/portfolioResults";
+import { unpackCandles, type CandleSource, type PortfolioRequest, type RunRequest, type WindowRequest, type WorkerMessage, type WorkerRequest } from "./workerProtocol";
 
 const port = parentPort;
 if (!port) throw new Error("backtestWorker must run in a worker thread");
@@ -34,27 +35,36 @@ function candlesOf(source: CandleSource): Candles {
   if (source.kind === "packed") return unpackCandles(source.candles);
   const key = `${source.path}|${source.seriesId}|${source.version}|${source.from}|${source.to}`;
   if (lastRead?.key === key) return lastRead.candles;
-  if (reader?.path !== source.path) reader = { path: source.path, read: openCandleReader(source.path).read };
-  lastRead = { key, candles: reader.read(source.seriesId, { from: source.from, to: source.to }) };
+  lastRead = { key, candles: readSource(source) };
   return lastRead.candles;
+}
+
+function readSource(source: Extract<CandleSource, { kind: "db" }>): Candles {
+  if (reader?.path !== source.path) reader = { path: source.path, read: openCandleReader(source.path).read };
+  return reader.read(source.seriesId, { from: source.from, to: source.to });
+}
+
+/** Posts progress at most every 50 ms (and always the last step). */
+function progressPoster(started: number): (done: number, total: number) => void {
+  let lastPost = 0;
+  return (done, total) => {
+    const now = performance.now();
+    if (now - lastPost < 50 && done < total) return;
+    lastPost = now;
+    post({ type: "progress", done, total, elapsedMs: now - started });
+  };
 }
 
 function run(req: RunRequest): void {
   const started = performance.now();
   const candles = candlesOf(req.source);
   const engineStarted = performance.now();
-  let lastPost = 0;
   const result = backtest(req.spec, candles, req.settings, {
     hash: req.hash,
     record: true,
     timeframeMs: req.timeframeMs,
     progressEvery: Math.max(16_384, Math.ceil(candles.length / 100)),
-    onProgress: (done, total) => {
-      const now = performance.now();
-      if (now - lastPost < 50 && done < total) return;
-      lastPost = now;
-      post({ type: "progress", done, total, elapsedMs: now - started });
-    },
+    onProgress: progressPoster(started),
   });
   const backtestMs = performance.now() - engineStarted;
   const chart = buildChart({ candles, timeframeMs: req.timeframeMs, equity: result.equity, series: result.series, spec: req.spec, nodeIds: req.nodeIds });
@@ -64,6 +74,26 @@ function run(req: RunRequest): void {
   post(
     { type: "result", report: { metrics: result.metrics, openPosition: result.openPosition, bars: result.bars }, results, backtestMs, elapsedMs: performance.now() - started },
     [results.buffer as ArrayBuffer],
+  );
+}
+
+function portfolio(req: PortfolioRequest): void {
+  const started = performance.now();
+  // Each market's candles are read here, not cached: the last-read cache is for one market run again and again.
+  const markets = req.markets.map((m) => ({ symbol: m.symbol, candles: m.source.kind === "packed" ? unpackCandles(m.source.candles) : readSource(m.source) }));
+  const engineStarted = performance.now();
+  const total = markets.reduce((n, m) => n + m.candles.length, 0);
+  const result = portfolioBacktest(req.spec, markets, req.settings, req.rules, {
+    timeframeMs: req.timeframeMs,
+    hash: req.hash,
+    progressEvery: Math.max(4096, Math.ceil(total / markets.length / 100)),
+    onProgress: progressPoster(started),
+  });
+  const backtestMs = performance.now() - engineStarted;
+  const encoded = encodePortfolio(result, req.settings.feeRate);
+  post(
+    { type: "portfolioResult", metrics: result.metrics, markets: encoded.markets, bars: result.bars, results: encoded.results, backtestMs, elapsedMs: performance.now() - started },
+    [encoded.results.buffer as ArrayBuffer],
   );
 }
 
@@ -84,6 +114,7 @@ function window(req: WindowRequest): void {
 port.on("message", (req: WorkerRequest) => {
   try {
     if (req.type === "run") run(req);
+    else if (req.type === "portfolio") portfolio(req);
     else window(req);
   } catch (e) {
     post({ type: "error", ...(req.type === "window" ? { id: req.id } : {}), message: e instanceof Error ? e.message : String(e) });

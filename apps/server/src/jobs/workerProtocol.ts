@@ -1,4 +1,4 @@
-import type { BacktestReport, Candles, Settings, StrategySpec } from "@keyflow/core";
+import type { BacktestReport, Candles, MarketOutcome, Metrics, PortfolioRules, Settings, StrategySpec } from "@keyflow/core";
 import type { BacktestChart } from "@keyflow/db";
 
 const FIELDS = ["time", "open", "high", "low", "close", "volume"] as const;
@@ -62,7 +62,18 @@ export interface WindowRequest extends RunSpec {
   maxPoints: number;
 }
 
-export type WorkerRequest = RunRequest | WindowRequest;
+/** One flow over several markets as one portfolio on shared cash (core's portfolioBacktest); each market's candles read by the worker. */
+export interface PortfolioRequest extends Omit<RunSpec, "source" | "nodeIds"> {
+  type: "portfolio";
+  rules: PortfolioRules;
+  /** In slot order. */
+  markets: { symbol: string; source: CandleSource }[];
+}
+
+/** A market's outcome without its trades (they are in the encoded results, in market order): how many are its own. */
+export type PortfolioMarketOutcome = Omit<MarketOutcome, "trades"> & { tradeCount: number };
+
+export type WorkerRequest = RunRequest | WindowRequest | PortfolioRequest;
 
 export type WorkerMessage =
   | { type: "progress"; done: number; total: number; elapsedMs: number }
@@ -71,5 +82,7 @@ export type WorkerMessage =
    * `backtestMs`: the engine alone (what bars/s is measured on); `elapsedMs`: with candles, chart and encoding.
    */
   | { type: "result"; report: Omit<BacktestReport, "specHash" | "trades">; results: Uint8Array; backtestMs: number; elapsedMs: number }
+  /** A portfolio's outcome: `results` holds every market's trades (in market order) and the equity chart, encoded for storage. */
+  | { type: "portfolioResult"; metrics: Metrics; markets: PortfolioMarketOutcome[]; bars: number; results: Uint8Array; backtestMs: number; elapsedMs: number }
   | { type: "window"; id: number; chart: BacktestChart }
   | { type: "error"; id?: number; message: string };

@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from "node:zlib";
-import { allocCandles, candleChecks, RESULT_FORMAT, RESULT_VERSION, type Candles, type FlowGraph, type Market, type Outcome, type ResultBundle, type Settings } from "@keyflow/core";
+import { allocCandles, candleChecks, RESULT_FORMAT, RESULT_VERSION, type BundleData, type Candles, type FlowGraph, type Market, type Metrics, type Outcome, type PortfolioBundle, type ResultBundle, type Settings } from "@keyflow/core";
 import type { KeyflowDb } from "@keyflow/db";
 import { notFound, UserError } from "../errors";
 import { fileSlug, shareableFlow } from "../templates/templateJson";
@@ -39,7 +39,7 @@ export interface BundleParts {
   range: { from: number; to: number };
   /** The candles of the range, exactly as the run read them. */
   candles: Candles;
-  outcome: Outcome;
+  outcome: Outcome & { metrics: Metrics };
   equity: ResultBundle["equity"];
   createdAt: number;
   includeCandles: boolean;
@@ -47,9 +47,13 @@ export interface BundleParts {
   checks?: boolean;
 }
 
+/** A market's candles as a result names them: fingerprint, and a check value per candle unless `checks` is false. */
+function bundleData(market: Market, range: { from: number; to: number }, candles: Candles, checks = true): BundleData {
+  return { ...candleFingerprint(market, range, candles), ...(checks ? { checks: candleChecks(candles) } : {}) };
+}
+
 /** A result bundle from what produced a result and the result itself. */
 export function assembleBundle(p: BundleParts): ResultBundle {
-  const data = candleFingerprint(p.market, p.range, p.candles);
   return {
     format: RESULT_FORMAT,
     version: RESULT_VERSION,
@@ -59,7 +63,7 @@ export function assembleBundle(p: BundleParts): ResultBundle {
     settings: p.settings,
     fillRules: p.fillRules,
     engineVersion: p.engineVersion,
-    data: { ...data, ...(p.checks === false ? {} : { checks: candleChecks(p.candles) }) },
+    data: bundleData(p.market, p.range, p.candles, p.checks !== false),
     metrics: p.outcome.metrics,
     trades: [...p.outcome.trades],
     openPosition: p.outcome.openPosition,
@@ -100,4 +104,43 @@ export function exportBundle(db: KeyflowDb, runId: string, opts: { includeCandle
     throw new UserError("BAD_REQUEST", `The stored ${market.exchange} ${market.symbol} ${market.timeframe} candles changed since this run, so its result no longer matches them. Press Run again and export the new run.`, { kind: "dataChanged" });
   }
   return { fileName: `${fileSlug(run.name ?? run.flow.name)}.result.json`, bundle };
+}
+
+/**
+ * A finished portfolio run as a result file: the flow (with its portfolio), the rules, and per market
+ * its candles' fingerprint (read again: they must still be the ones the run read), trades, open
+ * position and skipped entries.
+ */
+export function exportPortfolioBundle(db: KeyflowDb, runId: string, opts: { includeCandles?: boolean; now?: number } = {}): { fileName: string; bundle: PortfolioBundle } {
+  const run = db.portfolios.get(runId);
+  if (!run) throw notFound("This portfolio run");
+  if (run.status !== "done" || !run.metrics || !run.markets || !run.equity) throw new UserError("BAD_REQUEST", "Only a finished portfolio run can be exported as a result; wait for it to finish or run it again.", { kind: "input", issues: [{ path: "runId", message: "not finished" }] });
+  const markets = run.markets.map((m) => {
+    const market = { exchange: run.exchange, symbol: m.symbol, timeframe: run.timeframe };
+    const d = run.data.find((x) => x.symbol === m.symbol);
+    if (!d || !d.dataHash) throw new UserError("BAD_REQUEST", "This portfolio run was made before Keyflow recorded which candles each market read, so its result cannot be checked by anyone. Run it again and export the new run.", { kind: "unpinned" });
+    const series = db.candles.find(market);
+    const candles = series ? readInclusive(db, series.id, d.first, d.last) : allocCandles(0);
+    const data = bundleData(market, { from: d.first, to: d.last }, candles);
+    if (data.contentHash !== d.dataHash) {
+      throw new UserError("BAD_REQUEST", `The stored ${market.exchange} ${market.symbol} ${market.timeframe} candles changed since this portfolio run, so its result no longer matches them. Run it again and export the new run.`, { kind: "dataChanged" });
+    }
+    return { data, trades: m.trades, openPosition: m.openPosition, skippedEntries: m.skippedEntries, ...(opts.includeCandles ? { candles: encodeBundledCandles(candles) } : {}) };
+  });
+  const bundle: PortfolioBundle = {
+    format: RESULT_FORMAT,
+    version: RESULT_VERSION,
+    kind: "portfolio",
+    createdAt: opts.now ?? Date.now(),
+    template: shareableFlow(run.flow),
+    specHash: run.specHash,
+    settings: run.settings,
+    fillRules: run.fillRules ?? "",
+    engineVersion: run.engineVersion,
+    rules: run.rules,
+    metrics: run.metrics,
+    equity: run.equity,
+    markets,
+  };
+  return { fileName: `${fileSlug(run.name ?? run.flow.name)}.portfolio.result.json`, bundle };
 }

@@ -6,7 +6,7 @@ import { runGaps } from "../backtest/rangeFacts";
 import { startRun } from "../backtest/startRun";
 import { MAX_PORTFOLIO_MARKETS, runPortfolio } from "../backtest/portfolioRun";
 import { rerun, reproduction } from "../results/rerun";
-import { exportBundle } from "../results/bundle";
+import { exportBundle, exportPortfolioBundle } from "../results/bundle";
 import { BUNDLE_MAX_BYTES, downloadThroughJobs, importBundle, readBundleJson } from "../results/importBundle";
 import { notFound } from "../errors";
 import { createTRPCRouter, publicProcedure } from "../trpc";
@@ -37,7 +37,8 @@ export const backtestsRouter = createTRPCRouter({
 
   /**
    * The flow over several markets of its exchange and timeframe as one portfolio on shared cash
-   * (its own portfolio markets, or `symbols`): computed at once and stored; returns the stored run.
+   * (its own portfolio markets, or `symbols`): queued on the backtest workers like `run`; returns at
+   * once with the run id (progress: `progress`, result: `portfolio`, stop: `cancel`).
    */
   runPortfolio: publicProcedure
     .input(
@@ -57,14 +58,14 @@ export const backtestsRouter = createTRPCRouter({
     )
     .mutation(({ ctx, input }) => runPortfolio(ctx.services, input)),
 
-  /** A stored portfolio run: its rules, metrics, equity and each market's trades. */
+  /** A stored portfolio run: its rules, status, metrics, equity and each market's trades (null until done). */
   portfolio: publicProcedure.input(z.object({ id: runId })).query(({ ctx, input }) => {
     const run = ctx.services.db.portfolios.get(input.id);
     if (!run) throw notFound("This portfolio run");
     return run;
   }),
 
-  /** A strategy's portfolio runs, newest first, without trades. */
+  /** A strategy's portfolio runs, newest first, without trades (kept like its single runs: the newest plus pinned ones). */
   portfolios: publicProcedure.input(z.object({ strategyId: z.string() })).query(({ ctx, input }) => ctx.services.db.portfolios.listForStrategy(input.strategyId)),
 
   /** "Run again": the run's strategy version, market, range and settings, on the candles stored now. */
@@ -78,8 +79,13 @@ export const backtestsRouter = createTRPCRouter({
     return exportBundle(ctx.services.db, input.runId, { includeCandles: input.includeCandles });
   }),
 
+  /** A finished portfolio run as a result file (`kind: "portfolio"`: every market's candle fingerprint and trades); `keyflow verify` checks it. */
+  exportPortfolio: publicProcedure.input(z.object({ runId, includeCandles: z.boolean().default(false) })).query(({ ctx, input }) => {
+    return exportPortfolioBundle(ctx.services.db, input.runId, { includeCandles: input.includeCandles });
+  }),
+
   /**
-   * Imports a result bundle: verifies it on this install's candles (downloading them if missing),
+   * Imports a result bundle (a portfolio's too): verifies it on this install's candles (downloading them if missing),
    * saves its template as a strategy and runs it; the run carries the verification.
    */
   importBundle: publicProcedure
@@ -119,19 +125,21 @@ export const backtestsRouter = createTRPCRouter({
     .input(z.object({ strategyId: z.string(), limit: z.number().int().min(1).max(500).default(50) }))
     .query(({ ctx, input }) => ctx.services.db.backtests.listForStrategy(input.strategyId, input.limit)),
 
-  /** Names a run (null: back to its label from what it ran). */
+  /** Names a run, single or portfolio (null: back to its label from what it ran). */
   rename: publicProcedure.input(z.object({ runId, name: nameSchema.nullable() })).mutation(({ ctx, input }) => {
-    if (!ctx.services.db.backtests.rename(input.runId, input.name)) throw notFound("This backtest");
+    const { db } = ctx.services;
+    if (!db.backtests.rename(input.runId, input.name) && !db.portfolios.rename(input.runId, input.name)) throw notFound("This backtest");
     return { runId: input.runId, name: input.name };
   }),
 
-  /** Pins a run (kept whatever the retention of old runs) or unpins it. */
+  /** Pins a run, single or portfolio (kept whatever the retention of old runs), or unpins it. */
   pin: publicProcedure.input(z.object({ runId, pinned: z.boolean() })).mutation(({ ctx, input }) => {
-    if (!ctx.services.db.backtests.setPinned(input.runId, input.pinned)) throw notFound("This backtest");
+    const { db } = ctx.services;
+    if (!db.backtests.setPinned(input.runId, input.pinned) && !db.portfolios.setPinned(input.runId, input.pinned)) throw notFound("This backtest");
     return { runId: input.runId, pinned: input.pinned };
   }),
 
-  /** Disk used by the database and how much of it backtest runs and candles take. */
+  /** Disk used by the database and how much of it backtest runs (portfolio runs included) and candles take. */
   storage: publicProcedure.query(({ ctx }) => ctx.services.db.usage()),
 
   /** The most recent runs of any flow, newest first, without trades and chart. */

@@ -29,6 +29,8 @@ export interface AppState {
   run: RunState;
   /** Run shown in the results view. */
   shownRunId: string | null;
+  /** Portfolio run shown in the markets dialog (null: the strategy's newest). */
+  shownPortfolioId: string | null;
   /** Two runs picked for side-by-side comparison. */
   compare: string[];
   comparing: boolean;
@@ -49,6 +51,7 @@ export const appStore = createStore<AppState>()(() => ({
   modal: null,
   run: IDLE,
   shownRunId: null,
+  shownPortfolioId: null,
   compare: [],
   comparing: false,
   toast: null,

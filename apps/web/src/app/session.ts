@@ -65,7 +65,7 @@ export async function confirmLeave(): Promise<boolean> {
 }
 
 function resetResults() {
-  app.set({ shownRunId: null, compare: [], comparing: false, view: "editor" });
+  app.set({ shownRunId: null, shownPortfolioId: null, compare: [], comparing: false, view: "editor" });
   app.resetRun();
 }
 

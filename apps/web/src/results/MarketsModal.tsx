@@ -1,21 +1,33 @@
 // One flow over several markets as one portfolio on shared cash: pick stored markets of the flow's
 // exchange and timeframe (their order is the order they take a free slot), the most positions open at
 // once and the cash each gets; the choice is saved with the strategy (flow.portfolio) and the server
-// runs and stores the portfolio (backtests.runPortfolio). Shows the portfolio and a row per market.
-import { useState } from "react";
-import { useQuery } from "@tanstack/react-query";
+// queues the portfolio on its backtest workers (backtests.runPortfolio); this follows its progress and
+// then shows the portfolio and a row per market (or the past run picked in the runs list).
+import { useEffect, useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import type { PortfolioSettings } from "@keyflow/core";
-import { app } from "../app/appStore";
+import { app, useApp } from "../app/appStore";
 import { savedStrategyRun } from "../app/backtest";
 import { useEditor } from "../editor/store";
 import { errorMessage } from "../lib/errors";
 import { trpc, trpcClient } from "../lib/trpc";
 import { useMarkets } from "../strategies/SettingsModal";
 import { Modal } from "../ui/Modal";
-import { date, num, pct, signClass } from "../ui/format";
+import { compact, date, num, pct, signClass } from "../ui/format";
+import { downloadFile } from "../ui/download";
 import { path } from "./htmlReport";
+import { PinButton } from "./RunsList";
 
-type PortfolioRun = Awaited<ReturnType<typeof trpcClient.backtests.runPortfolio.mutate>>;
+type StoredPortfolio = Awaited<ReturnType<typeof trpcClient.backtests.portfolio.query>>;
+type PortfolioRun = StoredPortfolio & { markets: NonNullable<StoredPortfolio["markets"]>; metrics: NonNullable<StoredPortfolio["metrics"]>; equity: NonNullable<StoredPortfolio["equity"]> };
+const finished = (r: StoredPortfolio | undefined | null): r is PortfolioRun => !!r && r.status === "done" && r.markets !== null && r.metrics !== null && r.equity !== null;
+
+/** A queued or running portfolio run being followed (backtests.progress). */
+interface Following {
+  runId: string;
+  percent: number;
+  barsPerSec: number;
+}
 
 const quoteOf = (symbol: string) => symbol.split(":")[0]!.split("/")[1] ?? "";
 
@@ -35,7 +47,10 @@ export function MarketsModal() {
   const [result, setResult] = useState<PortfolioRun | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const close = () => app.set({ modal: null });
+  const [following, setFollowing] = useState<Following | null>(null);
+  const pickedRun = useApp((s) => s.shownPortfolioId);
+  const qc = useQueryClient();
+  const close = () => app.set({ modal: null, shownPortfolioId: null });
 
   const marketCount = allQuote ? new Set([...picked, ...choices.filter((s) => quoteOf(s) === quote)]).size : picked.length;
   const maxOpen = maxOpenText.trim() === "" ? Math.max(1, marketCount) : Number(maxOpenText);
@@ -44,11 +59,37 @@ export function MarketsModal() {
   const budgetBad = budget !== undefined && !(Number.isFinite(budget) && budget > 0);
   const shownBudget = budget ?? settings.initialCash / (maxOpenBad ? 1 : maxOpen);
 
-  // The strategy's last portfolio run, shown until a new one is made.
-  const last = useQuery({ ...trpc.backtests.portfolios.queryOptions({ strategyId: strategyId ?? "" }), enabled: strategyId !== null && result === null });
-  const lastId = last.data?.[0]?.id;
+  // The run picked in the runs list, else the strategy's last finished one, shown until a new one is made.
+  const last = useQuery({ ...trpc.backtests.portfolios.queryOptions({ strategyId: strategyId ?? "" }), enabled: strategyId !== null && result === null && pickedRun === null });
+  const lastId = pickedRun ?? last.data?.find((r) => r.status === "done")?.id;
   const lastRun = useQuery({ ...trpc.backtests.portfolio.queryOptions({ id: lastId ?? "" }), enabled: lastId !== undefined && result === null });
-  const shown = result ?? lastRun.data ?? null;
+  const shown = result ?? (finished(lastRun.data) ? lastRun.data : null);
+
+  // Follows the queued run on the server's workers; the result is read once it is done.
+  const followingId = following?.runId ?? null;
+  useEffect(() => {
+    if (followingId === null) return;
+    const refresh = () => void qc.invalidateQueries({ queryKey: trpc.backtests.portfolios.pathKey() });
+    const sub = trpcClient.backtests.progress.subscribe(
+      { runId: followingId },
+      {
+        onData: (p) => {
+          if (p.status === "queued" || p.status === "running") return setFollowing({ runId: followingId, percent: p.percent, barsPerSec: p.barsPerSec });
+          sub.unsubscribe();
+          setFollowing(null);
+          refresh();
+          if (p.status === "done") {
+            void trpcClient.backtests.portfolio
+              .query({ id: followingId })
+              .then((r) => (finished(r) ? setResult(r) : setError(r.error ?? "The portfolio run did not finish.")))
+              .catch((e: unknown) => setError(errorMessage(e)));
+          } else setError(p.status === "cancelled" ? "Cancelled." : (p.error ?? "The portfolio run failed."));
+        },
+        onError: (e) => (setFollowing(null), setError(errorMessage(e))),
+      },
+    );
+    return () => sub.unsubscribe();
+  }, [followingId, qc]);
 
   const run = async () => {
     setBusy(true);
@@ -63,7 +104,9 @@ export function MarketsModal() {
       setPortfolio(portfolio);
       const pinned = await savedStrategyRun();
       if (typeof pinned === "string") return setError(pinned);
-      setResult(await trpcClient.backtests.runPortfolio.mutate(pinned));
+      const { runId } = await trpcClient.backtests.runPortfolio.mutate(pinned);
+      setResult(null);
+      setFollowing({ runId, percent: 0, barsPerSec: 0 });
     } catch (e) {
       setError(errorMessage(e));
     } finally {
@@ -85,9 +128,22 @@ export function MarketsModal() {
               {error}
             </span>
           )}
-          <button type="button" className="btn run" disabled={busy || marketCount === 0 || maxOpenBad || budgetBad} onClick={() => void run()} data-testid="markets-run">
-            {busy ? "Running…" : `Run on ${marketCount} market${marketCount === 1 ? "" : "s"}`}
-          </button>
+          {following ? (
+            <div className="progress" data-testid="markets-progress">
+              <div className="progress-track">
+                <div className="progress-fill" style={{ width: `${Math.max(2, Math.min(100, following.percent))}%` }} />
+              </div>
+              <span style={{ minWidth: 34 }}>{Math.floor(following.percent)}%</span>
+              {following.barsPerSec > 0 && <span className="dim">{compact(following.barsPerSec)} bars/s</span>}
+              <button type="button" className="btn small" onClick={() => void trpcClient.backtests.cancel.mutate({ runId: following.runId }).catch((e: unknown) => setError(errorMessage(e)))} data-testid="markets-cancel">
+                Cancel
+              </button>
+            </div>
+          ) : (
+            <button type="button" className="btn run" disabled={busy || marketCount === 0 || maxOpenBad || budgetBad} onClick={() => void run()} data-testid="markets-run">
+              {busy ? "Starting…" : `Run on ${marketCount} market${marketCount === 1 ? "" : "s"}`}
+            </button>
+          )}
         </>
       }
     >
@@ -150,12 +206,32 @@ export function MarketsModal() {
           />
         </div>
       </div>
-      {shown && <PortfolioView run={shown} />}
+      {shown && <PortfolioView run={shown} onPinned={(pinned) => setResult({ ...shown, pinned })} />}
     </Modal>
   );
 }
 
-function PortfolioView({ run }: { run: PortfolioRun }) {
+/** Downloads the portfolio run as a result file anyone can verify (`keyflow verify`). */
+async function exportPortfolio(runId: string): Promise<void> {
+  try {
+    const { fileName, bundle } = await trpcClient.backtests.exportPortfolio.query({ runId });
+    downloadFile(fileName, new Blob([`${JSON.stringify(bundle)}\n`], { type: "application/json" }));
+  } catch (e) {
+    app.toast(errorMessage(e), true);
+  }
+}
+
+function PortfolioView({ run, onPinned }: { run: PortfolioRun; onPinned: (pinned: boolean) => void }) {
+  const qc = useQueryClient();
+  const pin = async () => {
+    try {
+      await trpcClient.backtests.pin.mutate({ runId: run.id, pinned: !run.pinned });
+      onPinned(!run.pinned);
+      void qc.invalidateQueries({ queryKey: trpc.backtests.portfolios.pathKey() });
+    } catch (e) {
+      app.toast(errorMessage(e), true);
+    }
+  };
   const m = run.metrics;
   const eq = run.equity;
   const t0 = eq.time[0] ?? 0;
@@ -173,9 +249,16 @@ function PortfolioView({ run }: { run: PortfolioRun }) {
   ];
   return (
     <section className="markets-result" data-testid="markets-result" data-portfolio-id={run.id}>
-      <p className="dim markets-rules-used" data-testid="markets-rules-used">
-        {run.markets.length} markets · {num(run.settings.initialCash, 0)} shared cash · at most {run.rules.maxOpenPositions} open · {num(run.rules.budgetPerPosition)} a position
-      </p>
+      <div className="markets-result-head">
+        <p className="dim markets-rules-used" data-testid="markets-rules-used">
+          {run.name && <b>{run.name} · </b>}
+          {run.markets.length} markets · {num(run.settings.initialCash, 0)} shared cash · at most {run.rules.maxOpenPositions} open · {num(run.rules.budgetPerPosition)} a position · run {date(run.createdAt)}
+        </p>
+        <PinButton pinned={run.pinned} onToggle={() => void pin()} testId="markets-pin" />
+        <button type="button" className="btn small" onClick={() => void exportPortfolio(run.id)} title="A file anyone can check on their own candles: keyflow verify <file>" data-testid="markets-export">
+          Export result
+        </button>
+      </div>
       <div className="kpis markets-kpis" data-testid="markets-kpis">
         {kpis.map(([k, v, cls]) => (
           <div className="kpi" key={k} title={k === "Buy & hold" ? "The markets bought in equal parts on their first candle and held" : undefined}>

@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { skipToken, useQuery, useQueryClient } from "@tanstack/react-query";
 import { formatBytes, NAME_MAX } from "@keyflow/core";
 import { app, useApp } from "../app/appStore";
@@ -16,9 +17,15 @@ export function RunsList() {
   const shown = useApp((s) => s.shownRunId);
   const compare = useApp((s) => s.compare);
   const q = useRuns(strategyId);
+  // Portfolio runs (one flow over several markets) are kept beside the single runs and listed with them.
+  const portfolios = useQuery(trpc.backtests.portfolios.queryOptions(strategyId ? { strategyId } : skipToken));
   const storage = useQuery(trpc.backtests.storage.queryOptions(undefined, { enabled: q.isSuccess }));
   const qc = useQueryClient();
-  const refresh = () => void qc.invalidateQueries({ queryKey: trpc.backtests.listForStrategy.pathKey() });
+  const refresh = () => {
+    void qc.invalidateQueries({ queryKey: trpc.backtests.listForStrategy.pathKey() });
+    void qc.invalidateQueries({ queryKey: trpc.backtests.portfolios.pathKey() });
+    void qc.invalidateQueries({ queryKey: trpc.backtests.storage.queryKey() });
+  };
   const pin = async (runId: string, pinned: boolean) => {
     try {
       await trpcClient.backtests.pin.mutate({ runId, pinned });
@@ -41,7 +48,8 @@ export function RunsList() {
   if (q.isPending) return <div className="empty-note">Loading…</div>;
   if (q.isError) return <div className="empty-note">{errorMessage(q.error)}</div>;
   const runs = [...q.data].sort((a, b) => b.createdAt - a.createdAt);
-  if (runs.length === 0) return <div className="empty-note">Every backtest of this strategy is listed here; tick two to compare them side by side.</div>;
+  const portfolioRuns = portfolios.data ?? [];
+  if (runs.length === 0 && portfolioRuns.length === 0) return <div className="empty-note">Every backtest of this strategy is listed here; tick two to compare them side by side.</div>;
   const toggle = (id: string) => {
     const next = compare.includes(id) ? compare.filter((x) => x !== id) : [...compare, id].slice(-2);
     app.set({ compare: next });
@@ -66,21 +74,11 @@ export function RunsList() {
             data-testid="run-compare-check"
           />
           <div>
-            <div className="r-title" onDoubleClick={(e) => (e.stopPropagation(), void rename(r.id, r.name))} title="Double-click to rename">
-              {r.name && <b data-testid="run-name">{r.name} · </b>}
+            <RunTitle name={r.name} onRename={() => void rename(r.id, r.name)} from={r.fromTime} to={r.toTime}>
               {r.symbol} {r.timeframe}
-              {r.fromTime !== null && r.toTime !== null && (
-                <span className="dim">
-                  {" "}
-                  · {date(r.fromTime)} → {date(r.toTime)}
-                </span>
-              )}
-            </div>
+            </RunTitle>
             <div className="r-sub">
-              {ago(r.createdAt)}
-              {r.metrics && ` · ${r.metrics.trades} trades`}
-              {r.status === "done" && <span title="Disk this run takes (trades, chart, flow)"> · {formatBytes(r.bytes)}</span>}
-              {r.status !== "done" && ` · ${r.error ?? r.status}`}
+              <RunFacts run={r} disk="trades, chart, flow" />
               {r.rerunOf && " · run again"}
               {r.verification && (
                 <>
@@ -91,16 +89,28 @@ export function RunsList() {
             </div>
           </div>
           <div className={`r-ret ${signClass(r.metrics?.totalReturnPct ?? null)}`}>{pct(r.metrics?.totalReturnPct ?? null)}</div>
-          <button
-            type="button"
-            className={`btn ghost small pin${r.pinned ? " on" : ""}`}
-            onClick={(e) => (e.stopPropagation(), void pin(r.id, !r.pinned))}
-            title={r.pinned ? "Pinned: kept however many runs follow. Click to unpin." : "Pin: keep this run (older runs are removed after the newest 50)"}
-            aria-pressed={r.pinned}
-            data-testid="run-pin"
-          >
-            {r.pinned ? "★" : "☆"}
-          </button>
+          <PinButton pinned={r.pinned} onToggle={() => void pin(r.id, !r.pinned)} testId="run-pin" />
+        </div>
+      ))}
+      {portfolioRuns.map((r) => (
+        <div
+          key={r.id}
+          className="run-row portfolio-run"
+          onClick={() => r.status === "done" && app.set({ modal: "markets", shownPortfolioId: r.id })}
+          data-testid="portfolio-run-row"
+          data-run-id={r.id}
+        >
+          <span className="run-kind" title="One flow over several markets on shared cash">▦</span>
+          <div>
+            <RunTitle name={r.name} onRename={() => void rename(r.id, r.name)} from={r.fromTime} to={r.toTime} hint={r.data.map((d) => d.symbol).join(", ")}>
+              Portfolio of {r.data.length} · {r.timeframe}
+            </RunTitle>
+            <div className="r-sub">
+              <RunFacts run={r} disk="every market's trades, equity, flow" />
+            </div>
+          </div>
+          <div className={`r-ret ${signClass(r.metrics?.totalReturnPct ?? null)}`}>{pct(r.metrics?.totalReturnPct ?? null)}</div>
+          <PinButton pinned={r.pinned} onToggle={() => void pin(r.id, !r.pinned)} testId="portfolio-run-pin" />
         </div>
       ))}
       <div style={{ padding: 10 }}>
@@ -114,5 +124,49 @@ export function RunsList() {
         )}
       </div>
     </div>
+  );
+}
+
+/** A run's name (if given), what it ran and its range; a double-click renames it. */
+function RunTitle({ name, onRename, from, to, hint, children }: { name: string | null; onRename: () => void; from: number | null; to: number | null; hint?: string; children: ReactNode }) {
+  return (
+    <div className="r-title" onDoubleClick={(e) => (e.stopPropagation(), onRename())} title={hint ? `${hint} · double-click to rename` : "Double-click to rename"}>
+      {name && <b data-testid="run-name">{name} · </b>}
+      {children}
+      {from !== null && to !== null && (
+        <span className="dim">
+          {" "}
+          · {date(from)} → {date(to)}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** When a run was made, its trade count and disk use, or how it ended when it did not finish. */
+function RunFacts({ run, disk }: { run: { createdAt: number; metrics: { trades: number } | null; status: string; bytes: number; error: string | null }; disk: string }) {
+  return (
+    <>
+      {ago(run.createdAt)}
+      {run.metrics && ` · ${run.metrics.trades} trades`}
+      {run.status === "done" && <span title={`Disk this run takes (${disk})`}> · {formatBytes(run.bytes)}</span>}
+      {run.status !== "done" && ` · ${run.error ?? run.status}`}
+    </>
+  );
+}
+
+/** The star that pins a run (single or portfolio) so the retention of old runs keeps it. */
+export function PinButton({ pinned, onToggle, testId }: { pinned: boolean; onToggle: () => void; testId: string }) {
+  return (
+    <button
+      type="button"
+      className={`btn ghost small pin${pinned ? " on" : ""}`}
+      onClick={(e) => (e.stopPropagation(), onToggle())}
+      title={pinned ? "Pinned: kept however many runs follow. Click to unpin." : "Pin: keep this run (older runs are removed after the newest 50)"}
+      aria-pressed={pinned}
+      data-testid={testId}
+    >
+      {pinned ? "★" : "☆"}
+    </button>
   );
 }

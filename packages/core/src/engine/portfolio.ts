@@ -195,7 +195,13 @@ export function portfolioBacktest(
   markets: readonly PortfolioMarket[],
   settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">,
   rules: PortfolioRules,
-  opts: { timeframeMs?: number; hash?: string } = {},
+  opts: {
+    timeframeMs?: number;
+    hash?: string;
+    /** Called with the candles processed (of all markets) and their total, about every `progressEvery` merged bars. */
+    onProgress?: (done: number, total: number) => void;
+    progressEvery?: number;
+  } = {},
 ): PortfolioResult {
   const n = markets.length;
   const session = new PortfolioSession(
@@ -214,6 +220,8 @@ export function portfolioBacktest(
   const closing: number[] = [];
   let bars = 0;
   let inMarket = 0;
+  let done = 0;
+  const every = Math.max(1, opts.progressEvery ?? 16_384);
   for (;;) {
     let t = Infinity;
     for (let m = 0; m < n; m++) {
@@ -232,6 +240,7 @@ export function portfolioBacktest(
       }
     }
     session.step(closing);
+    done += closing.length;
     time[bars] = t - tf;
     value[bars] = session.equity();
     // Buy and hold of the markets in equal parts: the mean of each close over its first close.
@@ -240,7 +249,9 @@ export function portfolioBacktest(
     index[bars] = sum / n;
     if (session.inMarket()) inMarket++;
     bars++;
+    if (opts.onProgress && bars % every === 0) opts.onProgress(done, total);
   }
+  opts.onProgress?.(done, total);
   const equity = value.subarray(0, bars);
   const times = time.subarray(0, bars);
   const outcomes = session.outcomes(markets.map((m) => (m.candles.length > 0 ? m.candles.time[m.candles.length - 1]! : 0)));

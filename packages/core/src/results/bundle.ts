@@ -29,30 +29,67 @@ export const equityLineSchema = z.strictObject({ time: z.array(z.number()), valu
 /** The candles themselves, only when the person chose to include them: gzip of the six float64 columns, base64. */
 export const bundledCandlesSchema = z.strictObject({ encoding: z.literal("gzip-f64le-columns-base64"), data: z.string() });
 
-/** A result anyone can check: what ran, on which candles, with which engine, and what came out. */
-export const resultBundleSchema = z.strictObject({
+/** A market's candles in a result: their fingerprint and, optionally, a check value per candle. */
+export const bundleDataSchema = dataFingerprintSchema.extend({
+  /** One check value per candle (see candleChecks), to say where another copy of the data differs; optional, as it is big. */
+  checks: z.string().regex(/^[0-9a-f]*$/).optional(),
+});
+export type BundleData = z.infer<typeof bundleDataSchema>;
+
+/** What every result file holds besides its markets: what ran, with which engine, and the figures. */
+const bundleCommon = {
   format: z.literal(RESULT_FORMAT),
   version: z.literal(RESULT_VERSION),
   /** Unix ms when it was exported. */
   createdAt: z.number(),
-  /** The flow as it ran (its market and settings included). */
+  /** The flow as it ran (its market and settings included; a portfolio's markets and rules too). */
   template: flowGraphSchema,
   specHash: z.string(),
   settings: settingsSchema,
   fillRules: z.string(),
   engineVersion: z.string(),
-  data: dataFingerprintSchema.extend({
-    /** One check value per candle (see candleChecks), to say where another copy of the data differs; optional, as it is big. */
-    checks: z.string().regex(/^[0-9a-f]*$/).optional(),
-  }),
   metrics: metricsSchema,
-  trades: z.array(tradeSchema),
-  openPosition: openPositionSchema.nullable(),
   /** The equity curve, downsampled (min/max kept). */
   equity: equityLineSchema,
+};
+
+/** A result anyone can check: what ran, on which candles, with which engine, and what came out. */
+export const resultBundleSchema = z.strictObject({
+  ...bundleCommon,
+  data: bundleDataSchema,
+  trades: z.array(tradeSchema),
+  openPosition: openPositionSchema.nullable(),
   candles: bundledCandlesSchema.optional(),
 });
 export type ResultBundle = z.infer<typeof resultBundleSchema>;
+
+/**
+ * A portfolio run's result (one flow over several markets on shared cash): the rules, and per market
+ * (in slot order) its candles' fingerprint, its trades, its open position and its skipped entries.
+ */
+export const portfolioBundleSchema = z.strictObject({
+  ...bundleCommon,
+  kind: z.literal("portfolio"),
+  rules: z.strictObject({ maxOpenPositions: z.number().int().min(1), budgetPerPosition: z.number().positive() }),
+  markets: z
+    .array(
+      z.strictObject({
+        data: bundleDataSchema,
+        trades: z.array(tradeSchema),
+        openPosition: openPositionSchema.nullable(),
+        skippedEntries: z.number().int().nonnegative(),
+        candles: bundledCandlesSchema.optional(),
+      }),
+    )
+    .min(1)
+    .max(100),
+});
+export type PortfolioBundle = z.infer<typeof portfolioBundleSchema>;
+
+/** Any result file: one market's run, or a portfolio's. */
+export type ResultFile = ResultBundle | PortfolioBundle;
+
+export const isPortfolioBundle = (f: ResultFile): f is PortfolioBundle => "kind" in f && f.kind === "portfolio";
 
 export const VERIFICATION_STATUSES = ["verified", "dataDiffers", "notReproduced"] as const;
 
@@ -70,10 +107,20 @@ export type Verification = z.infer<typeof verificationSchema>;
 
 const MIGRATIONS: Migrations = {};
 
-export type ResultBundleParse = { ok: true; bundle: ResultBundle } | { ok: false; errors: string[] };
+export type ResultBundleParse<B = ResultBundle> = { ok: true; bundle: B } | { ok: false; errors: string[] };
 
-/** Validates a result bundle file, migrating older versions forward; the template inside is checked as a flow. */
+/** Validates a single-market result file, migrating older versions forward; the template inside is checked as a flow. */
 export function parseResultBundle(input: unknown): ResultBundleParse {
+  return parseWith(input, resultBundleSchema);
+}
+
+/** Validates any result file: a portfolio's (`kind: "portfolio"`) or a single market's. */
+export function parseResultFile(input: unknown): ResultBundleParse<ResultFile> {
+  const portfolio = typeof input === "object" && input !== null && (input as { kind?: unknown }).kind === "portfolio";
+  return portfolio ? parseWith(input, portfolioBundleSchema) : parseWith(input, resultBundleSchema);
+}
+
+function parseWith<S extends typeof resultBundleSchema | typeof portfolioBundleSchema>(input: unknown, schema: S): ResultBundleParse<z.infer<S>> {
   if (typeof input !== "object" || input === null || Array.isArray(input) || (input as { format?: unknown }).format !== RESULT_FORMAT) {
     return { ok: false, errors: [`This is not a Keyflow result: "format" must be "${RESULT_FORMAT}".`] };
   }
@@ -85,9 +132,9 @@ export function parseResultBundle(input: unknown): ResultBundleParse {
   const doc = migrated.doc;
   const flow = parseFlowDocument(doc.template);
   if (!flow.ok) return { ok: false, errors: flow.errors.map((e) => `template: ${e}`) };
-  const parsed = resultBundleSchema.safeParse({ ...doc, template: flow.flow });
+  const parsed = schema.safeParse({ ...doc, template: flow.flow });
   if (!parsed.success) return { ok: false, errors: parsed.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "result"}: ${i.message}`) };
-  return { ok: true, bundle: parsed.data };
+  return { ok: true, bundle: parsed.data as z.infer<S> };
 }
 
 /** The element of an HTML report that carries its result bundle (JSON, never executed). */

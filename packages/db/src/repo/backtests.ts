@@ -1,9 +1,10 @@
 import { canonicalJson, type FlowGraph, type Metrics, type OpenPosition, type Settings, type Timeframe, type Trade, type Verification, packResults } from "@keyflow/core";
-import { and, desc, eq, getTableColumns, gte, inArray, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, inArray, sql } from "drizzle-orm";
 import type { BacktestChart } from "../chart";
 import { decodeResults, encodeResults, resultColumns } from "../resultCodec";
 import { backtestRuns, type BacktestRunRow, type BacktestStatus } from "../schema";
 import type { RepoContext } from "./context";
+import { pruneRuns } from "./retention";
 
 /** A run as the rest of Keyflow sees it: trades and chart decoded (null until it finished). */
 export type BacktestRun = Omit<BacktestRunRow, "results" | "legacyTrades" | "legacyChart"> & {
@@ -86,9 +87,6 @@ const summaryColumns = {
 
 const { results, legacyTrades, legacyChart, ...rowColumns } = getTableColumns(backtestRuns);
 const fullColumns = { ...rowColumns, results, legacyTrades, legacyChart, bytes: runBytes };
-
-/** Runs still queued or running are never pruned. */
-const FINISHED: BacktestStatus[] = ["done", "failed", "cancelled"];
 
 export function backtestRepo(ctx: RepoContext) {
   const { db, now } = ctx;
@@ -219,24 +217,9 @@ export function backtestRepo(ctx: RepoContext) {
     return db.update(backtestRuns).set({ pinned }).where(eq(backtestRuns.id, id)).run().changes > 0;
   }
 
-  /**
-   * Retention: keeps the newest `keep` runs of a strategy (or of flows run without one,
-   * `strategyId` null) plus every pinned one; deletes the older ones. Returns how many went.
-   */
+  /** Retention: the newest `keep` runs of a strategy plus every pinned one stay (see `pruneRuns`). */
   function prune(strategyId: string | null, keep: number): number {
-    const owner = strategyId === null ? isNull(backtestRuns.strategyId) : eq(backtestRuns.strategyId, strategyId);
-    // The newest `keep` count whatever their state; of the older ones only finished runs go.
-    const old = db
-      .select({ id: backtestRuns.id, status: backtestRuns.status })
-      .from(backtestRuns)
-      .where(and(owner, eq(backtestRuns.pinned, false)))
-      .orderBy(desc(backtestRuns.createdAt))
-      .all()
-      .slice(keep)
-      .filter((r) => FINISHED.includes(r.status))
-      .map((r) => r.id);
-    for (let i = 0; i < old.length; i += 500) db.delete(backtestRuns).where(inArray(backtestRuns.id, old.slice(i, i + 500))).run();
-    return old.length;
+    return pruneRuns(db, backtestRuns, strategyId, keep);
   }
 
   return { create, setStatus, finish, finishEncoded, fail, get, getInfo, getPacked, storage, findSame, listForStrategy, listRecent, failInterrupted, remove, rename, setPinned, setVerification, prune };
