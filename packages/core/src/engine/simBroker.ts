@@ -24,6 +24,13 @@ const MARKET_BUY = 1;
 const MARKET_SELL = 2;
 const LIMIT_BUY = 3;
 
+/** Slots of `SimBroker.num`. */
+const CASH = 0;
+const QTY = 1;
+const FEES = 2;
+const FEE_RATE = 3;
+const SLIPPAGE = 4;
+
 /**
  * The simulated exchange and portfolio, shared by backtests and paper bots. Orders decided at the
  * close of bar i are filled by `onBar` of bar i+1: market orders at its open (± slippage), limit
@@ -31,14 +38,44 @@ const LIMIT_BUY = 3;
  * open; when stop and target are both inside one bar, the stop is assumed hit first).
  */
 export class SimBroker {
-  cash: number;
-  qty = 0;
-  entryPrice = 0;
-  entryTime = 0;
-  entryFee = 0;
+  /**
+   * The broker's running sums and its settings, as doubles whatever their value (see the accessors
+   * below). A field set to a whole number (the cash 10000, the quantity 0, a fee or slippage of 0)
+   * would be stored as a small integer, and the first fill storing a fraction would change how every
+   * broker stores it: V8 then throws away the compiled code of everything that reads a broker —
+   * the backtest loop included, which could then keep running slower for the rest of the process.
+   */
+  private readonly num = new Float64Array(5);
+  get cash(): number {
+    return this.num[CASH]!;
+  }
+  set cash(value: number) {
+    this.num[CASH] = value;
+  }
+  get qty(): number {
+    return this.num[QTY]!;
+  }
+  set qty(value: number) {
+    this.num[QTY] = value;
+  }
+  get totalFees(): number {
+    return this.num[FEES]!;
+  }
+  set totalFees(value: number) {
+    this.num[FEES] = value;
+  }
+  private get fee(): number {
+    return this.num[FEE_RATE]!;
+  }
+  private get slip(): number {
+    return this.num[SLIPPAGE]!;
+  }
+  // The open position's numbers; NaN (a double, for the reason above) while there is none.
+  entryPrice = NaN;
+  entryTime = NaN;
+  entryFee = NaN;
   /** Highest price since entry, for the trailing stop (updated after each bar's stop check). */
-  peak = 0;
-  totalFees = 0;
+  peak = NaN;
   /** Every trade closed, in order; left empty when built with `keepTrades` false (sweeps). */
   readonly trades: Trade[] = [];
   /** The closed trades' count, wins and gross profit and loss, kept as they close (what a sweep's metrics read). */
@@ -46,8 +83,6 @@ export class SimBroker {
   /** Called with every fill when set (paper bots journal them; backtests leave it unset). */
   onFill: ((fill: SimFill) => void) | null = null;
 
-  private readonly fee: number;
-  private readonly slip: number;
   private stopLoss = NaN;
   private takeProfit = NaN;
   private trailing = NaN;
@@ -55,12 +90,12 @@ export class SimBroker {
   private hasStops = false;
   private pending = NONE;
   private pendingRule: EntryRule | null = null;
-  private limitPrice = 0;
+  private limitPrice = NaN;
   private limitBarsLeft = 0;
   /** Scaling in and out (docs/fills.md): the open position's rule, when it has steps or safety orders. */
   private scaled: EntryRule | null = null;
   /** The position's first fill price (safety order levels hang below it). */
-  private firstPrice = 0;
+  private firstPrice = NaN;
   /** Safety orders filled (or skipped for want of cash or room) and take-profit steps taken. */
   private safetyDone = 0;
   private stepsDone = 0;
@@ -74,9 +109,9 @@ export class SimBroker {
     settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">,
     private readonly keepTrades = true,
   ) {
-    this.cash = settings.initialCash;
-    this.fee = settings.feeRate;
-    this.slip = settings.slippage;
+    this.num[CASH] = settings.initialCash;
+    this.num[FEE_RATE] = settings.feeRate;
+    this.num[SLIPPAGE] = settings.slippage;
   }
 
   state(): PositionState {
