@@ -24,13 +24,6 @@ const MARKET_BUY = 1;
 const MARKET_SELL = 2;
 const LIMIT_BUY = 3;
 
-/** Slots of `SimBroker.num`. */
-const CASH = 0;
-const QTY = 1;
-const FEES = 2;
-const FEE_RATE = 3;
-const SLIPPAGE = 4;
-
 /**
  * The simulated exchange and portfolio, shared by backtests and paper bots. Orders decided at the
  * close of bar i are filled by `onBar` of bar i+1: market orders at its open (± slippage), limit
@@ -38,39 +31,15 @@ const SLIPPAGE = 4;
  * open; when stop and target are both inside one bar, the stop is assumed hit first).
  */
 export class SimBroker {
-  /**
-   * The broker's running sums and its settings, as doubles whatever their value (see the accessors
-   * below). A field set to a whole number (the cash 10000, the quantity 0, a fee or slippage of 0)
-   * would be stored as a small integer, and the first fill storing a fraction would change how every
-   * broker stores it: V8 then throws away the compiled code of everything that reads a broker —
-   * the backtest loop included, which could then keep running slower for the rest of the process.
-   */
-  private readonly num = new Float64Array(5);
-  get cash(): number {
-    return this.num[CASH]!;
-  }
-  set cash(value: number) {
-    this.num[CASH] = value;
-  }
-  get qty(): number {
-    return this.num[QTY]!;
-  }
-  set qty(value: number) {
-    this.num[QTY] = value;
-  }
-  get totalFees(): number {
-    return this.num[FEES]!;
-  }
-  set totalFees(value: number) {
-    this.num[FEES] = value;
-  }
-  private get fee(): number {
-    return this.num[FEE_RATE]!;
-  }
-  private get slip(): number {
-    return this.num[SLIPPAGE]!;
-  }
-  // The open position's numbers; NaN (a double, for the reason above) while there is none.
+  // Every number field starts as NaN, a double, even those the constructor then sets to a whole
+  // number: a field first given one (the cash 10000, the quantity 0) is stored as a small integer,
+  // and the first fill storing a fraction changes how every broker stores it — V8 then throws away
+  // the compiled code of everything that reads a broker, the backtest loop among them (which could
+  // then run slower for the rest of the process, see `Context` in program.ts).
+  cash = NaN;
+  qty = NaN;
+  totalFees = NaN;
+  // The open position's; NaN while there is none.
   entryPrice = NaN;
   entryTime = NaN;
   entryFee = NaN;
@@ -83,6 +52,8 @@ export class SimBroker {
   /** Called with every fill when set (paper bots journal them; backtests leave it unset). */
   onFill: ((fill: SimFill) => void) | null = null;
 
+  private readonly fee: number;
+  private readonly slip: number;
   private stopLoss = NaN;
   private takeProfit = NaN;
   private trailing = NaN;
@@ -109,9 +80,11 @@ export class SimBroker {
     settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">,
     private readonly keepTrades = true,
   ) {
-    this.num[CASH] = settings.initialCash;
-    this.num[FEE_RATE] = settings.feeRate;
-    this.num[SLIPPAGE] = settings.slippage;
+    this.cash = settings.initialCash;
+    this.qty = 0;
+    this.totalFees = 0;
+    this.fee = settings.feeRate;
+    this.slip = settings.slippage;
   }
 
   state(): PositionState {
