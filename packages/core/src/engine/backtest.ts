@@ -3,7 +3,7 @@ import { specHash } from "../compile/compile";
 import type { Candles } from "../data/candles";
 import type { Settings } from "../flow/schema";
 import { computeMetrics } from "./metrics";
-import type { RunColumns, RunTally } from "./program";
+import { RunColumns, type RunTally } from "./program";
 import type { BacktestResult, RecordedSeries } from "./result";
 import type { BuildOptions } from "./program";
 import { Session } from "./session";
@@ -54,7 +54,7 @@ export function simulate(
   // The program publishes the charted outputs only when built with `record`.
   const recorders: RecordedSeries[] = program.recorded.map(({ node, port }) => ({ node, port, values: new Float64Array(n) }));
   const { time, open, high, low, close, volume } = candles;
-  const cols: RunColumns = { time, open, high, low, close, volume, equity, recorded: recorders.map((r) => r.values) };
+  const cols = new RunColumns(time, open, high, low, close, volume, equity, recorders.map((r) => r.values));
   const tally: RunTally = { inMarket: 0, firstTradable: -1 };
   const every = Math.max(1, opts.progressEvery ?? 65_536);
   // Empty runs first (they change nothing). V8 starts recording type feedback for a function only

@@ -41,18 +41,23 @@ export type UpdateFn = () => void;
  */
 export type DecideFn = (state: PositionState) => number;
 
-/** The columns a backtest runs over, and where it writes what it records. */
-export interface RunColumns {
-  time: Float64Array;
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  volume: Float64Array;
-  /** Equity at each bar's close (cash + position marked to the close). */
-  equity: Float64Array;
-  /** With `record`: one column per `Program.recorded` entry, in that order. */
-  recorded: Float64Array[];
+/**
+ * The columns a backtest runs over, and where it writes what it records. A class rather than an
+ * object literal for the reason given at `Context`.
+ */
+export class RunColumns {
+  constructor(
+    readonly time: Float64Array,
+    readonly open: Float64Array,
+    readonly high: Float64Array,
+    readonly low: Float64Array,
+    readonly close: Float64Array,
+    readonly volume: Float64Array,
+    /** Equity at each bar's close (cash + position marked to the close). */
+    readonly equity: Float64Array,
+    /** With `record`: one column per `Program.recorded` entry, in that order. */
+    readonly recorded: Float64Array[],
+  ) {}
 }
 
 /** Running counts of a backtest, carried from one `run` call to the next. */
@@ -381,7 +386,7 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   const bar = new Float64Array(BAR_FIELDS.length);
   const v = new Float64Array(Math.max(1, slots)).fill(NaN);
   const st = Float64Array.from(stateInits);
-  const context: Context = { bar, v, st, entries, kept, consts: Float64Array.from(consts) };
+  const context = new Context(bar, v, st, entries, kept, Float64Array.from(consts));
   const fns = functionsFor(source);
   return {
     update: () => fns.update(context),
@@ -398,15 +403,28 @@ export function buildProgram(spec: StrategySpec, opts: BuildOptions = {}): Progr
   };
 }
 
-/** What differs between two programs with the same source: handed to the shared functions on every call. */
-interface Context {
-  bar: Float64Array;
-  v: Float64Array;
-  st: Float64Array;
-  entries: EntryRule[];
-  kept: object[];
-  /** The blocks' numbers (`EmitIo.constant`), read into locals `$p0`, `$p1`, … at the start of a call. */
-  consts: Float64Array;
+/**
+ * What differs between two programs with the same source: handed to the shared functions on every call.
+ *
+ * A class, not an object literal. V8 records the class of what each field of an object holds (here
+ * always a Float64Array or an array) and compiles the backtest loop relying on it; but the second
+ * time one literal is evaluated, V8 makes the literal a template whose fields hold "uninitialised",
+ * which widens every such record to "anything" and throws the loop's compiled code away. When that
+ * happened between two runs, with the loop not running, V8 went on entering the loop through its
+ * on-stack-replacement code (compiled for a loop entered midway: slower, and never replaced because
+ * the calls themselves do too little to count as hot) — the engine ran 1.5× slower for the rest of
+ * the process in about half the processes. Objects a class constructor makes keep their records.
+ */
+class Context {
+  constructor(
+    readonly bar: Float64Array,
+    readonly v: Float64Array,
+    readonly st: Float64Array,
+    readonly entries: EntryRule[],
+    readonly kept: object[],
+    /** The blocks' numbers (`EmitIo.constant`), read into locals `$p0`, `$p1`, … at the start of a call. */
+    readonly consts: Float64Array,
+  ) {}
 }
 
 const CONTEXT = "const bar = $c.bar, v = $c.v, st = $c.st, entries = $c.entries, kept = $c.kept, consts = $c.consts;";

@@ -31,14 +31,20 @@ const LIMIT_BUY = 3;
  * open; when stop and target are both inside one bar, the stop is assumed hit first).
  */
 export class SimBroker {
-  cash: number;
-  qty = 0;
-  entryPrice = 0;
-  entryTime = 0;
-  entryFee = 0;
+  // Every number field starts as NaN, a double, even those the constructor then sets to a whole
+  // number: a field first given one (the cash 10000, the quantity 0) is stored as a small integer,
+  // and the first fill storing a fraction changes how every broker stores it — V8 then throws away
+  // the compiled code of everything that reads a broker, the backtest loop among them (which could
+  // then run slower for the rest of the process, see `Context` in program.ts).
+  cash = NaN;
+  qty = NaN;
+  totalFees = NaN;
+  // The open position's; NaN while there is none.
+  entryPrice = NaN;
+  entryTime = NaN;
+  entryFee = NaN;
   /** Highest price since entry, for the trailing stop (updated after each bar's stop check). */
-  peak = 0;
-  totalFees = 0;
+  peak = NaN;
   /** Every trade closed, in order; left empty when built with `keepTrades` false (sweeps). */
   readonly trades: Trade[] = [];
   /** The closed trades' count, wins and gross profit and loss, kept as they close (what a sweep's metrics read). */
@@ -55,12 +61,12 @@ export class SimBroker {
   private hasStops = false;
   private pending = NONE;
   private pendingRule: EntryRule | null = null;
-  private limitPrice = 0;
+  private limitPrice = NaN;
   private limitBarsLeft = 0;
   /** Scaling in and out (docs/fills.md): the open position's rule, when it has steps or safety orders. */
   private scaled: EntryRule | null = null;
   /** The position's first fill price (safety order levels hang below it). */
-  private firstPrice = 0;
+  private firstPrice = NaN;
   /** Safety orders filled (or skipped for want of cash or room) and take-profit steps taken. */
   private safetyDone = 0;
   private stepsDone = 0;
@@ -75,6 +81,8 @@ export class SimBroker {
     private readonly keepTrades = true,
   ) {
     this.cash = settings.initialCash;
+    this.qty = 0;
+    this.totalFees = 0;
     this.fee = settings.feeRate;
     this.slip = settings.slippage;
   }
