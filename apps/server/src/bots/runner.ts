@@ -250,7 +250,7 @@ export class BotRunner {
               startBook,
             )
           : bot.mode === "paper"
-          ? new PaperTrader(compiled.spec, { botId: bot.id, repo: db.bots, assets, tf, settings: settingsOfFlow, log: logFn, alert }, startBook)
+          ? new PaperTrader(compiled.spec, { botId: bot.id, repo: db.bots, symbol: market.symbol, assets, tf, settings: settingsOfFlow, log: logFn, alert }, startBook)
           : new LiveTrader(
               {
                 botId: bot.id,

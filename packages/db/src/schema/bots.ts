@@ -96,14 +96,25 @@ export interface BotBook {
   dust: number;
   /** Live: set while catching up on candles that closed during downtime, acted on at the next live candle. */
   missed?: MissedSignal | null;
+  /** Live, a market of a bot over several markets: the cash its position was given at entry (its stake; safety orders buy with what is left of it). */
+  stake?: number;
   /**
-   * A bot over several markets (flow.portfolio; paper): its positions, each marked to its market's
-   * last close. `qty` above is then 0 and `cash` is all the group's cash.
+   * A bot over several markets (flow.portfolio): its positions, each marked to its market's last
+   * close. `qty` above is then 0 and `cash` is all the group's cash.
    */
   group?: {
     positionsValue: number;
     positionsCost: number;
-    markets: { symbol: string; qty: number; avgEntryPrice: number; entryTime: number | null; markPrice: number | null; skippedEntries: number }[];
+    markets: {
+      symbol: string;
+      qty: number;
+      avgEntryPrice: number;
+      entryTime: number | null;
+      markPrice: number | null;
+      skippedEntries: number;
+      /** Live: the market's own book (its entry rule, peak, exit retries, missed signals, stake), restored on a restart. */
+      book?: BotBook;
+    }[];
   };
 }
 
