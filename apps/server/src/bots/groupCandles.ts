@@ -66,6 +66,13 @@ export class GroupCandles {
 
   /** The next close among the queued candles opening at or before `upTo`, taken off the queues; null when none is left. */
   next(upTo: number): GroupClose | null {
+    const close = this.peek(upTo);
+    if (close) this.consume(close);
+    return close;
+  }
+
+  /** The next close, left on the queues until `consume` (a live group retries a close whose orders failed). */
+  peek(upTo: number): GroupClose | null {
     let t = Infinity;
     for (const queue of this.pending) {
       const head = queue[0];
@@ -76,9 +83,14 @@ export class GroupCandles {
     this.pending.forEach((queue, m) => {
       if (queue[0]?.time !== t) return;
       close.markets.push(m);
-      close.bars.push(queue.shift()!);
+      close.bars.push(queue[0]!);
     });
     return close;
+  }
+
+  /** Takes a close returned by `peek` off the queues. */
+  consume(close: GroupClose): void {
+    for (const m of close.markets) if (this.pending[m]![0]?.time === close.time) this.pending[m]!.shift();
   }
 
   /** Queues a market's candles newer than the ones it has. */

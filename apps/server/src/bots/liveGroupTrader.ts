@@ -50,6 +50,8 @@ export class LiveGroupTrader implements Trader {
   private readonly maxOpen: number;
   private readonly skipped: number[];
   private slots: CloseSlots | null = null;
+  /** The last close each market has stepped (its candle's open time). */
+  private readonly stepped: number[];
   private channelNow: DeliveryChannel = "poll";
 
   /** `market(m, hooks)` builds market m's LiveTrader with these hooks as its `group` (its initial cash: `stake`). */
@@ -63,6 +65,7 @@ export class LiveGroupTrader implements Trader {
     this.maxOpen = maxOpenOf(ctx.rules);
     const saved = ctx.symbols.map((s) => book.group?.markets.find((x) => x.symbol === s));
     this.skipped = saved.map((x) => x?.skippedEntries ?? 0);
+    this.stepped = ctx.symbols.map(() => -Infinity);
     this.traders = ctx.symbols.map((_, m) => market(m, { admit: () => this.admit(m) }, this.stake, saved[m]?.book));
     this.base = book;
   }
@@ -154,15 +157,22 @@ export class LiveGroupTrader implements Trader {
     const { candles } = this.ctx;
     await candles.readUpTo(bar.time);
     let row = bot;
-    for (let close = candles.next(bar.time); close !== null; close = candles.next(bar.time)) {
+    // A close stays queued until every market has stepped it: after a failure (the exchange did not
+    // answer) the runner steps the candle again and the markets that had not finished it go on.
+    for (let close = candles.peek(bar.time); close !== null; close = candles.peek(bar.time)) {
       // Only the runner's newest candle is traded; earlier closes are followed, as a one-market bot catches up.
       const live = latest && close.time === bar.time;
       if (live) row = await this.beforeDecisions(close.markets, close.bars, row);
       try {
-        for (const [i, m] of close.markets.entries()) await this.traders[m]!.step(close.bars[i]!, live, row);
+        for (const [i, m] of close.markets.entries()) {
+          if (this.stepped[m]! >= close.time) continue;
+          await this.traders[m]!.step(close.bars[i]!, live, row);
+          this.stepped[m] = close.time;
+        }
       } finally {
         this.slots = null;
       }
+      candles.consume(close);
     }
   }
 

@@ -184,7 +184,11 @@ export class LiveTrader implements Trader {
 
   warm(bar: Bar): void {
     this.ctx.strategy.update(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
+    this.updatedTo = bar.time;
   }
+
+  /** Open time of the newest candle the strategy has seen. */
+  private updatedTo = -Infinity;
 
   /** Live bots rebuild only the indicators on resume: their position comes from the fills. */
   replay(bar: Bar): void {
@@ -239,7 +243,9 @@ export class LiveTrader implements Trader {
   async step(bar: Bar, latest: boolean, bot: Bot): Promise<void> {
     this.row = bot;
     const strategy = this.ctx.strategy;
-    strategy.update(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
+    // A candle stepped again after a failure (the runner retries it) does not feed the indicators twice.
+    if (bar.time > this.updatedTo) strategy.update(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
+    this.updatedTo = Math.max(this.updatedTo, bar.time);
     await this.onBar(bar, latest, (state) => strategy.decide(state));
   }
 
