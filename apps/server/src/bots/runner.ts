@@ -476,7 +476,8 @@ export class BotRunner {
             commit(b.time);
             if (bot.mode === "live") {
               const row = this.bot();
-              askToLiftWhenReady(db, row, this.now(), (text) => (this.log("warn", text), this.alert("probation", text)), () => driftSentence(driftReport(db, row)));
+              // The drift report compares one market with its backtest: a group's prompt has the live results only.
+              askToLiftWhenReady(db, row, this.now(), (text) => (this.log("warn", text), this.alert("probation", text)), row.flow.portfolio ? undefined : () => driftSentence(driftReport(db, row)));
             }
           }
           // Fills seen between candles change the book too; write it only when it changed (each write wakes the UI).
