@@ -1,5 +1,7 @@
+DROP INDEX `bot_fills_trade`;--> statement-breakpoint
 ALTER TABLE `bot_fills` ADD `symbol` text DEFAULT '' NOT NULL;--> statement-breakpoint
 CREATE INDEX `bot_fills_bot_symbol` ON `bot_fills` (`bot_id`,`symbol`);--> statement-breakpoint
+CREATE UNIQUE INDEX `bot_fills_trade` ON `bot_fills` (`bot_id`,`symbol`,`trade_id`);--> statement-breakpoint
 ALTER TABLE `bot_orders` ADD `symbol` text DEFAULT '' NOT NULL;--> statement-breakpoint
 CREATE INDEX `bot_orders_bot_symbol` ON `bot_orders` (`bot_id`,`symbol`);--> statement-breakpoint
 -- Rows from before: the bot's own symbol; a paper bot group's rows carry their market in the intent ("ETH/USDT entry").

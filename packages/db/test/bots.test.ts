@@ -86,13 +86,15 @@ describe("bot repository", () => {
     db.bots.journal(row("ETH/USDT", "kf-e", "open"));
     db.bots.journal(row("ETH/USDT", "kf-e2", "filled"));
     const fill = (symbol: string, cid: string, tradeId: string) => ({ botId: "b1", symbol, clientOrderId: cid, tradeId, side: "buy", price: 1, amount: 1, cost: 1, fee: 0, feeCurrency: "USDT", time: 1, barTime: 60_000, realizedPnl: null }) as const;
-    db.bots.recordFill(fill("ETH/USDT", "kf-e2", "t1"));
-    db.bots.recordFill(fill("BTC/USDT", "kf-b", "t2"));
+    expect(db.bots.recordFill(fill("ETH/USDT", "kf-e2", "t1"))).toBe(true);
+    // Exchanges number trades per market (Binance): the same trade id in another market is another fill.
+    expect(db.bots.recordFill(fill("BTC/USDT", "kf-b", "t1"))).toBe(true);
+    expect(db.bots.recordFill(fill("BTC/USDT", "kf-b", "t1"))).toBe(false);
     expect(db.bots.activeOrders("b1", "ETH/USDT").map((o) => o.clientOrderId)).toEqual(["kf-e"]);
     expect(db.bots.allOrders("b1", "ETH/USDT").map((o) => o.clientOrderId)).toEqual(["kf-e", "kf-e2"]);
     expect(db.bots.activeOrders("b1").map((o) => o.clientOrderId)).toEqual(["kf-b", "kf-e"]);
-    expect(db.bots.fills("b1", "BTC/USDT").map((f) => f.tradeId)).toEqual(["t2"]);
-    expect(db.bots.fills("b1").map((f) => f.tradeId)).toEqual(["t1", "t2"]);
+    expect(db.bots.fills("b1", "BTC/USDT").map((f) => [f.symbol, f.tradeId])).toEqual([["BTC/USDT", "t1"]]);
+    expect(db.bots.fills("b1").map((f) => f.symbol)).toEqual(["ETH/USDT", "BTC/USDT"]);
   });
 
   it("gives the lease to one holder; a stale holder is taken over", () => {

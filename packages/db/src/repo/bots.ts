@@ -187,7 +187,7 @@ export function botRepo(ctx: RepoContext) {
     const r = db
       .insert(botFills)
       .values({ ...fill, createdAt: now() })
-      .onConflictDoNothing({ target: [botFills.botId, botFills.tradeId] })
+      .onConflictDoNothing({ target: [botFills.botId, botFills.symbol, botFills.tradeId] })
       .run();
     return r.changes > 0;
   }

@@ -263,7 +263,8 @@ export const botFills = sqliteTable(
     /** What told the bot of it: the exchange's websocket ("stream") or a REST poll ("poll"). */
     channel: text("channel", { enum: DELIVERY_CHANNELS }).notNull().default("poll"),
   },
-  (t) => [uniqueIndex("bot_fills_trade").on(t.botId, t.tradeId), index("bot_fills_bot_time").on(t.botId, t.id), index("bot_fills_bot_symbol").on(t.botId, t.symbol)],
+  // Trade ids are unique per market on most exchanges (Binance counts them per symbol), so per (bot, market).
+  (t) => [uniqueIndex("bot_fills_trade").on(t.botId, t.symbol, t.tradeId), index("bot_fills_bot_time").on(t.botId, t.id), index("bot_fills_bot_symbol").on(t.botId, t.symbol)],
 );
 
 export const BOT_EVENT_LEVELS = ["info", "warn", "error"] as const;
