@@ -29,8 +29,11 @@ function groupFlow(maxOpenPositions: number, opts: Parameters<typeof smaFlow>[2]
   return { ...smaFlow(5, 13, opts), portfolio: { symbols: [...SYMBOLS], maxOpenPositions, budgetPerPosition: 6000 } };
 }
 
+/** `KEYFLOW_STREAMS=off` runs these tests polling only (the default: the flow's market on the fake's websocket). */
+const streams = process.env.KEYFLOW_STREAMS?.trim() !== "off";
+
 async function liveHarness(candles: Record<string, Candle[]>) {
-  const hh = await harness({ fake: { candles, closedAtStart: 5, balances: { USDT: 1_000_000, BTC: 0, ETH: 0 }, feeRate: 0.001 } });
+  const hh = await harness({ fake: { candles, closedAtStart: 5, balances: { USDT: 1_000_000, BTC: 0, ETH: 0 }, feeRate: 0.001 }, bots: { streams } });
   const key = await hh.caller.keys.add({ exchange: "binance", apiKey: hh.fake.keys.trade!.apiKey, secret: hh.fake.keys.trade!.secret });
   return { hh, key };
 }
@@ -112,7 +115,7 @@ describe("live bot over several markets", () => {
     expect(h.services.db.bots.allOrders(bot.id, "ETH/USDT")).toEqual([]);
     expect(h.fake.engine.orders.filter((o) => o.symbol === "ETHUSDT")).toEqual([]);
     expect(got.events.map((e) => e.message)).toContainEqual(expect.stringMatching(/^ETH\/USDT: entry signal on the .* candle skipped: no free slot \(1 of 1 open\)\.$/));
-  });
+  }, 90_000);
 
   it("resumes after its runner is killed mid-run without a duplicate order or a lost fill in any market", async () => {
     const { hh, key } = await liveHarness(apart(150));
@@ -176,7 +179,7 @@ describe("live bot over several markets", () => {
       expect(orders.some((o) => o.side === "sell" && o.status === "filled")).toBe(true);
     }
     expectJournalAgreesWithExchange(h, bot.id);
-  });
+  }, 90_000);
 
   it("is stopped as one bot by the kill switch: every market's working orders are cancelled", async () => {
     const { hh, key } = await liveHarness(alike(150));
@@ -195,5 +198,5 @@ describe("live bot over several markets", () => {
     expect(h.fake.engine.orders.filter(working)).toEqual([]);
     expect(h.services.db.bots.activeOrders(bot.id)).toEqual([]);
     expect(result.openPositions).toEqual([expect.stringMatching(/BTC still held/), expect.stringMatching(/ETH still held/)]);
-  });
+  }, 90_000);
 });
