@@ -38,6 +38,15 @@ async function liveHarness(candles: Record<string, Candle[]>) {
   return { hh, key };
 }
 
+/** The same group deployed in paper and live on one fake. */
+async function paperAndLive(candles: Record<string, Candle[]>, flow: ReturnType<typeof groupFlow>) {
+  const { hh, key } = await liveHarness(candles);
+  h = hh;
+  const paper = await hh.caller.bots.deploy({ flow });
+  const live = await hh.caller.bots.deploy({ flow, mode: "live", keyId: key.id, confirmLive: true });
+  return { hh, paper, live };
+}
+
 /** One candle at a time: a live bot acts only on the newest candle. */
 async function stepTo(hh: Harness, botIds: string[], upTo: number) {
   for (const id of botIds) await caughtUp(hh, id, 20_000);
@@ -70,11 +79,8 @@ function expectJournalAgreesWithExchange(hh: Harness, botId: string) {
 
 describe("live bot over several markets", () => {
   it("trades what the paper group trades on the same candles (market, candle, prices; quantity within the step), one slot for two markets", async () => {
-    const { hh, key } = await liveHarness(apart(170));
+    const { hh, paper, live } = await paperAndLive(apart(170), groupFlow(1));
     h = hh;
-    const flow = groupFlow(1);
-    const paper = await h.caller.bots.deploy({ flow });
-    const live = await h.caller.bots.deploy({ flow, mode: "live", keyId: key.id, confirmLive: true });
     expect(live).toMatchObject({ mode: "live", status: "running" });
     await stepTo(h, [paper.id, live.id], 170);
     await until(() => h!.services.db.bots.activeOrders(live.id).length === 0, 5000, "orders to settle");
@@ -118,11 +124,8 @@ describe("live bot over several markets", () => {
   }, 90_000);
 
   it("resumes after its runner is killed mid-run without a duplicate order or a lost fill in any market", async () => {
-    const { hh, key } = await liveHarness(apart(150));
+    const { hh, paper, live: bot } = await paperAndLive(apart(150), groupFlow(2));
     h = hh;
-    const flow = groupFlow(2);
-    const paper = await h.caller.bots.deploy({ flow });
-    const bot = await h.caller.bots.deploy({ flow, mode: "live", keyId: key.id, confirmLive: true });
     // Stop while a position is open (its orders are working or just filled).
     await stepTo(h, [paper.id, bot.id], 20);
     while (h.services.bots.get(bot.id).markets!.every((m) => !m.position || m.position.qty === 0)) await stepTo(h, [paper.id, bot.id], h.fake.engine.closed + 1);
