@@ -39,7 +39,7 @@ async function runToEnd(hh: Harness, botId: string, total: number, seed: number)
   }
 }
 
-describe("paper bot over several markets", () => {
+describe("bot over several markets", () => {
   it("trades exactly the portfolio backtest on the same candles, with two markets competing for one slot", async () => {
     h = await harness({ fake: { candles: candles(400), closedAtStart: 5 } });
     const flow = groupFlow(1);
@@ -89,12 +89,6 @@ describe("paper bot over several markets", () => {
     }
   });
 
-  it("is paper only for now", async () => {
-    h = await harness({ fake: { candles: candles(50), closedAtStart: 5 } });
-    const e = await userErrorOf(h.caller.bots.deploy({ flow: groupFlow(1), mode: "live", keyId: "none", confirmLive: true }));
-    expect(e.message).toMatch(/several markets trades in paper mode for now/);
-  });
-
   it("has its pre-flight judge every market's limits against the budget per position", async () => {
     const symbols = DEFAULT_SYMBOLS.map((s) => (s.symbol === "ETHUSDT" ? { ...s, minNotional: 7000 } : s));
     h = await harness({ fake: { symbols, candles: candles(50), closedAtStart: 5, balances: { USDT: 100_000 }, feeRate: 0.001 } });
@@ -106,13 +100,15 @@ describe("paper bot over several markets", () => {
       ["BTC/USDT", 5],
       ["ETH/USDT", 7000],
     ]);
-    expect(pf.refusals).toEqual([
-      expect.stringMatching(/several markets trades in paper mode for now/),
-      "The entry would be 6,000 USDT, below binance's smallest order of 7,000 USDT for ETH/USDT: raise the budget per position or the entry's size.",
-    ]);
-    // Deploying it live is still refused, and nothing is deployed.
+    expect(pf.refusals).toEqual(["The entry would be 6,000 USDT, below binance's smallest order of 7,000 USDT for ETH/USDT: raise the budget per position or the entry's size."]);
+    // Deploying it live runs the same pre-flight, which refuses it: nothing is deployed.
     const e = await userErrorOf(h.caller.bots.deploy({ flow: groupFlow(1), mode: "live", keyId: keyView.id, confirmLive: true, risk: { maxOrderValue: 6000 } }));
-    expect(e.message).toMatch(/several markets trades in paper mode for now/);
+    expect(e).toMatchObject({ kind: "preflight", refusals: pf.refusals });
+    expect(await h.caller.bots.list()).toEqual([]);
+    // A key that may not trade live is refused for a group as for one market.
+    const ro = await h.caller.keys.add({ exchange: "binance", apiKey: h.fake.keys.readOnly!.apiKey, secret: h.fake.keys.readOnly!.secret });
+    const roomy = { ...groupFlow(1), portfolio: { ...groupFlow(1).portfolio, budgetPerPosition: 8000 } };
+    expect(await userErrorOf(h.caller.bots.deploy({ flow: roomy, mode: "live", keyId: ro.id, confirmLive: true }))).toMatchObject({ kind: "key", reason: "permission" });
     expect(await h.caller.bots.list()).toEqual([]);
   });
 });

@@ -95,6 +95,14 @@ describe("a group over several markets", () => {
     const pf = judgeGroup(group(500), NOW, { ...account, freeQuote: 300 }, [market("BTC/USDT", 5), market("ETH/USDT", 5)]);
     expect(pf.refusals).toEqual([expect.stringMatching(/^The budget \(1,000 USDT\) is above the free USDT balance on binance \(300 USDT\)/)]);
   });
+
+  it("caps a new live group's entries at a fraction of the budget per position, not of the whole budget", () => {
+    const pf = judgeGroup({ ...group(500), probation: { fraction: 0.1, trades: 5, days: 7 } }, NOW, account, [market("BTC/USDT", 5), market("ETH/USDT", 60)]);
+    expect(pf.numbers.probation).toMatchObject({ fraction: 0.1, cap: 50 });
+    expect(pf.numbers.firstOrderValues).toEqual([50]);
+    expect(pf.refusals).toEqual(["The entry would be 50 USDT (the probation cap), below binance's smallest order of 60 USDT for ETH/USDT: raise the budget per position or the entry's size."]);
+    expect(pf.warnings[0]).toMatch(/^Starting small: each entry is capped at 10 % of the budget per position \(50 USDT\)/);
+  });
 });
 
 describe("warm-up of recursive indicators", () => {

@@ -29,7 +29,7 @@ export { capToMaxPosition, entryQty, hasStops, safetyLevel, safetyQty, scales, s
 export { buildProgram, type Program, type EntryRule } from "./engine/program";
 export { computeMetrics, headlineMetrics, type HeadlineMetrics, type MetricsInput } from "./engine/metrics";
 export { warmupBarsNeeded } from "./engine/warmup";
-export { portfolioBacktest, positionBudget, PortfolioSession, type MarketOutcome, type PortfolioMarket, type PortfolioResult, type PortfolioRules, portfolioSymbols } from "./engine/portfolio";
+export { entryStake, maxOpenOf, portfolioBacktest, positionBudget, PortfolioSession, type MarketOutcome, type PortfolioMarket, type PortfolioResult, type PortfolioRules, portfolioSymbols } from "./engine/portfolio";
 export { medianSpacingMs, formatSpacing } from "./engine/barSpacing";
 export { monthlyReturns } from "./engine/monthlyReturns";
 export { TEMPLATES, DEFAULT_TEMPLATE_ID, getTemplate, type Template } from "./templates";

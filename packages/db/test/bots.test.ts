@@ -61,7 +61,7 @@ function setup() {
 describe("bot repository", () => {
   it("journals an order once per client order id and returns the existing row on a repeat", () => {
     const { db } = setup();
-    const order = { botId: "b1", clientOrderId: "kf-1", barTime: 60_000, intent: "entry", side: "buy", type: "market", amount: 0.1, price: null, status: "pending" } as const;
+    const order = { botId: "b1", symbol: "BTC/USDT", clientOrderId: "kf-1", barTime: 60_000, intent: "entry", side: "buy", type: "market", amount: 0.1, price: null, status: "pending" } as const;
     expect(db.bots.journal(order).created).toBe(true);
     db.bots.updateOrder("kf-1", { status: "filled", filledQty: 0.1 });
     const again = db.bots.journal(order);
@@ -73,10 +73,28 @@ describe("bot repository", () => {
 
   it("records a fill once per exchange trade", () => {
     const { db } = setup();
-    const fill = { botId: "b1", clientOrderId: "kf-1", tradeId: "t1", side: "buy", price: 100, amount: 1, cost: 100, fee: 0.001, feeCurrency: "BTC", time: 1, barTime: 60_000, realizedPnl: null } as const;
+    const fill = { botId: "b1", symbol: "BTC/USDT", clientOrderId: "kf-1", tradeId: "t1", side: "buy", price: 100, amount: 1, cost: 100, fee: 0.001, feeCurrency: "BTC", time: 1, barTime: 60_000, realizedPnl: null } as const;
     expect(db.bots.recordFill(fill)).toBe(true);
     expect(db.bots.recordFill(fill)).toBe(false);
     expect(db.bots.fills("b1")).toHaveLength(1);
+  });
+
+  it("reads one market's journal of a bot over several markets, or all of it", () => {
+    const { db } = setup();
+    const row = (symbol: string, cid: string, status: "open" | "filled") => ({ botId: "b1", symbol, clientOrderId: cid, barTime: 60_000, intent: "entry", side: "buy", type: "market", amount: 1, price: null, status }) as const;
+    db.bots.journal(row("BTC/USDT", "kf-b", "open"));
+    db.bots.journal(row("ETH/USDT", "kf-e", "open"));
+    db.bots.journal(row("ETH/USDT", "kf-e2", "filled"));
+    const fill = (symbol: string, cid: string, tradeId: string) => ({ botId: "b1", symbol, clientOrderId: cid, tradeId, side: "buy", price: 1, amount: 1, cost: 1, fee: 0, feeCurrency: "USDT", time: 1, barTime: 60_000, realizedPnl: null }) as const;
+    expect(db.bots.recordFill(fill("ETH/USDT", "kf-e2", "t1"))).toBe(true);
+    // Exchanges number trades per market (Binance): the same trade id in another market is another fill.
+    expect(db.bots.recordFill(fill("BTC/USDT", "kf-b", "t1"))).toBe(true);
+    expect(db.bots.recordFill(fill("BTC/USDT", "kf-b", "t1"))).toBe(false);
+    expect(db.bots.activeOrders("b1", "ETH/USDT").map((o) => o.clientOrderId)).toEqual(["kf-e"]);
+    expect(db.bots.allOrders("b1", "ETH/USDT").map((o) => o.clientOrderId)).toEqual(["kf-e", "kf-e2"]);
+    expect(db.bots.activeOrders("b1").map((o) => o.clientOrderId)).toEqual(["kf-b", "kf-e"]);
+    expect(db.bots.fills("b1", "BTC/USDT").map((f) => [f.symbol, f.tradeId])).toEqual([["BTC/USDT", "t1"]]);
+    expect(db.bots.fills("b1").map((f) => f.symbol)).toEqual(["ETH/USDT", "BTC/USDT"]);
   });
 
   it("gives the lease to one holder; a stale holder is taken over", () => {

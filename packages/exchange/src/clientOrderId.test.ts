@@ -19,6 +19,17 @@ describe("clientOrderId", () => {
     expect(ids.size).toBe(5);
   });
 
+  it("names the market for a bot over several markets, and leaves a one-market bot's ids as they were", () => {
+    // Pinned: a live bot deployed before markets were part of the id must find its orders after a restart.
+    expect(clientOrderId("bot-1", bar, "entry", "binance")).toBe("kf-lt8lr400-32076142b1d0b582232caf");
+    const btc = clientOrderId("bot-1", bar, "entry", "binance", "BTC/USDT");
+    const eth = clientOrderId("bot-1", bar, "entry", "binance", "ETH/USDT");
+    expect(new Set([btc, eth, clientOrderId("bot-1", bar, "entry", "binance")]).size).toBe(3);
+    expect(btc).toBe(clientOrderId("bot-1", bar, "entry", "binance", "BTC/USDT"));
+    expect(btc).toMatch(BINANCE_CLIENT_ORDER_ID_RE);
+    expect(clientOrderId("bot-1", bar, "entry", "okx", "ETH/USDT")).toMatch(OKX_CLIENT_ORDER_ID_RE);
+  });
+
   it("fits Binance's rule (≤ 36 chars of [.A-Z:/a-z0-9_-]) for any bot id and far-future bars", () => {
     for (const [botId, t, intent] of [
       ["a", 0, "x"],

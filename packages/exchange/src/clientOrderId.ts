@@ -28,14 +28,19 @@ const SHAPES: Readonly<Record<string, (barTime36: string, digest: string) => str
  * year 2059, 35 after; the bar stays readable in the exchange's UI. OKX (letters and digits, ≤ 32) and
  * Kraken (a 32-hex short UUID) get shapes of the same digest that their rules accept; every other
  * exchange, Binance included, keeps the default, so journals written before stay valid.
+ *
+ * `market`: the symbol, for a bot over several markets (one decision per market at a bar). A
+ * one-market bot passes none, so its ids, and a restart's lookups of them, are those of before.
  */
-export function clientOrderId(botId: string, barTime: number, intent: string, exchangeId?: string): string {
+export function clientOrderId(botId: string, barTime: number, intent: string, exchangeId?: string, market?: string): string {
   if (botId.length === 0) throw new Error("clientOrderId: botId must not be empty");
   if (intent.length === 0) throw new Error("clientOrderId: intent must not be empty");
   if (!Number.isSafeInteger(barTime) || barTime < 0) {
     throw new Error(`clientOrderId: barTime must be a non-negative integer of unix ms, got ${barTime}`);
   }
-  const digest = createHash("sha256").update(JSON.stringify([botId, barTime, intent])).digest("hex");
+  const digest = createHash("sha256")
+    .update(JSON.stringify(market === undefined ? [botId, barTime, intent] : [botId, market, barTime, intent]))
+    .digest("hex");
   const shape = exchangeId === undefined ? undefined : SHAPES[exchangeId];
   if (shape) return shape(barTime.toString(36), digest);
   return `${CLIENT_ORDER_ID_PREFIX}${barTime.toString(36)}-${digest.slice(0, 22)}`;

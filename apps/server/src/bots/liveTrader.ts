@@ -32,6 +32,7 @@ import { intentReason, isStepIntent, Ledger, ledgerFromFills, RESTING, type Asse
 import type { Trader } from "./trader";
 import { utcMinute } from "../utcMinute";
 import { probationCap } from "./probation";
+import { dailyLossHalt, lossToday } from "./dailyLoss";
 
 export type LogFn = (level: "info" | "warn" | "error", message: string) => void;
 
@@ -64,12 +65,23 @@ export interface LiveContext {
   orderProblem: (reason: string | null) => void;
   /** Which protective orders the exchange holds for this market (`stopSupport`); null: stops are checked on closed candles. */
   restingStops: "oco" | "stop" | null;
+  /**
+   * A market of a bot over several markets (`LiveGroupTrader`): its journal is this market's
+   * (`symbol`), its client order ids name the market, its daily loss is the group's (checked by the
+   * group), and `initialCash` is the budget per position. An entry asks the group for its stake.
+   */
+  group?: LiveGroupMarket;
+}
+
+/** What a market of a live bot group asks its group. */
+export interface LiveGroupMarket {
+  /** The cash an entry signal's position is given (its sizing applies to it), or null: skipped, no slot or no cash free (the group logs why). */
+  admit(): number | null;
 }
 
 const ACTIVE = new Set<BotOrderStatus>(["pending", "sent", "open", "partially_filled", "unknown"]);
 const EPS = 1e-9;
 const MAX_EXIT_ATTEMPTS = 5;
-const DAY_MS = 86_400_000;
 /**
  * Exchanges whose \`cancelAllOrdersAfter\` is a countdown a REST client re-arms (OKX's cancel-all-after,
  * Kraken's CancelAllOrdersAfter). Bybit's (disconnected-cancel-all) fires only when a private websocket
@@ -140,7 +152,7 @@ export class LiveTrader implements Trader {
     book: BotBook,
   ) {
     this.row = bot;
-    const fills = ctx.repo.fills(ctx.botId);
+    const fills = ctx.repo.fills(ctx.botId, ctx.symbol);
     for (const f of fills) this.knownTrades.add(f.tradeId);
     this.dust = Math.max(ctx.market.limits?.amount?.min ?? 0, ctx.market.precision?.amount && ctx.market.precision.amount < 1 ? ctx.market.precision.amount : 0, 1e-12);
     this.ledger = ledgerFromFills(fills, ctx.initialCash, ctx.assets, this.dust);
@@ -158,6 +170,12 @@ export class LiveTrader implements Trader {
     this.latestClosed = t;
   }
 
+  /** The client order id of this bot's decision at a candle: a group's names the market too (a one-market bot's ids are those of before groups). */
+  private orderId(barTime: number, intent: string): string {
+    const { botId, gateway, group, symbol } = this.ctx;
+    return clientOrderId(botId, barTime, intent, gateway.exchange.id, group ? symbol : undefined);
+  }
+
   // ---------------------------------------------------------------- the trader interface
 
   prepare(): Promise<void> {
@@ -166,7 +184,11 @@ export class LiveTrader implements Trader {
 
   warm(bar: Bar): void {
     this.ctx.strategy.update(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
+    this.updatedTo = bar.time;
   }
+
+  /** Open time of the newest candle the strategy has seen. */
+  private updatedTo = -Infinity;
 
   /** Live bots rebuild only the indicators on resume: their position comes from the fills. */
   replay(bar: Bar): void {
@@ -200,6 +222,7 @@ export class LiveTrader implements Trader {
   private async armDeadMan(): Promise<void> {
     const ex = this.ctx.gateway.exchange;
     if (!ex.has["cancelAllOrdersAfter"] || this.deadManBroken || !COUNTDOWN_DEAD_MAN.has(ex.id)) return;
+    // The switch is the account's, so it is judged over the whole bot (every market of a group alike).
     const active = this.ctx.repo.activeOrders(this.ctx.botId);
     const arm = active.length > 0 && !active.some(isResting);
     const now = this.ctx.now();
@@ -220,7 +243,9 @@ export class LiveTrader implements Trader {
   async step(bar: Bar, latest: boolean, bot: Bot): Promise<void> {
     this.row = bot;
     const strategy = this.ctx.strategy;
-    strategy.update(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
+    // A candle stepped again after a failure (the runner retries it) does not feed the indicators twice.
+    if (bar.time > this.updatedTo) strategy.update(bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume);
+    this.updatedTo = Math.max(this.updatedTo, bar.time);
     await this.onBar(bar, latest, (state) => strategy.decide(state));
   }
 
@@ -242,19 +267,19 @@ export class LiveTrader implements Trader {
    */
   async reconcile(): Promise<void> {
     const { repo, botId, gateway, assets, log } = this.ctx;
-    const active = repo.activeOrders(botId);
+    const active = repo.activeOrders(botId, this.ctx.symbol);
     const fillsBefore = this.knownTrades.size;
     for (const o of active) await this.refresh(o, { waitForGrace: true });
     // Orders whose fills were not all recorded when the process died (status updated, fills not).
     const recorded = new Map<string, number>();
-    for (const f of repo.fills(botId)) recorded.set(f.clientOrderId, (recorded.get(f.clientOrderId) ?? 0) + f.amount);
-    for (const o of repo.allOrders(botId)) {
+    for (const f of repo.fills(botId, this.ctx.symbol)) recorded.set(f.clientOrderId, (recorded.get(f.clientOrderId) ?? 0) + f.amount);
+    for (const o of repo.allOrders(botId, this.ctx.symbol)) {
       if (o.exchangeOrderId && o.filledQty > (recorded.get(o.clientOrderId) ?? 0) + EPS) await this.recordFills(o, o.exchangeOrderId);
     }
     const recovered = this.knownTrades.size - fillsBefore;
     let held = await this.heldOnExchange();
     this.checkedFills = this.knownTrades.size;
-    const stillOpen = repo.activeOrders(botId).length;
+    const stillOpen = repo.activeOrders(botId, this.ctx.symbol).length;
     log(
       "info",
       `Reconciled with the exchange: ${active.length} unfinished order${active.length === 1 ? "" : "s"} checked, ${stillOpen} still open, ${recovered} fill${recovered === 1 ? "" : "s"} recovered; position ${fmt(this.ledger.qty)} ${assets.base}, exchange balance ${fmt(held)} ${assets.base}.`,
@@ -290,7 +315,7 @@ export class LiveTrader implements Trader {
   /** Follows the open orders until none changes any more (a few polls), then reads the balance again. */
   private async recheckAfterOrdersSettle(): Promise<number> {
     const { repo, botId, assets, log } = this.ctx;
-    for (let i = 0; i < 5 && repo.activeOrders(botId).some((o) => o.status === "partially_filled" || o.status === "sent"); i++) {
+    for (let i = 0; i < 5 && repo.activeOrders(botId, this.ctx.symbol).some((o) => o.status === "partially_filled" || o.status === "sent"); i++) {
       await this.ctx.sleep(1000);
       await this.sync();
     }
@@ -305,11 +330,11 @@ export class LiveTrader implements Trader {
 
   /** Follows every unfinished order once (between bars, and before each decision). */
   async sync(): Promise<void> {
-    for (const o of this.ctx.repo.activeOrders(this.ctx.botId)) await this.refresh(o);
+    for (const o of this.ctx.repo.activeOrders(this.ctx.botId, this.ctx.symbol)) await this.refresh(o);
   }
 
   hasActiveOrders(): boolean {
-    return this.ctx.repo.activeOrders(this.ctx.botId).length > 0;
+    return this.ctx.repo.activeOrders(this.ctx.botId, this.ctx.symbol).length > 0;
   }
 
   private amendedInPlace(o: BotOrder): BotOrder | null {
@@ -472,6 +497,7 @@ export class LiveTrader implements Trader {
       if (this.knownTrades.has(t.id)) continue;
       const fill: NewBotFill = {
         botId,
+        symbol: this.ctx.symbol,
         clientOrderId: o.clientOrderId,
         tradeId: t.id,
         side: t.side,
@@ -502,7 +528,7 @@ export class LiveTrader implements Trader {
   }
 
   private rebuildLedger(): void {
-    const fills = this.ctx.repo.fills(this.ctx.botId);
+    const fills = this.ctx.repo.fills(this.ctx.botId, this.ctx.symbol);
     for (const f of fills) this.knownTrades.add(f.tradeId);
     const fresh = ledgerFromFills(fills, this.ctx.initialCash, this.ctx.assets, this.dust);
     Object.assign(this.ledger, fresh);
@@ -526,7 +552,7 @@ export class LiveTrader implements Trader {
 
   state(): PositionState {
     if (this.ledger.open && this.ledger.qty >= this.minSellable()) return LONG;
-    const buying = this.ctx.repo.activeOrders(this.ctx.botId).some((o) => o.side === "buy");
+    const buying = this.ctx.repo.activeOrders(this.ctx.botId, this.ctx.symbol).some((o) => o.side === "buy");
     return buying ? PENDING_ENTRY : FLAT;
   }
 
@@ -554,7 +580,7 @@ export class LiveTrader implements Trader {
       await this.cancelStale(bar);
       const stop = this.checkStops(bar);
       this.mark(bar);
-      this.checkDailyLoss(bar);
+      if (!this.ctx.group) this.checkDailyLoss(bar);
       const state = this.state();
       const action = decide(state);
       // The flow's position after the candles missed during downtime, when it differs from the bot's.
@@ -620,7 +646,7 @@ export class LiveTrader implements Trader {
   /** Journalled orders never sent (the process died in between) whose bar has passed are closed as not sent. */
   private finalizePending(barTime: number): void {
     const { repo, botId, now } = this.ctx;
-    for (const o of repo.activeOrders(botId)) {
+    for (const o of repo.activeOrders(botId, this.ctx.symbol)) {
       if (o.status !== "pending" || !this.confirmedAbsent.has(o.clientOrderId) || o.barTime >= barTime) continue;
       repo.updateOrder(o.clientOrderId, { status: "rejected", message: "Not sent: the bot stopped between journalling and sending it, and its candle has passed.", closedAt: now() });
       this.confirmedAbsent.delete(o.clientOrderId);
@@ -631,7 +657,7 @@ export class LiveTrader implements Trader {
   /** Market orders still open a candle after their decision, and limit entries past their validity, are cancelled. */
   private async cancelStale(bar: Bar): Promise<void> {
     const { repo, botId, strategy, tf } = this.ctx;
-    for (const o of repo.activeOrders(botId)) {
+    for (const o of repo.activeOrders(botId, this.ctx.symbol)) {
       if (o.status !== "open" && o.status !== "partially_filled" && o.status !== "sent") continue;
       if (isResting(o)) continue;
       let stale = false;
@@ -660,7 +686,7 @@ export class LiveTrader implements Trader {
   }
 
   private async cancelBuys(why: string): Promise<void> {
-    for (const o of this.ctx.repo.activeOrders(this.ctx.botId)) {
+    for (const o of this.ctx.repo.activeOrders(this.ctx.botId, this.ctx.symbol)) {
       if (o.side === "buy" && o.status !== "pending") await this.cancel(o, why);
     }
   }
@@ -689,7 +715,7 @@ export class LiveTrader implements Trader {
   /** Cancels every open order of the bot (stop, kill switch); returns how many were cancelled. */
   async cancelAll(why: string): Promise<number> {
     let n = 0;
-    for (const o of this.ctx.repo.activeOrders(this.ctx.botId)) {
+    for (const o of this.ctx.repo.activeOrders(this.ctx.botId, this.ctx.symbol)) {
       if (o.status === "pending" && this.confirmedAbsent.has(o.clientOrderId)) {
         this.ctx.repo.updateOrder(o.clientOrderId, { status: "rejected", message: `Not sent: ${why}.`, closedAt: this.ctx.now() });
         continue;
@@ -743,7 +769,7 @@ export class LiveTrader implements Trader {
     const rule = this.book.entryRule === null ? undefined : strategy.entries[this.book.entryRule];
     const since = this.ledger.entryTime;
     if (!rule || !scales(rule) || since === null) return;
-    const sent = repo.allOrders(botId).filter((o) => o.barTime >= since);
+    const sent = repo.allOrders(botId, this.ctx.symbol).filter((o) => o.barTime >= since);
     const done = (re: RegExp) => sent.reduce((n, o) => Math.max(n, Number(re.exec(o.intent)?.[1] ?? 0)), 0);
     const ex = gateway.exchange;
     const amountOf = (qty: number): number | null => {
@@ -755,7 +781,7 @@ export class LiveTrader implements Trader {
     };
     let held = this.ledger.qty;
     let avg = this.book.avgEntryPrice;
-    let cash = this.ledger.cash;
+    let cash = this.positionCash();
     let added = false;
     const so = rule.safetyOrders;
     for (let k = done(/^safety-(\d+)$/) + 1; so !== null && k <= so.count; k++) {
@@ -789,13 +815,18 @@ export class LiveTrader implements Trader {
     }
   }
 
+  /** Cash the open position may still buy with: a group market's is what is left of its stake (as the portfolio's broker holds it). */
+  private positionCash(): number {
+    return this.ctx.group ? Math.max(0, (this.book.stake ?? 0) - this.ledger.costBasis) : this.ledger.cash;
+  }
+
   // ---------------------------------------------------------------- stops resting on the exchange
 
   /** The exchange refused to hold this position's stop: its stops are checked on closed candles until it is closed. */
   private restingRefused = false;
 
   private async cancelResting(why: string): Promise<void> {
-    for (const o of this.ctx.repo.activeOrders(this.ctx.botId)) {
+    for (const o of this.ctx.repo.activeOrders(this.ctx.botId, this.ctx.symbol)) {
       if (isResting(o) && o.status !== "pending") await this.cancel(o, why);
     }
   }
@@ -808,7 +839,7 @@ export class LiveTrader implements Trader {
    */
   private async protect(bar: Bar): Promise<void> {
     const { repo, botId, gateway, symbol } = this.ctx;
-    const resting = repo.activeOrders(botId).filter(isResting);
+    const resting = repo.activeOrders(botId, this.ctx.symbol).filter(isResting);
     if (!this.ledger.open || this.state() !== LONG) {
       if (resting.length > 0 && !this.ledger.open) await this.cancelResting("the position is closed");
       this.restingRefused = false;
@@ -818,7 +849,7 @@ export class LiveTrader implements Trader {
     // A position that scales in or out changes size: its stops are checked on closed candles (bots/README.md).
     if (scales(this.ctx.strategy.entries[this.book.entryRule] ?? this.ctx.strategy.entries[0]!)) return;
     // A sell already working (an exit, a close by hand) holds the coins: nothing to protect meanwhile.
-    if (repo.activeOrders(botId).some((o) => o.side === "sell" && !isResting(o))) return;
+    if (repo.activeOrders(botId, this.ctx.symbol).some((o) => o.side === "sell" && !isResting(o))) return;
     const rule = this.ctx.strategy.entries[this.book.entryRule];
     if (!rule) return;
     const entry = this.book.avgEntryPrice;
@@ -846,13 +877,13 @@ export class LiveTrader implements Trader {
       }
       // Otherwise cancel, then place: the time in between (no stop working) is measured and journalled.
       await this.cancelResting(why);
-      if (repo.activeOrders(botId).some(isResting)) return;
+      if (repo.activeOrders(botId, this.ctx.symbol).some(isResting)) return;
       replaced = { replaces: current.clientOrderId, cancelAckAt: this.ctx.now() };
     }
     if (!this.ledger.open) return;
     const amount = this.sellableAmount();
     if (amount === null) return;
-    const n = repo.allOrders(botId).filter(isResting).length + 1;
+    const n = repo.allOrders(botId, this.ctx.symbol).filter(isResting).length + 1;
     if (oco && stopPrice > 0) await this.placeOco(bar, n, reason, amount, stopPrice, price(target), replaced);
     else if (stopPrice > 0) await this.place(bar, `${RESTING}${reason}-${n}`, "sell", "market", amount, undefined, { kind: "stopLoss", price: stopPrice }, replaced);
     else await this.place(bar, `${RESTING}takeProfit-${n}`, "sell", "market", amount, undefined, { kind: "takeProfit", price: price(target) });
@@ -865,7 +896,7 @@ export class LiveTrader implements Trader {
    */
   private async amendStop(bar: Bar, current: BotOrder, reason: StopReason, stopPrice: number, why: string): Promise<void> {
     const { repo, botId, gateway, symbol, crash, log, now } = this.ctx;
-    let row = repo.activeOrders(botId).find((o) => o.replaces === current.clientOrderId);
+    let row = repo.activeOrders(botId, this.ctx.symbol).find((o) => o.replaces === current.clientOrderId);
     if (row) {
       if (row.status !== "pending" || !this.confirmedAbsent.has(row.clientOrderId)) {
         await this.refresh(row, { waitForGrace: true });
@@ -874,13 +905,13 @@ export class LiveTrader implements Trader {
       }
       log("info", `Sending the amendment ${row.intent} that was journalled but never sent before the restart.`);
     } else {
-      const n = repo.allOrders(botId).filter(isResting).length + 1;
+      const n = repo.allOrders(botId, this.ctx.symbol).filter(isResting).length + 1;
       const intent = `${RESTING}${reason}-${n}`;
-      const cid = clientOrderId(botId, bar.time, intent, gateway.exchange.id);
+      const cid = this.orderId(bar.time, intent);
       if (repo.getOrder(cid)) return; // this candle's amendment was decided already (and finished)
       // In place (OKX, Bybit): the amendment records the exchange order it amends, which keeps its ids.
       const inPlace = amendSupport(gateway.exchange, this.ctx.market) === "in-place";
-      row = repo.journal({ botId, clientOrderId: cid, barTime: bar.time, intent, side: "sell", type: "market", amount: current.amount, price: stopPrice, status: "pending", replaces: current.clientOrderId, amendMode: "edit", ...(inPlace ? { exchangeOrderId: current.exchangeOrderId } : {}) }).order;
+      row = repo.journal({ botId, symbol, clientOrderId: cid, barTime: bar.time, intent, side: "sell", type: "market", amount: current.amount, price: stopPrice, status: "pending", replaces: current.clientOrderId, amendMode: "edit", ...(inPlace ? { exchangeOrderId: current.exchangeOrderId } : {}) }).order;
     }
     crash("amend-after-journal");
     if (this.ctx.isStopped()) {
@@ -935,14 +966,14 @@ export class LiveTrader implements Trader {
   /** The stop loss (or trailing stop) and the take profit as one OCO list; both legs are journalled before it is sent. */
   private async placeOco(bar: Bar, n: number, reason: StopReason, amount: number, stopPrice: number, takeProfitPrice: number, replaced?: Amendment): Promise<void> {
     const { repo, botId, gateway, symbol, log, now } = this.ctx;
-    const id = (intent: string) => clientOrderId(botId, bar.time, intent, gateway.exchange.id);
+    const id = (intent: string) => this.orderId(bar.time, intent);
     const legs = [
       { intent: `${RESTING}${reason}-${n}`, price: stopPrice },
       { intent: `${RESTING}takeProfit-${n}`, price: takeProfitPrice },
     ].map((l) => ({ ...l, cid: id(l.intent) }));
     if (legs.some((l) => repo.getOrder(l.cid))) return; // journalled before a restart: followed by sync
     for (const [i, l] of legs.entries()) {
-      repo.journal({ botId, clientOrderId: l.cid, barTime: bar.time, intent: l.intent, side: "sell", type: "market", amount, price: l.price, status: "pending", ...(replaced && i === 0 ? { replaces: replaced.replaces, amendMode: "cancel-replace" as const } : {}) });
+      repo.journal({ botId, symbol, clientOrderId: l.cid, barTime: bar.time, intent: l.intent, side: "sell", type: "market", amount, price: l.price, status: "pending", ...(replaced && i === 0 ? { replaces: replaced.replaces, amendMode: "cancel-replace" as const } : {}) });
     }
     if (this.ctx.isStopped()) {
       for (const l of legs) repo.updateOrder(l.cid, { status: "rejected", message: "Not sent: the bot was stopped.", closedAt: now() });
@@ -968,29 +999,17 @@ export class LiveTrader implements Trader {
   /** Whether the exit the candle check found rests on the exchange (then the exchange, not a market sell, executes it). */
   private restingFor(hit: StopReason): boolean {
     return this.ctx.repo
-      .activeOrders(this.ctx.botId)
+      .activeOrders(this.ctx.botId, this.ctx.symbol)
       .some((o) => isResting(o) && o.status !== "pending" && (intentReason(o.intent) === "takeProfit") === (hit === "takeProfit"));
   }
 
   // ---------------------------------------------------------------- risk
 
   private checkDailyLoss(bar: Bar): void {
-    const max = this.row.risk.maxDailyLoss;
-    if (max === null || this.halted()) return;
-    const now = this.ctx.now();
-    const dayStart = Math.floor(now / DAY_MS) * DAY_MS;
-    const realizedToday = this.ctx.repo
-      .fills(this.ctx.botId)
-      .filter((f) => f.time >= dayStart && f.realizedPnl !== null)
-      .reduce((s, f) => s + f.realizedPnl!, 0);
-    const unrealized = this.ledger.open ? this.ledger.qty * bar.close - this.ledger.costBasis : 0;
-    const loss = -(realizedToday + unrealized);
-    if (loss >= max) {
-      this.halt(
-        `Daily loss limit reached: ${fmt(loss, 2)} ${this.ctx.assets.quote} lost today (limit ${max}). No new entries until 00:00 UTC; exits still run.`,
-        dayStart + DAY_MS,
-      );
-    }
+    if (this.halted()) return;
+    const { loss, dayEnd } = lossToday(this.ctx.repo.fills(this.ctx.botId), [{ ledger: this.ledger, mark: bar.close }], this.ctx.now());
+    const reason = dailyLossHalt(loss, this.row.risk.maxDailyLoss, this.ctx.assets.quote);
+    if (reason) this.halt(reason, dayEnd);
   }
 
   /** Why an entry must not be sent, or null. Exits are never refused: they reduce risk. */
@@ -1019,8 +1038,12 @@ export class LiveTrader implements Trader {
     const ex = gateway.exchange;
     let price = bar.close;
     if (rule.type === "limit") price = Number(ex.priceToPrecision(symbol, bar.close * (1 - rule.offsetPct / 100)));
+    // A group's market is sized on the stake the group gives the position (the portfolio's rule), or skips.
+    const cash = this.ctx.group ? this.ctx.group.admit() : this.ledger.cash;
+    if (cash === null) return;
+    if (this.ctx.group) this.book = { ...this.book, stake: cash };
     // Sized like the simulated broker sizes at the fill: never more than the bot's cash including the fee.
-    let qty = entryQty(rule.sizing, this.ledger.cash, price, feeRate);
+    let qty = entryQty(rule.sizing, cash, price, feeRate);
     // Probation: the entry is sized down to the cap (refuseEntry holds it to the cap after rounding).
     const cap = probationCap(this.row.probation, this.ctx.initialCash);
     if (cap !== null && qty * price > cap) qty = cap / price;
@@ -1058,7 +1081,7 @@ export class LiveTrader implements Trader {
     const { repo, botId, log, assets } = this.ctx;
     // A sell already working (e.g. sent on this candle before a restart) is not doubled.
     // (A journalled-but-unsent one is not working: place() below sends it, once its absence is confirmed.)
-    if (repo.activeOrders(botId).some((o) => o.side === "sell" && !isResting(o) && o.barTime === bar.time && o.status !== "pending")) return;
+    if (repo.activeOrders(botId, this.ctx.symbol).some((o) => o.side === "sell" && !isResting(o) && o.barTime === bar.time && o.status !== "pending")) return;
     await this.cancelBuys("the position is being closed");
     await this.cancelResting(`the position is being closed (${why})`);
     // The resting stop may have filled before the cancel reached it: then there is nothing left to sell.
@@ -1103,7 +1126,7 @@ export class LiveTrader implements Trader {
     replaced?: Amendment,
   ): Promise<void> {
     const { repo, botId, gateway, symbol, crash, log, now } = this.ctx;
-    const cid = clientOrderId(botId, bar.time, intent, gateway.exchange.id);
+    const cid = this.orderId(bar.time, intent);
     let row = repo.getOrder(cid);
     if (row) {
       // Never act twice on one bar: this decision was journalled already (before a restart).
@@ -1116,7 +1139,7 @@ export class LiveTrader implements Trader {
       log("info", `Sending the ${intent} order of the ${utcMinute(bar.time)} candle that was journalled but never sent before the restart.`);
     } else {
       crash("before-journal");
-      row = repo.journal({ botId, clientOrderId: cid, barTime: bar.time, intent, side, type, amount, price: price ?? trigger?.price ?? null, status: "pending", ...(replaced ? { replaces: replaced.replaces, amendMode: "cancel-replace" as const } : {}) }).order;
+      row = repo.journal({ botId, symbol, clientOrderId: cid, barTime: bar.time, intent, side, type, amount, price: price ?? trigger?.price ?? null, status: "pending", ...(replaced ? { replaces: replaced.replaces, amendMode: "cancel-replace" as const } : {}) }).order;
     }
     crash("after-journal");
     if (this.ctx.isStopped()) {

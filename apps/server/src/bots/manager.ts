@@ -18,7 +18,7 @@ import { liftProbation, startProbation, type ProbationTerms } from "./probation"
 import { BotRunner, LeaseHeldError } from "./runner";
 import type { BotSettings } from "./settings";
 import { BotNotifier, botStream } from "./stream";
-import { assetsOfSymbol, toBotDetail, toBotView, type BotDetail, type BotStreamEvent, type BotView } from "./views";
+import { assetsOfSymbol, heldPositions, probationBase, toBotDetail, toBotView, type BotDetail, type BotStreamEvent, type BotView } from "./views";
 import { utcMinute } from "../utcMinute";
 
 /** An error as text for a log, a halt reason or an answer: never a signed URL or a pasted page. */
@@ -63,18 +63,6 @@ export const MAX_WARMUP_BARS = 5000;
 function refuseUnlessClear(pf: Preflight): void {
   if (pf.ok) return;
   throw new UserError("PRECONDITION_FAILED", `Pre-flight refused this live bot: ${pf.refusals.join(" ")}`, { kind: "preflight", refusals: pf.refusals, warnings: pf.warnings });
-}
-
-/** A bot over several markets trades on paper only: its live trader (one per market on the group's budget) is not built yet. */
-const LIVE_GROUP_REFUSAL = "A bot over several markets trades in paper mode for now. Deploy it in paper, or remove the strategy's markets to trade its one market live.";
-
-/** Refuses a live group at deploy; its pre-flight is shown (each market's limits) with this refusal among the others. */
-function refuseLiveGroup(flow: FlowGraph, mode: BotMode): void {
-  if (!flow.portfolio || mode !== "live") return;
-  throw new UserError("BAD_REQUEST", LIVE_GROUP_REFUSAL, {
-    kind: "input",
-    issues: [{ path: "mode", message: "live is for one market" }],
-  });
 }
 
 const NO_LIMITS: BotRiskLimits = { maxOrderValue: null, maxPosition: null, maxDailyLoss: null, maxOrdersPerHour: null };
@@ -159,7 +147,6 @@ export class BotManager {
     const { effective, compiled, strategyVersion } = this.resolve(input);
     const market = effective.market;
     const mode: BotMode = input.mode ?? "paper";
-    refuseLiveGroup(effective, mode);
     if (mode === "live") this.checkLive(input.keyId, market.exchange, input.confirmLive === true);
     else if (input.keyId !== undefined) this.keyRow(input.keyId);
     const risk: BotRiskLimits = { ...NO_LIMITS, ...input.risk };
@@ -198,8 +185,8 @@ export class BotManager {
     const how = mode === "live" ? (onTestnet ? "LIVE on the exchange's TESTNET (play money)" : "LIVE (real orders)") : "in paper mode (simulated fills)";
     db.bots.log(id, mode === "live" ? "warn" : "info", `Deployed ${how} on ${market.exchange} ${market.symbol} ${market.timeframe}; spec ${compiled.hash.slice(0, 12)}.`);
     if (probation) {
-      const cap = (probation.fraction * effective.settings.initialCash).toLocaleString("en", { maximumFractionDigits: 2 });
-      db.bots.log(id, "info", `Starting small: each entry is capped at ${Math.round(probation.fraction * 100)} % of the budget (${cap} ${assetsOfSymbol(market.symbol).quote}) until you lift the cap, which Keyflow asks for after ${probation.trades} closed trades or ${probation.days} days.`);
+      const cap = (probation.fraction * probationBase(effective)).toLocaleString("en", { maximumFractionDigits: 2 });
+      db.bots.log(id, "info", `Starting small: each entry is capped at ${Math.round(probation.fraction * 100)} % of the ${effective.portfolio ? "budget per position" : "budget"} (${cap} ${assetsOfSymbol(market.symbol).quote}) until you lift the cap, which Keyflow asks for after ${probation.trades} closed trades or ${probation.days} days.`);
     }
     if (start) this.launch(id);
     this.notifier.notify();
@@ -221,7 +208,6 @@ export class BotManager {
   /** deploy(), after a live bot's pre-flight passed (the API and the CLI deploy through here). */
   async deployChecked(input: DeployInput): Promise<BotView & { preflight: Preflight | null }> {
     let pf: Preflight | null = null;
-    refuseLiveGroup(this.resolve(input).effective, input.mode ?? "paper");
     if (input.mode === "live" && input.confirmLive === true) refuseUnlessClear((pf = await this.preflight(input)));
     return { ...this.deploy(input), preflight: pf };
   }
@@ -239,7 +225,7 @@ export class BotManager {
     const key = this.keys.usable(input.keyId);
     const budget = effective.settings.initialCash;
     const group = effective.portfolio;
-    const pf = await preflight(this.opts.exchange, this.keys, this.db.bans, {
+    return preflight(this.opts.exchange, this.keys, this.db.bans, {
       key,
       symbol: group?.symbols[0] ?? effective.market.symbol,
       ...(group ? { group: { symbols: group.symbols, stake: positionBudget(budget, group) } } : {}),
@@ -252,7 +238,6 @@ export class BotManager {
       warmupBars: input.warmupBars ?? DEFAULT_WARMUP_BARS,
       warmup: warmupNeed(compiled.spec),
     });
-    return group ? { ...pf, ok: false, refusals: [LIVE_GROUP_REFUSAL, ...pf.refusals] } : pf;
   }
 
   /** Pre-flight of starting a stored live bot: what it may still spend against the free balance. */
@@ -432,8 +417,9 @@ export class BotManager {
       }),
     );
     if (!opts.close) {
-      const holding = this.db.bots.list().filter((b) => b.book.qty > (b.book.dust ?? 0));
-      openPositions.push(...holding.map((b) => `${b.name}: ${b.book.qty} ${b.symbol.split("/")[0]} still held (the kill switch without close leaves positions open)`));
+      for (const b of this.db.bots.list()) {
+        for (const p of heldPositions(b)) openPositions.push(`${b.name}: ${p.qty} ${assetsOfSymbol(p.symbol).base} still held (the kill switch without close leaves positions open)`);
+      }
     }
     return { stopped: toStop.length, cancelledOrders, closedPositions, openPositions, errors };
   }
@@ -450,7 +436,7 @@ export class BotManager {
     if (b.status === "stopped" || b.lease === null || b.lease.until <= Date.now()) {
       throw new UserError("CONFLICT", "This bot is not running, so nothing would follow the sell: start it (it closes the position at its first poll if you ask again), or sell on the exchange by hand.", { kind: "conflict" });
     }
-    if (!(b.book.qty > (b.book.dust ?? 0))) throw new UserError("CONFLICT", "This bot holds no position: there is nothing to close.", { kind: "conflict" });
+    if (heldPositions(b).length === 0) throw new UserError("CONFLICT", "This bot holds no position: there is nothing to close.", { kind: "conflict" });
     this.db.bots.update(id, { closeRequestedAt: Date.now() });
     this.db.bots.log(id, "warn", "Close requested by hand: selling the position at the next poll.");
     this.notifier.notify();
@@ -459,7 +445,7 @@ export class BotManager {
 
   /** The first half of the kill switch with close: every running live bot with a position sells it; waits for the fills. */
   private async closeAll(): Promise<{ closedPositions: number; openPositions: string[] }> {
-    const holding = this.db.bots.list().filter((b) => b.mode === "live" && b.status !== "stopped" && b.book.qty > (b.book.dust ?? 0));
+    const holding = this.db.bots.list().filter((b) => b.mode === "live" && b.status !== "stopped" && heldPositions(b).length > 0);
     const asked: string[] = [];
     const openPositions: string[] = [];
     for (const b of holding) {
@@ -472,7 +458,7 @@ export class BotManager {
     }
     const flat = (id: string) => {
       const b = this.db.bots.get(id);
-      return !!b && b.closeRequestedAt === null && b.book.qty <= (b.book.dust ?? 0) && this.db.bots.activeOrders(id).length === 0;
+      return !!b && b.closeRequestedAt === null && heldPositions(b).length === 0 && this.db.bots.activeOrders(id).length === 0;
     };
     const until = Date.now() + CLOSE_WAIT_MS;
     while (Date.now() < until && !asked.every(flat)) await new Promise((r) => setTimeout(r, 50));
@@ -501,7 +487,8 @@ export class BotManager {
     try {
       for (const o of this.db.bots.activeOrders(b.id)) {
         if (!(ACTIVE_ORDER_STATUSES as readonly string[]).includes(o.status) || o.status === "pending") continue;
-        const r = await gw.cancelOrder(b.symbol, { clientOrderId: exchangeClientId(o, (cid) => this.db.bots.getOrder(cid)) });
+        // A group's rows name their market; rows from before migration 0016 have the bot's.
+        const r = await gw.cancelOrder(o.symbol || b.symbol, { clientOrderId: exchangeClientId(o, (cid) => this.db.bots.getOrder(cid)) });
         if (r.status === "canceled") {
           n++;
           // Fills are recorded by the runner's reconciliation on its next start (filledQty > recorded fills).

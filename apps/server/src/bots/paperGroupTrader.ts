@@ -12,16 +12,7 @@ import { entryTypeOf, journalPaperFill, reportFills, type SimFill } from "./pape
 import type { Trader } from "./trader";
 import { utcMinute } from "../utcMinute";
 import { assetsOfSymbol } from "./views";
-
-/** Where a group market's candles come from (a CandleFeed of its symbol). */
-export interface GroupFeed {
-  /** Closed candles with time ≥ since, oldest first. */
-  since(since: number): Promise<Bar[]>;
-  /** Closed candles in [from, to), oldest first. */
-  range(from: number, to: number): Promise<Bar[]>;
-  /** The newest `n` closed candles, oldest first. */
-  latest(n: number): Promise<Bar[]>;
-}
+import { GroupCandles, type GroupFeed } from "./groupCandles";
 
 export interface PaperGroupContext {
   botId: string;
@@ -43,10 +34,7 @@ export class PaperGroupTrader implements Trader {
   readonly session: PortfolioSession;
   private current: BotBook;
   private replayed = 0;
-  /** Candles read but not yet processed, per market, oldest first. */
-  private readonly pending: Bar[][];
-  /** Open time of the newest candle read, per market (null: none yet). */
-  private readonly seen: (number | null)[];
+  private readonly candles: GroupCandles;
   private readonly assets: Assets[];
 
   constructor(
@@ -56,8 +44,7 @@ export class PaperGroupTrader implements Trader {
     book: BotBook,
   ) {
     this.session = new PortfolioSession(spec, ctx.symbols, ctx.settings, ctx.rules);
-    this.pending = ctx.symbols.map(() => []);
-    this.seen = ctx.symbols.map(() => null);
+    this.candles = new GroupCandles(ctx.feeds, ctx.tf);
     this.assets = ctx.symbols.map(assetsOfSymbol);
     this.current = book;
   }
@@ -67,25 +54,13 @@ export class PaperGroupTrader implements Trader {
   }
 
   /** Reads every market's history for the warm-up (first start) or for the replay (restart). */
-  async prepare(): Promise<void> {
-    const { tf, feeds } = this.ctx;
-    const { warmupBars, startBarTime, lastBarTime } = this.bot;
-    for (let m = 0; m < feeds.length; m++) {
-      const bars = startBarTime === null || lastBarTime === null ? await feeds[m]!.latest(warmupBars) : await feeds[m]!.range(startBarTime - warmupBars * tf, lastBarTime + tf);
-      this.take(m, bars);
-    }
+  prepare(): Promise<void> {
+    return this.candles.history(this.bot);
   }
 
   /** Warm-up up to the runner's candle: every market's blocks see their candles, no orders. */
   warm(bar: Bar): void {
-    for (let m = 0; m < this.pending.length; m++) {
-      const queue = this.pending[m]!;
-      const strategy = this.session.sessions[m]!.strategy;
-      while (queue.length > 0 && queue[0]!.time <= bar.time) {
-        const b = queue.shift()!;
-        strategy.update(b.time, b.open, b.high, b.low, b.close, b.volume);
-      }
-    }
+    this.candles.drain(bar.time, (m, b) => this.session.sessions[m]!.strategy.update(b.time, b.open, b.high, b.low, b.close, b.volume));
   }
 
   replay(bar: Bar): void {
@@ -103,12 +78,7 @@ export class PaperGroupTrader implements Trader {
   async poll(_bot: Bot): Promise<void> {}
 
   async step(bar: Bar, _latest: boolean, _bot: Bot): Promise<void> {
-    const { feeds, tf } = this.ctx;
-    for (let m = 0; m < feeds.length; m++) {
-      const seen = this.seen[m] ?? null;
-      if (seen !== null && seen >= bar.time) continue;
-      this.take(m, await feeds[m]!.since(seen === null ? bar.time : seen + tf));
-    }
+    await this.candles.readUpTo(bar.time);
     this.process(bar.time, false);
     this.current = this.bookAt(bar.time);
   }
@@ -117,54 +87,31 @@ export class PaperGroupTrader implements Trader {
     return 0;
   }
 
-  /** Queues a market's candles newer than the ones it has. */
-  private take(m: number, bars: readonly Bar[]): void {
-    for (const b of bars) {
-      const seen = this.seen[m] ?? null;
-      if (seen !== null && b.time <= seen) continue;
-      this.pending[m]!.push(b);
-      this.seen[m] = b.time;
-    }
-  }
-
-  /** Every queued candle opening at or before `upTo`, merged by open time (one timeframe: the same as by close time). */
+  /** Every queued candle opening at or before `upTo`, merged by close time. */
   private process(upTo: number, quiet: boolean): void {
     const { session } = this;
-    const n = this.pending.length;
-    const closing: number[] = [];
-    for (;;) {
-      let t = Infinity;
-      for (let m = 0; m < n; m++) {
-        const head = this.pending[m]![0];
-        if (head && head.time <= upTo && head.time < t) t = head.time;
-      }
-      if (t === Infinity) return;
-      closing.length = 0;
+    for (let close = this.candles.next(upTo); close !== null; close = this.candles.next(upTo)) {
       const before = session.sessions.map((s) => s.broker.state());
-      for (let m = 0; m < n; m++) {
-        const head = this.pending[m]![0];
-        if (head && head.time === t) {
-          this.pending[m]!.shift();
-          session.setBar(m, head.time, head.open, head.high, head.low, head.close, head.volume);
-          closing.push(m);
-        }
-      }
+      close.markets.forEach((m, i) => {
+        const b = close.bars[i]!;
+        session.setBar(m, b.time, b.open, b.high, b.low, b.close, b.volume);
+      });
       const skipped = session.skipped.slice();
       const fills = session.sessions.map((): SimFill[] => []);
       const detach = session.sessions.map((s, m) => reportFills(s.broker, entryTypeOf(s.strategy), fills[m]!));
       try {
-        session.step(closing);
+        session.step(close.markets);
       } finally {
         for (const d of detach) d();
       }
-      for (const m of closing) this.journal(m, before[m]!, fills[m]!, skipped[m]!, t, quiet);
+      for (const m of close.markets) this.journal(m, before[m]!, fills[m]!, skipped[m]!, close.time, quiet);
     }
   }
 
   private journal(m: number, before: number, fills: readonly SimFill[], skipped: number, time: number, quiet: boolean): void {
     const { broker } = this.session.sessions[m]!;
     const symbol = this.ctx.symbols[m]!;
-    for (const f of fills) journalPaperFill(this.ctx, { ...f, intent: `${symbol} ${f.intent}` }, quiet, this.channel, this.assets[m]!);
+    for (const f of fills) journalPaperFill(this.ctx, { ...f, intent: `${symbol} ${f.intent}` }, quiet, this.channel, symbol, this.assets[m]!);
     if (quiet) return;
     if (broker.state() === PENDING_ENTRY && before !== PENDING_ENTRY) this.ctx.log("info", `Paper: ${symbol} entry signal on the ${utcMinute(time)} candle; it fills at the next open.`);
     if (this.session.skipped[m]! > skipped) {

@@ -10,6 +10,8 @@ import { utcMinute } from "../utcMinute";
 export interface PaperContext {
   botId: string;
   repo: BotRepo;
+  /** The market it trades (journalled with each order and fill). */
+  symbol: string;
   assets: Assets;
   tf: number;
   settings: Pick<Settings, "initialCash" | "feeRate" | "slippage">;
@@ -98,7 +100,7 @@ export class PaperTrader implements Trader {
     } finally {
       detach();
     }
-    for (const f of fills) journalPaperFill(this.ctx, f, quiet, this.channel, this.ctx.assets);
+    for (const f of fills) journalPaperFill(this.ctx, f, quiet, this.channel, this.ctx.symbol, this.ctx.assets);
     if (!quiet) {
       const state = b.state();
       if (state === PENDING_ENTRY && before !== PENDING_ENTRY) {
@@ -151,19 +153,21 @@ export function reportFills(b: SimBroker, entryType: "market" | "limit", into: S
 
 /**
  * Journals a simulated fill as a filled order and its fill (idempotently: replaying after a restart
- * writes nothing new); `quiet` replays do not log. `assets` are the fill's market's.
+ * writes nothing new); `quiet` replays do not log. `symbol` and `assets` are the fill's market's.
  */
 export function journalPaperFill(
   ctx: Pick<PaperContext, "botId" | "repo" | "log" | "alert">,
   f: SimFill,
   quiet: boolean,
   channel: DeliveryChannel,
+  symbol: string,
   assets: Assets,
 ): void {
   const { repo, botId } = ctx;
   const cid = clientOrderId(botId, f.time, `paper-${f.intent}`);
   const { created } = repo.journal({
     botId,
+    symbol,
     clientOrderId: cid,
     barTime: f.time,
     intent: f.intent,
@@ -180,6 +184,7 @@ export function journalPaperFill(
   });
   repo.recordFill({
     botId,
+    symbol,
     clientOrderId: cid,
     tradeId: `paper-${cid}`,
     side: f.side,

@@ -140,13 +140,14 @@ export function judge(input: PreflightInput, now: number, facts: ExchangeFacts, 
   const stake = input.group ? Math.min(input.group.stake, budget) : budget;
   const { quote, freeQuote, minOrderValue, minAmount, takerFee } = facts;
   const warnings: string[] = [];
-  const probation = input.probation ? { ...input.probation, cap: input.probation.fraction * budget } : null;
+  // A group's cap is a fraction of the stake each position is given (docs/portfolio.md).
+  const probation = input.probation ? { ...input.probation, cap: input.probation.fraction * stake } : null;
   const full = entries.map((e) => (e.sizing.mode === "percentEquity" ? (stake * Math.min(e.sizing.value, 100)) / 100 : e.sizing.mode === "quote" ? Math.min(e.sizing.value, stake) : null));
   // Under probation the first entries are sized down to the cap.
   const firstOrderValues = full.map((v) => (v !== null && probation ? Math.min(v, probation.cap) : v));
   if (probation) {
     warnings.push(
-      `Starting small: each entry is capped at ${n(probation.fraction * 100)} % of the budget (${n(probation.cap)} ${quote}) until you lift the cap; Keyflow asks you after ${probation.trades} closed trades or ${n(probation.days, 1)} days, showing the bot's live results.`,
+      `Starting small: each entry is capped at ${n(probation.fraction * 100)} % of the ${input.group ? "budget per position" : "budget"} (${n(probation.cap)} ${quote}) until you lift the cap; Keyflow asks you after ${probation.trades} closed trades or ${n(probation.days, 1)} days, showing the bot's live results.`,
     );
   }
   if (cashNeeded > freeQuote) {

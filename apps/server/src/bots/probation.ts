@@ -5,10 +5,9 @@
 //
 // Defaults (KEYFLOW_PROBATION="<percent>%/<trades>/<days>", or "off"): 10 % of the budget, for
 // 5 closed trades or 7 days. A bot stays capped until lifted: reaching N or D only asks.
-import type { BotProbation, KeyflowDb } from "@keyflow/db";
+import type { Bot, BotProbation, KeyflowDb } from "@keyflow/db";
 import { UserError } from "../errors";
-import { roundTrips } from "./ledger";
-import { assetsOfSymbol } from "./views";
+import { assetsOfSymbol, botTrades, probationBase } from "./views";
 
 export interface ProbationTerms {
   /** Largest entry as a fraction of the budget (0 < fraction ≤ 1). */
@@ -53,20 +52,12 @@ export interface ProbationResults {
   quote: string;
 }
 
-interface BotLike {
-  id: string;
-  symbol: string;
-  mode: string;
-  book: { dust?: number | undefined };
-  flow: { settings: { initialCash: number } };
-  probation: BotProbation | null;
-}
+type BotLike = Pick<Bot, "id" | "symbol" | "mode" | "book" | "flow" | "probation">;
 
 /** The bot's closed live trades so far: what Keyflow shows when it asks to lift the cap. */
 export function probationResults(db: KeyflowDb, b: BotLike): ProbationResults {
   const assets = assetsOfSymbol(b.symbol);
-  const intents = new Map(db.bots.allOrders(b.id).map((o) => [o.clientOrderId, o.intent]));
-  const trades = roundTrips(db.bots.fills(b.id), assets, (cid) => intents.get(cid), b.book.dust ?? 0);
+  const { trades } = botTrades(b, db.bots.allOrders(b.id), db.bots.fills(b.id));
   const pnl = trades.reduce((s, t) => s + t.pnl, 0);
   return { closedTrades: trades.length, wins: trades.filter((t) => t.pnl > 0).length, pnl, returnPct: (pnl / b.flow.settings.initialCash) * 100, quote: assets.quote };
 }
@@ -88,7 +79,7 @@ export function probationView(db: KeyflowDb, b: BotLike, now: number): Probation
   const p = b.probation;
   if (!p) return null;
   const results = probationResults(db, b);
-  return { fraction: p.fraction, cap: p.fraction * b.flow.settings.initialCash, trades: p.trades, until: p.until, ready: results.closedTrades >= p.trades || now >= p.until, askedAt: p.askedAt, liftedAt: p.liftedAt, results };
+  return { fraction: p.fraction, cap: p.fraction * probationBase(b.flow), trades: p.trades, until: p.until, ready: results.closedTrades >= p.trades || now >= p.until, askedAt: p.askedAt, liftedAt: p.liftedAt, results };
 }
 
 const money = (x: number) => x.toLocaleString("en", { maximumFractionDigits: 2 });

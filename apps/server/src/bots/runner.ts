@@ -17,6 +17,8 @@ import { emptyBook } from "./ledger";
 import { LiveTrader } from "./liveTrader";
 import { PaperTrader } from "./paperTrader";
 import { PaperGroupTrader } from "./paperGroupTrader";
+import { LiveGroupTrader } from "./liveGroupTrader";
+import { GroupCandles } from "./groupCandles";
 import { askToLiftWhenReady } from "./probation";
 import { driftReport, driftSentence } from "./drift";
 import type { Trader } from "./trader";
@@ -222,7 +224,7 @@ export class BotRunner {
       const logFn = (level: "info" | "warn" | "error", message: string) => this.log(level, message);
       const alert = (type: "fill" | "stop", text: string) => this.alert(type, text);
       const startBook = bot.book ?? emptyBook(settingsOfFlow.initialCash);
-      // A flow over several markets (paper): one trader for all, each market's candles from its own feed.
+      // A flow over several markets: one trader for all, each market's candles from its own feed.
       const group = bot.flow.portfolio;
       if (group) {
         const missing = group.symbols.filter((s) => !(ex.markets as Record<string, unknown> | undefined)?.[s]);
@@ -231,59 +233,90 @@ export class BotRunner {
           return;
         }
       }
-      const trader: Trader =
-        bot.mode === "paper" && group
-          ? new PaperGroupTrader(
-              compiled.spec,
-              {
-                botId: bot.id,
-                repo: db.bots,
-                tf,
-                symbols: group.symbols,
-                feeds: group.symbols.map((symbol) => new CandleFeed(ex, retrier, { ...market, symbol }, this.now)),
-                rules: group,
-                settings: settingsOfFlow,
-                log: logFn,
-                alert,
-              },
-              bot,
-              startBook,
-            )
-          : bot.mode === "paper"
-          ? new PaperTrader(compiled.spec, { botId: bot.id, repo: db.bots, assets, tf, settings: settingsOfFlow, log: logFn, alert }, startBook)
-          : new LiveTrader(
-              {
-                botId: bot.id,
-                repo: db.bots,
-                gateway,
-                retrier,
-                symbol: market.symbol,
-                market: ccxtMarket,
-                assets,
-                tf,
-                initialCash: settingsOfFlow.initialCash,
-                feeRate: settingsOfFlow.feeRate,
-                strategy: new Strategy(compiled.spec),
-                restingStops: stopSupport(ex, ccxtMarket),
-                log: logFn,
-                crash: this.deps.crash ?? noCrash,
-                now: this.now,
-                sleep: (ms) => this.sleep(ms),
-                isStopped: () => {
-                  const status = this.deps.db.bots.status(this.botId);
-                  return status === "stopped" || status === "paused";
-                },
-                halt: (reason, until) => this.setHalted(reason, until),
-                unknownGraceMs: settings.unknownGraceMs,
-                alert,
-                orderProblem: (reason) => {
-                  if (reason !== null) this.report("degraded", reason, { sticky: true });
-                  else if (this.deps.db.bots.get(this.botId)?.health?.sticky) this.report("running", null, { clearSticky: true });
-                },
-              },
-              bot,
-              startBook,
-            );
+      const paperGroup = (symbols: readonly string[], rules: NonNullable<typeof group>) =>
+        new PaperGroupTrader(
+          compiled.spec,
+          {
+            botId: bot.id,
+            repo: db.bots,
+            tf,
+            symbols,
+            feeds: symbols.map((symbol) => new CandleFeed(ex, retrier, { ...market, symbol }, this.now)),
+            rules,
+            settings: settingsOfFlow,
+            log: logFn,
+            alert,
+          },
+          bot,
+          startBook,
+        );
+      // What every live trader of this bot shares; a group's markets each get their own market, journal and evaluator.
+      const liveBase = {
+        botId: bot.id,
+        repo: db.bots,
+        gateway,
+        retrier,
+        tf,
+        feeRate: settingsOfFlow.feeRate,
+        crash: this.deps.crash ?? noCrash,
+        now: this.now,
+        sleep: (ms: number) => this.sleep(ms),
+        isStopped: () => {
+          const status = this.deps.db.bots.status(this.botId);
+          return status === "stopped" || status === "paused";
+        },
+        halt: (reason: string, until: number | null) => this.setHalted(reason, until),
+        unknownGraceMs: settings.unknownGraceMs,
+        alert,
+        orderProblem: (reason: string | null) => {
+          if (reason !== null) this.report("degraded", reason, { sticky: true });
+          else if (this.deps.db.bots.get(this.botId)?.health?.sticky) this.report("running", null, { clearSticky: true });
+        },
+      };
+      const liveMarket = (symbol: string, m: CcxtMarket, initialCash: number, log: typeof logFn) => ({
+        ...liveBase,
+        symbol,
+        market: m,
+        assets: { base: m.base, quote: m.quote },
+        initialCash,
+        strategy: new Strategy(compiled.spec),
+        restingStops: stopSupport(ex, m),
+        log,
+      });
+      const liveGroup = (symbols: readonly string[], rules: NonNullable<typeof group>) =>
+        new LiveGroupTrader(
+          {
+            botId: bot.id,
+            repo: db.bots,
+            symbols,
+            quote: assets.quote,
+            candles: new GroupCandles(
+              symbols.map((symbol) => new CandleFeed(ex, retrier, { ...market, symbol }, this.now)),
+              tf,
+            ),
+            rules,
+            initialCash: settingsOfFlow.initialCash,
+            log: logFn,
+            now: this.now,
+            halt: (reason, until) => this.setHalted(reason, until),
+          },
+          bot,
+          startBook,
+          (i, hooks, stake, book) => {
+            const symbol = symbols[i]!;
+            const m = (ex.markets as Record<string, CcxtMarket>)[symbol]!;
+            // Each market's lines name it: the bot's log is one for all its markets.
+            const log = (level: "info" | "warn" | "error", message: string) => logFn(level, `${symbol}: ${message}`);
+            return new LiveTrader({ ...liveMarket(symbol, m, stake, log), group: hooks }, bot, book ?? emptyBook(stake));
+          },
+        );
+      const trader: Trader = group
+        ? bot.mode === "paper"
+          ? paperGroup(group.symbols, group)
+          : liveGroup(group.symbols, group)
+        : bot.mode === "paper"
+          ? new PaperTrader(compiled.spec, { botId: bot.id, repo: db.bots, symbol: market.symbol, assets, tf, settings: settingsOfFlow, log: logFn, alert }, startBook)
+          : new LiveTrader(liveMarket(market.symbol, ccxtMarket, settingsOfFlow.initialCash, logFn), bot, startBook);
 
       // 1. Reconcile (live) before anything else.
       while (!signal.aborted) {
@@ -443,7 +476,8 @@ export class BotRunner {
             commit(b.time);
             if (bot.mode === "live") {
               const row = this.bot();
-              askToLiftWhenReady(db, row, this.now(), (text) => (this.log("warn", text), this.alert("probation", text)), () => driftSentence(driftReport(db, row)));
+              // The drift report compares one market with its backtest: a group's prompt has the live results only.
+              askToLiftWhenReady(db, row, this.now(), (text) => (this.log("warn", text), this.alert("probation", text)), row.flow.portfolio ? undefined : () => driftSentence(driftReport(db, row)));
             }
           }
           // Fills seen between candles change the book too; write it only when it changed (each write wakes the UI).

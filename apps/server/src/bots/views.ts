@@ -1,5 +1,5 @@
 // What the API says about bots: never a secret (bots hold none; keys are referenced by id and label).
-import type { FlowGraph, Market, Trade } from "@keyflow/core";
+import { positionBudget, type FlowGraph, type Market, type Trade } from "@keyflow/core";
 import type { AfterDowntime, Bot, BotBook, BotEvent, BotFill, BotHealth, BotMode, BotOrder, BotRiskLimits, BotStatus, DeliveryChannel, KeyflowDb } from "@keyflow/db";
 import { botState, type BotState } from "./health";
 import { roundTrips } from "./ledger";
@@ -120,34 +120,50 @@ export function toBotView(db: KeyflowDb, b: Bot, now = Date.now()): BotView {
   };
 }
 
-export function toBotDetail(db: KeyflowDb, b: Bot): BotDetail {
-  const { base, quote } = assetsOfSymbol(b.symbol);
-  const all = db.bots.allOrders(b.id);
-  const intents = new Map(all.map((o) => [o.clientOrderId, o.intent]));
-  const fills = db.bots.fills(b.id);
+/** A bot's closed round trips, per market for a bot over several markets (null markets for a one-market bot). */
+export function botTrades(b: Pick<Bot, "symbol" | "mode" | "book" | "flow">, orders: readonly BotOrder[], fills: readonly BotFill[]): { trades: Trade[]; markets: { symbol: string; trades: Trade[] }[] | null } {
+  const intents = new Map(orders.map((o) => [o.clientOrderId, o.intent]));
   const dust = b.mode === "paper" ? 0 : (b.book.dust ?? 0);
-  // A group's orders carry their market in the intent ("ETH/USDT entry"): round trips per market.
-  const markets =
-    b.flow.portfolio?.symbols.map((symbol) => ({
-      symbol,
-      trades: roundTrips(
-        fills.filter((f) => intents.get(f.clientOrderId)?.startsWith(`${symbol} `)),
-        assetsOfSymbol(symbol),
-        (cid) => intents.get(cid)?.slice(symbol.length + 1),
-        dust,
-      ),
-      position: b.book.group?.markets.find((m) => m.symbol === symbol) ?? null,
-    })) ?? null;
+  const symbols = b.flow.portfolio?.symbols;
+  if (!symbols) return { trades: roundTrips(fills, assetsOfSymbol(b.symbol), (cid) => intents.get(cid), dust), markets: null };
+  // Each market's fills are its journal's (a paper group's intents also carry the market: "ETH/USDT entry").
+  const markets = symbols.map((symbol) => {
+    const own = b.book.group?.markets.find((m) => m.symbol === symbol)?.book?.dust ?? dust;
+    const intentOf = (cid: string) => {
+      const intent = intents.get(cid);
+      return intent?.startsWith(`${symbol} `) ? intent.slice(symbol.length + 1) : intent;
+    };
+    return { symbol, trades: roundTrips(fills.filter((f) => f.symbol === symbol), assetsOfSymbol(symbol), intentOf, own) };
+  });
+  return { trades: markets.flatMap((m) => m.trades).sort((x, y) => x.exitTime - y.exitTime || x.entryTime - y.entryTime), markets };
+}
+
+export function toBotDetail(db: KeyflowDb, b: Bot): BotDetail {
+  const all = db.bots.allOrders(b.id);
+  const fills = db.bots.fills(b.id);
+  const { trades, markets } = botTrades(b, all, fills);
   return {
     ...toBotView(db, b),
     flow: b.flow,
     orders: all.slice(-200).reverse(),
     fills: fills.slice(-200).reverse(),
-    trades: markets ? markets.flatMap((m) => m.trades).sort((x, y) => x.exitTime - y.exitTime || x.entryTime - y.entryTime) : roundTrips(fills, { base, quote }, (cid) => intents.get(cid), dust),
-    markets,
+    trades,
+    markets: markets?.map((m) => ({ ...m, position: b.book.group?.markets.find((x) => x.symbol === m.symbol) ?? null })) ?? null,
     events: db.bots.recentEvents(b.id, 200),
     recentCandles: db.bots.recentCandles(b.id, 12).map((c) => ({ time: c.time, channel: c.channel, receivedAt: c.receivedAt })),
   };
+}
+
+/** The positions a bot holds above dust: its one market's, or each of a group's markets'. */
+export function heldPositions(b: Pick<Bot, "symbol" | "book">): { symbol: string; qty: number }[] {
+  const { book } = b;
+  if (book.group) return book.group.markets.filter((m) => m.qty > (m.book?.dust ?? 0)).map((m) => ({ symbol: m.symbol, qty: m.qty }));
+  return book.qty > (book.dust ?? 0) ? [{ symbol: b.symbol, qty: book.qty }] : [];
+}
+
+/** What a probation cap is a fraction of: the budget, or a group's budget per position (each entry's stake). */
+export function probationBase(flow: Pick<FlowGraph, "settings" | "portfolio">): number {
+  return flow.portfolio ? positionBudget(flow.settings.initialCash, flow.portfolio) : flow.settings.initialCash;
 }
 
 /** "BTC/USDT" → BTC, USDT (the unified symbol's own parts; ":USDT" settle suffixes dropped). */

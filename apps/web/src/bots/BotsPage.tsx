@@ -171,9 +171,12 @@ function DeleteBot({ bot }: { bot: BotView }) {
 function ClosePosition({ bot }: { bot: BotView }) {
   const qc = useQueryClient();
   const [busy, setBusy] = useState(false);
-  if (bot.mode !== "live" || !(bot.position.qty > bot.position.dust) || !isActive(bot) || bot.status === "paused") return null;
+  // A bot over several markets holds its positions per market (its own qty is 0, their value is not).
+  const group = bot.position.qty === 0 && bot.position.value > 0;
+  if (bot.mode !== "live" || !(group || bot.position.qty > bot.position.dust) || !isActive(bot) || bot.status === "paused") return null;
   const act = async () => {
-    if (!window.confirm(`Sell ${qty(bot.position.qty)} ${baseOf(bot.market.symbol)} now at the market price? The bot keeps running.`)) return;
+    const what = group ? "every market's position" : `${qty(bot.position.qty)} ${baseOf(bot.market.symbol)}`;
+    if (!window.confirm(`Sell ${what} now at the market price? The bot keeps running.`)) return;
     setBusy(true);
     try {
       await trpcClient.bots.close.mutate({ id: bot.id });

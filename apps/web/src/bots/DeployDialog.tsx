@@ -210,9 +210,19 @@ export function DeployDialog({ onClose }: { onClose: () => void }) {
               <FragmentRow label={`Free ${pf.numbers.quote}`} value={`${money(pf.numbers.freeQuote)} ${pf.numbers.quote} (budget ${money(pf.numbers.budget)})`} />
               <FragmentRow label="First order" value={pf.numbers.firstOrderValues.map((v) => (v === null ? "sized in base units" : `${money(v)} ${pf.numbers.quote}`)).join(", ")} />
               {pf.numbers.probation && (
-                <FragmentRow label="Start small" value={`entries capped at ${Math.round(pf.numbers.probation.fraction * 100)} % of the budget (${money(pf.numbers.probation.cap)} ${pf.numbers.quote}) until you lift the cap`} />
+                <FragmentRow label="Start small" value={`entries capped at ${Math.round(pf.numbers.probation.fraction * 100)} % of the ${pf.numbers.markets ? "budget per position" : "budget"} (${money(pf.numbers.probation.cap)} ${pf.numbers.quote}) until you lift the cap`} />
               )}
-              <FragmentRow label="Smallest order" value={pf.numbers.minOrderValue === null ? "not reported" : `${money(pf.numbers.minOrderValue)} ${pf.numbers.quote}`} />
+              {pf.numbers.markets ? (
+                pf.numbers.markets.map((m) => (
+                  <FragmentRow
+                    key={m.symbol}
+                    label={`Smallest order ${m.symbol}`}
+                    value={`${m.minOrderValue === null ? "not reported" : `${money(m.minOrderValue)} ${pf.numbers.quote}`} · stops ${STOP_WORDS[m.restingStops ?? "none"]}`}
+                  />
+                ))
+              ) : (
+                <FragmentRow label="Smallest order" value={pf.numbers.minOrderValue === null ? "not reported" : `${money(pf.numbers.minOrderValue)} ${pf.numbers.quote}`} />
+              )}
               <FragmentRow label="Taker fee" value={`${pf.numbers.takerFee === null ? "not reported" : `${(pf.numbers.takerFee * 100).toFixed(3)} %`} (backtest: ${(pf.numbers.flowFee * 100).toFixed(3)} %)`} />
               <FragmentRow label="Stops" value={STOP_WORDS[pf.numbers.restingStops ?? "none"]} />
               <FragmentRow label="Warm-up" value={`${pf.numbers.warmupBars} candles${pf.numbers.warmupNeeded > 0 ? ` (its recursive indicators need ${pf.numbers.warmupNeeded})` : ""}`} />

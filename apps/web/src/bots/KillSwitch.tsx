@@ -81,7 +81,7 @@ export function KillSwitch({ where }: { where: "page" | "topbar" }) {
               <button type="button" className="btn" onClick={() => setAsking(false)} disabled={busy}>
                 Cancel
               </button>
-              {live.some((b) => b.position.qty > 0) && (
+              {live.some((b) => b.position.qty > 0 || b.position.value > 0) && (
                 <button type="button" className="btn kill" onClick={() => void fire(true)} disabled={busy} data-testid="kill-confirm-close" title="Sells every live bot's position first (market orders), then stops every bot">
                   {busy ? "Stopping…" : "Stop and close positions"}
                 </button>
@@ -96,7 +96,7 @@ export function KillSwitch({ where }: { where: "page" | "topbar" }) {
             {active.length === 0
               ? "No bot is running. The kill switch still cancels any open order a stopped bot left on an exchange."
               : `Stops ${count(active.length, "bot")}${live.length ? ` (${live.length} live)` : ""} and cancels all their open orders on the exchanges.`}{" "}
-            {live.some((b) => b.position.qty > 0) ? "“Stop all bots” leaves positions as they are; “Stop and close positions” sells every live position first." : "Positions stay as they are."}
+            {live.some((b) => b.position.qty > 0 || b.position.value > 0) ? "“Stop all bots” leaves positions as they are; “Stop and close positions” sells every live position first." : "Positions stay as they are."}
           </p>
           {active.length > 0 && (
             <ul className="kill-list">

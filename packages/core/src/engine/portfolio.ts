@@ -56,11 +56,20 @@ export interface MarketOutcome {
 }
 
 /** Most positions open at once (at least one). */
-const maxOpenOf = (rules: Pick<PortfolioRules, "maxOpenPositions">): number => Math.max(1, Math.floor(rules.maxOpenPositions));
+export const maxOpenOf = (rules: Pick<PortfolioRules, "maxOpenPositions">): number => Math.max(1, Math.floor(rules.maxOpenPositions));
 
 /** The cash each new position is given: `budgetPerPosition`, or the initial cash shared by the slots. */
 export function positionBudget(initialCash: number, rules: Pick<PortfolioRules, "maxOpenPositions" | "budgetPerPosition">): number {
   return rules.budgetPerPosition ?? initialCash / maxOpenOf(rules);
+}
+
+/**
+ * The cash an entry signal's new position is given: min(budget per position, free cash), or 0 when
+ * no slot is free (`open` markets hold or await a position, of `maxOpen`) or no cash is (the entry is
+ * skipped). The one admission rule of the portfolio backtest, the paper group and the live group.
+ */
+export function entryStake(open: number, maxOpen: number, free: number, budget: number): number {
+  return open >= maxOpen || !(free > 0) ? 0 : Math.min(budget, free);
 }
 
 export class PortfolioSession {
@@ -113,11 +122,11 @@ export class PortfolioSession {
       const action = session.decide();
       if (action === NO_ACTION) continue;
       if (action >= 0 && broker.state() === FLAT) {
-        if (this.openCount >= this.maxOpen || !(this.free > 0)) {
+        const stake = entryStake(this.openCount, this.maxOpen, this.free, this.budget);
+        if (stake === 0) {
           this.skipped[m]!++;
           continue;
         }
-        const stake = Math.min(this.budget, this.free);
         this.free -= stake;
         broker.cash += stake;
         this.staked[m] = true;

@@ -148,11 +148,15 @@ export function botRepo(ctx: RepoContext) {
       .get();
   }
 
-  function activeOrders(botId: string): BotOrder[] {
+  /** The bot's rows, or one market's (a bot over several markets keeps one journal per market). */
+  const ofOrders = (botId: string, symbol?: string) => (symbol === undefined ? eq(botOrders.botId, botId) : and(eq(botOrders.botId, botId), eq(botOrders.symbol, symbol)));
+  const ofFills = (botId: string, symbol?: string) => (symbol === undefined ? eq(botFills.botId, botId) : and(eq(botFills.botId, botId), eq(botFills.symbol, symbol)));
+
+  function activeOrders(botId: string, symbol?: string): BotOrder[] {
     return db
       .select()
       .from(botOrders)
-      .where(and(eq(botOrders.botId, botId), inArray(botOrders.status, [...ACTIVE_ORDER_STATUSES])))
+      .where(and(ofOrders(botId, symbol), inArray(botOrders.status, [...ACTIVE_ORDER_STATUSES])))
       .orderBy(asc(botOrders.id))
       .all();
   }
@@ -162,8 +166,8 @@ export function botRepo(ctx: RepoContext) {
     return db.select().from(botOrders).where(eq(botOrders.botId, botId)).orderBy(desc(botOrders.id)).limit(limit).all();
   }
 
-  function allOrders(botId: string): BotOrder[] {
-    return db.select().from(botOrders).where(eq(botOrders.botId, botId)).orderBy(asc(botOrders.id)).all();
+  function allOrders(botId: string, symbol?: string): BotOrder[] {
+    return db.select().from(botOrders).where(ofOrders(botId, symbol)).orderBy(asc(botOrders.id)).all();
   }
 
   /** Orders journalled since `t` (for the orders-per-hour limit); rejected ones count too. */
@@ -183,14 +187,14 @@ export function botRepo(ctx: RepoContext) {
     const r = db
       .insert(botFills)
       .values({ ...fill, createdAt: now() })
-      .onConflictDoNothing({ target: [botFills.botId, botFills.tradeId] })
+      .onConflictDoNothing({ target: [botFills.botId, botFills.symbol, botFills.tradeId] })
       .run();
     return r.changes > 0;
   }
 
   /** Oldest first. */
-  function fills(botId: string): BotFill[] {
-    return db.select().from(botFills).where(eq(botFills.botId, botId)).orderBy(asc(botFills.id)).all();
+  function fills(botId: string, symbol?: string): BotFill[] {
+    return db.select().from(botFills).where(ofFills(botId, symbol)).orderBy(asc(botFills.id)).all();
   }
 
   function fillsForOrder(clientOrderId: string): BotFill[] {

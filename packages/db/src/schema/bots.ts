@@ -96,14 +96,25 @@ export interface BotBook {
   dust: number;
   /** Live: set while catching up on candles that closed during downtime, acted on at the next live candle. */
   missed?: MissedSignal | null;
+  /** Live, a market of a bot over several markets: the cash its position was given at entry (its stake; safety orders buy with what is left of it). */
+  stake?: number;
   /**
-   * A bot over several markets (flow.portfolio; paper): its positions, each marked to its market's
-   * last close. `qty` above is then 0 and `cash` is all the group's cash.
+   * A bot over several markets (flow.portfolio): its positions, each marked to its market's last
+   * close. `qty` above is then 0 and `cash` is all the group's cash.
    */
   group?: {
     positionsValue: number;
     positionsCost: number;
-    markets: { symbol: string; qty: number; avgEntryPrice: number; entryTime: number | null; markPrice: number | null; skippedEntries: number }[];
+    markets: {
+      symbol: string;
+      qty: number;
+      avgEntryPrice: number;
+      entryTime: number | null;
+      markPrice: number | null;
+      skippedEntries: number;
+      /** Live: the market's own book (its entry rule, peak, exit retries, missed signals, stake), restored on a restart. */
+      book?: BotBook;
+    }[];
   };
 }
 
@@ -188,7 +199,9 @@ export const botOrders = sqliteTable(
     botId: text("bot_id")
       .notNull()
       .references(() => bots.id, { onDelete: "cascade" }),
-    /** clientOrderId(botId, barTime, intent): the same decision always has the same id. */
+    /** The market the order trades (a bot over several markets has one journal per market; rows from before migration 0016: the bot's symbol). */
+    symbol: text("symbol").notNull().default(""),
+    /** clientOrderId(botId, barTime, intent), with the market for a bot over several markets: the same decision always has the same id. */
     clientOrderId: text("client_order_id").notNull(),
     barTime: integer("bar_time").notNull(),
     intent: text("intent").notNull(),
@@ -215,7 +228,7 @@ export const botOrders = sqliteTable(
     updatedAt: integer("updated_at").notNull(),
     closedAt: integer("closed_at"),
   },
-  (t) => [uniqueIndex("bot_orders_client_order_id").on(t.clientOrderId), index("bot_orders_bot_status").on(t.botId, t.status), index("bot_orders_bot_created").on(t.botId, t.createdAt)],
+  (t) => [uniqueIndex("bot_orders_client_order_id").on(t.clientOrderId), index("bot_orders_bot_status").on(t.botId, t.status), index("bot_orders_bot_created").on(t.botId, t.createdAt), index("bot_orders_bot_symbol").on(t.botId, t.symbol)],
 );
 
 /** How a candle or a fill reached a bot. */
@@ -230,6 +243,8 @@ export const botFills = sqliteTable(
     botId: text("bot_id")
       .notNull()
       .references(() => bots.id, { onDelete: "cascade" }),
+    /** The market of the order it fills (see bot_orders.symbol). */
+    symbol: text("symbol").notNull().default(""),
     clientOrderId: text("client_order_id").notNull(),
     tradeId: text("trade_id").notNull(),
     side: text("side", { enum: ["buy", "sell"] }).notNull(),
@@ -248,7 +263,8 @@ export const botFills = sqliteTable(
     /** What told the bot of it: the exchange's websocket ("stream") or a REST poll ("poll"). */
     channel: text("channel", { enum: DELIVERY_CHANNELS }).notNull().default("poll"),
   },
-  (t) => [uniqueIndex("bot_fills_trade").on(t.botId, t.tradeId), index("bot_fills_bot_time").on(t.botId, t.id)],
+  // Trade ids are unique per market on most exchanges (Binance counts them per symbol), so per (bot, market).
+  (t) => [uniqueIndex("bot_fills_trade").on(t.botId, t.symbol, t.tradeId), index("bot_fills_bot_time").on(t.botId, t.id), index("bot_fills_bot_symbol").on(t.botId, t.symbol)],
 );
 
 export const BOT_EVENT_LEVELS = ["info", "warn", "error"] as const;
