@@ -38,25 +38,65 @@ export interface StreamBackoff {
 
 const DEFAULT_BACKOFF: StreamBackoff = { firstMs: 250, maxMs: 30_000 };
 
-/**
- * Binance's kline events say whether the candle is final (`k.x`); ccxt keeps only the values. This
- * reads the flag from the raw message so a closed candle is taken with its final values at once.
- * Other exchanges' candles are taken as closed when a later one starts (values then come by REST).
- */
-function finalKline(message: unknown): { marketId: string; interval: string; candle: StreamCandle } | null {
-  const m = message as { e?: unknown; k?: Record<string, unknown>; event?: unknown; data?: unknown };
-  const inner = (m && typeof m === "object" && ((m.data as typeof m) ?? m)) as typeof m;
-  if (!inner || inner.e !== "kline" || !inner.k || inner.k["x"] !== true) return null;
-  const k = inner.k;
-  const num = (x: unknown) => Number(x);
-  const values: [number, number, number, number, number] = [num(k["o"]), num(k["h"]), num(k["l"]), num(k["c"]), num(k["v"])];
-  return { marketId: String(k["s"]), interval: String(k["i"]), candle: { time: num(k["t"]), values: values.every(Number.isFinite) ? values : null } };
+interface FinalCandle {
+  marketId: string;
+  /** The exchange's name of the interval ("1m", "candle1m" without its prefix…). */
+  interval: string;
+  candle: StreamCandle;
 }
+
+const numbers = (xs: unknown[]): [number, number, number, number, number] | null => {
+  const v = xs.map(Number) as [number, number, number, number, number];
+  return v.length === 5 && v.every(Number.isFinite) ? v : null;
+};
+
+/**
+ * How an exchange's raw candle messages say a candle is closed (ccxt keeps only the values), so a closed
+ * candle is taken with its final values at once. Binance's kline events carry a final flag (`k.x`).
+ * Bitget v2's candle channel has none, but every push carries the server's time (`ts`): a row pushed
+ * once its interval had ended holds the candle's final values. Exchanges not listed here: a candle is
+ * taken as closed when a later one starts, and its values come by REST.
+ */
+const FINAL_CANDLES: Record<string, (message: unknown, intervalMs: (interval: string) => number | undefined) => FinalCandle[]> = {
+  binance(message) {
+    const m = message as { e?: unknown; k?: Record<string, unknown>; data?: unknown };
+    const inner = (m && typeof m === "object" && ((m.data as typeof m) ?? m)) as typeof m;
+    if (!inner || inner.e !== "kline" || !inner.k || inner.k["x"] !== true) return [];
+    const k = inner.k;
+    return [{ marketId: String(k["s"]), interval: String(k["i"]), candle: { time: Number(k["t"]), values: numbers([k["o"], k["h"], k["l"], k["c"], k["v"]]) } }];
+  },
+  bitget(message, intervalMs) {
+    const m = message as { arg?: { channel?: unknown; instId?: unknown }; data?: unknown; ts?: unknown };
+    const channel = typeof m?.arg?.channel === "string" ? m.arg.channel : "";
+    if (!channel.startsWith("candle") || !Array.isArray(m.data)) return [];
+    const interval = channel.slice("candle".length);
+    const ms = intervalMs(interval);
+    const ts = Number(m.ts);
+    if (ms === undefined || !Number.isFinite(ts)) return [];
+    return (m.data as unknown[][])
+      .filter((row) => Array.isArray(row) && ts >= Number(row[0]) + ms)
+      .map((row) => ({ marketId: String(m.arg!.instId), interval, candle: { time: Number(row[0]), values: numbers(row.slice(1, 6)) } }));
+  },
+};
 
 interface Loop<L> {
   listeners: Set<L>;
   state: StreamState;
   stop: boolean;
+}
+
+interface CandleLoop extends Loop<CandleListener> {
+  lastTime: number | null;
+  marketId: string;
+  /** The exchange's names of the timeframe (REST and websocket may differ: Bitget's "1min" and "1m"). */
+  intervals: Set<string>;
+  intervalMs: number;
+}
+
+/** What this file reads of a ccxt websocket client. */
+interface WsClientView {
+  isConnected?: boolean;
+  subscriptions?: Record<string, unknown>;
 }
 
 /**
@@ -88,11 +128,14 @@ function handleEveryFuture(exchange: Exchange): void {
 /** One ccxt pro instance (one exchange, one key) and the watch loops running on it. */
 export class StreamConnection {
   private refs = 0;
-  private readonly candleLoops = new Map<string, Loop<CandleListener> & { lastTime: number | null; marketId: string; interval: string }>();
+  private readonly candleLoops = new Map<string, CandleLoop>();
   private orderLoop: (Loop<OrderListener> & { bySymbol: Map<OrderListener, string> }) | null = null;
   private closed = false;
   /** Messages seen per kind (for the bot page and tests). */
   readonly counts = { candles: 0, orders: 0, reconnects: 0 };
+  /** The last message each websocket client received: its number, and how many subscriptions the client had then. */
+  private readonly heard = new WeakMap<object, { seq: number; subscriptions: number }>();
+  private seq = 0;
   /** ccxt needs an HTTP agent loaded before it opens a plain ws:// URL (a loopback fake); harmless otherwise. */
   private readonly ready: Promise<unknown>;
 
@@ -105,15 +148,21 @@ export class StreamConnection {
     const agent = (exchange as unknown as { loadHttpProxyAgent?: () => Promise<unknown> }).loadHttpProxyAgent;
     this.ready = agent ? agent.call(exchange).catch(() => undefined) : Promise.resolve();
     handleEveryFuture(exchange);
-    if (exchange.id === "binance") {
-      const ex = exchange as unknown as { handleMessage: (client: unknown, message: unknown) => unknown };
-      const ccxtHandle = ex.handleMessage.bind(exchange);
-      ex.handleMessage = (client, message) => {
-        const k = finalKline(message);
-        if (k) for (const loop of this.candleLoops.values()) if (loop.marketId === k.marketId && loop.interval === k.interval) this.deliverCandle(loop, k.candle);
-        return ccxtHandle(client, message);
-      };
-    }
+    const finals = FINAL_CANDLES[exchange.id];
+    const ex = exchange as unknown as { handleMessage: (client: WsClientView, message: unknown) => unknown };
+    const ccxtHandle = ex.handleMessage.bind(exchange);
+    const loopOf = (marketId: string, interval: string) => [...this.candleLoops.values()].find((l) => l.marketId === marketId && l.intervals.has(interval));
+    const intervalMs = (interval: string) => [...this.candleLoops.values()].find((l) => l.intervals.has(interval))?.intervalMs;
+    ex.handleMessage = (client, message) => {
+      this.heard.set(client, { seq: ++this.seq, subscriptions: Object.keys(client.subscriptions ?? {}).length });
+      if (finals) {
+        for (const f of finals(message, intervalMs)) {
+          const loop = loopOf(f.marketId, f.interval);
+          if (loop) this.deliverCandle(loop, f.candle);
+        }
+      }
+      return ccxtHandle(client, message);
+    };
   }
 
   retain(): this {
@@ -141,8 +190,9 @@ export class StreamConnection {
     let loop = this.candleLoops.get(key);
     if (!loop) {
       const market = this.exchange.market(symbol);
-      const interval = String((this.exchange.timeframes as Record<string, unknown> | undefined)?.[timeframe] ?? timeframe);
-      loop = { listeners: new Set(), state: "connecting", stop: false, lastTime: null, marketId: String(market.id), interval };
+      const names = [timeframe, (this.exchange.timeframes as Record<string, unknown> | undefined)?.[timeframe], (this.exchange.options["timeframes"] as Record<string, unknown> | undefined)?.[timeframe]];
+      const intervals = new Set(names.filter((n): n is string => typeof n === "string"));
+      loop = { listeners: new Set(), state: "connecting", stop: false, lastTime: null, marketId: String(market.id), intervals, intervalMs: this.exchange.parseTimeframe(timeframe) * 1000 };
       this.candleLoops.set(key, loop);
       void this.runCandles(symbol, timeframe, loop);
     }
@@ -184,14 +234,14 @@ export class StreamConnection {
     for (const l of [...loop.listeners]) l.state(s, why);
   }
 
-  private deliverCandle(loop: Loop<CandleListener> & { lastTime: number | null }, c: StreamCandle): void {
+  private deliverCandle(loop: CandleLoop, c: StreamCandle): void {
     this.counts.candles++;
     for (const l of [...loop.listeners]) l.candle(c);
   }
 
   /** Resolves once a connected websocket of this instance carries a subscription naming the market. */
   private async subscribed(symbol: string, marketId: string): Promise<void> {
-    const ex = this.exchange as unknown as { clients?: Record<string, { isConnected?: boolean; subscriptions?: Record<string, unknown> }> };
+    const ex = this.exchange as unknown as { clients?: Record<string, WsClientView> };
     const id = marketId.toLowerCase();
     for (;;) {
       for (const c of Object.values(ex.clients ?? {})) {
@@ -201,8 +251,34 @@ export class StreamConnection {
     }
   }
 
-  private async runCandles(symbol: string, timeframe: string, loop: Loop<CandleListener> & { lastTime: number | null; marketId: string }): Promise<void> {
-    const exact = this.exchange.id === "binance";
+  /** The subscriptions of each websocket client now. */
+  private subscriptionsNow(): Map<WsClientView, Set<string>> {
+    const clients = (this.exchange as unknown as { clients?: Record<string, WsClientView> }).clients ?? {};
+    return new Map(Object.values(clients).map((c) => [c, new Set(Object.keys(c.subscriptions ?? {}))]));
+  }
+
+  /**
+   * Resolves once a connected client that gained subscriptions (other than candles') since `before` has
+   * received a message with all of them in place: the exchange answered the last request (a login, then
+   * the subscription it allows, as Bitget; a signed subscription, as Binance's user data; Coinbase's
+   * subscriptions notice), so what it sends from now on reaches the stream.
+   */
+  private async answered(before: Map<WsClientView, Set<string>>, fromSeq: number, loop: Loop<OrderListener>): Promise<void> {
+    const candleKey = (k: string) => [...this.candleLoops.entries()].some(([key, l]) => k.includes(key.split("|")[0]!) || k.toLowerCase().includes(l.marketId.toLowerCase()));
+    while (!loop.stop && !this.closed) {
+      for (const [client, keys] of this.subscriptionsNow()) {
+        if (!client.isConnected) continue;
+        const old = before.get(client);
+        const gained = [...keys].some((k) => !old?.has(k) && !candleKey(k));
+        const heard = this.heard.get(client);
+        if (gained && heard && heard.seq > fromSeq && heard.subscriptions >= keys.size) return;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  private async runCandles(symbol: string, timeframe: string, loop: CandleLoop): Promise<void> {
+    const exact = FINAL_CANDLES[this.exchange.id] !== undefined;
     await this.ready;
     let failures = 0;
     while (!loop.stop && !this.closed) {
@@ -231,20 +307,19 @@ export class StreamConnection {
   }
 
   private async runOrders(loop: Loop<OrderListener> & { bySymbol: Map<OrderListener, string> }): Promise<void> {
-    const ex = this.exchange as Exchange & { authenticate?: (params?: Record<string, unknown>) => Promise<unknown> };
+    const ex = this.exchange;
     await this.ready;
     let failures = 0;
     while (!loop.stop && !this.closed) {
       try {
+        const before = this.subscriptionsNow();
+        const fromSeq = this.seq;
         const watching = ex.watchOrders();
         watching.catch(() => undefined); // awaited below; this only keeps an early failure from being unhandled
-        // The subscription is confirmed before the first order message: listeners reconcile from then on.
+        // Up once the exchange has answered the subscription (login included), or with the first order
+        // message: listeners reconcile from then on.
         if (loop.state !== "up") {
-          if (typeof ex.authenticate === "function") {
-            const auth = ex.authenticate({ type: "spot" });
-            auth.catch(() => undefined);
-            await Promise.race([auth, watching.then(() => undefined)]);
-          }
+          await Promise.race([watching.then(() => undefined), this.answered(before, fromSeq, loop)]);
           failures = 0;
           this.setState(loop, "up");
         }
