@@ -44,8 +44,8 @@ describe.each(VENUES)("bots on %s (fake)", (venue) => {
   beforeAll(async () => {
     fake = await startVenueFake(venue, marketOptions());
     vi.setSystemTime(clockAt(fake));
-    // The venue fakes serve REST only (no websocket side): these bots poll, as they would where a venue has no stream.
-    h = await harness({ exchange: { urls: { [venue]: fake.url } }, bots: { streams: false } });
+    // A venue whose fake has a websocket side runs on streams; the others poll, as where a venue has no stream.
+    h = await harness({ exchange: { urls: { [venue]: fake.url } }, bots: { streams: fake.ws !== undefined } });
     const k = fake.keys.trade!;
     keyId = (await h.caller.keys.add({ exchange: venue, label: `${venue} bots`, apiKey: k.apiKey, secret: k.secret, password: k.passphrase })).id;
   });

@@ -55,7 +55,8 @@ const numbers = (xs: unknown[]): [number, number, number, number, number] | null
  * candle is taken with its final values at once. Binance's kline events carry a final flag (`k.x`).
  * Bitget v2's candle channel has none, but every push carries the server's time (`ts`): a row pushed
  * once its interval had ended holds the candle's final values. Exchanges not listed here: a candle is
- * taken as closed when a later one starts, and its values come by REST.
+ * taken as closed when a later one starts, and its values come by REST (so too where a listed exchange's
+ * messages did not show one final, e.g. a message lost).
  */
 const FINAL_CANDLES: Record<string, (message: unknown, intervalMs: (interval: string) => number | undefined) => FinalCandle[]> = {
   binance(message) {
@@ -87,6 +88,8 @@ interface Loop<L> {
 
 interface CandleLoop extends Loop<CandleListener> {
   lastTime: number | null;
+  /** The latest candle delivered with its final values (from a raw message, see FINAL_CANDLES). */
+  finalTime: number | null;
   marketId: string;
   /** The exchange's names of the timeframe (REST and websocket may differ: Bitget's "1min" and "1m"). */
   intervals: Set<string>;
@@ -192,7 +195,7 @@ export class StreamConnection {
       const market = this.exchange.market(symbol);
       const names = [timeframe, (this.exchange.timeframes as Record<string, unknown> | undefined)?.[timeframe], (this.exchange.options["timeframes"] as Record<string, unknown> | undefined)?.[timeframe]];
       const intervals = new Set(names.filter((n): n is string => typeof n === "string"));
-      loop = { listeners: new Set(), state: "connecting", stop: false, lastTime: null, marketId: String(market.id), intervals, intervalMs: this.exchange.parseTimeframe(timeframe) * 1000 };
+      loop = { listeners: new Set(), state: "connecting", stop: false, lastTime: null, finalTime: null, marketId: String(market.id), intervals, intervalMs: this.exchange.parseTimeframe(timeframe) * 1000 };
       this.candleLoops.set(key, loop);
       void this.runCandles(symbol, timeframe, loop);
     }
@@ -236,6 +239,7 @@ export class StreamConnection {
 
   private deliverCandle(loop: CandleLoop, c: StreamCandle): void {
     this.counts.candles++;
+    if (c.values && (loop.finalTime === null || c.time > loop.finalTime)) loop.finalTime = c.time;
     for (const l of [...loop.listeners]) l.candle(c);
   }
 
@@ -278,7 +282,6 @@ export class StreamConnection {
   }
 
   private async runCandles(symbol: string, timeframe: string, loop: CandleLoop): Promise<void> {
-    const exact = FINAL_CANDLES[this.exchange.id] !== undefined;
     await this.ready;
     let failures = 0;
     while (!loop.stop && !this.closed) {
@@ -290,10 +293,11 @@ export class StreamConnection {
         failures = 0;
         this.setState(loop, "up");
         const rows = await watching;
-        // Without a final flag: the candle before a newer one has closed (its values come by REST).
+        // A newer candle started: the one before has closed. Unless it came with its final values, it
+        // is told without them (they come by REST).
         for (const r of rows) {
           const t = r[0]!;
-          if (!exact && loop.lastTime !== null && t > loop.lastTime) this.deliverCandle(loop, { time: loop.lastTime, values: null });
+          if (loop.lastTime !== null && t > loop.lastTime && (loop.finalTime === null || loop.finalTime < loop.lastTime)) this.deliverCandle(loop, { time: loop.lastTime, values: null });
           if (loop.lastTime === null || t > loop.lastTime) loop.lastTime = t;
         }
       } catch (e) {

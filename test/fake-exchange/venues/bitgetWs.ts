@@ -99,14 +99,25 @@ export function attachBitgetWs(server: Server, ctx: VenueWsContext): FakeWs {
     const rows = ctx.engine.closedCandles(s.symbol).slice(-5).map(row);
     const next = ctx.engine.candles[s.symbol]?.[ctx.engine.closed];
     if (next) rows.push(row([next[0], next[1], next[1], next[1], next[1], 0]));
-    reply(conn, { action: "snapshot", arg, data: rows, ts: ctx.now() });
+    reply(conn, { action: "snapshot", arg, data: rows, ts: serverTs() });
   };
 
   const events = trackEngine(ctx.engine, ctx.intervalMs);
+  /**
+   * The server's clock as its pushes carry it: within the candle now forming (a test's clock may lag
+   * or lead the candles; the fake's time is the candles').
+   */
+  const serverTs = () => {
+    const symbol = [...ctx.engine.symbols.keys()][0]!;
+    const last = ctx.engine.closed > 0 ? ctx.engine.candles[symbol]?.[ctx.engine.closed - 1] : undefined;
+    if (!last) return ctx.now();
+    const formingFrom = last[0] + ctx.intervalMs;
+    return Math.min(Math.max(ctx.now(), formingFrom), formingFrom + ctx.intervalMs - 1);
+  };
   const pushCandle = (symbol: string, interval: string, candle: Candle) => {
     const s = ctx.engine.market(symbol);
     const arg: Arg = { instType: "SPOT", channel: `candle${WS_INTERVAL[interval] ?? interval}`, instId: ctx.book.instId(s) };
-    const payload = { action: "update", arg, data: [row(candle)], ts: ctx.now() };
+    const payload = { action: "update", arg, data: [row(candle)], ts: serverTs() };
     hub.emit("market", "candle", payload, (c) => c.state.subscribed.has(`${arg.channel}|${arg.instId}`), () => payload);
   };
 
