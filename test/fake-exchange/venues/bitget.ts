@@ -4,7 +4,8 @@
 // bitget.js): v3 account/settings refused (not UTA), public symbols (precisions as decimal places),
 // margin currencies (none), coins, candles and history-candles (oldest first, the latest `limit` in
 // [startTime, endTime)), account/assets, place-order (a market BUY's size is the quote to spend,
-// planType "total"), cancel-order, orderInfo, unfilled-orders, history-orders and fills.
+// planType "total"), cancel-order, orderInfo, unfilled-orders, history-orders and fills. Its websocket
+// side (candles, login, orders) is bitgetWs.ts.
 import { randomBytes } from "node:crypto";
 import type { BinanceReject } from "../engine";
 import type { FakeOrder, FakeSymbol, FakeTrade, OrderStatus } from "../types";

@@ -5,7 +5,8 @@
 // Spot trading as ccxt's coinbase class calls it (read in ccxt's coinbase.js): v2 currencies and
 // exchange rates, market/products (spot; no futures), transaction_summary (fee tier), candles (newest
 // first, start/end in seconds, 300 at most), accounts, orders (a market BUY spends quote_size),
-// batch_cancel, orders/historical (one, batch by status) and fills. Commissions are in the quote.
+// batch_cancel, orders/historical (one, batch by status) and fills. Commissions are in the quote. Its
+// websocket side (the JWT-signed user channel; no candles) is coinbaseWs.ts.
 import { createPublicKey, generateKeyPairSync, randomUUID, verify } from "node:crypto";
 import type { BinanceReject } from "../engine";
 import type { FakeOrder, FakeSymbol, FakeTrade, OrderStatus } from "../types";
