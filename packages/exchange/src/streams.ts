@@ -99,6 +99,8 @@ interface CandleLoop extends Loop<CandleListener> {
 /** What this file reads of a ccxt websocket client. */
 interface WsClientView {
   isConnected?: boolean;
+  /** When its current connection opened (ccxt reuses a client object across reconnects). */
+  connectionEstablished?: number;
   subscriptions?: Record<string, unknown>;
 }
 
@@ -256,9 +258,9 @@ export class StreamConnection {
   }
 
   /** The subscriptions of each websocket client now. */
-  private subscriptionsNow(): Map<WsClientView, Set<string>> {
+  private subscriptionsNow(): Map<WsClientView, { keys: Set<string>; opened: number | undefined }> {
     const clients = (this.exchange as unknown as { clients?: Record<string, WsClientView> }).clients ?? {};
-    return new Map(Object.values(clients).map((c) => [c, new Set(Object.keys(c.subscriptions ?? {}))]));
+    return new Map(Object.values(clients).map((c) => [c, { keys: new Set(Object.keys(c.subscriptions ?? {})), opened: c.connectionEstablished }]));
   }
 
   /**
@@ -267,13 +269,15 @@ export class StreamConnection {
    * the subscription it allows, as Bitget; a signed subscription, as Binance's user data; Coinbase's
    * subscriptions notice), so what it sends from now on reaches the stream.
    */
-  private async answered(before: Map<WsClientView, Set<string>>, fromSeq: number, loop: Loop<OrderListener>): Promise<void> {
+  private async answered(before: Map<WsClientView, { keys: Set<string>; opened: number | undefined }>, fromSeq: number, loop: Loop<OrderListener>): Promise<void> {
     const candleKey = (k: string) => [...this.candleLoops.entries()].some(([key, l]) => k.includes(key.split("|")[0]!) || k.toLowerCase().includes(l.marketId.toLowerCase()));
     while (!loop.stop && !this.closed) {
-      for (const [client, keys] of this.subscriptionsNow()) {
+      for (const [client, { keys, opened }] of this.subscriptionsNow()) {
         if (!client.isConnected) continue;
         const old = before.get(client);
-        const gained = [...keys].some((k) => !old?.has(k) && !candleKey(k));
+        // A client that reconnected since carries its subscriptions again (ccxt keeps the object).
+        const reopened = old !== undefined && opened !== old.opened;
+        const gained = [...keys].some((k) => (reopened || !old?.keys.has(k)) && !candleKey(k));
         const heard = this.heard.get(client);
         if (gained && heard && heard.seq > fromSeq && heard.subscriptions >= keys.size) return;
       }
