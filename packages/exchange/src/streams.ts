@@ -41,12 +41,16 @@ const DEFAULT_BACKOFF: StreamBackoff = { firstMs: 250, maxMs: 30_000 };
 /** A candle the exchange's raw message says is final, with its market id and interval as the exchange names them. */
 interface FinalCandle {
   marketId: string;
+  /** The exchange's name of the interval ("1m", "candle1m" without its prefix…). */
   interval: string;
   candle: StreamCandle;
 }
 
-/** Reads the closed candles out of one raw websocket message of a client (connection). */
-type FinalCandleReader = (client: object, message: unknown) => FinalCandle[];
+/**
+ * Reads the closed candles out of one raw websocket message of a client (connection); `intervalMs`
+ * gives the length of an interval by the exchange's name of it (undefined: no loop watches it).
+ */
+type FinalCandleReader = (client: object, message: unknown, intervalMs: (interval: string) => number | undefined) => FinalCandle[];
 
 const num = (x: unknown) => Number(x);
 const valuesOf = (o: unknown, h: unknown, l: unknown, c: unknown, v: unknown): StreamCandle["values"] => {
@@ -84,6 +88,23 @@ const okxFinal: FinalCandleReader = (_client, message) => {
 };
 
 /**
+ * Bitget v2: the candle channel has no final flag, but every push carries the server's time (`ts`): a row
+ * pushed once its interval had ended holds the candle's final values.
+ */
+const bitgetFinal: FinalCandleReader = (_client, message, intervalMs) => {
+  const m = message as { arg?: { channel?: unknown; instId?: unknown }; data?: unknown; ts?: unknown };
+  const channel = typeof m?.arg?.channel === "string" ? m.arg.channel : "";
+  if (!channel.startsWith("candle") || !Array.isArray(m.data)) return [];
+  const interval = channel.slice("candle".length);
+  const ms = intervalMs(interval);
+  const ts = Number(m.ts);
+  if (ms === undefined || !Number.isFinite(ts)) return [];
+  return (m.data as unknown[][])
+    .filter((row) => Array.isArray(row) && ts >= Number(row[0]) + ms)
+    .map((row) => ({ marketId: String(m.arg!.instId), interval, candle: { time: num(row[0]), values: valuesOf(row[1], row[2], row[3], row[4], row[5]) } }));
+};
+
+/**
  * KuCoin: `/market/candles:<symbol>_<type>` messages carry the forming candle and no final flag, pushed
  * on every change. On one connection (messages in order) the last push of a candle before a later one
  * starts holds its final values; a new connection starts over (it may have missed pushes).
@@ -113,19 +134,39 @@ function kucoinFinal(): FinalCandleReader {
 /**
  * Exchanges whose stream tells when a candle closed, by ccxt id: a closed candle is taken with its final
  * values at once. ccxt keeps only the values, so this reads the raw messages. Other exchanges' candles
- * are taken as closed when a later one starts (values then come by REST).
+ * are taken as closed when a later one starts, and their values come by REST (so too where a listed
+ * exchange's messages did not show one final, e.g. a message lost).
  */
 const FINAL_CANDLES: Record<string, () => FinalCandleReader> = {
   binance: () => binanceFinal,
   bybit: () => bybitFinal,
   kucoin: kucoinFinal,
   okx: () => okxFinal,
+  bitget: () => bitgetFinal,
 };
 
 interface Loop<L> {
   listeners: Set<L>;
   state: StreamState;
   stop: boolean;
+}
+
+interface CandleLoop extends Loop<CandleListener> {
+  lastTime: number | null;
+  /** The latest candle delivered with its final values (from a raw message, see FINAL_CANDLES). */
+  finalTime: number | null;
+  marketId: string;
+  /** The exchange's names of the timeframe (REST and websocket may differ: Bitget's "1min" and "1m"). */
+  intervals: Set<string>;
+  intervalMs: number;
+}
+
+/** What this file reads of a ccxt websocket client. */
+interface WsClientView {
+  isConnected?: boolean;
+  /** When its current connection opened (ccxt reuses a client object across reconnects). */
+  connectionEstablished?: number;
+  subscriptions?: Record<string, unknown>;
 }
 
 /**
@@ -157,11 +198,14 @@ function handleEveryFuture(exchange: Exchange): void {
 /** One ccxt pro instance (one exchange, one key) and the watch loops running on it. */
 export class StreamConnection {
   private refs = 0;
-  private readonly candleLoops = new Map<string, Loop<CandleListener> & { lastTime: number | null; marketId: string; interval: string }>();
+  private readonly candleLoops = new Map<string, CandleLoop>();
   private orderLoop: (Loop<OrderListener> & { bySymbol: Map<OrderListener, string> }) | null = null;
   private closed = false;
   /** Messages seen per kind (for the bot page and tests). */
   readonly counts = { candles: 0, orders: 0, reconnects: 0 };
+  /** The last message each websocket client received: its number, and how many subscriptions the client had then. */
+  private readonly heard = new WeakMap<object, { seq: number; subscriptions: number }>();
+  private seq = 0;
   /** ccxt needs an HTTP agent loaded before it opens a plain ws:// URL (a loopback fake); harmless otherwise. */
   private readonly ready: Promise<unknown>;
 
@@ -174,17 +218,21 @@ export class StreamConnection {
     const agent = (exchange as unknown as { loadHttpProxyAgent?: () => Promise<unknown> }).loadHttpProxyAgent;
     this.ready = agent ? agent.call(exchange).catch(() => undefined) : Promise.resolve();
     handleEveryFuture(exchange);
-    const reader = FINAL_CANDLES[exchange.id]?.();
-    if (reader) {
-      const ex = exchange as unknown as { handleMessage: (client: object, message: unknown) => unknown };
-      const ccxtHandle = ex.handleMessage.bind(exchange);
-      ex.handleMessage = (client, message) => {
-        for (const k of reader(client, message)) {
-          for (const loop of this.candleLoops.values()) if (loop.marketId === k.marketId && loop.interval === k.interval) this.deliverCandle(loop, k.candle);
+    const finals = FINAL_CANDLES[exchange.id]?.();
+    const ex = exchange as unknown as { handleMessage: (client: WsClientView, message: unknown) => unknown };
+    const ccxtHandle = ex.handleMessage.bind(exchange);
+    const loopOf = (marketId: string, interval: string) => [...this.candleLoops.values()].find((l) => l.marketId === marketId && l.intervals.has(interval));
+    const intervalMs = (interval: string) => [...this.candleLoops.values()].find((l) => l.intervals.has(interval))?.intervalMs;
+    ex.handleMessage = (client, message) => {
+      this.heard.set(client, { seq: ++this.seq, subscriptions: Object.keys(client.subscriptions ?? {}).length });
+      if (finals) {
+        for (const f of finals(client, message, intervalMs)) {
+          const loop = loopOf(f.marketId, f.interval);
+          if (loop) this.deliverCandle(loop, f.candle);
         }
-        return ccxtHandle(client, message);
-      };
-    }
+      }
+      return ccxtHandle(client, message);
+    };
   }
 
   retain(): this {
@@ -212,8 +260,9 @@ export class StreamConnection {
     let loop = this.candleLoops.get(key);
     if (!loop) {
       const market = this.exchange.market(symbol);
-      const interval = String((this.exchange.timeframes as Record<string, unknown> | undefined)?.[timeframe] ?? timeframe);
-      loop = { listeners: new Set(), state: "connecting", stop: false, lastTime: null, marketId: String(market.id), interval };
+      const names = [timeframe, (this.exchange.timeframes as Record<string, unknown> | undefined)?.[timeframe], (this.exchange.options["timeframes"] as Record<string, unknown> | undefined)?.[timeframe]];
+      const intervals = new Set(names.filter((n): n is string => typeof n === "string"));
+      loop = { listeners: new Set(), state: "connecting", stop: false, lastTime: null, finalTime: null, marketId: String(market.id), intervals, intervalMs: this.exchange.parseTimeframe(timeframe) * 1000 };
       this.candleLoops.set(key, loop);
       void this.runCandles(symbol, timeframe, loop);
     }
@@ -255,24 +304,53 @@ export class StreamConnection {
     for (const l of [...loop.listeners]) l.state(s, why);
   }
 
-  private deliverCandle(loop: Loop<CandleListener> & { lastTime: number | null }, c: StreamCandle): void {
+  private deliverCandle(loop: CandleLoop, c: StreamCandle): void {
     this.counts.candles++;
+    if (c.values && (loop.finalTime === null || c.time > loop.finalTime)) loop.finalTime = c.time;
     for (const l of [...loop.listeners]) l.candle(c);
   }
 
-  /** Resolves once a connected websocket of this instance carries a subscription whose key passes `test`. */
-  private async subscribed(test: (key: string) => boolean): Promise<void> {
-    const ex = this.exchange as unknown as { clients?: Record<string, { isConnected?: boolean; subscriptions?: Record<string, unknown> }> };
+  /** Resolves once a connected websocket of this instance carries a subscription naming the market. */
+  private async subscribed(symbol: string, marketId: string): Promise<void> {
+    const ex = this.exchange as unknown as { clients?: Record<string, WsClientView> };
+    const id = marketId.toLowerCase();
     for (;;) {
       for (const c of Object.values(ex.clients ?? {})) {
-        if (c.isConnected && Object.keys(c.subscriptions ?? {}).some(test)) return;
+        if (c.isConnected && Object.keys(c.subscriptions ?? {}).some((k) => k.includes(symbol) || k.toLowerCase().includes(id))) return;
       }
       await new Promise((r) => setTimeout(r, 20));
     }
   }
 
-  private async runCandles(symbol: string, timeframe: string, loop: Loop<CandleListener> & { lastTime: number | null; marketId: string }): Promise<void> {
-    const exact = this.exchange.id in FINAL_CANDLES;
+  /** The subscriptions of each websocket client now. */
+  private subscriptionsNow(): Map<WsClientView, { keys: Set<string>; opened: number | undefined }> {
+    const clients = (this.exchange as unknown as { clients?: Record<string, WsClientView> }).clients ?? {};
+    return new Map(Object.values(clients).map((c) => [c, { keys: new Set(Object.keys(c.subscriptions ?? {})), opened: c.connectionEstablished }]));
+  }
+
+  /**
+   * Resolves once a connected client that gained subscriptions (other than candles') since `before` has
+   * received a message with all of them in place: the exchange answered the last request (a login, then
+   * the subscription it allows, as Bitget; a signed subscription, as Binance's user data; Coinbase's
+   * subscriptions notice), so what it sends from now on reaches the stream.
+   */
+  private async answered(before: Map<WsClientView, { keys: Set<string>; opened: number | undefined }>, fromSeq: number, loop: Loop<OrderListener>): Promise<void> {
+    const candleKey = (k: string) => [...this.candleLoops.entries()].some(([key, l]) => k.includes(key.split("|")[0]!) || k.toLowerCase().includes(l.marketId.toLowerCase()));
+    while (!loop.stop && !this.closed) {
+      for (const [client, { keys, opened }] of this.subscriptionsNow()) {
+        if (!client.isConnected) continue;
+        const old = before.get(client);
+        // A client that reconnected since carries its subscriptions again (ccxt keeps the object).
+        const reopened = old !== undefined && opened !== old.opened;
+        const gained = [...keys].some((k) => (reopened || !old?.keys.has(k)) && !candleKey(k));
+        const heard = this.heard.get(client);
+        if (gained && heard && heard.seq > fromSeq && heard.subscriptions >= keys.size) return;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  private async runCandles(symbol: string, timeframe: string, loop: CandleLoop): Promise<void> {
     await this.ready;
     let failures = 0;
     while (!loop.stop && !this.closed) {
@@ -280,15 +358,15 @@ export class StreamConnection {
         const watching = this.exchange.watchOHLCV(symbol, timeframe) as Promise<number[][]>;
         watching.catch(() => undefined); // awaited below; this only keeps an early failure from being unhandled
         // Up once subscribed (a candle may be a whole timeframe away).
-        const id = loop.marketId.toLowerCase();
-        if (loop.state !== "up") await Promise.race([watching, this.subscribed((k) => k.includes(symbol) || k.toLowerCase().includes(id))]);
+        if (loop.state !== "up") await Promise.race([watching, this.subscribed(symbol, loop.marketId)]);
         failures = 0;
         this.setState(loop, "up");
         const rows = await watching;
-        // Without a final flag: the candle before a newer one has closed (its values come by REST).
+        // A newer candle started: the one before has closed. Unless it came with its final values, it
+        // is told without them (they come by REST).
         for (const r of rows) {
           const t = r[0]!;
-          if (!exact && loop.lastTime !== null && t > loop.lastTime) this.deliverCandle(loop, { time: loop.lastTime, values: null });
+          if (loop.lastTime !== null && t > loop.lastTime && (loop.finalTime === null || loop.finalTime < loop.lastTime)) this.deliverCandle(loop, { time: loop.lastTime, values: null });
           if (loop.lastTime === null || t > loop.lastTime) loop.lastTime = t;
         }
       } catch (e) {
@@ -302,22 +380,19 @@ export class StreamConnection {
   }
 
   private async runOrders(loop: Loop<OrderListener> & { bySymbol: Map<OrderListener, string> }): Promise<void> {
-    const ex = this.exchange as Exchange & { authenticate?: (params?: Record<string, unknown>) => Promise<unknown> };
+    const ex = this.exchange;
     await this.ready;
     let failures = 0;
     while (!loop.stop && !this.closed) {
       try {
+        const before = this.subscriptionsNow();
+        const fromSeq = this.seq;
         const watching = ex.watchOrders();
         watching.catch(() => undefined); // awaited below; this only keeps an early failure from being unhandled
-        // The subscription is confirmed before the first order message: listeners reconcile from then on.
+        // Up once the exchange has answered the subscription (login included), or with the first order
+        // message: listeners reconcile from then on.
         if (loop.state !== "up") {
-          // Binance's user stream is confirmed by its (URL-free) authenticate; elsewhere ccxt sends the
-          // order subscription only once logged in (Bybit's auth op, KuCoin's private token).
-          if (typeof ex.authenticate === "function" && ex.authenticate.length === 0) {
-            const auth = ex.authenticate({ type: "spot" });
-            auth.catch(() => undefined);
-            await Promise.race([auth, watching.then(() => undefined)]);
-          } else await Promise.race([watching.then(() => undefined), this.subscribed((k) => /orders/i.test(k))]);
+          await Promise.race([watching.then(() => undefined), this.answered(before, fromSeq, loop)]);
           failures = 0;
           this.setState(loop, "up");
         }

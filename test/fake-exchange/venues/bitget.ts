@@ -4,12 +4,14 @@
 // bitget.js): v3 account/settings refused (not UTA), public symbols (precisions as decimal places),
 // margin currencies (none), coins, candles and history-candles (oldest first, the latest `limit` in
 // [startTime, endTime)), account/assets, place-order (a market BUY's size is the quote to spend,
-// planType "total"), cancel-order, orderInfo, unfilled-orders, history-orders and fills.
+// planType "total"), cancel-order, orderInfo, unfilled-orders, history-orders and fills. Its websocket
+// side (candles, login, orders) is bitgetWs.ts.
 import { randomBytes } from "node:crypto";
 import type { BinanceReject } from "../engine";
 import type { FakeOrder, FakeSymbol, FakeTrade, OrderStatus } from "../types";
 import { averagePrice, commissionOf, dec, jsonOf, queryOf, type VenueBook } from "./book";
 import { hmacSha256, sameSignature } from "./hmac";
+import { attachBitgetWs } from "./bitgetWs";
 import { header, VenueReply, type VenueDialect, type VenueKey, type VenueRequest } from "./types";
 
 const reject = (code: string, msg: string, status = 400) => new VenueReply(status, { code, msg, requestTime: Date.now(), data: null });
@@ -33,7 +35,8 @@ function mayTrade(key: VenueKey): void {
   if (!key.trade) throw reject("40014", "Incorrect permissions", 403);
 }
 
-const orderJson = (book: VenueBook, o: FakeOrder) => {
+/** An order as Bitget's REST answers carry it (the websocket side adds the fill it reports). */
+export const bitgetOrderJson = (book: VenueBook, o: FakeOrder) => {
   const s = book.engine.market(o.symbol);
   const { fee, asset } = commissionOf(o, s);
   const marketBuy = o.type === "MARKET" && o.side === "BUY";
@@ -89,7 +92,7 @@ function ordersOf(book: VenueBook, req: VenueRequest, open: boolean) {
     .filter((o) => (s === undefined || o.symbol === s.symbol) && isOpen(o) === open && o.time >= start && (q.get("orderId") === null || String(o.orderId) === q.get("orderId")))
     .reverse()
     .slice(0, Math.min(Number(q.get("limit") ?? 100), 100))
-    .map((o) => orderJson(book, o));
+    .map((o) => bitgetOrderJson(book, o));
 }
 
 function candles(max: number) {
@@ -180,7 +183,7 @@ export const bitgetDialect: VenueDialect = {
     "GET /api/v2/spot/trade/orderInfo": (_key, req, book) => {
       const q = queryOf(req);
       const o = book.engine.orders.filter((x) => (q.get("orderId") === null || String(x.orderId) === q.get("orderId")) && (q.get("clientOid") === null || x.clientOrderId === q.get("clientOid"))).at(-1);
-      return ok(o ? [orderJson(book, o)] : []);
+      return ok(o ? [bitgetOrderJson(book, o)] : []);
     },
     "GET /api/v2/spot/trade/unfilled-orders": (_key, req, book) => ok(ordersOf(book, req, true)),
     "GET /api/v2/spot/trade/history-orders": (_key, req, book) => ok(ordersOf(book, req, false)),
@@ -254,4 +257,5 @@ export const bitgetDialect: VenueDialect = {
     "GET /api/v2/spot/market/history-candles": candles(200),
   },
   notFound: (req) => reject("40404", `fake bitget: no route for ${req.method} ${req.path}`, 404),
+  ws: attachBitgetWs,
 };

@@ -5,11 +5,13 @@
 // Spot trading as ccxt's coinbase class calls it (read in ccxt's coinbase.js): v2 currencies and
 // exchange rates, market/products (spot; no futures), transaction_summary (fee tier), candles (newest
 // first, start/end in seconds, 300 at most), accounts, orders (a market BUY spends quote_size),
-// batch_cancel, orders/historical (one, batch by status) and fills. Commissions are in the quote.
+// batch_cancel, orders/historical (one, batch by status) and fills. Commissions are in the quote. Its
+// websocket side (the JWT-signed user channel; no candles) is coinbaseWs.ts.
 import { createPublicKey, generateKeyPairSync, randomUUID, verify } from "node:crypto";
 import type { BinanceReject } from "../engine";
 import type { FakeOrder, FakeSymbol, FakeTrade, OrderStatus } from "../types";
 import { averagePrice, commissionOf, dec, jsonOf, queryOf, type VenueBook } from "./book";
+import { attachCoinbaseWs } from "./coinbaseWs";
 import { header, VenueReply, type VenueDialect, type VenueKey, type VenueRequest } from "./types";
 
 const unauthorized = () => new VenueReply(401, "Unauthorized");
@@ -112,6 +114,37 @@ function currencies(book: VenueBook) {
 
 const fromBase64Url = (s: string) => Buffer.from(s, "base64url");
 
+/**
+ * A CDP key's JWT (ES256, kid = sub = the key name, valid from nbf to exp, 120 s): the key and the
+ * claims when the token is one of these keys' and valid now, else null. REST tokens also carry the
+ * request in `uri`; the websocket's subscription token carries none.
+ */
+export function verifyCoinbaseJwt(
+  token: string | undefined,
+  keys: ReadonlyMap<string, VenueKey>,
+  verifyKeys: ReadonlyMap<string, string>,
+  nowMs: number,
+): { key: VenueKey; claims: { sub?: string; uri?: string; nbf?: number; exp?: number } } | null {
+  const parts = token?.split(".");
+  if (!parts || parts.length !== 3) return null;
+  const [h, p, sig] = parts as [string, string, string];
+  let head: { alg?: string; kid?: string };
+  let claims: { sub?: string; uri?: string; nbf?: number; exp?: number };
+  try {
+    head = JSON.parse(fromBase64Url(h).toString("utf8")) as typeof head;
+    claims = JSON.parse(fromBase64Url(p).toString("utf8")) as typeof claims;
+  } catch {
+    return null;
+  }
+  const key = head.kid ? keys.get(head.kid) : undefined;
+  const publicPem = head.kid ? verifyKeys.get(head.kid) : undefined;
+  if (!key || !publicPem || head.alg !== "ES256" || claims.sub !== key.apiKey) return null;
+  if (!verify("sha256", Buffer.from(`${h}.${p}`), { key: createPublicKey(publicPem), dsaEncoding: "ieee-p1363" }, fromBase64Url(sig))) return null;
+  const seconds = nowMs / 1000;
+  if (!(claims.nbf !== undefined && claims.exp !== undefined && claims.nbf <= seconds + 5 && seconds < claims.exp)) return null;
+  return { key, claims };
+}
+
 export const coinbaseDialect: VenueDialect = {
   id: "coinbase",
   needsPassphrase: false,
@@ -122,24 +155,9 @@ export const coinbaseDialect: VenueDialect = {
   makeApiKey: () => `organizations/${randomUUID()}/apiKeys/${randomUUID()}`,
   authenticate(req, keys, verifyKeys) {
     const token = /^Bearer (.+)$/.exec(header(req, "Authorization") ?? "")?.[1];
-    const parts = token?.split(".");
-    if (!parts || parts.length !== 3) throw unauthorized();
-    const [h, p, sig] = parts as [string, string, string];
-    let head: { alg?: string; kid?: string };
-    let claims: { sub?: string; uri?: string; nbf?: number; exp?: number };
-    try {
-      head = JSON.parse(fromBase64Url(h).toString("utf8")) as typeof head;
-      claims = JSON.parse(fromBase64Url(p).toString("utf8")) as typeof claims;
-    } catch {
-      throw unauthorized();
-    }
-    const key = head.kid ? keys.get(head.kid) : undefined;
-    const publicPem = head.kid ? verifyKeys.get(head.kid) : undefined;
-    if (!key || !publicPem || head.alg !== "ES256" || claims.sub !== key.apiKey) throw unauthorized();
-    const ok = verify("sha256", Buffer.from(`${h}.${p}`), { key: createPublicKey(publicPem), dsaEncoding: "ieee-p1363" }, fromBase64Url(sig));
-    if (!ok) throw unauthorized();
-    const seconds = req.now / 1000;
-    if (!(claims.nbf !== undefined && claims.exp !== undefined && claims.nbf <= seconds + 5 && seconds < claims.exp)) throw unauthorized();
+    const found = verifyCoinbaseJwt(token, keys, verifyKeys, req.now);
+    if (!found) throw unauthorized();
+    const { key, claims } = found;
     if (!claims.uri?.startsWith(`${req.method} `) || !claims.uri.endsWith(req.path)) throw unauthorized();
     return key;
   },
@@ -318,4 +336,5 @@ export const coinbaseDialect: VenueDialect = {
     },
   },
   notFound: () => new VenueReply(404, { error: "NOT_FOUND", message: "fake coinbase: no such route" }),
+  ws: attachCoinbaseWs,
 };

@@ -26,6 +26,8 @@ export class BotStreams {
   private conn: StreamConnection | null = null;
   private readonly offs: (() => void)[] = [];
   private candleState: StreamState | "off" = "off";
+  /** The exchange streams no candles (ccxt has no watchOHLCV there, e.g. Coinbase): they are polled as without streams. */
+  private candlesPolled = false;
   private orderState: StreamState | "off" = "off";
   /** Closed candles from the stream not yet taken, by open time (a repeat overwrites; values stay final). */
   private readonly buffered = new Map<number, StreamCandle>();
@@ -48,6 +50,7 @@ export class BotStreams {
     }
     this.conn = conn;
     const has = streamSupport(conn.exchange);
+    this.candlesPolled = !has.candles;
     if (has.candles) {
       this.candleState = "connecting";
       this.offs.push(
@@ -100,7 +103,13 @@ export class BotStreams {
     return !this.opts.orders || this.orderState === "up";
   }
 
+  /**
+   * Every stream this bot follows is up, and at least one: REST drops to the safety net for what they
+   * carry. Where the exchange streams only orders, candles keep their normal poll (the runner reads them
+   * by REST every turn while no candle stream is up) and the safety net applies to orders alone.
+   */
   get healthy(): boolean {
+    if (this.candlesPolled) return this.opts.orders && this.orderState === "up";
     return this.candlesUp && this.ordersUp;
   }
 
