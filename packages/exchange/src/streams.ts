@@ -174,9 +174,12 @@ interface WsClientView {
  * makes `authenticate:signature:spot` ahead of its request) and rejects every future when the exchange
  * closes the connection: such a rejection, unhandled, would stop the process. Each future a client of
  * this instance makes gets a no-op handler as it is made; whoever awaits it still gets the rejection.
+ * So does each send: ccxt 4.5.84's `watch` sends a subscription after its rate-limit throttle without
+ * handling the send's promise, which rejects when the connection closed meanwhile (seen on OKX when
+ * the user websocket was cut mid-subscription).
  */
 function handleEveryFuture(exchange: Exchange): void {
-  type Client = { future(messageHash: string): Promise<unknown> };
+  type Client = { future(messageHash: string): Promise<unknown>; send(message: unknown): Promise<unknown> };
   const ex = exchange as unknown as { client(url: string): Client };
   const made = ex.client.bind(exchange);
   const wrapped = new WeakSet<Client>();
@@ -189,6 +192,12 @@ function handleEveryFuture(exchange: Exchange): void {
         const f = future(messageHash);
         f.catch(() => undefined);
         return f;
+      };
+      const send = client.send.bind(client);
+      client.send = (message) => {
+        const sent = send(message);
+        sent.catch(() => undefined);
+        return sent;
       };
     }
     return client;
@@ -392,7 +401,13 @@ export class StreamConnection {
         // Up once the exchange has answered the subscription (login included), or with the first order
         // message: listeners reconcile from then on.
         if (loop.state !== "up") {
-          await Promise.race([watching.then(() => undefined), this.answered(before, fromSeq, loop)]);
+          if (this.exchange.id === "okx") {
+            // OKX: the private connection's signed login is confirmed by ccxt's authenticate (no URL to
+            // give); after a cut the new connection logs in again and this waits for that answer.
+            const auth = ex.authenticate?.() ?? Promise.resolve();
+            auth.catch(() => undefined);
+            await Promise.race([auth, watching.then(() => undefined)]);
+          } else await Promise.race([watching.then(() => undefined), this.answered(before, fromSeq, loop)]);
           failures = 0;
           this.setState(loop, "up");
         }
