@@ -74,7 +74,7 @@ describe("backtest over several markets", () => {
     await row.waitFor();
     expect(await row.locator(tid("portfolio-run-pin")).getAttribute("aria-pressed")).toBe("true");
     expect(await row.textContent()).toMatch(/Portfolio of 2 · 1h.*\d+ trades · [\d.]+ [KMG]?B/);
-    expect(await page.textContent(tid("runs-disk"))).toMatch(/^1 stored run take/);
+    expect(await page.textContent(tid("runs-disk"))).toMatch(/^1 stored run takes /);
     await shotOf(page, "markets-02-past-runs");
     await row.click();
     await page.waitForSelector(`${tid("markets-result")}[data-portfolio-id="${id}"]`);

@@ -119,7 +119,7 @@ export function RunsList() {
         </button>
         {storage.data && (
           <div className="runs-disk dim" data-testid="runs-disk" title="Older runs beyond the newest 50 of each strategy are removed; pinned runs stay.">
-            {storage.data.runs} stored run{storage.data.runs === 1 ? "" : "s"} take {formatBytes(storage.data.runBytes)} · database {formatBytes(storage.data.fileBytes)}, candles {formatBytes(storage.data.candleBytes)}
+            {storage.data.runs} stored run{storage.data.runs === 1 ? " takes" : "s take"} {formatBytes(storage.data.runBytes)} · database {formatBytes(storage.data.fileBytes)}, candles {formatBytes(storage.data.candleBytes)}
           </div>
         )}
       </div>
