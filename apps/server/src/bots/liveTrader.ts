@@ -476,16 +476,20 @@ export class LiveTrader implements Trader {
     return (await gateway.fetchMyTrades(symbol, since)).filter((t) => t.orderId === exchangeOrderId);
   }
 
-  /** The bar a fill belongs to: from its timestamp when plausible, else from the order's own bar. */
+  /**
+   * The bar a fill belongs to. A market order decided at a candle's close fills at the next open, so its
+   * fills belong to that next bar whenever they are seen (by stream, by a poll, or by the REST check
+   * before the next decision): the journal must not depend on when a message arrived. A resting order's
+   * fill takes its bar from its timestamp when plausible, else the candle that reached it.
+   */
   private fillBar(o: BotOrder, ts: number): number {
     const tf = this.ctx.tf;
     const lower = o.barTime + tf;
+    if (o.type === "market" && !isResting(o)) return lower;
     const current = this.processing ?? (this.latestClosed !== null ? this.latestClosed + tf : lower);
     const upper = Math.max(lower, current + (this.processing === null ? 0 : tf));
     const tsBar = Math.floor(ts / tf) * tf;
     if (tsBar >= lower && tsBar <= upper) return tsBar;
-    // A market order fills at the open after its decision; a resting stop or a limit order on the candle that reached it.
-    if (o.type === "market" && !isResting(o)) return lower;
     return Math.min(Math.max(current, lower), upper);
   }
 
