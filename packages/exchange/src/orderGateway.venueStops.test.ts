@@ -75,6 +75,18 @@ describe.each(VENUES)("stops held apart from ordinary orders on $venue (fake)", 
     expect(await createOrderGateway(ex).findOrderByClientId("BTC/USDT", cid)).toMatchObject({ id: stopId(onExchange), status: "canceled" });
   });
 
+  it("a take profit rests above the price in the same book, found and cancelled like a stop", async () => {
+    const last = fake.engine.lastPrice("BTCUSDT");
+    const cid = cidOf("rest-takeProfit-1");
+    const placed = await gw.placeOrder({ symbol: "BTC/USDT", side: "sell", type: "market", amount: 0.1, trigger: { kind: "takeProfit", price: tick(last * 1.1) }, clientOrderId: cid });
+    if (placed.status !== "placed") throw new Error(`not placed: ${JSON.stringify(placed)}`);
+    const onExchange = fake.engine.orders.find((o) => o.clientOrderId === cid)!;
+    expect(onExchange).toMatchObject({ type: "TAKE_PROFIT", side: "SELL", stopPrice: tick(last * 1.1), status: "NEW" });
+    expect(await createOrderGateway(ex).findOrderByClientId("BTC/USDT", cid)).toMatchObject({ id: stopId(onExchange), status: "open", triggerPrice: tick(last * 1.1) });
+    expect(await createOrderGateway(ex).cancelOrder("BTC/USDT", { id: placed.order.id, clientOrderId: cid })).toMatchObject({ status: "canceled", order: { clientOrderId: cid } });
+    expect(onExchange.status).toBe("CANCELED");
+  });
+
   it("an ordinary order is still found and cancelled as one: no stop endpoint is asked", async () => {
     const stopRequests = () => fake.requests.filter((q) => q.path === cancel || q.path === amend).length;
     const before = stopRequests();
