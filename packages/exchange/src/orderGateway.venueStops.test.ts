@@ -30,6 +30,13 @@ describe.each(VENUES)("stops held apart from ordinary orders on $venue (fake)", 
   const tick = (x: number) => Math.round(x * 100) / 100;
   const cidOf = (intent: string, at = START) => clientOrderId(`bot-${venue}`, at, intent, venue);
   const posted = (path: string) => fake.requests.filter((r) => r.path === path && r.method === "POST" && r.status === 200);
+  /** A sell of 0.1 BTC resting at `price` under the client id of `intent`, and the engine order it is. */
+  const placeStop = async (intent: string, kind: "stopLoss" | "takeProfit", price: number) => {
+    const cid = cidOf(intent);
+    const placed = await gw.placeOrder({ symbol: "BTC/USDT", side: "sell", type: "market", amount: 0.1, trigger: { kind, price }, clientOrderId: cid });
+    if (placed.status !== "placed") throw new Error(`not placed: ${JSON.stringify(placed)}`);
+    return { cid, placed, onExchange: fake.engine.orders.find((o) => o.clientOrderId === cid)! };
+  };
   beforeAll(async () => {
     ({ fake, ex, close } = await venueTrading(venue, START, 7));
     gw = createOrderGateway(ex);
@@ -45,10 +52,7 @@ describe.each(VENUES)("stops held apart from ordinary orders on $venue (fake)", 
     expect(stopSupport(ex, market)).toBe("stop");
     expect(amendSupport(ex, market, "stop")).toBe("in-place");
     const last = fake.engine.lastPrice("BTCUSDT");
-    const cid = cidOf("rest-stop-1");
-    const placed = await gw.placeOrder({ symbol: "BTC/USDT", side: "sell", type: "market", amount: 0.1, trigger: { kind: "stopLoss", price: tick(last * 0.9) }, clientOrderId: cid });
-    if (placed.status !== "placed") throw new Error(`not placed: ${JSON.stringify(placed)}`);
-    const onExchange = fake.engine.orders.find((o) => o.clientOrderId === cid)!;
+    const { cid, placed, onExchange } = await placeStop("rest-stop-1", "stopLoss", tick(last * 0.9));
     expect(onExchange).toMatchObject({ type: "STOP_LOSS", side: "SELL", stopPrice: tick(last * 0.9), status: "NEW" });
     expect(placed.order.id).toBe(stopId(onExchange));
     expect(posted(place)).toHaveLength(1);
@@ -77,10 +81,7 @@ describe.each(VENUES)("stops held apart from ordinary orders on $venue (fake)", 
 
   it("a take profit rests above the price in the same book, found and cancelled like a stop", async () => {
     const last = fake.engine.lastPrice("BTCUSDT");
-    const cid = cidOf("rest-takeProfit-1");
-    const placed = await gw.placeOrder({ symbol: "BTC/USDT", side: "sell", type: "market", amount: 0.1, trigger: { kind: "takeProfit", price: tick(last * 1.1) }, clientOrderId: cid });
-    if (placed.status !== "placed") throw new Error(`not placed: ${JSON.stringify(placed)}`);
-    const onExchange = fake.engine.orders.find((o) => o.clientOrderId === cid)!;
+    const { cid, placed, onExchange } = await placeStop("rest-takeProfit-1", "takeProfit", tick(last * 1.1));
     expect(onExchange).toMatchObject({ type: "TAKE_PROFIT", side: "SELL", stopPrice: tick(last * 1.1), status: "NEW" });
     expect(await createOrderGateway(ex).findOrderByClientId("BTC/USDT", cid)).toMatchObject({ id: stopId(onExchange), status: "open", triggerPrice: tick(last * 1.1) });
     expect(await createOrderGateway(ex).cancelOrder("BTC/USDT", { id: placed.order.id, clientOrderId: cid })).toMatchObject({ status: "canceled", order: { clientOrderId: cid } });
@@ -106,10 +107,7 @@ describe.each(VENUES)("stops held apart from ordinary orders on $venue (fake)", 
     const candles = fake.engine.candles["BTCUSDT"]!;
     const next = candles[fake.engine.closed]!;
     const trigger = tick(Math.min(last, next[1]) - 0.01);
-    const cid = cidOf("rest-stop-9");
-    const placed = await gw.placeOrder({ symbol: "BTC/USDT", side: "sell", type: "market", amount: 0.1, trigger: { kind: "stopLoss", price: trigger }, clientOrderId: cid });
-    if (placed.status !== "placed") throw new Error(`not placed: ${JSON.stringify(placed)}`);
-    const onExchange = fake.engine.orders.find((o) => o.clientOrderId === cid)!;
+    const { cid, placed, onExchange } = await placeStop("rest-stop-9", "stopLoss", trigger);
     for (let i = 0; i < 25 && onExchange.status === "NEW"; i++) fake.advance();
     expect(onExchange.status).toBe("FILLED");
     const found = await createOrderGateway(ex).findOrderByClientId("BTC/USDT", cid);
