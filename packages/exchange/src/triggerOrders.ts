@@ -59,7 +59,8 @@ const bitget: TriggerBook = {
     return done.filter((o) => o.clientOrderId === clientOrderId).at(-1) ?? null;
   },
   async placedOrderId(ex, read, stop) {
-    if (stop.status !== "closed") return undefined;
+    // Executed (ccxt: closed), still executing (ccxt passes "executing" through) or failed: ask; waiting or cancelled: none.
+    if (stop.status === "open" || stop.status === "canceled") return undefined;
     const r = (await read(`plan-sub-order ${stop.id}`, () => ex.request("v2/spot/trade/plan-sub-order", ["private", "spot"], "GET", { planOrderId: stop.id }))) as { data?: { orderId?: unknown }[] };
     const id = r.data?.[0]?.orderId;
     return typeof id === "string" && id !== "" ? id : undefined;
