@@ -1,5 +1,6 @@
 // A live bot's trailing stop amended in place on a venue that keeps the order's ids (Bybit's
-// /v5/order/amend; OKX's amend-algos, its stops being algo orders — through ccxt's classes, against the
+// /v5/order/amend; OKX's amend-algos, its stops being algo orders; Bitget's modify-plan-order, its stops
+// being plan orders — through ccxt's classes, against the
 // venue fakes in their wire formats): one exchange order the whole time (one span of working stops,
 // never two), each amendment journalled as its own row that records the exchange order it amended, and
 // the order's fill attributed to the one row that follows it at the end; an amendment cut off by a crash
@@ -14,20 +15,23 @@ vi.hoisted(() => {
 
 import { makeCandles, startVenueFake, type VenueFake, type VenueId } from "../../../test/fake-exchange/index";
 import type { FakeOrder } from "../../../test/fake-exchange/types";
+import { bitgetPlanId } from "../../../test/fake-exchange/venues/bitgetPlan";
 import { okxAlgoId } from "../../../test/fake-exchange/venues/okxAlgo";
 import type { CrashPoint } from "../src/bots/crashHook";
 import { caughtUp, harness, smaFlow, until, type Harness } from "./botHelpers";
 
 const START = Date.UTC(2024, 6, 1);
-const VENUES: VenueId[] = ["bybit", "okx"];
+const VENUES: VenueId[] = ["bybit", "okx", "bitget"];
 const isStop = (o: FakeOrder) => o.type === "STOP_LOSS";
 /**
  * Venue specifics: the amendment's path, and the ids the exchange gives one engine order (an OKX stop is
- * an algo order under its algoId until it triggers, then the market order it became, under its own id).
+ * an algo order under its algoId until it triggers, then the market order it became, under its own id;
+ * a Bitget stop likewise a plan order under its plan orderId).
  */
 const SPEC: Partial<Record<VenueId, { amendPath: string; ids: (o: FakeOrder) => string[] }>> = {
   bybit: { amendPath: "/v5/order/amend", ids: (o) => [String(o.orderId)] },
   okx: { amendPath: "/api/v5/trade/amend-algos", ids: (o) => [okxAlgoId(o), String(o.orderId)] },
+  bitget: { amendPath: "/api/v2/spot/trade/modify-plan-order", ids: (o) => [bitgetPlanId(o), String(o.orderId)] },
 };
 
 describe.each(VENUES)("a trailing stop amended in place on %s (fake)", (venue) => {
