@@ -1,14 +1,16 @@
 // Venues that hold a stop apart from ordinary orders — OKX's algo orders (trade/order-algo), Bitget's
-// spot plan orders (trade/place-plan-order) — through ccxt's own class of each, against the venue
-// fakes: the gateway places the stop, finds it by our client id (also from a fresh gateway, as after a
-// restart), amends it in place (amend-algos / modify-plan-order), cancels it (cancel-algos /
-// cancel-plan-order), and once its trigger is reached answers with the ordinary market order it
-// became, whose fills are read by that order's id.
+// spot plan orders (trade/place-plan-order), KuCoin's stop orders (/api/v1/stop-order) — through ccxt's
+// own class of each, against the venue fakes: the gateway places the stop, finds it by our client id
+// (also from a fresh gateway, as after a restart), amends it in place where the venue can (amend-algos /
+// modify-plan-order; KuCoin's stops are moved by cancel + replace), cancels it (cancel-algos /
+// cancel-plan-order / stop-order/cancelOrderByClientOid), and once its trigger is reached answers with
+// the ordinary market order it became, whose fills are read by that order's id.
 import type { Exchange } from "ccxt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { VenueFake, VenueId } from "../../../test/fake-exchange/index";
 import type { FakeOrder } from "../../../test/fake-exchange/types";
 import { bitgetPlanId } from "../../../test/fake-exchange/venues/bitgetPlan";
+import { kucoinStopId } from "../../../test/fake-exchange/venues/kucoinStop";
 import { okxAlgoId } from "../../../test/fake-exchange/venues/okxAlgo";
 import { venueTrading } from "./testing/fake";
 import { clientOrderId } from "./clientOrderId";
@@ -16,10 +18,11 @@ import { amendSupport, createOrderGateway, stopSupport, type OrderGateway } from
 
 const START = Math.floor(Date.now() / 60_000) * 60_000 - 60 * 60_000;
 
-/** Per venue: the stop's id on the exchange, and the paths that place, amend and cancel it. */
-const VENUES: { venue: VenueId; stopId: (o: FakeOrder) => string; place: string; amend: string; cancel: string }[] = [
+/** Per venue: the stop's id on the exchange, and the paths that place, amend (null: not in place) and cancel it. */
+const VENUES: { venue: VenueId; stopId: (o: FakeOrder) => string; place: string; amend: string | null; cancel: string }[] = [
   { venue: "okx", stopId: okxAlgoId, place: "/api/v5/trade/order-algo", amend: "/api/v5/trade/amend-algos", cancel: "/api/v5/trade/cancel-algos" },
   { venue: "bitget", stopId: bitgetPlanId, place: "/api/v2/spot/trade/place-plan-order", amend: "/api/v2/spot/trade/modify-plan-order", cancel: "/api/v2/spot/trade/cancel-plan-order" },
+  { venue: "kucoin", stopId: kucoinStopId, place: "/api/v1/stop-order", amend: null, cancel: "/api/v1/stop-order/cancelOrderByClientOid" },
 ];
 
 describe.each(VENUES)("stops held apart from ordinary orders on $venue (fake)", ({ venue, stopId, place, amend, cancel }) => {
@@ -29,7 +32,8 @@ describe.each(VENUES)("stops held apart from ordinary orders on $venue (fake)", 
   let close: (() => Promise<void>) | undefined;
   const tick = (x: number) => Math.round(x * 100) / 100;
   const cidOf = (intent: string, at = START) => clientOrderId(`bot-${venue}`, at, intent, venue);
-  const posted = (path: string) => fake.requests.filter((r) => r.path === path && r.method === "POST" && r.status === 200);
+  /** Requests that changed something (POST, or KuCoin's DELETE) on `path`, answered 200. */
+  const posted = (path: string) => fake.requests.filter((r) => r.path === path && r.method !== "GET" && r.status === 200);
   /** A sell of 0.1 BTC resting at `price` under the client id of `intent`, and the engine order it is. */
   const placeStop = async (intent: string, kind: "stopLoss" | "takeProfit", price: number) => {
     const cid = cidOf(intent);
@@ -47,10 +51,10 @@ describe.each(VENUES)("stops held apart from ordinary orders on $venue (fake)", 
     await close?.();
   });
 
-  it("places, finds (fresh gateway too), amends in place and cancels a stop; ordinary order endpoints never show it", async () => {
+  it("places, finds (fresh gateway too), amends in place where it can and cancels a stop; ordinary order endpoints never show it", async () => {
     const market = (await gw.loadMarkets())["BTC/USDT"]!;
     expect(stopSupport(ex, market)).toBe("stop");
-    expect(amendSupport(ex, market, "stop")).toBe("in-place");
+    expect(amendSupport(ex, market, "stop")).toBe(amend === null ? null : "in-place");
     const last = fake.engine.lastPrice("BTCUSDT");
     const { cid, placed, onExchange } = await placeStop("rest-stop-1", "stopLoss", tick(last * 0.9));
     expect(onExchange).toMatchObject({ type: "STOP_LOSS", side: "SELL", stopPrice: tick(last * 0.9), status: "NEW" });
@@ -62,13 +66,15 @@ describe.each(VENUES)("stops held apart from ordinary orders on $venue (fake)", 
     for (const g of [gw, createOrderGateway(ex)]) {
       expect(await g.findOrderByClientId("BTC/USDT", cid)).toMatchObject({ id: stopId(onExchange), clientOrderId: cid, status: "open", triggerPrice: tick(last * 0.9), amount: 0.1, filled: 0 });
     }
-    // A fresh gateway (a restart) amends it in place too: by the exchange id the bot journalled.
-    const r = await createOrderGateway(ex).amendOrder({ symbol: "BTC/USDT", id: placed.order.id, clientOrderId: cid, newClientOrderId: cidOf("rest-stop-2", START + 60_000), side: "sell", type: "market", amount: 0.1, trigger: { kind: "stopLoss", price: tick(last * 0.95) } });
-    expect(r, JSON.stringify(r)).toMatchObject({ status: "amended", inPlace: true, order: { id: stopId(onExchange), clientOrderId: cid } });
-    expect(posted(amend)).toHaveLength(1);
-    expect(onExchange).toMatchObject({ stopPrice: tick(last * 0.95), status: "NEW" });
-    expect(fake.engine.liveSpans("BTCUSDT", (o) => o === onExchange)).toEqual([expect.objectContaining({ max: 1, toSeq: null })]);
-    expect(await gw.findOrderByClientId("BTC/USDT", cid)).toMatchObject({ status: "open", triggerPrice: tick(last * 0.95) });
+    if (amend !== null) {
+      // A fresh gateway (a restart) amends it in place too: by the exchange id the bot journalled.
+      const r = await createOrderGateway(ex).amendOrder({ symbol: "BTC/USDT", id: placed.order.id, clientOrderId: cid, newClientOrderId: cidOf("rest-stop-2", START + 60_000), side: "sell", type: "market", amount: 0.1, trigger: { kind: "stopLoss", price: tick(last * 0.95) } });
+      expect(r, JSON.stringify(r)).toMatchObject({ status: "amended", inPlace: true, order: { id: stopId(onExchange), clientOrderId: cid } });
+      expect(posted(amend)).toHaveLength(1);
+      expect(onExchange).toMatchObject({ stopPrice: tick(last * 0.95), status: "NEW" });
+      expect(fake.engine.liveSpans("BTCUSDT", (o) => o === onExchange)).toEqual([expect.objectContaining({ max: 1, toSeq: null })]);
+      expect(await gw.findOrderByClientId("BTC/USDT", cid)).toMatchObject({ status: "open", triggerPrice: tick(last * 0.95) });
+    }
 
     // A fresh gateway (a restart) cancels it too: the ordinary cancel misses, the stop's cancel takes it.
     const cancelled = await createOrderGateway(ex).cancelOrder("BTC/USDT", { id: placed.order.id, clientOrderId: cid });
@@ -89,7 +95,7 @@ describe.each(VENUES)("stops held apart from ordinary orders on $venue (fake)", 
   });
 
   it("an ordinary order is still found and cancelled as one: no stop endpoint is asked", async () => {
-    const stopRequests = () => fake.requests.filter((q) => q.path === cancel || q.path === amend).length;
+    const stopRequests = () => fake.requests.filter((q) => q.path === cancel || (amend !== null && q.path === amend)).length;
     const before = stopRequests();
     const last = fake.engine.lastPrice("BTCUSDT");
     const cid = cidOf("entry-1");

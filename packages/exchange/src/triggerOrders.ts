@@ -1,8 +1,9 @@
 // Venues that keep a resting stop apart from ordinary orders, in a book of its own that the ordinary
 // order endpoints do not show, under ids of its own: OKX's algo orders (trade/order-algo, named by
-// algoClOrdId) and Bitget's spot plan orders (trade/place-plan-order). Once its trigger is reached,
-// such a stop places an ordinary market order with an id of its own; that order carries the fills.
-// Read in ccxt 4.5.84's okx.js and bitget.js.
+// algoClOrdId), Bitget's spot plan orders (trade/place-plan-order) and KuCoin's stop orders
+// (/api/v1/stop-order, named by clientOid). Once its trigger is reached, such a stop places an ordinary
+// market order with an id of its own; that order carries the fills. Read in ccxt 4.5.84's okx.js,
+// bitget.js and kucoin.js.
 import type { Exchange, Order } from "ccxt";
 import { OrderNotFound } from "ccxt";
 
@@ -67,7 +68,43 @@ const bitget: TriggerBook = {
   },
 };
 
-const BOOKS: Readonly<Record<string, TriggerBook>> = { okx, bitget };
+/**
+ * KuCoin: ccxt's createOrder sends a stopLossPrice / takeProfitPrice order to /api/v1/stop-order (stop
+ * "loss" / "entry"), and its cancelOrder with `trigger` to stop-order/cancelOrderByClientOid. Its
+ * fetchOrder with `trigger` asks stop-order/queryOrderByClientOid, whose answer is a list that ccxt
+ * 4.5.84 reads as one order (and finds empty): the list's first entry is read through ccxt's own parser
+ * instead. A stop reads NEW while it waits, TRIGGERED once it placed its order (ccxt calls both of the
+ * latter and a cancelled one "cancelled"); the order it placed carries its clientOid in the ordinary book.
+ */
+const kucoin: TriggerBook = {
+  placeParams: (kind, trigger) => ({ [kind === "stopLoss" ? "stopLossPrice" : "takeProfitPrice"]: trigger }),
+  async find(ex, read, symbol, clientOrderId) {
+    const market = ex.market(symbol);
+    const api = ex as Exchange & { privateGetStopOrderQueryOrderByClientOid(params: Record<string, string>): Promise<{ data?: unknown }> };
+    const r = await read(`fetchOrder ${clientOrderId} (stop)`, () => api.privateGetStopOrderQueryOrderByClientOid({ clientOid: clientOrderId, symbol: String(market.id) }));
+    const first = Array.isArray(r.data) ? (r.data[0] as Record<string, unknown> | undefined) : undefined;
+    if (!first) return null;
+    // TRIGGERED counts as working until the order it placed is found: never as cancelled, which would sell again.
+    const status = first["status"] === "NEW" || first["status"] === "TRIGGERED" ? "open" : "canceled";
+    return { ...ex.parseOrder(first, market), status };
+  },
+  async placedOrderId(ex, read, stop) {
+    if ((stop.info as Record<string, unknown> | undefined)?.["status"] !== "TRIGGERED") return undefined;
+    // By our client id in the ordinary book (or, should the order keep the stop's id, by that).
+    const lookups: [string, Record<string, unknown>][] = [["", { clientOrderId: stop.clientOrderId }], ...(stop.id ? [[stop.id, {}] as [string, Record<string, unknown>]] : [])];
+    for (const [id, params] of lookups) {
+      try {
+        const placed = await read(`fetchOrder ${stop.clientOrderId} (placed by stop ${stop.id})`, () => ex.fetchOrder(id, stop.symbol, params));
+        if (placed.id) return placed.id;
+      } catch (e) {
+        if (!(e instanceof OrderNotFound)) throw e;
+      }
+    }
+    return undefined;
+  },
+};
+
+const BOOKS: Readonly<Record<string, TriggerBook>> = { okx, bitget, kucoin };
 
 /** The book where `exchangeId` keeps stops apart from ordinary orders; undefined where a stop is an ordinary order. */
 export const triggerBook = (exchangeId: string): TriggerBook | undefined => BOOKS[exchangeId];

@@ -5,7 +5,9 @@
 // and pings (`{id, type: "ping"}` → pong). Topics: `/market/candles:BTC-USDT_1min` (subject
 // "trade.candles.update": the forming candle, pushed on every change, no closed flag — the last push of
 // a candle holds its final values) and, on a private token only, `/spotMarket/tradeOrders` (subject
-// "orderChange": open, match with the trade, filled, canceled). An unknown token is answered with an
+// "orderChange": open, match with the trade, filled, canceled; a stop only once triggered, as the market
+// order it became — ccxt reads /spotMarket/advancedOrders only for watchOrders with `trigger`, which
+// Keyflow does not call, so the fake does not serve it). An unknown token is answered with an
 // error and closed. Connections and faults are wsHub.ts's, what changed in the engine engineEvents.ts's.
 import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
@@ -14,6 +16,7 @@ import type { Candle } from "../types";
 import { attachWsHub, type FakeWs, type WsConn } from "../wsHub";
 import { dec } from "./book";
 import { KUCOIN_TYPE } from "./kucoin";
+import { isAlgo as isStop } from "./okxAlgo";
 import type { VenueWsContext } from "./types";
 
 /** The path of the endpoint the bullet endpoints name (KuCoin's `wss://ws-api-spot.kucoin.com/`). */
@@ -123,9 +126,12 @@ export function attachKucoinWs(server: Server, ctx: VenueWsContext): FakeWs {
 
   const publishOrders = () => {
     for (const e of events.orderEvents()) {
+      // A stop waiting in the stop book is no trade order: the order it became is pushed once triggered (its first fill).
+      if (isStop(e.order) && e.kind !== "trade") continue;
       if (e.kind === "new") orderChange(e, "open");
       else if (e.kind === "trade") {
         const t = e.trade;
+        if (isStop(e.order) && e.trade === e.order.trades[0]) orderChange({ kind: "new", order: e.order }, "open", { filledSize: "0", remainSize: dec(e.order.origQty) });
         orderChange(e, "match", { matchPrice: dec(t.price), matchSize: dec(t.qty), tradeId: String(t.id), liquidity: t.isMaker ? "maker" : "taker" });
         if (e.status === "FILLED") orderChange(e, "filled");
       } else orderChange(e, "canceled");
