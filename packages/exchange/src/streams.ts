@@ -238,6 +238,12 @@ export class StreamConnection {
     const agent = (exchange as unknown as { loadHttpProxyAgent?: () => Promise<unknown> }).loadHttpProxyAgent;
     this.ready = agent ? agent.call(exchange).catch(() => undefined) : Promise.resolve();
     handleEveryFuture(exchange);
+    // One back-off, this file's. ccxt's own (since 4.5.x) delays each new dial of a URL by 1, 2, 4 … 60 s
+    // while dials come less than 30 s apart: a connection reopened after an unanswered login would
+    // then open later each time, past the wait for its answer, and never come up; and OKX and Bitget
+    // sign their login before that delay, so a long one makes the login stale (refused).
+    const ws = (exchange.options["ws"] ?? {}) as Record<string, unknown>;
+    exchange.options["ws"] = { ...ws, backoff: { ...((ws["backoff"] as object | undefined) ?? {}), base: 0 } };
     const finals = FINAL_CANDLES[exchange.id]?.();
     const ex = exchange as unknown as { handleMessage: (client: WsClientView, message: unknown) => unknown };
     const ccxtHandle = ex.handleMessage.bind(exchange);
