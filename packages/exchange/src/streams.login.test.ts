@@ -31,6 +31,8 @@ interface Venued {
   states: { s: StreamState; why?: string }[];
   /** Client order ids noticed, in order (one entry per notice). */
   noticed: string[];
+  /** Every state the candle loop told (with `candles`). */
+  candleStates: StreamState[];
 }
 
 const closing: (() => Promise<unknown>)[] = [];
@@ -64,12 +66,13 @@ async function open(venue: Venue, o: { answerMs: number; fault?: WsLoginFault; s
   const conn = new StreamConnection(ex, () => undefined, { firstMs: 50, maxMs: 200, answerMs: o.answerMs }).retain();
   closing.push(() => conn.release());
   if (o.fault) fake.ws!.faults.logins(o.fault);
-  if (o.candles) conn.watchCandles("BTC/USDT", "1m", { candle: () => undefined, state: () => undefined });
+  const candleStates: StreamState[] = [];
+  if (o.candles) conn.watchCandles("BTC/USDT", "1m", { candle: () => undefined, state: (s) => candleStates.push(s) });
   const states: Venued["states"] = [];
   const noticed: string[] = [];
   conn.watchOrders("BTC/USDT", { orders: (ids) => noticed.push(...ids), state: (s, why) => states.push({ s, why }) });
   const secrets = [k.apiKey, k.secret, ...(passphrase ? [passphrase] : [])];
-  return { ws: fake.ws!, engine: fake.engine, advance: () => void fake.advance(), conn, secrets, states, noticed };
+  return { ws: fake.ws!, engine: fake.engine, advance: () => void fake.advance(), conn, secrets, states, noticed, candleStates };
 }
 
 const ups = (v: Venued) => v.states.filter((x) => x.s === "up").length;
@@ -141,5 +144,8 @@ describe("OKX's order stream after cuts, five runs", () => {
     });
     expect(downs(v).some((d) => /60007|Invalid sign/.test(d.why ?? ""))).toBe(true);
     expect(v.ws.logins()).toBe(6);
+    // Reopening the order stream's connection left the candles' own connection alone.
+    expect(v.candleStates).toContain("up");
+    expect(v.candleStates).not.toContain("down");
   }, 60_000);
 });
