@@ -49,6 +49,9 @@ export function attachBitgetWs(server: Server, ctx: VenueWsContext): FakeWs {
   const error = (conn: WsConn<BitgetConn>, code: number, msg: string, op?: string) => reply(conn, { event: "error", code, msg, ...(op ? { op } : {}) });
 
   const login = (conn: WsConn<BitgetConn>, a: Record<string, unknown>): void => {
+    const fault = hub.login(conn);
+    if (fault === "ignore") return;
+    if (fault === "refuse") return error(conn, 30015, "Invalid sign", "login");
     const key = ctx.keys.get(String(a["apiKey"] ?? ""));
     if (!key) return error(conn, 30011, "Invalid ACCESS_KEY", "login");
     if (a["passphrase"] !== key.passphrase) return error(conn, 30012, "Invalid ACCESS_PASSPHRASE", "login");

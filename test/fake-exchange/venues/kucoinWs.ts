@@ -41,7 +41,11 @@ export function attachKucoinWs(server: Server, ctx: VenueWsContext): FakeWs {
     route: (path, query) => (path === KUCOIN_WS_PATH ? (tokens.get(query.get("token") ?? "") ? "user" : "market") : null),
     initial: (_channel, _path, query) => ({ apiKey: tokens.has(query.get("token") ?? "") ? tokens.get(query.get("token") ?? "")! : undefined, topics: new Set() }),
     onOpen: (conn) => {
-      if (conn.state.apiKey === undefined) {
+      // A private token is KuCoin's login: the connection that carries it is answered (welcome) or refused.
+      const fault = typeof conn.state.apiKey === "string" ? hub.login(conn) : null;
+      if (fault === "ignore") return;
+      if (fault === "refuse") tokens.delete(conn.query.get("token") ?? "");
+      if (fault === "refuse" || conn.state.apiKey === undefined) {
         hub.reply(conn, { id: connectId(conn), type: "error", code: 401, data: "token is expired" });
         conn.socket.close();
         return;
