@@ -50,7 +50,9 @@ export function attachFakeWs(
       return;
     }
     if (msg.method === "userDataStream.subscribe.signature") {
-      const error = verifySignature((msg.params ?? {}) as Record<string, unknown>);
+      const fault = hub.login(conn);
+      if (fault === "ignore") return;
+      const error = fault === "refuse" ? { code: -1022, msg: "Signature for this request is not valid." } : verifySignature((msg.params ?? {}) as Record<string, unknown>);
       if (error) {
         reply(conn, { id: msg.id, status: 401, error: { code: error.code, msg: error.msg } });
         return;

@@ -1,6 +1,6 @@
 // The websocket plumbing every fake venue shares: connections upgraded from the venue's loopback HTTP
 // server, sorted into a market and a user channel, and the fault controls tests use (drop, delay,
-// duplicate and reorder messages, cut connections, refuse new ones). A venue's dialect (ws.ts for
+// duplicate and reorder messages, cut connections, refuse new ones, refuse or ignore logins). A venue's dialect (ws.ts for
 // Binance, venues/*Ws.ts) decides which paths are its websockets, answers their messages and frames
 // the events; this file knows nothing of any exchange.
 import type { IncomingMessage, Server } from "node:http";
@@ -20,6 +20,14 @@ export type WsFault =
   /** The next message is held back and sent after the one following it (`times` messages; a held one is never held twice). */
   | { kind: "reorder"; times?: number };
 
+/**
+ * What the next logins on the user channel meet (a login: the request that proves the key — OKX's and
+ * Bitget's login, Bybit's auth, Binance's signed user-data subscription, KuCoin's private token on
+ * connecting, Coinbase's JWT-signed subscription): "refuse" answers it as the venue answers a bad
+ * signature; "ignore" never answers it (nor anything after it on that connection).
+ */
+export type WsLoginFault = "refuse" | "ignore";
+
 /** A message the fake published, as it was handed to the connection (after faults). */
 export interface WsSent {
   channel: WsChannel;
@@ -36,8 +44,12 @@ export interface FakeWs {
   publish(): void;
   faults: {
     inject(fault: WsFault, channel?: WsChannel): void;
+    /** The next `times` logins (default 1) meet `fault`. */
+    logins(fault: WsLoginFault, times?: number): void;
     clear(): void;
   };
+  /** Logins the venue has received (answered or not). */
+  logins(): number;
   /** Closes every websocket connection (of one channel), as a network cut would. */
   cut(channel?: WsChannel): void;
   /** Refuses new connections while true (a cut that lasts). */
@@ -68,6 +80,11 @@ export interface WsHub<S> {
    * `frame` builds what each connection receives.
    */
   emit(channel: WsChannel, event: string, payload: Record<string, unknown>, wants: (c: WsConn<S>) => boolean, frame: (c: WsConn<S>) => unknown): void;
+  /**
+   * A login arrived on `conn`: what to do with it — null: check it as usual; "refuse": answer it as a
+   * bad signature; "ignore": answer nothing (the hub keeps that connection silent from then on).
+   */
+  login(conn: WsConn<S>): WsLoginFault | null;
   /** The fault controls, cut, refuse, sent, connections and close, for the dialect's FakeWs. */
   controls: Omit<FakeWs, "publish">;
 }
@@ -97,6 +114,9 @@ export function attachWsHub<S>(server: Server, opts: WsHubOptions<S>): WsHub<S> 
   const pending: Pending[] = [];
   const sent: WsSent[] = [];
   let refusing = false;
+  const loginFaults: WsLoginFault[] = [];
+  let logins = 0;
+  const silent = new WeakSet<WsConn<S>>();
   /** A message held back by a reorder fault, per channel. */
   const held = new Map<WsChannel, () => void>();
 
@@ -120,7 +140,7 @@ export function attachWsHub<S>(server: Server, opts: WsHubOptions<S>): WsHub<S> 
   server.on("upgrade", onUpgrade);
 
   const reply = (conn: WsConn<S>, body: unknown) => {
-    if (conn.socket.readyState === conn.socket.OPEN) conn.socket.send(typeof body === "string" ? body : JSON.stringify(body));
+    if (conn.socket.readyState === conn.socket.OPEN && !silent.has(conn)) conn.socket.send(typeof body === "string" ? body : JSON.stringify(body));
   };
 
   const takeFault = (channel: WsChannel): WsFault | undefined => {
@@ -133,7 +153,7 @@ export function attachWsHub<S>(server: Server, opts: WsHubOptions<S>): WsHub<S> 
   };
 
   const emit: WsHub<S>["emit"] = (channel, event, payload, wants, frame) => {
-    const targets = [...conns].filter((c) => c.channel === channel && wants(c));
+    const targets = [...conns].filter((c) => c.channel === channel && !silent.has(c) && wants(c));
     if (targets.length === 0) return;
     const write = () => {
       sent.push({ channel, at: opts.now(), event, payload });
@@ -167,13 +187,24 @@ export function attachWsHub<S>(server: Server, opts: WsHubOptions<S>): WsHub<S> 
   return {
     reply,
     emit,
+    login(conn) {
+      logins++;
+      const fault = loginFaults.shift() ?? null;
+      if (fault === "ignore") silent.add(conn);
+      return fault;
+    },
     controls: {
+      logins: () => logins,
       faults: {
         inject(fault, channel) {
           pending.push({ fault, channel, left: fault.times ?? 1 });
         },
+        logins(fault, times = 1) {
+          for (let i = 0; i < times; i++) loginFaults.push(fault);
+        },
         clear() {
           pending.splice(0);
+          loginFaults.splice(0);
           for (const [ch, h] of [...held]) {
             held.delete(ch);
             h();

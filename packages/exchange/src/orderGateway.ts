@@ -1,10 +1,11 @@
 // How a live bot talks to its exchange: orders rounded and checked before sending, every call through
 // the retrier, and a send whose outcome is unknown reported as such — never resent.
 import ccxt, { OrderNotFound, type Balances, type Exchange, type Market, type MarketInterface, type Order, type Trade } from "ccxt";
-import { classifyError, UnknownOutcomeError, type ErrorKind } from "./errors";
+import { classifyError, isTransient, UnknownOutcomeError, type ErrorKind } from "./errors";
 import { redact, secretsOf } from "./redact";
 import { Retrier } from "./retry";
 import { cancelByClientIdParams, cancelsByExchangeIdOnly, placeByClientIdParams } from "./clientOrderId";
+import { triggerBook, type Read, type TriggerBook } from "./triggerOrders";
 
 export interface OrderRequest {
   /** Unified symbol, e.g. "BTC/USDT". */
@@ -143,29 +144,33 @@ export interface AmendRequest {
  * our new client order id (Binance spot POST /api/v3/order/cancelReplace, where the market lists
  * cancelReplaceAllowed);
  * "in-place" — the order itself is amended and keeps its exchange id and client order id (OKX
- * POST /api/v5/trade/amend-order, or trade/amend-algos for a trigger order; Bybit POST /v5/order/amend);
+ * POST /api/v5/trade/amend-order, or trade/amend-algos for a trigger order; Bybit POST /v5/order/amend;
+ * a Bitget stop, a plan order: POST /api/v2/spot/trade/modify-plan-order);
  * null — no edit Keyflow trusts for this order: cancel, then place (the gap is measured).
+ * `what`: a resting stop, or an ordinary (limit) order.
  */
 export type AmendSupport = "replace" | "in-place" | null;
 
-export function amendSupport(ex: Exchange, market: MarketInterface): AmendSupport {
+export function amendSupport(ex: Exchange, market: MarketInterface, what: "stop" | "order" = "order"): AmendSupport {
   if (!ex.has["editOrder"] || market.spot === false) return null;
   const info = (market.info ?? {}) as Record<string, unknown>;
   // Binance spot: cancelReplace keeps one order working throughout; a stop is re-sent as STOP_LOSS.
   if (ex.id.startsWith("binance")) return info["cancelReplaceAllowed"] === true ? "replace" : null;
   // OKX and Bybit amend the order where it rests (same order id, same client id).
   if (ex.id === "okx" || ex.id === "bybit") return "in-place";
+  // Bitget's plan orders are modified where they wait; its ordinary orders only by cancel-replace-order.
+  if (ex.id === "bitget" && what === "stop") return "in-place";
   // Elsewhere ccxt's edit is a cancel and new id for ordinary orders only (KuCoin alter, Bitget
   // cancel-replace-order) or reaches limit orders alone (Coinbase edit): cancel + replace there.
   return null;
 }
 
 /**
- * What ccxt's editOrder needs to amend an order in place on `ex` (read in ccxt 4.5.84's okx.ts and
- * bybit.ts): the order is named by its exchange id (no client id param: Bybit would look the order up
- * by it, OKX too); OKX amends a trigger order through amend-algos, chosen by the order type
+ * What ccxt's editOrder needs to amend an order in place on `ex` (read in ccxt 4.5.84's okx.ts,
+ * bybit.ts and bitget.js): the order is named by its exchange id (no client id param: Bybit would look
+ * the order up by it, OKX too); OKX amends a trigger order through amend-algos, chosen by the order type
  * "conditional", with the new stop trigger and "-1" (market) as its order price; Bybit takes the new
- * trigger price as triggerPrice.
+ * trigger price as triggerPrice, and so does Bitget (which then sends modify-plan-order).
  */
 function inPlaceEdit(ex: Exchange, req: AmendRequest, price: number): { type: string; price: number | undefined; params: Record<string, unknown> } {
   if (!req.trigger) return { type: req.type, price, params: {} };
@@ -271,7 +276,11 @@ export class OrderGateway {
       cost = marketBuyCost(ex, market, Number(amount), req.referencePrice);
     }
     const params: Record<string, unknown> = { ...placeByClientIdParams(ex.id, req.clientOrderId), ...(cost !== undefined ? { cost: Number(cost) } : {}) };
-    if (req.trigger && ex.id === "okx") this.okxAlgoIds.add(req.clientOrderId);
+    const book = triggerBook(ex.id);
+    if (req.trigger && trigger !== undefined) {
+      Object.assign(params, book ? book.placeParams(req.trigger.kind, Number(trigger), req.clientOrderId) : { [req.trigger.kind === "stopLoss" ? "stopLossPrice" : "takeProfitPrice"]: Number(trigger) });
+      if (book) this.triggerIds.add(req.clientOrderId);
+    }
 
     try {
       const order = await this.retrier.call(
@@ -280,13 +289,7 @@ export class OrderGateway {
         // For market orders the price is NOT passed: ccxt's binance would turn amount * price into a
         // quoteOrderQty (spend this much quote) order instead of a base-amount order. Where a market buy
         // must name what to spend, ccxt's own `cost` param carries it.
-        () =>
-          ex.createOrder(req.symbol, req.type, req.side, Number(amount), price === undefined ? undefined : Number(price), {
-            ...params,
-            ...(req.trigger && trigger !== undefined ? { [req.trigger.kind === "stopLoss" ? "stopLossPrice" : "takeProfitPrice"]: Number(trigger) } : {}),
-            // OKX holds a stop as an algo order, whose client id is algoClOrdId (ccxt sends only clOrdId).
-            ...(req.trigger && ex.id === "okx" ? { algoClOrdId: req.clientOrderId } : {}),
-          }),
+        () => ex.createOrder(req.symbol, req.type, req.side, Number(amount), price === undefined ? undefined : Number(price), params),
         { idempotent: false },
       );
       return { status: "placed", order: snapshot(order, req.clientOrderId), sent: { amount, price: price ?? trigger, ...(cost !== undefined ? { cost } : {}) } };
@@ -377,7 +380,7 @@ export class OrderGateway {
       return { status: "rejected", reason: kind, message: this.safe(`Could not load ${ex.id} markets: ${e instanceof Error ? e.message : String(e)}`), cancelled: false };
     }
     if (!market) return { status: "rejected", reason: "unknown-market", message: `${ex.id} has no market ${req.symbol}.`, cancelled: false };
-    const mode = amendSupport(ex, market);
+    const mode = amendSupport(ex, market, req.trigger ? "stop" : "order");
     if (mode === null) {
       return { status: "rejected", reason: "rejected", message: `${ex.name ?? ex.id} cannot amend this order in place.`, cancelled: false };
     }
@@ -434,8 +437,16 @@ export class OrderGateway {
    * not rejected after a fill, and this lookup is what prevents a second order.
    */
   async findOrderByClientId(symbol: string, clientOrderId: string): Promise<OrderSnapshot | null> {
+    const book = triggerBook(this.exchange.id);
+    if (!book) return this.findOrdinary(symbol, clientOrderId);
+    // Stops first where this gateway placed or found the id as one (a restart learns it on the first miss).
+    if (this.triggerIds.has(clientOrderId)) return (await this.findStop(book, symbol, clientOrderId)) ?? (await this.findOrdinary(symbol, clientOrderId));
+    return (await this.findOrdinary(symbol, clientOrderId)) ?? (await this.findStop(book, symbol, clientOrderId));
+  }
+
+  private async findOrdinary(symbol: string, clientOrderId: string): Promise<OrderSnapshot | null> {
     const ex = this.exchange;
-    if (ex.id.startsWith("binance")) {
+    if (ex.id.startsWith("binance") || ex.id === "okx") {
       try {
         const order = await this.read(`fetchOrder ${clientOrderId}`, () => ex.fetchOrder("", symbol, { clientOrderId }));
         return snapshot(order, clientOrderId);
@@ -444,7 +455,6 @@ export class OrderGateway {
         throw e;
       }
     }
-    if (ex.id === "okx") return this.findOkxOrder(symbol, clientOrderId);
     const open = await this.fetchOpenOrders(symbol);
     const hit = open.find((o) => o.clientOrderId === clientOrderId);
     if (hit) return hit;
@@ -456,41 +466,25 @@ export class OrderGateway {
     return last ? snapshot(last) : null;
   }
 
-  /** Client ids this gateway knows to name OKX algo orders (its stops): looked up as algos first. */
-  private readonly okxAlgoIds = new Set<string>();
+  /** Client ids this gateway knows to name stops held apart from ordinary orders (`triggerBook`): looked up as stops first. */
+  private readonly triggerIds = new Set<string>();
+
+  private readonly reader: Read = (label, fn) => this.read(label, fn);
 
   /**
-   * OKX keeps stops apart from ordinary orders: an algo order (trade/order-algo) named by algoClOrdId,
-   * which trade/order does not know. So an id is looked up as an ordinary order and as an algo (algos
-   * first where this gateway placed or found it as one). An algo whose trigger was reached became an
-   * ordinary market order with an id of its own (the algo's ordId): that order is the answer, under our
-   * client id, so its fills are read by its id (ccxt reports such an order under its algoId).
+   * A stop held apart from ordinary orders (OKX algo, Bitget plan order), by our client id. One whose
+   * trigger was reached placed an ordinary market order with an id of its own: that order is the
+   * answer, under our client id, so its fills are read by its id.
    */
-  private async findOkxOrder(symbol: string, clientOrderId: string): Promise<OrderSnapshot | null> {
+  private async findStop(book: TriggerBook, symbol: string, clientOrderId: string): Promise<OrderSnapshot | null> {
     const ex = this.exchange;
-    const lookup = async (trigger: boolean): Promise<Order | null> => {
-      try {
-        return await this.read(`fetchOrder ${clientOrderId}${trigger ? " (algo)" : ""}`, () => ex.fetchOrder("", symbol, { clientOrderId, ...(trigger ? { trigger: true } : {}) }));
-      } catch (e) {
-        if (e instanceof OrderNotFound) return null;
-        throw e;
-      }
-    };
-    const algoFirst = this.okxAlgoIds.has(clientOrderId);
-    let order = await lookup(algoFirst);
-    let algo = algoFirst;
-    if (!order) {
-      algo = !algoFirst;
-      order = await lookup(algo);
-    }
-    if (!order) return null;
-    if (!algo) return snapshot(order, clientOrderId);
-    this.okxAlgoIds.add(clientOrderId);
-    const info = (order.info ?? {}) as Record<string, unknown>;
-    const ordId = typeof info["ordId"] === "string" && info["ordId"] !== "" ? info["ordId"] : undefined;
-    if (!ordId) return snapshot(order, clientOrderId);
-    const placed = await this.read(`fetchOrder ${ordId} (triggered by ${clientOrderId})`, () => ex.fetchOrder(ordId, symbol));
-    return { ...snapshot(placed, clientOrderId), id: ordId };
+    const stop = await book.find(ex, this.reader, symbol, clientOrderId);
+    if (!stop) return null;
+    this.triggerIds.add(clientOrderId);
+    const placedId = await book.placedOrderId(ex, this.reader, stop);
+    if (!placedId) return snapshot(stop, clientOrderId);
+    const placed = await this.read(`fetchOrder ${placedId} (triggered by ${clientOrderId})`, () => ex.fetchOrder(placedId, symbol));
+    return { ...snapshot(placed, clientOrderId), id: placedId };
   }
 
   async fetchOrder(symbol: string, id: string): Promise<OrderSnapshot> {
@@ -504,8 +498,9 @@ export class OrderGateway {
     const params = ref.clientOrderId !== undefined ? cancelByClientIdParams(this.exchange.id, ref.clientOrderId) : {};
     // No exchange id: undefined, not "" (bybit sends an empty orderId, which it reads as "given").
     const id = ref.id as string;
+    const book = triggerBook(this.exchange.id);
     try {
-      if (this.exchange.id === "okx" && ref.clientOrderId !== undefined && this.okxAlgoIds.has(ref.clientOrderId)) return await this.cancelOkxAlgo(symbol, ref.clientOrderId);
+      if (book && ref.clientOrderId !== undefined && this.triggerIds.has(ref.clientOrderId)) return await this.cancelStop(book, symbol, ref.clientOrderId);
       const order = await this.read(`cancelOrder ${ref.clientOrderId ?? ref.id}`, () => this.exchange.cancelOrder(id, symbol, params));
       // Binance answers a cancel with a NEW clientOrderId (the cancel request's own) and puts the
       // order's id in origClientOrderId; ccxt's parseOrder reports the former.
@@ -514,9 +509,9 @@ export class OrderGateway {
       return { status: "canceled", order: snapshot(order, original) };
     } catch (e) {
       const kind = classifyError(e);
-      // OKX: not an ordinary order; it may be a stop (an algo order) placed before a restart.
-      if (kind === "order-not-found" && this.exchange.id === "okx" && ref.clientOrderId !== undefined && !this.okxAlgoIds.has(ref.clientOrderId)) {
-        return this.cancelOkxAlgo(symbol, ref.clientOrderId).catch((e2: unknown) => {
+      // Not an ordinary order; it may be a stop held apart (an OKX algo, a Bitget plan) placed before a restart.
+      if (kind === "order-not-found" && book && ref.clientOrderId !== undefined && !this.triggerIds.has(ref.clientOrderId)) {
+        return this.cancelStop(book, symbol, ref.clientOrderId).catch((e2: unknown) => {
           if (classifyError(e2) === "order-not-found") return { status: "not-open" as const, message: this.safe(e instanceof Error ? e.message : String(e)) };
           throw e2;
         });
@@ -526,13 +521,29 @@ export class OrderGateway {
     }
   }
 
-  /** Cancels an OKX algo order (trade/cancel-algos by algoClOrdId) and reads it back as it now stands. */
-  private async cancelOkxAlgo(symbol: string, clientOrderId: string): Promise<CancelResult> {
+  /**
+   * Cancels a stop held apart (OKX cancel-algos by algoClOrdId, Bitget cancel-plan-order by clientOid:
+   * ccxt's cancelOrder with `trigger`) and reads it back as it now stands. A refusal is looked into:
+   * a stop that is no longer waiting (OKX 51400; Bitget answers 43025 "Plan order does not exist",
+   * which ccxt calls InvalidOrder) is "not-open"; none at all is order-not-found.
+   */
+  private async cancelStop(book: TriggerBook, symbol: string, clientOrderId: string): Promise<CancelResult> {
     const ex = this.exchange;
-    await this.read(`cancelOrder ${clientOrderId} (algo)`, () => ex.cancelOrder("", symbol, { clientOrderId, trigger: true }));
-    this.okxAlgoIds.add(clientOrderId);
-    const order = await this.read(`fetchOrder ${clientOrderId} (algo)`, () => ex.fetchOrder("", symbol, { clientOrderId, trigger: true }));
-    return { status: "canceled", order: snapshot(order, clientOrderId) };
+    try {
+      await this.read(`cancelOrder ${clientOrderId} (stop)`, () => ex.cancelOrder("", symbol, { clientOrderId, trigger: true }));
+    } catch (e) {
+      const kind = classifyError(e);
+      if (kind === "unknown" || isTransient(kind)) throw e;
+      const stop = await book.find(ex, this.reader, symbol, clientOrderId);
+      if (!stop) throw new OrderNotFound(this.safe(e instanceof Error ? e.message : String(e)));
+      if (stop.status === "open") throw e;
+      this.triggerIds.add(clientOrderId);
+      return { status: "not-open", message: this.safe(e instanceof Error ? e.message : String(e)) };
+    }
+    this.triggerIds.add(clientOrderId);
+    const stop = await book.find(ex, this.reader, symbol, clientOrderId);
+    if (!stop) throw new OrderNotFound(`${ex.id} cancelled the stop ${clientOrderId} but no longer reports it.`);
+    return { status: "canceled", order: snapshot(stop, clientOrderId) };
   }
 
   /**

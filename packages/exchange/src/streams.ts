@@ -3,8 +3,10 @@
 // the last one lets go. A dropped connection is reopened with back-off; each time it is (re)opened the
 // listeners are told ("up"), so they reconcile over REST whatever the stream may have missed — the
 // journal never depends on a message arriving. Order messages only wake the bot (it then reads the
-// order by REST), so a duplicated or reordered message changes nothing.
-import type { Exchange } from "ccxt";
+// order by REST), so a duplicated or reordered message changes nothing. A login the exchange refuses
+// or never answers is not retried by ccxt on that connection, so the order stream then opens a new one.
+import { ExchangeClosedByUser, type Exchange } from "ccxt";
+import { redact } from "./redact";
 
 /** A closed candle: [open time, open, high, low, close, volume]; values absent when the exchange's stream only tells that it closed. */
 export interface StreamCandle {
@@ -34,9 +36,15 @@ export function streamSupport(ex: Exchange): { candles: boolean; orders: boolean
 export interface StreamBackoff {
   firstMs: number;
   maxMs: number;
+  /**
+   * How long an order stream that is not up waits for the exchange to answer its login and
+   * subscription before it reopens the connection (default 5 s).
+   */
+  answerMs?: number;
 }
 
 const DEFAULT_BACKOFF: StreamBackoff = { firstMs: 250, maxMs: 30_000 };
+const DEFAULT_ANSWER_MS = 5_000;
 
 /** A candle the exchange's raw message says is final, with its market id and interval as the exchange names them. */
 interface FinalCandle {
@@ -148,6 +156,8 @@ const FINAL_CANDLES: Record<string, () => FinalCandleReader> = {
 interface Loop<L> {
   listeners: Set<L>;
   state: StreamState;
+  /** Why the stream is down (the last failure), told to listeners with the state. */
+  why?: string;
   stop: boolean;
 }
 
@@ -163,6 +173,7 @@ interface CandleLoop extends Loop<CandleListener> {
 
 /** What this file reads of a ccxt websocket client. */
 interface WsClientView {
+  url: string;
   isConnected?: boolean;
   /** When its current connection opened (ccxt reuses a client object across reconnects). */
   connectionEstablished?: number;
@@ -227,6 +238,12 @@ export class StreamConnection {
     const agent = (exchange as unknown as { loadHttpProxyAgent?: () => Promise<unknown> }).loadHttpProxyAgent;
     this.ready = agent ? agent.call(exchange).catch(() => undefined) : Promise.resolve();
     handleEveryFuture(exchange);
+    // One back-off, this file's. ccxt's own (since 4.5.x) delays each new dial of a URL by 1, 2, 4 … 60 s
+    // while dials come less than 30 s apart: a connection reopened after an unanswered login would
+    // then open later each time, past the wait for its answer, and never come up; and OKX and Bitget
+    // sign their login before that delay, so a long one makes the login stale (refused).
+    const ws = (exchange.options["ws"] ?? {}) as Record<string, unknown>;
+    exchange.options["ws"] = { ...ws, backoff: { ...((ws["backoff"] as object | undefined) ?? {}), base: 0 } };
     const finals = FINAL_CANDLES[exchange.id]?.();
     const ex = exchange as unknown as { handleMessage: (client: WsClientView, message: unknown) => unknown };
     const ccxtHandle = ex.handleMessage.bind(exchange);
@@ -276,7 +293,7 @@ export class StreamConnection {
       void this.runCandles(symbol, timeframe, loop);
     }
     loop.listeners.add(listener);
-    listener.state(loop.state);
+    listener.state(loop.state, loop.why);
     const l = loop;
     return () => {
       l.listeners.delete(listener);
@@ -296,7 +313,7 @@ export class StreamConnection {
     const loop = this.orderLoop;
     loop.listeners.add(listener);
     loop.bySymbol.set(listener, symbol);
-    listener.state(loop.state);
+    listener.state(loop.state, loop.why);
     return () => {
       loop.listeners.delete(listener);
       loop.bySymbol.delete(listener);
@@ -307,10 +324,18 @@ export class StreamConnection {
     };
   }
 
+  /** Tells the listeners a new state, or a new reason for staying down. */
   private setState<L extends { state(s: StreamState, why?: string): void }>(loop: Loop<L>, s: StreamState, why?: string): void {
-    if (loop.state === s) return;
+    if (loop.state === s && (s !== "down" || loop.why === why)) return;
     loop.state = s;
+    loop.why = s === "down" ? why : undefined;
     for (const l of [...loop.listeners]) l.state(s, why);
+  }
+
+  /** A failure's message for the stream state, without the key's credentials. */
+  private reason(e: unknown): string {
+    const ex = this.exchange;
+    return redact(e instanceof Error ? e.message : String(e), [ex.apiKey, ex.secret, ex.password, ex.uid]);
   }
 
   private deliverCandle(loop: CandleLoop, c: StreamCandle): void {
@@ -338,25 +363,74 @@ export class StreamConnection {
   }
 
   /**
+   * The clients that gained subscriptions other than candles' since `before` (with how many they have
+   * now): the connections an order watch made or used since then.
+   */
+  private gainedSince(before: Map<WsClientView, { keys: Set<string>; opened: number | undefined }>): { client: WsClientView; size: number }[] {
+    const candleKey = (k: string) => [...this.candleLoops.entries()].some(([key, l]) => k.includes(key.split("|")[0]!) || k.toLowerCase().includes(l.marketId.toLowerCase()));
+    const gained: { client: WsClientView; size: number }[] = [];
+    for (const [client, { keys, opened }] of this.subscriptionsNow()) {
+      const old = before.get(client);
+      // A client that reconnected since carries its subscriptions again (ccxt keeps the object).
+      const reopened = old !== undefined && opened !== old.opened;
+      if ([...keys].some((k) => (reopened || !old?.keys.has(k)) && !candleKey(k))) gained.push({ client, size: keys.size });
+    }
+    return gained;
+  }
+
+  /**
    * Resolves once a connected client that gained subscriptions (other than candles') since `before` has
    * received a message with all of them in place: the exchange answered the last request (a login, then
    * the subscription it allows, as Bitget; a signed subscription, as Binance's user data; Coinbase's
-   * subscriptions notice), so what it sends from now on reaches the stream.
+   * subscriptions notice), so what it sends from now on reaches the stream. Stops polling once `done`.
    */
-  private async answered(before: Map<WsClientView, { keys: Set<string>; opened: number | undefined }>, fromSeq: number, loop: Loop<OrderListener>): Promise<void> {
-    const candleKey = (k: string) => [...this.candleLoops.entries()].some(([key, l]) => k.includes(key.split("|")[0]!) || k.toLowerCase().includes(l.marketId.toLowerCase()));
-    while (!loop.stop && !this.closed) {
-      for (const [client, { keys, opened }] of this.subscriptionsNow()) {
-        if (!client.isConnected) continue;
-        const old = before.get(client);
-        // A client that reconnected since carries its subscriptions again (ccxt keeps the object).
-        const reopened = old !== undefined && opened !== old.opened;
-        const gained = [...keys].some((k) => (reopened || !old?.keys.has(k)) && !candleKey(k));
+  private async answered(before: Map<WsClientView, { keys: Set<string>; opened: number | undefined }>, fromSeq: number, done: () => boolean): Promise<void> {
+    while (!done()) {
+      for (const { client, size } of this.gainedSince(before)) {
         const heard = this.heard.get(client);
-        if (gained && heard && heard.seq > fromSeq && heard.subscriptions >= keys.size) return;
+        if (client.isConnected && heard && heard.seq > fromSeq && heard.subscriptions >= size) return;
       }
       await new Promise((r) => setTimeout(r, 20));
     }
+  }
+
+  /**
+   * Waits until the order watch is answered (see `answered`) or delivers, at most `answerMs`: a login
+   * the exchange never answers fails here instead of keeping the stream down for good.
+   */
+  private async untilAnswered(watching: Promise<unknown>, before: Map<WsClientView, { keys: Set<string>; opened: number | undefined }>, fromSeq: number, loop: Loop<OrderListener>): Promise<void> {
+    const ms = this.backoff.answerMs ?? DEFAULT_ANSWER_MS;
+    let settled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const silence = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the exchange did not answer the order stream's login or subscription within ${ms / 1000} s; reopening the connection`)), ms);
+    });
+    try {
+      await Promise.race([watching, this.answered(before, fromSeq, () => settled || loop.stop || this.closed), silence]);
+    } finally {
+      settled = true;
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Closes the connections an order watch made or used since `before` that are still open. ccxt keeps a
+   * login the exchange refused or never answered on its client (the \`authenticated\` subscription OKX
+   * and Bybit check before they send one), so no login is tried again on that connection; the next
+   * watch opens a new one and logs in afresh. A connection the exchange closed is gone already.
+   */
+  private async reopen(before: Map<WsClientView, { keys: Set<string>; opened: number | undefined }>): Promise<void> {
+    const clients = (this.exchange as unknown as { clients?: Record<string, WsClientView & { error?: unknown; close(): Promise<unknown> | undefined }> }).clients ?? {};
+    const closing: (Promise<unknown> | undefined)[] = [];
+    for (const { client } of this.gainedSince(before)) {
+      const c = clients[client.url];
+      if (c !== client) continue;
+      // As ccxt's own close(): the client leaves the registry first, so the next watch makes a new one.
+      delete clients[client.url];
+      c.error = new ExchangeClosedByUser(`${this.exchange.id} reopens the order stream's connection`);
+      closing.push(c.close());
+    }
+    await Promise.all(closing.map((p) => p?.catch(() => undefined)));
   }
 
   private async runCandles(symbol: string, timeframe: string, loop: CandleLoop): Promise<void> {
@@ -382,7 +456,7 @@ export class StreamConnection {
         if (loop.stop || this.closed) break;
         failures++;
         this.counts.reconnects++;
-        this.setState(loop, "down", e instanceof Error ? e.message : String(e));
+        this.setState(loop, "down", this.reason(e));
         await this.sleep(Math.min(this.backoff.maxMs, this.backoff.firstMs * 2 ** Math.min(failures - 1, 10)));
       }
     }
@@ -393,21 +467,15 @@ export class StreamConnection {
     await this.ready;
     let failures = 0;
     while (!loop.stop && !this.closed) {
+      const before = this.subscriptionsNow();
       try {
-        const before = this.subscriptionsNow();
         const fromSeq = this.seq;
         const watching = ex.watchOrders();
         watching.catch(() => undefined); // awaited below; this only keeps an early failure from being unhandled
         // Up once the exchange has answered the subscription (login included), or with the first order
         // message: listeners reconcile from then on.
         if (loop.state !== "up") {
-          if (this.exchange.id === "okx") {
-            // OKX: the private connection's signed login is confirmed by ccxt's authenticate (no URL to
-            // give); after a cut the new connection logs in again and this waits for that answer.
-            const auth = ex.authenticate?.() ?? Promise.resolve();
-            auth.catch(() => undefined);
-            await Promise.race([auth, watching.then(() => undefined)]);
-          } else await Promise.race([watching.then(() => undefined), this.answered(before, fromSeq, loop)]);
+          await this.untilAnswered(watching, before, fromSeq, loop);
           failures = 0;
           this.setState(loop, "up");
         }
@@ -428,7 +496,9 @@ export class StreamConnection {
         if (loop.stop || this.closed) break;
         failures++;
         this.counts.reconnects++;
-        this.setState(loop, "down", e instanceof Error ? e.message : String(e));
+        // A refused or unanswered login (or any failure) leaves nothing behind: the next try logs in on a new connection.
+        await this.reopen(before);
+        this.setState(loop, "down", this.reason(e));
         await this.sleep(Math.min(this.backoff.maxMs, this.backoff.firstMs * 2 ** Math.min(failures - 1, 10)));
       }
     }

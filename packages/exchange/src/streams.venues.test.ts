@@ -69,6 +69,29 @@ describe.each(VENUES)("streams on the fake %s", (venue) => {
     await until(() => noticed.includes(cid), "the order notice");
   }, 30_000);
 
+  // KuCoin holds a stop in its stop book: the tradeOrders topic knows it only as the market order it becomes.
+  it.runIf(venue === "kucoin")("a stop is noticed once triggered, as the order it became, not while it waits", async () => {
+    const { fake, conn } = await connect();
+    const noticed: string[] = [];
+    const orderStates: StreamState[] = [];
+    conn.watchOrders("BTC/USDT", { orders: (ids) => noticed.push(...ids), state: (s) => orderStates.push(s) });
+    await until(() => orderStates.includes("up"), "the order stream to be up");
+    fake.engine.balance("BTC").free = 1;
+    const last = fake.engine.lastPrice("BTCUSDT");
+    const next = fake.engine.candles["BTCUSDT"]![fake.engine.closed]!;
+    const stopCid = "kf-stream-stop-1";
+    const stop = fake.engine.placeOrder({ symbol: "BTCUSDT", side: "SELL", type: "STOP_LOSS", quantity: "0.01", price: undefined, timeInForce: undefined, newClientOrderId: stopCid, stopPrice: String(Math.round((Math.min(last, next[1]) - 0.01) * 100) / 100) }, new Map());
+    fake.ws!.publish();
+    // A marker order after it: pushed on the same connection, so once it is noticed the stop would have been too.
+    fake.engine.placeOrder({ symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.01", price: "1000", timeInForce: "GTC", newClientOrderId: "kf-stream-marker" }, new Map());
+    fake.ws!.publish();
+    await until(() => noticed.includes("kf-stream-marker"), "the marker's notice");
+    expect(noticed).not.toContain(stopCid);
+    for (let i = 0; i < 25 && stop.status === "NEW"; i++) fake.advance();
+    expect(stop.status).toBe("FILLED");
+    await until(() => noticed.includes(stopCid), "the triggered stop's notice");
+  }, 30_000);
+
   it("a wrong signature gets no order stream", async () => {
     const { fake, conn } = await connect((s) => `${s.slice(0, -2)}xx`);
     const states: { s: StreamState; why?: string }[] = [];

@@ -4,14 +4,17 @@
 // bitget.js): v3 account/settings refused (not UTA), public symbols (precisions as decimal places),
 // margin currencies (none), coins, candles and history-candles (oldest first, the latest `limit` in
 // [startTime, endTime)), account/assets, place-order (a market BUY's size is the quote to spend,
-// planType "total"), cancel-order, orderInfo, unfilled-orders, history-orders and fills. Its websocket
-// side (candles, login, orders) is bitgetWs.ts.
+// planType "total"), cancel-order, orderInfo, unfilled-orders, history-orders and fills. Stops are plan
+// orders (bitgetPlan.ts), which these ordinary endpoints see only once triggered, as the market order
+// they became. Its websocket side (candles, login, orders) is bitgetWs.ts.
 import { randomBytes } from "node:crypto";
 import type { BinanceReject } from "../engine";
 import type { FakeOrder, FakeSymbol, FakeTrade, OrderStatus } from "../types";
 import { averagePrice, commissionOf, dec, jsonOf, queryOf, type VenueBook } from "./book";
 import { hmacSha256, sameSignature } from "./hmac";
 import { attachBitgetWs } from "./bitgetWs";
+import { bitgetPlanRoutes } from "./bitgetPlan";
+import { isAlgo as isPlan, ordinary } from "./okxAlgo";
 import { header, VenueReply, type VenueDialect, type VenueKey, type VenueRequest } from "./types";
 
 const reject = (code: string, msg: string, status = 400) => new VenueReply(status, { code, msg, requestTime: Date.now(), data: null });
@@ -44,7 +47,8 @@ export const bitgetOrderJson = (book: VenueBook, o: FakeOrder) => {
     userId: "8312233001",
     symbol: book.instId(s),
     orderId: String(o.orderId),
-    clientOid: o.clientOrderId,
+    // The market order a plan became carries no client id of its own.
+    clientOid: isPlan(o) ? "" : o.clientOrderId,
     price: o.type === "LIMIT" ? dec(o.price) : "0",
     // A market buy's size is the quote it was sent to spend.
     size: marketBuy ? (quoteSizes.get(o) ?? "0") : dec(o.origQty),
@@ -89,7 +93,7 @@ function ordersOf(book: VenueBook, req: VenueRequest, open: boolean) {
   const start = Number(q.get("startTime") ?? -Infinity);
   const isOpen = (o: FakeOrder) => o.status === "NEW" || o.status === "PARTIALLY_FILLED";
   return book.engine.orders
-    .filter((o) => (s === undefined || o.symbol === s.symbol) && isOpen(o) === open && o.time >= start && (q.get("orderId") === null || String(o.orderId) === q.get("orderId")))
+    .filter((o) => ordinary(o) && (s === undefined || o.symbol === s.symbol) && isOpen(o) === open && o.time >= start && (q.get("orderId") === null || String(o.orderId) === q.get("orderId")))
     .reverse()
     .slice(0, Math.min(Number(q.get("limit") ?? 100), 100))
     .map((o) => bitgetOrderJson(book, o));
@@ -177,12 +181,16 @@ export const bitgetDialect: VenueDialect = {
     "POST /api/v2/spot/trade/cancel-order": (key, req, book) => {
       mayTrade(key);
       const b = jsonOf(req) as Record<string, string | undefined>;
-      const o = book.cancel(instrument(book, b["symbol"]), b["orderId"], b["clientOid"]);
+      const s = instrument(book, b["symbol"]);
+      // A plan order is not an ordinary order: cancel-order does not know it (nor, by client id, the order it became).
+      const o = book.engine.orders.filter((x) => x.symbol === s.symbol && ordinary(x) && (!b["orderId"] || String(x.orderId) === b["orderId"]) && (!b["clientOid"] || (!isPlan(x) && x.clientOrderId === b["clientOid"]))).at(-1);
+      if (!o || (!b["orderId"] && !b["clientOid"])) throw reject("43001", "The order does not exist");
+      book.cancel(s, String(o.orderId), undefined);
       return ok({ orderId: String(o.orderId), clientOid: o.clientOrderId });
     },
     "GET /api/v2/spot/trade/orderInfo": (_key, req, book) => {
       const q = queryOf(req);
-      const o = book.engine.orders.filter((x) => (q.get("orderId") === null || String(x.orderId) === q.get("orderId")) && (q.get("clientOid") === null || x.clientOrderId === q.get("clientOid"))).at(-1);
+      const o = book.engine.orders.filter((x) => ordinary(x) && (q.get("clientOid") === null || !isPlan(x)) && (q.get("orderId") === null || String(x.orderId) === q.get("orderId")) && (q.get("clientOid") === null || x.clientOrderId === q.get("clientOid"))).at(-1);
       return ok(o ? [bitgetOrderJson(book, o)] : []);
     },
     "GET /api/v2/spot/trade/unfilled-orders": (_key, req, book) => ok(ordersOf(book, req, true)),
@@ -215,6 +223,7 @@ export const bitgetDialect: VenueDialect = {
         regisTime: "1700000000000",
       },
     }),
+    ...bitgetPlanRoutes({ instrument, mayTrade, reject, ok }),
   },
   instId: (s) => s.symbol,
   engineReject,

@@ -5,13 +5,16 @@
 // pushed after its interval ended is final); `…/v2/ws/private` wants `{op:"login"}` first (apiKey,
 // passphrase, timestamp in seconds, sign = base64 HMAC-SHA256 of timestamp + "GET/user/verify"; a
 // wrong one is answered `{event:"error", code:30015}`), then the `orders` channel (instId "default")
-// pushes each order's state with its last fill. Both answer the text "ping" with "pong".
+// pushes each order's state with its last fill (a plan order, a stop, only once triggered: the market
+// order it became; ccxt's watchOrders reads plan orders on "orders-algo" only when asked for trigger
+// orders, which Keyflow does not). Both answer the text "ping" with "pong".
 import type { Server } from "node:http";
 import { trackEngine, type OrderEvent } from "../engineEvents";
 import type { Candle } from "../types";
 import { attachWsHub, type FakeWs, type WsConn } from "../wsHub";
 import { bitgetOrderJson } from "./bitget";
 import { dec } from "./book";
+import { isAlgo as isPlan } from "./okxAlgo";
 import { hmacSha256, sameSignature } from "./hmac";
 import type { VenueWsContext } from "./types";
 
@@ -46,6 +49,9 @@ export function attachBitgetWs(server: Server, ctx: VenueWsContext): FakeWs {
   const error = (conn: WsConn<BitgetConn>, code: number, msg: string, op?: string) => reply(conn, { event: "error", code, msg, ...(op ? { op } : {}) });
 
   const login = (conn: WsConn<BitgetConn>, a: Record<string, unknown>): void => {
+    const fault = hub.login(conn);
+    if (fault === "ignore") return;
+    if (fault === "refuse") return error(conn, 30015, "Invalid sign", "login");
     const key = ctx.keys.get(String(a["apiKey"] ?? ""));
     if (!key) return error(conn, 30011, "Invalid ACCESS_KEY", "login");
     if (a["passphrase"] !== key.passphrase) return error(conn, 30012, "Invalid ACCESS_PASSPHRASE", "login");
@@ -164,6 +170,8 @@ export function attachBitgetWs(server: Server, ctx: VenueWsContext): FakeWs {
 
   const publishOrders = () => {
     for (const e of events.orderEvents()) {
+      // A plan order waiting for its trigger is not an ordinary order: only the market order it became (its fills) is pushed.
+      if (isPlan(e.order) && e.kind !== "trade") continue;
       const arg: Arg = { instType: "SPOT", channel: "orders", instId: "default" };
       const payload = { action: "snapshot", arg, data: [orderPush(e)], ts: ctx.now() };
       hub.emit("user", "orders", payload, (c) => c.state.apiKey !== null && c.state.subscribed.has("orders|default"), () => payload);

@@ -57,7 +57,9 @@ export function attachBybitWs(server: Server, ctx: VenueWsContext): FakeWs {
       return;
     }
     if (msg.op === "auth" && conn.channel === "user") {
-      const error = authError(msg.args ?? []);
+      const fault = hub.login(conn);
+      if (fault === "ignore") return;
+      const error = fault === "refuse" ? "error sign!" : authError(msg.args ?? []);
       if (!error) conn.state.apiKey = String(msg.args?.[0]);
       reply(conn, { success: error === null, ret_msg: error ?? "", ...base });
       return;

@@ -54,7 +54,9 @@ export function attachCoinbaseWs(server: Server, ctx: VenueWsContext): FakeWs {
       return hub.reply(conn, envelope(conn, "subscriptions", [{ subscriptions: {} }]));
     }
     if (msg.type !== "subscribe" || msg.channel !== "user") return hub.reply(conn, { type: "error", message: `fake coinbase: only the user channel is served (got ${String(msg.type)} ${String(msg.channel)})` });
-    const found = verifyCoinbaseJwt(typeof msg.jwt === "string" ? msg.jwt : undefined, ctx.keys, ctx.verifyKeys, ctx.now());
+    const fault = hub.login(conn);
+    if (fault === "ignore") return;
+    const found = fault === "refuse" ? null : verifyCoinbaseJwt(typeof msg.jwt === "string" ? msg.jwt : undefined, ctx.keys, ctx.verifyKeys, ctx.now());
     if (!found || !found.key.read) {
       hub.reply(conn, { type: "error", message: "authentication failure" });
       conn.socket.close();

@@ -7,12 +7,15 @@
 // times in seconds), the trade_hf account's balances, hf/orders (place, cancel by id or clientOid,
 // active, done, one order) and hf/fills. A spot market order carries size (base) or funds (quote).
 // bullet-public / bullet-private hand out the tokens of its websocket side (kucoinWs.ts: candles, orderChange).
+// Stop orders are kucoinStop.ts's: the hf endpoints see a stop only once triggered, as the order it became.
 import { randomBytes, randomUUID } from "node:crypto";
-import type { BinanceReject } from "../engine";
+import { BinanceReject } from "../engine";
 import type { FakeOrder, FakeSymbol, FakeTrade } from "../types";
 import { dec, jsonOf, queryOf, type VenueBook } from "./book";
 import { hmacSha256, sameSignature } from "./hmac";
+import { kucoinStopRoutes } from "./kucoinStop";
 import { attachKucoinWs, issueKucoinToken, KUCOIN_WS_PATH } from "./kucoinWs";
+import { ordinary } from "./okxAlgo";
 import { header, VenueReply, type VenueDialect, type VenueKey, type VenueRequest } from "./types";
 
 const reject = (code: string, msg: string, status = 401) => new VenueReply(status, { code, msg });
@@ -118,12 +121,27 @@ function engineReject(e: BinanceReject, req: VenueRequest): VenueReply {
   }
 }
 
+/**
+ * The ordinary order (not a stop still in the stop book, kucoinStop.ts) of a symbol by id or clientOid,
+ * the most recent first; BinanceReject -2013 when none. A triggered stop is the order it became.
+ */
+function findOrdinary(book: VenueBook, s: FakeSymbol, orderId: string | undefined, clientOid: string | undefined): FakeOrder {
+  for (let i = book.engine.orders.length - 1; i >= 0; i--) {
+    const o = book.engine.orders[i]!;
+    if (o.symbol !== s.symbol || !ordinary(o)) continue;
+    if (orderId !== undefined && String(o.orderId) !== orderId) continue;
+    if (clientOid !== undefined && o.clientOrderId !== clientOid) continue;
+    return o;
+  }
+  throw new BinanceReject(-2013, "Order does not exist.");
+}
+
 function ordersOf(book: VenueBook, req: VenueRequest, open: boolean) {
   const q = queryOf(req);
   const s = instrument(book, q.get("symbol"));
   const startAt = Number(q.get("startAt") ?? -Infinity);
   return book.engine.orders
-    .filter((o) => o.symbol === s.symbol && isOpen(o) === open && o.time >= startAt)
+    .filter((o) => o.symbol === s.symbol && ordinary(o) && isOpen(o) === open && o.time >= startAt)
     .reverse()
     .slice(0, Math.min(Number(q.get("limit") ?? q.get("pageSize") ?? 20), 100))
     .map((o) => orderJson(book, o));
@@ -155,6 +173,7 @@ export const kucoinDialect: VenueDialect = {
     return key;
   },
   routes: {
+    ...kucoinStopRoutes(instrument, mayTrade),
     "GET /api/ua/v1/account/mode": () => ok({ selfAccountMode: "CLASSIC" }),
     "GET /api/v1/hf/accounts/opened": () => ok(true),
     "GET /api/v3/margin/symbols": () => ok({ timestamp: Date.now(), items: [] }),
@@ -189,19 +208,21 @@ export const kucoinDialect: VenueDialect = {
     },
     "DELETE /api/v1/hf/orders/client-order/{clientOid}": (key, req, book) => {
       mayTrade(key);
-      const o = book.cancel(instrument(book, queryOf(req).get("symbol")), undefined, req.params["clientOid"]);
+      const s = instrument(book, queryOf(req).get("symbol"));
+      const o = book.cancel(s, String(findOrdinary(book, s, undefined, req.params["clientOid"]).orderId), undefined);
       return ok({ clientOid: o.clientOrderId });
     },
     "DELETE /api/v1/hf/orders/{orderId}": (key, req, book) => {
       mayTrade(key);
-      const o = book.cancel(instrument(book, queryOf(req).get("symbol")), req.params["orderId"], undefined);
+      const s = instrument(book, queryOf(req).get("symbol"));
+      const o = book.cancel(s, String(findOrdinary(book, s, req.params["orderId"], undefined).orderId), undefined);
       return ok({ orderId: String(o.orderId) });
     },
     "GET /api/v1/hf/orders/active": (_key, req, book) => ok(ordersOf(book, req, true)),
     "GET /api/v1/hf/orders/done": (_key, req, book) => ok({ lastId: 0, items: ordersOf(book, req, false) }),
     "GET /api/v1/hf/orders/client-order/{clientOid}": (_key, req, book) =>
-      ok(orderJson(book, book.find(instrument(book, queryOf(req).get("symbol")), undefined, req.params["clientOid"]))),
-    "GET /api/v1/hf/orders/{orderId}": (_key, req, book) => ok(orderJson(book, book.find(instrument(book, queryOf(req).get("symbol")), req.params["orderId"], undefined))),
+      ok(orderJson(book, findOrdinary(book, instrument(book, queryOf(req).get("symbol")), undefined, req.params["clientOid"]))),
+    "GET /api/v1/hf/orders/{orderId}": (_key, req, book) => ok(orderJson(book, findOrdinary(book, instrument(book, queryOf(req).get("symbol")), req.params["orderId"], undefined))),
     "GET /api/v1/hf/fills": (_key, req, book) => {
       const q = queryOf(req);
       const s = instrument(book, q.get("symbol"));

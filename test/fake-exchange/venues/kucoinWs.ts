@@ -5,7 +5,9 @@
 // and pings (`{id, type: "ping"}` → pong). Topics: `/market/candles:BTC-USDT_1min` (subject
 // "trade.candles.update": the forming candle, pushed on every change, no closed flag — the last push of
 // a candle holds its final values) and, on a private token only, `/spotMarket/tradeOrders` (subject
-// "orderChange": open, match with the trade, filled, canceled). An unknown token is answered with an
+// "orderChange": open, match with the trade, filled, canceled; a stop only once triggered, as the market
+// order it became — ccxt reads /spotMarket/advancedOrders only for watchOrders with `trigger`, which
+// Keyflow does not call, so the fake does not serve it). An unknown token is answered with an
 // error and closed. Connections and faults are wsHub.ts's, what changed in the engine engineEvents.ts's.
 import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
@@ -14,6 +16,7 @@ import type { Candle } from "../types";
 import { attachWsHub, type FakeWs, type WsConn } from "../wsHub";
 import { dec } from "./book";
 import { KUCOIN_TYPE } from "./kucoin";
+import { isAlgo as isStop } from "./okxAlgo";
 import type { VenueWsContext } from "./types";
 
 /** The path of the endpoint the bullet endpoints name (KuCoin's `wss://ws-api-spot.kucoin.com/`). */
@@ -38,7 +41,11 @@ export function attachKucoinWs(server: Server, ctx: VenueWsContext): FakeWs {
     route: (path, query) => (path === KUCOIN_WS_PATH ? (tokens.get(query.get("token") ?? "") ? "user" : "market") : null),
     initial: (_channel, _path, query) => ({ apiKey: tokens.has(query.get("token") ?? "") ? tokens.get(query.get("token") ?? "")! : undefined, topics: new Set() }),
     onOpen: (conn) => {
-      if (conn.state.apiKey === undefined) {
+      // A private token is KuCoin's login: the connection that carries it is answered (welcome) or refused.
+      const fault = typeof conn.state.apiKey === "string" ? hub.login(conn) : null;
+      if (fault === "ignore") return;
+      if (fault === "refuse") tokens.delete(conn.query.get("token") ?? "");
+      if (fault === "refuse" || conn.state.apiKey === undefined) {
         hub.reply(conn, { id: connectId(conn), type: "error", code: 401, data: "token is expired" });
         conn.socket.close();
         return;
@@ -123,9 +130,12 @@ export function attachKucoinWs(server: Server, ctx: VenueWsContext): FakeWs {
 
   const publishOrders = () => {
     for (const e of events.orderEvents()) {
+      // A stop waiting in the stop book is no trade order: the order it became is pushed once triggered (its first fill).
+      if (isStop(e.order) && e.kind !== "trade") continue;
       if (e.kind === "new") orderChange(e, "open");
       else if (e.kind === "trade") {
         const t = e.trade;
+        if (isStop(e.order) && e.trade === e.order.trades[0]) orderChange({ kind: "new", order: e.order }, "open", { filledSize: "0", remainSize: dec(e.order.origQty) });
         orderChange(e, "match", { matchPrice: dec(t.price), matchSize: dec(t.qty), tradeId: String(t.id), liquidity: t.isMaker ? "maker" : "taker" });
         if (e.status === "FILLED") orderChange(e, "filled");
       } else orderChange(e, "canceled");

@@ -43,6 +43,9 @@ export function okxWs(orderJson: (book: VenueBook, o: FakeOrder) => Record<strin
 
     const login = (conn: WsConn<OkxConn>, args: Arg[]) => {
       const a = args[0] ?? {};
+      const fault = hub.login(conn);
+      if (fault === "ignore") return;
+      if (fault === "refuse") return error(conn, "60007", "Invalid sign");
       const key = ctx.keys.get(a["apiKey"] ?? "");
       if (!key) return error(conn, "60005", "Invalid OK-ACCESS-KEY");
       // Demo trading has its own websocket host (wspap.okx.com); keys of one environment fail in the other.

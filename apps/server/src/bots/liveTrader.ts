@@ -875,7 +875,7 @@ export class LiveTrader implements Trader {
       if (current.price !== null && !(stopPrice > current.price)) return;
       const why = `the ${STOP_WORDS[reason]} moves up to ${fmt(stopPrice)}`;
       // In place where the exchange can move it in one request: the position is never without its stop.
-      if (!oco && current.exchangeOrderId !== null && current.filledQty === 0 && amendSupport(gateway.exchange, this.ctx.market) !== null) {
+      if (!oco && current.exchangeOrderId !== null && current.filledQty === 0 && amendSupport(gateway.exchange, this.ctx.market, "stop") !== null) {
         await this.amendStop(bar, current, reason, stopPrice, why);
         return;
       }
@@ -914,7 +914,7 @@ export class LiveTrader implements Trader {
       const cid = this.orderId(bar.time, intent);
       if (repo.getOrder(cid)) return; // this candle's amendment was decided already (and finished)
       // In place (OKX, Bybit): the amendment records the exchange order it amends, which keeps its ids.
-      const inPlace = amendSupport(gateway.exchange, this.ctx.market) === "in-place";
+      const inPlace = amendSupport(gateway.exchange, this.ctx.market, "stop") === "in-place";
       row = repo.journal({ botId, symbol, clientOrderId: cid, barTime: bar.time, intent, side: "sell", type: "market", amount: current.amount, price: stopPrice, status: "pending", replaces: current.clientOrderId, amendMode: "edit", ...(inPlace ? { exchangeOrderId: current.exchangeOrderId } : {}) }).order;
     }
     crash("amend-after-journal");

@@ -38,3 +38,13 @@ export function openBotServices(log?: (line: string) => void) {
     throw e;
   }
 }
+
+/** Runs one command's work with the services open, and closes them however it ends. */
+export async function withBotServices<T>(work: (s: ReturnType<typeof openBotServices>) => Promise<T> | T): Promise<T> {
+  const s = openBotServices();
+  try {
+    return await work(s);
+  } finally {
+    await s.close();
+  }
+}

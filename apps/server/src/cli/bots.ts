@@ -5,7 +5,7 @@ import { crashHookFromEnv } from "../bots/crashHook";
 import { BotRunner, LeaseHeldError } from "../bots/runner";
 import { resultsText } from "../bots/probation";
 import type { BotView } from "../bots/views";
-import { openBotServices } from "./botServices";
+import { openBotServices, withBotServices } from "./botServices";
 import { confirmTyped, refuseSecretFlags } from "./secretInput";
 import { utcMinute } from "../utcMinute";
 import type { Preflight } from "../bots/preflight";
@@ -129,8 +129,7 @@ async function deploy(argv: string[]): Promise<number> {
   const [source] = positionals;
   if (!source || positionals.length > 1) throw new CliError(`Give one flow file, template id or saved strategy id.\n\n${BOTS_USAGE}`);
   if (values.live && values.paper) throw new CliError("Choose --live or --paper, not both.");
-  const s = openBotServices();
-  try {
+  return withBotServices(async (s) => {
     const flow = loadFlow(source);
     const strategy = flow ? undefined : s.db.strategies.get(source);
     if (!flow && !strategy) throw new CliError(`"${source}" is neither a file, a built-in template (${TEMPLATES.map((t) => t.id).join(", ")}) nor a saved strategy id.`);
@@ -167,22 +166,17 @@ async function deploy(argv: string[]): Promise<number> {
     process.stdout.write(`Deployed:\n${describe(bot)}\n`);
     if (bot.status === "running") process.stdout.write(`It runs inside \`keyflow serve\` (picked up within seconds), or in the foreground with \`keyflow bots run ${bot.id}\`.\n`);
     return 0;
-  } finally {
-    await s.close();
-  }
+  });
 }
 
 async function list(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { json: { type: "boolean" } } });
-  const s = openBotServices();
-  try {
+  return withBotServices(async (s) => {
     const bots = s.bots.list();
     if (values.json) process.stdout.write(`${JSON.stringify(bots, null, 2)}\n`);
     else process.stdout.write(bots.length ? `${bots.map(describe).join("\n\n")}\n` : "No bots yet: deploy one with `keyflow bots deploy`.\n");
     return 0;
-  } finally {
-    await s.close();
-  }
+  });
 }
 
 function oneId(argv: string[]): string {
@@ -193,63 +187,48 @@ function oneId(argv: string[]): string {
 
 async function start(argv: string[]): Promise<number> {
   const id = oneId(argv);
-  const s = openBotServices();
-  try {
+  return withBotServices(async (s) => {
     const bot = await s.bots.startChecked(id, { launch: false });
     process.stdout.write(`${describe(bot)}\nIt runs inside \`keyflow serve\`, or with \`keyflow bots run ${id}\`.\n`);
     return 0;
-  } finally {
-    await s.close();
-  }
+  });
 }
 
 async function pause(argv: string[]): Promise<number> {
   const id = oneId(argv);
-  const s = openBotServices();
-  try {
+  return withBotServices(async (s) => {
     const bot = await s.bots.pause(id);
     process.stdout.write(`${describe(bot)}\nPaused: the process running it stops acting at its next poll; its working orders stay. \`keyflow bots resume ${id}\` catches up.\n`);
     return 0;
-  } finally {
-    await s.close();
-  }
+  });
 }
 
 async function journal(argv: string[]): Promise<number> {
   const id = oneId(argv);
-  const s = openBotServices();
-  try {
+  return withBotServices(async (s) => {
     process.stdout.write(s.bots.journalCsv(id).csv);
     return 0;
-  } finally {
-    await s.close();
-  }
+  });
 }
 
 async function remove(argv: string[]): Promise<number> {
   const id = oneId(argv);
-  const s = openBotServices();
-  try {
+  return withBotServices(async (s) => {
     const name = s.bots.view(id).name;
     s.bots.delete(id);
     process.stdout.write(`Deleted "${name}" with its journal, fills and log.\n`);
     return 0;
-  } finally {
-    await s.close();
-  }
+  });
 }
 
 async function drift(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: "boolean" } } });
   if (positionals.length !== 1) throw new CliError("Give the bot id (see `keyflow bots list`).");
-  const s = openBotServices();
-  try {
+  return withBotServices(async (s) => {
     const r = s.bots.drift(positionals[0]!);
     process.stdout.write(values.json ? `${JSON.stringify(r, null, 2)}\n` : describeDrift(r));
     return 0;
-  } finally {
-    await s.close();
-  }
+  });
 }
 
 function describeDrift(r: DriftReport): string {
@@ -270,32 +249,25 @@ function describeDrift(r: DriftReport): string {
 
 async function close(argv: string[]): Promise<number> {
   const id = oneId(argv);
-  const s = openBotServices();
-  try {
+  return withBotServices(async (s) => {
     const bot = s.bots.closePosition(id);
     process.stdout.write(`Close requested: the process running "${bot.name}" sells its position at its next poll (see \`keyflow bots list\`).\n`);
     return 0;
-  } finally {
-    await s.close();
-  }
+  });
 }
 
 async function liftCap(argv: string[]): Promise<number> {
   const id = oneId(argv);
-  const s = openBotServices();
-  try {
+  return withBotServices(async (s) => {
     const bot = s.bots.liftCap(id);
     process.stdout.write(`Cap lifted: "${bot.name}" trades its full size from its next entry.\n`);
     return 0;
-  } finally {
-    await s.close();
-  }
+  });
 }
 
 async function stop(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { all: { type: "boolean", default: false }, close: { type: "boolean", default: false } } });
-  const s = openBotServices();
-  try {
+  return withBotServices(async (s) => {
     if (values.all) {
       if (positionals.length > 0) throw new CliError("`--all` stops every bot; do not name one as well.");
       const r = await s.bots.stopAll({ close: values.close });
@@ -311,9 +283,7 @@ async function stop(argv: string[]): Promise<number> {
     const bot = await s.bots.stop(positionals[0]!);
     process.stdout.write(`Stopped${bot.cancelledOrders ? ` and cancelled ${bot.cancelledOrders} open order${bot.cancelledOrders === 1 ? "" : "s"}` : ""}:\n${describe(bot)}\n`);
     return 0;
-  } finally {
-    await s.close();
-  }
+  });
 }
 
 /** Runs one bot in this process (also how the crash test runs a bot it can SIGKILL). */

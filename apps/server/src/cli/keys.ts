@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { KEY_RIGHTS } from "@keyflow/core";
 import type { KeyView } from "../keys/keyService";
-import { openBotServices } from "./botServices";
+import { withBotServices } from "./botServices";
 import { readCredentials, refuseSecretFlags } from "./secretInput";
 import { utcMinute } from "../utcMinute";
 import { CliError, runSubcommands } from "./subcommands";
@@ -61,77 +61,59 @@ async function add(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { label: { type: "string" }, testnet: { type: "boolean" } } });
   const exchange = positionals[0];
   if (!exchange || positionals.length > 1) throw new CliError(`Give the exchange id, e.g. \`keyflow keys add binance\`.\n\n${KEYS_USAGE}`);
-  const s = openBotServices();
-  try {
+  return withBotServices(async (s) => {
     const need = s.keys.requirements(exchange);
     const creds = await readCredentials(need);
     const key = await s.keys.add({ exchange, label: values.label, testnet: values.testnet === true, ...creds });
     process.stdout.write(`Added:\n${describe(key)}\n`);
     return 0;
-  } finally {
-    await s.close();
-  }
+  });
 }
 
 async function list(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { json: { type: "boolean" } } });
-  const s = openBotServices();
-  try {
+  return withBotServices(async (s) => {
     const keys = s.keys.list();
     if (values.json) process.stdout.write(`${JSON.stringify(keys, null, 2)}\n`);
     else process.stdout.write(keys.length ? `${keys.map(describe).join("\n\n")}\n` : "No keys yet: add one with `keyflow keys add <exchange>`.\n");
     return 0;
-  } finally {
-    await s.close();
-  }
+  });
 }
 
 async function probe(argv: string[]): Promise<number> {
   const id = oneId(argv, "key id");
-  const s = openBotServices();
-  try {
+  return withBotServices(async (s) => {
     const key = await s.keys.probe(id);
     process.stdout.write(`${describe(key)}\n`);
     return key.probe.status === "ok" ? 0 : 1;
-  } finally {
-    await s.close();
-  }
+  });
 }
 
 async function rotate(argv: string[]): Promise<number> {
   const id = oneId(argv, "key id");
-  const s = openBotServices();
-  try {
+  return withBotServices(async (s) => {
     const row = s.keys.view(id);
     const creds = await readCredentials(s.keys.requirements(row.exchange));
     const key = await s.keys.rotate(id, creds);
     process.stdout.write(`Rotated (running bots switch to it on their next request):\n${describe(key)}\n`);
     return 0;
-  } finally {
-    await s.close();
-  }
+  });
 }
 
 async function confirmNoWithdraw(argv: string[]): Promise<number> {
   const id = oneId(argv, "key id");
-  const s = openBotServices();
-  try {
+  return withBotServices(async (s) => {
     const key = s.keys.confirmNoWithdraw(id);
     process.stdout.write(`Recorded: withdrawals are disabled for this key (you confirmed it).\n${describe(key)}\n`);
     return 0;
-  } finally {
-    await s.close();
-  }
+  });
 }
 
 async function remove(argv: string[]): Promise<number> {
   const id = oneId(argv, "key id");
-  const s = openBotServices();
-  try {
+  return withBotServices(async (s) => {
     s.keys.remove(id);
     process.stdout.write(`Deleted key ${id}.\n`);
     return 0;
-  } finally {
-    await s.close();
-  }
+  });
 }

@@ -15,11 +15,6 @@ import { GroupMarkets } from "./GroupMarkets";
 import { downloadFile } from "../ui/download";
 
 const baseOf = (symbol: string) => symbol.split("/")[0] ?? symbol;
-/** A bot over several markets names the market first in its orders' intents ("ETH/USDT entry"). */
-const marketOfIntent = (intent: string) => {
-  const first = intent.split(" ")[0]!;
-  return intent.includes(" ") && first.includes("/") ? first : null;
-};
 const quoteOf = (symbol: string) => symbol.split("/")[1]?.split(":")[0] ?? "";
 
 function positionText(b: BotView): string {
@@ -293,13 +288,15 @@ function fillChannels(fills: BotDetail["fills"]): Map<string, string> {
   return new Map([...out].map(([cid, set]) => [cid, [...set].sort().join(" + ")]));
 }
 
-function OrdersTable({ orders, symbol, via }: { orders: BotOrder[]; symbol: string; via: Map<string, string> }) {
+/** A bot's journal; a bot over several markets (`group`) names each order's market (the order's own `symbol`). */
+function OrdersTable({ orders, symbol, group, via }: { orders: BotOrder[]; symbol: string; group: boolean; via: Map<string, string> }) {
   if (orders.length === 0) return <div className="empty-note">No orders yet. The bot sends one when the flow's entry or exit fires on a closed candle.</div>;
   return (
     <table className="trades orders" data-testid="orders-table">
       <thead>
         <tr>
           <th>Candle</th>
+          {group && <th>Market</th>}
           <th>Intent</th>
           <th>Side</th>
           <th>Amount</th>
@@ -312,14 +309,15 @@ function OrdersTable({ orders, symbol, via }: { orders: BotOrder[]; symbol: stri
         {orders.map((o) => (
           <tr key={o.id} title={o.message ?? o.clientOrderId} data-testid="order-row" data-status={o.status} data-side={o.side} data-bar={o.barTime}>
             <td>{dateTime(o.barTime)}</td>
+            {group && <td data-testid="order-market">{o.symbol || symbol}</td>}
             <td>
-              {o.intent}
+              {group ? o.intent.replace(`${o.symbol} `, "") : o.intent}
               {o.type === "limit" && <span className="reason"> limit</span>}
               {o.replaces !== null && <AmendNote order={o} />}
             </td>
             <td className={o.side === "buy" ? "pos" : "neg"}>{o.side}</td>
             <td>
-              {qty(o.filledQty > 0 ? o.filledQty : o.amount)} {baseOf(marketOfIntent(o.intent) ?? symbol)}
+              {qty(o.filledQty > 0 ? o.filledQty : o.amount)} {baseOf(o.symbol || symbol)}
             </td>
             <td>{o.avgPrice !== null ? price(o.avgPrice) : o.price !== null ? price(o.price) : "market"}</td>
             <td>
@@ -472,7 +470,7 @@ function Detail({ bot, detail }: { bot: BotView; detail: BotDetail | undefined }
       <div className="bot-panes">
         <div className="bot-pane">
           <div className="side-head">Orders (journal)</div>
-          <div className="scroll">{detail ? <OrdersTable orders={detail.orders} symbol={bot.market.symbol} via={fillChannels(detail.fills)} /> : <div className="empty-note">Loading…</div>}</div>
+          <div className="scroll">{detail ? <OrdersTable orders={detail.orders} symbol={bot.market.symbol} group={detail.markets !== null} via={fillChannels(detail.fills)} /> : <div className="empty-note">Loading…</div>}</div>
         </div>
         <div className="bot-pane">
           <div className="side-head">
