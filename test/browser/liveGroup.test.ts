@@ -120,9 +120,8 @@ describe("a live bot over several markets in a real browser", () => {
   });
 
   it("the kill switch stops the group and cancels every market's resting orders", async () => {
-    // What the bot has resting, as it placed it: an OCO's two legs are one order (one order list).
-    const open = SYMBOLS.flatMap((s) => fake.engine.openOrders(s.replace("/", "")));
-    const before = new Set(open.map((o) => (o.orderListId >= 0 ? `list ${o.orderListId}` : `order ${o.orderId}`))).size;
+    // Every order working on the exchange (an OCO's two legs are two orders).
+    const before = SYMBOLS.flatMap((s) => fake.engine.openOrders(s.replace("/", ""))).length;
     expect(before).toBeGreaterThan(0);
     await page.click(tid("kill-switch"));
     await page.waitForSelector(tid("kill-dialog"));

@@ -724,7 +724,8 @@ export class LiveTrader implements Trader {
         this.ctx.repo.updateOrder(o.clientOrderId, { status: "rejected", message: `Not sent: ${why}.`, closedAt: this.ctx.now() });
         continue;
       }
-      if (await this.cancel(o, why)) n++;
+      // An order the exchange cancelled with another (an OCO's other leg) counts too: it was open and is no more.
+      if ((await this.cancel(o, why)) || this.ctx.repo.getOrder(o.clientOrderId)?.status === "cancelled") n++;
     }
     return n;
   }
