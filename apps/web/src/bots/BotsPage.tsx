@@ -311,7 +311,7 @@ function OrdersTable({ orders, symbol, group, via }: { orders: BotOrder[]; symbo
             <td>{dateTime(o.barTime)}</td>
             {group && <td data-testid="order-market">{o.symbol || symbol}</td>}
             <td>
-              {group ? o.intent.replace(`${o.symbol} `, "") : o.intent}
+              {group && o.symbol && o.intent.startsWith(`${o.symbol} `) ? o.intent.slice(o.symbol.length + 1) : o.intent}
               {o.type === "limit" && <span className="reason"> limit</span>}
               {o.replaces !== null && <AmendNote order={o} />}
             </td>
