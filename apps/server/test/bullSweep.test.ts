@@ -145,10 +145,12 @@ describe("sweeps through BullMQ and keyflow worker processes", () => {
   }, 60_000);
 
   it("a worker SIGKILLed at ten seeded random moments, started again each time: the sweep completes with every combination exactly once, as in this thread", async () => {
-    // 32 chunks of 3 runs over 400,000 bars: far more than ten victims can do (each lives < 600 ms
-    // after its first chunk starts), even with a faster engine on a quiet machine.
+    // 128 chunks of 3 runs over 400,000 bars (~8 s of one worker's time here): far more than ten victims
+    // can do (each lives < 600 ms after its first chunk starts, 2.9 s in all with this seed), even with a
+    // faster engine on a quiet machine. (32 chunks were done by the victims alone once the engine got faster.)
     const candles = generateDemoCandles({ seed: 8, timeframe: "1m", start: Date.UTC(2024, 0, 1), bars: 400_000 });
-    const flow = ranged(range(5, 12), [30, 40, 50, 60, 70, 80, 90, 100]);
+    const flow = ranged(range(5, 48), [30, 40, 50, 60, 70, 80, 90, 100]);
+    const combos = 48 * 8;
     const queue = bullBackend({ url: redis.url, inflight: 3 });
     const random = mulberry32(16);
     const moments: number[] = [];
@@ -174,8 +176,8 @@ describe("sweeps through BullMQ and keyflow worker processes", () => {
       // Some victims died mid-chunk: a chunk they started did not finish with them.
       const started = logs.flatMap((l) => idsOf(l, "start").filter((id) => !idsOf(l, "done").includes(id)));
       expect(started.length).toBeGreaterThan(0);
-      expect(result.rows).toHaveLength(96);
-      expect(new Set(result.rows.map((r) => JSON.stringify(r.combo))).size).toBe(96);
+      expect(result.rows).toHaveLength(combos);
+      expect(new Set(result.rows.map((r) => JSON.stringify(r.combo))).size).toBe(combos);
       expect(result).toEqual(await sweep(localBackend, flow, candles, { chunkSize: 3 }));
       for (const f of finishers) f.child.kill("SIGTERM");
     } finally {
